@@ -1,0 +1,75 @@
+/**
+ * @module Main's configuration schema: every setting, its default and its unit.
+ *
+ * Sources, lowest to highest precedence: defaults here, the JSON file given by `--config`,
+ * `OUTPOST_MAIN_*` environment variables (`__` between nested keys), command-line flags.
+ */
+import { z } from 'zod';
+import { booleanSchema, durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../src/config/common.js';
+import { loadConfig } from '../src/config/load.js';
+
+const storageSchema = z
+  .object({
+    /** Allow DELETE of manifests, tags and blobs. Default true. */
+    deleteEnabled: booleanSchema.prefault(true),
+    /** Largest manifest accepted (the spec suggests 4 MiB). Default 4MiB. */
+    maxManifestSize: sizeSchema.prefault('4MiB'),
+    /** Upload sessions idle for longer are purged. Default 24h. */
+    uploadMaxAge: durationSchema.prefault('24h'),
+    /** How often abandoned uploads are looked for; 0 turns the sweep off. Default 1h. */
+    uploadPurgeInterval: durationSchema.prefault('1h'),
+    /** Unreferenced blobs linked more recently than this survive garbage collection. Default 1h. */
+    gcGracePeriod: durationSchema.prefault('1h'),
+  })
+  .strict()
+  .transform((s) => ({
+    deleteEnabled: s.deleteEnabled,
+    maxManifestBytes: s.maxManifestSize,
+    uploadMaxAgeMs: s.uploadMaxAge,
+    uploadPurgeIntervalMs: s.uploadPurgeInterval,
+    gcGraceMs: s.gcGracePeriod,
+  }));
+
+export const mainConfigSchema = z
+  .object({
+    /** Address to listen on. Default 127.0.0.1:5000. */
+    listen: listenSchema.prefault('127.0.0.1:5000'),
+    /** The URL clients use to reach main (token realm, redirects). Default: derived from listen. */
+    publicUrl: urlSchema.optional(),
+    /** Where blobs, uploads, keys and the LMDB database live. Default ./data/main. */
+    dataDir: z.string().min(1).default('./data/main'),
+    /** TLS certificate and key; plain HTTP when unset. */
+    tls: tlsSchema.prefault({}),
+    log: logSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
+    shutdownGrace: durationSchema.prefault('30s'),
+  })
+  .strict()
+  .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
+
+export type MainConfig = z.infer<typeof mainConfigSchema>;
+
+export interface MainFlags {
+  config?: string;
+  listen?: string;
+  publicUrl?: string;
+  data?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function loadMainConfig(flags: MainFlags, env: Record<string, string | undefined>): Readonly<MainConfig> {
+  return loadConfig(mainConfigSchema, {
+    ...(flags.config !== undefined && { file: flags.config }),
+    envPrefix: 'OUTPOST_MAIN_',
+    env,
+    overrides: {
+      listen: flags.listen,
+      publicUrl: flags.publicUrl,
+      dataDir: flags.data,
+      'tls.certFile': flags.tlsCert,
+      'tls.keyFile': flags.tlsKey,
+    },
+  });
+}

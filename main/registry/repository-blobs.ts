@@ -1,0 +1,94 @@
+/**
+ * @module Blobs as repositories see them: a blob belongs to a repository once uploaded or
+ * mounted there; its bytes are stored once however many repositories hold it.
+ *
+ * Commit order matters for the garbage collector running beside us (see gc.ts): the LMDB link
+ * is written first, then the file is linked into place, so a collector that removed the file
+ * meanwhile finds the link again and restores it.
+ */
+import { OciError } from '../../src/oci/errors.js';
+import type { Digest } from '../../src/oci/digest.js';
+import type { RepoName } from '../../src/oci/reference.js';
+import type { BlobStore, OpenBlob, StagedBlob } from '../../src/store/blob-store.js';
+import { BlobNotFoundError } from '../../src/store/errors.js';
+import { key } from '../../src/store/lmdb.js';
+import type { MetadataDb } from './metadata-db.js';
+
+export interface RepositoryBlobs {
+  /** Size of a blob in `repo`; throws `BLOB_UNKNOWN` when it is not part of the repository. */
+  stat(repo: RepoName, digest: Digest): Promise<{ size: number }>;
+  /** Opens a blob of `repo` for reading; throws `BLOB_UNKNOWN`. */
+  open(repo: RepoName, digest: Digest): Promise<OpenBlob>;
+  /** Makes verified content part of `repo`, storing the bytes if they are new. */
+  commit(repo: RepoName, content: StagedBlob): Promise<void>;
+  /** Links a blob of `from` into `repo` without copying; false when `from` does not hold it. */
+  mount(repo: RepoName, from: RepoName, digest: Digest): Promise<boolean>;
+  /** Removes a blob from `repo` (the bytes go when the collector finds them unused). Throws `BLOB_UNKNOWN`. */
+  unlink(repo: RepoName, digest: Digest): Promise<void>;
+  /** Whether `repo` holds `digest` (index only). */
+  has(repo: RepoName, digest: Digest): boolean;
+}
+
+export interface RepositoryBlobsDeps {
+  db: MetadataDb;
+  store: BlobStore;
+  now: () => number;
+}
+
+export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): RepositoryBlobs {
+  const unknown = (digest: Digest) => new OciError('BLOB_UNKNOWN', { detail: { digest } });
+  const has = (repo: RepoName, digest: Digest) => db.repoBlobs.doesExist(key(repo, digest));
+
+  /** Records `digest` as part of `repo`; call inside a transaction. */
+  const linkInTransaction = (repo: RepoName, digest: Digest, size: number): void => {
+    const at = now();
+    if (!db.repositories.doesExist(repo)) db.repositories.put(repo, { createdAt: at });
+    const existing = db.blobs.get(digest);
+    db.blobs.put(digest, { size, createdAt: existing?.createdAt ?? at, linkedAt: at });
+    db.repoBlobs.put(key(repo, digest), { linkedAt: at });
+  };
+
+  return {
+    has,
+
+    async stat(repo, digest) {
+      if (!has(repo, digest)) throw unknown(digest);
+      const info = await store.stat(digest);
+      if (!info) throw unknown(digest);
+      return info;
+    },
+
+    async open(repo, digest) {
+      if (!has(repo, digest)) throw unknown(digest);
+      try {
+        return await store.open(digest);
+      } catch (err) {
+        if (err instanceof BlobNotFoundError) throw unknown(digest);
+        throw err;
+      }
+    },
+
+    async commit(repo, content) {
+      await db.transaction(() => linkInTransaction(repo, content.digest, content.size));
+      await store.commit(content);
+    },
+
+    async mount(repo, from, digest) {
+      if (!has(from, digest)) return false;
+      const info = await store.stat(digest);
+      if (!info) return false;
+      await db.transaction(() => linkInTransaction(repo, digest, info.size));
+      // The collector may have moved the file between stat and link; it restores linked blobs.
+      return (await store.stat(digest)) !== undefined;
+    },
+
+    async unlink(repo, digest) {
+      const removed = await db.transaction(() => {
+        if (!db.repoBlobs.doesExist(key(repo, digest))) return false;
+        db.repoBlobs.remove(key(repo, digest));
+        return true;
+      });
+      if (!removed) throw unknown(digest);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * @module Access to Node's request and response under `@hono/node-server`, with Web fallbacks.
+ *
+ * Blob bodies are the hot path: writing a file stream straight to Node's `ServerResponse` and
+ * reading uploads straight from `IncomingMessage` avoid a Web Streams layer per chunk. Under
+ * `app.request()` (unit tests) there is no Node socket, and the Web objects are used instead.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Context } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { API_VERSION, API_VERSION_HEADER } from './headers.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Status written directly to Node's response (the Hono response is a placeholder then). */
+    sentStatus?: number;
+    /** Body bytes of the response, for metrics. */
+    sentBytes?: number;
+  }
+}
+
+interface NodeEnv {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+}
+
+function nodeEnv(c: Context): NodeEnv {
+  return (c.env ?? {}) as NodeEnv;
+}
+
+/** The request body as an async iterable of bytes (empty when there is none). */
+export function requestBody(c: Context): AsyncIterable<Uint8Array> {
+  const { incoming } = nodeEnv(c);
+  if (incoming) return incoming;
+  const body = c.req.raw.body;
+  return body ? Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
+}
+
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Omitted for HEAD; otherwise exactly Content-Length bytes. */
+  body?: Readable;
+  bodyBytes?: number;
+}
+
+/**
+ * Sends a streamed response. On a stream error the socket is destroyed, so the client sees a
+ * truncated transfer and never a short body that looks complete.
+ */
+export function sendStream(c: Context, res: StreamResponse): Response {
+  c.set('sentStatus', res.status);
+  if (res.body) c.set('sentBytes', res.bodyBytes ?? 0);
+  const headers = { ...res.headers, [API_VERSION_HEADER]: API_VERSION };
+  const { outgoing } = nodeEnv(c);
+  if (!outgoing) {
+    return new Response(res.body ? (Readable.toWeb(res.body) as ReadableStream) : null, { status: res.status, headers });
+  }
+  outgoing.writeHead(res.status, headers);
+  if (!res.body) {
+    outgoing.end();
+  } else {
+    pipeline(res.body, outgoing).catch(() => {
+      res.body?.destroy();
+      outgoing.destroy();
+    });
+  }
+  return RESPONSE_ALREADY_SENT;
+}

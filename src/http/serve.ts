@@ -1,0 +1,62 @@
+/**
+ * @module Starts a Hono app on Node's HTTP or HTTPS server and stops it gracefully.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { ListenAddress, TlsConfig } from '../config/common.js';
+
+export interface RunningServer {
+  /** The URL the server is reachable at (with the real port when 0 was asked). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+export interface StartServerOptions {
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>;
+  listen: ListenAddress;
+  tls?: TlsConfig;
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const tls = options.tls?.certFile && options.tls.keyFile
+    ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
+    : undefined;
+  const server = createAdaptorServer({
+    fetch: options.fetch,
+    ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+  }) as Server;
+  // Multi-gigabyte uploads and downloads can take long: no whole-request deadline, but a
+  // deadline for headers (slow-loris) and for an idle socket.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  server.setTimeout(300_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+  const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  return {
+    url,
+    port,
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { loadMainConfig } from '../../../main/config.js';
+import { ConfigError } from '../../../src/config/load.js';
+
+describe('main configuration', () => {
+  it('starts from embedded defaults', () => {
+    const config = loadMainConfig({}, {});
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 5000 });
+    expect(config.dataDir).toBe('./data/main');
+    expect(config.storage).toEqual({
+      deleteEnabled: true,
+      maxManifestBytes: 4 * 2 ** 20,
+      uploadMaxAgeMs: 24 * 3600_000,
+      uploadPurgeIntervalMs: 3600_000,
+      gcGraceMs: 3600_000,
+    });
+    expect(config.shutdownGraceMs).toBe(30_000);
+    expect(Object.isFrozen(config.storage)).toBe(true);
+  });
+
+  it('lets environment variables override defaults and flags override both', () => {
+    const config = loadMainConfig(
+      { listen: '127.0.0.1:0' },
+      { OUTPOST_MAIN_LISTEN: '0.0.0.0:80', OUTPOST_MAIN_STORAGE__DELETE_ENABLED: 'false', OUTPOST_MAIN_STORAGE__UPLOAD_MAX_AGE: '2h' },
+    );
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(config.storage.deleteEnabled).toBe(false);
+    expect(config.storage.uploadMaxAgeMs).toBe(2 * 3600_000);
+  });
+
+  it('refuses to start listing every problem at once', () => {
+    let error: unknown;
+    try {
+      loadMainConfig({ listen: 'nowhere', tlsCert: 'cert.pem' }, { OUTPOST_MAIN_STORAGE__MAX_MANIFEST_SIZE: 'ten', OUTPOST_MAIN_BOGUS: '1' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('listen: expected HOST:PORT');
+    expect(problems).toContain('storage.maxManifestSize: expected a size like 10GiB');
+    expect(problems).toContain('bogus');
+    expect(problems).toContain('certFile and keyFile must be given together');
+  });
+});
