@@ -51,21 +51,19 @@ export interface StreamResponse {
  * truncated transfer and never a short body that looks complete.
  */
 export function sendStream(c: Context, res: StreamResponse): Response {
-  c.set('sentStatus', res.status);
-  if (res.body) c.set('sentBytes', res.bodyBytes ?? 0);
   const headers = { ...res.headers, [API_VERSION_HEADER]: API_VERSION };
   const { outgoing } = nodeEnv(c);
-  if (!outgoing) {
+  // HEAD (no body) goes through Hono as usual: Hono answers HEAD by running the GET route and
+  // wrapping its response, which must then be a real one.
+  if (!res.body || !outgoing) {
     return new Response(res.body ? (Readable.toWeb(res.body) as ReadableStream) : null, { status: res.status, headers });
   }
+  c.set('sentStatus', res.status);
+  c.set('sentBytes', res.bodyBytes ?? 0);
   outgoing.writeHead(res.status, headers);
-  if (!res.body) {
-    outgoing.end();
-  } else {
-    pipeline(res.body, outgoing).catch(() => {
-      res.body?.destroy();
-      outgoing.destroy();
-    });
-  }
+  pipeline(res.body, outgoing).catch(() => {
+    res.body?.destroy();
+    outgoing.destroy();
+  });
   return RESPONSE_ALREADY_SENT;
 }

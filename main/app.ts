@@ -1,0 +1,50 @@
+/**
+ * @module Wires main's routes and middleware into one Hono app. No I/O happens here: every
+ * service is built by main.ts (or a test) and passed in.
+ */
+import { Hono } from 'hono';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { createErrorHandler, notFoundHandler } from '../src/http/error-handler.js';
+import { registryHeaders } from '../src/http/headers.js';
+import { requestMetrics } from '../src/http/request-metrics.js';
+import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
+import type { HttpMetrics } from '../src/metrics/http-metrics.js';
+import type { Logger } from '../src/log/logger.js';
+import { authorize, openAccessPolicy, type AccessPolicy } from './middleware/access.js';
+import type { Registry } from './registry/registry.js';
+import { blobRoutes } from './routes/v2/blobs.js';
+import { uploadRoutes } from './routes/v2/uploads.js';
+import { manifestRoutes } from './routes/v2/manifests.js';
+import { listingRoutes } from './routes/v2/listings.js';
+
+export interface MainAppDeps {
+  registry: Registry;
+  logger: Logger;
+  metrics: { registry: MetricsRegistry; http: HttpMetrics };
+  health: HealthCheck;
+  accessPolicy?: AccessPolicy;
+  deleteEnabled: boolean;
+  maxManifestBytes: number;
+}
+
+export function createMainApp(deps: MainAppDeps): Hono {
+  // Not strict: `/v2/` and `/v2`, `.../uploads/` and `.../uploads` are the same route, as clients differ.
+  const app = new Hono({ strict: false });
+  app.onError(createErrorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+  app.use('*', requestMetrics(deps.metrics.http));
+  app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
+
+  const v2 = new Hono();
+  v2.use('*', registryHeaders);
+  v2.use('*', authorize(deps.accessPolicy ?? openAccessPolicy));
+  v2.route('/', listingRoutes(deps));
+  v2.route('/', uploadRoutes(deps));
+  v2.route('/', blobRoutes(deps));
+  v2.route('/', manifestRoutes(deps));
+  // The version check (spec "Determining support"); answered after the access policy.
+  v2.get('/', (c) => c.json({}));
+  app.route('/v2', v2);
+
+  return app;
+}

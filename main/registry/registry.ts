@@ -1,0 +1,40 @@
+/**
+ * @module Builds main's registry services over one metadata database and one blob store.
+ */
+import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { Logger } from '../../src/log/logger.js';
+import type { MetadataDb } from './metadata-db.js';
+import { createRepositoryBlobs, type RepositoryBlobs } from './repository-blobs.js';
+import { createUploads, type Uploads } from './uploads.js';
+import { createManifests, type Manifests, type TagGuard } from './manifests.js';
+import { createListings, type Listings } from './listings.js';
+
+export interface Registry {
+  blobs: RepositoryBlobs;
+  uploads: Uploads;
+  manifests: Manifests;
+  listings: Listings;
+  db: MetadataDb;
+  store: FsBlobStore;
+}
+
+export interface RegistryDeps {
+  db: MetadataDb;
+  store: FsBlobStore;
+  now: () => number;
+  logger: Logger;
+  maxManifestBytes: number;
+  tagGuard?: TagGuard;
+}
+
+export function createRegistry({ db, store, now, logger, maxManifestBytes, tagGuard }: RegistryDeps): Registry {
+  const blobs = createRepositoryBlobs({ db, store, now });
+  return {
+    db,
+    store,
+    blobs,
+    uploads: createUploads({ db, paths: store.paths, blobs, now, logger }),
+    manifests: createManifests({ db, blobs, now, maxManifestBytes, ...(tagGuard && { tagGuard }) }),
+    listings: createListings(db),
+  };
+}

@@ -1,0 +1,59 @@
+/** @module Content discovery: `/v2/<name>/tags/list`, `/v2/_catalog`, `/v2/<name>/referrers/<digest>`. */
+import { Hono } from 'hono';
+import { OciError } from '../../../src/oci/errors.js';
+import { parseDigest } from '../../../src/oci/digest.js';
+import { parseRepoName } from '../../../src/oci/reference.js';
+import { MediaType } from '../../../src/oci/media-types.js';
+import type { Page, PageResult } from '../../registry/listings.js';
+import type { Registry } from '../../registry/registry.js';
+
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+
+function parsePage(n: string | undefined, last: string | undefined): Page {
+  const size = n === undefined ? DEFAULT_PAGE : Number(n);
+  if (!/^\d+$/.test(n ?? '0') || size > MAX_PAGE) {
+    throw new OciError('PAGINATION_NUMBER_INVALID', { message: `n must be an integer from 0 to ${MAX_PAGE}`, detail: { n } });
+  }
+  return { n: size, ...(last !== undefined && { last }) };
+}
+
+/** RFC 8288 `Link` to the next page, as the spec's "Listing Tags" describes. */
+function nextLink(path: string, page: Page, result: PageResult): string | undefined {
+  const last = result.items[result.items.length - 1];
+  if (!result.more || last === undefined) return undefined;
+  return `<${path}?n=${page.n}&last=${encodeURIComponent(last)}>; rel="next"`;
+}
+
+export function listingRoutes({ registry }: { registry: Registry }): Hono {
+  const app = new Hono();
+  const { listings } = registry;
+
+  app.get('/_catalog', (c) => {
+    const page = parsePage(c.req.query('n'), c.req.query('last'));
+    const result = listings.catalog(page);
+    const link = nextLink('/v2/_catalog', page, result);
+    if (link) c.header('Link', link);
+    return c.json({ repositories: result.items });
+  });
+
+  app.get('/:name{.+}/tags/list', (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const page = parsePage(c.req.query('n'), c.req.query('last'));
+    const result = listings.tags(name, page);
+    const link = nextLink(`/v2/${name}/tags/list`, page, result);
+    if (link) c.header('Link', link);
+    return c.json({ name, tags: result.items });
+  });
+
+  app.get('/:name{.+}/referrers/:digest', (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const digest = parseDigest(c.req.param('digest'));
+    const artifactType = c.req.query('artifactType');
+    const index = listings.referrers(name, digest, artifactType);
+    if (artifactType !== undefined) c.header('OCI-Filters-Applied', 'artifactType');
+    return c.body(JSON.stringify(index), 200, { 'Content-Type': MediaType.OciIndex });
+  });
+
+  return app;
+}

@@ -1,0 +1,53 @@
+/** @module `/v2/<name>/manifests/<reference>`: pull, push and delete manifests. */
+import { Hono } from 'hono';
+import { OciError } from '../../../src/oci/errors.js';
+import { parseReference, parseRepoName } from '../../../src/oci/reference.js';
+import { requestBody } from '../../../src/http/node-bindings.js';
+import { readLimited } from '../../../src/http/body.js';
+import type { Registry } from '../../registry/registry.js';
+
+export interface ManifestRoutesDeps {
+  registry: Registry;
+  deleteEnabled: boolean;
+  maxManifestBytes: number;
+}
+
+export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
+  const app = new Hono();
+  const { manifests } = registry;
+
+  app.get('/:name{.+}/manifests/:reference', (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const manifest = manifests.get(name, parseReference(c.req.param('reference')));
+    const headers = {
+      'Content-Type': manifest.mediaType,
+      'Docker-Content-Digest': manifest.digest,
+      ETag: `"${manifest.digest}"`,
+      'Content-Length': String(manifest.size),
+    };
+    return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(new Uint8Array(manifest.bytes), 200, headers);
+  });
+
+  app.put('/:name{.+}/manifests/:reference', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const reference = parseReference(c.req.param('reference'));
+    const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
+      throw new OciError('MANIFEST_INVALID', { status: 413, message: `manifest larger than ${maxManifestBytes} bytes` });
+    });
+    const { digest, subject } = await manifests.put(name, reference, bytes, c.req.header('content-type'));
+    c.header('Location', `/v2/${name}/manifests/${digest}`);
+    c.header('Docker-Content-Digest', digest);
+    if (subject) c.header('OCI-Subject', subject);
+    return c.body(null, 201);
+  });
+
+  app.delete('/:name{.+}/manifests/:reference', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const reference = parseReference(c.req.param('reference'));
+    if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
+    await manifests.delete(name, reference);
+    return c.body(null, 202);
+  });
+
+  return app;
+}

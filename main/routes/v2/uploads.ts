@@ -1,0 +1,77 @@
+/** @module Blob uploads under `/v2/<name>/blobs/uploads/` (distribution-spec "Pushing blobs"). */
+import { Hono, type Context } from 'hono';
+import { parseDigest } from '../../../src/oci/digest.js';
+import { OciError } from '../../../src/oci/errors.js';
+import { parseRepoName, type RepoName } from '../../../src/oci/reference.js';
+import { formatUploadRange, parseChunkRange } from '../../../src/http/range.js';
+import { requestBody } from '../../../src/http/node-bindings.js';
+import { hasBody } from '../../../src/http/body.js';
+import type { UploadSession } from '../../registry/uploads.js';
+import type { Registry } from '../../registry/registry.js';
+
+const sessionHeaders = (name: RepoName, session: UploadSession) => ({
+  Location: `/v2/${name}/blobs/uploads/${session.id}`,
+  Range: formatUploadRange(session.size),
+  'Docker-Upload-UUID': session.id,
+});
+
+const blobCreated = (c: Context, name: RepoName, digest: string) => {
+  c.header('Location', `/v2/${name}/blobs/${digest}`);
+  c.header('Docker-Content-Digest', digest);
+  return c.body(null, 201);
+};
+
+export function uploadRoutes({ registry }: { registry: Registry }): Hono {
+  const app = new Hono();
+  const { uploads, blobs, store } = registry;
+
+  // POST starts a session, or stores a whole blob (?digest=), or mounts one (?mount=&from=).
+  // The spec writes the path with a trailing slash; the app is not strict about it.
+  app.post('/:name{.+}/blobs/uploads', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const mount = c.req.query('mount');
+    const from = c.req.query('from');
+    if (mount !== undefined && from !== undefined) {
+      const digest = parseDigest(mount);
+      if (await blobs.mount(name, parseRepoName(from), digest)) return blobCreated(c, name, digest);
+      // Spec: when the mount cannot happen, fall back to an ordinary upload session.
+    } else if (c.req.query('digest') !== undefined) {
+      const digest = parseDigest(c.req.query('digest')!);
+      const staged = await store.stage(requestBody(c), { digest });
+      await blobs.commit(name, staged);
+      return blobCreated(c, name, digest);
+    }
+    const session = await uploads.start(name);
+    return c.body(null, 202, sessionHeaders(name, session));
+  });
+
+  app.patch('/:name{.+}/blobs/uploads/:uuid', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const range = parseChunkRange(c.req.header('content-range'));
+    const session = await uploads.append(name, c.req.param('uuid'), requestBody(c), range);
+    return c.body(null, 202, sessionHeaders(name, session));
+  });
+
+  app.put('/:name{.+}/blobs/uploads/:uuid', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    const digestParam = c.req.query('digest');
+    if (digestParam === undefined) throw new OciError('DIGEST_INVALID', { message: 'the digest query parameter is required to complete an upload' });
+    const digest = parseDigest(digestParam);
+    const body = hasBody(c.req.raw.headers) ? requestBody(c) : undefined;
+    await uploads.complete(name, c.req.param('uuid'), digest, body);
+    return blobCreated(c, name, digest);
+  });
+
+  app.get('/:name{.+}/blobs/uploads/:uuid', (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    return c.body(null, 204, sessionHeaders(name, uploads.get(name, c.req.param('uuid'))));
+  });
+
+  app.delete('/:name{.+}/blobs/uploads/:uuid', async (c) => {
+    const name = parseRepoName(c.req.param('name'));
+    await uploads.cancel(name, c.req.param('uuid'));
+    return c.body(null, 204);
+  });
+
+  return app;
+}
