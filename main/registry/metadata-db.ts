@@ -18,6 +18,10 @@ import type { RepoName } from '../../src/oci/reference.js';
 
 export interface RepositoryRecord {
   createdAt: number;
+  /** Public repositories can be pulled by anyone; absent means private. */
+  visibility?: 'public' | 'private';
+  /** When true, a tag cannot be moved to another manifest once pushed. */
+  immutableTags?: boolean;
 }
 
 export interface BlobRecord {

@@ -1,0 +1,10 @@
+/** @module Account failures with stable codes; the API layer maps each code to a status. */
+
+export type AccountErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_INPUT' | 'NO_PERMISSION';
+
+export class AccountError extends Error {
+  constructor(readonly code: AccountErrorCode, message: string) {
+    super(message);
+    this.name = 'AccountError';
+  }
+}

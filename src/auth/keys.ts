@@ -1,0 +1,125 @@
+/**
+ * @module Signing keys: generated on first start, kept in the data directory, rotated.
+ *
+ *	<keys dir>
+ *	├── keyring.json      [{ kid, createdAt, retiredAt? }], newest last (replaced atomically)
+ *	└── <kid>.pem         PKCS#8 Ed25519 private key, mode 0600
+ *
+ * The newest key signs. A rotated key stays published in the JWKS until every token it signed
+ * has expired (`retiredAt + maxTokenLifetimeMs`), so edges keep verifying during a rotation.
+ * The keyring file is re-read when it changes, so `outpost main keys rotate` works while main runs.
+ */
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+
+export const SIGNING_ALGORITHM = 'EdDSA';
+
+interface KeyEntry {
+  kid: string;
+  createdAt: number;
+  retiredAt?: number;
+}
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+}
+
+export interface PublicJwk extends JWK {
+  kid: string;
+  alg: string;
+  use: 'sig';
+}
+
+export interface KeyRingOptions {
+  dir: string;
+  now?: () => number;
+  /** The longest lifetime of any token signed with these keys; bounds how long retired keys are published. */
+  maxTokenLifetimeMs: number;
+}
+
+interface LoadedKey extends KeyEntry {
+  privateKey: CryptoKey;
+  jwk: PublicJwk;
+}
+
+export class KeyRing {
+  private keys: LoadedKey[] = [];
+  private loadedMtimeMs = 0;
+
+  private constructor(private readonly options: Required<KeyRingOptions>) {}
+
+  /** Opens the keyring in `dir`, creating the first key when there is none. */
+  static async open(options: KeyRingOptions): Promise<KeyRing> {
+    const ring = new KeyRing({ now: Date.now, ...options });
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    await ring.reload();
+    if (ring.keys.length === 0) await ring.rotate();
+    return ring;
+  }
+
+  private get file(): string {
+    return join(this.options.dir, 'keyring.json');
+  }
+
+  /** The key new tokens are signed with. */
+  get signingKey(): SigningKey {
+    const active = this.keys[this.keys.length - 1]!;
+    return { kid: active.kid, privateKey: active.privateKey };
+  }
+
+  /** Public keys still needed to verify unexpired tokens, as a JWKS document. */
+  jwks(): { keys: PublicJwk[] } {
+    const now = this.options.now();
+    return {
+      keys: this.keys.filter((k) => k.retiredAt === undefined || k.retiredAt + this.options.maxTokenLifetimeMs > now).map((k) => k.jwk),
+    };
+  }
+
+  /** Generates a new signing key; the current one is retired (still published for a while). */
+  async rotate(): Promise<string> {
+    await this.reload();
+    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: 'Ed25519', extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(jwk);
+    const pemPath = join(this.options.dir, `${kid}.pem`);
+    await writeFile(pemPath, await exportPKCS8(privateKey), { mode: 0o600 });
+    await chmod(pemPath, 0o600);
+    const now = this.options.now();
+    const entries: KeyEntry[] = this.keys.map(({ kid: k, createdAt, retiredAt }) => ({ kid: k, createdAt, retiredAt: retiredAt ?? now }));
+    entries.push({ kid, createdAt: now });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(entries, null, 2), { mode: 0o600 });
+    await rename(temp, this.file);
+    await this.reload();
+    return kid;
+  }
+
+  /** Re-reads the keyring when the file changed on disk (another process rotated). */
+  async reload(): Promise<void> {
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(this.file)).mtimeMs;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    if (mtimeMs === this.loadedMtimeMs && this.keys.length > 0) return;
+    const entries = JSON.parse(await readFile(this.file, 'utf8')) as KeyEntry[];
+    const loaded: LoadedKey[] = [];
+    for (const entry of entries) {
+      const known = this.keys.find((k) => k.kid === entry.kid);
+      if (known) {
+        loaded.push({ ...known, ...entry });
+        continue;
+      }
+      const pem = await readFile(join(this.options.dir, `${entry.kid}.pem`), 'utf8');
+      const privateKey = await importPKCS8(pem, SIGNING_ALGORITHM, { extractable: true });
+      const { d: _private, ...publicJwk } = await exportJWK(privateKey);
+      loaded.push({ ...entry, privateKey, jwk: { ...publicJwk, kid: entry.kid, alg: SIGNING_ALGORITHM, use: 'sig' } });
+    }
+    this.keys = loaded;
+    this.loadedMtimeMs = mtimeMs;
+  }
+}
