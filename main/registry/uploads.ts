@@ -35,8 +35,12 @@ export interface Uploads {
    * `RANGE_INVALID` (416) carrying the `Range` received. Returns the new session.
    */
   append(repo: RepoName, id: string, body: AsyncIterable<Uint8Array>, range?: ByteRange): Promise<UploadSession>;
-  /** Appends an optional last chunk, verifies `digest` and commits the blob. Nothing is kept on mismatch. */
-  complete(repo: RepoName, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>): Promise<{ size: number }>;
+  /**
+   * Appends an optional last chunk (checked against `range` as in `append`, so a misplaced last
+   * chunk is a 416 that keeps the session), verifies `digest` and commits the blob. Nothing is
+   * kept on a digest mismatch.
+   */
+  complete(repo: RepoName, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, range?: ByteRange): Promise<{ size: number }>;
   cancel(repo: RepoName, id: string): Promise<void>;
   /** Removes sessions idle for longer than `maxAgeMs` and stray files; returns how many. */
   purgeAbandoned(maxAgeMs: number): Promise<number>;
@@ -128,10 +132,10 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
 
     append: (repo, id, body, range) => exclusive(id, () => appendUnlocked(get(repo, id), body, range)),
 
-    complete: (repo, id, digest, body) =>
+    complete: (repo, id, digest, body, range) =>
       exclusive(id, async () => {
         let session = get(repo, id);
-        if (body) session = await appendUnlocked(session, body);
+        if (body) session = await appendUnlocked(session, body, range);
         const state = hashers.get(id);
         const actual =
           state && state.offset === session.size && digestAlgorithm(digest) === state.hasher.algorithm

@@ -57,8 +57,10 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
     const digestParam = c.req.query('digest');
     if (digestParam === undefined) throw new OciError('DIGEST_INVALID', { message: 'the digest query parameter is required to complete an upload' });
     const digest = parseDigest(digestParam);
+    // The closing PUT may carry the last chunk with its Content-Range (spec "Closing a chunked upload").
+    const range = parseChunkRange(c.req.header('content-range'));
     const body = hasBody(c.req.raw.headers) ? requestBody(c) : undefined;
-    await uploads.complete(name, c.req.param('uuid'), digest, body);
+    await uploads.complete(name, c.req.param('uuid'), digest, body, range);
     return blobCreated(c, name, digest);
   });
 
