@@ -1,6 +1,6 @@
 /**
  * @module Wires main's routes and middleware into one Hono app. No I/O happens here: every
- * service is built by main.ts (or a test) and passed in.
+ * service is built by service.ts (or a test) and passed in.
  */
 import { Hono } from 'hono';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -8,21 +8,24 @@ import { createErrorHandler, notFoundHandler } from '../src/http/error-handler.j
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
+import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
-import { authorize, openAccessPolicy, type AccessPolicy } from './middleware/access.js';
+import { authorize, type AccessPolicy } from './middleware/access.js';
 import type { Registry } from './registry/registry.js';
 import { blobRoutes } from './routes/v2/blobs.js';
 import { uploadRoutes } from './routes/v2/uploads.js';
 import { manifestRoutes } from './routes/v2/manifests.js';
 import { listingRoutes } from './routes/v2/listings.js';
+import { tokenRoutes, type TokenRoutesDeps } from './routes/auth-token.js';
 
 export interface MainAppDeps {
   registry: Registry;
   logger: Logger;
   metrics: { registry: MetricsRegistry; http: HttpMetrics };
   health: HealthCheck;
-  accessPolicy?: AccessPolicy;
+  accessPolicy: AccessPolicy;
+  auth: TokenRoutesDeps;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }
@@ -34,10 +37,11 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.notFound(notFoundHandler);
   app.use('*', requestMetrics(deps.metrics.http));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
+  app.route('/', tokenRoutes(deps.auth));
 
   const v2 = new Hono();
   v2.use('*', registryHeaders);
-  v2.use('*', authorize(deps.accessPolicy ?? openAccessPolicy));
+  v2.use('*', authorize(deps.accessPolicy, clientAddress));
   v2.route('/', listingRoutes(deps));
   v2.route('/', uploadRoutes(deps));
   v2.route('/', blobRoutes(deps));
@@ -45,6 +49,5 @@ export function createMainApp(deps: MainAppDeps): Hono {
   // The version check (spec "Determining support"); answered after the access policy.
   v2.get('/', (c) => c.json({}));
   app.route('/v2', v2);
-
   return app;
 }

@@ -72,7 +72,12 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
     return 0;
   }
 
-  const service = await startMain(config, logger);
+  const adminPassword = env.OUTPOST_ADMIN_PASSWORD;
+  const service = await startMain(config, logger, adminPassword ? { adminPassword } : {});
+  if (service.generatedAdminPassword) {
+    // Shown once, on the terminal, never in the structured log.
+    process.stdout.write(`\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`);
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       logger.info('shutting down', { signal });

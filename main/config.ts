@@ -30,6 +30,28 @@ const storageSchema = z
     gcGraceMs: s.gcGracePeriod,
   }));
 
+const authSchema = z
+  .object({
+    /** Require authentication (token auth, users, permissions). Turning it off makes every client an admin: only for isolated test setups. Default true. */
+    enabled: booleanSchema.prefault(true),
+    /** The `service` named in challenges and the `aud` of registry tokens. Default outpost. */
+    service: z.string().min(1).default('outpost'),
+    /** Lifetime of registry bearer tokens. Default 5m. */
+    tokenLifetime: durationSchema.prefault('5m'),
+    /** Lifetime of refresh tokens handed to `offline_token` clients. Default 30d. */
+    refreshTokenLifetime: durationSchema.prefault('30d'),
+    /** Lifetime of a web session. Default 12h. */
+    sessionLifetime: durationSchema.prefault('12h'),
+  })
+  .strict()
+  .transform((a) => ({
+    enabled: a.enabled,
+    service: a.service,
+    tokenLifetimeMs: a.tokenLifetime,
+    refreshTokenLifetimeMs: a.refreshTokenLifetime,
+    sessionLifetimeMs: a.sessionLifetime,
+  }));
+
 export const mainConfigSchema = z
   .object({
     /** Address to listen on. Default 127.0.0.1:5000. */
@@ -42,6 +64,7 @@ export const mainConfigSchema = z
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
     storage: storageSchema.prefault({}),
+    auth: authSchema.prefault({}),
     /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
     shutdownGrace: durationSchema.prefault('30s'),
   })

@@ -4,61 +4,146 @@
  */
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { createLocalJWKSet } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
+import { KeyRing } from '../src/auth/keys.js';
+import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
 import type { MainConfig } from './config.js';
 import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
 import { createRegistry, type Registry } from './registry/registry.js';
+import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
+import { createAccounts, type Accounts } from './accounts/accounts.js';
+import { createAccessControl } from './accounts/access-control.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { createTokenService } from './auth/token-service.js';
+import { createRegistryPolicy } from './auth/registry-policy.js';
+import { openAccessPolicy } from './auth/open-policy.js';
+import { bootstrapAdmin } from './auth/bootstrap.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 
 export interface MainService {
   readonly server: RunningServer;
+  readonly url: string;
   readonly registry: Registry;
+  readonly accounts: Accounts;
+  readonly keys: KeyRing;
+  /** Set when this start created `admin` with a random password. */
+  readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
   stop(): Promise<void>;
 }
 
-/** Opens the data directory's store and database (also used by offline commands such as gc). */
-export async function openMainData(dataDir: string): Promise<{ store: FsBlobStore; db: MetadataDb }> {
+export interface MainData {
+  store: FsBlobStore;
+  db: MetadataDb;
+  accountsDb: AccountsDb;
+  keysDir: string;
+}
+
+/** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
+export async function openMainData(dataDir: string): Promise<MainData> {
   const root = resolve(dataDir);
   await mkdir(root, { recursive: true });
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
-  return { store, db };
+  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: join(root, 'keys') };
 }
 
-export async function startMain(config: Readonly<MainConfig>, logger: Logger, now: () => number = Date.now): Promise<MainService> {
-  const { store, db } = await openMainData(config.dataDir);
+export interface StartMainOptions {
+  now?: () => number;
+  /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
+  adminPassword?: string;
+}
+
+// A rotation by `outpost main keys rotate` in another process is picked up within this time.
+const KEY_RELOAD_INTERVAL_MS = 10_000;
+
+export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
+  const now = options.now ?? Date.now;
+  const { store, db, accountsDb, keysDir } = await openMainData(config.dataDir);
   // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
 
   const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
+  const accounts = createAccounts(accountsDb, now);
+  const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
+  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs: config.auth.tokenLifetimeMs });
+
+  // Listen first so that the public URL (the token issuer and realm) is known even when the
+  // port was 0; requests in the short gap before the app is built are answered 503.
+  let app: { fetch: (request: Request, env: unknown) => Response | Promise<Response> } | undefined;
+  const server = await startServer({
+    fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
+    listen: config.listen,
+    tls: config.tls,
+  });
+  const publicUrl = config.publicUrl ?? server.url;
+
+  const accessControl = createAccessControl(db, accountsDb);
+  const verifier = createJwtVerifier({
+    getKey: (header, token) => createLocalJWKSet(keys.jwks())(header, token),
+    issuer: publicUrl,
+    audience: config.auth.service,
+    now,
+  });
+  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now }), verifier });
+  const tokens = createTokenService({
+    keys,
+    accessControl,
+    accountsDb,
+    issuer: publicUrl,
+    service: config.auth.service,
+    tokenLifetimeMs: config.auth.tokenLifetimeMs,
+    refreshTokenLifetimeMs: config.auth.refreshTokenLifetimeMs,
+    now,
+  });
+  const accessPolicy = config.auth.enabled
+    ? createRegistryPolicy({
+        authenticator,
+        accessControl,
+        realm: `${publicUrl}/auth/token`,
+        service: config.auth.service,
+        repositoryExists: (name) => db.repositories.doesExist(name),
+      })
+    : openAccessPolicy;
+  if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
+
   const metrics = createMainMetrics(db, now);
-  const app = createMainApp({
+  app = createMainApp({
     registry,
     logger,
     metrics,
     health: createMainHealth(db, resolve(config.dataDir)),
+    accessPolicy,
+    auth: { tokens, authenticator, keys },
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
 
   const purge = () => registry.uploads.purgeAbandoned(config.storage.uploadMaxAgeMs).catch((err) => logger.error('upload purge failed', { error: err }));
   await purge();
-  const purgeTimer = config.storage.uploadPurgeIntervalMs > 0 ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref() : undefined;
+  const timers = [
+    config.storage.uploadPurgeIntervalMs > 0 ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref() : undefined,
+    setInterval(() => keys.reload().catch((err) => logger.error('key reload failed', { error: err })), KEY_RELOAD_INTERVAL_MS).unref(),
+  ];
 
-  const server = await startServer({ fetch: app.fetch, listen: config.listen, tls: config.tls });
-  logger.info('main registry listening', { url: server.url, dataDir: resolve(config.dataDir) });
+  logger.info('main registry listening', { url: server.url, publicUrl, dataDir: resolve(config.dataDir) });
 
   return {
     server,
+    url: publicUrl,
     registry,
+    accounts,
+    keys,
+    ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
-      clearInterval(purgeTimer);
+      for (const timer of timers) clearInterval(timer);
       await server.close(config.shutdownGraceMs);
       await db.close();
       logger.info('main registry stopped');

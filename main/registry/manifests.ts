@@ -9,7 +9,7 @@ import { OciError } from '../../src/oci/errors.js';
 import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { parseManifest, effectiveArtifactType, type Manifest } from '../../src/oci/manifest.js';
 import { isForeignLayer } from '../../src/oci/media-types.js';
-import type { Reference, RepoName, Tag } from '../../src/oci/reference.js';
+import type { Reference, RepoName } from '../../src/oci/reference.js';
 import { key, prefixRange } from '../../src/store/lmdb.js';
 import type { ManifestRecord, MetadataDb } from './metadata-db.js';
 import type { RepositoryBlobs } from './repository-blobs.js';
@@ -23,9 +23,6 @@ export interface PutManifestResult {
   /** Set when the manifest has a subject: the response carries `OCI-Subject`. */
   subject?: Digest;
 }
-
-/** Called before a tag moves; throws to refuse (tag immutability plugs in here). */
-export type TagGuard = (repo: RepoName, tag: Tag, from: Digest, to: Digest) => void;
 
 export interface Manifests {
   put(repo: RepoName, reference: Reference, bytes: Uint8Array, contentType: string | undefined): Promise<PutManifestResult>;
@@ -42,10 +39,9 @@ export interface ManifestsDeps {
   blobs: RepositoryBlobs;
   now: () => number;
   maxManifestBytes: number;
-  tagGuard?: TagGuard;
 }
 
-export function createManifests({ db, blobs, now, maxManifestBytes, tagGuard }: ManifestsDeps): Manifests {
+export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsDeps): Manifests {
   const unknown = (repo: RepoName, reference: Reference) =>
     new OciError('MANIFEST_UNKNOWN', { detail: { name: repo, reference: reference.kind === 'tag' ? reference.tag : reference.digest } });
 
@@ -103,12 +99,18 @@ export function createManifests({ db, blobs, now, maxManifestBytes, tagGuard }: 
         // blob between the check and the reference that protects it.
         checkReferences(repo, manifest);
         for (const blob of record.blobs) db.blobRefs.put(key(blob, repo, digest), true);
-        if (!db.repositories.doesExist(repo)) db.repositories.put(repo, { createdAt: record.createdAt });
+        const repository = db.repositories.get(repo);
+        if (!repository) db.repositories.put(repo, { createdAt: record.createdAt });
         const existing = db.manifests.get(key(repo, digest));
         db.manifests.put(key(repo, digest), existing ? { ...record, createdAt: existing.createdAt } : record);
         if (reference.kind === 'tag') {
           const previous = db.tags.get(key(repo, reference.tag));
-          if (previous && previous.digest !== digest) tagGuard?.(repo, reference.tag, previous.digest, digest);
+          if (previous && previous.digest !== digest && repository?.immutableTags) {
+            throw new OciError('DENIED', {
+              message: `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; push a new tag instead`,
+              detail: { tag: reference.tag, digest: previous.digest },
+            });
+          }
           db.tags.put(key(repo, reference.tag), { digest, updatedAt: record.createdAt });
         }
         if (manifest.subject) {

@@ -6,7 +6,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { MetadataDb } from './metadata-db.js';
 import { createRepositoryBlobs, type RepositoryBlobs } from './repository-blobs.js';
 import { createUploads, type Uploads } from './uploads.js';
-import { createManifests, type Manifests, type TagGuard } from './manifests.js';
+import { createManifests, type Manifests } from './manifests.js';
 import { createListings, type Listings } from './listings.js';
 
 export interface Registry {
@@ -24,17 +24,16 @@ export interface RegistryDeps {
   now: () => number;
   logger: Logger;
   maxManifestBytes: number;
-  tagGuard?: TagGuard;
 }
 
-export function createRegistry({ db, store, now, logger, maxManifestBytes, tagGuard }: RegistryDeps): Registry {
+export function createRegistry({ db, store, now, logger, maxManifestBytes }: RegistryDeps): Registry {
   const blobs = createRepositoryBlobs({ db, store, now });
   return {
     db,
     store,
     blobs,
     uploads: createUploads({ db, paths: store.paths, blobs, now, logger }),
-    manifests: createManifests({ db, blobs, now, maxManifestBytes, ...(tagGuard && { tagGuard }) }),
+    manifests: createManifests({ db, blobs, now, maxManifestBytes }),
     listings: createListings(db),
   };
 }

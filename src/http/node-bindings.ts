@@ -30,6 +30,11 @@ function nodeEnv(c: Context): NodeEnv {
   return (c.env ?? {}) as NodeEnv;
 }
 
+/** The peer's IP address ('unknown' outside a Node server, as under `app.request()`). */
+export function clientAddress(c: Context): string {
+  return nodeEnv(c).incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
 /** The request body as an async iterable of bytes (empty when there is none). */
 export function requestBody(c: Context): AsyncIterable<Uint8Array> {
   const { incoming } = nodeEnv(c);

@@ -12,6 +12,11 @@ import { startMain, type MainService } from '../../main/service.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
 
+export const TEST_ADMIN_PASSWORD = 'admin-test-password';
+
+/** `Authorization` header value for Basic credentials. */
+export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
 export interface TestMain {
   url: string;
   dataDir: string;
@@ -22,6 +27,11 @@ export interface TestMain {
 export interface TestMainOptions {
   /** Extra OUTPOST_MAIN_* variables, e.g. { OUTPOST_MAIN_STORAGE__DELETE_ENABLED: 'false' }. */
   env?: Record<string, string>;
+  /**
+   * Token authentication on (users, permissions). Off by default so that protocol tests talk
+   * to an open registry; `admin` is created with TEST_ADMIN_PASSWORD either way.
+   */
+  auth?: boolean;
   /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
   dataDir?: string;
   logger?: Logger;
@@ -32,8 +42,11 @@ export async function startTestMain(options: TestMainOptions = {}): Promise<Test
   const temp: TempDir | undefined = options.dataDir ? undefined : await createTempDir('outpost-main-');
   const dataDir = options.dataDir ?? temp!.path;
   const flags: MainFlags = { listen: '127.0.0.1:0', data: dataDir };
-  const config = loadMainConfig(flags, options.env ?? {});
-  const service = await startMain(config, options.logger ?? silentLogger, options.now);
+  const config = loadMainConfig(flags, { OUTPOST_MAIN_AUTH__ENABLED: String(options.auth ?? false), ...options.env });
+  const service = await startMain(config, options.logger ?? silentLogger, {
+    adminPassword: TEST_ADMIN_PASSWORD,
+    ...(options.now && { now: options.now }),
+  });
   return {
     url: service.server.url,
     dataDir,
@@ -56,10 +69,13 @@ export interface SpawnedMain {
   exited: Promise<number | string>;
 }
 
-/** Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens. */
+/**
+ * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens.
+ * Authentication is off unless `env` turns it on (OUTPOST_MAIN_AUTH__ENABLED=true).
+ */
 export async function spawnMain(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<SpawnedMain> {
   const child = spawn(process.execPath, [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

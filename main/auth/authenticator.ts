@@ -1,0 +1,84 @@
+/**
+ * @module Turns credentials into a principal: Basic passwords (throttled, and remembered
+ * briefly so that simple clients sending Basic on every request do not pay scrypt each
+ * time), and registry bearer tokens (verified offline, cached until they expire).
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { OciError } from '../../src/oci/errors.js';
+import type { JwtVerifier } from '../../src/auth/jwt.js';
+import { ANONYMOUS, toRegistryClaims } from '../../src/auth/registry-token.js';
+import type { AccessEntry } from '../../src/auth/scope.js';
+import { TokenError } from '../../src/auth/token-errors.js';
+import type { Accounts } from '../accounts/accounts.js';
+import type { Principal } from '../accounts/permissions.js';
+import type { LoginThrottle } from './login-throttle.js';
+
+export interface BearerIdentity {
+  principal: Principal;
+  /** What the token grants; requests are checked against this, not the user's full rights. */
+  access: AccessEntry[];
+}
+
+export interface Authenticator {
+  /** A signed-in user, or `UNAUTHORIZED` / `TOOMANYREQUESTS`. */
+  password(username: string, password: string, address: string): Promise<Principal & { kind: 'user' }>;
+  /** The identity a registry token carries, or `UNAUTHORIZED`. */
+  bearer(token: string): Promise<BearerIdentity>;
+  /** The principal of an active user already authenticated another way (refresh token, session). */
+  activeUser(name: string): Promise<Principal & { kind: 'user' }>;
+}
+
+const PASSWORD_CACHE_TTL_MS = 60_000;
+
+export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginThrottle; verifier: JwtVerifier }): Authenticator {
+  // Keyed by a hash of name and password: the cache never holds a password.
+  const recent = new LRUCache<string, true>({ max: 10_000, ttl: PASSWORD_CACHE_TTL_MS });
+  const fingerprint = (u: string, p: string) => createHash('sha256').update(u).update('\0').update(p).digest('base64');
+
+  const userPrincipal = (name: string): (Principal & { kind: 'user' }) | undefined => {
+    const user = deps.accounts.getUser(name);
+    return user && user.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
+  };
+
+  return {
+    async activeUser(name) {
+      const principal = userPrincipal(name);
+      if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the account is not active' });
+      return principal;
+    },
+
+    async password(username, password, address) {
+      const id = fingerprint(username, password);
+      if (recent.has(id)) {
+        const principal = userPrincipal(username);
+        if (principal) return principal;
+        recent.delete(id);
+      }
+      await deps.throttle.before(username, address);
+      const user = await deps.accounts.authenticate(username, password);
+      if (!user) {
+        deps.throttle.failed(username, address);
+        throw new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
+      }
+      deps.throttle.succeeded(username);
+      recent.set(id, true);
+      return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
+    },
+
+    async bearer(token) {
+      let claims;
+      try {
+        claims = toRegistryClaims(await deps.verifier.verify(token));
+      } catch (err) {
+        if (err instanceof TokenError) throw new OciError('UNAUTHORIZED', { message: err.message });
+        throw err;
+      }
+      if (claims.subject === ANONYMOUS) return { principal: { kind: 'anonymous' }, access: claims.access };
+      // A token outlives nothing: a removed or deactivated user's tokens stop working at once.
+      const principal = userPrincipal(claims.subject);
+      if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the token names an account that is not active' });
+      return { principal, access: claims.access };
+    },
+  };
+}

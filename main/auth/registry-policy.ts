@@ -1,0 +1,92 @@
+/**
+ * @module The registry's access policy: credentials in, an `AuthContext` or an error out.
+ *
+ * - Bearer token: the token's `access` claim must cover the request; otherwise 401 with a
+ *   challenge naming the scope needed (`insufficient_scope`), which makes docker fetch a new token.
+ * - Basic credentials (simple clients): the user's own rights decide; a known user without the
+ *   right gets 403 DENIED.
+ * - Nothing: anonymous pulls of public repositories pass; everything else gets the challenge.
+ */
+import { formatBearerChallenge, parseAuthorization } from '../../src/auth/challenge.js';
+import { formatScope, grants, type AccessEntry } from '../../src/auth/scope.js';
+import { OciError } from '../../src/oci/errors.js';
+import type { AccessControl } from '../accounts/access-control.js';
+import type { Principal, RepoAction } from '../accounts/permissions.js';
+import type { AccessPolicy, AuthContext, RequiredAccess } from '../middleware/access.js';
+import type { Authenticator } from './authenticator.js';
+
+export interface RegistryPolicyDeps {
+  authenticator: Authenticator;
+  accessControl: AccessControl;
+  /** `<public url>/auth/token`. */
+  realm: string;
+  service: string;
+  repositoryExists: (name: string) => boolean;
+}
+
+function scopeOf(access: RequiredAccess): string | undefined {
+  if (access.kind === 'repository') return formatScope({ type: 'repository', name: access.name, actions: access.actions });
+  if (access.kind === 'catalog') return 'registry:catalog:*';
+  return undefined;
+}
+
+export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
+  const challenge = (access: RequiredAccess, message: string, error?: 'invalid_token' | 'insufficient_scope') => {
+    const scope = scopeOf(access);
+    return new OciError('UNAUTHORIZED', {
+      message,
+      ...(access.kind === 'repository' && { detail: [{ Type: 'repository', Name: access.name, Action: access.actions.join(',') }] }),
+      headers: { 'WWW-Authenticate': formatBearerChallenge({ realm: deps.realm, service: deps.service, ...(scope && { scope }), ...(error && { error }) }) },
+    });
+  };
+
+  const byRights = (principal: Principal): AuthContext => ({
+    principal,
+    may: (name, action) => deps.accessControl.actionsFor(principal, name).includes(action),
+  });
+  const byToken = (principal: Principal, access: AccessEntry[]): AuthContext => ({
+    principal,
+    may: (name, action) => grants(access, 'repository', name, [action]),
+  });
+
+  const satisfies = (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]): boolean => {
+    if (access.kind === 'base') return true;
+    if (access.kind === 'catalog') return tokenAccess ? grants(tokenAccess, 'registry', 'catalog', ['*']) : auth.principal.kind === 'user';
+    return access.actions.every((a: RepoAction) => auth.may(access.name, a));
+  };
+
+  return async function registryPolicy(request, access, clientAddress) {
+    const credentials = parseAuthorization(request.headers.get('authorization') ?? undefined);
+    if (credentials === 'malformed') throw challenge(access, 'the Authorization header is malformed', 'invalid_token');
+
+    if (credentials?.kind === 'bearer') {
+      let identity;
+      try {
+        identity = await deps.authenticator.bearer(credentials.token);
+      } catch (err) {
+        if (err instanceof OciError) throw challenge(access, err.message, 'invalid_token');
+        throw err;
+      }
+      const auth = byToken(identity.principal, identity.access);
+      if (!satisfies(auth, access, identity.access)) throw challenge(access, 'the token does not grant this access', 'insufficient_scope');
+      return auth;
+    }
+
+    if (credentials?.kind === 'basic') {
+      const principal = await deps.authenticator.password(credentials.username, credentials.password, clientAddress);
+      const auth = byRights(principal);
+      if (satisfies(auth, access)) return auth;
+      if (access.kind === 'repository' && !deps.repositoryExists(access.name) && access.actions.includes('push')) {
+        throw new OciError('NAME_UNKNOWN', {
+          message: `repository ${access.name} does not exist; create it first (POST /api/v0/repositories/<namespace>) or ask an admin to enable createRepositoryOnPush`,
+          detail: { name: access.name },
+        });
+      }
+      throw new OciError('DENIED', { message: `${principal.name} may not ${access.kind === 'repository' ? access.actions.join('/') : 'list'} ${access.kind === 'repository' ? access.name : 'the catalog'}` });
+    }
+
+    const auth = byRights({ kind: 'anonymous' });
+    if (access.kind === 'repository' && satisfies(auth, access)) return auth;
+    throw challenge(access, 'authentication required');
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * @module The token server's logic (Docker token authentication spec and its OAuth2 form):
+ * grant the intersection of what was asked and what the principal may do, sign it, and
+ * manage refresh tokens for `offline_token` / `access_type=offline`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { issueRegistryToken, ANONYMOUS } from '../../src/auth/registry-token.js';
+import type { AccessEntry, Action } from '../../src/auth/scope.js';
+import type { KeyRing } from '../../src/auth/keys.js';
+import { OciError } from '../../src/oci/errors.js';
+import type { AccessControl } from '../accounts/access-control.js';
+import type { AccountsDb } from '../accounts/accounts-db.js';
+import type { Principal } from '../accounts/permissions.js';
+
+export interface TokenResponse {
+  token: string;
+  access_token: string;
+  expires_in: number;
+  issued_at: string;
+  refresh_token?: string;
+}
+
+export interface TokenServiceDeps {
+  keys: KeyRing;
+  accessControl: AccessControl;
+  accountsDb: AccountsDb;
+  issuer: string;
+  service: string;
+  tokenLifetimeMs: number;
+  refreshTokenLifetimeMs: number;
+  now: () => number;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+export function createTokenService(deps: TokenServiceDeps) {
+  /** What the principal may have of what it asked for; entries with nothing granted are dropped. */
+  function grant(principal: Principal, requested: AccessEntry[]): AccessEntry[] {
+    const granted: AccessEntry[] = [];
+    for (const entry of requested) {
+      if (entry.type === 'registry') {
+        // The catalog is filtered per principal when listed; any signed-in user may ask for it.
+        if (principal.kind === 'user') granted.push({ type: 'registry', name: 'catalog', actions: ['*'] });
+        continue;
+      }
+      const allowed = new Set<Action>(deps.accessControl.actionsFor(principal, entry.name));
+      const actions = entry.actions.includes('*') ? [...allowed] : entry.actions.filter((a) => allowed.has(a));
+      if (actions.length > 0) granted.push({ ...entry, actions });
+    }
+    return granted;
+  }
+
+  async function issueRefreshToken(user: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await deps.accountsDb.refreshTokens.put(hashToken(token), { user, expiresAt: deps.now() + deps.refreshTokenLifetimeMs });
+    return token;
+  }
+
+  return {
+    grant,
+
+    async issue(principal: Principal, requested: AccessEntry[], options: { offline?: boolean; refreshToken?: string } = {}): Promise<TokenResponse> {
+      const now = deps.now();
+      const issued = await issueRegistryToken(deps.keys.signingKey, {
+        issuer: deps.issuer,
+        service: deps.service,
+        subject: principal.kind === 'user' ? principal.name : ANONYMOUS,
+        access: grant(principal, requested),
+        lifetimeMs: deps.tokenLifetimeMs,
+        now,
+      });
+      const response: TokenResponse = { token: issued.token, access_token: issued.token, expires_in: issued.expiresInSeconds, issued_at: issued.issuedAt };
+      if (principal.kind === 'user' && (options.offline || options.refreshToken)) {
+        response.refresh_token = options.refreshToken ?? (await issueRefreshToken(principal.name));
+      }
+      return response;
+    },
+
+    /** The user a refresh token belongs to; `UNAUTHORIZED` when unknown or expired. */
+    redeemRefreshToken(token: string): string {
+      const record = deps.accountsDb.refreshTokens.get(hashToken(token));
+      if (!record || record.expiresAt < deps.now()) throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
+      return record.user;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
