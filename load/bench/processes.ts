@@ -1,0 +1,224 @@
+/**
+ * @module Starts and stops the servers a scenario measures: outpost main (the built CLI in
+ * dist/) and CNCF distribution (Debian's `docker-registry`), each on 127.0.0.1, plain HTTP,
+ * with its data in a directory the scenario owns.
+ *
+ * Every wait is bounded: a server that does not become ready in time, or exits while being
+ * waited for, fails the start with the tail of its output. Every started process is
+ * registered with the run's `Cleanup`, so it is stopped however the run ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cleanup } from './cleanup.js';
+
+/** The repository root: the nearest ancestor of this file holding a package.json. */
+export const REPO_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
+  return dir;
+})();
+
+export const OUTPOST_BIN = join(REPO_ROOT, 'dist', 'bin', 'outpost.js');
+
+/** An executable a scenario needs and the Debian package that provides it. */
+export interface Requirement {
+  binary: string;
+  debianPackage: string;
+}
+
+export const DISTRIBUTION: Requirement = { binary: 'docker-registry', debianPackage: 'docker-registry' };
+export const SKOPEO: Requirement = { binary: 'skopeo', debianPackage: 'skopeo' };
+
+/** The full path of `binary` on PATH, or undefined. */
+export async function whichBinary(binary: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, binary);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+export async function findMissing(requirements: readonly Requirement[]): Promise<Requirement[]> {
+  const missing: Requirement[] = [];
+  for (const r of requirements) if ((await whichBinary(r.binary)) === undefined) missing.push(r);
+  return missing;
+}
+
+/** A port free on 127.0.0.1 right now (for servers that cannot be told to listen on :0). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface ServerProcess {
+  readonly name: string;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  /** `host:port`, as skopeo's docker:// references want it. */
+  readonly hostPort: string;
+  readonly pid: number;
+  /** The last 64 KiB the process wrote to stdout and stderr. */
+  output(): string;
+  /** SIGTERM, SIGKILL after a grace period; resolves once the process has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const OUTPUT_KEPT = 64 * 1024;
+
+interface SpawnServerOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cleanup: Cleanup;
+  /** Returns the server's URL once it is ready, undefined while it is not. */
+  ready: (output: string) => Promise<string | undefined> | string | undefined;
+  readyTimeoutMs?: number;
+  stopGraceMs?: number;
+}
+
+async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(options.command, options.args, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.cleanup.track(child);
+  let output = '';
+  // Always drain both pipes: a full pipe would block the server mid-measurement.
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > OUTPUT_KEPT * 2) output = output.slice(-OUTPUT_KEPT);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  let exitStatus: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitStatus = signal ?? `code ${code}`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      exitStatus = `spawn error: ${err.message}`;
+      resolve();
+    });
+  });
+  const tail = () => output.slice(-4096);
+
+  const stop = async () => {
+    if (exitStatus === undefined) {
+      child.kill('SIGTERM');
+      const grace = options.stopGraceMs ?? 15_000;
+      const timer = setTimeout(() => child.kill('SIGKILL'), grace);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const stopEarly = options.cleanup.defer(`stop ${options.name}`, stop);
+
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  while (url === undefined) {
+    if (exitStatus !== undefined) {
+      await stopEarly();
+      throw new Error(`${options.name} exited (${exitStatus}) before it was ready:\n${tail()}`);
+    }
+    if (Date.now() > deadline) {
+      await stopEarly();
+      throw new Error(`${options.name} was not ready within ${timeoutMs} ms:\n${tail()}`);
+    }
+    url = await options.ready(output);
+    if (url === undefined) await new Promise((r) => setTimeout(r, 50));
+  }
+  const hostPort = new URL(url).host;
+  return { name: options.name, url, hostPort, pid: child.pid!, output: () => output.slice(-OUTPUT_KEPT), stop: stopEarly };
+}
+
+/** True when `GET <url>/v2/` answers at all with 200 or 401 (the registry is serving). */
+async function answersV2(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
+    await res.body?.cancel();
+    return res.status === 200 || res.status === 401;
+  } catch {
+    return false;
+  }
+}
+
+export interface OutpostMainOptions {
+  dataDir: string;
+  cleanup: Cleanup;
+  /** Extra OUTPOST_MAIN_* variables. */
+  env?: Record<string, string>;
+}
+
+/** `node dist/bin/outpost.js main --listen 127.0.0.1:0 --data <dataDir>`; ready when it logs its URL. */
+export async function startOutpostMain(options: OutpostMainOptions): Promise<ServerProcess> {
+  if (!existsSync(OUTPOST_BIN)) throw new Error(`${OUTPOST_BIN} is missing: run \`npm run build\` first`);
+  return spawnServer({
+    name: 'outpost main',
+    command: process.execPath,
+    args: [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    ...(options.env && { env: options.env }),
+    cleanup: options.cleanup,
+    ready: async (output) => {
+      const url = /"msg":"main registry listening".*?"url":"([^"]+)"/.exec(output)?.[1];
+      return url !== undefined && (await answersV2(url)) ? url : undefined;
+    },
+  });
+}
+
+export interface DistributionOptions {
+  /** Holds the YAML config file and, under storage/, the filesystem driver's root. */
+  dir: string;
+  cleanup: Cleanup;
+}
+
+/**
+ * `docker-registry serve <dir>/config.yml` with filesystem storage under `<dir>/storage`, on a
+ * free port of 127.0.0.1. Logging is at error level and the access log is off, so the server
+ * does not spend its time writing a line per request.
+ */
+export async function startDistribution(options: DistributionOptions): Promise<ServerProcess> {
+  const binary = await whichBinary(DISTRIBUTION.binary);
+  if (!binary) throw new Error(`${DISTRIBUTION.binary} is not installed (Debian package ${DISTRIBUTION.debianPackage})`);
+  const port = await freePort();
+  await mkdir(options.dir, { recursive: true });
+  const configPath = join(options.dir, 'config.yml');
+  // YAML is a superset of JSON: writing JSON avoids quoting rules for the path.
+  const config = {
+    version: 0.1,
+    log: { level: 'error', accesslog: { disabled: true } },
+    storage: {
+      filesystem: { rootdirectory: join(options.dir, 'storage') },
+      delete: { enabled: true },
+      cache: { blobdescriptor: 'inmemory' },
+      maintenance: { uploadpurging: { enabled: false } },
+    },
+    http: { addr: `127.0.0.1:${port}`, secret: 'outpost-bench-not-a-secret' },
+  };
+  await writeFile(configPath, JSON.stringify(config, null, 2));
+  const url = `http://127.0.0.1:${port}`;
+  return spawnServer({
+    name: 'distribution',
+    command: binary,
+    args: ['serve', configPath],
+    cleanup: options.cleanup,
+    ready: async () => ((await answersV2(url)) ? url : undefined),
+  });
+}

@@ -1,0 +1,5 @@
+/** @module Every scenario `npm run bench` knows, in the order a full run executes them. */
+import type { Scenario } from '../scenario.js';
+import { pushPullLarge } from './push-pull-large.js';
+
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge];
