@@ -162,18 +162,21 @@ async function answersV2(url: string): Promise<boolean> {
 
 export interface OutpostMainOptions {
   dataDir: string;
+  /** The CLI to run. Default: this checkout's `dist/bin/outpost.js`. */
+  bin?: string;
   cleanup: Cleanup;
   /** Extra OUTPOST_MAIN_* variables. */
   env?: Record<string, string>;
 }
 
-/** `node dist/bin/outpost.js main --listen 127.0.0.1:0 --data <dataDir>`; ready when it logs its URL. */
+/** `node <bin> main --listen 127.0.0.1:0 --data <dataDir>`; ready when it logs its URL and answers /v2/. */
 export async function startOutpostMain(options: OutpostMainOptions): Promise<ServerProcess> {
-  if (!existsSync(OUTPOST_BIN)) throw new Error(`${OUTPOST_BIN} is missing: run \`npm run build\` first`);
+  const bin = options.bin ?? OUTPOST_BIN;
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
   return spawnServer({
     name: 'outpost main',
     command: process.execPath,
-    args: [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    args: [bin, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {

@@ -3,7 +3,7 @@
  * medians and ratios (markdown on stdout, the same figures as JSON in load/results/).
  *
  *   npm run bench -- [--only <scenario>[,<scenario>...]] [--reps N] [--param key=value ...]
- *                    [--timeout-min M] [--list]
+ *                    [--timeout-min M] [--outpost FILE] [--list]
  *
  * Exit status: 0 done, 1 a scenario failed, 2 bad arguments, 3 a peer binary is missing,
  * 130 interrupted. Whatever the outcome, every process and file the run created is removed.
@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Cleanup } from './cleanup.js';
 import { runCommand } from './command.js';
@@ -26,6 +26,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --reps N          repetitions per scenario, each peer measured once per repetition (default 3)
   --param K=V       scenario parameter, repeatable (see --list)
   --timeout-min M   abort the whole run after M minutes (default 120)
+  --outpost FILE    the outpost CLI to measure (default dist/bin/outpost.js of this checkout),
+                    e.g. another commit's build, to compare commits
   --list            list scenarios and their parameters
   -h, --help        this text`;
 
@@ -41,6 +43,7 @@ interface Options {
   reps: number;
   params: Record<string, string>;
   timeoutMs: number;
+  outpostBin: string;
 }
 
 function parseOptions(argv: string[]): Options | 'help' | 'list' {
@@ -53,6 +56,7 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
         reps: { type: 'string' },
         param: { type: 'string', multiple: true },
         'timeout-min': { type: 'string' },
+        outpost: { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -74,7 +78,8 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
     if (eq <= 0) throw new UsageError(`--param: expected key=value, got "${pair}"`);
     params[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  return { scenarios, reps, params, timeoutMs: timeoutMin * 60_000 };
+  const outpostBin = parsed.outpost !== undefined ? resolve(parsed.outpost) : OUTPOST_BIN;
+  return { scenarios, reps, params, timeoutMs: timeoutMin * 60_000, outpostBin };
 }
 
 function unknownScenario(name: string): never {
@@ -101,13 +106,14 @@ async function versionOf(command: string, args: string[]): Promise<string> {
   }
 }
 
-async function describeMachine(): Promise<Record<string, string | number>> {
+async function describeMachine(outpostBin: string): Promise<Record<string, string | number>> {
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryMiB: Math.round(totalmem() / 1024 / 1024),
     node: process.version,
     outpostCommit: await versionOf('git', ['-C', REPO_ROOT, 'describe', '--always', '--dirty']),
+    outpostBin,
     distribution: await versionOf('docker-registry', ['--version']),
     skopeo: await versionOf('skopeo', ['--version']),
   };
@@ -130,8 +136,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${missingMessage(missing)}\n`);
     return 3;
   }
-  if (!existsSync(OUTPOST_BIN)) {
-    process.stderr.write(`outpost bench: ${OUTPOST_BIN} is missing: run \`npm run build\` (npm run bench does it for you)\n`);
+  if (!existsSync(options.outpostBin)) {
+    process.stderr.write(`outpost bench: ${options.outpostBin} is missing: run \`npm run build\` (npm run bench does it for you)\n`);
     return 3;
   }
 
@@ -158,12 +164,12 @@ async function main(argv: string[]): Promise<number> {
     const tempDir = await mkdtemp(join(tmpdir(), 'outpost-bench-'));
     cleanup.defer('remove temp dir', () => rm(tempDir, { recursive: true, force: true }));
     log(`work directory ${tempDir}`);
-    const machine = await describeMachine();
+    const machine = await describeMachine(options.outpostBin);
     for (const scenario of options.scenarios) {
       log(`scenario ${scenario.name}: ${options.reps} repetitions`);
       const workDir = join(tempDir, scenario.name);
       try {
-        const result = await scenario.run({ workDir, reps: options.reps, params: options.params, cleanup, signal, log });
+        const result = await scenario.run({ workDir, reps: options.reps, params: options.params, cleanup, outpostBin: options.outpostBin, signal, log });
         reports.push({ name: scenario.name, title: scenario.title, reps: options.reps, result });
       } catch (err) {
         status = interrupted ? 130 : 1;

@@ -18,6 +18,8 @@ export interface ScenarioContext {
   /** `--param key=value` pairs, unparsed; see `Scenario.params` for what each scenario reads. */
   params: Readonly<Record<string, string>>;
   cleanup: Cleanup;
+  /** The outpost CLI to measure (`dist/bin/outpost.js`, or `--outpost <file>`). */
+  outpostBin: string;
   /** Aborted on Ctrl-C or when the run's deadline passes: stop at the next step. */
   signal: AbortSignal;
   /** Progress lines (to stderr); the results go in the returned value. */
