@@ -33,5 +33,6 @@ export interface OpenLmdbOptions {
 
 /** Opens an environment whose sub-databases hold structured values (msgpack). */
 export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions): RootDatabase {
-  return open({ path, mapSize: mapSizeBytes, compression: false, encoding: 'msgpack' });
+  // lmdb-js allows 12 named sub-databases by default; main's registry and accounts use more.
+  return open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack' });
 }
