@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { ListenAddress, TlsConfig } from '../config/common.js';
@@ -43,6 +43,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       resolve();
     });
   });
+  // Node's close() only ends the keep-alive connections that are idle at that moment; one whose
+  // response is still streaming would then sit idle until keepAliveTimeout and hold the exit
+  // back for the whole grace period. End each such connection as its response finishes.
+  let closing = false;
+  server.on('request', (_req, res: ServerResponse) => {
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
   const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -51,6 +60,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
+        closing = true;
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {
           clearTimeout(timer);
