@@ -13,6 +13,7 @@ import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
 import { authorize, type AccessPolicy } from './middleware/access.js';
 import type { Registry } from './registry/registry.js';
+import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
 import { uploadRoutes } from './routes/v2/uploads.js';
 import { manifestRoutes } from './routes/v2/manifests.js';
@@ -26,6 +27,7 @@ export interface MainAppDeps {
   health: HealthCheck;
   accessPolicy: AccessPolicy;
   auth: TokenRoutesDeps;
+  sessions: Sessions;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }

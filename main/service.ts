@@ -22,6 +22,7 @@ import { createTokenService } from './auth/token-service.js';
 import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
+import { createSessions, type Sessions } from './auth/sessions.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
@@ -32,6 +33,8 @@ export interface MainService {
   readonly registry: Registry;
   readonly accounts: Accounts;
   readonly keys: KeyRing;
+  /** Web sign-in sessions (the API accepts them too, with the CSRF header on unsafe methods). */
+  readonly sessions: Sessions;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -92,6 +95,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     audience: config.auth.service,
     now,
   });
+  const sessions = createSessions(accountsDb, config.auth.sessionLifetimeMs, now);
   const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now }), verifier });
   const tokens = createTokenService({
     keys,
@@ -122,6 +126,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     health: createMainHealth(db, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
+    sessions,
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
@@ -141,6 +146,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     registry,
     accounts,
     keys,
+    sessions,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
