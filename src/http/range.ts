@@ -23,6 +23,9 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
     // Suffix range: the last N bytes.
     const suffix = Number(match[2]);
     if (suffix === 0) throw unsatisfiable(size);
+    // RFC 9110 section 14.1.1: on an empty representation a non-zero suffix is satisfiable,
+    // yet no Content-Range can describe zero bytes; ignoring the header serves it whole (200).
+    if (size === 0) return undefined;
     start = Math.max(0, size - suffix);
     end = size - 1;
   } else {
