@@ -22,6 +22,8 @@ export interface PutManifestResult {
   digest: Digest;
   /** Set when the manifest has a subject: the response carries `OCI-Subject`. */
   subject?: Digest;
+  /** Set when the put moved an existing tag: the digest it pointed to before. */
+  movedFrom?: Digest;
 }
 
 export interface Manifests {
@@ -94,7 +96,7 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
       }
       const manifest = parseManifest(bytes, contentType);
       const record = toRecord(bytes, manifest);
-      await db.transaction(() => {
+      const movedFrom = await db.transaction((): Digest | undefined => {
         // Checked inside the transaction so a concurrent garbage collection cannot remove a
         // blob between the check and the reference that protects it.
         checkReferences(repo, manifest);
@@ -103,8 +105,9 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
         if (!repository) db.repositories.put(repo, { createdAt: record.createdAt });
         const existing = db.manifests.get(key(repo, digest));
         db.manifests.put(key(repo, digest), existing ? { ...record, createdAt: existing.createdAt } : record);
+        let previous;
         if (reference.kind === 'tag') {
-          const previous = db.tags.get(key(repo, reference.tag));
+          previous = db.tags.get(key(repo, reference.tag));
           if (previous && previous.digest !== digest && repository?.immutableTags) {
             throw new OciError('DENIED', {
               message: `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; push a new tag instead`,
@@ -121,8 +124,9 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
             ...(record.annotations && { annotations: record.annotations }),
           });
         }
+        return previous && previous.digest !== digest ? previous.digest : undefined;
       });
-      return { digest, ...(manifest.subject && { subject: manifest.subject.digest }) };
+      return { digest, ...(manifest.subject && { subject: manifest.subject.digest }), ...(movedFrom && { movedFrom }) };
     },
 
     get(repo, reference) {
