@@ -22,6 +22,8 @@ const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|credential|pri
 const SECRET_QUERY = /([?&](?:token|access_token|password|secret)=)[^&\s#]*/gi;
 
 export const REDACTED = '[redacted]';
+/** Stands for an object nested deeper than redaction walks. */
+export const TRUNCATED = '[truncated]';
 
 /** Removes secret query parameters from a URL or path. */
 export function redactUrl(url: string): string {
@@ -33,7 +35,10 @@ function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: redactUrl(value.message), code: (value as NodeJS.ErrnoException).code };
   }
-  if (typeof value !== 'object' || value === null || depth > 4) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  // What is not walked must not be written: a raw object past the limit would print the
+  // secrets below it, and a cycle would make JSON.stringify throw.
+  if (depth > 4) return TRUNCATED;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: LogFields = {};
   for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? REDACTED : redact(v, depth + 1);
