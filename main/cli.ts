@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys]`: flags, configuration, signals.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/load.js';
@@ -8,9 +8,18 @@ import { formatBytes } from '../src/config/units.js';
 import { loadMainConfig, type MainFlags } from './config.js';
 import { openMainData, startMain } from './service.js';
 import { collectGarbage } from './registry/gc.js';
+import { EXIT, type CliIo } from './cli/cli-io.js';
+import { readPassword } from './cli/read-password.js';
+import { runUserCommand } from './cli/user-commands.js';
+import { runKeyCommand } from './cli/key-commands.js';
 
 export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the main registry
        outpost main gc [--dry-run] [options]  remove blobs no manifest references
+       outpost main user add NAME [--admin] --password-stdin [options]
+       outpost main user passwd NAME --password-stdin [options]
+       outpost main user list [options]
+       outpost main user remove NAME [options]
+       outpost main keys rotate [options]     new signing key (prints its kid)
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -19,27 +28,55 @@ Options:
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
-Every setting can also come from OUTPOST_MAIN_* environment variables (see README).`;
+  --password-stdin      read the password from standard input (typed without echo on a
+                        terminal; one trailing newline is removed from piped input)
+  --admin               user add: make the user an administrator
+Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
+The user and keys commands work on the data directory, also while main runs.
+Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-export async function mainCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      listen: { type: 'string' },
-      'public-url': { type: 'string' },
-      data: { type: 'string' },
-      config: { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys']);
+
+const processIo: CliIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  readPassword: () => readPassword(process.stdin, (text) => void process.stderr.write(text)),
+};
+
+export async function mainCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = processIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        listen: { type: 'string' },
+        'public-url': { type: 'string' },
+        data: { type: 'string' },
+        config: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        admin: { type: 'boolean' },
+        'password-stdin': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    // Unknown option, or a value given to a flag: say which, then how to call it.
+    io.err(`outpost main: ${(err as Error).message}\n\n${MAIN_USAGE}\n`);
+    return EXIT.USAGE;
+  }
+  const { values, positionals } = parsed;
   const command = positionals[0] ?? 'serve';
-  if (values.help || !['serve', 'gc'].includes(command)) {
-    process.stdout.write(`${MAIN_USAGE}\n`);
-    return values.help ? 0 : 2;
+  if (values.help || !COMMANDS.has(command)) {
+    if (values.help) io.out(`${MAIN_USAGE}\n`);
+    else io.err(`outpost main: unknown command "${command}"\n\n${MAIN_USAGE}\n`);
+    return values.help ? EXIT.OK : EXIT.USAGE;
+  }
+  if ((values.admin || values['password-stdin']) && command !== 'user') {
+    io.err(`outpost main: --admin and --password-stdin only apply to the user commands\n`);
+    return EXIT.USAGE;
   }
   const flags: MainFlags = {
     ...(values.config !== undefined && { config: values.config }),
@@ -54,11 +91,21 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
     config = loadMainConfig(flags, env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`outpost main: ${err.message}\n`);
-      return 2;
+      io.err(`outpost main: ${err.message}\n`);
+      return EXIT.USAGE;
     }
     throw err;
   }
+
+  if (command === 'user') {
+    const [, action, ...args] = positionals;
+    return runUserCommand({ action, args, admin: values.admin ?? false, passwordStdin: values['password-stdin'] ?? false, dataDir: config.dataDir }, io);
+  }
+  if (command === 'keys') {
+    const [, action, ...args] = positionals;
+    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs: config.auth.tokenLifetimeMs }, io);
+  }
+
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {

@@ -48,13 +48,16 @@ export interface MainData {
   keysDir: string;
 }
 
+/** Where the signing keys live in a data directory (see src/auth/keys.ts). */
+export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'keys');
+
 /** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
 export async function openMainData(dataDir: string): Promise<MainData> {
   const root = resolve(dataDir);
   await mkdir(root, { recursive: true });
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
-  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: join(root, 'keys') };
+  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root) };
 }
 
 export interface StartMainOptions {

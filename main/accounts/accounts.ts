@@ -76,6 +76,17 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     if (!db.teams.doesExist(key(org, team))) throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
   };
   const nameTaken = (name: string) => db.users.doesExist(name) || db.orgs.doesExist(name);
+  async function revokeCredentials(name: string): Promise<number> {
+    let revoked = 0;
+    for (const sub of [db.refreshTokens, db.sessions] as const) {
+      for (const { key: k, value } of sub.getRange()) {
+        if (value.user !== name) continue;
+        await sub.remove(k);
+        revoked++;
+      }
+    }
+    return revoked;
+  }
 
   return {
     userCount: () => db.users.getKeysCount(),
@@ -121,7 +132,18 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     async removeUser(name: string): Promise<void> {
       requireUser(name);
       await db.users.remove(name);
+      // Memberships, refresh tokens and sessions are keyed by name: left behind, they would
+      // pass to a later account created with the same name.
+      for (const k of db.orgMembers.getKeys()) if (splitKey(k)[1] === name) await db.orgMembers.remove(k);
+      for (const k of db.teamMembers.getKeys()) if (splitKey(k)[2] === name) await db.teamMembers.remove(k);
+      await revokeCredentials(name);
     },
+
+    /** Ends the user's web sessions and invalidates its refresh tokens; returns how many. */
+    revokeCredentials,
+
+    /** Changes whenever the user's password does (for caches of verified passwords); undefined for no user. */
+    passwordVersion: (name: string): string | undefined => db.users.get(name)?.passwordHash,
 
     /** The user when the password is right and the account active; undefined otherwise. */
     async authenticate(name: string, password: string): Promise<UserView | undefined> {

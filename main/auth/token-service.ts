@@ -61,6 +61,11 @@ export function createTokenService(deps: TokenServiceDeps) {
 
     async issue(principal: Principal, requested: AccessEntry[], options: { offline?: boolean; refreshToken?: string } = {}): Promise<TokenResponse> {
       const now = deps.now();
+      // One stat() per token: a key rotated by `outpost main keys rotate` in another process
+      // signs from the next token on, rather than after the periodic reload. A keyring that
+      // cannot be read (say, a key file written by another OS user) must not stop sign-ins:
+      // the key already loaded keeps signing, and the periodic reload logs the failure.
+      await deps.keys.reload().catch(() => undefined);
       const issued = await issueRegistryToken(deps.keys.signingKey, {
         issuer: deps.issuer,
         service: deps.service,

@@ -1,0 +1,41 @@
+/**
+ * @module `outpost main keys rotate`: a new signing key in the data directory.
+ *
+ * The old key is retired, not deleted: it stays in the JWKS until every token it signed has
+ * expired (`auth.tokenLifetime` from the same configuration main uses). A running main
+ * re-reads keyring.json (within seconds, and on every token issued and JWKS request), so the
+ * rotation needs no restart.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KeyRing } from '../../src/auth/keys.js';
+import { keysDirOf } from '../service.js';
+import { EXIT, type CliIo } from './cli-io.js';
+
+export interface KeyCommand {
+  /** rotate (anything else is a usage error). */
+  action: string | undefined;
+  args: string[];
+  dataDir: string;
+  maxTokenLifetimeMs: number;
+}
+
+export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<number> {
+  if (command.action !== 'rotate' || command.args.length > 0) {
+    io.err(`outpost main keys: ${command.action === undefined ? 'missing command: rotate' : command.action === 'rotate' ? 'keys rotate takes no arguments' : `unknown command "keys ${command.action}": expected rotate`}\n`);
+    return EXIT.USAGE;
+  }
+  const dataDir = resolve(command.dataDir);
+  if (!existsSync(dataDir)) {
+    io.err(`outpost main keys: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
+    return EXIT.FAILED;
+  }
+  const dir = keysDirOf(dataDir);
+  const existed = existsSync(join(dir, 'keyring.json'));
+  // Opening an empty keyring creates its first key: that one is the new key then.
+  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs: command.maxTokenLifetimeMs });
+  const kid = existed ? await ring.rotate() : ring.signingKey.kid;
+  io.out(`${kid}\n`);
+  io.err(`new signing key ${kid}; earlier keys stay published until the tokens they signed expire\n`);
+  return EXIT.OK;
+}
