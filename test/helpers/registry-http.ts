@@ -4,6 +4,7 @@
  * (distribution-spec "Error Codes": `{"errors":[{"code","message","detail"?}]}`).
  */
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import { blobOf, configBlob, imageManifest, randomBlob, type Blob } from './oci-fixtures.js';
 
@@ -90,6 +91,15 @@ export function withDigest(url: string, digest: string): string {
   return u.href;
 }
 
+/** Polls `condition` until it holds (for state another request is building up); fails after 10 s. */
+export async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition never held');
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -112,6 +122,46 @@ export function rawRequest(base: string, method: string, path: string): Promise<
     req.on('error', reject);
     req.end();
   });
+}
+
+/** One keep-alive connection driven by hand; fetch's connection pool would hide a stalled one. */
+export interface RawConnection {
+  write(data: string | Uint8Array): void;
+  /** The next complete response on this connection (Content-Length framed), or a timeout error after 10 s. */
+  response(): Promise<{ status: number; body: string }>;
+  close(): void;
+}
+
+export async function openConnection(base: string): Promise<RawConnection> {
+  const { hostname, port } = new URL(base);
+  const socket: Socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (buffered = Buffer.concat([buffered, chunk])));
+  /** Takes one whole response off the front of what was received, if it is all there. */
+  const take = (): { status: number; body: string } | undefined => {
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const head = buffered.subarray(0, end).toString('latin1');
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    if (buffered.byteLength < end + 4 + length) return undefined;
+    const body = buffered.subarray(end + 4, end + 4 + length).toString('utf8');
+    buffered = buffered.subarray(end + 4 + length);
+    return { status: Number(head.split(' ')[1]), body };
+  };
+  return {
+    write: (data) => void socket.write(data),
+    async response() {
+      for (let i = 0; i < 1000; i++) {
+        const res = take();
+        if (res) return res;
+        if (socket.destroyed) throw new Error('connection closed by the server');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error('no response on this connection');
+    },
+    close: () => void socket.destroy(),
+  };
 }
 
 export { blobOf, configBlob, imageManifest, randomBlob, type Blob };

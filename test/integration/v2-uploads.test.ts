@@ -4,12 +4,12 @@
  * mount, and what stays on disk when a digest does not match.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { randomBlob, sha256 } from '../helpers/oci-fixtures.js';
-import { expectOciError, pushBlob, startUpload, withDigest } from '../helpers/registry-http.js';
+import { expectOciError, pushBlob, startUpload, until, withDigest } from '../helpers/registry-http.js';
 
 let main: TestMain;
 beforeAll(async () => {
@@ -209,6 +209,21 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     const status = await fetch(session.url);
     expect(status.status).toBe(204);
     expect(status.headers.get('range')).toBe('0-9');
+  });
+
+  it('answers 400 BLOB_UPLOAD_INVALID to a second writer while a chunk is still arriving', async () => {
+    const session = await startUpload(main.url, 'chunked/busy');
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    const first = fetch(session.url, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
+    controller.enqueue(randomBytes(100));
+    await until(() => statSync(join(main.dataDir, 'uploads', session.uuid)).size >= 100);
+    await expectOciError(await patch(session.url, randomBytes(5)), 400, 'BLOB_UPLOAD_INVALID');
+    await expectOciError(await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }), 400, 'BLOB_UPLOAD_INVALID');
+    controller.close();
+    const res = await first;
+    expect(res.status).toBe(202);
+    expect(res.headers.get('range')).toBe('0-99');
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session that never existed', async () => {
