@@ -4,19 +4,25 @@
  * This is the only module that may import both services.
  */
 import { mainCli, MAIN_USAGE } from '../main/cli.js';
+import { edgeCli, EDGE_USAGE } from '../edge/cli.js';
 
 const USAGE = `Usage: outpost <service> [command] [options]
 
 Services:
-  main    the main registry (OCI distribution API)
+  main    the main registry (OCI distribution API, accounts, web pages)
+  edge    an edge cache node that serves blobs main redirects to it
 
-${MAIN_USAGE}`;
+${MAIN_USAGE}
+
+${EDGE_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   const [service, ...rest] = argv;
   switch (service) {
     case 'main':
       return mainCli(rest, process.env);
+    case 'edge':
+      return edgeCli(rest, process.env);
     case '--help':
     case '-h':
     case 'help':

@@ -1,0 +1,151 @@
+/**
+ * @module One upstream download of one blob, shared by every client that asks for it meanwhile.
+ *
+ * The body is written to a temporary file while it is hashed; clients do not get a copy of the
+ * stream, they read the file behind the writer (positional reads on the download's own file
+ * descriptor). So a client that joins late, or asks for a range, reads what has arrived and
+ * waits for the rest, a slow client never slows the download or the others, and memory per
+ * client is one read buffer whatever the blob size.
+ *
+ * Readers never see the last byte before the digest is verified: a failed download ends every
+ * reader with an error, so no client can mistake a short or wrong body for a complete one.
+ */
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createDigestHasher, digestAlgorithm, type Digest } from '../../src/oci/digest.js';
+import type { ByteRange } from '../../src/store/blob-store.js';
+import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
+
+export type DownloadState = 'running' | 'verified' | 'failed';
+
+const READ_CHUNK_BYTES = 256 * 1024;
+
+export class Download {
+  state: DownloadState = 'running';
+  error: Error | undefined;
+  /** Bytes written to the temporary file so far. */
+  written = 0;
+  private readers = 0;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+  private readonly settled: Promise<void>;
+  private resolveSettled!: () => void;
+
+  private constructor(
+    readonly digest: Digest,
+    readonly size: number,
+    readonly tempPath: string,
+    private readonly file: FileHandle,
+  ) {
+    this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
+  }
+
+  static async create(digest: Digest, size: number, tempPath: string): Promise<Download> {
+    return new Download(digest, size, tempPath, await open(tempPath, 'wx+', 0o644));
+  }
+
+  /**
+   * Copies `body` into the file, then verifies size and digest and fsyncs. `commit` runs after
+   * a successful verification (it may rename the file into the store); only then do readers
+   * receive the final byte. Never throws: the outcome is in `state` and `error`.
+   */
+  async run(body: AsyncIterable<Uint8Array>, commit: (download: Download) => Promise<void>): Promise<void> {
+    const hasher = createDigestHasher(digestAlgorithm(this.digest));
+    try {
+      for await (const chunk of body) {
+        if (this.written + chunk.byteLength > this.size) throw new SizeMismatchError(this.size, this.written + chunk.byteLength);
+        hasher.update(chunk);
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await this.file.write(chunk, offset, chunk.byteLength - offset, this.written + offset);
+          offset += bytesWritten;
+        }
+        this.written += chunk.byteLength;
+        this.wake();
+      }
+      if (this.written !== this.size) throw new SizeMismatchError(this.size, this.written);
+      const actual = hasher.digest();
+      if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
+      await this.file.sync();
+      await commit(this);
+      this.state = 'verified';
+    } catch (err) {
+      this.state = 'failed';
+      this.error = err instanceof Error ? err : new Error(String(err));
+    }
+    this.wake();
+    this.resolveSettled();
+    await this.release();
+  }
+
+  /** Resolves when the download is verified or failed. */
+  whenSettled(): Promise<void> {
+    return this.settled;
+  }
+
+  /** A stream of the blob (or a range) that follows the download as it progresses. */
+  createReader(range?: ByteRange): Readable {
+    this.readers++;
+    let position = range?.start ?? 0;
+    const end = range ? range.end + 1 : this.size;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.readers--;
+      void this.release();
+    };
+    const download = this;
+    return new Readable({
+      highWaterMark: READ_CHUNK_BYTES,
+      read() {
+        const pump = () => {
+          if (this.destroyed) return;
+          if (position >= end && (download.state === 'verified' || end < download.size)) {
+            this.push(null);
+            return;
+          }
+          // Hold the last byte back until the digest is verified.
+          const available = Math.min(end, download.state === 'verified' ? download.size : Math.min(download.written, download.size - 1));
+          if (position < available) {
+            const length = Math.min(READ_CHUNK_BYTES, available - position);
+            const buffer = Buffer.allocUnsafe(length);
+            download.file.read(buffer, 0, length, position).then(
+              ({ bytesRead }) => {
+                position += bytesRead;
+                this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+              },
+              (err: Error) => this.destroy(err),
+            );
+            return;
+          }
+          if (download.state === 'failed') {
+            this.destroy(download.error);
+            return;
+          }
+          download.waiters.add(pump);
+        };
+        pump();
+      },
+      destroy(err, callback) {
+        release();
+        callback(err);
+      },
+    }).on('end', release);
+  }
+
+  private wake(): void {
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiting) waiter();
+  }
+
+  /** Closes the file once the download has settled and no reader is left. */
+  private async release(): Promise<void> {
+    if (this.state === 'running' || this.readers > 0 || this.closed) return;
+    this.closed = true;
+    await this.file.close().catch(() => {});
+    // Committed downloads were moved into the store; anything else is removed.
+    await rm(this.tempPath, { force: true });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * @module `outpost edge`: flags, configuration, signals.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../src/config/load.js';
+import { createLogger } from '../src/log/logger.js';
+import { loadEdgeConfig, type EdgeFlags } from './config.js';
+import { startEdge } from './service.js';
+
+export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
+
+Options:
+  --name NAME              this cache's name, as registered on main
+  --upstream URL           main, or another edge this one pulls through
+  --public-url URL         URL clients reach this edge at
+  --listen HOST:PORT       address to listen on (default 127.0.0.1:5001)
+  --data DIR               data directory (default ./data/edge)
+  --max-bytes SIZE         disk budget for cached blobs (default 10GiB)
+  --blob-ttl DURATION      evict blobs not read for this long (default: never)
+  --issuer URL             main's URL, the issuer of redirect tokens (default: upstream)
+  --jwks-url URL           where main's keys are (default <issuer>/auth/jwks.json)
+  --jwks-file FILE         trust the keys in this JWKS file instead (air-gapped sites)
+  --admin-token-file FILE  operator token for /api/v0/cache
+  --tls-cert FILE --tls-key FILE
+  --config FILE            JSON configuration file
+Every setting can also come from OUTPOST_EDGE_* environment variables (see README).`;
+
+const FLAG_NAMES = ['name', 'upstream', 'public-url', 'listen', 'data', 'max-bytes', 'blob-ttl', 'issuer', 'jwks-url', 'jwks-file', 'admin-token-file', 'tls-cert', 'tls-key', 'config'] as const;
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export async function edgeCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...Object.fromEntries(FLAG_NAMES.map((f) => [f, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command !== 'serve') {
+    process.stdout.write(`${EDGE_USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const flags: EdgeFlags = {};
+  for (const flag of FLAG_NAMES) {
+    const value = (values as Record<string, unknown>)[flag];
+    if (typeof value === 'string') (flags as Record<string, string>)[camel(flag)] = value;
+  }
+  let config;
+  try {
+    config = loadEdgeConfig(flags, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`outpost edge: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level }, { service: 'edge', cache: config.name });
+  const service = await startEdge(config, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info('shutting down', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await service.stop();
+  return 0;
+}

@@ -1,0 +1,112 @@
+/**
+ * @module The edge's configuration schema: every setting, its default and its unit.
+ *
+ * Sources, lowest to highest precedence: defaults here, the JSON file given by `--config`,
+ * `OUTPOST_EDGE_*` environment variables (`__` between nested keys), command-line flags.
+ */
+import { z } from 'zod';
+import { durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../src/config/common.js';
+import { loadConfig } from '../src/config/load.js';
+
+const fraction = z.coerce.number<string | number>().gt(0).lte(1);
+
+export const edgeConfigSchema = z
+  .object({
+    /** This cache's name, as registered on main; redirect tokens must name it in `aud`. Required. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, at most 63'),
+    /** Where misses are fetched: main, or another edge. Required. */
+    upstream: urlSchema,
+    /** The URL clients reach this edge at (what main redirects to). Default: derived from listen. */
+    publicUrl: urlSchema.optional(),
+    /** Address to listen on. Default 127.0.0.1:5001. */
+    listen: listenSchema.prefault('127.0.0.1:5001'),
+    /** Where blobs and the LMDB index live. Default ./data/edge. */
+    dataDir: z.string().min(1).default('./data/edge'),
+    /** Disk budget for cached blobs. Default 10GiB. */
+    maxBytes: sizeSchema.prefault('10GiB'),
+    /** Eviction starts when usage passes this fraction of maxBytes. Default 0.9. */
+    highWatermark: fraction.default(0.9),
+    /** ... and frees space down to this fraction. Default 0.8. */
+    lowWatermark: fraction.default(0.8),
+    /** Evict blobs not read for this long; 0 keeps them until space is needed. Default 0. */
+    blobTtl: durationSchema.prefault(0),
+    /** Issuer of redirect tokens (main's public URL). Default: the upstream URL. */
+    issuer: urlSchema.optional(),
+    /** Where main's public keys are fetched. Default <issuer>/auth/jwks.json. */
+    jwksUrl: urlSchema.optional(),
+    /** A JWKS file to trust instead of fetching one (air-gapped sites). */
+    jwksFile: z.string().min(1).optional(),
+    /** File holding the operator token for /api/v0/cache; the admin API is off without it. */
+    adminTokenFile: z.string().min(1).optional(),
+    /** Small blobs kept in memory for the hot path: total budget. 0 turns it off. Default 64MiB. */
+    memoryCacheBytes: sizeSchema.prefault('64MiB'),
+    /** Largest blob kept in memory. Default 1MiB. */
+    memoryCacheMaxBlobBytes: sizeSchema.prefault('1MiB'),
+    upstreamTimeouts: z
+      .object({
+        /** TCP+TLS connect. Default 5s. */
+        connect: durationSchema.prefault('5s'),
+        /** Until response headers arrive. Default 30s. */
+        headers: durationSchema.prefault('30s'),
+        /** Longest pause between body bytes. Default 60s. */
+        bodyIdle: durationSchema.prefault('60s'),
+      })
+      .strict()
+      .prefault({}),
+    tls: tlsSchema.prefault({}),
+    log: logSchema.prefault({}),
+    /** How long in-flight transfers may take to finish on SIGTERM. Default 30s. */
+    shutdownGrace: durationSchema.prefault('30s'),
+  })
+  .strict()
+  .refine((c) => c.lowWatermark < c.highWatermark, { message: 'lowWatermark must be below highWatermark', path: ['lowWatermark'] })
+  .refine((c) => !(c.jwksFile && c.jwksUrl), { message: 'give jwksFile or jwksUrl, not both', path: ['jwksFile'] })
+  .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, ...rest }) => ({
+    ...rest,
+    issuer: issuer ?? rest.upstream,
+    blobTtlMs: blobTtl,
+    shutdownGraceMs: shutdownGrace,
+    upstreamTimeoutsMs: upstreamTimeouts,
+  }));
+
+export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
+
+export interface EdgeFlags {
+  config?: string;
+  name?: string;
+  upstream?: string;
+  publicUrl?: string;
+  listen?: string;
+  data?: string;
+  maxBytes?: string;
+  blobTtl?: string;
+  issuer?: string;
+  jwksUrl?: string;
+  jwksFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  adminTokenFile?: string;
+}
+
+export function loadEdgeConfig(flags: EdgeFlags, env: Record<string, string | undefined>): Readonly<EdgeConfig> {
+  return loadConfig(edgeConfigSchema, {
+    ...(flags.config !== undefined && { file: flags.config }),
+    envPrefix: 'OUTPOST_EDGE_',
+    env,
+    overrides: {
+      name: flags.name,
+      upstream: flags.upstream,
+      publicUrl: flags.publicUrl,
+      listen: flags.listen,
+      dataDir: flags.data,
+      maxBytes: flags.maxBytes,
+      blobTtl: flags.blobTtl,
+      issuer: flags.issuer,
+      jwksUrl: flags.jwksUrl,
+      jwksFile: flags.jwksFile,
+      adminTokenFile: flags.adminTokenFile,
+      'tls.certFile': flags.tlsCert,
+      'tls.keyFile': flags.tlsKey,
+    },
+  });
+}

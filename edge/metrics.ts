@@ -1,0 +1,46 @@
+/** @module The edge's Prometheus metrics, on a registry of its own. */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createHttpMetrics, type HttpMetrics } from '../src/metrics/http-metrics.js';
+
+export type RequestResult = 'hit' | 'miss' | 'coalesced' | 'denied' | 'error';
+
+export interface EdgeMetrics {
+  registry: Registry;
+  http: HttpMetrics;
+  requests: Counter<'result'>;
+  upstreamFetches: Counter<'outcome'>;
+  upstreamBytes: Counter;
+  servedBytes: Counter;
+  evictions: Counter<'reason'>;
+  upstreamTtfb: Histogram;
+  requestDuration: Histogram<'result'>;
+}
+
+export function createEdgeMetrics(store: () => { bytes: number; blobs: number }): EdgeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  new Gauge({ name: 'outpost_edge_store_bytes', help: 'Bytes of cached blobs on disk', registers, collect() { this.set(store().bytes); } });
+  new Gauge({ name: 'outpost_edge_store_blobs', help: 'Number of cached blobs', registers, collect() { this.set(store().blobs); } });
+  return {
+    registry,
+    http: createHttpMetrics(registry, 'outpost_edge'),
+    requests: new Counter({ name: 'outpost_edge_requests_total', help: 'Blob requests by result', labelNames: ['result'], registers }),
+    upstreamFetches: new Counter({ name: 'outpost_edge_upstream_fetches_total', help: 'Blob fetches from upstream by outcome', labelNames: ['outcome'], registers }),
+    upstreamBytes: new Counter({ name: 'outpost_edge_upstream_bytes_total', help: 'Bytes received from upstream', registers }),
+    servedBytes: new Counter({ name: 'outpost_edge_served_bytes_total', help: 'Blob bytes sent to clients', registers }),
+    evictions: new Counter({ name: 'outpost_edge_evictions_total', help: 'Blobs removed from the cache', labelNames: ['reason'], registers }),
+    upstreamTtfb: new Histogram({
+      name: 'outpost_edge_upstream_ttfb_seconds',
+      help: 'Time from upstream request to response headers',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'outpost_edge_request_duration_seconds',
+      help: 'Blob request duration until the body is sent, by result',
+      labelNames: ['result'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+      registers,
+    }),
+  };
+}

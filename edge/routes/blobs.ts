@@ -1,0 +1,91 @@
+/** @module `GET|HEAD /v2/<name>/blobs/<digest>?token=...` on the edge: one route for hit and miss. */
+import { Hono } from 'hono';
+import { parseAuthorization } from '../../src/auth/challenge.js';
+import { parseDigest } from '../../src/oci/digest.js';
+import { OciError } from '../../src/oci/errors.js';
+import { parseRepoName } from '../../src/oci/reference.js';
+import { formatContentRange, parseRange } from '../../src/http/range.js';
+import { sendStream } from '../../src/http/node-bindings.js';
+import type { BlobCache } from '../cache/blob-cache.js';
+import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
+import type { EdgeMetrics } from '../metrics.js';
+import type { RedirectVerifier } from '../redirect-auth.js';
+
+export interface EdgeBlobRoutesDeps {
+  cache: BlobCache;
+  verifyRedirect: RedirectVerifier;
+  metrics: EdgeMetrics;
+}
+
+/**
+ * The token in the query wins over `Authorization`: Go clients keep the user's registry token
+ * on a redirect to a host of the same parent domain, and that token means nothing here.
+ */
+function redirectToken(query: string | undefined, authorization: string | undefined): string {
+  if (query) return query;
+  const credentials = parseAuthorization(authorization);
+  if (credentials !== 'malformed' && credentials?.kind === 'bearer') return credentials.token;
+  throw new OciError('UNAUTHORIZED', { message: 'a redirect token from main is required (token query parameter or Bearer)' });
+}
+
+/** Runs `fn`; a failure is counted under `result` and rethrown as the client's OCI error. */
+async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    metrics.requests.inc({ result });
+    throw err instanceof UpstreamError ? upstreamFailure(err) : err;
+  }
+}
+
+export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoutesDeps): Hono {
+  const app = new Hono();
+
+  app.get('/:name{.+}/blobs/:digest', async (c) => {
+    const started = performance.now();
+    const name = parseRepoName(c.req.param('name'));
+    const digest = parseDigest(c.req.param('digest'));
+    const token = await counted(metrics, 'denied', async () => {
+      const presented = redirectToken(c.req.query('token'), c.req.header('authorization'));
+      await verifyRedirect(presented, name, digest);
+      return presented;
+    });
+    const headers = (size: number) => ({
+      'Content-Type': 'application/octet-stream',
+      'Docker-Content-Digest': digest,
+      ETag: `"${digest}"`,
+      'Accept-Ranges': 'bytes',
+      'Content-Length': String(size),
+    });
+
+    if (c.req.method === 'HEAD') {
+      const { size, result } = await counted(metrics, 'error', () => cache.stat(name, digest, token));
+      metrics.requests.inc({ result });
+      return sendStream(c, { status: 200, headers: headers(size) });
+    }
+
+    const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
+    let range;
+    try {
+      range = parseRange(c.req.header('range'), blob.size);
+    } catch (err) {
+      await blob.close();
+      throw err;
+    }
+    const length = range ? range.end - range.start + 1 : blob.size;
+    metrics.requests.inc({ result: blob.result });
+    const body = blob.stream(range);
+    body.once('end', () => {
+      metrics.servedBytes.inc(length);
+      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
+    });
+    return sendStream(c, {
+      status: range ? 206 : 200,
+      headers: { ...headers(length), ...(range && { 'Content-Range': formatContentRange(range, blob.size) }) },
+      body,
+      bodyBytes: length,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,107 @@
+/**
+ * @module The edge's composition root: opens store and index, repairs them, loads main's
+ * keys, builds the cache and the app, and closes everything in reverse order.
+ */
+import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { startServer, type RunningServer } from '../src/http/serve.js';
+import type { Logger } from '../src/log/logger.js';
+import type { EdgeConfig } from './config.js';
+import { CacheIndex } from './cache/cache-index.js';
+import { KeySource } from './cache/jwks-cache.js';
+import { createUpstream, createUpstreamDispatcher } from './cache/upstream.js';
+import { BlobCache } from './cache/blob-cache.js';
+import { reconcile } from './cache/reconcile.js';
+import { createRedirectVerifier } from './redirect-auth.js';
+import { createEdgeMetrics } from './metrics.js';
+import { createEdgeHealth } from './health.js';
+import { createEdgeApp } from './app.js';
+
+export interface EdgeService {
+  readonly server: RunningServer;
+  readonly url: string;
+  readonly cache: BlobCache;
+  readonly index: CacheIndex;
+  stop(): Promise<void>;
+}
+
+// Access times reach LMDB in batches; a crash loses at most this much LRU precision.
+const ACCESS_FLUSH_INTERVAL_MS = 5_000;
+const TTL_SWEEP_INTERVAL_MS = 60_000;
+const KEY_REFRESH_INTERVAL_MS = 10 * 60_000;
+
+export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, now: () => number = Date.now): Promise<EdgeService> {
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const store = await FsBlobStore.create(dataDir);
+  const index = new CacheIndex(join(dataDir, 'db'));
+  const report = await reconcile(store, index, now());
+  logger.info('store reconciled', { ...report });
+
+  const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
+  const upstream = createUpstream(config.upstream, dispatcher);
+  const keys = new KeySource({
+    index,
+    dispatcher,
+    logger,
+    now,
+    ...(config.jwksFile ? { file: config.jwksFile } : { url: config.jwksUrl ?? `${config.issuer}/auth/jwks.json` }),
+  });
+  await keys.start();
+
+  const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count }));
+  const cache = new BlobCache({
+    index,
+    store,
+    upstream,
+    budget: { maxBytes: config.maxBytes, highWatermark: config.highWatermark, lowWatermark: config.lowWatermark },
+    ttlMs: config.blobTtlMs,
+    memoryCacheBytes: config.memoryCacheBytes,
+    memoryCacheMaxBlobBytes: config.memoryCacheMaxBlobBytes,
+    metrics,
+    logger,
+    now,
+  });
+  const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
+  if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
+
+  const app = createEdgeApp({
+    cache,
+    verifyRedirect: createRedirectVerifier({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, now }),
+    metrics,
+    logger,
+    health: createEdgeHealth({ index, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
+    ...(adminToken && { admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes } }),
+  });
+
+  const timers = [
+    setInterval(() => index.flushAccess().catch((err) => logger.error('access flush failed', { error: err })), ACCESS_FLUSH_INTERVAL_MS),
+    setInterval(() => cache.evictExpired().catch((err) => logger.error('ttl sweep failed', { error: err })), TTL_SWEEP_INTERVAL_MS),
+    setInterval(() => void keys.refresh(), KEY_REFRESH_INTERVAL_MS),
+  ];
+  for (const timer of timers) timer.unref();
+
+  const server = await startServer({ fetch: app.fetch, listen: config.listen, tls: config.tls });
+  const url = config.publicUrl ?? server.url;
+  logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
+
+  return {
+    server,
+    url,
+    cache,
+    index,
+    async stop() {
+      for (const timer of timers) clearInterval(timer);
+      // Finish what is being served; downloads still running after the grace are aborted.
+      const closing = server.close(config.shutdownGraceMs);
+      const abortTimer = setTimeout(() => cache.abortAll(), config.shutdownGraceMs).unref();
+      await closing;
+      clearTimeout(abortTimer);
+      cache.abortAll();
+      await upstream.close().catch(() => {});
+      await index.close();
+      logger.info('edge cache stopped');
+    },
+  };
+}
