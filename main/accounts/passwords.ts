@@ -10,6 +10,8 @@ const N = 2 ** 15;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
+// The shortest stored hash accepted when verifying.
+const MIN_KEY_LENGTH = 16;
 // N=2^15, r=8 needs 32 MiB; Node's default cap is exactly that, so raise it a little.
 const MAX_MEMORY = 64 * 2 ** 20;
 
@@ -29,7 +31,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) }, expected.length);
+  // A damaged record must refuse, not accept: a hash of zero bytes would equal any password's
+  // zero-length key, and a very short one would be guessable.
+  if (expected.length < MIN_KEY_LENGTH) return false;
+  let actual: Buffer;
+  try {
+    actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) }, expected.length);
+  } catch {
+    // Parameters scrypt rejects (not a power of two, beyond the memory cap, not numbers).
+    return false;
+  }
   return timingSafeEqual(actual, expected);
 }
 
