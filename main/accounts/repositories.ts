@@ -23,6 +23,7 @@ import type { AccountsDb, RepositoryEvent } from './accounts-db.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
 import type { Principal } from './permissions.js';
 import { AccountError } from './errors.js';
+import { signedIn } from './account-management.js';
 
 export type Visibility = 'public' | 'private';
 
@@ -150,11 +151,11 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * Throws UNAUTHORIZED, NOT_FOUND, NO_PERMISSION, INVALID_INPUT or ALREADY_EXISTS.
      */
     async create(principal: Principal, namespace: string, input: { name: string } & RepositorySettings): Promise<RepositoryView> {
-      if (principal.kind !== 'user') throw new AccountError('UNAUTHORIZED', 'sign in to create repositories');
+      const user = signedIn(principal);
       const kind = namespaceType(namespace);
       if (kind === 'none') throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
-      const writable = principal.isAdmin || principal.name === namespace || (kind === 'organization' && accessControl.isOrgAdmin(principal.name, namespace));
-      if (!writable) throw new AccountError('NO_PERMISSION', `${principal.name} may not create repositories in "${namespace}"`);
+      const writable = user.isAdmin || user.name === namespace || (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
+      if (!writable) throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
       const fullName = `${namespace}/${input.name}`;
       if (typeof input.name !== 'string' || input.name.includes('/') || !isRepoName(fullName)) {
         throw new AccountError('INVALID_INPUT', 'repository name must be lowercase letters and digits with single separators (. _ __ -), one path segment');
@@ -167,7 +168,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
         return true;
       });
       if (!created) throw new AccountError('ALREADY_EXISTS', `repository "${fullName}" already exists`);
-      await putEvent(fullName, { type: 'create', actor: principal.name }, record.createdAt);
+      await putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
       return toView(fullName, record);
     },
 

@@ -1,0 +1,189 @@
+/**
+ * @module Accounts as the management API and the web pages change them: who may create, read,
+ * change and remove users and organizations, and their settings. The operations themselves
+ * (validation, storage) are accounts.ts; this adds the caller.
+ *
+ * Rules: admins may do everything. A user may read and change their own account (name,
+ * password with the old one, settings) but not their own admin or active flags. Any signed-in
+ * user may read organizations; their admins may change them. The last active admin can be
+ * neither demoted, deactivated nor removed, so the registry always has someone to run it.
+ */
+import { OciError } from '../../src/oci/errors.js';
+import type { AccountSettings, AccountsDb } from './accounts-db.js';
+import type { AccessControl } from './access-control.js';
+import type { Accounts, UserView } from './accounts.js';
+import { verifyPassword } from './passwords.js';
+import type { Principal } from './permissions.js';
+import { AccountError } from './errors.js';
+
+export type SignedIn = Principal & { kind: 'user' };
+
+export type AccountView =
+  /** A person who signs in. */
+  | ({ type: 'user' } & UserView)
+  /** A namespace with members and teams; nobody signs in as one. */
+  | { type: 'organization'; name: string; fullName?: string; createdAt: string };
+
+export interface NewAccount {
+  type: 'user' | 'organization';
+  name: string;
+  password?: string;
+  isAdmin?: boolean;
+  isActive?: boolean;
+  fullName?: string;
+}
+
+export interface AccountPatch {
+  fullName?: string;
+  isAdmin?: boolean;
+  isActive?: boolean;
+  password?: string;
+  /** Required when users change their own password (admins resetting someone's need not). */
+  oldPassword?: string;
+}
+
+/**
+ * The signed-in user, or the same `UNAUTHORIZED` the authenticator throws for bad credentials
+ * (the API answers it with a Basic challenge, the web pages with the sign-in form).
+ */
+export function signedIn(principal: Principal): SignedIn {
+  if (principal.kind !== 'user') throw new OciError('UNAUTHORIZED', { message: 'sign in first: send Basic credentials, a bearer token or the session cookie' });
+  return principal;
+}
+
+export function requireAdmin(principal: Principal, what: string): SignedIn {
+  const user = signedIn(principal);
+  if (!user.isAdmin) throw new AccountError('NO_PERMISSION', `only administrators may ${what}`);
+  return user;
+}
+
+export interface AccountManagementDeps {
+  accounts: Accounts;
+  accountsDb: AccountsDb;
+  accessControl: AccessControl;
+}
+
+export function createAccountManagement({ accounts, accountsDb, accessControl }: AccountManagementDeps) {
+  const orgView = (name: string): AccountView | undefined => {
+    const org = accounts.getOrg(name);
+    return org && { type: 'organization', name, ...(org.fullName !== undefined && { fullName: org.fullName }), createdAt: new Date(org.createdAt).toISOString() };
+  };
+  const userView = (name: string): AccountView | undefined => {
+    const user = accounts.getUser(name);
+    return user && { type: 'user', ...user };
+  };
+  const isOrg = (name: string) => accountsDb.orgs.doesExist(name);
+
+  /** Admins, the user themself, and the admins of an organization manage that account. */
+  function requireManager(principal: Principal, name: string): SignedIn {
+    const user = signedIn(principal);
+    const manages = user.isAdmin || user.name === name || (isOrg(name) && accessControl.isOrgAdmin(user.name, name));
+    if (!manages) throw new AccountError('NO_PERMISSION', `${user.name} may not manage the account "${name}"`);
+    return user;
+  }
+
+  function requireAccount(name: string): AccountView {
+    const view = userView(name) ?? orgView(name);
+    if (!view) throw new AccountError('NOT_FOUND', `account "${name}" does not exist`);
+    return view;
+  }
+
+  /** Refuses a change that would leave no active admin. */
+  function keepOneAdmin(name: string): void {
+    const others = accounts.listUsers().filter((u) => u.isAdmin && u.isActive && u.name !== name);
+    if (others.length === 0) throw new AccountError('INVALID_INPUT', `"${name}" is the last active administrator: make someone else an administrator first`);
+  }
+
+  return {
+    /** Creates a user or an organization (admins only). */
+    async create(principal: Principal, input: NewAccount): Promise<AccountView> {
+      requireAdmin(principal, 'create accounts');
+      if (input.type === 'organization') {
+        const org = await accounts.createOrg({ name: input.name, ...(input.fullName !== undefined && { fullName: input.fullName }) });
+        return orgView(org.name)!;
+      }
+      const user = await accounts.createUser({
+        name: input.name,
+        password: input.password as string,
+        ...(input.isAdmin !== undefined && { isAdmin: input.isAdmin }),
+        ...(input.isActive !== undefined && { isActive: input.isActive }),
+        ...(input.fullName !== undefined && { fullName: input.fullName }),
+      });
+      return { type: 'user', ...user };
+    },
+
+    /** Every account for admins; for others, themselves and the organizations. In name order. */
+    list(principal: Principal): AccountView[] {
+      const user = signedIn(principal);
+      const users = user.isAdmin ? accounts.listUsers() : [accounts.getUser(user.name)].filter((u): u is UserView => u !== undefined);
+      const views: AccountView[] = [...users.map((u) => ({ type: 'user' as const, ...u })), ...accounts.listOrgs().map((o) => orgView(o.name)!)];
+      return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    /** An account; other users are visible to admins only (NO_PERMISSION, whether or not they exist). */
+    get(principal: Principal, name: string): AccountView {
+      const user = signedIn(principal);
+      if (!user.isAdmin && user.name !== name && !isOrg(name)) throw new AccountError('NO_PERMISSION', 'only administrators may view other users');
+      return requireAccount(name);
+    },
+
+    async update(principal: Principal, name: string, patch: AccountPatch): Promise<AccountView> {
+      const caller = requireManager(principal, name);
+      const current = requireAccount(name);
+      if (current.type === 'organization') {
+        if (patch.password !== undefined || patch.isAdmin !== undefined || patch.isActive !== undefined) {
+          throw new AccountError('INVALID_INPUT', 'an organization has only a fullName to change');
+        }
+        if (patch.fullName !== undefined) {
+          const fullName = patch.fullName.slice(0, 200);
+          await accountsDb.transaction(() => {
+            const org = accountsDb.orgs.get(name);
+            if (org) accountsDb.orgs.put(name, { ...org, fullName });
+          });
+        }
+        return orgView(name)!;
+      }
+      if ((patch.isAdmin !== undefined || patch.isActive !== undefined) && !caller.isAdmin) {
+        throw new AccountError('NO_PERMISSION', 'only administrators may change isAdmin or isActive');
+      }
+      if (current.isAdmin && current.isActive && (patch.isAdmin === false || patch.isActive === false)) keepOneAdmin(name);
+      if (patch.password !== undefined && !caller.isAdmin) {
+        const hash = accountsDb.users.get(name)?.passwordHash;
+        if (typeof patch.oldPassword !== 'string' || !hash || !(await verifyPassword(patch.oldPassword, hash))) {
+          throw new AccountError('NO_PERMISSION', 'oldPassword must be given and correct to change your password');
+        }
+      }
+      const { oldPassword: _old, ...update } = patch;
+      return { type: 'user', ...(await accounts.updateUser(name, update)) };
+    },
+
+    /** Removes a user (admins) or an organization (admins and its admins). */
+    async remove(principal: Principal, name: string): Promise<void> {
+      const caller = signedIn(principal);
+      if (isOrg(name)) {
+        requireManager(principal, name);
+        await accounts.removeOrg(name);
+        return;
+      }
+      if (!caller.isAdmin) throw new AccountError('NO_PERMISSION', 'only administrators may remove users');
+      const user = accounts.getUser(name);
+      if (!user) throw new AccountError('NOT_FOUND', `account "${name}" does not exist`);
+      if (user.isAdmin && user.isActive) keepOneAdmin(name);
+      await accounts.removeUser(name);
+    },
+
+    /** An account's settings (the user themself, an organization's admins, or admins). */
+    settings(principal: Principal, name: string): AccountSettings {
+      requireManager(principal, name);
+      return { defaultContentCache: '', ...accounts.getSettings(name) };
+    },
+
+    async updateSettings(principal: Principal, name: string, patch: AccountSettings): Promise<AccountSettings> {
+      requireManager(principal, name);
+      requireAccount(name);
+      return { defaultContentCache: '', ...(await accounts.updateSettings(name, patch)) };
+    },
+  };
+}
+
+export type AccountManagement = ReturnType<typeof createAccountManagement>;

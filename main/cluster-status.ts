@@ -1,0 +1,63 @@
+/**
+ * @module `GET /api/v0/meta/cluster_status`: what an operator checks first: the version
+ * running, for how long, how much is stored, how many accounts and repositories, and which
+ * signing keys tokens are verified with.
+ */
+import { readFileSync } from 'node:fs';
+import type { KeyRing } from '../src/auth/keys.js';
+import type { AccountsDb } from './accounts/accounts-db.js';
+import type { MetadataDb } from './registry/metadata-db.js';
+
+export interface ClusterStatus {
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  storage: { blobs: number; bytes: number };
+  users: number;
+  organizations: number;
+  repositories: number;
+  keys: { signing: string; published: string[] };
+}
+
+export interface ClusterStatusDeps {
+  db: MetadataDb;
+  accountsDb: AccountsDb;
+  keys: KeyRing;
+  now: () => number;
+}
+
+/** The version in package.json: two levels up from dist/main/, one from main/ when run from source. */
+function readVersion(): string {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'outpost' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not this one; try the next candidate.
+    }
+  }
+  return 'unknown';
+}
+
+export function createClusterStatus({ db, accountsDb, keys, now }: ClusterStatusDeps): () => ClusterStatus {
+  const version = readVersion();
+  const startedAt = now();
+  return function clusterStatus() {
+    let bytes = 0;
+    let blobs = 0;
+    for (const { value } of db.blobs.getRange()) {
+      bytes += value.size;
+      blobs++;
+    }
+    return {
+      version,
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeSeconds: Math.floor((now() - startedAt) / 1000),
+      storage: { blobs, bytes },
+      users: accountsDb.users.getKeysCount(),
+      organizations: accountsDb.orgs.getKeysCount(),
+      repositories: db.repositories.getKeysCount(),
+      keys: { signing: keys.signingKey.kid, published: keys.jwks().keys.map((k) => k.kid) },
+    };
+  };
+}
