@@ -19,6 +19,8 @@ import { uploadRoutes } from './routes/v2/uploads.js';
 import { manifestRoutes } from './routes/v2/manifests.js';
 import { listingRoutes } from './routes/v2/listings.js';
 import { tokenRoutes, type TokenRoutesDeps } from './routes/auth-token.js';
+import { apiV0Routes, type ManagementServices } from './routes/api-v0/api.js';
+import { pingRoutes } from './routes/api-v0/meta.js';
 
 export interface MainAppDeps {
   registry: Registry;
@@ -28,6 +30,8 @@ export interface MainAppDeps {
   accessPolicy: AccessPolicy;
   auth: TokenRoutesDeps;
   sessions: Sessions;
+  /** What the management API (and the event log of the registry routes) works with. */
+  management: ManagementServices;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }
@@ -40,6 +44,8 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.use('*', requestMetrics(deps.metrics.http));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   app.route('/', tokenRoutes(deps.auth));
+  app.route('/', pingRoutes());
+  app.route('/api/v0', apiV0Routes({ ...deps.management, authenticator: deps.auth.authenticator, sessions: deps.sessions, logger: deps.logger }));
 
   const v2 = new Hono();
   v2.use('*', registryHeaders);
@@ -47,7 +53,7 @@ export function createMainApp(deps: MainAppDeps): Hono {
   v2.route('/', listingRoutes(deps));
   v2.route('/', uploadRoutes(deps));
   v2.route('/', blobRoutes(deps));
-  v2.route('/', manifestRoutes(deps));
+  v2.route('/', manifestRoutes({ ...deps, repositories: deps.management.repositories }));
   // The version check (spec "Determining support"); answered after the access policy.
   v2.get('/', (c) => c.json({}));
   app.route('/v2', v2);

@@ -23,6 +23,11 @@ import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
+import { createRepositories, type Repositories } from './accounts/repositories.js';
+import { createAccountManagement } from './accounts/account-management.js';
+import { createOrgManagement } from './accounts/org-management.js';
+import { createMetaSettings } from './accounts/meta-settings.js';
+import { createClusterStatus } from './cluster-status.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
@@ -35,6 +40,8 @@ export interface MainService {
   readonly keys: KeyRing;
   /** Web sign-in sessions (the API accepts them too, with the CSRF header on unsafe methods). */
   readonly sessions: Sessions;
+  /** Repositories as objects (settings, event log), as the management API sees them. */
+  readonly repositories: Repositories;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -121,6 +128,14 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
+  const repositories = createRepositories({ db, accountsDb, accessControl, now });
+  const management = {
+    accounts: createAccountManagement({ accounts, accountsDb, accessControl }),
+    orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
+    repositories,
+    meta: createMetaSettings(accountsDb),
+    clusterStatus: createClusterStatus({ db, accountsDb, keys, now }),
+  };
   const metrics = createMainMetrics(db, now);
   app = createMainApp({
     registry,
@@ -130,6 +145,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     accessPolicy,
     auth: { tokens, authenticator, keys },
     sessions,
+    management,
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
@@ -150,6 +166,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     accounts,
     keys,
     sessions,
+    repositories,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);

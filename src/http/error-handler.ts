@@ -41,8 +41,18 @@ export function ociErrorResponse(err: OciError): Response {
   });
 }
 
-export function createErrorHandler(logger: Logger): ErrorHandler {
+/**
+ * Answers a failure that belongs to one API's own error table (the management API's account
+ * errors, for instance); undefined leaves it to the OCI mapping below.
+ */
+export type ErrorMapper = (err: unknown, c: Context) => Response | undefined;
+
+export function createErrorHandler(logger: Logger, mappers: readonly ErrorMapper[] = []): ErrorHandler {
   return function onError(err, c: Context) {
+    for (const mapper of mappers) {
+      const response = mapper(err, c);
+      if (response) return response;
+    }
     const oci = toOciError(err);
     if (oci) {
       if (oci.status >= 500) logger.warn('request failed', { method: c.req.method, path: c.req.path, code: oci.code });

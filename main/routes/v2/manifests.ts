@@ -5,14 +5,17 @@ import { parseReference, parseRepoName } from '../../../src/oci/reference.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { readLimited } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
+import type { Repositories } from '../../accounts/repositories.js';
 
 export interface ManifestRoutesDeps {
   registry: Registry;
   deleteEnabled: boolean;
   maxManifestBytes: number;
+  /** Keeps the event log (push, tag, delete, untag) with the actor from `c.var.auth`. */
+  repositories: Pick<Repositories, 'recordPush' | 'recordDelete'>;
 }
 
-export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
+export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repositories }: ManifestRoutesDeps): Hono {
   const app = new Hono();
   const { manifests } = registry;
 
@@ -34,7 +37,9 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: Ma
     const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
       throw new OciError('MANIFEST_INVALID', { status: 413, message: `manifest larger than ${maxManifestBytes} bytes` });
     });
-    const { digest, subject } = await manifests.put(name, reference, bytes, c.req.header('content-type'));
+    const result = await manifests.put(name, reference, bytes, c.req.header('content-type'));
+    await repositories.recordPush(name, c.var.auth.principal, reference, result);
+    const { digest, subject } = result;
     c.header('Location', `/v2/${name}/manifests/${digest}`);
     c.header('Docker-Content-Digest', digest);
     if (subject) c.header('OCI-Subject', subject);
@@ -46,6 +51,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: Ma
     const reference = parseReference(c.req.param('reference'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
     await manifests.delete(name, reference);
+    await repositories.recordDelete(name, c.var.auth.principal, reference);
     return c.body(null, 202);
   });
 

@@ -1,0 +1,52 @@
+/**
+ * @module The management API, mounted at `/api/v0`: identifies the caller (Basic, bearer
+ * token or session cookie, see authenticate.ts), checks the CSRF header of cookie sessions,
+ * answers errors in its own table (api-errors.ts), and routes to one file per resource.
+ */
+import { Hono } from 'hono';
+import { createErrorHandler } from '../../../src/http/error-handler.js';
+import type { Logger } from '../../../src/log/logger.js';
+import type { AccountManagement } from '../../accounts/account-management.js';
+import type { OrgManagement } from '../../accounts/org-management.js';
+import type { Repositories } from '../../accounts/repositories.js';
+import type { MetaSettingsService } from '../../accounts/meta-settings.js';
+import { AccountError } from '../../accounts/errors.js';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { Sessions } from '../../auth/sessions.js';
+import type { ClusterStatus } from '../../cluster-status.js';
+import { authenticate } from '../../middleware/authenticate.js';
+import { requireCsrfHeader } from '../../middleware/csrf-header.js';
+import { apiErrorMapper } from './api-errors.js';
+import { accountRoutes } from './accounts.js';
+import { organizationRoutes } from './organizations.js';
+import { repositoryRoutes } from './repositories.js';
+import { metaRoutes } from './meta.js';
+
+export interface ManagementServices {
+  accounts: AccountManagement;
+  orgs: OrgManagement;
+  repositories: Repositories;
+  meta: MetaSettingsService;
+  clusterStatus: () => ClusterStatus;
+}
+
+export interface ApiV0Deps extends ManagementServices {
+  authenticator: Authenticator;
+  sessions: Sessions;
+  logger: Logger;
+}
+
+export function apiV0Routes(deps: ApiV0Deps): Hono {
+  const api = new Hono();
+  api.onError(createErrorHandler(deps.logger, [apiErrorMapper]));
+  api.use('*', authenticate(deps));
+  api.use('*', requireCsrfHeader());
+  api.route('/', accountRoutes(deps.accounts));
+  api.route('/', organizationRoutes(deps.orgs));
+  api.route('/', repositoryRoutes(deps.repositories));
+  api.route('/', metaRoutes(deps));
+  api.all('*', (c) => {
+    throw new AccountError('NOT_FOUND', `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300));
+  });
+  return api;
+}

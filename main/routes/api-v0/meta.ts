@@ -1,0 +1,38 @@
+/**
+ * @module `/api/v0/meta/settings` (registry-wide settings), `/api/v0/meta/cluster_status`
+ * (admins), and DTR's liveness probe `GET /_ping`.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireAdmin } from '../../accounts/account-management.js';
+import type { MetaSettingsService } from '../../accounts/meta-settings.js';
+import type { ClusterStatus } from '../../cluster-status.js';
+import { jsonBody } from './request-input.js';
+
+const settingsSchema = z.object({
+  createRepositoryOnPush: z.boolean().optional(),
+  anonymousPull: z.boolean().optional(),
+});
+
+export function metaRoutes({ meta, clusterStatus }: { meta: MetaSettingsService; clusterStatus: () => ClusterStatus }): Hono {
+  const app = new Hono();
+
+  app.get('/meta/settings', (c) => c.json(meta.get(c.var.principal)));
+
+  app.post('/meta/settings', async (c) => {
+    const patch = await jsonBody(c, settingsSchema);
+    return c.json(await meta.update(c.var.principal, patch));
+  });
+
+  app.get('/meta/cluster_status', (c) => {
+    requireAdmin(c.var.principal, 'see the cluster status');
+    return c.json(clusterStatus());
+  });
+
+  return app;
+}
+
+/** `GET /_ping`: `OK` while the process serves (no authentication, no I/O). */
+export function pingRoutes(): Hono {
+  return new Hono().get('/_ping', (c) => c.text('OK'));
+}

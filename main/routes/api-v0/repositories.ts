@@ -1,0 +1,64 @@
+/**
+ * @module `/api/v0/repositories`: repositories as objects (create, list, read, settings,
+ * delete), their tags and their event log. Who may do what is decided in
+ * main/accounts/repositories.ts. A name with more than two segments (`org/team/app`, pushed by
+ * a registry client) is addressed with its slashes encoded: `/repositories/org/team%2Fapp`.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Repositories } from '../../accounts/repositories.js';
+import { jsonBody, nextPageHeader, pageQuery } from './request-input.js';
+
+const settingsSchema = z.object({
+  visibility: z.enum(['public', 'private']).optional(),
+  immutableTags: z.boolean().optional(),
+});
+const newRepositorySchema = settingsSchema.extend({ name: z.string() });
+
+export function repositoryRoutes(repositories: Repositories): Hono {
+  const app = new Hono();
+  const fullName = (namespace: string, repo: string) => `${namespace}/${repo}`;
+
+  app.get('/repositories', (c) => {
+    const page = repositories.list(c.var.principal, pageQuery(c));
+    nextPageHeader(c, page.next);
+    return c.json({ repositories: page.items });
+  });
+
+  app.get('/repositories/:namespace', (c) => {
+    const page = repositories.list(c.var.principal, { ...pageQuery(c), namespace: c.req.param('namespace') });
+    nextPageHeader(c, page.next);
+    return c.json({ repositories: page.items });
+  });
+
+  app.post('/repositories/:namespace', async (c) => {
+    const input = await jsonBody(c, newRepositorySchema);
+    return c.json(await repositories.create(c.var.principal, c.req.param('namespace'), input), 201);
+  });
+
+  app.get('/repositories/:namespace/:repo', (c) => c.json(repositories.get(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')))));
+
+  app.patch('/repositories/:namespace/:repo', async (c) => {
+    const patch = await jsonBody(c, settingsSchema);
+    return c.json(await repositories.update(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), patch));
+  });
+
+  app.delete('/repositories/:namespace/:repo', async (c) => {
+    await repositories.delete(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')));
+    return c.body(null, 204);
+  });
+
+  app.get('/repositories/:namespace/:repo/events', (c) => {
+    const { limit } = pageQuery(c);
+    return c.json({ events: repositories.events(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), limit) });
+  });
+
+  // DTR answers the tag list as a bare array.
+  app.get('/repositories/:namespace/:repo/tags', (c) => {
+    const page = repositories.tags(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), pageQuery(c));
+    nextPageHeader(c, page.next);
+    return c.json(page.items);
+  });
+
+  return app;
+}
