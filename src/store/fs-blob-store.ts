@@ -88,7 +88,13 @@ export class FsBlobStore implements BlobStore {
   }
 
   async commit(staged: StagedBlob): Promise<void> {
-    await linkIntoPlace(staged.path, this.paths.blob(staged.digest));
+    try {
+      await linkIntoPlace(staged.path, this.paths.blob(staged.digest));
+    } catch (err) {
+      // A repeated commit (a retried request) finds its temporary file already gone; with the
+      // blob in place that is the success the first call reported, as the contract promises.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await this.stat(staged.digest)) === undefined) throw err;
+    }
     await rm(staged.path, { force: true });
   }
 
