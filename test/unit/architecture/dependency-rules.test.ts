@@ -1,0 +1,230 @@
+/**
+ * STYLE.md's dependency rules, checked on every .ts/.tsx file of the source trees:
+ * - src/ never imports main/, edge/ or bin/; main/ and edge/ never import each other;
+ * - only src/http/ and, in main/ and edge/, routes/, middleware/, web/ and app.ts import hono;
+ * - process.env is read only in src/config/load.ts, bin/ and the services' cli.ts.
+ * Imports and `process.env` reads are found with the TypeScript parser, so comments and
+ * strings that mention them do not count.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SOURCE_TREES = ['src', 'main', 'edge', 'bin'];
+
+interface Found {
+  /** Module specifier as written. */
+  specifier: string;
+  line: number;
+}
+
+interface FileFacts {
+  /** Repository-relative path with forward slashes. */
+  file: string;
+  imports: Found[];
+  /** Lines that read `process.env`. */
+  envReads: number[];
+}
+
+/** Imports (static, type-only, re-exports, dynamic, `import()` types, require) and process.env reads. */
+function scanSource(file: string, text: string): FileFacts {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
+  const imports: Found[] = [];
+  const envReads: number[] = [];
+  const isProcess = (node: ts.Node): boolean =>
+    (ts.isIdentifier(node) && node.text === 'process') ||
+    (ts.isPropertyAccessExpression(node) && node.name.text === 'process' && ts.isIdentifier(node.expression) && node.expression.text === 'globalThis');
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      imports.push({ specifier: node.moduleSpecifier.text, line: lineOf(node) });
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+      imports.push({ specifier: node.moduleReference.expression.text, line: lineOf(node) });
+    } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0]!)) {
+      const callee = node.expression;
+      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) {
+        imports.push({ specifier: node.arguments[0].text, line: lineOf(node) });
+      }
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      imports.push({ specifier: node.argument.literal.text, line: lineOf(node) });
+    } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) {
+      envReads.push(lineOf(node));
+    } else if (ts.isElementAccessExpression(node) && isProcess(node.expression) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'env') {
+      envReads.push(lineOf(node));
+    } else if (ts.isVariableDeclaration(node) && node.initializer && isProcess(node.initializer) && ts.isObjectBindingPattern(node.name)) {
+      const names = node.name.elements.map((e) => (e.propertyName ?? e.name).getText(source));
+      if (names.includes('env')) envReads.push(lineOf(node));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  // jsxImportSource is hono/jsx: a .tsx file imports hono's JSX runtime without saying so.
+  if (file.endsWith('.tsx')) imports.push({ specifier: 'hono/jsx/jsx-runtime', line: 1 });
+  return { file, imports, envReads };
+}
+
+const toPosix = (path: string): string => path.split(sep).join('/');
+
+/** The top-level folder a relative import lands in, or undefined for a package import. */
+function targetTree(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  return toPosix(relative(REPO, resolve(REPO, dirname(file), specifier))).split('/')[0];
+}
+
+const FORBIDDEN_TREES: Record<string, string[]> = { src: ['main', 'edge', 'bin'], main: ['edge'], edge: ['main'] };
+
+function layerViolations({ file, imports }: FileFacts): string[] {
+  const forbidden = FORBIDDEN_TREES[file.split('/')[0]!] ?? [];
+  return imports
+    .filter(({ specifier }) => forbidden.includes(targetTree(file, specifier) ?? ''))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (${file.split('/')[0]}/ must not import ${targetTree(file, specifier)}/)`);
+}
+
+const isHono = (specifier: string): boolean => specifier === 'hono' || specifier.startsWith('hono/') || specifier.startsWith('@hono/');
+const MAY_IMPORT_HONO = [/^src\/http\//, /^(main|edge)\/(routes|middleware|web)\//, /^(main|edge)\/app\.tsx?$/];
+
+function honoViolations({ file, imports }: FileFacts): string[] {
+  if (MAY_IMPORT_HONO.some((pattern) => pattern.test(file))) return [];
+  return imports
+    .filter(({ specifier }) => isHono(specifier))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/http/, routes/, middleware/, web/ and app.ts may import hono)`);
+}
+
+const MAY_READ_ENV = [/^src\/config\/load\.ts$/, /^bin\//, /^(main|edge)\/cli\.ts$/];
+
+function envViolations({ file, envReads }: FileFacts): string[] {
+  if (MAY_READ_ENV.some((pattern) => pattern.test(file))) return [];
+  return envReads.map((line) => `${file}:${line} reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)`);
+}
+
+function sourceFiles(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(REPO, dir), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.flatMap((entry) => {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name.startsWith('.') ? [] : sourceFiles(path);
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const facts = SOURCE_TREES.flatMap(sourceFiles).map((file) => scanSource(file, readFileSync(join(REPO, file), 'utf8')));
+const factsOf = (file: string): FileFacts | undefined => facts.find((f) => f.file === file);
+
+describe('dependency rules (STYLE.md section 6)', () => {
+  it('sees the source trees it checks', () => {
+    expect(facts.filter((f) => f.file.startsWith('src/')).length).toBeGreaterThan(10);
+    expect(facts.filter((f) => f.file.startsWith('main/')).length).toBeGreaterThan(10);
+    expect(factsOf('src/http/error-handler.ts')?.imports).toContainEqual(expect.objectContaining({ specifier: 'hono' }));
+  });
+
+  it('src/ imports neither main/, edge/ nor bin/', () => {
+    expect(facts.filter((f) => f.file.startsWith('src/')).flatMap(layerViolations)).toEqual([]);
+  });
+
+  it('main/ never imports edge/, and edge/ never imports main/', () => {
+    expect(facts.filter((f) => /^(main|edge)\//.test(f.file)).flatMap(layerViolations)).toEqual([]);
+  });
+
+  it('only src/http/ and the routes/, middleware/, web/ and app.ts of main/ and edge/ import hono', () => {
+    expect(facts.flatMap(honoViolations)).toEqual([]);
+  });
+
+  it('only src/config/load.ts, bin/ and <service>/cli.ts read process.env', () => {
+    expect(facts.flatMap(envViolations)).toEqual([]);
+  });
+});
+
+describe('scanSource', () => {
+  it('finds every form of import with its line', () => {
+    const text = [
+      "import { a } from './a.js';",
+      "import type { B } from '../b.js';",
+      "import './side-effect.js';",
+      "export { c } from './c.js';",
+      "export * from './d.js';",
+      "const e = await import('./e.js');",
+      "type F = typeof import('./f.js');",
+      "const g = require('g');",
+      "import h = require('h');",
+    ].join('\n');
+    expect(scanSource('src/x.ts', text).imports).toEqual([
+      { specifier: './a.js', line: 1 },
+      { specifier: '../b.js', line: 2 },
+      { specifier: './side-effect.js', line: 3 },
+      { specifier: './c.js', line: 4 },
+      { specifier: './d.js', line: 5 },
+      { specifier: './e.js', line: 6 },
+      { specifier: './f.js', line: 7 },
+      { specifier: 'g', line: 8 },
+      { specifier: 'h', line: 9 },
+    ]);
+  });
+
+  it("counts hono's JSX runtime as an import of every .tsx file", () => {
+    expect(scanSource('main/registry/view.tsx', 'export const V = () => <p />;').imports).toEqual([{ specifier: 'hono/jsx/jsx-runtime', line: 1 }]);
+  });
+
+  it('finds process.env read directly, by index, through globalThis and by destructuring', () => {
+    const text = ['const a = process.env.A;', "const b = process['env'];", 'const c = globalThis.process.env;', 'const { env } = process;', 'const { env: renamed } = process;'].join('\n');
+    expect(scanSource('src/x.ts', text).envReads).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('ignores imports and process.env mentioned in comments and strings', () => {
+    const text = ["// import x from 'hono'; process.env.A", "const s = \"import y from 'hono'\";", 'const t = `process.env`;', 'const argv = process.argv;'].join('\n');
+    expect(scanSource('src/x.ts', text)).toEqual({ file: 'src/x.ts', imports: [], envReads: [] });
+  });
+});
+
+describe('the rules on made-up files', () => {
+  const file = (path: string, specifiers: string[], envReads: number[] = []): FileFacts => ({
+    file: path,
+    imports: specifiers.map((specifier, i) => ({ specifier, line: i + 1 })),
+    envReads,
+  });
+
+  it('report a src/ file importing main/ with file, line and import', () => {
+    expect(layerViolations(file('src/oci/x.ts', ['./digest.js', '../../main/app.js']))).toEqual([
+      "src/oci/x.ts:2 imports '../../main/app.js' (src/ must not import main/)",
+    ]);
+  });
+
+  it('report main/ importing edge/ and edge/ importing main/, but not bin/ importing both', () => {
+    expect(layerViolations(file('main/registry/x.ts', ['../../edge/cache/blob-cache.js']))).toHaveLength(1);
+    expect(layerViolations(file('edge/x.ts', ['../main/config.js']))).toHaveLength(1);
+    expect(layerViolations(file('bin/outpost.ts', ['../main/cli.js', '../edge/cli.js']))).toEqual([]);
+    expect(layerViolations(file('main/x.ts', ['../src/oci/digest.js', 'hono']))).toEqual([]);
+  });
+
+  it('report hono in a domain folder, in src/ outside http/ and in bin/', () => {
+    expect(honoViolations(file('main/registry/x.ts', ['hono']))).toEqual([
+      "main/registry/x.ts:1 imports 'hono' (only src/http/, routes/, middleware/, web/ and app.ts may import hono)",
+    ]);
+    expect(honoViolations(file('src/store/x.ts', ['hono/http-exception']))).toHaveLength(1);
+    expect(honoViolations(file('edge/cache/x.ts', ['@hono/node-server']))).toHaveLength(1);
+    expect(honoViolations(file('bin/outpost.ts', ['hono']))).toHaveLength(1);
+    expect(honoViolations(file('main/service.ts', ['honorific']))).toEqual([]);
+  });
+
+  it('allow hono in src/http/, routes/, middleware/, web/ and app.ts', () => {
+    for (const path of ['src/http/x.ts', 'main/routes/v2/x.ts', 'edge/routes/x.ts', 'main/middleware/x.ts', 'main/web/x.tsx', 'main/app.ts', 'edge/app.ts']) {
+      expect(honoViolations(file(path, ['hono']))).toEqual([]);
+    }
+    expect(honoViolations(file('main/registry/app.ts', ['hono']))).toHaveLength(1);
+  });
+
+  it('report process.env outside the entry points', () => {
+    expect(envViolations(file('main/service.ts', [], [7]))).toEqual([
+      'main/service.ts:7 reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)',
+    ]);
+    expect(envViolations(file('main/cli/user-commands.ts', [], [1]))).toHaveLength(1);
+    for (const path of ['src/config/load.ts', 'bin/outpost.ts', 'main/cli.ts', 'edge/cli.ts']) expect(envViolations(file(path, [], [1]))).toEqual([]);
+  });
+});
