@@ -32,8 +32,10 @@ export interface Authenticator {
 const PASSWORD_CACHE_TTL_MS = 60_000;
 
 export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginThrottle; verifier: JwtVerifier }): Authenticator {
-  // Keyed by a hash of name and password: the cache never holds a password.
-  const recent = new LRUCache<string, true>({ max: 10_000, ttl: PASSWORD_CACHE_TTL_MS });
+  // Keyed by a hash of name and password: the cache never holds a password. The value is the
+  // account's password version when it was verified, so a changed password (API, web, or
+  // `outpost main user passwd` in another process) stops the old one at once, not a minute later.
+  const recent = new LRUCache<string, string>({ max: 10_000, ttl: PASSWORD_CACHE_TTL_MS });
   const fingerprint = (u: string, p: string) => createHash('sha256').update(u).update('\0').update(p).digest('base64');
 
   const userPrincipal = (name: string): (Principal & { kind: 'user' }) | undefined => {
@@ -50,19 +52,22 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
 
     async password(username, password, address) {
       const id = fingerprint(username, password);
-      if (recent.has(id)) {
-        const principal = userPrincipal(username);
+      const version = recent.get(id);
+      if (version !== undefined) {
+        const principal = version === deps.accounts.passwordVersion(username) ? userPrincipal(username) : undefined;
         if (principal) return principal;
         recent.delete(id);
       }
       await deps.throttle.before(username, address);
+      const versionBefore = deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
       if (!user) {
         deps.throttle.failed(username, address);
         throw new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
       }
       deps.throttle.succeeded(username);
-      recent.set(id, true);
+      // Remembered only if the password did not change while it was being checked.
+      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username)) recent.set(id, versionBefore);
       return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
     },
 

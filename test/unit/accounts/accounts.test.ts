@@ -1,0 +1,80 @@
+/** Account operations over a temporary LMDB: what removing a user leaves behind. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
+import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+let temp: TempDir;
+let db: MetadataDb;
+let accountsDb: AccountsDb;
+let accounts: Accounts;
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-accounts-');
+  db = openMetadataDb(join(temp.path, 'db'));
+  accountsDb = openAccountsDb(db.root);
+  accounts = createAccounts(accountsDb);
+  await accounts.createUser({ name: 'alice', password: 'alice-password' });
+  await accounts.createUser({ name: 'bob', password: 'bob-password1' });
+  await accounts.createOrg({ name: 'org' });
+  await accounts.createTeam('org', 'devs');
+  await accounts.addTeamMember('org', 'devs', 'alice');
+  await accounts.addTeamMember('org', 'devs', 'bob');
+  await accounts.setOrgMember('org', 'alice', true);
+});
+afterEach(async () => {
+  await db.close();
+  await temp.remove();
+});
+
+describe('removeUser', () => {
+  it('removes the user with its organization and team memberships', async () => {
+    await accounts.removeUser('alice');
+    expect(accounts.getUser('alice')).toBeUndefined();
+    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
+  });
+
+  it('gives a later account of the same name none of the old memberships', async () => {
+    await accounts.removeUser('alice');
+    await accounts.createUser({ name: 'alice', password: 'another-alice' });
+    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
+  });
+
+  it("revokes the user's refresh tokens and sessions, and only theirs", async () => {
+    await accountsDb.refreshTokens.put('h1', { user: 'alice', expiresAt: Date.now() + 60_000 });
+    await accountsDb.refreshTokens.put('h2', { user: 'bob', expiresAt: Date.now() + 60_000 });
+    await accountsDb.sessions.put('s1', { user: 'alice', csrfToken: 'c', expiresAt: Date.now() + 60_000 });
+    await accountsDb.sessions.put('s2', { user: 'bob', csrfToken: 'c', expiresAt: Date.now() + 60_000 });
+    await accounts.removeUser('alice');
+    expect([...accountsDb.refreshTokens.getKeys()]).toEqual(['h2']);
+    expect([...accountsDb.sessions.getKeys()]).toEqual(['s2']);
+  });
+
+  it('answers NOT_FOUND for an unknown user', async () => {
+    await expect(accounts.removeUser('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('revokeCredentials', () => {
+  it('counts what it revoked', async () => {
+    await accountsDb.refreshTokens.put('h1', { user: 'alice', expiresAt: 1 });
+    await accountsDb.sessions.put('s1', { user: 'alice', csrfToken: 'c', expiresAt: 1 });
+    expect(await accounts.revokeCredentials('alice')).toBe(2);
+    expect(await accounts.revokeCredentials('alice')).toBe(0);
+  });
+});
+
+describe('passwordVersion', () => {
+  it('changes when the password changes, not otherwise', async () => {
+    const before = accounts.passwordVersion('alice');
+    await accounts.updateUser('alice', { fullName: 'Alice' });
+    expect(accounts.passwordVersion('alice')).toBe(before);
+    await accounts.updateUser('alice', { password: 'changed-password' });
+    expect(accounts.passwordVersion('alice')).not.toBe(before);
+    expect(accounts.passwordVersion('nobody')).toBeUndefined();
+  });
+});

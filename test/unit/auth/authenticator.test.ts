@@ -1,0 +1,143 @@
+/** The authenticator over real accounts in a temporary LMDB, with a recording throttle. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createLocalJWKSet } from 'jose';
+import { KeyRing } from '../../../src/auth/keys.js';
+import { createJwtVerifier } from '../../../src/auth/jwt.js';
+import { issueRegistryToken } from '../../../src/auth/registry-token.js';
+import { OciError } from '../../../src/oci/errors.js';
+import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openAccountsDb } from '../../../main/accounts/accounts-db.js';
+import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
+import { createAuthenticator, type Authenticator } from '../../../main/auth/authenticator.js';
+import type { LoginThrottle } from '../../../main/auth/login-throttle.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const ISSUER = 'http://main.test';
+let temp: TempDir;
+let db: MetadataDb;
+let accounts: Accounts;
+let keys: KeyRing;
+let auth: Authenticator;
+let events: string[];
+
+const throttle: LoginThrottle = {
+  before: async (account) => void events.push(`before ${account}`),
+  failed: (account) => void events.push(`failed ${account}`),
+  succeeded: (account) => void events.push(`succeeded ${account}`),
+};
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-authn-');
+  db = openMetadataDb(join(temp.path, 'db'));
+  accounts = createAccounts(openAccountsDb(db.root));
+  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+  const verifier = createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER, audience: 'outpost' });
+  auth = createAuthenticator({ accounts, throttle, verifier });
+  events = [];
+  await accounts.createUser({ name: 'alice', password: 'alice-password' });
+});
+afterEach(async () => {
+  await db.close();
+  await temp.remove();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<OciError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OciError);
+  return err as OciError;
+}
+
+const tokenFor = async (subject: string) =>
+  (await issueRegistryToken(keys.signingKey, { issuer: ISSUER, service: 'outpost', subject, access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], lifetimeMs: 300_000, now: Date.now() })).token;
+
+describe('authenticator.password', () => {
+  it('signs in with the right password and tells the throttle', async () => {
+    expect(await auth.password('alice', 'alice-password', '10.0.0.1')).toEqual({ kind: 'user', name: 'alice', isAdmin: false });
+    expect(events).toEqual(['before alice', 'succeeded alice']);
+  });
+
+  it('answers UNAUTHORIZED for a wrong password or an unknown user, counting the failure', async () => {
+    expect((await rejection(auth.password('alice', 'wrong-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+    expect((await rejection(auth.password('nobody', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+    expect(events).toEqual(['before alice', 'failed alice', 'before nobody', 'failed nobody']);
+  });
+
+  it('remembers a verified password for the next request (no second scrypt, no throttle)', async () => {
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    events = [];
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    expect(events).toEqual([]);
+  });
+
+  it('stops accepting the old password at once when it is changed', async () => {
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    await accounts.updateUser('alice', { password: 'a-new-password' });
+    expect((await rejection(auth.password('alice', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+    expect(await auth.password('alice', 'a-new-password', '10.0.0.1')).toMatchObject({ name: 'alice' });
+  });
+
+  it('stops accepting a remembered password once the account is deactivated or removed', async () => {
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    await accounts.updateUser('alice', { isActive: false });
+    expect((await rejection(auth.password('alice', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+    await accounts.updateUser('alice', { isActive: true });
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    await accounts.removeUser('alice');
+    expect((await rejection(auth.password('alice', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('does not let a re-created account with the same name inherit the old password', async () => {
+    await auth.password('alice', 'alice-password', '10.0.0.1');
+    await accounts.removeUser('alice');
+    await accounts.createUser({ name: 'alice', password: 'the-new-alice' });
+    expect((await rejection(auth.password('alice', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('passes the throttle refusal through', async () => {
+    const locked = createAuthenticator({
+      accounts,
+      throttle: { ...throttle, before: async () => Promise.reject(new OciError('TOOMANYREQUESTS', { headers: { 'Retry-After': '60' } })) },
+      verifier: createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER }),
+    });
+    const err = await rejection(locked.password('alice', 'alice-password', '10.0.0.1'));
+    expect(err.code).toBe('TOOMANYREQUESTS');
+    expect(err.headers['Retry-After']).toBe('60');
+  });
+});
+
+describe('authenticator.bearer', () => {
+  it('returns the principal and the access the token grants', async () => {
+    const identity = await auth.bearer(await tokenFor('alice'));
+    expect(identity).toEqual({ principal: { kind: 'user', name: 'alice', isAdmin: false }, access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }] });
+  });
+
+  it('returns an anonymous principal for an anonymous token', async () => {
+    expect((await auth.bearer(await tokenFor('anonymous'))).principal).toEqual({ kind: 'anonymous' });
+  });
+
+  it('follows the account: admin rights from the record, and a token of a deactivated or removed user refused', async () => {
+    const token = await tokenFor('alice');
+    await accounts.updateUser('alice', { isAdmin: true });
+    expect((await auth.bearer(token)).principal).toEqual({ kind: 'user', name: 'alice', isAdmin: true });
+    await accounts.updateUser('alice', { isActive: false });
+    expect((await rejection(auth.bearer(token))).code).toBe('UNAUTHORIZED');
+    await accounts.updateUser('alice', { isActive: true });
+    await accounts.removeUser('alice');
+    expect((await rejection(auth.bearer(token))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('answers UNAUTHORIZED (not a 500) for a token that does not verify', async () => {
+    expect((await rejection(auth.bearer('not.a.token'))).code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('authenticator.activeUser', () => {
+  it('answers for an active user and refuses others', async () => {
+    expect(await auth.activeUser('alice')).toEqual({ kind: 'user', name: 'alice', isAdmin: false });
+    expect((await rejection(auth.activeUser('nobody'))).code).toBe('UNAUTHORIZED');
+  });
+});

@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { calculateJwkThumbprint } from 'jose';
+import { KeyRing } from '../../../src/auth/keys.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const LIFETIME_MS = 5 * 60_000;
+let temp: TempDir;
+let clock: number;
+const now = () => clock;
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-keys-');
+  clock = Date.UTC(2030, 0, 1);
+});
+afterEach(async () => {
+  await temp.remove();
+});
+
+const open = (dir = join(temp.path, 'keys')) => KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS });
+const kids = (ring: KeyRing) => ring.jwks().keys.map((k) => k.kid);
+
+describe('KeyRing.open', () => {
+  it('creates a first key, private files readable by the owner only', async () => {
+    const dir = join(temp.path, 'keys');
+    const ring = await open(dir);
+    const files = (await readdir(dir)).sort();
+    expect(files).toEqual([`${ring.signingKey.kid}.pem`, 'keyring.json'].sort());
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    for (const file of files) expect((await stat(join(dir, file))).mode & 0o777, file).toBe(0o600);
+    expect(await readFile(join(dir, `${ring.signingKey.kid}.pem`), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+  });
+
+  it('publishes the signing key in the JWKS under its kid, the RFC 7638 thumbprint, without the private part', async () => {
+    const ring = await open();
+    const { keys } = ring.jwks();
+    expect(keys).toHaveLength(1);
+    const [jwk] = keys as [NonNullable<(typeof keys)[0]>];
+    expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: ring.signingKey.kid });
+    expect(jwk).not.toHaveProperty('d');
+    expect(await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x })).toBe(jwk.kid);
+  });
+
+  it('opens the same key again on the next start', async () => {
+    const first = await open();
+    const second = await open();
+    expect(second.signingKey.kid).toBe(first.signingKey.kid);
+    expect(second.jwks()).toEqual(first.jwks());
+  });
+});
+
+describe('KeyRing.rotate', () => {
+  it('signs with the new key and keeps the old one published', async () => {
+    const ring = await open();
+    const old = ring.signingKey.kid;
+    const fresh = await ring.rotate();
+    expect(fresh).not.toBe(old);
+    expect(ring.signingKey.kid).toBe(fresh);
+    expect(kids(ring)).toEqual([old, fresh]);
+  });
+
+  it('drops the old key from the JWKS once every token it signed has expired (retiredAt + maxTokenLifetime)', async () => {
+    const ring = await open();
+    const old = ring.signingKey.kid;
+    const retiredAt = clock;
+    const fresh = await ring.rotate();
+    clock = retiredAt + LIFETIME_MS - 1;
+    expect(kids(ring)).toEqual([old, fresh]);
+    clock = retiredAt + LIFETIME_MS;
+    expect(kids(ring)).toEqual([fresh]);
+  });
+
+  it('keeps each retired key for its own lifetime across several rotations', async () => {
+    const ring = await open();
+    const k1 = ring.signingKey.kid;
+    const k2 = await ring.rotate();
+    clock += 60_000;
+    const k3 = await ring.rotate();
+    expect(kids(ring)).toEqual([k1, k2, k3]);
+    clock += LIFETIME_MS - 60_000;
+    expect(kids(ring)).toEqual([k2, k3]);
+    clock += 60_000;
+    expect(kids(ring)).toEqual([k3]);
+  });
+
+  it('writes the new private key with mode 0600', async () => {
+    const dir = join(temp.path, 'keys');
+    const ring = await open(dir);
+    const kid = await ring.rotate();
+    expect((await stat(join(dir, `${kid}.pem`))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'keyring.json'))).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('KeyRing.reload', () => {
+  it('picks up a rotation done by another instance on the same directory (another process)', async () => {
+    const running = await open();
+    const cli = await open();
+    const old = running.signingKey.kid;
+    const fresh = await cli.rotate();
+    expect(running.signingKey.kid).toBe(old);
+    await running.reload();
+    expect(running.signingKey.kid).toBe(fresh);
+    expect(kids(running)).toEqual([old, fresh]);
+  });
+
+  it('does nothing when the keyring file did not change', async () => {
+    const dir = join(temp.path, 'keys');
+    const ring = await open(dir);
+    const before = ring.jwks();
+    await ring.reload();
+    expect(ring.jwks()).toEqual(before);
+  });
+
+  it('lets the other instance rotate on top of this one (nothing lost when both rotate in turn)', async () => {
+    const a = await open();
+    const b = await open();
+    const k1 = a.signingKey.kid;
+    const k2 = await b.rotate();
+    const k3 = await a.rotate();
+    await b.reload();
+    expect(kids(a)).toEqual([k1, k2, k3]);
+    expect(kids(b)).toEqual([k1, k2, k3]);
+  });
+});

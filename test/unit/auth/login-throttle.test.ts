@@ -1,0 +1,118 @@
+/**
+ * The throttle's clock is injected (`now`) for the window; its penalty waits are real timers,
+ * driven here with vitest's fake timers so that no test sleeps.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLoginThrottle, type LoginThrottle } from '../../../main/auth/login-throttle.js';
+import { OciError } from '../../../src/oci/errors.js';
+
+let clock = 0;
+const now = () => clock;
+
+beforeEach(() => {
+  clock = 1_000_000;
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Whether `before()` settles without advancing the timers by more than `ms`. */
+async function settlesWithin(throttle: LoginThrottle, account: string, address: string, ms: number): Promise<boolean> {
+  let settled = false;
+  const pending = throttle.before(account, address).then(() => (settled = true));
+  await vi.advanceTimersByTimeAsync(ms);
+  const result = settled;
+  await vi.runAllTimersAsync();
+  await pending;
+  return result;
+}
+
+function fail(throttle: LoginThrottle, times: number, account = 'alice', address = '10.0.0.1') {
+  for (let i = 0; i < times; i++) throttle.failed(account, address);
+}
+
+async function refusal(throttle: LoginThrottle, account = 'alice', address = '10.0.0.1'): Promise<OciError> {
+  const err = await throttle.before(account, address).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OciError);
+  return err as OciError;
+}
+
+describe('login throttle', () => {
+  it('lets the first attempts through at once', async () => {
+    const throttle = createLoginThrottle({ now });
+    fail(throttle, 2);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
+  });
+
+  it('slows down after slowAfter failures, doubling the wait up to the cap', async () => {
+    const throttle = createLoginThrottle({ now, slowAfter: 3, lockAfter: 10, maxDelayMs: 1000 });
+    fail(throttle, 3);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 249)).toBe(false);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 250)).toBe(true);
+    fail(throttle, 1);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 499)).toBe(false);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 500)).toBe(true);
+    fail(throttle, 4);
+    // 250 * 2^5 would be 8 s: capped at maxDelayMs.
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 999)).toBe(false);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 1000)).toBe(true);
+  });
+
+  it('slows down only the account that failed', async () => {
+    const throttle = createLoginThrottle({ now });
+    fail(throttle, 5, 'alice');
+    expect(await settlesWithin(throttle, 'bob', '10.0.0.1', 0)).toBe(true);
+  });
+
+  it('refuses with TOOMANYREQUESTS and a Retry-After once lockAfter failures are reached', async () => {
+    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 10 });
+    fail(throttle, 10);
+    clock += 15_000;
+    const err = await refusal(throttle);
+    expect(err.code).toBe('TOOMANYREQUESTS');
+    expect(err.status).toBe(429);
+    // The window opened at the first failure: 45 s of it are left.
+    expect(err.headers['Retry-After']).toBe('45');
+  });
+
+  it('never answers a Retry-After below one second', async () => {
+    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 2 });
+    fail(throttle, 2);
+    clock += 59_999;
+    expect((await refusal(throttle)).headers['Retry-After']).toBe('1');
+  });
+
+  it('forgives once the window has passed', async () => {
+    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 10 });
+    fail(throttle, 10);
+    clock += 60_001;
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
+  });
+
+  it('clears the account on a success (and the penalty with it)', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 10 });
+    fail(throttle, 9);
+    throttle.succeeded('alice');
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 0)).toBe(true);
+    fail(throttle, 9);
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 5_000)).toBe(true);
+  });
+
+  it('locks an address failing across many accounts, at its own higher bar', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 10, lockAfterPerAddress: 20 });
+    for (let i = 0; i < 20; i++) throttle.failed(`user${i}`, '192.0.2.7');
+    expect((await refusal(throttle, 'someone-new', '192.0.2.7')).code).toBe('TOOMANYREQUESTS');
+    expect(await settlesWithin(throttle, 'someone-new', '192.0.2.8', 0)).toBe(true);
+  });
+
+  it('keeps an address locked after a success for an account (a success clears only the account)', async () => {
+    const throttle = createLoginThrottle({ now, lockAfterPerAddress: 3 });
+    for (let i = 0; i < 3; i++) throttle.failed(`user${i}`, '192.0.2.7');
+    throttle.succeeded('user0');
+    expect((await refusal(throttle, 'user0', '192.0.2.7')).code).toBe('TOOMANYREQUESTS');
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
+import { KeyRing } from '../../../src/auth/keys.js';
+import { createJwtVerifier } from '../../../src/auth/jwt.js';
+import type { AccessEntry } from '../../../src/auth/scope.js';
+import { parseScopes } from '../../../src/auth/scope.js';
+import { createTokenService } from '../../../main/auth/token-service.js';
+import type { AccessControl } from '../../../main/accounts/access-control.js';
+import type { AccountsDb } from '../../../main/accounts/accounts-db.js';
+import type { Principal, RepoAction } from '../../../main/accounts/permissions.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const ISSUER = 'http://main.test';
+const T0 = Date.UTC(2030, 0, 1);
+let clock = T0;
+const now = () => clock;
+
+// What each user may do, per repository (what access-control.ts would compute).
+const RIGHTS: Record<string, Record<string, RepoAction[]>> = {
+  alice: { 'alice/app': ['pull', 'push', 'delete'], 'org/app': ['pull'], 'public/base': ['pull'] },
+  anonymous: { 'public/base': ['pull'] },
+};
+const accessControl: AccessControl = {
+  actionsFor: (p: Principal, name: string) => RIGHTS[p.kind === 'user' ? p.name : 'anonymous']?.[name] ?? [],
+  isOrgAdmin: () => false,
+  metaSettings: () => ({ createRepositoryOnPush: true, anonymousPull: true }),
+};
+
+// Only refresh tokens are used by the token service.
+const refreshStore = new Map<string, { user: string; expiresAt: number }>();
+const accountsDb = {
+  refreshTokens: {
+    get: (k: string) => refreshStore.get(k),
+    put: async (k: string, v: { user: string; expiresAt: number }) => void refreshStore.set(k, v),
+  },
+} as unknown as AccountsDb;
+
+const ALICE: Principal = { kind: 'user', name: 'alice', isAdmin: false };
+const ANON: Principal = { kind: 'anonymous' };
+
+let temp: TempDir;
+let keys: KeyRing;
+let tokens: ReturnType<typeof createTokenService>;
+
+beforeAll(async () => {
+  temp = await createTempDir('outpost-tokens-');
+  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), now, maxTokenLifetimeMs: 300_000 });
+  tokens = createTokenService({ keys, accessControl, accountsDb, issuer: ISSUER, service: 'outpost', tokenLifetimeMs: 300_000, refreshTokenLifetimeMs: 86_400_000, now });
+});
+afterAll(async () => {
+  await temp.remove();
+});
+
+describe('token service grant: the intersection of what was asked and what is allowed', () => {
+  it.each<[string, Principal, string, AccessEntry[]]>([
+    ['all of what was asked when all is allowed', ALICE, 'repository:alice/app:pull,push', [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push'] }]],
+    ['only the allowed part of what was asked', ALICE, 'repository:org/app:pull,push,delete', [{ type: 'repository', name: 'org/app', actions: ['pull'] }]],
+    ['nothing for a repository without rights', ALICE, 'repository:bob/secret:pull', []],
+    ['never more than was asked', ALICE, 'repository:alice/app:pull', [{ type: 'repository', name: 'alice/app', actions: ['pull'] }]],
+    ['everything allowed for *', ALICE, 'repository:alice/app:*', [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push', 'delete'] }]],
+    ['everything allowed for * (and no more)', ALICE, 'repository:org/app:*', [{ type: 'repository', name: 'org/app', actions: ['pull'] }]],
+    ['each scope on its own', ALICE, 'repository:alice/app:push repository:org/app:push repository:public/base:pull', [
+      { type: 'repository', name: 'alice/app', actions: ['push'] },
+      { type: 'repository', name: 'public/base', actions: ['pull'] },
+    ]],
+    ['the catalog to a signed-in user', ALICE, 'registry:catalog:*', [{ type: 'registry', name: 'catalog', actions: ['*'] }]],
+    ['no catalog to anonymous clients', ANON, 'registry:catalog:*', []],
+    ['anonymous pulls of public repositories only', ANON, 'repository:public/base:pull,push repository:alice/app:pull', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]],
+  ])('grants %s', (_what, principal, scope, expected) => {
+    expect(tokens.grant(principal, parseScopes(scope))).toEqual(expected);
+  });
+});
+
+describe('token service issue', () => {
+  it('signs a token carrying exactly the granted access, for the principal, verifiable with the JWKS', async () => {
+    clock = T0;
+    const response = await tokens.issue(ALICE, parseScopes('repository:org/app:pull,push'));
+    expect(response.token).toBe(response.access_token);
+    expect(response.expires_in).toBe(300);
+    expect(response.issued_at).toBe(new Date(T0).toISOString());
+    expect(response).not.toHaveProperty('refresh_token');
+    expect(decodeProtectedHeader(response.token).kid).toBe(keys.signingKey.kid);
+    const verifier = createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER, audience: 'outpost', now });
+    const claims = await verifier.verify(response.token);
+    expect(claims).toMatchObject({ sub: 'alice', aud: 'outpost', iss: ISSUER, access: [{ type: 'repository', name: 'org/app', actions: ['pull'] }] });
+  });
+
+  it('names anonymous clients "anonymous" and never gives them a refresh token', async () => {
+    const response = await tokens.issue(ANON, parseScopes('repository:public/base:pull'), { offline: true });
+    expect(decodeJwt(response.token).sub).toBe('anonymous');
+    expect(response).not.toHaveProperty('refresh_token');
+  });
+
+  it('hands out a refresh token on request, stored only as a hash, redeemable until it expires', async () => {
+    clock = T0;
+    const response = await tokens.issue(ALICE, [], { offline: true });
+    const refresh = response.refresh_token!;
+    expect(refresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([...refreshStore.keys()]).not.toContain(refresh);
+    expect(tokens.redeemRefreshToken(refresh)).toBe('alice');
+    clock = T0 + 86_400_000 + 1;
+    expect(() => tokens.redeemRefreshToken(refresh)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    expect(() => tokens.redeemRefreshToken('not-a-refresh-token')).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+  });
+
+  it('returns the same refresh token when a refresh token was redeemed', async () => {
+    clock = T0;
+    const response = await tokens.issue(ALICE, [], { refreshToken: 'the-one-presented' });
+    expect(response.refresh_token).toBe('the-one-presented');
+  });
+
+  it('signs with a key rotated by another keyring on the same directory from the next token on', async () => {
+    clock = T0;
+    const cli = await KeyRing.open({ dir: join(temp.path, 'keys'), now, maxTokenLifetimeMs: 300_000 });
+    const kid = await cli.rotate();
+    const response = await tokens.issue(ALICE, []);
+    expect(decodeProtectedHeader(response.token).kid).toBe(kid);
+  });
+});
