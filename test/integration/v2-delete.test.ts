@@ -38,13 +38,15 @@ describe('DELETE /v2/<name>/manifests/<digest>', () => {
     expect((await fetch(manifestUrl(main.url, 'del/bydigest', other.manifest.digest))).status).toBe(200);
   });
 
-  it('removes long tags of the manifest as well', async () => {
+  it('removes long tags of the manifest as well: they do not come back when it is pushed again by digest', async () => {
     const { manifest } = await pushImage(main.url, 'del/longtags', 'short');
     const long = 'l'.repeat(120);
     await pushManifest(main.url, 'del/longtags', long, manifest);
     expect((await del(manifestUrl(main.url, 'del/longtags', manifest.digest))).status).toBe(202);
+    await pushManifest(main.url, 'del/longtags', manifest.digest, manifest);
     expect(await tagsOf('del/longtags')).toEqual([]);
     await expectOciError(await fetch(manifestUrl(main.url, 'del/longtags', long)), 404, 'MANIFEST_UNKNOWN');
+    await expectOciError(await fetch(manifestUrl(main.url, 'del/longtags', 'short')), 404, 'MANIFEST_UNKNOWN');
   });
 
   it('leaves the layers and config of the deleted manifest in the repository', async () => {
