@@ -106,11 +106,17 @@ export class CacheIndex {
     return batch.length;
   }
 
-  /** Every entry, with access not yet flushed taken into account. */
+  /**
+   * Every entry, with access not yet flushed taken into account: last access for eviction and
+   * hit counts for stats (which would otherwise lag by up to one flush interval).
+   */
   *entries(): Iterable<{ digest: Digest; entry: CacheEntry }> {
     for (const { key, value } of this.blobs.getRange()) {
       const pending = this.pendingAccess.get(key);
-      yield { digest: key as Digest, entry: pending ? { ...value, lastAccess: Math.max(value.lastAccess, pending.at) } : value };
+      yield {
+        digest: key as Digest,
+        entry: pending ? { ...value, lastAccess: Math.max(value.lastAccess, pending.at), hits: value.hits + pending.hits } : value,
+      };
     }
   }
 
