@@ -7,8 +7,9 @@
  * waits for the rest, a slow client never slows the download or the others, and memory per
  * client is one read buffer whatever the blob size.
  *
- * Readers never see the last byte before the digest is verified: a failed download ends every
- * reader with an error, so no client can mistake a short or wrong body for a complete one.
+ * Readers never see their last byte (of the blob or of their range) before the digest is
+ * verified: a failed download ends every reader with an error, so no client can mistake a short
+ * or wrong body for a complete one.
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -101,12 +102,13 @@ export class Download {
       read() {
         const pump = () => {
           if (this.destroyed) return;
-          if (position >= end && (download.state === 'verified' || end < download.size)) {
+          if (position >= end && download.state === 'verified') {
             this.push(null);
             return;
           }
-          // Hold the last byte back until the digest is verified.
-          const available = Math.min(end, download.state === 'verified' ? download.size : Math.min(download.written, download.size - 1));
+          // Hold the last byte of the blob, or of the range, back until the digest is verified:
+          // a range that ended before verification could be complete-looking wrong bytes.
+          const available = download.state === 'verified' ? end : Math.min(download.written, end - 1);
           if (position < available) {
             const length = Math.min(READ_CHUNK_BYTES, available - position);
             const buffer = Buffer.allocUnsafe(length);
