@@ -21,6 +21,7 @@ import { listingRoutes } from './routes/v2/listings.js';
 import { tokenRoutes, type TokenRoutesDeps } from './routes/auth-token.js';
 import { apiV0Routes, type ManagementServices } from './routes/api-v0/api.js';
 import { pingRoutes } from './routes/api-v0/meta.js';
+import { webRoutes, type WebDeps } from './web/routes.js';
 
 export interface MainAppDeps {
   registry: Registry;
@@ -32,6 +33,8 @@ export interface MainAppDeps {
   sessions: Sessions;
   /** What the management API (and the event log of the registry routes) works with. */
   management: ManagementServices;
+  /** The web pages (sign-in, profile, repository browser, administration). */
+  web: WebDeps;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }
@@ -57,5 +60,6 @@ export function createMainApp(deps: MainAppDeps): Hono {
   // The version check (spec "Determining support"); answered after the access policy.
   v2.get('/', (c) => c.json({}));
   app.route('/v2', v2);
+  app.route('/', webRoutes(deps.web));
   return app;
 }

@@ -75,6 +75,8 @@ export interface StartMainOptions {
 
 // A rotation by `outpost main keys rotate` in another process is picked up within this time.
 const KEY_RELOAD_INTERVAL_MS = 10_000;
+// Expired web sessions are refused when read; this only reclaims their space.
+const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 
 export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
   const now = options.now ?? Date.now;
@@ -146,6 +148,20 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     auth: { tokens, authenticator, keys },
     sessions,
     management,
+    web: {
+      accounts,
+      accountManagement: management.accounts,
+      orgManagement: management.orgs,
+      authenticator,
+      sessions,
+      accessControl,
+      repositories,
+      registry,
+      metaSettings: management.meta,
+      publicUrl,
+      logger,
+      now,
+    },
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
@@ -155,6 +171,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   const timers = [
     config.storage.uploadPurgeIntervalMs > 0 ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref() : undefined,
     setInterval(() => keys.reload().catch((err) => logger.error('key reload failed', { error: err })), KEY_RELOAD_INTERVAL_MS).unref(),
+    setInterval(() => sessions.purgeExpired().catch((err) => logger.error('session purge failed', { error: err })), SESSION_PURGE_INTERVAL_MS).unref(),
   ];
 
   logger.info('main registry listening', { url: server.url, publicUrl, dataDir: resolve(config.dataDir) });

@@ -73,7 +73,15 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     }
 
     if (credentials?.kind === 'basic') {
-      const principal = await deps.authenticator.password(credentials.username, credentials.password, clientAddress);
+      let principal;
+      try {
+        principal = await deps.authenticator.password(credentials.username, credentials.password, clientAddress);
+      } catch (err) {
+        // A 401 must carry a challenge (RFC 9110 15.5.2): a wrong password is answered like no
+        // credentials, so the client learns where tokens come from.
+        if (err instanceof OciError && err.code === 'UNAUTHORIZED') throw challenge(access, err.message);
+        throw err;
+      }
       const auth = byRights(principal);
       if (satisfies(auth, access)) return auth;
       if (access.kind === 'repository' && !deps.repositoryExists(access.name) && access.actions.includes('push')) {

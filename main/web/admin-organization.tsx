@@ -1,0 +1,116 @@
+/**
+ * @module Administration: one organization's members (make admin, remove) and the form to add
+ * a member; its teams are listed for reference.
+ */
+import type { FC } from 'hono/jsx';
+import type { MemberView, TeamView } from '../accounts/org-management.js';
+import { AdminFrame } from './admin-frame.js';
+import { Alert, Badge, Checkbox, EmptyState, Field, PostForm } from './components.js';
+import { organizationHref } from './admin-organizations.js';
+import { namespaceHref } from './repositories.js';
+
+export interface AdminOrganizationPageProps {
+  name: string;
+  fullName?: string | undefined;
+  members: MemberView[];
+  teams: TeamView[];
+  csrfToken: string;
+  error?: string | undefined;
+  form?: { member: string; isAdmin: boolean };
+}
+
+const memberAction = (org: string, member: string, what: 'role' | 'remove') => `${organizationHref(org)}/members/${encodeURIComponent(member)}/${what}`;
+
+const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }> = ({ org, members, csrfToken }) => (
+  <table class="table">
+    <thead>
+      <tr>
+        <th scope="col">Member</th>
+        <th scope="col">Role</th>
+        <th scope="col" class="actions">
+          <span class="visually-hidden">Actions</span>
+        </th>
+      </tr>
+    </thead>
+    <tbody>
+      {members.map((member) => (
+        <tr>
+          <td class="repo-name">{member.name}</td>
+          <td>{member.isAdmin ? <Badge kind="admin">organization admin</Badge> : <span class="muted">member</span>}</td>
+          <td class="actions">
+            <PostForm action={memberAction(org, member.name, 'role')} csrfToken={csrfToken} label={`Change the role of ${member.name}`}>
+              <input type="hidden" name="isAdmin" value={String(!member.isAdmin)} />
+              <button type="submit" class="btn btn-small">
+                {member.isAdmin ? 'Make member' : 'Make admin'}
+              </button>
+            </PostForm>
+            <PostForm action={memberAction(org, member.name, 'remove')} csrfToken={csrfToken} label={`Remove ${member.name}`}>
+              <button type="submit" class="btn btn-small btn-danger">
+                Remove
+              </button>
+            </PostForm>
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
+export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
+  <AdminFrame
+    tab="organizations"
+    title={p.name}
+    subtitle={p.fullName ?? 'Organization'}
+    crumbs={[
+      { href: '/admin/users', label: 'Administration' },
+      { href: '/admin/organizations', label: 'Organizations' },
+    ]}
+  >
+    <section class="card" aria-labelledby="members-title">
+      <div class="card-head">
+        <h2 id="members-title">Members</h2>
+        <a class="hint" href={namespaceHref(p.name)}>
+          Repositories of {p.name}
+        </a>
+      </div>
+      {p.members.length > 0 ? <MemberTable org={p.name} members={p.members} csrfToken={p.csrfToken} /> : <EmptyState title="No members yet" />}
+    </section>
+    <section class="card" aria-labelledby="add-member-title">
+      <div class="card-head">
+        <h2 id="add-member-title">Add a member</h2>
+      </div>
+      <div class="card-body">
+        {p.error && <Alert kind="error">{p.error}</Alert>}
+        <PostForm action={`${organizationHref(p.name)}/members`} csrfToken={p.csrfToken} label="Add a member">
+          <Field label="Username" name="member" value={p.form?.member} required autocomplete="off" maxlength={64} />
+          <Checkbox label="Organization administrator" name="isAdmin" checked={p.form?.isAdmin} help="May push to and manage every repository of the organization." />
+          <div class="form-actions">
+            <button type="submit" class="btn btn-primary">
+              Add member
+            </button>
+          </div>
+        </PostForm>
+      </div>
+    </section>
+    <section class="card" aria-labelledby="teams-title">
+      <div class="card-head">
+        <h2 id="teams-title">Teams</h2>
+        <span class="hint">Managed through the API</span>
+      </div>
+      {p.teams.length > 0 ? (
+        <table class="table">
+          <tbody>
+            {p.teams.map((team) => (
+              <tr>
+                <td class="repo-name">{team.name}</td>
+                <td class="muted">{team.description ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <EmptyState title="No teams" />
+      )}
+    </section>
+  </AdminFrame>
+);

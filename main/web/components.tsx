@@ -1,0 +1,160 @@
+/**
+ * @module Small building blocks shared by the pages: form fields, the CSRF field, alerts,
+ * badges, dates, sizes, digests, pull commands and pagers. Presentation only, no data access.
+ */
+import type { Child, FC, PropsWithChildren } from 'hono/jsx';
+import { formatBytes, formatDate, formatRelative, shortDigest } from './format.js';
+
+/** The name of the hidden form field that carries the CSRF token on every form. */
+export const CSRF_FIELD = '_csrf';
+
+export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
+
+/** A POST form with its CSRF field; every form on the site is one of these. */
+export const PostForm: FC<PropsWithChildren<{ action: string; csrfToken: string; class?: string; label?: string }>> = (props) => (
+  <form method="post" action={props.action} class={props.class} aria-label={props.label}>
+    <CsrfField token={props.csrfToken} />
+    {props.children}
+  </form>
+);
+
+export type AlertKind = 'error' | 'success' | 'info' | 'warning';
+
+export const Alert: FC<PropsWithChildren<{ kind: AlertKind }>> = ({ kind, children }) => (
+  <div class={`alert alert-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+    {children}
+  </div>
+);
+
+export interface FieldProps {
+  label: string;
+  name: string;
+  type?: 'text' | 'password' | 'search';
+  value?: string;
+  required?: boolean;
+  help?: string;
+  autocomplete?: string;
+  autofocus?: boolean;
+  placeholder?: string;
+  pattern?: string;
+  maxlength?: number;
+  /** Overrides the id (defaults to `f-<name>`), for pages with two forms using one name. */
+  id?: string;
+}
+
+export const Field: FC<FieldProps> = (p) => {
+  const id = p.id ?? `f-${p.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{p.label}</label>
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? 'text'}
+        value={p.value}
+        required={p.required}
+        autocomplete={p.autocomplete}
+        autofocus={p.autofocus}
+        placeholder={p.placeholder}
+        pattern={p.pattern}
+        maxlength={p.maxlength}
+        aria-describedby={p.help ? `${id}-help` : undefined}
+      />
+      {p.help && (
+        <div class="help" id={`${id}-help`}>
+          {p.help}
+        </div>
+      )}
+    </div>
+  );
+};
+
+export const Checkbox: FC<{ label: string; name: string; checked?: boolean; help?: string; id?: string }> = (p) => {
+  const id = p.id ?? `f-${p.name}`;
+  return (
+    <div class="check">
+      <input type="checkbox" id={id} name={p.name} value="on" checked={p.checked} />
+      <label for={id}>
+        {p.label}
+        {p.help && <span class="help">{p.help}</span>}
+      </label>
+    </div>
+  );
+};
+
+export type BadgeKind = 'public' | 'private' | 'admin' | 'inactive' | 'neutral' | 'up' | 'down';
+
+export const Badge: FC<PropsWithChildren<{ kind: BadgeKind }>> = ({ kind, children }) => <span class={`badge badge-${kind}`}>{children}</span>;
+
+/** A relative date ("3 hours ago") with the exact time on hover and in `datetime`. */
+export const TimeAgo: FC<{ at: number; now: number }> = ({ at, now }) => (
+  <time datetime={new Date(at).toISOString()} title={formatDate(at)}>
+    {formatRelative(at, now)}
+  </time>
+);
+
+export const Size: FC<{ bytes: number }> = ({ bytes }) => <span title={`${bytes.toLocaleString('en-US')} bytes`}>{formatBytes(bytes)}</span>;
+
+/** The short digest, with the full one on hover and for screen readers. */
+export const ShortDigest: FC<{ digest: string }> = ({ digest }) => (
+  <code class="digest" title={digest} aria-label={digest}>
+    {shortDigest(digest)}
+  </code>
+);
+
+/** A command the user copies: selects in one click; a Copy button appears when scripts run. */
+export const CopyCommand: FC<{ command: string; large?: boolean; label?: string }> = ({ command, large, label }) => (
+  <div class={large ? 'command command-large' : 'command'}>
+    <code>{command}</code>
+    <button type="button" class="btn btn-small" data-copy={command} hidden aria-label={label ?? `Copy "${command}"`}>
+      Copy
+    </button>
+  </div>
+);
+
+export const EmptyState: FC<PropsWithChildren<{ title: string }>> = ({ title, children }) => (
+  <div class="empty">
+    <strong>{title}</strong>
+    {children}
+  </div>
+);
+
+/** "Previous" / "Next" links for cursor pagination; renders nothing when neither applies. */
+export const Pager: FC<{ first?: string; next?: string; summary?: Child }> = ({ first, next, summary }) =>
+  first || next ? (
+    <nav class="card-foot" aria-label="Pagination">
+      <span>{summary}</span>
+      <span class="pager">
+        {first && (
+          <a class="btn btn-small" href={first}>
+            First page
+          </a>
+        )}
+        {next && (
+          <a class="btn btn-small" href={next} rel="next">
+            Next page
+          </a>
+        )}
+      </span>
+    </nav>
+  ) : null;
+
+export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; crumbs?: Array<{ href: string; label: string }> }>> = (p) => (
+  <div class="page-head">
+    <div>
+      {p.crumbs && p.crumbs.length > 0 && (
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+          {p.crumbs.map((crumb, i) => (
+            <>
+              {i > 0 && ' / '}
+              <a href={crumb.href}>{crumb.label}</a>
+            </>
+          ))}
+        </nav>
+      )}
+      <h1>{p.title}</h1>
+      {p.subtitle && <p>{p.subtitle}</p>}
+    </div>
+    {p.children}
+  </div>
+);

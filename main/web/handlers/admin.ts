@@ -1,0 +1,20 @@
+/** @module The administration pages (admins only; everyone else gets the 403 page). */
+import { Hono } from 'hono';
+import type { WebCookies } from '../cookies.js';
+import type { WebDeps } from '../web-deps.js';
+import { adminOrganizationRoutes } from './admin-organizations.js';
+import { adminSettingsRoutes } from './admin-settings.js';
+import { adminUserRoutes } from './admin-users.js';
+import { adminOnly } from './guards.js';
+
+export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
+  const app = new Hono();
+  app.get('/admin', (c) => {
+    adminOnly(c);
+    return c.redirect('/admin/users', 302);
+  });
+  app.route('/', adminUserRoutes(deps, cookies));
+  app.route('/', adminOrganizationRoutes(deps, cookies));
+  app.route('/', adminSettingsRoutes(deps, cookies));
+  return app;
+}

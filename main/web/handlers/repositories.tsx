@@ -1,0 +1,95 @@
+/**
+ * @module The repository browser: `/` and `/repositories` (optionally `?namespace=`), and
+ * `/repositories/<name>` with its tags and activity. Everyone may browse; what is listed is what
+ * the caller may pull (public repositories for anonymous visitors).
+ */
+import { Hono } from 'hono';
+import { isRepoName } from '../../../src/oci/reference.js';
+import { AccountError } from '../../accounts/errors.js';
+import type { WebCookies } from '../cookies.js';
+import { renderPage, viewerOf, webPrincipal } from '../render.js';
+import { RepositoriesPage, namespaceHref, repositoryHref } from '../repositories.js';
+import { RepositoryPage } from '../repository.js';
+import { repositoryStats, visibleNamespaces } from '../repository-index.js';
+import type { WebDeps } from '../web-deps.js';
+import { WebError } from '../web-error.js';
+
+const PAGE_SIZE = 50;
+const EVENTS_SHOWN = 25;
+// A cursor is a repository or tag name; anything longer is not one.
+const MAX_CURSOR_LENGTH = 256;
+
+const cursor = (value: string | undefined) => (value && value.length <= MAX_CURSOR_LENGTH ? value : undefined);
+const withAfter = (base: string, after: string) => `${base}${base.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}`;
+
+const notFound = (what: string) =>
+  new WebError('NOT_FOUND', `${what} not found`, `There is no ${what.toLowerCase()} with that name, or you do not have access to it.`);
+
+export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
+  const app = new Hono();
+  const host = new URL(deps.publicUrl).host;
+  const { db } = deps.registry;
+
+  app.get('/', (c) => c.redirect('/repositories', 302));
+
+  app.get('/repositories', (c) => {
+    const principal = webPrincipal(c);
+    const namespace = c.req.query('namespace') || undefined;
+    const after = cursor(c.req.query('after'));
+    let page;
+    try {
+      page = deps.repositories.list(principal, { limit: PAGE_SIZE, ...(namespace !== undefined && { namespace }), ...(after !== undefined && { after }) });
+    } catch (err) {
+      if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Namespace');
+      throw err;
+    }
+    const mayPull = (name: string) => deps.accessControl.actionsFor(principal, name).includes('pull');
+    const namespaces = visibleNamespaces(db, mayPull);
+    const base = namespaceHref(namespace);
+    const body = (
+      <RepositoriesPage
+        host={host}
+        signedIn={viewerOf(c) !== undefined}
+        namespaces={namespaces.names}
+        namespacesTruncated={namespaces.truncated}
+        namespace={namespace}
+        rows={page.items.map((repo) => ({ ...repo, ...repositoryStats(db, repo.fullName) }))}
+        firstHref={after !== undefined ? base : undefined}
+        nextHref={page.next !== undefined ? withAfter(base, page.next) : undefined}
+        now={deps.now()}
+      />
+    );
+    return renderPage(c, cookies, { title: namespace ?? 'Repositories', section: 'repositories' }, body);
+  });
+
+  app.get('/repositories/:name{.+}', (c) => {
+    const principal = webPrincipal(c);
+    const name = c.req.param('name');
+    if (!isRepoName(name)) throw notFound('Repository');
+    const after = cursor(c.req.query('after'));
+    let repo;
+    try {
+      repo = deps.repositories.get(principal, name);
+    } catch (err) {
+      if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Repository');
+      throw err;
+    }
+    const tags = deps.repositories.tags(principal, name, { limit: PAGE_SIZE, ...(after !== undefined && { after }) });
+    const base = repositoryHref(name);
+    const body = (
+      <RepositoryPage
+        host={host}
+        repo={repo}
+        tags={tags.items}
+        tagCount={repositoryStats(db, name).tagCount}
+        firstHref={after !== undefined ? base : undefined}
+        nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
+        events={deps.repositories.events(principal, name, EVENTS_SHOWN)}
+        now={deps.now()}
+      />
+    );
+    return renderPage(c, cookies, { title: name, section: 'repositories' }, body);
+  });
+
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * @module The signed-in user's profile: account details, the change-password form and the
+ * content cache section.
+ */
+import type { FC } from 'hono/jsx';
+import type { UserView } from '../accounts/accounts.js';
+import { Alert, Badge, Field, PageHead, PostForm } from './components.js';
+import { ContentCacheSection, type ContentCacheOption } from './content-cache-section.js';
+import { formatDate } from './format.js';
+import { namespaceHref } from './repositories.js';
+
+export interface ProfilePageProps {
+  user: UserView;
+  organizations: string[];
+  csrfToken: string;
+  /** Why the last password change failed, shown above the form. */
+  passwordError?: string | undefined;
+  caches?: ContentCacheOption[] | undefined;
+  selectedCache?: string | undefined;
+}
+
+const AccountDetails: FC<{ user: UserView; organizations: string[] }> = ({ user, organizations }) => (
+  <section class="card" aria-labelledby="account-title">
+    <div class="card-head">
+      <h2 id="account-title">Account</h2>
+    </div>
+    <div class="card-body">
+      <dl class="details">
+        <dt>Username</dt>
+        <dd>
+          <strong>{user.name}</strong>
+        </dd>
+        <dt>Full name</dt>
+        <dd>{user.fullName || <span class="muted">not set</span>}</dd>
+        <dt>Role</dt>
+        <dd>{user.isAdmin ? <Badge kind="admin">administrator</Badge> : 'user'}</dd>
+        <dt>Member since</dt>
+        <dd>{formatDate(Date.parse(user.createdAt))}</dd>
+        <dt>Your namespace</dt>
+        <dd>
+          <a href={namespaceHref(user.name)}>{user.name}/</a>
+        </dd>
+        <dt>Organizations</dt>
+        <dd>
+          {organizations.length > 0
+            ? organizations.map((org, i) => (
+                <>
+                  {i > 0 && ', '}
+                  <a href={namespaceHref(org)}>{org}</a>
+                </>
+              ))
+            : <span class="muted">none</span>}
+        </dd>
+      </dl>
+    </div>
+  </section>
+);
+
+const PasswordForm: FC<{ csrfToken: string; error?: string | undefined; username: string }> = ({ csrfToken, error, username }) => (
+  <section class="card" aria-labelledby="password-title">
+    <div class="card-head">
+      <h2 id="password-title">Change password</h2>
+    </div>
+    <div class="card-body">
+      {error && <Alert kind="error">{error}</Alert>}
+      <PostForm action="/profile/password" csrfToken={csrfToken} label="Change password">
+        <input type="text" name="username" value={username} autocomplete="username" hidden />
+        <Field label="Current password" name="currentPassword" type="password" required autocomplete="current-password" />
+        <Field label="New password" name="newPassword" type="password" required autocomplete="new-password" help="Also used by docker login; at least 8 characters." />
+        <Field label="Confirm new password" name="confirmPassword" type="password" required autocomplete="new-password" />
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">
+            Change password
+          </button>
+        </div>
+      </PostForm>
+    </div>
+  </section>
+);
+
+export const ProfilePage: FC<ProfilePageProps> = (p) => (
+  <>
+    <PageHead title="Your profile" subtitle={`Signed in as ${p.user.name}`} />
+    <div class="grid-2">
+      <div class="stack">
+        <AccountDetails user={p.user} organizations={p.organizations} />
+        <ContentCacheSection caches={p.caches} selected={p.selectedCache} csrfToken={p.csrfToken} />
+      </div>
+      <PasswordForm csrfToken={p.csrfToken} error={p.passwordError} username={p.user.name} />
+    </div>
+  </>
+);

@@ -1,0 +1,182 @@
+/**
+ * @module One repository: how to pull it, its details, its tags (digest, size, pushed date
+ * and a copyable pull command each) and its activity log.
+ */
+import type { FC } from 'hono/jsx';
+import type { EventView, RepositoryView, TagView } from '../accounts/repositories.js';
+import { Badge, CopyCommand, EmptyState, PageHead, Pager, ShortDigest, Size, TimeAgo } from './components.js';
+import { formatDate } from './format.js';
+import { namespaceHref } from './repositories.js';
+
+export interface RepositoryPageProps {
+  host: string;
+  repo: RepositoryView;
+  tags: TagView[];
+  tagCount: number;
+  firstHref?: string | undefined;
+  nextHref?: string | undefined;
+  events: EventView[];
+  now: number;
+}
+
+const pullCommand = (host: string, repo: string, tag?: string) => `docker pull ${host}/${repo}${tag ? `:${tag}` : ''}`;
+
+/** The tag people mean when they give none, else the first listed. */
+function defaultTag(tags: TagView[]): string | undefined {
+  return tags.find((t) => t.name === 'latest')?.name ?? tags[0]?.name;
+}
+
+const TagTable: FC<{ host: string; repo: string; tags: TagView[]; now: number }> = ({ host, repo, tags, now }) => (
+  <table class="table">
+    <thead>
+      <tr>
+        <th scope="col">Tag</th>
+        <th scope="col">Digest</th>
+        <th scope="col" class="num">
+          Size
+        </th>
+        <th scope="col">Pushed</th>
+        <th scope="col">Pull command</th>
+      </tr>
+    </thead>
+    <tbody>
+      {tags.map((tag) => (
+        <tr>
+          <td>
+            <code class="repo-name">{tag.name}</code>
+          </td>
+          <td>
+            <ShortDigest digest={tag.digest} />
+          </td>
+          <td class="num">
+            <Size bytes={tag.layersSize > 0 ? tag.layersSize : tag.manifestSize} />
+          </td>
+          <td class="nowrap muted">
+            <TimeAgo at={Date.parse(tag.pushedAt)} now={now} />
+          </td>
+          <td>
+            <CopyCommand command={pullCommand(host, repo, tag.name)} label={`Copy the pull command for ${tag.name}`} />
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
+);
+
+const EVENT_TEXT: Record<EventView['type'], string> = {
+  create: 'created the repository',
+  push: 'pushed',
+  tag: 'moved the tag',
+  untag: 'removed the tag',
+  delete: 'deleted the manifest',
+  settings: 'changed the settings',
+};
+
+const EventDescription: FC<{ event: EventView }> = ({ event }) => (
+  <>
+    <strong>{event.actor}</strong> {EVENT_TEXT[event.type]}
+    {event.tag && (
+      <>
+        {' '}
+        <code>{event.tag}</code>
+      </>
+    )}
+    {event.digest && (
+      <>
+        {' '}
+        <ShortDigest digest={event.digest} />
+      </>
+    )}
+  </>
+);
+
+const ActivityLog: FC<{ events: EventView[]; now: number }> = ({ events, now }) => (
+  <section class="card" aria-labelledby="activity-title">
+    <div class="card-head">
+      <h2 id="activity-title">Activity</h2>
+      <span class="hint">Most recent first</span>
+    </div>
+    {events.length > 0 ? (
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">Event</th>
+            <th scope="col">When</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <tr>
+              <td>
+                <EventDescription event={event} />
+              </td>
+              <td class="nowrap muted">
+                <TimeAgo at={Date.parse(event.at)} now={now} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    ) : (
+      <EmptyState title="No activity recorded yet" />
+    )}
+  </section>
+);
+
+export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
+  const { repo } = p;
+  const crumbs = [{ href: '/repositories', label: 'Repositories' }, ...(repo.namespace ? [{ href: namespaceHref(repo.namespace), label: repo.namespace }] : [])];
+  return (
+    <>
+      <PageHead title={repo.fullName} crumbs={crumbs}>
+        <div>
+          <Badge kind={repo.visibility}>{repo.visibility}</Badge> {repo.immutableTags && <Badge kind="neutral">immutable tags</Badge>}
+        </div>
+      </PageHead>
+      <div class="stack">
+        <div class="grid-2">
+          <section class="card" aria-labelledby="pull-title">
+            <div class="card-head">
+              <h2 id="pull-title">Pull this image</h2>
+            </div>
+            <div class="card-body">
+              <CopyCommand command={pullCommand(p.host, repo.fullName, defaultTag(p.tags))} large label="Copy the pull command" />
+            </div>
+          </section>
+          <section class="card" aria-labelledby="about-title">
+            <div class="card-head">
+              <h2 id="about-title">About</h2>
+            </div>
+            <div class="card-body">
+              <dl class="details">
+                <dt>Namespace</dt>
+                <dd>{repo.namespace ? `${repo.namespace} (${repo.namespaceType})` : 'none (top level)'}</dd>
+                <dt>Tags</dt>
+                <dd>{p.tagCount}</dd>
+                <dt>Created</dt>
+                <dd>{formatDate(Date.parse(repo.createdAt))}</dd>
+              </dl>
+            </div>
+          </section>
+        </div>
+        <section class="card" aria-labelledby="tags-title">
+          <div class="card-head">
+            <h2 id="tags-title">Tags</h2>
+            <span class="hint">Sizes are the compressed layers a pull downloads</span>
+          </div>
+          {p.tags.length > 0 ? (
+            <TagTable host={p.host} repo={repo.fullName} tags={p.tags} now={p.now} />
+          ) : (
+            <EmptyState title="No tags yet">
+              <p class="muted">
+                Push one with <code>docker push {p.host}/{repo.fullName}:1.0</code>
+              </p>
+            </EmptyState>
+          )}
+          <Pager first={p.firstHref} next={p.nextHref} summary={`${p.tags.length} of ${p.tagCount} tags shown`} />
+        </section>
+        <ActivityLog events={p.events} now={p.now} />
+      </div>
+    </>
+  );
+};

@@ -1,0 +1,35 @@
+/**
+ * @module What the web pages need from main, built by service.ts: the same domain services
+ * the API and the registry use, so a form and an API call do exactly the same thing.
+ */
+import type { Logger } from '../../src/log/logger.js';
+import type { Accounts } from '../accounts/accounts.js';
+import type { AccessControl } from '../accounts/access-control.js';
+import type { AccountManagement } from '../accounts/account-management.js';
+import type { MetaSettingsService } from '../accounts/meta-settings.js';
+import type { OrgManagement } from '../accounts/org-management.js';
+import type { Repositories } from '../accounts/repositories.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Sessions } from '../auth/sessions.js';
+import type { Registry } from '../registry/registry.js';
+import type { ContentCacheOption } from './content-cache-section.js';
+
+export interface WebDeps {
+  accounts: Accounts;
+  /** Account changes with the caller's rights (the management API's rules). */
+  accountManagement: AccountManagement;
+  orgManagement: OrgManagement;
+  authenticator: Authenticator;
+  sessions: Sessions;
+  accessControl: AccessControl;
+  repositories: Repositories;
+  /** The registry's metadata, read for tag counts and namespaces. */
+  registry: Registry;
+  metaSettings: MetaSettingsService;
+  /** Main's public URL: its host is the one in pull commands; https makes cookies Secure. */
+  publicUrl: string;
+  logger: Logger;
+  now: () => number;
+  /** The caches a user can pick on the profile page; absent until content caches exist. */
+  contentCaches?: () => ContentCacheOption[];
+}
