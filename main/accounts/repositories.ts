@@ -117,6 +117,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
   }
 
   function administered(principal: Principal, name: string): RepositoryRecord {
+    signedIn(principal);
     const record = visible(principal, name);
     if (!may(principal, name, 'delete')) throw new AccountError('NO_PERMISSION', `only administrators of "${name}" may change or delete it`);
     return record;

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { basicAuth, TEST_ADMIN_PASSWORD } from './servers.js';
+import { imageManifest, randomBlob, type Blob } from './oci-fixtures.js';
 
 export const ADMIN = basicAuth('admin', TEST_ADMIN_PASSWORD);
 export const PASSWORD = 'correct-horse-battery';
@@ -61,4 +62,25 @@ export async function createUser(base: string, name: string, extra: Record<strin
 
 export async function createOrg(base: string, name: string): Promise<void> {
   await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { type: 'organization', name } });
+}
+
+/** PUTs a manifest with credentials; returns the response for the caller to check. */
+export function putManifestAs(base: string, auth: string, name: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string }): Promise<Response> {
+  return fetch(`${base}/v2/${name}/manifests/${reference}`, {
+    method: 'PUT',
+    headers: { Authorization: auth, 'Content-Type': manifest.mediaType },
+    body: manifest.bytes,
+  });
+}
+
+/** Pushes config, layers and an image manifest under `tag` with Basic credentials; expects 201s. */
+export async function pushImageAs(base: string, auth: string, name: string, tag: string, layers: Blob[] = [randomBlob(300), randomBlob(700)]): Promise<Blob> {
+  const manifest = imageManifest({ layers });
+  for (const blob of [manifest.config, ...layers]) {
+    const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: auth }, body: blob.bytes });
+    expect(res.status, await res.text()).toBe(201);
+  }
+  const res = await putManifestAs(base, auth, name, tag, manifest);
+  expect(res.status, await res.text()).toBe(201);
+  return manifest;
 }
