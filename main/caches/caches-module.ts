@@ -1,0 +1,95 @@
+/**
+ * @module Builds the content-cache side of main: the cache list, the health probe, the
+ * redirect decision and its metrics, from main's database and keys.
+ */
+import { Agent } from 'undici';
+import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
+import type { KeyRing } from '../../src/auth/keys.js';
+import type { RootDatabase } from '../../src/store/lmdb.js';
+import type { Logger } from '../../src/log/logger.js';
+import type { Accounts } from '../accounts/accounts.js';
+import { createContentCaches, openCachesDb, type ContentCaches } from './content-caches.js';
+import { HealthProbe } from './health-probe.js';
+import { createRedirects, type Redirects } from './redirects.js';
+
+export interface CacheMetrics {
+  redirects: Counter<'cache'>;
+  direct: Counter<'reason'>;
+}
+
+export interface CachesModule {
+  caches: ContentCaches;
+  probe: HealthProbe;
+  redirects: Redirects;
+  metrics: CacheMetrics;
+  stop(): Promise<void>;
+}
+
+export interface CachesModuleDeps {
+  root: RootDatabase;
+  accounts: Accounts;
+  keys: KeyRing;
+  issuer: string;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  redirectTokenLifetimeMs: number;
+  metricsRegistry: MetricsRegistry;
+  logger: Logger;
+  now: () => number;
+}
+
+export function createCachesModule(deps: CachesModuleDeps): CachesModule {
+  const caches = createContentCaches(openCachesDb(deps.root), deps.now);
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: deps.probeTimeoutMs } });
+  const registers = [deps.metricsRegistry];
+  const probe = new HealthProbe({
+    caches: () => caches.list(),
+    dispatcher,
+    logger: deps.logger,
+    intervalMs: deps.probeIntervalMs,
+    timeoutMs: deps.probeTimeoutMs,
+    now: deps.now,
+  });
+  new Gauge({
+    name: 'outpost_main_cache_up',
+    help: 'Whether main sees each content cache as up (1) or down (0)',
+    labelNames: ['cache'],
+    registers,
+    collect() {
+      this.reset();
+      for (const cache of caches.list()) this.set({ cache: cache.name }, probe.isUp(cache.name) ? 1 : 0);
+    },
+  });
+  const metrics: CacheMetrics = {
+    redirects: new Counter({ name: 'outpost_main_redirects_total', help: 'Blob GETs redirected to a content cache', labelNames: ['cache'], registers }),
+    direct: new Counter({ name: 'outpost_main_blob_direct_total', help: 'Blob GETs main served itself, by reason', labelNames: ['reason'], registers }),
+  };
+  const redirects = createRedirects({
+    caches,
+    probe,
+    preferences: (user) => {
+      const userCache = deps.accounts.getSettings(user).defaultContentCache;
+      const orgCaches = deps.accounts
+        .orgsOf(user)
+        .sort()
+        .map((org) => deps.accounts.getSettings(org).defaultContentCache)
+        .filter((name): name is string => Boolean(name));
+      return { ...(userCache && { userCache }), orgCaches };
+    },
+    keys: deps.keys,
+    issuer: deps.issuer,
+    lifetimeMs: deps.redirectTokenLifetimeMs,
+    now: deps.now,
+  });
+  probe.start();
+  return {
+    caches,
+    probe,
+    redirects,
+    metrics,
+    async stop() {
+      await probe.stop();
+      await dispatcher.close();
+    },
+  };
+}

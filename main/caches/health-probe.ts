@@ -1,0 +1,114 @@
+/**
+ * @module Main's view of each cache's health: probes `<host>/health` on an interval; a cache
+ * is marked down after `failuresToDown` failures in a row and up again after `successesToUp`
+ * successes. A cache never probed yet counts as up, so a new cache is used at once.
+ */
+import { request, type Dispatcher } from 'undici';
+import type { Logger } from '../../src/log/logger.js';
+import type { ContentCache } from './content-caches.js';
+
+export interface CacheHealth {
+  up: boolean;
+  checkedAt?: number;
+  lastError?: string;
+}
+
+export interface HealthProbeOptions {
+  caches: () => ContentCache[];
+  dispatcher: Dispatcher;
+  logger: Logger;
+  intervalMs: number;
+  timeoutMs: number;
+  failuresToDown?: number;
+  successesToUp?: number;
+  now?: () => number;
+  /** Called when a cache changes state (metrics). */
+  onChange?: (name: string, up: boolean) => void;
+}
+
+interface State extends CacheHealth {
+  failures: number;
+  successes: number;
+}
+
+export class HealthProbe {
+  private readonly states = new Map<string, State>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: HealthProbeOptions) {}
+
+  isUp(name: string): boolean {
+    return this.states.get(name)?.up ?? true;
+  }
+
+  health(name: string): CacheHealth {
+    const state = this.states.get(name);
+    if (!state) return { up: true };
+    return { up: state.up, ...(state.checkedAt !== undefined && { checkedAt: state.checkedAt }), ...(state.lastError !== undefined && { lastError: state.lastError }) };
+  }
+
+  start(): void {
+    void this.probeAll();
+    this.timer = setInterval(() => void this.probeAll(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Probes every cache once (concurrent callers share the round). */
+  probeAll(): Promise<void> {
+    this.running ??= Promise.all(this.options.caches().map((c) => this.probe(c))).then(
+      () => {
+        this.running = undefined;
+      },
+      () => {
+        this.running = undefined;
+      },
+    );
+    return this.running;
+  }
+
+  private async probe(cache: ContentCache): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    let error: string | undefined;
+    try {
+      const res = await request(`${cache.host}/health`, {
+        dispatcher: this.options.dispatcher,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await res.body.dump();
+      if (res.statusCode !== 200) error = `health answered ${res.statusCode}`;
+    } catch (err) {
+      error = (err as Error).message || 'unreachable';
+    }
+    this.record(cache.name, error, now());
+  }
+
+  private record(name: string, error: string | undefined, at: number): void {
+    const state = this.states.get(name) ?? { up: true, failures: 0, successes: 0 };
+    if (error === undefined) {
+      state.successes++;
+      state.failures = 0;
+      delete state.lastError;
+    } else {
+      state.failures++;
+      state.successes = 0;
+      state.lastError = error;
+    }
+    state.checkedAt = at;
+    const wasUp = state.up;
+    if (state.up && state.failures >= (this.options.failuresToDown ?? 3)) state.up = false;
+    if (!state.up && state.successes >= (this.options.successesToUp ?? 2)) state.up = true;
+    this.states.set(name, state);
+    if (wasUp !== state.up) {
+      this.options.logger.warn(state.up ? 'content cache is up again' : 'content cache is down', { cache: name, ...(error && { reason: error }) });
+      this.options.onChange?.(name, state.up);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * @module The redirect decision for a blob GET: which cache, and the signed URL to it.
+ *
+ * Signing costs a few hundred microseconds, and a client pulling an image asks for each blob
+ * once but many clients ask for the same blobs: a token for the same user, cache, repository
+ * and blob is reused while more than half of its life is left.
+ */
+import { LRUCache } from 'lru-cache';
+import { issueRedirectToken } from '../../src/auth/redirect-token.js';
+import { ANONYMOUS } from '../../src/auth/registry-token.js';
+import type { KeyRing } from '../../src/auth/keys.js';
+import type { Principal } from '../accounts/permissions.js';
+import { networkMatcher, type ContentCache, type ContentCaches } from './content-caches.js';
+import type { HealthProbe } from './health-probe.js';
+import { selectCache } from './select-cache.js';
+
+export type DirectReason = 'no-preference' | 'cache-down' | 'redirect-token' | 'edge-request';
+
+export type RedirectDecision =
+  /** Answer 307 to `location`. */
+  | { kind: 'redirect'; cache: string; location: string }
+  /** Main serves the bytes itself. */
+  | { kind: 'direct'; reason: DirectReason };
+
+export interface RedirectsDeps {
+  caches: ContentCaches;
+  probe: HealthProbe;
+  /** The user's own cache setting, and their organizations' defaults in order. */
+  preferences: (user: string) => { userCache?: string; orgCaches: string[] };
+  keys: KeyRing;
+  issuer: string;
+  lifetimeMs: number;
+  now: () => number;
+}
+
+export function createRedirects(deps: RedirectsDeps) {
+  const tokens = new LRUCache<string, { token: string; expiresAt: number }>({ max: 50_000 });
+  const matchers = new Map<string, (address: string) => boolean>();
+  const matches = (cache: ContentCache, address: string) => {
+    const id = cache.networks.join(',');
+    let matcher = matchers.get(id);
+    if (!matcher) matchers.set(id, (matcher = networkMatcher(cache.networks)));
+    return matcher(address);
+  };
+
+  async function tokenFor(subject: string, audience: string[], repository: string, digest: string): Promise<string> {
+    const id = `${subject}\u0000${audience.join(',')}\u0000${repository}\u0000${digest}`;
+    const now = deps.now();
+    const cached = tokens.get(id);
+    if (cached && cached.expiresAt - now > deps.lifetimeMs / 2) return cached.token;
+    const token = await issueRedirectToken(deps.keys.signingKey, { issuer: deps.issuer, subject, audience, repository, digest, lifetimeMs: deps.lifetimeMs, now });
+    tokens.set(id, { token, expiresAt: now + deps.lifetimeMs });
+    return token;
+  }
+
+  return {
+    async decide(principal: Principal, repository: string, digest: string, clientAddress: string): Promise<RedirectDecision> {
+      const subject = principal.kind === 'user' ? principal.name : ANONYMOUS;
+      const preferences = principal.kind === 'user' ? deps.preferences(principal.name) : { orgCaches: [] };
+      const caches = deps.caches.list();
+      if (caches.length === 0) return { kind: 'direct', reason: 'no-preference' };
+      const selection = selectCache({
+        ...preferences,
+        clientAddress,
+        caches,
+        matchesNetwork: matches,
+        chainOf: deps.caches.chainOf,
+        isUp: (name) => deps.probe.isUp(name),
+      });
+      if ('none' in selection) return { kind: 'direct', reason: selection.none };
+      const token = await tokenFor(subject, selection.audience, repository, digest);
+      return { kind: 'redirect', cache: selection.cache.name, location: `${selection.cache.host}/v2/${repository}/blobs/${digest}?token=${token}` };
+    },
+  };
+}
+
+export type Redirects = ReturnType<typeof createRedirects>;
