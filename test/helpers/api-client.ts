@@ -74,7 +74,7 @@ export function putManifestAs(base: string, auth: string, name: string, referenc
 }
 
 /** Pushes config, layers and an image manifest under `tag` with Basic credentials; expects 201s. */
-export async function pushImageAs(base: string, auth: string, name: string, tag: string, layers: Blob[] = [randomBlob(300), randomBlob(700)]): Promise<Blob> {
+export async function pushImageAs(base: string, auth: string, name: string, tag: string, layers: Blob[] = [randomBlob(300), randomBlob(700)]): Promise<Blob & { config: Blob }> {
   const manifest = imageManifest({ layers });
   for (const blob of [manifest.config, ...layers]) {
     const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: auth }, body: blob.bytes });
