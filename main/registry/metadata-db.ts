@@ -5,11 +5,11 @@
  *
  *	repositories   <name>                               RepositoryRecord
  *	blobs          <digest>                             BlobRecord (one per stored file)
- *	repoBlobs      <name> NUL <digest>                  RepoBlobRecord (blob is part of repo)
- *	manifests      <name> NUL <digest>                  ManifestRecord (bytes included)
- *	tags           <name> NUL <tag>                     TagRecord
- *	referrers      <name> NUL <subject> NUL <digest>    ReferrerRecord
- *	blobRefs       <blob> NUL <name> NUL <manifest>     true (a manifest needs this blob)
+ *	repoBlobs      <name> SEP <digest>                  RepoBlobRecord (blob is part of repo)
+ *	manifests      <name> SEP <digest>                  ManifestRecord (bytes included)
+ *	tags           <name> SEP <tag>                     TagRecord
+ *	referrers      <name> SEP <subject> SEP <digest>    ReferrerRecord
+ *	blobRefs       <blob> SEP <name> SEP <manifest>     true (a manifest needs this blob)
  *	uploads        <session id>                         UploadRecord
  */
 import { openLmdb, type Database, type RootDatabase } from '../../src/store/lmdb.js';

@@ -1,14 +1,21 @@
 /**
  * @module Opening LMDB environments and composite keys for ordered range scans.
  *
- * Keys are strings made of parts joined by NUL. Names, tags and digests never contain NUL or
- * \u0001, so `prefixRange([repo])` is exactly "every key of this repository", in order.
+ * Keys are strings made of parts joined by SEP (\u0005). Names, tags and digests never contain
+ * control characters, so `prefixRange([repo])` is exactly "every key of this repository", in order.
+ *
+ * Why not NUL: lmdb's key encoding (ordered-binary) escapes characters below \u0005 in strings
+ * shorter than 64 characters but writes longer strings raw, and reads a raw NUL back as an
+ * array separator. A NUL-joined key with a digest in it came back as an array, and short and
+ * long keys of one repository sorted apart, so range scans missed some of them.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 
 export type { Database, RootDatabase };
 
-const SEP = '\u0000';
+const SEP = '\u0005';
+// The character right after SEP: the exclusive end of a prefix range.
+const SEP_NEXT = '\u0006';
 
 export function key(...parts: string[]): string {
   return parts.join(SEP);
@@ -21,8 +28,9 @@ export function splitKey(value: string): string[] {
 /** The `getRange` bounds for every key that starts with `parts`, after `after` when given. */
 export function prefixRange(parts: string[], after?: string): { start: string; end: string } {
   const prefix = parts.length ? key(...parts) + SEP : '';
-  // Start just past `after`: the smallest key greater than prefix+after is prefix+after+NUL.
-  return { start: after !== undefined ? prefix + after + SEP : prefix, end: prefix ? prefix.slice(0, -1) + '\u0001' : '\uffff' };
+  // Start just past `after`: no part has a character below SEP, so no key lies between
+  // prefix+after and prefix+after+SEP.
+  return { start: after !== undefined ? prefix + after + SEP : prefix, end: prefix ? prefix.slice(0, -1) + SEP_NEXT : '\uffff' };
 }
 
 export interface OpenLmdbOptions {
