@@ -163,6 +163,34 @@ describe('createErrorHandler', () => {
   });
 });
 
+describe('createErrorHandler with mappers', () => {
+  class TeapotError extends Error {}
+  const lines: string[] = [];
+  const logger = createLogger({ write: (line) => lines.push(line) });
+  const teapot = (err: unknown) => (err instanceof TeapotError ? new Response('short and stout', { status: 418 }) : undefined);
+  const app = (error: unknown) => {
+    const hono = new Hono();
+    hono.onError(createErrorHandler(logger, [() => undefined, teapot]));
+    hono.get('/fail', () => {
+      throw error;
+    });
+    return hono;
+  };
+
+  it('answers with the first mapper that returns a response', async () => {
+    const res = await app(new TeapotError('x')).request('/fail');
+    expect(res.status).toBe(418);
+    expect(await res.text()).toBe('short and stout');
+  });
+
+  it('falls back to the OCI mapping when every mapper returns undefined', async () => {
+    const res = await app(new BlobNotFoundError(DIGEST)).request('/fail');
+    expect(res.status).toBe(404);
+    expect(await envelope(res)).toEqual({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }] });
+    expect(lines).toEqual([]);
+  });
+});
+
 describe('notFoundHandler', () => {
   it('answers 404 UNSUPPORTED naming the method and path of an unknown endpoint', async () => {
     const res = await appThrowing(new Error('unused')).app.request('/v3/nothing', { method: 'POST' });
