@@ -5,16 +5,20 @@
  */
 import { mainCli, MAIN_USAGE } from '../main/cli.js';
 import { edgeCli, EDGE_USAGE } from '../edge/cli.js';
+import { devCli, DEV_USAGE } from './dev.js';
 
 const USAGE = `Usage: outpost <service> [command] [options]
 
 Services:
   main    the main registry (OCI distribution API, accounts, web pages)
   edge    an edge cache node that serves blobs main redirects to it
+  dev     main and one edge on loopback, ready to try
 
 ${MAIN_USAGE}
 
-${EDGE_USAGE}`;
+${EDGE_USAGE}
+
+${DEV_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   const [service, ...rest] = argv;
@@ -23,6 +27,8 @@ async function run(argv: string[]): Promise<number> {
       return mainCli(rest, process.env);
     case 'edge':
       return edgeCli(rest, process.env);
+    case 'dev':
+      return devCli(rest, process.env);
     case '--help':
     case '-h':
     case 'help':

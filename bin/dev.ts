@@ -1,0 +1,67 @@
+/**
+ * @module `outpost dev`: main and one edge named `local` on loopback with embedded defaults,
+ * the edge registered on main, ready for `skopeo copy` at once. For trying the product and for
+ * development; production runs `outpost main` and `outpost edge` separately.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { createLogger } from '../src/log/logger.js';
+import { loadMainConfig } from '../main/config.js';
+import { startMain } from '../main/service.js';
+import { loadEdgeConfig } from '../edge/config.js';
+import { startEdge } from '../edge/service.js';
+
+export const DEV_USAGE = `Usage: outpost dev [--data DIR] [--main-listen HOST:PORT] [--edge-listen HOST:PORT]
+  Starts main (default 127.0.0.1:5000) and an edge cache "local" (default 127.0.0.1:5001),
+  with their data under ./data. The admin password comes from OUTPOST_ADMIN_PASSWORD, or is
+  generated and printed on the first start.`;
+
+export async function devCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: './data' },
+      'main-listen': { type: 'string', default: '127.0.0.1:5000' },
+      'edge-listen': { type: 'string', default: '127.0.0.1:5001' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${DEV_USAGE}\n`);
+    return 0;
+  }
+  const logger = createLogger({ level: 'info' });
+  const mainConfig = loadMainConfig({ data: join(values.data, 'main'), listen: values['main-listen'] }, env);
+  const main = await startMain(mainConfig, logger.child({ service: 'main' }), env.OUTPOST_ADMIN_PASSWORD ? { adminPassword: env.OUTPOST_ADMIN_PASSWORD } : {});
+
+  const edgeConfig = loadEdgeConfig({ name: 'local', upstream: main.url, data: join(values.data, 'edge'), listen: values['edge-listen'], maxBytes: '5GiB' }, env);
+  const edge = await startEdge(edgeConfig, logger.child({ service: 'edge', cache: 'local' }));
+  if (!main.caches.caches.get('local')) {
+    await main.caches.caches.create({ name: 'local', host: edge.url, region: 'this machine' });
+  } else if (main.caches.caches.get('local')!.host !== edge.url) {
+    await main.caches.caches.update('local', { host: edge.url });
+  }
+
+  const registryHost = new URL(main.url).host;
+  process.stdout.write(
+    [
+      '',
+      `  outpost is running`,
+      `    main registry   ${main.url}   (web pages, /v2 API, /api/v0)`,
+      `    edge "local"    ${edge.url}`,
+      main.generatedAdminPassword ? `    admin password  ${main.generatedAdminPassword}   (shown once; user "admin")` : `    admin user      admin (password from OUTPOST_ADMIN_PASSWORD or your first start)`,
+      '',
+      `  try: skopeo copy --dest-creds admin:PASSWORD --dest-tls-verify=false docker://docker.io/library/alpine:latest docker://${registryHost}/admin/alpine:latest`,
+      `  (or from a local OCI layout: oci:DIR:TAG). Then pick the "local" cache on ${main.url}/profile and pull it back.`,
+      '',
+    ].join('\n') + '\n',
+  );
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await edge.stop();
+  await main.stop();
+  return 0;
+}

@@ -1,0 +1,64 @@
+/**
+ * @module `/api/v0/content_caches` (DTR's name): the edges users can pull from. Admins manage
+ * them; any signed-in user may list them (the profile page's cache picker shows region and
+ * health).
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireAdmin, signedIn } from '../../accounts/account-management.js';
+import type { ContentCache } from '../../caches/content-caches.js';
+import type { CachesModule } from '../../caches/caches-module.js';
+import { jsonBody } from './request-input.js';
+
+const cacheSchema = z.object({
+  name: z.string().optional(),
+  host: z.string().optional(),
+  upstream: z.string().nullable().optional(),
+  region: z.string().optional(),
+  networks: z.array(z.string()).optional(),
+});
+
+export function contentCacheRoutes({ caches, probe }: Pick<CachesModule, 'caches' | 'probe'>): Hono {
+  const app = new Hono();
+  const view = (cache: ContentCache) => ({
+    name: cache.name,
+    host: cache.host,
+    upstream: cache.upstream ?? '',
+    region: cache.region ?? '',
+    networks: cache.networks,
+    chain: caches.chainOf(cache.name).map((c) => c.name),
+    health: probe.health(cache.name),
+    createdAt: new Date(cache.createdAt).toISOString(),
+  });
+
+  app.get('/content_caches', (c) => {
+    signedIn(c.var.principal);
+    return c.json(caches.list().map(view));
+  });
+
+  app.post('/content_caches', async (c) => {
+    requireAdmin(c.var.principal, 'add content caches');
+    const created = await caches.create(await jsonBody(c, cacheSchema));
+    void probe.probeAll();
+    return c.json(view(created), 201);
+  });
+
+  app.get('/content_caches/:name', (c) => {
+    signedIn(c.var.principal);
+    return c.json(view(caches.require(c.req.param('name'))));
+  });
+
+  app.patch('/content_caches/:name', async (c) => {
+    requireAdmin(c.var.principal, 'change content caches');
+    const { name: _ignored, ...patch } = await jsonBody(c, cacheSchema);
+    return c.json(view(await caches.update(c.req.param('name'), patch)));
+  });
+
+  app.delete('/content_caches/:name', async (c) => {
+    requireAdmin(c.var.principal, 'remove content caches');
+    await caches.remove(c.req.param('name'));
+    return c.body(null, 204);
+  });
+
+  return app;
+}
