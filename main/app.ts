@@ -15,6 +15,7 @@ import { authorize, type AccessPolicy } from './middleware/access.js';
 import type { Registry } from './registry/registry.js';
 import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
+import type { CachesModule } from './caches/caches-module.js';
 import { uploadRoutes } from './routes/v2/uploads.js';
 import { manifestRoutes } from './routes/v2/manifests.js';
 import { listingRoutes } from './routes/v2/listings.js';
@@ -35,6 +36,8 @@ export interface MainAppDeps {
   management: ManagementServices;
   /** The web pages (sign-in, profile, repository browser, administration). */
   web: WebDeps;
+  /** Content caches: where blob pulls are redirected. */
+  caches: CachesModule;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }

@@ -52,6 +52,18 @@ const authSchema = z
     sessionLifetimeMs: a.sessionLifetime,
   }));
 
+const cachesSchema = z
+  .object({
+    /** How often main probes each content cache's /health. Default 10s. */
+    probeInterval: durationSchema.prefault('10s'),
+    /** A probe that takes longer counts as a failure. Default 3s. */
+    probeTimeout: durationSchema.prefault('3s'),
+    /** Lifetime of the signed URLs main redirects blob pulls to. Default 2m. */
+    redirectTokenLifetime: durationSchema.prefault('2m'),
+  })
+  .strict()
+  .transform((c) => ({ probeIntervalMs: c.probeInterval, probeTimeoutMs: c.probeTimeout, redirectTokenLifetimeMs: c.redirectTokenLifetime }));
+
 export const mainConfigSchema = z
   .object({
     /** Address to listen on. Default 127.0.0.1:5000. */
@@ -65,6 +77,7 @@ export const mainConfigSchema = z
     log: logSchema.prefault({}),
     storage: storageSchema.prefault({}),
     auth: authSchema.prefault({}),
+    caches: cachesSchema.prefault({}),
     /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
     shutdownGrace: durationSchema.prefault('30s'),
   })

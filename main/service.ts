@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { createLocalJWKSet } from 'jose';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import { KeyRing } from '../src/auth/keys.js';
@@ -31,6 +31,8 @@ import { createClusterStatus } from './cluster-status.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
+import { createCachesModule, type CachesModule } from './caches/caches-module.js';
+import { createRedirectTokenCheck } from './auth/redirect-access.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -42,6 +44,7 @@ export interface MainService {
   readonly sessions: Sessions;
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
+  readonly caches: CachesModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -101,8 +104,9 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   const publicUrl = config.publicUrl ?? server.url;
 
   const accessControl = createAccessControl(db, accountsDb);
+  const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
-    getKey: (header, token) => createLocalJWKSet(keys.jwks())(header, token),
+    getKey: jwksKey,
     issuer: publicUrl,
     audience: config.auth.service,
     now,
@@ -119,6 +123,17 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     refreshTokenLifetimeMs: config.auth.refreshTokenLifetimeMs,
     now,
   });
+  const metrics = createMainMetrics(db, now);
+  const cachesModule = createCachesModule({
+    root: db.root,
+    accounts,
+    keys,
+    issuer: publicUrl,
+    ...config.caches,
+    metricsRegistry: metrics.registry,
+    logger,
+    now,
+  });
   const accessPolicy = config.auth.enabled
     ? createRegistryPolicy({
         authenticator,
@@ -126,6 +141,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
         realm: `${publicUrl}/auth/token`,
         service: config.auth.service,
         repositoryExists: (name) => db.repositories.doesExist(name),
+        redirectTokenCheck: createRedirectTokenCheck({ getKey: jwksKey, issuer: publicUrl, now, activeUser: (name) => authenticator.activeUser(name) }),
       })
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
@@ -138,7 +154,6 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     meta: createMetaSettings(accountsDb),
     clusterStatus: createClusterStatus({ db, accountsDb, keys, now }),
   };
-  const metrics = createMainMetrics(db, now);
   app = createMainApp({
     registry,
     logger,
@@ -148,6 +163,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     auth: { tokens, authenticator, keys },
     sessions,
     management,
+    caches: cachesModule,
     web: {
       accounts,
       accountManagement: management.accounts,
@@ -184,9 +200,11 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     keys,
     sessions,
     repositories,
+    caches: cachesModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      await cachesModule.stop();
       await server.close(config.shutdownGraceMs);
       await db.close();
       logger.info('main registry stopped');

@@ -14,6 +14,7 @@ import type { AccessControl } from '../accounts/access-control.js';
 import type { Principal, RepoAction } from '../accounts/permissions.js';
 import type { AccessPolicy, AuthContext, RequiredAccess } from '../middleware/access.js';
 import type { Authenticator } from './authenticator.js';
+import { looksLikeRedirectToken, type RedirectTokenCheck } from './redirect-access.js';
 
 export interface RegistryPolicyDeps {
   authenticator: Authenticator;
@@ -22,6 +23,8 @@ export interface RegistryPolicyDeps {
   realm: string;
   service: string;
   repositoryExists: (name: string) => boolean;
+  /** Verifies a redirect token presented on the blob it names (edges fetching a miss). */
+  redirectTokenCheck: RedirectTokenCheck;
 }
 
 function scopeOf(access: RequiredAccess): string | undefined {
@@ -58,6 +61,18 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
   return async function registryPolicy(request, access, clientAddress) {
     const credentials = parseAuthorization(request.headers.get('authorization') ?? undefined);
     if (credentials === 'malformed') throw challenge(access, 'the Authorization header is malformed', 'invalid_token');
+
+    if (credentials?.kind === 'bearer' && access.kind === 'repository' && access.blob && looksLikeRedirectToken(credentials.token)) {
+      let principal: Principal;
+      try {
+        principal = await deps.redirectTokenCheck(credentials.token, access.name, access.blob);
+      } catch (err) {
+        if (err instanceof OciError && err.code === 'UNAUTHORIZED') throw challenge(access, err.message, 'invalid_token');
+        throw err;
+      }
+      const repository = access.name;
+      return { principal, may: (name, action) => name === repository && action === 'pull', viaRedirectToken: true };
+    }
 
     if (credentials?.kind === 'bearer') {
       let identity;

@@ -11,13 +11,15 @@ export type RequiredAccess =
   | { kind: 'base' }
   /** `/v2/_catalog`: registry-wide listing. */
   | { kind: 'catalog' }
-  /** Everything under `/v2/<name>/...`. */
-  | { kind: 'repository'; name: string; actions: RepoAction[] };
+  /** Everything under `/v2/<name>/...`; `blob` is the digest of a blob GET or HEAD. */
+  | { kind: 'repository'; name: string; actions: RepoAction[]; blob?: string };
 
 /** Who is asking, and a question the routes can put about other repositories (mount sources, catalog). */
 export interface AuthContext {
   principal: Principal;
   may(repository: string, action: RepoAction): boolean;
+  /** The request carried a redirect token (from an edge): answer it here, never redirect it. */
+  viaRedirectToken?: boolean;
 }
 
 declare module 'hono' {
@@ -27,6 +29,7 @@ declare module 'hono' {
 }
 
 const REPO_PATH = /^\/v2\/(.+?)\/(blobs|manifests|tags|referrers)(\/.*)?$/;
+const BLOB_DIGEST = /^\/(sha256|sha512):[a-f0-9]+$/;
 
 /** The access a request needs, or undefined for paths outside the registry API. */
 export function requiredAccess(method: string, path: string): RequiredAccess | undefined {
@@ -38,8 +41,11 @@ export function requiredAccess(method: string, path: string): RequiredAccess | u
   const isUpload = match[3]?.startsWith('/uploads') ?? false;
   switch (method) {
     case 'GET':
-    case 'HEAD':
-      return { kind: 'repository', name, actions: isUpload ? ['push'] : ['pull'] };
+    case 'HEAD': {
+      if (isUpload) return { kind: 'repository', name, actions: ['push'] };
+      const isBlob = match[2] === 'blobs' && match[3] !== undefined && BLOB_DIGEST.test(match[3]);
+      return { kind: 'repository', name, actions: ['pull'], ...(isBlob && { blob: match[3]!.slice(1) }) };
+    }
     case 'DELETE':
       // Cancelling one's own upload is part of pushing; removing content is deleting.
       return { kind: 'repository', name, actions: isUpload ? ['push'] : ['delete'] };

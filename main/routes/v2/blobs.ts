@@ -1,24 +1,48 @@
 /** @module `GET|HEAD|DELETE /v2/<name>/blobs/<digest>` (distribution-spec "Pulling blobs", "Deleting blobs"). */
-import { Hono } from 'hono';
-import { parseDigest } from '../../../src/oci/digest.js';
-import { parseRepoName } from '../../../src/oci/reference.js';
+import { Hono, type Context } from 'hono';
+import { parseDigest, type Digest } from '../../../src/oci/digest.js';
+import { parseRepoName, type RepoName } from '../../../src/oci/reference.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { formatContentRange, parseRange } from '../../../src/http/range.js';
-import { sendStream } from '../../../src/http/node-bindings.js';
+import { clientAddress, sendStream } from '../../../src/http/node-bindings.js';
+import type { CachesModule } from '../../caches/caches-module.js';
+import type { RedirectDecision } from '../../caches/redirects.js';
 import type { Registry } from '../../registry/registry.js';
 
 export interface BlobRoutesDeps {
   registry: Registry;
   deleteEnabled: boolean;
+  caches: Pick<CachesModule, 'redirects' | 'metrics'>;
 }
 
-export function blobRoutes({ registry, deleteEnabled }: BlobRoutesDeps): Hono {
+/** Edges warming their cache with a registry token say who they are; they get the bytes. */
+export const EDGE_REQUEST_HEADER = 'X-Outpost-Cache';
+
+export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps): Hono {
   const app = new Hono();
+
+  /** DESIGN 3.3: a GET goes to the user's cache unless it comes from a cache. */
+  async function redirectDecision(c: Context, name: RepoName, digest: Digest): Promise<RedirectDecision> {
+    const auth = c.get('auth');
+    if (auth.viaRedirectToken) return { kind: 'direct', reason: 'redirect-token' };
+    if (c.req.header(EDGE_REQUEST_HEADER) !== undefined) return { kind: 'direct', reason: 'edge-request' };
+    return caches.redirects.decide(auth.principal, name, digest, clientAddress(c));
+  }
 
   // Hono routes HEAD to the GET handler; the body is left out below.
   app.get('/:name{.+}/blobs/:digest', async (c) => {
     const name = parseRepoName(c.req.param('name'));
     const digest = parseDigest(c.req.param('digest'));
+    if (c.req.method === 'GET') {
+      // The blob must exist here before anyone is sent elsewhere for it.
+      await registry.blobs.stat(name, digest);
+      const decision = await redirectDecision(c, name, digest);
+      if (decision.kind === 'redirect') {
+        caches.metrics.redirects.inc({ cache: decision.cache });
+        return c.body(null, 307, { Location: decision.location, 'Docker-Content-Digest': digest, 'Cache-Control': 'no-store' });
+      }
+      caches.metrics.direct.inc({ reason: decision.reason });
+    }
     const blob = await registry.blobs.open(name, digest);
     let range;
     try {
