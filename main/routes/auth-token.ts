@@ -59,7 +59,11 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
           return oauthError(c, 400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
       }
     } catch (err) {
-      if (err instanceof OciError && err.code === 'TOOMANYREQUESTS') return oauthError(c, 429, 'too_many_requests', err.message);
+      if (err instanceof OciError && err.code === 'TOOMANYREQUESTS') {
+        // Keep the throttle's Retry-After: the client's only hint of when to try again.
+        for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+        return oauthError(c, 429, 'too_many_requests', err.message);
+      }
       if (err instanceof OciError && err.code === 'UNAUTHORIZED') return oauthError(c, 401, 'invalid_grant', err.message);
       throw err;
     }
