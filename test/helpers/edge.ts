@@ -72,3 +72,25 @@ export function signRedirectToken(main: TestMain, request: RedirectTokenRequest)
     now: request.now ?? Date.now(),
   });
 }
+
+/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_requests_total{result="hit"}`; 0 when absent. */
+export async function readMetric(edgeUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${edgeUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+/** `GET|HEAD` URL of a blob on an edge, with the redirect token in the query as main hands it out. */
+export const edgeBlobUrl = (edgeUrl: string, repository: string, digest: string, token: string): string =>
+  `${edgeUrl}/v2/${repository}/blobs/${digest}?token=${token}`;
+
+/** Reads a response body to its end; `error` is set when the transfer broke off (what a client must see on failure). */
+export async function readBody(res: Response): Promise<{ bytes: Buffer; error?: Error }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res.body ?? []) chunks.push(Buffer.from(chunk as Uint8Array));
+    return { bytes: Buffer.concat(chunks) };
+  } catch (error) {
+    return { bytes: Buffer.concat(chunks), error: error as Error };
+  }
+}
