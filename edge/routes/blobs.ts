@@ -84,6 +84,8 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
       headers: { ...headers(length), ...(range && { 'Content-Range': formatContentRange(range, blob.size) }) },
       body,
       bodyBytes: length,
+      // A download in flight may not have this body's first byte yet (a range further on).
+      flushHeaders: blob.result !== 'hit',
     });
   });
 

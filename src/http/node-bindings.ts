@@ -49,6 +49,12 @@ export interface StreamResponse {
   /** Omitted for HEAD; otherwise exactly Content-Length bytes. */
   body?: Readable;
   bodyBytes?: number;
+  /**
+   * Send the status line and headers now instead of with the first body byte. For bodies whose
+   * first byte may be long in coming (an edge range waiting on a download in flight), so that
+   * the client's response-header timeout does not fire while the server is working.
+   */
+  flushHeaders?: boolean;
 }
 
 /**
@@ -66,6 +72,7 @@ export function sendStream(c: Context, res: StreamResponse): Response {
   c.set('sentStatus', res.status);
   c.set('sentBytes', res.bodyBytes ?? 0);
   outgoing.writeHead(res.status, headers);
+  if (res.flushHeaders) outgoing.flushHeaders();
   pipeline(res.body, outgoing).catch(() => {
     res.body?.destroy();
     outgoing.destroy();
