@@ -105,7 +105,7 @@ export const ShortDigest: FC<{ digest: string }> = ({ digest }) => (
 /** A command the user copies: selects in one click; a Copy button appears when scripts run. */
 export const CopyCommand: FC<{ command: string; large?: boolean; label?: string }> = ({ command, large, label }) => (
   <div class={large ? 'command command-large' : 'command'}>
-    <code>{command}</code>
+    <code title={command}>{command}</code>
     <button type="button" class="btn btn-small" data-copy={command} hidden aria-label={label ?? `Copy "${command}"`}>
       Copy
     </button>
@@ -139,7 +139,7 @@ export const Pager: FC<{ first?: string; next?: string; summary?: Child }> = ({ 
     </nav>
   ) : null;
 
-export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; crumbs?: Array<{ href: string; label: string }> }>> = (p) => (
+export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; badges?: Child; crumbs?: Array<{ href: string; label: string }> | undefined }>> = (p) => (
   <div class="page-head">
     <div>
       {p.crumbs && p.crumbs.length > 0 && (
@@ -152,7 +152,10 @@ export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; c
           ))}
         </nav>
       )}
-      <h1>{p.title}</h1>
+      <h1>
+        {p.title}
+        {p.badges && <span class="title-badges">{p.badges}</span>}
+      </h1>
       {p.subtitle && <p>{p.subtitle}</p>}
     </div>
     {p.children}

@@ -102,7 +102,9 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = (p) => (
         {p.flash && <Alert kind={p.flash.kind}>{p.flash.text}</Alert>}
         {p.children}
       </main>
-      <footer class="container site-footer">Outpost container registry</footer>
+      <footer class="container site-footer">
+        <div class="inner">Outpost container registry</div>
+      </footer>
     </body>
   </html>
 );

@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { EventView, RepositoryView, TagView } from '../accounts/repositories.js';
-import { Badge, CopyCommand, EmptyState, PageHead, Pager, ShortDigest, Size, TimeAgo } from './components.js';
+import { Badge, Checkbox, CopyCommand, EmptyState, PageHead, Pager, PostForm, ShortDigest, Size, TimeAgo } from './components.js';
 import { formatDate } from './format.js';
 import { namespaceHref } from './repositories.js';
 
@@ -17,6 +17,8 @@ export interface RepositoryPageProps {
   nextHref?: string | undefined;
   events: EventView[];
   now: number;
+  /** Set when the viewer administers the repository: the settings form is shown. */
+  settingsCsrfToken?: string | undefined;
 }
 
 const pullCommand = (host: string, repo: string, tag?: string) => `docker pull ${host}/${repo}${tag ? `:${tag}` : ''}`;
@@ -123,18 +125,59 @@ const ActivityLog: FC<{ events: EventView[]; now: number }> = ({ events, now }) 
   </section>
 );
 
+export const repositorySettingsHref = (fullName: string) => `/repositories/${fullName}/settings`;
+
+const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ repo, csrfToken }) => (
+  <section class="card" aria-labelledby="settings-title">
+    <div class="card-head">
+      <h2 id="settings-title">Settings</h2>
+      <span class="hint">Shown to the repository's administrators</span>
+    </div>
+    <div class="card-body">
+      <PostForm action={repositorySettingsHref(repo.fullName)} csrfToken={csrfToken} label="Repository settings">
+        <fieldset class="field">
+          <legend>Visibility</legend>
+          <div class="check">
+            <input type="radio" id="visibility-private" name="visibility" value="private" checked={repo.visibility === 'private'} />
+            <label for="visibility-private">
+              Private<span class="help">Only people with access to the namespace may pull.</span>
+            </label>
+          </div>
+          <div class="check">
+            <input type="radio" id="visibility-public" name="visibility" value="public" checked={repo.visibility === 'public'} />
+            <label for="visibility-public">
+              Public<span class="help">Everyone signed in may pull, and anonymous clients too when the registry allows anonymous pulls.</span>
+            </label>
+          </div>
+        </fieldset>
+        <Checkbox label="Immutable tags" name="immutableTags" checked={repo.immutableTags} help="A pushed tag can never be moved to another image." />
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">
+            Save settings
+          </button>
+        </div>
+      </PostForm>
+    </div>
+  </section>
+);
+
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
   const { repo } = p;
   const crumbs = [{ href: '/repositories', label: 'Repositories' }, ...(repo.namespace ? [{ href: namespaceHref(repo.namespace), label: repo.namespace }] : [])];
   return (
     <>
-      <PageHead title={repo.fullName} crumbs={crumbs}>
-        <div>
-          <Badge kind={repo.visibility}>{repo.visibility}</Badge> {repo.immutableTags && <Badge kind="neutral">immutable tags</Badge>}
-        </div>
-      </PageHead>
+      <PageHead
+        title={repo.fullName}
+        crumbs={crumbs}
+        badges={
+          <>
+            <Badge kind={repo.visibility}>{repo.visibility}</Badge>
+            {repo.immutableTags && <Badge kind="neutral">immutable tags</Badge>}
+          </>
+        }
+      />
       <div class="stack">
-        <div class="grid-2">
+        <div class="grid-2 equal">
           <section class="card" aria-labelledby="pull-title">
             <div class="card-head">
               <h2 id="pull-title">Pull this image</h2>
@@ -176,6 +219,7 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
           <Pager first={p.firstHref} next={p.nextHref} summary={`${p.tags.length} of ${p.tagCount} tags shown`} />
         </section>
         <ActivityLog events={p.events} now={p.now} />
+        {p.settingsCsrfToken && <RepositorySettings repo={repo} csrfToken={p.settingsCsrfToken} />}
       </div>
     </>
   );

@@ -73,10 +73,13 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .page-head p { color: var(--muted); margin: 0; }
 .breadcrumbs { font-size: 0.9rem; color: var(--muted); margin-bottom: 0.35rem; }
 .breadcrumbs a { color: var(--muted); }
-.site-footer { color: var(--muted); font-size: 0.85rem; padding: 1.5rem 0 2.5rem; border-top: 1px solid var(--border); }
+.site-footer { color: var(--muted); font-size: 0.85rem; padding-top: 1.5rem; padding-bottom: 2.5rem; }
+.site-footer .inner { border-top: 1px solid var(--border); padding-top: 1.25rem; }
 .layout-split { display: grid; grid-template-columns: 220px 1fr; gap: 1.5rem; align-items: start; }
 .stack > * + * { margin-top: 1.5rem; }
 .grid-2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; align-items: start; }
+.grid-2.equal { align-items: stretch; }
+.title-badges { display: inline-flex; gap: 0.4rem; margin-left: 0.6rem; vertical-align: middle; }
 @media (max-width: 800px) { .layout-split, .grid-2 { grid-template-columns: 1fr; } .main-nav { display: none; } }
 
 /* Cards */
@@ -134,7 +137,7 @@ input[type="text"]:focus, input[type="password"]:focus, input[type="search"]:foc
 .check { display: flex; align-items: flex-start; gap: 0.55rem; margin-bottom: 0.9rem; }
 .check input { margin-top: 0.3rem; }
 .check .help { color: var(--muted); font-size: 0.85rem; display: block; }
-.form-row { display: flex; gap: 0.75rem; align-items: flex-end; flex-wrap: wrap; }
+.form-row { display: flex; gap: 0.75rem; align-items: flex-start; flex-wrap: wrap; margin-bottom: 1rem; }
 .form-row .field { flex: 1; min-width: 160px; margin-bottom: 0; }
 .form-actions { display: flex; gap: 0.75rem; align-items: center; margin-top: 0.5rem; }
 fieldset { border: none; padding: 0; margin: 0; }
@@ -167,7 +170,7 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 
 /* Pull commands */
 .command { display: flex; align-items: center; gap: 0.4rem; }
-.command code { background: #f3f4f6; border: 1px solid var(--border); border-radius: 6px; padding: 0.2rem 0.5rem; user-select: all; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 420px; }
+.command code { background: #f3f4f6; border: 1px solid var(--border); border-radius: 6px; padding: 0.2rem 0.5rem; user-select: all; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 480px; }
 .command-large code { max-width: none; flex: 1; padding: 0.5rem 0.75rem; font-size: 0.95rem; }
 .digest { font-family: var(--mono); font-size: 0.85em; color: var(--muted); cursor: help; }
 

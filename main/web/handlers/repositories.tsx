@@ -1,18 +1,21 @@
 /**
  * @module The repository browser: `/` and `/repositories` (optionally `?namespace=`), and
- * `/repositories/<name>` with its tags and activity. Everyone may browse; what is listed is what
+ * `/repositories/<name>` with its tags and activity (and its settings form, for its
+ * administrators). Everyone may browse; what is listed is what
  * the caller may pull (public repositories for anonymous visitors).
  */
 import { Hono } from 'hono';
 import { isRepoName } from '../../../src/oci/reference.js';
 import { AccountError } from '../../accounts/errors.js';
 import type { WebCookies } from '../cookies.js';
-import { renderPage, viewerOf, webPrincipal } from '../render.js';
+import { redirectWithFlash, renderPage, viewerOf, webPrincipal } from '../render.js';
 import { RepositoriesPage, namespaceHref, repositoryHref } from '../repositories.js';
 import { RepositoryPage } from '../repository.js';
 import { repositoryStats, visibleNamespaces } from '../repository-index.js';
 import type { WebDeps } from '../web-deps.js';
 import { WebError } from '../web-error.js';
+import { formChecked, formText } from './form.js';
+import { signedIn } from './guards.js';
 
 const PAGE_SIZE = 50;
 const EVENTS_SHOWN = 25;
@@ -86,9 +89,27 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
         events={deps.repositories.events(principal, name, EVENTS_SHOWN)}
         now={deps.now()}
+        settingsCsrfToken={deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined}
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);
+  });
+
+  app.post('/repositories/:name{.+}/settings', async (c) => {
+    const { principal } = signedIn(c);
+    const name = c.req.param('name');
+    const form = await c.req.parseBody();
+    const visibility = formText(form, 'visibility');
+    try {
+      await deps.repositories.update(principal, name, {
+        ...((visibility === 'public' || visibility === 'private') && { visibility }),
+        immutableTags: formChecked(form, 'immutableTags'),
+      });
+    } catch (err) {
+      if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Repository');
+      throw err;
+    }
+    return redirectWithFlash(c, cookies, repositoryHref(name), { kind: 'success', text: 'Repository settings saved.' });
   });
 
   return app;
