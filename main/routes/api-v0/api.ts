@@ -2,6 +2,7 @@
  * @module The management API, mounted at `/api/v0`: identifies the caller (Basic, bearer
  * token or session cookie, see authenticate.ts), checks the CSRF header of cookie sessions,
  * answers errors in its own table (api-errors.ts), and routes to one file per resource.
+ * A new resource is added here (with `api.route`), not in app.ts: see the catch-all below.
  */
 import { Hono } from 'hono';
 import { createErrorHandler } from '../../../src/http/error-handler.js';
@@ -45,6 +46,8 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', organizationRoutes(deps.orgs));
   api.route('/', repositoryRoutes(deps.repositories));
   api.route('/', metaRoutes(deps));
+  // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
+  // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {
     throw new AccountError('NOT_FOUND', `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300));
   });
