@@ -2,8 +2,10 @@
  * @module Fetching blobs from the upstream (main or the next edge) with undici.
  *
  * The same redirect token the client brought is passed as `Authorization: Bearer`, so every
- * cache in a chain is asked with main's own signed permission. A failed attempt is retried
- * once, and only before any byte has arrived: after that the caller owns the failure.
+ * cache in a chain is asked with main's own signed permission (warm passes a registry token
+ * from main instead). Every request names this cache in `X-Outpost-Cache`: main never redirects
+ * a request that carries it, so a cache cannot be sent back to a cache. A failed attempt is
+ * retried once, and only before any byte has arrived: after that the caller owns the failure.
  */
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -49,10 +51,10 @@ export interface UpstreamTimeouts {
 export interface Upstream {
   readonly baseUrl: string;
   readonly dispatcher: Dispatcher;
-  /** Opens the blob's body; throws `UpstreamError`. */
-  fetchBlob(name: string, digest: Digest, token: string, signal?: AbortSignal): Promise<UpstreamBlob>;
+  /** Opens the blob's body, with `token` as Bearer when given; throws `UpstreamError`. */
+  fetchBlob(name: string, digest: Digest, token: string | undefined, signal?: AbortSignal): Promise<UpstreamBlob>;
   /** The blob's size without fetching it; throws `UpstreamError`. */
-  statBlob(name: string, digest: Digest, token: string): Promise<number>;
+  statBlob(name: string, digest: Digest, token: string | undefined): Promise<number>;
   /** Whether the upstream answers at all (for /health). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -71,10 +73,13 @@ export function createUpstreamDispatcher(timeouts: UpstreamTimeouts): Dispatcher
 
 const RETRY_DELAY_MS = 200;
 
-export function createUpstream(baseUrl: string, dispatcher: Dispatcher): Upstream {
+/** The header that names the asking cache to its upstream. */
+export const CACHE_HEADER = 'x-outpost-cache';
+
+export function createUpstream(baseUrl: string, dispatcher: Dispatcher, cacheName: string): Upstream {
   const blobUrl = (name: string, digest: Digest) => `${baseUrl}/v2/${name}/blobs/${digest}`;
 
-  async function send(method: 'GET' | 'HEAD', name: string, digest: Digest, token: string, signal?: AbortSignal) {
+  async function send(method: 'GET' | 'HEAD', name: string, digest: Digest, token: string | undefined, signal?: AbortSignal) {
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
@@ -83,7 +88,7 @@ export function createUpstream(baseUrl: string, dispatcher: Dispatcher): Upstrea
         res = await request(blobUrl(name, digest), {
           method,
           dispatcher,
-          headers: { authorization: `Bearer ${token}` },
+          headers: { [CACHE_HEADER]: cacheName, ...(token !== undefined && { authorization: `Bearer ${token}` }) },
           ...(signal && { signal }),
         });
       } catch (err) {
@@ -106,7 +111,9 @@ export function createUpstream(baseUrl: string, dispatcher: Dispatcher): Upstrea
   function contentLength(res: Dispatcher.ResponseData): number {
     const size = Number(res.headers['content-length']);
     if (!Number.isSafeInteger(size) || size < 0) {
-      res.body.destroy();
+      // undici's body emits an AbortError when destroyed without one; unheard, that error
+      // was an uncaught exception that took the whole edge down.
+      res.body.on('error', () => {}).destroy();
       throw new UpstreamError('OUTPOST_UPSTREAM_PROTOCOL', 'upstream answered without a Content-Length');
     }
     return size;
