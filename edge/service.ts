@@ -40,7 +40,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   logger.info('store reconciled', { ...report });
 
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
-  const upstream = createUpstream(config.upstream, dispatcher);
+  const upstream = createUpstream(config.upstream, dispatcher, config.name);
+  // Warm pulls from main with main's registry token, which another edge upstream would refuse.
+  const origin = config.issuer === config.upstream ? upstream : createUpstream(config.issuer, dispatcher, config.name);
   const keys = new KeySource({
     index,
     dispatcher,
@@ -55,6 +57,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     index,
     store,
     upstream,
+    origin,
     budget: { maxBytes: config.maxBytes, highWatermark: config.highWatermark, lowWatermark: config.lowWatermark },
     ttlMs: config.blobTtlMs,
     memoryCacheBytes: config.memoryCacheBytes,

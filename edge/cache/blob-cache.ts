@@ -5,7 +5,8 @@
  *
  * - hit: small blobs from memory, others from disk;
  * - miss: one upstream fetch per digest, however many clients ask (`starting` holds the fetch
- *   before its headers arrive, `downloads` the transfer after);
+ *   before its headers arrive, `downloads` the transfer after); warm (`prefetch`) joins or
+ *   starts the same downloads, fetching from main with a registry token;
  * - write-back: the download is verified, linked into the store, then indexed;
  * - budget: room is made before a download starts; a blob that cannot fit is streamed through
  *   without being kept.
@@ -23,9 +24,18 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { CacheIndex } from './cache-index.js';
 import { Download } from './download.js';
 import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream, UpstreamBlob } from './upstream.js';
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
+
+/** A blob was downloaded and verified but not kept: it does not fit the cache budget. */
+export class BlobNotKeptError extends Error {
+  readonly code = 'OUTPOST_BLOB_NOT_KEPT';
+  constructor(readonly digest: Digest, readonly size: number) {
+    super(`blob ${digest} (${size} bytes) does not fit the cache budget and was not kept`);
+    this.name = 'BlobNotKeptError';
+  }
+}
 
 export interface CachedBlob {
   result: CacheResult;
@@ -40,6 +50,11 @@ export interface BlobCacheOptions {
   index: CacheIndex;
   store: FsBlobStore;
   upstream: Upstream;
+  /**
+   * Main itself, for `prefetch`: a registry token is good only at main, while `upstream` may be
+   * another edge. Default: `upstream`.
+   */
+  origin?: Upstream;
   budget: Budget;
   ttlMs: number;
   memoryCacheBytes: number;
@@ -67,7 +82,26 @@ export class BlobCache {
 
   /** Opens a blob for reading: from memory or disk, or by joining or starting a download. */
   async open(name: string, digest: Digest, token: string): Promise<CachedBlob> {
-    return (await this.openLocal(digest)) ?? this.openRemote(name, digest, token);
+    const local = await this.openLocal(digest);
+    if (local) return local;
+    const { download, result } = await this.join(digest, (signal) => this.options.upstream.fetchBlob(name, digest, token, signal));
+    return { result, size: download.size, stream: (range) => download.createReader(range), close: async () => {} };
+  }
+
+  /**
+   * Pulls a blob into the cache without a client reading it (warm): joins the download in flight
+   * or starts one from `origin` with `token` (a registry token from main, or none when main is
+   * open). Resolves once the blob is verified and kept; throws `UpstreamError`, the download's
+   * own failure, or `BlobNotKeptError` when it does not fit the budget.
+   */
+  async prefetch(name: string, digest: Digest, token: string | undefined): Promise<'cached' | 'already-cached'> {
+    if (this.has(digest)) return 'already-cached';
+    const origin = this.options.origin ?? this.options.upstream;
+    const { download } = await this.join(digest, (signal) => origin.fetchBlob(name, digest, token, signal));
+    await download.whenSettled();
+    if (download.state === 'failed') throw download.error;
+    if (!this.has(digest)) throw new BlobNotKeptError(digest, download.size);
+    return 'cached';
   }
 
   /** The blob's size, asking upstream (HEAD) only when it is neither cached nor downloading. */
@@ -75,7 +109,7 @@ export class BlobCache {
     const entry = this.options.index.get(digest);
     if (entry) return { size: entry.size, result: 'hit' };
     const download = this.downloads.get(digest);
-    if (download) return { size: download.size, result: 'coalesced' };
+    if (download?.state === 'running') return { size: download.size, result: 'coalesced' };
     return { size: await this.options.upstream.statBlob(name, digest, token), result: 'miss' };
   }
 
@@ -116,35 +150,49 @@ export class BlobCache {
     }
   }
 
-  private async openRemote(name: string, digest: Digest, token: string): Promise<CachedBlob> {
+  /** The download of `digest` in flight, or a new one started with `fetch`. */
+  private async join(digest: Digest, fetch: (signal: AbortSignal) => Promise<UpstreamBlob>): Promise<{ download: Download; result: CacheResult }> {
+    // Only a running download can be joined: a verified one may already have closed its file
+    // (a blob streamed through), and a kept one is found by openLocal anyway.
     const running = this.downloads.get(digest);
-    if (running && running.state !== 'failed') return downloadBlob(running, 'coalesced');
+    if (running?.state === 'running') return { download: running, result: 'coalesced' };
     // No await before `starting.set`: a second request in the same tick must find it.
     const pending = this.starting.get(digest);
-    if (pending) return downloadBlob(await pending, 'coalesced');
-    const start = this.startDownload(name, digest, token);
+    if (pending) return { download: await pending, result: 'coalesced' };
+    const start = this.startDownload(digest, fetch);
     this.starting.set(digest, start);
     try {
-      return downloadBlob(await start, 'miss');
+      return { download: await start, result: 'miss' };
     } finally {
       this.starting.delete(digest);
     }
   }
 
-  private async startDownload(name: string, digest: Digest, token: string): Promise<Download> {
-    const { upstream, metrics, logger, store } = this.options;
+  private async startDownload(digest: Digest, fetch: (signal: AbortSignal) => Promise<UpstreamBlob>): Promise<Download> {
+    const { metrics, logger, store } = this.options;
     const requested = performance.now();
     let fetched;
     try {
-      fetched = await upstream.fetchBlob(name, digest, token, this.shutdown.signal);
+      fetched = await fetch(this.shutdown.signal);
     } catch (err) {
       metrics.upstreamFetches.inc({ outcome: 'error' });
       throw err;
     }
     metrics.upstreamTtfb.observe((performance.now() - requested) / 1000);
-    const keep = await this.makeRoom(fetched.size);
-    if (keep) this.reservedBytes += fetched.size;
-    const download = await Download.create(digest, fetched.size, store.paths.newTemp());
+    const size = fetched.size;
+    let keep = false;
+    let download: Download;
+    try {
+      keep = await this.makeRoom(size);
+      if (keep) this.reservedBytes += size;
+      download = await Download.create(digest, size, store.paths.newTemp());
+    } catch (err) {
+      // A disk error before the transfer: give the space back and hang up on upstream.
+      if (keep) this.reservedBytes -= size;
+      fetched.body.on('error', () => {}).destroy();
+      metrics.upstreamFetches.inc({ outcome: 'error' });
+      throw err;
+    }
     this.downloads.set(digest, download);
     const body = countBytes(fetched.body, (n) => metrics.upstreamBytes.inc(n));
     void download
@@ -154,11 +202,13 @@ export class BlobCache {
         await this.options.index.add(digest, d.size, this.now());
       })
       .then(() => {
-        if (keep) this.reservedBytes -= fetched.size;
-        this.downloads.delete(digest);
+        if (keep) this.reservedBytes -= size;
+        // A request that came after this one failed may have started the next download of the
+        // same digest already: that one stays.
+        if (this.downloads.get(digest) === download) this.downloads.delete(digest);
         metrics.upstreamFetches.inc({ outcome: download.state === 'verified' ? 'ok' : 'error' });
         if (download.error) logger.warn('upstream download failed', { digest, error: download.error });
-        else if (!keep) logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size: fetched.size });
+        else if (!keep) logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size });
       });
     return download;
   }
@@ -239,9 +289,6 @@ function bufferBlob(bytes: Buffer): CachedBlob {
   };
 }
 
-function downloadBlob(download: Download, result: CacheResult): CachedBlob {
-  return { result, size: download.size, stream: (range) => download.createReader(range), close: async () => {} };
-}
 
 async function* countBytes(body: AsyncIterable<Uint8Array>, count: (n: number) => void): AsyncIterable<Uint8Array> {
   for await (const chunk of body) {
