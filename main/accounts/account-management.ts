@@ -102,9 +102,10 @@ export function createAccountManagement({ accounts, accountsDb, accessControl }:
         const org = await accounts.createOrg({ name: input.name, ...(input.fullName !== undefined && { fullName: input.fullName }) });
         return orgView(org.name)!;
       }
+      if (input.password === undefined) throw new AccountError('INVALID_INPUT', 'password is required');
       const user = await accounts.createUser({
         name: input.name,
-        password: input.password as string,
+        password: input.password,
         ...(input.isAdmin !== undefined && { isAdmin: input.isAdmin }),
         ...(input.isActive !== undefined && { isActive: input.isActive }),
         ...(input.fullName !== undefined && { fullName: input.fullName }),
