@@ -1,6 +1,7 @@
 /**
  * @module `/profile`: the signed-in user's page, and `/profile/password` to change the password
- * (the current one is checked through the throttled authenticator, as a sign-in is).
+ * (the current one is checked through the throttled authenticator, as a sign-in is, then the
+ * change goes through the account management service with the API's rules).
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -53,12 +54,17 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       throw err;
     }
     try {
-      await deps.accounts.updateUser(principal.name, { password: next });
+      await deps.accountManagement.update(principal, principal.name, { password: next, oldPassword: current });
     } catch (err) {
       if (err instanceof AccountError && err.code === 'INVALID_INPUT') return showProfile(c, asSentence(err.message), 400);
       throw err;
     }
-    return redirectWithFlash(c, cookies, '/profile', { kind: 'success', text: 'Your password has been changed.' });
+    // A changed password ends every session and refresh token of the account (a thief's too);
+    // this browser gets a fresh session so that the user stays signed in here.
+    await deps.accounts.revokeCredentials(principal.name);
+    const session = await deps.sessions.create(principal.name);
+    cookies.setSession(c, session.id, session.expiresAt, deps.now());
+    return redirectWithFlash(c, cookies, '/profile', { kind: 'success', text: 'Your password has been changed, and your other sessions were signed out.' });
   });
 
   return app;
