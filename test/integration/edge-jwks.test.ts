@@ -1,0 +1,139 @@
+/**
+ * Main's public keys at the edge (edge/cache/jwks-cache.ts): fetched at start-up, cached in
+ * LMDB so that an edge restarted while main is down still verifies, and refreshed when a token
+ * names a key id the edge does not know (a rotation on main), at most once per 30 s.
+ */
+import { generateKeyPair } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SigningKey } from '../../src/auth/keys.js';
+import { issueRedirectToken } from '../../src/auth/redirect-token.js';
+import { startTestMain, type TestMain } from '../helpers/servers.js';
+import { edgeBlobUrl, signRedirectToken, startTestEdge, type TestEdge } from '../helpers/edge.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { randomBlob } from '../helpers/oci-fixtures.js';
+import { expectOciError, pushBlob } from '../helpers/registry-http.js';
+import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
+
+const REPO = 'team/app';
+
+describe('keys cached in LMDB', () => {
+  let main: TestMain;
+  let data: TempDir;
+  const edges: TestEdge[] = [];
+  beforeAll(async () => {
+    main = await startTestMain();
+    data = await createTempDir('outpost-edge-jwks-');
+  });
+  afterAll(async () => {
+    for (const edge of edges) await edge.stop().catch(() => {});
+    await main?.stop().catch(() => {});
+    await data?.remove();
+  });
+
+  it('let an edge restarted while main is down verify tokens and serve what it has', async () => {
+    const blob = randomBlob(4096);
+    await pushBlob(main.url, REPO, blob);
+    const first = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: data.path });
+    edges.push(first);
+    const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
+    await (await fetch(edgeBlobUrl(first.url, REPO, blob.digest, token))).arrayBuffer();
+    await first.stop();
+    await main.stop();
+
+    const restarted = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: data.path });
+    edges.push(restarted);
+    expect(restarted.service.index.getJwks()?.keys).toHaveLength(1);
+    const res = await fetch(edgeBlobUrl(restarted.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] })));
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
+
+    const health = (await (await fetch(`${restarted.url}/health`)).json()) as { keys: { keys: number; lastError?: string } };
+    expect(health.keys.keys).toBe(1);
+    expect(health.keys.lastError).toMatch(/./);
+  });
+
+  it('are required: a new edge with nothing cached does not start while main is down', async () => {
+    const empty = await createTempDir('outpost-edge-nokeys-');
+    try {
+      await expect(startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: empty.path })).rejects.toThrow(/no signing keys/);
+    } finally {
+      await empty.remove();
+    }
+  });
+});
+
+describe('a token signed with a key the edge does not know yet', () => {
+  let main: TestMain;
+  let jwksServer: FakeUpstream;
+  let edge: TestEdge;
+  let clock = 0;
+  let retiredKey: SigningKey;
+  const jwksFetches = () => jwksServer.count('GET', '/auth/jwks.json');
+
+  beforeAll(async () => {
+    main = await startTestMain();
+    // Main's keys, served where the test can count the fetches.
+    jwksServer = await startFakeUpstream(() => main.service.keys.jwks());
+    edge = await startTestEdge({
+      name: 'eu',
+      upstream: main.url,
+      issuer: main.url,
+      flags: { jwksUrl: `${jwksServer.url}/auth/jwks.json` },
+      now: () => Date.now() + clock,
+    });
+  });
+  afterEach(() => {
+    clock = 0;
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    await jwksServer?.stop();
+    await main?.stop();
+  });
+
+  it('makes the edge fetch main keys again, once the last fetch is 30 s old, and then verifies', async () => {
+    expect(jwksFetches()).toBe(1);
+    const blob = randomBlob(100);
+    await pushBlob(main.url, REPO, blob);
+    retiredKey = main.service.keys.signingKey;
+    const oldKid = retiredKey.kid;
+    const newKid = await main.service.keys.rotate();
+    expect(newKid).not.toBe(oldKid);
+    const url = async () => edgeBlobUrl(edge.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }));
+
+    // Right after start-up the refresh is rate-limited: the unknown key is refused.
+    await expectOciError(await fetch(await url()), 401, 'UNAUTHORIZED');
+    expect(jwksFetches()).toBe(1);
+
+    clock = 31_000;
+    const res = await fetch(await url());
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
+    expect(jwksFetches()).toBe(2);
+    const cachedKids = (edge.service.index.getJwks()?.keys as Array<{ kid: string }>).map((k) => k.kid);
+    expect(cachedKids).toEqual(expect.arrayContaining([oldKid, newKid]));
+  });
+
+  it('still verifies tokens signed with the retired key while main publishes it', async () => {
+    const blob = randomBlob(100);
+    await pushBlob(main.url, REPO, blob);
+    expect(main.service.keys.jwks().keys.map((k) => k.kid)).toContain(retiredKey.kid);
+    const token = await issueRedirectToken(retiredKey, { issuer: main.url, subject: 'alice', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 60_000, now: Date.now() });
+    const res = await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token));
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  });
+
+  it('does not let a stream of unknown key ids hammer main: one refresh per 30 s at most', async () => {
+    clock = 62_000;
+    const before = jwksFetches();
+    const blob = randomBlob(100);
+    await pushBlob(main.url, REPO, blob);
+    for (let i = 0; i < 5; i++) {
+      const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+      const forged = await issueRedirectToken({ kid: `forged-${i}`, privateKey }, { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 60_000, now: Date.now() });
+      await expectOciError(await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, forged)), 401, 'UNAUTHORIZED');
+    }
+    expect(jwksFetches()).toBe(before + 1);
+  });
+});
