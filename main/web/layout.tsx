@@ -65,6 +65,7 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = (p) => (
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${p.title} · Outpost`}</title>
+      <link rel="icon" href="data:," />
       <link rel="stylesheet" href={STYLESHEET_URL} />
       <script src={SCRIPT_URL} defer></script>
     </head>
@@ -99,7 +100,11 @@ export const Layout: FC<PropsWithChildren<LayoutProps>> = (p) => (
         </div>
       </header>
       <main id="content" class="container">
-        {p.flash && <Alert kind={p.flash.kind}>{p.flash.text}</Alert>}
+        {p.flash && (
+          <div class={p.section === 'sign-in' ? 'flash-narrow' : undefined}>
+            <Alert kind={p.flash.kind}>{p.flash.text}</Alert>
+          </div>
+        )}
         {p.children}
       </main>
       <footer class="container site-footer">

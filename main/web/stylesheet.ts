@@ -90,6 +90,7 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .card-body { padding: 1.25rem; }
 .card-foot { padding: 0.75rem 1.25rem; border-top: 1px solid var(--border); display: flex; justify-content: space-between; align-items: center; color: var(--muted); font-size: 0.9rem; }
 .narrow { max-width: 400px; margin: 3rem auto; }
+.flash-narrow { max-width: 400px; margin: 1rem auto -1.5rem; }
 .empty { padding: 2rem 1.25rem; text-align: center; color: var(--muted); }
 .empty strong { display: block; color: var(--text); margin-bottom: 0.25rem; }
 
