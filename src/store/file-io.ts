@@ -13,29 +13,72 @@ export interface WrittenFile {
   digest: Digest;
 }
 
+// Socket chunks are ~64 KiB; writing them in batches of this size cuts syscalls 16-fold.
+const WRITE_BATCH_BYTES = 1 << 20;
+
+/** Writes all of `chunks` at `position`, however the kernel splits the write. */
+async function writeAll(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
+  let pending = chunks;
+  let at = position;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const chunk of pending) {
+      if (skip >= chunk.byteLength) skip -= chunk.byteLength;
+      else {
+        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
 /**
- * Appends every chunk of `source` to `handle` at `position`, feeding `hasher`, with bounded
- * memory (one chunk at a time, each write awaited).
+ * Appends every chunk of `source` to `handle` at `position`, feeding `hasher`. Chunks are
+ * written in batches, one batch in flight while the next is received and hashed, so network
+ * and disk overlap; memory stays at about two batches. `onWritten` reports the bytes on disk
+ * (relative to `position`) after each batch.
  */
 export async function writeChunks(
   handle: FileHandle,
   source: AsyncIterable<Uint8Array>,
   position: number,
   hasher?: DigestHasher,
-  onChunk?: (chunk: Uint8Array) => void,
+  onWritten?: (bytesOnDisk: number) => void,
 ): Promise<number> {
-  let written = 0;
-  for await (const chunk of source) {
-    hasher?.update(chunk);
-    onChunk?.(chunk);
-    let offset = 0;
-    while (offset < chunk.byteLength) {
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset, position + written + offset);
-      offset += bytesWritten;
+  let received = 0;
+  let flushed = 0;
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const chunks = batch;
+    const at = flushed;
+    const size = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    await inFlight;
+    inFlight = writeAll(handle, chunks, position + at).then(() => onWritten?.(at + size));
+    flushed += size;
+  };
+  try {
+    for await (const chunk of source) {
+      hasher?.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      received += chunk.byteLength;
+      if (batchBytes >= WRITE_BATCH_BYTES) await flush();
     }
-    written += chunk.byteLength;
+    if (batchBytes > 0) await flush();
+  } finally {
+    // Never leave a write running behind the caller's back, even when the source failed.
+    await inFlight.catch(() => {});
   }
-  return written;
+  await inFlight;
+  return received;
 }
 
 /** Streams `source` into a new file at `path`, hashing as it goes; fsyncs before returning. */

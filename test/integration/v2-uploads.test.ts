@@ -216,14 +216,16 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
     const first = fetch(session.url, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
-    controller.enqueue(randomBytes(100));
-    await until(() => statSync(join(main.dataDir, 'uploads', session.uuid)).size >= 100);
+    // Main writes in batches of up to 1 MiB: send a full batch so that bytes reach the file.
+    const chunk = 1 << 20;
+    controller.enqueue(randomBytes(chunk));
+    await until(() => statSync(join(main.dataDir, 'uploads', session.uuid)).size >= chunk);
     await expectOciError(await patch(session.url, randomBytes(5)), 400, 'BLOB_UPLOAD_INVALID');
     await expectOciError(await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }), 400, 'BLOB_UPLOAD_INVALID');
     controller.close();
     const res = await first;
     expect(res.status).toBe(202);
-    expect(res.headers.get('range')).toBe('0-99');
+    expect(res.headers.get('range')).toBe(`0-${chunk - 1}`);
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session that never existed', async () => {
