@@ -5,7 +5,7 @@
 import type { FC } from 'hono/jsx';
 import type { MemberView, TeamView } from '../accounts/org-management.js';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Badge, Checkbox, EmptyState, Field, PostForm } from './components.js';
+import { Alert, Badge, Card, Checkbox, EmptyState, Field, PostForm, SubmitButton } from './components.js';
 import { organizationHref } from './admin-organizations.js';
 import { namespaceHref } from './repositories.js';
 
@@ -66,37 +66,20 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
       { href: '/admin/organizations', label: 'Organizations' },
     ]}
   >
-    <section class="card" aria-labelledby="members-title">
-      <div class="card-head">
-        <h2 id="members-title">Members</h2>
-        <a class="hint" href={namespaceHref(p.name)}>
-          Repositories of {p.name}
-        </a>
-      </div>
+    <Card id="members" title="Members" hint={<a href={namespaceHref(p.name)}>Repositories of {p.name}</a>}>
       {p.members.length > 0 ? <MemberTable org={p.name} members={p.members} csrfToken={p.csrfToken} /> : <EmptyState title="No members yet" />}
-    </section>
-    <section class="card" aria-labelledby="add-member-title">
-      <div class="card-head">
-        <h2 id="add-member-title">Add a member</h2>
-      </div>
+    </Card>
+    <Card id="add-member" title="Add a member">
       <div class="card-body">
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action={`${organizationHref(p.name)}/members`} csrfToken={p.csrfToken} label="Add a member">
           <Field label="Username" name="member" value={p.form?.member} required autocomplete="off" maxlength={64} />
           <Checkbox label="Organization administrator" name="isAdmin" checked={p.form?.isAdmin} help="May push to and manage every repository of the organization." />
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary">
-              Add member
-            </button>
-          </div>
+          <SubmitButton label="Add member" />
         </PostForm>
       </div>
-    </section>
-    <section class="card" aria-labelledby="teams-title">
-      <div class="card-head">
-        <h2 id="teams-title">Teams</h2>
-        <span class="hint">Managed through the API</span>
-      </div>
+    </Card>
+    <Card id="teams" title="Teams" hint="Managed through the API">
       {p.teams.length > 0 ? (
         <table class="table">
           <tbody>
@@ -111,6 +94,6 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
       ) : (
         <EmptyState title="No teams" />
       )}
-    </section>
+    </Card>
   </AdminFrame>
 );

@@ -1,7 +1,7 @@
 /** @module Administration: the organizations, and the form to create one. */
 import type { FC } from 'hono/jsx';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, EmptyState, Field, PostForm } from './components.js';
+import { Alert, Card, EmptyState, Field, PostForm, SubmitButton } from './components.js';
 
 export interface OrganizationRow {
   name: string;
@@ -56,10 +56,7 @@ export const AdminOrganizationsPage: FC<AdminOrganizationsPageProps> = (p) => (
         </EmptyState>
       )}
     </section>
-    <section class="card" aria-labelledby="new-org-title">
-      <div class="card-head">
-        <h2 id="new-org-title">Create an organization</h2>
-      </div>
+    <Card id="new-org" title="Create an organization">
       <div class="card-body">
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action="/admin/organizations" csrfToken={p.csrfToken} label="Create an organization">
@@ -67,13 +64,9 @@ export const AdminOrganizationsPage: FC<AdminOrganizationsPageProps> = (p) => (
             <Field label="Name" name="name" value={p.form?.name} required autocomplete="off" maxlength={64} help="Lowercase letters, digits and . _ -" />
             <Field label="Full name" name="fullName" value={p.form?.fullName} autocomplete="off" help="Optional" />
           </div>
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary">
-              Create organization
-            </button>
-          </div>
+          <SubmitButton label="Create organization" />
         </PostForm>
       </div>
-    </section>
+    </Card>
   </AdminFrame>
 );

@@ -2,14 +2,11 @@
 import type { FC } from 'hono/jsx';
 import type { MetaSettings } from '../accounts/accounts-db.js';
 import { AdminFrame } from './admin-frame.js';
-import { Checkbox, PostForm } from './components.js';
+import { Card, Checkbox, PostForm, SubmitButton } from './components.js';
 
 export const AdminSettingsPage: FC<{ settings: MetaSettings; csrfToken: string }> = ({ settings, csrfToken }) => (
   <AdminFrame tab="settings" title="Registry settings" subtitle="Apply to every repository and client">
-    <section class="card" aria-labelledby="settings-title">
-      <div class="card-head">
-        <h2 id="settings-title">Access</h2>
-      </div>
+    <Card id="settings" title="Access">
       <div class="card-body">
         <PostForm action="/admin/settings" csrfToken={csrfToken} label="Registry settings">
           <Checkbox
@@ -24,13 +21,9 @@ export const AdminSettingsPage: FC<{ settings: MetaSettings; csrfToken: string }
             checked={settings.anonymousPull}
             help="Clients without credentials may pull public repositories. When off, every pull needs an account."
           />
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary">
-              Save settings
-            </button>
-          </div>
+          <SubmitButton label="Save settings" />
         </PostForm>
       </div>
-    </section>
+    </Card>
   </AdminFrame>
 );

@@ -5,7 +5,7 @@
 import type { FC } from 'hono/jsx';
 import type { UserView } from '../accounts/accounts.js';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Badge, Checkbox, Field, Pager, PostForm, TimeAgo } from './components.js';
+import { Alert, Badge, Card, Checkbox, Field, Pager, PostForm, SubmitButton, TimeAgo } from './components.js';
 
 export interface NewUserForm {
   name: string;
@@ -82,10 +82,7 @@ const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: n
 );
 
 const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; error?: string | undefined }> = ({ csrfToken, form, error }) => (
-  <section class="card" aria-labelledby="new-user-title">
-    <div class="card-head">
-      <h2 id="new-user-title">Create a user</h2>
-    </div>
+  <Card id="new-user" title="Create a user">
     <div class="card-body">
       {error && <Alert kind="error">{error}</Alert>}
       <PostForm action="/admin/users" csrfToken={csrfToken} label="Create a user">
@@ -95,14 +92,10 @@ const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; er
           <Field label="Initial password" name="password" type="password" required autocomplete="new-password" help="At least 8 characters" />
         </div>
         <Checkbox label="Administrator" name="isAdmin" checked={form?.isAdmin} help="May manage users, organizations, settings and every repository." />
-        <div class="form-actions">
-          <button type="submit" class="btn btn-primary">
-            Create user
-          </button>
-        </div>
+        <SubmitButton label="Create user" />
       </PostForm>
     </div>
-  </section>
+  </Card>
 );
 
 export const AdminUsersPage: FC<AdminUsersPageProps> = (p) => (

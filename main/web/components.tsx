@@ -161,3 +161,23 @@ export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; b
     {p.children}
   </div>
 );
+
+/** A titled card; `id` names its heading, which labels the section for assistive technology. */
+export const Card: FC<PropsWithChildren<{ id: string; title: string; hint?: Child }>> = ({ id, title, hint, children }) => (
+  <section class="card" aria-labelledby={`${id}-title`}>
+    <div class="card-head">
+      <h2 id={`${id}-title`}>{title}</h2>
+      {hint && <span class="hint">{hint}</span>}
+    </div>
+    {children}
+  </section>
+);
+
+/** A form's primary button, in the form's action row. */
+export const SubmitButton: FC<{ label: string }> = ({ label }) => (
+  <div class="form-actions">
+    <button type="submit" class="btn btn-primary">
+      {label}
+    </button>
+  </div>
+);

@@ -6,7 +6,7 @@
  * `action` (the route belongs to the caches feature).
  */
 import type { FC } from 'hono/jsx';
-import { Badge, EmptyState, PostForm } from './components.js';
+import { Badge, Card, EmptyState, PostForm, SubmitButton } from './components.js';
 
 export interface ContentCacheOption {
   name: string;
@@ -36,11 +36,7 @@ const CacheChoice: FC<{ value: string; checked: boolean; title: string; detail?:
 );
 
 export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, selected, csrfToken, action = '/profile/content-cache' }) => (
-  <section class="card" aria-labelledby="cache-title">
-    <div class="card-head">
-      <h2 id="cache-title">Content cache</h2>
-      <span class="hint">Where your pulls fetch image layers from</span>
-    </div>
+  <Card id="cache" title="Content cache" hint="Where your pulls fetch image layers from">
     {caches && caches.length > 0 ? (
       <div class="card-body">
         <PostForm action={action} csrfToken={csrfToken} label="Content cache">
@@ -51,11 +47,7 @@ export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, sele
               <CacheChoice value={cache.name} checked={selected === cache.name} title={cache.name} detail={cache.region && `Region: ${cache.region}`} health={cache.health} />
             ))}
           </fieldset>
-          <div class="form-actions">
-            <button type="submit" class="btn btn-primary">
-              Save cache
-            </button>
-          </div>
+          <SubmitButton label="Save cache" />
         </PostForm>
       </div>
     ) : (
@@ -63,5 +55,5 @@ export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, sele
         <p class="muted">When an administrator registers edge caches, you can pick the one nearest to you here and your pulls will fetch layers from it.</p>
       </EmptyState>
     )}
-  </section>
+  </Card>
 );

@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { UserView } from '../accounts/accounts.js';
-import { Alert, Badge, Field, PageHead, PostForm } from './components.js';
+import { Alert, Badge, Card, Field, PageHead, PostForm, SubmitButton } from './components.js';
 import { ContentCacheSection, type ContentCacheOption } from './content-cache-section.js';
 import { formatDate } from './format.js';
 import { namespaceHref } from './repositories.js';
@@ -20,10 +20,7 @@ export interface ProfilePageProps {
 }
 
 const AccountDetails: FC<{ user: UserView; organizations: string[] }> = ({ user, organizations }) => (
-  <section class="card" aria-labelledby="account-title">
-    <div class="card-head">
-      <h2 id="account-title">Account</h2>
-    </div>
+  <Card id="account" title="Account">
     <div class="card-body">
       <dl class="details">
         <dt>Username</dt>
@@ -53,14 +50,11 @@ const AccountDetails: FC<{ user: UserView; organizations: string[] }> = ({ user,
         </dd>
       </dl>
     </div>
-  </section>
+  </Card>
 );
 
 const PasswordForm: FC<{ csrfToken: string; error?: string | undefined; username: string }> = ({ csrfToken, error, username }) => (
-  <section class="card" aria-labelledby="password-title">
-    <div class="card-head">
-      <h2 id="password-title">Change password</h2>
-    </div>
+  <Card id="password" title="Change password">
     <div class="card-body">
       {error && <Alert kind="error">{error}</Alert>}
       <PostForm action="/profile/password" csrfToken={csrfToken} label="Change password">
@@ -68,14 +62,10 @@ const PasswordForm: FC<{ csrfToken: string; error?: string | undefined; username
         <Field label="Current password" name="currentPassword" type="password" required autocomplete="current-password" />
         <Field label="New password" name="newPassword" type="password" required autocomplete="new-password" help="Also used by docker login; at least 8 characters." />
         <Field label="Confirm new password" name="confirmPassword" type="password" required autocomplete="new-password" />
-        <div class="form-actions">
-          <button type="submit" class="btn btn-primary">
-            Change password
-          </button>
-        </div>
+        <SubmitButton label="Change password" />
       </PostForm>
     </div>
-  </section>
+  </Card>
 );
 
 export const ProfilePage: FC<ProfilePageProps> = (p) => (

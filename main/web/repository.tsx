@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { EventView, RepositoryView, TagView } from '../accounts/repositories.js';
-import { Badge, Checkbox, CopyCommand, EmptyState, PageHead, Pager, PostForm, ShortDigest, Size, TimeAgo } from './components.js';
+import { Badge, Card, Checkbox, CopyCommand, EmptyState, PageHead, Pager, PostForm, ShortDigest, Size, SubmitButton, TimeAgo } from './components.js';
 import { formatDate } from './format.js';
 import { namespaceHref } from './repositories.js';
 
@@ -93,11 +93,7 @@ const EventDescription: FC<{ event: EventView }> = ({ event }) => (
 );
 
 const ActivityLog: FC<{ events: EventView[]; now: number }> = ({ events, now }) => (
-  <section class="card" aria-labelledby="activity-title">
-    <div class="card-head">
-      <h2 id="activity-title">Activity</h2>
-      <span class="hint">Most recent first</span>
-    </div>
+  <Card id="activity" title="Activity" hint="Most recent first">
     {events.length > 0 ? (
       <table class="table">
         <thead>
@@ -122,17 +118,13 @@ const ActivityLog: FC<{ events: EventView[]; now: number }> = ({ events, now }) 
     ) : (
       <EmptyState title="No activity recorded yet" />
     )}
-  </section>
+  </Card>
 );
 
 export const repositorySettingsHref = (fullName: string) => `/repositories/${fullName}/settings`;
 
 const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ repo, csrfToken }) => (
-  <section class="card" aria-labelledby="settings-title">
-    <div class="card-head">
-      <h2 id="settings-title">Settings</h2>
-      <span class="hint">Shown to the repository's administrators</span>
-    </div>
+  <Card id="settings" title="Settings" hint="Shown to the repository's administrators">
     <div class="card-body">
       <PostForm action={repositorySettingsHref(repo.fullName)} csrfToken={csrfToken} label="Repository settings">
         <fieldset class="field">
@@ -151,14 +143,10 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
           </div>
         </fieldset>
         <Checkbox label="Immutable tags" name="immutableTags" checked={repo.immutableTags} help="A pushed tag can never be moved to another image." />
-        <div class="form-actions">
-          <button type="submit" class="btn btn-primary">
-            Save settings
-          </button>
-        </div>
+        <SubmitButton label="Save settings" />
       </PostForm>
     </div>
-  </section>
+  </Card>
 );
 
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
@@ -178,18 +166,12 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
       />
       <div class="stack">
         <div class="grid-2 equal">
-          <section class="card" aria-labelledby="pull-title">
-            <div class="card-head">
-              <h2 id="pull-title">Pull this image</h2>
-            </div>
+          <Card id="pull" title="Pull this image">
             <div class="card-body">
               <CopyCommand command={pullCommand(p.host, repo.fullName, defaultTag(p.tags))} large label="Copy the pull command" />
             </div>
-          </section>
-          <section class="card" aria-labelledby="about-title">
-            <div class="card-head">
-              <h2 id="about-title">About</h2>
-            </div>
+          </Card>
+          <Card id="about" title="About">
             <div class="card-body">
               <dl class="details">
                 <dt>Namespace</dt>
@@ -200,13 +182,9 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
                 <dd>{formatDate(Date.parse(repo.createdAt))}</dd>
               </dl>
             </div>
-          </section>
+          </Card>
         </div>
-        <section class="card" aria-labelledby="tags-title">
-          <div class="card-head">
-            <h2 id="tags-title">Tags</h2>
-            <span class="hint">Sizes are the compressed layers a pull downloads</span>
-          </div>
+        <Card id="tags" title="Tags" hint="Sizes are the compressed layers a pull downloads">
           {p.tags.length > 0 ? (
             <TagTable host={p.host} repo={repo.fullName} tags={p.tags} now={p.now} />
           ) : (
@@ -217,7 +195,7 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
             </EmptyState>
           )}
           <Pager first={p.firstHref} next={p.nextHref} summary={`${p.tags.length} of ${p.tagCount} tags shown`} />
-        </section>
+        </Card>
         <ActivityLog events={p.events} now={p.now} />
         {p.settingsCsrfToken && <RepositorySettings repo={repo} csrfToken={p.settingsCsrfToken} />}
       </div>
