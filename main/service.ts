@@ -148,7 +148,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
 
   const repositories = createRepositories({ db, accountsDb, accessControl, now });
   const management = {
-    accounts: createAccountManagement({ accounts, accountsDb, accessControl }),
+    accounts: createAccountManagement({ accounts, accountsDb, accessControl, cacheNames: () => cachesModule.caches.list().map((c) => c.name) }),
     orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
     repositories,
     meta: createMetaSettings(accountsDb),

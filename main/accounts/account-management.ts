@@ -61,9 +61,11 @@ export interface AccountManagementDeps {
   accounts: Accounts;
   accountsDb: AccountsDb;
   accessControl: AccessControl;
+  /** Names of the registered content caches, to refuse a setting that names none of them. */
+  cacheNames: () => string[];
 }
 
-export function createAccountManagement({ accounts, accountsDb, accessControl }: AccountManagementDeps) {
+export function createAccountManagement({ accounts, accountsDb, accessControl, cacheNames }: AccountManagementDeps) {
   const orgView = (name: string): AccountView | undefined => {
     const org = accounts.getOrg(name);
     return org && { type: 'organization', name, ...(org.fullName !== undefined && { fullName: org.fullName }), createdAt: new Date(org.createdAt).toISOString() };
@@ -182,6 +184,11 @@ export function createAccountManagement({ accounts, accountsDb, accessControl }:
     async updateSettings(principal: Principal, name: string, patch: AccountSettings): Promise<AccountSettings> {
       requireManager(principal, name);
       requireAccount(name);
+      const cache = patch.defaultContentCache;
+      if (cache && !cacheNames().includes(cache)) {
+        const known = cacheNames();
+        throw new AccountError('INVALID_INPUT', `defaultContentCache: "${cache}" is not a registered content cache (${known.length ? `known: ${known.join(', ')}` : 'none is registered'}); use "" for none`);
+      }
       return { defaultContentCache: '', ...(await accounts.updateSettings(name, patch)) };
     },
   };

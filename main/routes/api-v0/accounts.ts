@@ -28,7 +28,7 @@ const accountPatchSchema = z.object({
 });
 
 const settingsSchema = z.object({
-  // Stored as given for now; TODO(#3): check it names a registered content cache.
+  // A registered cache's name, or '' for none (checked by the account service).
   defaultContentCache: z.string().max(200).optional(),
 });
 

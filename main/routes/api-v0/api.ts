@@ -22,6 +22,8 @@ import { accountRoutes } from './accounts.js';
 import { organizationRoutes } from './organizations.js';
 import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
+import { contentCacheRoutes } from './content-caches.js';
+import type { CachesModule } from '../../caches/caches-module.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -32,6 +34,7 @@ export interface ManagementServices {
 }
 
 export interface ApiV0Deps extends ManagementServices {
+  caches: Pick<CachesModule, 'caches' | 'probe'>;
   authenticator: Authenticator;
   sessions: Sessions;
   logger: Logger;
@@ -46,6 +49,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', organizationRoutes(deps.orgs));
   api.route('/', repositoryRoutes(deps.repositories));
   api.route('/', metaRoutes(deps));
+  api.route('/', contentCacheRoutes(deps.caches));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {
