@@ -13,6 +13,9 @@ beforeAll(async () => {
   bob = await createUser(base, 'bob', { fullName: 'Bob B' });
   carol = await createUser(base, 'carol');
   await createOrg(base, 'acme');
+  for (const name of ['eu-west', 'us-east', 'ap-south']) {
+    await main.service.caches.caches.create({ name, host: `http://127.0.0.1:9/${name}` });
+  }
 });
 afterAll(async () => {
   await main.stop();
@@ -206,6 +209,16 @@ describe('GET/POST /api/v0/accounts/<name>/settings', () => {
     await expectApiError(await api(base, 'GET', '/accounts/nobody/settings', { auth: ADMIN }), 404, 'NOT_FOUND', /"nobody" does not exist/);
     await expectApiError(await api(base, 'POST', '/accounts/nobody/settings', { auth: ADMIN, body: {} }), 404, 'NOT_FOUND', /"nobody" does not exist/);
     await expectApiError(await api(base, 'POST', '/accounts/bob/settings', { auth: bob, body: { defaultContentCache: 7 } }), 400, 'INVALID_INPUT', /^defaultContentCache: /);
+  });
+
+  it('refuses a cache name that is not registered, and accepts "" for none', async () => {
+    await expectApiError(
+      await api(base, 'POST', '/accounts/bob/settings', { auth: bob, body: { defaultContentCache: 'mars' } }),
+      400,
+      'INVALID_INPUT',
+      /"mars" is not a registered content cache \(known: .*eu-west/,
+    );
+    expect(await apiOk(base, 'POST', '/accounts/bob/settings', 200, { auth: bob, body: { defaultContentCache: '' } })).toEqual({ defaultContentCache: '' });
   });
 });
 
