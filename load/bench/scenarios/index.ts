@@ -1,5 +1,6 @@
 /** @module Every scenario `npm run bench` knows, in the order a full run executes them. */
 import type { Scenario } from '../scenario.js';
 import { pushPullLarge } from './push-pull-large.js';
+import { authHead } from './auth-head.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead];
