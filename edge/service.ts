@@ -12,6 +12,7 @@ import { CacheIndex } from './cache/cache-index.js';
 import { KeySource } from './cache/jwks-cache.js';
 import { createUpstream, createUpstreamDispatcher } from './cache/upstream.js';
 import { BlobCache } from './cache/blob-cache.js';
+import { createMainClient } from './cache/main-client.js';
 import { reconcile } from './cache/reconcile.js';
 import { createRedirectVerifier } from './redirect-auth.js';
 import { createEdgeMetrics } from './metrics.js';
@@ -32,6 +33,9 @@ const TTL_SWEEP_INTERVAL_MS = 60_000;
 const KEY_REFRESH_INTERVAL_MS = 10 * 60_000;
 
 export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, now: () => number = Date.now): Promise<EdgeService> {
+  // Checked before anything is opened: a bad token file must not leave LMDB or sockets open.
+  const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
+  if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const store = await FsBlobStore.create(dataDir);
@@ -50,7 +54,14 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     now,
     ...(config.jwksFile ? { file: config.jwksFile } : { url: config.jwksUrl ?? `${config.issuer}/auth/jwks.json` }),
   });
-  await keys.start();
+  try {
+    await keys.start();
+  } catch (err) {
+    // Without keys nothing can be verified: refuse to start, closing what is already open.
+    await dispatcher.close().catch(() => {});
+    await index.close();
+    throw err;
+  }
 
   const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count }));
   const cache = new BlobCache({
@@ -66,8 +77,6 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     logger,
     now,
   });
-  const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
-  if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
 
   const app = createEdgeApp({
     cache,
@@ -75,7 +84,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     metrics,
     logger,
     health: createEdgeHealth({ index, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
-    ...(adminToken && { admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes } }),
+    ...(adminToken && {
+      admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes, main: createMainClient(config.issuer, dispatcher, config.name), logger },
+    }),
   });
 
   const timers = [
