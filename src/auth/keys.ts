@@ -46,7 +46,8 @@ interface LoadedKey extends KeyEntry {
 
 export class KeyRing {
   private keys: LoadedKey[] = [];
-  private loadedMtimeMs = 0;
+  /** Modification time, inode and size of the keyring file last loaded. */
+  private loadedStamp = '';
 
   private constructor(private readonly options: Required<KeyRingOptions>) {}
 
@@ -79,7 +80,9 @@ export class KeyRing {
 
   /** Generates a new signing key; the current one is retired (still published for a while). */
   async rotate(): Promise<string> {
-    await this.reload();
+    // Forced for the same reason as below: a key written by another process a moment ago
+    // must be carried over, not overwritten.
+    await this.load(true);
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: 'Ed25519', extractable: true });
     const jwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(jwk);
@@ -92,20 +95,29 @@ export class KeyRing {
     const temp = `${this.file}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(entries, null, 2), { mode: 0o600 });
     await rename(temp, this.file);
-    await this.reload();
+    // Forced: two writes within one clock tick of the filesystem (a few ms) share an mtime, and
+    // the new key would then go unseen by this very keyring.
+    await this.load(true);
     return kid;
   }
 
   /** Re-reads the keyring when the file changed on disk (another process rotated). */
-  async reload(): Promise<void> {
-    let mtimeMs: number;
+  reload(): Promise<void> {
+    return this.load(false);
+  }
+
+  private async load(force: boolean): Promise<void> {
+    let stamp: string;
     try {
-      mtimeMs = (await stat(this.file)).mtimeMs;
+      const st = await stat(this.file);
+      // The file is replaced by rename, so a rotation also gives it a new inode: together with
+      // the size this catches a rotation whose mtime equals the last one (coarse timestamps).
+      stamp = `${st.mtimeMs}:${st.ino}:${st.size}`;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    if (mtimeMs === this.loadedMtimeMs && this.keys.length > 0) return;
+    if (!force && stamp === this.loadedStamp && this.keys.length > 0) return;
     const entries = JSON.parse(await readFile(this.file, 'utf8')) as KeyEntry[];
     const loaded: LoadedKey[] = [];
     for (const entry of entries) {
@@ -120,6 +132,6 @@ export class KeyRing {
       loaded.push({ ...entry, privateKey, jwk: { ...publicJwk, kid: entry.kid, alg: SIGNING_ALGORITHM, use: 'sig' } });
     }
     this.keys = loaded;
-    this.loadedMtimeMs = mtimeMs;
+    this.loadedStamp = stamp;
   }
 }

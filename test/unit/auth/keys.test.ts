@@ -84,6 +84,17 @@ describe('KeyRing.rotate', () => {
     expect(kids(ring)).toEqual([k3]);
   });
 
+  it('signs with each new key at once, however quickly rotations follow each other', async () => {
+    const ring = await open();
+    const all = [ring.signingKey.kid];
+    for (let i = 0; i < 20; i++) {
+      const kid = await ring.rotate();
+      all.push(kid);
+      expect(ring.signingKey.kid).toBe(kid);
+    }
+    expect(kids(ring)).toEqual(all);
+  });
+
   it('writes the new private key with mode 0600', async () => {
     const dir = join(temp.path, 'keys');
     const ring = await open(dir);
@@ -103,6 +114,29 @@ describe('KeyRing.reload', () => {
     await running.reload();
     expect(running.signingKey.kid).toBe(fresh);
     expect(kids(running)).toEqual([old, fresh]);
+  });
+
+  it('sees every rotation by the other instance, even in quick succession', async () => {
+    const running = await open();
+    const cli = await open();
+    for (let i = 0; i < 20; i++) {
+      const kid = await cli.rotate();
+      await running.reload();
+      expect(running.signingKey.kid).toBe(kid);
+    }
+    expect(kids(running)).toEqual(kids(cli));
+  });
+
+  it('keeps the keys another instance added when it rotates itself', async () => {
+    const a = await open();
+    const b = await open();
+    for (let i = 0; i < 10; i++) {
+      await b.rotate();
+      await a.rotate();
+    }
+    await b.reload();
+    expect(kids(a)).toHaveLength(21);
+    expect(kids(b)).toEqual(kids(a));
   });
 
   it('does nothing when the keyring file did not change', async () => {
