@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc|user|keys]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache]`: flags, configuration, signals.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/load.js';
@@ -12,6 +12,7 @@ import { EXIT, type CliIo } from './cli/cli-io.js';
 import { readPassword } from './cli/read-password.js';
 import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
+import { runCacheCommand } from './cli/cache-commands.js';
 
 export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the main registry
        outpost main gc [--dry-run] [options]  remove blobs no manifest references
@@ -20,6 +21,10 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main user list [options]
        outpost main user remove NAME [options]
        outpost main keys rotate [options]     new signing key (prints its kid)
+       outpost main cache add NAME --host URL [--upstream NAME] [--region R] [--network CIDR ...]
+       outpost main cache list [options]
+       outpost main cache remove NAME [options]
+       outpost main cache token create [--ttl 24h]   one-time display of a join token
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -31,11 +36,16 @@ Options:
   --password-stdin      read the password from standard input (typed without echo on a
                         terminal; one trailing newline is removed from piped input)
   --admin               user add: make the user an administrator
+  --host URL            cache add: the edge's public URL (where pulls are redirected)
+  --upstream NAME       cache add: the cache it pulls from (default: main)
+  --region R            cache add: a label shown to users, such as eu-west-1
+  --network CIDR        cache add: client network it serves by default (repeatable)
+  --ttl DURATION        cache token create: how long the token registers edges (default 24h)
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user and keys commands work on the data directory, also while main runs.
+The user, keys and cache commands work on the data directory, also while main runs.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -59,6 +69,11 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
         'dry-run': { type: 'boolean' },
         admin: { type: 'boolean' },
         'password-stdin': { type: 'boolean' },
+        host: { type: 'string' },
+        upstream: { type: 'string' },
+        region: { type: 'string' },
+        network: { type: 'string', multiple: true },
+        ttl: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -76,6 +91,11 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
   if ((values.admin || values['password-stdin']) && command !== 'user') {
     io.err(`outpost main: --admin and --password-stdin only apply to the user commands\n`);
+    return EXIT.USAGE;
+  }
+  const cacheFlags = ['host', 'upstream', 'region', 'network', 'ttl'] as const;
+  if (command !== 'cache' && cacheFlags.some((f) => values[f] !== undefined)) {
+    io.err(`outpost main: --${cacheFlags.join(', --')} only apply to the cache commands\n`);
     return EXIT.USAGE;
   }
   const flags: MainFlags = {
@@ -100,6 +120,11 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   if (command === 'user') {
     const [, action, ...args] = positionals;
     return runUserCommand({ action, args, admin: values.admin ?? false, passwordStdin: values['password-stdin'] ?? false, dataDir: config.dataDir }, io);
+  }
+  if (command === 'cache') {
+    const [, action, ...args] = positionals;
+    const { host, upstream, region, network, ttl } = values;
+    return runCacheCommand({ action, args, ...(host !== undefined && { host }), ...(upstream !== undefined && { upstream }), ...(region !== undefined && { region }), networks: network ?? [], ...(ttl !== undefined && { ttl }), dataDir: config.dataDir }, io);
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;

@@ -11,6 +11,8 @@ import type { Accounts } from '../accounts/accounts.js';
 import { createContentCaches, openCachesDb, type ContentCaches } from './content-caches.js';
 import { HealthProbe } from './health-probe.js';
 import { createRedirects, type Redirects } from './redirects.js';
+import { createJoinTokens, openJoinTokensDb } from './join-tokens.js';
+import { createCacheJoin, type CacheJoin } from './join-cache.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -22,6 +24,8 @@ export interface CachesModule {
   probe: HealthProbe;
   redirects: Redirects;
   metrics: CacheMetrics;
+  /** An edge registering itself with a join token. */
+  join: CacheJoin;
   stop(): Promise<void>;
 }
 
@@ -81,12 +85,14 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     lifetimeMs: deps.redirectTokenLifetimeMs,
     now: deps.now,
   });
+  const join = createCacheJoin({ caches, tokens: createJoinTokens(openJoinTokensDb(deps.root), deps.now), mainUrl: deps.issuer, logger: deps.logger });
   probe.start();
   return {
     caches,
     probe,
     redirects,
     metrics,
+    join,
     async stop() {
       await probe.stop();
       await dispatcher.close();

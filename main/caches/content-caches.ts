@@ -43,7 +43,8 @@ function invalid(message: string): AccountError {
   return new AccountError('INVALID_INPUT', message);
 }
 
-function parseHost(value: unknown): string {
+/** An edge's public URL, normalized (no trailing slash); INVALID_INPUT when it is not one. */
+export function parseHost(value: unknown): string {
   try {
     if (typeof value !== 'string') throw new Error();
     const url = new URL(value);

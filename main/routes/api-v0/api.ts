@@ -34,7 +34,7 @@ export interface ManagementServices {
 }
 
 export interface ApiV0Deps extends ManagementServices {
-  caches: Pick<CachesModule, 'caches' | 'probe'>;
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'join'>;
   authenticator: Authenticator;
   sessions: Sessions;
   logger: Logger;

@@ -1,7 +1,8 @@
 /**
  * @module `/api/v0/content_caches` (DTR's name): the edges users can pull from. Admins manage
  * them; any signed-in user may list them (the profile page's cache picker shows region and
- * health).
+ * health). An edge registers itself with a join token at `POST /content_caches/join`, without
+ * signing in (the token is its proof; see caches/join-cache.ts).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -18,7 +19,15 @@ const cacheSchema = z.object({
   networks: z.array(z.string()).optional(),
 });
 
-export function contentCacheRoutes({ caches, probe }: Pick<CachesModule, 'caches' | 'probe'>): Hono {
+const joinSchema = z.object({
+  token: z.unknown(),
+  name: z.unknown(),
+  host: z.unknown(),
+  region: z.unknown().optional(),
+  upstream: z.unknown().optional(),
+});
+
+export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, 'caches' | 'probe' | 'join'>): Hono {
   const app = new Hono();
   const view = (cache: ContentCache) => ({
     name: cache.name,
@@ -41,6 +50,13 @@ export function contentCacheRoutes({ caches, probe }: Pick<CachesModule, 'caches
     const created = await caches.create(await jsonBody(c, cacheSchema));
     void probe.probeAll();
     return c.json(view(created), 201);
+  });
+
+  // 201 for a new cache, 200 when an existing one moved; 401 for a wrong or expired token.
+  app.post('/content_caches/join', async (c) => {
+    const { cache, created } = await join(await jsonBody(c, joinSchema));
+    void probe.probeAll();
+    return c.json(view(cache), created ? 201 : 200);
   });
 
   app.get('/content_caches/:name', (c) => {

@@ -1,0 +1,69 @@
+/**
+ * @module An edge registering itself with a join token (`POST /api/v0/content_caches/join`):
+ * checks the token, then adds the cache or, when the name is taken, moves it to the host (and
+ * region and upstream, when given) the edge reports. The token is checked before anything
+ * else, so a caller without one learns nothing, not even whether the name exists.
+ *
+ * A join token is as strong as an admin's cache rights for the names it is used with: whoever
+ * holds it can point an existing cache at another host. Tokens are short-lived for that reason
+ * (see join-tokens.ts).
+ */
+import type { Logger } from '../../src/log/logger.js';
+import { OciError } from '../../src/oci/errors.js';
+import { AccountError } from '../accounts/errors.js';
+import { parseHost, type ContentCache, type ContentCaches } from './content-caches.js';
+import type { JoinTokens } from './join-tokens.js';
+
+export interface JoinRequest {
+  token?: unknown;
+  name?: unknown;
+  /** The edge's public URL. */
+  host?: unknown;
+  region?: unknown;
+  /**
+   * Where the edge pulls from: a cache name, the URL of a registered cache's host, or "" for
+   * main (an edge knows its upstream by URL, not by the name main gave it). Absent: unchanged.
+   */
+  upstream?: unknown;
+}
+
+export interface JoinResult {
+  cache: ContentCache;
+  /** False when an existing cache was updated. */
+  created: boolean;
+}
+
+export interface JoinDeps {
+  caches: ContentCaches;
+  tokens: JoinTokens;
+  /** Main's own public URL: an upstream given as this URL means main. */
+  mainUrl: string;
+  logger: Logger;
+}
+
+export function createCacheJoin(deps: JoinDeps) {
+  /** A cache name, or the name of the cache whose host is this URL; '' for main. */
+  function resolveUpstream(value: unknown): unknown {
+    if (typeof value !== 'string' || !/^https?:\/\//.test(value)) return value;
+    const url = parseHost(value);
+    if (url === parseHost(deps.mainUrl)) return '';
+    const cache = deps.caches.list().find((c) => c.host === url);
+    if (!cache) throw new AccountError('INVALID_INPUT', `upstream ${url} is neither main nor the host of a registered content cache; register that cache first`);
+    return cache.name;
+  }
+
+  return async function join(request: JoinRequest): Promise<JoinResult> {
+    if (!deps.tokens.isValid(request.token)) throw new OciError('UNAUTHORIZED', { message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)' });
+    const input = {
+      host: request.host,
+      ...(request.region !== undefined && { region: request.region }),
+      ...(request.upstream !== undefined && { upstream: resolveUpstream(request.upstream) }),
+    };
+    const existing = typeof request.name === 'string' ? deps.caches.get(request.name) : undefined;
+    const cache = existing ? await deps.caches.update(existing.name, input) : await deps.caches.create({ name: request.name, ...input });
+    deps.logger.info(existing ? 'content cache joined again' : 'content cache joined', { cache: cache.name, host: cache.host, upstream: cache.upstream ?? 'main' });
+    return { cache, created: !existing };
+  };
+}
+
+export type CacheJoin = ReturnType<typeof createCacheJoin>;
