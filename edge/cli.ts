@@ -1,13 +1,16 @@
 /**
- * @module `outpost edge`: flags, configuration, signals.
+ * @module `outpost edge`: flags, configuration, signals; the operator's commands against a
+ * running edge are in admin-cli.ts.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/load.js';
 import { createLogger } from '../src/log/logger.js';
 import { loadEdgeConfig, type EdgeFlags } from './config.js';
 import { startEdge } from './service.js';
+import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
 
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
+${ADMIN_USAGE}
 
 Options:
   --name NAME              this cache's name, as registered on main
@@ -21,21 +24,54 @@ Options:
   --jwks-url URL           where main's keys are (default <issuer>/auth/jwks.json)
   --jwks-file FILE         trust the keys in this JWKS file instead (air-gapped sites)
   --admin-token-file FILE  operator token for /api/v0/cache
+  --join-token TOKEN       register on main at start-up (from \`outpost main cache token create\`;
+                           prefer OUTPOST_EDGE_JOIN_TOKEN: arguments show in the process list)
+  --region REGION          region shown to users when the edge registers itself
   --tls-cert FILE --tls-key FILE
   --config FILE            JSON configuration file
 Every setting can also come from OUTPOST_EDGE_* environment variables (see README).`;
 
-const FLAG_NAMES = ['name', 'upstream', 'public-url', 'listen', 'data', 'max-bytes', 'blob-ttl', 'issuer', 'jwks-url', 'jwks-file', 'admin-token-file', 'tls-cert', 'tls-key', 'config'] as const;
+const FLAG_NAMES = ['name', 'upstream', 'public-url', 'listen', 'data', 'max-bytes', 'blob-ttl', 'issuer', 'jwks-url', 'jwks-file', 'admin-token-file', 'join-token', 'region', 'tls-cert', 'tls-key', 'config'] as const;
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export async function edgeCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...Object.fromEntries(FLAG_NAMES.map((f) => [f, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(FLAG_NAMES.map((f) => [f, { type: 'string' as const }])),
+        edge: { type: 'string' },
+        'token-file': { type: 'string' },
+        username: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`outpost edge: ${(err as Error).message}\n${EDGE_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const command = positionals[0] ?? 'serve';
+  if (ADMIN_COMMANDS.has(command) && !values.help) {
+    return runAdminCommand(
+      command,
+      positionals.slice(1),
+      {
+        ...(values.edge !== undefined && { edge: values.edge }),
+        ...(values['token-file'] !== undefined && { tokenFile: values['token-file'] }),
+        ...(values.username !== undefined && { username: values.username }),
+        passwordStdin: values['password-stdin'] === true,
+        json: values.json === true,
+      },
+      env,
+      { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text), stdin: process.stdin },
+    );
+  }
   if (values.help || command !== 'serve') {
     process.stdout.write(`${EDGE_USAGE}\n`);
     return values.help ? 0 : 2;

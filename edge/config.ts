@@ -36,6 +36,13 @@ export const edgeConfigSchema = z
     jwksUrl: urlSchema.optional(),
     /** A JWKS file to trust instead of fetching one (air-gapped sites). */
     jwksFile: z.string().min(1).optional(),
+    /**
+     * A join token from `outpost main cache token create`: at start-up the edge registers itself
+     * on main (issuer) under `name` at `publicUrl`. Without it, an admin registers the edge.
+     */
+    joinToken: z.string().min(1).optional(),
+    /** The region main shows users for this cache when it registers itself (`joinToken`). */
+    region: z.string().min(1).max(100).optional(),
     /** File holding the operator token for /api/v0/cache; the admin API is off without it. */
     adminTokenFile: z.string().min(1).optional(),
     /** Small blobs kept in memory for the hot path: total budget. 0 turns it off. Default 64MiB. */
@@ -86,6 +93,8 @@ export interface EdgeFlags {
   tlsCert?: string;
   tlsKey?: string;
   adminTokenFile?: string;
+  joinToken?: string;
+  region?: string;
 }
 
 export function loadEdgeConfig(flags: EdgeFlags, env: Record<string, string | undefined>): Readonly<EdgeConfig> {
@@ -105,6 +114,8 @@ export function loadEdgeConfig(flags: EdgeFlags, env: Record<string, string | un
       jwksUrl: flags.jwksUrl,
       jwksFile: flags.jwksFile,
       adminTokenFile: flags.adminTokenFile,
+      joinToken: flags.joinToken,
+      region: flags.region,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

@@ -18,12 +18,15 @@ import { createRedirectVerifier } from './redirect-auth.js';
 import { createEdgeMetrics } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
+import { joinMain, type JoinOutcome } from './join-main.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
   readonly url: string;
   readonly cache: BlobCache;
   readonly index: CacheIndex;
+  /** With a join token: the registration on main, running in the background (never rejects). */
+  readonly joined?: Promise<JoinOutcome>;
   stop(): Promise<void>;
 }
 
@@ -99,13 +102,21 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   const server = await startServer({ fetch: app.fetch, listen: config.listen, tls: config.tls });
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
+  // Not awaited: the edge serves while it registers (and if registering fails).
+  const stopJoining = new AbortController();
+  const joined = config.joinToken
+    ? joinMain({ mainUrl: config.issuer, token: config.joinToken, name: config.name, host: url, ...(config.region && { region: config.region }), upstream: config.upstream, dispatcher, logger, signal: stopJoining.signal })
+    : undefined;
 
   return {
     server,
     url,
     cache,
     index,
+    ...(joined && { joined }),
     async stop() {
+      stopJoining.abort();
+      await joined;
       for (const timer of timers) clearInterval(timer);
       // Finish what is being served; downloads still running after the grace are aborted.
       const closing = server.close(config.shutdownGraceMs);

@@ -1,0 +1,106 @@
+/**
+ * @module Registration on main at start-up with a join token (`--join-token`, created on main
+ * by `outpost main cache token create`): `POST <main>/api/v0/content_caches/join` with this
+ * edge's name, public URL, region and upstream. Main adds the cache, or moves it to this URL.
+ *
+ * The edge serves whatever the outcome: a failed registration is logged with main's reason and
+ * the edge keeps answering the tokens main already issues for it. An unreachable or starting
+ * main (connection refused, 5xx) is tried again a few times with growing pauses; a refusal
+ * (wrong or expired token, invalid name) is not. The token is never logged.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request, type Dispatcher } from 'undici';
+import type { Logger } from '../src/log/logger.js';
+
+export interface JoinMainOptions {
+  /** Main's URL (the edge's `issuer`). */
+  mainUrl: string;
+  token: string;
+  name: string;
+  /** This edge's public URL: where main will redirect pulls. */
+  host: string;
+  region?: string;
+  /** The edge's upstream URL; equal to `mainUrl` when it pulls from main. */
+  upstream: string;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  /** Aborted when the edge stops: no further attempts. */
+  signal: AbortSignal;
+  /** Default 5. */
+  attempts?: number;
+  /** Pause after the first failed attempt, doubled after each further one. Default 1 s. */
+  retryDelayMs?: number;
+}
+
+export type JoinOutcome =
+  /** Main registered (or updated) this cache. */
+  | 'joined'
+  /** Main refused the request (token, name, host): trying again would not help. */
+  | 'refused'
+  /** Main could not be reached, or failed, on every attempt (or the edge stopped). */
+  | 'unavailable';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Main's error message from its `{"errors":[{code,message}]}` envelope, or the status. */
+async function reasonOf(res: Dispatcher.ResponseData): Promise<string> {
+  const text = await res.body.text().catch(() => '');
+  try {
+    const first = (JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> }).errors?.[0];
+    if (first?.message) return `${first.code ?? res.statusCode}: ${first.message}`;
+  } catch {
+    // not main's envelope: the status says enough
+  }
+  return `main answered ${res.statusCode}`;
+}
+
+export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
+  const { logger, signal } = options;
+  const attempts = options.attempts ?? 5;
+  const url = `${options.mainUrl}/api/v0/content_caches/join`;
+  const body = JSON.stringify({
+    token: options.token,
+    name: options.name,
+    host: options.host,
+    ...(options.region !== undefined && { region: options.region }),
+    // "" tells main "pull from main", whatever URL this edge reaches main at.
+    upstream: options.upstream === options.mainUrl ? '' : options.upstream,
+  });
+  let delayMs = options.retryDelayMs ?? 1_000;
+  for (let attempt = 1; ; attempt++) {
+    let reason: string;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: options.dispatcher,
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      });
+      if (res.statusCode === 200 || res.statusCode === 201) {
+        await res.body.dump();
+        logger.info('registered on main', { main: options.mainUrl, name: options.name, host: options.host, created: res.statusCode === 201 });
+        return 'joined';
+      }
+      reason = await reasonOf(res);
+      if (res.statusCode < 500) {
+        logger.error('main refused to register this cache; serving anyway', { main: options.mainUrl, name: options.name, status: res.statusCode, reason });
+        return 'refused';
+      }
+    } catch (err) {
+      reason = (err as Error).message || 'unreachable';
+    }
+    if (signal.aborted) return 'unavailable';
+    if (attempt >= attempts) {
+      logger.error('could not register on main; serving anyway', { main: options.mainUrl, name: options.name, attempts, reason });
+      return 'unavailable';
+    }
+    logger.warn('registering on main failed, trying again', { main: options.mainUrl, attempt, reason, retryInMs: delayMs });
+    try {
+      await sleep(delayMs, undefined, { signal });
+    } catch {
+      return 'unavailable';
+    }
+    delayMs *= 2;
+  }
+}
