@@ -49,14 +49,20 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     counters.set(id, counter);
   };
 
+  // Account names are at most 64 characters; a longer one cannot exist, and keeping it whole
+  // would let a client fill the counters with megabytes of made-up names.
+  const accountKey = (account: string) => `a:${account.slice(0, 128)}`;
+
   return {
     async before(account, address) {
-      const byAccount = current(`a:${account}`);
+      const byAccount = current(accountKey(account));
       const byAddress = current(`i:${address}`);
-      const locked = (byAccount && byAccount.failures >= lockAfter) || (byAddress && byAddress.failures >= lockAfterPerAddress);
-      if (locked) {
-        const since = Math.min(byAccount?.since ?? Infinity, byAddress?.since ?? Infinity);
-        const retryAfter = Math.max(1, Math.ceil((since + windowMs - now()) / 1000));
+      // Retry-After names when every lock that applies has passed (an older counter that is
+      // not locking must not make the client come back too early).
+      const locks = [byAccount && byAccount.failures >= lockAfter ? byAccount : undefined, byAddress && byAddress.failures >= lockAfterPerAddress ? byAddress : undefined];
+      const lockedSince = Math.max(...locks.map((c) => c?.since ?? -Infinity));
+      if (lockedSince > -Infinity) {
+        const retryAfter = Math.max(1, Math.ceil((lockedSince + windowMs - now()) / 1000));
         throw new OciError('TOOMANYREQUESTS', {
           message: 'too many failed sign-in attempts; try again later',
           headers: { 'Retry-After': String(retryAfter) },
@@ -69,11 +75,11 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
       }
     },
     failed(account, address) {
-      bump(`a:${account}`);
+      bump(accountKey(account));
       bump(`i:${address}`);
     },
     succeeded(account) {
-      counters.delete(`a:${account}`);
+      counters.delete(accountKey(account));
     },
   };
 }

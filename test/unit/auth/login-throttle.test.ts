@@ -115,4 +115,20 @@ describe('login throttle', () => {
     throttle.succeeded('user0');
     expect((await refusal(throttle, 'user0', '192.0.2.7')).code).toBe('TOOMANYREQUESTS');
   });
+
+  it('counts made-up names longer than any account by their first 128 characters only', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 3 });
+    const prefix = 'x'.repeat(128);
+    for (let i = 0; i < 3; i++) throttle.failed(`${prefix}${'y'.repeat(10_000)}${i}`, `10.0.0.${i}`);
+    expect((await refusal(throttle, `${prefix}z`, '10.0.1.1')).code).toBe('TOOMANYREQUESTS');
+  });
+
+  it('sets Retry-After by the counter that locks, not by an older one that does not', async () => {
+    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 3, lockAfterPerAddress: 50 });
+    throttle.failed('someone', '10.0.0.1');
+    clock += 40_000;
+    fail(throttle, 3, 'alice', '10.0.0.1');
+    // alice locked 40 s after the address's first failure: her window has a full minute left.
+    expect((await refusal(throttle, 'alice', '10.0.0.1')).headers['Retry-After']).toBe('60');
+  });
 });
