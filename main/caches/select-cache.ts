@@ -25,21 +25,30 @@ export interface Selection {
   reason: SelectionReason;
 }
 
-/** The cache for this pull, or undefined when main serves it itself. */
+/** Candidate cache names in order of precedence; the network rule is only evaluated if reached. */
+function* preferences(input: SelectionInput): Generator<[string, SelectionReason]> {
+  if (input.userCache) yield [input.userCache, 'user'];
+  for (const org of input.orgCaches) yield [org, 'organization'];
+  const byNetwork = input.caches.find((c) => c.networks.length > 0 && input.matchesNetwork(c, input.clientAddress));
+  if (byNetwork) yield [byNetwork.name, 'network'];
+}
+
+/** The cache for this pull, or why main serves it itself. */
 export function selectCache(input: SelectionInput): Selection | { none: 'no-preference' | 'cache-down' } {
-  const preferred: Array<[string, SelectionReason]> = [];
-  if (input.userCache) preferred.push([input.userCache, 'user']);
-  else {
-    for (const org of input.orgCaches) preferred.push([org, 'organization']);
-    const byNetwork = input.caches.find((c) => c.networks.length > 0 && input.matchesNetwork(c, input.clientAddress));
-    if (byNetwork) preferred.push([byNetwork.name, 'network']);
+  // A setting that names a cache removed since counts as no setting: the next rule decides
+  // (before, a stale user setting sent every pull to main despite an organization default).
+  let first: { reason: SelectionReason; chain: ContentCache[] } | undefined;
+  for (const [name, reason] of preferences(input)) {
+    const chain = input.chainOf(name);
+    if (chain.length > 0) {
+      first = { reason, chain };
+      break;
+    }
   }
-  const [first] = preferred;
   if (!first) return { none: 'no-preference' };
-  const [name, reason] = first;
-  const chain = input.chainOf(name);
+  const { reason, chain } = first;
   const healthy = chain.findIndex((c) => input.isUp(c.name));
-  if (healthy < 0) return { none: chain.length === 0 ? 'no-preference' : 'cache-down' };
+  if (healthy < 0) return { none: 'cache-down' };
   const cache = chain[healthy]!;
   return { cache, audience: chain.slice(healthy).map((c) => c.name), reason };
 }

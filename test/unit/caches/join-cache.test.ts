@@ -1,0 +1,84 @@
+/**
+ * An edge registering itself with a join token: the token is checked first, a new name adds a
+ * cache, a known name moves it, and an upstream given as a URL is resolved to main or to the
+ * cache at that host.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { createContentCaches, openCachesDb, type ContentCaches } from '../../../main/caches/content-caches.js';
+import { createJoinTokens, openJoinTokensDb } from '../../../main/caches/join-tokens.js';
+import { createCacheJoin, type CacheJoin } from '../../../main/caches/join-cache.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const MAIN = 'https://registry.example.com';
+let temp: TempDir;
+let root: RootDatabase;
+let caches: ContentCaches;
+let join: CacheJoin;
+let token: string;
+let clock: number;
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-join-');
+  root = openLmdb({ path: temp.path, mapSizeBytes: 2 ** 26 });
+  clock = 1_000;
+  caches = createContentCaches(openCachesDb(root), () => clock);
+  const tokens = createJoinTokens(openJoinTokensDb(root), () => clock);
+  token = (await tokens.create(60_000)).token;
+  join = createCacheJoin({ caches, tokens, mainUrl: MAIN, logger: silentLogger });
+});
+afterEach(async () => {
+  await root.close();
+  await temp.remove();
+});
+
+describe('createCacheJoin', () => {
+  it('adds a cache under the name, host and region the edge gives', async () => {
+    const result = await join({ token, name: 'eu', host: 'https://eu.example.com/', region: 'eu-west-1', upstream: '' });
+    expect(result).toEqual({ created: true, cache: { name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', networks: [], createdAt: 1_000 } });
+    expect(caches.get('eu')).toEqual(result.cache);
+  });
+
+  it('moves a known cache to its new host and keeps what the edge does not send', async () => {
+    await caches.create({ name: 'eu', host: 'https://old.example.com', region: 'eu-west-1', networks: ['10.0.0.0/8'] });
+    const result = await join({ token, name: 'eu', host: 'https://new.example.com' });
+    expect(result).toEqual({ created: false, cache: { name: 'eu', host: 'https://new.example.com', region: 'eu-west-1', networks: ['10.0.0.0/8'], createdAt: 1_000 } });
+  });
+
+  it('reads an upstream URL as the cache registered at that host', async () => {
+    await join({ token, name: 'eu', host: 'https://eu.example.com' });
+    const { cache } = await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: 'https://eu.example.com/' });
+    expect(cache.upstream).toBe('eu');
+  });
+
+  it("reads main's own URL, and an empty upstream, as main", async () => {
+    await caches.create({ name: 'eu', host: 'https://eu.example.com' });
+    await caches.create({ name: 'asia', host: 'https://asia.example.com', upstream: 'eu' });
+    expect((await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: `${MAIN}/` })).cache.upstream).toBeUndefined();
+    await caches.update('asia', { upstream: 'eu' });
+    expect((await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: '' })).cache.upstream).toBeUndefined();
+  });
+
+  it('refuses an upstream URL that is neither main nor a registered cache', async () => {
+    await expect(join({ token, name: 'asia', host: 'https://asia.example.com', upstream: 'https://nowhere.example.com' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/neither main nor the host of a registered content cache/),
+    });
+    expect(caches.get('asia')).toBeUndefined();
+  });
+
+  it('validates like an admin registration: a bad name or host is INVALID_INPUT', async () => {
+    await expect(join({ token, name: 'EU', host: 'https://eu.example.com' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(join({ token, name: 'eu', host: 'not a url' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('refuses a wrong, missing or expired token with UNAUTHORIZED before looking at anything else', async () => {
+    for (const bad of [`${token}x`, undefined, 42]) {
+      await expect(join({ token: bad, name: 'EU', host: 'nonsense' })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/join token refused/) });
+    }
+    clock += 60_000;
+    await expect(join({ token, name: 'eu', host: 'https://eu.example.com' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(caches.list()).toEqual([]);
+  });
+});
