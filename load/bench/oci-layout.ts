@@ -33,7 +33,7 @@ export interface WrittenImage {
 const hexOf = (digest: string) => digest.slice('sha256:'.length);
 
 /** Streams `size` random bytes into `<blobsDir>/<hex>` in 1 MiB chunks; returns its descriptor. */
-async function writeRandomLayer(blobsDir: string, size: number): Promise<Descriptor> {
+export async function writeRandomLayer(blobsDir: string, size: number): Promise<Descriptor> {
   const temp = join(blobsDir, `.layer-${process.pid}-${Date.now()}`);
   const hash = createHash('sha256');
   const out = createWriteStream(temp);

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
@@ -33,6 +33,9 @@ export interface Requirement {
 
 export const DISTRIBUTION: Requirement = { binary: 'docker-registry', debianPackage: 'docker-registry' };
 export const SKOPEO: Requirement = { binary: 'skopeo', debianPackage: 'skopeo' };
+export const NGINX: Requirement = { binary: 'nginx', debianPackage: 'nginx-light' };
+export const WRK: Requirement = { binary: 'wrk', debianPackage: 'wrk' };
+export const CURL: Requirement = { binary: 'curl', debianPackage: 'curl' };
 
 /** The full path of `binary` on PATH, or undefined. */
 export async function whichBinary(binary: string): Promise<string | undefined> {
@@ -74,6 +77,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** The last 64 KiB the process wrote to stdout and stderr. */
   output(): string;
+  /** The process and its descendants now (nginx's workers); for CPU and memory accounting. */
+  processIds(): Promise<number[]>;
   /** SIGTERM, SIGKILL after a grace period; resolves once the process has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -146,7 +151,29 @@ async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> 
     if (url === undefined) await new Promise((r) => setTimeout(r, 50));
   }
   const hostPort = new URL(url).host;
-  return { name: options.name, url, hostPort, pid: child.pid!, output: () => output.slice(-OUTPUT_KEPT), stop: stopEarly };
+  const pid = child.pid!;
+  return { name: options.name, url, hostPort, pid, output: () => output.slice(-OUTPUT_KEPT), processIds: () => processTree(pid), stop: stopEarly };
+}
+
+/** `pid` and every process below it, from /proc/<pid>/task/<tid>/children (Linux 3.5+). */
+export async function processTree(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && found.length < 256) {
+    const next = queue.shift()!;
+    found.push(next);
+    let tasks: string[];
+    try {
+      tasks = await readdir(`/proc/${next}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      const children = await readFile(`/proc/${next}/task/${tid}/children`, 'utf8').catch(() => '');
+      for (const child of children.split(' ')) if (child.trim()) queue.push(Number(child));
+    }
+  }
+  return found;
 }
 
 /** True when `GET <url>/v2/` answers at all with 200 or 401 (the registry is serving). */
@@ -167,6 +194,8 @@ export interface OutpostMainOptions {
   cleanup: Cleanup;
   /** Extra OUTPOST_MAIN_* variables. */
   env?: Record<string, string>;
+  /** Options for node itself, such as `--cpu-prof` (before the script). */
+  nodeArgs?: string[];
 }
 
 /** `node <bin> main --listen 127.0.0.1:0 --data <dataDir>`; ready when it logs its URL and answers /v2/. */
@@ -176,7 +205,7 @@ export async function startOutpostMain(options: OutpostMainOptions): Promise<Ser
   return spawnServer({
     name: 'outpost main',
     command: process.execPath,
-    args: [bin, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    args: [...(options.nodeArgs ?? []), bin, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {
@@ -186,10 +215,105 @@ export async function startOutpostMain(options: OutpostMainOptions): Promise<Ser
   });
 }
 
+export interface OutpostEdgeOptions {
+  dataDir: string;
+  /** The name main knows this cache by (redirect tokens carry it in `aud`). */
+  name: string;
+  /** Where misses are fetched (main, or a counting proxy in front of it). */
+  upstream: string;
+  /** Main's own URL: token issuer and JWKS. Default: `upstream`. */
+  issuer?: string;
+  bin?: string;
+  cleanup: Cleanup;
+  /** Extra OUTPOST_EDGE_* variables. */
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+}
+
+/** `node <bin> edge --name N --upstream U --listen 127.0.0.1:0 --data D`; ready when it logs its URL and answers /v2/. */
+export async function startOutpostEdge(options: OutpostEdgeOptions): Promise<ServerProcess> {
+  const bin = options.bin ?? OUTPOST_BIN;
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);
+  const issuer = options.issuer ?? options.upstream;
+  return spawnServer({
+    name: 'outpost edge',
+    command: process.execPath,
+    args: [...(options.nodeArgs ?? []), bin, 'edge', '--name', options.name, '--upstream', options.upstream, '--issuer', issuer, '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    ...(options.env && { env: options.env }),
+    cleanup: options.cleanup,
+    ready: async (output) => {
+      const url = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(output)?.[1];
+      return url !== undefined && (await answersV2(url)) ? url : undefined;
+    },
+  });
+}
+
+export interface NginxOptions {
+  /** Holds nginx.conf, its pid file, error log and temp directories. */
+  dir: string;
+  /** Served as the document root: GET /<path> is the file <root>/<path>. */
+  root: string;
+  /** worker_processes. Default 1 (the edge is one process). */
+  workers?: number;
+  cleanup: Cleanup;
+}
+
+/**
+ * nginx in the foreground (`daemon off`) with `sendfile on`, serving `root` as static files on
+ * a free port of 127.0.0.1, access log off, keep-alive without a request limit. As root, the
+ * workers run as root too so that they can read the run's private temp directory.
+ */
+export async function startNginx(options: NginxOptions): Promise<ServerProcess> {
+  const binary = await whichBinary(NGINX.binary);
+  if (!binary) throw new Error(`${NGINX.binary} is not installed (Debian package ${NGINX.debianPackage})`);
+  const port = await freePort();
+  await mkdir(join(options.dir, 'temp'), { recursive: true });
+  const temp = join(options.dir, 'temp');
+  const conf = [
+    'daemon off;',
+    'master_process on;',
+    `worker_processes ${options.workers ?? 1};`,
+    ...(process.getuid?.() === 0 ? ['user root root;'] : []),
+    `pid ${join(options.dir, 'nginx.pid')};`,
+    `error_log ${join(options.dir, 'error.log')} error;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    '  sendfile on;',
+    '  tcp_nopush on;',
+    '  keepalive_requests 1000000;',
+    '  default_type application/octet-stream;',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(temp, t)};`),
+    `  server { listen 127.0.0.1:${port}; root ${options.root}; location / { } }`,
+    '}',
+  ].join('\n');
+  const configPath = join(options.dir, 'nginx.conf');
+  await writeFile(configPath, `${conf}\n`);
+  const url = `http://127.0.0.1:${port}`;
+  return spawnServer({
+    name: 'nginx',
+    command: binary,
+    // -e: the error log before the configuration is read (default /var/log/nginx/error.log).
+    args: ['-e', join(options.dir, 'error.log'), '-p', options.dir, '-c', configPath],
+    cleanup: options.cleanup,
+    ready: async () => {
+      try {
+        const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        return url;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
 export interface DistributionOptions {
   /** Holds the YAML config file and, under storage/, the filesystem driver's root. */
   dir: string;
   cleanup: Cleanup;
+  /** Proxy mode: a pull-through cache of the registry at this URL. */
+  proxyRemoteUrl?: string;
 }
 
 /**
@@ -214,11 +338,12 @@ export async function startDistribution(options: DistributionOptions): Promise<S
       maintenance: { uploadpurging: { enabled: false } },
     },
     http: { addr: `127.0.0.1:${port}`, secret: 'outpost-bench-not-a-secret' },
+    ...(options.proxyRemoteUrl && { proxy: { remoteurl: options.proxyRemoteUrl } }),
   };
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const url = `http://127.0.0.1:${port}`;
   return spawnServer({
-    name: 'distribution',
+    name: options.proxyRemoteUrl ? 'distribution proxy' : 'distribution',
     command: binary,
     args: ['serve', configPath],
     cleanup: options.cleanup,

@@ -2,5 +2,6 @@
 import type { Scenario } from '../scenario.js';
 import { pushPullLarge } from './push-pull-large.js';
 import { authHead } from './auth-head.js';
+import { edgeHotBlob } from './edge-hot-blob.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob];
