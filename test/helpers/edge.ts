@@ -2,12 +2,14 @@
  * Real edge caches on 127.0.0.1:0 in temporary directories, and redirect tokens signed with a
  * test main's keys (what main's redirect will hand out).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { issueRedirectToken } from '../../src/auth/redirect-token.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { loadEdgeConfig, type EdgeFlags } from '../../edge/config.js';
 import { startEdge, type EdgeService } from '../../edge/service.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
-import type { TestMain } from './servers.js';
+import { OUTPOST_BIN, type TestMain } from './servers.js';
 
 export interface TestEdge {
   url: string;
@@ -93,4 +95,41 @@ export async function readBody(res: Response): Promise<{ bytes: Buffer; error?: 
   } catch (error) {
     return { bytes: Buffer.concat(chunks), error: error as Error };
   }
+}
+
+export interface SpawnedEdge {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far (JSON log lines). */
+  logs(): string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/**
+ * Runs `outpost edge` from dist/ (run `npm run build` first) with `OUTPOST_EDGE_*` settings
+ * from `env`, and waits for its "edge cache listening" log line.
+ */
+export async function spawnEdge(env: Record<string, string>): Promise<SpawnedEdge> {
+  const child = spawn(process.execPath, [OUTPOST_BIN, 'edge'], {
+    env: { ...process.env, OUTPOST_EDGE_LISTEN: '127.0.0.1:0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`edge did not start:\n${stderr}`)), 20_000);
+    const check = () => {
+      const match = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        child.stderr!.off('data', check);
+        resolve(match[1]!);
+      }
+    };
+    child.stderr!.on('data', check);
+    void exited.then((code) => reject(new Error(`edge exited with ${code}:\n${stderr}`)));
+  });
+  return { url, child, logs: () => stderr, exited };
 }
