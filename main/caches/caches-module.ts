@@ -11,7 +11,7 @@ import type { Accounts } from '../accounts/accounts.js';
 import { createContentCaches, openCachesDb, type ContentCaches } from './content-caches.js';
 import { HealthProbe } from './health-probe.js';
 import { createRedirects, type Redirects } from './redirects.js';
-import { createJoinTokens, openJoinTokensDb } from './join-tokens.js';
+import { createJoinTokens, openJoinTokensDb, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
 
 export interface CacheMetrics {
@@ -24,6 +24,8 @@ export interface CachesModule {
   probe: HealthProbe;
   redirects: Redirects;
   metrics: CacheMetrics;
+  /** Tokens edges register themselves with (also created offline by `outpost main cache token create`). */
+  joinTokens: JoinTokens;
   /** An edge registering itself with a join token. */
   join: CacheJoin;
   stop(): Promise<void>;
@@ -85,13 +87,15 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     lifetimeMs: deps.redirectTokenLifetimeMs,
     now: deps.now,
   });
-  const join = createCacheJoin({ caches, tokens: createJoinTokens(openJoinTokensDb(deps.root), deps.now), mainUrl: deps.issuer, logger: deps.logger });
+  const joinTokens = createJoinTokens(openJoinTokensDb(deps.root), deps.now);
+  const join = createCacheJoin({ caches, tokens: joinTokens, mainUrl: deps.issuer, logger: deps.logger });
   probe.start();
   return {
     caches,
     probe,
     redirects,
     metrics,
+    joinTokens,
     join,
     async stop() {
       await probe.stop();
