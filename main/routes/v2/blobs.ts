@@ -1,4 +1,5 @@
 /** @module `GET|HEAD|DELETE /v2/<name>/blobs/<digest>` (distribution-spec "Pulling blobs", "Deleting blobs"). */
+import { authorizedRepository } from '../../middleware/access.js';
 import { Hono, type Context } from 'hono';
 import { parseDigest, type Digest } from '../../../src/oci/digest.js';
 import { parseRepoName, type RepoName } from '../../../src/oci/reference.js';
@@ -31,7 +32,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
 
   // Hono routes HEAD to the GET handler; the body is left out below.
   app.get('/:name{.+}/blobs/:digest', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     if (c.req.method === 'GET') {
       // The blob must exist here before anyone is sent elsewhere for it.
@@ -69,7 +70,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
   });
 
   app.delete('/:name{.+}/blobs/:digest', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
     await registry.blobs.unlink(name, digest);

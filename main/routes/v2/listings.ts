@@ -1,4 +1,5 @@
 /** @module Content discovery: `/v2/<name>/tags/list`, `/v2/_catalog`, `/v2/<name>/referrers/<digest>`. */
+import { authorizedRepository } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
@@ -38,7 +39,7 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
   });
 
   app.get('/:name{.+}/tags/list', (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const page = parsePage(c.req.query('n'), c.req.query('last'));
     const result = listings.tags(name, page);
     const link = nextLink(`/v2/${name}/tags/list`, page, result);
@@ -47,7 +48,7 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
   });
 
   app.get('/:name{.+}/referrers/:digest', (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     const artifactType = c.req.query('artifactType');
     const index = listings.referrers(name, digest, artifactType);

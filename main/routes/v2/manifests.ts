@@ -1,4 +1,5 @@
 /** @module `/v2/<name>/manifests/<reference>`: pull, push and delete manifests. */
+import { authorizedRepository } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseReference, parseRepoName } from '../../../src/oci/reference.js';
@@ -20,7 +21,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   const { manifests } = registry;
 
   app.get('/:name{.+}/manifests/:reference', (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const manifest = manifests.get(name, parseReference(c.req.param('reference')));
     const headers = {
       'Content-Type': manifest.mediaType,
@@ -32,7 +33,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   });
 
   app.put('/:name{.+}/manifests/:reference', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
       throw new OciError('MANIFEST_INVALID', { status: 413, message: `manifest larger than ${maxManifestBytes} bytes` });
@@ -47,7 +48,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   });
 
   app.delete('/:name{.+}/manifests/:reference', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
     await manifests.delete(name, reference);

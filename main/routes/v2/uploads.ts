@@ -1,4 +1,5 @@
 /** @module Blob uploads under `/v2/<name>/blobs/uploads/` (distribution-spec "Pushing blobs"). */
+import { authorizedRepository } from '../../middleware/access.js';
 import { Hono, type Context } from 'hono';
 import { parseDigest } from '../../../src/oci/digest.js';
 import { OciError } from '../../../src/oci/errors.js';
@@ -28,7 +29,7 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
   // POST starts a session, or stores a whole blob (?digest=), or mounts one (?mount=&from=).
   // The spec writes the path with a trailing slash; the app is not strict about it.
   app.post('/:name{.+}/blobs/uploads', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const mount = c.req.query('mount');
     const from = c.req.query('from');
     if (mount !== undefined && from !== undefined) {
@@ -46,14 +47,14 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
   });
 
   app.patch('/:name{.+}/blobs/uploads/:uuid', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const range = parseChunkRange(c.req.header('content-range'));
     const session = await uploads.append(name, c.req.param('uuid'), requestBody(c), range);
     return c.body(null, 202, sessionHeaders(name, session));
   });
 
   app.put('/:name{.+}/blobs/uploads/:uuid', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     const digestParam = c.req.query('digest');
     if (digestParam === undefined) throw new OciError('DIGEST_INVALID', { message: 'the digest query parameter is required to complete an upload' });
     const digest = parseDigest(digestParam);
@@ -65,12 +66,12 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
   });
 
   app.get('/:name{.+}/blobs/uploads/:uuid', (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     return c.body(null, 204, sessionHeaders(name, uploads.get(name, c.req.param('uuid'))));
   });
 
   app.delete('/:name{.+}/blobs/uploads/:uuid', async (c) => {
-    const name = parseRepoName(c.req.param('name'));
+    const name = authorizedRepository(c);
     await uploads.cancel(name, c.req.param('uuid'));
     return c.body(null, 204);
   });
