@@ -128,7 +128,7 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;
-    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs: config.auth.tokenLifetimeMs }, io);
+    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs: Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs) }, io);
   }
 
   const logger = createLogger({ level: config.log.level }, { service: 'main' });

@@ -13,6 +13,7 @@ import type { Logger } from '../src/log/logger.js';
 import type { MainConfig } from './config.js';
 import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
 import { createRegistry, type Registry } from './registry/registry.js';
+import { repairMainStore } from './registry/repair.js';
 import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import { createAccessControl } from './accounts/access-control.js';
@@ -84,6 +85,8 @@ const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
   const now = options.now ?? Date.now;
   const { store, db, accountsDb, keysDir } = await openMainData(config.dataDir);
+  const repaired = await repairMainStore(db, store);
+  if (repaired.restoredFromTrash + repaired.entriesDropped > 0) logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
@@ -91,7 +94,10 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
   const accounts = createAccounts(accountsDb, now);
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
-  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs: config.auth.tokenLifetimeMs });
+  // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
+  // JWKS until the longer-lived of the two kinds it signed has expired.
+  const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
+  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs });
 
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.
