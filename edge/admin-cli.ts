@@ -228,8 +228,10 @@ export async function runAdminCommand(command: string, args: string[], options: 
       io.err(`outpost edge ${command}: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof TypeError && (err.cause as NodeJS.ErrnoException | undefined)?.code) {
-      io.err(`outpost edge ${command}: cannot reach the edge (${(err.cause as NodeJS.ErrnoException).code})\n`);
+    // fetch rejects with a TypeError whose cause says why (ECONNREFUSED, a bad URL...).
+    if (err instanceof TypeError) {
+      const cause = err.cause as NodeJS.ErrnoException | undefined;
+      io.err(`outpost edge ${command}: cannot reach the edge (${cause?.code ?? cause?.message ?? err.message})\n`);
       return 1;
     }
     throw err;
