@@ -3,5 +3,7 @@ import type { Scenario } from '../scenario.js';
 import { pushPullLarge } from './push-pull-large.js';
 import { authHead } from './auth-head.js';
 import { edgeHotBlob } from './edge-hot-blob.js';
+import { edgeSmallBlobs } from './edge-small-blobs.js';
+import { edgeManyDownloads } from './edge-many-downloads.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads];
