@@ -24,7 +24,7 @@ export const CACHE_NAME = 'bench';
 export const USER = 'bench';
 // Not secrets: throwaway accounts in a temporary data directory.
 export const PASSWORD = 'bench-password-not-a-secret';
-const ADMIN_PASSWORD = 'bench-admin-not-a-secret';
+export const ADMIN_PASSWORD = 'bench-admin-not-a-secret';
 
 export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 

@@ -5,5 +5,6 @@ import { authHead } from './auth-head.js';
 import { edgeHotBlob } from './edge-hot-blob.js';
 import { edgeSmallBlobs } from './edge-small-blobs.js';
 import { edgeManyDownloads } from './edge-many-downloads.js';
+import { edgeColdPull } from './edge-cold-pull.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull];
