@@ -19,10 +19,11 @@ const cacheSchema = z.object({
   networks: z.array(z.string()).optional(),
 });
 
+// Checked by the join itself: the token first, so a caller without one learns nothing else.
 const joinSchema = z.object({
-  token: z.unknown(),
-  name: z.unknown(),
-  host: z.unknown(),
+  token: z.unknown().optional(),
+  name: z.unknown().optional(),
+  host: z.unknown().optional(),
   region: z.unknown().optional(),
   upstream: z.unknown().optional(),
 });
