@@ -24,7 +24,7 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache add NAME --host URL [--upstream NAME] [--region R] [--network CIDR ...]
        outpost main cache list [options]
        outpost main cache remove NAME [options]
-       outpost main cache token create [--ttl 24h]   one-time display of a join token
+       outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
