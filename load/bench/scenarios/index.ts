@@ -6,5 +6,7 @@ import { edgeHotBlob } from './edge-hot-blob.js';
 import { edgeSmallBlobs } from './edge-small-blobs.js';
 import { edgeManyDownloads } from './edge-many-downloads.js';
 import { edgeColdPull } from './edge-cold-pull.js';
+import { edgeHerd } from './edge-herd.js';
+import { mainRedirects } from './main-redirects.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull, edgeHerd, mainRedirects];

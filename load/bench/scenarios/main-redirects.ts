@@ -1,0 +1,100 @@
+/**
+ * @module main-redirects: how many blob GETs per second main answers with a 307 to the user's
+ * content cache, for a signed-in user (registry bearer token, as docker and skopeo send it; and
+ * Basic credentials), measured with wrk. Every answer must be a redirect: the count of 307s
+ * comes from main's own `outpost_main_redirects_total`, which must equal wrk's request count.
+ *
+ * The push time of a 1 GiB layer against distribution is push-pull-large's.
+ */
+import { join } from 'node:path';
+import { request } from 'undici';
+import { readMetric, startOutpostStack, uploadBlob, USER } from '../cache-stacks.js';
+import { measurePhase } from '../phase.js';
+import { WRK } from '../processes.js';
+import { numberParam, SampleTable, type Scenario } from '../scenario.js';
+import { runWrk } from '../wrk.js';
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+
+const PEER = 'outpost main';
+const MODES = ['bearer', 'basic'] as const;
+type Mode = (typeof MODES)[number];
+const ROW = (mode: Mode, what: string) => `${mode === 'bearer' ? 'bearer token' : 'Basic credentials'}: ${what}`;
+
+export const mainRedirects: Scenario = {
+  name: 'main-redirects',
+  title: 'main: blob GETs answered with a 307 to the user\'s cache, per second (wrk)',
+  requires: [WRK],
+  params: {
+    seconds: 'duration of each measured run (default 10)',
+    connections: 'wrk connections (default 64)',
+    threads: 'wrk threads (default 2)',
+    'warmup-seconds': 'unmeasured run before each measured one (default 2)',
+  },
+
+  async run(ctx) {
+    const seconds = numberParam(ctx.params, 'seconds', 10);
+    const connections = numberParam(ctx.params, 'connections', 64);
+    const threads = numberParam(ctx.params, 'threads', 2);
+    const warmup = numberParam(ctx.params, 'warmup-seconds', 2);
+    await mkdir(ctx.workDir, { recursive: true });
+    const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost') });
+    const repo = `${USER}/redirects`;
+    const bytes = randomBytes(4096);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const path = join(ctx.workDir, 'blob');
+    await writeFile(path, bytes);
+    await uploadBlob(outpost.main.url, repo, { path, digest, size: bytes.length }, outpost.userAuth);
+    await outpost.redirectLocation(repo, digest);
+    const url = `${outpost.main.url}/v2/${repo}/blobs/${digest}`;
+
+    const table = new SampleTable([PEER]);
+    for (const mode of MODES) {
+      table.declare(ROW(mode, 'redirects (307/s)'), 'higher');
+      table.declare(ROW(mode, 'latency p50 (ms)'));
+      table.declare(ROW(mode, 'latency p99 (ms)'));
+      table.declare(ROW(mode, 'main CPU per 10k redirects (s)'));
+    }
+    table.declare('main peak RSS (MiB)');
+    const run = { signal: ctx.signal, cleanup: ctx.cleanup };
+    const redirects = () => readMetric(outpost.main.url, 'outpost_main_redirects_total{cache="bench"}');
+
+    for (let rep = 0; rep < ctx.reps; rep++) {
+      const tokenRes = await request(`${outpost.main.url}/auth/token?service=outpost&scope=repository:${repo}:pull`, { headers: { authorization: outpost.userAuth } });
+      const token = ((await tokenRes.body.json()) as { token: string }).token;
+      const headers: Record<Mode, Record<string, string>> = { bearer: { Authorization: `Bearer ${token}` }, basic: { Authorization: outpost.userAuth } };
+      for (const mode of rep % 2 === 0 ? MODES : [...MODES].reverse()) {
+        ctx.signal.throwIfAborted();
+        const options = { url, threads, connections, seconds, headers: headers[mode] };
+        await runWrk({ ...options, seconds: warmup }, run);
+        const before = await redirects();
+        const phase = await measurePhase([{ name: PEER, pid: outpost.main.pid }], () => runWrk(options, run));
+        const counted = (await redirects()) - before;
+        const result = phase.value;
+        // wrk may stop with a few requests in flight whose answers it never counts.
+        if (result.non2xx3xx > 0 || counted < result.requests || counted > result.requests + connections) {
+          throw new Error(`${mode}: wrk completed ${result.requests} requests but main counted ${counted} redirects (${result.non2xx3xx} answers not 2xx/3xx)`);
+        }
+        table.record(ROW(mode, 'redirects (307/s)'), PEER, result.requestsPerSecond, 'higher');
+        table.record(ROW(mode, 'latency p50 (ms)'), PEER, result.p50Ms);
+        table.record(ROW(mode, 'latency p99 (ms)'), PEER, result.p99Ms);
+        const cpu = phase.usage[PEER]!.cpuSeconds;
+        if (cpu !== undefined) table.record(ROW(mode, 'main CPU per 10k redirects (s)'), PEER, (cpu / result.requests) * 10_000);
+        table.record('main peak RSS (MiB)', PEER, phase.usage[PEER]!.rss.peakMiB);
+        ctx.log(`rep ${rep + 1}: ${mode}: ${result.requestsPerSecond.toFixed(0)} redirects/s, p99 ${result.p99Ms.toFixed(2)} ms`);
+      }
+    }
+    await outpost.edge.stop();
+    await outpost.main.stop();
+    return {
+      peers: [PEER],
+      metrics: table.metrics(),
+      params: { seconds, connections, threads, 'warmup-seconds': warmup },
+      notes: [
+        `wrk -t${threads} -c${connections} -d${seconds}s --latency, GET /v2/${repo}/blobs/<digest> on main by user \`${USER}\` (cache profile: the edge), after a ${warmup} s unmeasured run; each answer a 307 to the edge (checked against outpost_main_redirects_total).`,
+        'Bearer: one registry token from /auth/token per repetition, reused by every request (as clients do). Basic: credentials on every request.',
+        'Push time of a 1 GiB layer vs distribution: see push-pull-large.',
+      ],
+    };
+  },
+};
