@@ -1,7 +1,8 @@
 /**
  * @module Which cache serves a pull (DESIGN 3.3): the user's setting, else their
  * organization's default, else the cache whose networks contain the client's address, else
- * none. A chosen cache that is down is skipped for the next one up its chain, then main.
+ * none. A chosen cache that is down, or whose upstream is, gives way to the next cache up its
+ * chain, then to main.
  */
 import type { ContentCache } from './content-caches.js';
 
@@ -18,7 +19,7 @@ export interface SelectionInput {
 export type SelectionReason = 'user' | 'organization' | 'network';
 
 export interface Selection {
-  /** The cache to redirect to (the first healthy one of the chain). */
+  /** The cache to redirect to: the nearest one whose chain up to main is all up. */
   cache: ContentCache;
   /** That cache and every cache above it, nearest first: the redirect token's audience. */
   audience: string[];
@@ -47,8 +48,13 @@ export function selectCache(input: SelectionInput): Selection | { none: 'no-pref
   }
   if (!first) return { none: 'no-preference' };
   const { reason, chain } = first;
-  const healthy = chain.findIndex((c) => input.isUp(c.name));
-  if (healthy < 0) return { none: 'cache-down' };
-  const cache = chain[healthy]!;
+  // A cache fetches its misses through every cache above it, so it may serve only while all
+  // of them are up: the nearest cache whose whole upward chain is up is chosen, else main.
+  // (Taking the first cache that is up sent pulls to asia while eu above it was down, and
+  // every blob asia did not hold yet failed.)
+  let healthy = chain.length;
+  while (healthy > 0 && input.isUp(chain[healthy - 1]!.name)) healthy--;
+  const cache = chain[healthy];
+  if (!cache) return { none: 'cache-down' };
   return { cache, audience: chain.slice(healthy).map((c) => c.name), reason };
 }

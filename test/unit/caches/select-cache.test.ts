@@ -77,9 +77,20 @@ describe('selectCache: health', () => {
     expect(selectCache(input({ orgCaches: ['us'], down: ['us'] }))).toEqual({ none: 'cache-down' });
   });
 
-  it('skips a down cache in the middle of the chain only for the audience below it', () => {
-    // asia up, eu down: asia is still chosen and the token names both (asia fetches through eu).
-    expect(chosen(selectCache(input({ userCache: 'asia', down: ['eu'] })))).toEqual({ cache: 'asia', audience: ['asia', 'eu'], reason: 'user' });
+  it('does not send pulls to a cache whose upstream is down (its misses would fail): main serves', () => {
+    expect(selectCache(input({ userCache: 'asia', down: ['eu'] }))).toEqual({ none: 'cache-down' });
+  });
+
+  it('chooses the nearest cache whose whole chain up to main is up', () => {
+    const caches = [...CACHES, cache('sg', 'asia')];
+    const byName = new Map(caches.map((c) => [c.name, c]));
+    const chainOf = (name: string) => {
+      const chain: ContentCache[] = [];
+      for (let c = byName.get(name); c; c = c.upstream ? byName.get(c.upstream) : undefined) chain.push(c);
+      return chain;
+    };
+    // sg -> asia -> eu -> main with asia down: sg cannot fetch its misses, eu can.
+    expect(chosen(selectCache(input({ caches, chainOf, userCache: 'sg', down: ['asia'] })))).toEqual({ cache: 'eu', audience: ['eu'], reason: 'user' });
   });
 
   it('does not move on to the organization default when the user setting is down', () => {
