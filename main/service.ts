@@ -183,6 +183,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
       publicUrl,
       logger,
       now,
+      caches: cachesModule,
     },
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,

@@ -6,6 +6,7 @@ import type { FC } from 'hono/jsx';
 import type { UserView } from '../accounts/accounts.js';
 import { Alert, Badge, Card, Field, PageHead, PostForm, SubmitButton } from './components.js';
 import { ContentCacheSection, type ContentCacheOption } from './content-cache-section.js';
+import type { OrganizationDefault } from './content-cache-status.js';
 import { formatDate } from './format.js';
 import { namespaceHref } from './repositories.js';
 
@@ -17,6 +18,10 @@ export interface ProfilePageProps {
   passwordError?: string | undefined;
   caches?: ContentCacheOption[] | undefined;
   selectedCache?: string | undefined;
+  /** The organization default that serves the user when they pick no cache. */
+  organizationDefault?: OrganizationDefault | undefined;
+  /** Why the last cache choice was refused, shown in the cache section. */
+  cacheError?: string | undefined;
 }
 
 const AccountDetails: FC<{ user: UserView; organizations: string[] }> = ({ user, organizations }) => (
@@ -74,7 +79,7 @@ export const ProfilePage: FC<ProfilePageProps> = (p) => (
     <div class="grid-2">
       <div class="stack">
         <AccountDetails user={p.user} organizations={p.organizations} />
-        <ContentCacheSection caches={p.caches} selected={p.selectedCache} csrfToken={p.csrfToken} />
+        <ContentCacheSection caches={p.caches} selected={p.selectedCache} organizationDefault={p.organizationDefault} error={p.cacheError} csrfToken={p.csrfToken} />
       </div>
       <PasswordForm csrfToken={p.csrfToken} error={p.passwordError} username={p.user.name} />
     </div>

@@ -11,8 +11,8 @@ import type { OrgManagement } from '../accounts/org-management.js';
 import type { Repositories } from '../accounts/repositories.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Sessions } from '../auth/sessions.js';
+import type { CachesModule } from '../caches/caches-module.js';
 import type { Registry } from '../registry/registry.js';
-import type { ContentCacheOption } from './content-cache-section.js';
 
 export interface WebDeps {
   accounts: Accounts;
@@ -30,6 +30,6 @@ export interface WebDeps {
   publicUrl: string;
   logger: Logger;
   now: () => number;
-  /** The caches a user can pick on the profile page; absent until content caches exist. */
-  contentCaches?: () => ContentCacheOption[];
+  /** Content caches: picked on the profile page, managed on /admin/caches (with health and redirect counts). */
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics'>;
 }
