@@ -82,6 +82,51 @@ export const Checkbox: FC<{ label: string; name: string; checked?: boolean; help
   );
 };
 
+export interface SelectOption {
+  value: string;
+  label: string;
+}
+
+/** A labelled drop-down; `value` is the option shown selected. */
+export const SelectField: FC<{ label: string; name: string; options: SelectOption[]; value?: string | undefined; help?: string; id?: string }> = (p) => {
+  const id = p.id ?? `f-${p.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{p.label}</label>
+      <select id={id} name={p.name} aria-describedby={p.help ? `${id}-help` : undefined}>
+        {p.options.map((option) => (
+          <option value={option.value} selected={option.value === (p.value ?? '')}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      {p.help && (
+        <div class="help" id={`${id}-help`}>
+          {p.help}
+        </div>
+      )}
+    </div>
+  );
+};
+
+/** A labelled multi-line text field (one entry per line, such as network lists). */
+export const TextAreaField: FC<{ label: string; name: string; value?: string | undefined; rows?: number; help?: string; placeholder?: string; id?: string }> = (p) => {
+  const id = p.id ?? `f-${p.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{p.label}</label>
+      <textarea id={id} name={p.name} rows={p.rows ?? 3} placeholder={p.placeholder} spellcheck={false} aria-describedby={p.help ? `${id}-help` : undefined}>
+        {p.value ?? ''}
+      </textarea>
+      {p.help && (
+        <div class="help" id={`${id}-help`}>
+          {p.help}
+        </div>
+      )}
+    </div>
+  );
+};
+
 export type BadgeKind = 'public' | 'private' | 'admin' | 'inactive' | 'neutral' | 'up' | 'down';
 
 export const Badge: FC<PropsWithChildren<{ kind: BadgeKind }>> = ({ kind, children }) => <span class={`badge badge-${kind}`}>{children}</span>;

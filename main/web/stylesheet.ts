@@ -130,11 +130,12 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .field { margin-bottom: 1rem; }
 .field label, .label { display: block; font-weight: 500; margin-bottom: 0.3rem; }
 .field .help { color: var(--muted); font-size: 0.85rem; margin-top: 0.25rem; }
-input[type="text"], input[type="password"], input[type="search"], select {
+input[type="text"], input[type="password"], input[type="search"], select, textarea {
   width: 100%; padding: 0.5rem 0.7rem; font: inherit; color: inherit; background: #fff;
   border: 1px solid var(--border-strong); border-radius: 6px;
 }
-input[type="text"]:focus, input[type="password"]:focus, input[type="search"]:focus, select:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(47,91,224,0.18); }
+textarea { font-family: var(--mono); font-size: 0.9rem; resize: vertical; min-height: 4.5rem; }
+input[type="text"]:focus, input[type="password"]:focus, input[type="search"]:focus, select:focus, textarea:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(47,91,224,0.18); }
 .check { display: flex; align-items: flex-start; gap: 0.55rem; margin-bottom: 0.9rem; }
 .check input { margin-top: 0.3rem; }
 .check .help { color: var(--muted); font-size: 0.85rem; display: block; }
@@ -174,6 +175,14 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .command code { background: #f3f4f6; border: 1px solid var(--border); border-radius: 6px; padding: 0.2rem 0.5rem; user-select: all; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 480px; }
 .command-large code { max-width: none; flex: 1; padding: 0.5rem 0.75rem; font-size: 0.95rem; }
 .digest { font-family: var(--mono); font-size: 0.85em; color: var(--muted); cursor: help; }
+
+/* Content caches */
+.host { display: block; font-family: var(--mono); font-size: 0.82rem; color: var(--muted); word-break: break-all; }
+.chain { white-space: nowrap; }
+.net-list { list-style: none; margin: 0; padding: 0; font-family: var(--mono); font-size: 0.85rem; }
+.health-note { display: block; color: var(--muted); font-size: 0.82rem; margin-top: 0.15rem; }
+.health-error { display: block; color: var(--danger); font-size: 0.82rem; max-width: 16rem; overflow-wrap: anywhere; }
+.check .badge { margin-left: 0.35rem; }
 
 /* Pagination */
 .pager { display: flex; gap: 0.5rem; }

@@ -16,7 +16,7 @@ afterAll(async () => {
   await main.stop();
 });
 
-const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/organizations', '/admin/settings'];
+const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/organizations', '/admin/caches', '/admin/settings'];
 const apiGet = async (path: string) => (await fetch(`${main.url}/api/v0${path}`, { headers: { Authorization: ADMIN } })).json() as Promise<Record<string, unknown>>;
 
 describe('who may open the admin pages', () => {

@@ -117,7 +117,8 @@ describe('POST /profile/content-cache', () => {
 
   it('refuses a post without the CSRF token or with a wrong one (403, nothing saved)', async () => {
     const web = await signedIn('dave');
-    for (const fields of [{ defaultContentCache: 'eu' }, { _csrf: 'not-the-token', defaultContentCache: 'eu' }]) {
+    const attempts: Array<Record<string, string>> = [{ defaultContentCache: 'eu' }, { _csrf: 'not-the-token', defaultContentCache: 'eu' }];
+    for (const fields of attempts) {
       const res = await web.postRaw('/profile/content-cache', fields);
       expect(res.status).toBe(403);
       expect(textOf(res.html)).toContain('This form has expired');

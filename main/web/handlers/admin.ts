@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { WebCookies } from '../cookies.js';
 import type { WebDeps } from '../web-deps.js';
+import { adminCacheRoutes } from './admin-caches.js';
 import { adminOrganizationRoutes } from './admin-organizations.js';
 import { adminSettingsRoutes } from './admin-settings.js';
 import { adminUserRoutes } from './admin-users.js';
@@ -15,6 +16,7 @@ export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   });
   app.route('/', adminUserRoutes(deps, cookies));
   app.route('/', adminOrganizationRoutes(deps, cookies));
+  app.route('/', adminCacheRoutes(deps, cookies));
   app.route('/', adminSettingsRoutes(deps, cookies));
   return app;
 }
