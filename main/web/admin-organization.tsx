@@ -1,11 +1,12 @@
 /**
  * @module Administration: one organization's members (make admin, remove) and the form to add
- * a member; its teams are listed for reference.
+ * a member, its default content cache (for members who picked none), and its teams for
+ * reference.
  */
 import type { FC } from 'hono/jsx';
 import type { MemberView, TeamView } from '../accounts/org-management.js';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Badge, Card, Checkbox, EmptyState, Field, PostForm, SubmitButton } from './components.js';
+import { Alert, Badge, Card, Checkbox, EmptyState, Field, PostForm, SelectField, SubmitButton } from './components.js';
 import { organizationHref } from './admin-organizations.js';
 import { namespaceHref } from './repositories.js';
 
@@ -17,7 +18,39 @@ export interface AdminOrganizationPageProps {
   csrfToken: string;
   error?: string | undefined;
   form?: { member: string; isAdmin: boolean };
+  /** The registered caches, the organization's default ('' for none) and why the last save failed. */
+  defaultCache: DefaultCacheChoice;
 }
+
+export interface DefaultCacheChoice {
+  caches: Array<{ name: string; region?: string | undefined }>;
+  selected: string;
+  error?: string | undefined;
+}
+
+const DefaultCacheCard: FC<{ org: string; choice: DefaultCacheChoice; csrfToken: string }> = ({ org, choice, csrfToken }) => (
+  <Card id="default-cache" title="Default content cache" hint="For members who picked no cache themselves">
+    <div class="card-body">
+      {choice.error && <Alert kind="error">{choice.error}</Alert>}
+      {choice.caches.length > 0 ? (
+        <PostForm action={`${organizationHref(org)}/content-cache`} csrfToken={csrfToken} label="Default content cache">
+          <SelectField
+            label="Cache"
+            name="defaultContentCache"
+            value={choice.selected}
+            options={[{ value: '', label: 'None (pull from main)' }, ...choice.caches.map((cache) => ({ value: cache.name, label: cache.region ? `${cache.name} (${cache.region})` : cache.name }))]}
+            help="A member's own choice on their profile page wins over this."
+          />
+          <SubmitButton label="Save default cache" />
+        </PostForm>
+      ) : (
+        <p class="muted">
+          No content caches are registered yet. <a href="/admin/caches">Add one</a> first.
+        </p>
+      )}
+    </div>
+  </Card>
+);
 
 const memberAction = (org: string, member: string, what: 'role' | 'remove') => `${organizationHref(org)}/members/${encodeURIComponent(member)}/${what}`;
 
@@ -79,6 +112,7 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
         </PostForm>
       </div>
     </Card>
+    <DefaultCacheCard org={p.name} choice={p.defaultCache} csrfToken={p.csrfToken} />
     <Card id="teams" title="Teams" hint="Managed through the API">
       {p.teams.length > 0 ? (
         <table class="table">

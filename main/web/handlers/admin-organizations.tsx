@@ -1,6 +1,7 @@
 /**
  * @module `/admin/organizations`: list and create organizations; `/admin/organizations/<org>`:
- * its members (add, change role, remove), through the services the API uses.
+ * its members (add, change role, remove) and its default content cache, through the services
+ * the API uses.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -8,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AccountError } from '../../accounts/errors.js';
 import { AdminOrganizationPage } from '../admin-organization.js';
 import { AdminOrganizationsPage, organizationHref } from '../admin-organizations.js';
+import { unknownCacheMessage } from '../content-cache-status.js';
 import type { WebCookies } from '../cookies.js';
 import { redirectWithFlash, renderPage } from '../render.js';
 import type { WebDeps } from '../web-deps.js';
@@ -34,11 +36,16 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     return renderPage(c, cookies, { title: 'Organizations', section: 'admin', ...(retry && { status: retry.status }) }, body);
   };
 
-  const showOrganization = (c: Context, retry?: Retry<{ member: string; isAdmin: boolean }>) => {
+  const showOrganization = (c: Context, retry?: Retry<{ member: string; isAdmin: boolean }>, cacheRefusal?: { error: string; status: ContentfulStatusCode }) => {
     const { principal, session } = adminOnly(c);
     const name = c.req.param('org') ?? '';
     const account = deps.accountManagement.get(principal, name);
     if (account.type !== 'organization') throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
+    const defaultCache = {
+      caches: deps.caches.caches.list().map((cache) => ({ name: cache.name, region: cache.region })),
+      selected: deps.accountManagement.settings(principal, name).defaultContentCache ?? '',
+      error: cacheRefusal?.error,
+    };
     const body = (
       <AdminOrganizationPage
         name={name}
@@ -48,9 +55,11 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
         csrfToken={session.csrfToken}
         error={retry?.error}
         {...(retry && { form: retry.form })}
+        defaultCache={defaultCache}
       />
     );
-    return renderPage(c, cookies, { title: name, section: 'admin', ...(retry && { status: retry.status }) }, body);
+    const status = retry?.status ?? cacheRefusal?.status;
+    return renderPage(c, cookies, { title: name, section: 'admin', ...(status && { status }) }, body);
   };
 
   app.get('/admin/organizations', (c) => showOrganizations(c));
@@ -83,6 +92,21 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
       throw err;
     }
     return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text: `${form.member} added to ${org}.` });
+  });
+
+  app.post('/admin/organizations/:org/content-cache', async (c) => {
+    const { principal } = adminOnly(c);
+    const org = c.req.param('org');
+    const cache = formText(await c.req.parseBody(), 'defaultContentCache');
+    try {
+      await deps.accountManagement.updateSettings(principal, org, { defaultContentCache: cache });
+    } catch (err) {
+      // The cache name is the only input: INVALID_INPUT means it names no registered cache.
+      if (err instanceof AccountError && err.code === 'INVALID_INPUT') return showOrganization(c, undefined, { error: unknownCacheMessage(cache), status: 400 });
+      throw err;
+    }
+    const text = cache ? `Members of ${org} without a cache of their own now pull from ${cache}.` : `${org} has no default content cache now.`;
+    return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text });
   });
 
   app.post('/admin/organizations/:org/members/:member/role', async (c) => {
