@@ -4,7 +4,7 @@
  * fills every cache on the way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestMain, type TestMain } from '../helpers/servers.js';
+import { basicAuth, startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
 import { edgeBlobUrl, readBody, readMetric, signRedirectToken, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { randomBlob, type Blob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob } from '../helpers/registry-http.js';
@@ -95,5 +95,37 @@ describe('a chain asia -> eu -> main', () => {
     const res = await fetch(edgeBlobUrl(asia.url, REPO, blob.digest, await chainToken(blob, ['asia'])));
     await expectOciError(res, 403, 'DENIED');
     expect(asia.service.cache.has(blob.digest as never)).toBe(false);
+  });
+});
+
+describe('a chain in front of a main that requires authentication', () => {
+  let authMain: TestMain;
+  let authEu: TestEdge;
+  let authAsia: TestEdge;
+  beforeAll(async () => {
+    authMain = await startTestMain({ auth: true });
+    authEu = await startTestEdge({ name: 'eu', upstream: authMain.url, issuer: authMain.url });
+    authAsia = await startTestEdge({ name: 'asia', upstream: authEu.url, issuer: authMain.url });
+  });
+  afterAll(async () => {
+    await authAsia?.stop();
+    await authEu?.stop();
+    await authMain?.stop();
+  });
+
+  it("fetches the miss from main with the user's redirect token, which main accepts for that blob", async () => {
+    const blob = randomBlob(70_000);
+    const res = await fetch(`${authMain.url}/v2/${REPO}/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      body: blob.bytes,
+      headers: { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD) },
+    });
+    expect(res.status).toBe(201);
+    // Main checks the token's user is still active: the bootstrap admin is.
+    const token = await signRedirectToken(authMain, { repository: REPO, digest: blob.digest, audience: ['asia', 'eu'], subject: 'admin' });
+    const pulled = await readBody(await fetch(edgeBlobUrl(authAsia.url, REPO, blob.digest, token)));
+    expect(pulled.error).toBeUndefined();
+    expect(pulled.bytes.equals(blob.bytes)).toBe(true);
+    expect([authAsia.service.cache.has(blob.digest as never), authEu.service.cache.has(blob.digest as never)]).toEqual([true, true]);
   });
 });
