@@ -8,5 +8,6 @@ import { edgeManyDownloads } from './edge-many-downloads.js';
 import { edgeColdPull } from './edge-cold-pull.js';
 import { edgeHerd } from './edge-herd.js';
 import { mainRedirects } from './main-redirects.js';
+import { redirectPull } from './redirect-pull.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull, edgeHerd, mainRedirects];
+export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull, edgeHerd, mainRedirects, redirectPull];
