@@ -44,6 +44,8 @@ export interface CachedBlob {
   stream(range?: ByteRange): Readable;
   /** Releases the blob when no stream is taken (HEAD, errors). */
   close(): Promise<void>;
+  /** The whole blob, when it is held in memory (small hot blobs): sent without a stream. */
+  bytes?: Buffer;
 }
 
 export interface BlobCacheOptions {
@@ -284,6 +286,7 @@ function bufferBlob(bytes: Buffer): CachedBlob {
   return {
     result: 'hit',
     size: bytes.byteLength,
+    bytes,
     stream: (range) => Readable.from(range ? [bytes.subarray(range.start, range.end + 1)] : [bytes], { objectMode: false }),
     close: async () => {},
   };

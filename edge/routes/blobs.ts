@@ -5,7 +5,7 @@ import { parseDigest } from '../../src/oci/digest.js';
 import { OciError } from '../../src/oci/errors.js';
 import { parseRepoName } from '../../src/oci/reference.js';
 import { formatContentRange, parseRange } from '../../src/http/range.js';
-import { sendStream } from '../../src/http/node-bindings.js';
+import { sendBytes, sendStream } from '../../src/http/node-bindings.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
@@ -74,14 +74,22 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
     }
     const length = range ? range.end - range.start + 1 : blob.size;
     metrics.requests.inc({ result: blob.result });
+    const status = range ? 206 : 200;
+    const responseHeaders = { ...headers(length), ...(range && { 'Content-Range': formatContentRange(range, blob.size) }) };
+    if (blob.bytes) {
+      // A small hot blob held in memory: one write, no stream.
+      metrics.servedBytes.inc(length);
+      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
+      return sendBytes(c, { status, headers: responseHeaders, body: range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes });
+    }
     const body = blob.stream(range);
     body.once('end', () => {
       metrics.servedBytes.inc(length);
       metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
     });
     return sendStream(c, {
-      status: range ? 206 : 200,
-      headers: { ...headers(length), ...(range && { 'Content-Range': formatContentRange(range, blob.size) }) },
+      status,
+      headers: responseHeaders,
       body,
       bodyBytes: length,
       // A download in flight may not have this body's first byte yet (a range further on).
