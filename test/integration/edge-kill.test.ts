@@ -98,7 +98,9 @@ afterAll(async () => {
 
 describe('an edge restarted after kill -9 during a download', () => {
   it('removed the half-written temporary file and dropped the entry whose file was gone', async () => {
-    expect(reconciled).toMatchObject({ temporaryFilesRemoved: 1, entriesDropped: 1, filesIndexed: 0 });
+    // At least the half-written file (a finished download's may have been on its way out).
+    expect(reconciled.temporaryFilesRemoved).toBeGreaterThanOrEqual(1);
+    expect(reconciled).toMatchObject({ entriesDropped: 1, filesIndexed: 0 });
     expect(await readdir(tmpDir())).toEqual([]);
     await expect(stat(blobFile(interrupted.digest))).rejects.toMatchObject({ code: 'ENOENT' });
   });
