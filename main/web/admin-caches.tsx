@@ -3,7 +3,7 @@
  * host, region, chain, health, networks and redirect count, and the form to add one. The
  * fields shared with the edit form of one cache (admin-cache.tsx) are here too.
  */
-import type { FC } from 'hono/jsx';
+import type { FC, PropsWithChildren } from 'hono/jsx';
 import { AdminFrame } from './admin-frame.js';
 import { Alert, Card, EmptyState, Field, PostForm, SelectField, SubmitButton, TextAreaField, TimeAgo } from './components.js';
 import { HealthBadge } from './content-cache-section.js';
@@ -69,10 +69,16 @@ export const NetworkList: FC<{ networks: string[] }> = ({ networks }) =>
     <span class="muted">none</span>
   );
 
-/** Host, upstream, region and networks: the fields of both the add and the edit form. */
-export const CacheFields: FC<{ form?: CacheForm | undefined; upstreams: string[] }> = ({ form, upstreams }) => (
+/**
+ * Host, upstream, region and networks: the fields of both the add and the edit form. `children`
+ * (the add form's name field) go on the host's row.
+ */
+export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; upstreams: string[] }>> = ({ form, upstreams, children }) => (
   <>
-    <Field label="Host" name="host" value={form?.host} required autocomplete="off" placeholder="https://eu.registry.example.com" help="The edge's public URL: where clients are redirected" />
+    <div class="form-row">
+      {children}
+      <Field label="Host" name="host" value={form?.host} required autocomplete="off" placeholder="https://eu.registry.example.com" help="The edge's public URL: where clients are redirected" />
+    </div>
     <div class="form-row">
       <SelectField
         label="Upstream"
@@ -87,14 +93,13 @@ export const CacheFields: FC<{ form?: CacheForm | undefined; upstreams: string[]
       label="Networks"
       name="networks"
       value={form?.networks}
-      placeholder={'10.1.0.0/16\n2001:db8::/32'}
-      help="Optional; one CIDR per line. Users without a cache of their own (or of their organization) pulling from these networks are sent here."
+      help="Optional; one CIDR per line, such as 10.1.0.0/16. Users with no cache of their own or of their organization who pull from these networks are sent here."
     />
   </>
 );
 
 const CacheTable: FC<{ caches: CacheRow[]; now: number }> = ({ caches, now }) => (
-  <table class="table">
+  <table class="table table-compact">
     <thead>
       <tr>
         <th scope="col">Cache</th>
@@ -114,9 +119,11 @@ const CacheTable: FC<{ caches: CacheRow[]; now: number }> = ({ caches, now }) =>
             <a class="repo-name" href={cacheHref(cache.name)}>
               {cache.name}
             </a>
-            <span class="host">{cache.host}</span>
+            <span class="host" title={cache.host}>
+              {cache.host}
+            </span>
           </td>
-          <td>{cache.region ?? <span class="muted">not set</span>}</td>
+          <td class="nowrap">{cache.region ?? <span class="muted">not set</span>}</td>
           <td class="chain">{cache.chain}</td>
           <td>
             <HealthCell status={cache.status} now={now} />
@@ -146,8 +153,9 @@ export const AdminCachesPage: FC<AdminCachesPageProps> = (p) => (
       <div class="card-body">
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action="/admin/caches" csrfToken={p.csrfToken} label="Add a cache">
-          <Field label="Name" name="name" value={p.form?.name} required autocomplete="off" maxlength={63} help="Lowercase letters, digits and dashes, such as eu or ap-southeast" />
-          <CacheFields form={p.form} upstreams={p.caches.map((cache) => cache.name)} />
+          <CacheFields form={p.form} upstreams={p.caches.map((cache) => cache.name)}>
+            <Field label="Name" name="name" value={p.form?.name} required autocomplete="off" maxlength={63} help="Lowercase letters, digits and dashes" />
+          </CacheFields>
           <SubmitButton label="Add cache" />
         </PostForm>
       </div>

@@ -177,11 +177,15 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .digest { font-family: var(--mono); font-size: 0.85em; color: var(--muted); cursor: help; }
 
 /* Content caches */
-.host { display: block; font-family: var(--mono); font-size: 0.82rem; color: var(--muted); word-break: break-all; }
+.table-compact th, .table-compact td { padding-left: 0.8rem; padding-right: 0.8rem; }
+.table-compact th:first-child, .table-compact td:first-child { padding-left: 1.25rem; }
+.table-compact th:last-child, .table-compact td:last-child { padding-right: 1.25rem; }
+.host { display: block; max-width: 15rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: var(--mono); font-size: 0.82rem; color: var(--muted); }
 .chain { white-space: nowrap; }
 .net-list { list-style: none; margin: 0; padding: 0; font-family: var(--mono); font-size: 0.85rem; }
-.health-note { display: block; color: var(--muted); font-size: 0.82rem; margin-top: 0.15rem; }
-.health-error { display: block; color: var(--danger); font-size: 0.82rem; max-width: 16rem; overflow-wrap: anywhere; }
+.health-note { display: block; color: var(--muted); font-size: 0.82rem; margin-top: 0.15rem; white-space: nowrap; }
+.health-error { display: block; color: var(--danger); font-size: 0.82rem; overflow-wrap: anywhere; }
+.table .health-error { max-width: 13rem; }
 .check .badge { margin-left: 0.35rem; }
 
 /* Pagination */
