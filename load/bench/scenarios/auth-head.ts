@@ -3,7 +3,8 @@
  * with authentication on, three ways: a registry bearer token, Basic credentials sent straight
  * to /v2, and anonymously on a public repository; CNCF distribution (no authentication) answers
  * the anonymous row too, as the reference. Load: 2 threads, 32 keep-alive connections, 10 s, from
- * the undici generator in ../http-load.ts (wrk and autocannon hang on HEAD answers; see there).
+ * the generator in ../http-load.ts (wrk and autocannon hang on HEAD answers; see there). The
+ * calibration rows put that generator next to wrk on a GET both can make.
  *
  * One server per peer for the whole scenario (a HEAD writes nothing, so repetitions do not
  * disturb each other); the order of the rows rotates each repetition. Each measured run is
@@ -14,13 +15,15 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCommand } from '../command.js';
 import { runHttpLoad } from '../http-load.js';
-import { DISTRIBUTION, startDistribution, startOutpostMain, type ServerProcess } from '../processes.js';
+import { DISTRIBUTION, startDistribution, startOutpostMain, type Requirement, type ServerProcess } from '../processes.js';
 import { numberParam, SampleTable, type Scenario, type ScenarioContext } from '../scenario.js';
 
 const OUTPOST = 'outpost main';
 const DIST = 'distribution';
 const PEERS = [OUTPOST, DIST] as const;
+const WRK: Requirement = { binary: 'wrk', debianPackage: 'wrk' };
 
 const USER = 'bench';
 // Not a secret: a throwaway account in a temporary data directory.
@@ -33,6 +36,18 @@ const ROW: Record<Mode, string> = {
   basic: 'HEAD blob, Basic credentials (req/s)',
   anonymous: 'HEAD blob, anonymous, public repository (req/s)',
 };
+// The generator's ceiling next to wrk's, on a request both can make (wrk cannot HEAD).
+const CALIBRATION_WRK = 'calibration: GET /v2/ with the bearer token, wrk (req/s)';
+const CALIBRATION_GEN = 'calibration: GET /v2/ with the bearer token, this generator (req/s)';
+
+/** `wrk -t -c -d` on a GET; its Requests/sec. */
+async function wrkGet(ctx: ScenarioContext, url: string, headers: Record<string, string>, o: { threads: number; connections: number; seconds: number }): Promise<number> {
+  const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const output = await runCommand('wrk', args, { timeoutMs: (o.seconds + 30) * 1000, signal: ctx.signal, cleanup: ctx.cleanup });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
+  if (rps === undefined || /Non-2xx/.test(output)) throw new Error(`wrk: no clean result:\n${output}`);
+  return Number(rps);
+}
 
 /** `outpost main user add` with the password on standard input (no argument holds it). */
 function addUser(ctx: ScenarioContext, dataDir: string): Promise<void> {
@@ -113,12 +128,13 @@ async function bearerToken(target: OutpostTarget): Promise<string> {
 export const authHead: Scenario = {
   name: 'auth-head',
   title: 'requests per second for a blob HEAD with a bearer token, with Basic credentials, and anonymously on a public repository',
-  requires: [DISTRIBUTION],
+  requires: [DISTRIBUTION, WRK],
   params: {
     seconds: 'duration of each measured run in seconds (default 10)',
     threads: 'load generator threads (default 2)',
     connections: 'keep-alive connections in total (default 32)',
     'warmup-seconds': 'unmeasured run before each measured one (default 2)',
+    calibrate: 'also measure GET /v2/ with wrk and with the generator, to show its ceiling: yes or no (default yes)',
   },
 
   async run(ctx) {
@@ -126,6 +142,7 @@ export const authHead: Scenario = {
     const threads = numberParam(ctx.params, 'threads', 2);
     const connections = numberParam(ctx.params, 'connections', 32);
     const warmupSeconds = numberParam(ctx.params, 'warmup-seconds', 2);
+    const calibrate = (ctx.params.calibrate ?? 'yes') !== 'no';
     await mkdir(ctx.workDir, { recursive: true });
 
     ctx.log('starting outpost main (authentication on) and distribution');
@@ -135,6 +152,7 @@ export const authHead: Scenario = {
 
     const table = new SampleTable(PEERS);
     for (const mode of MODES) table.declare(ROW[mode], 'higher');
+    if (calibrate) for (const row of [CALIBRATION_WRK, CALIBRATION_GEN]) table.declare(row, 'higher');
 
     const measure = async (peer: (typeof PEERS)[number], mode: Mode, url: string, headers: Record<string, string>, rep: number) => {
       const options = { url, headers, threads, connections, seconds };
@@ -155,6 +173,17 @@ export const authHead: Scenario = {
         () => measure(OUTPOST, 'anonymous', `${outpost.server.url}/v2/${USER}/public/blobs/${outpost.publicDigest}`, {}, rep),
         () => measure(DIST, 'anonymous', `${distribution.url}/v2/${USER}/public/blobs/${distDigest}`, {}, rep),
       ];
+      if (calibrate) {
+        const base = `${outpost.server.url}/v2/`;
+        const auth = { Authorization: `Bearer ${token}` };
+        runs.push(async () => {
+          const load = { threads, connections, seconds };
+          table.record(CALIBRATION_WRK, OUTPOST, await wrkGet(ctx, base, auth, load), 'higher');
+          const generated = await runHttpLoad({ ...load, url: base, method: 'GET', headers: auth });
+          if (generated.errors > 0 || Object.keys(generated.statuses).some((s) => s !== '200')) throw new Error(`calibration GET failed: ${JSON.stringify(generated)}`);
+          table.record(CALIBRATION_GEN, OUTPOST, generated.requestsPerSecond, 'higher');
+        });
+      }
       // Rotate the order, so no row always runs on a machine the previous one just warmed.
       for (let i = 0; i < runs.length; i++) {
         ctx.signal.throwIfAborted();
@@ -167,11 +196,12 @@ export const authHead: Scenario = {
     return {
       peers: [...PEERS],
       metrics: table.metrics(),
-      params: { seconds, threads, connections, 'warmup-seconds': warmupSeconds },
+      params: { seconds, threads, connections, 'warmup-seconds': warmupSeconds, calibrate: calibrate ? 'yes' : 'no' },
       notes: [
-        `Each figure: HEAD /v2/<name>/blobs/<digest> in a closed loop for ${seconds} s over ${connections} keep-alive connections from ${threads} worker threads (undici, load/bench/http-load.ts), after a ${warmupSeconds} s unmeasured run; every answer must be 200.`,
+        `Each figure: HEAD /v2/<name>/blobs/<digest> in a closed loop for ${seconds} s over ${connections} keep-alive connections from ${threads} worker threads (raw-socket generator, load/bench/http-load.ts), after a ${warmupSeconds} s unmeasured run; every answer must be 200.`,
         'outpost main runs with authentication on (a user owning the namespace; the bearer token grants pull on the private repository); distribution runs without authentication and answers only the anonymous row.',
         "The load generator and the servers share the machine's CPUs: the figures are for comparing rows and peers, not absolute capacity.",
+        ...(calibrate ? ['Calibration rows: the same GET /v2/ (bearer token, 2-byte body) with wrk and with this generator; their ratio is how much of the figures above is the generator\'s own cost (wrk cannot send HEAD).'] : []),
       ],
     };
   },
