@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatBytes } from '../src/config/units.js';
 import { isDigest } from '../src/oci/digest.js';
+import { PasswordInputError, readPassword } from '../src/cli/read-password.js';
 
 export const ADMIN_COMMANDS = new Set(['warm', 'pin', 'unpin', 'purge', 'stats']);
 
@@ -40,22 +41,7 @@ export interface AdminCliIo {
   stdin: Readable;
 }
 
-const MAX_PASSWORD_BYTES = 64 * 1024;
-
 class UsageError extends Error {}
-
-/** The password piped to standard input, minus one trailing line break (as `docker login --password-stdin`). */
-async function readStdin(input: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    length += bytes.byteLength;
-    if (length > MAX_PASSWORD_BYTES) throw new UsageError(`standard input is longer than ${MAX_PASSWORD_BYTES} bytes`);
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
 
 interface Client {
   call(method: string, path: string, body?: unknown): Promise<Response>;
@@ -196,7 +182,7 @@ export async function runAdminCommand(command: string, args: string[], options: 
     }
     if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username');
     if (options.username && !options.passwordStdin) throw new UsageError('--username needs --password-stdin');
-    const credentials = options.username ? { username: options.username, password: await readStdin(io.stdin) } : {};
+    const credentials = options.username ? { username: options.username, password: await readPassword(io.stdin, io.err) } : {};
     const base = (options.edge ?? 'http://127.0.0.1:5001').replace(/\/+$/, '');
     const client: Client = {
       call: (method, path, body) =>
@@ -224,7 +210,7 @@ export async function runAdminCommand(command: string, args: string[], options: 
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof PasswordInputError) {
       io.err(`outpost edge ${command}: ${err.message}\n`);
       return 2;
     }

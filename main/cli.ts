@@ -9,7 +9,7 @@ import { loadMainConfig, type MainFlags } from './config.js';
 import { openMainData, startMain } from './service.js';
 import { collectGarbage } from './registry/gc.js';
 import { EXIT, type CliIo } from './cli/cli-io.js';
-import { readPassword } from './cli/read-password.js';
+import { readPassword } from '../src/cli/read-password.js';
 import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';

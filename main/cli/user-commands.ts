@@ -12,7 +12,7 @@ import { AccountError } from '../accounts/errors.js';
 import { passwordProblem } from '../accounts/passwords.js';
 import { openMainData } from '../service.js';
 import { EXIT, type CliIo } from './cli-io.js';
-import { PasswordInputError } from './read-password.js';
+import { PasswordInputError } from '../../src/cli/read-password.js';
 
 export interface UserCommand {
   /** add | passwd | list | remove (anything else is a usage error). */

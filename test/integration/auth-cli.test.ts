@@ -9,7 +9,7 @@ import { mainCli } from '../../main/cli.js';
 import { openMainData } from '../../main/service.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
 import { KeyRing } from '../../src/auth/keys.js';
-import { PasswordInputError } from '../../main/cli/read-password.js';
+import { PasswordInputError } from '../../src/cli/read-password.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
 let temp: TempDir;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PassThrough, Readable } from 'node:stream';
-import { readPassword, readPasswordFromStream } from '../../../main/cli/read-password.js';
+import { readPassword, readPasswordFromStream } from '../../../src/cli/read-password.js';
 
 describe('readPasswordFromStream (piped --password-stdin)', () => {
   it.each([
