@@ -17,7 +17,7 @@ export interface WrittenFile {
 const WRITE_BATCH_BYTES = 1 << 20;
 
 /** Writes all of `chunks` at `position`, however the kernel splits the write. */
-async function writeAll(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
+export async function writeAll(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
   let pending = chunks;
   let at = position;
   while (pending.length > 0) {
