@@ -5,8 +5,9 @@
  * organization's namespace, organization admins may do everything and team grants decide for
  * everyone else (read: pull; read-write: pull and push; admin: pull, push and delete). Anyone
  * signed in may pull a public repository, and so may anonymous clients when anonymous pull is
- * on. Creating a repository by pushing needs `createRepositoryOnPush` and a namespace the user
- * may write to; top-level names (no namespace) are the admins'.
+ * on. Creating a repository by pushing needs `createRepositoryOnPush` (for admins too: with it
+ * off, repositories are created through the API or web pages) and a namespace the user may
+ * write to; top-level names (no namespace) are the admins'.
  */
 import type { AccessLevel } from './accounts-db.js';
 
@@ -42,12 +43,13 @@ export function allowedActions(principal: Principal, facts: RepositoryFacts): Re
   if (principal.kind === 'anonymous') {
     return facts.exists && facts.visibility === 'public' && facts.anonymousPull ? ['pull'] : [];
   }
-  if (principal.isAdmin) return ALL;
   if (!facts.exists) {
     // Only pushing can create; and only into a namespace the user may write to.
-    const mayCreate = facts.createRepositoryOnPush && (facts.ownNamespace || facts.orgAdmin);
-    return mayCreate ? ALL : [];
+    const mayCreate = facts.createRepositoryOnPush && (principal.isAdmin || facts.ownNamespace || facts.orgAdmin);
+    if (mayCreate) return ALL;
+    return principal.isAdmin ? ['pull', 'delete'] : [];
   }
+  if (principal.isAdmin) return ALL;
   if (facts.ownNamespace || facts.orgAdmin) return ALL;
   const granted = new Set<RepoAction>(facts.teamAccess ? LEVEL_ACTIONS[facts.teamAccess] : []);
   if (facts.visibility === 'public') granted.add('pull');

@@ -37,7 +37,7 @@ function subject(kind: Kind): { principal: Principal; facts: Pick<RepositoryFact
 // p = pull, u = push, d = delete; '-' = nothing.
 //                          existing public | existing private | missing, createOnPush on | missing, createOnPush off
 const TABLE: Record<Kind, [string, string, string, string]> = {
-  admin: ['pud', 'pud', 'pud', 'pud'],
+  admin: ['pud', 'pud', 'pud', 'pd'],
   'namespace owner': ['pud', 'pud', 'pud', '-'],
   'org admin': ['pud', 'pud', 'pud', '-'],
   'team read': ['p', 'p', '-', '-'],
