@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { createLogger } from '../src/log/logger.js';
+import { untilStopSignal } from '../src/cli/signals.js';
 import { loadMainConfig } from '../main/config.js';
 import { startMain } from '../main/service.js';
 import { loadEdgeConfig } from '../edge/config.js';
@@ -57,10 +58,7 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
     ].join('\n') + '\n',
   );
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await untilStopSignal(logger);
   await edge.stop();
   await main.stop();
   return 0;

@@ -8,6 +8,7 @@ import { createLogger } from '../src/log/logger.js';
 import { loadEdgeConfig, type EdgeFlags } from './config.js';
 import { startEdge } from './service.js';
 import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
+import { untilStopSignal } from '../src/cli/signals.js';
 
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
 ${ADMIN_USAGE}
@@ -93,14 +94,7 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
   }
   const logger = createLogger({ level: config.log.level }, { service: 'edge', cache: config.name });
   const service = await startEdge(config, logger);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info('shutting down', { signal });
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await untilStopSignal(logger);
   await service.stop();
   return 0;
 }

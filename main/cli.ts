@@ -13,6 +13,7 @@ import { readPassword } from '../src/cli/read-password.js';
 import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
+import { untilStopSignal } from '../src/cli/signals.js';
 
 export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the main registry
        outpost main gc [--dry-run] [options]  remove blobs no manifest references
@@ -150,14 +151,7 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
     // Shown once, on the terminal, never in the structured log.
     process.stdout.write(`\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`);
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      logger.info('shutting down', { signal });
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await untilStopSignal(logger);
   await service.stop();
   return 0;
 }
