@@ -11,7 +11,7 @@
  * - budget: room is made before a download starts; a blob that cannot fit is streamed through
  *   without being kept.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import type { Digest } from '../../src/oci/digest.js';
@@ -27,6 +27,9 @@ import { bytesToFree, selectExpired, selectLruVictims, type Budget, type Indexed
 import type { Upstream, UpstreamBlob } from './upstream.js';
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
+
+// Disk reads of a hit streamed with `stream()`: as the store's own reads.
+const DISK_READ_BYTES = 256 * 1024;
 
 /** A blob was downloaded and verified but not kept: it does not fit the cache budget. */
 export class BlobNotKeptError extends Error {
@@ -46,6 +49,11 @@ export interface CachedBlob {
   close(): Promise<void>;
   /** The whole blob, when it is held in memory (small hot blobs): sent without a stream. */
   bytes?: Buffer;
+  /**
+   * The blob's open file, for hits from disk: the route may send it without a stream
+   * (`sendFile`) instead of calling `stream`, and must then call `close` when the body is sent.
+   */
+  file?: FileHandle;
 }
 
 export interface BlobCacheOptions {
@@ -136,13 +144,42 @@ export class BlobCache {
         index.touch(digest, this.now());
         return bufferBlob(bytes);
       }
-      const blob = await store.open(digest);
+      const file = await open(store.paths.blob(digest), 'r');
+      let size: number;
+      try {
+        ({ size } = await file.stat());
+      } catch (err) {
+        await file.close();
+        throw err;
+      }
       index.touch(digest, this.now());
+      // A reader from now until close() or the stream's end: eviction leaves the file alone.
+      this.readers.set(digest, (this.readers.get(digest) ?? 0) + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (this.readers.get(digest) ?? 1) - 1;
+        if (left > 0) this.readers.set(digest, left);
+        else this.readers.delete(digest);
+      };
+      let taken = false;
       return {
         result: 'hit',
-        size: blob.size,
-        stream: (range) => this.track(digest, blob.stream(range)),
-        close: () => blob.close(),
+        size,
+        file,
+        stream: (range) => {
+          taken = true;
+          const stream = size === 0
+            ? Readable.from([])
+            : file.createReadStream({ start: range?.start ?? 0, end: range?.end ?? size - 1, highWaterMark: DISK_READ_BYTES, autoClose: true });
+          if (size === 0) void file.close();
+          return stream.once('close', release);
+        },
+        close: async () => {
+          release();
+          if (!taken) await file.close().catch(() => {});
+        },
       };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -268,17 +305,6 @@ export class BlobCache {
 
   private isBusy(digest: Digest): boolean {
     return (this.readers.get(digest) ?? 0) > 0 || this.downloads.has(digest);
-  }
-
-  /** Counts open disk readers so that eviction leaves their blob alone. */
-  private track(digest: Digest, stream: Readable): Readable {
-    this.readers.set(digest, (this.readers.get(digest) ?? 0) + 1);
-    stream.once('close', () => {
-      const left = (this.readers.get(digest) ?? 1) - 1;
-      if (left > 0) this.readers.set(digest, left);
-      else this.readers.delete(digest);
-    });
-    return stream;
   }
 }
 
