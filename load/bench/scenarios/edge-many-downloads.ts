@@ -27,14 +27,14 @@ export const edgeManyDownloads: Scenario = {
   params: {
     'blob-mib': 'blob size in MiB (default 256)',
     clients: 'concurrent downloads (default 100)',
-    'time-limit-s': 'per-client time limit in seconds (default 20)',
+    'time-limit-s': 'per-client time limit in seconds (default 30)',
     'cpu-prof': 'yes: run the edge with node --cpu-prof (default no)',
   },
 
   async run(ctx) {
     const blobMiB = numberParam(ctx.params, 'blob-mib', 256);
     const clients = numberParam(ctx.params, 'clients', 100);
-    const limitS = numberParam(ctx.params, 'time-limit-s', 20);
+    const limitS = numberParam(ctx.params, 'time-limit-s', 30);
     const blobsDir = join(ctx.workDir, 'blobs');
     await mkdir(blobsDir, { recursive: true });
     const blob = await writeRandomLayer(blobsDir, Math.round(blobMiB * MiB));
