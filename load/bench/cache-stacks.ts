@@ -77,6 +77,8 @@ export interface OutpostStackOptions {
   dir: string;
   /** Extra options for the edge's node (`--cpu-prof`). */
   edgeNodeArgs?: string[];
+  /** Extra options for main's node. */
+  mainNodeArgs?: string[];
   edgeEnv?: Record<string, string>;
 }
 
@@ -86,6 +88,7 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
     dataDir: join(options.dir, 'main'),
     bin: ctx.outpostBin,
     cleanup: ctx.cleanup,
+    ...(options.mainNodeArgs && { nodeArgs: options.mainNodeArgs }),
     env: {
       OUTPOST_MAIN_AUTH__ENABLED: 'true',
       OUTPOST_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { readMetric, startOutpostStack, uploadBlob, USER } from '../cache-stacks.js';
+import { cpuProfile } from '../hot-peers.js';
 import { measurePhase } from '../phase.js';
 import { WRK } from '../processes.js';
 import { numberParam, SampleTable, type Scenario } from '../scenario.js';
@@ -30,6 +31,7 @@ export const mainRedirects: Scenario = {
     connections: 'wrk connections (default 64)',
     threads: 'wrk threads (default 2)',
     'warmup-seconds': 'unmeasured run before each measured one (default 2)',
+    'cpu-prof': 'yes: run main with node --cpu-prof, profiles in load/results/profiles (default no)',
   },
 
   async run(ctx) {
@@ -38,7 +40,8 @@ export const mainRedirects: Scenario = {
     const threads = numberParam(ctx.params, 'threads', 2);
     const warmup = numberParam(ctx.params, 'warmup-seconds', 2);
     await mkdir(ctx.workDir, { recursive: true });
-    const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost') });
+    const profile = cpuProfile(ctx.params).edgeNodeArgs;
+    const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost'), ...(profile && { mainNodeArgs: profile }) });
     const repo = `${USER}/redirects`;
     const bytes = randomBytes(4096);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
