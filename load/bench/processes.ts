@@ -1,7 +1,8 @@
 /**
- * @module Starts and stops the servers a scenario measures: outpost main (the built CLI in
- * dist/) and CNCF distribution (Debian's `docker-registry`), each on 127.0.0.1, plain HTTP,
- * with its data in a directory the scenario owns.
+ * @module Starts and stops the servers a scenario measures: outpost main and the outpost edge
+ * (the built CLI in dist/), CNCF distribution (Debian's `docker-registry`, as an origin or in
+ * proxy mode) and nginx (sendfile, static files), each on 127.0.0.1, plain HTTP, with its data
+ * in a directory the scenario owns.
  *
  * Every wait is bounded: a server that does not become ready in time, or exits while being
  * waited for, fails the start with the tail of its output. Every started process is
