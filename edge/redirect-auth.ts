@@ -6,8 +6,8 @@
  * cache, repository or blob is 403 DENIED.
  */
 import type { JWTVerifyGetKey } from 'jose';
-import { createJwtVerifier } from '../src/auth/jwt.js';
-import { checkRedirectClaims, type RedirectGrant } from '../src/auth/redirect-token.js';
+import { createJwtVerifier, type JwtVerifier } from '../src/auth/jwt.js';
+import { checkRedirectClaims, REDIRECT_TOKEN_USE, type RedirectGrant } from '../src/auth/redirect-token.js';
 import { TokenError } from '../src/auth/token-errors.js';
 import { OciError } from '../src/oci/errors.js';
 
@@ -20,8 +20,29 @@ export interface RedirectAuthOptions {
 
 export type RedirectVerifier = (token: string, repository: string, digest: string) => Promise<RedirectGrant>;
 
-export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVerifier {
+/**
+ * Whether `token` was verified before (signature, issuer, expiry, audience: still valid) and is
+ * for this repository and digest; synchronous, for the hot path. False means "ask the full
+ * verifier", never "refused".
+ */
+export type VerifiedBefore = (token: string, repository: string, digest: string) => boolean;
+
+export function createRedirectVerifiers(options: RedirectAuthOptions): { verify: RedirectVerifier; verifiedBefore: VerifiedBefore } {
   const verifier = createJwtVerifier({ getKey: options.getKey, issuer: options.issuer, audience: options.cacheName, ...(options.now && { now: options.now }) });
+  return {
+    verify: redirectVerifier(verifier),
+    verifiedBefore(token, repository, digest) {
+      const payload = verifier.cached(token);
+      return payload !== undefined && payload.use === REDIRECT_TOKEN_USE && payload.repo === repository && payload.digest === digest;
+    },
+  };
+}
+
+export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVerifier {
+  return createRedirectVerifiers(options).verify;
+}
+
+function redirectVerifier(verifier: JwtVerifier): RedirectVerifier {
   return async (token, repository, digest) => {
     try {
       return checkRedirectClaims(await verifier.verify(token), { repository, digest });

@@ -14,7 +14,8 @@ import { createUpstream, createUpstreamDispatcher } from './cache/upstream.js';
 import { BlobCache } from './cache/blob-cache.js';
 import { createMainClient } from './cache/main-client.js';
 import { reconcile } from './cache/reconcile.js';
-import { createRedirectVerifier } from './redirect-auth.js';
+import { createRedirectVerifiers } from './redirect-auth.js';
+import { createBlobFastPath } from './routes/blob-fast-path.js';
 import { createEdgeMetrics } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
@@ -81,9 +82,10 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     now,
   });
 
+  const redirects = createRedirectVerifiers({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, now });
   const app = createEdgeApp({
     cache,
-    verifyRedirect: createRedirectVerifier({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, now }),
+    verifyRedirect: redirects.verify,
     metrics,
     logger,
     health: createEdgeHealth({ index, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
@@ -99,7 +101,12 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   ];
   for (const timer of timers) timer.unref();
 
-  const server = await startServer({ fetch: app.fetch, listen: config.listen, tls: config.tls });
+  const server = await startServer({
+    fetch: app.fetch,
+    listen: config.listen,
+    tls: config.tls,
+    fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
+  });
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
   // Not awaited: the edge serves while it registers (and if registering fails).

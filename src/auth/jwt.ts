@@ -46,14 +46,21 @@ export interface JwtVerifierOptions {
 export interface JwtVerifier {
   /** The verified payload; throws `TokenError`. */
   verify(token: string): Promise<JWTPayload>;
+  /** The payload of a token verified before and not expired yet, synchronously; else undefined. */
+  cached(token: string): JWTPayload | undefined;
 }
 
 export function createJwtVerifier({ getKey, issuer, audience, now = Date.now, cacheMax = 10_000 }: JwtVerifierOptions): JwtVerifier {
   const cache = new LRUCache<string, JWTPayload>({ max: cacheMax });
+  const cached = (token: string): JWTPayload | undefined => {
+    const payload = cache.get(token);
+    return payload && (payload.exp ?? 0) * 1000 > now() ? payload : undefined;
+  };
   return {
+    cached,
     async verify(token) {
-      const cached = cache.get(token);
-      if (cached && (cached.exp ?? 0) * 1000 > now()) return cached;
+      const remembered = cached(token);
+      if (remembered) return remembered;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
