@@ -19,6 +19,7 @@ import type { NodeFastPath } from '../../src/http/serve.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
+import { blobHeaders } from '../../src/http/blob-headers.js';
 
 /** The blob route's template, as the request metrics label it. */
 export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
@@ -51,14 +52,7 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastP
     if (!verifiedBefore(token, name, digest)) return false;
     const bytes = cache.memoryHit(digest);
     if (!bytes) return false;
-    outgoing.writeHead(200, {
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': digest,
-      ETag: `"${digest}"`,
-      'Accept-Ranges': 'bytes',
-      'Content-Length': String(bytes.byteLength),
-      [API_VERSION_HEADER]: API_VERSION,
-    });
+    outgoing.writeHead(200, { ...blobHeaders(digest, bytes.byteLength), [API_VERSION_HEADER]: API_VERSION });
     outgoing.end(bytes);
     // The same series the route and the request-metrics middleware record for this answer.
     const seconds = (performance.now() - started) / 1000;

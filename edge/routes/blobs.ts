@@ -4,12 +4,13 @@ import { parseAuthorization } from '../../src/auth/challenge.js';
 import { parseDigest } from '../../src/oci/digest.js';
 import { OciError } from '../../src/oci/errors.js';
 import { parseRepoName } from '../../src/oci/reference.js';
-import { formatContentRange, parseRange } from '../../src/http/range.js';
+import { parseRange } from '../../src/http/range.js';
 import { sendBytes, sendFile, sendStream } from '../../src/http/node-bindings.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
+import { blobHeaders } from '../../src/http/blob-headers.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
@@ -58,18 +59,10 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
       await verifyRedirect(presented, name, digest);
       return presented;
     });
-    const headers = (size: number) => ({
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': digest,
-      ETag: `"${digest}"`,
-      'Accept-Ranges': 'bytes',
-      'Content-Length': String(size),
-    });
-
     if (c.req.method === 'HEAD') {
       const { size, result } = await counted(metrics, 'error', () => cache.stat(name, digest, token));
       metrics.requests.inc({ result });
-      return sendStream(c, { status: 200, headers: headers(size) });
+      return sendStream(c, { status: 200, headers: blobHeaders(digest, size) });
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
@@ -83,7 +76,7 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
     const length = range ? range.end - range.start + 1 : blob.size;
     metrics.requests.inc({ result: blob.result });
     const status = range ? 206 : 200;
-    const responseHeaders = { ...headers(length), ...(range && { 'Content-Range': formatContentRange(range, blob.size) }) };
+    const responseHeaders = blobHeaders(digest, blob.size, range);
     if (blob.bytes) {
       // A small hot blob held in memory: one write, no stream.
       metrics.servedBytes.inc(length);

@@ -2,13 +2,14 @@
 import { authorizedRepository } from '../../middleware/access.js';
 import { Hono, type Context } from 'hono';
 import { parseDigest, type Digest } from '../../../src/oci/digest.js';
-import { parseRepoName, type RepoName } from '../../../src/oci/reference.js';
+import type { RepoName } from '../../../src/oci/reference.js';
 import { OciError } from '../../../src/oci/errors.js';
-import { formatContentRange, parseRange } from '../../../src/http/range.js';
+import { parseRange } from '../../../src/http/range.js';
 import { clientAddress, sendStream } from '../../../src/http/node-bindings.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import type { RedirectDecision } from '../../caches/redirects.js';
 import type { Registry } from '../../registry/registry.js';
+import { blobHeaders } from '../../../src/http/blob-headers.js';
 
 export interface BlobRoutesDeps {
   registry: Registry;
@@ -53,14 +54,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
       throw err;
     }
     const length = range ? range.end - range.start + 1 : blob.size;
-    const headers: Record<string, string> = {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(length),
-      'Docker-Content-Digest': digest,
-      ETag: `"${digest}"`,
-      'Accept-Ranges': 'bytes',
-      ...(range && { 'Content-Range': formatContentRange(range, blob.size) }),
-    };
+    const headers = blobHeaders(digest, blob.size, range);
     const status = range ? 206 : 200;
     if (c.req.method === 'HEAD') {
       await blob.close();

@@ -3,7 +3,6 @@ import { authorizedRepository } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
-import { parseRepoName } from '../../../src/oci/reference.js';
 import { MediaType } from '../../../src/oci/media-types.js';
 import type { Page, PageResult } from '../../registry/listings.js';
 import type { Registry } from '../../registry/registry.js';

@@ -2,7 +2,7 @@
 import { authorizedRepository } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
-import { parseReference, parseRepoName } from '../../../src/oci/reference.js';
+import { parseReference } from '../../../src/oci/reference.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { readLimited } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
