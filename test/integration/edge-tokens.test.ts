@@ -10,7 +10,7 @@ import { signJwt } from '../../src/auth/jwt.js';
 import { issueRedirectToken } from '../../src/auth/redirect-token.js';
 import { createLogger } from '../../src/log/logger.js';
 import { basicAuth, startTestMain, type TestMain } from '../helpers/servers.js';
-import { edgeBlobUrl, readMetric, signRedirectToken, startTestEdge, type TestEdge } from '../helpers/edge.js';
+import { edgeBlobUrl, readMetric, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { randomBlob, type Blob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob } from '../helpers/registry-http.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { blobOf, configBlob, descriptor, imageManifest, indexManifest, randomBlob, sha256 } from '../helpers/oci-fixtures.js';
-import { expectOciError, jsonBlob, openConnection, pushBlob, pushImage, putManifest, type PushedImage } from '../helpers/registry-http.js';
+import { expectOciError, openConnection, pushBlob, pushImage, putManifest, type PushedImage } from '../helpers/registry-http.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
