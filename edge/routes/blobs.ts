@@ -4,13 +4,12 @@ import { parseAuthorization } from '../../src/auth/challenge.js';
 import { parseDigest } from '../../src/oci/digest.js';
 import { OciError } from '../../src/oci/errors.js';
 import { parseRepoName } from '../../src/oci/reference.js';
-import { parseRange } from '../../src/http/range.js';
 import { sendBytes, sendFile, sendStream } from '../../src/http/node-bindings.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
-import { blobHeaders } from '../../src/http/blob-headers.js';
+import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
@@ -66,17 +65,8 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
-    let range;
-    try {
-      range = parseRange(c.req.header('range'), blob.size);
-    } catch (err) {
-      await blob.close();
-      throw err;
-    }
-    const length = range ? range.end - range.start + 1 : blob.size;
+    const { status, headers: responseHeaders, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
     metrics.requests.inc({ result: blob.result });
-    const status = range ? 206 : 200;
-    const responseHeaders = blobHeaders(digest, blob.size, range);
     if (blob.bytes) {
       // A small hot blob held in memory: one write, no stream.
       metrics.servedBytes.inc(length);

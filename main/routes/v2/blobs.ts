@@ -4,12 +4,11 @@ import { Hono, type Context } from 'hono';
 import { parseDigest, type Digest } from '../../../src/oci/digest.js';
 import type { RepoName } from '../../../src/oci/reference.js';
 import { OciError } from '../../../src/oci/errors.js';
-import { parseRange } from '../../../src/http/range.js';
 import { clientAddress, sendStream } from '../../../src/http/node-bindings.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import type { RedirectDecision } from '../../caches/redirects.js';
 import type { Registry } from '../../registry/registry.js';
-import { blobHeaders } from '../../../src/http/blob-headers.js';
+import { planBlobResponse } from '../../../src/http/blob-headers.js';
 
 export interface BlobRoutesDeps {
   registry: Registry;
@@ -46,16 +45,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
       caches.metrics.direct.inc({ reason: decision.reason });
     }
     const blob = await registry.blobs.open(name, digest);
-    let range;
-    try {
-      range = parseRange(c.req.header('range'), blob.size);
-    } catch (err) {
-      await blob.close();
-      throw err;
-    }
-    const length = range ? range.end - range.start + 1 : blob.size;
-    const headers = blobHeaders(digest, blob.size, range);
-    const status = range ? 206 : 200;
+    const { status, headers, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
     if (c.req.method === 'HEAD') {
       await blob.close();
       return sendStream(c, { status, headers });
