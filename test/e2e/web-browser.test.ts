@@ -8,14 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
-import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
+import type { TempDir } from '../helpers/temp-dir.js';
+import { launchTestBrowser } from '../helpers/browser.js';
 import { ADMIN, pushImageAs, putManifestAs } from '../helpers/api-client.js';
 import type { Blob } from '../helpers/oci-fixtures.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let main: TestMain;
 let profile: TempDir;
@@ -30,18 +30,7 @@ beforeAll(async () => {
   image = await pushImageAs(main.url, ADMIN, 'admin/hello-web', '1.0');
   expect((await putManifestAs(main.url, ADMIN, 'admin/hello-web', 'latest', image)).status).toBe(201);
   await mkdir(ARTIFACTS, { recursive: true });
-  profile = await createTempDir('outpost-chromium-');
-  browser = await chromium.launchPersistentContext(profile.path, {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width: 1366, height: 860 },
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  ({ browser, page, profile } = await launchTestBrowser(problems));
 });
 
 afterAll(async () => {
