@@ -43,13 +43,19 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     });
   };
 
+  const mayPull = (principal: Principal) => (name: string) =>
+    deps.accessControl.actionsFor(principal, name).includes('pull');
   const byRights = (principal: Principal): AuthContext => ({
     principal,
     may: (name, action) => deps.accessControl.actionsFor(principal, name).includes(action),
+    mayList: mayPull(principal),
   });
+  // The token's claim bounds what the request may do; a catalog it allows lists what the
+  // principal may pull (the token cannot name every repository in advance).
   const byToken = (principal: Principal, access: AccessEntry[]): AuthContext => ({
     principal,
     may: (name, action) => grants(access, 'repository', name, [action]),
+    mayList: mayPull(principal),
   });
 
   const satisfies = (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]): boolean => {
@@ -71,7 +77,12 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
         throw err;
       }
       const repository = access.name;
-      return { principal, may: (name, action) => name === repository && action === 'pull', viaRedirectToken: true };
+      return {
+        principal,
+        may: (name, action) => name === repository && action === 'pull',
+        mayList: () => false,
+        viaRedirectToken: true,
+      };
     }
 
     if (credentials?.kind === 'bearer') {

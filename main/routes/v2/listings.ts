@@ -1,5 +1,5 @@
 /** @module Content discovery: `/v2/<name>/tags/list`, `/v2/_catalog`, `/v2/<name>/referrers/<digest>`. */
-import { authorizedRepository } from '../../middleware/access.js';
+import { authorizedRepository, requires, requiresCatalog } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
@@ -29,7 +29,7 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
   const app = new Hono();
   const { listings } = registry;
 
-  app.get('/_catalog', (c) => {
+  app.get('/_catalog', requiresCatalog(), (c) => {
     const page = parsePage(c.req.query('n'), c.req.query('last'));
     const result = listings.catalog(page);
     const link = nextLink('/v2/_catalog', page, result);
@@ -37,7 +37,7 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
     return c.json({ repositories: result.items });
   });
 
-  app.get('/:name{.+}/tags/list', (c) => {
+  app.get('/:name{.+}/tags/list', requires('pull'), (c) => {
     const name = authorizedRepository(c);
     const page = parsePage(c.req.query('n'), c.req.query('last'));
     const result = listings.tags(name, page);
@@ -46,7 +46,7 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
     return c.json({ name, tags: result.items });
   });
 
-  app.get('/:name{.+}/referrers/:digest', (c) => {
+  app.get('/:name{.+}/referrers/:digest', requires('pull'), (c) => {
     const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     const artifactType = c.req.query('artifactType');

@@ -1,5 +1,5 @@
 /** @module `/v2/<name>/manifests/<reference>`: pull, push and delete manifests. */
-import { authorizedRepository } from '../../middleware/access.js';
+import { authorizedRepository, requires } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseReference } from '../../../src/oci/reference.js';
@@ -20,7 +20,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   const app = new Hono();
   const { manifests } = registry;
 
-  app.get('/:name{.+}/manifests/:reference', (c) => {
+  app.get('/:name{.+}/manifests/:reference', requires('pull'), (c) => {
     const name = authorizedRepository(c);
     const manifest = manifests.get(name, parseReference(c.req.param('reference')));
     const headers = {
@@ -32,7 +32,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(new Uint8Array(manifest.bytes), 200, headers);
   });
 
-  app.put('/:name{.+}/manifests/:reference', async (c) => {
+  app.put('/:name{.+}/manifests/:reference', requires('pull', 'push'), async (c) => {
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
@@ -47,7 +47,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     return c.body(null, 201);
   });
 
-  app.delete('/:name{.+}/manifests/:reference', async (c) => {
+  app.delete('/:name{.+}/manifests/:reference', requires('delete'), async (c) => {
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
