@@ -41,7 +41,9 @@ export function oversizedPath(target: string): { status: number; error?: OciErro
   }
   if (!registry) return { status: 414 };
   const error = new OciError('NAME_INVALID', {
-    message: `request path too long: repository names have at most ${MAX_NAME_LENGTH} characters and paths at most ${MAX_PATH_LENGTH}`,
+    message:
+      `request path too long: repository names have at most ${MAX_NAME_LENGTH} characters ` +
+      `and paths at most ${MAX_PATH_LENGTH}`,
     detail: { pathLength: path.length },
   });
   return { status: error.status, error };
