@@ -2,7 +2,8 @@
 import { authorizedRepository, requires } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
-import { parseReference } from '../../../src/oci/reference.js';
+import { isTag, parseReference } from '../../../src/oci/reference.js';
+import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { readLimited } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
@@ -22,7 +23,13 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
 
   app.get('/:name{.+}/manifests/:reference', requires('pull'), (c) => {
     const name = authorizedRepository(c);
-    const manifest = manifests.get(name, parseReference(c.req.param('reference')));
+    const value = c.req.param('reference');
+    // Spec: a reference that is neither a tag nor a digest names no manifest, and a pull of a
+    // manifest that does not exist is 404 MANIFEST_UNKNOWN (conformance "Pull manifests").
+    if (!isTag(value) && !isDigest(value)) {
+      throw new OciError('MANIFEST_UNKNOWN', { detail: { reference: value.slice(0, 200) } });
+    }
+    const manifest = manifests.get(name, parseReference(value));
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
