@@ -11,7 +11,7 @@ import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
 import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
-import { authorize, type AccessPolicy } from './middleware/access.js';
+import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import type { Registry } from './registry/registry.js';
 import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
@@ -55,13 +55,14 @@ export function createMainApp(deps: MainAppDeps): Hono {
 
   const v2 = new Hono();
   v2.use('*', registryHeaders);
-  v2.use('*', authorize(deps.accessPolicy, clientAddress));
+  // Each route declares the access it needs (main/middleware/access.ts); the gate refuses the rest.
+  v2.use('*', accessGate(deps.accessPolicy, clientAddress));
   v2.route('/', listingRoutes(deps));
   v2.route('/', uploadRoutes(deps));
   v2.route('/', blobRoutes(deps));
   v2.route('/', manifestRoutes({ ...deps, repositories: deps.management.repositories }));
   // The version check (spec "Determining support"); answered after the access policy.
-  v2.get('/', (c) => c.json({}));
+  v2.get('/', requiresBase(), (c) => c.json({}));
   app.route('/v2', v2);
   app.route('/', webRoutes(deps.web));
   return app;

@@ -7,4 +7,5 @@ import type { AccessPolicy } from '../middleware/access.js';
 export const openAccessPolicy: AccessPolicy = async () => ({
   principal: { kind: 'user', name: 'admin', isAdmin: true },
   may: () => true,
+  mayList: () => true,
 });

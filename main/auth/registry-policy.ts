@@ -10,7 +10,7 @@
 import { formatBearerChallenge, parseAuthorization } from '../../src/auth/challenge.js';
 import { formatScope, grants, type AccessEntry } from '../../src/auth/scope.js';
 import { OciError } from '../../src/oci/errors.js';
-import type { AccessControl } from '../accounts/access-control.js';
+import { namespaceOf, type AccessControl } from '../accounts/access-control.js';
 import type { Principal, RepoAction } from '../accounts/permissions.js';
 import type { AccessPolicy, AuthContext, RequiredAccess } from '../middleware/access.js';
 import type { Authenticator } from './authenticator.js';
@@ -43,14 +43,28 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     });
   };
 
+  const mayPull = (principal: Principal) => (name: string) =>
+    deps.accessControl.actionsFor(principal, name).includes('pull');
   const byRights = (principal: Principal): AuthContext => ({
     principal,
     may: (name, action) => deps.accessControl.actionsFor(principal, name).includes(action),
+    mayList: mayPull(principal),
   });
+  // The token's claim bounds what the request may do; a catalog it allows lists what the
+  // principal may pull (the token cannot name every repository in advance).
   const byToken = (principal: Principal, access: AccessEntry[]): AuthContext => ({
     principal,
     may: (name, action) => grants(access, 'repository', name, [action]),
+    mayList: mayPull(principal),
   });
+
+  /** Admins, the namespace's owner and its organization's admins see every repository in it. */
+  const seesNamespace = (principal: Principal, name: string): boolean => {
+    if (principal.kind !== 'user') return false;
+    const namespace = namespaceOf(name);
+    if (principal.isAdmin || namespace === principal.name) return true;
+    return namespace !== undefined && deps.accessControl.isOrgAdmin(principal.name, namespace);
+  };
 
   const satisfies = (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]): boolean => {
     if (access.kind === 'base') return true;
@@ -71,7 +85,12 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
         throw err;
       }
       const repository = access.name;
-      return { principal, may: (name, action) => name === repository && action === 'pull', viaRedirectToken: true };
+      return {
+        principal,
+        may: (name, action) => name === repository && action === 'pull',
+        mayList: () => false,
+        viaRedirectToken: true,
+      };
     }
 
     if (credentials?.kind === 'bearer') {
@@ -99,7 +118,10 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
       }
       const auth = byRights(principal);
       if (satisfies(auth, access)) return auth;
-      if (access.kind === 'repository' && !deps.repositoryExists(access.name) && access.actions.includes('push')) {
+      // Whether a repository exists is told only to those who could list its namespace anyway;
+      // anyone else gets the same 403 for a private repository and a missing one (issue 9, item 16).
+      const mayKnow = access.kind === 'repository' && seesNamespace(principal, access.name);
+      if (mayKnow && !deps.repositoryExists(access.name) && access.actions.includes('push')) {
         throw new OciError('NAME_UNKNOWN', {
           message: `repository ${access.name} does not exist; create it first (POST /api/v0/repositories/<namespace>) or ask an admin to enable createRepositoryOnPush`,
           detail: { name: access.name },

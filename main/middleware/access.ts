@@ -1,10 +1,15 @@
 /**
- * @module What a registry request needs: the one function that maps method and path to the
- * access it requires (as distribution's `appendAccessRecords` does), and the middleware that
- * asks the access policy and leaves the caller's rights in `c.var.auth` for the routes.
+ * @module What a registry request needs, declared on the route itself: each `/v2` route starts
+ * with a `requires…()` step that reads the route's own parameters, asks the access policy and
+ * leaves the caller's rights in `c.var.auth` (distribution's `appendAccessRecords`, one per
+ * route). There is no second table of paths to drift from the router: the name checked is the
+ * name the route uses. `accessGate` fails closed: a `/v2` request whose matched routes declare
+ * no access gets no further than a 404.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { OciError } from '../../src/oci/errors.js';
+import { isDigest } from '../../src/oci/digest.js';
 import { parseRepoName, type RepoName } from '../../src/oci/reference.js';
 import type { Principal, RepoAction } from '../accounts/permissions.js';
 
@@ -19,91 +24,108 @@ export type RequiredAccess =
 /** Who is asking, and a question the routes can put about other repositories (mount sources, catalog). */
 export interface AuthContext {
   principal: Principal;
+  /** Whether this request's credentials allow `action` on `repository` (a token: its `access` claim). */
   may(repository: string, action: RepoAction): boolean;
+  /**
+   * Whether the caller's own rights include pulling `repository`: what the catalog shows to a
+   * caller whose credentials allowed the catalog itself.
+   */
+  mayList(repository: string): boolean;
   /** The request carried a redirect token (from an edge): answer it here, never redirect it. */
   viaRedirectToken?: boolean;
 }
+
+/** Decides whether the request may proceed; throws an `OciError` (401/403/404) when not. */
+export type AccessPolicy = (request: Request, access: RequiredAccess, clientAddress: string) => Promise<AuthContext>;
 
 declare module 'hono' {
   interface ContextVariableMap {
     auth: AuthContext;
     /** The repository name the access policy checked. */
     authorizedRepository?: string;
+    /** Set by `accessGate` for the routes' `requires…()` steps. */
+    accessPolicy?: { policy: AccessPolicy; clientAddress: (c: Context) => string };
   }
+}
+
+/** Marks a route's access step, so that the gate (and a unit test) can tell a route declared it. */
+const DECLARES_ACCESS = Symbol('outpost.declaresAccess');
+export type AccessStep = MiddlewareHandler & { readonly [DECLARES_ACCESS]: true };
+
+/**
+ * Whether a registered handler is an access step. `app.route()` wraps the handlers of a
+ * sub-app that has its own error handler and keeps the original under `__COMPOSED_HANDLER`.
+ */
+export function declaresAccess(handler: unknown): boolean {
+  if (typeof handler !== 'function') return false;
+  const original = (handler as { __COMPOSED_HANDLER?: unknown }).__COMPOSED_HANDLER;
+  if ((handler as Partial<AccessStep>)[DECLARES_ACCESS] === true) return true;
+  return original !== undefined && declaresAccess(original);
+}
+
+function accessStep(toAccess: (c: Context) => RequiredAccess): AccessStep {
+  const step: MiddlewareHandler = async function requiresAccess(c, next) {
+    const gate = c.get('accessPolicy');
+    // Fail closed: a route mounted outside the gate has no policy to ask.
+    if (!gate) throw new OciError('DENIED', { message: 'this endpoint has no access policy' });
+    const access = toAccess(c);
+    c.set('auth', await gate.policy(c.req.raw, access, gate.clientAddress(c)));
+    if (access.kind === 'repository') c.set('authorizedRepository', access.name);
+    await next();
+  };
+  return Object.assign(step, { [DECLARES_ACCESS]: true as const });
+}
+
+/** `/v2/`: any client the policy lets in. */
+export const requiresBase = (): AccessStep => accessStep(() => ({ kind: 'base' }));
+
+/** `/v2/_catalog`: the registry-wide listing (filtered by `mayList` in the route). */
+export const requiresCatalog = (): AccessStep => accessStep(() => ({ kind: 'catalog' }));
+
+/**
+ * A route under `/v2/<name>/...`: every one of `actions` on the route's `:name`, which is
+ * parsed first (a malformed name is `NAME_INVALID`, before credentials are looked at).
+ */
+export function requires(...actions: [RepoAction, ...RepoAction[]]): AccessStep {
+  return accessStep((c) => ({ kind: 'repository', name: parseRepoName(c.req.param('name') ?? ''), actions }));
 }
 
 /**
- * The registry's routes, as the router matches them: the name is greedy (`/:name{.+}/...`),
- * so it runs to the last occurrence of the route's suffix. Kept in step with main/routes/v2;
- * `authorizedRepository` makes the routes refuse any request whose name differs from the one
- * authorized here.
+ * `GET|HEAD /v2/<name>/blobs/<digest>`: pull, naming the blob, as a redirect token (an edge
+ * fetching a miss) is valid only for the blob it names.
  */
-type RouteKind = 'upload-start' | 'upload' | 'blob' | 'manifest' | 'tags' | 'referrers';
-const ROUTES: Array<{ kind: RouteKind; pattern: RegExp; methods?: string[] }> = [
-  { kind: 'tags', pattern: /^\/v2\/(.+)\/tags\/list\/?$/ },
-  { kind: 'referrers', pattern: /^\/v2\/(.+)\/referrers\/([^/]+)\/?$/ },
-  { kind: 'upload-start', pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: ['POST'] },
-  { kind: 'upload', pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)\/?$/, methods: ['GET', 'HEAD', 'PATCH', 'PUT', 'DELETE'] },
-  { kind: 'blob', pattern: /^\/v2\/(.+)\/blobs\/([^/]+)\/?$/ },
-  { kind: 'manifest', pattern: /^\/v2\/(.+)\/manifests\/([^/]+)\/?$/ },
-];
-const DIGEST = /^(sha256|sha512):[a-f0-9]+$/;
-
-function matchRoute(method: string, path: string): { kind: RouteKind; name: string; last?: string } | undefined {
-  for (const route of ROUTES) {
-    if (route.methods && !route.methods.includes(method)) continue;
-    const match = route.pattern.exec(path);
-    if (match) return { kind: route.kind, name: match[1]!, ...(match[2] !== undefined && { last: match[2] }) };
-  }
-  return undefined;
+export function requiresBlobPull(): AccessStep {
+  return accessStep((c) => {
+    const digest = c.req.param('digest') ?? '';
+    const name = parseRepoName(c.req.param('name') ?? '');
+    return { kind: 'repository', name, actions: ['pull'], ...(isDigest(digest) && { blob: digest }) };
+  });
 }
 
-/** The access a request needs, or undefined for paths outside the registry API. */
-export function requiredAccess(method: string, path: string): RequiredAccess | undefined {
-  if (path === '/v2/' || path === '/v2') return { kind: 'base' };
-  if (path === '/v2/_catalog' || path === '/v2/_catalog/') return { kind: 'catalog' };
-  const route = matchRoute(method === 'HEAD' ? 'GET' : method, path);
-  if (!route) return undefined;
-  const { kind, name } = route;
-  if (kind === 'upload-start' || kind === 'upload') {
-    // Pushing covers starting, writing, checking and cancelling one's own upload.
-    return { kind: 'repository', name, actions: kind === 'upload-start' || method !== 'GET' ? ['pull', 'push'] : ['push'] };
-  }
-  switch (method) {
-    case 'GET':
-    case 'HEAD': {
-      const blob = kind === 'blob' && route.last !== undefined && DIGEST.test(route.last) ? route.last : undefined;
-      return { kind: 'repository', name, actions: ['pull'], ...(blob && { blob }) };
+/**
+ * In front of every `/v2` route: hands the routes' access steps the policy, and refuses (404,
+ * as for an unknown endpoint) any request whose matched routes declare no access step.
+ */
+export function accessGate(policy: AccessPolicy, clientAddress: (c: Context) => string): MiddlewareHandler {
+  return async function gate(c, next) {
+    if (!matchedRoutes(c).some((route) => declaresAccess(route.handler))) {
+      const message = `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300);
+      throw new OciError('UNSUPPORTED', { status: 404, message });
     }
-    case 'DELETE':
-      return { kind: 'repository', name, actions: ['delete'] };
-    default:
-      return { kind: 'repository', name, actions: ['pull', 'push'] };
-  }
-}
-
-/** Decides whether the request may proceed; throws an `OciError` (401/403/404) when not. */
-export type AccessPolicy = (request: Request, access: RequiredAccess, clientAddress: string) => Promise<AuthContext>;
-
-export function authorize(policy: AccessPolicy, clientAddress: (c: Context) => string): MiddlewareHandler {
-  return async function checkAccess(c, next) {
-    const access = requiredAccess(c.req.method, c.req.path);
-    // Fail closed: a /v2 path this table does not know gets no further than the 404.
-    if (!access) throw new OciError('UNSUPPORTED', { status: 404, message: `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300) });
-    c.set('auth', await policy(c.req.raw, access, clientAddress(c)));
-    if (access.kind === 'repository') c.set('authorizedRepository', access.name);
+    c.set('accessPolicy', { policy, clientAddress });
     await next();
   };
 }
 
 /**
  * The route's repository name, parsed, and the same one access was checked for; anything
- * else (a path the table above reads differently from the router) is refused.
+ * else (a handler whose access step read another route's name) is refused.
  */
 export function authorizedRepository(c: Context): RepoName {
   const name = parseRepoName(c.req.param('name') ?? '');
   if (c.get('authorizedRepository') !== name) {
-    throw new OciError('DENIED', { message: 'the repository of this request could not be authorized', detail: { name } });
+    const message = 'the repository of this request could not be authorized';
+    throw new OciError('DENIED', { message, detail: { name } });
   }
   return name;
 }

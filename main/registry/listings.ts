@@ -34,8 +34,8 @@ export interface ReferrersIndex {
 export interface Listings {
   /** Tags in lexical order; `NAME_UNKNOWN` for a repository that does not exist. */
   tags(repo: RepoName, page: Page): PageResult;
-  /** Repository names in lexical order. */
-  catalog(page: Page): PageResult;
+  /** Names of repositories for which `visible` holds, in lexical order. */
+  catalog(page: Page, visible: (repository: string) => boolean): PageResult;
   /** Manifests whose subject is `digest`, optionally of one artifact type. */
   referrers(repo: RepoName, digest: Digest, artifactType?: string): ReferrersIndex;
 }
@@ -57,9 +57,9 @@ export function createListings(db: MetadataDb): Listings {
       return takePage(db.tags.getKeys(range).map((k) => splitKey(k)[1]!), page.n);
     },
 
-    catalog(page) {
+    catalog(page, visible) {
       const range = page.last !== undefined ? { start: `${page.last}\u0000` } : {};
-      return takePage(db.repositories.getKeys(range), page.n);
+      return takePage(db.repositories.getKeys(range).filter(visible), page.n);
     },
 
     referrers(repo, digest, artifactType) {

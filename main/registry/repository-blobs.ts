@@ -21,7 +21,11 @@ export interface RepositoryBlobs {
   open(repo: RepoName, digest: Digest): Promise<OpenBlob>;
   /** Makes verified content part of `repo`, storing the bytes if they are new. */
   commit(repo: RepoName, content: StagedBlob): Promise<void>;
-  /** Links a blob of `from` into `repo` without copying; false when `from` does not hold it. */
+  /**
+   * Links a blob of `from` into `repo` without copying; false when `from` does not hold it.
+   * Checks no rights: the caller must have made sure the requester may pull `from` (a mount
+   * is a read of `from`).
+   */
   mount(repo: RepoName, from: RepoName, digest: Digest): Promise<boolean>;
   /** Removes a blob from `repo` (the bytes go when the collector finds them unused). Throws `BLOB_UNKNOWN`. */
   unlink(repo: RepoName, digest: Digest): Promise<void>;

@@ -7,6 +7,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { ListenAddress, TlsConfig } from '../config/common.js';
+import { API_VERSION, API_VERSION_HEADER } from './headers.js';
+import { oversizedPath } from './path-guard.js';
 
 export interface RunningServer {
   /** The URL the server is reachable at (with the real port when 0 was asked). */
@@ -27,6 +29,27 @@ export interface StartServerOptions {
   fastPath?: NodeFastPath;
 }
 
+/** Answers a request whose path is too long to route (path-guard.ts) and returns true. */
+function refuseOversizedPath(req: IncomingMessage, res: ServerResponse): boolean {
+  const refusal = oversizedPath(req.url ?? '/');
+  if (!refusal) return false;
+  // The body is not read: close the connection after answering instead of draining it.
+  res.shouldKeepAlive = false;
+  if (refusal.error) {
+    const body = JSON.stringify(refusal.error.toJSON());
+    res.writeHead(refusal.status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      [API_VERSION_HEADER]: API_VERSION,
+    });
+    res.end(body);
+  } else {
+    res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('request path too long\n');
+  }
+  return true;
+}
+
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const tls = options.tls?.certFile && options.tls.keyFile
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
@@ -35,17 +58,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     fetch: options.fetch,
     ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
   }) as Server;
-  if (options.fastPath) {
-    // The adapter's listener turns every request into a Web Request for the app; the fast path
-    // runs first, on Node's objects, and hands on what it does not answer.
-    const fastPath = options.fastPath;
-    const appListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
-    server.removeAllListeners('request');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (fastPath(req, res)) return;
-      for (const listener of appListeners) listener(req, res);
-    });
-  }
+  // The adapter's listener turns every request into a Web Request for the app. In front of it,
+  // on Node's objects: the path guard (before any router sees the path, see path-guard.ts), then
+  // the fast path, which hands on what it does not answer.
+  const fastPath = options.fastPath;
+  const appListeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (refuseOversizedPath(req, res)) return;
+    if (fastPath?.(req, res)) return;
+    for (const listener of appListeners) listener(req, res);
+  });
   // Multi-gigabyte uploads and downloads can take long: no whole-request deadline, but a
   // deadline for headers (slow-loris) and for an idle socket.
   server.requestTimeout = 0;

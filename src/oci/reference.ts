@@ -15,6 +15,7 @@ export type Tag = string & { readonly [tagBrand]: true };
 // distribution-spec "Pulling manifests": <name> grammar.
 const NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+export const MAX_TAG_LENGTH = 128;
 // Many clients cap host + name at 255 characters; distribution caps the name alone at 255.
 export const MAX_NAME_LENGTH = 255;
 

@@ -56,9 +56,11 @@ describe('creating repositories by pushing', () => {
     await pushImageAs(base, alice, 'acme/auto', 'v1');
   });
 
-  it('answers 404 NAME_UNKNOWN, saying how to create it, for an organization namespace without rights', async () => {
-    const error = await expectOciError(await pushBlob('acme/new', bob), 404, 'NAME_UNKNOWN');
-    expect(error.message).toBe('repository acme/new does not exist; create it first (POST /api/v0/repositories/<namespace>) or ask an admin to enable createRepositoryOnPush');
+  // Whether acme/new exists is not bob's to learn (issue 9, item 16): the same 403 as for a
+  // private repository; see test/security/16-v2-name-probing.test.ts.
+  it('answers 403 DENIED for an organization namespace without rights, as for a private repository', async () => {
+    const error = await expectOciError(await pushBlob('acme/new', bob), 403, 'DENIED');
+    expect(error.message).toBe('bob may not pull/push acme/new');
     await expectApiError(await api(base, 'GET', '/repositories/acme/new', { auth: ADMIN }), 404, 'NOT_FOUND', /does not exist/);
   });
 

@@ -105,6 +105,14 @@ describe('Pull: manifests', () => {
   it('GET of a nonexistent manifest answers 404 MANIFEST_UNKNOWN', async () => {
     await expectOciError(await fetch(at(`/v2/${NAME}/manifests/nonexistent`)), 404, 'MANIFEST_UNKNOWN');
   });
+
+  it.each(['.invalid-tag', `t${'x'.repeat(128)}`, 'sha256:abc', `md5:${'a'.repeat(32)}`])(
+    'GET and HEAD of a reference that is not a valid tag or digest (%s) answer 404 MANIFEST_UNKNOWN',
+    async (reference) => {
+      await expectOciError(await fetch(at(`/v2/${NAME}/manifests/${reference}`)), 404, 'MANIFEST_UNKNOWN');
+      expect((await fetch(at(`/v2/${NAME}/manifests/${reference}`), { method: 'HEAD' })).status).toBe(404);
+    },
+  );
 });
 
 describe('Pull: blobs', () => {

@@ -227,15 +227,16 @@ describe('GET /v2/<name>/manifests/<reference>', () => {
     await expectOciError(await fetch(manifestUrl('get/stranger', manifest.digest)), 404, 'MANIFEST_UNKNOWN');
   });
 
-  it('answers 400 DIGEST_INVALID for a malformed digest reference', async () => {
+  // Spec: a reference that is not a valid tag or digest names no manifest (issue 9, conformance).
+  it('answers 404 MANIFEST_UNKNOWN for a malformed digest reference', async () => {
     for (const reference of ['sha256:abc', 'sha256:' + 'G'.repeat(64), 'sha1:' + 'a'.repeat(40)]) {
-      await expectOciError(await fetch(manifestUrl('get/known', reference)), 400, 'DIGEST_INVALID');
+      await expectOciError(await fetch(manifestUrl('get/known', reference)), 404, 'MANIFEST_UNKNOWN');
     }
   });
 
-  it('answers 400 MANIFEST_INVALID for a reference that is not a valid tag', async () => {
+  it('answers 404 MANIFEST_UNKNOWN for a reference that is not a valid tag', async () => {
     for (const reference of ['-lead', '.dot', 't'.repeat(129)]) {
-      await expectOciError(await fetch(manifestUrl('get/known', reference)), 400, 'MANIFEST_INVALID');
+      await expectOciError(await fetch(manifestUrl('get/known', reference)), 404, 'MANIFEST_UNKNOWN');
     }
   });
 });

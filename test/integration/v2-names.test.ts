@@ -88,11 +88,12 @@ describe('malformed repository names', () => {
 describe('malformed digests', () => {
   const BAD = ['sha256:' + 'a'.repeat(63), 'sha256:' + 'a'.repeat(65), 'SHA256:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(63) + 'g', 'sha384:' + 'a'.repeat(96), ':' + 'a'.repeat(64), 'sha256:'];
 
-  it.each(BAD)('answers 400 DIGEST_INVALID for %s wherever a digest is taken', async (digest) => {
+  // A GET of a manifest by a malformed digest is a pull of a nonexistent manifest (spec): 404.
+  it.each(BAD)('answers 400 DIGEST_INVALID for %s wherever a digest is taken, but a pull', async (digest) => {
+    await expectOciError(await fetch(`${main.url}/v2/valid/repo/manifests/${digest}`), 404, 'MANIFEST_UNKNOWN');
     const requests: Array<[string, string, string?]> = [
       ['GET', `/v2/valid/repo/blobs/${digest}`],
       ['DELETE', `/v2/valid/repo/blobs/${digest}`],
-      ['GET', `/v2/valid/repo/manifests/${digest}`],
       ['PUT', `/v2/valid/repo/manifests/${digest}`, '{}'],
       ['DELETE', `/v2/valid/repo/manifests/${digest}`],
       ['GET', `/v2/valid/repo/referrers/${digest}`],
@@ -116,11 +117,15 @@ describe('path traversal', () => {
   });
 
   it('never lets ../ in a digest through: 400 DIGEST_INVALID', async () => {
-    for (const path of [`/v2/valid/repo/blobs/..%2F..%2F..%2Fdb`, `/v2/valid/repo/blobs/sha256:..%2F..%2F..%2Fetc%2Fpasswd`, `/v2/valid/repo/manifests/sha256:..%2F..`]) {
+    const paths = [`/v2/valid/repo/blobs/..%2F..%2F..%2Fdb`, `/v2/valid/repo/blobs/sha256:..%2F..%2F..%2Fetc%2Fpasswd`];
+    for (const path of paths) {
       const res = await rawRequest(main.url, 'GET', path);
       expect(res.status, path).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'DIGEST_INVALID' }] });
     }
+    const manifest = await rawRequest(main.url, 'GET', `/v2/valid/repo/manifests/sha256:..%2F..`);
+    expect(manifest.status).toBe(404);
+    expect(JSON.parse(manifest.body)).toMatchObject({ errors: [{ code: 'MANIFEST_UNKNOWN' }] });
   });
 
   it('never lets ../ in an upload session id through: 404 BLOB_UPLOAD_UNKNOWN', async () => {

@@ -41,6 +41,10 @@ export function pageQuery(c: Context): { limit: number; after?: string } {
   const limit = size === undefined ? DEFAULT_PAGE_SIZE : Number(size);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AccountError('INVALID_INPUT', `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   const after = c.req.query('pageStart');
+  // A cursor is a name or tag of the list (at most 255 characters); longer ones hit LMDB's key size limit.
+  if (after !== undefined && after.length > 255) {
+    throw new AccountError('INVALID_INPUT', 'pageStart must be at most 255 characters');
+  }
   return { limit, ...(after !== undefined && after !== '' && { after }) };
 }
 

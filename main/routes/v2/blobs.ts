@@ -1,5 +1,5 @@
 /** @module `GET|HEAD|DELETE /v2/<name>/blobs/<digest>` (distribution-spec "Pulling blobs", "Deleting blobs"). */
-import { authorizedRepository } from '../../middleware/access.js';
+import { authorizedRepository, requires, requiresBlobPull } from '../../middleware/access.js';
 import { Hono, type Context } from 'hono';
 import { parseDigest, type Digest } from '../../../src/oci/digest.js';
 import type { RepoName } from '../../../src/oci/reference.js';
@@ -31,7 +31,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
   }
 
   // Hono routes HEAD to the GET handler; the body is left out below.
-  app.get('/:name{.+}/blobs/:digest', async (c) => {
+  app.get('/:name{.+}/blobs/:digest', requiresBlobPull(), async (c) => {
     const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     if (c.req.method === 'GET') {
@@ -53,7 +53,7 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
     return sendStream(c, { status, headers, body: blob.stream(range), bodyBytes: length });
   });
 
-  app.delete('/:name{.+}/blobs/:digest', async (c) => {
+  app.delete('/:name{.+}/blobs/:digest', requires('delete'), async (c) => {
     const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });

@@ -1,8 +1,9 @@
 /** @module `/v2/<name>/manifests/<reference>`: pull, push and delete manifests. */
-import { authorizedRepository } from '../../middleware/access.js';
+import { authorizedRepository, requires } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
-import { parseReference } from '../../../src/oci/reference.js';
+import { isTag, parseReference } from '../../../src/oci/reference.js';
+import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { readLimited } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
@@ -20,9 +21,15 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   const app = new Hono();
   const { manifests } = registry;
 
-  app.get('/:name{.+}/manifests/:reference', (c) => {
+  app.get('/:name{.+}/manifests/:reference', requires('pull'), (c) => {
     const name = authorizedRepository(c);
-    const manifest = manifests.get(name, parseReference(c.req.param('reference')));
+    const value = c.req.param('reference');
+    // Spec: a reference that is neither a tag nor a digest names no manifest, and a pull of a
+    // manifest that does not exist is 404 MANIFEST_UNKNOWN (conformance "Pull manifests").
+    if (!isTag(value) && !isDigest(value)) {
+      throw new OciError('MANIFEST_UNKNOWN', { detail: { reference: value.slice(0, 200) } });
+    }
+    const manifest = manifests.get(name, parseReference(value));
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
@@ -32,7 +39,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(new Uint8Array(manifest.bytes), 200, headers);
   });
 
-  app.put('/:name{.+}/manifests/:reference', async (c) => {
+  app.put('/:name{.+}/manifests/:reference', requires('pull', 'push'), async (c) => {
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
@@ -47,7 +54,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     return c.body(null, 201);
   });
 
-  app.delete('/:name{.+}/manifests/:reference', async (c) => {
+  app.delete('/:name{.+}/manifests/:reference', requires('delete'), async (c) => {
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
