@@ -6,9 +6,11 @@
  */
 import type { ErrorMapper } from '../../../src/http/error-handler.js';
 import { OciError } from '../../../src/oci/errors.js';
+import { BodyTooLargeError } from '../../../src/http/body.js';
 import { AccountError, type AccountErrorCode } from '../../accounts/errors.js';
 
-export type ApiErrorCode = AccountErrorCode | 'UNAUTHORIZED';
+/** The API's own codes beside the account errors: failures of the HTTP exchange itself. */
+export type ApiErrorCode = AccountErrorCode | 'UNAUTHORIZED' | 'TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
 
 export const API_ERROR_STATUS = {
   UNAUTHORIZED: 401,
@@ -16,6 +18,8 @@ export const API_ERROR_STATUS = {
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
   INVALID_INPUT: 400,
+  TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 } as const satisfies Record<ApiErrorCode, number>;
 
 export const BASIC_CHALLENGE = 'Basic realm="outpost"';
@@ -30,6 +34,7 @@ export function apiErrorResponse(code: ApiErrorCode, message: string, headers: R
 
 export const apiErrorMapper: ErrorMapper = (err) => {
   if (err instanceof AccountError) return apiErrorResponse(err.code, err.message);
+  if (err instanceof BodyTooLargeError) return apiErrorResponse('TOO_LARGE', err.message);
   // Not signed in, or the authenticator's failures (bad password, expired token): the message
   // stays, the challenge is the API's Basic one instead of the registry's Bearer one.
   if (err instanceof OciError && err.code === 'UNAUTHORIZED') return apiErrorResponse('UNAUTHORIZED', err.message);
