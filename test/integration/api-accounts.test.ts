@@ -226,10 +226,10 @@ describe('GET/POST /api/v0/accounts/<name>/settings', () => {
 });
 
 describe('other credentials: bearer tokens and the session cookie', () => {
-  it('accepts a registry bearer token', async () => {
+  it('refuses a registry bearer token (they are for /v2 only: test/security/04)', async () => {
     const res = await fetch(`${base}/auth/token?service=outpost`, { headers: { Authorization: bob } });
     const { token } = (await res.json()) as { token: string };
-    expect(await apiOk(base, 'GET', '/accounts/bob', 200, { auth: `Bearer ${token}` })).toMatchObject({ name: 'bob' });
+    await expectApiError(await api(base, 'GET', '/accounts/bob', { auth: `Bearer ${token}` }), 401, 'UNAUTHORIZED', /only for \/v2/);
   });
 
   it('accepts the session cookie, and requires X-CSRF-Token on unsafe methods', async () => {
