@@ -157,7 +157,11 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
         }
       }
       const { oldPassword: _old, ...update } = patch;
-      return { type: 'user', ...(await accounts.updateUser(name, update)) };
+      const updated = await accounts.updateUser(name, update);
+      // A changed password is often a leaked one: the sessions and refresh tokens issued under
+      // the old one end too (self-service and admin resets alike, as the web form and the CLI).
+      if (patch.password !== undefined) await accounts.revokeCredentials(name);
+      return { type: 'user', ...updated };
     },
 
     /** Removes a user (admins) or an organization (admins and its admins). */
