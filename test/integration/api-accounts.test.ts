@@ -41,9 +41,13 @@ describe('POST /api/v0/accounts', () => {
     expect(await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { isOrg: true, name: 'globex' } })).toMatchObject({ type: 'organization', name: 'globex' });
   });
 
-  it('answers 401 UNAUTHORIZED with a Basic challenge without credentials, or with wrong ones', async () => {
-    await expectApiError(await api(base, 'POST', '/accounts', { body: { name: 'x1', password: PASSWORD } }), 401, 'UNAUTHORIZED', /sign in/);
-    await expectApiError(await api(base, 'POST', '/accounts', { auth: basicAuth('admin', 'wrong-password'), body: {} }), 401, 'UNAUTHORIZED', /incorrect username or password/);
+  it('answers 401 UNAUTHORIZED without credentials (no challenge), or with wrong ones (a Basic challenge)', async () => {
+    const anonymous = await api(base, 'POST', '/accounts', { body: { name: 'x1', password: PASSWORD } });
+    expect(anonymous.headers.get('www-authenticate')).toBeNull();
+    await expectApiError(anonymous, 401, 'UNAUTHORIZED', /sign in/);
+    const wrong = await api(base, 'POST', '/accounts', { auth: basicAuth('admin', 'wrong-password'), body: {} });
+    expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="outpost"');
+    await expectApiError(wrong, 401, 'UNAUTHORIZED', /incorrect username or password/);
     await expectApiError(await api(base, 'GET', '/accounts', { auth: 'Basic !!!' }), 401, 'UNAUTHORIZED', /malformed/);
     await expectApiError(await api(base, 'GET', '/accounts', { auth: 'Bearer not.a.token' }), 401, 'UNAUTHORIZED', /./);
   });
