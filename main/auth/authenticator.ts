@@ -65,7 +65,7 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
         deps.throttle.failed(username, address);
         throw new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
       }
-      deps.throttle.succeeded(username);
+      deps.throttle.succeeded(username, address);
       // Remembered only if the password did not change while it was being checked.
       if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username)) recent.set(id, versionBefore);
       return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
