@@ -80,9 +80,13 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
         throw err;
       }
       if (claims.subject === ANONYMOUS) return { principal: { kind: 'anonymous' }, access: claims.access };
-      // A token outlives nothing: a removed or deactivated user's tokens stop working at once.
+      // A token outlives nothing: a removed or deactivated user's tokens stop working at once,
+      // and so do those of an earlier account of the same name (its id differs).
       const principal = userPrincipal(claims.subject);
       if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the token names an account that is not active' });
+      if (claims.accountId === undefined || claims.accountId !== deps.accounts.userId(claims.subject)) {
+        throw new OciError('UNAUTHORIZED', { message: 'the token was issued to an earlier account of this name' });
+      }
       return { principal, access: claims.access };
     },
   };
