@@ -55,7 +55,17 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   app.route('/', tokenRoutes(deps.auth));
   app.route('/', pingRoutes());
-  app.route('/api/v0', apiV0Routes({ ...deps.management, caches: deps.caches, authenticator: deps.auth.authenticator, sessions: deps.sessions, logger: deps.logger, publicUrl: deps.web.publicUrl }));
+  app.route(
+    '/api/v0',
+    apiV0Routes({
+      ...deps.management,
+      caches: deps.caches,
+      authenticator: deps.auth.authenticator,
+      sessions: deps.sessions,
+      logger: deps.logger,
+      publicUrl: deps.web.publicUrl,
+    }),
+  );
 
   const v2 = new Hono();
   v2.use('*', registryHeaders);

@@ -47,7 +47,9 @@ export interface AccountPatch {
  * (the API answers it with a Basic challenge, the web pages with the sign-in form).
  */
 export function signedIn(principal: Principal): SignedIn {
-  if (principal.kind !== 'user') throw new OciError('UNAUTHORIZED', { message: 'sign in first: send Basic credentials or the session cookie' });
+  if (principal.kind !== 'user') {
+    throw new OciError('UNAUTHORIZED', { message: 'sign in first: send Basic credentials or the session cookie' });
+  }
   return principal;
 }
 

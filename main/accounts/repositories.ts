@@ -157,7 +157,9 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       const writable = user.isAdmin || user.name === namespace || (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
       // Permission first: only admins (who see every account anyway) learn that a name is free.
       if (!writable) throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
-      if (kind === 'none') throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
+      if (kind === 'none') {
+        throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
+      }
       const fullName = `${namespace}/${input.name}`;
       if (typeof input.name !== 'string' || input.name.includes('/') || !isRepoName(fullName)) {
         throw new AccountError('INVALID_INPUT', 'repository name must be lowercase letters and digits with single separators (. _ __ -), one path segment');

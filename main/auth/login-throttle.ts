@@ -51,7 +51,8 @@ export interface LoginThrottle {
 }
 
 export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
-  const { now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, slowAfterPerAddress = 20, slowAfterPerAccount = 10, maxDelayMs = 4000, logger } = options;
+  const { now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000, logger } = options;
+  const { slowAfterPerAddress = 20, slowAfterPerAccount = 10 } = options;
   const counters = new LRUCache<string, Counter>({ max: 100_000 });
 
   const current = (id: string): Counter | undefined => {
@@ -68,7 +69,8 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     counters.set(id, counter);
   };
   /** The wait for `failures` against a threshold: 250 ms at it, doubling, capped. */
-  const penalty = (failures: number, threshold: number) => (failures < threshold ? 0 : Math.min(maxDelayMs, 250 * 2 ** (failures - threshold)));
+  const penalty = (failures: number, threshold: number) =>
+    failures < threshold ? 0 : Math.min(maxDelayMs, 250 * 2 ** (failures - threshold));
 
   // Account names are at most 64 characters; a longer one cannot exist, and keeping it whole
   // would let a client fill the counters with megabytes of made-up names.
@@ -83,7 +85,11 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
       const fields = { user: name(account), address };
       if (byPair && byPair.failures >= lockAfter) {
         const retryAfter = Math.max(1, Math.ceil((byPair.since + windowMs - now()) / 1000));
-        logger?.info('sign-in refused: too many failures from this address for this account', { ...fields, failures: byPair.failures, retryAfterSeconds: retryAfter });
+        logger?.info('sign-in refused: too many failures from this address for this account', {
+          ...fields,
+          failures: byPair.failures,
+          retryAfterSeconds: retryAfter,
+        });
         throw new OciError('TOOMANYREQUESTS', {
           message: 'too many failed sign-in attempts; try again later',
           headers: { 'Retry-After': String(retryAfter) },

@@ -32,7 +32,12 @@ export function createSessions(db: AccountsDb, lifetimeMs: number, now: () => nu
     async create(user) {
       const id = randomBytes(32).toString('base64url');
       const userId = currentUserId(user);
-      const record: SessionRecord = { user, ...(userId !== undefined && { userId }), csrfToken: randomBytes(24).toString('base64url'), expiresAt: now() + lifetimeMs };
+      const record: SessionRecord = {
+        user,
+        ...(userId !== undefined && { userId }),
+        csrfToken: randomBytes(24).toString('base64url'),
+        expiresAt: now() + lifetimeMs,
+      };
       await db.sessions.put(hashId(id), record);
       return { id, ...record };
     },

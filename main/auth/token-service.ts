@@ -59,7 +59,9 @@ export function createTokenService(deps: TokenServiceDeps) {
   async function issueRefreshToken(user: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const userId = currentUserId(user);
-    await deps.accountsDb.refreshTokens.put(hashToken(token), { user, ...(userId !== undefined && { userId }), expiresAt: deps.now() + deps.refreshTokenLifetimeMs });
+    const expiresAt = deps.now() + deps.refreshTokenLifetimeMs;
+    const record = { user, ...(userId !== undefined && { userId }), expiresAt };
+    await deps.accountsDb.refreshTokens.put(hashToken(token), record);
     return token;
   }
 
@@ -97,7 +99,9 @@ export function createTokenService(deps: TokenServiceDeps) {
     redeemRefreshToken(token: string): string {
       const record = deps.accountsDb.refreshTokens.get(hashToken(token));
       const stale = record?.userId !== undefined && record.userId !== currentUserId(record.user);
-      if (!record || record.expiresAt < deps.now() || stale) throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
+      if (!record || record.expiresAt < deps.now() || stale) {
+        throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
+      }
       return record.user;
     },
   };

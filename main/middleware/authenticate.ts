@@ -30,7 +30,8 @@ export function authenticate(deps: { authenticator: Authenticator; sessions: Ses
     if (credentials?.kind === 'basic') {
       c.set('principal', await deps.authenticator.password(credentials.username, credentials.password, clientAddress(c)));
     } else if (credentials?.kind === 'bearer') {
-      throw new OciError('UNAUTHORIZED', { message: 'registry tokens are only for /v2; send Basic credentials or sign in' });
+      const message = 'registry tokens are only for /v2; send Basic credentials or sign in';
+      throw new OciError('UNAUTHORIZED', { message });
     } else {
       const session = deps.sessions.get(getCookie(c, SESSION_COOKIE));
       const principal = session ? await deps.authenticator.activeUser(session.user).catch(() => undefined) : undefined;

@@ -56,7 +56,9 @@ export function refuseCrossSiteWrites(publicUrl: string): MiddlewareHandler {
     }
     const needsJson = c.req.method === 'POST' || hasBody(c.req.raw.headers);
     if (needsJson && !isJson(c.req.header('content-type'))) {
-      throw new UnsupportedMediaType(`${c.req.method} requests to the management API must send Content-Type: application/json`);
+      throw new UnsupportedMediaType(
+        `${c.req.method} requests to the management API must send Content-Type: application/json`,
+      );
     }
     await next();
   };

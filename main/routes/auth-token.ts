@@ -29,7 +29,8 @@ const MAX_TOKEN_FORM_BYTES = 16 * 1024;
 /** The OAuth2 form (urlencoded, or multipart as Hono also accepted), read within the limit. */
 async function readTokenForm(c: Context): Promise<FormData | undefined> {
   const bytes = await readBoundedBody(requestBody(c), c.req.raw.headers, MAX_TOKEN_FORM_BYTES);
-  return new Response(bytes, { headers: { 'content-type': c.req.header('content-type') ?? '' } }).formData().catch(() => undefined);
+  const headers = { 'content-type': c.req.header('content-type') ?? '' };
+  return new Response(bytes, { headers }).formData().catch(() => undefined);
 }
 
 export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): Hono {

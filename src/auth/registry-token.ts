@@ -52,5 +52,6 @@ export function toRegistryClaims(payload: JWTPayload): RegistryTokenClaims {
     .filter((e): e is AccessEntry => typeof e === 'object' && e !== null && typeof e.type === 'string' && typeof e.name === 'string' && Array.isArray(e.actions))
     .map((e) => formatScope(e))
     .join(' ');
-  return { subject: payload.sub, access: parseScopes(scopes), ...(typeof payload.uid === 'string' && { accountId: payload.uid }) };
+  const accountId = typeof payload.uid === 'string' ? payload.uid : undefined;
+  return { subject: payload.sub, access: parseScopes(scopes), ...(accountId !== undefined && { accountId }) };
 }

@@ -46,12 +46,19 @@ export class BodyTooLargeError extends Error {
  * and main holds at most `maxBytes`. What is left unread is drained briefly by
  * `@hono/node-server` after the answer, which then closes the connection (its `drainIncoming`).
  */
-export async function readBoundedBody(body: AsyncIterable<Uint8Array>, headers: { get(name: string): string | null | undefined }, maxBytes: number): Promise<Buffer> {
+export async function readBoundedBody(
+  body: AsyncIterable<Uint8Array>,
+  headers: { get(name: string): string | null | undefined },
+  maxBytes: number,
+): Promise<Buffer> {
   const announced = headers.get('content-length');
-  if (announced !== null && announced !== undefined && Number(announced) > maxBytes) throw new BodyTooLargeError(maxBytes);
+  if (announced !== null && announced !== undefined && Number(announced) > maxBytes) {
+    throw new BodyTooLargeError(maxBytes);
+  }
   // Node's IncomingMessage: leaving the loop early must not destroy it (that would destroy the
   // socket, and the 413 could never be sent).
-  const readable = body as AsyncIterable<Uint8Array> & { iterator?(options: { destroyOnReturn: boolean }): AsyncIterable<Uint8Array> };
+  type Iterable = AsyncIterable<Uint8Array>;
+  const readable = body as Iterable & { iterator?(options: { destroyOnReturn: boolean }): Iterable };
   const source = typeof readable.iterator === 'function' ? readable.iterator({ destroyOnReturn: false }) : body;
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -76,7 +83,8 @@ export function boundedBody(maxBytes: number, tooLarge?: () => never): Middlewar
       if (err instanceof BodyTooLargeError && tooLarge) tooLarge();
       throw err;
     });
-    c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body: bytes, signal: c.req.raw.signal });
+    const { headers, signal } = c.req.raw;
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: bytes, signal });
     await next();
   };
 }

@@ -41,7 +41,7 @@ describe('POST /api/v0/accounts', () => {
     expect(await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { isOrg: true, name: 'globex' } })).toMatchObject({ type: 'organization', name: 'globex' });
   });
 
-  it('answers 401 UNAUTHORIZED without credentials (no challenge), or with wrong ones (a Basic challenge)', async () => {
+  it('answers 401 UNAUTHORIZED without credentials (no challenge), or wrong ones (Basic challenge)', async () => {
     const anonymous = await api(base, 'POST', '/accounts', { body: { name: 'x1', password: PASSWORD } });
     expect(anonymous.headers.get('www-authenticate')).toBeNull();
     await expectApiError(anonymous, 401, 'UNAUTHORIZED', /sign in/);
@@ -80,7 +80,8 @@ describe('POST /api/v0/accounts', () => {
   });
 
   it('answers 413 TOO_LARGE for a body over 64 KiB', async () => {
-    await expectApiError(await api(base, 'POST', '/accounts', { auth: ADMIN, body: 'x'.repeat(70_000) }), 413, 'TOO_LARGE', /larger than 65536 bytes/);
+    const res = await api(base, 'POST', '/accounts', { auth: ADMIN, body: 'x'.repeat(70_000) });
+    await expectApiError(res, 413, 'TOO_LARGE', /larger than 65536 bytes/);
   });
 });
 
@@ -233,7 +234,8 @@ describe('other credentials: bearer tokens and the session cookie', () => {
   it('refuses a registry bearer token (they are for /v2 only: test/security/04)', async () => {
     const res = await fetch(`${base}/auth/token?service=outpost`, { headers: { Authorization: bob } });
     const { token } = (await res.json()) as { token: string };
-    await expectApiError(await api(base, 'GET', '/accounts/bob', { auth: `Bearer ${token}` }), 401, 'UNAUTHORIZED', /only for \/v2/);
+    const res2 = await api(base, 'GET', '/accounts/bob', { auth: `Bearer ${token}` });
+    await expectApiError(res2, 401, 'UNAUTHORIZED', /only for \/v2/);
   });
 
   it('accepts the session cookie, and requires X-CSRF-Token on unsafe methods', async () => {

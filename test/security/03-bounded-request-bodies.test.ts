@@ -46,24 +46,33 @@ async function answerWhileSending(open: OpenRequest): Promise<StreamedResponse> 
 }
 
 const endless = (path: string, headers: Record<string, string>) => openRequest(`${main.url}${path}`, 'POST', headers);
+const HUGE_LENGTH = { 'Content-Length': String(600 * 1024 * 1024) };
+const jsonOf = (res: StreamedResponse): unknown => JSON.parse(res.body.toString());
 
 describe('POST /auth/token', () => {
   const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
   it('answers 413 invalid_request at once for a Content-Length over 16 KiB, before the body is sent', async () => {
-    const res = await answerWhileSending(endless('/auth/token', { ...form, 'Content-Length': String(600 * 1024 * 1024) }));
+    const res = await answerWhileSending(endless('/auth/token', { ...form, ...HUGE_LENGTH }));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString())).toEqual({ error: 'invalid_request', error_description: 'the request body is larger than 16384 bytes' });
+    const description = 'the request body is larger than 16384 bytes';
+    expect(jsonOf(res)).toEqual({ error: 'invalid_request', error_description: description });
   });
 
   it('answers 413 invalid_request to a chunked body that never ends', async () => {
     const res = await answerWhileSending(endless('/auth/token', form));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString())).toMatchObject({ error: 'invalid_request' });
+    expect(jsonOf(res)).toMatchObject({ error: 'invalid_request' });
   });
 
   it('still issues tokens for an ordinary password grant', async () => {
-    const body = new URLSearchParams({ grant_type: 'password', username: 'admin', password: TEST_ADMIN_PASSWORD, service: 'outpost', scope: 'repository:admin/app:pull' });
+    const body = new URLSearchParams({
+      grant_type: 'password',
+      username: 'admin',
+      password: TEST_ADMIN_PASSWORD,
+      service: 'outpost',
+      scope: 'repository:admin/app:pull',
+    });
     const res = await fetch(`${main.url}/auth/token`, { method: 'POST', body });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { access_token: string }).access_token).toMatch(/^ey/);
@@ -74,20 +83,23 @@ describe('JSON bodies of /api/v0', () => {
   const json = { 'Content-Type': 'application/json', Authorization: ADMIN };
 
   it('answers 413 TOO_LARGE at once for a Content-Length over 64 KiB', async () => {
-    const res = await answerWhileSending(endless('/api/v0/accounts', { ...json, 'Content-Length': String(600 * 1024 * 1024) }));
+    const res = await answerWhileSending(endless('/api/v0/accounts', { ...json, ...HUGE_LENGTH }));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString())).toEqual({ errors: [{ code: 'TOO_LARGE', message: 'the request body is larger than 65536 bytes' }] });
+    const message = 'the request body is larger than 65536 bytes';
+    expect(jsonOf(res)).toEqual({ errors: [{ code: 'TOO_LARGE', message }] });
   });
 
   it('answers 413 TOO_LARGE to a chunked body that never ends, and creates nothing', async () => {
     const res = await answerWhileSending(endless('/api/v0/accounts', json));
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString())).toMatchObject({ errors: [{ code: 'TOO_LARGE' }] });
-    await expectApiError(await api(main.url, 'POST', '/accounts', { auth: ADMIN, body: 'x'.repeat(70_000) }), 413, 'TOO_LARGE', /65536/);
+    expect(jsonOf(res)).toMatchObject({ errors: [{ code: 'TOO_LARGE' }] });
+    const announced = await api(main.url, 'POST', '/accounts', { auth: ADMIN, body: 'x'.repeat(70_000) });
+    await expectApiError(announced, 413, 'TOO_LARGE', /65536/);
   });
 
   it('still accepts a body within the limit', async () => {
-    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body: { type: 'organization', name: 'bounded', fullName: 'f'.repeat(200) } });
+    const body = { type: 'organization', name: 'bounded', fullName: 'f'.repeat(200) };
+    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body });
   });
 });
 
@@ -95,7 +107,7 @@ describe('web forms', () => {
   const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
   it('answer the 413 page at once for a Content-Length over 64 KiB', async () => {
-    const res = await answerWhileSending(endless('/sign-in', { ...form, 'Content-Length': String(600 * 1024 * 1024) }));
+    const res = await answerWhileSending(endless('/sign-in', { ...form, ...HUGE_LENGTH }));
     expect(res.status).toBe(413);
     expect(textOf(res.body.toString())).toContain('Form too large');
   });

@@ -22,20 +22,24 @@ afterAll(async () => {
   await main.stop();
 });
 
-const accountExists = async (name: string) => (await api(main.url, 'GET', `/accounts/${name}`, { auth: ADMIN })).status === 200;
+const accountExists = async (name: string) =>
+  (await api(main.url, 'GET', `/accounts/${name}`, { auth: ADMIN })).status === 200;
 
 describe('a registry token on /api/v0', () => {
   it("refuses an administrator's pull token for one repository: no account is created", async () => {
     const token = await tokenFor(main.url, ADMIN, ['repository:bob/app:pull']);
-    const res = await api(main.url, 'POST', '/accounts', { auth: bearer(token), body: { name: 'mallory', password: PASSWORD, isAdmin: true } });
+    const body = { name: 'mallory', password: PASSWORD, isAdmin: true };
+    const res = await api(main.url, 'POST', '/accounts', { auth: bearer(token), body });
     await expectApiError(res, 401, 'UNAUTHORIZED', /registry tokens are only for \/v2/);
     expect(await accountExists('mallory')).toBe(false);
   });
 
   it("refuses a user's token for reads of the API too", async () => {
     const token = await tokenFor(main.url, bob, ['repository:bob/app:pull,push']);
-    await expectApiError(await api(main.url, 'GET', '/accounts/bob', { auth: bearer(token) }), 401, 'UNAUTHORIZED', /only for \/v2/);
-    await expectApiError(await api(main.url, 'GET', '/repositories/bob/app', { auth: bearer(token) }), 401, 'UNAUTHORIZED', /only for \/v2/);
+    for (const path of ['/accounts/bob', '/repositories/bob/app']) {
+      const res = await api(main.url, 'GET', path, { auth: bearer(token) });
+      await expectApiError(res, 401, 'UNAUTHORIZED', /only for \/v2/);
+    }
   });
 
   it('still accepts Basic credentials', async () => {
@@ -47,7 +51,8 @@ describe('a registry token on /api/v0', () => {
 describe('a registry token on the web pages', () => {
   it('is refused with 401, not taken as a signed-in user', async () => {
     const token = await tokenFor(main.url, ADMIN, ['repository:bob/app:pull']);
-    const res = await fetch(`${main.url}/admin/users`, { headers: { Authorization: bearer(token) }, redirect: 'manual' });
+    const headers = { Authorization: bearer(token) };
+    const res = await fetch(`${main.url}/admin/users`, { headers, redirect: 'manual' });
     expect(res.status).toBe(401);
     expect(textOf(await res.text())).toContain('only for /v2');
   });
@@ -56,9 +61,10 @@ describe('a registry token on the web pages', () => {
 describe('the same token on /v2', () => {
   it('still pulls what it was issued for, and nothing else', async () => {
     const token = await tokenFor(main.url, bob, ['repository:bob/app:pull']);
-    const pull = await fetch(`${main.url}/v2/bob/app/manifests/v1`, { headers: { Authorization: bearer(token), Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const headers = { Authorization: bearer(token), Accept: 'application/vnd.oci.image.manifest.v1+json' };
+    const pull = await fetch(`${main.url}/v2/bob/app/manifests/v1`, { headers });
     expect(pull.status).toBe(200);
-    const push = await fetch(`${main.url}/v2/bob/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: bearer(token) } });
+    const push = await fetch(`${main.url}/v2/bob/app/blobs/uploads/`, { method: 'POST', headers });
     expect(push.status).toBe(401);
     expect(((await push.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('UNAUTHORIZED');
   });

@@ -26,7 +26,8 @@ async function credentialsOf(name: string, password: string): Promise<{ sessionI
   return { sessionId: session.id, refreshToken: refresh_token! };
 }
 
-const refresh = (refreshToken: string) => postToken(main.url, { grant_type: 'refresh_token', refresh_token: refreshToken, service: 'outpost' });
+const refresh = (refreshToken: string) =>
+  postToken(main.url, { grant_type: 'refresh_token', refresh_token: refreshToken, service: 'outpost' });
 const sessionWorks = async (sessionId: string) =>
   (await api(main.url, 'GET', '/accounts', { headers: { Cookie: `outpost_session=${sessionId}` } })).status === 200;
 
@@ -37,12 +38,14 @@ describe('PATCH /api/v0/accounts/<name> with a new password', () => {
     expect(await sessionWorks(stolen.sessionId)).toBe(true);
     expect((await refresh(stolen.refreshToken)).status).toBe(200);
 
-    await apiOk(main.url, 'PATCH', '/accounts/carol', 200, { auth: carol, body: { password: 'a-brand-new-password', oldPassword: PASSWORD } });
+    const body = { password: 'a-brand-new-password', oldPassword: PASSWORD };
+    await apiOk(main.url, 'PATCH', '/accounts/carol', 200, { auth: carol, body });
 
     expect(await sessionWorks(stolen.sessionId)).toBe(false);
     const res = await refresh(stolen.refreshToken);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'refresh token is invalid or expired' });
+    const refused = { error: 'invalid_grant', error_description: 'refresh token is invalid or expired' };
+    expect(await res.json()).toEqual(refused);
     // The new password signs in and gets new ones.
     const fresh = await credentialsOf('carol', 'a-brand-new-password');
     expect((await refresh(fresh.refreshToken)).status).toBe(200);

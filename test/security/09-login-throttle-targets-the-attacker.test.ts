@@ -46,7 +46,8 @@ function signIn(main: TestMain, user: string, password: string, forwardedFor?: s
 
 /** Ten wrong passwords at once (in parallel, so that no growing delay makes the test slow). */
 async function guessTenTimes(main: TestMain, user: string, forwardedFor?: string): Promise<void> {
-  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(main, user, `wrong-guess-${i}`, forwardedFor)));
+  const guesses = Array.from({ length: 10 }, (_, i) => signIn(main, user, `wrong-guess-${i}`, forwardedFor));
+  const answers = await Promise.all(guesses);
   for (const res of answers) expect(res.status).toBe(401);
 }
 
@@ -66,7 +67,8 @@ describe('an attacker guessing one account', () => {
   });
 
   it('logs the refusal with the name and the address, and no password', () => {
-    const refusals = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('sign-in refused'));
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const refusals = records.filter((l) => String(l.msg).startsWith('sign-in refused'));
     expect(refusals).toContainEqual(expect.objectContaining({ user: 'victim', address: '203.0.113.66', failures: 10 }));
     expect(lines.join('\n')).not.toContain('wrong-guess-');
     expect(lines.join('\n')).not.toContain(PASSWORD);
@@ -75,7 +77,9 @@ describe('an attacker guessing one account', () => {
 
 describe('many failures with made-up names from one address', () => {
   it('do not lock out a real user behind the same address (only slow it down)', async () => {
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(behindProxy, `made-up-${i}`, 'whatever-password', '192.0.2.1')));
+    const spray = (i: number) => signIn(behindProxy, `made-up-${i}`, 'whatever-password', '192.0.2.1');
+    const sprayed = Array.from({ length: 50 }, (_, i) => spray(i));
+    const answers = await Promise.all(sprayed);
     for (const res of answers) expect(res.status).toBe(401);
     const res = await signIn(behindProxy, 'neighbour', PASSWORD, '192.0.2.1');
     expect(res.status).toBe(200);
@@ -107,6 +111,7 @@ describe('the http.trustedProxies setting', () => {
   });
 
   it('refuses to start with something that is not an address or a network', () => {
-    expect(() => loadMainConfig({}, { OUTPOST_MAIN_HTTP__TRUSTED_PROXIES: '10.0.0.0/8,proxy.example' })).toThrow(/http\.trustedProxies: "proxy\.example" is not an address/);
+    const env = { OUTPOST_MAIN_HTTP__TRUSTED_PROXIES: '10.0.0.0/8,proxy.example' };
+    expect(() => loadMainConfig({}, env)).toThrow(/http\.trustedProxies: "proxy\.example" is not an address/);
   });
 });

@@ -26,8 +26,11 @@ afterAll(async () => {
 });
 
 /** Status and body of an API call, with `name` replaced so two answers can be compared. */
-async function answer(method: string, path: string, auth: string | undefined, name: string): Promise<{ status: number; body: string }> {
-  const res = await api(main.url, method, path, { ...(auth !== undefined && { auth }), ...(method === 'POST' && { body: { name: 'x' } }) });
+async function answer(method: string, path: string, auth: string | undefined, name: string) {
+  const res = await api(main.url, method, path, {
+    ...(auth !== undefined && { auth }),
+    ...(method === 'POST' && { body: { name: 'x' } }),
+  });
   return { status: res.status, body: (await res.text()).replaceAll(name, '<name>') };
 }
 
@@ -45,7 +48,8 @@ describe('GET /api/v0/repositories/<namespace>', () => {
   });
 
   it('still lists what the caller may see', async () => {
-    const { repositories } = await apiOk<{ repositories: Array<{ fullName: string }> }>(main.url, 'GET', '/repositories/alice', 200, { auth: ADMIN });
+    type Listing = { repositories: Array<{ fullName: string }> };
+    const { repositories } = await apiOk<Listing>(main.url, 'GET', '/repositories/alice', 200, { auth: ADMIN });
     expect(repositories.map((r) => r.fullName)).toEqual(['alice/secret']);
   });
 });
@@ -60,7 +64,8 @@ describe('a single repository, its tags and its events', () => {
         expect(await answer('GET', `/repositories/ghost/nothing${suffix}`, auth, 'ghost/nothing')).toEqual(secret);
       }
     }
-    await expectApiError(await api(main.url, 'GET', '/repositories/acme/hidden', { auth: bob }), 404, 'NOT_FOUND', /repository "acme\/hidden" does not exist/);
+    const hidden = await api(main.url, 'GET', '/repositories/acme/hidden', { auth: bob });
+    await expectApiError(hidden, 404, 'NOT_FOUND', /repository "acme\/hidden" does not exist/);
   });
 });
 
@@ -73,7 +78,8 @@ describe('POST /api/v0/repositories/<namespace>', () => {
   });
 
   it('tells administrators that a namespace is no account', async () => {
-    await expectApiError(await api(main.url, 'POST', '/repositories/ghost', { auth: ADMIN, body: { name: 'x' } }), 404, 'NOT_FOUND', /namespace "ghost" is not a user/);
+    const res = await api(main.url, 'POST', '/repositories/ghost', { auth: ADMIN, body: { name: 'x' } });
+    await expectApiError(res, 404, 'NOT_FOUND', /namespace "ghost" is not a user/);
   });
 });
 

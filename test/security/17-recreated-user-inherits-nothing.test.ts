@@ -21,8 +21,17 @@ afterAll(async () => {
   await main.stop();
 });
 
-const pullManifest = (base: string, name: string, token: string) =>
-  fetch(`${base}/v2/${name}/manifests/v1`, { headers: { Authorization: bearer(token), Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+const pullManifest = (base: string, name: string, token: string) => {
+  const headers = { Authorization: bearer(token), Accept: 'application/vnd.oci.image.manifest.v1+json' };
+  return fetch(`${base}/v2/${name}/manifests/v1`, { headers });
+};
+const refresh = (base: string, refreshToken: string) =>
+  postToken(base, { grant_type: 'refresh_token', refresh_token: refreshToken, service: 'outpost' });
+const withSession = (id: string) => ({ headers: { Cookie: `outpost_session=${id}` } });
+/** `GET /auth/token` with `offline_token`: a registry token and a refresh token. */
+async function offlineTokens(base: string, authorization: string, scopes: string[] = []): Promise<TokenBody> {
+  return (await (await getToken(base, { authorization, scopes, offline: true })).json()) as TokenBody;
+}
 
 describe('a user removed and created again under the same name', () => {
   it("refuses the old account's registry token on /v2 (401), and accepts the new account's", async () => {
@@ -32,12 +41,14 @@ describe('a user removed and created again under the same name', () => {
     expect((await pullManifest(main.url, 'reborn/app', oldToken)).status).toBe(200);
 
     await apiOk(main.url, 'DELETE', '/accounts/reborn', 204, { auth: ADMIN });
-    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body: { name: 'reborn', password: 'the-second-reborn' } });
+    const body = { name: 'reborn', password: 'the-second-reborn' };
+    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body });
 
     const res = await pullManifest(main.url, 'reborn/app', oldToken);
     expect(res.status).toBe(401);
-    const body = (await res.json()) as { errors: Array<{ code: string; message: string }> };
-    expect(body.errors[0]).toMatchObject({ code: 'UNAUTHORIZED', message: 'the token was issued to an earlier account of this name' });
+    const refused = (await res.json()) as { errors: Array<{ code: string; message: string }> };
+    const message = 'the token was issued to an earlier account of this name';
+    expect(refused.errors[0]).toMatchObject({ code: 'UNAUTHORIZED', message });
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=.*error="invalid_token"/);
 
     const newToken = await tokenFor(main.url, basicAuth('reborn', 'the-second-reborn'), ['repository:reborn/app:pull']);
@@ -47,21 +58,22 @@ describe('a user removed and created again under the same name', () => {
 
   it("refuses the old account's refresh token and session, and keeps the new account's", async () => {
     await createUser(main.url, 'twice');
-    const old = (await (await getToken(main.url, { authorization: basicAuth('twice', PASSWORD), offline: true })).json()) as TokenBody;
+    const old = await offlineTokens(main.url, basicAuth('twice', PASSWORD));
     const oldSession = await main.service.sessions.create('twice');
 
     await apiOk(main.url, 'DELETE', '/accounts/twice', 204, { auth: ADMIN });
-    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body: { name: 'twice', password: 'the-second-twice' } });
+    const body = { name: 'twice', password: 'the-second-twice' };
+    await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body });
 
-    const refreshed = await postToken(main.url, { grant_type: 'refresh_token', refresh_token: old.refresh_token!, service: 'outpost' });
+    const refreshed = await refresh(main.url, old.refresh_token!);
     expect(refreshed.status).toBe(401);
     expect(await refreshed.json()).toMatchObject({ error: 'invalid_grant' });
-    expect((await api(main.url, 'GET', '/accounts/twice', { headers: { Cookie: `outpost_session=${oldSession.id}` } })).status).toBe(401);
+    expect((await api(main.url, 'GET', '/accounts/twice', withSession(oldSession.id))).status).toBe(401);
 
-    const fresh = (await (await getToken(main.url, { authorization: basicAuth('twice', 'the-second-twice'), offline: true })).json()) as TokenBody;
-    expect((await postToken(main.url, { grant_type: 'refresh_token', refresh_token: fresh.refresh_token!, service: 'outpost' })).status).toBe(200);
+    const fresh = await offlineTokens(main.url, basicAuth('twice', 'the-second-twice'));
+    expect((await refresh(main.url, fresh.refresh_token!)).status).toBe(200);
     const session = await main.service.sessions.create('twice');
-    expect((await api(main.url, 'GET', '/accounts/twice', { headers: { Cookie: `outpost_session=${session.id}` } })).status).toBe(200);
+    expect((await api(main.url, 'GET', '/accounts/twice', withSession(session.id))).status).toBe(200);
   });
 });
 
@@ -90,12 +102,12 @@ describe('an account stored before ids existed', () => {
     try {
       const oldtimer = basicAuth('oldtimer', PASSWORD);
       await pushImageAs(again.url, 'oldtimer/app', 'v1', oldtimer);
-      const got = (await (await getToken(again.url, { authorization: oldtimer, scopes: ['repository:oldtimer/app:pull'], offline: true })).json()) as TokenBody;
+      const got = await offlineTokens(again.url, oldtimer, ['repository:oldtimer/app:pull']);
       expect(decodeJwt(got.token).uid).toMatch(/^legacy-/);
       expect((await pullManifest(again.url, 'oldtimer/app', got.token)).status).toBe(200);
-      expect((await postToken(again.url, { grant_type: 'refresh_token', refresh_token: got.refresh_token!, service: 'outpost' })).status).toBe(200);
+      expect((await refresh(again.url, got.refresh_token!)).status).toBe(200);
       const session = await again.service.sessions.create('oldtimer');
-      expect((await api(again.url, 'GET', '/accounts/oldtimer', { headers: { Cookie: `outpost_session=${session.id}` } })).status).toBe(200);
+      expect((await api(again.url, 'GET', '/accounts/oldtimer', withSession(session.id))).status).toBe(200);
     } finally {
       await again.stop();
     }

@@ -47,7 +47,9 @@ export const apiErrorMapper: ErrorMapper = (err, c) => {
   // Not signed in, or the authenticator's failures (bad password, refused token): the message
   // stays; never the registry's Bearer challenge, and Basic only as the module comment says.
   if (err instanceof OciError && err.code === 'UNAUTHORIZED') {
-    return apiErrorResponse('UNAUTHORIZED', err.message, sentBasic(c.req.header('authorization')) ? { 'WWW-Authenticate': BASIC_CHALLENGE } : {});
+    const challenge: Record<string, string> = {};
+    if (sentBasic(c.req.header('authorization'))) challenge['WWW-Authenticate'] = BASIC_CHALLENGE;
+    return apiErrorResponse('UNAUTHORIZED', err.message, challenge);
   }
   return undefined;
 };

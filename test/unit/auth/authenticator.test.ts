@@ -52,8 +52,18 @@ async function rejection(promise: Promise<unknown>): Promise<OciError> {
 }
 
 /** A token as main issues it: for `subject`, with its current account id (`uid`) unless given. */
-const tokenFor = async (subject: string, accountId: string | undefined = accounts.userId(subject)) =>
-  (await issueRegistryToken(keys.signingKey, { issuer: ISSUER, service: 'outpost', subject, ...(accountId !== undefined && { accountId }), access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], lifetimeMs: 300_000, now: Date.now() })).token;
+const tokenFor = async (subject: string, accountId: string | undefined = accounts.userId(subject)) => {
+  const issued = await issueRegistryToken(keys.signingKey, {
+    issuer: ISSUER,
+    service: 'outpost',
+    subject,
+    ...(accountId !== undefined && { accountId }),
+    access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }],
+    lifetimeMs: 300_000,
+    now: Date.now(),
+  });
+  return issued.token;
+};
 
 describe('authenticator.password', () => {
   it('signs in with the right password and tells the throttle', async () => {

@@ -151,7 +151,10 @@ describe('login throttle', () => {
     await refusal(throttle);
     expect(lines).toEqual([
       { msg: 'sign-in delayed after failed attempts', fields: { user: 'alice', address: '10.0.0.1', delayMs: 250 } },
-      { msg: 'sign-in refused: too many failures from this address for this account', fields: { user: 'alice', address: '10.0.0.1', failures: 2, retryAfterSeconds: 900 } },
+      {
+        msg: 'sign-in refused: too many failures from this address for this account',
+        fields: { user: 'alice', address: '10.0.0.1', failures: 2, retryAfterSeconds: 900 },
+      },
     ]);
   });
 

@@ -58,7 +58,8 @@ describe('readBoundedBody', () => {
       pulled++;
       yield Buffer.from('x');
     }
-    await expect(readBoundedBody(counting(), new Headers({ 'content-length': '6' }), 5)).rejects.toThrow(BodyTooLargeError);
+    const announced = new Headers({ 'content-length': '6' });
+    await expect(readBoundedBody(counting(), announced, 5)).rejects.toThrow(BodyTooLargeError);
     expect(pulled).toBe(0);
   });
 
@@ -70,7 +71,8 @@ describe('readBoundedBody', () => {
         yield Buffer.from('abc');
       }
     }
-    await expect(readBoundedBody(endless(), none, 5)).rejects.toMatchObject({ code: 'OUTPOST_BODY_TOO_LARGE', maxBytes: 5 });
+    const refusal = { code: 'OUTPOST_BODY_TOO_LARGE', maxBytes: 5 };
+    await expect(readBoundedBody(endless(), none, 5)).rejects.toMatchObject(refusal);
     expect(pulled).toBe(2);
   });
 });
