@@ -12,6 +12,7 @@ import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
+import { resolveClientAddress } from './middleware/client-address.js';
 import type { Registry } from './registry/registry.js';
 import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
@@ -40,6 +41,8 @@ export interface MainAppDeps {
   caches: CachesModule;
   deleteEnabled: boolean;
   maxManifestBytes: number;
+  /** Proxies whose X-Forwarded-For is believed for the client's address (config `http.trustedProxies`). */
+  trustedProxies: readonly string[];
 }
 
 export function createMainApp(deps: MainAppDeps): Hono {
@@ -48,10 +51,21 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
   app.use('*', requestMetrics(deps.metrics.http));
+  app.use('*', resolveClientAddress(deps.trustedProxies));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   app.route('/', tokenRoutes(deps.auth));
   app.route('/', pingRoutes());
-  app.route('/api/v0', apiV0Routes({ ...deps.management, caches: deps.caches, authenticator: deps.auth.authenticator, sessions: deps.sessions, logger: deps.logger }));
+  app.route(
+    '/api/v0',
+    apiV0Routes({
+      ...deps.management,
+      caches: deps.caches,
+      authenticator: deps.auth.authenticator,
+      sessions: deps.sessions,
+      logger: deps.logger,
+      publicUrl: deps.web.publicUrl,
+    }),
+  );
 
   const v2 = new Hono();
   v2.use('*', registryHeaders);

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { booleanSchema, durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
+import { trustedProxiesSchema } from './middleware/client-address.js';
 
 const storageSchema = z
   .object({
@@ -78,6 +79,8 @@ export const mainConfigSchema = z
     storage: storageSchema.prefault({}),
     auth: authSchema.prefault({}),
     caches: cachesSchema.prefault({}),
+    /** Proxies (addresses or CIDRs, comma-separated in env) whose X-Forwarded-For names the client; default none. */
+    http: z.object({ trustedProxies: trustedProxiesSchema.prefault([]) }).strict().prefault({}),
     /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
     shutdownGrace: durationSchema.prefault('30s'),
   })

@@ -118,7 +118,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     now,
   });
   const sessions = createSessions(accountsDb, config.auth.sessionLifetimeMs, now);
-  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now }), verifier });
+  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now, logger }), verifier });
   const tokens = createTokenService({
     keys,
     accessControl,
@@ -187,6 +187,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     },
     deleteEnabled: config.storage.deleteEnabled,
     maxManifestBytes: config.storage.maxManifestBytes,
+    trustedProxies: config.http.trustedProxies,
   });
 
   const purge = () => registry.uploads.purgeAbandoned(config.storage.uploadMaxAgeMs).catch((err) => logger.error('upload purge failed', { error: err }));

@@ -47,7 +47,9 @@ export interface AccountPatch {
  * (the API answers it with a Basic challenge, the web pages with the sign-in form).
  */
 export function signedIn(principal: Principal): SignedIn {
-  if (principal.kind !== 'user') throw new OciError('UNAUTHORIZED', { message: 'sign in first: send Basic credentials, a bearer token or the session cookie' });
+  if (principal.kind !== 'user') {
+    throw new OciError('UNAUTHORIZED', { message: 'sign in first: send Basic credentials or the session cookie' });
+  }
   return principal;
 }
 
@@ -157,7 +159,11 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
         }
       }
       const { oldPassword: _old, ...update } = patch;
-      return { type: 'user', ...(await accounts.updateUser(name, update)) };
+      const updated = await accounts.updateUser(name, update);
+      // A changed password is often a leaked one: the sessions and refresh tokens issued under
+      // the old one end too (self-service and admin resets alike, as the web form and the CLI).
+      if (patch.password !== undefined) await accounts.revokeCredentials(name);
+      return { type: 'user', ...updated };
     },
 
     /** Removes a user (admins) or an organization (admins and its admins). */

@@ -9,7 +9,7 @@
  *	teamMembers    <org> NUL <team> NUL <user>   true
  *	teamAccess     <org> NUL <team> NUL <repo>   { accessLevel }
  *	events         <repo> NUL <time> NUL <seq>   RepositoryEvent
- *	refreshTokens  <sha256 of token>             { user, expiresAt }
+ *	refreshTokens  <sha256 of token>             RefreshTokenRecord
  *	sessions       <sha256 of session id>        SessionRecord
  *	settings       "meta"                        MetaSettings
  */
@@ -21,6 +21,12 @@ export interface AccountSettings {
 }
 
 export interface UserRecord {
+  /**
+   * Random and immutable, created with the user: tokens, refresh tokens and sessions carry it,
+   * so that they die with the account even if its name is taken again. Records written before
+   * ids existed have none (accounts.ts `userIdOf` stands in).
+   */
+  id?: string;
   passwordHash: string;
   isAdmin: boolean;
   isActive: boolean;
@@ -52,7 +58,16 @@ export interface RepositoryEvent {
 
 export interface SessionRecord {
   user: string;
+  /** The account's id at sign-in (absent in sessions created before ids existed). */
+  userId?: string;
   csrfToken: string;
+  expiresAt: number;
+}
+
+export interface RefreshTokenRecord {
+  user: string;
+  /** The account's id when issued (absent in tokens issued before ids existed). */
+  userId?: string;
   expiresAt: number;
 }
 
@@ -73,7 +88,7 @@ export interface AccountsDb {
   teamMembers: Database<true, string>;
   teamAccess: Database<{ accessLevel: AccessLevel }, string>;
   events: Database<RepositoryEvent, string>;
-  refreshTokens: Database<{ user: string; expiresAt: number }, string>;
+  refreshTokens: Database<RefreshTokenRecord, string>;
   sessions: Database<SessionRecord, string>;
   settings: Database<MetaSettings, string>;
   transaction<T>(fn: () => T): Promise<T>;

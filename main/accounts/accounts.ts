@@ -2,6 +2,7 @@
  * @module Users, organizations, teams and grants: the account operations the API, the web
  * pages and the CLI share. Validation happens here, once.
  */
+import { randomBytes } from 'node:crypto';
 import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
 import { isRepoName } from '../../src/oci/reference.js';
 import { ANONYMOUS } from '../../src/auth/registry-token.js';
@@ -35,6 +36,15 @@ export interface UserUpdate {
   isActive?: boolean;
   fullName?: string;
   password?: string;
+}
+
+/**
+ * The account's immutable id. A record from before ids existed gets one from its creation
+ * time: stable for that account, and different from any account created later under the
+ * same name (which gets a random id).
+ */
+export function userIdOf(record: UserRecord): string {
+  return record.id ?? `legacy-${record.createdAt.toString(36)}`;
 }
 
 export function checkAccountName(name: unknown, what = 'account'): string {
@@ -95,6 +105,7 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
       const name = checkAccountName(input.name, 'user');
       const passwordHash = await hashPassword(checkPassword(input.password));
       const record: UserRecord = {
+        id: randomBytes(16).toString('base64url'),
         passwordHash,
         isAdmin: input.isAdmin ?? false,
         isActive: input.isActive ?? true,
@@ -141,6 +152,12 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     /** Ends the user's web sessions and invalidates its refresh tokens; returns how many. */
     revokeCredentials,
+
+    /** The user's immutable id (see `userIdOf`); undefined for no user. */
+    userId: (name: string): string | undefined => {
+      const user = db.users.get(name);
+      return user && userIdOf(user);
+    },
 
     /** Changes whenever the user's password does (for caches of verified passwords); undefined for no user. */
     passwordVersion: (name: string): string | undefined => db.users.get(name)?.passwordHash,

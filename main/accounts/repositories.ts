@@ -154,9 +154,12 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     async create(principal: Principal, namespace: string, input: { name: string } & RepositorySettings): Promise<RepositoryView> {
       const user = signedIn(principal);
       const kind = namespaceType(namespace);
-      if (kind === 'none') throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
       const writable = user.isAdmin || user.name === namespace || (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
+      // Permission first: only admins (who see every account anyway) learn that a name is free.
       if (!writable) throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
+      if (kind === 'none') {
+        throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
+      }
       const fullName = `${namespace}/${input.name}`;
       if (typeof input.name !== 'string' || input.name.includes('/') || !isRepoName(fullName)) {
         throw new AccountError('INVALID_INPUT', 'repository name must be lowercase letters and digits with single separators (. _ __ -), one path segment');
@@ -174,12 +177,12 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     },
 
     /**
-     * Repositories the caller may pull, in name order, optionally only those of one namespace
-     * (NOT_FOUND when it is neither a user nor an organization).
+     * Repositories the caller may pull, in name order, optionally only those of one namespace.
+     * A namespace that is no account lists as one with nothing the caller may see (empty): an
+     * error there would tell anyone which user and organization names exist.
      */
     list(principal: Principal, options: Page & { namespace?: string }): PageOf<RepositoryView> {
       const { namespace, after, limit } = options;
-      if (namespace !== undefined && namespaceType(namespace) === 'none') throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
       // '0' follows '/' in code order, so [ns + '/', ns + '0') is exactly the namespace's names.
       const bounds: { start?: string; end?: string } = namespace !== undefined ? { start: `${namespace}/`, end: `${namespace}0` } : {};
       if (after !== undefined && after >= (bounds.start ?? '')) bounds.start = `${after}\u0000`;

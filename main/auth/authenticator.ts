@@ -65,7 +65,7 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
         deps.throttle.failed(username, address);
         throw new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
       }
-      deps.throttle.succeeded(username);
+      deps.throttle.succeeded(username, address);
       // Remembered only if the password did not change while it was being checked.
       if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username)) recent.set(id, versionBefore);
       return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
@@ -80,9 +80,13 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
         throw err;
       }
       if (claims.subject === ANONYMOUS) return { principal: { kind: 'anonymous' }, access: claims.access };
-      // A token outlives nothing: a removed or deactivated user's tokens stop working at once.
+      // A token outlives nothing: a removed or deactivated user's tokens stop working at once,
+      // and so do those of an earlier account of the same name (its id differs).
       const principal = userPrincipal(claims.subject);
       if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the token names an account that is not active' });
+      if (claims.accountId === undefined || claims.accountId !== deps.accounts.userId(claims.subject)) {
+        throw new OciError('UNAUTHORIZED', { message: 'the token was issued to an earlier account of this name' });
+      }
       return { principal, access: claims.access };
     },
   };

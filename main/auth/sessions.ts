@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AccountsDb, SessionRecord } from '../accounts/accounts-db.js';
+import { userIdOf } from '../accounts/accounts.js';
 
 export const SESSION_COOKIE = 'outpost_session';
 
@@ -23,17 +24,30 @@ export interface Sessions {
 }
 
 export function createSessions(db: AccountsDb, lifetimeMs: number, now: () => number = Date.now): Sessions {
+  const currentUserId = (name: string): string | undefined => {
+    const record = db.users.get(name);
+    return record && userIdOf(record);
+  };
   return {
     async create(user) {
       const id = randomBytes(32).toString('base64url');
-      const record: SessionRecord = { user, csrfToken: randomBytes(24).toString('base64url'), expiresAt: now() + lifetimeMs };
+      const userId = currentUserId(user);
+      const record: SessionRecord = {
+        user,
+        ...(userId !== undefined && { userId }),
+        csrfToken: randomBytes(24).toString('base64url'),
+        expiresAt: now() + lifetimeMs,
+      };
       await db.sessions.put(hashId(id), record);
       return { id, ...record };
     },
     get(id) {
       if (!id || id.length > 100) return undefined;
       const record = db.sessions.get(hashId(id));
-      return record && record.expiresAt > now() ? { id, ...record } : undefined;
+      // A session of an earlier account of this name is no session (those from before ids
+      // existed carry none; removing a user ends its sessions, so they are its own).
+      const stale = record?.userId !== undefined && record.userId !== currentUserId(record.user);
+      return record && record.expiresAt > now() && !stale ? { id, ...record } : undefined;
     },
     async destroy(id) {
       await db.sessions.remove(hashId(id));

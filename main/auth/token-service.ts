@@ -10,6 +10,7 @@ import type { KeyRing } from '../../src/auth/keys.js';
 import { OciError } from '../../src/oci/errors.js';
 import type { AccessControl } from '../accounts/access-control.js';
 import type { AccountsDb } from '../accounts/accounts-db.js';
+import { userIdOf } from '../accounts/accounts.js';
 import type { Principal } from '../accounts/permissions.js';
 
 export interface TokenResponse {
@@ -50,9 +51,17 @@ export function createTokenService(deps: TokenServiceDeps) {
     return granted;
   }
 
+  const currentUserId = (name: string): string | undefined => {
+    const record = deps.accountsDb.users.get(name);
+    return record && userIdOf(record);
+  };
+
   async function issueRefreshToken(user: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await deps.accountsDb.refreshTokens.put(hashToken(token), { user, expiresAt: deps.now() + deps.refreshTokenLifetimeMs });
+    const userId = currentUserId(user);
+    const expiresAt = deps.now() + deps.refreshTokenLifetimeMs;
+    const record = { user, ...(userId !== undefined && { userId }), expiresAt };
+    await deps.accountsDb.refreshTokens.put(hashToken(token), record);
     return token;
   }
 
@@ -70,6 +79,7 @@ export function createTokenService(deps: TokenServiceDeps) {
         issuer: deps.issuer,
         service: deps.service,
         subject: principal.kind === 'user' ? principal.name : ANONYMOUS,
+        ...(principal.kind === 'user' && { accountId: currentUserId(principal.name) }),
         access: grant(principal, requested),
         lifetimeMs: deps.tokenLifetimeMs,
         now,
@@ -81,10 +91,17 @@ export function createTokenService(deps: TokenServiceDeps) {
       return response;
     },
 
-    /** The user a refresh token belongs to; `UNAUTHORIZED` when unknown or expired. */
+    /**
+     * The user a refresh token belongs to; `UNAUTHORIZED` when unknown, expired, or issued to
+     * an earlier account of that name. (Tokens from before ids existed carry none: removing a
+     * user revokes its refresh tokens, so such a token still names its own account.)
+     */
     redeemRefreshToken(token: string): string {
       const record = deps.accountsDb.refreshTokens.get(hashToken(token));
-      if (!record || record.expiresAt < deps.now()) throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
+      const stale = record?.userId !== undefined && record.userId !== currentUserId(record.user);
+      if (!record || record.expiresAt < deps.now() || stale) {
+        throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
+      }
       return record.user;
     },
   };

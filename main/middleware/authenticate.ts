@@ -1,7 +1,11 @@
 /**
- * @module Who is calling the management API or a web page: Basic credentials, a registry
- * bearer token, or the web session cookie. Leaves `c.var.principal` (anonymous when none) and,
- * for a cookie session, `c.var.session` (whose CSRF token forms must echo).
+ * @module Who is calling the management API or a web page: Basic credentials or the web
+ * session cookie. Leaves `c.var.principal` (anonymous when none) and, for a cookie session,
+ * `c.var.session` (whose CSRF token forms must echo).
+ *
+ * Registry bearer tokens are refused here (401): their `access` claim grants pulls and pushes
+ * of named repositories, nothing else, while a principal here acts with the account's full
+ * rights. A pull token for one repository must not create an administrator.
  */
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -26,7 +30,8 @@ export function authenticate(deps: { authenticator: Authenticator; sessions: Ses
     if (credentials?.kind === 'basic') {
       c.set('principal', await deps.authenticator.password(credentials.username, credentials.password, clientAddress(c)));
     } else if (credentials?.kind === 'bearer') {
-      c.set('principal', (await deps.authenticator.bearer(credentials.token)).principal);
+      const message = 'registry tokens are only for /v2; send Basic credentials or sign in';
+      throw new OciError('UNAUTHORIZED', { message });
     } else {
       const session = deps.sessions.get(getCookie(c, SESSION_COOKIE));
       const principal = session ? await deps.authenticator.activeUser(session.user).catch(() => undefined) : undefined;

@@ -7,7 +7,8 @@ import { parseAuthorization } from '../../src/auth/challenge.js';
 import { parseScopes } from '../../src/auth/scope.js';
 import type { KeyRing } from '../../src/auth/keys.js';
 import { OciError } from '../../src/oci/errors.js';
-import { clientAddress } from '../../src/http/node-bindings.js';
+import { clientAddress, requestBody } from '../../src/http/node-bindings.js';
+import { BodyTooLargeError, readBoundedBody } from '../../src/http/body.js';
 import type { Principal } from '../accounts/permissions.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenService } from '../auth/token-service.js';
@@ -18,8 +19,19 @@ export interface TokenRoutesDeps {
   keys: KeyRing;
 }
 
-const oauthError = (c: Context, status: 400 | 401 | 429, error: string, description: string) =>
+const oauthError = (c: Context, status: 400 | 401 | 413 | 429, error: string, description: string) =>
   c.json({ error, error_description: description }, status);
+
+// A token request is a handful of short fields (grant, name, password, scopes, a refresh token);
+// a client asking for scopes on many repositories stays far below this.
+const MAX_TOKEN_FORM_BYTES = 16 * 1024;
+
+/** The OAuth2 form (urlencoded, or multipart as Hono also accepted), read within the limit. */
+async function readTokenForm(c: Context): Promise<FormData | undefined> {
+  const bytes = await readBoundedBody(requestBody(c), c.req.raw.headers, MAX_TOKEN_FORM_BYTES);
+  const headers = { 'content-type': c.req.header('content-type') ?? '' };
+  return new Response(bytes, { headers }).formData().catch(() => undefined);
+}
 
 export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): Hono {
   const app = new Hono();
@@ -39,8 +51,17 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
   });
 
   app.post('/auth/token', async (c) => {
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+    let form: FormData | undefined;
+    try {
+      form = await readTokenForm(c);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return oauthError(c, 413, 'invalid_request', err.message);
+      throw err;
+    }
+    const field = (name: string) => {
+      const value = form?.get(name);
+      return typeof value === 'string' ? value : undefined;
+    };
     const scopes = parseScopes(field('scope') ?? '');
     c.header('Cache-Control', 'no-store');
     try {

@@ -6,7 +6,7 @@
  * the registry and API routes, which must not see web sessions, CSRF checks or HTML errors.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { boundedBody } from '../../src/http/body.js';
 import { authenticate } from '../middleware/authenticate.js';
 import { createWebCookies } from './cookies.js';
 import { csrfProtection } from './csrf.js';
@@ -32,11 +32,8 @@ export function webRoutes(deps: WebDeps): Hono {
   app.onError(webErrorHandler(cookies, deps.logger));
   app.route('/', staticRoutes());
 
-  const limitBody = bodyLimit({
-    maxSize: MAX_FORM_BYTES,
-    onError: () => {
-      throw new WebError('TOO_LARGE', 'Form too large', 'The form sent more data than this page accepts.');
-    },
+  const limitBody = boundedBody(MAX_FORM_BYTES, () => {
+    throw new WebError('TOO_LARGE', 'Form too large', 'The form sent more data than this page accepts.');
   });
   const identify = authenticate({ authenticator: deps.authenticator, sessions: deps.sessions });
   const csrf = csrfProtection(cookies);

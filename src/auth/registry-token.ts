@@ -16,6 +16,8 @@ export const ANONYMOUS = 'anonymous';
 export interface RegistryTokenClaims {
   subject: string;
   access: AccessEntry[];
+  /** The `uid` claim: the immutable id of the account `subject` named when it was issued. */
+  accountId?: string;
 }
 
 export interface IssuedToken {
@@ -29,12 +31,15 @@ export interface IssueRegistryTokenOptions {
   service: string;
   subject: string;
   access: AccessEntry[];
+  /** Sent as `uid`, so that main can refuse the token once the account is gone (even if the name is reused). */
+  accountId?: string;
   lifetimeMs: number;
   now: number;
 }
 
 export async function issueRegistryToken(key: SigningKey, options: IssueRegistryTokenOptions): Promise<IssuedToken> {
-  const token = await signJwt(key, { access: options.access }, { ...options, audience: options.service });
+  const claims = { access: options.access, ...(options.accountId !== undefined && { uid: options.accountId }) };
+  const token = await signJwt(key, claims, { ...options, audience: options.service });
   return { token, expiresInSeconds: Math.ceil(options.lifetimeMs / 1000), issuedAt: new Date(options.now).toISOString() };
 }
 
@@ -47,5 +52,6 @@ export function toRegistryClaims(payload: JWTPayload): RegistryTokenClaims {
     .filter((e): e is AccessEntry => typeof e === 'object' && e !== null && typeof e.type === 'string' && typeof e.name === 'string' && Array.isArray(e.actions))
     .map((e) => formatScope(e))
     .join(' ');
-  return { subject: payload.sub, access: parseScopes(scopes) };
+  const accountId = typeof payload.uid === 'string' ? payload.uid : undefined;
+  return { subject: payload.sub, access: parseScopes(scopes), ...(accountId !== undefined && { accountId }) };
 }

@@ -18,8 +18,13 @@ declare module 'hono' {
     sentStatus?: number;
     /** Body bytes of the response, for metrics. */
     sentBytes?: number;
+    /** The client's address as a trusted proxy reported it (main's middleware/client-address.ts). */
+    clientAddress?: string;
   }
 }
+
+/** The context variable that overrides the peer address (set only behind trusted proxies). */
+export const CLIENT_ADDRESS = 'clientAddress';
 
 interface NodeEnv {
   incoming?: IncomingMessage;
@@ -30,9 +35,12 @@ function nodeEnv(c: Context): NodeEnv {
   return (c.env ?? {}) as NodeEnv;
 }
 
-/** The peer's IP address ('unknown' outside a Node server, as under `app.request()`). */
+/**
+ * The client's IP address: the one resolved behind a trusted proxy when set, else the peer's
+ * ('unknown' outside a Node server, as under `app.request()`).
+ */
 export function clientAddress(c: Context): string {
-  return nodeEnv(c).incoming?.socket?.remoteAddress ?? 'unknown';
+  return c.get(CLIENT_ADDRESS) ?? nodeEnv(c).incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** The request body as an async iterable of bytes (empty when there is none). */

@@ -1,6 +1,7 @@
 /**
- * @module The management API, mounted at `/api/v0`: identifies the caller (Basic, bearer
- * token or session cookie, see authenticate.ts), checks the CSRF header of cookie sessions,
+ * @module The management API, mounted at `/api/v0`: refuses cross-site writes (JSON bodies
+ * and a same-origin `Origin` only, csrf-header.ts), identifies the caller (Basic or session
+ * cookie, see authenticate.ts), checks the CSRF header of cookie sessions,
  * answers errors in its own table (api-errors.ts), and routes to one file per resource.
  * A new resource is added here (with `api.route`), not in app.ts: see the catch-all below.
  */
@@ -16,7 +17,7 @@ import type { Authenticator } from '../../auth/authenticator.js';
 import type { Sessions } from '../../auth/sessions.js';
 import type { ClusterStatus } from '../../cluster-status.js';
 import { authenticate } from '../../middleware/authenticate.js';
-import { requireCsrfHeader } from '../../middleware/csrf-header.js';
+import { refuseCrossSiteWrites, requireCsrfHeader } from '../../middleware/csrf-header.js';
 import { apiErrorMapper } from './api-errors.js';
 import { accountRoutes } from './accounts.js';
 import { organizationRoutes } from './organizations.js';
@@ -38,11 +39,15 @@ export interface ApiV0Deps extends ManagementServices {
   authenticator: Authenticator;
   sessions: Sessions;
   logger: Logger;
+  /** Main's public URL: the origin unsafe requests must come from when they name one. */
+  publicUrl: string;
 }
 
 export function apiV0Routes(deps: ApiV0Deps): Hono {
   const api = new Hono();
   api.onError(createErrorHandler(deps.logger, [apiErrorMapper]));
+  // Before authentication: a forged request must not even count as a failed sign-in.
+  api.use('*', refuseCrossSiteWrites(deps.publicUrl));
   api.use('*', authenticate(deps));
   api.use('*', requireCsrfHeader());
   api.route('/', accountRoutes(deps.accounts));

@@ -1,11 +1,11 @@
 /**
  * @module Parsing the management API's input: JSON bodies checked against a schema, and the
  * paging query (`pageSize`, `pageStart`, as DTR names them). Every failure is INVALID_INPUT
- * with a message naming the field, never a 500.
+ * with a message naming the field (a body over 64 KiB: 413 TOO_LARGE), never a 500.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { readLimited } from '../../../src/http/body.js';
+import { readBoundedBody } from '../../../src/http/body.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { AccountError } from '../../accounts/errors.js';
 
@@ -15,9 +15,8 @@ const MAX_PAGE_SIZE = 1000;
 
 /** The body parsed as JSON and validated by `schema`; an empty body reads as `{}`. */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const bytes = await readLimited(requestBody(c), MAX_BODY_BYTES, () => {
-    throw new AccountError('INVALID_INPUT', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  });
+  // Over the limit: BodyTooLargeError, answered 413 TOO_LARGE by api-errors.ts.
+  const bytes = await readBoundedBody(requestBody(c), c.req.raw.headers, MAX_BODY_BYTES);
   let value: unknown = {};
   if (bytes.byteLength > 0) {
     try {

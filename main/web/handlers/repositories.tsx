@@ -39,13 +39,12 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const principal = webPrincipal(c);
     const namespace = c.req.query('namespace') || undefined;
     const after = cursor(c.req.query('after'));
-    let page;
-    try {
-      page = deps.repositories.list(principal, { limit: PAGE_SIZE, ...(namespace !== undefined && { namespace }), ...(after !== undefined && { after }) });
-    } catch (err) {
-      if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Namespace');
-      throw err;
-    }
+    // An unknown namespace lists empty, like one with nothing this caller may see.
+    const page = deps.repositories.list(principal, {
+      limit: PAGE_SIZE,
+      ...(namespace !== undefined && { namespace }),
+      ...(after !== undefined && { after }),
+    });
     const mayPull = (name: string) => deps.accessControl.actionsFor(principal, name).includes('pull');
     const namespaces = visibleNamespaces(db, mayPull);
     const base = namespaceHref(namespace);

@@ -51,8 +51,19 @@ async function rejection(promise: Promise<unknown>): Promise<OciError> {
   return err as OciError;
 }
 
-const tokenFor = async (subject: string) =>
-  (await issueRegistryToken(keys.signingKey, { issuer: ISSUER, service: 'outpost', subject, access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], lifetimeMs: 300_000, now: Date.now() })).token;
+/** A token as main issues it: for `subject`, with its current account id (`uid`) unless given. */
+const tokenFor = async (subject: string, accountId: string | undefined = accounts.userId(subject)) => {
+  const issued = await issueRegistryToken(keys.signingKey, {
+    issuer: ISSUER,
+    service: 'outpost',
+    subject,
+    ...(accountId !== undefined && { accountId }),
+    access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }],
+    lifetimeMs: 300_000,
+    now: Date.now(),
+  });
+  return issued.token;
+};
 
 describe('authenticator.password', () => {
   it('signs in with the right password and tells the throttle', async () => {
@@ -128,6 +139,17 @@ describe('authenticator.bearer', () => {
     await accounts.updateUser('alice', { isActive: true });
     await accounts.removeUser('alice');
     expect((await rejection(auth.bearer(token))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('refuses a token of an earlier account of the same name, or with any other account id', async () => {
+    const token = await tokenFor('alice');
+    await accounts.removeUser('alice');
+    await accounts.createUser({ name: 'alice', password: 'the-new-alice' });
+    const err = await rejection(auth.bearer(token));
+    expect(err.code).toBe('UNAUTHORIZED');
+    expect(err.message).toBe('the token was issued to an earlier account of this name');
+    expect((await rejection(auth.bearer(await tokenFor('alice', '')))).code).toBe('UNAUTHORIZED');
+    expect((await auth.bearer(await tokenFor('alice'))).principal).toMatchObject({ name: 'alice' });
   });
 
   it('answers UNAUTHORIZED (not a 500) for a token that does not verify', async () => {

@@ -96,35 +96,70 @@ describe('login throttle', () => {
   it('clears the account on a success (and the penalty with it)', async () => {
     const throttle = createLoginThrottle({ now, lockAfter: 10 });
     fail(throttle, 9);
-    throttle.succeeded('alice');
+    throttle.succeeded('alice', '10.0.0.1');
     expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 0)).toBe(true);
     fail(throttle, 9);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 5_000)).toBe(true);
   });
 
-  it('locks an address failing across many accounts, at its own higher bar', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 10, lockAfterPerAddress: 20 });
-    for (let i = 0; i < 20; i++) throttle.failed(`user${i}`, '192.0.2.7');
-    expect((await refusal(throttle, 'someone-new', '192.0.2.7')).code).toBe('TOOMANYREQUESTS');
+  it('refuses only the guessing address: the owner still signs in from another one', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 10 });
+    fail(throttle, 10, 'alice', '192.0.2.66');
+    expect((await refusal(throttle, 'alice', '192.0.2.66')).code).toBe('TOOMANYREQUESTS');
+    // The name's own count only slows (250 ms at 10 failures), and never refuses.
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 250)).toBe(true);
+    throttle.succeeded('alice', '10.0.0.1');
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
+  });
+
+  it('slows, but never locks, an address failing across many names (a NAT, a TLS proxy)', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 10, slowAfterPerAddress: 20, maxDelayMs: 4000 });
+    for (let i = 0; i < 200; i++) throttle.failed(`made-up-${i}`, '192.0.2.7');
+    expect(await settlesWithin(throttle, 'someone-new', '192.0.2.7', 3999)).toBe(false);
+    expect(await settlesWithin(throttle, 'someone-new', '192.0.2.7', 4000)).toBe(true);
     expect(await settlesWithin(throttle, 'someone-new', '192.0.2.8', 0)).toBe(true);
   });
 
-  it('keeps an address locked after a success for an account (a success clears only the account)', async () => {
-    const throttle = createLoginThrottle({ now, lockAfterPerAddress: 3 });
+  it('slows, but never locks, a name failing from many addresses', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 3, slowAfterPerAccount: 10 });
+    for (let i = 0; i < 50; i++) throttle.failed('alice', `10.0.${i}.1`);
+    expect(await settlesWithin(throttle, 'alice', '10.9.9.9', 4000)).toBe(true);
+  });
+
+  it('keeps counting an address after a success of one of its accounts', async () => {
+    const throttle = createLoginThrottle({ now, slowAfterPerAddress: 3 });
     for (let i = 0; i < 3; i++) throttle.failed(`user${i}`, '192.0.2.7');
-    throttle.succeeded('user0');
-    expect((await refusal(throttle, 'user0', '192.0.2.7')).code).toBe('TOOMANYREQUESTS');
+    throttle.succeeded('user0', '192.0.2.7');
+    expect(await settlesWithin(throttle, 'user0', '192.0.2.7', 249)).toBe(false);
   });
 
   it('counts made-up names longer than any account by their first 128 characters only', async () => {
     const throttle = createLoginThrottle({ now, lockAfter: 3 });
     const prefix = 'x'.repeat(128);
-    for (let i = 0; i < 3; i++) throttle.failed(`${prefix}${'y'.repeat(10_000)}${i}`, `10.0.0.${i}`);
-    expect((await refusal(throttle, `${prefix}z`, '10.0.1.1')).code).toBe('TOOMANYREQUESTS');
+    for (let i = 0; i < 3; i++) throttle.failed(`${prefix}${'y'.repeat(10_000)}${i}`, '10.0.0.1');
+    expect((await refusal(throttle, `${prefix}z`, '10.0.0.1')).code).toBe('TOOMANYREQUESTS');
+  });
+
+  it('logs each delay and refusal with the name and the address', async () => {
+    const lines: Array<{ msg: string; fields: Record<string, unknown> | undefined }> = [];
+    const record = (msg: string, fields?: Record<string, unknown>) => void lines.push({ msg, fields });
+    const logger = { debug: record, info: record, warn: record, error: record, child: () => logger };
+    const throttle = createLoginThrottle({ now, slowAfter: 1, lockAfter: 2, logger });
+    fail(throttle, 1);
+    await settlesWithin(throttle, 'alice', '10.0.0.1', 250);
+    fail(throttle, 1);
+    await refusal(throttle);
+    expect(lines).toEqual([
+      { msg: 'sign-in delayed after failed attempts', fields: { user: 'alice', address: '10.0.0.1', delayMs: 250 } },
+      {
+        msg: 'sign-in refused: too many failures from this address for this account',
+        fields: { user: 'alice', address: '10.0.0.1', failures: 2, retryAfterSeconds: 900 },
+      },
+    ]);
   });
 
   it('sets Retry-After by the counter that locks, not by an older one that does not', async () => {
-    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 3, lockAfterPerAddress: 50 });
+    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 3 });
     throttle.failed('someone', '10.0.0.1');
     clock += 40_000;
     fail(throttle, 3, 'alice', '10.0.0.1');

@@ -27,9 +27,10 @@ const accessControl: AccessControl = {
   metaSettings: () => ({ createRepositoryOnPush: true, anonymousPull: true }),
 };
 
-// Only refresh tokens are used by the token service.
+// Refresh tokens, and the users' ids (tokens carry them), are all the token service reads.
 const refreshStore = new Map<string, { user: string; expiresAt: number }>();
 const accountsDb = {
+  users: { get: (name: string) => (name === 'alice' ? { id: 'alice-id', createdAt: T0 } : undefined) },
   refreshTokens: {
     get: (k: string) => refreshStore.get(k),
     put: async (k: string, v: { user: string; expiresAt: number }) => void refreshStore.set(k, v),

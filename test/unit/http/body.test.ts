@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasBody, readLimited } from '../../../src/http/body.js';
+import { BodyTooLargeError, hasBody, readBoundedBody, readLimited } from '../../../src/http/body.js';
 import { OciError } from '../../../src/oci/errors.js';
 
 class TooLarge extends Error {}
@@ -42,6 +42,38 @@ describe('readLimited', () => {
   it('passes on the error tooLarge throws, such as a 413 OciError', async () => {
     const err = new OciError('SIZE_INVALID', { status: 413, message: 'manifest too large' });
     await expect(readLimited(chunks('abcdef'), 5, () => { throw err; })).rejects.toBe(err);
+  });
+});
+
+describe('readBoundedBody', () => {
+  const none = new Headers();
+
+  it('collects a body of at most the limit', async () => {
+    expect((await readBoundedBody(chunks('abc', 'de'), none, 5)).toString()).toBe('abcde');
+  });
+
+  it('refuses a Content-Length over the limit without reading a byte', async () => {
+    let pulled = 0;
+    async function* counting(): AsyncIterable<Uint8Array> {
+      pulled++;
+      yield Buffer.from('x');
+    }
+    const announced = new Headers({ 'content-length': '6' });
+    await expect(readBoundedBody(counting(), announced, 5)).rejects.toThrow(BodyTooLargeError);
+    expect(pulled).toBe(0);
+  });
+
+  it('stops reading at the chunk that passes the limit, so an endless body is refused', async () => {
+    let pulled = 0;
+    async function* endless(): AsyncIterable<Uint8Array> {
+      for (;;) {
+        pulled++;
+        yield Buffer.from('abc');
+      }
+    }
+    const refusal = { code: 'OUTPOST_BODY_TOO_LARGE', maxBytes: 5 };
+    await expect(readBoundedBody(endless(), none, 5)).rejects.toMatchObject(refusal);
+    expect(pulled).toBe(2);
   });
 });
 
