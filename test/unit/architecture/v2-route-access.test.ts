@@ -36,6 +36,7 @@ function mainApp(accessPolicy: AccessPolicy): Hono {
     caches: stub(),
     deleteEnabled: true,
     maxManifestBytes: 1024,
+    trustedProxies: [],
   };
   return createMainApp(deps);
 }
