@@ -56,6 +56,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     dispatcher,
     logger,
     now,
+    minRefreshMs: config.jwksMinRefreshMs,
     ...(config.jwksFile ? { file: config.jwksFile } : { url: config.jwksUrl ?? `${config.issuer}/auth/jwks.json` }),
   });
   try {
@@ -82,7 +83,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     now,
   });
 
-  const redirects = createRedirectVerifiers({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, now });
+  const redirects = createRedirectVerifiers({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, logger, now });
   const app = createEdgeApp({
     cache,
     verifyRedirect: redirects.verify,
@@ -125,6 +126,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
       stopJoining.abort();
       await joined;
       for (const timer of timers) clearInterval(timer);
+      keys.stop();
       // Finish what is being served; downloads still running after the grace are aborted.
       const closing = server.close(config.shutdownGraceMs);
       const abortTimer = setTimeout(() => cache.abortAll(), config.shutdownGraceMs).unref();
