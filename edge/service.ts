@@ -68,7 +68,8 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     throw err;
   }
 
-  const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count }));
+  // `cache` is read when metrics are collected, after it exists.
+  const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count, degraded: cache.storeHealth().degraded !== undefined }));
   const cache = new BlobCache({
     index,
     store,
@@ -89,7 +90,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     verifyRedirect: redirects.verify,
     metrics,
     logger,
-    health: createEdgeHealth({ index, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
+    health: createEdgeHealth({ index, cache, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
     ...(adminToken && {
       admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes, main: createMainClient(config.issuer, dispatcher, config.name), logger },
     }),
