@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { createErrorHandler, notFoundHandler, ociErrorResponse, toOciError } from '../src/http/error-handler.js';
 import { OciError } from '../src/oci/errors.js';
+import { CacheIndexWriteError } from './cache/cache-index.js';
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
@@ -22,7 +23,7 @@ export interface EdgeAppDeps extends EdgeBlobRoutesDeps {
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono({ strict: false });
-  app.onError(createErrorHandler(deps.logger, [withEdgeChallenge]));
+  app.onError(createErrorHandler(deps.logger, [withEdgeChallenge, indexWriteFailure]));
   app.notFound(notFoundHandler);
   app.use('*', requestMetrics(deps.metrics.http));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
@@ -48,4 +49,15 @@ function withEdgeChallenge(err: unknown, c: Context): Response | undefined {
   const presented = c.req.query('token') !== undefined || c.req.header('authorization') !== undefined;
   const challenge = `Bearer realm="outpost-edge"${presented ? ',error="invalid_token"' : ''}`;
   return ociErrorResponse(new OciError(oci.code, { message: oci.message, detail: oci.detail, status: oci.status, headers: { ...oci.headers, 'WWW-Authenticate': challenge } }));
+}
+
+/** A failed index write (disk full, I/O error) changed nothing: 503, worth retrying later, not a 500. */
+function indexWriteFailure(err: unknown): Response | undefined {
+  if (!(err instanceof CacheIndexWriteError)) return undefined;
+  return ociErrorResponse(
+    new OciError('UNAVAILABLE', {
+      message: `the cache index could not be written (${err.operation}); nothing was changed, try again later`,
+      detail: { reason: err.code, ...(err.causeCode !== undefined && { cause: err.causeCode }) },
+    }),
+  );
 }

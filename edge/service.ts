@@ -44,7 +44,13 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   await mkdir(dataDir, { recursive: true });
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
-  const report = await reconcile(store, index, now());
+  let report;
+  try {
+    report = await reconcile(store, index, now());
+  } catch (err) {
+    await index.close().catch(() => {});
+    throw err;
+  }
   logger.info('store reconciled', { ...report });
 
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);

@@ -24,7 +24,8 @@ import { BlobNotFoundError } from '../../src/store/errors.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { EdgeMetrics } from '../metrics.js';
-import type { CacheIndex } from './cache-index.js';
+import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
+import { errorCodeOf } from '../../src/store/lmdb-commit-errors.js';
 import { Download } from './download.js';
 import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
 import type { Upstream, UpstreamBlob } from './upstream.js';
@@ -153,7 +154,7 @@ export class BlobCache {
 
   /** Notes a failed store write: counted, logged, and reported by `storeHealth` until a later write succeeds. */
   private storeFailed(err: unknown, digest: Digest): void {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'Error';
+    const code = (err instanceof CacheIndexWriteError ? err.causeCode : errorCodeOf(err)) ?? (err as Error).name ?? 'Error';
     this.options.metrics.storeWriteFailures.inc({ code });
     this.options.logger.warn('store write failed: the blob streams through without being kept', { digest, code, error: err });
     this.degradation ??= { code, reason: `${code}: ${(err as Error).message}`.slice(0, 300), since: this.now() };
@@ -219,8 +220,9 @@ export class BlobCache {
       };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // Indexed but gone from disk (removed by hand): forget it and fetch again.
-      await index.remove(digest);
+      // Indexed but gone from disk (removed by hand): forget it and fetch again. If the index
+      // cannot be written now, the entry stays (start-up drops it): serve this one as a miss.
+      await index.remove(digest).catch((removeError: unknown) => this.storeFailed(removeError, digest));
       return undefined;
     }
   }

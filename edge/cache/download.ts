@@ -356,7 +356,8 @@ export class Download {
     this.closed = true;
     this.window = [];
     await this.file?.close().catch(() => {});
-    // Committed downloads were linked into the store; anything else is removed.
-    await rm(this.tempPath, { force: true });
+    // Committed downloads were linked into the store; anything else is removed. A failing disk
+    // may refuse that too: start-up removes leftovers (reconcile).
+    await rm(this.tempPath, { force: true }).catch(() => {});
   }
 }

@@ -125,7 +125,10 @@ export class KeySource {
       const fetchedAt = this.now();
       this.use(jwks, fetchedAt);
       this.lastError = undefined;
-      await this.options.index.putJwks({ keys: jwks.keys, fetchedAt });
+      // The keys are in use already; a failing disk only costs the copy for the next start.
+      await this.options.index.putJwks({ keys: jwks.keys, fetchedAt }).catch((err: unknown) => {
+        this.options.logger.warn('could not cache the signing keys in the index', { error: err });
+      });
     } catch (err) {
       this.lastError = (err as Error).message;
       this.options.logger.warn('could not refresh signing keys', { error: err });
