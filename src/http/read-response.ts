@@ -19,8 +19,8 @@ interface ResponseBody extends AsyncIterable<Uint8Array> {
   destroy(): unknown;
 }
 
-/** At most `maxBytes` of `body`, as text; throws `ResponseTooLargeError` beyond. */
-export async function readResponseText(body: ResponseBody, maxBytes: number, what: string): Promise<string> {
+/** At most `maxBytes` of `body`; throws `ResponseTooLargeError` beyond, having dropped the connection. */
+export async function readResponseBytes(body: ResponseBody, maxBytes: number, what: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of body) {
@@ -31,7 +31,12 @@ export async function readResponseText(body: ResponseBody, maxBytes: number, wha
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.concat(chunks, total);
+}
+
+/** At most `maxBytes` of `body`, as text; throws `ResponseTooLargeError` beyond. */
+export async function readResponseText(body: ResponseBody, maxBytes: number, what: string): Promise<string> {
+  return (await readResponseBytes(body, maxBytes, what)).toString('utf8');
 }
 
 /** At most `maxBytes` of `body`, parsed as JSON; throws `ResponseTooLargeError` or `SyntaxError`. */
