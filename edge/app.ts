@@ -45,10 +45,13 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
  */
 function withEdgeChallenge(err: unknown, c: Context): Response | undefined {
   const oci = toOciError(err);
-  if (oci?.status !== 401 || Object.keys(oci.headers).some((h) => h.toLowerCase() === 'www-authenticate')) return undefined;
+  if (oci?.status !== 401) return undefined;
+  if (Object.keys(oci.headers).some((h) => h.toLowerCase() === 'www-authenticate')) return undefined;
   const presented = c.req.query('token') !== undefined || c.req.header('authorization') !== undefined;
   const challenge = `Bearer realm="outpost-edge"${presented ? ',error="invalid_token"' : ''}`;
-  return ociErrorResponse(new OciError(oci.code, { message: oci.message, detail: oci.detail, status: oci.status, headers: { ...oci.headers, 'WWW-Authenticate': challenge } }));
+  const headers = { ...oci.headers, 'WWW-Authenticate': challenge };
+  const { code, message, detail, status } = oci;
+  return ociErrorResponse(new OciError(code, { message, detail, status, headers }));
 }
 
 /** A failed index write (disk full, I/O error) changed nothing: 503, worth retrying later, not a 500. */

@@ -33,7 +33,8 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
     const details: Record<string, unknown> = {};
     const { degraded } = deps.cache.storeHealth();
     try {
-      details.store = { bytes: deps.index.bytes, blobs: deps.index.count, maxBytes: deps.maxBytes, ...(degraded && { degraded }) };
+      const { bytes, count: blobs } = deps.index;
+      details.store = { bytes, blobs, maxBytes: deps.maxBytes, ...(degraded && { degraded }) };
       await access(deps.dataDir, constants.W_OK);
       const fs = await statfs(deps.dataDir);
       details.disk = { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
@@ -45,6 +46,7 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
     details.upstream = { url: deps.upstream.baseUrl, reachable: await probe.ok };
     const keys = deps.keys.freshness();
     details.keys = { ...keys, ...(keys.fetchedAt !== undefined && { ageSeconds: Math.round((now() - keys.fetchedAt) / 1000) }) };
-    return { ok, ...(degraded && { degraded: `store writes fail (${degraded.code}): misses are streamed through without being kept` }), details };
+    const reason = degraded && `store writes fail (${degraded.code}): misses are streamed through without being kept`;
+    return { ok, ...(reason && { degraded: reason }), details };
   };
 }

@@ -51,7 +51,8 @@ function redirectVerifier(verifier: JwtVerifier, logger: Logger): RedirectVerifi
       return checkRedirectClaims(await verifier.verify(token), { repository, digest });
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
-      logger.warn('redirect token refused', { reason: err.code, detail: err.message, repository, digest, kid: kidOf(token) });
+      const kid = kidOf(token);
+      logger.warn('redirect token refused', { reason: err.code, detail: err.message, repository, digest, kid });
       if (err.code === 'OUTPOST_TOKEN_CLAIMS') throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
       throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
     }

@@ -75,7 +75,11 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   }
 
   // `cache` is read when metrics are collected, after it exists.
-  const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count, degraded: cache.storeHealth().degraded !== undefined }));
+  const metrics = createEdgeMetrics(() => ({
+    bytes: index.bytes,
+    blobs: index.count,
+    degraded: cache.storeHealth().degraded !== undefined,
+  }));
   const cache = new BlobCache({
     index,
     store,
@@ -90,7 +94,13 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     now,
   });
 
-  const redirects = createRedirectVerifiers({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, logger, now });
+  const redirects = createRedirectVerifiers({
+    getKey: keys.getKey,
+    issuer: config.issuer,
+    cacheName: config.name,
+    logger,
+    now,
+  });
   const app = createEdgeApp({
     cache,
     verifyRedirect: redirects.verify,

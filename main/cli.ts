@@ -130,7 +130,8 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   if (command === 'keys') {
     const [, action, ...args] = positionals;
     const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
-    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs, prePublishMs: config.auth.keyPrePublishMs }, io);
+    const prePublishMs = config.auth.keyPrePublishMs;
+    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs, prePublishMs }, io);
   }
 
   const logger = createLogger({ level: config.log.level }, { service: 'main' });

@@ -35,11 +35,11 @@ export type CacheResult = 'hit' | 'miss' | 'coalesced';
 // Disk reads of a hit streamed with `stream()`: as the store's own reads.
 const DISK_READ_BYTES = 256 * 1024;
 
-/** A blob was downloaded and verified but not kept: it does not fit the cache budget. */
+/** A blob was downloaded and verified but not kept: it does not fit the cache budget, or the store failed. */
 export class BlobNotKeptError extends Error {
   readonly code = 'OUTPOST_BLOB_NOT_KEPT';
-  constructor(readonly digest: Digest, readonly size: number) {
-    super(`blob ${digest} (${size} bytes) does not fit the cache budget and was not kept`);
+  constructor(readonly digest: Digest, readonly size: number, why = 'does not fit the cache budget') {
+    super(`blob ${digest} (${size} bytes) ${why} and was not kept`);
     this.name = 'BlobNotKeptError';
   }
 }
@@ -124,7 +124,11 @@ export class BlobCache {
     const { download } = await this.join(digest, (signal) => origin.fetchBlob(name, digest, token, signal));
     await download.whenSettled();
     if (download.state === 'failed') throw download.error;
-    if (!this.has(digest)) throw new BlobNotKeptError(digest, download.size);
+    if (!this.has(digest)) {
+      const code = download.degraded && (errorCodeOf(download.degraded) ?? 'error');
+      const why = code ? `could not be written to the store (${code})` : undefined;
+      throw new BlobNotKeptError(digest, download.size, why);
+    }
     return 'cached';
   }
 
@@ -154,9 +158,13 @@ export class BlobCache {
 
   /** Notes a failed store write: counted, logged, and reported by `storeHealth` until a later write succeeds. */
   private storeFailed(err: unknown, digest: Digest): void {
-    const code = (err instanceof CacheIndexWriteError ? err.causeCode : errorCodeOf(err)) ?? (err as Error).name ?? 'Error';
+    const code = (err instanceof CacheIndexWriteError ? err.causeCode : errorCodeOf(err)) ?? (err as Error).name;
     this.options.metrics.storeWriteFailures.inc({ code });
-    this.options.logger.warn('store write failed: the blob streams through without being kept', { digest, code, error: err });
+    this.options.logger.warn('store write failed: the blob streams through without being kept', {
+      digest,
+      code,
+      error: err,
+    });
     this.degradation ??= { code, reason: `${code}: ${(err as Error).message}`.slice(0, 300), since: this.now() };
   }
 

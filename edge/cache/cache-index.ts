@@ -132,14 +132,17 @@ export class CacheIndex {
       await this.write('access times', () => {
         for (const [digest, access] of batch) {
           const entry = this.blobs.get(digest);
-          if (entry) this.blobs.put(digest, { ...entry, lastAccess: Math.max(entry.lastAccess, access.at), hits: entry.hits + access.hits });
+          if (!entry) continue;
+          const lastAccess = Math.max(entry.lastAccess, access.at);
+          this.blobs.put(digest, { ...entry, lastAccess, hits: entry.hits + access.hits });
         }
       });
     } catch (err) {
       // Nothing was written: merge the batch back with what was noted meanwhile.
       for (const [digest, access] of batch) {
         const later = this.pendingAccess.get(digest);
-        this.pendingAccess.set(digest, later ? { at: Math.max(later.at, access.at), hits: later.hits + access.hits } : access);
+        const merged = later ? { at: Math.max(later.at, access.at), hits: later.hits + access.hits } : access;
+        this.pendingAccess.set(digest, merged);
       }
       throw err;
     }

@@ -37,7 +37,8 @@ const MAX_WINDOW_BYTES = 4 << 20;
 /** Errors of creating the temporary file that mean "the disk cannot take it": stream through instead. */
 const STORE_WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE']);
 
-export const isStoreWriteError = (err: unknown): boolean => STORE_WRITE_ERRORS.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+export const isStoreWriteError = (err: unknown): boolean =>
+  STORE_WRITE_ERRORS.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
 
 /** Where a reader is; the window of a degraded download is trimmed behind the lowest. */
 interface Cursor {
@@ -327,7 +328,10 @@ export class Download {
             this.destroy(download.error);
             return;
           }
-          if (download.degraded !== undefined && cursor.tail === undefined && cursor.position === end - 1 && cursor.position >= download.windowStart && cursor.position < download.windowEnd) {
+          const { position } = cursor;
+          const inWindow = position >= download.windowStart && position < download.windowEnd;
+          const lastByteInWindow = position === end - 1 && inWindow;
+          if (download.degraded !== undefined && cursor.tail === undefined && lastByteInWindow) {
             // Only the last byte is left: take it out of the window, which can then move on.
             cursor.tail = download.readWindow(cursor.position, 1);
             cursor.position = end;

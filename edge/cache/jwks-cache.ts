@@ -82,6 +82,7 @@ export class KeySource {
 
   /** The refresh in flight, else the one due (started now, or once `minRefreshMs` has passed). */
   private nextRefresh(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.inflight) return this.inflight;
     if (this.due) return this.due.promise;
     const waitMs = this.lastAttempt + (this.options.minRefreshMs ?? 5_000) - this.now();

@@ -88,7 +88,9 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
     try {
       body = await readResponseJson(res.body, MAX_JSON_BYTES, `main's answer to ${what}`);
     } catch (err) {
-      if (err instanceof ResponseTooLargeError) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
+      if (err instanceof ResponseTooLargeError) {
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
+      }
       throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not JSON`, { cause: err });
     }
     if (typeof body !== 'object' || body === null) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not a JSON object`);
@@ -119,7 +121,8 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
       const res = await get(`/v2/${name}/manifests/${reference}`, { accept: ACCEPT, ...bearer(token) });
       if (res.statusCode !== 200) throw await failure(res, what);
       const bytes = await readResponseBytes(res.body, MAX_MANIFEST_BYTES, what).catch((err: unknown) => {
-        throw err instanceof ResponseTooLargeError ? new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err }) : err;
+        if (!(err instanceof ResponseTooLargeError)) throw err;
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
       });
       const digest = digestOf(bytes);
       if (ref.kind === 'digest' && ref.digest !== digest) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} does not match its digest`);

@@ -83,7 +83,8 @@ export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main
       maxSize: MAX_BODY_BYTES,
       // The rest of the body is not read: the connection is closed after the answer.
       onError: () => {
-        throw new OciError('SIZE_INVALID', { status: 413, message: `the request body is larger than ${MAX_BODY_BYTES} bytes`, headers: { Connection: 'close' } });
+        const message = `the request body is larger than ${MAX_BODY_BYTES} bytes`;
+        throw new OciError('SIZE_INVALID', { status: 413, message, headers: { Connection: 'close' } });
       },
     }),
   );

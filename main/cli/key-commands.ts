@@ -37,10 +37,11 @@ export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<num
   const dir = keysDirOf(dataDir);
   const existed = existsSync(join(dir, 'keyring.json'));
   // Opening an empty keyring creates its first key: that one is the new key then.
-  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs: command.maxTokenLifetimeMs, prePublishMs: command.prePublishMs });
+  const { maxTokenLifetimeMs, prePublishMs } = command;
+  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs, prePublishMs });
   const kid = existed ? await ring.rotate() : ring.signingKey.kid;
   io.out(`${kid}\n`);
-  const from = existed && command.prePublishMs > 0 ? `, published now, signs in ${Math.ceil(command.prePublishMs / 1000)}s` : '';
+  const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';
   io.err(`new signing key ${kid}${from}; earlier keys stay published until the tokens they signed expire\n`);
   return EXIT.OK;
 }

@@ -46,7 +46,8 @@ export interface OpenLmdbOptions {
 }
 
 /** Opens an environment whose sub-databases hold structured values (msgpack). */
-export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30, eventTurnBatching = true }: OpenLmdbOptions): RootDatabase {
+export function openLmdb(options: OpenLmdbOptions): RootDatabase {
+  const { path, mapSizeBytes = 8 * 2 ** 30, eventTurnBatching = true } = options;
   // lmdb-js allows 12 named sub-databases by default; main's registry and accounts use more.
   return open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack', eventTurnBatching });
 }
