@@ -122,14 +122,15 @@ describe('a token signed with a key the edge does not know yet', () => {
     await res.arrayBuffer();
   });
 
-  it('does not let a burst of unknown key ids hammer main: one refresh in flight, and one due after it at most', async () => {
+  it('does not let a burst of unknown key ids hammer main: one refresh in flight, one due after it', async () => {
     clock = 62_000;
     const before = jwksFetches();
     const blob = randomBlob(100);
     await pushBlob(main.url, REPO, blob);
     const forged = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
       const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      return issueRedirectToken({ kid: `forged-${i}`, privateKey }, { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 60_000, now: Date.now() });
+      const claims = { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'] };
+      return issueRedirectToken({ kid: `forged-${i}`, privateKey }, { ...claims, lifetimeMs: 60_000, now: Date.now() });
     }));
     for (const res of await Promise.all(forged.map((t) => fetch(edgeBlobUrl(edge.url, REPO, blob.digest, t))))) {
       await expectOciError(res, 401, 'UNAUTHORIZED');

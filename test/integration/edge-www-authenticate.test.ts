@@ -51,15 +51,19 @@ describe('401 answers of the edge carry a WWW-Authenticate challenge', () => {
   });
 
   it('an expired token in the Authorization header: invalid_token', async () => {
-    const expired = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'], now: Date.now() - 3_600_000, lifetimeMs: 60_000 });
-    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, { headers: { Authorization: `Bearer ${expired}` } });
+    const hourAgo = Date.now() - 3_600_000;
+    const request = { repository: REPO, digest: blob.digest, audience: ['eu'], now: hourAgo, lifetimeMs: 60_000 };
+    const expired = await signRedirectToken(main, request);
+    const headers = { Authorization: `Bearer ${expired}` };
+    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, { headers });
     expect(res.headers.get('www-authenticate')).toBe(BAD_TOKEN);
     const error = await expectOciError(res, 401, 'UNAUTHORIZED');
     expect(error.message).toBe('redirect token refused: token has expired');
   });
 
   it('a 403 for a genuine token for another blob has no challenge (re-authenticating would not help)', async () => {
-    const other = await signRedirectToken(main, { repository: REPO, digest: `sha256:${'0'.repeat(64)}`, audience: ['eu'] });
+    const digest = `sha256:${'0'.repeat(64)}`;
+    const other = await signRedirectToken(main, { repository: REPO, digest, audience: ['eu'] });
     const res = await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, other));
     expect(res.headers.get('www-authenticate')).toBeNull();
     await expectOciError(res, 403, 'DENIED');
@@ -68,7 +72,8 @@ describe('401 answers of the edge carry a WWW-Authenticate challenge', () => {
 
 describe('the same requests with a valid token', () => {
   it('are served, first through the route and then through the hot path, without a challenge', async () => {
-    const url = edgeBlobUrl(edge.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }));
+    const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
+    const url = edgeBlobUrl(edge.url, REPO, blob.digest, token);
     for (let i = 0; i < 3; i++) {
       const res = await fetch(url);
       expect(res.status).toBe(200);

@@ -32,7 +32,10 @@ interface EndlessPeer {
   stop(): Promise<void>;
 }
 
-async function startEndlessPeer(routes: Record<string, { status: number }>, otherwise: (path: string, res: ServerResponse) => void): Promise<EndlessPeer> {
+async function startEndlessPeer(
+  routes: Record<string, { status: number }>,
+  otherwise: (path: string, res: ServerResponse) => void,
+): Promise<EndlessPeer> {
   const sent = new Map<string, Promise<number>>();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
@@ -85,17 +88,29 @@ afterAll(async () => {
 describe('the operator API (/api/v0/cache) reads at most 64 KiB of a request body', () => {
   let edge: TestEdge;
   beforeAll(async () => {
-    edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: tokenFile } });
+    edge = await startTestEdge({
+      name: 'eu',
+      upstream: main.url,
+      issuer: main.url,
+      flags: { adminTokenFile: tokenFile },
+    });
   });
   afterAll(async () => {
     await edge?.stop();
   });
 
-  const resolve = (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-    fetch(`${edge.url}/api/v0/cache/resolve`, { method: 'POST', body, headers: { Authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers }, duplex: 'half' } as RequestInit);
+  const JSON_TYPE = { 'Content-Type': 'application/json' };
+  const resolve = (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = JSON_TYPE) =>
+    fetch(`${edge.url}/api/v0/cache/resolve`, {
+      method: 'POST',
+      body,
+      headers: { Authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers },
+      duplex: 'half',
+    } as RequestInit);
 
   it('answers 413 SIZE_INVALID for a larger body with a Content-Length', async () => {
-    const error = await expectOciError(await resolve(JSON.stringify({ reference: 'team/app:v1', padding: 'x'.repeat(1024 * 1024) })), 413, 'SIZE_INVALID');
+    const body = JSON.stringify({ reference: 'team/app:v1', padding: 'x'.repeat(1024 * 1024) });
+    const error = await expectOciError(await resolve(body), 413, 'SIZE_INVALID');
     expect(error.message).toBe('the request body is larger than 65536 bytes');
   });
 
@@ -120,9 +135,11 @@ describe('the operator API (/api/v0/cache) reads at most 64 KiB of a request bod
 
 describe('answers from main are read up to a limit', () => {
   it('an edge refuses to start on a JWKS larger than 256 KiB (nothing cached), naming the limit', async () => {
-    const peer = await startEndlessPeer({ '/auth/jwks.json': { status: 200 } }, (_, res) => void res.writeHead(404).end());
+    const jwks = { '/auth/jwks.json': { status: 200 } };
+    const peer = await startEndlessPeer(jwks, (_, res) => void res.writeHead(404).end());
     try {
-      await expect(startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { jwksUrl: `${peer.url}/auth/jwks.json` } })).rejects.toThrow(
+      const flags = { jwksUrl: `${peer.url}/auth/jwks.json` };
+      await expect(startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags })).rejects.toThrow(
         /no signing keys: the JWKS from .* is larger than 262144 bytes/,
       );
       expect(await peer.sent('/auth/jwks.json')).toBeLessThan(16 * 1024 * 1024);
@@ -137,7 +154,8 @@ describe('answers from main are read up to a limit', () => {
       if (path === '/auth/jwks.json') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(keys);
       res.writeHead(path === '/v2/' ? 200 : 404, { 'Content-Type': 'application/json' }).end('{}');
     });
-    const edge = await startTestEdge({ name: 'eu', upstream: peer.url, issuer: peer.url, flags: { adminTokenFile: tokenFile } });
+    const flags = { adminTokenFile: tokenFile };
+    const edge = await startTestEdge({ name: 'eu', upstream: peer.url, issuer: peer.url, flags });
     try {
       const res = await fetch(`${edge.url}/api/v0/cache/resolve`, {
         method: 'POST',
@@ -154,7 +172,8 @@ describe('answers from main are read up to a limit', () => {
   });
 
   it("registering on main reads at most 64 KiB of main's refusal", async () => {
-    const peer = await startEndlessPeer({ '/api/v0/content_caches/join': { status: 400 } }, (_, res) => void res.writeHead(404).end());
+    const join = { '/api/v0/content_caches/join': { status: 400 } };
+    const peer = await startEndlessPeer(join, (_, res) => void res.writeHead(404).end());
     const dispatcher = new Agent();
     try {
       const outcome = await joinMain({

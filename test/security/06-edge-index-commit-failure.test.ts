@@ -40,7 +40,8 @@ beforeAll(async () => {
   const tokenFile = join(secrets.path, 'admin-token');
   await writeFile(tokenFile, OPERATOR_TOKEN);
   main = await startTestMain();
-  edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: mountPoint, flags: { adminTokenFile: tokenFile } });
+  const flags = { adminTokenFile: tokenFile };
+  edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: mountPoint, flags });
   cached = randomBlob(20 * 1024);
   await pushBlob(main.url, REPO, cached);
   expect((await get(cached)).bytes.equals(cached.bytes)).toBe(true);
@@ -59,7 +60,8 @@ afterAll(async () => {
 });
 
 async function get(blob: Blob): Promise<{ status: number; bytes: Buffer; error?: Error }> {
-  const res = await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] })));
+  const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
+  const res = await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token));
   return { status: res.status, ...(await readBody(res)) };
 }
 

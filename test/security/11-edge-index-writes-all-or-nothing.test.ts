@@ -20,7 +20,12 @@ let mountPoint: string;
 let index: CacheIndex;
 const filler = () => join(mountPoint, 'filler');
 const digest = (label: string) => `sha256:${Buffer.from(label).toString('hex').padEnd(64, '0').slice(0, 64)}` as Digest;
-const [KEPT, PINNED, TOUCHED, GONE] = ['kept', 'pinned', 'touched', 'gone'].map(digest) as [Digest, Digest, Digest, Digest];
+const [KEPT, PINNED, TOUCHED, GONE] = ['kept', 'pinned', 'touched', 'gone'].map(digest) as [
+  Digest,
+  Digest,
+  Digest,
+  Digest,
+];
 
 /**
  * Fills the file system, then writes throwaway entries until LMDB has no free page left to reuse:
@@ -49,7 +54,12 @@ async function expectWriteFailure(write: Promise<unknown>, operation: string): P
 }
 
 /** What the index holds, from LMDB (entries, keys) and from memory (totals, gathered access). */
-const snapshot = () => ({ bytes: index.bytes, count: index.count, entries: [...index.entries()], jwks: index.getJwks() });
+const snapshot = () => ({
+  bytes: index.bytes,
+  count: index.count,
+  entries: [...index.entries()],
+  jwks: index.getJwks(),
+});
 
 beforeAll(async () => {
   mountPoint = await mkdtemp(join(tmpdir(), 'outpost-index-full-'));

@@ -135,7 +135,7 @@ describe('Download.run', () => {
     expect(download.error?.message).toBe('other side closed');
   });
 
-  it('still gives readers the verified bytes when commit fails (disk full), but reports it not kept and degraded', async () => {
+  it('still gives readers the verified bytes when commit fails (disk full): not kept, degraded', async () => {
     const bytes = randomBytes(10);
     const { download } = await newDownload(bytes);
     const reader = download.createReader();
