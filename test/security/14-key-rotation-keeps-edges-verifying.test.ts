@@ -184,7 +184,7 @@ describe('an edge that sees an unknown kid', () => {
     await expectServed(s, await redirectLocation(s));
   });
 
-  it('logs each refusal with its reason and the kid, never the token', async () => {
+  it('logs each refusal with its reason (and the kid), never the token', async () => {
     const token = await forged(s, 'logged-kid');
     await expectOciError(await fetch(edgeUrlFor(s, token)), 401, 'UNAUTHORIZED');
     const line = s.logLines.find((l) => l.includes('logged-kid'));
@@ -196,5 +196,11 @@ describe('an edge that sees an unknown kid', () => {
       kid: 'logged-kid',
     });
     for (const l of s.logLines) expect(l).not.toContain(token.split('.')[2]!);
+
+    const withoutToken = `${s.edge.url}/v2/team/app/blobs/${s.image.layers[0]!.digest}`;
+    await expectOciError(await fetch(withoutToken), 401, 'UNAUTHORIZED');
+    const records = s.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const missing = records.filter((l) => l.reason === 'OUTPOST_TOKEN_MISSING');
+    expect(missing).toEqual([expect.objectContaining({ msg: 'redirect token refused', repository: 'team/app' })]);
   });
 });
