@@ -2,7 +2,10 @@
  * @module Wires the edge's routes into one Hono app; every service is built by service.ts.
  */
 import { Hono } from 'hono';
-import { createErrorHandler, notFoundHandler } from '../src/http/error-handler.js';
+import type { Context } from 'hono';
+import { createErrorHandler, notFoundHandler, ociErrorResponse, toOciError } from '../src/http/error-handler.js';
+import { OciError } from '../src/oci/errors.js';
+import { CacheIndexWriteError } from './cache/cache-index.js';
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
@@ -20,7 +23,7 @@ export interface EdgeAppDeps extends EdgeBlobRoutesDeps {
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono({ strict: false });
-  app.onError(createErrorHandler(deps.logger));
+  app.onError(createErrorHandler(deps.logger, [withEdgeChallenge, indexWriteFailure]));
   app.notFound(notFoundHandler);
   app.use('*', requestMetrics(deps.metrics.http));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
@@ -32,4 +35,32 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   v2.route('/', edgeBlobRoutes(deps));
   app.route('/v2', v2);
   return app;
+}
+
+/**
+ * RFC 9110 section 15.5.2: a 401 carries a `WWW-Authenticate` challenge. What the edge accepts is
+ * a redirect token from main (RFC 6750 Bearer, in the `token` query parameter or the header); a
+ * client cannot obtain one here, so the challenge names it rather than a token endpoint, and
+ * says `invalid_token` when one was presented. Routes that set their own challenge keep it.
+ */
+function withEdgeChallenge(err: unknown, c: Context): Response | undefined {
+  const oci = toOciError(err);
+  if (oci?.status !== 401) return undefined;
+  if (Object.keys(oci.headers).some((h) => h.toLowerCase() === 'www-authenticate')) return undefined;
+  const presented = c.req.query('token') !== undefined || c.req.header('authorization') !== undefined;
+  const challenge = `Bearer realm="outpost-edge"${presented ? ',error="invalid_token"' : ''}`;
+  const headers = { ...oci.headers, 'WWW-Authenticate': challenge };
+  const { code, message, detail, status } = oci;
+  return ociErrorResponse(new OciError(code, { message, detail, status, headers }));
+}
+
+/** A failed index write (disk full, I/O error) changed nothing: 503, worth retrying later, not a 500. */
+function indexWriteFailure(err: unknown): Response | undefined {
+  if (!(err instanceof CacheIndexWriteError)) return undefined;
+  return ociErrorResponse(
+    new OciError('UNAVAILABLE', {
+      message: `the cache index could not be written (${err.operation}); nothing was changed, try again later`,
+      detail: { reason: err.code, ...(err.causeCode !== undefined && { cause: err.causeCode }) },
+    }),
+  );
 }

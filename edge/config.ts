@@ -36,6 +36,8 @@ export const edgeConfigSchema = z
     jwksUrl: urlSchema.optional(),
     /** A JWKS file to trust instead of fetching one (air-gapped sites). */
     jwksFile: z.string().min(1).optional(),
+    /** A token with an unknown key id waits for a JWKS refresh; refreshes happen at most this often. Default 5s. */
+    jwksMinRefreshInterval: durationSchema.prefault('5s'),
     /**
      * A join token from `outpost main cache token create`: at start-up the edge registers itself
      * on main (issuer) under `name` at `publicUrl`. Without it, an admin registers the edge.
@@ -68,8 +70,9 @@ export const edgeConfigSchema = z
   .strict()
   .refine((c) => c.lowWatermark < c.highWatermark, { message: 'lowWatermark must be below highWatermark', path: ['lowWatermark'] })
   .refine((c) => !(c.jwksFile && c.jwksUrl), { message: 'give jwksFile or jwksUrl, not both', path: ['jwksFile'] })
-  .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, ...rest }) => ({
+  .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, jwksMinRefreshInterval, ...rest }) => ({
     ...rest,
+    jwksMinRefreshMs: jwksMinRefreshInterval,
     issuer: issuer ?? rest.upstream,
     blobTtlMs: blobTtl,
     shutdownGraceMs: shutdownGrace,

@@ -1,10 +1,12 @@
 /**
  * @module The edge's health: the store is usable (LMDB answers, data directory writable),
  * plus upstream reachability, key freshness and disk usage as details. Only an unusable store
- * makes it 503: a dead upstream still leaves hits to serve.
+ * makes it 503: a dead upstream still leaves hits to serve. A store whose last write failed
+ * (disk full, I/O error) is `degraded`: hits are served and misses stream through unkept.
  */
 import { access, constants, statfs } from 'node:fs/promises';
 import type { HealthCheck } from '../src/http/ops-routes.js';
+import type { BlobCache } from './cache/blob-cache.js';
 import type { CacheIndex } from './cache/cache-index.js';
 import type { KeySource } from './cache/jwks-cache.js';
 import type { Upstream } from './cache/upstream.js';
@@ -12,14 +14,27 @@ import type { Upstream } from './cache/upstream.js';
 // A probe per health request would let a busy prober load the upstream; remember it briefly.
 const UPSTREAM_PROBE_TTL_MS = 5_000;
 
-export function createEdgeHealth(deps: { index: CacheIndex; keys: KeySource; upstream: Upstream; dataDir: string; maxBytes: number; now?: () => number }): HealthCheck {
+export interface EdgeHealthDeps {
+  index: CacheIndex;
+  /** The store's write health (`storeHealth`). */
+  cache: Pick<BlobCache, 'storeHealth'>;
+  keys: KeySource;
+  upstream: Upstream;
+  dataDir: string;
+  maxBytes: number;
+  now?: () => number;
+}
+
+export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
   const now = deps.now ?? Date.now;
   let probe: { at: number; ok: Promise<boolean> } | undefined;
   return async () => {
     let ok = true;
     const details: Record<string, unknown> = {};
+    const { degraded } = deps.cache.storeHealth();
     try {
-      details.store = { bytes: deps.index.bytes, blobs: deps.index.count, maxBytes: deps.maxBytes };
+      const { bytes, count: blobs } = deps.index;
+      details.store = { bytes, blobs, maxBytes: deps.maxBytes, ...(degraded && { degraded }) };
       await access(deps.dataDir, constants.W_OK);
       const fs = await statfs(deps.dataDir);
       details.disk = { freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
@@ -31,6 +46,7 @@ export function createEdgeHealth(deps: { index: CacheIndex; keys: KeySource; ups
     details.upstream = { url: deps.upstream.baseUrl, reachable: await probe.ok };
     const keys = deps.keys.freshness();
     details.keys = { ...keys, ...(keys.fetchedAt !== undefined && { ageSeconds: Math.round((now() - keys.fetchedAt) / 1000) }) };
-    return { ok, details };
+    const reason = degraded && `store writes fail (${degraded.code}): misses are streamed through without being kept`;
+    return { ok, ...(reason && { degraded: reason }), details };
   };
 }

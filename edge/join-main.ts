@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../src/log/logger.js';
+import { readResponseText } from '../src/http/read-response.js';
 
 export interface JoinMainOptions {
   /** Main's URL (the edge's `issuer`). */
@@ -42,9 +43,12 @@ export type JoinOutcome =
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+// Main's error envelope is a few hundred bytes: more is not main's answer, and is not read.
+const MAX_REASON_BYTES = 64 * 1024;
+
 /** Main's error message from its `{"errors":[{code,message}]}` envelope, or the status. */
 async function reasonOf(res: Dispatcher.ResponseData): Promise<string> {
-  const text = await res.body.text().catch(() => '');
+  const text = await readResponseText(res.body, MAX_REASON_BYTES, 'the answer to the join request').catch(() => '');
   try {
     const first = (JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> }).errors?.[0];
     if (first?.message) return `${first.code ?? res.statusCode}: ${first.message}`;
@@ -78,6 +82,7 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
         signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
       if (res.statusCode === 200 || res.statusCode === 201) {
+        // dump() reads at most 128 KiB by default, then drops the connection.
         await res.body.dump();
         logger.info('registered on main', { main: options.mainUrl, name: options.name, host: options.host, created: res.statusCode === 201 });
         return 'joined';

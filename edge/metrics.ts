@@ -12,15 +12,24 @@ export interface EdgeMetrics {
   upstreamBytes: Counter;
   servedBytes: Counter;
   evictions: Counter<'reason'>;
+  storeWriteFailures: Counter<'code'>;
   upstreamTtfb: Histogram;
   requestDuration: Histogram<'result'>;
 }
 
-export function createEdgeMetrics(store: () => { bytes: number; blobs: number }): EdgeMetrics {
+export function createEdgeMetrics(store: () => { bytes: number; blobs: number; degraded?: boolean }): EdgeMetrics {
   const registry = new Registry();
   const registers = [registry];
   new Gauge({ name: 'outpost_edge_store_bytes', help: 'Bytes of cached blobs on disk', registers, collect() { this.set(store().bytes); } });
   new Gauge({ name: 'outpost_edge_store_blobs', help: 'Number of cached blobs', registers, collect() { this.set(store().blobs); } });
+  new Gauge({
+    name: 'outpost_edge_store_degraded',
+    help: '1 while the last write to the store failed (misses stream through without being kept), else 0',
+    registers,
+    collect() {
+      this.set(store().degraded ? 1 : 0);
+    },
+  });
   return {
     registry,
     http: createHttpMetrics(registry, 'outpost_edge'),
@@ -29,6 +38,12 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number })
     upstreamBytes: new Counter({ name: 'outpost_edge_upstream_bytes_total', help: 'Bytes received from upstream', registers }),
     servedBytes: new Counter({ name: 'outpost_edge_served_bytes_total', help: 'Blob bytes sent to clients', registers }),
     evictions: new Counter({ name: 'outpost_edge_evictions_total', help: 'Blobs removed from the cache', labelNames: ['reason'], registers }),
+    storeWriteFailures: new Counter({
+      name: 'outpost_edge_store_write_failures_total',
+      help: 'Misses that could not be kept because a store write failed, by error code',
+      labelNames: ['code'],
+      registers,
+    }),
     upstreamTtfb: new Histogram({
       name: 'outpost_edge_upstream_ttfb_seconds',
       help: 'Time from upstream request to response headers',

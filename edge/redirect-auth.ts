@@ -3,18 +3,21 @@
  * issuer, expiry, this cache in `aud`, and the repository and digest of the request.
  *
  * Expired, forged or unreadable tokens are 401 UNAUTHORIZED; a genuine token for another
- * cache, repository or blob is 403 DENIED.
+ * cache, repository or blob is 403 DENIED. Each refusal is logged with its reason (never the
+ * token): after a key rotation that log is where an operator sees why pulls failed.
  */
-import type { JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { createJwtVerifier, type JwtVerifier } from '../src/auth/jwt.js';
 import { checkRedirectClaims, REDIRECT_TOKEN_USE, type RedirectGrant } from '../src/auth/redirect-token.js';
 import { TokenError } from '../src/auth/token-errors.js';
 import { OciError } from '../src/oci/errors.js';
+import type { Logger } from '../src/log/logger.js';
 
 export interface RedirectAuthOptions {
   getKey: JWTVerifyGetKey;
   issuer: string;
   cacheName: string;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -30,7 +33,7 @@ export type VerifiedBefore = (token: string, repository: string, digest: string)
 export function createRedirectVerifiers(options: RedirectAuthOptions): { verify: RedirectVerifier; verifiedBefore: VerifiedBefore } {
   const verifier = createJwtVerifier({ getKey: options.getKey, issuer: options.issuer, audience: options.cacheName, ...(options.now && { now: options.now }) });
   return {
-    verify: redirectVerifier(verifier),
+    verify: redirectVerifier(verifier, options.logger),
     verifiedBefore(token, repository, digest) {
       const payload = verifier.cached(token);
       return payload !== undefined && payload.use === REDIRECT_TOKEN_USE && payload.repo === repository && payload.digest === digest;
@@ -42,14 +45,26 @@ export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVe
   return createRedirectVerifiers(options).verify;
 }
 
-function redirectVerifier(verifier: JwtVerifier): RedirectVerifier {
+function redirectVerifier(verifier: JwtVerifier, logger: Logger): RedirectVerifier {
   return async (token, repository, digest) => {
     try {
       return checkRedirectClaims(await verifier.verify(token), { repository, digest });
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
+      const kid = kidOf(token);
+      logger.warn('redirect token refused', { reason: err.code, detail: err.message, repository, digest, kid });
       if (err.code === 'OUTPOST_TOKEN_CLAIMS') throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
       throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
     }
   };
+}
+
+/** The key id a token names, for the refusal log (a header field, not a secret); undefined if unreadable. */
+function kidOf(token: string): string | undefined {
+  try {
+    const kid = decodeProtectedHeader(token).kid;
+    return typeof kid === 'string' ? kid.slice(0, 100) : undefined;
+  } catch {
+    return undefined;
+  }
 }

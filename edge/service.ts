@@ -44,7 +44,13 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   await mkdir(dataDir, { recursive: true });
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
-  const report = await reconcile(store, index, now());
+  let report;
+  try {
+    report = await reconcile(store, index, now());
+  } catch (err) {
+    await index.close().catch(() => {});
+    throw err;
+  }
   logger.info('store reconciled', { ...report });
 
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
@@ -56,6 +62,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     dispatcher,
     logger,
     now,
+    minRefreshMs: config.jwksMinRefreshMs,
     ...(config.jwksFile ? { file: config.jwksFile } : { url: config.jwksUrl ?? `${config.issuer}/auth/jwks.json` }),
   });
   try {
@@ -67,7 +74,12 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     throw err;
   }
 
-  const metrics = createEdgeMetrics(() => ({ bytes: index.bytes, blobs: index.count }));
+  // `cache` is read when metrics are collected, after it exists.
+  const metrics = createEdgeMetrics(() => ({
+    bytes: index.bytes,
+    blobs: index.count,
+    degraded: cache.storeHealth().degraded !== undefined,
+  }));
   const cache = new BlobCache({
     index,
     store,
@@ -82,13 +94,19 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     now,
   });
 
-  const redirects = createRedirectVerifiers({ getKey: keys.getKey, issuer: config.issuer, cacheName: config.name, now });
+  const redirects = createRedirectVerifiers({
+    getKey: keys.getKey,
+    issuer: config.issuer,
+    cacheName: config.name,
+    logger,
+    now,
+  });
   const app = createEdgeApp({
     cache,
     verifyRedirect: redirects.verify,
     metrics,
     logger,
-    health: createEdgeHealth({ index, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
+    health: createEdgeHealth({ index, cache, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
     ...(adminToken && {
       admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes, main: createMainClient(config.issuer, dispatcher, config.name), logger },
     }),
@@ -125,6 +143,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
       stopJoining.abort();
       await joined;
       for (const timer of timers) clearInterval(timer);
+      keys.stop();
       // Finish what is being served; downloads still running after the grace are aborted.
       const closing = server.close(config.shutdownGraceMs);
       const abortTimer = setTimeout(() => cache.abortAll(), config.shutdownGraceMs).unref();

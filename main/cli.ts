@@ -129,7 +129,9 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;
-    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs: Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs) }, io);
+    const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
+    const prePublishMs = config.auth.keyPrePublishMs;
+    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs, prePublishMs }, io);
   }
 
   const logger = createLogger({ level: config.log.level }, { service: 'main' });

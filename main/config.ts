@@ -43,6 +43,11 @@ const authSchema = z
     refreshTokenLifetime: durationSchema.prefault('30d'),
     /** Lifetime of a web session. Default 12h. */
     sessionLifetime: durationSchema.prefault('12h'),
+    /**
+     * How long a key from `keys rotate` is published in the JWKS before it signs, so edges learn
+     * it first; the old key signs that much longer. Default 60s; 0 signs at once (edges may refuse).
+     */
+    keyPrePublication: durationSchema.prefault('60s'),
   })
   .strict()
   .transform((a) => ({
@@ -51,6 +56,7 @@ const authSchema = z
     tokenLifetimeMs: a.tokenLifetime,
     refreshTokenLifetimeMs: a.refreshTokenLifetime,
     sessionLifetimeMs: a.sessionLifetime,
+    keyPrePublishMs: a.keyPrePublication,
   }));
 
 const cachesSchema = z

@@ -97,7 +97,7 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
-  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs });
+  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs, prePublishMs: config.auth.keyPrePublishMs });
 
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.

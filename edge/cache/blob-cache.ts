@@ -9,7 +9,10 @@
  *   starts the same downloads, fetching from main with a registry token;
  * - write-back: the download is verified, linked into the store, then indexed;
  * - budget: room is made before a download starts; a blob that cannot fit is streamed through
- *   without being kept.
+ *   without being kept;
+ * - a failing store (disk full, I/O error, an LMDB commit that fails) degrades a miss to stream
+ *   through as well: the clients get their verified bytes, nothing is kept, and `storeHealth`
+ *   reports the store degraded until a later download is kept again.
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -21,7 +24,8 @@ import { BlobNotFoundError } from '../../src/store/errors.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { EdgeMetrics } from '../metrics.js';
-import type { CacheIndex } from './cache-index.js';
+import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
+import { errorCodeOf } from '../../src/store/lmdb-commit-errors.js';
 import { Download } from './download.js';
 import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
 import type { Upstream, UpstreamBlob } from './upstream.js';
@@ -31,11 +35,11 @@ export type CacheResult = 'hit' | 'miss' | 'coalesced';
 // Disk reads of a hit streamed with `stream()`: as the store's own reads.
 const DISK_READ_BYTES = 256 * 1024;
 
-/** A blob was downloaded and verified but not kept: it does not fit the cache budget. */
+/** A blob was downloaded and verified but not kept: it does not fit the cache budget, or the store failed. */
 export class BlobNotKeptError extends Error {
   readonly code = 'OUTPOST_BLOB_NOT_KEPT';
-  constructor(readonly digest: Digest, readonly size: number) {
-    super(`blob ${digest} (${size} bytes) does not fit the cache budget and was not kept`);
+  constructor(readonly digest: Digest, readonly size: number, why = 'does not fit the cache budget') {
+    super(`blob ${digest} (${size} bytes) ${why} and was not kept`);
     this.name = 'BlobNotKeptError';
   }
 }
@@ -54,6 +58,15 @@ export interface CachedBlob {
    * (`sendFile`) instead of calling `stream`, and must then call `close` when the body is sent.
    */
   file?: FileHandle;
+}
+
+/** Why the store is degraded: the last write failed, and nothing was kept since. */
+export interface StoreDegradation {
+  /** The error code (ENOSPC, EIO, ...) or the error's name. */
+  code: string;
+  reason: string;
+  /** When it was first seen (ms since epoch). */
+  since: number;
 }
 
 export interface BlobCacheOptions {
@@ -81,6 +94,7 @@ export class BlobCache {
   private readonly memory: LRUCache<Digest, Buffer> | undefined;
   private readonly shutdown = new AbortController();
   private reservedBytes = 0;
+  private degradation: StoreDegradation | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: BlobCacheOptions) {
@@ -110,7 +124,11 @@ export class BlobCache {
     const { download } = await this.join(digest, (signal) => origin.fetchBlob(name, digest, token, signal));
     await download.whenSettled();
     if (download.state === 'failed') throw download.error;
-    if (!this.has(digest)) throw new BlobNotKeptError(digest, download.size);
+    if (!this.has(digest)) {
+      const code = download.degraded && (errorCodeOf(download.degraded) ?? 'error');
+      const why = code ? `could not be written to the store (${code})` : undefined;
+      throw new BlobNotKeptError(digest, download.size, why);
+    }
     return 'cached';
   }
 
@@ -131,6 +149,23 @@ export class BlobCache {
     const bytes = this.memory?.get(digest);
     if (bytes) this.options.index.touch(digest, this.now());
     return bytes;
+  }
+
+  /** The store's state for /health: degraded while the last write failed. */
+  storeHealth(): { degraded?: StoreDegradation } {
+    return this.degradation ? { degraded: this.degradation } : {};
+  }
+
+  /** Notes a failed store write: counted, logged, and reported by `storeHealth` until a later write succeeds. */
+  private storeFailed(err: unknown, digest: Digest): void {
+    const code = (err instanceof CacheIndexWriteError ? err.causeCode : errorCodeOf(err)) ?? (err as Error).name;
+    this.options.metrics.storeWriteFailures.inc({ code });
+    this.options.logger.warn('store write failed: the blob streams through without being kept', {
+      digest,
+      code,
+      error: err,
+    });
+    this.degradation ??= { code, reason: `${code}: ${(err as Error).message}`.slice(0, 300), since: this.now() };
   }
 
   /** Whether a blob is cached on this edge. */
@@ -193,8 +228,9 @@ export class BlobCache {
       };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // Indexed but gone from disk (removed by hand): forget it and fetch again.
-      await index.remove(digest);
+      // Indexed but gone from disk (removed by hand): forget it and fetch again. If the index
+      // cannot be written now, the entry stays (start-up drops it): serve this one as a miss.
+      await index.remove(digest).catch((removeError: unknown) => this.storeFailed(removeError, digest));
       return undefined;
     }
   }
@@ -204,7 +240,7 @@ export class BlobCache {
     // Only a running download can be joined: a verified one may already have closed its file
     // (a blob streamed through), and a kept one is found by openLocal anyway.
     const running = this.downloads.get(digest);
-    if (running?.state === 'running') return { download: running, result: 'coalesced' };
+    if (running?.joinable) return { download: running, result: 'coalesced' };
     // No await before `starting.set`: a second request in the same tick must find it.
     const pending = this.starting.get(digest);
     if (pending) return { download: await pending, result: 'coalesced' };
@@ -232,7 +268,11 @@ export class BlobCache {
     let keep = false;
     let download: Download;
     try {
-      keep = await this.makeRoom(size);
+      keep = await this.makeRoom(size).catch((err: unknown) => {
+        // Eviction could not write the index: serve this one through rather than fail it.
+        this.storeFailed(err, digest);
+        return false;
+      });
       if (keep) this.reservedBytes += size;
       download = await Download.create(digest, size, store.paths.newTemp());
     } catch (err) {
@@ -246,9 +286,16 @@ export class BlobCache {
     const body = countBytes(fetched.body, (n) => metrics.upstreamBytes.inc(n));
     void download
       .run(body, async (d) => {
-        if (!keep) return;
+        if (!keep) return false;
         await linkIntoPlace(d.tempPath, store.paths.blob(digest));
-        await this.options.index.add(digest, d.size, this.now());
+        try {
+          await this.options.index.add(digest, d.size, this.now());
+        } catch (err) {
+          // Not indexed, so not kept: the linked file goes too (start-up would re-index it).
+          await store.delete(digest).catch(() => {});
+          throw err;
+        }
+        return true;
       })
       .then(() => {
         if (keep) this.reservedBytes -= size;
@@ -256,6 +303,8 @@ export class BlobCache {
         // same digest already: that one stays.
         if (this.downloads.get(digest) === download) this.downloads.delete(digest);
         metrics.upstreamFetches.inc({ outcome: download.state === 'verified' ? 'ok' : 'error' });
+        if (download.kept) this.degradation = undefined;
+        if (download.degraded) this.storeFailed(download.degraded, digest);
         if (download.error) logger.warn('upstream download failed', { digest, error: download.error });
         else if (!keep) logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size });
       });

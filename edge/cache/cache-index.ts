@@ -7,9 +7,28 @@
  * Reads are synchronous and cheap. Hits do not write: last-access times and hit counts are
  * gathered in memory and flushed in one transaction per interval (`flushAccess`), so a hot
  * edge does one LMDB write per interval instead of one per request.
+ *
+ * Every write is all or nothing: it runs in `childTransaction`, which lmdb-js aborts when the
+ * callback throws (a plain `transaction` commits what was written before the throw), and the
+ * in-memory totals change only once the commit succeeded. A failed commit (disk full, I/O
+ * error) rejects with `CacheIndexWriteError` and leaves index and totals as they were.
  */
 import { openLmdb, type Database, type RootDatabase } from '../../src/store/lmdb.js';
+import { errorCodeOf, unwrapLmdbCommitError } from '../../src/store/lmdb-commit-errors.js';
 import type { Digest } from '../../src/oci/digest.js';
+
+/** A write to the index failed and changed nothing; `cause` is the underlying error (ENOSPC, ...). */
+export class CacheIndexWriteError extends Error {
+  readonly code = 'OUTPOST_INDEX_WRITE_FAILED';
+  /** The underlying error's code (ENOSPC, EIO, ...), when it has one. */
+  readonly causeCode: string | undefined;
+  constructor(readonly operation: string, cause: unknown) {
+    const detail = (cause as Error | undefined)?.message ?? String(cause);
+    super(`the cache index could not be written (${operation}): ${detail}`, { cause });
+    this.name = 'CacheIndexWriteError';
+    this.causeCode = errorCodeOf(cause);
+  }
+}
 
 export interface CacheEntry {
   size: number;
@@ -32,7 +51,9 @@ export class CacheIndex {
   private totalBytes = 0;
 
   constructor(path: string) {
-    this.root = openLmdb({ path });
+    // Few writes here (a miss, a flush per interval): no event-turn batching, whose failed
+    // commits also reject a promise nobody can handle (see openLmdb).
+    this.root = openLmdb({ path, eventTurnBatching: false });
     this.blobs = this.root.openDB<CacheEntry, string>({ name: 'blobs', encoding: 'msgpack' });
     this.meta = this.root.openDB<CachedJwks, string>({ name: 'meta', encoding: 'msgpack' });
     for (const { value } of this.blobs.getRange()) this.totalBytes += value.size;
@@ -51,29 +72,39 @@ export class CacheIndex {
     return this.blobs.get(digest);
   }
 
+  /** Runs `write` in a transaction that aborts on a throw; throws `CacheIndexWriteError`. */
+  private async write<T>(operation: string, write: () => T): Promise<T> {
+    try {
+      return await this.root.childTransaction(write);
+    } catch (err) {
+      throw new CacheIndexWriteError(operation, await unwrapLmdbCommitError(err));
+    }
+  }
+
   /** Indexes a blob that was just committed to disk (or re-found at start-up). */
   async add(digest: Digest, size: number, now: number, pinned = false): Promise<void> {
-    await this.root.transaction(() => {
+    const replaced = await this.write('add', () => {
       const existing = this.blobs.get(digest);
-      if (existing) this.totalBytes -= existing.size;
       this.blobs.put(digest, { size, storedAt: existing?.storedAt ?? now, lastAccess: now, hits: existing?.hits ?? 0, pinned: existing?.pinned ?? pinned });
-      this.totalBytes += size;
+      return existing?.size ?? 0;
     });
+    this.totalBytes += size - replaced;
   }
 
   async remove(digest: Digest): Promise<boolean> {
-    return this.root.transaction(() => {
+    const removed = await this.write('remove', () => {
       const existing = this.blobs.get(digest);
-      if (!existing) return false;
-      this.blobs.remove(digest);
-      this.totalBytes -= existing.size;
-      this.pendingAccess.delete(digest);
-      return true;
+      if (existing) this.blobs.remove(digest);
+      return existing;
     });
+    if (!removed) return false;
+    this.totalBytes -= removed.size;
+    this.pendingAccess.delete(digest);
+    return true;
   }
 
   async setPinned(digest: Digest, pinned: boolean): Promise<boolean> {
-    return this.root.transaction(() => {
+    return this.write('pin', () => {
       const existing = this.blobs.get(digest);
       if (!existing) return false;
       this.blobs.put(digest, { ...existing, pinned });
@@ -92,17 +123,29 @@ export class CacheIndex {
     }
   }
 
-  /** Writes gathered access times and hit counts in one transaction. */
+  /** Writes gathered access times and hit counts in one transaction; on failure they wait for the next. */
   async flushAccess(): Promise<number> {
     if (this.pendingAccess.size === 0) return 0;
     const batch = [...this.pendingAccess];
     this.pendingAccess.clear();
-    await this.root.transaction(() => {
+    try {
+      await this.write('access times', () => {
+        for (const [digest, access] of batch) {
+          const entry = this.blobs.get(digest);
+          if (!entry) continue;
+          const lastAccess = Math.max(entry.lastAccess, access.at);
+          this.blobs.put(digest, { ...entry, lastAccess, hits: entry.hits + access.hits });
+        }
+      });
+    } catch (err) {
+      // Nothing was written: merge the batch back with what was noted meanwhile.
       for (const [digest, access] of batch) {
-        const entry = this.blobs.get(digest);
-        if (entry) this.blobs.put(digest, { ...entry, lastAccess: Math.max(entry.lastAccess, access.at), hits: entry.hits + access.hits });
+        const later = this.pendingAccess.get(digest);
+        const merged = later ? { at: Math.max(later.at, access.at), hits: later.hits + access.hits } : access;
+        this.pendingAccess.set(digest, merged);
       }
-    });
+      throw err;
+    }
     return batch.length;
   }
 
@@ -125,11 +168,12 @@ export class CacheIndex {
   }
 
   async putJwks(jwks: CachedJwks): Promise<void> {
-    await this.meta.put('jwks', jwks);
+    await this.write('signing keys', () => this.meta.put('jwks', jwks));
   }
 
+  /** Flushes access times (a failure loses them, not the index) and closes LMDB. */
   async close(): Promise<void> {
-    await this.flushAccess();
+    await this.flushAccess().catch(() => {});
     await this.root.close();
   }
 }

@@ -10,6 +10,14 @@
  * Readers never see their last byte (of the blob or of their range) before the digest is
  * verified: a failed download ends every reader with an error, so no client can mistake a short
  * or wrong body for a complete one.
+ *
+ * A full or failing disk must not fail the clients (issue 9, item 15): when a write to the file
+ * fails (ENOSPC, EIO, ...), or the file cannot even be created, the download degrades to stream
+ * through. What reached the file stays readable there; the rest is kept in a bounded window in
+ * memory that readers read from, trimmed behind the slowest reader, and the upstream body is
+ * paused while the window is full (the slowest reader sets the pace then). The digest is still
+ * checked before anyone gets a last byte, nothing is committed, and the temporary file is removed.
+ * A degraded download cannot be joined (the window no longer starts at byte 0).
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -23,15 +31,45 @@ export type DownloadState = 'running' | 'verified' | 'failed';
 const READ_CHUNK_BYTES = 256 * 1024;
 // Bytes received but not yet on disk before the upstream body is paused.
 const MAX_PENDING_BYTES = 1 << 20;
+// Bytes held in memory for the readers of a degraded download before the upstream body is paused.
+const MAX_WINDOW_BYTES = 4 << 20;
+
+/** Errors of creating the temporary file that mean "the disk cannot take it": stream through instead. */
+const STORE_WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE']);
+
+export const isStoreWriteError = (err: unknown): boolean =>
+  STORE_WRITE_ERRORS.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+
+/** Where a reader is; the window of a degraded download is trimmed behind the lowest. */
+interface Cursor {
+  position: number;
+  /** Where its blob or range ends (exclusive). */
+  end: number;
+  /**
+   * The last byte, copied out of a degraded download's window while it waits for the
+   * verification: a reader parked on it must not hold the window (and so the download) still.
+   */
+  tail?: Buffer;
+}
 
 export class Download {
   state: DownloadState = 'running';
   error: Error | undefined;
   /** Bytes written to the temporary file so far. */
   written = 0;
-  private readers = 0;
+  /** The disk failure that made this download stream through without keeping; undefined while healthy. */
+  degraded: Error | undefined;
+  /** Whether the verified blob was committed (kept); false when it streamed through. */
+  kept = false;
+  private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
+  /** Wakes the copy loop when readers moved on (a degraded download's window may shrink). */
+  private readonly drainWaiters = new Set<() => void>();
+  /** A degraded download's bytes from `windowStart` on, in order; nothing before. */
+  private window: Buffer[] = [];
+  private windowStart = 0;
+  private windowEnd = 0;
   private readonly settled: Promise<void>;
   private resolveSettled!: () => void;
 
@@ -39,29 +77,61 @@ export class Download {
     readonly digest: Digest,
     readonly size: number,
     readonly tempPath: string,
-    private readonly file: FileHandle,
+    private file: FileHandle | undefined,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
   }
 
+  /**
+   * Opens the temporary file; when the disk cannot take it (`isStoreWriteError`), the download
+   * streams through from the start instead.
+   */
   static async create(digest: Digest, size: number, tempPath: string): Promise<Download> {
-    return new Download(digest, size, tempPath, await open(tempPath, 'wx+', 0o644));
+    let file: FileHandle;
+    try {
+      file = await open(tempPath, 'wx+', 0o644);
+    } catch (err) {
+      if (!isStoreWriteError(err)) throw err;
+      const download = new Download(digest, size, tempPath, undefined);
+      download.degraded = err as Error;
+      return download;
+    }
+    return new Download(digest, size, tempPath, file);
+  }
+
+  /** Whether a new client may join: running, and still holding every byte from 0. */
+  get joinable(): boolean {
+    return this.state === 'running' && this.degraded === undefined;
+  }
+
+  /** Bytes received so far and available to readers (on disk, or in the window once degraded). */
+  private get received(): number {
+    return this.degraded === undefined ? this.written : this.windowEnd;
   }
 
   /**
    * Copies `body` into the file, then verifies size and digest and fsyncs. `commit` runs after
-   * a successful verification (it may rename the file into the store); only then do readers
-   * receive the final byte. Never throws: the outcome is in `state` and `error`.
+   * a successful verification (it may link the file into the store; it returns false when it
+   * chose not to keep the blob); only then do readers receive the final byte. A commit that
+   * throws costs the copy, not the readers (`degraded`). Never throws: the outcome is in `state`,
+   * `error`, `kept` and `degraded`.
    */
-  async run(body: AsyncIterable<Uint8Array>, commit: (download: Download) => Promise<void>): Promise<void> {
+  async run(body: AsyncIterable<Uint8Array>, commit: (download: Download) => Promise<boolean | void>): Promise<void> {
     const hasher = createDigestHasher(digestAlgorithm(this.digest));
     try {
       const received = await this.copy(body, hasher);
       if (received !== this.size) throw new SizeMismatchError(this.size, received);
       const actual = hasher.digest();
       if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
-      await this.file.sync();
-      await commit(this);
+      // The bytes are verified: from here a disk failure costs the copy, never the clients.
+      try {
+        if (this.degraded === undefined) {
+          await this.file!.sync();
+          this.kept = (await commit(this)) !== false;
+        }
+      } catch (err) {
+        this.degraded = err instanceof Error ? err : new Error(String(err));
+      }
       this.state = 'verified';
     } catch (err) {
       this.state = 'failed';
@@ -85,32 +155,39 @@ export class Download {
     let pendingBytes = 0;
     let position = 0;
     let writing: Promise<void> | undefined;
-    let writeError: unknown;
     const writeLoop = async () => {
-      try {
-        while (pendingBytes > 0) {
-          const chunks = pending;
-          const at = position;
-          const bytes = pendingBytes;
-          position += bytes;
+      while (pendingBytes > 0 && this.degraded === undefined) {
+        const chunks = pending;
+        const at = position;
+        const bytes = pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        try {
+          await writeAll(this.file!, chunks, at);
+        } catch (err) {
+          // What this write may have put on disk is not trusted: the window starts at `at`.
+          this.degrade(err, at, [...chunks, ...pending]);
           pending = [];
           pendingBytes = 0;
-          await writeAll(this.file, chunks, at);
-          this.written = at + bytes;
-          this.wake();
+          break;
         }
-      } catch (err) {
-        writeError = err;
+        position += bytes;
+        this.written = position;
+        this.wake();
       }
       // In the same synchronous step as the last check: a chunk arriving next starts a new loop.
       writing = undefined;
     };
     try {
       for await (const chunk of body) {
-        if (writeError !== undefined) throw writeError;
         received += chunk.byteLength;
         if (received > this.size) throw new SizeMismatchError(this.size, received);
         hasher.update(chunk);
+        if (this.degraded !== undefined) {
+          this.append(chunk);
+          await this.whenWindowHasRoom();
+          continue;
+        }
         pending.push(chunk);
         pendingBytes += chunk.byteLength;
         if (writing === undefined) writing = writeLoop();
@@ -120,8 +197,68 @@ export class Download {
       // Never leave a write running behind the caller's back, even when the body failed.
       while (writing !== undefined) await writing;
     }
-    if (writeError !== undefined) throw writeError;
     return received;
+  }
+
+  /** Switches to stream-through after a failed write: `chunks` (from byte `at` on) start the window. */
+  private degrade(err: unknown, at: number, chunks: Uint8Array[]): void {
+    this.degraded = err instanceof Error ? err : new Error(String(err));
+    this.windowStart = at;
+    this.windowEnd = at;
+    for (const chunk of chunks) this.append(chunk);
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.window.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.windowEnd += chunk.byteLength;
+    this.wake();
+  }
+
+  /**
+   * Waits while the window is full. Readers free room as they move on; with no reader left
+   * there is nobody to stream to and nothing can be kept, so the download gives up.
+   */
+  private async whenWindowHasRoom(): Promise<void> {
+    while (this.windowEnd - this.windowStart > MAX_WINDOW_BYTES) {
+      if (this.cursors.size === 0) throw this.degraded!;
+      await new Promise<void>((resolve) => this.drainWaiters.add(resolve));
+    }
+  }
+
+  /** Drops window chunks every reader has passed, and wakes the copy loop. */
+  private trim(): void {
+    if (this.degraded === undefined) return;
+    let lowest = this.windowEnd;
+    for (const cursor of this.cursors) {
+      if (cursor.tail === undefined && cursor.end > this.windowStart) lowest = Math.min(lowest, cursor.position);
+    }
+    // With no reader left, nothing is dropped: a client in the middle of attaching still needs it.
+    if (this.cursors.size > 0) {
+      while (this.window.length > 0 && this.windowStart + this.window[0]!.byteLength <= lowest) {
+        this.windowStart += this.window.shift()!.byteLength;
+      }
+    }
+    const waiting = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Copies window bytes from `position` (at most `length`) into a new buffer. */
+  private readWindow(position: number, length: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    let offset = this.windowStart;
+    let copied = 0;
+    for (const chunk of this.window) {
+      const chunkEnd = offset + chunk.byteLength;
+      if (chunkEnd > position + copied) {
+        const from = position + copied - offset;
+        copied += chunk.copy(out, copied, from, Math.min(chunk.byteLength, from + length - copied));
+        if (copied === length) break;
+      }
+      offset = chunkEnd;
+    }
+    return out;
   }
 
   /** Resolves when the download is verified or failed. */
@@ -131,14 +268,15 @@ export class Download {
 
   /** A stream of the blob (or a range) that follows the download as it progresses. */
   createReader(range?: ByteRange): Readable {
-    this.readers++;
-    let position = range?.start ?? 0;
     const end = range ? range.end + 1 : this.size;
+    const cursor: Cursor = { position: range?.start ?? 0, end };
+    this.cursors.add(cursor);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      this.readers--;
+      this.cursors.delete(cursor);
+      this.trim();
       void this.release();
     };
     const download = this;
@@ -147,19 +285,39 @@ export class Download {
       read() {
         const pump = () => {
           if (this.destroyed) return;
-          if (position >= end && download.state === 'verified') {
+          if (cursor.tail !== undefined && download.state === 'verified') {
+            const tail = cursor.tail;
+            cursor.tail = undefined;
+            this.push(tail);
+            return;
+          }
+          if (cursor.position >= end && cursor.tail === undefined && download.state === 'verified') {
             this.push(null);
             return;
           }
           // Hold the last byte of the blob, or of the range, back until the digest is verified:
           // a range that ended before verification could be complete-looking wrong bytes.
-          const available = download.state === 'verified' ? end : Math.min(download.written, end - 1);
-          if (position < available) {
-            const length = Math.min(READ_CHUNK_BYTES, available - position);
+          const available = download.state === 'verified' ? end : Math.min(download.received, end - 1);
+          if (cursor.position < available) {
+            const position = cursor.position;
+            if (position >= download.written || !download.file) {
+              if (position < download.windowStart) {
+                this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
+                return;
+              }
+              // A degraded download's bytes past the file: from the window, at once.
+              const bytes = download.readWindow(position, Math.min(READ_CHUNK_BYTES, available - position));
+              cursor.position += bytes.byteLength;
+              download.trim();
+              this.push(bytes);
+              return;
+            }
+            const length = Math.min(READ_CHUNK_BYTES, available - position, download.written - position);
             const buffer = Buffer.allocUnsafe(length);
             download.file.read(buffer, 0, length, position).then(
               ({ bytesRead }) => {
-                position += bytesRead;
+                cursor.position += bytesRead;
+                download.trim();
                 this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
               },
               (err: Error) => this.destroy(err),
@@ -169,6 +327,15 @@ export class Download {
           if (download.state === 'failed') {
             this.destroy(download.error);
             return;
+          }
+          const { position } = cursor;
+          const inWindow = position >= download.windowStart && position < download.windowEnd;
+          const lastByteInWindow = position === end - 1 && inWindow;
+          if (download.degraded !== undefined && cursor.tail === undefined && lastByteInWindow) {
+            // Only the last byte is left: take it out of the window, which can then move on.
+            cursor.tail = download.readWindow(cursor.position, 1);
+            cursor.position = end;
+            download.trim();
           }
           download.waiters.add(pump);
         };
@@ -189,10 +356,12 @@ export class Download {
 
   /** Closes the file once the download has settled and no reader is left. */
   private async release(): Promise<void> {
-    if (this.state === 'running' || this.readers > 0 || this.closed) return;
+    if (this.state === 'running' || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
-    await this.file.close().catch(() => {});
-    // Committed downloads were moved into the store; anything else is removed.
-    await rm(this.tempPath, { force: true });
+    this.window = [];
+    await this.file?.close().catch(() => {});
+    // Committed downloads were linked into the store; anything else is removed. A failing disk
+    // may refuse that too: start-up removes leftovers (reconcile).
+    await rm(this.tempPath, { force: true }).catch(() => {});
   }
 }

@@ -1,11 +1,19 @@
 /**
  * @module Main's public keys as the edge sees them: fetched from the JWKS URL (or read from a
  * file for air-gapped sites), kept in LMDB so a restart while main is down still verifies, and
- * refreshed when a token names a key id we do not know (at most once per `minRefreshMs`).
+ * refreshed when a token names a key id we do not know.
+ *
+ * An unknown kid is what a key rotation looks like from here, so such a token waits for the
+ * next refresh instead of being refused: the one in flight, or the next one due. Anyone can send
+ * made-up kids, so refreshes stay bounded whatever the traffic: one in flight, a new one no
+ * sooner than `minRefreshMs` after the last, and every request waiting meanwhile shares it
+ * (each is accepted if the refresh brought its kid). Main publishes a new key before it signs
+ * with it (src/auth/keys.ts), so the refresh finds it.
  */
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { request, type Dispatcher } from 'undici';
+import { readResponseJson } from '../../src/http/read-response.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { CacheIndex } from './cache-index.js';
 
@@ -16,9 +24,12 @@ export interface KeySourceOptions {
   dispatcher: Dispatcher;
   logger: Logger;
   now?: () => number;
-  /** Unknown-kid refreshes happen at most this often. Default 30s. */
+  /** Unknown-kid refreshes happen at most this often (requests wait for the next one). Default 5s. */
   minRefreshMs?: number;
 }
+
+// A JWKS holds a handful of keys (about 150 bytes each): anything larger is not main's answer.
+const MAX_JWKS_BYTES = 256 * 1024;
 
 export interface KeyFreshness {
   source: 'url' | 'file';
@@ -39,6 +50,9 @@ export class KeySource {
   private lastError: string | undefined;
   private lastAttempt = -Infinity;
   private inflight: Promise<void> | undefined;
+  /** The refresh waiting for `minRefreshMs` to pass since the last one, shared by its waiters. */
+  private due: { promise: Promise<void>; timer: NodeJS.Timeout; fire: () => void } | undefined;
+  private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly options: KeySourceOptions) {
@@ -53,18 +67,42 @@ export class KeySource {
     if (!this.localSet) throw new Error(`no signing keys: ${this.lastError ?? 'JWKS unavailable'} and none cached`);
   }
 
-  /** For `jwtVerify`: looks the key up, refreshing once on an unknown key id. */
+  /** For `jwtVerify`: looks the key up; an unknown key id waits for the next refresh, then retries once. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     try {
       if (!this.localSet) throw new errors.JWKSNoMatchingKey();
       return await this.localSet(header, token);
     } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey) || this.now() - this.lastAttempt < (this.options.minRefreshMs ?? 30_000)) throw err;
-      await this.refresh();
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      await this.nextRefresh();
       if (!this.localSet) throw err;
       return this.localSet(header, token);
     }
   };
+
+  /** The refresh in flight, else the one due (started now, or once `minRefreshMs` has passed). */
+  private nextRefresh(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.inflight) return this.inflight;
+    if (this.due) return this.due.promise;
+    const waitMs = this.lastAttempt + (this.options.minRefreshMs ?? 5_000) - this.now();
+    if (waitMs <= 0) return this.refresh();
+    let fire!: () => void;
+    const promise = new Promise<void>((resolve) => (fire = resolve)).then(() => {
+      this.due = undefined;
+      return this.stopped ? undefined : this.refresh();
+    });
+    this.due = { promise, fire, timer: setTimeout(() => fire(), waitMs) };
+    return promise;
+  }
+
+  /** Stops a refresh that is due (its waiters are answered with the keys at hand). */
+  stop(): void {
+    this.stopped = true;
+    if (!this.due) return;
+    clearTimeout(this.due.timer);
+    this.due.fire();
+  }
 
   freshness(): KeyFreshness {
     return {
@@ -88,7 +126,10 @@ export class KeySource {
       const fetchedAt = this.now();
       this.use(jwks, fetchedAt);
       this.lastError = undefined;
-      await this.options.index.putJwks({ keys: jwks.keys, fetchedAt });
+      // The keys are in use already; a failing disk only costs the copy for the next start.
+      await this.options.index.putJwks({ keys: jwks.keys, fetchedAt }).catch((err: unknown) => {
+        this.options.logger.warn('could not cache the signing keys in the index', { error: err });
+      });
     } catch (err) {
       this.lastError = (err as Error).message;
       this.options.logger.warn('could not refresh signing keys', { error: err });
@@ -113,7 +154,7 @@ export class KeySource {
       await res.body.dump();
       throw new Error(`JWKS fetch from ${url} answered ${res.statusCode}`);
     }
-    const parsed: unknown = await res.body.json();
+    const parsed = await readResponseJson(res.body, MAX_JWKS_BYTES, `the JWKS from ${url}`);
     if (!isJwks(parsed)) throw new Error(`${url} did not return a JWKS document`);
     return parsed;
   }

@@ -10,7 +10,7 @@ import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { parseManifest, type Manifest } from '../../src/oci/manifest.js';
 import { MANIFEST_MEDIA_TYPES } from '../../src/oci/media-types.js';
 import { parseReference, type RepoName } from '../../src/oci/reference.js';
-import { readLimited } from '../../src/http/body.js';
+import { readResponseBytes, readResponseJson, ResponseTooLargeError } from '../../src/http/read-response.js';
 import { OciError } from '../../src/oci/errors.js';
 import { CACHE_HEADER } from './upstream.js';
 
@@ -54,6 +54,8 @@ export interface MainClient {
 // Main's own limit is configurable; manifests in the wild stay far below this.
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 100;
+// Main's JSON answers (a token, a page of tags) are small: anything larger is not main's answer.
+const MAX_JSON_BYTES = 1024 * 1024;
 const ACCEPT = [...MANIFEST_MEDIA_TYPES].join(', ');
 
 /** `service` from a `WWW-Authenticate: Bearer realm=...,service=...` challenge. */
@@ -84,8 +86,11 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
   async function json(res: Dispatcher.ResponseData, what: string): Promise<Record<string, unknown>> {
     let body: unknown;
     try {
-      body = await res.body.json();
+      body = await readResponseJson(res.body, MAX_JSON_BYTES, `main's answer to ${what}`);
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) {
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
+      }
       throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not JSON`, { cause: err });
     }
     if (typeof body !== 'object' || body === null) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not a JSON object`);
@@ -115,8 +120,9 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
       const what = `manifest ${name}:${reference}`;
       const res = await get(`/v2/${name}/manifests/${reference}`, { accept: ACCEPT, ...bearer(token) });
       if (res.statusCode !== 200) throw await failure(res, what);
-      const bytes = await readLimited(res.body, MAX_MANIFEST_BYTES, () => {
-        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+      const bytes = await readResponseBytes(res.body, MAX_MANIFEST_BYTES, what).catch((err: unknown) => {
+        if (!(err instanceof ResponseTooLargeError)) throw err;
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
       });
       const digest = digestOf(bytes);
       if (ref.kind === 'digest' && ref.digest !== digest) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} does not match its digest`);

@@ -13,6 +13,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { parseAuthorization } from '../../src/auth/challenge.js';
 import { parseDigest } from '../../src/oci/digest.js';
 import { OciError } from '../../src/oci/errors.js';
@@ -59,6 +60,9 @@ async function plan(main: MainClient, request: WarmRequest): Promise<WarmPlan> {
 
 const sha = (value: string) => createHash('sha256').update(value).digest();
 
+// A warm or resolve request is a reference and maybe credentials: a few hundred bytes.
+const MAX_BODY_BYTES = 64 * 1024;
+
 export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main, logger }: EdgeAdminRoutesDeps): Hono {
   const app = new Hono();
   const expected = sha(adminToken);
@@ -71,6 +75,19 @@ export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main
     }
     await next();
   });
+
+  // Checked after the operator token, so a stranger's body is never read at all.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // The rest of the body is not read: the connection is closed after the answer.
+      onError: () => {
+        const message = `the request body is larger than ${MAX_BODY_BYTES} bytes`;
+        throw new OciError('SIZE_INVALID', { status: 413, message, headers: { Connection: 'close' } });
+      },
+    }),
+  );
 
   app.get('/stats', (c) => {
     let pinned = 0;

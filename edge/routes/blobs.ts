@@ -9,12 +9,14 @@ import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
+import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
   verifyRedirect: RedirectVerifier;
   metrics: EdgeMetrics;
+  logger: Logger;
 }
 
 /**
@@ -45,7 +47,7 @@ async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: 
  */
 const READ_AHEAD_MAX_SENDS = 8;
 
-export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoutesDeps): Hono {
+export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeBlobRoutesDeps): Hono {
   const app = new Hono();
   let fileSends = 0;
 
@@ -54,7 +56,14 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics }: EdgeBlobRoute
     const name = parseRepoName(c.req.param('name'));
     const digest = parseDigest(c.req.param('digest'));
     const token = await counted(metrics, 'denied', async () => {
-      const presented = redirectToken(c.req.query('token'), c.req.header('authorization'));
+      let presented: string;
+      try {
+        presented = redirectToken(c.req.query('token'), c.req.header('authorization'));
+      } catch (err) {
+        // Refusals of a presented token are logged by the verifier; this one had none.
+        logger.info('redirect token refused', { reason: 'OUTPOST_TOKEN_MISSING', repository: name, digest });
+        throw err;
+      }
       await verifyRedirect(presented, name, digest);
       return presented;
     });

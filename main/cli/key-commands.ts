@@ -1,10 +1,12 @@
 /**
  * @module `outpost main keys rotate`: a new signing key in the data directory.
  *
- * The old key is retired, not deleted: it stays in the JWKS until every token it signed has
- * expired (`auth.tokenLifetime` from the same configuration main uses). A running main
- * re-reads keyring.json (within seconds, and on every token issued and JWKS request), so the
- * rotation needs no restart.
+ * The new key is published at once and signs after `auth.keyPrePublication`, so that edges
+ * know it before the first token it signs reaches them. The old key is retired, not deleted: it
+ * signs until then and stays in the JWKS until every token it signed has expired
+ * (`auth.tokenLifetime` from the same configuration main uses). A running main re-reads
+ * keyring.json (within seconds, and on every token issued and JWKS request), so the rotation
+ * needs no restart.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,6 +20,8 @@ export interface KeyCommand {
   args: string[];
   dataDir: string;
   maxTokenLifetimeMs: number;
+  /** `auth.keyPrePublication`: how long the new key is published before it signs. */
+  prePublishMs: number;
 }
 
 export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<number> {
@@ -33,9 +37,11 @@ export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<num
   const dir = keysDirOf(dataDir);
   const existed = existsSync(join(dir, 'keyring.json'));
   // Opening an empty keyring creates its first key: that one is the new key then.
-  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs: command.maxTokenLifetimeMs });
+  const { maxTokenLifetimeMs, prePublishMs } = command;
+  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs, prePublishMs });
   const kid = existed ? await ring.rotate() : ring.signingKey.kid;
   io.out(`${kid}\n`);
-  io.err(`new signing key ${kid}; earlier keys stay published until the tokens they signed expire\n`);
+  const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';
+  io.err(`new signing key ${kid}${from}; earlier keys stay published until the tokens they signed expire\n`);
   return EXIT.OK;
 }

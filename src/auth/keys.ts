@@ -37,6 +37,8 @@ export interface KeyRingOptions {
   now?: () => number;
   /** The longest lifetime of any token signed with these keys; bounds how long retired keys are published. */
   maxTokenLifetimeMs: number;
+  /** How long a new key is published before it signs (see the module comment). Default 0: at once. */
+  prePublishMs?: number;
 }
 
 interface LoadedKey extends KeyEntry {
@@ -53,7 +55,7 @@ export class KeyRing {
 
   /** Opens the keyring in `dir`, creating the first key when there is none. */
   static async open(options: KeyRingOptions): Promise<KeyRing> {
-    const ring = new KeyRing({ now: Date.now, ...options });
+    const ring = new KeyRing({ now: Date.now, prePublishMs: 0, ...options });
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await ring.reload();
     if (ring.keys.length === 0) await ring.rotate();
@@ -64,21 +66,33 @@ export class KeyRing {
     return join(this.options.dir, 'keyring.json');
   }
 
-  /** The key new tokens are signed with. */
+  /** The key new tokens are signed with: the newest one published for at least `prePublishMs`. */
   get signingKey(): SigningKey {
-    const active = this.keys[this.keys.length - 1]!;
+    const publishedBefore = this.options.now() - this.options.prePublishMs;
+    const active = this.keys.findLast((k) => k.createdAt <= publishedBefore) ?? this.keys[0]!;
     return { kid: active.kid, privateKey: active.privateKey };
+  }
+
+  /** The newest key, which signs once it has been published for `prePublishMs`. */
+  get newestKid(): string {
+    return this.keys[this.keys.length - 1]!.kid;
   }
 
   /** Public keys still needed to verify unexpired tokens, as a JWKS document. */
   jwks(): { keys: PublicJwk[] } {
     const now = this.options.now();
+    // A retired key may still sign for prePublishMs after retiredAt (until its successor is old
+    // enough), and its last token lives maxTokenLifetimeMs more.
+    const publishedFor = this.options.prePublishMs + this.options.maxTokenLifetimeMs;
     return {
-      keys: this.keys.filter((k) => k.retiredAt === undefined || k.retiredAt + this.options.maxTokenLifetimeMs > now).map((k) => k.jwk),
+      keys: this.keys.filter((k) => k.retiredAt === undefined || k.retiredAt + publishedFor > now).map((k) => k.jwk),
     };
   }
 
-  /** Generates a new signing key; the current one is retired (still published for a while). */
+  /**
+   * Generates a new key, published at once and signing after `prePublishMs`; the current one is
+   * retired (it signs until then, and stays published until its tokens have expired).
+   */
   async rotate(): Promise<string> {
     // Forced for the same reason as below: a key written by another process a moment ago
     // must be carried over, not overwritten.

@@ -37,10 +37,17 @@ export interface OpenLmdbOptions {
   path: string;
   /** Upper bound of the memory map; LMDB grows the file up to it. */
   mapSizeBytes?: number;
+  /**
+   * lmdb-js's batching of the writes of one event-loop turn (default true). Its batch start holds
+   * a promise no caller can reach, so a failed commit (disk full) also becomes an unhandled
+   * rejection that ends the process (kriszyp/lmdb-js#368); false avoids it, for stores with few writes.
+   */
+  eventTurnBatching?: boolean;
 }
 
 /** Opens an environment whose sub-databases hold structured values (msgpack). */
-export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions): RootDatabase {
+export function openLmdb(options: OpenLmdbOptions): RootDatabase {
+  const { path, mapSizeBytes = 8 * 2 ** 30, eventTurnBatching = true } = options;
   // lmdb-js allows 12 named sub-databases by default; main's registry and accounts use more.
-  return open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack' });
+  return open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack', eventTurnBatching });
 }

@@ -40,7 +40,12 @@ const v2 = (authorization: string, path = '/v2/') => fetch(`${main.url}${path}`,
 
 beforeAll(async () => {
   data = await createTempDir('outpost-cli-running-');
-  main = await spawnMain(data.path, [], { OUTPOST_MAIN_AUTH__ENABLED: 'true' });
+  // Keys sign as soon as they are rotated in here; the pre-publication period (default 60 s) has
+  // its own test (test/security/14-key-rotation-keeps-edges-verifying.test.ts).
+  main = await spawnMain(data.path, [], {
+    OUTPOST_MAIN_AUTH__ENABLED: 'true',
+    OUTPOST_MAIN_AUTH__KEY_PRE_PUBLICATION: '0s',
+  });
 });
 afterAll(async () => {
   main?.child.kill('SIGTERM');

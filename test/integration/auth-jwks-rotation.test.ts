@@ -1,7 +1,8 @@
 /**
- * Key rotation as the JWKS shows it (main's clock moved forward): a retired key stays published
- * while any token it signed can still be valid, registry tokens and redirect tokens alike, and
- * tokens it signed keep working on /v2 in the meantime.
+ * Key rotation as the JWKS shows it (main's clock moved forward): a new key is published at once
+ * and signs after the pre-publication period (default 60 s); a retired key stays published while
+ * any token it signed can still be valid, registry tokens and redirect tokens alike, and tokens
+ * it signed keep working on /v2 in the meantime.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
@@ -24,23 +25,27 @@ afterAll(async () => {
 const jwksKids = async () => ((await (await fetch(`${main.url}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 
 describe('GET /auth/jwks.json across a rotation', () => {
-  it('publishes the retired key until the longest token lifetime has passed, then drops it', async () => {
+  it('publishes a new key at once, signs with it after 60 s, drops the old one once its tokens expired', async () => {
     const before = await tokenFor(main.url, ADMIN, []);
     const oldKid = decodeProtectedHeader(before).kid!;
     const newKid = await main.service.keys.rotate();
     expect(await jwksKids()).toEqual([oldKid, newKid]);
-    const after = await tokenFor(main.url, ADMIN, []);
-    expect(decodeProtectedHeader(after).kid).toBe(newKid);
+    // Pre-publication: the old key signs until the new one has been published for 60 s.
+    expect(decodeProtectedHeader(await tokenFor(main.url, ADMIN, [])).kid).toBe(oldKid);
 
     // The registry token signed before the rotation is still valid, and still accepted.
     offsetMs = 30_000;
     expect((await fetch(`${main.url}/v2/`, { headers: { Authorization: bearer(before) } })).status).toBe(200);
 
-    // Past the registry token lifetime (1m) but within the redirect token lifetime (3m).
-    offsetMs = 2 * 60_000;
+    offsetMs = 61_000;
+    expect(decodeProtectedHeader(await tokenFor(main.url, ADMIN, [])).kid).toBe(newKid);
+
+    // The old key's last tokens were signed at 60 s: past their registry token lifetime (1m),
+    // but within the redirect token lifetime (3m).
+    offsetMs = 60_000 + 2 * 60_000;
     expect(await jwksKids()).toEqual([oldKid, newKid]);
 
-    offsetMs = 3 * 60_000 + 1000;
+    offsetMs = 60_000 + 3 * 60_000 + 1000;
     expect(await jwksKids()).toEqual([newKid]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Main's public keys at the edge (edge/cache/jwks-cache.ts): fetched at start-up, cached in
  * LMDB so that an edge restarted while main is down still verifies, and refreshed when a token
- * names a key id the edge does not know (a rotation on main), at most once per 30 s.
+ * names a key id the edge does not know (a rotation on main): the token waits for the refresh in
+ * flight or due, and refreshes happen at most once per `jwksMinRefreshInterval` (5 s).
  */
 import { generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +72,8 @@ describe('a token signed with a key the edge does not know yet', () => {
   const jwksFetches = () => jwksServer.count('GET', '/auth/jwks.json');
 
   beforeAll(async () => {
-    main = await startTestMain();
+    // Main signs with a rotated key at once here (no pre-publication): the edge learns it from the token.
+    main = await startTestMain({ env: { OUTPOST_MAIN_AUTH__KEY_PRE_PUBLICATION: '0s' } });
     // Main's keys, served where the test can count the fetches.
     jwksServer = await startFakeUpstream(() => main.service.keys.jwks());
     edge = await startTestEdge({
@@ -91,7 +93,7 @@ describe('a token signed with a key the edge does not know yet', () => {
     await main?.stop();
   });
 
-  it('makes the edge fetch main keys again, once the last fetch is 30 s old, and then verifies', async () => {
+  it('makes the edge wait for the next fetch of main keys (due 5 s after the last one), and then verify', async () => {
     expect(jwksFetches()).toBe(1);
     const blob = randomBlob(100);
     await pushBlob(main.url, REPO, blob);
@@ -101,11 +103,7 @@ describe('a token signed with a key the edge does not know yet', () => {
     expect(newKid).not.toBe(oldKid);
     const url = async () => edgeBlobUrl(edge.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }));
 
-    // Right after start-up the refresh is rate-limited: the unknown key is refused.
-    await expectOciError(await fetch(await url()), 401, 'UNAUTHORIZED');
-    expect(jwksFetches()).toBe(1);
-
-    clock = 31_000;
+    // Right after start-up a refresh is not due yet: the request waits for it instead of failing.
     const res = await fetch(await url());
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
@@ -124,16 +122,20 @@ describe('a token signed with a key the edge does not know yet', () => {
     await res.arrayBuffer();
   });
 
-  it('does not let a stream of unknown key ids hammer main: one refresh per 30 s at most', async () => {
+  it('does not let a burst of unknown key ids hammer main: one refresh in flight, one due after it', async () => {
     clock = 62_000;
     const before = jwksFetches();
     const blob = randomBlob(100);
     await pushBlob(main.url, REPO, blob);
-    for (let i = 0; i < 5; i++) {
+    const forged = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
       const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      const forged = await issueRedirectToken({ kid: `forged-${i}`, privateKey }, { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 60_000, now: Date.now() });
-      await expectOciError(await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, forged)), 401, 'UNAUTHORIZED');
+      const claims = { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'] };
+      return issueRedirectToken({ kid: `forged-${i}`, privateKey }, { ...claims, lifetimeMs: 60_000, now: Date.now() });
+    }));
+    for (const res of await Promise.all(forged.map((t) => fetch(edgeBlobUrl(edge.url, REPO, blob.digest, t))))) {
+      await expectOciError(res, 401, 'UNAUTHORIZED');
     }
-    expect(jwksFetches()).toBe(before + 1);
+    expect(jwksFetches()).toBeGreaterThanOrEqual(before + 1);
+    expect(jwksFetches()).toBeLessThanOrEqual(before + 2);
   });
 });

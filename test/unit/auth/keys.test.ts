@@ -158,3 +158,51 @@ describe('KeyRing.reload', () => {
     expect(kids(b)).toEqual([k1, k2, k3]);
   });
 });
+
+describe('KeyRing with a pre-publication period (auth.keyPrePublication)', () => {
+  const PRE_MS = 60_000;
+  const openPre = (dir = join(temp.path, 'keys')) =>
+    KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS, prePublishMs: PRE_MS });
+
+  it('signs with a first key at once: nobody knows any key yet', async () => {
+    const ring = await openPre();
+    expect(ring.signingKey.kid).toBe(kids(ring)[0]);
+  });
+
+  it('publishes a rotated key at once, but signs with it only once published for the period', async () => {
+    const ring = await openPre();
+    const old = ring.signingKey.kid;
+    const fresh = await ring.rotate();
+    expect(kids(ring)).toEqual([old, fresh]);
+    expect(ring.newestKid).toBe(fresh);
+    clock += PRE_MS - 1;
+    expect(ring.signingKey.kid).toBe(old);
+    clock += 1;
+    expect(ring.signingKey.kid).toBe(fresh);
+  });
+
+  it('skips a key rotated in again before it ever signed: the newest key old enough signs', async () => {
+    const ring = await openPre();
+    const k1 = ring.signingKey.kid;
+    const k2 = await ring.rotate();
+    clock += 10_000;
+    const k3 = await ring.rotate();
+    expect(ring.signingKey.kid).toBe(k1);
+    clock += PRE_MS - 10_000;
+    expect(ring.signingKey.kid).toBe(k2);
+    clock += 10_000;
+    expect(ring.signingKey.kid).toBe(k3);
+  });
+
+  it('keeps the retired key published until the last token it may have signed has expired', async () => {
+    const ring = await openPre();
+    const old = ring.signingKey.kid;
+    const retiredAt = clock;
+    const fresh = await ring.rotate();
+    // The old key signs until retiredAt + PRE_MS; those tokens live LIFETIME_MS more.
+    clock = retiredAt + PRE_MS + LIFETIME_MS - 1;
+    expect(kids(ring)).toEqual([old, fresh]);
+    clock += 1;
+    expect(kids(ring)).toEqual([fresh]);
+  });
+});

@@ -135,14 +135,17 @@ describe('Download.run', () => {
     expect(download.error?.message).toBe('other side closed');
   });
 
-  it('fails when commit fails, so that a disk error is never taken for success', async () => {
+  it('still gives readers the verified bytes when commit fails (disk full): not kept, degraded', async () => {
     const bytes = randomBytes(10);
     const { download } = await newDownload(bytes);
+    const reader = download.createReader();
     await download.run((async function* () { yield bytes; })(), async () => {
       throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     });
-    expect(download.state).toBe('failed');
-    expect(download.error?.message).toBe('no space left on device');
+    expect(download.state).toBe('verified');
+    expect(download.kept).toBe(false);
+    expect(download.degraded?.message).toBe('no space left on device');
+    expect(Buffer.concat(await reader.toArray()).equals(bytes)).toBe(true);
   });
 
   it('settles whenSettled on either outcome', async () => {

@@ -1,0 +1,45 @@
+/**
+ * @module Reading small response bodies from another service (main's JSON answers) with a hard
+ * size limit, so that a broken or hostile peer cannot make this process hold an unbounded body.
+ *
+ * Unlike `readLimited` (request bodies, read to the end to keep the connection usable), a
+ * response that grows past the limit is destroyed at once: undici then drops that connection.
+ */
+
+/** A response body larger than its limit. */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'OUTPOST_RESPONSE_TOO_LARGE';
+  constructor(readonly what: string, readonly maxBytes: number) {
+    super(`${what} is larger than ${maxBytes} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+interface ResponseBody extends AsyncIterable<Uint8Array> {
+  destroy(): unknown;
+}
+
+/** At most `maxBytes` of `body`; throws `ResponseTooLargeError` beyond, having dropped the connection. */
+export async function readResponseBytes(body: ResponseBody, maxBytes: number, what: string): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      body.destroy();
+      throw new ResponseTooLargeError(what, maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** At most `maxBytes` of `body`, as text; throws `ResponseTooLargeError` beyond. */
+export async function readResponseText(body: ResponseBody, maxBytes: number, what: string): Promise<string> {
+  return (await readResponseBytes(body, maxBytes, what)).toString('utf8');
+}
+
+/** At most `maxBytes` of `body`, parsed as JSON; throws `ResponseTooLargeError` or `SyntaxError`. */
+export async function readResponseJson(body: ResponseBody, maxBytes: number, what: string): Promise<unknown> {
+  return JSON.parse(await readResponseText(body, maxBytes, what)) as unknown;
+}
