@@ -11,6 +11,7 @@ import { loadMainConfig } from '../main/config.js';
 import { startMain } from '../main/service.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { startEdge } from '../edge/service.js';
+import { ListenError } from '../src/http/serve.js';
 
 export const DEV_USAGE = `Usage: outpost dev [--data DIR] [--main-listen HOST:PORT] [--edge-listen HOST:PORT]
   Starts main (default 127.0.0.1:5000) and an edge cache "local" (default 127.0.0.1:5001),
@@ -33,10 +34,28 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
   }
   const logger = createLogger({ level: 'info' });
   const mainConfig = loadMainConfig({ data: join(values.data, 'main'), listen: values['main-listen'] }, env);
-  const main = await startMain(mainConfig, logger.child({ service: 'main' }), env.OUTPOST_ADMIN_PASSWORD ? { adminPassword: env.OUTPOST_ADMIN_PASSWORD } : {});
+  let main;
+  try {
+    main = await startMain(mainConfig, logger.child({ service: 'main' }), env.OUTPOST_ADMIN_PASSWORD ? { adminPassword: env.OUTPOST_ADMIN_PASSWORD } : {});
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`outpost dev: main did not start: ${err.message}\n  choose another address with --main-listen HOST:PORT\n`);
+    return 1;
+  }
 
   const edgeConfig = loadEdgeConfig({ name: 'local', upstream: main.url, data: join(values.data, 'edge'), listen: values['edge-listen'], maxBytes: '5GiB' }, env);
-  const edge = await startEdge(edgeConfig, logger.child({ service: 'edge', cache: 'local' }));
+  let edge;
+  try {
+    edge = await startEdge(edgeConfig, logger.child({ service: 'edge', cache: 'local' }));
+  } catch (err) {
+    // Half a dev setup is no use: stop main too, so the command ends and frees main's port.
+    await main.stop();
+    // Main created `admin` on this first start: its password must not be lost with the edge.
+    if (main.generatedAdminPassword) process.stdout.write(`Created user "admin" with password: ${main.generatedAdminPassword}\n`);
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n  choose another address with --edge-listen HOST:PORT\n`);
+    return 1;
+  }
   if (!main.caches.caches.get('local')) {
     await main.caches.caches.create({ name: 'local', host: edge.url, region: 'this machine' });
   } else if (main.caches.caches.get('local')!.host !== edge.url) {

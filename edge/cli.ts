@@ -9,6 +9,7 @@ import { loadEdgeConfig, type EdgeFlags } from './config.js';
 import { startEdge } from './service.js';
 import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
 import { untilStopSignal } from '../src/cli/signals.js';
+import { ListenError } from '../src/http/serve.js';
 
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
 ${ADMIN_USAGE}
@@ -93,7 +94,14 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
     throw err;
   }
   const logger = createLogger({ level: config.log.level }, { service: 'edge', cache: config.name });
-  const service = await startEdge(config, logger);
+  let service;
+  try {
+    service = await startEdge(config, logger);
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`outpost edge: ${err.message}\n  choose another address with --listen HOST:PORT or OUTPOST_EDGE_LISTEN\n`);
+    return 1;
+  }
   await untilStopSignal(logger);
   await service.stop();
   return 0;

@@ -101,12 +101,21 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   ];
   for (const timer of timers) timer.unref();
 
-  const server = await startServer({
-    fetch: app.fetch,
-    listen: config.listen,
-    tls: config.tls,
-    fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      fetch: app.fetch,
+      listen: config.listen,
+      tls: config.tls,
+      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
+    });
+  } catch (err) {
+    // Not listening (port busy): close what is open so that the process can exit at once.
+    for (const timer of timers) clearInterval(timer);
+    await upstream.close().catch(() => {});
+    await index.close();
+    throw err;
+  }
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
   // Not awaited: the edge serves while it registers (and if registering fails).

@@ -14,6 +14,7 @@ import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { untilStopSignal } from '../src/cli/signals.js';
+import { ListenError } from '../src/http/serve.js';
 
 export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the main registry
        outpost main gc [--dry-run] [options]  remove blobs no manifest references
@@ -146,7 +147,14 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
 
   const adminPassword = env.OUTPOST_ADMIN_PASSWORD;
-  const service = await startMain(config, logger, adminPassword ? { adminPassword } : {});
+  let service;
+  try {
+    service = await startMain(config, logger, adminPassword ? { adminPassword } : {});
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    io.err(`outpost main: ${err.message}\n  choose another address with --listen HOST:PORT or OUTPOST_MAIN_LISTEN\n`);
+    return EXIT.FAILED;
+  }
   if (service.generatedAdminPassword) {
     // Shown once, on the terminal, never in the structured log.
     process.stdout.write(`\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`);
