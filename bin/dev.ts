@@ -3,9 +3,9 @@
  * the edge registered on main, ready for `skopeo copy` at once. For trying the product and for
  * development; production runs `outpost main` and `outpost edge` separately.
  */
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { createLogger } from '../src/log/logger.js';
+import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { loadMainConfig } from '../main/config.js';
 import { startMain } from '../main/service.js';
@@ -19,15 +19,24 @@ export const DEV_USAGE = `Usage: outpost dev [--data DIR] [--main-listen HOST:PO
   generated and printed on the first start.`;
 
 export async function devCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, {
       data: { type: 'string', default: './data' },
       'main-listen': { type: 'string', default: '127.0.0.1:5000' },
       'edge-listen': { type: 'string', default: '127.0.0.1:5001' },
       help: { type: 'boolean', short: 'h' },
-    },
-  });
+    });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`outpost dev: ${err.message} (see outpost dev --help)\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) {
+    process.stderr.write(`outpost dev: unexpected argument "${positionals[0]}" (see outpost dev --help)\n`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(`${DEV_USAGE}\n`);
     return 0;

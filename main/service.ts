@@ -3,10 +3,10 @@
  * app, and closes everything in reverse order. Used by the CLI and by tests alike.
  */
 import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
+import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
@@ -64,8 +64,7 @@ export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'ke
 
 /** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
 export async function openMainData(dataDir: string): Promise<MainData> {
-  const root = resolve(dataDir);
-  await mkdir(root, { recursive: true });
+  const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
   return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root) };
