@@ -38,6 +38,13 @@ export function createRedirectVerifiers(options: RedirectAuthOptions): { verify:
   };
 }
 
+/**
+ * The challenge on every 401 of the edge (RFC 9110 section 15.5.2 requires one). The edge issues
+ * no tokens, so the realm only names it; a client gets a new redirect token by pulling through
+ * main again. `invalid_token` (RFC 6750 section 3.1) when a token was sent and refused.
+ */
+export const edgeChallenge = (error?: 'invalid_token'): string => `Bearer realm="outpost-edge"${error ? `,error="${error}"` : ''}`;
+
 export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVerifier {
   return createRedirectVerifiers(options).verify;
 }
@@ -49,7 +56,7 @@ function redirectVerifier(verifier: JwtVerifier): RedirectVerifier {
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       if (err.code === 'OUTPOST_TOKEN_CLAIMS') throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
-      throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
+      throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}`, headers: { 'WWW-Authenticate': edgeChallenge('invalid_token') } });
     }
   };
 }

@@ -8,7 +8,7 @@ import { sendBytes, sendFile, sendStream } from '../../src/http/node-bindings.js
 import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
-import type { RedirectVerifier } from '../redirect-auth.js';
+import { edgeChallenge, type RedirectVerifier } from '../redirect-auth.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
 
 export interface EdgeBlobRoutesDeps {
@@ -25,7 +25,10 @@ function redirectToken(query: string | undefined, authorization: string | undefi
   if (query) return query;
   const credentials = parseAuthorization(authorization);
   if (credentials !== 'malformed' && credentials?.kind === 'bearer') return credentials.token;
-  throw new OciError('UNAUTHORIZED', { message: 'a redirect token from main is required (token query parameter or Bearer)' });
+  throw new OciError('UNAUTHORIZED', {
+    message: 'a redirect token from main is required (token query parameter or Bearer)',
+    headers: { 'WWW-Authenticate': edgeChallenge() },
+  });
 }
 
 /** Runs `fn`; a failure is counted under `result` and rethrown as the client's OCI error. */
