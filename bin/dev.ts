@@ -12,6 +12,7 @@ import { startMain } from '../main/service.js';
 import { loadEdgeConfig } from '../edge/config.js';
 import { startEdge } from '../edge/service.js';
 import { ListenError } from '../src/http/serve.js';
+import { ConfigError } from '../src/config/load.js';
 
 export const DEV_USAGE = `Usage: outpost dev [--data DIR] [--main-listen HOST:PORT] [--edge-listen HOST:PORT]
   Starts main (default 127.0.0.1:5000) and an edge cache "local" (default 127.0.0.1:5001),
@@ -42,7 +43,14 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
     return 0;
   }
   const logger = createLogger({ level: 'info' });
-  const mainConfig = loadMainConfig({ data: join(values.data, 'main'), listen: values['main-listen'] }, env);
+  let mainConfig;
+  try {
+    mainConfig = loadMainConfig({ data: join(values.data, 'main'), listen: values['main-listen'] }, env, { listen: '--main-listen' });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`outpost dev: main: ${err.message}\n`);
+    return 2;
+  }
   let main;
   try {
     main = await startMain(mainConfig, logger.child({ service: 'main' }), env.OUTPOST_ADMIN_PASSWORD ? { adminPassword: env.OUTPOST_ADMIN_PASSWORD } : {});
@@ -52,15 +60,19 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
     return 1;
   }
 
-  const edgeConfig = loadEdgeConfig({ name: 'local', upstream: main.url, data: join(values.data, 'edge'), listen: values['edge-listen'], maxBytes: '5GiB' }, env);
   let edge;
   try {
-    edge = await startEdge(edgeConfig, logger.child({ service: 'edge', cache: 'local' }));
+    const edgeFlags = { name: 'local', upstream: main.url, data: join(values.data, 'edge'), listen: values['edge-listen'], maxBytes: '5GiB' };
+    edge = await startEdge(loadEdgeConfig(edgeFlags, env, { listen: '--edge-listen' }), logger.child({ service: 'edge', cache: 'local' }));
   } catch (err) {
     // Half a dev setup is no use: stop main too, so the command ends and frees main's port.
     await main.stop();
     // Main created `admin` on this first start: its password must not be lost with the edge.
     if (main.generatedAdminPassword) process.stdout.write(`Created user "admin" with password: ${main.generatedAdminPassword}\n`);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n`);
+      return 2;
+    }
     if (!(err instanceof ListenError)) throw err;
     process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n  choose another address with --edge-listen HOST:PORT\n`);
     return 1;
@@ -78,7 +90,10 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
       `  outpost is running`,
       `    main registry   ${main.url}   (web pages, /v2 API, /api/v0)`,
       `    edge "local"    ${edge.url}`,
-      main.generatedAdminPassword ? `    admin password  ${main.generatedAdminPassword}   (shown once; user "admin")` : `    admin user      admin (password from OUTPOST_ADMIN_PASSWORD or your first start)`,
+      main.generatedAdminPassword
+        ? `    admin password  ${main.generatedAdminPassword}   (shown once; user "admin")`
+        : `    admin user      admin (password from OUTPOST_ADMIN_PASSWORD or your first start; to reset it:\n` +
+          `                    npx outpost main user passwd admin --password-stdin --data ${join(values.data, 'main')})`,
       '',
       `  try: skopeo copy --dest-creds admin:PASSWORD --dest-tls-verify=false docker://docker.io/library/alpine:latest docker://${registryHost}/admin/alpine:latest`,
       `  (or from a local OCI layout: oci:DIR:TAG). Then pick the "local" cache on ${main.url}/profile and pull it back.`,

@@ -125,12 +125,17 @@ const EDGE_FLAG_NAMES: Record<string, string> = {
   'tls.keyFile': '--tls-key',
 };
 
-export function loadEdgeConfig(flags: EdgeFlags, env: Record<string, string | undefined>): Readonly<EdgeConfig> {
+/** `flagNames` renames flags in messages for a command that spells them differently (`outpost dev`). */
+export function loadEdgeConfig(
+  flags: EdgeFlags,
+  env: Record<string, string | undefined>,
+  flagNames: Record<string, string> = {},
+): Readonly<EdgeConfig> {
   return loadConfig(edgeConfigSchema, {
     ...(flags.config !== undefined && { file: flags.config }),
     envPrefix: 'OUTPOST_EDGE_',
     env,
-    flagNames: EDGE_FLAG_NAMES,
+    flagNames: { ...EDGE_FLAG_NAMES, ...flagNames },
     overrides: {
       name: flags.name,
       upstream: flags.upstream,

@@ -114,12 +114,17 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   'tls.keyFile': '--tls-key',
 };
 
-export function loadMainConfig(flags: MainFlags, env: Record<string, string | undefined>): Readonly<MainConfig> {
+/** `flagNames` renames flags in messages for a command that spells them differently (`outpost dev`). */
+export function loadMainConfig(
+  flags: MainFlags,
+  env: Record<string, string | undefined>,
+  flagNames: Record<string, string> = {},
+): Readonly<MainConfig> {
   return loadConfig(mainConfigSchema, {
     ...(flags.config !== undefined && { file: flags.config }),
     envPrefix: 'OUTPOST_MAIN_',
     env,
-    flagNames: MAIN_FLAG_NAMES,
+    flagNames: { ...MAIN_FLAG_NAMES, ...flagNames },
     overrides: {
       listen: flags.listen,
       publicUrl: flags.publicUrl,

@@ -17,8 +17,9 @@ interface Result {
 }
 
 /** `outpost <args>` to completion, without OUTPOST_ADMIN_PASSWORD (a newcomer's first start). */
-function outpost(args: string[]): Promise<Result> {
-  const { OUTPOST_ADMIN_PASSWORD: _, ...env } = process.env;
+function outpost(args: string[], extraEnv: Record<string, string> = {}): Promise<Result> {
+  const { OUTPOST_ADMIN_PASSWORD: _, ...inherited } = process.env;
+  const env = { ...inherited, ...extraEnv };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [OUTPOST_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
@@ -90,5 +91,15 @@ describe('outpost dev with a busy port', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`outpost dev: main did not start: cannot listen on ${busyAddress}`);
     expect(result.stderr).toContain('--main-listen HOST:PORT');
+  });
+
+  it('exits 2 naming --main-listen for a bad address, and stops main when the edge configuration is bad', async () => {
+    const address = await outpost(['dev', '--data', data.path, '--main-listen', 'nowhere']);
+    expect(address).toMatchObject({ code: 2, stderr: 'outpost dev: main: invalid configuration:\n  - --main-listen: expected HOST:PORT like 127.0.0.1:5000, got "nowhere"\n' });
+
+    const edge = await outpost(['dev', '--data', data.path, '--main-listen', '127.0.0.1:0', '--edge-listen', '127.0.0.1:0'], { OUTPOST_EDGE_LOG__LEVEL: 'loud' });
+    expect(edge.code).toBe(2);
+    expect(edge.stderr).toContain('outpost dev: the edge cache did not start, main was stopped: invalid configuration:\n  - OUTPOST_EDGE_LOG__LEVEL: ');
+    expect(edge.stdout).toMatch(/Created user "admin" with password: \S+/);
   });
 });
