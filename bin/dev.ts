@@ -45,7 +45,8 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
   const logger = createLogger({ level: 'info' });
   let mainConfig;
   try {
-    mainConfig = loadMainConfig({ data: join(values.data, 'main'), listen: values['main-listen'] }, env, { listen: '--main-listen' });
+    const flags = { data: join(values.data, 'main'), listen: values['main-listen'] };
+    mainConfig = loadMainConfig(flags, env, { listen: '--main-listen' });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`outpost dev: main: ${err.message}\n`);
@@ -53,28 +54,36 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
   }
   let main;
   try {
-    main = await startMain(mainConfig, logger.child({ service: 'main' }), env.OUTPOST_ADMIN_PASSWORD ? { adminPassword: env.OUTPOST_ADMIN_PASSWORD } : {});
+    const adminPassword = env.OUTPOST_ADMIN_PASSWORD;
+    main = await startMain(mainConfig, logger.child({ service: 'main' }), adminPassword ? { adminPassword } : {});
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
-    process.stderr.write(`outpost dev: main did not start: ${err.message}\n  choose another address with --main-listen HOST:PORT\n`);
+    process.stderr.write(`outpost dev: main did not start: ${err.message}\n`);
+    process.stderr.write('  choose another address with --main-listen HOST:PORT\n');
     return 1;
   }
 
   let edge;
   try {
-    const edgeFlags = { name: 'local', upstream: main.url, data: join(values.data, 'edge'), listen: values['edge-listen'], maxBytes: '5GiB' };
-    edge = await startEdge(loadEdgeConfig(edgeFlags, env, { listen: '--edge-listen' }), logger.child({ service: 'edge', cache: 'local' }));
+    const edgeFlags = {
+      name: 'local',
+      upstream: main.url,
+      data: join(values.data, 'edge'),
+      listen: values['edge-listen'],
+      maxBytes: '5GiB',
+    };
+    const edgeConfig = loadEdgeConfig(edgeFlags, env, { listen: '--edge-listen' });
+    edge = await startEdge(edgeConfig, logger.child({ service: 'edge', cache: 'local' }));
   } catch (err) {
     // Half a dev setup is no use: stop main too, so the command ends and frees main's port.
     await main.stop();
     // Main created `admin` on this first start: its password must not be lost with the edge.
-    if (main.generatedAdminPassword) process.stdout.write(`Created user "admin" with password: ${main.generatedAdminPassword}\n`);
-    if (err instanceof ConfigError) {
-      process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n`);
-      return 2;
-    }
-    if (!(err instanceof ListenError)) throw err;
-    process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n  choose another address with --edge-listen HOST:PORT\n`);
+    const password = main.generatedAdminPassword;
+    if (password) process.stdout.write(`Created user "admin" with password: ${password}\n`);
+    if (!(err instanceof ConfigError || err instanceof ListenError)) throw err;
+    process.stderr.write(`outpost dev: the edge cache did not start, main was stopped: ${err.message}\n`);
+    if (err instanceof ConfigError) return 2;
+    process.stderr.write('  choose another address with --edge-listen HOST:PORT\n');
     return 1;
   }
   if (!main.caches.caches.get('local')) {
@@ -93,7 +102,7 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
       main.generatedAdminPassword
         ? `    admin password  ${main.generatedAdminPassword}   (shown once; user "admin")`
         : `    admin user      admin (password from OUTPOST_ADMIN_PASSWORD or your first start; to reset it:\n` +
-          `                    npx outpost main user passwd admin --password-stdin --data ${join(values.data, 'main')})`,
+          `      npx outpost main user passwd admin --password-stdin --data ${join(values.data, 'main')})`,
       '',
       `  try: skopeo copy --dest-creds admin:PASSWORD --dest-tls-verify=false docker://docker.io/library/alpine:latest docker://${registryHost}/admin/alpine:latest`,
       `  (or from a local OCI layout: oci:DIR:TAG). Then pick the "local" cache on ${main.url}/profile and pull it back.`,

@@ -105,7 +105,8 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
       return 1;
     }
     if (!(err instanceof ListenError)) throw err;
-    process.stderr.write(`outpost edge: ${err.message}\n  choose another address with --listen HOST:PORT or OUTPOST_EDGE_LISTEN\n`);
+    process.stderr.write(`outpost edge: ${err.message}\n`);
+    process.stderr.write('  choose another address with --listen HOST:PORT or OUTPOST_EDGE_LISTEN\n');
     return 1;
   }
   await untilStopSignal(logger);

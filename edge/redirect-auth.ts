@@ -43,7 +43,8 @@ export function createRedirectVerifiers(options: RedirectAuthOptions): { verify:
  * no tokens, so the realm only names it; a client gets a new redirect token by pulling through
  * main again. `invalid_token` (RFC 6750 section 3.1) when a token was sent and refused.
  */
-export const edgeChallenge = (error?: 'invalid_token'): string => `Bearer realm="outpost-edge"${error ? `,error="${error}"` : ''}`;
+export const edgeChallenge = (error?: 'invalid_token'): string =>
+  `Bearer realm="outpost-edge"${error ? `,error="${error}"` : ''}`;
 
 export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVerifier {
   return createRedirectVerifiers(options).verify;
@@ -56,7 +57,10 @@ function redirectVerifier(verifier: JwtVerifier): RedirectVerifier {
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       if (err.code === 'OUTPOST_TOKEN_CLAIMS') throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
-      throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}`, headers: { 'WWW-Authenticate': edgeChallenge('invalid_token') } });
+      throw new OciError('UNAUTHORIZED', {
+        message: `redirect token refused: ${err.message}`,
+        headers: { 'WWW-Authenticate': edgeChallenge('invalid_token') },
+      });
     }
   };
 }

@@ -10,7 +10,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { listenSchema } from '../config/common.js';
+import { isEveryInterface, listenSchema } from '../config/common.js';
 
 /** The `/health` URLs to try, first to last; the first 200 means healthy. */
 export function healthUrls(env: Record<string, string | undefined>): string[] {
@@ -24,7 +24,8 @@ export function healthUrls(env: Record<string, string | undefined>): string[] {
     if (!parsed?.success) continue;
     const { host, port } = parsed.data;
     // Every interface includes loopback; a specific address is asked directly.
-    const target = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+    const loopback = host === '::' ? '[::1]' : '127.0.0.1';
+    const target = isEveryInterface(host) ? loopback : host.includes(':') ? `[${host}]` : host;
     for (const scheme of ['https', 'http']) urls.push(`${scheme}://${target}:${port}/health`);
   }
   return [...new Set(urls)];
@@ -45,7 +46,10 @@ export function probeHealth(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 /** Tries each URL in turn; true on the first 200. */
-export async function checkContainerHealth(env: Record<string, string | undefined>, timeoutMs = 2_000): Promise<boolean> {
+export async function checkContainerHealth(
+  env: Record<string, string | undefined>,
+  timeoutMs = 2_000,
+): Promise<boolean> {
   for (const url of healthUrls(env)) if (await probeHealth(url, timeoutMs)) return true;
   return false;
 }

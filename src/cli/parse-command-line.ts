@@ -26,7 +26,8 @@ export function parseCommandLine<T extends Options>(args: string[], options: T) 
     if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
     // `--listen --data x` would take "--data" as the address: a value may not look like an option.
-    if (option.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) {
+    const looksLikeOption = !token.inlineValue && token.value?.startsWith('-') === true;
+    if (option.type === 'string' && (token.value === undefined || looksLikeOption)) {
       throw new UsageError(`${token.rawName} needs a value`);
     }
   }

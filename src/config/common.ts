@@ -89,7 +89,9 @@ export function requirePublicUrlOnEveryInterface(why: string) {
     ctx.addIssue({
       code: 'custom',
       path: ['publicUrl'],
-      message: `required when listening on every interface (${address}): ${why}, and no other machine reaches http://127.0.0.1:${port}; give the URL clients use, such as https://registry.example.com`,
+      message:
+        `required when listening on every interface (${address}): ${why}, and no other machine reaches ` +
+        `http://127.0.0.1:${port}; give the URL clients use, such as https://registry.example.com`,
     });
   };
 }

@@ -94,7 +94,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOp
     throw new ConfigError(
       result.error.issues.flatMap((issue) => {
         const path = issue.path.join('.');
-        if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${describe(path ? `${path}.${key}` : key)}: not a setting`);
+        if (issue.code === 'unrecognized_keys') {
+          return issue.keys.map((key) => `${describe(path ? `${path}.${key}` : key)}: not a setting`);
+        }
         return [`${describe(path)}: ${issue.message}`];
       }),
     );
@@ -105,7 +107,9 @@ export function loadConfig<S extends z.ZodType>(schema: S, options: LoadConfigOp
 /** Dotted paths of the values (not the sections) in a parsed JSON file. */
 function leafPaths(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([key, value]) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? leafPaths(value as Tree, `${prefix}${key}.`) : [`${prefix}${key}`],
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? leafPaths(value as Tree, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
   );
 }
 

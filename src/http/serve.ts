@@ -70,7 +70,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   server.setTimeout(300_000);
-  const address = `${options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host}:${options.listen.port}`;
+  const { host: listenHost, port: listenPort } = options.listen;
+  const address = `${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${listenPort}`;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(address, err.code));
     server.once('error', onError);

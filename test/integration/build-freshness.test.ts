@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const COPIED = ['src', 'main', 'edge', 'bin', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const COPIED = ['src', 'main', 'edge', 'bin', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 let copy: TempDir;
 beforeAll(async () => {
@@ -24,29 +24,36 @@ afterAll(async () => {
 });
 
 function run(script: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [join(copy.path, 'scripts', script), ...args], { cwd: copy.path, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(copy.path, 'scripts', script), ...args], {
+    cwd: copy.path,
+    encoding: 'utf8',
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** What the script would say about dist/ now, without building. */
 function staleReason(): string {
-  const probe = `import(${JSON.stringify(join(copy.path, 'scripts', 'build.mjs'))}).then((m) => process.stdout.write(String(m.staleReason())))`;
+  const script = JSON.stringify(join(copy.path, 'scripts', 'build.mjs'));
+  const probe = `import(${script}).then((m) => process.stdout.write(String(m.staleReason())))`;
   return spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).stdout;
 }
 
 describe('scripts/build.mjs --if-stale', () => {
-  it('compiles a missing dist/ and says so, then skips while nothing changed, and notices a changed source', async () => {
+  it('compiles a missing dist/ saying so, skips while nothing changed, and notices a changed source', async () => {
     const first = run('build.mjs', '--if-stale');
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('');
-    expect(first.stderr).toMatch(/^outpost: compiling TypeScript into dist\/ \(dist\/ does not exist yet; takes 5 to 30 seconds\)\.\.\.\n/);
+    expect(first.stderr).toMatch(
+      /^outpost: compiling TypeScript into dist\/ \(dist\/ does not exist yet; takes 5 to 30 seconds\)\.\.\.\n/,
+    );
     expect(first.stderr).toMatch(/outpost: built dist\/ in [\d.]+ s\n$/);
 
     expect(staleReason()).toBe('undefined');
     const again = run('build.mjs', '--if-stale');
     expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
     // npx outpost: the command's own output only, nothing about building.
-    expect(run('outpost.mjs', '--version')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^outpost \d+\.\d+\.\d+\n$/), stderr: '' });
+    const version = run('outpost.mjs', '--version');
+    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^outpost \d+\.\d+\.\d+\n$/), stderr: '' });
 
     const later = new Date(Date.now() + 60_000);
     await utimes(join(copy.path, 'main', 'app.ts'), later, later);

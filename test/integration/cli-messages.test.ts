@@ -19,7 +19,10 @@ interface Result {
 
 function outpost(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OUTPOST_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OUTPOST_BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -51,17 +54,27 @@ describe('outpost <service>', () => {
     const help = await outpost(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('outpost main user add NAME');
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    const { version } = JSON.parse(manifest) as { version: string };
     expect(await outpost(['--version'])).toEqual({ code: 0, stdout: `outpost ${version}\n`, stderr: '' });
   });
 });
 
 describe('unknown options and commands', () => {
   it('names an unknown option in one line for main, edge and dev', async () => {
-    const [main, edge, dev] = await Promise.all([outpost(['main', '--lisen', ':1']), outpost(['edge', '--nme', 'x']), outpost(['dev', '--port', '1'])]);
-    expect(main).toEqual({ code: 2, stdout: '', stderr: 'outpost main: unknown option --lisen (see outpost main --help)\n' });
-    expect(edge).toEqual({ code: 2, stdout: '', stderr: 'outpost edge: unknown option --nme (see outpost edge --help)\n' });
-    expect(dev).toEqual({ code: 2, stdout: '', stderr: 'outpost dev: unknown option --port (see outpost dev --help)\n' });
+    const [main, edge, dev] = await Promise.all([
+      outpost(['main', '--lisen', ':1']),
+      outpost(['edge', '--nme', 'x']),
+      outpost(['dev', '--port', '1']),
+    ]);
+    const usage = (service: string, line: string) => ({
+      code: 2,
+      stdout: '',
+      stderr: `${line} (see outpost ${service} --help)\n`,
+    });
+    expect(main).toEqual(usage('main', 'outpost main: unknown option --lisen'));
+    expect(edge).toEqual(usage('edge', 'outpost edge: unknown option --nme'));
+    expect(dev).toEqual(usage('dev', 'outpost dev: unknown option --port'));
   });
 
   it('says when an option lacks its value or a switch is given one', async () => {
@@ -77,20 +90,27 @@ describe('unknown options and commands', () => {
 
   it('names an unknown command in one line', async () => {
     const [main, edge] = await Promise.all([outpost(['main', 'serv']), outpost(['edge', 'serv'])]);
-    expect(main).toEqual({ code: 2, stdout: '', stderr: 'outpost main: unknown command "serv" (see outpost main --help)\n' });
-    expect(edge).toEqual({ code: 2, stdout: '', stderr: 'outpost edge: unknown command "serv" (see outpost edge --help)\n' });
+    const stderr = (service: string) => `outpost ${service}: unknown command "serv" (see outpost ${service} --help)\n`;
+    expect(main).toEqual({ code: 2, stdout: '', stderr: stderr('main') });
+    expect(edge).toEqual({ code: 2, stdout: '', stderr: stderr('edge') });
   });
 });
 
 describe('configuration problems', () => {
   it('names the flag or the variable the user set', async () => {
     const data = join(dir.path, 'edge');
+    const edge = ['edge', '--name', 'sg', '--upstream', 'http://127.0.0.1:9', '--data', data];
     const [flag, env, missing] = await Promise.all([
-      outpost(['edge', '--name', 'sg', '--upstream', 'http://127.0.0.1:9', '--data', data, '--max-bytes', 'ten']),
-      outpost(['edge', '--name', 'sg', '--upstream', 'http://127.0.0.1:9', '--data', data], { OUTPOST_EDGE_MAX_BYTES: 'ten' }),
+      outpost([...edge, '--max-bytes', 'ten']),
+      outpost(edge, { OUTPOST_EDGE_MAX_BYTES: 'ten' }),
       outpost(['edge', '--data', data]),
     ]);
-    expect(flag).toMatchObject({ code: 2, stderr: 'outpost edge: invalid configuration:\n  - --max-bytes: expected a size like 10GiB or 512MiB, got "ten"\n' });
+    expect(flag).toMatchObject({
+      code: 2,
+      stderr:
+        'outpost edge: invalid configuration:\n' +
+        '  - --max-bytes: expected a size like 10GiB or 512MiB, got "ten"\n',
+    });
     expect(env.stderr).toContain('  - OUTPOST_EDGE_MAX_BYTES: expected a size like 10GiB or 512MiB, got "ten"\n');
     expect(missing.stderr).toContain('  - --name / OUTPOST_EDGE_NAME: required\n');
     expect(missing.stderr).toContain('  - --upstream / OUTPOST_EDGE_UPSTREAM: required\n');
@@ -99,7 +119,9 @@ describe('configuration problems', () => {
   it('refuses to listen on every interface without a public URL', async () => {
     const result = await outpost(['main', '--listen', '0.0.0.0:0', '--data', join(dir.path, 'main')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('  - --public-url / OUTPOST_MAIN_PUBLIC_URL: required when listening on every interface (0.0.0.0:0)');
+    expect(result.stderr).toContain(
+      '  - --public-url / OUTPOST_MAIN_PUBLIC_URL: required when listening on every interface (0.0.0.0:0)',
+    );
   });
 });
 
@@ -109,13 +131,20 @@ describe('the data directory', () => {
     await writeFile(file, 'not a directory');
     const [main, edge, command] = await Promise.all([
       outpost(['main', '--listen', '127.0.0.1:0', '--data', file]),
-      outpost(['edge', '--name', 'sg', '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--data', join(file, 'edge')]),
+      outpost(['edge', '--name', 'sg', '--upstream', 'http://127.0.0.1:9', '--data', join(file, 'edge')]),
       outpost(['main', 'user', 'list', '--data', file]),
     ]);
-    expect(main).toMatchObject({ code: 1, stderr: `outpost main: data directory ${file}: exists and is not a directory (set it with --data / OUTPOST_MAIN_DATA_DIR)\n` });
+    expect(main).toMatchObject({
+      code: 1,
+      stderr:
+        `outpost main: data directory ${file}: exists and is not a directory ` +
+        '(set it with --data / OUTPOST_MAIN_DATA_DIR)\n',
+    });
     expect(edge).toMatchObject({
       code: 1,
-      stderr: `outpost edge: data directory ${join(file, 'edge')}: a part of its path is a file, not a directory (set it with --data / OUTPOST_EDGE_DATA_DIR)\n`,
+      stderr:
+        `outpost edge: data directory ${join(file, 'edge')}: a part of its path is a file, not a directory ` +
+        '(set it with --data / OUTPOST_EDGE_DATA_DIR)\n',
     });
     expect(command.code).toBe(1);
     expect(command.stderr).toContain(`data directory ${file}: exists and is not a directory`);

@@ -18,7 +18,10 @@ const TLS_ENV = {
 
 /** Runs the health check as Docker does, with only the given environment; its exit code. */
 async function healthcheck(env: Record<string, string>): Promise<number | null> {
-  const child = spawn(process.execPath, [HEALTHCHECK], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [HEALTHCHECK], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: 'ignore',
+  });
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
 }
@@ -51,7 +54,10 @@ describe('the container health check', () => {
   });
 
   it("exits 0 in an edge's container, where main's port is closed and the edge's port answers", async () => {
-    const env = { OUTPOST_MAIN_LISTEN: `0.0.0.0:${await closedPort()}`, OUTPOST_EDGE_LISTEN: `127.0.0.1:${tlsMain.service.server.port}` };
+    const env = {
+      OUTPOST_MAIN_LISTEN: `0.0.0.0:${await closedPort()}`,
+      OUTPOST_EDGE_LISTEN: `127.0.0.1:${tlsMain.service.server.port}`,
+    };
     expect(await healthcheck(env)).toBe(0);
   });
 

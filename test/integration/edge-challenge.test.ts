@@ -28,7 +28,15 @@ afterAll(async () => {
 });
 
 const redirectToken = (now = Date.now()) =>
-  issueRedirectToken(main.service.keys.signingKey, { issuer: main.url, subject: 'alice', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 120_000, now });
+  issueRedirectToken(main.service.keys.signingKey, {
+    issuer: main.url,
+    subject: 'alice',
+    repository: REPO,
+    digest: blob.digest,
+    audience: ['eu'],
+    lifetimeMs: 120_000,
+    now,
+  });
 
 describe('401 on the edge', () => {
   it('challenges a request without a redirect token with Bearer realm="outpost-edge"', async () => {

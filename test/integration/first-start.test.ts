@@ -33,6 +33,8 @@ function outpost(args: string[], extraEnv: Record<string, string> = {}): Promise
   });
 }
 
+const ANY_PORT = '127.0.0.1:0';
+
 /** Commands still running when a test ends (the old hang) are killed, not left behind. */
 const running = new Set<ChildProcess>();
 let data: TempDir;
@@ -64,7 +66,8 @@ describe('outpost main, first start on a busy port', () => {
     expect(users.code).toBe(0);
     expect(users.stdout).not.toMatch(/^admin\b/m);
 
-    const main = await startOutpost(['main', '--listen', '127.0.0.1:0', '--data', data.path], {}, 'main registry listening');
+    const args = ['main', '--listen', '127.0.0.1:0', '--data', data.path];
+    const main = await startOutpost(args, {}, 'main registry listening');
     try {
       await main.waitForOutput(/Created user "admin" with password: \S+/, 'the generated password');
       const password = /Created user "admin" with password: (\S+)/.exec(main.output())![1]!;
@@ -78,7 +81,7 @@ describe('outpost main, first start on a busy port', () => {
 
 describe('outpost dev with a busy port', () => {
   it('exits 1 when the edge port is taken, stops main again and still prints the password it created', async () => {
-    const result = await outpost(['dev', '--data', data.path, '--main-listen', '127.0.0.1:0', '--edge-listen', busyAddress]);
+    const result = await outpost(['dev', '--data', data.path, '--main-listen', ANY_PORT, '--edge-listen', busyAddress]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`the edge cache did not start, main was stopped: cannot listen on ${busyAddress}`);
     expect(result.stderr).toContain('--edge-listen HOST:PORT');
@@ -87,7 +90,7 @@ describe('outpost dev with a busy port', () => {
   });
 
   it('exits 1 when the main port is taken, naming --main-listen', async () => {
-    const result = await outpost(['dev', '--data', data.path, '--main-listen', busyAddress, '--edge-listen', '127.0.0.1:0']);
+    const result = await outpost(['dev', '--data', data.path, '--main-listen', busyAddress, '--edge-listen', ANY_PORT]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`outpost dev: main did not start: cannot listen on ${busyAddress}`);
     expect(result.stderr).toContain('--main-listen HOST:PORT');
@@ -95,11 +98,20 @@ describe('outpost dev with a busy port', () => {
 
   it('exits 2 naming --main-listen for a bad address, and stops main when the edge configuration is bad', async () => {
     const address = await outpost(['dev', '--data', data.path, '--main-listen', 'nowhere']);
-    expect(address).toMatchObject({ code: 2, stderr: 'outpost dev: main: invalid configuration:\n  - --main-listen: expected HOST:PORT like 127.0.0.1:5000, got "nowhere"\n' });
+    expect(address).toMatchObject({
+      code: 2,
+      stderr:
+        'outpost dev: main: invalid configuration:\n' +
+        '  - --main-listen: expected HOST:PORT like 127.0.0.1:5000, got "nowhere"\n',
+    });
 
-    const edge = await outpost(['dev', '--data', data.path, '--main-listen', '127.0.0.1:0', '--edge-listen', '127.0.0.1:0'], { OUTPOST_EDGE_LOG__LEVEL: 'loud' });
+    const loopback = ['--main-listen', '127.0.0.1:0', '--edge-listen', '127.0.0.1:0'];
+    const edge = await outpost(['dev', '--data', data.path, ...loopback], { OUTPOST_EDGE_LOG__LEVEL: 'loud' });
     expect(edge.code).toBe(2);
-    expect(edge.stderr).toContain('outpost dev: the edge cache did not start, main was stopped: invalid configuration:\n  - OUTPOST_EDGE_LOG__LEVEL: ');
+    expect(edge.stderr).toContain(
+      'outpost dev: the edge cache did not start, main was stopped: invalid configuration:\n' +
+        '  - OUTPOST_EDGE_LOG__LEVEL: ',
+    );
     expect(edge.stdout).toMatch(/Created user "admin" with password: \S+/);
   });
 });

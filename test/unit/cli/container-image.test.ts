@@ -46,7 +46,8 @@ describe('the Docker image', () => {
 
   it('ends the shutdown grace of both services before docker stop sends SIGKILL', () => {
     const main = loadMainConfig({}, { ...IMAGE_ENV, OUTPOST_MAIN_PUBLIC_URL: 'https://registry.example.com' });
-    const edge = loadEdgeConfig({ name: 'sg', upstream: 'https://r.example.com', publicUrl: 'https://sg.example.com' }, IMAGE_ENV);
+    const edgeFlags = { name: 'sg', upstream: 'https://r.example.com', publicUrl: 'https://sg.example.com' };
+    const edge = loadEdgeConfig(edgeFlags, IMAGE_ENV);
     // Closing LMDB and the upstream pool after the grace needs a moment of its own.
     expect(main.shutdownGraceMs).toBeLessThanOrEqual(DOCKER_STOP_TIMEOUT_MS - 2_000);
     expect(edge.shutdownGraceMs).toBeLessThanOrEqual(DOCKER_STOP_TIMEOUT_MS - 2_000);
@@ -63,17 +64,20 @@ describe('the Docker image', () => {
   });
 
   it('copies into the build stage what `npm run build` runs', () => {
-    const script = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts.build;
-    expect(script).toBe('node scripts/build.mjs');
+    const manifest = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+    const { scripts } = JSON.parse(manifest) as { scripts: Record<string, string> };
+    expect(scripts.build).toBe('node scripts/build.mjs');
     expect(DOCKERFILE).toContain('COPY scripts ./scripts');
   });
 });
 
 describe('healthUrls', () => {
   it('asks loopback for every interface, a given address directly, and OUTPOST_HEALTH_URL alone when set', () => {
-    expect(healthUrls({ OUTPOST_EDGE_LISTEN: '10.1.2.3:80' })).toEqual(['https://10.1.2.3:80/health', 'http://10.1.2.3:80/health']);
-    expect(healthUrls({ OUTPOST_MAIN_LISTEN: '[::]:5000' })).toEqual(['https://[::1]:5000/health', 'http://[::1]:5000/health']);
-    expect(healthUrls({ OUTPOST_MAIN_LISTEN: ':5000', OUTPOST_HEALTH_URL: 'https://127.0.0.1:9443/health' })).toEqual(['https://127.0.0.1:9443/health']);
-    expect(healthUrls({ OUTPOST_HEALTH_PORT: '7000' })).toEqual(['https://127.0.0.1:7000/health', 'http://127.0.0.1:7000/health']);
+    const both = (hostPort: string) => [`https://${hostPort}/health`, `http://${hostPort}/health`];
+    expect(healthUrls({ OUTPOST_EDGE_LISTEN: '10.1.2.3:80' })).toEqual(both('10.1.2.3:80'));
+    expect(healthUrls({ OUTPOST_MAIN_LISTEN: '[::]:5000' })).toEqual(both('[::1]:5000'));
+    const explicit = 'https://127.0.0.1:9443/health';
+    expect(healthUrls({ OUTPOST_MAIN_LISTEN: ':5000', OUTPOST_HEALTH_URL: explicit })).toEqual([explicit]);
+    expect(healthUrls({ OUTPOST_HEALTH_PORT: '7000' })).toEqual(both('127.0.0.1:7000'));
   });
 });

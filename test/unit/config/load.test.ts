@@ -133,7 +133,10 @@ describe('loadConfig', () => {
 
   it('names unknown settings by the variable or file key that set them', async () => {
     const error = configError(() => load({ env: { OUTPOST_TEST_BOGUS: '1', OUTPOST_TEST_STORAGE__COLOUR: 'red' } }));
-    expect(error.problems.sort()).toEqual(['OUTPOST_TEST_BOGUS: not a setting', 'OUTPOST_TEST_STORAGE__COLOUR: not a setting']);
+    expect(error.problems.sort()).toEqual([
+      'OUTPOST_TEST_BOGUS: not a setting',
+      'OUTPOST_TEST_STORAGE__COLOUR: not a setting',
+    ]);
     const file = await configFile('{"storage":{"colour":"red"}}');
     expect(configError(() => load({ file })).problems).toEqual([`"storage.colour" in ${file}: not a setting`]);
   });
