@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
-# outpost: main registry and edge cache in one image.
-#   docker run -p 5000:5000 -v outpost-main:/data outpost main --listen 0.0.0.0:5000 --public-url https://registry.example.com
-#   docker run -p 5001:5001 -e OUTPOST_HEALTH_PORT=5001 -v outpost-edge:/data outpost edge --listen 0.0.0.0:5001 --name sg --upstream https://registry.example.com --public-url https://sg.registry.example.com
+# outpost: main registry and edge cache in one image. Listen addresses, data directories and the
+# shutdown grace come from the environment below, so arguments after the service only add to them:
+#   docker run -p 5000:5000 -v outpost-main:/data -e OUTPOST_MAIN_PUBLIC_URL=https://registry.example.com outpost main
+#   docker run -p 5001:5001 -v outpost-edge:/data -e OUTPOST_EDGE_PUBLIC_URL=https://sg.registry.example.com \
+#     outpost edge --name sg --upstream https://registry.example.com
+# Listening on every interface needs the public URL clients use (the service refuses to start without it).
 
 ARG NODE_VERSION=24
 
@@ -16,12 +19,20 @@ COPY src ./src
 COPY main ./main
 COPY edge ./edge
 COPY bin ./bin
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim
+# OUTPOST_*_LISTEN instead of a --listen in CMD: `docker run IMAGE main ...` replaces CMD and
+# would lose it. The shutdown grace ends before `docker stop` sends SIGKILL (after 10 s by
+# default; with `docker stop -t N` or Kubernetes' 30 s, raise it to match).
 ENV NODE_ENV=production \
     OUTPOST_MAIN_DATA_DIR=/data/main \
-    OUTPOST_EDGE_DATA_DIR=/data/edge
+    OUTPOST_EDGE_DATA_DIR=/data/edge \
+    OUTPOST_MAIN_LISTEN=0.0.0.0:5000 \
+    OUTPOST_EDGE_LISTEN=0.0.0.0:5001 \
+    OUTPOST_MAIN_SHUTDOWN_GRACE=8s \
+    OUTPOST_EDGE_SHUTDOWN_GRACE=8s
 WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
@@ -31,10 +42,10 @@ RUN ln -s /app/dist/bin/outpost.js /usr/local/bin/outpost && chmod +x /app/dist/
 USER node
 VOLUME ["/data"]
 EXPOSE 5000 5001
-# /health answers 200 while the store is usable (main and edge alike). Edge containers
-# listening on another port set OUTPOST_HEALTH_PORT (e.g. 5001).
-ENV OUTPOST_HEALTH_PORT=5000
+# /health answers 200 while the store is usable (main and edge alike). The check finds the port
+# in OUTPOST_MAIN_LISTEN / OUTPOST_EDGE_LISTEN and speaks HTTPS or HTTP, whichever the service
+# does; set OUTPOST_HEALTH_URL when the service listens elsewhere (src/cli/container-health.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+process.env.OUTPOST_HEALTH_PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "/app/dist/bin/healthcheck.js"]
 ENTRYPOINT ["outpost"]
-CMD ["main", "--listen", "0.0.0.0:5000"]
+CMD ["main"]

@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'],
+          // Several tests spawn dist/bin/outpost.js: build it first when missing or stale.
+          globalSetup: ['test/helpers/build-dist.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -18,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/helpers/build-dist.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -3,22 +3,31 @@
  * @module The `outpost` command: dispatches to the main registry or the edge cache.
  * This is the only module that may import both services.
  */
+import { readFileSync } from 'node:fs';
 import { mainCli, MAIN_USAGE } from '../main/cli.js';
 import { edgeCli, EDGE_USAGE } from '../edge/cli.js';
 import { devCli, DEV_USAGE } from './dev.js';
 
-const USAGE = `Usage: outpost <service> [command] [options]
+const SERVICES = `Usage: outpost <service> [command] [options]
 
 Services:
   main    the main registry (OCI distribution API, accounts, web pages)
   edge    an edge cache node that serves blobs main redirects to it
-  dev     main and one edge on loopback, ready to try
+  dev     main and one edge on loopback, ready to try`;
+
+const USAGE = `${SERVICES}
 
 ${MAIN_USAGE}
 
 ${EDGE_USAGE}
 
 ${DEV_USAGE}`;
+
+/** The version in package.json, which sits two levels above dist/bin/outpost.js. */
+function version(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return (manifest as { version?: string }).version ?? 'unknown';
+}
 
 async function run(argv: string[]): Promise<number> {
   const [service, ...rest] = argv;
@@ -34,8 +43,18 @@ async function run(argv: string[]): Promise<number> {
     case 'help':
       process.stdout.write(`${USAGE}\n`);
       return 0;
+    case '--version':
+      process.stdout.write(`outpost ${version()}\n`);
+      return 0;
+    case undefined:
+      process.stderr.write(`${SERVICES}\nRun 'outpost --help' for every command and option.\n`);
+      return 2;
     default:
-      process.stderr.write(`${USAGE}\n`);
+      // A typo deserves one line about it, not the whole manual.
+      process.stderr.write(
+        `outpost: unknown ${service.startsWith('-') ? 'option' : 'service'} '${service}'\n` +
+          `Run 'outpost --help' for usage; the services are main, edge and dev.\n`,
+      );
       return 2;
   }
 }

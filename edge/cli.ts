@@ -2,13 +2,15 @@
  * @module `outpost edge`: flags, configuration, signals; the operator's commands against a
  * running edge are in admin-cli.ts.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/load.js';
+import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
 import { createLogger } from '../src/log/logger.js';
 import { loadEdgeConfig, type EdgeFlags } from './config.js';
 import { startEdge } from './service.js';
 import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
 import { untilStopSignal } from '../src/cli/signals.js';
+import { ListenError } from '../src/http/serve.js';
+import { DataDirError } from '../src/config/data-dir.js';
 
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
 ${ADMIN_USAGE}
@@ -39,21 +41,18 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 export async function edgeCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...Object.fromEntries(FLAG_NAMES.map((f) => [f, { type: 'string' as const }])),
-        edge: { type: 'string' },
-        'token-file': { type: 'string' },
-        username: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    parsed = parseCommandLine(argv, {
+      ...Object.fromEntries(FLAG_NAMES.map((f) => [f, { type: 'string' as const }])),
+      edge: { type: 'string' },
+      'token-file': { type: 'string' },
+      username: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
-    process.stderr.write(`outpost edge: ${(err as Error).message}\n${EDGE_USAGE}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`outpost edge: ${err.message} (see outpost edge --help)\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -73,9 +72,13 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
       { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text), stdin: process.stdin },
     );
   }
-  if (values.help || command !== 'serve') {
+  if (values.help) {
     process.stdout.write(`${EDGE_USAGE}\n`);
-    return values.help ? 0 : 2;
+    return 0;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`outpost edge: unknown command "${command}" (see outpost edge --help)\n`);
+    return 2;
   }
   const flags: EdgeFlags = {};
   for (const flag of FLAG_NAMES) {
@@ -93,7 +96,19 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
     throw err;
   }
   const logger = createLogger({ level: config.log.level }, { service: 'edge', cache: config.name });
-  const service = await startEdge(config, logger);
+  let service;
+  try {
+    service = await startEdge(config, logger);
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      process.stderr.write(`outpost edge: ${err.message}\n`);
+      return 1;
+    }
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`outpost edge: ${err.message}\n`);
+    process.stderr.write('  choose another address with --listen HOST:PORT or OUTPOST_EDGE_LISTEN\n');
+    return 1;
+  }
   await untilStopSignal(logger);
   await service.stop();
   return 0;

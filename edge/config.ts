@@ -5,7 +5,15 @@
  * `OUTPOST_EDGE_*` environment variables (`__` between nested keys), command-line flags.
  */
 import { z } from 'zod';
-import { durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../src/config/common.js';
+import {
+  durationSchema,
+  listenSchema,
+  logSchema,
+  requirePublicUrlOnEveryInterface,
+  sizeSchema,
+  tlsSchema,
+  urlSchema,
+} from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
 
 const fraction = z.coerce.number<string | number>().gt(0).lte(1);
@@ -70,6 +78,7 @@ export const edgeConfigSchema = z
   .strict()
   .refine((c) => c.lowWatermark < c.highWatermark, { message: 'lowWatermark must be below highWatermark', path: ['lowWatermark'] })
   .refine((c) => !(c.jwksFile && c.jwksUrl), { message: 'give jwksFile or jwksUrl, not both', path: ['jwksFile'] })
+  .superRefine(requirePublicUrlOnEveryInterface('main redirects pulls to it and the edge registers it on main'))
   .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, jwksMinRefreshInterval, ...rest }) => ({
     ...rest,
     jwksMinRefreshMs: jwksMinRefreshInterval,
@@ -100,11 +109,36 @@ export interface EdgeFlags {
   region?: string;
 }
 
-export function loadEdgeConfig(flags: EdgeFlags, env: Record<string, string | undefined>): Readonly<EdgeConfig> {
+/** The command-line flag for each setting that has one (config errors name it). */
+const EDGE_FLAG_NAMES: Record<string, string> = {
+  name: '--name',
+  upstream: '--upstream',
+  publicUrl: '--public-url',
+  listen: '--listen',
+  dataDir: '--data',
+  maxBytes: '--max-bytes',
+  blobTtl: '--blob-ttl',
+  issuer: '--issuer',
+  jwksUrl: '--jwks-url',
+  jwksFile: '--jwks-file',
+  adminTokenFile: '--admin-token-file',
+  joinToken: '--join-token',
+  region: '--region',
+  'tls.certFile': '--tls-cert',
+  'tls.keyFile': '--tls-key',
+};
+
+/** `flagNames` renames flags in messages for a command that spells them differently (`outpost dev`). */
+export function loadEdgeConfig(
+  flags: EdgeFlags,
+  env: Record<string, string | undefined>,
+  flagNames: Record<string, string> = {},
+): Readonly<EdgeConfig> {
   return loadConfig(edgeConfigSchema, {
     ...(flags.config !== undefined && { file: flags.config }),
     envPrefix: 'OUTPOST_EDGE_',
     env,
+    flagNames: { ...EDGE_FLAG_NAMES, ...flagNames },
     overrides: {
       name: flags.name,
       upstream: flags.upstream,

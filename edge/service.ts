@@ -2,10 +2,11 @@
  * @module The edge's composition root: opens store and index, repairs them, loads main's
  * keys, builds the cache and the app, and closes everything in reverse order.
  */
-import { join, resolve } from 'node:path';
-import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
+import { prepareDataDir } from '../src/config/data-dir.js';
 import type { Logger } from '../src/log/logger.js';
 import type { EdgeConfig } from './config.js';
 import { CacheIndex } from './cache/cache-index.js';
@@ -40,8 +41,7 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   // Checked before anything is opened: a bad token file must not leave LMDB or sockets open.
   const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
   if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
-  const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  const dataDir = await prepareDataDir(config.dataDir, '--data / OUTPOST_EDGE_DATA_DIR');
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   let report;
@@ -119,12 +119,21 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   ];
   for (const timer of timers) timer.unref();
 
-  const server = await startServer({
-    fetch: app.fetch,
-    listen: config.listen,
-    tls: config.tls,
-    fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      fetch: app.fetch,
+      listen: config.listen,
+      tls: config.tls,
+      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
+    });
+  } catch (err) {
+    // Not listening (port busy): close what is open so that the process can exit at once.
+    for (const timer of timers) clearInterval(timer);
+    await upstream.close().catch(() => {});
+    await index.close();
+    throw err;
+  }
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
   // Not awaited: the edge serves while it registers (and if registering fails).

@@ -1,8 +1,8 @@
 /**
  * @module `outpost main [serve|gc|user|keys|cache]`: flags, configuration, signals.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/load.js';
+import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
 import { createLogger } from '../src/log/logger.js';
 import { formatBytes } from '../src/config/units.js';
 import { loadMainConfig, type MainFlags } from './config.js';
@@ -14,6 +14,8 @@ import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { untilStopSignal } from '../src/cli/signals.js';
+import { ListenError } from '../src/http/serve.js';
+import { DataDirError } from '../src/config/data-dir.js';
 
 export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the main registry
        outpost main gc [--dry-run] [options]  remove blobs no manifest references
@@ -57,37 +59,33 @@ const processIo: CliIo = {
 export async function mainCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = processIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        listen: { type: 'string' },
-        'public-url': { type: 'string' },
-        data: { type: 'string' },
-        config: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        admin: { type: 'boolean' },
-        'password-stdin': { type: 'boolean' },
-        host: { type: 'string' },
-        upstream: { type: 'string' },
-        region: { type: 'string' },
-        network: { type: 'string', multiple: true },
-        ttl: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    parsed = parseCommandLine(argv, {
+      listen: { type: 'string' },
+      'public-url': { type: 'string' },
+      data: { type: 'string' },
+      config: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      admin: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
+      host: { type: 'string' },
+      upstream: { type: 'string' },
+      region: { type: 'string' },
+      network: { type: 'string', multiple: true },
+      ttl: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
-    // Unknown option, or a value given to a flag: say which, then how to call it.
-    io.err(`outpost main: ${(err as Error).message}\n\n${MAIN_USAGE}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`outpost main: ${err.message} (see outpost main --help)\n`);
     return EXIT.USAGE;
   }
   const { values, positionals } = parsed;
   const command = positionals[0] ?? 'serve';
   if (values.help || !COMMANDS.has(command)) {
     if (values.help) io.out(`${MAIN_USAGE}\n`);
-    else io.err(`outpost main: unknown command "${command}"\n\n${MAIN_USAGE}\n`);
+    else io.err(`outpost main: unknown command "${command}" (see outpost main --help)\n`);
     return values.help ? EXIT.OK : EXIT.USAGE;
   }
   if ((values.admin || values['password-stdin']) && command !== 'user') {
@@ -148,7 +146,18 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
 
   const adminPassword = env.OUTPOST_ADMIN_PASSWORD;
-  const service = await startMain(config, logger, adminPassword ? { adminPassword } : {});
+  let service;
+  try {
+    service = await startMain(config, logger, adminPassword ? { adminPassword } : {});
+  } catch (err) {
+    if (err instanceof DataDirError) {
+      io.err(`outpost main: ${err.message}\n`);
+      return EXIT.FAILED;
+    }
+    if (!(err instanceof ListenError)) throw err;
+    io.err(`outpost main: ${err.message}\n  choose another address with --listen HOST:PORT or OUTPOST_MAIN_LISTEN\n`);
+    return EXIT.FAILED;
+  }
   if (service.generatedAdminPassword) {
     // Shown once, on the terminal, never in the structured log.
     process.stdout.write(`\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`);

@@ -5,7 +5,16 @@
  * `OUTPOST_MAIN_*` environment variables (`__` between nested keys), command-line flags.
  */
 import { z } from 'zod';
-import { booleanSchema, durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../src/config/common.js';
+import {
+  booleanSchema,
+  durationSchema,
+  listenSchema,
+  logSchema,
+  requirePublicUrlOnEveryInterface,
+  sizeSchema,
+  tlsSchema,
+  urlSchema,
+} from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
 
@@ -91,6 +100,7 @@ export const mainConfigSchema = z
     shutdownGrace: durationSchema.prefault('30s'),
   })
   .strict()
+  .superRefine(requirePublicUrlOnEveryInterface('it is the token issuer and realm and the URL edges pull from'))
   .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
 
 export type MainConfig = z.infer<typeof mainConfigSchema>;
@@ -104,11 +114,26 @@ export interface MainFlags {
   tlsKey?: string;
 }
 
-export function loadMainConfig(flags: MainFlags, env: Record<string, string | undefined>): Readonly<MainConfig> {
+/** The command-line flag for each setting that has one (config errors name it). */
+const MAIN_FLAG_NAMES: Record<string, string> = {
+  listen: '--listen',
+  publicUrl: '--public-url',
+  dataDir: '--data',
+  'tls.certFile': '--tls-cert',
+  'tls.keyFile': '--tls-key',
+};
+
+/** `flagNames` renames flags in messages for a command that spells them differently (`outpost dev`). */
+export function loadMainConfig(
+  flags: MainFlags,
+  env: Record<string, string | undefined>,
+  flagNames: Record<string, string> = {},
+): Readonly<MainConfig> {
   return loadConfig(mainConfigSchema, {
     ...(flags.config !== undefined && { file: flags.config }),
     envPrefix: 'OUTPOST_MAIN_',
     env,
+    flagNames: { ...MAIN_FLAG_NAMES, ...flagNames },
     overrides: {
       listen: flags.listen,
       publicUrl: flags.publicUrl,

@@ -3,10 +3,10 @@
  * app, and closes everything in reverse order. Used by the CLI and by tests alike.
  */
 import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
+import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
@@ -64,8 +64,7 @@ export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'ke
 
 /** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
 export async function openMainData(dataDir: string): Promise<MainData> {
-  const root = resolve(dataDir);
-  await mkdir(root, { recursive: true });
+  const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
   return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root) };
@@ -93,7 +92,6 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
 
   const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
   const accounts = createAccounts(accountsDb, now);
-  const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
@@ -102,11 +100,20 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.
   let app: { fetch: (request: Request, env: unknown) => Response | Promise<Response> } | undefined;
-  const server = await startServer({
-    fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
-    listen: config.listen,
-    tls: config.tls,
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
+      listen: config.listen,
+      tls: config.tls,
+    });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  // Only once main listens: a first start that fails (port busy) must not leave an `admin`
+  // whose generated password was never shown.
+  const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
   const accessControl = createAccessControl(db, accountsDb);

@@ -62,7 +62,7 @@ export const tlsSchema = z
     keyFile: z.string().min(1).optional(),
   })
   .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
-    message: 'certFile and keyFile must be given together',
+    message: 'certFile and keyFile must be given together (--tls-cert with --tls-key)',
   });
 
 export const logSchema = z.object({
@@ -71,3 +71,27 @@ export const logSchema = z.object({
 });
 
 export type TlsConfig = z.infer<typeof tlsSchema>;
+
+/** `0.0.0.0`, `::` (and `:PORT`): every interface, an address no client can be sent to. */
+export const isEveryInterface = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '';
+
+/**
+ * Without a public URL a service derives its URL from `listen`; on every interface that would be
+ * `http://127.0.0.1:PORT`, which only this machine reaches, yet main puts it in tokens and
+ * challenges and an edge registers it. Refused at start instead of failing later, far away.
+ * `why` says what the URL is used for.
+ */
+export function requirePublicUrlOnEveryInterface(why: string) {
+  return (config: { listen: ListenAddress; publicUrl?: string | undefined }, ctx: z.RefinementCtx): void => {
+    const { host, port } = config.listen;
+    if (config.publicUrl !== undefined || !isEveryInterface(host)) return;
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host || '0.0.0.0'}:${port}`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['publicUrl'],
+      message:
+        `required when listening on every interface (${address}): ${why}, and no other machine reaches ` +
+        `http://127.0.0.1:${port}; give the URL clients use, such as https://registry.example.com`,
+    });
+  };
+}

@@ -50,6 +50,24 @@ function refuseOversizedPath(req: IncomingMessage, res: ServerResponse): boolean
   return true;
 }
 
+/** The server could not listen (address in use, not on this machine, privileged port). */
+export class ListenError extends Error {
+  readonly code = 'OUTPOST_LISTEN_FAILED';
+  constructor(
+    readonly address: string,
+    readonly reason: string | undefined,
+  ) {
+    super(`cannot listen on ${address}: ${LISTEN_REASONS[reason ?? ''] ?? reason ?? 'unknown error'}`);
+    this.name = 'ListenError';
+  }
+}
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use by another process (on macOS, AirPlay takes port 5000)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const tls = options.tls?.certFile && options.tls.keyFile
     ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
@@ -75,10 +93,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   server.setTimeout(300_000);
+  const { host: listenHost, port: listenPort } = options.listen;
+  const address = `${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${listenPort}`;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(address, err.code));
+    server.once('error', onError);
     server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -1,5 +1,5 @@
 /**
- * The built CLI (`dist/bin/outpost.js`, run `npm run build` first) as real processes for
+ * The built CLI (`dist/bin/outpost.js`, built by the test setup when stale) as real processes for
  * end-to-end tests: long-running services that are ready once they log a JSON line, and
  * one-shot commands run to completion.
  */

@@ -80,8 +80,9 @@ describe('tlsSchema', () => {
   });
 
   it('rejects one file without the other', () => {
-    expect(problem(tlsSchema, { certFile: 'c.pem' })).toBe('certFile and keyFile must be given together');
-    expect(problem(tlsSchema, { keyFile: 'k.pem' })).toBe('certFile and keyFile must be given together');
+    const together = 'certFile and keyFile must be given together (--tls-cert with --tls-key)';
+    expect(problem(tlsSchema, { certFile: 'c.pem' })).toBe(together);
+    expect(problem(tlsSchema, { keyFile: 'k.pem' })).toBe(together);
   });
 });
 

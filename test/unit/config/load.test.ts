@@ -118,22 +118,27 @@ describe('loadConfig', () => {
     expect(second.storage.maxSize).toBe(2 ** 30);
   });
 
-  it('reports every problem at once as `path: message` lines', () => {
+  it('reports every problem at once, one line each naming the variable that set it', () => {
     const error = configError(() =>
       load({
         env: { OUTPOST_TEST_LISTEN: 'nowhere', OUTPOST_TEST_STORAGE__MAX_SIZE: 'ten', OUTPOST_TEST_STORAGE__DELETE_ENABLED: 'maybe' },
       }),
     );
     expect(error.problems).toHaveLength(3);
-    expect(error.problems).toContain('listen: expected HOST:PORT like 127.0.0.1:5000, got "nowhere"');
-    expect(error.problems).toContain('storage.maxSize: expected a size like 10GiB or 512MiB, got "ten"');
-    expect(error.problems.find((p) => p.startsWith('storage.deleteEnabled: '))).toBeDefined();
+    expect(error.problems).toContain('OUTPOST_TEST_LISTEN: expected HOST:PORT like 127.0.0.1:5000, got "nowhere"');
+    expect(error.problems).toContain('OUTPOST_TEST_STORAGE__MAX_SIZE: expected a size like 10GiB or 512MiB, got "ten"');
+    expect(error.problems.find((p) => p.startsWith('OUTPOST_TEST_STORAGE__DELETE_ENABLED: '))).toBeDefined();
     expect(error.message).toBe(`invalid configuration:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`);
   });
 
-  it('names unknown keys, at the root as (root)', () => {
+  it('names unknown settings by the variable or file key that set them', async () => {
     const error = configError(() => load({ env: { OUTPOST_TEST_BOGUS: '1', OUTPOST_TEST_STORAGE__COLOUR: 'red' } }));
-    expect(error.problems.sort()).toEqual(['(root): Unrecognized key: "bogus"', 'storage: Unrecognized key: "colour"']);
+    expect(error.problems.sort()).toEqual([
+      'OUTPOST_TEST_BOGUS: not a setting',
+      'OUTPOST_TEST_STORAGE__COLOUR: not a setting',
+    ]);
+    const file = await configFile('{"storage":{"colour":"red"}}');
+    expect(configError(() => load({ file })).problems).toEqual([`"storage.colour" in ${file}: not a setting`]);
   });
 
   it('refuses a file that cannot be read, naming it and the reason', () => {

@@ -37,9 +37,9 @@ describe('main configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    expect(problems).toContain('listen: expected HOST:PORT');
-    expect(problems).toContain('storage.maxManifestSize: expected a size like 10GiB');
-    expect(problems).toContain('bogus');
+    expect(problems).toContain('--listen: expected HOST:PORT');
+    expect(problems).toContain('OUTPOST_MAIN_STORAGE__MAX_MANIFEST_SIZE: expected a size like 10GiB');
+    expect(problems).toContain('OUTPOST_MAIN_BOGUS: not a setting');
     expect(problems).toContain('certFile and keyFile must be given together');
   });
 });
