@@ -166,10 +166,11 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       const created = await db.transaction(() => {
         if (db.repositories.doesExist(fullName)) return false;
         db.repositories.put(fullName, record);
+        // In the same transaction: a repository never exists without its `create` event.
+        void putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
         return true;
       });
       if (!created) throw new AccountError('ALREADY_EXISTS', `repository "${fullName}" already exists`);
-      await putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
       return toView(fullName, record);
     },
 
@@ -210,10 +211,10 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
           ...(patch.immutableTags !== undefined && { immutableTags: patch.immutableTags }),
         };
         db.repositories.put(name, next);
+        void putEvent(name, { type: 'settings', actor: actorOf(principal) });
         return next;
       });
       if (!updated) throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
-      await putEvent(name, { type: 'settings', actor: actorOf(principal) });
       return toView(name, updated);
     },
 

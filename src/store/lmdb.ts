@@ -39,6 +39,20 @@ export interface OpenLmdbOptions {
   mapSizeBytes?: number;
 }
 
+/**
+ * Runs `fn` in one write transaction that is all or nothing: when `fn` throws, every write it
+ * made is rolled back and the promise rejects with its error.
+ *
+ * Why not `root.transaction()`: lmdb-js runs that callback inside its batched write transaction
+ * and, on a throw, commits whatever the callback wrote before throwing (a refused immutable-tag
+ * push kept its manifest that way). `childTransaction` runs the callback in an abortable child
+ * of the batch, so a throw aborts just this callback's writes. Child transactions need the
+ * defaults `openLmdb` keeps: no `cache`, no `useWritemap`.
+ */
+export function writeAtomically<T>(root: RootDatabase, fn: () => T): Promise<T> {
+  return root.childTransaction(fn);
+}
+
 /** Opens an environment whose sub-databases hold structured values (msgpack). */
 export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions): RootDatabase {
   // lmdb-js allows 12 named sub-databases by default; main's registry and accounts use more.
