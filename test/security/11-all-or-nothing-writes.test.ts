@@ -8,6 +8,7 @@
  * throws, on a real LMDB) and checking that its earlier writes did not stay.
  */
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMetadataDb, type MetadataDb } from '../../main/registry/metadata-db.js';
 import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
@@ -22,6 +23,7 @@ import type { BlobStore } from '../../src/store/blob-store.js';
 import type { Database } from '../../src/store/lmdb.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { RepoName } from '../../src/oci/reference.js';
+import type { Digest } from '../../src/oci/digest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { configBlob, imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage, putManifest } from '../helpers/registry-http.js';
@@ -118,7 +120,7 @@ describe('main transactions with a write that fails half-way', () => {
     const store = await FsBlobStore.create(temp.path);
     const config = configBlob();
     const blobs = createRepositoryBlobs({ db, store, now: Date.now });
-    await blobs.commit(repo, await store.stage([config.bytes], { digest: config.digest }));
+    await blobs.commit(repo, await store.stage(Readable.from([config.bytes]), { digest: config.digest as Digest }));
     const manifests = createManifests({ db, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
     const manifest = imageManifest({ config, layers: [] });
     const { digest } = await manifests.put(repo, parseReference('v1'), manifest.bytes, manifest.mediaType);
@@ -188,12 +190,13 @@ describe('main transactions with a write that fails half-way', () => {
       commit: async () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); },
     });
     const layer = randomBlob(300);
-    const staged = await store.stage([layer.bytes], { digest: layer.digest });
+    const digest = layer.digest as Digest;
+    const staged = await store.stage(Readable.from([layer.bytes]), { digest: layer.digest as Digest });
     await expect(createRepositoryBlobs({ db, store: full, now: Date.now }).commit(repo, staged)).rejects.toMatchObject({ code: 'ENOSPC' });
     const blobs = createRepositoryBlobs({ db, store, now: Date.now });
-    expect(blobs.has(repo, layer.digest)).toBe(false);
-    expect(db.blobs.get(layer.digest)).toBeUndefined();
+    expect(blobs.has(repo, digest)).toBe(false);
+    expect(db.blobs.get(digest)).toBeUndefined();
     await blobs.commit(repo, staged);
-    expect(await blobs.stat(repo, layer.digest)).toEqual({ size: 300 });
+    expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
   });
 });
