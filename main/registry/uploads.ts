@@ -101,6 +101,9 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
     } catch (err) {
       // A partly hashed chunk poisons the in-memory state; completion will re-hash the file.
       hashers.delete(session.id);
+      // Drop the torn tail now (a full disk, a client gone mid-chunk): the space comes back at
+      // once and the file holds exactly the bytes the session counts.
+      await handle.truncate(session.size).catch(() => {});
       throw err;
     } finally {
       await handle.close();

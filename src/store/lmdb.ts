@@ -9,6 +9,7 @@
  * array separator. A NUL-joined key with a digest in it came back as an array, and short and
  * long keys of one repository sorted apart, so range scans missed some of them.
  */
+import { statfsSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 
 export type { Database, RootDatabase };
@@ -53,8 +54,70 @@ export function writeAtomically<T>(root: RootDatabase, fn: () => T): Promise<T> 
   return root.childTransaction(fn);
 }
 
-/** Opens an environment whose sub-databases hold structured values (msgpack). */
+/**
+ * Opens an environment whose sub-databases hold structured values (msgpack). Every write of the
+ * root and of the sub-databases opened from it is guarded (see `guardWrites`): a failed commit
+ * rejects the caller's promise with an error whose `code` says `ENOSPC` (the disk is full) or
+ * `EIO`, and never leaves a rejection nobody handles.
+ */
 export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions): RootDatabase {
   // lmdb-js allows 12 named sub-databases by default; main's registry and accounts use more.
-  return open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack' });
+  // No event-turn batching: its batch-start write returns a promise lmdb-js itself drops, and
+  // a failed commit rejected it unhandled. Atomicity never relied on it (every write that must
+  // go with another is in one explicit transaction); writes are still batched by lmdb-js.
+  const root = open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack', eventTurnBatching: false });
+  const onFailure = (err: unknown) => classifyCommitFailure(err, path);
+  const openDB = root.openDB.bind(root) as (...args: unknown[]) => object;
+  Object.defineProperty(root, 'openDB', { configurable: true, writable: true, value: (...args: unknown[]) => guardWrites(openDB(...args), onFailure) });
+  return guardWrites(root, onFailure);
+}
+
+// The asynchronous writes of lmdb-js: each returns a promise settled when its batch commits.
+const WRITE_METHODS = ['put', 'remove', 'ifNoExists', 'ifVersion', 'transaction', 'childTransaction', 'clearAsync', 'drop'];
+
+/**
+ * Attaches a failure handler to the promise of every asynchronous write of `store`, and returns
+ * the very promise the write returned (lmdb-js compares some of them by identity).
+ *
+ * Why: when a batch fails to commit (disk full, I/O error), lmdb-js rejects the promise of every
+ * write in it, including writes nobody awaits, and also an internal promise reachable only as
+ * `error.commitError`. Unhandled, each of them ended the process (an unhandled rejection). The
+ * caller that awaits still gets the rejection; the handler only marks it handled and classifies it.
+ */
+function guardWrites<S extends object>(store: S, onFailure: (err: unknown) => void): S {
+  for (const name of WRITE_METHODS) {
+    const original = (store as Record<string, unknown>)[name];
+    if (typeof original !== 'function') continue;
+    const guarded = function (this: unknown, ...args: unknown[]): unknown {
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) result.then(undefined, onFailure);
+      return result;
+    };
+    Object.defineProperty(store, name, { configurable: true, writable: true, value: guarded });
+  }
+  return store;
+}
+
+// Below this much free space a failed commit counts as "storage full" (LMDB reports EIO either way).
+const FULL_BELOW_BYTES = 64 * 2 ** 20;
+
+/**
+ * Handles the internal `commitError` promise of a failed lmdb-js commit and gives the error the
+ * errno-style `code` the HTTP layer maps (src/http/error-handler.ts): `ENOSPC` when the file
+ * system holding the database is (nearly) full, `EIO` otherwise. Runs before the caller's own
+ * handler, since it is attached when the write is made.
+ */
+function classifyCommitFailure(err: unknown, path: string): void {
+  if (typeof err !== 'object' || err === null || !('commitError' in err)) return;
+  const commitError = (err as { commitError?: unknown }).commitError;
+  if (commitError instanceof Promise) commitError.catch(() => {});
+  if ((err as { code?: unknown }).code !== undefined) return;
+  let full = false;
+  try {
+    const fs = statfsSync(path);
+    full = fs.bavail * fs.bsize < FULL_BELOW_BYTES;
+  } catch {
+    // No answer from the file system: report an I/O failure.
+  }
+  Object.defineProperty(err, 'code', { value: full ? 'ENOSPC' : 'EIO', enumerable: true, configurable: true });
 }

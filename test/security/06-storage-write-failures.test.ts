@@ -1,0 +1,165 @@
+/**
+ * Issue 9, item 6: a failed storage write (disk full, I/O error) killed main: the request got
+ * 500 and the process then exited on an unhandled rejection (lmdb-js rejects the promises of
+ * every write of a failed commit, awaited or not, and an internal `commitError` promise).
+ *
+ * The disk is really full here: main's data directory is a small tmpfs (mounting needs root or
+ * CAP_SYS_ADMIN, as in CI), filled to the last block by a file the test then removes.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
+import { expectOciError, pushImage, putManifest, startUpload, withDigest } from '../helpers/registry-http.js';
+import { spawnMain, startTestMain, type TestMain } from '../helpers/servers.js';
+import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { toOciError } from '../../src/http/error-handler.js';
+
+let temp: TempDir;
+const unhandled: unknown[] = [];
+const recordUnhandled = (reason: unknown) => unhandled.push(reason);
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-full-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', temp.path], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`this test mounts a 6 MiB tmpfs as main's full disk and needs root (or CAP_SYS_ADMIN): ${String(err)}`);
+  }
+  unhandled.length = 0;
+  process.on('unhandledRejection', recordUnhandled);
+});
+afterEach(async () => {
+  process.off('unhandledRejection', recordUnhandled);
+  execFileSync('umount', ['-l', temp.path]);
+  await temp.remove();
+});
+
+/** Writes a file until the file system refuses another byte; returns its path. */
+async function fillDisk(dir: string): Promise<string> {
+  const path = join(dir, 'filler');
+  const file = await open(path, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
+      for (;;) {
+        const written = await file.write(chunk, 0, size).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOSPC') return undefined;
+          throw err;
+        });
+        if (!written) break;
+      }
+    }
+  } finally {
+    await file.close();
+  }
+  return path;
+}
+
+/** Lets rejections of a failed commit surface (they settle within a few turns of the loop). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('storage writes on a full disk', () => {
+  let main: TestMain;
+  beforeEach(async () => {
+    main = await startTestMain({ dataDir: temp.path });
+  });
+  afterEach(async () => {
+    await main.stop();
+  });
+
+  it('answers 507 UNAVAILABLE to a manifest put, stays up, serves reads and accepts it once space is back', async () => {
+    const pushed = await pushImage(main.url, 'team/app', 'v1');
+    const filler = await fillDisk(temp.path);
+
+    // Large enough that LMDB must grow its file to store it.
+    const manifest = imageManifest({ config: pushed.manifest.config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
+    const entry = await expectOciError(await putManifest(main.url, 'team/app', 'v2', manifest), 507, 'UNAVAILABLE');
+    expect(entry.message).toMatch(/storage is full/);
+    await settle();
+    expect(unhandled).toEqual([]);
+
+    // Reads go on: the manifest and its layers.
+    expect((await fetch(`${main.url}/v2/team/app/manifests/v1`, { headers: { Accept: manifest.mediaType } })).status).toBe(200);
+    const layer = await fetch(`${main.url}/v2/team/app/blobs/${pushed.layers[0]!.digest}`);
+    expect(Buffer.from(await layer.arrayBuffer()).equals(Buffer.from(pushed.layers[0]!.bytes))).toBe(true);
+
+    await rm(filler);
+    expect((await putManifest(main.url, 'team/app', 'v2', manifest)).status).toBe(201);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('answers 507 to a PATCH that fills the disk, cuts its torn tail at once, and resumes once space is back', async () => {
+    const first = randomBlob(100 * 1024);
+    const rest = randomBlob(2 * 1024 * 1024);
+    const session = await startUpload(main.url, 'team/big');
+    const headers = (start: number, length: number) => ({
+      'Content-Type': 'application/octet-stream',
+      'Content-Range': `${start}-${start + length - 1}`,
+    });
+    const ok = await fetch(session.url, { method: 'PATCH', headers: headers(0, first.bytes.length), body: first.bytes });
+    expect(ok.status).toBe(202);
+    const filler = await fillDisk(temp.path);
+    // Leave room for part of the chunk, so that a torn tail is really written before ENOSPC.
+    const handle = await open(filler, 'r+');
+    await handle.truncate((await stat(filler)).size - 512 * 1024);
+    await handle.close();
+
+    const full = await fetch(session.url, { method: 'PATCH', headers: headers(first.bytes.length, rest.bytes.length), body: rest.bytes });
+    const entry = await expectOciError(full, 507, 'UNAVAILABLE');
+    expect(entry.message).toMatch(/storage is full/);
+    expect((await stat(join(temp.path, 'uploads', session.uuid))).size).toBe(first.bytes.length);
+    await settle();
+    expect(unhandled).toEqual([]);
+
+    await rm(filler);
+    const status = await fetch(session.url);
+    expect(status.status).toBe(204);
+    expect(status.headers.get('range')).toBe(`0-${first.bytes.length - 1}`);
+    const whole = Buffer.concat([first.bytes, rest.bytes]);
+    const digest = `sha256:${createHash('sha256').update(whole).digest('hex')}`;
+    const done = await fetch(withDigest(session.url, digest), { method: 'PUT', headers: headers(first.bytes.length, rest.bytes.length), body: rest.bytes });
+    expect(done.status, await done.text()).toBe(201);
+  });
+});
+
+describe('outpost main (the built CLI) on a full disk', () => {
+  it('keeps running after a failed commit and answers the next requests', async () => {
+    const spawned = await spawnMain(temp.path);
+    try {
+      const pushed = await pushImage(spawned.url, 'team/app', 'v1');
+      const filler = await fillDisk(temp.path);
+      const big = imageManifest({ config: pushed.manifest.config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
+      await expectOciError(await putManifest(spawned.url, 'team/app', 'v2', big), 507, 'UNAVAILABLE');
+      await expectOciError(await putManifest(spawned.url, 'team/app', 'v3', big), 507, 'UNAVAILABLE');
+      expect((await fetch(`${spawned.url}/v2/team/app/manifests/v1`, { headers: { Accept: big.mediaType } })).status).toBe(200);
+      await rm(filler);
+      expect((await putManifest(spawned.url, 'team/app', 'v2', big)).status).toBe(201);
+      expect(spawned.child.exitCode).toBeNull();
+      expect(spawned.logs()).not.toMatch(/unhandled|Unhandled/);
+    } finally {
+      spawned.child.kill('SIGTERM');
+      await spawned.exited;
+    }
+  });
+});
+
+describe('the answer to a storage failure (src/http/error-handler.ts)', () => {
+  it('is 507 UNAVAILABLE for a full disk or quota, 503 UNAVAILABLE for an I/O error or read-only disk', () => {
+    for (const code of ['ENOSPC', 'EDQUOT']) {
+      const oci = toOciError(Object.assign(new Error('write failed'), { code }));
+      expect(oci?.toJSON().errors[0]?.code).toBe('UNAVAILABLE');
+      expect(oci?.status).toBe(507);
+    }
+    for (const code of ['EIO', 'EROFS']) {
+      const oci = toOciError(Object.assign(new Error('write failed'), { code }));
+      expect(oci?.toJSON().errors[0]).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/storage failed to write/) });
+      expect(oci?.status).toBe(503);
+    }
+    expect(toOciError(new Error('a bug'))).toBeUndefined();
+  });
+});
