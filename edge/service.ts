@@ -3,8 +3,9 @@
  * keys, builds the cache and the app, and closes everything in reverse order.
  */
 import { join, resolve } from 'node:path';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import type { Logger } from '../src/log/logger.js';
 import type { EdgeConfig } from './config.js';
@@ -41,7 +42,9 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
   if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
+  const tightened = await tightenDataDir(dataDir);
+  if (tightened.length > 0) logger.warn('data directory was readable by others: narrowed to its owner (0700)', { directories: tightened.length, examples: tightened.slice(0, 5) });
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   const report = await reconcile(store, index, now());

@@ -11,6 +11,7 @@
  */
 import { statfsSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { privateLmdbDir } from './private-files.js';
 
 export type { Database, RootDatabase };
 
@@ -65,7 +66,9 @@ export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions):
   // No event-turn batching: its batch-start write returns a promise lmdb-js itself drops, and
   // a failed commit rejected it unhandled. Atomicity never relied on it (every write that must
   // go with another is in one explicit transaction); writes are still batched by lmdb-js.
+  const dir = privateLmdbDir(path);
   const root = open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack', eventTurnBatching: false });
+  dir.tightenFiles();
   const onFailure = (err: unknown) => classifyCommitFailure(err, path);
   const openDB = root.openDB.bind(root) as (...args: unknown[]) => object;
   Object.defineProperty(root, 'openDB', { configurable: true, writable: true, value: (...args: unknown[]) => guardWrites(openDB(...args), onFailure) });
