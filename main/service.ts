@@ -89,8 +89,8 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
   const now = options.now ?? Date.now;
   const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
   if (tightened.length > 0) logger.warn('data directory was readable by others: narrowed to its owner (0700)', { directories: tightened.length, examples: tightened.slice(0, 5) });
-  const repaired = await repairMainStore(db, store);
-  if (repaired.restoredFromTrash + repaired.entriesDropped > 0) logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+  const repaired = await repairMainStore(db, store, now);
+  if (Object.values(repaired).some((n) => n > 0)) logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
