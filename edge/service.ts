@@ -44,7 +44,12 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   const dataDir = resolve(config.dataDir);
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(dataDir);
-  if (tightened.length > 0) logger.warn('data directory was readable by others: narrowed to its owner (0700)', { directories: tightened.length, examples: tightened.slice(0, 5) });
+  if (tightened.length > 0) {
+    logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
+      directories: tightened.length,
+      examples: tightened.slice(0, 5),
+    });
+  }
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   const report = await reconcile(store, index, now());

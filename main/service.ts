@@ -88,9 +88,16 @@ const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
   const now = options.now ?? Date.now;
   const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
-  if (tightened.length > 0) logger.warn('data directory was readable by others: narrowed to its owner (0700)', { directories: tightened.length, examples: tightened.slice(0, 5) });
+  if (tightened.length > 0) {
+    logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
+      directories: tightened.length,
+      examples: tightened.slice(0, 5),
+    });
+  }
   const repaired = await repairMainStore(db, store, now);
-  if (Object.values(repaired).some((n) => n > 0)) logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+  if (Object.values(repaired).some((n) => n > 0)) {
+    logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+  }
   // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });

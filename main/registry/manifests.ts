@@ -106,7 +106,9 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
         const previous = reference.kind === 'tag' ? db.tags.get(key(repo, reference.tag)) : undefined;
         if (reference.kind === 'tag' && previous && previous.digest !== digest && repository?.immutableTags) {
           throw new OciError('DENIED', {
-            message: `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; push a new tag instead`,
+            message:
+              `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; ` +
+              'push a new tag instead',
             detail: { tag: reference.tag, digest: previous.digest },
           });
         }

@@ -29,7 +29,11 @@ export interface RepairReport {
   orphansTrashed: number;
 }
 
-export async function repairMainStore(db: MetadataDb, store: FsBlobStore, now: () => number = Date.now): Promise<RepairReport> {
+export async function repairMainStore(
+  db: MetadataDb,
+  store: FsBlobStore,
+  now: () => number = Date.now,
+): Promise<RepairReport> {
   const trash = new Map<string, string>();
   for (const name of await readdir(store.paths.trashDir)) trash.set(name.slice(0, name.indexOf('.')), join(store.paths.trashDir, name));
 
@@ -60,7 +64,9 @@ export async function repairMainStore(db: MetadataDb, store: FsBlobStore, now: (
   for await (const digest of store.list()) {
     if (db.blobs.doesExist(digest)) continue;
     const repos = new Set<string>();
-    for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) repos.add(splitKey(refKey)[1]!);
+    for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) {
+      repos.add(splitKey(refKey)[1]!);
+    }
     if (repos.size === 0) {
       await rename(store.paths.blob(digest), store.paths.newTrash(digest));
       orphansTrashed++;

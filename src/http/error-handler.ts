@@ -32,10 +32,15 @@ export function toOciError(err: unknown): OciError | undefined {
   // clients and operators see the cause without a code of our own that no client knows.
   const storage = storageFailureOf(err);
   if (storage === 'full') {
-    return new OciError('UNAVAILABLE', { status: 507, message: "the registry's storage is full: nothing of this request was stored; retry once space is freed" });
+    return new OciError('UNAVAILABLE', {
+      status: 507,
+      message: "the registry's storage is full: nothing of this request was stored; retry once space is freed",
+    });
   }
   if (storage === 'io') {
-    return new OciError('UNAVAILABLE', { message: "the registry's storage failed to write: nothing of this request was stored; retry later" });
+    return new OciError('UNAVAILABLE', {
+      message: "the registry's storage failed to write: nothing of this request was stored; retry later",
+    });
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && CLIENT_GONE.has(code)) {
@@ -67,7 +72,13 @@ export function createErrorHandler(logger: Logger, mappers: readonly ErrorMapper
     if (oci) {
       if (oci.status >= 500) {
         const cause = err === oci ? undefined : err;
-        logger.warn('request failed', { method: c.req.method, path: c.req.path, code: oci.code, status: oci.status, ...(cause !== undefined && { error: cause }) });
+        logger.warn('request failed', {
+          method: c.req.method,
+          path: c.req.path,
+          code: oci.code,
+          status: oci.status,
+          ...(cause !== undefined && { error: cause }),
+        });
       }
       return ociErrorResponse(oci);
     }

@@ -67,16 +67,33 @@ export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions):
   // a failed commit rejected it unhandled. Atomicity never relied on it (every write that must
   // go with another is in one explicit transaction); writes are still batched by lmdb-js.
   const dir = privateLmdbDir(path);
-  const root = open({ path, mapSize: mapSizeBytes, maxDbs: 64, compression: false, encoding: 'msgpack', eventTurnBatching: false });
+  const root = open({
+    path,
+    mapSize: mapSizeBytes,
+    maxDbs: 64,
+    compression: false,
+    encoding: 'msgpack',
+    eventTurnBatching: false,
+  });
   dir.tightenFiles();
   const onFailure = (err: unknown) => classifyCommitFailure(err, path);
   const openDB = root.openDB.bind(root) as (...args: unknown[]) => object;
-  Object.defineProperty(root, 'openDB', { configurable: true, writable: true, value: (...args: unknown[]) => guardWrites(openDB(...args), onFailure) });
+  const guardedOpenDB = (...args: unknown[]) => guardWrites(openDB(...args), onFailure);
+  Object.defineProperty(root, 'openDB', { configurable: true, writable: true, value: guardedOpenDB });
   return guardWrites(root, onFailure);
 }
 
 // The asynchronous writes of lmdb-js: each returns a promise settled when its batch commits.
-const WRITE_METHODS = ['put', 'remove', 'ifNoExists', 'ifVersion', 'transaction', 'childTransaction', 'clearAsync', 'drop'];
+const WRITE_METHODS = [
+  'put',
+  'remove',
+  'ifNoExists',
+  'ifVersion',
+  'transaction',
+  'childTransaction',
+  'clearAsync',
+  'drop',
+];
 
 /**
  * Attaches a failure handler to the promise of every asynchronous write of `store`, and returns

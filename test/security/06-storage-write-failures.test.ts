@@ -26,7 +26,8 @@ beforeEach(async () => {
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', temp.path], { stdio: 'pipe' });
   } catch (err) {
-    throw new Error(`this test mounts a 6 MiB tmpfs as main's full disk and needs root (or CAP_SYS_ADMIN): ${String(err)}`);
+    const why = `this test mounts a 6 MiB tmpfs as main's full disk and needs root (or CAP_SYS_ADMIN)`;
+    throw new Error(`${why}: ${String(err)}`);
   }
   unhandled.length = 0;
   process.on('unhandledRejection', recordUnhandled);
@@ -72,19 +73,21 @@ describe('storage writes on a full disk', () => {
     await main.stop();
   });
 
-  it('answers 507 UNAVAILABLE to a manifest put, stays up, serves reads and accepts it once space is back', async () => {
+  it('answers 507 UNAVAILABLE to a manifest put, stays up, serves reads, accepts it once space is back', async () => {
     const pushed = await pushImage(main.url, 'team/app', 'v1');
     const filler = await fillDisk(temp.path);
 
     // Large enough that LMDB must grow its file to store it.
-    const manifest = imageManifest({ config: pushed.manifest.config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
+    const { config } = pushed.manifest;
+    const manifest = imageManifest({ config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
     const entry = await expectOciError(await putManifest(main.url, 'team/app', 'v2', manifest), 507, 'UNAVAILABLE');
     expect(entry.message).toMatch(/storage is full/);
     await settle();
     expect(unhandled).toEqual([]);
 
     // Reads go on: the manifest and its layers.
-    expect((await fetch(`${main.url}/v2/team/app/manifests/v1`, { headers: { Accept: manifest.mediaType } })).status).toBe(200);
+    const accept = { Accept: manifest.mediaType };
+    expect((await fetch(`${main.url}/v2/team/app/manifests/v1`, { headers: accept })).status).toBe(200);
     const layer = await fetch(`${main.url}/v2/team/app/blobs/${pushed.layers[0]!.digest}`);
     expect(Buffer.from(await layer.arrayBuffer()).equals(Buffer.from(pushed.layers[0]!.bytes))).toBe(true);
 
@@ -93,15 +96,16 @@ describe('storage writes on a full disk', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('answers 507 to a PATCH that fills the disk, cuts its torn tail at once, and resumes once space is back', async () => {
+  it('answers 507 to a PATCH that fills the disk, cuts its torn tail at once, resumes once space is back', async () => {
     const first = randomBlob(100 * 1024);
     const rest = randomBlob(2 * 1024 * 1024);
+    const [firstSize, restSize] = [first.bytes.length, rest.bytes.length];
     const session = await startUpload(main.url, 'team/big');
     const headers = (start: number, length: number) => ({
       'Content-Type': 'application/octet-stream',
       'Content-Range': `${start}-${start + length - 1}`,
     });
-    const ok = await fetch(session.url, { method: 'PATCH', headers: headers(0, first.bytes.length), body: first.bytes });
+    const ok = await fetch(session.url, { method: 'PATCH', headers: headers(0, firstSize), body: first.bytes });
     expect(ok.status).toBe(202);
     const filler = await fillDisk(temp.path);
     // Leave room for part of the chunk, so that a torn tail is really written before ENOSPC.
@@ -109,7 +113,8 @@ describe('storage writes on a full disk', () => {
     await handle.truncate((await stat(filler)).size - 512 * 1024);
     await handle.close();
 
-    const full = await fetch(session.url, { method: 'PATCH', headers: headers(first.bytes.length, rest.bytes.length), body: rest.bytes });
+    const restHeaders = headers(firstSize, restSize);
+    const full = await fetch(session.url, { method: 'PATCH', headers: restHeaders, body: rest.bytes });
     const entry = await expectOciError(full, 507, 'UNAVAILABLE');
     expect(entry.message).toMatch(/storage is full/);
     expect((await stat(join(temp.path, 'uploads', session.uuid))).size).toBe(first.bytes.length);
@@ -122,7 +127,8 @@ describe('storage writes on a full disk', () => {
     expect(status.headers.get('range')).toBe(`0-${first.bytes.length - 1}`);
     const whole = Buffer.concat([first.bytes, rest.bytes]);
     const digest = `sha256:${createHash('sha256').update(whole).digest('hex')}`;
-    const done = await fetch(withDigest(session.url, digest), { method: 'PUT', headers: headers(first.bytes.length, rest.bytes.length), body: rest.bytes });
+    const completeUrl = withDigest(session.url, digest);
+    const done = await fetch(completeUrl, { method: 'PUT', headers: restHeaders, body: rest.bytes });
     expect(done.status, await done.text()).toBe(201);
   });
 });
@@ -133,10 +139,12 @@ describe('outpost main (the built CLI) on a full disk', () => {
     try {
       const pushed = await pushImage(spawned.url, 'team/app', 'v1');
       const filler = await fillDisk(temp.path);
-      const big = imageManifest({ config: pushed.manifest.config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
+        const { config } = pushed.manifest;
+      const big = imageManifest({ config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
       await expectOciError(await putManifest(spawned.url, 'team/app', 'v2', big), 507, 'UNAVAILABLE');
       await expectOciError(await putManifest(spawned.url, 'team/app', 'v3', big), 507, 'UNAVAILABLE');
-      expect((await fetch(`${spawned.url}/v2/team/app/manifests/v1`, { headers: { Accept: big.mediaType } })).status).toBe(200);
+      const v1 = await fetch(`${spawned.url}/v2/team/app/manifests/v1`, { headers: { Accept: big.mediaType } });
+      expect(v1.status).toBe(200);
       await rm(filler);
       expect((await putManifest(spawned.url, 'team/app', 'v2', big)).status).toBe(201);
       expect(spawned.child.exitCode).toBeNull();
@@ -157,7 +165,8 @@ describe('the answer to a storage failure (src/http/error-handler.ts)', () => {
     }
     for (const code of ['EIO', 'EROFS']) {
       const oci = toOciError(Object.assign(new Error('write failed'), { code }));
-      expect(oci?.toJSON().errors[0]).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/storage failed to write/) });
+      const entry = oci?.toJSON().errors[0];
+      expect(entry).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/storage failed to write/) });
       expect(oci?.status).toBe(503);
     }
     expect(toOciError(new Error('a bug'))).toBeUndefined();

@@ -31,7 +31,11 @@ async function openFilesUnder(dir: string): Promise<string[]> {
  * A GET that hangs up after the first body bytes, or `afterMs` after sending the request (while
  * main may still be opening the blob: the moment that leaked, hit by spreading the delays).
  */
-function abortedDownload(url: string, when: 'after-first-bytes' | { afterMs: number }, headers: Record<string, string> = {}): Promise<void> {
+function abortedDownload(
+  url: string,
+  when: 'after-first-bytes' | { afterMs: number },
+  headers: Record<string, string> = {},
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const req = request(url, { agent: false, headers });
     req.on('error', () => resolve());
@@ -81,7 +85,8 @@ describe('GET /v2/<name>/blobs/<digest> when the client disconnects early', () =
     }
     await Promise.all(downloads);
     let open: string[] = [];
-    await waitFor(async () => (open = await openFilesUnder(main.dataDir)).length === 0, 'every blob file to be closed', 5_000).catch((err: Error) => {
+    const allClosed = async () => (open = await openFilesUnder(main.dataDir)).length === 0;
+    await waitFor(allClosed, 'every blob file to be closed', 5_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${open.length} still open`);
     });
 

@@ -66,7 +66,8 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
 
     await expectOciError(await fetch(`${main.url}/v2/${name}/manifests/${refused.digest}`), 404, 'MANIFEST_UNKNOWN');
     expect([...db.blobRefs.getKeys()].filter((k) => k.startsWith(layer.digest))).toEqual([]);
-    const gc = await collectGarbage({ db, paths: store.paths, now: () => Date.now() + 1, graceMs: 0, logger: silentLogger });
+    const now = () => Date.now() + 1;
+    const gc = await collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
     expect(gc.removed).toBe(2);
     await expectOciError(await fetch(`${main.url}/v2/${name}/blobs/${layer.digest}`), 404, 'BLOB_UNKNOWN');
     // The tag still points where it did, and a new tag is the legitimate way to push.
@@ -125,7 +126,8 @@ describe('main transactions with a write that fails half-way', () => {
     const manifest = imageManifest({ config, layers: [] });
     const { digest } = await manifests.put(repo, parseReference('v1'), manifest.bytes, manifest.mediaType);
 
-    const broken = createManifests({ db: { ...db, tags: failing(db.tags, 'remove') }, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
+    const brokenDb = { ...db, tags: failing(db.tags, 'remove') };
+    const broken = createManifests({ db: brokenDb, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
     await expect(broken.delete(repo, parseReference(digest))).rejects.toThrow('injected');
     expect(manifests.get(repo, parseReference(digest)).digest).toBe(digest);
     expect([...db.blobRefs.getKeys()]).toHaveLength(1);
@@ -134,7 +136,8 @@ describe('main transactions with a write that fails half-way', () => {
   });
 
   function repositoriesOver(meta: MetadataDb, accountsSubs: AccountsDb) {
-    return createRepositories({ db: meta, accountsDb: accountsSubs, accessControl: createAccessControl(meta, accountsSubs), now: Date.now });
+    const accessControl = createAccessControl(meta, accountsSubs);
+    return createRepositories({ db: meta, accountsDb: accountsSubs, accessControl, now: Date.now });
   }
 
   it('a repository create leaves no repository when writing its event fails', async () => {
@@ -192,7 +195,8 @@ describe('main transactions with a write that fails half-way', () => {
     const layer = randomBlob(300);
     const digest = layer.digest as Digest;
     const staged = await store.stage(Readable.from([layer.bytes]), { digest: layer.digest as Digest });
-    await expect(createRepositoryBlobs({ db, store: full, now: Date.now }).commit(repo, staged)).rejects.toMatchObject({ code: 'ENOSPC' });
+    const onFullDisk = createRepositoryBlobs({ db, store: full, now: Date.now });
+    await expect(onFullDisk.commit(repo, staged)).rejects.toMatchObject({ code: 'ENOSPC' });
     const blobs = createRepositoryBlobs({ db, store, now: Date.now });
     expect(blobs.has(repo, digest)).toBe(false);
     expect(db.blobs.get(digest)).toBeUndefined();

@@ -19,6 +19,8 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
+/** The first log line whose message matches. */
+const logged = (msg: RegExp) => lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => msg.test(l.msg));
 
 let dir: TempDir;
 let main: TestMain | undefined;
@@ -47,7 +49,9 @@ describe('outpost main gc interrupted half-way', () => {
     await rm(store.paths.trashDir, { recursive: true });
     await writeFile(store.paths.trashDir, '');
 
-    await expect(collectGarbage({ db, paths: store.paths, now: () => Date.now() + 1, graceMs: 0, logger: silentLogger })).rejects.toThrow();
+    const now = () => Date.now() + 1;
+    const gc = () => collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    await expect(gc()).rejects.toThrow();
     expect(db.blobs.doesExist(blob.digest)).toBe(true);
     expect(await exists(store.paths.blob(blob.digest as Digest))).toBe(true);
     const res = await fetch(`${m.url}/v2/team/app/blobs/${blob.digest}`);
@@ -56,7 +60,7 @@ describe('outpost main gc interrupted half-way', () => {
     // With its trash back, the next collection removes the unreferenced blob for good.
     await rm(store.paths.trashDir);
     await mkdir(store.paths.trashDir);
-    expect((await collectGarbage({ db, paths: store.paths, now: () => Date.now() + 1, graceMs: 0, logger: silentLogger })).removed).toBe(1);
+    expect((await gc()).removed).toBe(1);
     expect(await exists(store.paths.blob(blob.digest as Digest))).toBe(false);
     await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/${blob.digest}`), 404, 'BLOB_UNKNOWN');
   });
@@ -80,7 +84,7 @@ describe('start-up repair of files without an index entry', () => {
 
     m = await start();
     expect(await exists(store.paths.blob(orphan.digest as Digest))).toBe(false);
-    const repaired = lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => /repaired the blob index/.test(l.msg));
+    const repaired = logged(/repaired the blob index/);
     expect(repaired).toMatchObject({ orphansTrashed: 1, orphansReindexed: 0 });
     await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/${orphan.digest}`), 404, 'BLOB_UNKNOWN');
     expect((await fetch(`${m.url}/v2/team/app/blobs/${kept.digest}`)).status).toBe(200);
@@ -102,7 +106,7 @@ describe('start-up repair of files without an index entry', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(layer.bytes))).toBe(true);
     expect(m.service.registry.db.blobs.get(layer.digest)?.size).toBe(layer.bytes.length);
-    const repaired = lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => /repaired the blob index/.test(l.msg));
+    const repaired = logged(/repaired the blob index/);
     expect(repaired).toMatchObject({ orphansReindexed: 1, orphansTrashed: 0 });
   });
 });

@@ -40,10 +40,12 @@ describe('a data directory after a push', () => {
     const main: TestMain = await startTestMain({ auth: true });
     stops.push(() => main.stop());
     const auth = `Basic ${Buffer.from('admin:admin-test-password').toString('base64')}`;
-    const token = (await (await fetch(`${main.url}/auth/token?service=outpost&scope=repository:team/app:pull,push`, { headers: { Authorization: auth } })).json()) as { token: string };
+    const tokenUrl = `${main.url}/auth/token?service=outpost&scope=repository:team/app:pull,push`;
+    const token = (await (await fetch(tokenUrl, { headers: { Authorization: auth } })).json()) as { token: string };
     const bearer = { Authorization: `Bearer ${token.token}` };
     const blob = randomBlob(2048);
-    const res = await fetch(`${main.url}/v2/team/app/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes, headers: bearer });
+    const pushUrl = `${main.url}/v2/team/app/blobs/uploads/?digest=${blob.digest}`;
+    const res = await fetch(pushUrl, { method: 'POST', body: blob.bytes, headers: bearer });
     expect(res.status).toBe(201);
     const session = await fetch(`${main.url}/v2/team/app/blobs/uploads/`, { method: 'POST', headers: bearer });
     expect(session.status).toBe(202);
@@ -84,13 +86,16 @@ describe('a data directory made readable by others before', () => {
   it('is narrowed to its owner when main starts, and the start says so in its log', async () => {
     temp = await createTempDir('outpost-wide-');
     for (const dir of ['blobs/sha256/ab', 'uploads', 'db']) await mkdir(join(temp.path, dir), { recursive: true });
-    for (const dir of ['', 'blobs', 'blobs/sha256', 'blobs/sha256/ab', 'uploads', 'db']) await chmod(join(temp.path, dir), 0o755);
+    for (const dir of ['', 'blobs', 'blobs/sha256', 'blobs/sha256/ab', 'uploads', 'db']) {
+      await chmod(join(temp.path, dir), 0o755);
+    }
     const lines: string[] = [];
-    const main = await startTestMain({ dataDir: temp.path, logger: createLogger({ write: (line) => void lines.push(line) }) });
+    const logger = createLogger({ write: (line) => void lines.push(line) });
+    const main = await startTestMain({ dataDir: temp.path, logger });
     stops.push(() => main.stop());
 
     expectPrivate(await modesUnder(temp.path));
-    const warning = lines.map((l) => JSON.parse(l) as { level: string; msg: string; directories?: number }).find((l) => /readable by others/.test(l.msg));
+    const warning = lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => /readable by others/.test(l.msg));
     expect(warning).toMatchObject({ level: 'warn', directories: 6 });
     await pushImage(main.url, 'team/app', 'v1');
     expectPrivate(await modesUnder(temp.path));
