@@ -286,8 +286,11 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       if (reference.kind !== 'tag') return;
       const actor = actorOf(principal);
       const at = now();
-      await putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
-      if (result.movedFrom) await putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
+      // Both events or neither.
+      await accountsDb.transaction(() => {
+        void putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
+        if (result.movedFrom) void putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
+      });
     },
 
     /** Records a manifest delete: `untag` for a reference by tag, `delete` for one by digest. */

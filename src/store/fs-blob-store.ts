@@ -48,7 +48,14 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(digest);
       throw err;
     }
-    const { size } = await handle.stat();
+    let size: number;
+    try {
+      ({ size } = await handle.stat());
+    } catch (err) {
+      // Closed here, or only by the garbage collector (Node's DEP0137 warning).
+      await handle.close().catch(() => {});
+      throw err;
+    }
     let taken = false;
     const file = handle;
     return {

@@ -30,11 +30,19 @@ import { expectOciError, pushBlob, pushImage, putManifest } from '../helpers/reg
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
-/** `sub` whose `method` throws, as a full disk or a bug in the middle of a transaction would. */
-function failing<V>(sub: Database<V, string>, method: 'put' | 'remove'): Database<V, string> {
+/**
+ * `sub` whose `method` throws after `succeeding` calls went through, as a full disk or a bug in
+ * the middle of a transaction would.
+ */
+function failing<V>(sub: Database<V, string>, method: 'put' | 'remove', succeeding = 0): Database<V, string> {
+  let calls = 0;
   return new Proxy(sub, {
     get(target, property) {
-      if (property === method) return () => { throw new Error(`injected failure of ${method}`); };
+      if (property === method && calls++ >= succeeding) {
+        return () => {
+          throw new Error(`injected failure of ${method}`);
+        };
+      }
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -146,6 +154,15 @@ describe('main transactions with a write that fails half-way', () => {
     expect(db.repositories.doesExist(repo)).toBe(false);
     await repositoriesOver(db, accountsDb).create(admin, 'org', { name: 'app' });
     expect(db.repositories.doesExist(repo)).toBe(true);
+  });
+
+  it('recording a push that moved a tag writes both events or neither', async () => {
+    const result = { digest: 'sha256:02' as Digest, movedFrom: 'sha256:01' as Digest };
+    const broken = repositoriesOver(db, { ...accountsDb, events: failing(accountsDb.events, 'put', 1) });
+    await expect(broken.recordPush(repo, admin, parseReference('v1'), result)).rejects.toThrow('injected');
+    expect([...accountsDb.events.getKeys()]).toEqual([]);
+    await repositoriesOver(db, accountsDb).recordPush(repo, admin, parseReference('v1'), result);
+    expect([...accountsDb.events.getRange()].map(({ value }) => value.type)).toEqual(['push', 'tag']);
   });
 
   it('a repository delete keeps tags, manifests and grants when its last write fails', async () => {
