@@ -66,6 +66,11 @@ export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions):
   // No event-turn batching: its batch-start write returns a promise lmdb-js itself drops, and
   // a failed commit rejected it unhandled. Atomicity never relied on it (every write that must
   // go with another is in one explicit transaction); writes are still batched by lmdb-js.
+  // No overlapping sync: a write's promise resolves once the commit is on disk (as blob files
+  // are fsynced before they are acknowledged), and a failed commit no longer leaves a flush
+  // promise that never settles, on which `close()` waited forever. Measured on this project's
+  // CI disk: an awaited transaction alone takes ~6 ms instead of ~2 ms; concurrent writes are
+  // batched and their throughput did not change.
   const dir = privateLmdbDir(path);
   const root = open({
     path,
@@ -74,6 +79,7 @@ export function openLmdb({ path, mapSizeBytes = 8 * 2 ** 30 }: OpenLmdbOptions):
     compression: false,
     encoding: 'msgpack',
     eventTurnBatching: false,
+    overlappingSync: false,
   });
   dir.tightenFiles();
   const onFailure = (err: unknown) => classifyCommitFailure(err, path);

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushImage, putManifest, startUpload, withDigest } from '../helpers/registry-http.js';
-import { spawnMain, startTestMain, type TestMain } from '../helpers/servers.js';
+import { spawnMain, startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
+import { textOf, WebClient } from '../helpers/web-client.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { toOciError } from '../../src/http/error-handler.js';
 
@@ -96,6 +97,18 @@ describe('storage writes on a full disk', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('answers a web sign-in, which writes a session, with a 507 page while the disk is full', async () => {
+    const web = new WebClient(main.url);
+    const filler = await fillDisk(temp.path);
+    const page = await web.submit('/sign-in', '/sign-in', { username: 'admin', password: TEST_ADMIN_PASSWORD });
+    expect(page.status).toBe(507);
+    expect(textOf(page.html)).toMatch(/storage is full: nothing was saved/);
+    await settle();
+    expect(unhandled).toEqual([]);
+    await rm(filler);
+    await web.signInAsAdmin();
+  });
+
   it('answers 507 to a PATCH that fills the disk, cuts its torn tail at once, resumes once space is back', async () => {
     const first = randomBlob(100 * 1024);
     const rest = randomBlob(2 * 1024 * 1024);
@@ -134,7 +147,7 @@ describe('storage writes on a full disk', () => {
 });
 
 describe('outpost main (the built CLI) on a full disk', () => {
-  it('keeps running after a failed commit and answers the next requests', async () => {
+  it('keeps running after a failed commit, answers the next requests, and stops on a full disk', async () => {
     const spawned = await spawnMain(temp.path);
     try {
       const pushed = await pushImage(spawned.url, 'team/app', 'v1');
@@ -149,8 +162,15 @@ describe('outpost main (the built CLI) on a full disk', () => {
       expect((await putManifest(spawned.url, 'team/app', 'v2', big)).status).toBe(201);
       expect(spawned.child.exitCode).toBeNull();
       expect(spawned.logs()).not.toMatch(/unhandled|Unhandled/);
-    } finally {
+
+      // Stopped while the disk is still full after a failed commit: it stops, cleanly.
+      await fillDisk(temp.path);
+      await expectOciError(await putManifest(spawned.url, 'team/app', 'v4', big), 507, 'UNAVAILABLE');
       spawned.child.kill('SIGTERM');
+      expect(await spawned.exited).toBe(0);
+      expect(spawned.logs()).toMatch(/main registry stopped/);
+    } finally {
+      if (spawned.child.exitCode === null) spawned.child.kill('SIGTERM');
       await spawned.exited;
     }
   });
