@@ -79,6 +79,9 @@ export function sendStream(c: Context, res: StreamResponse): Response {
   // garbage collector (DEP0137; 358 open handles after 30 aborted downloads).
   if (isClosed(outgoing)) {
     body.destroy();
+    // Nothing was sent: metrics count it under nginx's "client closed request".
+    c.set('sentStatus', 499);
+    c.set('sentBytes', 0);
     return RESPONSE_ALREADY_SENT;
   }
   c.set('sentStatus', res.status);

@@ -86,7 +86,7 @@ describe('GET /v2/<name>/blobs/<digest> when the client disconnects early', () =
     await Promise.all(downloads);
     let open: string[] = [];
     const allClosed = async () => (open = await openFilesUnder(main.dataDir)).length === 0;
-    await waitFor(allClosed, 'every blob file to be closed', 5_000).catch((err: Error) => {
+    await waitFor(allClosed, 'every blob file to be closed', 15_000).catch((err: Error) => {
       throw new Error(`${err.message}: ${open.length} still open`);
     });
 
