@@ -106,7 +106,7 @@ function lmdbViolations({ file, imports }: FileFacts): string[] {
   if (file === 'src/store/lmdb.ts') return [];
   return imports
     .filter(({ specifier }) => specifier === 'lmdb' || specifier.startsWith('lmdb/'))
-    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/store/lmdb.ts may: it guards writes)`);
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/store/lmdb.ts may)`);
 }
 
 function sourceFiles(dir: string): string[] {
