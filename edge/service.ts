@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
 import type { Logger } from '../src/log/logger.js';
@@ -42,6 +43,14 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
   const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
   if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
   const dataDir = await prepareDataDir(config.dataDir, '--data / OUTPOST_EDGE_DATA_DIR');
+  // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
+  const tightened = await tightenDataDir(dataDir);
+  if (tightened.length > 0) {
+    logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
+      directories: tightened.length,
+      examples: tightened.slice(0, 5),
+    });
+  }
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   let report;

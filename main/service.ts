@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
@@ -57,6 +58,8 @@ export interface MainData {
   db: MetadataDb;
   accountsDb: AccountsDb;
   keysDir: string;
+  /** Directories of the data directory whose permissions had to be narrowed to the owner. */
+  tightened: string[];
 }
 
 /** Where the signing keys live in a data directory (see src/auth/keys.ts). */
@@ -65,9 +68,11 @@ export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'ke
 /** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
 export async function openMainData(dataDir: string): Promise<MainData> {
   const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
+  // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
+  const tightened = await tightenDataDir(root);
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
-  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root) };
+  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root), tightened };
 }
 
 export interface StartMainOptions {
@@ -83,9 +88,17 @@ const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 
 export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
   const now = options.now ?? Date.now;
-  const { store, db, accountsDb, keysDir } = await openMainData(config.dataDir);
-  const repaired = await repairMainStore(db, store);
-  if (repaired.restoredFromTrash + repaired.entriesDropped > 0) logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+  const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
+  if (tightened.length > 0) {
+    logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
+      directories: tightened.length,
+      examples: tightened.slice(0, 5),
+    });
+  }
+  const repaired = await repairMainStore(db, store, now);
+  if (Object.values(repaired).some((n) => n > 0)) {
+    logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+  }
   // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });

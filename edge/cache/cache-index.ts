@@ -53,7 +53,7 @@ export class CacheIndex {
   constructor(path: string) {
     // Few writes here (a miss, a flush per interval): no event-turn batching, whose failed
     // commits also reject a promise nobody can handle (see openLmdb).
-    this.root = openLmdb({ path, eventTurnBatching: false });
+    this.root = openLmdb({ path });
     this.blobs = this.root.openDB<CacheEntry, string>({ name: 'blobs', encoding: 'msgpack' });
     this.meta = this.root.openDB<CachedJwks, string>({ name: 'meta', encoding: 'msgpack' });
     for (const { value } of this.blobs.getRange()) this.totalBytes += value.size;

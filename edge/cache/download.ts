@@ -25,6 +25,7 @@ import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } f
 import type { ByteRange } from '../../src/store/blob-store.js';
 import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
 import { writeAll } from '../../src/store/file-io.js';
+import { PRIVATE_FILE_MODE } from '../../src/store/private-files.js';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -89,7 +90,7 @@ export class Download {
   static async create(digest: Digest, size: number, tempPath: string): Promise<Download> {
     let file: FileHandle;
     try {
-      file = await open(tempPath, 'wx+', 0o644);
+      file = await open(tempPath, 'wx+', PRIVATE_FILE_MODE);
     } catch (err) {
       if (!isStoreWriteError(err)) throw err;
       const download = new Download(digest, size, tempPath, undefined);

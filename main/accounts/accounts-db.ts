@@ -13,7 +13,7 @@
  *	sessions       <sha256 of session id>        SessionRecord
  *	settings       "meta"                        MetaSettings
  */
-import type { Database, RootDatabase } from '../../src/store/lmdb.js';
+import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 
 export interface AccountSettings {
   /** Name of the content cache this account pulls from by default ('' or absent: none). */
@@ -107,6 +107,6 @@ export function openAccountsDb(root: RootDatabase): AccountsDb {
     refreshTokens: sub('refreshTokens'),
     sessions: sub('sessions'),
     settings: sub('settings'),
-    transaction: (fn) => root.transaction(fn),
+    transaction: (fn) => writeAtomically(root, fn),
   };
 }

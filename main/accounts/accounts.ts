@@ -86,17 +86,19 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     if (!db.teams.doesExist(key(org, team))) throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
   };
   const nameTaken = (name: string) => db.users.doesExist(name) || db.orgs.doesExist(name);
-  async function revokeCredentials(name: string): Promise<number> {
+  /** Removes the user's refresh tokens and sessions; call inside a transaction. */
+  function revokeInTransaction(name: string): number {
     let revoked = 0;
     for (const sub of [db.refreshTokens, db.sessions] as const) {
-      for (const { key: k, value } of sub.getRange()) {
+      for (const { key: k, value } of [...sub.getRange()]) {
         if (value.user !== name) continue;
-        await sub.remove(k);
+        sub.remove(k);
         revoked++;
       }
     }
     return revoked;
   }
+  const revokeCredentials = (name: string): Promise<number> => db.transaction(() => revokeInTransaction(name));
 
   return {
     userCount: () => db.users.getKeysCount(),
@@ -142,12 +144,14 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async removeUser(name: string): Promise<void> {
       requireUser(name);
-      await db.users.remove(name);
       // Memberships, refresh tokens and sessions are keyed by name: left behind, they would
-      // pass to a later account created with the same name.
-      for (const k of db.orgMembers.getKeys()) if (splitKey(k)[1] === name) await db.orgMembers.remove(k);
-      for (const k of db.teamMembers.getKeys()) if (splitKey(k)[2] === name) await db.teamMembers.remove(k);
-      await revokeCredentials(name);
+      // pass to a later account created with the same name. One transaction: all go, or none.
+      await db.transaction(() => {
+        db.users.remove(name);
+        for (const k of [...db.orgMembers.getKeys()]) if (splitKey(k)[1] === name) db.orgMembers.remove(k);
+        for (const k of [...db.teamMembers.getKeys()]) if (splitKey(k)[2] === name) db.teamMembers.remove(k);
+        revokeInTransaction(name);
+      });
     },
 
     /** Ends the user's web sessions and invalidates its refresh tokens; returns how many. */
@@ -191,10 +195,12 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async removeOrg(name: string): Promise<void> {
       requireOrg(name);
-      await db.orgs.remove(name);
-      for (const sub of [db.orgMembers, db.teams, db.teamMembers, db.teamAccess] as const) {
-        for (const k of sub.getKeys(prefixRange([name]))) await sub.remove(k);
-      }
+      await db.transaction(() => {
+        db.orgs.remove(name);
+        for (const sub of [db.orgMembers, db.teams, db.teamMembers, db.teamAccess] as const) {
+          for (const k of [...sub.getKeys(prefixRange([name]))]) sub.remove(k);
+        }
+      });
     },
 
     async setOrgMember(org: string, user: string, isAdmin: boolean): Promise<void> {
@@ -205,10 +211,12 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async removeOrgMember(org: string, user: string): Promise<void> {
       requireOrg(org);
-      await db.orgMembers.remove(key(org, user));
-      for (const teamKey of db.teamMembers.getKeys(prefixRange([org]))) {
-        if (splitKey(teamKey)[2] === user) await db.teamMembers.remove(teamKey);
-      }
+      await db.transaction(() => {
+        db.orgMembers.remove(key(org, user));
+        for (const teamKey of [...db.teamMembers.getKeys(prefixRange([org]))]) {
+          if (splitKey(teamKey)[2] === user) db.teamMembers.remove(teamKey);
+        }
+      });
     },
 
     listOrgMembers: (org: string) => {
@@ -228,10 +236,12 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async removeTeam(org: string, team: string): Promise<void> {
       requireTeam(org, team);
-      await db.teams.remove(key(org, team));
-      for (const sub of [db.teamMembers, db.teamAccess] as const) {
-        for (const k of sub.getKeys(prefixRange([org, team]))) await sub.remove(k);
-      }
+      await db.transaction(() => {
+        db.teams.remove(key(org, team));
+        for (const sub of [db.teamMembers, db.teamAccess] as const) {
+          for (const k of [...sub.getKeys(prefixRange([org, team]))]) sub.remove(k);
+        }
+      });
     },
 
     listTeams: (org: string) => {
@@ -242,8 +252,10 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     async addTeamMember(org: string, team: string, user: string): Promise<void> {
       requireTeam(org, team);
       requireUser(user);
-      if (!db.orgMembers.doesExist(key(org, user))) await db.orgMembers.put(key(org, user), { isAdmin: false });
-      await db.teamMembers.put(key(org, team, user), true);
+      await db.transaction(() => {
+        if (!db.orgMembers.doesExist(key(org, user))) db.orgMembers.put(key(org, user), { isAdmin: false });
+        db.teamMembers.put(key(org, team, user), true);
+      });
     },
 
     async removeTeamMember(org: string, team: string, user: string): Promise<void> {

@@ -169,10 +169,11 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       const created = await db.transaction(() => {
         if (db.repositories.doesExist(fullName)) return false;
         db.repositories.put(fullName, record);
+        // In the same transaction: a repository never exists without its `create` event.
+        void putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
         return true;
       });
       if (!created) throw new AccountError('ALREADY_EXISTS', `repository "${fullName}" already exists`);
-      await putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
       return toView(fullName, record);
     },
 
@@ -213,10 +214,10 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
           ...(patch.immutableTags !== undefined && { immutableTags: patch.immutableTags }),
         };
         db.repositories.put(name, next);
+        void putEvent(name, { type: 'settings', actor: actorOf(principal) });
         return next;
       });
       if (!updated) throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
-      await putEvent(name, { type: 'settings', actor: actorOf(principal) });
       return toView(name, updated);
     },
 
@@ -288,8 +289,11 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       if (reference.kind !== 'tag') return;
       const actor = actorOf(principal);
       const at = now();
-      await putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
-      if (result.movedFrom) await putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
+      // Both events or neither.
+      await accountsDb.transaction(() => {
+        void putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
+        if (result.movedFrom) void putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
+      });
     },
 
     /** Records a manifest delete: `untag` for a reference by tag, `delete` for one by digest. */

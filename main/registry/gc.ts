@@ -6,8 +6,14 @@
  * Both conditions are re-checked inside the LMDB transaction that removes the index entries;
  * manifest puts check their blobs inside their own transaction, so one of the two wins cleanly.
  *
- * The file is then moved to `trash/` and the index is read again: if an upload committed the
- * same digest meanwhile (uploads write the index before linking the file), the file is put back.
+ * The file goes to `trash/` BEFORE its index entries are removed, so that a kill at any point
+ * leaves a state start-up repair (repair.ts) resolves:
+ *   - killed after the move, before the transaction: entry without file, the file in the trash:
+ *     repair puts it back (and a later collection takes it again);
+ *   - killed after the transaction: the file in the trash and no entry: emptied at start-up.
+ * (The other order left a file in `blobs/` with no entry, which nothing ever looked at again.)
+ * When the transaction keeps the blob after all, or an upload committed the same digest
+ * meanwhile (uploads write the index before linking the file), the file is put back.
  */
 import { rename, rm } from 'node:fs/promises';
 import type { Digest } from '../../src/oci/digest.js';
@@ -57,32 +63,39 @@ export async function collectGarbage({ db, paths, now, graceMs, dryRun = false, 
   let removed = 0;
   let removedBytes = 0;
   for (const digest of candidates) {
-    const size = await db.transaction(() => {
-      const record = db.blobs.get(digest);
-      if (!record || record.linkedAt >= cutoff || isReferenced(digest)) return undefined;
-      if (!dryRun) {
-        db.blobs.remove(digest);
-        for (const linkKey of links.get(digest) ?? []) db.repoBlobs.remove(linkKey);
-      }
-      return record.size;
-    });
+    const trash = dryRun ? undefined : await moveToTrash(digest);
+    let size: number | undefined;
+    try {
+      size = await db.transaction(() => {
+        const record = db.blobs.get(digest);
+        if (!record || record.linkedAt >= cutoff || isReferenced(digest)) return undefined;
+        if (!dryRun) {
+          db.blobs.remove(digest);
+          for (const linkKey of links.get(digest) ?? []) db.repoBlobs.remove(linkKey);
+        }
+        return record.size;
+      });
+    } finally {
+      // Kept after all, the transaction failed, or an upload committed the digest meanwhile.
+      if (trash !== undefined && db.blobs.doesExist(digest)) await linkIntoPlace(trash, paths.blob(digest));
+    }
+    if (trash !== undefined) await rm(trash, { force: true });
     if (size === undefined) continue;
     removed++;
     removedBytes += size;
-    if (!dryRun) await removeFile(digest);
   }
   logger.info(dryRun ? 'garbage collection dry run' : 'garbage collection finished', { scanned, removed, removedBytes });
   return { scanned, removed, removedBytes };
 
-  async function removeFile(digest: Digest): Promise<void> {
+  /** Moves the blob's file to the trash; undefined when there was no file. */
+  async function moveToTrash(digest: Digest): Promise<string | undefined> {
     const trash = paths.newTrash(digest);
     try {
       await rename(paths.blob(digest), trash);
+      return trash;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    if (db.blobs.doesExist(digest)) await linkIntoPlace(trash, paths.blob(digest));
-    await rm(trash, { force: true });
   }
 }

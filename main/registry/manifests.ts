@@ -100,22 +100,23 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
         // Checked inside the transaction so a concurrent garbage collection cannot remove a
         // blob between the check and the reference that protects it.
         checkReferences(repo, manifest);
-        for (const blob of record.blobs) db.blobRefs.put(key(blob, repo, digest), true);
+        // Every refusal is decided before the first write (and the transaction rolls back
+        // anyway on a throw): a refused push must leave no manifest that would keep its blobs.
         const repository = db.repositories.get(repo);
+        const previous = reference.kind === 'tag' ? db.tags.get(key(repo, reference.tag)) : undefined;
+        if (reference.kind === 'tag' && previous && previous.digest !== digest && repository?.immutableTags) {
+          throw new OciError('DENIED', {
+            message:
+              `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; ` +
+              'push a new tag instead',
+            detail: { tag: reference.tag, digest: previous.digest },
+          });
+        }
+        for (const blob of record.blobs) db.blobRefs.put(key(blob, repo, digest), true);
         if (!repository) db.repositories.put(repo, { createdAt: record.createdAt });
         const existing = db.manifests.get(key(repo, digest));
         db.manifests.put(key(repo, digest), existing ? { ...record, createdAt: existing.createdAt } : record);
-        let previous;
-        if (reference.kind === 'tag') {
-          previous = db.tags.get(key(repo, reference.tag));
-          if (previous && previous.digest !== digest && repository?.immutableTags) {
-            throw new OciError('DENIED', {
-              message: `tag ${reference.tag} is immutable in ${repo}: it already points to ${previous.digest}; push a new tag instead`,
-              detail: { tag: reference.tag, digest: previous.digest },
-            });
-          }
-          db.tags.put(key(repo, reference.tag), { digest, updatedAt: record.createdAt });
-        }
+        if (reference.kind === 'tag') db.tags.put(key(repo, reference.tag), { digest, updatedAt: record.createdAt });
         if (manifest.subject) {
           db.referrers.put(key(repo, manifest.subject.digest, digest), {
             mediaType: record.mediaType,

@@ -12,7 +12,7 @@
  *	blobRefs       <blob> SEP <name> SEP <manifest>     true (a manifest needs this blob)
  *	uploads        <session id>                         UploadRecord
  */
-import { openLmdb, type Database, type RootDatabase } from '../../src/store/lmdb.js';
+import { openLmdb, writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
 
@@ -79,7 +79,7 @@ export interface MetadataDb {
   readonly referrers: Database<ReferrerRecord, string>;
   readonly uploads: Database<UploadRecord, string>;
   readonly blobRefs: Database<true, string>;
-  /** Runs `fn` in one write transaction (all or nothing). */
+  /** Runs `fn` in one write transaction: all or nothing, a throw rolls back its writes. */
   transaction<T>(fn: () => T): Promise<T>;
   close(): Promise<void>;
 }
@@ -97,7 +97,7 @@ export function openMetadataDb(path: string): MetadataDb {
     referrers: sub('referrers'),
     uploads: sub('uploads'),
     blobRefs: sub('blobRefs'),
-    transaction: (fn) => root.transaction(fn),
+    transaction: (fn) => writeAtomically(root, fn),
     close: () => root.close(),
   };
 }

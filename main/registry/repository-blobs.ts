@@ -43,13 +43,15 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
   const unknown = (digest: Digest) => new OciError('BLOB_UNKNOWN', { detail: { digest } });
   const has = (repo: RepoName, digest: Digest) => db.repoBlobs.doesExist(key(repo, digest));
 
-  /** Records `digest` as part of `repo`; call inside a transaction. */
-  const linkInTransaction = (repo: RepoName, digest: Digest, size: number): void => {
+  /** Records `digest` as part of `repo`; call inside a transaction. Says which entries are new. */
+  const linkInTransaction = (repo: RepoName, digest: Digest, size: number): { newBlob: boolean; newLink: boolean } => {
     const at = now();
     if (!db.repositories.doesExist(repo)) db.repositories.put(repo, { createdAt: at });
     const existing = db.blobs.get(digest);
+    const newLink = !db.repoBlobs.doesExist(key(repo, digest));
     db.blobs.put(digest, { size, createdAt: existing?.createdAt ?? at, linkedAt: at });
     db.repoBlobs.put(key(repo, digest), { linkedAt: at });
+    return { newBlob: existing === undefined, newLink };
   };
 
   return {
@@ -75,8 +77,22 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
     },
 
     async commit(repo, content) {
-      await db.transaction(() => linkInTransaction(repo, content.digest, content.size));
-      await store.commit(content);
+      const added = await db.transaction(() => linkInTransaction(repo, content.digest, content.size));
+      try {
+        await store.commit(content);
+      } catch (err) {
+        // The file did not land (disk full, I/O error): take back the entries this commit added,
+        // so the index never names a blob without its file (stat answers from the index alone).
+        if ((await store.stat(content.digest).catch(() => undefined)) === undefined) {
+          await db
+            .transaction(() => {
+              if (added.newLink) db.repoBlobs.remove(key(repo, content.digest));
+              if (added.newBlob) db.blobs.remove(content.digest);
+            })
+            .catch(() => {});
+        }
+        throw err;
+      }
     },
 
     async mount(repo, from, digest) {

@@ -15,6 +15,7 @@ import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } f
 import type { RepoName } from '../../src/oci/reference.js';
 import type { BlobPaths } from '../../src/store/blob-paths.js';
 import { UUID_PATTERN } from '../../src/store/blob-paths.js';
+import { PRIVATE_FILE_MODE } from '../../src/store/private-files.js';
 import type { ByteRange } from '../../src/store/blob-store.js';
 import { hashFile, writeChunks } from '../../src/store/file-io.js';
 import { formatUploadRange } from '../../src/http/range.js';
@@ -101,6 +102,9 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
     } catch (err) {
       // A partly hashed chunk poisons the in-memory state; completion will re-hash the file.
       hashers.delete(session.id);
+      // Drop the torn tail now (a full disk, a client gone mid-chunk): the space comes back at
+      // once and the file holds exactly the bytes the session counts.
+      await handle.truncate(session.size).catch(() => {});
       throw err;
     } finally {
       await handle.close();
@@ -124,7 +128,7 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
       const id = randomUUID();
       const at = now();
       const record: UploadRecord = { repo, size: 0, createdAt: at, updatedAt: at };
-      await writeFile(paths.upload(id), new Uint8Array(0), { flag: 'wx' });
+      await writeFile(paths.upload(id), new Uint8Array(0), { flag: 'wx', mode: PRIVATE_FILE_MODE });
       await db.uploads.put(id, record);
       hashers.set(id, { hasher: createDigestHasher('sha256'), offset: 0 });
       return { id, ...record };

@@ -1,13 +1,14 @@
 /**
  * @module Failures on web routes become error pages, never JSON and never a stack trace:
  * `WebError` as thrown, registry errors that reach a page (a malformed Authorization header,
- * too many sign-in attempts), account errors, an oversized form, and anything else as a
- * logged 500.
+ * too many sign-in attempts), account errors, an oversized form, a failed storage write (507
+ * or 503), and anything else as a logged 500.
  */
 import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { OciError } from '../../src/oci/errors.js';
+import { storageFailureOf } from '../../src/store/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import { AccountError } from '../accounts/errors.js';
 import type { WebCookies } from './cookies.js';
@@ -40,6 +41,16 @@ function describe(err: unknown): Shown | undefined {
     return { status: err.status as ContentfulStatusCode, title: 'Request refused', message: err.message };
   }
   if (err instanceof HTTPException && err.status === 413) return { status: 413, title: 'Form too large', message: 'The form sent more data than this page accepts.' };
+  // As on the registry API (src/http/error-handler.ts): 507 for a full disk, 503 for an I/O error.
+  const storage = storageFailureOf(err);
+  if (storage === 'full') {
+    const message = "The registry's storage is full: nothing was saved. Try again once space is freed.";
+    return { status: 507, title: 'Storage full', message };
+  }
+  if (storage === 'io') {
+    const message = "The registry's storage failed to write: nothing was saved. Try again in a moment.";
+    return { status: 503, title: 'Storage unavailable', message };
+  }
   return undefined;
 }
 
@@ -50,6 +61,9 @@ export function webErrorHandler(cookies: WebCookies, logger: Logger): ErrorHandl
       return c.redirect(signInUrl(url.pathname + url.search), c.req.method === 'GET' ? 302 : 303);
     }
     let shown = describe(err);
+    if (shown && shown.status >= 500) {
+      logger.warn('web page failed', { method: c.req.method, path: c.req.path, status: shown.status, error: err });
+    }
     if (!shown) {
       logger.error('web page failed', { method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });
       shown = { status: 500, title: 'Something went wrong', message: 'The page could not be shown because of an error on the server. It has been logged; try again in a moment.' };

@@ -8,7 +8,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { OciError } from '../oci/errors.js';
-import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../store/errors.js';
+import { BlobNotFoundError, DigestMismatchError, SizeMismatchError, storageFailureOf } from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
 
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'ECONNABORTED', 'ABORT_ERR', 'EPIPE']);
@@ -26,6 +26,21 @@ export function toOciError(err: unknown): OciError | undefined {
   if (err instanceof HTTPException && err.status < 500) {
     const code = err.status === 413 ? 'SIZE_INVALID' : err.status === 401 ? 'UNAUTHORIZED' : 'UNSUPPORTED';
     return new OciError(code, { status: err.status, message: err.message || undefined });
+  }
+  // UNAVAILABLE is the registered code (CNCF distribution) for a registry that cannot serve the
+  // request now; a full disk gets 507 Insufficient Storage (RFC 4918 section 11.5) so that
+  // clients and operators see the cause without a code of our own that no client knows.
+  const storage = storageFailureOf(err);
+  if (storage === 'full') {
+    return new OciError('UNAVAILABLE', {
+      status: 507,
+      message: "the registry's storage is full: nothing of this request was stored; retry once space is freed",
+    });
+  }
+  if (storage === 'io') {
+    return new OciError('UNAVAILABLE', {
+      message: "the registry's storage failed to write: nothing of this request was stored; retry later",
+    });
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && CLIENT_GONE.has(code)) {
@@ -55,7 +70,16 @@ export function createErrorHandler(logger: Logger, mappers: readonly ErrorMapper
     }
     const oci = toOciError(err);
     if (oci) {
-      if (oci.status >= 500) logger.warn('request failed', { method: c.req.method, path: c.req.path, code: oci.code });
+      if (oci.status >= 500) {
+        const cause = err === oci ? undefined : err;
+        logger.warn('request failed', {
+          method: c.req.method,
+          path: c.req.path,
+          code: oci.code,
+          status: oci.status,
+          ...(cause !== undefined && { error: cause }),
+        });
+      }
       return ociErrorResponse(oci);
     }
     logger.error('unhandled error', { method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });

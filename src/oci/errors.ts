@@ -35,7 +35,10 @@ export interface OciErrorOptions {
   message?: string;
   /** Structured detail for the envelope's `detail` field (never secrets). */
   detail?: unknown;
-  /** Overrides the table's status where the spec asks for another (413 for a large manifest). */
+  /**
+   * Overrides the table's status where the spec asks for another (413 for a large manifest),
+   * or 507 for a full disk.
+   */
   status?: number;
   /** Extra response headers, such as `Range` on a 416 for an out-of-order chunk. */
   headers?: Record<string, string>;

@@ -24,3 +24,15 @@ export class SizeMismatchError extends Error {
     this.name = 'SizeMismatchError';
   }
 }
+
+/**
+ * What a failed storage write means to a client, from its errno-style `code` (Node's fs errors,
+ * and lmdb-js commit failures classified in src/store/lmdb.ts): `full` for a full file system
+ * or an exhausted quota, `io` for an I/O error or a read-only file system; undefined otherwise.
+ */
+export function storageFailureOf(err: unknown): 'full' | 'io' | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'full';
+  if (code === 'EIO' || code === 'EROFS') return 'io';
+  return undefined;
+}

@@ -4,8 +4,9 @@
  * "Visible means verified": content is written to a temporary file, fsynced, and only then
  * linked under its final name; the directory is fsynced so the name survives a power cut.
  */
-import { open, link, mkdir, rm, type FileHandle } from 'node:fs/promises';
+import { open, link, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { mkdirPrivate, PRIVATE_FILE_MODE } from './private-files.js';
 import { createDigestHasher, type DigestAlgorithm, type DigestHasher, type Digest } from '../oci/digest.js';
 
 export interface WrittenFile {
@@ -83,8 +84,8 @@ export async function writeChunks(
 
 /** Streams `source` into a new file at `path`, hashing as it goes; fsyncs before returning. */
 export async function writeFileHashed(path: string, source: AsyncIterable<Uint8Array>, algorithm: DigestAlgorithm = 'sha256'): Promise<WrittenFile> {
-  await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'wx', 0o644);
+  await mkdirPrivate(dirname(path));
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   const hasher = createDigestHasher(algorithm);
   try {
     const size = await writeChunks(handle, source, 0, hasher);
@@ -129,7 +130,7 @@ export async function fsyncDir(dir: string): Promise<void> {
  * an existing file already holds the same bytes), then fsyncs the directory.
  */
 export async function linkIntoPlace(source: string, target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  await mkdirPrivate(dirname(target));
   try {
     await link(source, target);
   } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * @module `BlobStore` on a local file system: temp file + hash + fsync + link.
  */
-import { mkdir, open, opendir, readdir, rm, stat } from 'node:fs/promises';
+import { open, opendir, readdir, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { digestAlgorithm, isDigest, type Digest } from '../oci/digest.js';
@@ -9,6 +9,7 @@ import { BlobPaths } from './blob-paths.js';
 import type { BlobStore, ByteRange, OpenBlob, StagedBlob, StageExpectation } from './blob-store.js';
 import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from './errors.js';
 import { linkIntoPlace, writeFileHashed } from './file-io.js';
+import { mkdirPrivate } from './private-files.js';
 
 // 256 KiB reads: few syscalls per GiB, and little garbage per stream under many concurrent readers.
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -24,7 +25,7 @@ export class FsBlobStore implements BlobStore {
   static async create(root: string): Promise<FsBlobStore> {
     const store = new FsBlobStore(root);
     for (const dir of [store.paths.blobsDir, store.paths.uploadsDir, store.paths.tmpDir, store.paths.trashDir]) {
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
     }
     return store;
   }
@@ -47,7 +48,14 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(digest);
       throw err;
     }
-    const { size } = await handle.stat();
+    let size: number;
+    try {
+      ({ size } = await handle.stat());
+    } catch (err) {
+      // Closed here, or only by the garbage collector (Node's DEP0137 warning).
+      await handle.close().catch(() => {});
+      throw err;
+    }
     let taken = false;
     const file = handle;
     return {

@@ -4,8 +4,8 @@
  * lmdb-js rejects the caller's write with `Error('Commit failed (see commitError for details)')`
  * and the real error (ENOSPC, EIO) in a separate promise, `error.commitError`, which is itself
  * an unhandled rejection (ending the process) unless someone attaches to it: the caller must
- * (kriszyp/lmdb-js#368). With event-turn batching on, lmdb-js also rejects a batch promise no
- * caller can reach: see `eventTurnBatching` in lmdb.ts.
+ * (kriszyp/lmdb-js#368). `openLmdb` attaches to it for every write and turns event-turn batching
+ * off, whose batch promise no caller could reach; this module gives callers the real error.
  */
 import { constants } from 'node:os';
 

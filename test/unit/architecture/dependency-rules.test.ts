@@ -2,7 +2,9 @@
  * STYLE.md's dependency rules, checked on every .ts/.tsx file of the source trees:
  * - src/ never imports main/, edge/ or bin/; main/ and edge/ never import each other;
  * - only src/http/ and, in main/ and edge/, routes/, middleware/, web/ and app.ts import hono;
- * - process.env is read only in src/config/load.ts, bin/ and the services' cli.ts.
+ * - process.env is read only in src/config/load.ts, bin/ and the services' cli.ts;
+ * - only src/store/lmdb.ts imports lmdb, so that every environment is opened with its write
+ *   guard (a failed commit otherwise ended the process on an unhandled rejection).
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -100,6 +102,13 @@ function envViolations({ file, envReads }: FileFacts): string[] {
   return envReads.map((line) => `${file}:${line} reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)`);
 }
 
+function lmdbViolations({ file, imports }: FileFacts): string[] {
+  if (file === 'src/store/lmdb.ts') return [];
+  return imports
+    .filter(({ specifier }) => specifier === 'lmdb' || specifier.startsWith('lmdb/'))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/store/lmdb.ts may)`);
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -139,6 +148,12 @@ describe('dependency rules (STYLE.md section 6)', () => {
 
   it('only src/config/load.ts, bin/ and <service>/cli.ts read process.env', () => {
     expect(facts.flatMap(envViolations)).toEqual([]);
+  });
+
+  it('only src/store/lmdb.ts imports lmdb (type imports go through it too)', () => {
+    expect(facts.flatMap(lmdbViolations)).toEqual([]);
+    const direct: FileFacts = { file: 'edge/cache/x.ts', imports: [{ specifier: 'lmdb', line: 3 }], envReads: [] };
+    expect(lmdbViolations(direct)).toHaveLength(1);
   });
 });
 

@@ -80,7 +80,7 @@ describe('toOciError', () => {
 
   it('leaves unexpected errors and thrown non-errors unmapped', () => {
     expect(toOciError(new Error('boom'))).toBeUndefined();
-    expect(toOciError(Object.assign(new Error('disk'), { code: 'EIO' }))).toBeUndefined();
+    expect(toOciError(Object.assign(new Error('disk'), { code: 'EBADF' }))).toBeUndefined();
     expect(toOciError('boom')).toBeUndefined();
     expect(toOciError(null)).toBeUndefined();
     expect(toOciError(undefined)).toBeUndefined();

@@ -1,0 +1,223 @@
+/**
+ * Issue 9, item 11: every "all or nothing" write of main is really all or nothing.
+ *
+ * lmdb-js `transaction()` commits what its callback wrote before it threw, so a refused
+ * immutable-tag push kept its manifest (and that manifest kept its layers from the collector).
+ * Main's transactions now roll back on a throw (`writeAtomically`, src/store/lmdb.ts). Each
+ * write path below is proved by making one of its later writes fail (a sub-database whose write
+ * throws, on a real LMDB) and checking that its earlier writes did not stay.
+ */
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openMetadataDb, type MetadataDb } from '../../main/registry/metadata-db.js';
+import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
+import { createAccounts } from '../../main/accounts/accounts.js';
+import { createAccessControl } from '../../main/accounts/access-control.js';
+import { createRepositories } from '../../main/accounts/repositories.js';
+import { createManifests } from '../../main/registry/manifests.js';
+import { createRepositoryBlobs } from '../../main/registry/repository-blobs.js';
+import { collectGarbage } from '../../main/registry/gc.js';
+import { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
+import type { Database } from '../../src/store/lmdb.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { RepoName } from '../../src/oci/reference.js';
+import type { Digest } from '../../src/oci/digest.js';
+import { parseReference } from '../../src/oci/reference.js';
+import { configBlob, imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
+import { expectOciError, pushBlob, pushImage, putManifest } from '../helpers/registry-http.js';
+import { startTestMain, type TestMain } from '../helpers/servers.js';
+import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
+
+/**
+ * `sub` whose `method` throws after `succeeding` calls went through, as a full disk or a bug in
+ * the middle of a transaction would.
+ */
+function failing<V>(sub: Database<V, string>, method: 'put' | 'remove', succeeding = 0): Database<V, string> {
+  let calls = 0;
+  return new Proxy(sub, {
+    get(target, property) {
+      if (property === method && calls++ >= succeeding) {
+        return () => {
+          throw new Error(`injected failure of ${method}`);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
+  let main: TestMain;
+  beforeEach(async () => {
+    main = await startTestMain();
+  });
+  afterEach(async () => {
+    await main.stop();
+  });
+
+  it('answers 403 DENIED and stores nothing, so the refused layers stay collectable', async () => {
+    const name = 'team/app';
+    await pushImage(main.url, name, 'v1');
+    const { db, store } = main.service.registry;
+    await db.repositories.put(name, { ...db.repositories.get(name)!, immutableTags: true });
+
+    const layer = randomBlob(700);
+    const config = configBlob('arm64');
+    await pushBlob(main.url, name, layer);
+    await pushBlob(main.url, name, config);
+    const refused = imageManifest({ config, layers: [layer] });
+    const entry = await expectOciError(await putManifest(main.url, name, 'v1', refused), 403, 'DENIED');
+    expect(entry.message).toMatch(/tag v1 is immutable/);
+
+    await expectOciError(await fetch(`${main.url}/v2/${name}/manifests/${refused.digest}`), 404, 'MANIFEST_UNKNOWN');
+    expect([...db.blobRefs.getKeys()].filter((k) => k.startsWith(layer.digest))).toEqual([]);
+    const now = () => Date.now() + 1;
+    const gc = await collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    expect(gc.removed).toBe(2);
+    await expectOciError(await fetch(`${main.url}/v2/${name}/blobs/${layer.digest}`), 404, 'BLOB_UNKNOWN');
+    // The tag still points where it did, and a new tag is the legitimate way to push.
+    expect((await fetch(`${main.url}/v2/${name}/manifests/v1`, { method: 'HEAD' })).status).toBe(200);
+    await pushImage(main.url, name, 'v2');
+  });
+});
+
+describe('main transactions with a write that fails half-way', () => {
+  let temp: TempDir;
+  let db: MetadataDb;
+  let accountsDb: AccountsDb;
+  const admin = { kind: 'user', name: 'admin', isAdmin: true } as const;
+  const repo = 'org/app' as RepoName;
+
+  beforeEach(async () => {
+    temp = await createTempDir('outpost-atomic-');
+    db = openMetadataDb(join(temp.path, 'db'));
+    accountsDb = openAccountsDb(db.root);
+    const accounts = createAccounts(accountsDb);
+    await accounts.createUser({ name: 'bob', password: 'bob-password1' });
+    await accounts.createOrg({ name: 'org' });
+    await accounts.createTeam('org', 'devs');
+    await accounts.addTeamMember('org', 'devs', 'bob');
+    await accounts.setTeamAccess('org', 'devs', repo, 'read');
+  });
+  afterEach(async () => {
+    await db.close();
+    await temp.remove();
+  });
+
+  it('MetadataDb.transaction rolls back what the callback wrote before it threw', async () => {
+    await expect(db.transaction(() => {
+      db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 });
+      throw new Error('refused');
+    })).rejects.toThrow('refused');
+    expect(db.tags.get('t')).toBeUndefined();
+    await db.transaction(() => db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 }));
+    expect(db.tags.get('t')).toEqual({ digest: 'sha256:00', updatedAt: 1 });
+  });
+
+  it('AccountsDb.transaction rolls back what the callback wrote before it threw', async () => {
+    await expect(accountsDb.transaction(() => {
+      accountsDb.settings.put('meta', { createRepositoryOnPush: false, anonymousPull: false });
+      throw new Error('refused');
+    })).rejects.toThrow('refused');
+    expect(accountsDb.settings.get('meta')).toBeUndefined();
+  });
+
+  it('a manifest delete by digest keeps the manifest when removing its tags fails', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const config = configBlob();
+    const blobs = createRepositoryBlobs({ db, store, now: Date.now });
+    await blobs.commit(repo, await store.stage(Readable.from([config.bytes]), { digest: config.digest as Digest }));
+    const manifests = createManifests({ db, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
+    const manifest = imageManifest({ config, layers: [] });
+    const { digest } = await manifests.put(repo, parseReference('v1'), manifest.bytes, manifest.mediaType);
+
+    const brokenDb = { ...db, tags: failing(db.tags, 'remove') };
+    const broken = createManifests({ db: brokenDb, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
+    await expect(broken.delete(repo, parseReference(digest))).rejects.toThrow('injected');
+    expect(manifests.get(repo, parseReference(digest)).digest).toBe(digest);
+    expect([...db.blobRefs.getKeys()]).toHaveLength(1);
+    await manifests.delete(repo, parseReference(digest));
+    expect(manifests.resolve(repo, parseReference('v1'))).toBeUndefined();
+  });
+
+  function repositoriesOver(meta: MetadataDb, accountsSubs: AccountsDb) {
+    const accessControl = createAccessControl(meta, accountsSubs);
+    return createRepositories({ db: meta, accountsDb: accountsSubs, accessControl, now: Date.now });
+  }
+
+  it('a repository create leaves no repository when writing its event fails', async () => {
+    const broken = repositoriesOver(db, { ...accountsDb, events: failing(accountsDb.events, 'put') });
+    await expect(broken.create(admin, 'org', { name: 'app' })).rejects.toThrow('injected');
+    expect(db.repositories.doesExist(repo)).toBe(false);
+    await repositoriesOver(db, accountsDb).create(admin, 'org', { name: 'app' });
+    expect(db.repositories.doesExist(repo)).toBe(true);
+  });
+
+  it('recording a push that moved a tag writes both events or neither', async () => {
+    const result = { digest: 'sha256:02' as Digest, movedFrom: 'sha256:01' as Digest };
+    const broken = repositoriesOver(db, { ...accountsDb, events: failing(accountsDb.events, 'put', 1) });
+    await expect(broken.recordPush(repo, admin, parseReference('v1'), result)).rejects.toThrow('injected');
+    expect([...accountsDb.events.getKeys()]).toEqual([]);
+    await repositoriesOver(db, accountsDb).recordPush(repo, admin, parseReference('v1'), result);
+    expect([...accountsDb.events.getRange()].map(({ value }) => value.type)).toEqual(['push', 'tag']);
+  });
+
+  it('a repository delete keeps tags, manifests and grants when its last write fails', async () => {
+    await db.repositories.put(repo, { createdAt: 1 });
+    await db.tags.put(`${repo}\u0005v1`, { digest: 'sha256:00' as never, updatedAt: 1 });
+    const broken = repositoriesOver({ ...db, repositories: failing(db.repositories, 'remove') }, accountsDb);
+    await expect(broken.delete(admin, repo)).rejects.toThrow('injected');
+    expect([...db.tags.getKeys()]).toHaveLength(1);
+    expect([...accountsDb.teamAccess.getKeys()]).toHaveLength(1);
+    await repositoriesOver(db, accountsDb).delete(admin, repo);
+    expect([...db.tags.getKeys()]).toHaveLength(0);
+    expect([...accountsDb.teamAccess.getKeys()]).toHaveLength(0);
+  });
+
+  it('removing a user, an organization, a member or a team is all or nothing', async () => {
+    const broken = createAccounts({ ...accountsDb, teamMembers: failing(accountsDb.teamMembers, 'remove') });
+    await expect(broken.removeUser('bob')).rejects.toThrow('injected');
+    expect(broken.getUser('bob')).toBeDefined();
+    await expect(broken.removeOrgMember('org', 'bob')).rejects.toThrow('injected');
+    expect(broken.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    await expect(broken.removeTeam('org', 'devs')).rejects.toThrow('injected');
+    expect(broken.listTeams('org').map((t) => t.name)).toEqual(['devs']);
+    await expect(broken.removeOrg('org')).rejects.toThrow('injected');
+    expect(broken.getOrg('org')).toBeDefined();
+
+    const accounts = createAccounts(accountsDb);
+    await accounts.removeUser('bob');
+    expect(accounts.getUser('bob')).toBeUndefined();
+    expect(accounts.listTeamMembers('org', 'devs')).toEqual([]);
+  });
+
+  it('adding a team member adds no organization membership when the team write fails', async () => {
+    const accounts = createAccounts(accountsDb);
+    await accounts.createUser({ name: 'carol', password: 'carol-password1' });
+    const broken = createAccounts({ ...accountsDb, teamMembers: failing(accountsDb.teamMembers, 'put') });
+    await expect(broken.addTeamMember('org', 'devs', 'carol')).rejects.toThrow('injected');
+    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    await accounts.addTeamMember('org', 'devs', 'carol');
+    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob', 'carol']);
+  });
+
+  it('an upload commit whose file cannot be linked leaves no index entry naming the blob', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const full: BlobStore = Object.assign(Object.create(store) as FsBlobStore, {
+      commit: async () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); },
+    });
+    const layer = randomBlob(300);
+    const digest = layer.digest as Digest;
+    const staged = await store.stage(Readable.from([layer.bytes]), { digest: layer.digest as Digest });
+    const onFullDisk = createRepositoryBlobs({ db, store: full, now: Date.now });
+    await expect(onFullDisk.commit(repo, staged)).rejects.toMatchObject({ code: 'ENOSPC' });
+    const blobs = createRepositoryBlobs({ db, store, now: Date.now });
+    expect(blobs.has(repo, digest)).toBe(false);
+    expect(db.blobs.get(digest)).toBeUndefined();
+    await blobs.commit(repo, staged);
+    expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
+  });
+});
