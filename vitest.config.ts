@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so that the README's `npm test` stays fast (unit + integration on loopback)
-// while the end-to-end suite with real clients (skopeo, Chromium) runs separately.
+// The README's `npm test` (unit + integration on loopback) needs nothing but Node and the
+// packages `npm ci` installs. Suites that need more run under their own scripts:
+// - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
+// - e2e (`npm run test:e2e`): real clients, skopeo and Chromium.
+const FULL_DISK = 'test/**/*.full-disk.test.ts';
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +14,17 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'],
+          exclude: [FULL_DISK],
           // Several tests spawn dist/bin/outpost.js: build it first when missing or stale.
+          globalSetup: ['test/helpers/build-dist.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'full-disk',
+          include: [FULL_DISK],
           globalSetup: ['test/helpers/build-dist.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -8,11 +8,10 @@
  * file is removed, and /health answers `degraded` with a reason (plus a metric) until a later
  * miss is kept again.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { edgeBlobUrl, readBody, readMetric, signRedirectToken, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
@@ -24,11 +23,12 @@ const REPO = 'team/app';
 let main: TestMain;
 let upstream: FakeUpstream;
 let edge: TestEdge;
+let disk: SmallDisk;
 let mountPoint: string;
 
 beforeAll(async () => {
-  mountPoint = await mkdtemp(join(tmpdir(), 'outpost-full-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+  disk = await mountSmallDisk('outpost-full-disk-', '1m');
+  mountPoint = disk.path;
   main = await startTestMain();
   upstream = await startFakeUpstream(() => main.service.keys.jwks());
   const flags = { jwksUrl: `${upstream.url}/auth/jwks.json` };
@@ -38,11 +38,7 @@ afterAll(async () => {
   await edge?.stop().catch(() => {});
   await upstream?.stop();
   await main?.stop();
-  if (mountPoint) {
-    // Lazy: a service that failed to stop may still hold a file open there.
-    execFileSync('umount', ['-l', mountPoint]);
-    await rmdir(mountPoint);
-  }
+  await disk?.remove();
 });
 
 async function urlFor(digest: string): Promise<string> {

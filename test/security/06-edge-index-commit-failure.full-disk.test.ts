@@ -8,11 +8,10 @@
  * same writes work once space is freed. (Every index write path on a full disk:
  * 11-edge-index-writes-all-or-nothing.test.ts.)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import type { Digest } from '../../src/oci/digest.js';
 import { CacheIndexWriteError } from '../../edge/cache/cache-index.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
@@ -27,6 +26,7 @@ const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';
 let main: TestMain;
 let edge: TestEdge;
 let secrets: TempDir;
+let disk: SmallDisk;
 let mountPoint: string;
 let cached: Blob;
 const unhandled: unknown[] = [];
@@ -34,8 +34,8 @@ const onUnhandled = (reason: unknown) => void unhandled.push(reason);
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  mountPoint = await mkdtemp(join(tmpdir(), 'outpost-edge-index-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+  disk = await mountSmallDisk('outpost-edge-index-full-', '1m');
+  mountPoint = disk.path;
   secrets = await createTempDir('outpost-edge-index-secrets-');
   const tokenFile = join(secrets.path, 'admin-token');
   await writeFile(tokenFile, OPERATOR_TOKEN);
@@ -51,11 +51,7 @@ afterAll(async () => {
   await edge?.stop().catch(() => {});
   await main?.stop();
   await secrets?.remove();
-  if (mountPoint) {
-    // Lazy: a service that failed to stop may still hold a file open there.
-    execFileSync('umount', ['-l', mountPoint]);
-    await rmdir(mountPoint);
-  }
+  await disk?.remove();
   process.off('unhandledRejection', onUnhandled);
 });
 

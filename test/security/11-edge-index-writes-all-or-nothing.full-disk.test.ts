@@ -8,14 +8,15 @@
  * `CacheIndexWriteError` and changes nothing, neither in LMDB nor in memory; once space is
  * freed, the same writes succeed.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import type { Digest } from '../../src/oci/digest.js';
 import { CacheIndex, CacheIndexWriteError } from '../../edge/cache/cache-index.js';
 
+let disk: SmallDisk;
 let mountPoint: string;
 let index: CacheIndex;
 const filler = () => join(mountPoint, 'filler');
@@ -62,8 +63,8 @@ const snapshot = () => ({
 });
 
 beforeAll(async () => {
-  mountPoint = await mkdtemp(join(tmpdir(), 'outpost-index-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+  disk = await mountSmallDisk('outpost-index-full-', '1m');
+  mountPoint = disk.path;
   index = new CacheIndex(join(mountPoint, 'db'));
   await index.add(KEPT, 1000, 1);
   await index.add(PINNED, 2000, 1);
@@ -73,11 +74,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await index?.close().catch(() => {});
-  if (mountPoint) {
-    // Lazy: a service that failed to stop may still hold a file open there.
-    execFileSync('umount', ['-l', mountPoint]);
-    await rmdir(mountPoint);
-  }
+  await disk?.remove();
 });
 
 describe('CacheIndex writes on a full disk reject with CacheIndexWriteError and change nothing', () => {

@@ -6,36 +6,28 @@
  * The disk is really full here: main's data directory is a small tmpfs (mounting needs root or
  * CAP_SYS_ADMIN, as in CI), filled to the last block by a file the test then removes.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushImage, putManifest, startUpload, withDigest } from '../helpers/registry-http.js';
 import { spawnMain, startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
 import { textOf, WebClient } from '../helpers/web-client.js';
-import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { toOciError } from '../../src/http/error-handler.js';
 
-let temp: TempDir;
+let temp: SmallDisk;
 const unhandled: unknown[] = [];
 const recordUnhandled = (reason: unknown) => unhandled.push(reason);
 
 beforeEach(async () => {
-  temp = await createTempDir('outpost-full-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', temp.path], { stdio: 'pipe' });
-  } catch (err) {
-    const why = `this test mounts a 6 MiB tmpfs as main's full disk and needs root (or CAP_SYS_ADMIN)`;
-    throw new Error(`${why}: ${String(err)}`);
-  }
+  temp = await mountSmallDisk('outpost-full-', '6m');
   unhandled.length = 0;
   process.on('unhandledRejection', recordUnhandled);
 });
 afterEach(async () => {
   process.off('unhandledRejection', recordUnhandled);
-  execFileSync('umount', ['-l', temp.path]);
   await temp.remove();
 });
 
