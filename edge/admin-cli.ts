@@ -62,12 +62,20 @@ async function describeFailure(res: Response): Promise<string> {
 
 function blobLine(line: { digest: string; size: number; status: string; error?: string; pinned?: boolean }): string {
   const status = line.status.padEnd(15);
-  const tail = line.status === 'failed' ? `  ${line.error ?? ''}` : `  ${formatBytes(line.size)}${line.pinned ? '  pinned' : ''}`;
+  const tail =
+    line.status === 'failed' ? `  ${line.error ?? ''}` : `  ${formatBytes(line.size)}${line.pinned ? '  pinned' : ''}`;
   return `${status} ${line.digest}${tail}\n`;
 }
 
 /** POST /warm and print its progress; resolves with the number of failed blobs. */
-async function warm(client: Client, io: AdminCliIo, options: AdminCliOptions, reference: string, credentials: object, pin: boolean): Promise<number> {
+async function warm(
+  client: Client,
+  io: AdminCliIo,
+  options: AdminCliOptions,
+  reference: string,
+  credentials: object,
+  pin: boolean,
+): Promise<number> {
   const res = await client.call('POST', '/warm', { reference, pin, ...credentials });
   if (res.status !== 200) {
     io.err(`outpost edge: warm ${reference}: ${await describeFailure(res)}\n`);
@@ -79,11 +87,13 @@ async function warm(client: Client, io: AdminCliIo, options: AdminCliOptions, re
   const handle = (text: string) => {
     if (text === '') return;
     if (options.json) io.out(`${text}\n`);
-    const line = JSON.parse(text) as Record<string, any>;
+    const line = JSON.parse(text) as Record<string, unknown>;
     if (line.type === 'summary') {
       failed = line.failed as number;
       if (!options.json) {
-        io.out(`warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests (${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ${formatBytes(line.bytes as number)} pulled\n`);
+        io.out(
+          `warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests (${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ${formatBytes(line.bytes as number)} pulled\n`,
+        );
       }
     } else if (!options.json) {
       io.out(blobLine(line as never));
@@ -100,7 +110,14 @@ async function warm(client: Client, io: AdminCliIo, options: AdminCliOptions, re
   return failed > 0 ? 1 : 0;
 }
 
-async function setPins(client: Client, io: AdminCliIo, options: AdminCliOptions, targets: string[], pinned: boolean, credentials: object): Promise<number> {
+async function setPins(
+  client: Client,
+  io: AdminCliIo,
+  options: AdminCliOptions,
+  targets: string[],
+  pinned: boolean,
+  credentials: object,
+): Promise<number> {
   let status = 0;
   for (const target of targets) {
     if (!isDigest(target)) {
@@ -158,7 +175,14 @@ async function stats(client: Client, io: AdminCliIo, options: AdminCliOptions): 
     io.err(`outpost edge: stats: ${await describeFailure(res)}\n`);
     return 1;
   }
-  const body = (await res.json()) as { name: string; blobs: number; bytes: number; maxBytes: number; pinned: number; hits: number };
+  const body = (await res.json()) as {
+    name: string;
+    blobs: number;
+    bytes: number;
+    maxBytes: number;
+    pinned: number;
+    hits: number;
+  };
   if (options.json) {
     io.out(`${JSON.stringify(body)}\n`);
     return 0;
@@ -170,10 +194,17 @@ async function stats(client: Client, io: AdminCliIo, options: AdminCliOptions): 
 }
 
 /** Runs one admin command; returns the exit status. */
-export async function runAdminCommand(command: string, args: string[], options: AdminCliOptions, env: Record<string, string | undefined>, io: AdminCliIo): Promise<number> {
+export async function runAdminCommand(
+  command: string,
+  args: string[],
+  options: AdminCliOptions,
+  env: Record<string, string | undefined>,
+  io: AdminCliIo,
+): Promise<number> {
   try {
     const tokenFile = options.tokenFile ?? env.OUTPOST_EDGE_ADMIN_TOKEN_FILE;
-    if (!tokenFile) throw new UsageError('--token-file FILE is required (the operator token the edge was started with)');
+    if (!tokenFile)
+      throw new UsageError('--token-file FILE is required (the operator token the edge was started with)');
     let token: string;
     try {
       token = (await readFile(tokenFile, 'utf8')).trim();
@@ -182,13 +213,18 @@ export async function runAdminCommand(command: string, args: string[], options: 
     }
     if (options.passwordStdin && !options.username) throw new UsageError('--password-stdin needs --username');
     if (options.username && !options.passwordStdin) throw new UsageError('--username needs --password-stdin');
-    const credentials = options.username ? { username: options.username, password: await readPassword(io.stdin, io.err) } : {};
+    const credentials = options.username
+      ? { username: options.username, password: await readPassword(io.stdin, io.err) }
+      : {};
     const base = (options.edge ?? 'http://127.0.0.1:5001').replace(/\/+$/, '');
     const client: Client = {
       call: (method, path, body) =>
         fetch(`${base}/api/v0/cache${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body !== undefined && { 'content-type': 'application/json' }),
+          },
           ...(body !== undefined && { body: JSON.stringify(body) }),
         }),
     };

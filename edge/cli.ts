@@ -34,7 +34,24 @@ Options:
   --config FILE            JSON configuration file
 Every setting can also come from OUTPOST_EDGE_* environment variables (see README).`;
 
-const FLAG_NAMES = ['name', 'upstream', 'public-url', 'listen', 'data', 'max-bytes', 'blob-ttl', 'issuer', 'jwks-url', 'jwks-file', 'admin-token-file', 'join-token', 'region', 'tls-cert', 'tls-key', 'config'] as const;
+const FLAG_NAMES = [
+  'name',
+  'upstream',
+  'public-url',
+  'listen',
+  'data',
+  'max-bytes',
+  'blob-ttl',
+  'issuer',
+  'jwks-url',
+  'jwks-file',
+  'admin-token-file',
+  'join-token',
+  'region',
+  'tls-cert',
+  'tls-key',
+  'config',
+] as const;
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -69,7 +86,11 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
         json: values.json === true,
       },
       env,
-      { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text), stdin: process.stdin },
+      {
+        out: (text) => void process.stdout.write(text),
+        err: (text) => void process.stderr.write(text),
+        stdin: process.stdin,
+      },
     );
   }
   if (values.help) {

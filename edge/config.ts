@@ -76,7 +76,10 @@ export const edgeConfigSchema = z
     shutdownGrace: durationSchema.prefault('30s'),
   })
   .strict()
-  .refine((c) => c.lowWatermark < c.highWatermark, { message: 'lowWatermark must be below highWatermark', path: ['lowWatermark'] })
+  .refine((c) => c.lowWatermark < c.highWatermark, {
+    message: 'lowWatermark must be below highWatermark',
+    path: ['lowWatermark'],
+  })
   .refine((c) => !(c.jwksFile && c.jwksUrl), { message: 'give jwksFile or jwksUrl, not both', path: ['jwksFile'] })
   .superRefine(requirePublicUrlOnEveryInterface('main redirects pulls to it and the edge registers it on main'))
   .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, jwksMinRefreshInterval, ...rest }) => ({

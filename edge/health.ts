@@ -45,7 +45,10 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
     if (!probe || now() - probe.at > UPSTREAM_PROBE_TTL_MS) probe = { at: now(), ok: deps.upstream.ping() };
     details.upstream = { url: deps.upstream.baseUrl, reachable: await probe.ok };
     const keys = deps.keys.freshness();
-    details.keys = { ...keys, ...(keys.fetchedAt !== undefined && { ageSeconds: Math.round((now() - keys.fetchedAt) / 1000) }) };
+    details.keys = {
+      ...keys,
+      ...(keys.fetchedAt !== undefined && { ageSeconds: Math.round((now() - keys.fetchedAt) / 1000) }),
+    };
     const reason = degraded && `store writes fail (${degraded.code}): misses are streamed through without being kept`;
     return { ok, ...(reason && { degraded: reason }), details };
   };

@@ -84,12 +84,22 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
       if (res.statusCode === 200 || res.statusCode === 201) {
         // dump() reads at most 128 KiB by default, then drops the connection.
         await res.body.dump();
-        logger.info('registered on main', { main: options.mainUrl, name: options.name, host: options.host, created: res.statusCode === 201 });
+        logger.info('registered on main', {
+          main: options.mainUrl,
+          name: options.name,
+          host: options.host,
+          created: res.statusCode === 201,
+        });
         return 'joined';
       }
       reason = await reasonOf(res);
       if (res.statusCode < 500) {
-        logger.error('main refused to register this cache; serving anyway', { main: options.mainUrl, name: options.name, status: res.statusCode, reason });
+        logger.error('main refused to register this cache; serving anyway', {
+          main: options.mainUrl,
+          name: options.name,
+          status: res.statusCode,
+          reason,
+        });
         return 'refused';
       }
     } catch (err) {
@@ -97,10 +107,20 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
     }
     if (signal.aborted) return 'unavailable';
     if (attempt >= attempts) {
-      logger.error('could not register on main; serving anyway', { main: options.mainUrl, name: options.name, attempts, reason });
+      logger.error('could not register on main; serving anyway', {
+        main: options.mainUrl,
+        name: options.name,
+        attempts,
+        reason,
+      });
       return 'unavailable';
     }
-    logger.warn('registering on main failed, trying again', { main: options.mainUrl, attempt, reason, retryInMs: delayMs });
+    logger.warn('registering on main failed, trying again', {
+      main: options.mainUrl,
+      attempt,
+      reason,
+      retryInMs: delayMs,
+    });
     try {
       await sleep(delayMs, undefined, { signal });
     } catch {

@@ -20,8 +20,22 @@ export interface EdgeMetrics {
 export function createEdgeMetrics(store: () => { bytes: number; blobs: number; degraded?: boolean }): EdgeMetrics {
   const registry = new Registry();
   const registers = [registry];
-  new Gauge({ name: 'outpost_edge_store_bytes', help: 'Bytes of cached blobs on disk', registers, collect() { this.set(store().bytes); } });
-  new Gauge({ name: 'outpost_edge_store_blobs', help: 'Number of cached blobs', registers, collect() { this.set(store().blobs); } });
+  new Gauge({
+    name: 'outpost_edge_store_bytes',
+    help: 'Bytes of cached blobs on disk',
+    registers,
+    collect() {
+      this.set(store().bytes);
+    },
+  });
+  new Gauge({
+    name: 'outpost_edge_store_blobs',
+    help: 'Number of cached blobs',
+    registers,
+    collect() {
+      this.set(store().blobs);
+    },
+  });
   new Gauge({
     name: 'outpost_edge_store_degraded',
     help: '1 while the last write to the store failed (misses stream through without being kept), else 0',
@@ -33,11 +47,34 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
   return {
     registry,
     http: createHttpMetrics(registry, 'outpost_edge'),
-    requests: new Counter({ name: 'outpost_edge_requests_total', help: 'Blob requests by result', labelNames: ['result'], registers }),
-    upstreamFetches: new Counter({ name: 'outpost_edge_upstream_fetches_total', help: 'Blob fetches from upstream by outcome', labelNames: ['outcome'], registers }),
-    upstreamBytes: new Counter({ name: 'outpost_edge_upstream_bytes_total', help: 'Bytes received from upstream', registers }),
-    servedBytes: new Counter({ name: 'outpost_edge_served_bytes_total', help: 'Blob bytes sent to clients', registers }),
-    evictions: new Counter({ name: 'outpost_edge_evictions_total', help: 'Blobs removed from the cache', labelNames: ['reason'], registers }),
+    requests: new Counter({
+      name: 'outpost_edge_requests_total',
+      help: 'Blob requests by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    upstreamFetches: new Counter({
+      name: 'outpost_edge_upstream_fetches_total',
+      help: 'Blob fetches from upstream by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    upstreamBytes: new Counter({
+      name: 'outpost_edge_upstream_bytes_total',
+      help: 'Bytes received from upstream',
+      registers,
+    }),
+    servedBytes: new Counter({
+      name: 'outpost_edge_served_bytes_total',
+      help: 'Blob bytes sent to clients',
+      registers,
+    }),
+    evictions: new Counter({
+      name: 'outpost_edge_evictions_total',
+      help: 'Blobs removed from the cache',
+      labelNames: ['reason'],
+      registers,
+    }),
     storeWriteFailures: new Counter({
       name: 'outpost_edge_store_write_failures_total',
       help: 'Misses that could not be kept because a store write failed, by error code',

@@ -30,13 +30,26 @@ export type RedirectVerifier = (token: string, repository: string, digest: strin
  */
 export type VerifiedBefore = (token: string, repository: string, digest: string) => boolean;
 
-export function createRedirectVerifiers(options: RedirectAuthOptions): { verify: RedirectVerifier; verifiedBefore: VerifiedBefore } {
-  const verifier = createJwtVerifier({ getKey: options.getKey, issuer: options.issuer, audience: options.cacheName, ...(options.now && { now: options.now }) });
+export function createRedirectVerifiers(options: RedirectAuthOptions): {
+  verify: RedirectVerifier;
+  verifiedBefore: VerifiedBefore;
+} {
+  const verifier = createJwtVerifier({
+    getKey: options.getKey,
+    issuer: options.issuer,
+    audience: options.cacheName,
+    ...(options.now && { now: options.now }),
+  });
   return {
     verify: redirectVerifier(verifier, options.logger),
     verifiedBefore(token, repository, digest) {
       const payload = verifier.cached(token);
-      return payload !== undefined && payload.use === REDIRECT_TOKEN_USE && payload.repo === repository && payload.digest === digest;
+      return (
+        payload !== undefined &&
+        payload.use === REDIRECT_TOKEN_USE &&
+        payload.repo === repository &&
+        payload.digest === digest
+      );
     },
   };
 }
@@ -53,7 +66,8 @@ function redirectVerifier(verifier: JwtVerifier, logger: Logger): RedirectVerifi
       if (!(err instanceof TokenError)) throw err;
       const kid = kidOf(token);
       logger.warn('redirect token refused', { reason: err.code, detail: err.message, repository, digest, kid });
-      if (err.code === 'OUTPOST_TOKEN_CLAIMS') throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
+      if (err.code === 'OUTPOST_TOKEN_CLAIMS')
+        throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
       throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
     }
   };

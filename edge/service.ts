@@ -38,10 +38,15 @@ const ACCESS_FLUSH_INTERVAL_MS = 5_000;
 const TTL_SWEEP_INTERVAL_MS = 60_000;
 const KEY_REFRESH_INTERVAL_MS = 10 * 60_000;
 
-export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, now: () => number = Date.now): Promise<EdgeService> {
+export async function startEdge(
+  config: Readonly<EdgeConfig>,
+  logger: Logger,
+  now: () => number = Date.now,
+): Promise<EdgeService> {
   // Checked before anything is opened: a bad token file must not leave LMDB or sockets open.
   const adminToken = config.adminTokenFile ? (await readFile(config.adminTokenFile, 'utf8')).trim() : undefined;
-  if (adminToken !== undefined && adminToken.length < 16) throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
+  if (adminToken !== undefined && adminToken.length < 16)
+    throw new Error(`${config.adminTokenFile}: the operator token must be at least 16 characters`);
   const dataDir = await prepareDataDir(config.dataDir, '--data / OUTPOST_EDGE_DATA_DIR');
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(dataDir);
@@ -117,13 +122,27 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     logger,
     health: createEdgeHealth({ index, cache, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
     ...(adminToken && {
-      admin: { adminToken, cache, index, name: config.name, maxBytes: config.maxBytes, main: createMainClient(config.issuer, dispatcher, config.name), logger },
+      admin: {
+        adminToken,
+        cache,
+        index,
+        name: config.name,
+        maxBytes: config.maxBytes,
+        main: createMainClient(config.issuer, dispatcher, config.name),
+        logger,
+      },
     }),
   });
 
   const timers = [
-    setInterval(() => index.flushAccess().catch((err) => logger.error('access flush failed', { error: err })), ACCESS_FLUSH_INTERVAL_MS),
-    setInterval(() => cache.evictExpired().catch((err) => logger.error('ttl sweep failed', { error: err })), TTL_SWEEP_INTERVAL_MS),
+    setInterval(
+      () => index.flushAccess().catch((err) => logger.error('access flush failed', { error: err })),
+      ACCESS_FLUSH_INTERVAL_MS,
+    ),
+    setInterval(
+      () => cache.evictExpired().catch((err) => logger.error('ttl sweep failed', { error: err })),
+      TTL_SWEEP_INTERVAL_MS,
+    ),
     setInterval(() => void keys.refresh(), KEY_REFRESH_INTERVAL_MS),
   ];
   for (const timer of timers) timer.unref();
@@ -144,11 +163,27 @@ export async function startEdge(config: Readonly<EdgeConfig>, logger: Logger, no
     throw err;
   }
   const url = config.publicUrl ?? server.url;
-  logger.info('edge cache listening', { name: config.name, url: server.url, publicUrl: url, upstream: config.upstream, dataDir });
+  logger.info('edge cache listening', {
+    name: config.name,
+    url: server.url,
+    publicUrl: url,
+    upstream: config.upstream,
+    dataDir,
+  });
   // Not awaited: the edge serves while it registers (and if registering fails).
   const stopJoining = new AbortController();
   const joined = config.joinToken
-    ? joinMain({ mainUrl: config.issuer, token: config.joinToken, name: config.name, host: url, ...(config.region && { region: config.region }), upstream: config.upstream, dispatcher, logger, signal: stopJoining.signal })
+    ? joinMain({
+        mainUrl: config.issuer,
+        token: config.joinToken,
+        name: config.name,
+        host: url,
+        ...(config.region && { region: config.region }),
+        upstream: config.upstream,
+        dispatcher,
+        logger,
+        signal: stopJoining.signal,
+      })
     : undefined;
 
   return {

@@ -26,7 +26,9 @@ const app = createMainApp({
 
 const fill = (unit, length, suffix) => {
   const prefix = '/v2/';
-  return prefix + unit.repeat(Math.ceil(length / unit.length)).slice(0, length - prefix.length - suffix.length) + suffix;
+  return (
+    prefix + unit.repeat(Math.ceil(length / unit.length)).slice(0, length - prefix.length - suffix.length) + suffix
+  );
 };
 const SHAPES = {
   'baseline /v2/a/b/tags/list': () => '/v2/a/b/tags/list',
@@ -43,6 +45,8 @@ for (const length of lengths.length > 0 ? lengths : [MAX_PATH_LENGTH, 1024, 2048
     for (let i = 0; i < 3; i++) await request();
     const started = performance.now();
     for (let i = 0; i < 20; i++) await request();
-    console.log(`${String(length).padStart(5)}  ${shape.padEnd(26)} ${((performance.now() - started) / 20).toFixed(3)} ms`);
+    console.log(
+      `${String(length).padStart(5)}  ${shape.padEnd(26)} ${((performance.now() - started) / 20).toFixed(3)} ms`,
+    );
   }
 }

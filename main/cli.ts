@@ -56,7 +56,11 @@ const processIo: CliIo = {
   readPassword: () => readPassword(process.stdin, (text) => void process.stderr.write(text)),
 };
 
-export async function mainCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = processIo): Promise<number> {
+export async function mainCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo = processIo,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseCommandLine(argv, {
@@ -118,12 +122,33 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
 
   if (command === 'user') {
     const [, action, ...args] = positionals;
-    return runUserCommand({ action, args, admin: values.admin ?? false, passwordStdin: values['password-stdin'] ?? false, dataDir: config.dataDir }, io);
+    return runUserCommand(
+      {
+        action,
+        args,
+        admin: values.admin ?? false,
+        passwordStdin: values['password-stdin'] ?? false,
+        dataDir: config.dataDir,
+      },
+      io,
+    );
   }
   if (command === 'cache') {
     const [, action, ...args] = positionals;
     const { host, upstream, region, network, ttl } = values;
-    return runCacheCommand({ action, args, ...(host !== undefined && { host }), ...(upstream !== undefined && { upstream }), ...(region !== undefined && { region }), networks: network ?? [], ...(ttl !== undefined && { ttl }), dataDir: config.dataDir }, io);
+    return runCacheCommand(
+      {
+        action,
+        args,
+        ...(host !== undefined && { host }),
+        ...(upstream !== undefined && { upstream }),
+        ...(region !== undefined && { region }),
+        networks: network ?? [],
+        ...(ttl !== undefined && { ttl }),
+        dataDir: config.dataDir,
+      },
+      io,
+    );
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;
@@ -137,8 +162,17 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   if (command === 'gc') {
     const { db, store } = await openMainData(config.dataDir);
     try {
-      const result = await collectGarbage({ db, paths: store.paths, now: Date.now, graceMs: config.storage.gcGraceMs, dryRun: values['dry-run'] ?? false, logger });
-      process.stdout.write(`${values['dry-run'] ? 'would remove' : 'removed'} ${result.removed} of ${result.scanned} blobs (${formatBytes(result.removedBytes)})\n`);
+      const result = await collectGarbage({
+        db,
+        paths: store.paths,
+        now: Date.now,
+        graceMs: config.storage.gcGraceMs,
+        dryRun: values['dry-run'] ?? false,
+        logger,
+      });
+      process.stdout.write(
+        `${values['dry-run'] ? 'would remove' : 'removed'} ${result.removed} of ${result.scanned} blobs (${formatBytes(result.removedBytes)})\n`,
+      );
     } finally {
       await db.close();
     }
@@ -160,7 +194,9 @@ export async function mainCli(argv: string[], env: Record<string, string | undef
   }
   if (service.generatedAdminPassword) {
     // Shown once, on the terminal, never in the structured log.
-    process.stdout.write(`\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`);
+    process.stdout.write(
+      `\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`,
+    );
   }
   await untilStopSignal(logger);
   await service.stop();

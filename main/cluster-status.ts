@@ -30,7 +30,10 @@ export interface ClusterStatusDeps {
 function readVersion(): string {
   for (const path of ['../package.json', '../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'outpost' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       // Not this one; try the next candidate.

@@ -78,7 +78,11 @@ const cachesSchema = z
     redirectTokenLifetime: durationSchema.prefault('2m'),
   })
   .strict()
-  .transform((c) => ({ probeIntervalMs: c.probeInterval, probeTimeoutMs: c.probeTimeout, redirectTokenLifetimeMs: c.redirectTokenLifetime }));
+  .transform((c) => ({
+    probeIntervalMs: c.probeInterval,
+    probeTimeoutMs: c.probeTimeout,
+    redirectTokenLifetimeMs: c.redirectTokenLifetime,
+  }));
 
 export const mainConfigSchema = z
   .object({
@@ -95,7 +99,10 @@ export const mainConfigSchema = z
     auth: authSchema.prefault({}),
     caches: cachesSchema.prefault({}),
     /** Proxies (addresses or CIDRs, comma-separated in env) whose X-Forwarded-For names the client; default none. */
-    http: z.object({ trustedProxies: trustedProxiesSchema.prefault([]) }).strict().prefault({}),
+    http: z
+      .object({ trustedProxies: trustedProxiesSchema.prefault([]) })
+      .strict()
+      .prefault({}),
     /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
     shutdownGrace: durationSchema.prefault('30s'),
   })

@@ -86,7 +86,11 @@ const KEY_RELOAD_INTERVAL_MS = 10_000;
 // Expired web sessions are refused when read; this only reclaims their space.
 const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 
-export async function startMain(config: Readonly<MainConfig>, logger: Logger, options: StartMainOptions = {}): Promise<MainService> {
+export async function startMain(
+  config: Readonly<MainConfig>,
+  logger: Logger,
+  options: StartMainOptions = {},
+): Promise<MainService> {
   const now = options.now ?? Date.now;
   const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
   if (tightened.length > 0) {
@@ -167,14 +171,24 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
         realm: `${publicUrl}/auth/token`,
         service: config.auth.service,
         repositoryExists: (name) => db.repositories.doesExist(name),
-        redirectTokenCheck: createRedirectTokenCheck({ getKey: jwksKey, issuer: publicUrl, now, activeUser: (name) => authenticator.activeUser(name) }),
+        redirectTokenCheck: createRedirectTokenCheck({
+          getKey: jwksKey,
+          issuer: publicUrl,
+          now,
+          activeUser: (name) => authenticator.activeUser(name),
+        }),
       })
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
   const repositories = createRepositories({ db, accountsDb, accessControl, now });
   const management = {
-    accounts: createAccountManagement({ accounts, accountsDb, accessControl, cacheNames: () => cachesModule.caches.list().map((c) => c.name) }),
+    accounts: createAccountManagement({
+      accounts,
+      accountsDb,
+      accessControl,
+      cacheNames: () => cachesModule.caches.list().map((c) => c.name),
+    }),
     orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
     repositories,
     meta: createMetaSettings(accountsDb),
@@ -210,12 +224,23 @@ export async function startMain(config: Readonly<MainConfig>, logger: Logger, op
     trustedProxies: config.http.trustedProxies,
   });
 
-  const purge = () => registry.uploads.purgeAbandoned(config.storage.uploadMaxAgeMs).catch((err) => logger.error('upload purge failed', { error: err }));
+  const purge = () =>
+    registry.uploads
+      .purgeAbandoned(config.storage.uploadMaxAgeMs)
+      .catch((err) => logger.error('upload purge failed', { error: err }));
   await purge();
   const timers = [
-    config.storage.uploadPurgeIntervalMs > 0 ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref() : undefined,
-    setInterval(() => keys.reload().catch((err) => logger.error('key reload failed', { error: err })), KEY_RELOAD_INTERVAL_MS).unref(),
-    setInterval(() => sessions.purgeExpired().catch((err) => logger.error('session purge failed', { error: err })), SESSION_PURGE_INTERVAL_MS).unref(),
+    config.storage.uploadPurgeIntervalMs > 0
+      ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref()
+      : undefined,
+    setInterval(
+      () => keys.reload().catch((err) => logger.error('key reload failed', { error: err })),
+      KEY_RELOAD_INTERVAL_MS,
+    ).unref(),
+    setInterval(
+      () => sessions.purgeExpired().catch((err) => logger.error('session purge failed', { error: err })),
+      SESSION_PURGE_INTERVAL_MS,
+    ).unref(),
   ];
 
   logger.info('main registry listening', { url: server.url, publicUrl, dataDir: resolve(config.dataDir) });

@@ -38,7 +38,11 @@ const DISK_READ_BYTES = 256 * 1024;
 /** A blob was downloaded and verified but not kept: it does not fit the cache budget, or the store failed. */
 export class BlobNotKeptError extends Error {
   readonly code = 'OUTPOST_BLOB_NOT_KEPT';
-  constructor(readonly digest: Digest, readonly size: number, why = 'does not fit the cache budget') {
+  constructor(
+    readonly digest: Digest,
+    readonly size: number,
+    why = 'does not fit the cache budget',
+  ) {
     super(`blob ${digest} (${size} bytes) ${why} and was not kept`);
     this.name = 'BlobNotKeptError';
   }
@@ -99,16 +103,22 @@ export class BlobCache {
 
   constructor(private readonly options: BlobCacheOptions) {
     this.now = options.now ?? Date.now;
-    this.memory = options.memoryCacheBytes > 0
-      ? new LRUCache<Digest, Buffer>({ maxSize: options.memoryCacheBytes, sizeCalculation: (b) => Math.max(1, b.byteLength) })
-      : undefined;
+    this.memory =
+      options.memoryCacheBytes > 0
+        ? new LRUCache<Digest, Buffer>({
+            maxSize: options.memoryCacheBytes,
+            sizeCalculation: (b) => Math.max(1, b.byteLength),
+          })
+        : undefined;
   }
 
   /** Opens a blob for reading: from memory or disk, or by joining or starting a download. */
   async open(name: string, digest: Digest, token: string): Promise<CachedBlob> {
     const local = await this.openLocal(digest);
     if (local) return local;
-    const { download, result } = await this.join(digest, (signal) => this.options.upstream.fetchBlob(name, digest, token, signal));
+    const { download, result } = await this.join(digest, (signal) =>
+      this.options.upstream.fetchBlob(name, digest, token, signal),
+    );
     return { result, size: download.size, stream: (range) => download.createReader(range), close: async () => {} };
   }
 
@@ -215,9 +225,15 @@ export class BlobCache {
         file,
         stream: (range) => {
           taken = true;
-          const stream = size === 0
-            ? Readable.from([])
-            : file.createReadStream({ start: range?.start ?? 0, end: range?.end ?? size - 1, highWaterMark: DISK_READ_BYTES, autoClose: true });
+          const stream =
+            size === 0
+              ? Readable.from([])
+              : file.createReadStream({
+                  start: range?.start ?? 0,
+                  end: range?.end ?? size - 1,
+                  highWaterMark: DISK_READ_BYTES,
+                  autoClose: true,
+                });
           if (size === 0) void file.close();
           return stream.once('close', release);
         },
@@ -236,7 +252,10 @@ export class BlobCache {
   }
 
   /** The download of `digest` in flight, or a new one started with `fetch`. */
-  private async join(digest: Digest, fetch: (signal: AbortSignal) => Promise<UpstreamBlob>): Promise<{ download: Download; result: CacheResult }> {
+  private async join(
+    digest: Digest,
+    fetch: (signal: AbortSignal) => Promise<UpstreamBlob>,
+  ): Promise<{ download: Download; result: CacheResult }> {
     // Only a running download can be joined: a verified one may already have closed its file
     // (a blob streamed through), and a kept one is found by openLocal anyway.
     const running = this.downloads.get(digest);
@@ -253,7 +272,10 @@ export class BlobCache {
     }
   }
 
-  private async startDownload(digest: Digest, fetch: (signal: AbortSignal) => Promise<UpstreamBlob>): Promise<Download> {
+  private async startDownload(
+    digest: Digest,
+    fetch: (signal: AbortSignal) => Promise<UpstreamBlob>,
+  ): Promise<Download> {
     const { metrics, logger, store } = this.options;
     const requested = performance.now();
     let fetched;
@@ -306,7 +328,8 @@ export class BlobCache {
         if (download.kept) this.degradation = undefined;
         if (download.degraded) this.storeFailed(download.degraded, digest);
         if (download.error) logger.warn('upstream download failed', { digest, error: download.error });
-        else if (!keep) logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size });
+        else if (!keep)
+          logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size });
       });
     return download;
   }
@@ -372,11 +395,11 @@ function bufferBlob(bytes: Buffer): CachedBlob {
     result: 'hit',
     size: bytes.byteLength,
     bytes,
-    stream: (range) => Readable.from(range ? [bytes.subarray(range.start, range.end + 1)] : [bytes], { objectMode: false }),
+    stream: (range) =>
+      Readable.from(range ? [bytes.subarray(range.start, range.end + 1)] : [bytes], { objectMode: false }),
     close: async () => {},
   };
 }
-
 
 async function* countBytes(body: AsyncIterable<Uint8Array>, count: (n: number) => void): AsyncIterable<Uint8Array> {
   for await (const chunk of body) {

@@ -22,7 +22,10 @@ export class CacheIndexWriteError extends Error {
   readonly code = 'OUTPOST_INDEX_WRITE_FAILED';
   /** The underlying error's code (ENOSPC, EIO, ...), when it has one. */
   readonly causeCode: string | undefined;
-  constructor(readonly operation: string, cause: unknown) {
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
     const detail = (cause as Error | undefined)?.message ?? String(cause);
     super(`the cache index could not be written (${operation}): ${detail}`, { cause });
     this.name = 'CacheIndexWriteError';
@@ -85,7 +88,13 @@ export class CacheIndex {
   async add(digest: Digest, size: number, now: number, pinned = false): Promise<void> {
     const replaced = await this.write('add', () => {
       const existing = this.blobs.get(digest);
-      this.blobs.put(digest, { size, storedAt: existing?.storedAt ?? now, lastAccess: now, hits: existing?.hits ?? 0, pinned: existing?.pinned ?? pinned });
+      this.blobs.put(digest, {
+        size,
+        storedAt: existing?.storedAt ?? now,
+        lastAccess: now,
+        hits: existing?.hits ?? 0,
+        pinned: existing?.pinned ?? pinned,
+      });
       return existing?.size ?? 0;
     });
     this.totalBytes += size - replaced;
@@ -158,7 +167,9 @@ export class CacheIndex {
       const pending = this.pendingAccess.get(key);
       yield {
         digest: key as Digest,
-        entry: pending ? { ...value, lastAccess: Math.max(value.lastAccess, pending.at), hits: value.hits + pending.hits } : value,
+        entry: pending
+          ? { ...value, lastAccess: Math.max(value.lastAccess, pending.at), hits: value.hits + pending.hits }
+          : value,
       };
     }
   }

@@ -117,6 +117,7 @@ export class Download {
    * throws costs the copy, not the readers (`degraded`). Never throws: the outcome is in `state`,
    * `error`, `kept` and `degraded`.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a commit that returns nothing kept the blob
   async run(body: AsyncIterable<Uint8Array>, commit: (download: Download) => Promise<boolean | void>): Promise<void> {
     const hasher = createDigestHasher(digestAlgorithm(this.digest));
     try {

@@ -12,9 +12,15 @@ export interface IndexedBlob {
 }
 
 /** Blobs to remove, oldest access first, until at least `bytesToFree` are freed (or none are left). */
-export function selectLruVictims(blobs: Iterable<IndexedBlob>, bytesToFree: number, isBusy: (digest: Digest) => boolean): IndexedBlob[] {
+export function selectLruVictims(
+  blobs: Iterable<IndexedBlob>,
+  bytesToFree: number,
+  isBusy: (digest: Digest) => boolean,
+): IndexedBlob[] {
   if (bytesToFree <= 0) return [];
-  const candidates = [...blobs].filter((b) => !b.entry.pinned && !isBusy(b.digest)).sort((a, b) => a.entry.lastAccess - b.entry.lastAccess);
+  const candidates = [...blobs]
+    .filter((b) => !b.entry.pinned && !isBusy(b.digest))
+    .sort((a, b) => a.entry.lastAccess - b.entry.lastAccess);
   const victims: IndexedBlob[] = [];
   let freed = 0;
   for (const blob of candidates) {
@@ -26,7 +32,12 @@ export function selectLruVictims(blobs: Iterable<IndexedBlob>, bytesToFree: numb
 }
 
 /** Blobs whose last access is older than `ttlMs` (none when the TTL is 0). */
-export function selectExpired(blobs: Iterable<IndexedBlob>, now: number, ttlMs: number, isBusy: (digest: Digest) => boolean): IndexedBlob[] {
+export function selectExpired(
+  blobs: Iterable<IndexedBlob>,
+  now: number,
+  ttlMs: number,
+  isBusy: (digest: Digest) => boolean,
+): IndexedBlob[] {
   if (ttlMs <= 0) return [];
   return [...blobs].filter((b) => !b.entry.pinned && !isBusy(b.digest) && now - b.entry.lastAccess > ttlMs);
 }

@@ -149,7 +149,11 @@ export class KeySource {
   }
 
   private async fetch(url: string): Promise<JSONWebKeySet> {
-    const res = await request(url, { dispatcher: this.options.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(url, {
+      dispatcher: this.options.dispatcher,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new Error(`JWKS fetch from ${url} answered ${res.statusCode}`);

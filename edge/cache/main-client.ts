@@ -25,7 +25,11 @@ export type MainClientErrorCode =
   | 'OUTPOST_MAIN_PROTOCOL';
 
 export class MainClientError extends Error {
-  constructor(readonly code: MainClientErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: MainClientErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'MainClientError';
   }
@@ -69,19 +73,25 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
     try {
       return await request(`${baseUrl}${path}`, { dispatcher, headers: { [CACHE_HEADER]: cacheName, ...headers } });
     } catch (err) {
-      throw new MainClientError('OUTPOST_MAIN_UNAVAILABLE', `main at ${baseUrl} unreachable: ${(err as Error).message}`, { cause: err });
+      throw new MainClientError(
+        'OUTPOST_MAIN_UNAVAILABLE',
+        `main at ${baseUrl} unreachable: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 
   /** Maps a failed status to an error, after draining the body (keeps the connection usable). */
   async function failure(res: Dispatcher.ResponseData, what: string): Promise<MainClientError> {
     await res.body.dump().catch(() => {});
-    if (res.statusCode === 401 || res.statusCode === 403) return new MainClientError('OUTPOST_MAIN_DENIED', `main refused access to ${what} (${res.statusCode})`);
+    if (res.statusCode === 401 || res.statusCode === 403)
+      return new MainClientError('OUTPOST_MAIN_DENIED', `main refused access to ${what} (${res.statusCode})`);
     if (res.statusCode === 404) return new MainClientError('OUTPOST_MAIN_NOT_FOUND', `${what} not found on main`);
     return new MainClientError('OUTPOST_MAIN_UNAVAILABLE', `main answered ${res.statusCode} for ${what}`);
   }
 
-  const bearer = (token: string | undefined): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` });
+  const bearer = (token: string | undefined): Record<string, string> =>
+    token === undefined ? {} : { authorization: `Bearer ${token}` };
 
   async function json(res: Dispatcher.ResponseData, what: string): Promise<Record<string, unknown>> {
     let body: unknown;
@@ -91,9 +101,15 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
       if (err instanceof ResponseTooLargeError) {
         throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
       }
-      throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not JSON`, { cause: err });
+      throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not JSON`, {
+        cause: err,
+      });
     }
-    if (typeof body !== 'object' || body === null) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `main answered ${what} with something that is not a JSON object`);
+    if (typeof body !== 'object' || body === null)
+      throw new MainClientError(
+        'OUTPOST_MAIN_PROTOCOL',
+        `main answered ${what} with something that is not a JSON object`,
+      );
     return body as Record<string, unknown>;
   }
 
@@ -102,16 +118,22 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
       const probe = await get('/v2/', {});
       await probe.body.dump().catch(() => {});
       if (probe.statusCode === 200) return undefined;
-      if (probe.statusCode !== 401) throw new MainClientError('OUTPOST_MAIN_UNAVAILABLE', `main answered ${probe.statusCode} for /v2/`);
+      if (probe.statusCode !== 401)
+        throw new MainClientError('OUTPOST_MAIN_UNAVAILABLE', `main answered ${probe.statusCode} for /v2/`);
       const query = new URLSearchParams({ scope: `repository:${name}:pull` });
       const service = challengeService(probe.headers['www-authenticate']);
       if (service !== undefined) query.set('service', service);
-      const basic: Record<string, string> = credentials ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` } : {};
+      const basic: Record<string, string> = credentials
+        ? {
+            authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+          }
+        : {};
       const res = await get(`/auth/token?${query}`, basic);
       if (res.statusCode !== 200) throw await failure(res, 'a pull token');
       const body = await json(res, 'the token request');
       const token = typeof body.token === 'string' ? body.token : body.access_token;
-      if (typeof token !== 'string') throw new MainClientError('OUTPOST_MAIN_PROTOCOL', 'main answered the token request without a token');
+      if (typeof token !== 'string')
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', 'main answered the token request without a token');
       return token;
     },
 
@@ -125,12 +147,19 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
         throw new MainClientError('OUTPOST_MAIN_PROTOCOL', err.message, { cause: err });
       });
       const digest = digestOf(bytes);
-      if (ref.kind === 'digest' && ref.digest !== digest) throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} does not match its digest`);
+      if (ref.kind === 'digest' && ref.digest !== digest)
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} does not match its digest`);
       const contentType = res.headers['content-type'];
       try {
-        return { digest, size: bytes.byteLength, manifest: parseManifest(bytes, Array.isArray(contentType) ? contentType[0] : contentType) };
+        return {
+          digest,
+          size: bytes.byteLength,
+          manifest: parseManifest(bytes, Array.isArray(contentType) ? contentType[0] : contentType),
+        };
       } catch (err) {
-        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} is not a manifest the edge understands`, { cause: err });
+        throw new MainClientError('OUTPOST_MAIN_PROTOCOL', `${what} is not a manifest the edge understands`, {
+          cause: err,
+        });
       }
     },
 
@@ -144,7 +173,7 @@ export function createMainClient(baseUrl: string, dispatcher: Dispatcher, cacheN
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
         // RFC 8288: `<path?n=..&last=..>; rel="next"`, relative to main.
         const link = res.headers.link;
-        path = /<([^>]+)>;\s*rel="?next"?/.exec(Array.isArray(link) ? link.join(',') : link ?? '')?.[1];
+        path = /<([^>]+)>;\s*rel="?next"?/.exec(Array.isArray(link) ? link.join(',') : (link ?? ''))?.[1];
         if (path && !path.startsWith('/')) path = new URL(path).pathname + new URL(path).search;
       }
       return tags;

@@ -21,7 +21,12 @@ export type UpstreamErrorCode =
   | 'OUTPOST_UPSTREAM_PROTOCOL';
 
 export class UpstreamError extends Error {
-  constructor(readonly code: UpstreamErrorCode, message: string, readonly status?: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: UpstreamErrorCode,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'UpstreamError';
   }
@@ -33,7 +38,8 @@ export class UpstreamError extends Error {
  */
 export function upstreamFailure(err: UpstreamError): OciError {
   if (err.status === 404) return new OciError('BLOB_UNKNOWN', { message: 'blob unknown to upstream' });
-  if (err.status === 401 || err.status === 403) return new OciError('DENIED', { message: 'upstream refused the redirect token' });
+  if (err.status === 401 || err.status === 403)
+    return new OciError('DENIED', { message: 'upstream refused the redirect token' });
   return new OciError('UNAVAILABLE', { message: 'upstream registry unavailable; try again', cause: err });
 }
 
@@ -79,7 +85,13 @@ export const CACHE_HEADER = 'x-outpost-cache';
 export function createUpstream(baseUrl: string, dispatcher: Dispatcher, cacheName: string): Upstream {
   const blobUrl = (name: string, digest: Digest) => `${baseUrl}/v2/${name}/blobs/${digest}`;
 
-  async function send(method: 'GET' | 'HEAD', name: string, digest: Digest, token: string | undefined, signal?: AbortSignal) {
+  async function send(
+    method: 'GET' | 'HEAD',
+    name: string,
+    digest: Digest,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ) {
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
@@ -105,7 +117,12 @@ export function createUpstream(baseUrl: string, dispatcher: Dispatcher, cacheNam
       throw new UpstreamError('OUTPOST_UPSTREAM_STATUS', `upstream answered ${res.statusCode}`, res.statusCode);
     }
     if (lastError instanceof UpstreamError) throw lastError;
-    throw new UpstreamError('OUTPOST_UPSTREAM_UNAVAILABLE', `upstream ${baseUrl} unreachable: ${(lastError as Error)?.message ?? 'no answer'}`, undefined, { cause: lastError });
+    throw new UpstreamError(
+      'OUTPOST_UPSTREAM_UNAVAILABLE',
+      `upstream ${baseUrl} unreachable: ${(lastError as Error)?.message ?? 'no answer'}`,
+      undefined,
+      { cause: lastError },
+    );
   }
 
   function contentLength(res: Dispatcher.ResponseData): number {

@@ -39,9 +39,25 @@ export interface WarmPlan {
 
 export type WarmProgress =
   /** One blob done: pulled now, found in the cache, or not pulled (with the reason). */
-  | { type: 'blob'; digest: Digest; size: number; status: 'cached' | 'already-cached' | 'failed'; pinned?: boolean; error?: string }
+  | {
+      type: 'blob';
+      digest: Digest;
+      size: number;
+      status: 'cached' | 'already-cached' | 'failed';
+      pinned?: boolean;
+      error?: string;
+    }
   /** The last line: what the warm did. */
-  | { type: 'summary'; reference: string; manifests: number; blobs: number; cached: number; alreadyCached: number; failed: number; bytes: number };
+  | {
+      type: 'summary';
+      reference: string;
+      manifests: number;
+      blobs: number;
+      cached: number;
+      alreadyCached: number;
+      failed: number;
+      bytes: number;
+    };
 
 /** Splits `name:tag`, `name@digest` or `name` (every tag); throws NAME_INVALID and the like. */
 export function parseWarmReference(value: string): { name: RepoName; reference?: string } {
@@ -101,7 +117,11 @@ export interface RunWarmOptions {
 }
 
 /** Pulls every blob of `plan` into `cache`, one progress line per blob, then a summary. */
-export async function* runWarm(cache: BlobCache, plan: WarmPlan, options: RunWarmOptions = {}): AsyncGenerator<WarmProgress> {
+export async function* runWarm(
+  cache: BlobCache,
+  plan: WarmPlan,
+  options: RunWarmOptions = {},
+): AsyncGenerator<WarmProgress> {
   const counts = { cached: 0, alreadyCached: 0, failed: 0, bytes: 0 };
   let token = plan.token;
   for (const blob of plan.blobs) {
@@ -132,5 +152,11 @@ export async function* runWarm(cache: BlobCache, plan: WarmPlan, options: RunWar
     }
     yield line;
   }
-  yield { type: 'summary', reference: plan.reference, manifests: plan.manifests.length, blobs: plan.blobs.length, ...counts };
+  yield {
+    type: 'summary',
+    reference: plan.reference,
+    manifests: plan.manifests.length,
+    blobs: plan.blobs.length,
+    ...counts,
+  };
 }

@@ -36,7 +36,11 @@ export interface EdgeAdminRoutesDeps {
 
 /** Reads `{ reference, username?, password?, pin? }`; throws 400 on anything else. */
 async function readWarmBody(body: Promise<unknown>): Promise<WarmRequest & { pin: boolean }> {
-  const bad = (why: string) => new OciError('UNSUPPORTED', { status: 400, message: `expected JSON {"reference", "username"?, "password"?, "pin"?}: ${why}` });
+  const bad = (why: string) =>
+    new OciError('UNSUPPORTED', {
+      status: 400,
+      message: `expected JSON {"reference", "username"?, "password"?, "pin"?}: ${why}`,
+    });
   const value = await body.catch(() => {
     throw bad('the body is not JSON');
   });
@@ -44,9 +48,14 @@ async function readWarmBody(body: Promise<unknown>): Promise<WarmRequest & { pin
   const { reference, username, password, pin } = value as Record<string, unknown>;
   if (typeof reference !== 'string' || reference.length === 0) throw bad('reference is required');
   if ((username === undefined) !== (password === undefined)) throw bad('give username and password together');
-  if (username !== undefined && (typeof username !== 'string' || typeof password !== 'string')) throw bad('username and password must be strings');
+  if (username !== undefined && (typeof username !== 'string' || typeof password !== 'string'))
+    throw bad('username and password must be strings');
   if (pin !== undefined && typeof pin !== 'boolean') throw bad('pin must be true or false');
-  return { reference, pin: pin === true, ...(typeof username === 'string' && { credentials: { username, password: password as string } }) };
+  return {
+    reference,
+    pin: pin === true,
+    ...(typeof username === 'string' && { credentials: { username, password: password as string } }),
+  };
 }
 
 /** Plans a warm, turning main's failures into the operator's error answers. */
@@ -70,8 +79,15 @@ export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main
   app.use('*', async function requireOperator(c, next) {
     const credentials = parseAuthorization(c.req.header('authorization'));
     // Compare hashes in constant time, so neither length nor content leaks through timing.
-    if (credentials === 'malformed' || credentials?.kind !== 'bearer' || !timingSafeEqual(sha(credentials.token), expected)) {
-      throw new OciError('UNAUTHORIZED', { message: 'the operator token is required', headers: { 'WWW-Authenticate': 'Bearer realm="outpost-edge"' } });
+    if (
+      credentials === 'malformed' ||
+      credentials?.kind !== 'bearer' ||
+      !timingSafeEqual(sha(credentials.token), expected)
+    ) {
+      throw new OciError('UNAUTHORIZED', {
+        message: 'the operator token is required',
+        headers: { 'WWW-Authenticate': 'Bearer realm="outpost-edge"' },
+      });
     }
     await next();
   });
@@ -102,7 +118,11 @@ export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main
   app.post('/warm', async (c) => {
     const request = await readWarmBody(c.req.json());
     const warmPlan = await plan(main, request);
-    logger.info('warm started', { reference: request.reference, manifests: warmPlan.manifests.length, blobs: warmPlan.blobs.length });
+    logger.info('warm started', {
+      reference: request.reference,
+      manifests: warmPlan.manifests.length,
+      blobs: warmPlan.blobs.length,
+    });
     const abort = new AbortController();
     const progress = runWarm(cache, warmPlan, { pin: request.pin, signal: abort.signal });
     const encoder = new TextEncoder();
@@ -128,24 +148,31 @@ export function edgeAdminRoutes({ adminToken, cache, index, name, maxBytes, main
   app.post('/resolve', async (c) => {
     const request = await readWarmBody(c.req.json());
     const { manifests, blobs } = await plan(main, request);
-    return c.json({ reference: request.reference, manifests, blobs: blobs.map(({ digest, size, mediaType }) => ({ digest, size, mediaType })) });
+    return c.json({
+      reference: request.reference,
+      manifests,
+      blobs: blobs.map(({ digest, size, mediaType }) => ({ digest, size, mediaType })),
+    });
   });
 
   app.put('/pins/:digest', async (c) => {
     const digest = parseDigest(c.req.param('digest'));
-    if (!(await cache.setPinned(digest, true))) throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
+    if (!(await cache.setPinned(digest, true)))
+      throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
     return c.json({ digest, pinned: true });
   });
 
   app.delete('/pins/:digest', async (c) => {
     const digest = parseDigest(c.req.param('digest'));
-    if (!(await cache.setPinned(digest, false))) throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
+    if (!(await cache.setPinned(digest, false)))
+      throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
     return c.json({ digest, pinned: false });
   });
 
   app.delete('/blobs/:digest', async (c) => {
     const digest = parseDigest(c.req.param('digest'));
-    if (!(await cache.purge(digest))) throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
+    if (!(await cache.purge(digest)))
+      throw new OciError('BLOB_UNKNOWN', { message: 'blob is not cached on this edge', detail: { digest } });
     return c.body(null, 204);
   });
 

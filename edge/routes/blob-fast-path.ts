@@ -37,7 +37,8 @@ export interface BlobFastPathDeps {
 export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastPathDeps): NodeFastPath {
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
-    if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined) return false;
+    if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined)
+      return false;
     const match = HOT_URL.exec(incoming.url ?? '');
     if (!match) return false;
     const [, rawName, rawDigest, token] = match as unknown as [string, string, string, string];

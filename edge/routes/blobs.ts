@@ -27,7 +27,9 @@ function redirectToken(query: string | undefined, authorization: string | undefi
   if (query) return query;
   const credentials = parseAuthorization(authorization);
   if (credentials !== 'malformed' && credentials?.kind === 'bearer') return credentials.token;
-  throw new OciError('UNAUTHORIZED', { message: 'a redirect token from main is required (token query parameter or Bearer)' });
+  throw new OciError('UNAUTHORIZED', {
+    message: 'a redirect token from main is required (token query parameter or Bearer)',
+  });
 }
 
 /** Runs `fn`; a failure is counted under `result` and rethrown as the client's OCI error. */
@@ -74,13 +76,22 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeB
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
-    const { status, headers: responseHeaders, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
+    const {
+      status,
+      headers: responseHeaders,
+      range,
+      length,
+    } = await planBlobResponse(digest, blob, c.req.header('range'));
     metrics.requests.inc({ result: blob.result });
     if (blob.bytes) {
       // A small hot blob held in memory: one write, no stream.
       metrics.servedBytes.inc(length);
       metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
-      return sendBytes(c, { status, headers: responseHeaders, body: range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes });
+      return sendBytes(c, {
+        status,
+        headers: responseHeaders,
+        body: range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes,
+      });
     }
     if (blob.file) {
       // A hit from disk: reused buffers, no stream (see sendFile).

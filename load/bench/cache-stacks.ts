@@ -26,16 +26,27 @@ export const USER = 'bench';
 export const PASSWORD = 'bench-password-not-a-secret';
 export const ADMIN_PASSWORD = 'bench-admin-not-a-secret';
 
-export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function expectStatus(res: { statusCode: number; body: { text(): Promise<string> } }, status: number, what: string): Promise<string> {
+async function expectStatus(
+  res: { statusCode: number; body: { text(): Promise<string> } },
+  status: number,
+  what: string,
+): Promise<string> {
   const text = await res.body.text();
-  if (res.statusCode !== status) throw new Error(`${what}: expected ${status}, got ${res.statusCode}: ${text.slice(0, 300)}`);
+  if (res.statusCode !== status)
+    throw new Error(`${what}: expected ${status}, got ${res.statusCode}: ${text.slice(0, 300)}`);
   return text;
 }
 
 /** Uploads a blob file (POST, then PUT ?digest= with the file streamed as the body). */
-export async function uploadBlob(base: string, repo: string, file: { path: string; digest: string; size: number }, authorization?: string): Promise<void> {
+export async function uploadBlob(
+  base: string,
+  repo: string,
+  file: { path: string; digest: string; size: number },
+  authorization?: string,
+): Promise<void> {
   const auth: Record<string, string> = authorization ? { authorization } : {};
   const started = await request(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: auth });
   await expectStatus(started, 202, `start upload to ${repo}`);
@@ -100,7 +111,11 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
   const userAuth = basicAuth(USER, PASSWORD);
   const api = async (method: 'POST' | 'PATCH', path: string, body: unknown, status: number) =>
     expectStatus(
-      await request(`${main.url}/api/v0${path}`, { method, headers: { authorization: adminAuth, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      await request(`${main.url}/api/v0${path}`, {
+        method,
+        headers: { authorization: adminAuth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
       status,
       `${method} /api/v0${path}`,
     );
@@ -137,7 +152,10 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
       const res = await request(`${main.url}/v2/${repo}/blobs/${digest}`, { headers: { authorization: userAuth } });
       const text = await res.body.text();
       const location = res.headers.location;
-      if (res.statusCode !== 307 || typeof location !== 'string') throw new Error(`GET ${repo}@${digest.slice(0, 19)} on main: expected a 307 to the edge, got ${res.statusCode}: ${text.slice(0, 300)}`);
+      if (res.statusCode !== 307 || typeof location !== 'string')
+        throw new Error(
+          `GET ${repo}@${digest.slice(0, 19)} on main: expected a 307 to the edge, got ${res.statusCode}: ${text.slice(0, 300)}`,
+        );
       return location;
     },
     async replaceEdge() {
@@ -164,7 +182,8 @@ export async function startDistributionStack(ctx: ScenarioContext, dir: string):
   const origin = await startDistribution({ dir: join(dir, 'origin'), cleanup: ctx.cleanup });
   const upstream = await startCountingProxy(origin.url, ctx.cleanup);
   let generation = 0;
-  const startProxy = () => startDistribution({ dir: join(dir, `proxy-${generation++}`), cleanup: ctx.cleanup, proxyRemoteUrl: upstream.url });
+  const startProxy = () =>
+    startDistribution({ dir: join(dir, `proxy-${generation++}`), cleanup: ctx.cleanup, proxyRemoteUrl: upstream.url });
   const stack: DistributionStack = {
     origin,
     proxy: await startProxy(),
@@ -178,7 +197,12 @@ export async function startDistributionStack(ctx: ScenarioContext, dir: string):
 }
 
 /** nginx serving the edge's blob files: `<url>/<hex[0:2]>/<hex>` is the edge's copy of sha256:<hex>. */
-export async function startNginxOnEdgeFiles(ctx: ScenarioContext, dir: string, edgeDataDir: string, workers = 1): Promise<{ server: ServerProcess; urlOf(digest: string): string }> {
+export async function startNginxOnEdgeFiles(
+  ctx: ScenarioContext,
+  dir: string,
+  edgeDataDir: string,
+  workers = 1,
+): Promise<{ server: ServerProcess; urlOf(digest: string): string }> {
   const server = await startNginx({ dir, root: join(edgeDataDir, 'blobs', 'sha256'), workers, cleanup: ctx.cleanup });
   return {
     server,

@@ -32,7 +32,8 @@ const BLOB_GET = /(?:^|\r\n)GET \/v2\/\S+\/blobs\/[a-z0-9]+:[a-f0-9]+[? ]/g;
 
 export async function startCountingProxy(target: string, cleanup: Cleanup): Promise<CountingProxy> {
   const { hostname, port } = new URL(target);
-  if (hostname !== '127.0.0.1' && hostname !== 'localhost') throw new Error(`counting proxy: loopback targets only, got ${target}`);
+  if (hostname !== '127.0.0.1' && hostname !== 'localhost')
+    throw new Error(`counting proxy: loopback targets only, got ${target}`);
   let counts: ProxyCounts = { connections: 0, blobGets: 0, bytesFromOrigin: 0 };
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {

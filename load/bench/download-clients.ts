@@ -59,7 +59,14 @@ function download(input: WorkerInput): Promise<ClientResult> {
       settled = true;
       clearTimeout(timer);
       request.destroy();
-      resolve({ status, bytes, complete, ms: performance.now() - started, ...(hasher && complete && { digest: `sha256:${hasher.digest('hex')}` }), ...(error && { error }) });
+      resolve({
+        status,
+        bytes,
+        complete,
+        ms: performance.now() - started,
+        ...(hasher && complete && { digest: `sha256:${hasher.digest('hex')}` }),
+        ...(error && { error }),
+      });
     };
     const timer = setTimeout(() => finish(false, `time limit (${input.timeLimitMs} ms)`), input.timeLimitMs);
     const request = get(input.url, { agent: false, headers: input.headers }, (res: IncomingMessage) => {
@@ -79,15 +86,32 @@ function download(input: WorkerInput): Promise<ClientResult> {
 /** Runs the downloads; resolves when every client has ended, one way or the other. */
 export async function runDownloads(options: DownloadOptions): Promise<DownloadResult> {
   const threads = Math.max(1, Math.min(options.threads ?? 2, options.clients));
-  const perThread = Array.from({ length: threads }, (_, i) => Math.floor(options.clients / threads) + (i < options.clients % threads ? 1 : 0));
+  const perThread = Array.from(
+    { length: threads },
+    (_, i) => Math.floor(options.clients / threads) + (i < options.clients % threads ? 1 : 0),
+  );
   const workers = perThread.map(
-    (clients) => new Worker(new URL(import.meta.url), { workerData: { url: options.url, clients, timeLimitMs: options.timeLimitMs, hash: options.hash ?? false, headers: options.headers ?? {} } satisfies WorkerInput }),
+    (clients) =>
+      new Worker(new URL(import.meta.url), {
+        workerData: {
+          url: options.url,
+          clients,
+          timeLimitMs: options.timeLimitMs,
+          hash: options.hash ?? false,
+          headers: options.headers ?? {},
+        } satisfies WorkerInput,
+      }),
   );
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', reject);
+          }),
+      ),
+    );
     const started = performance.now();
     const results = await Promise.all(
       workers.map(
@@ -110,7 +134,9 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const input = workerData as WorkerInput;
   port.once('message', () => {
-    void Promise.all(Array.from({ length: input.clients }, () => download(input))).then((results) => port.postMessage(results));
+    void Promise.all(Array.from({ length: input.clients }, () => download(input))).then((results) =>
+      port.postMessage(results),
+    );
   });
   port.postMessage('ready');
 }

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { Descriptor } from './oci-layout.js';
 import type { Watched } from './phase.js';
-import { startDistributionStack, startNginxOnEdgeFiles, startOutpostStack, uploadBlob, USER, type DistributionStack, type OutpostStack } from './cache-stacks.js';
+import {
+  startDistributionStack,
+  startNginxOnEdgeFiles,
+  startOutpostStack,
+  uploadBlob,
+  USER,
+  type DistributionStack,
+  type OutpostStack,
+} from './cache-stacks.js';
 import { REPO_ROOT, type ServerProcess } from './processes.js';
 import type { ScenarioContext } from './scenario.js';
 
@@ -46,17 +54,27 @@ async function pullThrough(url: string, size: number): Promise<void> {
   const res = await request(url, { bodyTimeout: 120_000 });
   let bytes = 0;
   for await (const chunk of res.body) bytes += (chunk as Buffer).byteLength;
-  if (res.statusCode !== 200 || bytes !== size) throw new Error(`warming GET ${url.replace(/token=[^&]+/, 'token=…')}: ${res.statusCode} with ${bytes} bytes, expected 200 with ${size}`);
+  if (res.statusCode !== 200 || bytes !== size)
+    throw new Error(
+      `warming GET ${url.replace(/token=[^&]+/, 'token=…')}: ${res.statusCode} with ${bytes} bytes, expected 200 with ${size}`,
+    );
 }
 
 export async function startHotPeers(ctx: ScenarioContext, options: HotPeersOptions): Promise<HotPeers> {
   const repo = `${USER}/${options.repo}`;
   ctx.log('starting outpost main + edge, distribution origin + proxy');
-  const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost'), ...(options.edgeNodeArgs && { edgeNodeArgs: options.edgeNodeArgs }) });
+  const outpost = await startOutpostStack(ctx, {
+    dir: join(ctx.workDir, 'outpost'),
+    ...(options.edgeNodeArgs && { edgeNodeArgs: options.edgeNodeArgs }),
+  });
   const distribution = await startDistributionStack(ctx, join(ctx.workDir, 'distribution'));
   const locations = new Map<string, string>();
   for (const blob of options.blobs) {
-    const file = { path: join(options.blobsDir, blob.digest.slice('sha256:'.length)), digest: blob.digest, size: blob.size };
+    const file = {
+      path: join(options.blobsDir, blob.digest.slice('sha256:'.length)),
+      digest: blob.digest,
+      size: blob.size,
+    };
     await uploadBlob(outpost.main.url, repo, file, outpost.userAuth);
     await uploadBlob(distribution.origin.url, repo, file);
     const location = await outpost.redirectLocation(repo, blob.digest);
@@ -65,12 +83,26 @@ export async function startHotPeers(ctx: ScenarioContext, options: HotPeersOptio
     await pullThrough(location, blob.size);
     await pullThrough(`${distribution.proxy.url}/v2/${repo}/blobs/${blob.digest}`, blob.size);
   }
-  const nginx = await startNginxOnEdgeFiles(ctx, join(ctx.workDir, 'nginx'), outpost.edgeDataDir, options.nginxWorkers ?? 1);
-  const watched = (name: HotPeer, server: ServerProcess): Watched => ({ name, pid: server.pid, processIds: server.processIds });
+  const nginx = await startNginxOnEdgeFiles(
+    ctx,
+    join(ctx.workDir, 'nginx'),
+    outpost.edgeDataDir,
+    options.nginxWorkers ?? 1,
+  );
+  const watched = (name: HotPeer, server: ServerProcess): Watched => ({
+    name,
+    pid: server.pid,
+    processIds: server.processIds,
+  });
   const peers: HotPeerServer[] = [
     { name: EDGE, server: outpost.edge, watched: watched(EDGE, outpost.edge), urlOf: (d) => locations.get(d)! },
     { name: NGINX_PEER, server: nginx.server, watched: watched(NGINX_PEER, nginx.server), urlOf: nginx.urlOf },
-    { name: DIST_PROXY, server: distribution.proxy, watched: watched(DIST_PROXY, distribution.proxy), urlOf: (d) => `${distribution.proxy.url}/v2/${repo}/blobs/${d}` },
+    {
+      name: DIST_PROXY,
+      server: distribution.proxy,
+      watched: watched(DIST_PROXY, distribution.proxy),
+      urlOf: (d) => `${distribution.proxy.url}/v2/${repo}/blobs/${d}`,
+    },
   ];
   // Every URL answers 200 with the blob's length before anything is measured.
   for (const peer of peers) for (const blob of options.blobs) await pullThrough(peer.urlOf(blob.digest), blob.size);

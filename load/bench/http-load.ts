@@ -56,7 +56,13 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
 
 /** One keep-alive connection in a closed loop until `deadline`; resolves when it stops. */
-function driveConnection(target: URL, request: Buffer, isHead: boolean, deadline: number, out: WorkerOutput): Promise<void> {
+function driveConnection(
+  target: URL,
+  request: Buffer,
+  isHead: boolean,
+  deadline: number,
+  out: WorkerOutput,
+): Promise<void> {
   return new Promise((resolve) => {
     const socket: Socket = connect(Number(target.port || 80), target.hostname);
     socket.setNoDelay(true);
@@ -102,24 +108,39 @@ function driveConnection(target: URL, request: Buffer, isHead: boolean, deadline
 
 async function runWorker({ url, method, headers, connections, seconds }: WorkerInput): Promise<WorkerOutput> {
   const target = new URL(url);
-  const lines = [`${method} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `${method} ${target.pathname}${target.search} HTTP/1.1`,
+    `Host: ${target.host}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   const request = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
   const out: WorkerOutput = { requests: 0, statuses: {}, errors: 0, elapsedMs: 0 };
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  await Promise.all(Array.from({ length: connections }, () => driveConnection(target, request, method === 'HEAD', deadline, out)));
+  await Promise.all(
+    Array.from({ length: connections }, () => driveConnection(target, request, method === 'HEAD', deadline, out)),
+  );
   out.elapsedMs = performance.now() - started;
   return out;
 }
 
 /** Runs the load and resolves once every worker has finished. */
 export async function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
-  const perThread = Array.from({ length: options.threads }, (_, i) => Math.floor(options.connections / options.threads) + (i < options.connections % options.threads ? 1 : 0)).filter((n) => n > 0);
+  const perThread = Array.from(
+    { length: options.threads },
+    (_, i) => Math.floor(options.connections / options.threads) + (i < options.connections % options.threads ? 1 : 0),
+  ).filter((n) => n > 0);
   const outputs = await Promise.all(
     perThread.map(
       (connections) =>
         new Promise<WorkerOutput>((resolve, reject) => {
-          const input: WorkerInput = { url: options.url, method: options.method ?? 'HEAD', headers: options.headers, connections, seconds: options.seconds };
+          const input: WorkerInput = {
+            url: options.url,
+            method: options.method ?? 'HEAD',
+            headers: options.headers,
+            connections,
+            seconds: options.seconds,
+          };
           const worker = new Worker(new URL(import.meta.url), { workerData: input });
           worker.once('message', resolve);
           worker.once('error', reject);
@@ -128,11 +149,17 @@ export async function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
     ),
   );
   const statuses: Record<string, number> = {};
-  for (const out of outputs) for (const [status, n] of Object.entries(out.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  for (const out of outputs)
+    for (const [status, n] of Object.entries(out.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
   const requests = outputs.reduce((sum, o) => sum + o.requests, 0);
   // Workers start within a few milliseconds of each other: the slowest one's window is the run's.
   const elapsedMs = Math.max(...outputs.map((o) => o.elapsedMs));
-  return { requests, requestsPerSecond: requests / (elapsedMs / 1000), statuses, errors: outputs.reduce((sum, o) => sum + o.errors, 0) };
+  return {
+    requests,
+    requestsPerSecond: requests / (elapsedMs / 1000),
+    statuses,
+    errors: outputs.reduce((sum, o) => sum + o.errors, 0),
+  };
 }
 
 if (!isMainThread && parentPort) {

@@ -58,7 +58,11 @@ async function writeJsonBlob(blobsDir: string, mediaType: string, body: unknown)
 }
 
 /** Writes a single-platform image with one random layer per entry of `layerSizes`. */
-export async function writeRandomImageLayout(dir: string, tag: string, layerSizes: readonly number[]): Promise<WrittenImage> {
+export async function writeRandomImageLayout(
+  dir: string,
+  tag: string,
+  layerSizes: readonly number[],
+): Promise<WrittenImage> {
   const blobsDir = join(dir, 'blobs', 'sha256');
   await mkdir(blobsDir, { recursive: true });
   const layers: Descriptor[] = [];

@@ -65,7 +65,10 @@ export async function measurePhase<T>(watch: readonly Watched[], step: () => Pro
   watch.forEach((w, i) => {
     const before = cpuBefore[i];
     const after = cpuAfter[i];
-    usage[w.name] = { rss: sumPeaks(peaks[i]!), cpuSeconds: before !== undefined && after !== undefined ? after - before : undefined };
+    usage[w.name] = {
+      rss: sumPeaks(peaks[i]!),
+      cpuSeconds: before !== undefined && after !== undefined ? after - before : undefined,
+    };
   });
   return { seconds, value, usage };
 }

@@ -153,7 +153,15 @@ async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> 
   }
   const hostPort = new URL(url).host;
   const pid = child.pid!;
-  return { name: options.name, url, hostPort, pid, output: () => output.slice(-OUTPUT_KEPT), processIds: () => processTree(pid), stop: stopEarly };
+  return {
+    name: options.name,
+    url,
+    hostPort,
+    pid,
+    output: () => output.slice(-OUTPUT_KEPT),
+    processIds: () => processTree(pid),
+    stop: stopEarly,
+  };
 }
 
 /** `pid` and every process below it, from /proc/<pid>/task/<tid>/children (Linux 3.5+). */
@@ -239,7 +247,21 @@ export async function startOutpostEdge(options: OutpostEdgeOptions): Promise<Ser
   return spawnServer({
     name: 'outpost edge',
     command: process.execPath,
-    args: [...(options.nodeArgs ?? []), bin, 'edge', '--name', options.name, '--upstream', options.upstream, '--issuer', issuer, '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    args: [
+      ...(options.nodeArgs ?? []),
+      bin,
+      'edge',
+      '--name',
+      options.name,
+      '--upstream',
+      options.upstream,
+      '--issuer',
+      issuer,
+      '--listen',
+      '127.0.0.1:0',
+      '--data',
+      options.dataDir,
+    ],
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {
@@ -324,7 +346,8 @@ export interface DistributionOptions {
  */
 export async function startDistribution(options: DistributionOptions): Promise<ServerProcess> {
   const binary = await whichBinary(DISTRIBUTION.binary);
-  if (!binary) throw new Error(`${DISTRIBUTION.binary} is not installed (Debian package ${DISTRIBUTION.debianPackage})`);
+  if (!binary)
+    throw new Error(`${DISTRIBUTION.binary} is not installed (Debian package ${DISTRIBUTION.debianPackage})`);
   const port = await freePort();
   await mkdir(options.dir, { recursive: true });
   const configPath = join(options.dir, 'config.yml');

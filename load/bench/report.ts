@@ -28,8 +28,13 @@ export function renderMarkdown(report: RunReport): string {
   for (const { name, title, reps, result } of report.scenarios) {
     const [subject, ...others] = result.peers;
     out.push(`### ${name}: ${title}`, '');
-    const params = Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(', ');
-    out.push(`${reps} repetitions, median (min–max); ratio = ${subject} / peer, medians.${params ? ` Params: ${params}.` : ''}`, '');
+    const params = Object.entries(result.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    out.push(
+      `${reps} repetitions, median (min–max); ratio = ${subject} / peer, medians.${params ? ` Params: ${params}.` : ''}`,
+      '',
+    );
     const header = ['metric', ...result.peers, ...others.map((o) => `${subject} / ${o}`)];
     out.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
     for (const metric of result.metrics) {
@@ -63,7 +68,12 @@ export function toJson(report: RunReport): unknown {
             label: m.label,
             better: m.better,
             summaries,
-            ratios: Object.fromEntries(others.map((o) => [`${subject} / ${o}`, ratio(summaries[subject!]!.median, summaries[o]!.median) ?? null])),
+            ratios: Object.fromEntries(
+              others.map((o) => [
+                `${subject} / ${o}`,
+                ratio(summaries[subject!]!.median, summaries[o]!.median) ?? null,
+              ]),
+            ),
             samples: m.samples,
           };
         }),

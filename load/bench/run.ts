@@ -32,7 +32,8 @@ const USAGE = `Usage: npm run bench -- [options]
   -h, --help        this text`;
 
 const started = Date.now();
-const log = (message: string) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 
 class UsageError extends Error {
   readonly code = 'BENCH_USAGE';
@@ -66,12 +67,19 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
   }
   if (parsed.help) return 'help';
   if (parsed.list) return 'list';
-  const names = parsed.only?.split(',').map((s) => s.trim()).filter(Boolean);
-  const scenarios = names ? names.map((n) => SCENARIOS.find((s) => s.name === n) ?? unknownScenario(n)) : [...SCENARIOS];
+  const names = parsed.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const scenarios = names
+    ? names.map((n) => SCENARIOS.find((s) => s.name === n) ?? unknownScenario(n))
+    : [...SCENARIOS];
   const reps = Number(parsed.reps ?? 3);
-  if (!Number.isInteger(reps) || reps < 1 || reps > 50) throw new UsageError(`--reps: expected an integer from 1 to 50, got "${parsed.reps}"`);
+  if (!Number.isInteger(reps) || reps < 1 || reps > 50)
+    throw new UsageError(`--reps: expected an integer from 1 to 50, got "${parsed.reps}"`);
   const timeoutMin = Number(parsed['timeout-min'] ?? 120);
-  if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new UsageError(`--timeout-min: expected a positive number, got "${parsed['timeout-min']}"`);
+  if (!Number.isFinite(timeoutMin) || timeoutMin <= 0)
+    throw new UsageError(`--timeout-min: expected a positive number, got "${parsed['timeout-min']}"`);
   const params: Record<string, string> = {};
   for (const pair of parsed.param ?? []) {
     const eq = pair.indexOf('=');
@@ -87,7 +95,9 @@ function unknownScenario(name: string): never {
 }
 
 function listScenarios(): string {
-  return SCENARIOS.map((s) => [`${s.name}: ${s.title}`, ...Object.entries(s.params).map(([k, v]) => `    --param ${k}=...  ${v}`)].join('\n')).join('\n');
+  return SCENARIOS.map((s) =>
+    [`${s.name}: ${s.title}`, ...Object.entries(s.params).map(([k, v]) => `    --param ${k}=...  ${v}`)].join('\n'),
+  ).join('\n');
 }
 
 function missingMessage(missing: Requirement[]): string {
@@ -128,16 +138,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`outpost bench: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
-  if (options === 'help') return process.stdout.write(`${USAGE}\n`), 0;
-  if (options === 'list') return process.stdout.write(`${listScenarios()}\n`), 0;
+  if (options === 'help' || options === 'list') {
+    process.stdout.write(`${options === 'help' ? USAGE : listScenarios()}\n`);
+    return 0;
+  }
 
-  const missing = await findMissing([...new Map(options.scenarios.flatMap((s) => s.requires).map((r) => [r.binary, r])).values()]);
+  const missing = await findMissing([
+    ...new Map(options.scenarios.flatMap((s) => s.requires).map((r) => [r.binary, r])).values(),
+  ]);
   if (missing.length > 0) {
     process.stderr.write(`${missingMessage(missing)}\n`);
     return 3;
   }
   if (!existsSync(options.outpostBin)) {
-    process.stderr.write(`outpost bench: ${options.outpostBin} is missing: run \`npm run build\` (npm run bench does it for you)\n`);
+    process.stderr.write(
+      `outpost bench: ${options.outpostBin} is missing: run \`npm run build\` (npm run bench does it for you)\n`,
+    );
     return 3;
   }
 
@@ -169,7 +185,15 @@ async function main(argv: string[]): Promise<number> {
       log(`scenario ${scenario.name}: ${options.reps} repetitions`);
       const workDir = join(tempDir, scenario.name);
       try {
-        const result = await scenario.run({ workDir, reps: options.reps, params: options.params, cleanup, outpostBin: options.outpostBin, signal, log });
+        const result = await scenario.run({
+          workDir,
+          reps: options.reps,
+          params: options.params,
+          cleanup,
+          outpostBin: options.outpostBin,
+          signal,
+          log,
+        });
         reports.push({ name: scenario.name, title: scenario.title, reps: options.reps, result });
       } catch (err) {
         status = interrupted ? 130 : 1;

@@ -62,7 +62,8 @@ export function numberParam(params: Readonly<Record<string, string>>, key: strin
   const raw = params[key];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--param ${key}: expected a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--param ${key}: expected a positive number, got "${raw}"`);
   return value;
 }
 
@@ -73,7 +74,12 @@ export class SampleTable {
 
   /** Fixes a row's place (rows not declared follow, in the order first recorded). */
   declare(label: string, better: Metric['better'] = 'lower'): void {
-    if (!this.#metrics.has(label)) this.#metrics.set(label, { label, better, samples: Object.fromEntries(this.peers.map((p) => [p, [] as number[]])) });
+    if (!this.#metrics.has(label))
+      this.#metrics.set(label, {
+        label,
+        better,
+        samples: Object.fromEntries(this.peers.map((p) => [p, [] as number[]])),
+      });
   }
 
   record(label: string, peer: string, value: number, better: Metric['better'] = 'lower'): void {

@@ -7,13 +7,47 @@
 import { runCommand, type RunOptions } from './command.js';
 
 /** `oci:<dir>:<tag>` → `docker://<hostPort>/<repo>:<tag>` (`creds`: `user:password`). */
-export function skopeoPush(layoutRef: string, hostPort: string, repoRef: string, options: RunOptions & { creds?: string }): Promise<string> {
+export function skopeoPush(
+  layoutRef: string,
+  hostPort: string,
+  repoRef: string,
+  options: RunOptions & { creds?: string },
+): Promise<string> {
   const creds = options.creds ? [`--dest-creds=${options.creds}`] : [];
-  return runCommand('skopeo', ['--insecure-policy', 'copy', '--preserve-digests', '--dest-tls-verify=false', ...creds, layoutRef, `docker://${hostPort}/${repoRef}`], options);
+  return runCommand(
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      ...creds,
+      layoutRef,
+      `docker://${hostPort}/${repoRef}`,
+    ],
+    options,
+  );
 }
 
 /** `docker://<hostPort>/<repo>:<tag>` → `oci:<dir>:<tag>` (a directory that must not hold an image yet). */
-export function skopeoPull(hostPort: string, repoRef: string, layoutRef: string, options: RunOptions & { creds?: string }): Promise<string> {
+export function skopeoPull(
+  hostPort: string,
+  repoRef: string,
+  layoutRef: string,
+  options: RunOptions & { creds?: string },
+): Promise<string> {
   const creds = options.creds ? [`--src-creds=${options.creds}`] : [];
-  return runCommand('skopeo', ['--insecure-policy', 'copy', '--preserve-digests', '--src-tls-verify=false', ...creds, `docker://${hostPort}/${repoRef}`, layoutRef], options);
+  return runCommand(
+    'skopeo',
+    [
+      '--insecure-policy',
+      'copy',
+      '--preserve-digests',
+      '--src-tls-verify=false',
+      ...creds,
+      `docker://${hostPort}/${repoRef}`,
+      layoutRef,
+    ],
+    options,
+  );
 }

@@ -55,7 +55,17 @@ export function parseWrkOutput(output: string): WrkResult {
 
 /** Runs wrk once; its time limit is the run's duration plus a minute. */
 export async function runWrk(options: WrkOptions, run: Omit<RunOptions, 'timeoutMs'>): Promise<WrkResult> {
-  const args = ['-t', String(options.threads), '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '10s', '--latency'];
+  const args = [
+    '-t',
+    String(options.threads),
+    '-c',
+    String(options.connections),
+    '-d',
+    `${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+  ];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   args.push(options.url);
   const output = await runCommand('wrk', args, { ...run, timeoutMs: (options.seconds + 60) * 1000 });

@@ -12,7 +12,15 @@
  */
 import type { Options } from 'k6/options';
 import { envNumber, envString, envUrl, envUsers, userOf } from './lib/env.ts';
-import { blobsOf, fetchManifest, fetchToken, parseImage, pullBlob, readMetric, type Descriptor } from './lib/registry.ts';
+import {
+  blobsOf,
+  fetchManifest,
+  fetchToken,
+  parseImage,
+  pullBlob,
+  readMetric,
+  type Descriptor,
+} from './lib/registry.ts';
 
 const MAIN = envUrl('MAIN_URL', 'http://127.0.0.1:5000');
 const EDGE = envUrl('EDGE_URL');
@@ -53,5 +61,8 @@ export default function herd(data: SetupData): void {
 export function teardown(data: SetupData): void {
   const fetched = readMetric(EDGE, FETCHES) - data.fetchesBefore;
   console.log(`edge upstream fetches during the herd: ${fetched} for ${data.blobs.length} blobs`);
-  if (fetched > data.blobs.length) throw new Error(`the edge fetched ${fetched} blobs from upstream for an image of ${data.blobs.length}: requests were not coalesced (or the edge was not cold)`);
+  if (fetched > data.blobs.length)
+    throw new Error(
+      `the edge fetched ${fetched} blobs from upstream for an image of ${data.blobs.length}: requests were not coalesced (or the edge was not cold)`,
+    );
 }

@@ -70,7 +70,14 @@ export interface AccountManagementDeps {
 export function createAccountManagement({ accounts, accountsDb, accessControl, cacheNames }: AccountManagementDeps) {
   const orgView = (name: string): AccountView | undefined => {
     const org = accounts.getOrg(name);
-    return org && { type: 'organization', name, ...(org.fullName !== undefined && { fullName: org.fullName }), createdAt: new Date(org.createdAt).toISOString() };
+    return (
+      org && {
+        type: 'organization',
+        name,
+        ...(org.fullName !== undefined && { fullName: org.fullName }),
+        createdAt: new Date(org.createdAt).toISOString(),
+      }
+    );
   };
   const userView = (name: string): AccountView | undefined => {
     const user = accounts.getUser(name);
@@ -95,7 +102,11 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
   /** Refuses a change that would leave no active admin. */
   function keepOneAdmin(name: string): void {
     const others = accounts.listUsers().filter((u) => u.isAdmin && u.isActive && u.name !== name);
-    if (others.length === 0) throw new AccountError('INVALID_INPUT', `"${name}" is the last active administrator: make someone else an administrator first`);
+    if (others.length === 0)
+      throw new AccountError(
+        'INVALID_INPUT',
+        `"${name}" is the last active administrator: make someone else an administrator first`,
+      );
   }
 
   return {
@@ -103,7 +114,10 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
     async create(principal: Principal, input: NewAccount): Promise<AccountView> {
       requireAdmin(principal, 'create accounts');
       if (input.type === 'organization') {
-        const org = await accounts.createOrg({ name: input.name, ...(input.fullName !== undefined && { fullName: input.fullName }) });
+        const org = await accounts.createOrg({
+          name: input.name,
+          ...(input.fullName !== undefined && { fullName: input.fullName }),
+        });
         return orgView(org.name)!;
       }
       if (input.password === undefined) throw new AccountError('INVALID_INPUT', 'password is required');
@@ -120,15 +134,21 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
     /** Every account for admins; for others, themselves and the organizations. In name order. */
     list(principal: Principal): AccountView[] {
       const user = signedIn(principal);
-      const users = user.isAdmin ? accounts.listUsers() : [accounts.getUser(user.name)].filter((u): u is UserView => u !== undefined);
-      const views: AccountView[] = [...users.map((u) => ({ type: 'user' as const, ...u })), ...accounts.listOrgs().map((o) => orgView(o.name)!)];
+      const users = user.isAdmin
+        ? accounts.listUsers()
+        : [accounts.getUser(user.name)].filter((u): u is UserView => u !== undefined);
+      const views: AccountView[] = [
+        ...users.map((u) => ({ type: 'user' as const, ...u })),
+        ...accounts.listOrgs().map((o) => orgView(o.name)!),
+      ];
       return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
 
     /** An account; other users are visible to admins only (NO_PERMISSION, whether or not they exist). */
     get(principal: Principal, name: string): AccountView {
       const user = signedIn(principal);
-      if (!user.isAdmin && user.name !== name && !isOrg(name)) throw new AccountError('NO_PERMISSION', 'only administrators may view other users');
+      if (!user.isAdmin && user.name !== name && !isOrg(name))
+        throw new AccountError('NO_PERMISSION', 'only administrators may view other users');
       return requireAccount(name);
     },
 
@@ -151,7 +171,8 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       if ((patch.isAdmin !== undefined || patch.isActive !== undefined) && !caller.isAdmin) {
         throw new AccountError('NO_PERMISSION', 'only administrators may change isAdmin or isActive');
       }
-      if (current.isAdmin && current.isActive && (patch.isAdmin === false || patch.isActive === false)) keepOneAdmin(name);
+      if (current.isAdmin && current.isActive && (patch.isAdmin === false || patch.isActive === false))
+        keepOneAdmin(name);
       if (patch.password !== undefined && !caller.isAdmin) {
         const hash = accountsDb.users.get(name)?.passwordHash;
         if (typeof patch.oldPassword !== 'string' || !hash || !(await verifyPassword(patch.oldPassword, hash))) {
@@ -193,7 +214,10 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       const cache = patch.defaultContentCache;
       if (cache && !cacheNames().includes(cache)) {
         const known = cacheNames();
-        throw new AccountError('INVALID_INPUT', `defaultContentCache: "${cache}" is not a registered content cache (${known.length ? `known: ${known.join(', ')}` : 'none is registered'}); use "" for none`);
+        throw new AccountError(
+          'INVALID_INPUT',
+          `defaultContentCache: "${cache}" is not a registered content cache (${known.length ? `known: ${known.join(', ')}` : 'none is registered'}); use "" for none`,
+        );
       }
       return { defaultContentCache: '', ...(await accounts.updateSettings(name, patch)) };
     },

@@ -49,7 +49,10 @@ export function userIdOf(record: UserRecord): string {
 
 export function checkAccountName(name: unknown, what = 'account'): string {
   if (typeof name !== 'string' || name.length > 64 || !NAME_PATTERN.test(name)) {
-    throw new AccountError('INVALID_INPUT', `${what} name must be lowercase letters, digits and single separators (. _ -), at most 64 characters`);
+    throw new AccountError(
+      'INVALID_INPUT',
+      `${what} name must be lowercase letters, digits and single separators (. _ -), at most 64 characters`,
+    );
   }
   if (RESERVED.has(name)) throw new AccountError('INVALID_INPUT', `"${name}" is reserved`);
   return name;
@@ -83,7 +86,8 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
   };
   const requireTeam = (org: string, team: string) => {
     requireOrg(org);
-    if (!db.teams.doesExist(key(org, team))) throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
+    if (!db.teams.doesExist(key(org, team)))
+      throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
   };
   const nameTaken = (name: string) => db.users.doesExist(name) || db.orgs.doesExist(name);
   /** Removes the user's refresh tokens and sessions; call inside a transaction. */
@@ -180,7 +184,11 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async createOrg(input: { name: unknown; fullName?: unknown }): Promise<{ name: string; fullName?: string }> {
       const name = checkAccountName(input.name, 'organization');
-      const record: OrgRecord = { createdAt: now(), settings: {}, ...(typeof input.fullName === 'string' && { fullName: input.fullName.slice(0, 200) }) };
+      const record: OrgRecord = {
+        createdAt: now(),
+        settings: {},
+        ...(typeof input.fullName === 'string' && { fullName: input.fullName.slice(0, 200) }),
+      };
       const created = await db.transaction(() => {
         if (nameTaken(name)) return false;
         db.orgs.put(name, record);
@@ -191,7 +199,11 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     },
 
     getOrg: (name: string) => db.orgs.get(name),
-    listOrgs: () => [...db.orgs.getRange()].map(({ key: name, value }) => ({ name, ...(value.fullName !== undefined && { fullName: value.fullName }) })),
+    listOrgs: () =>
+      [...db.orgs.getRange()].map(({ key: name, value }) => ({
+        name,
+        ...(value.fullName !== undefined && { fullName: value.fullName }),
+      })),
 
     async removeOrg(name: string): Promise<void> {
       requireOrg(name);
@@ -221,17 +233,28 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     listOrgMembers: (org: string) => {
       requireOrg(org);
-      return [...db.orgMembers.getRange(prefixRange([org]))].map(({ key: k, value }) => ({ name: splitKey(k)[1]!, isAdmin: value.isAdmin }));
+      return [...db.orgMembers.getRange(prefixRange([org]))].map(({ key: k, value }) => ({
+        name: splitKey(k)[1]!,
+        isAdmin: value.isAdmin,
+      }));
     },
 
     /** Organizations `user` belongs to. */
-    orgsOf: (user: string): string[] => [...db.orgMembers.getKeys()].map(splitKey).filter((p) => p[1] === user).map((p) => p[0]!),
+    orgsOf: (user: string): string[] =>
+      [...db.orgMembers.getKeys()]
+        .map(splitKey)
+        .filter((p) => p[1] === user)
+        .map((p) => p[0]!),
 
     async createTeam(org: string, team: unknown, description?: unknown): Promise<void> {
       requireOrg(org);
       const name = checkAccountName(team, 'team');
-      if (db.teams.doesExist(key(org, name))) throw new AccountError('ALREADY_EXISTS', `team "${name}" already exists in "${org}"`);
-      await db.teams.put(key(org, name), { createdAt: now(), ...(typeof description === 'string' && { description: description.slice(0, 500) }) });
+      if (db.teams.doesExist(key(org, name)))
+        throw new AccountError('ALREADY_EXISTS', `team "${name}" already exists in "${org}"`);
+      await db.teams.put(key(org, name), {
+        createdAt: now(),
+        ...(typeof description === 'string' && { description: description.slice(0, 500) }),
+      });
     },
 
     async removeTeam(org: string, team: string): Promise<void> {
@@ -246,7 +269,10 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     listTeams: (org: string) => {
       requireOrg(org);
-      return [...db.teams.getRange(prefixRange([org]))].map(({ key: k, value }) => ({ name: splitKey(k)[1]!, ...(value.description !== undefined && { description: value.description }) }));
+      return [...db.teams.getRange(prefixRange([org]))].map(({ key: k, value }) => ({
+        name: splitKey(k)[1]!,
+        ...(value.description !== undefined && { description: value.description }),
+      }));
     },
 
     async addTeamMember(org: string, team: string, user: string): Promise<void> {
@@ -270,8 +296,10 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     async setTeamAccess(org: string, team: string, repo: string, level: unknown): Promise<void> {
       requireTeam(org, team);
-      if (typeof level !== 'string' || !ACCESS_LEVELS.has(level)) throw new AccountError('INVALID_INPUT', 'accessLevel must be read, read-write or admin');
-      if (!isRepoName(repo) || !repo.startsWith(`${org}/`)) throw new AccountError('INVALID_INPUT', `repository must be in the "${org}/" namespace`);
+      if (typeof level !== 'string' || !ACCESS_LEVELS.has(level))
+        throw new AccountError('INVALID_INPUT', 'accessLevel must be read, read-write or admin');
+      if (!isRepoName(repo) || !repo.startsWith(`${org}/`))
+        throw new AccountError('INVALID_INPUT', `repository must be in the "${org}/" namespace`);
       await db.teamAccess.put(key(org, team, repo), { accessLevel: level as AccessLevel });
     },
 
@@ -282,7 +310,10 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     listTeamAccess: (org: string, team: string) => {
       requireTeam(org, team);
-      return [...db.teamAccess.getRange(prefixRange([org, team]))].map(({ key: k, value }) => ({ repository: splitKey(k)[2]!, accessLevel: value.accessLevel }));
+      return [...db.teamAccess.getRange(prefixRange([org, team]))].map(({ key: k, value }) => ({
+        repository: splitKey(k)[2]!,
+        accessLevel: value.accessLevel,
+      }));
     },
 
     getSettings(account: string): AccountSettings {

@@ -3,7 +3,10 @@
 export type AccountErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'INVALID_INPUT' | 'NO_PERMISSION';
 
 export class AccountError extends Error {
-  constructor(readonly code: AccountErrorCode, message: string) {
+  constructor(
+    readonly code: AccountErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'AccountError';
   }

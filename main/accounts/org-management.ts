@@ -60,7 +60,8 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
   function requireOrgAdmin(principal: Principal, org: string): SignedIn {
     const user = signedIn(principal);
     requireOrg(org);
-    if (!user.isAdmin && !accessControl.isOrgAdmin(user.name, org)) throw new AccountError('NO_PERMISSION', `only administrators of "${org}" may change it`);
+    if (!user.isAdmin && !accessControl.isOrgAdmin(user.name, org))
+      throw new AccountError('NO_PERMISSION', `only administrators of "${org}" may change it`);
     return user;
   }
 
@@ -84,7 +85,8 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
 
     async removeMember(principal: Principal, org: string, member: string): Promise<void> {
       requireOrgAdmin(principal, org);
-      if (!accountsDb.orgMembers.doesExist(key(org, member))) throw new AccountError('NOT_FOUND', `"${member}" is not a member of "${org}"`);
+      if (!accountsDb.orgMembers.doesExist(key(org, member)))
+        throw new AccountError('NOT_FOUND', `"${member}" is not a member of "${org}"`);
       await accounts.removeOrgMember(org, member);
     },
 
@@ -93,7 +95,11 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
       return accounts.listTeams(org);
     },
 
-    async createTeam(principal: Principal, org: string, input: { name: string; description?: string }): Promise<TeamView> {
+    async createTeam(
+      principal: Principal,
+      org: string,
+      input: { name: string; description?: string },
+    ): Promise<TeamView> {
       requireOrgAdmin(principal, org);
       await accounts.createTeam(org, input.name, input.description);
       return requireTeam(org, input.name);
@@ -118,7 +124,8 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
     teamMember(principal: Principal, org: string, team: string, member: string): { name: string } {
       requireMember(principal, org);
       requireTeam(org, team);
-      if (!accountsDb.teamMembers.doesExist(key(org, team, member))) throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
+      if (!accountsDb.teamMembers.doesExist(key(org, team, member)))
+        throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
       return { name: member };
     },
 
@@ -132,20 +139,30 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
     async removeTeamMember(principal: Principal, org: string, team: string, member: string): Promise<void> {
       requireOrgAdmin(principal, org);
       requireTeam(org, team);
-      if (!accountsDb.teamMembers.doesExist(key(org, team, member))) throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
+      if (!accountsDb.teamMembers.doesExist(key(org, team, member)))
+        throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
       await accounts.removeTeamMember(org, team, member);
     },
 
     teamAccess(principal: Principal, org: string, team: string): TeamAccessView[] {
       requireMember(principal, org);
-      return accounts.listTeamAccess(org, team).map((g) => ({ team, repository: splitRepo(org, g.repository), accessLevel: g.accessLevel }));
+      return accounts
+        .listTeamAccess(org, team)
+        .map((g) => ({ team, repository: splitRepo(org, g.repository), accessLevel: g.accessLevel }));
     },
 
     /** Grants a team `level` on an existing repository of the organization. */
-    async setTeamAccess(principal: Principal, org: string, repository: string, team: string, level: AccessLevel): Promise<TeamAccessView> {
+    async setTeamAccess(
+      principal: Principal,
+      org: string,
+      repository: string,
+      team: string,
+      level: AccessLevel,
+    ): Promise<TeamAccessView> {
       requireOrgAdmin(principal, org);
       requireTeam(org, team);
-      if (!db.repositories.doesExist(repository)) throw new AccountError('NOT_FOUND', `repository "${repository}" does not exist`);
+      if (!db.repositories.doesExist(repository))
+        throw new AccountError('NOT_FOUND', `repository "${repository}" does not exist`);
       await accounts.setTeamAccess(org, team, repository, level);
       return { team, repository: splitRepo(org, repository), accessLevel: level };
     },
@@ -153,7 +170,8 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
     async removeTeamAccess(principal: Principal, org: string, repository: string, team: string): Promise<void> {
       requireOrgAdmin(principal, org);
       requireTeam(org, team);
-      if (!accountsDb.teamAccess.doesExist(key(org, team, repository))) throw new AccountError('NOT_FOUND', `team "${team}" has no access to "${repository}"`);
+      if (!accountsDb.teamAccess.doesExist(key(org, team, repository)))
+        throw new AccountError('NOT_FOUND', `team "${team}" has no access to "${repository}"`);
       await accounts.removeTeamAccess(org, team, repository);
     },
   };

@@ -17,7 +17,9 @@ const MAX_MEMORY = 64 * 2 ** 20;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: MAX_MEMORY }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: MAX_MEMORY }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -36,7 +38,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (expected.length < MIN_KEY_LENGTH) return false;
   let actual: Buffer;
   try {
-    actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) }, expected.length);
+    actual = await derive(
+      password,
+      Buffer.from(salt, 'base64'),
+      { N: Number(n), r: Number(r), p: Number(p) },
+      expected.length,
+    );
   } catch {
     // Parameters scrypt rejects (not a power of two, beyond the memory cap, not numbers).
     return false;

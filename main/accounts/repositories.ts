@@ -107,32 +107,40 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     };
   };
 
-  const may = (principal: Principal, name: string, action: 'pull' | 'delete') => accessControl.actionsFor(principal, name).includes(action);
+  const may = (principal: Principal, name: string, action: 'pull' | 'delete') =>
+    accessControl.actionsFor(principal, name).includes(action);
 
   /** The record when it exists and the caller may pull it; NOT_FOUND otherwise (same answer both ways). */
   function visible(principal: Principal, name: string): RepositoryRecord {
     const record = isRepoName(name) ? db.repositories.get(name) : undefined;
-    if (!record || !may(principal, name, 'pull')) throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
+    if (!record || !may(principal, name, 'pull'))
+      throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
     return record;
   }
 
   function administered(principal: Principal, name: string): RepositoryRecord {
     signedIn(principal);
     const record = visible(principal, name);
-    if (!may(principal, name, 'delete')) throw new AccountError('NO_PERMISSION', `only administrators of "${name}" may change or delete it`);
+    if (!may(principal, name, 'delete'))
+      throw new AccountError('NO_PERMISSION', `only administrators of "${name}" may change or delete it`);
     return record;
   }
 
   function checkSettings(input: RepositorySettings): RepositorySettings {
-    if (input.visibility !== undefined && !VISIBILITIES.has(input.visibility)) throw new AccountError('INVALID_INPUT', 'visibility must be public or private');
-    if (input.immutableTags !== undefined && typeof input.immutableTags !== 'boolean') throw new AccountError('INVALID_INPUT', 'immutableTags must be true or false');
+    if (input.visibility !== undefined && !VISIBILITIES.has(input.visibility))
+      throw new AccountError('INVALID_INPUT', 'visibility must be public or private');
+    if (input.immutableTags !== undefined && typeof input.immutableTags !== 'boolean')
+      throw new AccountError('INVALID_INPUT', 'immutableTags must be true or false');
     return input;
   }
 
   /** Writes one event; its key sorts by time, then by the order this process wrote it. */
   const putEvent = (repo: string, event: Omit<RepositoryEvent, 'at'>, at = now()) => {
     sequence = (sequence + 1) % 1_000_000;
-    return accountsDb.events.put(key(repo, String(at).padStart(15, '0'), String(sequence).padStart(6, '0')), { ...event, at });
+    return accountsDb.events.put(key(repo, String(at).padStart(15, '0'), String(sequence).padStart(6, '0')), {
+      ...event,
+      at,
+    });
   };
 
   /** Sum of the layer sizes of one manifest (an image's `blobs` are its config, then its layers). */
@@ -151,21 +159,36 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * caller may write to (their own, an organization they administer, or any for admins).
      * Throws UNAUTHORIZED, NOT_FOUND, NO_PERMISSION, INVALID_INPUT or ALREADY_EXISTS.
      */
-    async create(principal: Principal, namespace: string, input: { name: string } & RepositorySettings): Promise<RepositoryView> {
+    async create(
+      principal: Principal,
+      namespace: string,
+      input: { name: string } & RepositorySettings,
+    ): Promise<RepositoryView> {
       const user = signedIn(principal);
       const kind = namespaceType(namespace);
-      const writable = user.isAdmin || user.name === namespace || (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
+      const writable =
+        user.isAdmin ||
+        user.name === namespace ||
+        (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
       // Permission first: only admins (who see every account anyway) learn that a name is free.
-      if (!writable) throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
+      if (!writable)
+        throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
       if (kind === 'none') {
         throw new AccountError('NOT_FOUND', `namespace "${namespace}" is not a user or an organization`);
       }
       const fullName = `${namespace}/${input.name}`;
       if (typeof input.name !== 'string' || input.name.includes('/') || !isRepoName(fullName)) {
-        throw new AccountError('INVALID_INPUT', 'repository name must be lowercase letters and digits with single separators (. _ __ -), one path segment');
+        throw new AccountError(
+          'INVALID_INPUT',
+          'repository name must be lowercase letters and digits with single separators (. _ __ -), one path segment',
+        );
       }
       const settings = checkSettings(input);
-      const record: RepositoryRecord = { createdAt: now(), visibility: settings.visibility ?? 'private', immutableTags: settings.immutableTags ?? false };
+      const record: RepositoryRecord = {
+        createdAt: now(),
+        visibility: settings.visibility ?? 'private',
+        immutableTags: settings.immutableTags ?? false,
+      };
       const created = await db.transaction(() => {
         if (db.repositories.doesExist(fullName)) return false;
         db.repositories.put(fullName, record);
@@ -185,7 +208,8 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     list(principal: Principal, options: Page & { namespace?: string }): PageOf<RepositoryView> {
       const { namespace, after, limit } = options;
       // '0' follows '/' in code order, so [ns + '/', ns + '0') is exactly the namespace's names.
-      const bounds: { start?: string; end?: string } = namespace !== undefined ? { start: `${namespace}/`, end: `${namespace}0` } : {};
+      const bounds: { start?: string; end?: string } =
+        namespace !== undefined ? { start: `${namespace}/`, end: `${namespace}0` } : {};
       if (after !== undefined && after >= (bounds.start ?? '')) bounds.start = `${after}\u0000`;
       const items: RepositoryView[] = [];
       for (const { key: name, value } of db.repositories.getRange(bounds)) {
@@ -285,21 +309,32 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * Records a manifest put by a registry client: `push` for a put by tag, and `tag` as well
      * when it moved that tag away from another manifest. Puts by digest are not logged.
      */
-    async recordPush(repo: string, principal: Principal, reference: Reference, result: PutManifestResult): Promise<void> {
+    async recordPush(
+      repo: string,
+      principal: Principal,
+      reference: Reference,
+      result: PutManifestResult,
+    ): Promise<void> {
       if (reference.kind !== 'tag') return;
       const actor = actorOf(principal);
       const at = now();
       // Both events or neither.
       await accountsDb.transaction(() => {
         void putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
-        if (result.movedFrom) void putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
+        if (result.movedFrom)
+          void putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
       });
     },
 
     /** Records a manifest delete: `untag` for a reference by tag, `delete` for one by digest. */
     async recordDelete(repo: string, principal: Principal, reference: Reference): Promise<void> {
       const actor = actorOf(principal);
-      await putEvent(repo, reference.kind === 'tag' ? { type: 'untag', actor, tag: reference.tag } : { type: 'delete', actor, digest: reference.digest });
+      await putEvent(
+        repo,
+        reference.kind === 'tag'
+          ? { type: 'untag', actor, tag: reference.tag }
+          : { type: 'delete', actor, digest: reference.digest },
+      );
     },
 
     count: () => db.repositories.getKeysCount(),

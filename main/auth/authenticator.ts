@@ -31,7 +31,11 @@ export interface Authenticator {
 
 const PASSWORD_CACHE_TTL_MS = 60_000;
 
-export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginThrottle; verifier: JwtVerifier }): Authenticator {
+export function createAuthenticator(deps: {
+  accounts: Accounts;
+  throttle: LoginThrottle;
+  verifier: JwtVerifier;
+}): Authenticator {
   // Keyed by a hash of name and password: the cache never holds a password. The value is the
   // account's password version when it was verified, so a changed password (API, web, or
   // `outpost main user passwd` in another process) stops the old one at once, not a minute later.
@@ -40,7 +44,7 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
 
   const userPrincipal = (name: string): (Principal & { kind: 'user' }) | undefined => {
     const user = deps.accounts.getUser(name);
-    return user && user.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
+    return user?.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
   };
 
   return {
@@ -67,7 +71,8 @@ export function createAuthenticator(deps: { accounts: Accounts; throttle: LoginT
       }
       deps.throttle.succeeded(username, address);
       // Remembered only if the password did not change while it was being checked.
-      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username)) recent.set(id, versionBefore);
+      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username))
+        recent.set(id, versionBefore);
       return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
     },
 

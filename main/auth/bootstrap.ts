@@ -11,10 +11,17 @@ export interface BootstrapResult {
   generatedPassword?: string;
 }
 
-export async function bootstrapAdmin(accounts: Accounts, logger: Logger, password: string | undefined): Promise<BootstrapResult> {
+export async function bootstrapAdmin(
+  accounts: Accounts,
+  logger: Logger,
+  password: string | undefined,
+): Promise<BootstrapResult> {
   if (accounts.userCount() > 0) return {};
   const generated = password ? undefined : randomBytes(18).toString('base64url');
   await accounts.createUser({ name: 'admin', password: password ?? generated!, isAdmin: true });
-  logger.info('created the first administrator', { user: 'admin', passwordSource: generated ? 'generated' : 'OUTPOST_ADMIN_PASSWORD' });
+  logger.info('created the first administrator', {
+    user: 'admin',
+    passwordSource: generated ? 'generated' : 'OUTPOST_ADMIN_PASSWORD',
+  });
   return generated ? { generatedPassword: generated } : {};
 }

@@ -36,7 +36,8 @@ export function createRedirectTokenCheck(deps: {
     try {
       ({ subject } = checkRedirectClaims(await verifier.verify(token), { repository, digest }));
     } catch (err) {
-      if (err instanceof TokenError) throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
+      if (err instanceof TokenError)
+        throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });
       throw err;
     }
     return subject === ANONYMOUS ? { kind: 'anonymous' } : deps.activeUser(subject);

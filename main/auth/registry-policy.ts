@@ -28,7 +28,8 @@ export interface RegistryPolicyDeps {
 }
 
 function scopeOf(access: RequiredAccess): string | undefined {
-  if (access.kind === 'repository') return formatScope({ type: 'repository', name: access.name, actions: access.actions });
+  if (access.kind === 'repository')
+    return formatScope({ type: 'repository', name: access.name, actions: access.actions });
   if (access.kind === 'catalog') return 'registry:catalog:*';
   return undefined;
 }
@@ -38,8 +39,17 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     const scope = scopeOf(access);
     return new OciError('UNAUTHORIZED', {
       message,
-      ...(access.kind === 'repository' && { detail: [{ Type: 'repository', Name: access.name, Action: access.actions.join(',') }] }),
-      headers: { 'WWW-Authenticate': formatBearerChallenge({ realm: deps.realm, service: deps.service, ...(scope && { scope }), ...(error && { error }) }) },
+      ...(access.kind === 'repository' && {
+        detail: [{ Type: 'repository', Name: access.name, Action: access.actions.join(',') }],
+      }),
+      headers: {
+        'WWW-Authenticate': formatBearerChallenge({
+          realm: deps.realm,
+          service: deps.service,
+          ...(scope && { scope }),
+          ...(error && { error }),
+        }),
+      },
     });
   };
 
@@ -68,7 +78,8 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
 
   const satisfies = (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]): boolean => {
     if (access.kind === 'base') return true;
-    if (access.kind === 'catalog') return tokenAccess ? grants(tokenAccess, 'registry', 'catalog', ['*']) : auth.principal.kind === 'user';
+    if (access.kind === 'catalog')
+      return tokenAccess ? grants(tokenAccess, 'registry', 'catalog', ['*']) : auth.principal.kind === 'user';
     return access.actions.every((a: RepoAction) => auth.may(access.name, a));
   };
 
@@ -76,12 +87,18 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     const credentials = parseAuthorization(request.headers.get('authorization') ?? undefined);
     if (credentials === 'malformed') throw challenge(access, 'the Authorization header is malformed', 'invalid_token');
 
-    if (credentials?.kind === 'bearer' && access.kind === 'repository' && access.blob && looksLikeRedirectToken(credentials.token)) {
+    if (
+      credentials?.kind === 'bearer' &&
+      access.kind === 'repository' &&
+      access.blob &&
+      looksLikeRedirectToken(credentials.token)
+    ) {
       let principal: Principal;
       try {
         principal = await deps.redirectTokenCheck(credentials.token, access.name, access.blob);
       } catch (err) {
-        if (err instanceof OciError && err.code === 'UNAUTHORIZED') throw challenge(access, err.message, 'invalid_token');
+        if (err instanceof OciError && err.code === 'UNAUTHORIZED')
+          throw challenge(access, err.message, 'invalid_token');
         throw err;
       }
       const repository = access.name;
@@ -102,7 +119,8 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
         throw err;
       }
       const auth = byToken(identity.principal, identity.access);
-      if (!satisfies(auth, access, identity.access)) throw challenge(access, 'the token does not grant this access', 'insufficient_scope');
+      if (!satisfies(auth, access, identity.access))
+        throw challenge(access, 'the token does not grant this access', 'insufficient_scope');
       return auth;
     }
 
@@ -127,7 +145,9 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
           detail: { name: access.name },
         });
       }
-      throw new OciError('DENIED', { message: `${principal.name} may not ${access.kind === 'repository' ? access.actions.join('/') : 'list'} ${access.kind === 'repository' ? access.name : 'the catalog'}` });
+      throw new OciError('DENIED', {
+        message: `${principal.name} may not ${access.kind === 'repository' ? access.actions.join('/') : 'list'} ${access.kind === 'repository' ? access.name : 'the catalog'}`,
+      });
     }
 
     const auth = byRights({ kind: 'anonymous' });

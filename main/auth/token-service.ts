@@ -68,7 +68,11 @@ export function createTokenService(deps: TokenServiceDeps) {
   return {
     grant,
 
-    async issue(principal: Principal, requested: AccessEntry[], options: { offline?: boolean; refreshToken?: string } = {}): Promise<TokenResponse> {
+    async issue(
+      principal: Principal,
+      requested: AccessEntry[],
+      options: { offline?: boolean; refreshToken?: string } = {},
+    ): Promise<TokenResponse> {
       const now = deps.now();
       // One stat() per token: a key rotated by `outpost main keys rotate` in another process
       // signs from the next token on, rather than after the periodic reload. A keyring that
@@ -84,7 +88,12 @@ export function createTokenService(deps: TokenServiceDeps) {
         lifetimeMs: deps.tokenLifetimeMs,
         now,
       });
-      const response: TokenResponse = { token: issued.token, access_token: issued.token, expires_in: issued.expiresInSeconds, issued_at: issued.issuedAt };
+      const response: TokenResponse = {
+        token: issued.token,
+        access_token: issued.token,
+        expires_in: issued.expiresInSeconds,
+        issued_at: issued.issuedAt,
+      };
       if (principal.kind === 'user' && (options.offline || options.refreshToken)) {
         response.refresh_token = options.refreshToken ?? (await issueRefreshToken(principal.name));
       }

@@ -67,8 +67,18 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     },
   });
   const metrics: CacheMetrics = {
-    redirects: new Counter({ name: 'outpost_main_redirects_total', help: 'Blob GETs redirected to a content cache', labelNames: ['cache'], registers }),
-    direct: new Counter({ name: 'outpost_main_blob_direct_total', help: 'Blob GETs main served itself, by reason', labelNames: ['reason'], registers }),
+    redirects: new Counter({
+      name: 'outpost_main_redirects_total',
+      help: 'Blob GETs redirected to a content cache',
+      labelNames: ['cache'],
+      registers,
+    }),
+    direct: new Counter({
+      name: 'outpost_main_blob_direct_total',
+      help: 'Blob GETs main served itself, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
   const redirects = createRedirects({
     caches,

@@ -48,7 +48,8 @@ export function parseHost(value: unknown): string {
   try {
     if (typeof value !== 'string') throw new Error();
     const url = new URL(value);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) throw new Error();
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username)
+      throw new Error();
     return url.href.replace(/\/+$/, '');
   } catch {
     throw invalid('host must be the http(s) URL of the edge, such as https://sg.registry.example.com');
@@ -61,7 +62,13 @@ export function parseCidr(value: string): { address: string; prefix: number; fam
   const version = isIP(address);
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (version === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+  if (
+    version === 0 ||
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  ) {
     throw invalid(`"${value}" is not a network in CIDR notation (such as 10.1.0.0/16)`);
   }
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
@@ -95,7 +102,8 @@ export function createContentCaches(db: Database<ContentCacheRecord, string>, no
   /** The chain from `name` up to main: [name, its upstream, ...]. */
   const chainOf = (name: string): ContentCache[] => {
     const chain: ContentCache[] = [];
-    for (let cache = get(name); cache && chain.length < 16; cache = cache.upstream ? get(cache.upstream) : undefined) chain.push(cache);
+    for (let cache = get(name); cache && chain.length < 16; cache = cache.upstream ? get(cache.upstream) : undefined)
+      chain.push(cache);
     return chain;
   };
 
@@ -104,14 +112,18 @@ export function createContentCaches(db: Database<ContentCacheRecord, string>, no
     let upstream = input.upstream === undefined ? existing?.upstream : input.upstream;
     if (upstream === '' || upstream === null) upstream = undefined;
     if (upstream !== undefined) {
-      if (typeof upstream !== 'string' || !db.doesExist(upstream)) throw invalid(`upstream "${String(upstream)}" is not a known content cache (leave it empty to pull from main)`);
-      if (upstream === name || chainOf(upstream).some((c) => c.name === name)) throw invalid(`upstream "${upstream}" would make a cycle through "${name}"`);
+      if (typeof upstream !== 'string' || !db.doesExist(upstream))
+        throw invalid(`upstream "${String(upstream)}" is not a known content cache (leave it empty to pull from main)`);
+      if (upstream === name || chainOf(upstream).some((c) => c.name === name))
+        throw invalid(`upstream "${upstream}" would make a cycle through "${name}"`);
     }
     const region = input.region === undefined ? existing?.region : input.region;
-    if (region !== undefined && (typeof region !== 'string' || region.length > 100)) throw invalid('region must be a short text such as "ap-southeast-1"');
+    if (region !== undefined && (typeof region !== 'string' || region.length > 100))
+      throw invalid('region must be a short text such as "ap-southeast-1"');
     const networks = input.networks === undefined ? (existing?.networks ?? []) : input.networks;
-    if (!Array.isArray(networks) || !networks.every((n) => typeof n === 'string')) throw invalid('networks must be a list of CIDR strings');
-    networks.forEach((n) => parseCidr(n));
+    if (!Array.isArray(networks) || !networks.every((n) => typeof n === 'string'))
+      throw invalid('networks must be a list of CIDR strings');
+    for (const n of networks) parseCidr(n);
     return {
       host,
       ...(upstream !== undefined && { upstream: upstream as string }),
@@ -134,7 +146,8 @@ export function createContentCaches(db: Database<ContentCacheRecord, string>, no
       const name = input.name;
       const record = validate(name, input);
       // ifNoExists resolves false when the name was taken (the write is conditional in LMDB).
-      if (!(await db.ifNoExists(name, () => db.put(name, record)))) throw new AccountError('ALREADY_EXISTS', `content cache "${name}" already exists`);
+      if (!(await db.ifNoExists(name, () => db.put(name, record))))
+        throw new AccountError('ALREADY_EXISTS', `content cache "${name}" already exists`);
       return { name, ...record };
     },
 
@@ -148,7 +161,10 @@ export function createContentCaches(db: Database<ContentCacheRecord, string>, no
     async remove(name: string): Promise<void> {
       require(name);
       const dependants = [...db.getRange()].filter(({ value }) => value.upstream === name).map(({ key }) => key);
-      if (dependants.length > 0) throw invalid(`content cache "${name}" is the upstream of ${dependants.join(', ')}; change or remove those first`);
+      if (dependants.length > 0)
+        throw invalid(
+          `content cache "${name}" is the upstream of ${dependants.join(', ')}; change or remove those first`,
+        );
       await db.remove(name);
     },
   };

@@ -45,7 +45,11 @@ export class HealthProbe {
   health(name: string): CacheHealth {
     const state = this.states.get(name);
     if (!state) return { up: true };
-    return { up: state.up, ...(state.checkedAt !== undefined && { checkedAt: state.checkedAt }), ...(state.lastError !== undefined && { lastError: state.lastError }) };
+    return {
+      up: state.up,
+      ...(state.checkedAt !== undefined && { checkedAt: state.checkedAt }),
+      ...(state.lastError !== undefined && { lastError: state.lastError }),
+    };
   }
 
   start(): void {
@@ -107,7 +111,10 @@ export class HealthProbe {
     if (!state.up && state.successes >= (this.options.successesToUp ?? 2)) state.up = true;
     this.states.set(name, state);
     if (wasUp !== state.up) {
-      this.options.logger.warn(state.up ? 'content cache is up again' : 'content cache is down', { cache: name, ...(error && { reason: error }) });
+      this.options.logger.warn(state.up ? 'content cache is up again' : 'content cache is down', {
+        cache: name,
+        ...(error && { reason: error }),
+      });
       this.options.onChange?.(name, state.up);
     }
   }

@@ -48,20 +48,33 @@ export function createCacheJoin(deps: JoinDeps) {
     const url = parseHost(value);
     if (url === parseHost(deps.mainUrl)) return '';
     const cache = deps.caches.list().find((c) => c.host === url);
-    if (!cache) throw new AccountError('INVALID_INPUT', `upstream ${url} is neither main nor the host of a registered content cache; register that cache first`);
+    if (!cache)
+      throw new AccountError(
+        'INVALID_INPUT',
+        `upstream ${url} is neither main nor the host of a registered content cache; register that cache first`,
+      );
     return cache.name;
   }
 
   return async function join(request: JoinRequest): Promise<JoinResult> {
-    if (!deps.tokens.isValid(request.token)) throw new OciError('UNAUTHORIZED', { message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)' });
+    if (!deps.tokens.isValid(request.token))
+      throw new OciError('UNAUTHORIZED', {
+        message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
+      });
     const input = {
       host: request.host,
       ...(request.region !== undefined && { region: request.region }),
       ...(request.upstream !== undefined && { upstream: resolveUpstream(request.upstream) }),
     };
     const existing = typeof request.name === 'string' ? deps.caches.get(request.name) : undefined;
-    const cache = existing ? await deps.caches.update(existing.name, input) : await deps.caches.create({ name: request.name, ...input });
-    deps.logger.info(existing ? 'content cache joined again' : 'content cache joined', { cache: cache.name, host: cache.host, upstream: cache.upstream ?? 'main' });
+    const cache = existing
+      ? await deps.caches.update(existing.name, input)
+      : await deps.caches.create({ name: request.name, ...input });
+    deps.logger.info(existing ? 'content cache joined again' : 'content cache joined', {
+      cache: cache.name,
+      host: cache.host,
+      upstream: cache.upstream ?? 'main',
+    });
     return { cache, created: !existing };
   };
 }

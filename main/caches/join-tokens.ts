@@ -43,7 +43,8 @@ export function createJoinTokens(db: Database<JoinTokenRecord, string>, now: () 
   return {
     /** A new token valid for `ttlMs` (positive). */
     async create(ttlMs: number): Promise<CreatedJoinToken> {
-      if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`a join token needs a positive lifetime, got ${ttlMs} ms`);
+      if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+        throw new RangeError(`a join token needs a positive lifetime, got ${ttlMs} ms`);
       const createdAt = now();
       await purgeExpired(createdAt);
       const token = `${JOIN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;

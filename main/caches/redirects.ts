@@ -48,13 +48,26 @@ export function createRedirects(deps: RedirectsDeps) {
     const now = deps.now();
     const cached = tokens.get(id);
     if (cached && cached.expiresAt - now > deps.lifetimeMs / 2) return cached.token;
-    const token = await issueRedirectToken(deps.keys.signingKey, { issuer: deps.issuer, subject, audience, repository, digest, lifetimeMs: deps.lifetimeMs, now });
+    const token = await issueRedirectToken(deps.keys.signingKey, {
+      issuer: deps.issuer,
+      subject,
+      audience,
+      repository,
+      digest,
+      lifetimeMs: deps.lifetimeMs,
+      now,
+    });
     tokens.set(id, { token, expiresAt: now + deps.lifetimeMs });
     return token;
   }
 
   return {
-    async decide(principal: Principal, repository: string, digest: string, clientAddress: string): Promise<RedirectDecision> {
+    async decide(
+      principal: Principal,
+      repository: string,
+      digest: string,
+      clientAddress: string,
+    ): Promise<RedirectDecision> {
       const subject = principal.kind === 'user' ? principal.name : ANONYMOUS;
       const preferences = principal.kind === 'user' ? deps.preferences(principal.name) : { orgCaches: [] };
       const caches = deps.caches.list();
@@ -69,7 +82,11 @@ export function createRedirects(deps: RedirectsDeps) {
       });
       if ('none' in selection) return { kind: 'direct', reason: selection.none };
       const token = await tokenFor(subject, selection.audience, repository, digest);
-      return { kind: 'redirect', cache: selection.cache.name, location: `${selection.cache.host}/v2/${repository}/blobs/${digest}?token=${token}` };
+      return {
+        kind: 'redirect',
+        cache: selection.cache.name,
+        location: `${selection.cache.host}/v2/${repository}/blobs/${digest}?token=${token}`,
+      };
     },
   };
 }

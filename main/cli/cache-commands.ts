@@ -44,15 +44,26 @@ type Checked = { action: 'add' | 'remove'; name: string } | { action: 'list' } |
 function checkCommand(command: CacheCommand): Checked {
   const { action, args } = command;
   if (action === undefined || !ACTIONS.has(action)) {
-    throw new UsageError(action === undefined ? 'missing command: add, list, remove or token create' : `unknown command "cache ${action}": expected add, list, remove or token create`);
+    throw new UsageError(
+      action === undefined
+        ? 'missing command: add, list, remove or token create'
+        : `unknown command "cache ${action}": expected add, list, remove or token create`,
+    );
   }
-  const addOnly = command.host !== undefined || command.upstream !== undefined || command.region !== undefined || command.networks.length > 0;
-  if (addOnly && action !== 'add') throw new UsageError('--host, --upstream, --region and --network only apply to cache add');
+  const addOnly =
+    command.host !== undefined ||
+    command.upstream !== undefined ||
+    command.region !== undefined ||
+    command.networks.length > 0;
+  if (addOnly && action !== 'add')
+    throw new UsageError('--host, --upstream, --region and --network only apply to cache add');
   if (command.ttl !== undefined && action !== 'token') throw new UsageError('--ttl only applies to cache token create');
   if (action === 'token') {
-    if (args.length !== 1 || args[0] !== 'create') throw new UsageError('expected: cache token create [--ttl DURATION]');
+    if (args.length !== 1 || args[0] !== 'create')
+      throw new UsageError('expected: cache token create [--ttl DURATION]');
     const ttlMs = parseDurationMs(command.ttl ?? DEFAULT_JOIN_TOKEN_TTL);
-    if (ttlMs === undefined || ttlMs <= 0) throw new UsageError(`--ttl: expected a duration such as 30m, 24h or 7d, got "${command.ttl}"`);
+    if (ttlMs === undefined || ttlMs <= 0)
+      throw new UsageError(`--ttl: expected a duration such as 30m, 24h or 7d, got "${command.ttl}"`);
     return { action, ttlMs };
   }
   if (action === 'list') {
@@ -60,14 +71,25 @@ function checkCommand(command: CacheCommand): Checked {
     return { action };
   }
   if (args.length !== 1) throw new UsageError(`cache ${action} takes exactly one cache name`);
-  if (action === 'add' && command.host === undefined) throw new UsageError('cache add needs --host URL: the public URL clients are redirected to');
+  if (action === 'add' && command.host === undefined)
+    throw new UsageError('cache add needs --host URL: the public URL clients are redirected to');
   return { action: action as 'add' | 'remove', name: args[0]! };
 }
 
 function formatCaches(caches: ContentCache[]): string {
-  const rows = [['NAME', 'HOST', 'UPSTREAM', 'REGION', 'NETWORKS'], ...caches.map((c) => [c.name, c.host, c.upstream ?? '(main)', c.region ?? '', c.networks.join(',')])];
+  const rows = [
+    ['NAME', 'HOST', 'UPSTREAM', 'REGION', 'NETWORKS'],
+    ...caches.map((c) => [c.name, c.host, c.upstream ?? '(main)', c.region ?? '', c.networks.join(',')]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise<number> {
@@ -110,7 +132,9 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
       case 'token': {
         const { token, expiresAt } = await createJoinTokens(openJoinTokensDb(db.root)).create(checked.ttlMs);
         io.out(`${token}\n`);
-        io.err(`join token valid until ${new Date(expiresAt).toISOString()}, for any number of edges; it is shown only now.\nStart an edge with: outpost edge --name NAME --upstream MAIN_URL --public-url EDGE_URL --join-token TOKEN (or OUTPOST_EDGE_JOIN_TOKEN)\n`);
+        io.err(
+          `join token valid until ${new Date(expiresAt).toISOString()}, for any number of edges; it is shown only now.\nStart an edge with: outpost edge --name NAME --upstream MAIN_URL --public-url EDGE_URL --join-token TOKEN (or OUTPOST_EDGE_JOIN_TOKEN)\n`,
+        );
         break;
       }
       default: {

@@ -26,7 +26,9 @@ export interface KeyCommand {
 
 export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<number> {
   if (command.action !== 'rotate' || command.args.length > 0) {
-    io.err(`outpost main keys: ${command.action === undefined ? 'missing command: rotate' : command.action === 'rotate' ? 'keys rotate takes no arguments' : `unknown command "keys ${command.action}": expected rotate`}\n`);
+    io.err(
+      `outpost main keys: ${command.action === undefined ? 'missing command: rotate' : command.action === 'rotate' ? 'keys rotate takes no arguments' : `unknown command "keys ${command.action}": expected rotate`}\n`,
+    );
     return EXIT.USAGE;
   }
   const dataDir = resolve(command.dataDir);

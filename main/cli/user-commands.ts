@@ -34,7 +34,11 @@ class UsageError extends Error {
 function checkCommand(command: UserCommand): string | undefined {
   const { action, args } = command;
   if (action === undefined || !ACTIONS.has(action)) {
-    throw new UsageError(action === undefined ? 'missing command: add, passwd, list or remove' : `unknown command "user ${action}": expected add, passwd, list or remove`);
+    throw new UsageError(
+      action === undefined
+        ? 'missing command: add, passwd, list or remove'
+        : `unknown command "user ${action}": expected add, passwd, list or remove`,
+    );
   }
   if (action === 'list') {
     if (args.length > 0) throw new UsageError('user list takes no arguments');
@@ -43,15 +47,22 @@ function checkCommand(command: UserCommand): string | undefined {
   if (args.length !== 1) throw new UsageError(`user ${action} takes exactly one user name`);
   if (command.admin && action !== 'add') throw new UsageError('--admin only applies to user add');
   if ((action === 'add' || action === 'passwd') && !command.passwordStdin) {
-    throw new UsageError(`user ${action} needs --password-stdin: the password is read from standard input, never from the command line`);
+    throw new UsageError(
+      `user ${action} needs --password-stdin: the password is read from standard input, never from the command line`,
+    );
   }
   return checkAccountName(args[0], 'user');
 }
 
 function formatUsers(users: UserView[]): string {
-  const rows = [['NAME', 'ADMIN', 'ACTIVE', 'CREATED'], ...users.map((u) => [u.name, u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.createdAt])];
+  const rows = [
+    ['NAME', 'ADMIN', 'ACTIVE', 'CREATED'],
+    ...users.map((u) => [u.name, u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.createdAt]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 export async function runUserCommand(command: UserCommand, io: CliIo): Promise<number> {
@@ -65,7 +76,11 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
       if (problem) throw new AccountError('INVALID_INPUT', problem);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PasswordInputError || (err instanceof AccountError && err.code === 'INVALID_INPUT')) {
+    if (
+      err instanceof UsageError ||
+      err instanceof PasswordInputError ||
+      (err instanceof AccountError && err.code === 'INVALID_INPUT')
+    ) {
       io.err(`outpost main user: ${err.message}\n`);
       return EXIT.USAGE;
     }
@@ -91,7 +106,9 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
         await accounts.updateUser(name!, { password: password! });
         // A changed password is often a leaked one: what was issued under the old one goes too.
         const revoked = await accounts.revokeCredentials(name!);
-        io.out(`changed the password of "${name}"${revoked > 0 ? `; signed out ${revoked} session(s) and refresh token(s)` : ''}\n`);
+        io.out(
+          `changed the password of "${name}"${revoked > 0 ? `; signed out ${revoked} session(s) and refresh token(s)` : ''}\n`,
+        );
         break;
       }
       case 'remove':

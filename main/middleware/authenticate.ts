@@ -26,9 +26,13 @@ declare module 'hono' {
 export function authenticate(deps: { authenticator: Authenticator; sessions: Sessions }): MiddlewareHandler {
   return async function identifyCaller(c, next) {
     const credentials = parseAuthorization(c.req.header('authorization'));
-    if (credentials === 'malformed') throw new OciError('UNAUTHORIZED', { message: 'the Authorization header is malformed' });
+    if (credentials === 'malformed')
+      throw new OciError('UNAUTHORIZED', { message: 'the Authorization header is malformed' });
     if (credentials?.kind === 'basic') {
-      c.set('principal', await deps.authenticator.password(credentials.username, credentials.password, clientAddress(c)));
+      c.set(
+        'principal',
+        await deps.authenticator.password(credentials.username, credentials.password, clientAddress(c)),
+      );
     } else if (credentials?.kind === 'bearer') {
       const message = 'registry tokens are only for /v2; send Basic credentials or sign in';
       throw new OciError('UNAUTHORIZED', { message });

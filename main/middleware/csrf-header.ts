@@ -28,7 +28,10 @@ export function requireCsrfHeader(): MiddlewareHandler {
   return async function checkCsrfHeader(c, next) {
     const session = c.var.session;
     if (session && !SAFE_METHODS.has(c.req.method) && !csrfTokenMatches(session, c.req.header('x-csrf-token'))) {
-      throw new AccountError('NO_PERMISSION', 'requests signed in with the session cookie must send the X-CSRF-Token header of the session');
+      throw new AccountError(
+        'NO_PERMISSION',
+        'requests signed in with the session cookie must send the X-CSRF-Token header of the session',
+      );
     }
     await next();
   };

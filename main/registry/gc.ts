@@ -41,7 +41,14 @@ export interface GcResult {
   removedBytes: number;
 }
 
-export async function collectGarbage({ db, paths, now, graceMs, dryRun = false, logger }: GcOptions): Promise<GcResult> {
+export async function collectGarbage({
+  db,
+  paths,
+  now,
+  graceMs,
+  dryRun = false,
+  logger,
+}: GcOptions): Promise<GcResult> {
   const cutoff = now() - graceMs;
   const isReferenced = (digest: string): boolean => {
     for (const _ of db.blobRefs.getKeys({ ...prefixRange([digest]), limit: 1 })) return true;
@@ -84,7 +91,11 @@ export async function collectGarbage({ db, paths, now, graceMs, dryRun = false, 
     removed++;
     removedBytes += size;
   }
-  logger.info(dryRun ? 'garbage collection dry run' : 'garbage collection finished', { scanned, removed, removedBytes });
+  logger.info(dryRun ? 'garbage collection dry run' : 'garbage collection finished', {
+    scanned,
+    removed,
+    removedBytes,
+  });
   return { scanned, removed, removedBytes };
 
   /** Moves the blob's file to the trash; undefined when there was no file. */

@@ -54,7 +54,10 @@ export function createListings(db: MetadataDb): Listings {
     tags(repo, page) {
       if (!db.repositories.doesExist(repo)) throw new OciError('NAME_UNKNOWN', { detail: { name: repo } });
       const range = prefixRange([repo], page.last);
-      return takePage(db.tags.getKeys(range).map((k) => splitKey(k)[1]!), page.n);
+      return takePage(
+        db.tags.getKeys(range).map((k) => splitKey(k)[1]!),
+        page.n,
+      );
     },
 
     catalog(page, visible) {

@@ -27,7 +27,12 @@ export interface PutManifestResult {
 }
 
 export interface Manifests {
-  put(repo: RepoName, reference: Reference, bytes: Uint8Array, contentType: string | undefined): Promise<PutManifestResult>;
+  put(
+    repo: RepoName,
+    reference: Reference,
+    bytes: Uint8Array,
+    contentType: string | undefined,
+  ): Promise<PutManifestResult>;
   /** The manifest, or `MANIFEST_UNKNOWN`. */
   get(repo: RepoName, reference: Reference): StoredManifest;
   /** By digest: the manifest, its tags and its referrer entry go. By tag: only the tag. */
@@ -45,10 +50,13 @@ export interface ManifestsDeps {
 
 export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsDeps): Manifests {
   const unknown = (repo: RepoName, reference: Reference) =>
-    new OciError('MANIFEST_UNKNOWN', { detail: { name: repo, reference: reference.kind === 'tag' ? reference.tag : reference.digest } });
+    new OciError('MANIFEST_UNKNOWN', {
+      detail: { name: repo, reference: reference.kind === 'tag' ? reference.tag : reference.digest },
+    });
 
   function resolve(repo: RepoName, reference: Reference): Digest | undefined {
-    if (reference.kind === 'digest') return db.manifests.doesExist(key(repo, reference.digest)) ? reference.digest : undefined;
+    if (reference.kind === 'digest')
+      return db.manifests.doesExist(key(repo, reference.digest)) ? reference.digest : undefined;
     return db.tags.get(key(repo, reference.tag))?.digest;
   }
 
@@ -63,7 +71,10 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
       for (const d of manifest.manifests) if (!db.manifests.doesExist(key(repo, d.digest))) missing.push(d.digest);
     }
     if (missing.length > 0) {
-      throw new OciError('MANIFEST_BLOB_UNKNOWN', { message: `manifest references ${missing.length} unknown blob(s) or manifest(s)`, detail: { digests: missing.slice(0, 20) } });
+      throw new OciError('MANIFEST_BLOB_UNKNOWN', {
+        message: `manifest references ${missing.length} unknown blob(s) or manifest(s)`,
+        detail: { digests: missing.slice(0, 20) },
+      });
     }
   }
 
@@ -72,7 +83,10 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
       mediaType: manifest.mediaType,
       size: bytes.byteLength,
       bytes,
-      blobs: manifest.kind === 'image' ? [manifest.config, ...manifest.layers].filter((d) => !isForeignLayer(d.mediaType)).map((d) => d.digest) : [],
+      blobs:
+        manifest.kind === 'image'
+          ? [manifest.config, ...manifest.layers].filter((d) => !isForeignLayer(d.mediaType)).map((d) => d.digest)
+          : [],
       children: manifest.kind === 'index' ? manifest.manifests.map((d) => d.digest) : [],
       createdAt: now(),
     };
@@ -88,11 +102,20 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
 
     async put(repo, reference, bytes, contentType) {
       if (bytes.byteLength > maxManifestBytes) {
-        throw new OciError('MANIFEST_INVALID', { status: 413, message: `manifest larger than ${maxManifestBytes} bytes` });
+        throw new OciError('MANIFEST_INVALID', {
+          status: 413,
+          message: `manifest larger than ${maxManifestBytes} bytes`,
+        });
       }
-      const digest = digestOf(bytes, reference.kind === 'digest' ? (reference.digest.startsWith('sha512:') ? 'sha512' : 'sha256') : 'sha256');
+      const digest = digestOf(
+        bytes,
+        reference.kind === 'digest' ? (reference.digest.startsWith('sha512:') ? 'sha512' : 'sha256') : 'sha256',
+      );
       if (reference.kind === 'digest' && reference.digest !== digest) {
-        throw new OciError('DIGEST_INVALID', { message: 'manifest content does not match the digest in the URL', detail: { expected: reference.digest, actual: digest } });
+        throw new OciError('DIGEST_INVALID', {
+          message: 'manifest content does not match the digest in the URL',
+          detail: { expected: reference.digest, actual: digest },
+        });
       }
       const manifest = parseManifest(bytes, contentType);
       const record = toRecord(bytes, manifest);

@@ -35,7 +35,8 @@ export async function repairMainStore(
   now: () => number = Date.now,
 ): Promise<RepairReport> {
   const trash = new Map<string, string>();
-  for (const name of await readdir(store.paths.trashDir)) trash.set(name.slice(0, name.indexOf('.')), join(store.paths.trashDir, name));
+  for (const name of await readdir(store.paths.trashDir))
+    trash.set(name.slice(0, name.indexOf('.')), join(store.paths.trashDir, name));
 
   const missing: Digest[] = [];
   let restoredFromTrash = 0;

@@ -41,7 +41,13 @@ export interface Uploads {
    * chunk is a 416 that keeps the session), verifies `digest` and commits the blob. Nothing is
    * kept on a digest mismatch.
    */
-  complete(repo: RepoName, id: string, digest: Digest, body?: AsyncIterable<Uint8Array>, range?: ByteRange): Promise<{ size: number }>;
+  complete(
+    repo: RepoName,
+    id: string,
+    digest: Digest,
+    body?: AsyncIterable<Uint8Array>,
+    range?: ByteRange,
+  ): Promise<{ size: number }>;
   cancel(repo: RepoName, id: string): Promise<void>;
   /** Removes sessions idle for longer than `maxAgeMs` and stray files; returns how many. */
   purgeAbandoned(maxAgeMs: number): Promise<number>;
@@ -69,7 +75,11 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
 
   /** One request at a time per session: a second concurrent chunk would interleave bytes. */
   async function exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    if (busy.has(id)) throw new OciError('BLOB_UPLOAD_INVALID', { message: 'another request is writing to this upload', detail: { uuid: id } });
+    if (busy.has(id))
+      throw new OciError('BLOB_UPLOAD_INVALID', {
+        message: 'another request is writing to this upload',
+        detail: { uuid: id },
+      });
     busy.add(id);
     try {
       return await fn();
@@ -78,7 +88,11 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
     }
   }
 
-  async function appendUnlocked(session: UploadSession, body: AsyncIterable<Uint8Array>, range?: ByteRange): Promise<UploadSession> {
+  async function appendUnlocked(
+    session: UploadSession,
+    body: AsyncIterable<Uint8Array>,
+    range?: ByteRange,
+  ): Promise<UploadSession> {
     if (range && range.start !== session.size) {
       throw new OciError('RANGE_INVALID', {
         message: `chunk starts at ${range.start} but ${session.size} bytes were received`,
@@ -109,7 +123,12 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
     } finally {
       await handle.close();
     }
-    const updated: UploadRecord = { repo: session.repo, size: session.size + written, createdAt: session.createdAt, updatedAt: now() };
+    const updated: UploadRecord = {
+      repo: session.repo,
+      size: session.size + written,
+      createdAt: session.createdAt,
+      updatedAt: now(),
+    };
     await db.uploads.put(session.id, updated);
     if (hasher) hashers.set(session.id, { hasher, offset: updated.size });
     return { id: session.id, ...updated };

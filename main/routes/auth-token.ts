@@ -67,7 +67,11 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
     try {
       switch (field('grant_type')) {
         case 'password': {
-          const principal = await authenticator.password(field('username') ?? '', field('password') ?? '', clientAddress(c));
+          const principal = await authenticator.password(
+            field('username') ?? '',
+            field('password') ?? '',
+            clientAddress(c),
+          );
           return c.json(await tokens.issue(principal, scopes, { offline: field('access_type') === 'offline' }));
         }
         case 'refresh_token': {
@@ -85,7 +89,8 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
         for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
         return oauthError(c, 429, 'too_many_requests', err.message);
       }
-      if (err instanceof OciError && err.code === 'UNAUTHORIZED') return oauthError(c, 401, 'invalid_grant', err.message);
+      if (err instanceof OciError && err.code === 'UNAUTHORIZED')
+        return oauthError(c, 401, 'invalid_grant', err.message);
       throw err;
     }
   });

@@ -4,7 +4,15 @@
  */
 import type { FC } from 'hono/jsx';
 import { AdminFrame } from './admin-frame.js';
-import { CacheFields, HealthCell, NetworkList, cacheHref, formOf, type CacheForm, type CacheRow } from './admin-caches.js';
+import {
+  CacheFields,
+  HealthCell,
+  NetworkList,
+  cacheHref,
+  formOf,
+  type CacheForm,
+  type CacheRow,
+} from './admin-caches.js';
 import { Alert, Card, PostForm, SubmitButton } from './components.js';
 import { formatDate } from './format.js';
 
@@ -77,7 +85,8 @@ export const AdminCachePage: FC<AdminCachePageProps> = (p) => (
       <div class="card-body">
         {p.removeError && <Alert kind="error">{p.removeError}</Alert>}
         <p class="muted">
-          Pulls are no longer redirected to it. Users and organizations that picked it fall back to the next rule: their organization's default, a network rule, or main.
+          Pulls are no longer redirected to it. Users and organizations that picked it fall back to the next rule: their
+          organization's default, a network rule, or main.
         </p>
         <PostForm action={`${cacheHref(p.cache.name)}/remove`} csrfToken={p.csrfToken} label={`Remove ${p.cache.name}`}>
           <button type="submit" class="btn btn-danger">

@@ -5,7 +5,17 @@
  */
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Card, EmptyState, Field, PostForm, SelectField, SubmitButton, TextAreaField, TimeAgo } from './components.js';
+import {
+  Alert,
+  Card,
+  EmptyState,
+  Field,
+  PostForm,
+  SelectField,
+  SubmitButton,
+  TextAreaField,
+  TimeAgo,
+} from './components.js';
 import { HealthBadge } from './content-cache-section.js';
 import type { CacheStatus } from './content-cache-status.js';
 
@@ -43,7 +53,13 @@ export interface AdminCachesPageProps {
 
 export const cacheHref = (name: string) => `/admin/caches/${encodeURIComponent(name)}`;
 
-export const formOf = (cache: CacheRow): CacheForm => ({ name: cache.name, host: cache.host, upstream: cache.upstream ?? '', region: cache.region ?? '', networks: cache.networks.join('\n') });
+export const formOf = (cache: CacheRow): CacheForm => ({
+  name: cache.name,
+  host: cache.host,
+  upstream: cache.upstream ?? '',
+  region: cache.region ?? '',
+  networks: cache.networks.join('\n'),
+});
 
 /** Up or down, when main's probe last checked, and its last error. */
 export const HealthCell: FC<{ status: CacheStatus; now: number }> = ({ status, now }) => (
@@ -73,21 +89,44 @@ export const NetworkList: FC<{ networks: string[] }> = ({ networks }) =>
  * Host, upstream, region and networks: the fields of both the add and the edit form. `children`
  * (the add form's name field) go on the host's row.
  */
-export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; upstreams: string[] }>> = ({ form, upstreams, children }) => (
+export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; upstreams: string[] }>> = ({
+  form,
+  upstreams,
+  children,
+}) => (
   <>
     <div class="form-row">
       {children}
-      <Field label="Host" name="host" value={form?.host} required autocomplete="off" placeholder="https://eu.registry.example.com" help="The edge's public URL: where clients are redirected" />
+      <Field
+        label="Host"
+        name="host"
+        value={form?.host}
+        required
+        autocomplete="off"
+        placeholder="https://eu.registry.example.com"
+        help="The edge's public URL: where clients are redirected"
+      />
     </div>
     <div class="form-row">
       <SelectField
         label="Upstream"
         name="upstream"
         value={form?.upstream}
-        options={[{ value: '', label: 'main (pull straight from main)' }, ...upstreams.map((name) => ({ value: name, label: name }))]}
+        options={[
+          { value: '', label: 'main (pull straight from main)' },
+          ...upstreams.map((name) => ({ value: name, label: name })),
+        ]}
         help="Where this cache fetches what it does not hold"
       />
-      <Field label="Region" name="region" value={form?.region} autocomplete="off" maxlength={100} placeholder="eu-west-1" help="Optional; shown to users when they pick a cache" />
+      <Field
+        label="Region"
+        name="region"
+        value={form?.region}
+        autocomplete="off"
+        maxlength={100}
+        placeholder="eu-west-1"
+        help="Optional; shown to users when they pick a cache"
+      />
     </div>
     <TextAreaField
       label="Networks"
@@ -154,7 +193,15 @@ export const AdminCachesPage: FC<AdminCachesPageProps> = (p) => (
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action="/admin/caches" csrfToken={p.csrfToken} label="Add a cache">
           <CacheFields form={p.form} upstreams={p.caches.map((cache) => cache.name)}>
-            <Field label="Name" name="name" value={p.form?.name} required autocomplete="off" maxlength={63} help="Lowercase letters, digits and dashes" />
+            <Field
+              label="Name"
+              name="name"
+              value={p.form?.name}
+              required
+              autocomplete="off"
+              maxlength={63}
+              help="Lowercase letters, digits and dashes"
+            />
           </CacheFields>
           <SubmitButton label="Add cache" />
         </PostForm>

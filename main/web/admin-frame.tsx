@@ -11,9 +11,20 @@ const TABS: Array<{ tab: AdminTab; href: string; label: string }> = [
   { tab: 'settings', href: '/admin/settings', label: 'Registry settings' },
 ];
 
-export const AdminFrame: FC<PropsWithChildren<{ tab: AdminTab; title: string; subtitle?: string; crumbs?: Array<{ href: string; label: string }> }>> = (p) => (
+export const AdminFrame: FC<
+  PropsWithChildren<{
+    tab: AdminTab;
+    title: string;
+    subtitle?: string;
+    crumbs?: Array<{ href: string; label: string }>;
+  }>
+> = (p) => (
   <>
-    <PageHead title={p.title} subtitle={p.subtitle} crumbs={p.crumbs ?? [{ href: '/admin/users', label: 'Administration' }]} />
+    <PageHead
+      title={p.title}
+      subtitle={p.subtitle}
+      crumbs={p.crumbs ?? [{ href: '/admin/users', label: 'Administration' }]}
+    />
     <div class="layout-split">
       <nav class="card side-nav" aria-label="Administration">
         <h2>Administration</h2>

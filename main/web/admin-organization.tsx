@@ -28,7 +28,11 @@ export interface DefaultCacheChoice {
   error?: string | undefined;
 }
 
-const DefaultCacheCard: FC<{ org: string; choice: DefaultCacheChoice; csrfToken: string }> = ({ org, choice, csrfToken }) => (
+const DefaultCacheCard: FC<{ org: string; choice: DefaultCacheChoice; csrfToken: string }> = ({
+  org,
+  choice,
+  csrfToken,
+}) => (
   <Card id="default-cache" title="Default content cache" hint="For members who picked no cache themselves">
     <div class="card-body">
       {choice.error && <Alert kind="error">{choice.error}</Alert>}
@@ -38,7 +42,13 @@ const DefaultCacheCard: FC<{ org: string; choice: DefaultCacheChoice; csrfToken:
             label="Cache"
             name="defaultContentCache"
             value={choice.selected}
-            options={[{ value: '', label: 'None (pull from main)' }, ...choice.caches.map((cache) => ({ value: cache.name, label: cache.region ? `${cache.name} (${cache.region})` : cache.name }))]}
+            options={[
+              { value: '', label: 'None (pull from main)' },
+              ...choice.caches.map((cache) => ({
+                value: cache.name,
+                label: cache.region ? `${cache.name} (${cache.region})` : cache.name,
+              })),
+            ]}
             help="A member's own choice on their profile page wins over this."
           />
           <SubmitButton label="Save default cache" />
@@ -52,7 +62,8 @@ const DefaultCacheCard: FC<{ org: string; choice: DefaultCacheChoice; csrfToken:
   </Card>
 );
 
-const memberAction = (org: string, member: string, what: 'role' | 'remove') => `${organizationHref(org)}/members/${encodeURIComponent(member)}/${what}`;
+const memberAction = (org: string, member: string, what: 'role' | 'remove') =>
+  `${organizationHref(org)}/members/${encodeURIComponent(member)}/${what}`;
 
 const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }> = ({ org, members, csrfToken }) => (
   <table class="table">
@@ -71,13 +82,21 @@ const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }>
           <td class="repo-name">{member.name}</td>
           <td>{member.isAdmin ? <Badge kind="admin">organization admin</Badge> : <span class="muted">member</span>}</td>
           <td class="actions">
-            <PostForm action={memberAction(org, member.name, 'role')} csrfToken={csrfToken} label={`Change the role of ${member.name}`}>
+            <PostForm
+              action={memberAction(org, member.name, 'role')}
+              csrfToken={csrfToken}
+              label={`Change the role of ${member.name}`}
+            >
               <input type="hidden" name="isAdmin" value={String(!member.isAdmin)} />
               <button type="submit" class="btn btn-small">
                 {member.isAdmin ? 'Make member' : 'Make admin'}
               </button>
             </PostForm>
-            <PostForm action={memberAction(org, member.name, 'remove')} csrfToken={csrfToken} label={`Remove ${member.name}`}>
+            <PostForm
+              action={memberAction(org, member.name, 'remove')}
+              csrfToken={csrfToken}
+              label={`Remove ${member.name}`}
+            >
               <button type="submit" class="btn btn-small btn-danger">
                 Remove
               </button>
@@ -100,14 +119,23 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
     ]}
   >
     <Card id="members" title="Members" hint={<a href={namespaceHref(p.name)}>Repositories of {p.name}</a>}>
-      {p.members.length > 0 ? <MemberTable org={p.name} members={p.members} csrfToken={p.csrfToken} /> : <EmptyState title="No members yet" />}
+      {p.members.length > 0 ? (
+        <MemberTable org={p.name} members={p.members} csrfToken={p.csrfToken} />
+      ) : (
+        <EmptyState title="No members yet" />
+      )}
     </Card>
     <Card id="add-member" title="Add a member">
       <div class="card-body">
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action={`${organizationHref(p.name)}/members`} csrfToken={p.csrfToken} label="Add a member">
           <Field label="Username" name="member" value={p.form?.member} required autocomplete="off" maxlength={64} />
-          <Checkbox label="Organization administrator" name="isAdmin" checked={p.form?.isAdmin} help="May push to and manage every repository of the organization." />
+          <Checkbox
+            label="Organization administrator"
+            name="isAdmin"
+            checked={p.form?.isAdmin}
+            help="May push to and manage every repository of the organization."
+          />
           <SubmitButton label="Add member" />
         </PostForm>
       </div>

@@ -46,7 +46,11 @@ const OrganizationTable: FC<{ organizations: OrganizationRow[] }> = ({ organizat
 );
 
 export const AdminOrganizationsPage: FC<AdminOrganizationsPageProps> = (p) => (
-  <AdminFrame tab="organizations" title="Organizations" subtitle="Shared namespaces whose repositories teams get access to">
+  <AdminFrame
+    tab="organizations"
+    title="Organizations"
+    subtitle="Shared namespaces whose repositories teams get access to"
+  >
     <section class="card" aria-label="Organizations">
       {p.organizations.length > 0 ? (
         <OrganizationTable organizations={p.organizations} />
@@ -61,7 +65,15 @@ export const AdminOrganizationsPage: FC<AdminOrganizationsPageProps> = (p) => (
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action="/admin/organizations" csrfToken={p.csrfToken} label="Create an organization">
           <div class="form-row">
-            <Field label="Name" name="name" value={p.form?.name} required autocomplete="off" maxlength={64} help="Lowercase letters, digits and . _ -" />
+            <Field
+              label="Name"
+              name="name"
+              value={p.form?.name}
+              required
+              autocomplete="off"
+              maxlength={64}
+              help="Lowercase letters, digits and . _ -"
+            />
             <Field label="Full name" name="fullName" value={p.form?.fullName} autocomplete="off" help="Optional" />
           </div>
           <SubmitButton label="Create organization" />

@@ -28,7 +28,9 @@ export interface AdminUsersPageProps {
 
 const userAction = (name: string, what: 'active' | 'admin') => `/admin/users/${encodeURIComponent(name)}/${what}`;
 
-const ToggleButton: FC<{ action: string; csrfToken: string; value: boolean; label: string; danger?: boolean }> = (p) => (
+const ToggleButton: FC<{ action: string; csrfToken: string; value: boolean; label: string; danger?: boolean }> = (
+  p,
+) => (
   <PostForm action={p.action} csrfToken={p.csrfToken} label={p.label}>
     <input type="hidden" name="value" value={String(p.value)} />
     <button type="submit" class={p.danger ? 'btn btn-small btn-danger' : 'btn btn-small'}>
@@ -42,12 +44,28 @@ const UserActions: FC<{ user: UserView; self: string; csrfToken: string }> = ({ 
     <span class="muted">you</span>
   ) : (
     <>
-      <ToggleButton action={userAction(user.name, 'admin')} csrfToken={csrfToken} value={!user.isAdmin} label={user.isAdmin ? 'Remove admin' : 'Make admin'} />
-      <ToggleButton action={userAction(user.name, 'active')} csrfToken={csrfToken} value={!user.isActive} label={user.isActive ? 'Deactivate' : 'Activate'} danger={user.isActive} />
+      <ToggleButton
+        action={userAction(user.name, 'admin')}
+        csrfToken={csrfToken}
+        value={!user.isAdmin}
+        label={user.isAdmin ? 'Remove admin' : 'Make admin'}
+      />
+      <ToggleButton
+        action={userAction(user.name, 'active')}
+        csrfToken={csrfToken}
+        value={!user.isActive}
+        label={user.isActive ? 'Deactivate' : 'Activate'}
+        danger={user.isActive}
+      />
     </>
   );
 
-const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: number }> = ({ users, self, csrfToken, now }) => (
+const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: number }> = ({
+  users,
+  self,
+  csrfToken,
+  now,
+}) => (
   <table class="table">
     <thead>
       <tr>
@@ -81,17 +99,41 @@ const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: n
   </table>
 );
 
-const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; error?: string | undefined }> = ({ csrfToken, form, error }) => (
+const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; error?: string | undefined }> = ({
+  csrfToken,
+  form,
+  error,
+}) => (
   <Card id="new-user" title="Create a user">
     <div class="card-body">
       {error && <Alert kind="error">{error}</Alert>}
       <PostForm action="/admin/users" csrfToken={csrfToken} label="Create a user">
         <div class="form-row">
-          <Field label="Username" name="name" value={form?.name} required autocomplete="off" maxlength={64} help="Lowercase letters, digits and . _ -" />
+          <Field
+            label="Username"
+            name="name"
+            value={form?.name}
+            required
+            autocomplete="off"
+            maxlength={64}
+            help="Lowercase letters, digits and . _ -"
+          />
           <Field label="Full name" name="fullName" value={form?.fullName} autocomplete="off" help="Optional" />
-          <Field label="Initial password" name="password" type="password" required autocomplete="new-password" help="At least 8 characters" />
+          <Field
+            label="Initial password"
+            name="password"
+            type="password"
+            required
+            autocomplete="new-password"
+            help="At least 8 characters"
+          />
         </div>
-        <Checkbox label="Administrator" name="isAdmin" checked={form?.isAdmin} help="May manage users, organizations, settings and every repository." />
+        <Checkbox
+          label="Administrator"
+          name="isAdmin"
+          checked={form?.isAdmin}
+          help="May manage users, organizations, settings and every repository."
+        />
         <SubmitButton label="Create user" />
       </PostForm>
     </div>
@@ -99,7 +141,11 @@ const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; er
 );
 
 export const AdminUsersPage: FC<AdminUsersPageProps> = (p) => (
-  <AdminFrame tab="users" title="Users" subtitle={`${p.total} ${p.total === 1 ? 'account' : 'accounts'} can sign in to this registry`}>
+  <AdminFrame
+    tab="users"
+    title="Users"
+    subtitle={`${p.total} ${p.total === 1 ? 'account' : 'accounts'} can sign in to this registry`}
+  >
     <section class="card" aria-label="Users">
       <UserTable users={p.users} self={p.self} csrfToken={p.csrfToken} now={p.now} />
       <Pager first={p.firstHref} next={p.nextHref} summary={`${p.users.length} of ${p.total} shown`} />

@@ -11,7 +11,9 @@ export const CSRF_FIELD = '_csrf';
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name={CSRF_FIELD} value={token} />;
 
 /** A POST form with its CSRF field; every form on the site is one of these. */
-export const PostForm: FC<PropsWithChildren<{ action: string; csrfToken: string; class?: string; label?: string }>> = (props) => (
+export const PostForm: FC<PropsWithChildren<{ action: string; csrfToken: string; class?: string; label?: string }>> = (
+  props,
+) => (
   <form method="post" action={props.action} class={props.class} aria-label={props.label}>
     <CsrfField token={props.csrfToken} />
     {props.children}
@@ -88,7 +90,14 @@ export interface SelectOption {
 }
 
 /** A labelled drop-down; `value` is the option shown selected. */
-export const SelectField: FC<{ label: string; name: string; options: SelectOption[]; value?: string | undefined; help?: string; id?: string }> = (p) => {
+export const SelectField: FC<{
+  label: string;
+  name: string;
+  options: SelectOption[];
+  value?: string | undefined;
+  help?: string;
+  id?: string;
+}> = (p) => {
   const id = p.id ?? `f-${p.name}`;
   return (
     <div class="field">
@@ -110,12 +119,27 @@ export const SelectField: FC<{ label: string; name: string; options: SelectOptio
 };
 
 /** A labelled multi-line text field (one entry per line, such as network lists). */
-export const TextAreaField: FC<{ label: string; name: string; value?: string | undefined; rows?: number; help?: string; placeholder?: string; id?: string }> = (p) => {
+export const TextAreaField: FC<{
+  label: string;
+  name: string;
+  value?: string | undefined;
+  rows?: number;
+  help?: string;
+  placeholder?: string;
+  id?: string;
+}> = (p) => {
   const id = p.id ?? `f-${p.name}`;
   return (
     <div class="field">
       <label for={id}>{p.label}</label>
-      <textarea id={id} name={p.name} rows={p.rows ?? 3} placeholder={p.placeholder} spellcheck={false} aria-describedby={p.help ? `${id}-help` : undefined}>
+      <textarea
+        id={id}
+        name={p.name}
+        rows={p.rows ?? 3}
+        placeholder={p.placeholder}
+        spellcheck={false}
+        aria-describedby={p.help ? `${id}-help` : undefined}
+      >
         {p.value ?? ''}
       </textarea>
       {p.help && (
@@ -129,7 +153,9 @@ export const TextAreaField: FC<{ label: string; name: string; value?: string | u
 
 export type BadgeKind = 'public' | 'private' | 'admin' | 'inactive' | 'neutral' | 'up' | 'down';
 
-export const Badge: FC<PropsWithChildren<{ kind: BadgeKind }>> = ({ kind, children }) => <span class={`badge badge-${kind}`}>{children}</span>;
+export const Badge: FC<PropsWithChildren<{ kind: BadgeKind }>> = ({ kind, children }) => (
+  <span class={`badge badge-${kind}`}>{children}</span>
+);
 
 /** A relative date ("3 hours ago") with the exact time on hover and in `datetime`. */
 export const TimeAgo: FC<{ at: number; now: number }> = ({ at, now }) => (
@@ -138,11 +164,13 @@ export const TimeAgo: FC<{ at: number; now: number }> = ({ at, now }) => (
   </time>
 );
 
-export const Size: FC<{ bytes: number }> = ({ bytes }) => <span title={`${bytes.toLocaleString('en-US')} bytes`}>{formatBytes(bytes)}</span>;
+export const Size: FC<{ bytes: number }> = ({ bytes }) => (
+  <span title={`${bytes.toLocaleString('en-US')} bytes`}>{formatBytes(bytes)}</span>
+);
 
 /** The short digest, with the full one on hover and for screen readers. */
 export const ShortDigest: FC<{ digest: string }> = ({ digest }) => (
-  <code class="digest" title={digest} aria-label={digest}>
+  <code class="digest" title={digest}>
     {shortDigest(digest)}
   </code>
 );
@@ -184,7 +212,14 @@ export const Pager: FC<{ first?: string; next?: string; summary?: Child }> = ({ 
     </nav>
   ) : null;
 
-export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; badges?: Child; crumbs?: Array<{ href: string; label: string }> | undefined }>> = (p) => (
+export const PageHead: FC<
+  PropsWithChildren<{
+    title: string;
+    subtitle?: Child;
+    badges?: Child;
+    crumbs?: Array<{ href: string; label: string }> | undefined;
+  }>
+> = (p) => (
   <div class="page-head">
     <div>
       {p.crumbs && p.crumbs.length > 0 && (
@@ -208,7 +243,12 @@ export const PageHead: FC<PropsWithChildren<{ title: string; subtitle?: Child; b
 );
 
 /** A titled card; `id` names its heading, which labels the section for assistive technology. */
-export const Card: FC<PropsWithChildren<{ id: string; title: string; hint?: Child }>> = ({ id, title, hint, children }) => (
+export const Card: FC<PropsWithChildren<{ id: string; title: string; hint?: Child }>> = ({
+  id,
+  title,
+  hint,
+  children,
+}) => (
   <section class="card" aria-labelledby={`${id}-title`}>
     <div class="card-head">
       <h2 id={`${id}-title`}>{title}</h2>

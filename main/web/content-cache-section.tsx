@@ -33,11 +33,25 @@ const HEALTH_BADGE = { up: 'up', down: 'down', unknown: 'neutral' } as const;
 const HEALTH_LABEL = { up: 'up', down: 'down', unknown: 'not checked yet' } as const;
 
 /** A cache's health as a badge: up, down, or not checked yet. */
-export const HealthBadge: FC<{ state: HealthState }> = ({ state }) => <Badge kind={HEALTH_BADGE[state]}>{HEALTH_LABEL[state]}</Badge>;
+export const HealthBadge: FC<{ state: HealthState }> = ({ state }) => (
+  <Badge kind={HEALTH_BADGE[state]}>{HEALTH_LABEL[state]}</Badge>
+);
 
-const CacheChoice: FC<{ value: string; checked: boolean; title: string; detail?: string | undefined; health?: HealthState | undefined }> = (p) => (
+const CacheChoice: FC<{
+  value: string;
+  checked: boolean;
+  title: string;
+  detail?: string | undefined;
+  health?: HealthState | undefined;
+}> = (p) => (
   <div class="check">
-    <input type="radio" id={`cache-${p.value || 'none'}`} name="defaultContentCache" value={p.value} checked={p.checked} />
+    <input
+      type="radio"
+      id={`cache-${p.value || 'none'}`}
+      name="defaultContentCache"
+      value={p.value}
+      checked={p.checked}
+    />
     <label for={`cache-${p.value || 'none'}`}>
       {p.title}
       {p.health && <HealthBadge state={p.health} />}
@@ -64,10 +78,22 @@ const NoneChoice: FC<{ checked: boolean; orgDefault: OrganizationDefault | undef
       detail={`Your organization ${orgDefault.organization} has ${orgDefault.cache} as its default, so your pulls fetch layers from ${orgDefault.cache}.`}
     />
   ) : (
-    <CacheChoice value="" checked={checked} title="None (pull from main)" detail="Pull every layer straight from the main registry." />
+    <CacheChoice
+      value=""
+      checked={checked}
+      title="None (pull from main)"
+      detail="Pull every layer straight from the main registry."
+    />
   );
 
-export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, selected, organizationDefault: orgDefault, error, csrfToken, action = '/profile/content-cache' }) => (
+export const ContentCacheSection: FC<ContentCacheSectionProps> = ({
+  caches,
+  selected,
+  organizationDefault: orgDefault,
+  error,
+  csrfToken,
+  action = '/profile/content-cache',
+}) => (
   <Card id="cache" title="Content cache" hint="Where your pulls fetch image layers from">
     {caches && caches.length > 0 ? (
       <div class="card-body">
@@ -80,7 +106,13 @@ export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, sele
             <legend class="visually-hidden">Content cache</legend>
             <NoneChoice checked={!selected} orgDefault={orgDefault} />
             {caches.map((cache) => (
-              <CacheChoice value={cache.name} checked={selected === cache.name} title={cache.name} detail={cacheDetail(cache, orgDefault)} health={cache.health} />
+              <CacheChoice
+                value={cache.name}
+                checked={selected === cache.name}
+                title={cache.name}
+                detail={cacheDetail(cache, orgDefault)}
+                health={cache.health}
+              />
             ))}
           </fieldset>
           <SubmitButton label="Save cache" />
@@ -88,7 +120,10 @@ export const ContentCacheSection: FC<ContentCacheSectionProps> = ({ caches, sele
       </div>
     ) : (
       <EmptyState title="No caches configured yet">
-        <p class="muted">When an administrator registers edge caches, you can pick the one nearest to you here and your pulls will fetch layers from it.</p>
+        <p class="muted">
+          When an administrator registers edge caches, you can pick the one nearest to you here and your pulls will
+          fetch layers from it.
+        </p>
       </EmptyState>
     )}
   </Card>

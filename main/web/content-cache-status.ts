@@ -56,7 +56,11 @@ export interface OrganizationDefault {
  * decision does (caches-module.ts, select-cache.ts), the first of their organizations in name
  * order whose default names a registered cache.
  */
-export function organizationDefault(accounts: Pick<Accounts, 'orgsOf' | 'getSettings'>, user: string, registered: ReadonlySet<string>): OrganizationDefault | undefined {
+export function organizationDefault(
+  accounts: Pick<Accounts, 'orgsOf' | 'getSettings'>,
+  user: string,
+  registered: ReadonlySet<string>,
+): OrganizationDefault | undefined {
   for (const organization of accounts.orgsOf(user).sort()) {
     const cache = accounts.getSettings(organization).defaultContentCache;
     if (cache && registered.has(cache)) return { organization, cache };

@@ -57,7 +57,10 @@ export function createWebCookies(options: { alwaysSecure: boolean }): WebCookies
     clearSignInToken: (c) => void deleteCookie(c, SIGN_IN_CSRF_COOKIE, base(c)),
 
     setFlash(c, flash) {
-      setCookie(c, FLASH_COOKIE, JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, 300) }), { ...base(c), maxAge: FLASH_MAX_AGE_S });
+      setCookie(c, FLASH_COOKIE, JSON.stringify({ kind: flash.kind, text: flash.text.slice(0, 300) }), {
+        ...base(c),
+        maxAge: FLASH_MAX_AGE_S,
+      });
     },
     takeFlash(c) {
       const value = getCookie(c, FLASH_COOKIE);
@@ -67,7 +70,9 @@ export function createWebCookies(options: { alwaysSecure: boolean }): WebCookies
         const parsed = JSON.parse(value) as unknown;
         if (typeof parsed !== 'object' || parsed === null) return undefined;
         const { kind, text } = parsed as Record<string, unknown>;
-        return typeof kind === 'string' && FLASH_KINDS.has(kind) && typeof text === 'string' ? { kind: kind as Flash['kind'], text: text.slice(0, 300) } : undefined;
+        return typeof kind === 'string' && FLASH_KINDS.has(kind) && typeof text === 'string'
+          ? { kind: kind as Flash['kind'], text: text.slice(0, 300) }
+          : undefined;
       } catch {
         return undefined;
       }

@@ -30,7 +30,11 @@ export function csrfProtection(cookies: WebCookies): MiddlewareHandler {
     const type = (c.req.header('content-type') ?? '').toLowerCase();
     if (!FORM_TYPES.some((t) => type.startsWith(t))) throw csrfError();
     const body = await c.req.parseBody().catch(() => {
-      throw new WebError('BAD_REQUEST', 'Unreadable form', 'The form data could not be read. Reload the page and try again.');
+      throw new WebError(
+        'BAD_REQUEST',
+        'Unreadable form',
+        'The form data could not be read. Reload the page and try again.',
+      );
     });
     const sent = body[CSRF_FIELD];
     const token = typeof sent === 'string' ? sent : undefined;

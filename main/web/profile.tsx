@@ -44,29 +44,54 @@ const AccountDetails: FC<{ user: UserView; organizations: string[] }> = ({ user,
         </dd>
         <dt>Organizations</dt>
         <dd>
-          {organizations.length > 0
-            ? organizations.map((org, i) => (
-                <>
-                  {i > 0 && ', '}
-                  <a href={namespaceHref(org)}>{org}</a>
-                </>
-              ))
-            : <span class="muted">none</span>}
+          {organizations.length > 0 ? (
+            organizations.map((org, i) => (
+              <>
+                {i > 0 && ', '}
+                <a href={namespaceHref(org)}>{org}</a>
+              </>
+            ))
+          ) : (
+            <span class="muted">none</span>
+          )}
         </dd>
       </dl>
     </div>
   </Card>
 );
 
-const PasswordForm: FC<{ csrfToken: string; error?: string | undefined; username: string }> = ({ csrfToken, error, username }) => (
+const PasswordForm: FC<{ csrfToken: string; error?: string | undefined; username: string }> = ({
+  csrfToken,
+  error,
+  username,
+}) => (
   <Card id="password" title="Change password">
     <div class="card-body">
       {error && <Alert kind="error">{error}</Alert>}
       <PostForm action="/profile/password" csrfToken={csrfToken} label="Change password">
         <input type="text" name="username" value={username} autocomplete="username" hidden />
-        <Field label="Current password" name="currentPassword" type="password" required autocomplete="current-password" />
-        <Field label="New password" name="newPassword" type="password" required autocomplete="new-password" help="Also used by docker login; at least 8 characters." />
-        <Field label="Confirm new password" name="confirmPassword" type="password" required autocomplete="new-password" />
+        <Field
+          label="Current password"
+          name="currentPassword"
+          type="password"
+          required
+          autocomplete="current-password"
+        />
+        <Field
+          label="New password"
+          name="newPassword"
+          type="password"
+          required
+          autocomplete="new-password"
+          help="Also used by docker login; at least 8 characters."
+        />
+        <Field
+          label="Confirm new password"
+          name="confirmPassword"
+          type="password"
+          required
+          autocomplete="new-password"
+        />
         <SubmitButton label="Change password" />
       </PostForm>
     </div>
@@ -79,7 +104,13 @@ export const ProfilePage: FC<ProfilePageProps> = (p) => (
     <div class="grid-2">
       <div class="stack">
         <AccountDetails user={p.user} organizations={p.organizations} />
-        <ContentCacheSection caches={p.caches} selected={p.selectedCache} organizationDefault={p.organizationDefault} error={p.cacheError} csrfToken={p.csrfToken} />
+        <ContentCacheSection
+          caches={p.caches}
+          selected={p.selectedCache}
+          organizationDefault={p.organizationDefault}
+          error={p.cacheError}
+          csrfToken={p.csrfToken}
+        />
       </div>
       <PasswordForm csrfToken={p.csrfToken} error={p.passwordError} username={p.user.name} />
     </div>

@@ -12,7 +12,8 @@ import type { WebCookies } from './cookies.js';
 import type { Principal } from '../accounts/permissions.js';
 
 // Scripts and styles come only from /static; forms post only to main itself.
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const PAGE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
@@ -49,11 +50,19 @@ export interface PageOptions {
 export function renderPage(c: Context, cookies: WebCookies, options: PageOptions, body: Child): Promise<Response> {
   const flash = options.flash ?? cookies.takeFlash(c);
   const page = (
-    <Layout title={options.title} viewer={viewerOf(c)} csrfToken={c.get('session')?.csrfToken} section={options.section} flash={flash}>
+    <Layout
+      title={options.title}
+      viewer={viewerOf(c)}
+      csrfToken={c.get('session')?.csrfToken}
+      section={options.section}
+      flash={flash}
+    >
       {body}
     </Layout>
   );
-  return Promise.resolve(html`<!DOCTYPE html>${page}`).then((text) => c.html(text, options.status ?? 200, PAGE_HEADERS));
+  return Promise.resolve(html`<!DOCTYPE html>${page}`).then((text) =>
+    c.html(text, options.status ?? 200, PAGE_HEADERS),
+  );
 }
 
 /** Post/Redirect/Get: a 303 to `location`, with a message for the next page. */

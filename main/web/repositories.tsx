@@ -23,9 +23,14 @@ export interface RepositoriesPageProps {
 }
 
 export const repositoryHref = (fullName: string) => `/repositories/${fullName}`;
-export const namespaceHref = (namespace?: string) => (namespace ? `/repositories?namespace=${encodeURIComponent(namespace)}` : '/repositories');
+export const namespaceHref = (namespace?: string) =>
+  namespace ? `/repositories?namespace=${encodeURIComponent(namespace)}` : '/repositories';
 
-const NamespaceNav: FC<{ namespaces: string[]; current?: string | undefined; truncated: boolean }> = ({ namespaces, current, truncated }) => (
+const NamespaceNav: FC<{ namespaces: string[]; current?: string | undefined; truncated: boolean }> = ({
+  namespaces,
+  current,
+  truncated,
+}) => (
   <nav class="card side-nav" aria-label="Namespaces">
     <h2>Namespaces</h2>
     <a href={namespaceHref()} aria-current={current === undefined ? 'page' : undefined}>
@@ -69,7 +74,9 @@ const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now
             <Badge kind={repo.visibility}>{repo.visibility}</Badge>
           </td>
           <td class="num">{repo.tagCount}</td>
-          <td class="muted">{repo.lastPushedAt !== undefined ? <TimeAgo at={repo.lastPushedAt} now={now} /> : 'never'}</td>
+          <td class="muted">
+            {repo.lastPushedAt !== undefined ? <TimeAgo at={repo.lastPushedAt} now={now} /> : 'never'}
+          </td>
         </tr>
       ))}
     </tbody>
@@ -78,7 +85,11 @@ const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now
 
 export const RepositoriesPage: FC<RepositoriesPageProps> = (p) => (
   <>
-    <PageHead title={p.namespace ?? 'Repositories'} subtitle={p.namespace ? `Repositories in the ${p.namespace} namespace` : `Images you can pull from ${p.host}`} crumbs={p.namespace ? [{ href: '/repositories', label: 'Repositories' }] : undefined} />
+    <PageHead
+      title={p.namespace ?? 'Repositories'}
+      subtitle={p.namespace ? `Repositories in the ${p.namespace} namespace` : `Images you can pull from ${p.host}`}
+      crumbs={p.namespace ? [{ href: '/repositories', label: 'Repositories' }] : undefined}
+    />
     {!p.signedIn && (
       <Alert kind="info">
         You are browsing public repositories. <a href="/sign-in">Sign in</a> to see the private ones you have access to.
@@ -92,7 +103,10 @@ export const RepositoriesPage: FC<RepositoriesPageProps> = (p) => (
         ) : (
           <EmptyState title="No repositories yet">
             <p class="muted">
-              Push an image to create one, for example <code>docker push {p.host}/{p.namespace ?? 'team'}/app:1.0</code>
+              Push an image to create one, for example{' '}
+              <code>
+                docker push {p.host}/{p.namespace ?? 'team'}/app:1.0
+              </code>
             </p>
           </EmptyState>
         )}

@@ -34,7 +34,9 @@ export function visibleNamespaces(db: MetadataDb, mayPull: (name: string) => boo
       start = `${first}\u0000`;
       continue;
     }
-    const inside = [...db.repositories.getKeys({ start: `${namespace}/`, end: `${namespace}0`, limit: MAX_CHECKS_PER_NAMESPACE })];
+    const inside = [
+      ...db.repositories.getKeys({ start: `${namespace}/`, end: `${namespace}0`, limit: MAX_CHECKS_PER_NAMESPACE }),
+    ];
     if (inside.some(mayPull)) {
       if (names.length === limit) return { names, truncated: true };
       names.push(namespace);

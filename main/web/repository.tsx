@@ -4,7 +4,20 @@
  */
 import type { FC } from 'hono/jsx';
 import type { EventView, RepositoryView, TagView } from '../accounts/repositories.js';
-import { Badge, Card, Checkbox, CopyCommand, EmptyState, PageHead, Pager, PostForm, ShortDigest, Size, SubmitButton, TimeAgo } from './components.js';
+import {
+  Badge,
+  Card,
+  Checkbox,
+  CopyCommand,
+  EmptyState,
+  PageHead,
+  Pager,
+  PostForm,
+  ShortDigest,
+  Size,
+  SubmitButton,
+  TimeAgo,
+} from './components.js';
 import { formatDate } from './format.js';
 import { namespaceHref } from './repositories.js';
 
@@ -130,19 +143,39 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
         <fieldset class="field">
           <legend>Visibility</legend>
           <div class="check">
-            <input type="radio" id="visibility-private" name="visibility" value="private" checked={repo.visibility === 'private'} />
+            <input
+              type="radio"
+              id="visibility-private"
+              name="visibility"
+              value="private"
+              checked={repo.visibility === 'private'}
+            />
             <label for="visibility-private">
               Private<span class="help">Only people with access to the namespace may pull.</span>
             </label>
           </div>
           <div class="check">
-            <input type="radio" id="visibility-public" name="visibility" value="public" checked={repo.visibility === 'public'} />
+            <input
+              type="radio"
+              id="visibility-public"
+              name="visibility"
+              value="public"
+              checked={repo.visibility === 'public'}
+            />
             <label for="visibility-public">
-              Public<span class="help">Everyone signed in may pull, and anonymous clients too when the registry allows anonymous pulls.</span>
+              Public
+              <span class="help">
+                Everyone signed in may pull, and anonymous clients too when the registry allows anonymous pulls.
+              </span>
             </label>
           </div>
         </fieldset>
-        <Checkbox label="Immutable tags" name="immutableTags" checked={repo.immutableTags} help="A pushed tag can never be moved to another image." />
+        <Checkbox
+          label="Immutable tags"
+          name="immutableTags"
+          checked={repo.immutableTags}
+          help="A pushed tag can never be moved to another image."
+        />
         <SubmitButton label="Save settings" />
       </PostForm>
     </div>
@@ -151,7 +184,10 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
 
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
   const { repo } = p;
-  const crumbs = [{ href: '/repositories', label: 'Repositories' }, ...(repo.namespace ? [{ href: namespaceHref(repo.namespace), label: repo.namespace }] : [])];
+  const crumbs = [
+    { href: '/repositories', label: 'Repositories' },
+    ...(repo.namespace ? [{ href: namespaceHref(repo.namespace), label: repo.namespace }] : []),
+  ];
   return (
     <>
       <PageHead
@@ -168,7 +204,11 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
         <div class="grid-2 equal">
           <Card id="pull" title="Pull this image">
             <div class="card-body">
-              <CopyCommand command={pullCommand(p.host, repo.fullName, defaultTag(p.tags))} large label="Copy the pull command" />
+              <CopyCommand
+                command={pullCommand(p.host, repo.fullName, defaultTag(p.tags))}
+                large
+                label="Copy the pull command"
+              />
             </div>
           </Card>
           <Card id="about" title="About">
@@ -190,7 +230,10 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
           ) : (
             <EmptyState title="No tags yet">
               <p class="muted">
-                Push one with <code>docker push {p.host}/{repo.fullName}:1.0</code>
+                Push one with{' '}
+                <code>
+                  docker push {p.host}/{repo.fullName}:1.0
+                </code>
               </p>
             </EmptyState>
           )}

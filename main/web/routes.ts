@@ -22,7 +22,17 @@ import { WebError } from './web-error.js';
 export type { WebDeps } from './web-deps.js';
 
 /** Every path a page lives under. */
-const PAGE_PATHS = ['/', '/sign-in', '/sign-out', '/profile', '/profile/*', '/repositories', '/repositories/*', '/admin', '/admin/*'];
+const PAGE_PATHS = [
+  '/',
+  '/sign-in',
+  '/sign-out',
+  '/profile',
+  '/profile/*',
+  '/repositories',
+  '/repositories/*',
+  '/admin',
+  '/admin/*',
+];
 // Forms are a few fields; nothing legitimate comes near this.
 const MAX_FORM_BYTES = 64 * 1024;
 

@@ -24,8 +24,23 @@ export const SignInPage: FC<SignInPageProps> = (p) => (
         {p.error && <Alert kind="error">{p.error}</Alert>}
         <PostForm action="/sign-in" csrfToken={p.csrfToken} label="Sign in">
           <input type="hidden" name="next" value={p.next} />
-          <Field label="Username" name="username" value={p.username} required autocomplete="username" autofocus={!p.username} maxlength={64} />
-          <Field label="Password" name="password" type="password" required autocomplete="current-password" autofocus={Boolean(p.username)} />
+          <Field
+            label="Username"
+            name="username"
+            value={p.username}
+            required
+            autocomplete="username"
+            autofocus={!p.username}
+            maxlength={64}
+          />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            required
+            autocomplete="current-password"
+            autofocus={Boolean(p.username)}
+          />
           <button type="submit" class="btn btn-primary btn-block">
             Sign in
           </button>

@@ -15,7 +15,11 @@ export const SCRIPT_URL = `/static/outpost.js?v=${version(CLIENT_SCRIPT)}`;
 export function staticRoutes(): Hono {
   const app = new Hono();
   const cache = 'public, max-age=31536000, immutable';
-  app.get('/static/outpost.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': cache }));
-  app.get('/static/outpost.js', (c) => c.body(CLIENT_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': cache }));
+  app.get('/static/outpost.css', (c) =>
+    c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': cache }),
+  );
+  app.get('/static/outpost.js', (c) =>
+    c.body(CLIENT_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': cache }),
+  );
   return app;
 }

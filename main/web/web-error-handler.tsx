@@ -24,23 +24,36 @@ interface Shown {
   headers?: Record<string, string>;
 }
 
-const ACCOUNT_STATUS: Record<AccountError['code'], ContentfulStatusCode> = { NOT_FOUND: 404, ALREADY_EXISTS: 409, INVALID_INPUT: 400, NO_PERMISSION: 403 };
+const ACCOUNT_STATUS: Record<AccountError['code'], ContentfulStatusCode> = {
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  INVALID_INPUT: 400,
+  NO_PERMISSION: 403,
+};
 
 /** The status a page answers with when an account operation refuses. */
 export const accountErrorStatus = (err: AccountError): ContentfulStatusCode => ACCOUNT_STATUS[err.code];
 
 /** An account error's message as a sentence for a page ("Password must be ..."). */
-export const asSentence = (message: string): string => message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? '' : '.');
+export const asSentence = (message: string): string =>
+  message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? '' : '.');
 
 function describe(err: unknown): Shown | undefined {
   if (err instanceof WebError) return { status: err.status, title: err.title, message: err.message };
-  if (err instanceof AccountError) return { status: ACCOUNT_STATUS[err.code], title: err.code === 'NOT_FOUND' ? 'Not found' : 'That did not work', message: asSentence(err.message) };
+  if (err instanceof AccountError)
+    return {
+      status: ACCOUNT_STATUS[err.code],
+      title: err.code === 'NOT_FOUND' ? 'Not found' : 'That did not work',
+      message: asSentence(err.message),
+    };
   if (err instanceof OciError && err.status < 500) {
-    if (err.code === 'TOOMANYREQUESTS') return { status: 429, title: 'Too many attempts', message: err.message, headers: err.headers };
+    if (err.code === 'TOOMANYREQUESTS')
+      return { status: 429, title: 'Too many attempts', message: err.message, headers: err.headers };
     if (err.code === 'UNAUTHORIZED') return { status: 401, title: 'Not signed in', message: err.message };
     return { status: err.status as ContentfulStatusCode, title: 'Request refused', message: err.message };
   }
-  if (err instanceof HTTPException && err.status === 413) return { status: 413, title: 'Form too large', message: 'The form sent more data than this page accepts.' };
+  if (err instanceof HTTPException && err.status === 413)
+    return { status: 413, title: 'Form too large', message: 'The form sent more data than this page accepts.' };
   // As on the registry API (src/http/error-handler.ts): 507 for a full disk, 503 for an I/O error.
   const storage = storageFailureOf(err);
   if (storage === 'full') {
@@ -65,11 +78,23 @@ export function webErrorHandler(cookies: WebCookies, logger: Logger): ErrorHandl
       logger.warn('web page failed', { method: c.req.method, path: c.req.path, status: shown.status, error: err });
     }
     if (!shown) {
-      logger.error('web page failed', { method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });
-      shown = { status: 500, title: 'Something went wrong', message: 'The page could not be shown because of an error on the server. It has been logged; try again in a moment.' };
+      logger.error('web page failed', {
+        method: c.req.method,
+        path: c.req.path,
+        error: err,
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+      shown = {
+        status: 500,
+        title: 'Something went wrong',
+        message:
+          'The page could not be shown because of an error on the server. It has been logged; try again in a moment.',
+      };
     }
     for (const [name, value] of Object.entries(shown.headers ?? {})) c.header(name, value);
-    const body = <ErrorPage status={shown.status} title={shown.title} message={shown.message} offerSignIn={!viewerOf(c)} />;
+    const body = (
+      <ErrorPage status={shown.status} title={shown.title} message={shown.message} offerSignIn={!viewerOf(c)} />
+    );
     return renderPage(c, cookies, { title: shown.title, status: shown.status }, body);
   };
 }

@@ -6,7 +6,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export type WebErrorCode = 'CSRF' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_REQUEST' | 'TOO_LARGE';
 
-const STATUS: Record<WebErrorCode, ContentfulStatusCode> = { CSRF: 403, FORBIDDEN: 403, NOT_FOUND: 404, BAD_REQUEST: 400, TOO_LARGE: 413 };
+const STATUS: Record<WebErrorCode, ContentfulStatusCode> = {
+  CSRF: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_REQUEST: 400,
+  TOO_LARGE: 413,
+};
 
 export class WebError extends Error {
   readonly status: ContentfulStatusCode;
@@ -29,7 +35,12 @@ export const csrfError = () =>
     'The security token sent with the form was missing or out of date, so nothing was changed. This happens when a page stays open for a long time or after signing out in another tab. Go back, reload the page and try again.',
   );
 
-export const adminOnlyError = () => new WebError('FORBIDDEN', 'Administrators only', 'This page is for registry administrators. Ask an administrator if you need access.');
+export const adminOnlyError = () =>
+  new WebError(
+    'FORBIDDEN',
+    'Administrators only',
+    'This page is for registry administrators. Ask an administrator if you need access.',
+  );
 
 /** Thrown where a page needs a signed-in user: the error handler sends the visitor to sign in. */
 export class SignInRequired extends Error {

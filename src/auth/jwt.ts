@@ -50,7 +50,13 @@ export interface JwtVerifier {
   cached(token: string): JWTPayload | undefined;
 }
 
-export function createJwtVerifier({ getKey, issuer, audience, now = Date.now, cacheMax = 10_000 }: JwtVerifierOptions): JwtVerifier {
+export function createJwtVerifier({
+  getKey,
+  issuer,
+  audience,
+  now = Date.now,
+  cacheMax = 10_000,
+}: JwtVerifierOptions): JwtVerifier {
   const cache = new LRUCache<string, JWTPayload>({ max: cacheMax });
   const cached = (token: string): JWTPayload | undefined => {
     const payload = cache.get(token);
@@ -81,8 +87,11 @@ export function createJwtVerifier({ getKey, issuer, audience, now = Date.now, ca
 
 function toTokenError(err: unknown): TokenError {
   if (err instanceof errors.JWTExpired) return new TokenError('OUTPOST_TOKEN_EXPIRED', 'token has expired');
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenError('OUTPOST_TOKEN_SIGNATURE', 'token signature is invalid');
-  if (err instanceof errors.JWKSNoMatchingKey) return new TokenError('OUTPOST_TOKEN_UNKNOWN_KEY', 'token is signed by an unknown key');
-  if (err instanceof errors.JWTClaimValidationFailed) return new TokenError('OUTPOST_TOKEN_CLAIMS', `token claim "${err.claim}" is invalid`);
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenError('OUTPOST_TOKEN_SIGNATURE', 'token signature is invalid');
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return new TokenError('OUTPOST_TOKEN_UNKNOWN_KEY', 'token is signed by an unknown key');
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return new TokenError('OUTPOST_TOKEN_CLAIMS', `token claim "${err.claim}" is invalid`);
   return new TokenError('OUTPOST_TOKEN_MALFORMED', 'token is malformed');
 }

@@ -11,7 +11,15 @@
  */
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importPKCS8,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 
 export const SIGNING_ALGORITHM = 'EdDSA';
 
@@ -104,7 +112,11 @@ export class KeyRing {
     await writeFile(pemPath, await exportPKCS8(privateKey), { mode: 0o600 });
     await chmod(pemPath, 0o600);
     const now = this.options.now();
-    const entries: KeyEntry[] = this.keys.map(({ kid: k, createdAt, retiredAt }) => ({ kid: k, createdAt, retiredAt: retiredAt ?? now }));
+    const entries: KeyEntry[] = this.keys.map(({ kid: k, createdAt, retiredAt }) => ({
+      kid: k,
+      createdAt,
+      retiredAt: retiredAt ?? now,
+    }));
     entries.push({ kid, createdAt: now });
     const temp = `${this.file}.${process.pid}.tmp`;
     await writeFile(temp, JSON.stringify(entries, null, 2), { mode: 0o600 });

@@ -29,16 +29,24 @@ export interface IssueRedirectTokenOptions extends RedirectGrant {
 export const REDIRECT_TOKEN_USE = 'blob-redirect';
 
 export function issueRedirectToken(key: SigningKey, options: IssueRedirectTokenOptions): Promise<string> {
-  return signJwt(key, { use: REDIRECT_TOKEN_USE, repo: options.repository, digest: options.digest }, { ...options, subject: options.subject });
+  return signJwt(
+    key,
+    { use: REDIRECT_TOKEN_USE, repo: options.repository, digest: options.digest },
+    { ...options, subject: options.subject },
+  );
 }
 
 /**
  * Checks a verified payload against the request it came with. Signature, issuer, expiry and
  * audience are checked by the JWT verifier; this checks what the token is for.
  */
-export function checkRedirectClaims(payload: JWTPayload, request: { repository: string; digest: string }): RedirectGrant {
+export function checkRedirectClaims(
+  payload: JWTPayload,
+  request: { repository: string; digest: string },
+): RedirectGrant {
   if (payload.use !== REDIRECT_TOKEN_USE) throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'not a redirect token');
-  if (payload.repo !== request.repository) throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token is for another repository');
+  if (payload.repo !== request.repository)
+    throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token is for another repository');
   if (payload.digest !== request.digest) throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token is for another blob');
   return { subject: String(payload.sub), repository: request.repository, digest: request.digest };
 }

@@ -40,16 +40,28 @@ export interface IssueRegistryTokenOptions {
 export async function issueRegistryToken(key: SigningKey, options: IssueRegistryTokenOptions): Promise<IssuedToken> {
   const claims = { access: options.access, ...(options.accountId !== undefined && { uid: options.accountId }) };
   const token = await signJwt(key, claims, { ...options, audience: options.service });
-  return { token, expiresInSeconds: Math.ceil(options.lifetimeMs / 1000), issuedAt: new Date(options.now).toISOString() };
+  return {
+    token,
+    expiresInSeconds: Math.ceil(options.lifetimeMs / 1000),
+    issuedAt: new Date(options.now).toISOString(),
+  };
 }
 
 /** Reads the `access` claim of a verified payload; anything that is not well-formed is refused. */
 export function toRegistryClaims(payload: JWTPayload): RegistryTokenClaims {
   const access = payload.access;
-  if (!Array.isArray(access) || typeof payload.sub !== 'string') throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token has no access claim');
+  if (!Array.isArray(access) || typeof payload.sub !== 'string')
+    throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token has no access claim');
   // Round-trip through the scope parser so that only valid names and actions survive.
   const scopes = access
-    .filter((e): e is AccessEntry => typeof e === 'object' && e !== null && typeof e.type === 'string' && typeof e.name === 'string' && Array.isArray(e.actions))
+    .filter(
+      (e): e is AccessEntry =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.type === 'string' &&
+        typeof e.name === 'string' &&
+        Array.isArray(e.actions),
+    )
     .map((e) => formatScope(e))
     .join(' ');
   const accountId = typeof payload.uid === 'string' ? payload.uid : undefined;

@@ -29,9 +29,14 @@ export function parseScopes(value: string): AccessEntry[] {
     // `repository(plugin):name` carries a resource class in parentheses; the class is ignored.
     const bareType = type.replace(/\([a-z0-9]+\)$/, '');
     const name = scope.slice(first + 1, last);
-    const actions = scope.slice(last + 1).split(',').filter((a) => ACTIONS.has(a)) as Action[];
-    if (bareType === 'repository' && isRepoName(name) && actions.length > 0) entries.push({ type: 'repository', name, actions });
-    else if (bareType === 'registry' && name === 'catalog' && actions.length > 0) entries.push({ type: 'registry', name, actions });
+    const actions = scope
+      .slice(last + 1)
+      .split(',')
+      .filter((a) => ACTIONS.has(a)) as Action[];
+    if (bareType === 'repository' && isRepoName(name) && actions.length > 0)
+      entries.push({ type: 'repository', name, actions });
+    else if (bareType === 'registry' && name === 'catalog' && actions.length > 0)
+      entries.push({ type: 'registry', name, actions });
   }
   return mergeEntries(entries);
 }
@@ -53,7 +58,12 @@ export function mergeEntries(entries: AccessEntry[]): AccessEntry[] {
 }
 
 /** Whether `granted` contains every action in `needed` for the resource (`*` grants all). */
-export function grants(granted: readonly AccessEntry[], type: AccessEntry['type'], name: string, needed: readonly Action[]): boolean {
+export function grants(
+  granted: readonly AccessEntry[],
+  type: AccessEntry['type'],
+  name: string,
+  needed: readonly Action[],
+): boolean {
   const entry = granted.find((e) => e.type === type && e.name === name);
   if (!entry) return false;
   return entry.actions.includes('*') || needed.every((a) => entry.actions.includes(a));

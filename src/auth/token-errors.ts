@@ -8,7 +8,10 @@ export type TokenErrorCode =
   | 'OUTPOST_TOKEN_CLAIMS';
 
 export class TokenError extends Error {
-  constructor(readonly code: TokenErrorCode, message: string) {
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'TokenError';
   }

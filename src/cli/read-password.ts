@@ -25,10 +25,13 @@ export async function readPasswordFromStream(input: Readable): Promise<string> {
   for await (const chunk of input) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     length += bytes.length;
-    if (length > MAX_INPUT_BYTES) throw new PasswordInputError(`standard input is longer than ${MAX_INPUT_BYTES} bytes`);
+    if (length > MAX_INPUT_BYTES)
+      throw new PasswordInputError(`standard input is longer than ${MAX_INPUT_BYTES} bytes`);
     chunks.push(bytes);
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 interface TtyInput extends Readable {
@@ -66,6 +69,7 @@ function readPasswordFromTerminal(input: TtyInput, prompt: string, promptOut: (s
 
 /** The password on `input`: typed with echo off when it is a terminal, read to the end otherwise. */
 export function readPassword(input: TtyInput, promptOut: (s: string) => void): Promise<string> {
-  if (input.isTTY && typeof input.setRawMode === 'function') return readPasswordFromTerminal(input, 'Password: ', promptOut);
+  if (input.isTTY && typeof input.setRawMode === 'function')
+    return readPasswordFromTerminal(input, 'Password: ', promptOut);
   return readPasswordFromStream(input);
 }

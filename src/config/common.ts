@@ -41,7 +41,9 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((value
   return ms;
 });
 
-export const booleanSchema = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+export const booleanSchema = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
 
 export const urlSchema = z.string().transform((value, ctx) => {
   try {

@@ -32,7 +32,11 @@ export interface LoadConfigOptions {
 
 /** `storage.deleteEnabled` -> `OUTPOST_MAIN_STORAGE__DELETE_ENABLED`, the inverse of the env mapping. */
 export const envNameOf = (prefix: string, path: string): string =>
-  prefix + path.split('.').map((key) => key.replace(/([A-Z])/g, '_$1').toUpperCase()).join('__');
+  prefix +
+  path
+    .split('.')
+    .map((key) => key.replace(/([A-Z])/g, '_$1').toUpperCase())
+    .join('__');
 
 const camel = (snake: string): string => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 

@@ -31,7 +31,11 @@ export interface BlobResponsePlan {
  * Status, headers and range for answering `Range: rangeHeader` with an opened blob; when the
  * range cannot be satisfied the blob is closed and `RANGE_INVALID` (416) thrown.
  */
-export async function planBlobResponse(digest: string, blob: { size: number; close(): Promise<void> }, rangeHeader: string | undefined): Promise<BlobResponsePlan> {
+export async function planBlobResponse(
+  digest: string,
+  blob: { size: number; close(): Promise<void> },
+  rangeHeader: string | undefined,
+): Promise<BlobResponsePlan> {
   let range: ByteRange | undefined;
   try {
     range = parseRange(rangeHeader, blob.size);

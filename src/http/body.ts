@@ -10,7 +10,11 @@ import { requestBody } from './node-bindings.js';
  * loop) stalls Node's parser on that keep-alive connection, and the client's next request on
  * it is never answered.
  */
-export async function readLimited(body: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: () => never): Promise<Buffer> {
+export async function readLimited(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => never,
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of body) {

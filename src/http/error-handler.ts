@@ -82,10 +82,20 @@ export function createErrorHandler(logger: Logger, mappers: readonly ErrorMapper
       }
       return ociErrorResponse(oci);
     }
-    logger.error('unhandled error', { method: c.req.method, path: c.req.path, error: err, stack: err instanceof Error ? err.stack : undefined });
+    logger.error('unhandled error', {
+      method: c.req.method,
+      path: c.req.path,
+      error: err,
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     return ociErrorResponse(new OciError('UNKNOWN', { message: 'internal server error' }));
   };
 }
 
 export const notFoundHandler: NotFoundHandler = (c) =>
-  ociErrorResponse(new OciError('UNSUPPORTED', { status: 404, message: `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300) }));
+  ociErrorResponse(
+    new OciError('UNSUPPORTED', {
+      status: 404,
+      message: `no such endpoint: ${c.req.method} ${c.req.path}`.slice(0, 300),
+    }),
+  );

@@ -79,7 +79,10 @@ export function sendStream(c: Context, res: StreamResponse): Response {
   // HEAD (no body) goes through Hono as usual: Hono answers HEAD by running the GET route and
   // wrapping its response, which must then be a real one.
   if (!res.body || !outgoing) {
-    return new Response(res.body ? (Readable.toWeb(res.body) as ReadableStream) : null, { status: res.status, headers });
+    return new Response(res.body ? (Readable.toWeb(res.body) as ReadableStream) : null, {
+      status: res.status,
+      headers,
+    });
   }
   const body = res.body;
   // The client may have gone while the route was opening the blob: 'close' has fired already
@@ -163,7 +166,10 @@ export function sendFile(c: Context, res: FileResponse): Response {
   const length = Math.max(0, res.end - res.start + 1);
   const { outgoing } = nodeEnv(c);
   if (!outgoing) {
-    const body = length === 0 ? Readable.from([]) : res.file.createReadStream({ start: res.start, end: res.end, autoClose: false });
+    const body =
+      length === 0
+        ? Readable.from([])
+        : res.file.createReadStream({ start: res.start, end: res.end, autoClose: false });
     body.once('close', () => res.done());
     return new Response(Readable.toWeb(body) as ReadableStream, { status: res.status, headers });
   }
@@ -180,10 +186,19 @@ export function sendFile(c: Context, res: FileResponse): Response {
   return RESPONSE_ALREADY_SENT;
 }
 
-async function pumpFile(file: FileHandle, outgoing: ServerResponse, start: number, length: number, readAhead: boolean): Promise<void> {
+async function pumpFile(
+  file: FileHandle,
+  outgoing: ServerResponse,
+  start: number,
+  length: number,
+  readAhead: boolean,
+): Promise<void> {
   const size = Math.max(1, Math.min(FILE_CHUNK_BYTES, length));
   // Two buffers: the next chunk is read while the previous one is being written.
-  const buffers = readAhead && length > size ? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] : [Buffer.allocUnsafeSlow(size)];
+  const buffers =
+    readAhead && length > size
+      ? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)]
+      : [Buffer.allocUnsafeSlow(size)];
   let position = start;
   let left = length;
   const readNext = async (buffer: Buffer): Promise<Buffer | undefined> => {

@@ -58,7 +58,10 @@ export function parseChunkRange(header: string | undefined): ByteRange | undefin
   if (header === undefined) return undefined;
   const match = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/.exec(header.trim());
   if (!match || Number(match[2]) < Number(match[1])) {
-    throw new OciError('BLOB_UPLOAD_INVALID', { message: 'invalid Content-Range: expected <start>-<end>', detail: { contentRange: header.slice(0, 100) } });
+    throw new OciError('BLOB_UPLOAD_INVALID', {
+      message: 'invalid Content-Range: expected <start>-<end>',
+      detail: { contentRange: header.slice(0, 100) },
+    });
   }
   return { start: Number(match[1]), end: Number(match[2]) };
 }

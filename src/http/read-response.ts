@@ -9,7 +9,10 @@
 /** A response body larger than its limit. */
 export class ResponseTooLargeError extends Error {
   readonly code = 'OUTPOST_RESPONSE_TOO_LARGE';
-  constructor(readonly what: string, readonly maxBytes: number) {
+  constructor(
+    readonly what: string,
+    readonly maxBytes: number,
+  ) {
     super(`${what} is larger than ${maxBytes} bytes`);
     this.name = 'ResponseTooLargeError';
   }

@@ -69,9 +69,10 @@ const LISTEN_REASONS: Record<string, string> = {
 };
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const tls = options.tls?.certFile && options.tls.keyFile
-    ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
-    : undefined;
+  const tls =
+    options.tls?.certFile && options.tls.keyFile
+      ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }
+      : undefined;
   const server = createAdaptorServer({
     fetch: options.fetch,
     ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),

@@ -58,7 +58,12 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
   const now = options.now ?? (() => new Date());
   const log = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVELS[level] < threshold) return;
-    const record = { time: now().toISOString(), level, msg: redactUrl(msg), ...(redact({ ...bindings, ...fields }) as LogFields) };
+    const record = {
+      time: now().toISOString(),
+      level,
+      msg: redactUrl(msg),
+      ...(redact({ ...bindings, ...fields }) as LogFields),
+    };
     write(`${JSON.stringify(record)}\n`);
   };
   return {

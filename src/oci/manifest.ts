@@ -57,11 +57,13 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isRecord(value)) throw invalid(`${where} must be a descriptor object`);
   const { mediaType, digest, size, artifactType, urls, platform } = value;
   if (typeof mediaType !== 'string' || mediaType.length === 0) throw invalid(`${where}.mediaType must be a string`);
-  if (typeof digest !== 'string' || !isDigest(digest)) throw invalid(`${where}.digest is not a valid digest`, { digest });
+  if (typeof digest !== 'string' || !isDigest(digest))
+    throw invalid(`${where}.digest is not a valid digest`, { digest });
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw invalid(`${where}.size must be a non-negative integer`);
   }
-  if (artifactType !== undefined && typeof artifactType !== 'string') throw invalid(`${where}.artifactType must be a string`);
+  if (artifactType !== undefined && typeof artifactType !== 'string')
+    throw invalid(`${where}.artifactType must be a string`);
   if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string'))) {
     throw invalid(`${where}.urls must be a list of strings`);
   }
@@ -97,7 +99,10 @@ function resolveMediaType(body: Record<string, unknown>, contentType: string | u
   if (declared !== undefined && headerIsSpecific && declared !== header) {
     throw invalid(`Content-Type ${header} does not match the manifest's mediaType ${declared}`);
   }
-  const chosen = declared ?? (headerIsSpecific ? header : undefined) ?? (Array.isArray(body.manifests) ? MediaType.OciIndex : MediaType.OciManifest);
+  const chosen =
+    declared ??
+    (headerIsSpecific ? header : undefined) ??
+    (Array.isArray(body.manifests) ? MediaType.OciIndex : MediaType.OciManifest);
   if (!MANIFEST_MEDIA_TYPES.has(chosen)) {
     throw invalid(`unsupported manifest media type ${chosen}`, { supported: [...MANIFEST_MEDIA_TYPES] });
   }
@@ -119,7 +124,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
   if (body.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
   const mediaType = resolveMediaType(body, contentType);
   const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
-  if (body.artifactType !== undefined && typeof body.artifactType !== 'string') throw invalid('artifactType must be a string');
+  if (body.artifactType !== undefined && typeof body.artifactType !== 'string')
+    throw invalid('artifactType must be a string');
   const artifactType = body.artifactType as string | undefined;
   const annotations = parseAnnotations(body.annotations, 'manifest');
   const common = {
@@ -129,7 +135,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     ...(annotations && { annotations }),
   };
   if (INDEX_MEDIA_TYPES.has(mediaType)) {
-    if (body.config !== undefined || body.layers !== undefined) throw invalid('an index must not have config or layers');
+    if (body.config !== undefined || body.layers !== undefined)
+      throw invalid('an index must not have config or layers');
     return { kind: 'index', manifests: parseDescriptorList(body.manifests, 'manifests'), ...common };
   }
   if (body.manifests !== undefined) throw invalid('an image manifest must not have manifests');

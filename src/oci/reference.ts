@@ -57,7 +57,10 @@ export type Reference =
 export function parseReference(value: string): Reference {
   if (value.includes(':')) {
     if (!isDigest(value)) {
-      throw new OciError('DIGEST_INVALID', { message: 'invalid digest reference', detail: { reference: value.slice(0, 200) } });
+      throw new OciError('DIGEST_INVALID', {
+        message: 'invalid digest reference',
+        detail: { reference: value.slice(0, 200) },
+      });
     }
     return { kind: 'digest', digest: value as Digest };
   }

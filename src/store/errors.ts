@@ -11,7 +11,10 @@ export class BlobNotFoundError extends Error {
 
 export class DigestMismatchError extends Error {
   readonly code = 'OUTPOST_DIGEST_MISMATCH';
-  constructor(readonly expected: Digest, readonly actual: Digest) {
+  constructor(
+    readonly expected: Digest,
+    readonly actual: Digest,
+  ) {
     super(`content digest ${actual} does not match expected ${expected}`);
     this.name = 'DigestMismatchError';
   }
@@ -19,7 +22,10 @@ export class DigestMismatchError extends Error {
 
 export class SizeMismatchError extends Error {
   readonly code = 'OUTPOST_SIZE_MISMATCH';
-  constructor(readonly expected: number, readonly actual: number) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
     super(`content length ${actual} does not match expected ${expected}`);
     this.name = 'SizeMismatchError';
   }

@@ -83,7 +83,11 @@ export async function writeChunks(
 }
 
 /** Streams `source` into a new file at `path`, hashing as it goes; fsyncs before returning. */
-export async function writeFileHashed(path: string, source: AsyncIterable<Uint8Array>, algorithm: DigestAlgorithm = 'sha256'): Promise<WrittenFile> {
+export async function writeFileHashed(
+  path: string,
+  source: AsyncIterable<Uint8Array>,
+  algorithm: DigestAlgorithm = 'sha256',
+): Promise<WrittenFile> {
   await mkdirPrivate(dirname(path));
   const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   const hasher = createDigestHasher(algorithm);

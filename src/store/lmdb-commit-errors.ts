@@ -22,7 +22,10 @@ export async function unwrapLmdbCommitError(err: unknown): Promise<unknown> {
   if (!isLmdbCommitFailure(err)) return err;
   let timer: NodeJS.Timeout | undefined;
   const cause = await Promise.race([
-    err.commitError.then(() => err, (real: unknown) => real),
+    err.commitError.then(
+      () => err,
+      (real: unknown) => real,
+    ),
     new Promise<unknown>((resolve) => (timer = setTimeout(() => resolve(err), UNWRAP_WAIT_MS))),
   ]);
   clearTimeout(timer);

@@ -32,7 +32,10 @@ export function prefixRange(parts: string[], after?: string): { start: string; e
   const prefix = parts.length ? key(...parts) + SEP : '';
   // Start just past `after`: no part has a character below SEP, so no key lies between
   // prefix+after and prefix+after+SEP.
-  return { start: after !== undefined ? prefix + after + SEP : prefix, end: prefix ? prefix.slice(0, -1) + SEP_NEXT : '\uffff' };
+  return {
+    start: after !== undefined ? prefix + after + SEP : prefix,
+    end: prefix ? prefix.slice(0, -1) + SEP_NEXT : '\uffff',
+  };
 }
 
 export interface OpenLmdbOptions {

@@ -84,7 +84,11 @@ export function describeBlobStore(name: string, factory: () => Promise<BlobStore
       it('throws BlobNotFoundError for a digest never committed', async () => {
         const err = await rejection(store.open(DIGEST));
         expect(err).toBeInstanceOf(BlobNotFoundError);
-        expect(err).toMatchObject({ code: 'OUTPOST_BLOB_NOT_FOUND', digest: DIGEST, message: `blob ${DIGEST} not found` });
+        expect(err).toMatchObject({
+          code: 'OUTPOST_BLOB_NOT_FOUND',
+          digest: DIGEST,
+          message: `blob ${DIGEST} not found`,
+        });
       });
 
       it('knows digest and size before any byte is read', async () => {

@@ -43,7 +43,10 @@ let pulls = 0;
 /** skopeo with an empty auth file (nothing from the machine), killed after 2 minutes. */
 function skopeo(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('skopeo', ['--insecure-policy', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REGISTRY_AUTH_FILE: authFile } });
+    const child = spawn('skopeo', ['--insecure-policy', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REGISTRY_AUTH_FILE: authFile },
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -59,7 +62,11 @@ function skopeo(args: string[]): Promise<{ code: number | null; output: string }
 const host = () => new URL(main.url).host;
 
 async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${main.url}/api/v0${path}`, { method, headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(`${main.url}/api/v0${path}`, {
+    method,
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   expect(res.status, `${method} ${path}: ${text}`).toBeLessThan(300);
   return text ? JSON.parse(text) : undefined;
@@ -72,7 +79,15 @@ async function pushImage(repo: string, layerSizes: number[], architecture: strin
   const manifest = imageManifest({ layers, config: configBlob(architecture) });
   const layout = join(temp.path, `source-${repo.replace('/', '-')}`);
   await writeOciLayout(layout, 'v1', { blobs: [manifest.config, ...layers], manifests: [manifest], top: manifest });
-  const pushed = await skopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', `admin:${TEST_ADMIN_PASSWORD}`, `oci:${layout}:v1`, `docker://${host()}/${repo}:v1`]);
+  const pushed = await skopeo([
+    'copy',
+    '--preserve-digests',
+    '--dest-tls-verify=false',
+    '--dest-creds',
+    `admin:${TEST_ADMIN_PASSWORD}`,
+    `oci:${layout}:v1`,
+    `docker://${host()}/${repo}:v1`,
+  ]);
   expect(pushed.code, pushed.output).toBe(0);
   return { repo, manifest, blobs: [manifest.config, ...layers] };
 }
@@ -80,7 +95,15 @@ async function pushImage(repo: string, layerSizes: number[], architecture: strin
 /** `skopeo copy --src-creds <user>` into a fresh OCI layout; checks the digests came back identical. */
 async function pull(user: (typeof USERS)[number], image: Image): Promise<void> {
   const dir = join(temp.path, `pulled-${++pulls}-${user}`);
-  const result = await skopeo(['copy', '--preserve-digests', '--src-tls-verify=false', '--src-creds', `${user}:${PASSWORD}`, `docker://${host()}/${image.repo}:v1`, `oci:${dir}:v1`]);
+  const result = await skopeo([
+    'copy',
+    '--preserve-digests',
+    '--src-tls-verify=false',
+    '--src-creds',
+    `${user}:${PASSWORD}`,
+    `docker://${host()}/${image.repo}:v1`,
+    `oci:${dir}:v1`,
+  ]);
   expect(result.code, result.output).toBe(0);
   const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
   expect(index.manifests[0]!.digest).toBe(image.manifest.digest);
@@ -93,7 +116,8 @@ async function pull(user: (typeof USERS)[number], image: Image): Promise<void> {
 /** Reads several series at once, keyed by a short name. */
 async function metrics<K extends string>(series: Record<K, [OutpostProcess, string]>): Promise<Record<K, number>> {
   const out = {} as Record<K, number>;
-  for (const [key, [process, name]] of Object.entries(series) as Array<[K, [OutpostProcess, string]]>) out[key] = await readMetric(process.url, name);
+  for (const [key, [process, name]] of Object.entries(series) as Array<[K, [OutpostProcess, string]]>)
+    out[key] = await readMetric(process.url, name);
   return out;
 }
 const deltas = <K extends string>(after: Record<K, number>, before: Record<K, number>) =>
@@ -139,7 +163,11 @@ beforeAll(async () => {
   const data = join(temp.path, 'main');
   main = await startOutpost(
     ['main', '--listen', '127.0.0.1:0', '--data', data],
-    { OUTPOST_MAIN_AUTH__ENABLED: 'true', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '300ms' },
+    {
+      OUTPOST_MAIN_AUTH__ENABLED: 'true',
+      OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+      OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '300ms',
+    },
     'main registry listening',
   );
   // The admin's offline command, on the data directory of the running main.
@@ -166,7 +194,12 @@ afterAll(async () => {
 
 describe('the redirect journey with skopeo', () => {
   it('registered both edges on main through the join token, asia pulling through eu', async () => {
-    const caches = (await api('GET', '/content_caches')) as Array<{ name: string; host: string; region: string; chain: string[] }>;
+    const caches = (await api('GET', '/content_caches')) as Array<{
+      name: string;
+      host: string;
+      region: string;
+      chain: string[];
+    }>;
     expect(caches.map((c) => [c.name, c.host, c.region, c.chain])).toEqual([
       ['asia', asia.url, 'ap-southeast-1', ['asia', 'eu']],
       ['eu', eu.url, 'eu-west-1', ['eu']],
@@ -177,20 +210,39 @@ describe('the redirect journey with skopeo', () => {
     const before = await watched();
     await pull('alice', app);
     const n = app.blobs.length;
-    expect(deltas(await watched(), before)).toMatchObject({ redirectsEu: n, euMiss: n, euHit: 0, euFetched: n, servedToEdges: n, noPreference: 0 });
+    expect(deltas(await watched(), before)).toMatchObject({
+      redirectsEu: n,
+      euMiss: n,
+      euHit: 0,
+      euFetched: n,
+      servedToEdges: n,
+      noPreference: 0,
+    });
   });
 
   it('alice again: eu answers every blob from its disk, nothing is fetched upstream', async () => {
     const before = await watched();
     await pull('alice', app);
     const n = app.blobs.length;
-    expect(deltas(await watched(), before)).toMatchObject({ redirectsEu: n, euHit: n, euMiss: 0, euFetched: 0, servedToEdges: 0 });
+    expect(deltas(await watched(), before)).toMatchObject({
+      redirectsEu: n,
+      euHit: n,
+      euMiss: 0,
+      euFetched: 0,
+      servedToEdges: 0,
+    });
   });
 
   it('bob (no profile) pulls straight from main', async () => {
     const before = await watched();
     await pull('bob', app);
-    expect(deltas(await watched(), before)).toMatchObject({ noPreference: app.blobs.length, redirectsEu: 0, redirectsAsia: 0, euHit: 0, euMiss: 0 });
+    expect(deltas(await watched(), before)).toMatchObject({
+      noPreference: app.blobs.length,
+      redirectsEu: 0,
+      redirectsAsia: 0,
+      euHit: 0,
+      euMiss: 0,
+    });
   });
 
   it('a network rule (127.0.0.0/8 -> eu) picks eu for carol, who has no setting', async () => {
@@ -198,7 +250,11 @@ describe('the redirect journey with skopeo', () => {
     try {
       const before = await watched();
       await pull('carol', app);
-      expect(deltas(await watched(), before)).toMatchObject({ redirectsEu: app.blobs.length, euHit: app.blobs.length, noPreference: 0 });
+      expect(deltas(await watched(), before)).toMatchObject({
+        redirectsEu: app.blobs.length,
+        euHit: app.blobs.length,
+        noPreference: 0,
+      });
     } finally {
       await api('PATCH', '/content_caches/eu', { networks: [] });
     }
@@ -208,7 +264,13 @@ describe('the redirect journey with skopeo', () => {
     const before = await watched();
     await pull('dave', chained);
     const n = chained.blobs.length;
-    expect(deltas(await watched(), before)).toMatchObject({ redirectsAsia: n, asiaMiss: n, euMiss: n, euFetched: n, servedToEdges: n });
+    expect(deltas(await watched(), before)).toMatchObject({
+      redirectsAsia: n,
+      asiaMiss: n,
+      euMiss: n,
+      euFetched: n,
+      servedToEdges: n,
+    });
     const again = await watched();
     await pull('dave', chained);
     expect(deltas(await watched(), again)).toMatchObject({ asiaHit: n, euHit: 0, euMiss: 0, servedToEdges: 0 });
@@ -219,7 +281,10 @@ describe('the edges refuse redirect tokens that do not fit the request', () => {
   const blob = () => app.blobs[1]!;
   /** The token main puts in alice's redirect to eu for `blob()`. */
   async function aliceToken(): Promise<string> {
-    const res = await fetch(`${main.url}/v2/${app.repo}/blobs/${blob().digest}`, { redirect: 'manual', headers: { Authorization: basicAuth('alice', PASSWORD) } });
+    const res = await fetch(`${main.url}/v2/${app.repo}/blobs/${blob().digest}`, {
+      redirect: 'manual',
+      headers: { Authorization: basicAuth('alice', PASSWORD) },
+    });
     expect(res.status).toBe(307);
     return new URL(res.headers.get('location')!).searchParams.get('token')!;
   }
@@ -237,8 +302,16 @@ describe('the edges refuse redirect tokens that do not fit the request', () => {
 
   it('403 DENIED for another digest, another repository, or another cache', async () => {
     const token = await aliceToken();
-    expect(await edgeGet(eu, app.repo, app.blobs[2]!.digest, token)).toMatchObject({ status: 403, code: 'DENIED', message: expect.stringMatching(/another blob/) });
-    expect(await edgeGet(eu, chained.repo, blob().digest, token)).toMatchObject({ status: 403, code: 'DENIED', message: expect.stringMatching(/another repository/) });
+    expect(await edgeGet(eu, app.repo, app.blobs[2]!.digest, token)).toMatchObject({
+      status: 403,
+      code: 'DENIED',
+      message: expect.stringMatching(/another blob/),
+    });
+    expect(await edgeGet(eu, chained.repo, blob().digest, token)).toMatchObject({
+      status: 403,
+      code: 'DENIED',
+      message: expect.stringMatching(/another repository/),
+    });
     expect(await edgeGet(asia, app.repo, blob().digest, token)).toMatchObject({ status: 403, code: 'DENIED' });
   });
 
@@ -253,19 +326,28 @@ describe('the edges refuse redirect tokens that do not fit the request', () => {
       lifetimeMs: 60_000,
       now: Date.now() - 10 * 60_000,
     });
-    expect(await edgeGet(eu, app.repo, blob().digest, expired)).toMatchObject({ status: 401, code: 'UNAUTHORIZED', message: expect.stringMatching(/expired/) });
+    expect(await edgeGet(eu, app.repo, blob().digest, expired)).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/expired/),
+    });
   });
 });
 
 describe('a dead edge never fails a pull', () => {
   it('eu killed: main marks it down within its probe interval; alice and dave still pull, from main', async () => {
     await eu.stop('SIGKILL');
-    await waitFor(async () => (await readMetric(main.url, 'outpost_main_cache_up{cache="eu"}')) === 0, 'main to mark eu down');
+    await waitFor(
+      async () => (await readMetric(main.url, 'outpost_main_cache_up{cache="eu"}')) === 0,
+      'main to mark eu down',
+    );
     const before = await readMetric(main.url, 'outpost_main_blob_direct_total{reason="cache-down"}');
     await pull('alice', app);
     // asia is up but pulls through eu: its misses would fail, so main serves dave too.
     await pull('dave', chained);
-    expect(await readMetric(main.url, 'outpost_main_blob_direct_total{reason="cache-down"}')).toBe(before + app.blobs.length + chained.blobs.length);
+    expect(await readMetric(main.url, 'outpost_main_blob_direct_total{reason="cache-down"}')).toBe(
+      before + app.blobs.length + chained.blobs.length,
+    );
     expect(await readMetric(main.url, 'outpost_main_cache_up{cache="asia"}')).toBe(1);
   });
 });

@@ -31,7 +31,10 @@ interface SkopeoResult {
 /** Runs skopeo with an empty auth file (so nothing from the machine is used), within 2 minutes. */
 function skopeo(args: string[]): Promise<SkopeoResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('skopeo', ['--insecure-policy', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REGISTRY_AUTH_FILE: authFile } });
+    const child = spawn('skopeo', ['--insecure-policy', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REGISTRY_AUTH_FILE: authFile },
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -47,14 +50,29 @@ function skopeo(args: string[]): Promise<SkopeoResult> {
 const creds = (user: User) => `${user}:${PASSWORDS[user]}`;
 
 function push(user: User, repo: string): Promise<SkopeoResult> {
-  return skopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', creds(user), `oci:${layout}:v1`, `docker://${host}/${repo}:v1`]);
+  return skopeo([
+    'copy',
+    '--preserve-digests',
+    '--dest-tls-verify=false',
+    '--dest-creds',
+    creds(user),
+    `oci:${layout}:v1`,
+    `docker://${host}/${repo}:v1`,
+  ]);
 }
 
 /** Pulls into a fresh OCI layout; `user` undefined pulls anonymously. */
 async function pull(user: User | undefined, repo: string): Promise<SkopeoResult & { dir: string }> {
   const dir = join(temp.path, `pulled-${user ?? 'anonymous'}-${repo.replace('/', '-')}-${Date.now()}`);
   const auth = user ? ['--src-creds', creds(user)] : ['--src-no-creds'];
-  const result = await skopeo(['copy', '--preserve-digests', '--src-tls-verify=false', ...auth, `docker://${host}/${repo}:v1`, `oci:${dir}:v1`]);
+  const result = await skopeo([
+    'copy',
+    '--preserve-digests',
+    '--src-tls-verify=false',
+    ...auth,
+    `docker://${host}/${repo}:v1`,
+    `oci:${dir}:v1`,
+  ]);
   return { ...result, dir };
 }
 
@@ -114,27 +132,44 @@ describe('skopeo with credentials against main', () => {
   });
 
   it('a stranger is denied pull and push, in the namespace and in the organization', async () => {
-    expectDenied((await pull('sam', 'olivia/app')));
-    expectDenied((await pull('sam', 'acme/app')));
+    expectDenied(await pull('sam', 'olivia/app'));
+    expectDenied(await pull('sam', 'acme/app'));
     expectDenied(await push('sam', 'olivia/app'));
     expectDenied(await push('sam', 'acme/other'));
   });
 
   it('a wrong password is refused', async () => {
-    const result = await skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', 'olivia:not-her-password', `docker://${host}/olivia/app:v1`]);
+    const result = await skopeo([
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      'olivia:not-her-password',
+      `docker://${host}/olivia/app:v1`,
+    ]);
     expectDenied(result);
   });
 });
 
 describe('skopeo without credentials', () => {
   it('pulls a public repository anonymously', async () => {
-    await main.service.registry.db.repositories.put('olivia/app', { ...main.service.registry.db.repositories.get('olivia/app')!, visibility: 'public' });
+    await main.service.registry.db.repositories.put('olivia/app', {
+      ...main.service.registry.db.repositories.get('olivia/app')!,
+      visibility: 'public',
+    });
     await expectPulled(await pull(undefined, 'olivia/app'));
   });
 
   it('may not pull a private repository or push anywhere', async () => {
     expectDenied(await pull(undefined, 'acme/app'));
-    const pushed = await skopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-no-creds', `oci:${layout}:v1`, `docker://${host}/olivia/app:v2`]);
+    const pushed = await skopeo([
+      'copy',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      '--dest-no-creds',
+      `oci:${layout}:v1`,
+      `docker://${host}/olivia/app:v2`,
+    ]);
     expectDenied(pushed);
   });
 

@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobOf, descriptor, indexManifest, randomBlob, sha256, writeOciLayout, writeRandomFile, type Blob } from '../helpers/oci-fixtures.js';
+import {
+  blobOf,
+  descriptor,
+  indexManifest,
+  randomBlob,
+  sha256,
+  writeOciLayout,
+  writeRandomFile,
+  type Blob,
+} from '../helpers/oci-fixtures.js';
 import { expectOciError } from '../helpers/registry-http.js';
 import { spawnMain, type SpawnedMain } from '../helpers/servers.js';
 import { copy, deleteImage, dockerRef, inspectRaw, listTags, writeDirLayout } from '../helpers/skopeo.js';
@@ -32,7 +41,11 @@ interface Descriptor {
   size: number;
 }
 
-function imageConfig(architecture: string, diffIds: string[], mediaType = 'application/vnd.oci.image.config.v1+json'): Blob {
+function imageConfig(
+  architecture: string,
+  diffIds: string[],
+  mediaType = 'application/vnd.oci.image.config.v1+json',
+): Blob {
   const config = { architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, config: {} };
   return blobOf(Buffer.from(JSON.stringify(config)), mediaType);
 }
@@ -93,7 +106,11 @@ describe('skopeo and a multi-architecture OCI index with a 256 MiB layer', () =>
       { ...amd64, platform: { architecture: 'amd64', os: 'linux' } },
       { ...arm64, platform: { architecture: 'arm64', os: 'linux' } },
     ]);
-    await writeOciLayout(source, 'v1', { blobs: [shared, amd64Config, arm64Config], manifests: [amd64, arm64, index], top: index });
+    await writeOciLayout(source, 'v1', {
+      blobs: [shared, amd64Config, arm64Config],
+      manifests: [amd64, arm64, index],
+      top: index,
+    });
     expectedDigests = [index, amd64, arm64, amd64Config, arm64Config, shared, big].map((d) => d.digest).sort();
 
     await copy(`oci:${source}:v1`, dockerRef(main.url, 'e2e/multi:v1'), { all: true });
@@ -105,7 +122,9 @@ describe('skopeo and a multi-architecture OCI index with a 256 MiB layer', () =>
     expect(res.headers.get('content-type')).toBe(OCI_INDEX);
     expect(res.headers.get('docker-content-digest')).toBe(index.digest);
     for (const manifest of [amd64, arm64]) {
-      const platform = await fetch(`${main.url}/v2/e2e/multi/manifests/${manifest.digest}`, { headers: { Accept: OCI_MANIFEST } });
+      const platform = await fetch(`${main.url}/v2/e2e/multi/manifests/${manifest.digest}`, {
+        headers: { Accept: OCI_MANIFEST },
+      });
       expect(platform.status).toBe(200);
       expect(sha256(Buffer.from(await platform.arrayBuffer()))).toBe(manifest.digest);
     }
@@ -169,6 +188,11 @@ describe('skopeo and a Docker schema 2 image', () => {
     for (const blob of [layer, config]) {
       expect(await readFile(join(out, blob.digest.slice('sha256:'.length)))).toEqual(blob.bytes);
     }
-    expect((await readdir(out)).sort()).toEqual([layer, config].map((b) => b.digest.slice('sha256:'.length)).concat('manifest.json', 'version').sort());
+    expect((await readdir(out)).sort()).toEqual(
+      [layer, config]
+        .map((b) => b.digest.slice('sha256:'.length))
+        .concat('manifest.json', 'version')
+        .sort(),
+    );
   });
 });

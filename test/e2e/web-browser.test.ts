@@ -63,7 +63,9 @@ describe('the web pages in Chromium', () => {
     expect(await tagRows.nth(0).textContent()).toContain('1.0');
     expect(await tagRows.nth(1).textContent()).toContain('latest');
     expect(await tagRows.nth(0).locator('.digest').getAttribute('title')).toBe(image.digest);
-    expect(await tagRows.nth(0).locator('code[title]').last().textContent()).toBe(`docker pull ${host}/admin/hello-web:1.0`);
+    expect(await tagRows.nth(0).locator('code[title]').last().textContent()).toBe(
+      `docker pull ${host}/admin/hello-web:1.0`,
+    );
     // The script ran (under the Content-Security-Policy): the Copy buttons are shown.
     expect(await page.getByRole('button', { name: 'Copy the pull command for latest' }).isVisible()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}web-browser-repository.png`, fullPage: true });

@@ -31,8 +31,14 @@ const problems: string[] = [];
 beforeAll(async () => {
   main = await startTestMain({ auth: true });
   edge = await startHealthServer();
-  await apiOk(main.url, 'POST', '/content_caches', 201, { auth: ADMIN, body: { name: 'eu', host: edge.url, region: 'eu-west-1', networks: ['10.1.0.0/16'] } });
-  await apiOk(main.url, 'POST', '/content_caches', 201, { auth: ADMIN, body: { name: 'asia', host: await closedPortUrl(), region: 'ap-southeast-1', upstream: 'eu' } });
+  await apiOk(main.url, 'POST', '/content_caches', 201, {
+    auth: ADMIN,
+    body: { name: 'eu', host: edge.url, region: 'eu-west-1', networks: ['10.1.0.0/16'] },
+  });
+  await apiOk(main.url, 'POST', '/content_caches', 201, {
+    auth: ADMIN,
+    body: { name: 'asia', host: await closedPortUrl(), region: 'ap-southeast-1', upstream: 'eu' },
+  });
   // Three failed probes in a row mark asia down; eu answers and stays up.
   for (let i = 0; i < 3; i++) await main.service.caches.probe.probeAll();
   await createUser(main.url, 'alice');
@@ -76,7 +82,9 @@ describe('the content cache picker in Chromium', () => {
     expect(await none.isChecked()).toBe(false);
     await page.screenshot({ path: `${ARTIFACTS}web-cache-picker-profile.png`, fullPage: true });
 
-    const settings = await fetch(`${main.url}/api/v0/accounts/alice/settings`, { headers: { Authorization: basicAuth('alice', PASSWORD) } });
+    const settings = await fetch(`${main.url}/api/v0/accounts/alice/settings`, {
+      headers: { Authorization: basicAuth('alice', PASSWORD) },
+    });
     expect(settings.status).toBe(200);
     expect(await settings.json()).toMatchObject({ defaultContentCache: 'eu' });
 

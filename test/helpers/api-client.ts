@@ -30,7 +30,13 @@ export function api(base: string, method: string, path: string, options: ApiCall
 }
 
 /** Calls the API and expects `status`; returns the parsed JSON body (undefined when empty). */
-export async function apiOk<T = unknown>(base: string, method: string, path: string, status: number, options: ApiCallOptions = {}): Promise<T> {
+export async function apiOk<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  status: number,
+  options: ApiCallOptions = {},
+): Promise<T> {
   const res = await api(base, method, path, options);
   const text = await res.text();
   expect(res.status, text).toBe(status);
@@ -57,7 +63,10 @@ export async function expectApiError(res: Response, status: number, code: string
 
 /** Creates a user (as admin) and returns its Basic `Authorization` value. */
 export async function createUser(base: string, name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { type: 'user', name, password: PASSWORD, ...extra } });
+  await apiOk(base, 'POST', '/accounts', 201, {
+    auth: ADMIN,
+    body: { type: 'user', name, password: PASSWORD, ...extra },
+  });
   return basicAuth(name, PASSWORD);
 }
 
@@ -66,7 +75,13 @@ export async function createOrg(base: string, name: string): Promise<void> {
 }
 
 /** PUTs a manifest with credentials; returns the response for the caller to check. */
-export function putManifestAs(base: string, auth: string, name: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string }): Promise<Response> {
+export function putManifestAs(
+  base: string,
+  auth: string,
+  name: string,
+  reference: string,
+  manifest: { bytes: Uint8Array; mediaType: string },
+): Promise<Response> {
   return fetch(`${base}/v2/${name}/manifests/${reference}`, {
     method: 'PUT',
     headers: { Authorization: auth, 'Content-Type': manifest.mediaType },
@@ -75,10 +90,20 @@ export function putManifestAs(base: string, auth: string, name: string, referenc
 }
 
 /** Pushes config, layers and an image manifest under `tag` with Basic credentials; expects 201s. */
-export async function pushImageAs(base: string, auth: string, name: string, tag: string, layers: Blob[] = [randomBlob(300), randomBlob(700)]): Promise<Blob & { config: Blob }> {
+export async function pushImageAs(
+  base: string,
+  auth: string,
+  name: string,
+  tag: string,
+  layers: Blob[] = [randomBlob(300), randomBlob(700)],
+): Promise<Blob & { config: Blob }> {
   const manifest = imageManifest({ layers });
   for (const blob of [manifest.config, ...layers]) {
-    const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: auth }, body: blob.bytes });
+    const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: auth },
+      body: blob.bytes,
+    });
     expect(res.status, await res.text()).toBe(201);
   }
   const res = await putManifestAs(base, auth, name, tag, manifest);

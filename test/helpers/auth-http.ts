@@ -18,11 +18,16 @@ export interface TokenBody {
 }
 
 /** `GET /auth/token?service=outpost&scope=...` with an optional `Authorization`. */
-export function getToken(base: string, options: { authorization?: string; scopes?: string[]; offline?: boolean } = {}): Promise<Response> {
+export function getToken(
+  base: string,
+  options: { authorization?: string; scopes?: string[]; offline?: boolean } = {},
+): Promise<Response> {
   const query = new URLSearchParams({ service: 'outpost' });
   for (const scope of options.scopes ?? []) query.append('scope', scope);
   if (options.offline) query.set('offline_token', 'true');
-  return fetch(`${base}/auth/token?${query}`, { headers: options.authorization ? { Authorization: options.authorization } : {} });
+  return fetch(`${base}/auth/token?${query}`, {
+    headers: options.authorization ? { Authorization: options.authorization } : {},
+  });
 }
 
 /** A token for `authorization` (Basic) with `scopes`; expects 200. */
@@ -35,14 +40,19 @@ export async function tokenFor(base: string, authorization: string | undefined, 
 
 /** `POST /auth/token` with a form body, as docker and containerd send it. */
 export function postToken(base: string, form: Record<string, string>): Promise<Response> {
-  return fetch(`${base}/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 /** The parameters of a `Bearer` challenge: `{ realm, service, scope?, error? }`. */
 export function parseChallenge(header: string | null): Record<string, string> {
   expect(header).toMatch(/^Bearer /);
   const params: Record<string, string> = {};
-  for (const match of header!.slice('Bearer '.length).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) params[match[1]!] = match[2]!.replace(/\\(.)/g, '$1');
+  for (const match of header!.slice('Bearer '.length).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+    params[match[1]!] = match[2]!.replace(/\\(.)/g, '$1');
   return params;
 }
 
@@ -61,10 +71,18 @@ export async function pushImageAs(base: string, name: string, tag: string, autho
   const layer = randomBlob(1024);
   const manifest = imageManifest({ layers: [layer], config: configBlob() });
   for (const blob of [manifest.config, layer]) {
-    const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: authorization }, body: blob.bytes });
+    const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: authorization },
+      body: blob.bytes,
+    });
     expect(res.status, await res.text()).toBe(201);
   }
-  const res = await fetch(`${base}/v2/${name}/manifests/${tag}`, { method: 'PUT', headers: { Authorization: authorization, 'Content-Type': manifest.mediaType }, body: manifest.bytes });
+  const res = await fetch(`${base}/v2/${name}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { Authorization: authorization, 'Content-Type': manifest.mediaType },
+    body: manifest.bytes,
+  });
   expect(res.status, await res.text()).toBe(201);
   return { manifest, layer };
 }
@@ -82,5 +100,8 @@ export async function makePublic(base: string, name: string, adminAuthorization:
 
 /** `HEAD /v2/<name>/blobs/<digest>` with an optional `Authorization`. */
 export function headBlob(base: string, name: string, digest: string, authorization?: string): Promise<Response> {
-  return fetch(`${base}/v2/${name}/blobs/${digest}`, { method: 'HEAD', headers: authorization ? { Authorization: authorization } : {} });
+  return fetch(`${base}/v2/${name}/blobs/${digest}`, {
+    method: 'HEAD',
+    headers: authorization ? { Authorization: authorization } : {},
+  });
 }

@@ -36,7 +36,14 @@ export async function startTestEdge(options: TestEdgeOptions): Promise<TestEdge>
   const temp: TempDir | undefined = options.dataDir ? undefined : await createTempDir(`outpost-edge-${options.name}-`);
   const dataDir = options.dataDir ?? temp!.path;
   const config = loadEdgeConfig(
-    { name: options.name, upstream: options.upstream, issuer: options.issuer, listen: '127.0.0.1:0', data: dataDir, ...options.flags },
+    {
+      name: options.name,
+      upstream: options.upstream,
+      issuer: options.issuer,
+      listen: '127.0.0.1:0',
+      data: dataDir,
+      ...options.flags,
+    },
     options.env ?? {},
   );
   const service = await startEdge(config, options.logger ?? silentLogger, options.now);

@@ -63,7 +63,12 @@ export async function startFakeUpstream(jwks: () => unknown): Promise<FakeUpstre
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ method: req.method ?? 'GET', path, authorization: req.headers.authorization, headers: req.headers });
+    requests.push({
+      method: req.method ?? 'GET',
+      path,
+      authorization: req.headers.authorization,
+      headers: req.headers,
+    });
     if (path === '/auth/jwks.json') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(jwks()));
       return;
@@ -74,7 +79,9 @@ export async function startFakeUpstream(jwks: () => unknown): Promise<FakeUpstre
     }
     const served = blobs.get(path);
     if (!served) {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
+      res
+        .writeHead(404, { 'Content-Type': 'application/json' })
+        .end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
       return;
     }
     const { blob, pause } = served;

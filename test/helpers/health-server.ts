@@ -14,7 +14,9 @@ export interface HealthServer {
 
 export async function startHealthServer(): Promise<HealthServer> {
   const server = createServer((req, res) => {
-    res.writeHead(req.url === '/health' ? 200 : 404, { 'Content-Type': 'text/plain' }).end(req.url === '/health' ? 'ok' : 'not found');
+    res
+      .writeHead(req.url === '/health' ? 200 : 404, { 'Content-Type': 'text/plain' })
+      .end(req.url === '/health' ? 'ok' : 'not found');
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -25,7 +25,11 @@ export function randomBlob(size: number, mediaType?: string): Blob {
   return blobOf(randomBytes(size), mediaType);
 }
 
-export const descriptor = (b: { digest: string; size: number; mediaType: string }) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
+export const descriptor = (b: { digest: string; size: number; mediaType: string }) => ({
+  mediaType: b.mediaType,
+  digest: b.digest,
+  size: b.size,
+});
 
 export interface ImageOptions {
   layers: Blob[];
@@ -57,8 +61,15 @@ export function imageManifest(options: ImageOptions): Blob & { config: Blob } {
   return { ...blobOf(Buffer.from(JSON.stringify(body)), mediaType), config };
 }
 
-export function indexManifest(manifests: Array<Blob & { platform?: unknown }>, mediaType = 'application/vnd.oci.image.index.v1+json'): Blob {
-  const body = { schemaVersion: 2, mediaType, manifests: manifests.map((m) => ({ ...descriptor(m), ...(m.platform ? { platform: m.platform } : {}) })) };
+export function indexManifest(
+  manifests: Array<Blob & { platform?: unknown }>,
+  mediaType = 'application/vnd.oci.image.index.v1+json',
+): Blob {
+  const body = {
+    schemaVersion: 2,
+    mediaType,
+    manifests: manifests.map((m) => ({ ...descriptor(m), ...(m.platform ? { platform: m.platform } : {}) })),
+  };
   return blobOf(Buffer.from(JSON.stringify(body)), mediaType);
 }
 

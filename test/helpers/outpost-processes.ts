@@ -26,8 +26,15 @@ export interface OutpostProcess {
  * Starts `node dist/bin/outpost.js <args>` with `env` added to this process's environment and
  * resolves once a JSON log line `{"msg":"<readyMessage>", ..., "url":"..."}` appears.
  */
-export async function startOutpost(args: string[], env: Record<string, string>, readyMessage: string): Promise<OutpostProcess> {
-  const child = spawn(process.execPath, [OUTPOST_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startOutpost(
+  args: string[],
+  env: Record<string, string>,
+  readyMessage: string,
+): Promise<OutpostProcess> {
+  const child = spawn(process.execPath, [OUTPOST_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -33,7 +33,12 @@ export interface PublishedImage {
 }
 
 /** Pushes an image with `layerSizes` to `repo:tag` as admin (organization created if need be) and makes the repository public. */
-export async function publishImage(main: TestMain, layerSizes: number[] = [1000, 2000], repo = REPO, tag = 'v1'): Promise<PublishedImage> {
+export async function publishImage(
+  main: TestMain,
+  layerSizes: number[] = [1000, 2000],
+  repo = REPO,
+  tag = 'v1',
+): Promise<PublishedImage> {
   const namespace = repo.split('/')[0]!;
   if (!main.service.accounts.getOrg(namespace)) await main.service.accounts.createOrg({ name: namespace });
   const layers = layerSizes.map((size) => randomBlob(size));
@@ -48,7 +53,12 @@ export function pullToken(main: TestMain, authorization: string, repo = REPO): P
 }
 
 /** `GET|HEAD /v2/<repo>/blobs/<digest>` on main without following a redirect. */
-export function getBlob(main: TestMain, digest: string, authorization?: string, options: { repo?: string; method?: string } = {}): Promise<Response> {
+export function getBlob(
+  main: TestMain,
+  digest: string,
+  authorization?: string,
+  options: { repo?: string; method?: string } = {},
+): Promise<Response> {
   return fetch(`${main.url}/v2/${options.repo ?? REPO}/blobs/${digest}`, {
     method: options.method ?? 'GET',
     redirect: 'manual',

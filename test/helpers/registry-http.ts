@@ -35,17 +35,35 @@ export async function expectOciError(res: Response, status: number, code: string
 
 /** Pushes a blob in one request (`POST ?digest=`) and expects 201. */
 export async function pushBlob(base: string, name: string, blob: { digest: string; bytes: Uint8Array }): Promise<void> {
-  const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes });
+  const res = await fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, {
+    method: 'POST',
+    body: blob.bytes,
+  });
   expect(res.status, await res.text()).toBe(201);
 }
 
 /** PUTs manifest bytes under `reference` with its media type as Content-Type (or `contentType`). */
-export function putManifest(base: string, name: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, contentType = manifest.mediaType): Promise<Response> {
-  return fetch(`${base}/v2/${name}/manifests/${reference}`, { method: 'PUT', headers: { 'Content-Type': contentType }, body: manifest.bytes });
+export function putManifest(
+  base: string,
+  name: string,
+  reference: string,
+  manifest: { bytes: Uint8Array; mediaType: string },
+  contentType = manifest.mediaType,
+): Promise<Response> {
+  return fetch(`${base}/v2/${name}/manifests/${reference}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': contentType },
+    body: manifest.bytes,
+  });
 }
 
 /** Pushes a manifest and expects 201. */
-export async function pushManifest(base: string, name: string, reference: string, manifest: { bytes: Uint8Array; mediaType: string }): Promise<void> {
+export async function pushManifest(
+  base: string,
+  name: string,
+  reference: string,
+  manifest: { bytes: Uint8Array; mediaType: string },
+): Promise<void> {
   const res = await putManifest(base, name, reference, manifest);
   expect(res.status, await res.text()).toBe(201);
 }
@@ -56,7 +74,12 @@ export interface PushedImage {
 }
 
 /** Pushes config, layers and an OCI image manifest under `reference` (tag or digest). */
-export async function pushImage(base: string, name: string, reference?: string, options: { layers?: Blob[]; config?: Blob } = {}): Promise<PushedImage> {
+export async function pushImage(
+  base: string,
+  name: string,
+  reference?: string,
+  options: { layers?: Blob[]; config?: Blob } = {},
+): Promise<PushedImage> {
   const layers = options.layers ?? [randomBlob(512), randomBlob(1024)];
   const manifest = imageManifest({ layers, ...(options.config && { config: options.config }) });
   for (const blob of [manifest.config, ...layers]) await pushBlob(base, name, blob);
@@ -116,7 +139,9 @@ export function rawRequest(base: string, method: string, path: string): Promise<
     const req = request({ host: hostname, port, method, path }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

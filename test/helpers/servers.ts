@@ -15,7 +15,8 @@ import { createTempDir, type TempDir } from './temp-dir.js';
 export const TEST_ADMIN_PASSWORD = 'admin-test-password';
 
 /** `Authorization` header value for Basic credentials. */
-export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 export interface TestMain {
   url: string;
@@ -73,11 +74,19 @@ export interface SpawnedMain {
  * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens.
  * Authentication is off unless `env` turns it on (OUTPOST_MAIN_AUTH__ENABLED=true).
  */
-export async function spawnMain(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<SpawnedMain> {
-  const child = spawn(process.execPath, [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs], {
-    env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function spawnMain(
+  dataDir: string,
+  extraArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<SpawnedMain> {
+  const child = spawn(
+    process.execPath,
+    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
+    {
+      env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);

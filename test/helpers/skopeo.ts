@@ -37,7 +37,15 @@ export const dockerRef = (base: string, reference: string): string => `docker://
 
 /** `skopeo copy --preserve-digests`; `all` copies every image of an index (`--all`). */
 export async function copy(source: string, destination: string, options: { all?: boolean } = {}): Promise<void> {
-  await skopeo(['copy', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false', ...(options.all ? ['--all'] : []), source, destination]);
+  await skopeo([
+    'copy',
+    '--preserve-digests',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    ...(options.all ? ['--all'] : []),
+    source,
+    destination,
+  ]);
 }
 
 /** The manifest bytes exactly as the registry serves them (`skopeo inspect --raw`). */
@@ -59,7 +67,11 @@ export async function deleteImage(reference: string): Promise<void> {
  * Writes a `dir:` layout: `version`, `manifest.json`, and each blob under its hex digest. Unlike
  * skopeo 1.9's `oci:` transport it holds Docker schema 2 images as they are.
  */
-export async function writeDirLayout(dir: string, manifest: Uint8Array, blobs: Array<{ digest: string; bytes: Uint8Array }>): Promise<void> {
+export async function writeDirLayout(
+  dir: string,
+  manifest: Uint8Array,
+  blobs: Array<{ digest: string; bytes: Uint8Array }>,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'version'), 'Directory Transport Version: 1.1\n');
   await writeFile(join(dir, 'manifest.json'), manifest);

@@ -35,13 +35,20 @@ export function openRequest(url: string, method: string, headers: Record<string,
   });
   return {
     request: req,
-    write: (bytes) => new Promise<void>((resolve, reject) => req.write(bytes, (err) => (err ? reject(err) : resolve()))),
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => req.write(bytes, (err) => (err ? reject(err) : resolve()))),
     outcome,
   };
 }
 
 /** Single-request upload (`POST ?digest=`) of a file, streamed from disk. */
-export async function pushFile(base: string, repo: string, path: string, digest: string, size: number): Promise<StreamedResponse> {
+export async function pushFile(
+  base: string,
+  repo: string,
+  path: string,
+  digest: string,
+  size: number,
+): Promise<StreamedResponse> {
   const open = openRequest(`${base}/v2/${repo}/blobs/uploads/?digest=${digest}`, 'POST', {
     'Content-Type': 'application/octet-stream',
     'Content-Length': String(size),

@@ -48,7 +48,9 @@ export class WebClient {
       const [pair = '', ...attributes] = header.split(';').map((s) => s.trim());
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
-      const expired = attributes.some((a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()));
+      const expired = attributes.some(
+        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
+      );
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, pair.slice(eq + 1));
     }
@@ -59,7 +61,11 @@ export class WebClient {
     return this.cookies.size ? { Cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
   }
 
-  async request(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<WebPage> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string> } = {},
+  ): Promise<WebPage> {
     const res = await fetch(`${this.base}${path}`, {
       method,
       redirect: 'manual',
@@ -67,7 +73,13 @@ export class WebClient {
       ...(init.body !== undefined && { body: init.body }),
     });
     const setCookies = this.remember(res);
-    return { status: res.status, headers: res.headers, html: await res.text(), location: res.headers.get('location'), setCookies };
+    return {
+      status: res.status,
+      headers: res.headers,
+      html: await res.text(),
+      location: res.headers.get('location'),
+      setCookies,
+    };
   }
 
   get(path: string): Promise<WebPage> {

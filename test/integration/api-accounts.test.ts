@@ -27,18 +27,32 @@ describe('POST /api/v0/accounts', () => {
       auth: ADMIN,
       body: { type: 'user', name: 'dave', password: PASSWORD, fullName: 'Dave D', isAdmin: false, isActive: true },
     });
-    expect(view).toEqual({ type: 'user', name: 'dave', fullName: 'Dave D', isAdmin: false, isActive: true, createdAt: expect.any(String) });
+    expect(view).toEqual({
+      type: 'user',
+      name: 'dave',
+      fullName: 'Dave D',
+      isAdmin: false,
+      isActive: true,
+      createdAt: expect.any(String),
+    });
     expect((await fetch(`${base}/v2/`, { headers: { Authorization: basicAuth('dave', PASSWORD) } })).status).toBe(200);
   });
 
   it('creates an organization, also in DTR form (isOrg)', async () => {
-    expect(await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { type: 'organization', name: 'initech', fullName: 'Initech' } })).toEqual({
+    expect(
+      await apiOk(base, 'POST', '/accounts', 201, {
+        auth: ADMIN,
+        body: { type: 'organization', name: 'initech', fullName: 'Initech' },
+      }),
+    ).toEqual({
       type: 'organization',
       name: 'initech',
       fullName: 'Initech',
       createdAt: expect.any(String),
     });
-    expect(await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { isOrg: true, name: 'globex' } })).toMatchObject({ type: 'organization', name: 'globex' });
+    expect(
+      await apiOk(base, 'POST', '/accounts', 201, { auth: ADMIN, body: { isOrg: true, name: 'globex' } }),
+    ).toMatchObject({ type: 'organization', name: 'globex' });
   });
 
   it('answers 401 UNAUTHORIZED without credentials (no challenge), or wrong ones (Basic challenge)', async () => {
@@ -53,12 +67,27 @@ describe('POST /api/v0/accounts', () => {
   });
 
   it('answers 403 NO_PERMISSION to users who are not admins', async () => {
-    await expectApiError(await api(base, 'POST', '/accounts', { auth: bob, body: { name: 'eve', password: PASSWORD } }), 403, 'NO_PERMISSION', /only administrators may create accounts/);
+    await expectApiError(
+      await api(base, 'POST', '/accounts', { auth: bob, body: { name: 'eve', password: PASSWORD } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may create accounts/,
+    );
   });
 
   it('answers 409 ALREADY_EXISTS for a name any account has', async () => {
-    await expectApiError(await api(base, 'POST', '/accounts', { auth: ADMIN, body: { name: 'bob', password: PASSWORD } }), 409, 'ALREADY_EXISTS', /"bob" already exists/);
-    await expectApiError(await api(base, 'POST', '/accounts', { auth: ADMIN, body: { type: 'organization', name: 'bob' } }), 409, 'ALREADY_EXISTS', /"bob" already exists/);
+    await expectApiError(
+      await api(base, 'POST', '/accounts', { auth: ADMIN, body: { name: 'bob', password: PASSWORD } }),
+      409,
+      'ALREADY_EXISTS',
+      /"bob" already exists/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/accounts', { auth: ADMIN, body: { type: 'organization', name: 'bob' } }),
+      409,
+      'ALREADY_EXISTS',
+      /"bob" already exists/,
+    );
   });
 
   it('answers 400 INVALID_INPUT for bad names, passwords, fields and bodies', async () => {
@@ -87,14 +116,26 @@ describe('POST /api/v0/accounts', () => {
 
 describe('GET /api/v0/accounts', () => {
   it('lists every account, in name order, to admins', async () => {
-    const { accounts } = await apiOk<{ accounts: Array<{ name: string; type: string }> }>(base, 'GET', '/accounts', 200, { auth: ADMIN });
+    const { accounts } = await apiOk<{ accounts: Array<{ name: string; type: string }> }>(
+      base,
+      'GET',
+      '/accounts',
+      200,
+      { auth: ADMIN },
+    );
     const names = accounts.map((a) => a.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(['admin', 'bob', 'carol', 'acme']));
   });
 
   it('shows other users only themselves and the organizations', async () => {
-    const { accounts } = await apiOk<{ accounts: Array<{ name: string; type: string }> }>(base, 'GET', '/accounts', 200, { auth: bob });
+    const { accounts } = await apiOk<{ accounts: Array<{ name: string; type: string }> }>(
+      base,
+      'GET',
+      '/accounts',
+      200,
+      { auth: bob },
+    );
     expect(accounts.filter((a) => a.type === 'user').map((a) => a.name)).toEqual(['bob']);
     expect(accounts.map((a) => a.name)).toContain('acme');
   });
@@ -106,68 +147,178 @@ describe('GET /api/v0/accounts', () => {
 
 describe('GET /api/v0/accounts/<name>', () => {
   it('shows users themselves, organizations to anyone signed in, and everyone to admins', async () => {
-    expect(await apiOk(base, 'GET', '/accounts/bob', 200, { auth: bob })).toMatchObject({ type: 'user', name: 'bob', fullName: 'Bob B', isAdmin: false });
-    expect(await apiOk(base, 'GET', '/accounts/acme', 200, { auth: bob })).toMatchObject({ type: 'organization', name: 'acme' });
+    expect(await apiOk(base, 'GET', '/accounts/bob', 200, { auth: bob })).toMatchObject({
+      type: 'user',
+      name: 'bob',
+      fullName: 'Bob B',
+      isAdmin: false,
+    });
+    expect(await apiOk(base, 'GET', '/accounts/acme', 200, { auth: bob })).toMatchObject({
+      type: 'organization',
+      name: 'acme',
+    });
     expect(await apiOk(base, 'GET', '/accounts/carol', 200, { auth: ADMIN })).toMatchObject({ name: 'carol' });
   });
 
   it('answers 403 NO_PERMISSION for another user, whether or not it exists', async () => {
-    await expectApiError(await api(base, 'GET', '/accounts/carol', { auth: bob }), 403, 'NO_PERMISSION', /only administrators may view other users/);
-    await expectApiError(await api(base, 'GET', '/accounts/nobody', { auth: bob }), 403, 'NO_PERMISSION', /only administrators may view other users/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/carol', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may view other users/,
+    );
+    await expectApiError(
+      await api(base, 'GET', '/accounts/nobody', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may view other users/,
+    );
   });
 
   it('answers 404 NOT_FOUND to admins for an unknown account', async () => {
-    await expectApiError(await api(base, 'GET', '/accounts/nobody', { auth: ADMIN }), 404, 'NOT_FOUND', /account "nobody" does not exist/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/nobody', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /account "nobody" does not exist/,
+    );
   });
 });
 
 describe('PATCH /api/v0/accounts/<name>', () => {
   it('lets users change their full name', async () => {
-    expect(await apiOk(base, 'PATCH', '/accounts/carol', 200, { auth: carol, body: { fullName: 'Carol C' } })).toMatchObject({ name: 'carol', fullName: 'Carol C' });
+    expect(
+      await apiOk(base, 'PATCH', '/accounts/carol', 200, { auth: carol, body: { fullName: 'Carol C' } }),
+    ).toMatchObject({ name: 'carol', fullName: 'Carol C' });
   });
 
   it('lets users change their password with the old one, and the old one stops working at once', async () => {
     await createUser(base, 'gina');
     const gina = basicAuth('gina', PASSWORD);
-    await expectApiError(await api(base, 'PATCH', '/accounts/gina', { auth: gina, body: { password: 'new-password-123' } }), 403, 'NO_PERMISSION', /oldPassword/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/gina', { auth: gina, body: { password: 'new-password-123', oldPassword: 'wrong-one-123' } }), 403, 'NO_PERMISSION', /oldPassword/);
-    await apiOk(base, 'PATCH', '/accounts/gina', 200, { auth: gina, body: { password: 'new-password-123', oldPassword: PASSWORD } });
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/gina', { auth: gina, body: { password: 'new-password-123' } }),
+      403,
+      'NO_PERMISSION',
+      /oldPassword/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/gina', {
+        auth: gina,
+        body: { password: 'new-password-123', oldPassword: 'wrong-one-123' },
+      }),
+      403,
+      'NO_PERMISSION',
+      /oldPassword/,
+    );
+    await apiOk(base, 'PATCH', '/accounts/gina', 200, {
+      auth: gina,
+      body: { password: 'new-password-123', oldPassword: PASSWORD },
+    });
     await apiOk(base, 'GET', '/accounts/gina', 200, { auth: basicAuth('gina', 'new-password-123') });
-    await expectApiError(await api(base, 'GET', '/accounts/gina', { auth: gina }), 401, 'UNAUTHORIZED', /incorrect username or password/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/gina', { auth: gina }),
+      401,
+      'UNAUTHORIZED',
+      /incorrect username or password/,
+    );
   });
 
   it('lets admins reset passwords and change admin and active flags', async () => {
     await createUser(base, 'hank');
     await apiOk(base, 'PATCH', '/accounts/hank', 200, { auth: ADMIN, body: { password: 'reset-password-1' } });
     const hank = basicAuth('hank', 'reset-password-1');
-    expect(await apiOk(base, 'PATCH', '/accounts/hank', 200, { auth: ADMIN, body: { isAdmin: true } })).toMatchObject({ isAdmin: true });
-    expect(await apiOk(base, 'GET', '/accounts', 200, { auth: hank })).toMatchObject({ accounts: expect.arrayContaining([expect.objectContaining({ name: 'carol' })]) });
-    expect(await apiOk(base, 'PATCH', '/accounts/hank', 200, { auth: ADMIN, body: { isActive: false } })).toMatchObject({ isActive: false });
-    await expectApiError(await api(base, 'GET', '/accounts/hank', { auth: hank }), 401, 'UNAUTHORIZED', /incorrect username or password/);
+    expect(await apiOk(base, 'PATCH', '/accounts/hank', 200, { auth: ADMIN, body: { isAdmin: true } })).toMatchObject({
+      isAdmin: true,
+    });
+    expect(await apiOk(base, 'GET', '/accounts', 200, { auth: hank })).toMatchObject({
+      accounts: expect.arrayContaining([expect.objectContaining({ name: 'carol' })]),
+    });
+    expect(await apiOk(base, 'PATCH', '/accounts/hank', 200, { auth: ADMIN, body: { isActive: false } })).toMatchObject(
+      { isActive: false },
+    );
+    await expectApiError(
+      await api(base, 'GET', '/accounts/hank', { auth: hank }),
+      401,
+      'UNAUTHORIZED',
+      /incorrect username or password/,
+    );
   });
 
   it('answers 403 NO_PERMISSION when users change their own flags or someone else', async () => {
-    await expectApiError(await api(base, 'PATCH', '/accounts/bob', { auth: bob, body: { isAdmin: true } }), 403, 'NO_PERMISSION', /only administrators may change isAdmin or isActive/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/carol', { auth: bob, body: { fullName: 'x' } }), 403, 'NO_PERMISSION', /bob may not manage the account "carol"/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/acme', { auth: bob, body: { fullName: 'x' } }), 403, 'NO_PERMISSION', /bob may not manage the account "acme"/);
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/bob', { auth: bob, body: { isAdmin: true } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may change isAdmin or isActive/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/carol', { auth: bob, body: { fullName: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /bob may not manage the account "carol"/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/acme', { auth: bob, body: { fullName: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /bob may not manage the account "acme"/,
+    );
   });
 
-  it('changes an organization\'s full name, and nothing else', async () => {
-    expect(await apiOk(base, 'PATCH', '/accounts/acme', 200, { auth: ADMIN, body: { fullName: 'Acme Corp' } })).toMatchObject({ type: 'organization', fullName: 'Acme Corp' });
-    await expectApiError(await api(base, 'PATCH', '/accounts/acme', { auth: ADMIN, body: { password: 'whatever-123' } }), 400, 'INVALID_INPUT', /only a fullName/);
+  it("changes an organization's full name, and nothing else", async () => {
+    expect(
+      await apiOk(base, 'PATCH', '/accounts/acme', 200, { auth: ADMIN, body: { fullName: 'Acme Corp' } }),
+    ).toMatchObject({ type: 'organization', fullName: 'Acme Corp' });
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/acme', { auth: ADMIN, body: { password: 'whatever-123' } }),
+      400,
+      'INVALID_INPUT',
+      /only a fullName/,
+    );
   });
 
   it('refuses to demote or deactivate the last active admin (400 INVALID_INPUT)', async () => {
-    const { accounts } = await apiOk<{ accounts: Array<{ name: string; isAdmin?: boolean; isActive?: boolean }> }>(base, 'GET', '/accounts', 200, { auth: ADMIN });
+    const { accounts } = await apiOk<{ accounts: Array<{ name: string; isAdmin?: boolean; isActive?: boolean }> }>(
+      base,
+      'GET',
+      '/accounts',
+      200,
+      { auth: ADMIN },
+    );
     expect(accounts.filter((a) => a.isAdmin && a.isActive).map((a) => a.name)).toEqual(['admin']);
-    await expectApiError(await api(base, 'PATCH', '/accounts/admin', { auth: ADMIN, body: { isAdmin: false } }), 400, 'INVALID_INPUT', /last active administrator/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/admin', { auth: ADMIN, body: { isActive: false } }), 400, 'INVALID_INPUT', /last active administrator/);
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/admin', { auth: ADMIN, body: { isAdmin: false } }),
+      400,
+      'INVALID_INPUT',
+      /last active administrator/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/admin', { auth: ADMIN, body: { isActive: false } }),
+      400,
+      'INVALID_INPUT',
+      /last active administrator/,
+    );
   });
 
   it('answers 404 NOT_FOUND for an unknown account and 400 INVALID_INPUT for a bad body', async () => {
-    await expectApiError(await api(base, 'PATCH', '/accounts/nobody', { auth: ADMIN, body: { fullName: 'x' } }), 404, 'NOT_FOUND', /"nobody" does not exist/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/bob', { auth: ADMIN, body: { isActive: 'no' } }), 400, 'INVALID_INPUT', /^isActive: /);
-    await expectApiError(await api(base, 'PATCH', '/accounts/bob', { auth: ADMIN, body: '{' }), 400, 'INVALID_INPUT', /not valid JSON/);
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/nobody', { auth: ADMIN, body: { fullName: 'x' } }),
+      404,
+      'NOT_FOUND',
+      /"nobody" does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/bob', { auth: ADMIN, body: { isActive: 'no' } }),
+      400,
+      'INVALID_INPUT',
+      /^isActive: /,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/bob', { auth: ADMIN, body: '{' }),
+      400,
+      'INVALID_INPUT',
+      /not valid JSON/,
+    );
   });
 });
 
@@ -176,47 +327,123 @@ describe('DELETE /api/v0/accounts/<name>', () => {
     await createUser(base, 'ivan');
     const res = await api(base, 'DELETE', '/accounts/ivan', { auth: ADMIN });
     expect(res.status).toBe(204);
-    await expectApiError(await api(base, 'GET', '/accounts/ivan', { auth: ADMIN }), 404, 'NOT_FOUND', /"ivan" does not exist/);
-    await expectApiError(await api(base, 'GET', '/accounts', { auth: basicAuth('ivan', PASSWORD) }), 401, 'UNAUTHORIZED', /incorrect/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/ivan', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /"ivan" does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'GET', '/accounts', { auth: basicAuth('ivan', PASSWORD) }),
+      401,
+      'UNAUTHORIZED',
+      /incorrect/,
+    );
   });
 
   it('lets organization admins remove their organization', async () => {
     await createOrg(base, 'doomed');
     await apiOk(base, 'PUT', '/accounts/doomed/members/carol', 200, { auth: ADMIN, body: { isAdmin: true } });
     expect((await api(base, 'DELETE', '/accounts/doomed', { auth: carol })).status).toBe(204);
-    await expectApiError(await api(base, 'GET', '/accounts/doomed', { auth: ADMIN }), 404, 'NOT_FOUND', /"doomed" does not exist/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/doomed', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /"doomed" does not exist/,
+    );
   });
 
   it('answers 403 NO_PERMISSION to users removing accounts', async () => {
-    await expectApiError(await api(base, 'DELETE', '/accounts/carol', { auth: bob }), 403, 'NO_PERMISSION', /only administrators may remove users/);
-    await expectApiError(await api(base, 'DELETE', '/accounts/acme', { auth: bob }), 403, 'NO_PERMISSION', /may not manage the account "acme"/);
+    await expectApiError(
+      await api(base, 'DELETE', '/accounts/carol', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may remove users/,
+    );
+    await expectApiError(
+      await api(base, 'DELETE', '/accounts/acme', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /may not manage the account "acme"/,
+    );
   });
 
   it('refuses to remove the last active admin, and answers 404 for unknown accounts', async () => {
-    await expectApiError(await api(base, 'DELETE', '/accounts/admin', { auth: ADMIN }), 400, 'INVALID_INPUT', /last active administrator/);
-    await expectApiError(await api(base, 'DELETE', '/accounts/nobody', { auth: ADMIN }), 404, 'NOT_FOUND', /"nobody" does not exist/);
+    await expectApiError(
+      await api(base, 'DELETE', '/accounts/admin', { auth: ADMIN }),
+      400,
+      'INVALID_INPUT',
+      /last active administrator/,
+    );
+    await expectApiError(
+      await api(base, 'DELETE', '/accounts/nobody', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /"nobody" does not exist/,
+    );
   });
 });
 
 describe('GET/POST /api/v0/accounts/<name>/settings', () => {
   it('reads and stores the default content cache for the user themself', async () => {
     expect(await apiOk(base, 'GET', '/accounts/bob/settings', 200, { auth: bob })).toEqual({ defaultContentCache: '' });
-    expect(await apiOk(base, 'POST', '/accounts/bob/settings', 200, { auth: bob, body: { defaultContentCache: 'eu-west' } })).toEqual({ defaultContentCache: 'eu-west' });
-    expect(await apiOk(base, 'GET', '/accounts/bob/settings', 200, { auth: bob })).toEqual({ defaultContentCache: 'eu-west' });
+    expect(
+      await apiOk(base, 'POST', '/accounts/bob/settings', 200, { auth: bob, body: { defaultContentCache: 'eu-west' } }),
+    ).toEqual({ defaultContentCache: 'eu-west' });
+    expect(await apiOk(base, 'GET', '/accounts/bob/settings', 200, { auth: bob })).toEqual({
+      defaultContentCache: 'eu-west',
+    });
   });
 
-  it('lets admins read and change anyone\'s settings, organizations\' included', async () => {
-    expect(await apiOk(base, 'POST', '/accounts/carol/settings', 200, { auth: ADMIN, body: { defaultContentCache: 'us-east' } })).toEqual({ defaultContentCache: 'us-east' });
-    expect(await apiOk(base, 'POST', '/accounts/acme/settings', 200, { auth: ADMIN, body: { defaultContentCache: 'ap-south' } })).toEqual({ defaultContentCache: 'ap-south' });
-    expect(await apiOk(base, 'GET', '/accounts/acme/settings', 200, { auth: ADMIN })).toEqual({ defaultContentCache: 'ap-south' });
+  it("lets admins read and change anyone's settings, organizations' included", async () => {
+    expect(
+      await apiOk(base, 'POST', '/accounts/carol/settings', 200, {
+        auth: ADMIN,
+        body: { defaultContentCache: 'us-east' },
+      }),
+    ).toEqual({ defaultContentCache: 'us-east' });
+    expect(
+      await apiOk(base, 'POST', '/accounts/acme/settings', 200, {
+        auth: ADMIN,
+        body: { defaultContentCache: 'ap-south' },
+      }),
+    ).toEqual({ defaultContentCache: 'ap-south' });
+    expect(await apiOk(base, 'GET', '/accounts/acme/settings', 200, { auth: ADMIN })).toEqual({
+      defaultContentCache: 'ap-south',
+    });
   });
 
-  it('answers 403 for someone else\'s settings, 404 for an unknown account, 400 for a bad value', async () => {
-    await expectApiError(await api(base, 'GET', '/accounts/carol/settings', { auth: bob }), 403, 'NO_PERMISSION', /may not manage the account "carol"/);
-    await expectApiError(await api(base, 'POST', '/accounts/carol/settings', { auth: bob, body: { defaultContentCache: 'x' } }), 403, 'NO_PERMISSION', /may not manage/);
-    await expectApiError(await api(base, 'GET', '/accounts/nobody/settings', { auth: ADMIN }), 404, 'NOT_FOUND', /"nobody" does not exist/);
-    await expectApiError(await api(base, 'POST', '/accounts/nobody/settings', { auth: ADMIN, body: {} }), 404, 'NOT_FOUND', /"nobody" does not exist/);
-    await expectApiError(await api(base, 'POST', '/accounts/bob/settings', { auth: bob, body: { defaultContentCache: 7 } }), 400, 'INVALID_INPUT', /^defaultContentCache: /);
+  it("answers 403 for someone else's settings, 404 for an unknown account, 400 for a bad value", async () => {
+    await expectApiError(
+      await api(base, 'GET', '/accounts/carol/settings', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /may not manage the account "carol"/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/accounts/carol/settings', { auth: bob, body: { defaultContentCache: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /may not manage/,
+    );
+    await expectApiError(
+      await api(base, 'GET', '/accounts/nobody/settings', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /"nobody" does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/accounts/nobody/settings', { auth: ADMIN, body: {} }),
+      404,
+      'NOT_FOUND',
+      /"nobody" does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/accounts/bob/settings', { auth: bob, body: { defaultContentCache: 7 } }),
+      400,
+      'INVALID_INPUT',
+      /^defaultContentCache: /,
+    );
   });
 
   it('refuses a cache name that is not registered, and accepts "" for none', async () => {
@@ -226,7 +453,9 @@ describe('GET/POST /api/v0/accounts/<name>/settings', () => {
       'INVALID_INPUT',
       /"mars" is not a registered content cache \(known: .*eu-west/,
     );
-    expect(await apiOk(base, 'POST', '/accounts/bob/settings', 200, { auth: bob, body: { defaultContentCache: '' } })).toEqual({ defaultContentCache: '' });
+    expect(
+      await apiOk(base, 'POST', '/accounts/bob/settings', 200, { auth: bob, body: { defaultContentCache: '' } }),
+    ).toEqual({ defaultContentCache: '' });
   });
 });
 
@@ -242,14 +471,35 @@ describe('other credentials: bearer tokens and the session cookie', () => {
     const session = await main.service.sessions.create('bob');
     const cookie = { Cookie: `outpost_session=${session.id}` };
     expect(await apiOk(base, 'GET', '/accounts/bob', 200, { headers: cookie })).toMatchObject({ name: 'bob' });
-    await expectApiError(await api(base, 'PATCH', '/accounts/bob', { headers: cookie, body: { fullName: 'B' } }), 403, 'NO_PERMISSION', /X-CSRF-Token/);
-    await expectApiError(await api(base, 'PATCH', '/accounts/bob', { headers: { ...cookie, 'X-CSRF-Token': 'forged' }, body: { fullName: 'B' } }), 403, 'NO_PERMISSION', /X-CSRF-Token/);
-    const ok = await apiOk(base, 'PATCH', '/accounts/bob', 200, { headers: { ...cookie, 'X-CSRF-Token': session.csrfToken }, body: { fullName: 'Bobby' } });
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/bob', { headers: cookie, body: { fullName: 'B' } }),
+      403,
+      'NO_PERMISSION',
+      /X-CSRF-Token/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/bob', {
+        headers: { ...cookie, 'X-CSRF-Token': 'forged' },
+        body: { fullName: 'B' },
+      }),
+      403,
+      'NO_PERMISSION',
+      /X-CSRF-Token/,
+    );
+    const ok = await apiOk(base, 'PATCH', '/accounts/bob', 200, {
+      headers: { ...cookie, 'X-CSRF-Token': session.csrfToken },
+      body: { fullName: 'Bobby' },
+    });
     expect(ok).toMatchObject({ fullName: 'Bobby' });
   });
 
   it('treats an expired or unknown session as anonymous', async () => {
-    await expectApiError(await api(base, 'GET', '/accounts/bob', { headers: { Cookie: 'outpost_session=unknown' } }), 401, 'UNAUTHORIZED', /sign in/);
+    await expectApiError(
+      await api(base, 'GET', '/accounts/bob', { headers: { Cookie: 'outpost_session=unknown' } }),
+      401,
+      'UNAUTHORIZED',
+      /sign in/,
+    );
   });
 });
 
@@ -261,7 +511,17 @@ describe('the API around the resources', () => {
   });
 
   it('answers unknown endpoints with 404 NOT_FOUND in its own envelope', async () => {
-    await expectApiError(await api(base, 'GET', '/nonsense', { auth: ADMIN }), 404, 'NOT_FOUND', /no such endpoint: GET \/api\/v0\/nonsense/);
-    await expectApiError(await api(base, 'PUT', '/accounts', { auth: ADMIN, body: {} }), 404, 'NOT_FOUND', /no such endpoint/);
+    await expectApiError(
+      await api(base, 'GET', '/nonsense', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /no such endpoint: GET \/api\/v0\/nonsense/,
+    );
+    await expectApiError(
+      await api(base, 'PUT', '/accounts', { auth: ADMIN, body: {} }),
+      404,
+      'NOT_FOUND',
+      /no such endpoint/,
+    );
   });
 });

@@ -9,12 +9,17 @@ let base: string;
 let alice: string;
 let bob: string;
 
-const setSettings = (body: Record<string, boolean>) => apiOk(base, 'POST', '/meta/settings', 200, { auth: ADMIN, body });
+const setSettings = (body: Record<string, boolean>) =>
+  apiOk(base, 'POST', '/meta/settings', 200, { auth: ADMIN, body });
 
 /** The first request of a push: storing a blob in `name`. */
 const pushBlob = (name: string, auth: string) => {
   const blob = randomBlob(64);
-  return fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: auth }, body: blob.bytes });
+  return fetch(`${base}/v2/${name}/blobs/uploads/?digest=${blob.digest}`, {
+    method: 'POST',
+    headers: { Authorization: auth },
+    body: blob.bytes,
+  });
 };
 
 beforeAll(async () => {
@@ -31,28 +36,57 @@ afterAll(async () => {
 
 describe('GET/POST /api/v0/meta/settings', () => {
   it('shows the defaults to any signed-in user', async () => {
-    expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: bob })).toEqual({ createRepositoryOnPush: true, anonymousPull: true });
+    expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: bob })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+    });
   });
 
   it('lets admins change one setting at a time', async () => {
     expect(await setSettings({ anonymousPull: false })).toEqual({ createRepositoryOnPush: true, anonymousPull: false });
-    expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: ADMIN })).toEqual({ createRepositoryOnPush: true, anonymousPull: false });
+    expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: ADMIN })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: false,
+    });
     expect(await setSettings({ anonymousPull: true })).toEqual({ createRepositoryOnPush: true, anonymousPull: true });
   });
 
   it('answers 401 to anonymous callers, 403 to users, 400 to bad bodies', async () => {
     await expectApiError(await api(base, 'GET', '/meta/settings'), 401, 'UNAUTHORIZED', /sign in/);
-    await expectApiError(await api(base, 'POST', '/meta/settings', { body: { anonymousPull: false } }), 401, 'UNAUTHORIZED', /sign in/);
-    await expectApiError(await api(base, 'POST', '/meta/settings', { auth: bob, body: { anonymousPull: false } }), 403, 'NO_PERMISSION', /only administrators may change registry settings/);
-    await expectApiError(await api(base, 'POST', '/meta/settings', { auth: ADMIN, body: { createRepositoryOnPush: 'off' } }), 400, 'INVALID_INPUT', /^createRepositoryOnPush: /);
-    await expectApiError(await api(base, 'POST', '/meta/settings', { auth: ADMIN, body: '{"anonymousPull":' }), 400, 'INVALID_INPUT', /not valid JSON/);
+    await expectApiError(
+      await api(base, 'POST', '/meta/settings', { body: { anonymousPull: false } }),
+      401,
+      'UNAUTHORIZED',
+      /sign in/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/meta/settings', { auth: bob, body: { anonymousPull: false } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may change registry settings/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/meta/settings', { auth: ADMIN, body: { createRepositoryOnPush: 'off' } }),
+      400,
+      'INVALID_INPUT',
+      /^createRepositoryOnPush: /,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/meta/settings', { auth: ADMIN, body: '{"anonymousPull":' }),
+      400,
+      'INVALID_INPUT',
+      /not valid JSON/,
+    );
   });
 });
 
 describe('creating repositories by pushing', () => {
-  it('creates a private repository in the pusher\'s namespace when createRepositoryOnPush is on', async () => {
+  it("creates a private repository in the pusher's namespace when createRepositoryOnPush is on", async () => {
     await pushImageAs(base, alice, 'alice/auto', 'v1');
-    expect(await apiOk(base, 'GET', '/repositories/alice/auto', 200, { auth: alice })).toMatchObject({ visibility: 'private', immutableTags: false });
+    expect(await apiOk(base, 'GET', '/repositories/alice/auto', 200, { auth: alice })).toMatchObject({
+      visibility: 'private',
+      immutableTags: false,
+    });
     await pushImageAs(base, alice, 'acme/auto', 'v1');
   });
 
@@ -61,7 +95,12 @@ describe('creating repositories by pushing', () => {
   it('answers 403 DENIED for an organization namespace without rights, as for a private repository', async () => {
     const error = await expectOciError(await pushBlob('acme/new', bob), 403, 'DENIED');
     expect(error.message).toBe('bob may not pull/push acme/new');
-    await expectApiError(await api(base, 'GET', '/repositories/acme/new', { auth: ADMIN }), 404, 'NOT_FOUND', /does not exist/);
+    await expectApiError(
+      await api(base, 'GET', '/repositories/acme/new', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
   });
 
   it('refuses creation by push when createRepositoryOnPush is off, until the repository is created', async () => {
@@ -69,7 +108,12 @@ describe('creating repositories by pushing', () => {
     try {
       const error = await expectOciError(await pushBlob('alice/fresh', alice), 404, 'NAME_UNKNOWN');
       expect(error.message).toMatch(/create it first \(POST \/api\/v0\/repositories\/<namespace>\)/);
-      await expectApiError(await api(base, 'GET', '/repositories/alice/fresh', { auth: alice }), 404, 'NOT_FOUND', /does not exist/);
+      await expectApiError(
+        await api(base, 'GET', '/repositories/alice/fresh', { auth: alice }),
+        404,
+        'NOT_FOUND',
+        /does not exist/,
+      );
       await apiOk(base, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'fresh' } });
       await pushImageAs(base, alice, 'alice/fresh', 'v1');
       // Pushing into repositories that exist is unaffected.
@@ -82,9 +126,14 @@ describe('creating repositories by pushing', () => {
 
 describe('anonymousPull', () => {
   it('when off, anonymous callers see and pull no public repository', async () => {
-    await apiOk(base, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'open', visibility: 'public' } });
+    await apiOk(base, 'POST', '/repositories/alice', 201, {
+      auth: alice,
+      body: { name: 'open', visibility: 'public' },
+    });
     await pushImageAs(base, alice, 'alice/open', 'v1');
-    expect(await apiOk(base, 'GET', '/repositories', 200)).toEqual({ repositories: [expect.objectContaining({ fullName: 'alice/open' })] });
+    expect(await apiOk(base, 'GET', '/repositories', 200)).toEqual({
+      repositories: [expect.objectContaining({ fullName: 'alice/open' })],
+    });
     expect((await fetch(`${base}/v2/alice/open/manifests/v1`)).status).toBe(200);
 
     await setSettings({ anonymousPull: false });
@@ -92,7 +141,9 @@ describe('anonymousPull', () => {
       expect(await apiOk(base, 'GET', '/repositories', 200)).toEqual({ repositories: [] });
       await expectApiError(await api(base, 'GET', '/repositories/alice/open'), 404, 'NOT_FOUND', /does not exist/);
       await expectOciError(await fetch(`${base}/v2/alice/open/manifests/v1`), 401, 'UNAUTHORIZED');
-      expect(await apiOk(base, 'GET', '/repositories/alice/open', 200, { auth: bob })).toMatchObject({ visibility: 'public' });
+      expect(await apiOk(base, 'GET', '/repositories/alice/open', 200, { auth: bob })).toMatchObject({
+        visibility: 'public',
+      });
     } finally {
       await setSettings({ anonymousPull: true });
     }
@@ -119,7 +170,12 @@ describe('GET /api/v0/meta/cluster_status', () => {
   });
 
   it('answers 403 to users and 401 to anonymous callers', async () => {
-    await expectApiError(await api(base, 'GET', '/meta/cluster_status', { auth: bob }), 403, 'NO_PERMISSION', /only administrators may see the cluster status/);
+    await expectApiError(
+      await api(base, 'GET', '/meta/cluster_status', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may see the cluster status/,
+    );
     await expectApiError(await api(base, 'GET', '/meta/cluster_status'), 401, 'UNAUTHORIZED', /sign in/);
   });
 });

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('POST /api/v0/repositories/<namespace>', () => {
-  it('creates a repository in the caller\'s own namespace (201), private by default', async () => {
+  it("creates a repository in the caller's own namespace (201), private by default", async () => {
     expect(await apiOk(base, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'app' } })).toEqual({
       namespace: 'alice',
       namespaceType: 'user',
@@ -46,41 +46,109 @@ describe('POST /api/v0/repositories/<namespace>', () => {
       immutableTags: false,
       createdAt: expect.any(String),
     });
-    expect(await apiOk(base, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'site', visibility: 'public', immutableTags: true } })).toMatchObject({
+    expect(
+      await apiOk(base, 'POST', '/repositories/alice', 201, {
+        auth: alice,
+        body: { name: 'site', visibility: 'public', immutableTags: true },
+      }),
+    ).toMatchObject({
       visibility: 'public',
       immutableTags: true,
     });
   });
 
   it('lets organization admins and admins create in an organization', async () => {
-    expect(await apiOk(base, 'POST', '/repositories/acme', 201, { auth: alice, body: { name: 'api' } })).toMatchObject({ namespaceType: 'organization', fullName: 'acme/api' });
+    expect(await apiOk(base, 'POST', '/repositories/acme', 201, { auth: alice, body: { name: 'api' } })).toMatchObject({
+      namespaceType: 'organization',
+      fullName: 'acme/api',
+    });
     await apiOk(base, 'POST', '/repositories/acme', 201, { auth: ADMIN, body: { name: 'web', visibility: 'public' } });
     await apiOk(base, 'POST', '/repositories/bob', 201, { auth: ADMIN, body: { name: 'tool' } });
   });
 
-  it('answers 403 NO_PERMISSION in someone else\'s namespace or as a plain organization member', async () => {
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: bob, body: { name: 'x' } }), 403, 'NO_PERMISSION', /bob may not create repositories in "alice"/);
-    await expectApiError(await api(base, 'POST', '/repositories/acme', { auth: dora, body: { name: 'x' } }), 403, 'NO_PERMISSION', /dora may not create repositories in "acme"/);
+  it("answers 403 NO_PERMISSION in someone else's namespace or as a plain organization member", async () => {
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { auth: bob, body: { name: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /bob may not create repositories in "alice"/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/repositories/acme', { auth: dora, body: { name: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /dora may not create repositories in "acme"/,
+    );
   });
 
   it('answers 401, 404, 400 and 409 for anonymous callers, unknown namespaces, bad input and existing names', async () => {
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { body: { name: 'x' } }), 401, 'UNAUTHORIZED', /sign in/);
-    await expectApiError(await api(base, 'POST', '/repositories/ghost', { auth: ADMIN, body: { name: 'x' } }), 404, 'NOT_FOUND', /namespace "ghost" is not a user or an organization/);
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { body: { name: 'x' } }),
+      401,
+      'UNAUTHORIZED',
+      /sign in/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/repositories/ghost', { auth: ADMIN, body: { name: 'x' } }),
+      404,
+      'NOT_FOUND',
+      /namespace "ghost" is not a user or an organization/,
+    );
     for (const name of ['Bad', 'a/b', '-x', '']) {
-      await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name } }), 400, 'INVALID_INPUT', /repository name must be lowercase/);
+      await expectApiError(
+        await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name } }),
+        400,
+        'INVALID_INPUT',
+        /repository name must be lowercase/,
+      );
     }
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: alice, body: {} }), 400, 'INVALID_INPUT', /^name: /);
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name: 'y', visibility: 'secret' } }), 400, 'INVALID_INPUT', /^visibility: /);
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: alice, body: 'nope' }), 400, 'INVALID_INPUT', /not valid JSON/);
-    await expectApiError(await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name: 'app' } }), 409, 'ALREADY_EXISTS', /"alice\/app" already exists/);
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { auth: alice, body: {} }),
+      400,
+      'INVALID_INPUT',
+      /^name: /,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name: 'y', visibility: 'secret' } }),
+      400,
+      'INVALID_INPUT',
+      /^visibility: /,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { auth: alice, body: 'nope' }),
+      400,
+      'INVALID_INPUT',
+      /not valid JSON/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/repositories/alice', { auth: alice, body: { name: 'app' } }),
+      409,
+      'ALREADY_EXISTS',
+      /"alice\/app" already exists/,
+    );
   });
 });
 
 describe('GET /api/v0/repositories', () => {
   it('lists only what the caller may pull, in name order', async () => {
-    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: ADMIN }))).toEqual(['acme/api', 'acme/web', 'alice/app', 'alice/site', 'bob/tool']);
-    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: alice }))).toEqual(['acme/api', 'acme/web', 'alice/app', 'alice/site']);
-    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: bob }))).toEqual(['acme/web', 'alice/site', 'bob/tool']);
+    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: ADMIN }))).toEqual([
+      'acme/api',
+      'acme/web',
+      'alice/app',
+      'alice/site',
+      'bob/tool',
+    ]);
+    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: alice }))).toEqual([
+      'acme/api',
+      'acme/web',
+      'alice/app',
+      'alice/site',
+    ]);
+    expect(names(await apiOk(base, 'GET', '/repositories', 200, { auth: bob }))).toEqual([
+      'acme/web',
+      'alice/site',
+      'bob/tool',
+    ]);
     expect(names(await apiOk(base, 'GET', '/repositories', 200))).toEqual(['acme/web', 'alice/site']);
   });
 
@@ -97,14 +165,22 @@ describe('GET /api/v0/repositories', () => {
 
   it('answers 400 INVALID_INPUT for a bad pageSize', async () => {
     for (const size of ['0', '1001', 'ten', '1.5']) {
-      await expectApiError(await api(base, 'GET', `/repositories?pageSize=${size}`, { auth: ADMIN }), 400, 'INVALID_INPUT', /pageSize must be an integer from 1 to 1000/);
+      await expectApiError(
+        await api(base, 'GET', `/repositories?pageSize=${size}`, { auth: ADMIN }),
+        400,
+        'INVALID_INPUT',
+        /pageSize must be an integer from 1 to 1000/,
+      );
     }
   });
 });
 
 describe('GET /api/v0/repositories/<namespace>', () => {
   it('lists one namespace', async () => {
-    expect(names(await apiOk(base, 'GET', '/repositories/acme', 200, { auth: alice }))).toEqual(['acme/api', 'acme/web']);
+    expect(names(await apiOk(base, 'GET', '/repositories/acme', 200, { auth: alice }))).toEqual([
+      'acme/api',
+      'acme/web',
+    ]);
     expect(names(await apiOk(base, 'GET', '/repositories/alice', 200, { auth: bob }))).toEqual(['alice/site']);
     expect(names(await apiOk(base, 'GET', '/repositories/dora', 200, { auth: dora }))).toEqual([]);
   });
@@ -116,46 +192,113 @@ describe('GET /api/v0/repositories/<namespace>', () => {
 
 describe('GET /api/v0/repositories/<namespace>/<repo>', () => {
   it('shows a repository the caller may pull', async () => {
-    expect(await apiOk(base, 'GET', '/repositories/alice/app', 200, { auth: alice })).toMatchObject({ fullName: 'alice/app', visibility: 'private' });
-    expect(await apiOk(base, 'GET', '/repositories/alice/site', 200)).toMatchObject({ fullName: 'alice/site', visibility: 'public' });
+    expect(await apiOk(base, 'GET', '/repositories/alice/app', 200, { auth: alice })).toMatchObject({
+      fullName: 'alice/app',
+      visibility: 'private',
+    });
+    expect(await apiOk(base, 'GET', '/repositories/alice/site', 200)).toMatchObject({
+      fullName: 'alice/site',
+      visibility: 'public',
+    });
   });
 
   it('answers 404 NOT_FOUND alike for a private repository and one that does not exist', async () => {
-    const hidden = await expectApiError(await api(base, 'GET', '/repositories/alice/app', { auth: bob }), 404, 'NOT_FOUND', /repository "alice\/app" does not exist/);
-    const missing = await expectApiError(await api(base, 'GET', '/repositories/alice/nope', { auth: bob }), 404, 'NOT_FOUND', /repository "alice\/nope" does not exist/);
+    const hidden = await expectApiError(
+      await api(base, 'GET', '/repositories/alice/app', { auth: bob }),
+      404,
+      'NOT_FOUND',
+      /repository "alice\/app" does not exist/,
+    );
+    const missing = await expectApiError(
+      await api(base, 'GET', '/repositories/alice/nope', { auth: bob }),
+      404,
+      'NOT_FOUND',
+      /repository "alice\/nope" does not exist/,
+    );
     expect(hidden.replace('app', 'nope')).toBe(missing);
   });
 
   it('addresses a deeper name pushed by a registry client with its slash encoded', async () => {
     await pushImageAs(base, alice, 'alice/tools/cli', 'v1');
-    expect(await apiOk(base, 'GET', '/repositories/alice/tools%2Fcli', 200, { auth: alice })).toMatchObject({ namespace: 'alice', name: 'tools/cli', fullName: 'alice/tools/cli' });
+    expect(await apiOk(base, 'GET', '/repositories/alice/tools%2Fcli', 200, { auth: alice })).toMatchObject({
+      namespace: 'alice',
+      name: 'tools/cli',
+      fullName: 'alice/tools/cli',
+    });
     expect((await api(base, 'DELETE', '/repositories/alice/tools%2Fcli', { auth: alice })).status).toBe(204);
   });
 });
 
 describe('PATCH /api/v0/repositories/<namespace>/<repo>', () => {
-  it('changes visibility and tag immutability for the repository\'s administrators', async () => {
-    expect(await apiOk(base, 'PATCH', '/repositories/alice/app', 200, { auth: alice, body: { visibility: 'public' } })).toMatchObject({ visibility: 'public', immutableTags: false });
-    expect(await apiOk(base, 'GET', '/repositories/alice/app', 200, { auth: bob })).toMatchObject({ visibility: 'public' });
-    expect(await apiOk(base, 'PATCH', '/repositories/alice/app', 200, { auth: ADMIN, body: { visibility: 'private', immutableTags: true } })).toMatchObject({
+  it("changes visibility and tag immutability for the repository's administrators", async () => {
+    expect(
+      await apiOk(base, 'PATCH', '/repositories/alice/app', 200, { auth: alice, body: { visibility: 'public' } }),
+    ).toMatchObject({ visibility: 'public', immutableTags: false });
+    expect(await apiOk(base, 'GET', '/repositories/alice/app', 200, { auth: bob })).toMatchObject({
+      visibility: 'public',
+    });
+    expect(
+      await apiOk(base, 'PATCH', '/repositories/alice/app', 200, {
+        auth: ADMIN,
+        body: { visibility: 'private', immutableTags: true },
+      }),
+    ).toMatchObject({
       visibility: 'private',
       immutableTags: true,
     });
   });
 
   it('lets a team with the admin grant change settings, but not one with read-write', async () => {
-    await apiOk(base, 'PUT', '/repositories/acme/api/teamAccess/devs', 200, { auth: alice, body: { accessLevel: 'read-write' } });
-    await expectApiError(await api(base, 'PATCH', '/repositories/acme/api', { auth: dora, body: { immutableTags: true } }), 403, 'NO_PERMISSION', /only administrators of "acme\/api"/);
-    await apiOk(base, 'PUT', '/repositories/acme/api/teamAccess/devs', 200, { auth: alice, body: { accessLevel: 'admin' } });
-    expect(await apiOk(base, 'PATCH', '/repositories/acme/api', 200, { auth: dora, body: { immutableTags: true } })).toMatchObject({ immutableTags: true });
+    await apiOk(base, 'PUT', '/repositories/acme/api/teamAccess/devs', 200, {
+      auth: alice,
+      body: { accessLevel: 'read-write' },
+    });
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/acme/api', { auth: dora, body: { immutableTags: true } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators of "acme\/api"/,
+    );
+    await apiOk(base, 'PUT', '/repositories/acme/api/teamAccess/devs', 200, {
+      auth: alice,
+      body: { accessLevel: 'admin' },
+    });
+    expect(
+      await apiOk(base, 'PATCH', '/repositories/acme/api', 200, { auth: dora, body: { immutableTags: true } }),
+    ).toMatchObject({ immutableTags: true });
   });
 
   it('answers 403, 404, 401 and 400 for readers, hidden repositories, anonymous callers and bad bodies', async () => {
-    await expectApiError(await api(base, 'PATCH', '/repositories/alice/site', { auth: bob, body: { visibility: 'private' } }), 403, 'NO_PERMISSION', /only administrators of "alice\/site"/);
-    await expectApiError(await api(base, 'PATCH', '/repositories/alice/app', { auth: bob, body: { visibility: 'public' } }), 404, 'NOT_FOUND', /does not exist/);
-    await expectApiError(await api(base, 'PATCH', '/repositories/alice/site', { body: { visibility: 'private' } }), 401, 'UNAUTHORIZED', /sign in/);
-    await expectApiError(await api(base, 'PATCH', '/repositories/alice/app', { auth: alice, body: { immutableTags: 'yes' } }), 400, 'INVALID_INPUT', /^immutableTags: /);
-    await expectApiError(await api(base, 'PATCH', '/repositories/alice/app', { auth: alice, body: '[]' }), 400, 'INVALID_INPUT', /JSON object/);
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/alice/site', { auth: bob, body: { visibility: 'private' } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators of "alice\/site"/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/alice/app', { auth: bob, body: { visibility: 'public' } }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/alice/site', { body: { visibility: 'private' } }),
+      401,
+      'UNAUTHORIZED',
+      /sign in/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/alice/app', { auth: alice, body: { immutableTags: 'yes' } }),
+      400,
+      'INVALID_INPUT',
+      /^immutableTags: /,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/repositories/alice/app', { auth: alice, body: '[]' }),
+      400,
+      'INVALID_INPUT',
+      /JSON object/,
+    );
   });
 });
 
@@ -163,7 +306,10 @@ describe('DELETE /api/v0/repositories/<namespace>/<repo>', () => {
   it('removes the repository with its tags, manifests, blob links, events and grants; blobs stay for the collector', async () => {
     await apiOk(base, 'POST', '/repositories/acme', 201, { auth: alice, body: { name: 'old' } });
     const manifest = await pushImageAs(base, alice, 'acme/old', 'v1');
-    await apiOk(base, 'PUT', '/repositories/acme/old/teamAccess/devs', 200, { auth: alice, body: { accessLevel: 'read' } });
+    await apiOk(base, 'PUT', '/repositories/acme/old/teamAccess/devs', 200, {
+      auth: alice,
+      body: { accessLevel: 'read' },
+    });
     expect((await api(base, 'DELETE', '/repositories/acme/old', { auth: alice })).status).toBe(204);
 
     const { db } = main.service.registry;
@@ -171,7 +317,12 @@ describe('DELETE /api/v0/repositories/<namespace>/<repo>', () => {
     for (const sub of [db.tags, db.manifests, db.repoBlobs, db.referrers]) expect([...sub.getKeys(own)]).toEqual([]);
     expect([...db.blobRefs.getKeys()].filter((k) => k.includes('acme/old'))).toEqual([]);
     expect(db.blobs.doesExist(manifest.config.digest)).toBe(true);
-    await expectApiError(await api(base, 'GET', '/repositories/acme/old', { auth: alice }), 404, 'NOT_FOUND', /does not exist/);
+    await expectApiError(
+      await api(base, 'GET', '/repositories/acme/old', { auth: alice }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
     expect(await apiOk(base, 'GET', '/accounts/acme/teams/devs/repositoryAccess', 200, { auth: dora })).toEqual({
       repositoryAccessList: [{ team: 'devs', repository: { namespace: 'acme', name: 'api' }, accessLevel: 'admin' }],
     });
@@ -181,13 +332,30 @@ describe('DELETE /api/v0/repositories/<namespace>/<repo>', () => {
     // A repository created again under the same name starts empty.
     await apiOk(base, 'POST', '/repositories/acme', 201, { auth: alice, body: { name: 'old' } });
     expect(await apiOk(base, 'GET', '/repositories/acme/old/tags', 200, { auth: alice })).toEqual([]);
-    expect(await apiOk(base, 'GET', '/repositories/acme/old/events', 200, { auth: alice })).toEqual({ events: [expect.objectContaining({ type: 'create' })] });
+    expect(await apiOk(base, 'GET', '/repositories/acme/old/events', 200, { auth: alice })).toEqual({
+      events: [expect.objectContaining({ type: 'create' })],
+    });
   });
 
   it('answers 403 to readers, 404 for hidden or unknown repositories, 401 to anonymous callers', async () => {
-    await expectApiError(await api(base, 'DELETE', '/repositories/alice/site', { auth: bob }), 403, 'NO_PERMISSION', /only administrators of "alice\/site"/);
-    await expectApiError(await api(base, 'DELETE', '/repositories/alice/app', { auth: bob }), 404, 'NOT_FOUND', /does not exist/);
-    await expectApiError(await api(base, 'DELETE', '/repositories/alice/nope', { auth: ADMIN }), 404, 'NOT_FOUND', /does not exist/);
+    await expectApiError(
+      await api(base, 'DELETE', '/repositories/alice/site', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators of "alice\/site"/,
+    );
+    await expectApiError(
+      await api(base, 'DELETE', '/repositories/alice/app', { auth: bob }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'DELETE', '/repositories/alice/nope', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
     await expectApiError(await api(base, 'DELETE', '/repositories/alice/site'), 401, 'UNAUTHORIZED', /sign in/);
   });
 });

@@ -11,7 +11,19 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { expectOciError } from '../helpers/registry-http.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
-import { basicAuth, bearer, getToken, headBlob, makePublic, parseChallenge, postToken, pushImageAs, TEST_ADMIN_PASSWORD, tokenFor, type PushedAs } from '../helpers/auth-http.js';
+import {
+  basicAuth,
+  bearer,
+  getToken,
+  headBlob,
+  makePublic,
+  parseChallenge,
+  postToken,
+  pushImageAs,
+  TEST_ADMIN_PASSWORD,
+  tokenFor,
+  type PushedAs,
+} from '../helpers/auth-http.js';
 
 let main: TestMain;
 let foreignKeys: TempDir;
@@ -38,7 +50,9 @@ afterAll(async () => {
 });
 
 const manifestOf = (name: string, authorization: string) =>
-  fetch(`${main.url}/v2/${name}/manifests/v1`, { headers: { Authorization: authorization, Accept: image.manifest.mediaType } });
+  fetch(`${main.url}/v2/${name}/manifests/v1`, {
+    headers: { Authorization: authorization, Accept: image.manifest.mediaType },
+  });
 
 async function expectChallenge(res: Response, error: string | undefined, scope?: string): Promise<void> {
   await expectOciError(res, 401, 'UNAUTHORIZED');
@@ -64,21 +78,36 @@ describe('a bearer token on /v2', () => {
   it('answers 401 insufficient_scope, naming the scope needed, for an action it does not grant', async () => {
     const token = await tokenFor(main.url, ALICE, ['repository:alice/app:pull']);
     const blob = randomBlob(32);
-    const res = await fetch(`${main.url}/v2/alice/app/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: bearer(token) }, body: blob.bytes });
+    const res = await fetch(`${main.url}/v2/alice/app/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: bearer(token) },
+      body: blob.bytes,
+    });
     await expectChallenge(res, 'insufficient_scope', 'repository:alice/app:pull,push');
   });
 
   it('answers 401 insufficient_scope on another repository, even one its user may pull', async () => {
     const token = await tokenFor(main.url, ALICE, ['repository:alice/app:pull']);
-    await expectChallenge(await manifestOf('alice/public', bearer(token)), 'insufficient_scope', 'repository:alice/public:pull');
+    await expectChallenge(
+      await manifestOf('alice/public', bearer(token)),
+      'insufficient_scope',
+      'repository:alice/public:pull',
+    );
   });
 
   it('grants no more than the user may do, whatever was asked', async () => {
-    const token = await tokenFor(main.url, BOB, ['repository:alice/app:pull,push', 'repository:alice/public:pull,push']);
+    const token = await tokenFor(main.url, BOB, [
+      'repository:alice/app:pull,push',
+      'repository:alice/public:pull,push',
+    ]);
     await expectChallenge(await manifestOf('alice/app', bearer(token)), 'insufficient_scope');
     expect((await manifestOf('alice/public', bearer(token))).status).toBe(200);
     const blob = randomBlob(32);
-    const res = await fetch(`${main.url}/v2/alice/public/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: bearer(token) }, body: blob.bytes });
+    const res = await fetch(`${main.url}/v2/alice/public/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: bearer(token) },
+      body: blob.bytes,
+    });
     await expectChallenge(res, 'insufficient_scope');
   });
 
@@ -93,7 +122,11 @@ describe('a bearer token on /v2', () => {
     const res = await fetch(`${main.url}/v2/_catalog`, { headers: { Authorization: bearer(withCatalog) } });
     expect(res.status).toBe(200);
     const without = await tokenFor(main.url, BOB, ['repository:alice/public:pull']);
-    await expectChallenge(await fetch(`${main.url}/v2/_catalog`, { headers: { Authorization: bearer(without) } }), 'insufficient_scope', 'registry:catalog:*');
+    await expectChallenge(
+      await fetch(`${main.url}/v2/_catalog`, { headers: { Authorization: bearer(without) } }),
+      'insufficient_scope',
+      'registry:catalog:*',
+    );
   });
 });
 
@@ -113,23 +146,55 @@ describe('refused tokens', () => {
     const token = await tokenFor(main.url, BOB, ['repository:alice/public:pull']);
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...claims, access: [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push', 'delete'] }] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({
+        ...claims,
+        access: [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push', 'delete'] }],
+      }),
+    ).toString('base64url');
     await expectChallenge(await manifestOf('alice/app', bearer(`${header}.${forged}.${signature}`)), 'invalid_token');
   });
 
   it('answers 401 invalid_token for a token signed by another key, with its own or with main kid', async () => {
     const ring = await KeyRing.open({ dir: join(foreignKeys.path, 'keys'), maxTokenLifetimeMs: 300_000 });
-    const claims = { issuer: main.url, service: 'outpost', subject: 'admin', access: [{ type: 'repository' as const, name: 'alice/app', actions: ['pull' as const] }], lifetimeMs: 300_000, now: Date.now() };
+    const claims = {
+      issuer: main.url,
+      service: 'outpost',
+      subject: 'admin',
+      access: [{ type: 'repository' as const, name: 'alice/app', actions: ['pull' as const] }],
+      lifetimeMs: 300_000,
+      now: Date.now(),
+    };
     const ownKid = (await issueRegistryToken(ring.signingKey, claims)).token;
-    const mainKid = (await issueRegistryToken({ kid: main.service.keys.signingKey.kid, privateKey: ring.signingKey.privateKey }, claims)).token;
-    for (const token of [ownKid, mainKid]) await expectChallenge(await manifestOf('alice/app', bearer(token)), 'invalid_token');
+    const mainKid = (
+      await issueRegistryToken(
+        { kid: main.service.keys.signingKey.kid, privateKey: ring.signingKey.privateKey },
+        claims,
+      )
+    ).token;
+    for (const token of [ownKid, mainKid])
+      await expectChallenge(await manifestOf('alice/app', bearer(token)), 'invalid_token');
   });
 
   it('answers 401 invalid_token for a token of main for another service or issuer', async () => {
-    const base = { subject: 'alice', access: [{ type: 'repository' as const, name: 'alice/app', actions: ['pull' as const] }], lifetimeMs: 300_000, now: Date.now() };
-    const otherService = (await issueRegistryToken(main.service.keys.signingKey, { ...base, issuer: main.url, service: 'another-registry' })).token;
-    const otherIssuer = (await issueRegistryToken(main.service.keys.signingKey, { ...base, issuer: 'http://elsewhere', service: 'outpost' })).token;
-    for (const token of [otherService, otherIssuer]) await expectChallenge(await manifestOf('alice/app', bearer(token)), 'invalid_token');
+    const base = {
+      subject: 'alice',
+      access: [{ type: 'repository' as const, name: 'alice/app', actions: ['pull' as const] }],
+      lifetimeMs: 300_000,
+      now: Date.now(),
+    };
+    const otherService = (
+      await issueRegistryToken(main.service.keys.signingKey, { ...base, issuer: main.url, service: 'another-registry' })
+    ).token;
+    const otherIssuer = (
+      await issueRegistryToken(main.service.keys.signingKey, {
+        ...base,
+        issuer: 'http://elsewhere',
+        service: 'outpost',
+      })
+    ).token;
+    for (const token of [otherService, otherIssuer])
+      await expectChallenge(await manifestOf('alice/app', bearer(token)), 'invalid_token');
   });
 
   it("stops honouring a user's tokens once the user is deactivated, and again once removed", async () => {
@@ -158,7 +223,9 @@ describe('repeated failed sign-ins', () => {
     const locked = await getToken(main.url, { authorization: basicAuth('victim', 'victim-password') });
     await expectOciError(locked, 429, 'TOOMANYREQUESTS');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    const v2 = await fetch(`${main.url}/v2/victim/app/tags/list`, { headers: { Authorization: basicAuth('victim', 'victim-password') } });
+    const v2 = await fetch(`${main.url}/v2/victim/app/tags/list`, {
+      headers: { Authorization: basicAuth('victim', 'victim-password') },
+    });
     await expectOciError(v2, 429, 'TOOMANYREQUESTS');
     expect(v2.headers.get('retry-after')).not.toBeNull();
     const form = await postToken(main.url, { grant_type: 'password', username: 'victim', password: 'victim-password' });

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { expectOciError } from '../helpers/registry-http.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
-import { basicAuth, headBlob, makePublic, parseChallenge, pushImageAs, TEST_ADMIN_PASSWORD, type PushedAs } from '../helpers/auth-http.js';
+import {
+  basicAuth,
+  headBlob,
+  makePublic,
+  parseChallenge,
+  pushImageAs,
+  TEST_ADMIN_PASSWORD,
+  type PushedAs,
+} from '../helpers/auth-http.js';
 
 let main: TestMain;
 let privateImage: PushedAs;
@@ -48,7 +56,11 @@ describe('challenges without credentials', () => {
     const res = await fetch(`${main.url}${path}`, { method });
     expect(res.status).toBe(401);
     if (method !== 'HEAD') await expectOciError(res, 401, 'UNAUTHORIZED');
-    expect(parseChallenge(res.headers.get('www-authenticate'))).toEqual({ realm: `${main.url}/auth/token`, service: 'outpost', scope });
+    expect(parseChallenge(res.headers.get('www-authenticate'))).toEqual({
+      realm: `${main.url}/auth/token`,
+      service: 'outpost',
+      scope,
+    });
   });
 
   it('names the repository in the error detail', async () => {
@@ -60,7 +72,9 @@ describe('challenges without credentials', () => {
 
 describe('anonymous clients', () => {
   it('pull a public repository without credentials', async () => {
-    const res = await fetch(`${main.url}/v2/alice/public/manifests/v1`, { headers: { Accept: publicImage.manifest.mediaType } });
+    const res = await fetch(`${main.url}/v2/alice/public/manifests/v1`, {
+      headers: { Accept: publicImage.manifest.mediaType },
+    });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(publicImage.manifest.bytes)).toBe(true);
     expect((await headBlob(main.url, 'alice/public', publicImage.layer.digest)).status).toBe(200);
@@ -98,7 +112,11 @@ describe('Basic credentials straight to /v2/', () => {
 
   it('answer 403 DENIED to a known user pushing to a public repository of another namespace', async () => {
     const blob = randomBlob(16);
-    const res = await fetch(`${main.url}/v2/alice/public/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', headers: { Authorization: BOB }, body: blob.bytes });
+    const res = await fetch(`${main.url}/v2/alice/public/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      headers: { Authorization: BOB },
+      body: blob.bytes,
+    });
     await expectOciError(res, 403, 'DENIED');
   });
 
@@ -108,7 +126,9 @@ describe('Basic credentials straight to /v2/', () => {
 
   it('answer 401 UNAUTHORIZED with a challenge for a wrong password or an unknown user', async () => {
     for (const authorization of [basicAuth('alice', 'wrong-password'), basicAuth('mallory', 'alice-password')]) {
-      const res = await fetch(`${main.url}/v2/alice/private/manifests/v1`, { headers: { Authorization: authorization } });
+      const res = await fetch(`${main.url}/v2/alice/private/manifests/v1`, {
+        headers: { Authorization: authorization },
+      });
       await expectOciError(res, 401, 'UNAUTHORIZED');
       expect(parseChallenge(res.headers.get('www-authenticate')).scope).toBe('repository:alice/private:pull');
     }

@@ -9,7 +9,15 @@ import { spawn } from 'node:child_process';
 import { decodeProtectedHeader } from 'jose';
 import { OUTPOST_BIN, spawnMain, type SpawnedMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { basicAuth, bearer, getToken, postToken, pushImageAs, TEST_ADMIN_PASSWORD, tokenFor } from '../helpers/auth-http.js';
+import {
+  basicAuth,
+  bearer,
+  getToken,
+  postToken,
+  pushImageAs,
+  TEST_ADMIN_PASSWORD,
+  tokenFor,
+} from '../helpers/auth-http.js';
 
 let data: TempDir;
 let main: SpawnedMain;
@@ -24,7 +32,9 @@ interface CliResult {
 /** `node dist/bin/outpost.js main <args> --data <dir>` with `stdin` piped in. */
 function outpost(args: string[], stdin = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OUTPOST_BIN, 'main', ...args, '--data', data.path], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OUTPOST_BIN, 'main', ...args, '--data', data.path], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -35,8 +45,12 @@ function outpost(args: string[], stdin = ''): Promise<CliResult> {
   });
 }
 
-const jwksKids = async () => ((await (await fetch(`${main.url}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
-const v2 = (authorization: string, path = '/v2/') => fetch(`${main.url}${path}`, { headers: { Authorization: authorization } });
+const jwksKids = async () =>
+  ((await (await fetch(`${main.url}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map(
+    (k) => k.kid,
+  );
+const v2 = (authorization: string, path = '/v2/') =>
+  fetch(`${main.url}${path}`, { headers: { Authorization: authorization } });
 
 beforeAll(async () => {
   data = await createTempDir('outpost-cli-running-');
@@ -110,7 +124,8 @@ describe('outpost main user while main runs', () => {
   });
 
   it('never wrote a password or token to the log of main', () => {
-    for (const secret of ['erin-first-pw', 'erin-second-pw', TEST_ADMIN_PASSWORD, 'long-enough-pw']) expect(main.logs()).not.toContain(secret);
+    for (const secret of ['erin-first-pw', 'erin-second-pw', TEST_ADMIN_PASSWORD, 'long-enough-pw'])
+      expect(main.logs()).not.toContain(secret);
     expect(main.logs()).not.toContain('eyJ');
   });
 });

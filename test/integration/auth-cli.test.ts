@@ -34,15 +34,19 @@ interface Run {
 /** Runs `outpost main <args> --data <data>` with `password` on standard input. */
 async function cli(args: string[], password: string | Error = 'a-good-password'): Promise<Run> {
   const run: Run = { code: -1, out: '', err: '', reads: 0 };
-  run.code = await mainCli([...args, '--data', data], {}, {
-    out: (s) => void (run.out += s),
-    err: (s) => void (run.err += s),
-    readPassword: async () => {
-      run.reads++;
-      if (password instanceof Error) throw password;
-      return password;
+  run.code = await mainCli(
+    [...args, '--data', data],
+    {},
+    {
+      out: (s) => void (run.out += s),
+      err: (s) => void (run.err += s),
+      readPassword: async () => {
+        run.reads++;
+        if (password instanceof Error) throw password;
+        return password;
+      },
     },
-  });
+  );
   return run;
 }
 
@@ -64,7 +68,9 @@ describe('outpost main user add', () => {
   });
 
   it('creates an administrator with --admin', async () => {
-    expect((await cli(['user', 'add', 'root', '--admin', '--password-stdin'])).out).toBe('created user "root" (administrator)\n');
+    expect((await cli(['user', 'add', 'root', '--admin', '--password-stdin'])).out).toBe(
+      'created user "root" (administrator)\n',
+    );
     expect((await cli(['user', 'list'])).out).toMatch(/^root +yes +yes +\d{4}-/m);
   });
 
@@ -83,11 +89,14 @@ describe('outpost main user add', () => {
     expect(existsSync(data)).toBe(false);
   });
 
-  it.each(['Alice', 'a b', '../x', 'anonymous', 'x'.repeat(65), 'trailing-', 'dots..in'])('refuses the name %j (exit 2)', async (name) => {
-    const run = await cli(['user', 'add', name, '--password-stdin']);
-    expect(run.code).toBe(2);
-    expect(run.err).toMatch(/^outpost main user: /);
-  });
+  it.each(['Alice', 'a b', '../x', 'anonymous', 'x'.repeat(65), 'trailing-', 'dots..in'])(
+    'refuses the name %j (exit 2)',
+    async (name) => {
+      const run = await cli(['user', 'add', name, '--password-stdin']);
+      expect(run.code).toBe(2);
+      expect(run.err).toMatch(/^outpost main user: /);
+    },
+  );
 
   it('refuses a name already taken (exit 1)', async () => {
     await cli(['user', 'add', 'alice', '--password-stdin']);
@@ -98,7 +107,10 @@ describe('outpost main user add', () => {
   });
 
   it('reports an unreadable standard input (exit 2)', async () => {
-    const run = await cli(['user', 'add', 'alice', '--password-stdin'], new PasswordInputError('password entry abandoned'));
+    const run = await cli(
+      ['user', 'add', 'alice', '--password-stdin'],
+      new PasswordInputError('password entry abandoned'),
+    );
     expect(run).toMatchObject({ code: 2, err: 'outpost main user: password entry abandoned\n' });
   });
 });
@@ -123,7 +135,10 @@ describe('outpost main user passwd', () => {
 
   it('answers exit 1 for an unknown user, and 2 for a weak password or a missing --password-stdin', async () => {
     await cli(['user', 'add', 'alice', '--password-stdin']);
-    expect(await cli(['user', 'passwd', 'bob', '--password-stdin'])).toMatchObject({ code: 1, err: 'outpost main user: user "bob" does not exist\n' });
+    expect(await cli(['user', 'passwd', 'bob', '--password-stdin'])).toMatchObject({
+      code: 1,
+      err: 'outpost main user: user "bob" does not exist\n',
+    });
     expect((await cli(['user', 'passwd', 'alice', '--password-stdin'], '1234567')).code).toBe(2);
     expect((await cli(['user', 'passwd', 'alice'])).code).toBe(2);
     expect(await signsIn('alice', 'a-good-password')).toBe(true);
@@ -136,7 +151,10 @@ describe('outpost main user list and remove', () => {
     await cli(['user', 'add', 'alice', '--admin', '--password-stdin']);
     const run = await cli(['user', 'list']);
     expect(run.code).toBe(0);
-    const rows = run.out.trimEnd().split('\n').map((l) => l.split(/ {2,}/));
+    const rows = run.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/ {2,}/));
     expect(rows.map((r) => r.slice(0, 3))).toEqual([
       ['NAME', 'ADMIN', 'ACTIVE'],
       ['alice', 'yes', 'yes'],
@@ -154,11 +172,18 @@ describe('outpost main user list and remove', () => {
     await cli(['user', 'add', 'bob', '--password-stdin']);
     expect(await cli(['user', 'remove', 'bob'])).toMatchObject({ code: 0, out: 'removed user "bob"\n' });
     expect(await signsIn('bob', 'a-good-password')).toBe(false);
-    expect(await cli(['user', 'remove', 'bob'])).toMatchObject({ code: 1, err: 'outpost main user: user "bob" does not exist\n' });
+    expect(await cli(['user', 'remove', 'bob'])).toMatchObject({
+      code: 1,
+      err: 'outpost main user: user "bob" does not exist\n',
+    });
   });
 
   it('answers exit 1 when the data directory does not exist, creating nothing', async () => {
-    for (const args of [['user', 'list'], ['user', 'remove', 'bob'], ['keys', 'rotate']]) {
+    for (const args of [
+      ['user', 'list'],
+      ['user', 'remove', 'bob'],
+      ['keys', 'rotate'],
+    ]) {
       const run = await cli(args);
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.err).toContain('does not exist');
@@ -211,7 +236,13 @@ describe('bad usage (exit 2, with the usage text or a precise message)', () => {
   it('prints the usage, with the user and keys commands, for --help (exit 0)', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const line of ['user add NAME [--admin] --password-stdin', 'user passwd NAME --password-stdin', 'user list', 'user remove NAME', 'keys rotate']) {
+    for (const line of [
+      'user add NAME [--admin] --password-stdin',
+      'user passwd NAME --password-stdin',
+      'user list',
+      'user remove NAME',
+      'keys rotate',
+    ]) {
       expect(run.out).toContain(line);
     }
   });

@@ -16,13 +16,20 @@ const ADMIN = basicAuth('admin', TEST_ADMIN_PASSWORD);
 
 beforeAll(async () => {
   // Redirect tokens outlive registry tokens here: the longer lifetime decides.
-  main = await startTestMain({ auth: true, now, env: { OUTPOST_MAIN_AUTH__TOKEN_LIFETIME: '1m', OUTPOST_MAIN_CACHES__REDIRECT_TOKEN_LIFETIME: '3m' } });
+  main = await startTestMain({
+    auth: true,
+    now,
+    env: { OUTPOST_MAIN_AUTH__TOKEN_LIFETIME: '1m', OUTPOST_MAIN_CACHES__REDIRECT_TOKEN_LIFETIME: '3m' },
+  });
 });
 afterAll(async () => {
   await main.stop();
 });
 
-const jwksKids = async () => ((await (await fetch(`${main.url}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+const jwksKids = async () =>
+  ((await (await fetch(`${main.url}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map(
+    (k) => k.kid,
+  );
 
 describe('GET /auth/jwks.json across a rotation', () => {
   it('publishes a new key at once, signs with it after 60 s, drops the old one once its tokens expired', async () => {

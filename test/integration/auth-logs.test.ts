@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
-import { basicAuth, bearer, getToken, postToken, pushImageAs, TEST_ADMIN_PASSWORD, type TokenBody } from '../helpers/auth-http.js';
+import {
+  basicAuth,
+  bearer,
+  getToken,
+  postToken,
+  pushImageAs,
+  TEST_ADMIN_PASSWORD,
+  type TokenBody,
+} from '../helpers/auth-http.js';
 
 let main: TestMain;
 let stopped = false;
@@ -23,7 +31,10 @@ const basic = (user: string, password: string) => {
 };
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true, logger: createLogger({ level: 'debug', write: (line) => void lines.push(line) }) });
+  main = await startTestMain({
+    auth: true,
+    logger: createLogger({ level: 'debug', write: (line) => void lines.push(line) }),
+  });
   remember(TEST_ADMIN_PASSWORD);
   await main.service.accounts.createUser({ name: 'alice', password: 'alice-secret-pw' });
   const alice = basic('alice', 'alice-secret-pw');
@@ -31,18 +42,43 @@ beforeAll(async () => {
 
   // Basic straight to /v2, right and wrong.
   const image = await pushImageAs(main.url, 'alice/app', 'v1', alice);
-  await fetch(`${main.url}/v2/alice/app/manifests/v1`, { headers: { Authorization: basic('alice', 'wrong-secret-pw') } });
-  await fetch(`${main.url}/v2/alice/app/manifests/v1`, { headers: { Authorization: basic('nobody', 'nobody-secret-pw') } });
+  await fetch(`${main.url}/v2/alice/app/manifests/v1`, {
+    headers: { Authorization: basic('alice', 'wrong-secret-pw') },
+  });
+  await fetch(`${main.url}/v2/alice/app/manifests/v1`, {
+    headers: { Authorization: basic('nobody', 'nobody-secret-pw') },
+  });
 
   // Tokens: GET with offline_token, OAuth2 password and refresh grants, then used on /v2.
-  const got = (await (await getToken(main.url, { authorization: alice, scopes: ['repository:alice/app:pull,push'], offline: true })).json()) as TokenBody;
+  const got = (await (
+    await getToken(main.url, { authorization: alice, scopes: ['repository:alice/app:pull,push'], offline: true })
+  ).json()) as TokenBody;
   remember(got.token, got.refresh_token);
-  const posted = (await (await postToken(main.url, { grant_type: 'password', username: 'alice', password: 'alice-secret-pw', access_type: 'offline', scope: 'repository:alice/app:pull' })).json()) as TokenBody;
+  const posted = (await (
+    await postToken(main.url, {
+      grant_type: 'password',
+      username: 'alice',
+      password: 'alice-secret-pw',
+      access_type: 'offline',
+      scope: 'repository:alice/app:pull',
+    })
+  ).json()) as TokenBody;
   remember(posted.access_token, posted.refresh_token);
-  const refreshed = (await (await postToken(main.url, { grant_type: 'refresh_token', refresh_token: posted.refresh_token!, scope: 'repository:alice/app:pull' })).json()) as TokenBody;
+  const refreshed = (await (
+    await postToken(main.url, {
+      grant_type: 'refresh_token',
+      refresh_token: posted.refresh_token!,
+      scope: 'repository:alice/app:pull',
+    })
+  ).json()) as TokenBody;
   remember(refreshed.access_token);
-  await fetch(`${main.url}/v2/alice/app/blobs/${image.layer.digest}`, { headers: { Authorization: bearer(got.token) } });
-  await fetch(`${main.url}/v2/alice/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: bearer(refreshed.access_token) } });
+  await fetch(`${main.url}/v2/alice/app/blobs/${image.layer.digest}`, {
+    headers: { Authorization: bearer(got.token) },
+  });
+  await fetch(`${main.url}/v2/alice/app/blobs/uploads/`, {
+    method: 'POST',
+    headers: { Authorization: bearer(refreshed.access_token) },
+  });
   await postToken(main.url, { grant_type: 'refresh_token', refresh_token: 'made-up-refresh-secret' });
   remember('made-up-refresh-secret');
 
@@ -56,7 +92,9 @@ beforeAll(async () => {
 
   // Throttled sign-ins.
   await main.service.accounts.createUser({ name: 'victim', password: 'victim-secret-pw' });
-  await Promise.all(Array.from({ length: 11 }, (_, i) => getToken(main.url, { authorization: basic('victim', `guess-secret-${i}`) })));
+  await Promise.all(
+    Array.from({ length: 11 }, (_, i) => getToken(main.url, { authorization: basic('victim', `guess-secret-${i}`) })),
+  );
 
   // An account created through the management API carries its password in a JSON body.
   await fetch(`${main.url}/api/v0/accounts`, {

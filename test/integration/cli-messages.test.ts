@@ -108,8 +108,7 @@ describe('configuration problems', () => {
     expect(flag).toMatchObject({
       code: 2,
       stderr:
-        'outpost edge: invalid configuration:\n' +
-        '  - --max-bytes: expected a size like 10GiB or 512MiB, got "ten"\n',
+        'outpost edge: invalid configuration:\n' + '  - --max-bytes: expected a size like 10GiB or 512MiB, got "ten"\n',
     });
     expect(env.stderr).toContain('  - OUTPOST_EDGE_MAX_BYTES: expected a size like 10GiB or 512MiB, got "ten"\n');
     expect(missing.stderr).toContain('  - --name / OUTPOST_EDGE_NAME: required\n');

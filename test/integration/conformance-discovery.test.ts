@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { blobOf, descriptor, imageManifest, randomBlob, sha256, type Blob } from '../helpers/oci-fixtures.js';
-import { jsonBlob, pushBlob, pushImage, pushManifest, putManifest, type PushedImage } from '../helpers/registry-http.js';
+import {
+  jsonBlob,
+  pushBlob,
+  pushImage,
+  pushManifest,
+  putManifest,
+  type PushedImage,
+} from '../helpers/registry-http.js';
 
 const NAME = 'conformance/discovery';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -53,11 +60,40 @@ describe('Content discovery: setup', () => {
       const typedConfig = blobOf(Buffer.from(`{"n":${i}}`), type);
       for (const blob of [layer, typedConfig]) await pushBlob(main.url, NAME, blob);
       const byConfig = `config ${i}`;
-      await push(imageManifest({ layers: [layer], config: typedConfig, subject: subject.manifest, annotations: { [ANNOTATION]: byConfig } }), byConfig, type);
+      await push(
+        imageManifest({
+          layers: [layer],
+          config: typedConfig,
+          subject: subject.manifest,
+          annotations: { [ANNOTATION]: byConfig },
+        }),
+        byConfig,
+        type,
+      );
       const byField = `artifactType ${i}`;
-      await push(imageManifest({ layers: [layer], config: EMPTY_JSON, artifactType: type, subject: subject.manifest, annotations: { [ANNOTATION]: byField } }), byField, type);
+      await push(
+        imageManifest({
+          layers: [layer],
+          config: EMPTY_JSON,
+          artifactType: type,
+          subject: subject.manifest,
+          annotations: { [ANNOTATION]: byField },
+        }),
+        byField,
+        type,
+      );
     }
-    const index = jsonBlob({ schemaVersion: 2, mediaType: OCI_INDEX, artifactType: TYPE_B, manifests: [descriptor(subject.manifest)], subject: descriptor(subject.manifest), annotations: { [ANNOTATION]: 'index' } }, OCI_INDEX);
+    const index = jsonBlob(
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        artifactType: TYPE_B,
+        manifests: [descriptor(subject.manifest)],
+        subject: descriptor(subject.manifest),
+        annotations: { [ANNOTATION]: 'index' },
+      },
+      OCI_INDEX,
+    );
     await push(index, 'index', TYPE_B);
   });
 
@@ -65,7 +101,12 @@ describe('Content discovery: setup', () => {
     danglingSubject = sha256(Buffer.from('a manifest never pushed'));
     const layer = randomBlob(20);
     await pushBlob(main.url, NAME, layer);
-    danglingReferrer = imageManifest({ layers: [layer], config: EMPTY_JSON, artifactType: TYPE_A, subject: { digest: danglingSubject, size: 100, mediaType: 'application/vnd.oci.image.manifest.v1+json' } });
+    danglingReferrer = imageManifest({
+      layers: [layer],
+      config: EMPTY_JSON,
+      artifactType: TYPE_A,
+      subject: { digest: danglingSubject, size: 100, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     const res = await putManifest(main.url, NAME, danglingReferrer.digest, danglingReferrer);
     expect(res.status).toBe(201);
     expect(res.headers.get('oci-subject')).toBe(danglingSubject);
@@ -138,7 +179,9 @@ describe('Content discovery: listing referrers', () => {
 describe('Content discovery: teardown', () => {
   it('deletes the referrers, then the subject answers an empty referrers index', async () => {
     for (const ref of referrers) {
-      expect((await fetch(`${main.url}/v2/${NAME}/manifests/${ref.manifest.digest}`, { method: 'DELETE' })).status).toBe(202);
+      expect(
+        (await fetch(`${main.url}/v2/${NAME}/manifests/${ref.manifest.digest}`, { method: 'DELETE' })).status,
+      ).toBe(202);
     }
     const res = await fetch(`${main.url}/v2/${NAME}/referrers/${subject.manifest.digest}`);
     expect(((await res.json()) as ReferrersIndex).manifests).toEqual([]);

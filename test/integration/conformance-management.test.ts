@@ -64,13 +64,19 @@ describe('Content management: manifest delete', () => {
   });
 
   it('DELETE of the manifest again answers 404 MANIFEST_UNKNOWN', async () => {
-    await expectOciError(await fetch(at(`/v2/${NAME}/manifests/${image.manifest.digest}`), { method: 'DELETE' }), 404, 'MANIFEST_UNKNOWN');
+    await expectOciError(
+      await fetch(at(`/v2/${NAME}/manifests/${image.manifest.digest}`), { method: 'DELETE' }),
+      404,
+      'MANIFEST_UNKNOWN',
+    );
   });
 });
 
 describe('Content management: blob delete', () => {
   it('DELETE of the config blob answers 202', async () => {
-    expect((await fetch(at(`/v2/${NAME}/blobs/${image.manifest.config.digest}`), { method: 'DELETE' })).status).toBe(202);
+    expect((await fetch(at(`/v2/${NAME}/blobs/${image.manifest.config.digest}`), { method: 'DELETE' })).status).toBe(
+      202,
+    );
   });
 
   it('DELETE of each layer answers 202', async () => {

@@ -18,10 +18,11 @@ const ACCEPT_ALL = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST].join(
 let main: TestMain;
 let amd64: PushedImage;
 let arm64: PushedImage;
-const index = () => indexManifest([
-  { ...amd64.manifest, platform: { architecture: 'amd64', os: 'linux' } },
-  { ...arm64.manifest, platform: { architecture: 'arm64', os: 'linux' } },
-]);
+const index = () =>
+  indexManifest([
+    { ...amd64.manifest, platform: { architecture: 'amd64', os: 'linux' } },
+    { ...arm64.manifest, platform: { architecture: 'arm64', os: 'linux' } },
+  ]);
 
 beforeAll(async () => {
   main = await startTestMain();
@@ -66,7 +67,9 @@ describe('Pull: manifests', () => {
   });
 
   it('GET of the manifest by digest answers 200', async () => {
-    const res = await fetch(at(`/v2/${NAME}/manifests/${amd64.manifest.digest}`), { headers: { Accept: OCI_MANIFEST } });
+    const res = await fetch(at(`/v2/${NAME}/manifests/${amd64.manifest.digest}`), {
+      headers: { Accept: OCI_MANIFEST },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(OCI_MANIFEST);
   });
@@ -84,14 +87,19 @@ describe('Pull: manifests', () => {
   });
 
   it('a Docker pull: schema 2 manifest list and manifest keep their Docker media types', async () => {
-    const config = blobOf(Buffer.from('{"architecture":"amd64","os":"linux"}'), 'application/vnd.docker.container.image.v1+json');
+    const config = blobOf(
+      Buffer.from('{"architecture":"amd64","os":"linux"}'),
+      'application/vnd.docker.container.image.v1+json',
+    );
     const layer = randomBlob(200, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
     for (const blob of [config, layer]) await pushBlob(main.url, NAME, blob);
     const manifest = imageManifest({ layers: [layer], config, mediaType: DOCKER_MANIFEST });
     await pushManifest(main.url, NAME, manifest.digest, manifest);
     const list = indexManifest([{ ...manifest, platform: { architecture: 'amd64', os: 'linux' } }], DOCKER_LIST);
     await pushManifest(main.url, NAME, 'docker', list);
-    const top = await fetch(at(`/v2/${NAME}/manifests/docker`), { headers: { Accept: `${DOCKER_LIST}, ${DOCKER_MANIFEST}` } });
+    const top = await fetch(at(`/v2/${NAME}/manifests/docker`), {
+      headers: { Accept: `${DOCKER_LIST}, ${DOCKER_MANIFEST}` },
+    });
     expect(top.headers.get('content-type')).toBe(DOCKER_LIST);
     const child = await fetch(at(`/v2/${NAME}/manifests/${manifest.digest}`), { headers: { Accept: DOCKER_MANIFEST } });
     expect(child.headers.get('content-type')).toBe(DOCKER_MANIFEST);
@@ -140,10 +148,16 @@ describe('Pull: blobs', () => {
   });
 
   it('HEAD of a nonexistent blob answers 404', async () => {
-    expect((await fetch(at(`/v2/${NAME}/blobs/${sha256(Buffer.from('nonexistent'))}`), { method: 'HEAD' })).status).toBe(404);
+    expect(
+      (await fetch(at(`/v2/${NAME}/blobs/${sha256(Buffer.from('nonexistent'))}`), { method: 'HEAD' })).status,
+    ).toBe(404);
   });
 
   it('GET of a nonexistent blob answers 404 BLOB_UNKNOWN', async () => {
-    await expectOciError(await fetch(at(`/v2/${NAME}/blobs/${sha256(Buffer.from('nonexistent'))}`)), 404, 'BLOB_UNKNOWN');
+    await expectOciError(
+      await fetch(at(`/v2/${NAME}/blobs/${sha256(Buffer.from('nonexistent'))}`)),
+      404,
+      'BLOB_UNKNOWN',
+    );
   });
 });

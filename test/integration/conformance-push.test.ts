@@ -33,10 +33,14 @@ const startSession = async (name = NAME) => {
   expect(res.status).toBe(202);
   return res;
 };
-const withDigest = (location: string, digest: string) => at(`${location}${location.includes('?') ? '&' : '?'}digest=${digest}`);
+const withDigest = (location: string, digest: string) =>
+  at(`${location}${location.includes('?') ? '&' : '?'}digest=${digest}`);
 
 const streamed = randomBlob(3000);
-const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), 'application/vnd.oci.image.config.v1+json');
+const config = blobOf(
+  Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })),
+  'application/vnd.oci.image.config.v1+json',
+);
 const layer = randomBlob(6000);
 const chunked = randomBlob(1234);
 const chunk1 = chunked.bytes.subarray(0, 617);
@@ -47,14 +51,21 @@ describe('Push: blob upload streamed', () => {
 
   it('PATCH with the blob in the body (no Content-Range) answers 202', async () => {
     const start = await startSession();
-    const res = await fetch(at(sessionPath(start.headers.get('location'))), { method: 'PATCH', body: streamed.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(at(sessionPath(start.headers.get('location'))), {
+      method: 'PATCH',
+      body: streamed.bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get('range')).toBe(`0-${streamed.size - 1}`);
     location = sessionPath(res.headers.get('location'));
   });
 
   it('PUT to the session URL with the digest answers 201 with the blob Location', async () => {
-    const res = await fetch(withDigest(location, streamed.digest), { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' } });
+    const res = await fetch(withDigest(location, streamed.digest), {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '0' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${NAME}/blobs/${streamed.digest}`);
   });
@@ -68,7 +79,11 @@ describe('Push: blob upload monolithic', () => {
   });
 
   it('POST with digest and blob answers 201 with Location', async () => {
-    const res = await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${config.digest}`), { method: 'POST', body: config.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${config.digest}`), {
+      method: 'POST',
+      body: config.bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${NAME}/blobs/${config.digest}`);
   });
@@ -84,7 +99,11 @@ describe('Push: blob upload monolithic', () => {
   });
 
   it('PUT of a layer blob to the session answers 201', async () => {
-    const res = await fetch(withDigest(location, layer.digest), { method: 'PUT', body: layer.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(withDigest(location, layer.digest), {
+      method: 'PUT',
+      body: layer.bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${NAME}/blobs/${layer.digest}`);
   });
@@ -98,7 +117,11 @@ describe('Push: blob upload chunked', () => {
   let first: string;
   let last: string;
   const patchChunk = (location: string, bytes: Uint8Array, range: string) =>
-    fetch(at(location), { method: 'PATCH', body: bytes, headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': range } });
+    fetch(at(location), {
+      method: 'PATCH',
+      body: bytes,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': range },
+    });
 
   it('an out-of-order chunk answers 416', async () => {
     const location = sessionPath((await startSession()).headers.get('location'));
@@ -132,7 +155,10 @@ describe('Push: blob upload chunked', () => {
   });
 
   it('PUT with the digest and no body answers 201', async () => {
-    const res = await fetch(withDigest(last, chunked.digest), { method: 'PUT', headers: { 'Content-Length': '0', 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(withDigest(last, chunked.digest), {
+      method: 'PUT',
+      headers: { 'Content-Length': '0', 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${NAME}/blobs/${chunked.digest}`);
     const pulled = await fetch(at(res.headers.get('location')!));
@@ -142,13 +168,17 @@ describe('Push: blob upload chunked', () => {
 
 describe('Push: cross-repository blob mount', () => {
   it('mount without from answers 202 with a session Location', async () => {
-    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${sha256(Buffer.from('dummy'))}`), { method: 'POST' });
+    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${sha256(Buffer.from('dummy'))}`), {
+      method: 'POST',
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toMatch(new RegExp(`^/v2/${CROSSMOUNT}/blobs/uploads/`));
   });
 
   it('mount of another repository blob answers 201 with Location in the mounting repository', async () => {
-    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${streamed.digest}&from=${NAME}`), { method: 'POST' });
+    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${streamed.digest}&from=${NAME}`), {
+      method: 'POST',
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${CROSSMOUNT}/blobs/${streamed.digest}`);
   });
@@ -160,7 +190,9 @@ describe('Push: cross-repository blob mount', () => {
   });
 
   it('mount of a blob the source lacks answers 202 (a session in the mounting repository)', async () => {
-    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${sha256(Buffer.from('nope'))}&from=${NAME}`), { method: 'POST' });
+    const res = await fetch(at(`/v2/${CROSSMOUNT}/blobs/uploads/?mount=${sha256(Buffer.from('nope'))}&from=${NAME}`), {
+      method: 'POST',
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toMatch(new RegExp(`^/v2/${CROSSMOUNT}/blobs/uploads/`));
   });
@@ -183,8 +215,13 @@ describe('Push: manifest upload', () => {
   });
 
   it('accepts a manifest with no layers', async () => {
-    await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${EMPTY_JSON.digest}`), { method: 'POST', body: EMPTY_JSON.bytes });
-    expect((await putManifest(main.url, NAME, 'emptylayer', imageManifest({ layers: [], config: EMPTY_JSON }))).status).toBe(201);
+    await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${EMPTY_JSON.digest}`), {
+      method: 'POST',
+      body: EMPTY_JSON.bytes,
+    });
+    expect(
+      (await putManifest(main.url, NAME, 'emptylayer', imageManifest({ layers: [], config: EMPTY_JSON }))).status,
+    ).toBe(201);
   });
 
   it('GET of the manifest by digest with Accept answers 200 with its bytes', async () => {
@@ -195,18 +232,35 @@ describe('Push: manifest upload', () => {
 
   it('accepts a manifest whose config media type is its artifact type', async () => {
     const typedConfig = blobOf(Buffer.from('{"kind":"sbom"}'), 'application/vnd.example.config.v1+json');
-    await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${typedConfig.digest}`), { method: 'POST', body: typedConfig.bytes });
+    await fetch(at(`/v2/${NAME}/blobs/uploads/?digest=${typedConfig.digest}`), {
+      method: 'POST',
+      body: typedConfig.bytes,
+    });
     const artifact = imageManifest({ layers: [layer], config: typedConfig });
     expect((await putManifest(main.url, NAME, artifact.digest, artifact)).status).toBe(201);
   });
 
   it('accepts a manifest with an artifactType and the empty config', async () => {
-    const artifact = imageManifest({ layers: [layer], config: EMPTY_JSON, artifactType: 'application/vnd.example.sig.v1' });
+    const artifact = imageManifest({
+      layers: [layer],
+      config: EMPTY_JSON,
+      artifactType: 'application/vnd.example.sig.v1',
+    });
     expect((await putManifest(main.url, NAME, artifact.digest, artifact)).status).toBe(201);
   });
 
   it('accepts an image index', async () => {
-    index = jsonBlob({ schemaVersion: 2, mediaType: OCI_INDEX, artifactType: 'application/vnd.example.index', manifests: [descriptor(image)], annotations: { 'org.example': 'index' } }, OCI_INDEX, 2);
+    index = jsonBlob(
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        artifactType: 'application/vnd.example.index',
+        manifests: [descriptor(image)],
+        annotations: { 'org.example': 'index' },
+      },
+      OCI_INDEX,
+      2,
+    );
     expect((await putManifest(main.url, NAME, index.digest, index)).status).toBe(201);
   });
 
@@ -217,7 +271,12 @@ describe('Push: manifest upload', () => {
 
   it('accepts a dangling subject and answers OCI-Subject with its digest', async () => {
     const absent = randomBlob(10, OCI_MANIFEST);
-    const artifact = imageManifest({ layers: [layer], config: EMPTY_JSON, artifactType: 'application/vnd.example.sig.v1', subject: absent });
+    const artifact = imageManifest({
+      layers: [layer],
+      config: EMPTY_JSON,
+      artifactType: 'application/vnd.example.sig.v1',
+      subject: absent,
+    });
     const res = await putManifest(main.url, NAME, artifact.digest, artifact);
     expect(res.status).toBe(201);
     expect(res.headers.get('oci-subject')).toBe(absent.digest);

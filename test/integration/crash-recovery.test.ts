@@ -36,7 +36,10 @@ async function getBlob(base: string, repo: string, digest: string): Promise<{ st
 function patchChunk(base: string, location: string, bytes: Uint8Array, offset: number): Promise<Response> {
   return fetch(`${base}${location}`, {
     method: 'PATCH',
-    headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + bytes.byteLength - 1}` },
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Range': `${offset}-${offset + bytes.byteLength - 1}`,
+    },
     body: bytes,
   });
 }
@@ -80,12 +83,19 @@ describe('kill -9 while upload bodies are in flight, then a restart on the same 
     await secondChunk.write(chunked.bytes.subarray(durable, durable + 1.5 * MiB));
     await waitFor(async () => (await stat(sessionFile)).size > durable, 'the second chunk to reach the session file');
 
-    const whole: OpenRequest = openRequest(`${first.url}/v2/crash/single/blobs/uploads/?digest=${single.digest}`, 'POST', {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(single.size),
-    });
+    const whole: OpenRequest = openRequest(
+      `${first.url}/v2/crash/single/blobs/uploads/?digest=${single.digest}`,
+      'POST',
+      {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(single.size),
+      },
+    );
     await whole.write(single.bytes.subarray(0, 2 * MiB));
-    await waitFor(async () => (await fileSizes(tmpDir)).some((size) => size > 0), 'the single-request body to reach tmp/');
+    await waitFor(
+      async () => (await fileSizes(tmpDir)).some((size) => size > 0),
+      'the single-request body to reach tmp/',
+    );
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
@@ -111,7 +121,10 @@ describe('kill -9 while upload bodies are in flight, then a restart on the same 
   });
 
   it('makes neither interrupted blob visible: HEAD answers 404, GET 404 BLOB_UNKNOWN', async () => {
-    for (const [repo, blob] of [['crash/chunked', chunked], ['crash/single', single]] as Array<[string, Blob]>) {
+    for (const [repo, blob] of [
+      ['crash/chunked', chunked],
+      ['crash/single', single],
+    ] as Array<[string, Blob]>) {
       const head = await fetch(`${main.url}/v2/${repo}/blobs/${blob.digest}`, { method: 'HEAD' });
       expect(head.status).toBe(404);
       await expectOciError(await fetch(`${main.url}/v2/${repo}/blobs/${blob.digest}`), 404, 'BLOB_UNKNOWN');

@@ -25,7 +25,12 @@ beforeAll(async () => {
   secrets = await createTempDir('outpost-edge-admin-');
   const tokenFile = join(secrets.path, 'admin-token');
   await writeFile(tokenFile, `${OPERATOR_TOKEN}\n`, { mode: 0o600 });
-  edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: tokenFile, maxBytes: '1GiB' } });
+  edge = await startTestEdge({
+    name: 'eu',
+    upstream: main.url,
+    issuer: main.url,
+    flags: { adminTokenFile: tokenFile, maxBytes: '1GiB' },
+  });
   blobs = [randomBlob(1000), randomBlob(2 * 1024 * 1024), randomBlob(3000)];
   for (const blob of blobs) {
     await pushBlob(main.url, REPO, blob);
@@ -50,7 +55,12 @@ const stats = async () => (await (await admin('/stats')).json()) as Record<strin
 
 describe('the operator token', () => {
   it('is required: without it every admin route answers 401 UNAUTHORIZED with a Bearer challenge', async () => {
-    for (const [method, path] of [['GET', '/stats'], ['POST', '/warm'], ['PUT', `/pins/${blobs[0]!.digest}`], ['DELETE', `/blobs/${blobs[0]!.digest}`]] as const) {
+    for (const [method, path] of [
+      ['GET', '/stats'],
+      ['POST', '/warm'],
+      ['PUT', `/pins/${blobs[0]!.digest}`],
+      ['DELETE', `/blobs/${blobs[0]!.digest}`],
+    ] as const) {
       const res = await fetch(`${edge.url}/api/v0/cache${path}`, { method });
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="outpost-edge"');
       await expectOciError(res, 401, 'UNAUTHORIZED');
@@ -61,14 +71,20 @@ describe('the operator token', () => {
   it('must match: a wrong token, a prefix of it, or Basic credentials are refused', async () => {
     await expectOciError(await admin('/stats', {}, 'wrong-token-0123456789abcdef'), 401, 'UNAUTHORIZED');
     await expectOciError(await admin('/stats', {}, OPERATOR_TOKEN.slice(0, -1)), 401, 'UNAUTHORIZED');
-    const basic = await fetch(`${edge.url}/api/v0/cache/stats`, { headers: { Authorization: basicAuth('admin', OPERATOR_TOKEN) } });
+    const basic = await fetch(`${edge.url}/api/v0/cache/stats`, {
+      headers: { Authorization: basicAuth('admin', OPERATOR_TOKEN) },
+    });
     await expectOciError(basic, 401, 'UNAUTHORIZED');
   });
 
   it('turns the admin API off when no token file is configured', async () => {
     const plain = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url });
     try {
-      await expectOciError(await fetch(`${plain.url}/api/v0/cache/stats`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } }), 404, 'UNSUPPORTED');
+      await expectOciError(
+        await fetch(`${plain.url}/api/v0/cache/stats`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } }),
+        404,
+        'UNSUPPORTED',
+      );
     } finally {
       await plain.stop();
     }
@@ -77,7 +93,9 @@ describe('the operator token', () => {
   it('must be at least 16 characters, or the edge refuses to start', async () => {
     const short = join(secrets.path, 'short-token');
     await writeFile(short, 'too-short\n');
-    await expect(startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: short } })).rejects.toThrow(/at least 16 characters/);
+    await expect(
+      startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: short } }),
+    ).rejects.toThrow(/at least 16 characters/);
   });
 });
 

@@ -30,7 +30,12 @@ async function pushed(size: number): Promise<Blob> {
 }
 
 async function urlFor(blob: { digest: string }, repository = REPO): Promise<string> {
-  return edgeBlobUrl(edge.url, repository, blob.digest, await signRedirectToken(main, { repository, digest: blob.digest, audience: ['eu'] }));
+  return edgeBlobUrl(
+    edge.url,
+    repository,
+    blob.digest,
+    await signRedirectToken(main, { repository, digest: blob.digest, audience: ['eu'] }),
+  );
 }
 
 const result = (name: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${name}"}`);
@@ -99,7 +104,11 @@ describe('GET /v2/<name>/blobs/<digest> on the edge', () => {
     const blob = await pushed(10);
     const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
     await expectOciError(await fetch(`${edge.url}/v2/${REPO}/blobs/sha256:abc?token=${token}`), 400, 'DIGEST_INVALID');
-    await expectOciError(await fetch(`${edge.url}/v2/Team/App/blobs/${blob.digest}?token=${token}`), 400, 'NAME_INVALID');
+    await expectOciError(
+      await fetch(`${edge.url}/v2/Team/App/blobs/${blob.digest}?token=${token}`),
+      400,
+      'NAME_INVALID',
+    );
   });
 });
 

@@ -31,7 +31,8 @@ async function pushed(size: number): Promise<Blob> {
   return blob;
 }
 
-const chainToken = (blob: Blob, audience = ['asia', 'eu']) => signRedirectToken(main, { repository: REPO, digest: blob.digest, audience });
+const chainToken = (blob: Blob, audience = ['asia', 'eu']) =>
+  signRedirectToken(main, { repository: REPO, digest: blob.digest, audience });
 const result = (edge: TestEdge, name: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${name}"}`);
 
 describe('a chain asia -> eu -> main', () => {
@@ -57,7 +58,8 @@ describe('a chain asia -> eu -> main', () => {
   it('asks eu once for many concurrent clients of asia', async () => {
     const blob = await pushed(1024 * 1024);
     const url = edgeBlobUrl(asia.url, REPO, blob.digest, await chainToken(blob));
-    const euRequests = async () => (await result(eu, 'hit')) + (await result(eu, 'miss')) + (await result(eu, 'coalesced'));
+    const euRequests = async () =>
+      (await result(eu, 'hit')) + (await result(eu, 'miss')) + (await result(eu, 'coalesced'));
     const before = await euRequests();
     const bodies = await Promise.all(Array.from({ length: 20 }, async () => readBody(await fetch(url))));
     for (const body of bodies) expect(body.bytes.equals(blob.bytes)).toBe(true);
@@ -78,16 +80,24 @@ describe('a chain asia -> eu -> main', () => {
     const res = await fetch(edgeBlobUrl(asia.url, REPO, blob.digest, await chainToken(blob)), { method: 'HEAD' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe('5000');
-    expect([asia.service.cache.has(blob.digest as never), eu.service.cache.has(blob.digest as never)]).toEqual([false, false]);
+    expect([asia.service.cache.has(blob.digest as never), eu.service.cache.has(blob.digest as never)]).toEqual([
+      false,
+      false,
+    ]);
   });
 
   it('answers a Range on a chained miss with 206 and fills both caches with the whole blob', async () => {
     const blob = await pushed(100_000);
-    const res = await fetch(edgeBlobUrl(asia.url, REPO, blob.digest, await chainToken(blob)), { headers: { Range: 'bytes=500-1499' } });
+    const res = await fetch(edgeBlobUrl(asia.url, REPO, blob.digest, await chainToken(blob)), {
+      headers: { Range: 'bytes=500-1499' },
+    });
     expect(res.status).toBe(206);
     expect(res.headers.get('content-range')).toBe('bytes 500-1499/100000');
     expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes.subarray(500, 1500))).toBe(true);
-    expect([asia.service.cache.has(blob.digest as never), eu.service.cache.has(blob.digest as never)]).toEqual([true, true]);
+    expect([asia.service.cache.has(blob.digest as never), eu.service.cache.has(blob.digest as never)]).toEqual([
+      true,
+      true,
+    ]);
   });
 
   it('answers 403 DENIED when the token does not name the cache above (eu refuses it)', async () => {
@@ -122,10 +132,18 @@ describe('a chain in front of a main that requires authentication', () => {
     });
     expect(res.status).toBe(201);
     // Main checks the token's user is still active: the bootstrap admin is.
-    const token = await signRedirectToken(authMain, { repository: REPO, digest: blob.digest, audience: ['asia', 'eu'], subject: 'admin' });
+    const token = await signRedirectToken(authMain, {
+      repository: REPO,
+      digest: blob.digest,
+      audience: ['asia', 'eu'],
+      subject: 'admin',
+    });
     const pulled = await readBody(await fetch(edgeBlobUrl(authAsia.url, REPO, blob.digest, token)));
     expect(pulled.error).toBeUndefined();
     expect(pulled.bytes.equals(blob.bytes)).toBe(true);
-    expect([authAsia.service.cache.has(blob.digest as never), authEu.service.cache.has(blob.digest as never)]).toEqual([true, true]);
+    expect([authAsia.service.cache.has(blob.digest as never), authEu.service.cache.has(blob.digest as never)]).toEqual([
+      true,
+      true,
+    ]);
   });
 });

@@ -32,7 +32,10 @@ interface CliResult {
 /** Runs `outpost edge <args>` from dist/, with `stdin` piped in. */
 function outpostEdge(args: string[], stdin = '', env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OUTPOST_BIN, 'edge', ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OUTPOST_BIN, 'edge', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -47,14 +50,25 @@ const admin = (...args: string[]) => [...args, '--edge', edge.url, '--token-file
 const withMainUser = (...args: string[]) => [...admin(...args), '--username', 'admin', '--password-stdin'];
 
 async function pushImage(repo: string, tag: string, layers: Blob[]): Promise<Blob[]> {
-  const config = blobOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { id: randomUUID() } } })), 'application/vnd.oci.image.config.v1+json');
+  const config = blobOf(
+    Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { id: randomUUID() } } })),
+    'application/vnd.oci.image.config.v1+json',
+  );
   const manifest = imageManifest({ layers, config });
   const auth = { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD) };
   for (const blob of [config, ...layers]) {
-    const res = await fetch(`${main.url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes, headers: auth });
+    const res = await fetch(`${main.url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      body: blob.bytes,
+      headers: auth,
+    });
     expect(res.status).toBe(201);
   }
-  const res = await fetch(`${main.url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest.bytes, headers: { ...auth, 'Content-Type': manifest.mediaType } });
+  const res = await fetch(`${main.url}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: manifest.bytes,
+    headers: { ...auth, 'Content-Type': manifest.mediaType },
+  });
   expect(res.status).toBe(201);
   return [config, ...layers];
 }
@@ -67,7 +81,12 @@ beforeAll(async () => {
   secrets = await createTempDir('outpost-edge-cli-');
   tokenFile = join(secrets.path, 'admin-token');
   await writeFile(tokenFile, `${OPERATOR_TOKEN}\n`);
-  edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: tokenFile, maxBytes: '2GiB' } });
+  edge = await startTestEdge({
+    name: 'eu',
+    upstream: main.url,
+    issuer: main.url,
+    flags: { adminTokenFile: tokenFile, maxBytes: '2GiB' },
+  });
 });
 afterAll(async () => {
   await edge?.stop();
@@ -84,7 +103,9 @@ describe('outpost edge warm', () => {
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(blobs.length + 1);
     for (const [i, blob] of blobs.entries()) expect(lines[i]).toMatch(new RegExp(`^cached +${blob.digest}  `));
-    expect(lines.at(-1)).toMatch(/^warmed team\/app:1\.0: 3 blobs in 1 manifests \(3 pulled, 0 already cached, 0 failed\), 1\.0 MiB pulled$/);
+    expect(lines.at(-1)).toMatch(
+      /^warmed team\/app:1\.0: 3 blobs in 1 manifests \(3 pulled, 0 already cached, 0 failed\), 1\.0 MiB pulled$/,
+    );
     for (const blob of blobs) expect(isCached(blob)).toBe(true);
   });
 
@@ -92,7 +113,10 @@ describe('outpost edge warm', () => {
     await pushImage('team/json', 'v1', [randomBlob(100)]);
     const run = await outpostEdge([...withMainUser('warm', 'team/json:v1'), '--json'], TEST_ADMIN_PASSWORD);
     expect(run.code).toBe(0);
-    const lines = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(lines.map((l) => l.type)).toEqual(['blob', 'blob', 'summary']);
   });
 
@@ -105,7 +129,10 @@ describe('outpost edge warm', () => {
 
   it('refuses bad usage with status 2: no token file, a username without --password-stdin, two references', async () => {
     const noToken = await outpostEdge(['warm', 'team/app:1.0', '--edge', edge.url]);
-    expect([noToken.code, noToken.stderr]).toEqual([2, 'outpost edge warm: --token-file FILE is required (the operator token the edge was started with)\n']);
+    expect([noToken.code, noToken.stderr]).toEqual([
+      2,
+      'outpost edge warm: --token-file FILE is required (the operator token the edge was started with)\n',
+    ]);
     const noPassword = await outpostEdge([...admin('warm', 'team/app:1.0'), '--username', 'admin']);
     expect([noPassword.code, noPassword.stderr]).toEqual([2, 'outpost edge warm: --username needs --password-stdin\n']);
     const two = await outpostEdge(admin('warm', 'a:1', 'b:2'));
@@ -117,7 +144,9 @@ describe('outpost edge warm', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const run = await outpostEdge(['stats', '--edge', `http://127.0.0.1:${port}`], '', { OUTPOST_EDGE_ADMIN_TOKEN_FILE: tokenFile });
+    const run = await outpostEdge(['stats', '--edge', `http://127.0.0.1:${port}`], '', {
+      OUTPOST_EDGE_ADMIN_TOKEN_FILE: tokenFile,
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot reach the edge \(ECONNREFUSED\)/);
   });
@@ -171,13 +200,21 @@ describe('outpost edge stats', () => {
     const run = await outpostEdge(admin('stats'));
     expect(run.code).toBe(0);
     const { blobs, bytes } = { blobs: edge.service.index.count, bytes: edge.service.index.bytes };
-    expect(run.stdout).toMatch(new RegExp(`^name: +eu\\nblobs: +${blobs} \\(0 pinned\\)\\nbytes: +${bytes} \\(.+ of 2\\.0 GiB\\)\\nhits: +\\d+\\n$`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^name: +eu\\nblobs: +${blobs} \\(0 pinned\\)\\nbytes: +${bytes} \\(.+ of 2\\.0 GiB\\)\\nhits: +\\d+\\n$`,
+      ),
+    );
   });
 
   it('prints the JSON answer with --json', async () => {
     const run = await outpostEdge([...admin('stats'), '--json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ name: 'eu', blobs: edge.service.index.count, maxBytes: 2 * 1024 ** 3 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      name: 'eu',
+      blobs: edge.service.index.count,
+      maxBytes: 2 * 1024 ** 3,
+    });
   });
 
   it('fails with status 1 when the operator token is wrong', async () => {

@@ -59,7 +59,10 @@ async function read(edge: TestEdge, blob: Blob): Promise<void> {
 
 const cached = (edge: TestEdge, blobs: Blob[]) => blobs.map((b) => edge.service.cache.has(b.digest as Digest));
 const onDisk = (edge: TestEdge, blob: Blob) =>
-  access(join(edge.dataDir, 'blobs', 'sha256', blob.digest.slice(7, 9), blob.digest.slice(7))).then(() => true, () => false);
+  access(join(edge.dataDir, 'blobs', 'sha256', blob.digest.slice(7, 9), blob.digest.slice(7))).then(
+    () => true,
+    () => false,
+  );
 const misses = (edge: TestEdge) => readMetric(edge.url, 'outpost_edge_requests_total{result="miss"}');
 
 describe('eviction by space, least recently used first', () => {
@@ -105,7 +108,13 @@ describe('eviction by space, least recently used first', () => {
 describe('pinned blobs', () => {
   it('are never evicted for space, however long ago they were read', async () => {
     const edge = await startEdge({ OUTPOST_EDGE_MAX_BYTES: '100000', OUTPOST_EDGE_LOW_WATERMARK: '0.5' });
-    const [old, b, c, d, e] = [await pushed(20_000), await pushed(20_000), await pushed(20_000), await pushed(20_000), await pushed(20_000)];
+    const [old, b, c, d, e] = [
+      await pushed(20_000),
+      await pushed(20_000),
+      await pushed(20_000),
+      await pushed(20_000),
+      await pushed(20_000),
+    ];
     for (const blob of [old, b, c, d]) {
       clock += MINUTE;
       await read(edge, blob);
@@ -166,7 +175,11 @@ describe('a blob larger than the budget', () => {
     await read(edge, big);
     expect(cached(edge, [small, big])).toEqual([true, false]);
     expect(edge.service.index.bytes).toBe(1000);
-    await waitFor(async () => (await readMetric(edge.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) === fetchesBefore + 2, 'both fetches to settle');
+    await waitFor(
+      async () =>
+        (await readMetric(edge.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) === fetchesBefore + 2,
+      'both fetches to settle',
+    );
   });
 });
 
@@ -192,7 +205,8 @@ describe('a blob being read', () => {
     expect(cached(edge, [held, other, incoming])).toEqual([true, false, true]);
 
     const chunks: Buffer[] = [];
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(Buffer.from(chunk.value));
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      chunks.push(Buffer.from(chunk.value));
     expect(Buffer.concat(chunks).byteLength).toBeGreaterThan(0);
   });
 });

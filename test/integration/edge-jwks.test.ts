@@ -44,11 +44,20 @@ describe('keys cached in LMDB', () => {
     const restarted = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: data.path });
     edges.push(restarted);
     expect(restarted.service.index.getJwks()?.keys).toHaveLength(1);
-    const res = await fetch(edgeBlobUrl(restarted.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] })));
+    const res = await fetch(
+      edgeBlobUrl(
+        restarted.url,
+        REPO,
+        blob.digest,
+        await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }),
+      ),
+    );
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
 
-    const health = (await (await fetch(`${restarted.url}/health`)).json()) as { keys: { keys: number; lastError?: string } };
+    const health = (await (await fetch(`${restarted.url}/health`)).json()) as {
+      keys: { keys: number; lastError?: string };
+    };
     expect(health.keys.keys).toBe(1);
     expect(health.keys.lastError).toMatch(/./);
   });
@@ -56,7 +65,9 @@ describe('keys cached in LMDB', () => {
   it('are required: a new edge with nothing cached does not start while main is down', async () => {
     const empty = await createTempDir('outpost-edge-nokeys-');
     try {
-      await expect(startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: empty.path })).rejects.toThrow(/no signing keys/);
+      await expect(
+        startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: empty.path }),
+      ).rejects.toThrow(/no signing keys/);
     } finally {
       await empty.remove();
     }
@@ -101,14 +112,20 @@ describe('a token signed with a key the edge does not know yet', () => {
     const oldKid = retiredKey.kid;
     const newKid = await main.service.keys.rotate();
     expect(newKid).not.toBe(oldKid);
-    const url = async () => edgeBlobUrl(edge.url, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }));
+    const url = async () =>
+      edgeBlobUrl(
+        edge.url,
+        REPO,
+        blob.digest,
+        await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }),
+      );
 
     // Right after start-up a refresh is not due yet: the request waits for it instead of failing.
     const res = await fetch(await url());
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
     expect(jwksFetches()).toBe(2);
-    const cachedKids = (edge.service.index.getJwks()?.keys as Array<{ kid: string }>).map((k) => k.kid);
+    const cachedKids = ((edge.service.index.getJwks()?.keys ?? []) as Array<{ kid: string }>).map((k) => k.kid);
     expect(cachedKids).toEqual(expect.arrayContaining([oldKid, newKid]));
   });
 
@@ -116,7 +133,15 @@ describe('a token signed with a key the edge does not know yet', () => {
     const blob = randomBlob(100);
     await pushBlob(main.url, REPO, blob);
     expect(main.service.keys.jwks().keys.map((k) => k.kid)).toContain(retiredKey.kid);
-    const token = await issueRedirectToken(retiredKey, { issuer: main.url, subject: 'alice', repository: REPO, digest: blob.digest, audience: ['eu'], lifetimeMs: 60_000, now: Date.now() });
+    const token = await issueRedirectToken(retiredKey, {
+      issuer: main.url,
+      subject: 'alice',
+      repository: REPO,
+      digest: blob.digest,
+      audience: ['eu'],
+      lifetimeMs: 60_000,
+      now: Date.now(),
+    });
     const res = await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token));
     expect(res.status).toBe(200);
     await res.arrayBuffer();
@@ -127,11 +152,22 @@ describe('a token signed with a key the edge does not know yet', () => {
     const before = jwksFetches();
     const blob = randomBlob(100);
     await pushBlob(main.url, REPO, blob);
-    const forged = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
-      const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      const claims = { issuer: main.url, subject: 'mallory', repository: REPO, digest: blob.digest, audience: ['eu'] };
-      return issueRedirectToken({ kid: `forged-${i}`, privateKey }, { ...claims, lifetimeMs: 60_000, now: Date.now() });
-    }));
+    const forged = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+        const claims = {
+          issuer: main.url,
+          subject: 'mallory',
+          repository: REPO,
+          digest: blob.digest,
+          audience: ['eu'],
+        };
+        return issueRedirectToken(
+          { kid: `forged-${i}`, privateKey },
+          { ...claims, lifetimeMs: 60_000, now: Date.now() },
+        );
+      }),
+    );
     for (const res of await Promise.all(forged.map((t) => fetch(edgeBlobUrl(edge.url, REPO, blob.digest, t))))) {
       await expectOciError(res, 401, 'UNAUTHORIZED');
     }

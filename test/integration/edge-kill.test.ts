@@ -35,7 +35,14 @@ const blobFile = (digest: string) => join(data.path, 'blobs', 'sha256', digest.s
 const tmpDir = () => join(data.path, 'tmp');
 
 async function get(edgeUrl: string, blob: Blob): Promise<Response> {
-  return fetch(edgeBlobUrl(edgeUrl, REPO, blob.digest, await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] })));
+  return fetch(
+    edgeBlobUrl(
+      edgeUrl,
+      REPO,
+      blob.digest,
+      await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] }),
+    ),
+  );
 }
 
 function edgeEnv(): Record<string, string> {
@@ -68,7 +75,14 @@ beforeAll(async () => {
   // The first half is on disk, under a temporary name.
   await waitFor(async () => {
     const names = await readdir(tmpDir());
-    const sizes = await Promise.all(names.map((n) => stat(join(tmpDir(), n)).then((s) => s.size, () => 0)));
+    const sizes = await Promise.all(
+      names.map((n) =>
+        stat(join(tmpDir(), n)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+    );
     return sizes.some((size) => size >= 2 * MiB);
   }, 'half the blob in a temporary file');
 
@@ -83,7 +97,10 @@ beforeAll(async () => {
   expect((await readdir(tmpDir())).length).toBeGreaterThan(0);
 
   restarted = await spawnEdge(edgeEnv());
-  const line = restarted.logs().split('\n').find((l) => l.includes('"msg":"store reconciled"'));
+  const line = restarted
+    .logs()
+    .split('\n')
+    .find((l) => l.includes('"msg":"store reconciled"'));
   reconciled = JSON.parse(line!) as Record<string, unknown>;
 });
 afterAll(async () => {

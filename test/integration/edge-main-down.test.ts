@@ -25,7 +25,13 @@ beforeAll(async () => {
   cold = randomBlob(1000);
   await pushBlob(main.url, REPO, cached);
   await pushBlob(main.url, REPO, cold);
-  const sign = async (b: Blob) => edgeBlobUrl(edge.url, REPO, b.digest, await signRedirectToken(main, { repository: REPO, digest: b.digest, audience: ['eu'] }));
+  const sign = async (b: Blob) =>
+    edgeBlobUrl(
+      edge.url,
+      REPO,
+      b.digest,
+      await signRedirectToken(main, { repository: REPO, digest: b.digest, audience: ['eu'] }),
+    );
   cachedUrl = await sign(cached);
   coldUrl = await sign(cold);
   expect(Buffer.from(await (await fetch(cachedUrl)).arrayBuffer()).equals(cached.bytes)).toBe(true);
@@ -63,7 +69,7 @@ describe('with main down', () => {
   it('keeps /health at 200 while reporting the upstream unreachable', async () => {
     const res = await fetch(`${edge.url}/health`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, any>;
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body.status).toBe('ok');
     expect(body.upstream).toEqual({ url: main.url, reachable: false });
     expect(body.store).toMatchObject({ blobs: 1, bytes: cached.size });

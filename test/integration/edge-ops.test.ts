@@ -27,7 +27,13 @@ afterAll(async () => {
   await main?.stop();
 });
 
-const url = async (b: Blob) => edgeBlobUrl(edge.url, REPO, b.digest, await signRedirectToken(main, { repository: REPO, digest: b.digest, audience: ['eu'] }));
+const url = async (b: Blob) =>
+  edgeBlobUrl(
+    edge.url,
+    REPO,
+    b.digest,
+    await signRedirectToken(main, { repository: REPO, digest: b.digest, audience: ['eu'] }),
+  );
 
 describe('GET /health on the edge', () => {
   it('answers 200 with the store, disk usage, upstream reachability and key freshness', async () => {
@@ -35,6 +41,7 @@ describe('GET /health on the edge', () => {
     const res = await fetch(`${edge.url}/health`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON body checked field by field
     const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({
       status: 'ok',
@@ -56,6 +63,7 @@ describe('GET /health on the edge', () => {
       await rm(doomed.path, { recursive: true, force: true });
       const res = await fetch(`${broken.url}/health`);
       expect(res.status).toBe(503);
+      // biome-ignore lint/suspicious/noExplicitAny: a JSON body checked field by field
       const body = (await res.json()) as Record<string, any>;
       expect(body.status).toBe('unavailable');
       expect(body.store).toMatch(/^error: ENOENT/);
@@ -116,9 +124,9 @@ describe('GET /metrics on the edge', () => {
       'outpost_edge_requests_total{result="hit"}': 2,
       'outpost_edge_requests_total{result="denied"}': 1,
       'outpost_edge_requests_total{result="error"}': 1,
-      'outpost_edge_upstream_bytes_total': 50_000,
-      'outpost_edge_served_bytes_total': 100_010,
-      'outpost_edge_upstream_ttfb_seconds_count': 1,
+      outpost_edge_upstream_bytes_total: 50_000,
+      outpost_edge_served_bytes_total: 100_010,
+      outpost_edge_upstream_ttfb_seconds_count: 1,
       'outpost_edge_request_duration_seconds_count{result="hit"}': 2,
     });
   });

@@ -46,17 +46,25 @@ describe('edge GET /v2/<name>/blobs/<digest>', () => {
     const before = await (await fetch(`${edge.url}/metrics`)).text();
     const fetchesBefore = Number(/outpost_edge_upstream_fetches_total\{outcome="ok"\} (\d+)/.exec(before)?.[1] ?? 0);
     const bodies = await Promise.all(
-      Array.from({ length: 20 }, async () => Buffer.from(await (await fetch(`${edge.url}/v2/team/herd/blobs/${blob.digest}?token=${token}`)).arrayBuffer())),
+      Array.from({ length: 20 }, async () =>
+        Buffer.from(await (await fetch(`${edge.url}/v2/team/herd/blobs/${blob.digest}?token=${token}`)).arrayBuffer()),
+      ),
     );
     for (const body of bodies) expect(body.equals(blob.bytes)).toBe(true);
     const after = await (await fetch(`${edge.url}/metrics`)).text();
-    expect(Number(/outpost_edge_upstream_fetches_total\{outcome="ok"\} (\d+)/.exec(after)?.[1])).toBe(fetchesBefore + 1);
+    expect(Number(/outpost_edge_upstream_fetches_total\{outcome="ok"\} (\d+)/.exec(after)?.[1])).toBe(
+      fetchesBefore + 1,
+    );
   });
 
   it('refuses a token for another blob with 403 DENIED', async () => {
     const blob = randomBlob(10);
     await push('team/app', blob.bytes, blob.digest);
-    const token = await signRedirectToken(main, { repository: 'team/app', digest: randomBlob(10).digest, audience: ['eu'] });
+    const token = await signRedirectToken(main, {
+      repository: 'team/app',
+      digest: randomBlob(10).digest,
+      audience: ['eu'],
+    });
     const res = await fetch(`${edge.url}/v2/team/app/blobs/${blob.digest}?token=${token}`);
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ errors: [{ code: 'DENIED' }] });

@@ -45,7 +45,17 @@ afterAll(async () => {
 });
 
 /** A redirect token as main would sign it, with `change` applied; remembered for the log check. */
-async function token(change: { key?: SigningKey; issuer?: string; audience?: string[]; repository?: string; digest?: string; now?: number; lifetimeMs?: number } = {}): Promise<string> {
+async function token(
+  change: {
+    key?: SigningKey;
+    issuer?: string;
+    audience?: string[];
+    repository?: string;
+    digest?: string;
+    now?: number;
+    lifetimeMs?: number;
+  } = {},
+): Promise<string> {
   const signed = await issueRedirectToken(change.key ?? main.service.keys.signingKey, {
     issuer: change.issuer ?? main.url,
     subject: 'alice',
@@ -101,7 +111,9 @@ describe('redirect tokens the edge refuses with 401 UNAUTHORIZED', () => {
   });
 
   it('a malformed Authorization header and no token in the query', async () => {
-    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, { headers: { Authorization: 'Bearer not a token' } });
+    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, {
+      headers: { Authorization: 'Bearer not a token' },
+    });
     await expectOciError(res, 401, 'UNAUTHORIZED');
   });
 
@@ -129,13 +141,17 @@ describe('redirect tokens the edge refuses with 403 DENIED', () => {
   });
 
   it("a JWT main signed for another use (no redirect marker), even with this cache's name in aud", async () => {
-    const registryLike = await signJwt(main.service.keys.signingKey, { access: [{ type: 'repository', name: REPO, actions: ['pull'] }] }, {
-      issuer: main.url,
-      audience: ['eu'],
-      subject: 'alice',
-      lifetimeMs: 60_000,
-      now: Date.now(),
-    });
+    const registryLike = await signJwt(
+      main.service.keys.signingKey,
+      { access: [{ type: 'repository', name: REPO, actions: ['pull'] }] },
+      {
+        issuer: main.url,
+        audience: ['eu'],
+        subject: 'alice',
+        lifetimeMs: 60_000,
+        now: Date.now(),
+      },
+    );
     issued.push(registryLike);
     await expectOciError(await get(registryLike), 403, 'DENIED');
   });
@@ -160,12 +176,16 @@ describe('where the token is taken from', () => {
   });
 
   it('the query token is the one judged: a bad query token is refused even with a good Bearer header', async () => {
-    const res = await get(await token({ digest: randomBlob(10).digest }), { headers: { Authorization: `Bearer ${await token()}` } });
+    const res = await get(await token({ digest: randomBlob(10).digest }), {
+      headers: { Authorization: `Bearer ${await token()}` },
+    });
     await expectOciError(res, 403, 'DENIED');
   });
 
   it('a Bearer header works without a query token, as a downstream edge sends it', async () => {
-    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, { headers: { Authorization: `Bearer ${await token()}` } });
+    const res = await fetch(`${edge.url}/v2/${REPO}/blobs/${blob.digest}`, {
+      headers: { Authorization: `Bearer ${await token()}` },
+    });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
   });

@@ -21,7 +21,12 @@ let edge: TestEdge;
 beforeAll(async () => {
   main = await startTestMain();
   upstream = await startFakeUpstream(() => main.service.keys.jwks());
-  edge = await startTestEdge({ name: 'eu', upstream: upstream.url, issuer: main.url, flags: { jwksUrl: `${upstream.url}/auth/jwks.json` } });
+  edge = await startTestEdge({
+    name: 'eu',
+    upstream: upstream.url,
+    issuer: main.url,
+    flags: { jwksUrl: `${upstream.url}/auth/jwks.json` },
+  });
 });
 afterAll(async () => {
   await edge?.stop();
@@ -30,7 +35,12 @@ afterAll(async () => {
 });
 
 async function urlFor(digest: string): Promise<string> {
-  return edgeBlobUrl(edge.url, REPO, digest, await signRedirectToken(main, { repository: REPO, digest, audience: ['eu'] }));
+  return edgeBlobUrl(
+    edge.url,
+    REPO,
+    digest,
+    await signRedirectToken(main, { repository: REPO, digest, audience: ['eu'] }),
+  );
 }
 
 const blobFile = (digest: string) => join(edge.dataDir, 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7));

@@ -30,15 +30,34 @@ interface Image {
 }
 
 async function push(path: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<void> {
-  const res = await fetch(`${main.url}${path}`, { method: path.includes('/manifests/') ? 'PUT' : 'POST', body, headers: { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD), ...headers } });
+  const res = await fetch(`${main.url}${path}`, {
+    method: path.includes('/manifests/') ? 'PUT' : 'POST',
+    body,
+    headers: { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD), ...headers },
+  });
   expect(res.status, await res.text()).toBe(201);
 }
 
 /** A config of its own for every image, so that images share only the layers a test shares. */
 const uniqueConfig = (architecture: string) =>
-  blobOf(Buffer.from(JSON.stringify({ architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { id: randomUUID() } } })), 'application/vnd.oci.image.config.v1+json');
+  blobOf(
+    Buffer.from(
+      JSON.stringify({
+        architecture,
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [] },
+        config: { Labels: { id: randomUUID() } },
+      }),
+    ),
+    'application/vnd.oci.image.config.v1+json',
+  );
 
-async function pushImage(repo: string, tag: string | undefined, layers: Blob[], architecture = 'amd64'): Promise<Image> {
+async function pushImage(
+  repo: string,
+  tag: string | undefined,
+  layers: Blob[],
+  architecture = 'amd64',
+): Promise<Image> {
   const manifest = imageManifest({ layers, config: uniqueConfig(architecture) });
   const blobs = [manifest.config, ...layers];
   for (const blob of blobs) await push(`/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, blob.bytes);
@@ -66,7 +85,10 @@ beforeAll(async () => {
   app1 = await pushImage('team/app', '1.0', [shared, randomBlob(2 * 1024 * 1024)]);
   app2 = await pushImage('team/app', '2.0', [shared, randomBlob(5000)]);
   const base = randomBlob(40_000);
-  const images = [await pushImage('team/multi', undefined, [base, randomBlob(1000)], 'amd64'), await pushImage('team/multi', undefined, [base, randomBlob(2000)], 'arm64')];
+  const images = [
+    await pushImage('team/multi', undefined, [base, randomBlob(1000)], 'amd64'),
+    await pushImage('team/multi', undefined, [base, randomBlob(2000)], 'arm64'),
+  ];
   const index = indexManifest(images.map((i) => i.manifest));
   await push(`/v2/team/multi/manifests/latest`, index.bytes, { 'Content-Type': index.mediaType });
   multi = { index, images };
@@ -93,18 +115,31 @@ async function warmLines(body: unknown, target: TestEdge = edge): Promise<Line[]
   expect(res.headers.get('content-type')).toBe('application/x-ndjson');
   const text = await res.text();
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as Line);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
 }
 
-const statusOf = (lines: Line[]) => Object.fromEntries(lines.filter((l) => l.type === 'blob').map((l) => [l.digest, l.status]));
+const statusOf = (lines: Line[]) =>
+  Object.fromEntries(lines.filter((l) => l.type === 'blob').map((l) => [l.digest, l.status]));
 const unique = (blobs: Blob[]) => [...new Map(blobs.map((b) => [b.digest, b])).values()];
 
 describe('POST /api/v0/cache/warm', () => {
   it('pulls every blob of an image by tag, with one line per blob and a summary last', async () => {
     const lines = await warmLines({ reference: 'team/app:1.0', ...ADMIN });
-    expect(lines.slice(0, -1)).toEqual(app1.blobs.map((b) => ({ type: 'blob', digest: b.digest, size: b.size, status: 'cached' })));
+    expect(lines.slice(0, -1)).toEqual(
+      app1.blobs.map((b) => ({ type: 'blob', digest: b.digest, size: b.size, status: 'cached' })),
+    );
     expect(lines.at(-1)).toEqual({
-      type: 'summary', reference: 'team/app:1.0', manifests: 1, blobs: 3, cached: 3, alreadyCached: 0, failed: 0, bytes: app1.blobs.reduce((n, b) => n + b.size, 0),
+      type: 'summary',
+      reference: 'team/app:1.0',
+      manifests: 1,
+      blobs: 3,
+      cached: 3,
+      alreadyCached: 0,
+      failed: 0,
+      bytes: app1.blobs.reduce((n, b) => n + b.size, 0),
     });
     for (const blob of app1.blobs) expect(edge.service.cache.has(blob.digest as Digest)).toBe(true);
   });
@@ -147,11 +182,19 @@ describe('POST /api/v0/cache/warm', () => {
   });
 
   it('reports a blob that cannot be kept as failed, with the reason, and goes on with the others', async () => {
-    const small = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, flags: { adminTokenFile: tokenFile, maxBytes: '1MiB' } });
+    const small = await startTestEdge({
+      name: 'eu',
+      upstream: main.url,
+      issuer: main.url,
+      flags: { adminTokenFile: tokenFile, maxBytes: '1MiB' },
+    });
     try {
       const lines = await warmLines({ reference: 'team/app:1.0', ...ADMIN }, small);
       const big = app1.blobs[2]!;
-      expect(lines.find((l) => l.digest === big.digest)).toMatchObject({ status: 'failed', error: expect.stringMatching(/does not fit/) });
+      expect(lines.find((l) => l.digest === big.digest)).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/does not fit/),
+      });
       expect(lines.at(-1)).toMatchObject({ cached: 2, failed: 1 });
     } finally {
       await small.stop();
@@ -159,12 +202,21 @@ describe('POST /api/v0/cache/warm', () => {
   });
 
   it('pulls from main even when the edge pulls misses through another edge', async () => {
-    const asia = await startTestEdge({ name: 'asia', upstream: edge.url, issuer: main.url, flags: { adminTokenFile: tokenFile } });
+    const asia = await startTestEdge({
+      name: 'asia',
+      upstream: edge.url,
+      issuer: main.url,
+      flags: { adminTokenFile: tokenFile },
+    });
     try {
       const image = await pushImage('team/far', 'v1', [randomBlob(4096)]);
       const lines = await warmLines({ reference: 'team/far:v1', ...ADMIN }, asia);
       expect(lines.at(-1)).toMatchObject({ cached: 2, failed: 0 });
-      for (const blob of image.blobs) expect([asia.service.cache.has(blob.digest as Digest), edge.service.cache.has(blob.digest as Digest)]).toEqual([true, false]);
+      for (const blob of image.blobs)
+        expect([asia.service.cache.has(blob.digest as Digest), edge.service.cache.has(blob.digest as Digest)]).toEqual([
+          true,
+          false,
+        ]);
     } finally {
       await asia.stop();
     }
@@ -173,7 +225,11 @@ describe('POST /api/v0/cache/warm', () => {
 
 describe('POST /api/v0/cache/warm refusals', () => {
   it('answers 403 DENIED when main refuses the credentials, or when none are given for a private repository', async () => {
-    await expectOciError(await warm({ reference: 'team/app:1.0', username: 'admin', password: 'wrong-password' }), 403, 'DENIED');
+    await expectOciError(
+      await warm({ reference: 'team/app:1.0', username: 'admin', password: 'wrong-password' }),
+      403,
+      'DENIED',
+    );
     await expectOciError(await warm({ reference: 'team/app:1.0' }), 403, 'DENIED');
   });
 
@@ -219,14 +275,26 @@ describe('POST /api/v0/cache/resolve', () => {
 describe('warm against an open main', () => {
   it('needs no credentials, and answers 503 UNAVAILABLE once main is down', async () => {
     const open = await startTestMain();
-    const openEdge = await startTestEdge({ name: 'eu', upstream: open.url, issuer: open.url, flags: { adminTokenFile: tokenFile } });
+    const openEdge = await startTestEdge({
+      name: 'eu',
+      upstream: open.url,
+      issuer: open.url,
+      flags: { adminTokenFile: tokenFile },
+    });
     try {
       const layer = randomBlob(100);
       const manifest = imageManifest({ layers: [layer] });
       for (const blob of [manifest.config, layer]) {
-        await fetch(`${open.url}/v2/lib/tool/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes });
+        await fetch(`${open.url}/v2/lib/tool/blobs/uploads/?digest=${blob.digest}`, {
+          method: 'POST',
+          body: blob.bytes,
+        });
       }
-      await fetch(`${open.url}/v2/lib/tool/manifests/v1`, { method: 'PUT', body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
+      await fetch(`${open.url}/v2/lib/tool/manifests/v1`, {
+        method: 'PUT',
+        body: manifest.bytes,
+        headers: { 'Content-Type': manifest.mediaType },
+      });
       const lines = await warmLines({ reference: 'lib/tool:v1' }, openEdge);
       expect(lines.at(-1)).toMatchObject({ cached: 2, failed: 0 });
       await open.stop();

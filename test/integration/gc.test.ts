@@ -38,10 +38,18 @@ function useFreshMain(injectedClock: boolean): void {
 /** Collects on the serving main's own database handle and store layout. */
 function gc(options: Partial<GcOptions> = {}): Promise<GcResult> {
   const { db, store } = main.service.registry;
-  return collectGarbage({ db, paths: store.paths, now: () => clock, graceMs: GRACE_MS, logger: silentLogger, ...options });
+  return collectGarbage({
+    db,
+    paths: store.paths,
+    now: () => clock,
+    graceMs: GRACE_MS,
+    logger: silentLogger,
+    ...options,
+  });
 }
 
-const blobStatus = async (repo: string, digest: string) => (await fetch(`${main.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status;
+const blobStatus = async (repo: string, digest: string) =>
+  (await fetch(`${main.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status;
 const isStored = (digest: string) => existsSync(main.service.registry.store.paths.blob(digest as Digest));
 
 async function expectBlobServed(repo: string, blob: Blob): Promise<void> {
@@ -165,7 +173,11 @@ describe('a manifest PUT racing a collection', () => {
   }
 
   /** The only two acceptable outcomes: stored with every blob servable, or refused and absent. */
-  async function expectAllOrNothing(repo: string, put: Response, image: Awaited<ReturnType<typeof agedImage>>): Promise<'stored' | 'refused'> {
+  async function expectAllOrNothing(
+    repo: string,
+    put: Response,
+    image: Awaited<ReturnType<typeof agedImage>>,
+  ): Promise<'stored' | 'refused'> {
     const manifestUrl = `${main.url}/v2/${repo}/manifests/${image.manifest.digest}`;
     if (put.status === 201) {
       expect((await fetch(manifestUrl)).status).toBe(200);
@@ -198,7 +210,10 @@ describe('a manifest PUT racing a collection', () => {
       for (let i = 0; i < 10; i++) await pushBlob(main.url, 'gc/race', randomBlob(256));
       const image = await agedImage('gc/race');
       const collected = sleep(round % 6).then(() => gc());
-      const [, put] = await Promise.all([collected, putManifest(main.url, 'gc/race', `round-${round}`, image.manifest)]);
+      const [, put] = await Promise.all([
+        collected,
+        putManifest(main.url, 'gc/race', `round-${round}`, image.manifest),
+      ]);
       await expectAllOrNothing('gc/race', put, image);
     }
   });

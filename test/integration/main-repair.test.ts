@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 async function pushBlob(url: string, repo: string, blob: ReturnType<typeof randomBlob>): Promise<void> {
-  const res = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes });
+  const res = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${blob.digest}`, {
+    method: 'POST',
+    body: blob.bytes,
+  });
   expect(res.status).toBe(201);
 }
 
@@ -32,7 +35,9 @@ describe('main start-up repair', () => {
     expect(main.service.registry.db.blobs.get(blob.digest)).toBeUndefined();
     expect((await fetch(`${main.url}/v2/team/app/blobs/${blob.digest}`, { method: 'HEAD' })).status).toBe(404);
     await pushBlob(main.url, 'team/app', blob);
-    expect(Buffer.from(await (await fetch(`${main.url}/v2/team/app/blobs/${blob.digest}`)).arrayBuffer()).equals(blob.bytes)).toBe(true);
+    expect(
+      Buffer.from(await (await fetch(`${main.url}/v2/team/app/blobs/${blob.digest}`)).arrayBuffer()).equals(blob.bytes),
+    ).toBe(true);
   });
 
   it('puts back a blob the garbage collector had moved to the trash when the index still names it', async () => {

@@ -30,19 +30,43 @@ interface Run {
 /** Runs `outpost main <args> --data <data>`. */
 async function cli(...args: string[]): Promise<Run> {
   const run: Run = { code: -1, out: '', err: '' };
-  run.code = await mainCli([...args, '--data', data], {}, {
-    out: (s) => void (run.out += s),
-    err: (s) => void (run.err += s),
-    readPassword: () => Promise.reject(new Error('no password is read by the cache commands')),
-  });
+  run.code = await mainCli(
+    [...args, '--data', data],
+    {},
+    {
+      out: (s) => void (run.out += s),
+      err: (s) => void (run.err += s),
+      readPassword: () => Promise.reject(new Error('no password is read by the cache commands')),
+    },
+  );
   return run;
 }
 
 describe('outpost main cache add', () => {
   it('adds a cache with its upstream, region and networks, before main ever started', async () => {
-    expect(await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com/')).toMatchObject({ code: 0, out: 'added content cache "eu" at https://eu.example.com, pulling from main\n' });
-    const asia = await cli('cache', 'add', 'asia', '--host', 'https://asia.example.com', '--upstream', 'eu', '--region', 'ap-southeast-1', '--network', '10.1.0.0/16', '--network', '2001:db8::/32');
-    expect(asia).toMatchObject({ code: 0, out: 'added content cache "asia" at https://asia.example.com, pulling from eu\n' });
+    expect(await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com/')).toMatchObject({
+      code: 0,
+      out: 'added content cache "eu" at https://eu.example.com, pulling from main\n',
+    });
+    const asia = await cli(
+      'cache',
+      'add',
+      'asia',
+      '--host',
+      'https://asia.example.com',
+      '--upstream',
+      'eu',
+      '--region',
+      'ap-southeast-1',
+      '--network',
+      '10.1.0.0/16',
+      '--network',
+      '2001:db8::/32',
+    );
+    expect(asia).toMatchObject({
+      code: 0,
+      out: 'added content cache "asia" at https://asia.example.com, pulling from eu\n',
+    });
     const list = await cli('cache', 'list');
     expect(list.code).toBe(0);
     expect(list.out.split('\n').map((line) => line.split(/\s{2,}/))).toEqual([
@@ -55,11 +79,22 @@ describe('outpost main cache add', () => {
 
   it('refuses invalid input with status 2 and an existing name with status 1', async () => {
     expect(await cli('cache', 'add', 'eu')).toMatchObject({ code: 2, err: expect.stringMatching(/needs --host URL/) });
-    expect(await cli('cache', 'add', 'eu', '--host', 'eu.example.com')).toMatchObject({ code: 2, err: expect.stringMatching(/host must be the http\(s\) URL/) });
-    expect(await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com', '--network', '10.0.0.0/99')).toMatchObject({ code: 2, err: expect.stringMatching(/CIDR/) });
-    expect(await cli('cache', 'add', 'asia', '--host', 'https://asia.example.com', '--upstream', 'eu')).toMatchObject({ code: 2, err: expect.stringMatching(/upstream "eu" is not a known content cache/) });
+    expect(await cli('cache', 'add', 'eu', '--host', 'eu.example.com')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/host must be the http\(s\) URL/),
+    });
+    expect(
+      await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com', '--network', '10.0.0.0/99'),
+    ).toMatchObject({ code: 2, err: expect.stringMatching(/CIDR/) });
+    expect(await cli('cache', 'add', 'asia', '--host', 'https://asia.example.com', '--upstream', 'eu')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/upstream "eu" is not a known content cache/),
+    });
     expect((await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com')).code).toBe(0);
-    expect(await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com')).toMatchObject({ code: 1, err: 'outpost main cache: content cache "eu" already exists\n' });
+    expect(await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com')).toMatchObject({
+      code: 1,
+      err: 'outpost main cache: content cache "eu" already exists\n',
+    });
   });
 });
 
@@ -67,14 +102,23 @@ describe('outpost main cache remove', () => {
   it('removes a cache, refuses one another cache pulls through, and fails for an unknown one', async () => {
     await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com');
     await cli('cache', 'add', 'asia', '--host', 'https://asia.example.com', '--upstream', 'eu');
-    expect(await cli('cache', 'remove', 'eu')).toMatchObject({ code: 2, err: expect.stringMatching(/"eu" is the upstream of asia/) });
+    expect(await cli('cache', 'remove', 'eu')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/"eu" is the upstream of asia/),
+    });
     expect(await cli('cache', 'remove', 'asia')).toMatchObject({ code: 0, out: 'removed content cache "asia"\n' });
-    expect(await cli('cache', 'remove', 'asia')).toMatchObject({ code: 1, err: expect.stringMatching(/"asia" does not exist/) });
+    expect(await cli('cache', 'remove', 'asia')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/"asia" does not exist/),
+    });
     expect((await cli('cache', 'list')).out).toMatch(/^NAME.*\neu /);
   });
 
   it('fails without creating a data directory that does not exist', async () => {
-    expect(await cli('cache', 'list')).toMatchObject({ code: 1, err: expect.stringMatching(/data directory .* does not exist/) });
+    expect(await cli('cache', 'list')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/data directory .* does not exist/),
+    });
     expect(await cli('cache', 'remove', 'eu')).toMatchObject({ code: 1 });
   });
 
@@ -96,7 +140,14 @@ describe('outpost main cache token create', () => {
   });
 
   it('refuses a bad lifetime and other arguments with status 2', async () => {
-    for (const args of [['--ttl', 'soon'], ['--ttl', '0']]) expect(await cli('cache', 'token', 'create', ...args)).toMatchObject({ code: 2, err: expect.stringMatching(/--ttl: expected a duration/) });
+    for (const args of [
+      ['--ttl', 'soon'],
+      ['--ttl', '0'],
+    ])
+      expect(await cli('cache', 'token', 'create', ...args)).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/--ttl: expected a duration/),
+      });
     expect(await cli('cache', 'token')).toMatchObject({ code: 2, err: expect.stringMatching(/cache token create/) });
     expect(await cli('cache', 'token', 'delete')).toMatchObject({ code: 2 });
   });
@@ -106,7 +157,9 @@ describe('outpost main cache token create', () => {
     await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com');
     const main = await startTestMain({ auth: true, dataDir: data });
     try {
-      const joined = await apiOk<{ name: string; host: string }>(main.url, 'POST', '/content_caches/join', 200, { body: { token, name: 'eu', host: 'https://eu2.example.com' } });
+      const joined = await apiOk<{ name: string; host: string }>(main.url, 'POST', '/content_caches/join', 200, {
+        body: { token, name: 'eu', host: 'https://eu2.example.com' },
+      });
       expect(joined).toMatchObject({ name: 'eu', host: 'https://eu2.example.com' });
     } finally {
       await main.service.stop();
@@ -131,6 +184,12 @@ describe('outpost main cache: usage', () => {
 
   it('documents the commands in the usage text', async () => {
     const help = await cli('--help');
-    for (const line of ['outpost main cache add NAME --host URL', 'outpost main cache list', 'outpost main cache remove NAME', 'outpost main cache token create [--ttl 24h]']) expect(help.out).toContain(line);
+    for (const line of [
+      'outpost main cache add NAME --host URL',
+      'outpost main cache list',
+      'outpost main cache remove NAME',
+      'outpost main cache token create [--ttl 24h]',
+    ])
+      expect(help.out).toContain(line);
   });
 });

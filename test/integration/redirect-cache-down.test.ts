@@ -10,7 +10,17 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { readBody, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ADMIN, apiOk } from '../helpers/api-client.js';
-import { createUsers, expectRedirect, expectServedByMain, getBlob, mainMetric, publishImage, setCache, tokenIn, type PublishedImage } from '../helpers/redirect.js';
+import {
+  createUsers,
+  expectRedirect,
+  expectServedByMain,
+  getBlob,
+  mainMetric,
+  publishImage,
+  setCache,
+  tokenIn,
+  type PublishedImage,
+} from '../helpers/redirect.js';
 
 let main: TestMain;
 let eu: TestEdge;
@@ -20,7 +30,11 @@ let auth: Record<string, string>;
 let logs = '';
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true, env: { OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '200ms' }, logger: createLogger({ write: (line) => void (logs += line) }) });
+  main = await startTestMain({
+    auth: true,
+    env: { OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '200ms' },
+    logger: createLogger({ write: (line) => void (logs += line) }),
+  });
   eu = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url });
   asia = await startTestEdge({ name: 'asia', upstream: eu.url, issuer: main.url });
   await main.service.caches.caches.create({ name: 'eu', host: eu.url });
@@ -38,7 +52,8 @@ afterAll(async () => {
 
 const layer = () => image.layers[0]!;
 const up = (cache: string) => mainMetric(main, `outpost_main_cache_up{cache="${cache}"}`);
-const waitUntilUp = (cache: string, value: 0 | 1) => waitFor(async () => (await up(cache)) === value, `main to see ${cache} ${value ? 'up' : 'down'}`);
+const waitUntilUp = (cache: string, value: 0 | 1) =>
+  waitFor(async () => (await up(cache)) === value, `main to see ${cache} ${value ? 'up' : 'down'}`);
 
 /** Follows main's answer as a client would and checks the bytes. */
 async function pull(authorization: string, expectedCache: TestEdge | 'main'): Promise<string | undefined> {
@@ -71,7 +86,13 @@ describe('main watching its caches', () => {
   });
 
   it('lists the down cache with its health in the API', async () => {
-    const listed = await apiOk<Array<{ name: string; health: { up: boolean; lastError?: string } }>>(main.url, 'GET', '/content_caches', 200, { auth: auth.bob });
+    const listed = await apiOk<Array<{ name: string; health: { up: boolean; lastError?: string } }>>(
+      main.url,
+      'GET',
+      '/content_caches',
+      200,
+      { auth: auth.bob },
+    );
     expect(listed.find((c) => c.name === 'asia')!.health).toMatchObject({ up: false, lastError: expect.any(String) });
     expect(listed.find((c) => c.name === 'eu')!.health.up).toBe(true);
   });

@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { readBody, readMetric, startTestEdge, type TestEdge } from '../helpers/edge.js';
-import { bearer, createUsers, expectRedirect, getBlob, mainMetric, publishImage, pullToken, setCache, tokenIn, type PublishedImage } from '../helpers/redirect.js';
+import {
+  bearer,
+  createUsers,
+  expectRedirect,
+  getBlob,
+  mainMetric,
+  publishImage,
+  pullToken,
+  setCache,
+  tokenIn,
+  type PublishedImage,
+} from '../helpers/redirect.js';
 
 let main: TestMain;
 let eu: TestEdge;
@@ -31,7 +42,8 @@ afterAll(async () => {
   await main?.stop();
 });
 
-const requests = async (edge: TestEdge, result: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${result}"}`);
+const requests = async (edge: TestEdge, result: string) =>
+  readMetric(edge.url, `outpost_edge_requests_total{result="${result}"}`);
 
 /** A pull of every layer as docker does it: GET on main, follow the 307. */
 async function pullLayers(authorization: string): Promise<string[]> {
@@ -48,7 +60,11 @@ async function pullLayers(authorization: string): Promise<string[]> {
 
 describe('a user whose cache is asia (asia -> eu -> main)', () => {
   it('is redirected to asia with a token whose audience is asia then eu', async () => {
-    const location = await expectRedirect(await getBlob(main, image.layers[0]!.digest, auth.alice), asia.url, image.layers[0]!.digest);
+    const location = await expectRedirect(
+      await getBlob(main, image.layers[0]!.digest, auth.alice),
+      asia.url,
+      image.layers[0]!.digest,
+    );
     expect(decodeJwt(tokenIn(location)).aud).toEqual(['asia', 'eu']);
   });
 

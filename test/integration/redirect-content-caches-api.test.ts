@@ -37,7 +37,12 @@ describe('POST /api/v0/content_caches', () => {
   it('adds a cache (201) and answers its view, with the chain up to main and its health', async () => {
     const view = await apiOk<CacheView>(base, 'POST', '/content_caches', 201, {
       auth: ADMIN,
-      body: { name: 'eu', host: 'https://eu.registry.example.com/', region: 'eu-west-1', networks: ['10.1.0.0/16', '2001:db8::/32'] },
+      body: {
+        name: 'eu',
+        host: 'https://eu.registry.example.com/',
+        region: 'eu-west-1',
+        networks: ['10.1.0.0/16', '2001:db8::/32'],
+      },
     });
     expect(view).toEqual({
       name: 'eu',
@@ -52,32 +57,75 @@ describe('POST /api/v0/content_caches', () => {
   });
 
   it('adds a cache pulling through another one', async () => {
-    const view = await apiOk<CacheView>(base, 'POST', '/content_caches', 201, { auth: ADMIN, body: { name: 'asia', host: 'https://asia.registry.example.com', upstream: 'eu' } });
+    const view = await apiOk<CacheView>(base, 'POST', '/content_caches', 201, {
+      auth: ADMIN,
+      body: { name: 'asia', host: 'https://asia.registry.example.com', upstream: 'eu' },
+    });
     expect([view.upstream, view.chain, view.networks]).toEqual(['eu', ['asia', 'eu'], []]);
   });
 
   it('answers 409 ALREADY_EXISTS for a name taken', async () => {
-    await expectApiError(await create({ name: 'eu', host: 'https://other.example.com' }), 409, 'ALREADY_EXISTS', /content cache "eu" already exists/);
+    await expectApiError(
+      await create({ name: 'eu', host: 'https://other.example.com' }),
+      409,
+      'ALREADY_EXISTS',
+      /content cache "eu" already exists/,
+    );
   });
 
   it('answers 400 INVALID_INPUT for an upstream that is not a cache', async () => {
-    await expectApiError(await create({ name: 'us', host: 'https://us.example.com', upstream: 'nowhere' }), 400, 'INVALID_INPUT', /upstream "nowhere" is not a known content cache/);
+    await expectApiError(
+      await create({ name: 'us', host: 'https://us.example.com', upstream: 'nowhere' }),
+      400,
+      'INVALID_INPUT',
+      /upstream "nowhere" is not a known content cache/,
+    );
   });
 
   it('answers 400 INVALID_INPUT for a network that is not CIDR', async () => {
-    await expectApiError(await create({ name: 'us', host: 'https://us.example.com', networks: ['10.0.0.0/40'] }), 400, 'INVALID_INPUT', /"10.0.0.0\/40" is not a network in CIDR notation/);
-    await expectApiError(await create({ name: 'us', host: 'https://us.example.com', networks: '10.0.0.0/8' }), 400, 'INVALID_INPUT', /networks/);
+    await expectApiError(
+      await create({ name: 'us', host: 'https://us.example.com', networks: ['10.0.0.0/40'] }),
+      400,
+      'INVALID_INPUT',
+      /"10.0.0.0\/40" is not a network in CIDR notation/,
+    );
+    await expectApiError(
+      await create({ name: 'us', host: 'https://us.example.com', networks: '10.0.0.0/8' }),
+      400,
+      'INVALID_INPUT',
+      /networks/,
+    );
   });
 
   it('answers 400 INVALID_INPUT for a bad name or host, and for a body that is not JSON', async () => {
-    await expectApiError(await create({ name: 'US East', host: 'https://us.example.com' }), 400, 'INVALID_INPUT', /name must be lowercase/);
-    await expectApiError(await create({ name: 'us', host: 'ftp://us.example.com' }), 400, 'INVALID_INPUT', /host must be the http\(s\) URL/);
+    await expectApiError(
+      await create({ name: 'US East', host: 'https://us.example.com' }),
+      400,
+      'INVALID_INPUT',
+      /name must be lowercase/,
+    );
+    await expectApiError(
+      await create({ name: 'us', host: 'ftp://us.example.com' }),
+      400,
+      'INVALID_INPUT',
+      /host must be the http\(s\) URL/,
+    );
     await expectApiError(await create('{"name":'), 400, 'INVALID_INPUT', /not valid JSON/);
   });
 
   it('answers 403 NO_PERMISSION to a user who is not an admin, and 401 without credentials', async () => {
-    await expectApiError(await create({ name: 'us', host: 'https://us.example.com' }, bob), 403, 'NO_PERMISSION', /only administrators may add content caches/);
-    await expectApiError(await api(base, 'POST', '/content_caches', { body: { name: 'us', host: 'https://us.example.com' } }), 401, 'UNAUTHORIZED', /sign in first/);
+    await expectApiError(
+      await create({ name: 'us', host: 'https://us.example.com' }, bob),
+      403,
+      'NO_PERMISSION',
+      /only administrators may add content caches/,
+    );
+    await expectApiError(
+      await api(base, 'POST', '/content_caches', { body: { name: 'us', host: 'https://us.example.com' } }),
+      401,
+      'UNAUTHORIZED',
+      /sign in first/,
+    );
     expect(main.service.caches.caches.get('us')).toBeUndefined();
   });
 });
@@ -93,8 +141,15 @@ describe('GET /api/v0/content_caches', () => {
   });
 
   it('shows one cache by name, and 404 NOT_FOUND for an unknown one', async () => {
-    expect((await apiOk<CacheView>(base, 'GET', '/content_caches/asia', 200, { auth: bob })).host).toBe('https://asia.registry.example.com');
-    await expectApiError(await api(base, 'GET', '/content_caches/nope', { auth: bob }), 404, 'NOT_FOUND', /content cache "nope" does not exist/);
+    expect((await apiOk<CacheView>(base, 'GET', '/content_caches/asia', 200, { auth: bob })).host).toBe(
+      'https://asia.registry.example.com',
+    );
+    await expectApiError(
+      await api(base, 'GET', '/content_caches/nope', { auth: bob }),
+      404,
+      'NOT_FOUND',
+      /content cache "nope" does not exist/,
+    );
   });
 
   it('answers 401 without credentials', async () => {
@@ -104,29 +159,67 @@ describe('GET /api/v0/content_caches', () => {
 
 describe('PATCH /api/v0/content_caches/<name>', () => {
   it('changes the fields given, keeps the others, and ignores a name in the body', async () => {
-    const view = await apiOk<CacheView>(base, 'PATCH', '/content_caches/eu', 200, { auth: ADMIN, body: { name: 'renamed', region: 'eu-central-1' } });
-    expect([view.name, view.region, view.host, view.networks]).toEqual(['eu', 'eu-central-1', 'https://eu.registry.example.com', ['10.1.0.0/16', '2001:db8::/32']]);
+    const view = await apiOk<CacheView>(base, 'PATCH', '/content_caches/eu', 200, {
+      auth: ADMIN,
+      body: { name: 'renamed', region: 'eu-central-1' },
+    });
+    expect([view.name, view.region, view.host, view.networks]).toEqual([
+      'eu',
+      'eu-central-1',
+      'https://eu.registry.example.com',
+      ['10.1.0.0/16', '2001:db8::/32'],
+    ]);
   });
 
   it('answers 400 INVALID_INPUT for a change that would make a cycle', async () => {
-    await expectApiError(await api(base, 'PATCH', '/content_caches/eu', { auth: ADMIN, body: { upstream: 'asia' } }), 400, 'INVALID_INPUT', /would make a cycle/);
+    await expectApiError(
+      await api(base, 'PATCH', '/content_caches/eu', { auth: ADMIN, body: { upstream: 'asia' } }),
+      400,
+      'INVALID_INPUT',
+      /would make a cycle/,
+    );
     expect(main.service.caches.caches.get('eu')!.upstream).toBeUndefined();
   });
 
   it('answers 404 NOT_FOUND for an unknown cache, and 403 to a user who is not an admin', async () => {
-    await expectApiError(await api(base, 'PATCH', '/content_caches/nope', { auth: ADMIN, body: { region: 'x' } }), 404, 'NOT_FOUND', /does not exist/);
-    await expectApiError(await api(base, 'PATCH', '/content_caches/eu', { auth: bob, body: { region: 'x' } }), 403, 'NO_PERMISSION', /only administrators/);
+    await expectApiError(
+      await api(base, 'PATCH', '/content_caches/nope', { auth: ADMIN, body: { region: 'x' } }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/content_caches/eu', { auth: bob, body: { region: 'x' } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators/,
+    );
   });
 });
 
 describe('DELETE /api/v0/content_caches/<name>', () => {
   it('answers 400 INVALID_INPUT while another cache pulls through it', async () => {
-    await expectApiError(await api(base, 'DELETE', '/content_caches/eu', { auth: ADMIN }), 400, 'INVALID_INPUT', /"eu" is the upstream of asia/);
+    await expectApiError(
+      await api(base, 'DELETE', '/content_caches/eu', { auth: ADMIN }),
+      400,
+      'INVALID_INPUT',
+      /"eu" is the upstream of asia/,
+    );
   });
 
   it('answers 403 to a user who is not an admin and 404 for an unknown cache', async () => {
-    await expectApiError(await api(base, 'DELETE', '/content_caches/asia', { auth: bob }), 403, 'NO_PERMISSION', /only administrators may remove content caches/);
-    await expectApiError(await api(base, 'DELETE', '/content_caches/nope', { auth: ADMIN }), 404, 'NOT_FOUND', /does not exist/);
+    await expectApiError(
+      await api(base, 'DELETE', '/content_caches/asia', { auth: bob }),
+      403,
+      'NO_PERMISSION',
+      /only administrators may remove content caches/,
+    );
+    await expectApiError(
+      await api(base, 'DELETE', '/content_caches/nope', { auth: ADMIN }),
+      404,
+      'NOT_FOUND',
+      /does not exist/,
+    );
   });
 
   it('removes a cache (204), then its former upstream', async () => {

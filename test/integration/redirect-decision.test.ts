@@ -8,7 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { readBody, startTestEdge, type TestEdge } from '../helpers/edge.js';
-import { bearer, createUsers, expectRedirect, expectServedByMain, getBlob, mainMetric, publishImage, pullToken, REPO, setCache, tokenIn, type PublishedImage } from '../helpers/redirect.js';
+import {
+  bearer,
+  createUsers,
+  expectRedirect,
+  expectServedByMain,
+  getBlob,
+  mainMetric,
+  publishImage,
+  pullToken,
+  REPO,
+  setCache,
+  tokenIn,
+  type PublishedImage,
+} from '../helpers/redirect.js';
 
 let main: TestMain;
 let eu: TestEdge;
@@ -42,7 +55,13 @@ describe('GET /v2/<name>/blobs/<digest> by a user whose profile names a cache', 
     const res = await getBlob(main, layer().digest, bearer(await pullToken(main, auth.alice!)));
     const location = await expectRedirect(res, eu.url, layer().digest);
     expect(res.headers.get('docker-content-digest')).toBe(layer().digest);
-    expect(decodeJwt(tokenIn(location))).toMatchObject({ iss: main.url, sub: 'alice', aud: ['eu'], repo: REPO, digest: layer().digest });
+    expect(decodeJwt(tokenIn(location))).toMatchObject({
+      iss: main.url,
+      sub: 'alice',
+      aud: ['eu'],
+      repo: REPO,
+      digest: layer().digest,
+    });
     expect(await redirectsToEu()).toBe(before + 1);
   });
 
@@ -72,7 +91,10 @@ describe('GET /v2/<name>/blobs/<digest> by a user whose profile names a cache', 
   });
 
   it('answers manifest GETs itself', async () => {
-    const res = await fetch(`${main.url}/v2/${REPO}/manifests/v1`, { redirect: 'manual', headers: { Authorization: auth.alice!, Accept: image.manifest.mediaType } });
+    const res = await fetch(`${main.url}/v2/${REPO}/manifests/v1`, {
+      redirect: 'manual',
+      headers: { Authorization: auth.alice!, Accept: image.manifest.mediaType },
+    });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(image.manifest.bytes)).toBe(true);
   });
@@ -125,7 +147,9 @@ describe('a network rule (CIDR)', () => {
       const location = await expectRedirect(await getBlob(main, layer().digest, auth.bob), lan.url, layer().digest);
       expect(decodeJwt(tokenIn(location))).toMatchObject({ sub: 'bob', aud: ['lan'] });
       // ... also anonymous clients, with the anonymous subject.
-      expect(decodeJwt(tokenIn(await expectRedirect(await getBlob(main, layer().digest), lan.url, layer().digest))).sub).toBe('anonymous');
+      expect(
+        decodeJwt(tokenIn(await expectRedirect(await getBlob(main, layer().digest), lan.url, layer().digest))).sub,
+      ).toBe('anonymous');
       // A user's own setting still wins over the network.
       await expectRedirect(await getBlob(main, layer().digest, auth.alice), eu.url, layer().digest);
     } finally {
@@ -135,7 +159,11 @@ describe('a network rule (CIDR)', () => {
   });
 
   it('does not apply to clients outside its networks', async () => {
-    await main.service.caches.caches.create({ name: 'far', host: 'http://127.0.0.1:9', networks: ['10.0.0.0/8', '2001:db8::/32'] });
+    await main.service.caches.caches.create({
+      name: 'far',
+      host: 'http://127.0.0.1:9',
+      networks: ['10.0.0.0/8', '2001:db8::/32'],
+    });
     try {
       await expectServedByMain(await getBlob(main, layer().digest, auth.bob), layer());
     } finally {

@@ -8,7 +8,20 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { signRedirectToken } from '../helpers/edge.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
 import { ADMIN, pushImageAs } from '../helpers/api-client.js';
-import { bearer, createUsers, expectRedirect, expectServedByMain, getBlob, mainMetric, publishImage, pullToken, REPO, setCache, tokenIn, type PublishedImage } from '../helpers/redirect.js';
+import {
+  bearer,
+  createUsers,
+  expectRedirect,
+  expectServedByMain,
+  getBlob,
+  mainMetric,
+  publishImage,
+  pullToken,
+  REPO,
+  setCache,
+  tokenIn,
+  type PublishedImage,
+} from '../helpers/redirect.js';
 
 const OTHER_REPO = 'team/other';
 
@@ -31,7 +44,12 @@ afterAll(async () => {
 
 const layer = () => image.layers[0]!;
 const redirectToken = (overrides: { repository?: string; digest?: string; lifetimeMs?: number; now?: number } = {}) =>
-  signRedirectToken(main, { repository: overrides.repository ?? REPO, digest: overrides.digest ?? layer().digest, audience: ['eu'], ...overrides });
+  signRedirectToken(main, {
+    repository: overrides.repository ?? REPO,
+    digest: overrides.digest ?? layer().digest,
+    audience: ['eu'],
+    ...overrides,
+  });
 
 async function expectUnauthorized(res: Response, message: RegExp): Promise<void> {
   const body = await res.text();
@@ -51,7 +69,11 @@ describe('a blob GET carrying a redirect token as Bearer', () => {
   });
 
   it("is served with the very token main's own redirect handed out", async () => {
-    const location = await expectRedirect(await getBlob(main, layer().digest, auth.alice), 'http://127.0.0.1:9', layer().digest);
+    const location = await expectRedirect(
+      await getBlob(main, layer().digest, auth.alice),
+      'http://127.0.0.1:9',
+      layer().digest,
+    );
     await expectServedByMain(await getBlob(main, layer().digest, bearer(tokenIn(location))), layer());
   });
 
@@ -59,17 +81,23 @@ describe('a blob GET carrying a redirect token as Bearer', () => {
     const token = await redirectToken();
     const head = await getBlob(main, layer().digest, bearer(token), { method: 'HEAD' });
     expect(head.status).toBe(200);
-    const range = await fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, { headers: { Authorization: bearer(token), Range: 'bytes=0-9' } });
+    const range = await fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, {
+      headers: { Authorization: bearer(token), Range: 'bytes=0-9' },
+    });
     expect(range.status).toBe(206);
     expect(Buffer.from(await range.arrayBuffer()).equals(layer().bytes.subarray(0, 10))).toBe(true);
   });
 
   it('is refused with 401 for another blob of the same repository', async () => {
-    await expectUnauthorized(await getBlob(main, image.layers[1]!.digest, bearer(await redirectToken())), /another blob/);
+    await expectUnauthorized(
+      await getBlob(main, image.layers[1]!.digest, bearer(await redirectToken())),
+      /another blob/,
+    );
   });
 
   it('is refused with 401 for the same blob in another repository', async () => {
-    const other = (await fetch(`${main.url}/v2/${OTHER_REPO}/manifests/v1`, { headers: { Authorization: ADMIN } })).status;
+    const other = (await fetch(`${main.url}/v2/${OTHER_REPO}/manifests/v1`, { headers: { Authorization: ADMIN } }))
+      .status;
     expect(other).toBe(200);
     const token = await redirectToken({ repository: OTHER_REPO });
     await expectUnauthorized(await getBlob(main, layer().digest, bearer(token)), /another repository/);
@@ -82,14 +110,24 @@ describe('a blob GET carrying a redirect token as Bearer', () => {
 
   it('opens nothing but that blob: no manifest, no tag list, no upload', async () => {
     const token = bearer(await redirectToken());
-    expect((await fetch(`${main.url}/v2/${REPO}/manifests/v1`, { headers: { Authorization: token } })).status).toBe(401);
+    expect((await fetch(`${main.url}/v2/${REPO}/manifests/v1`, { headers: { Authorization: token } })).status).toBe(
+      401,
+    );
     expect((await fetch(`${main.url}/v2/${REPO}/tags/list`, { headers: { Authorization: token } })).status).toBe(401);
-    expect((await fetch(`${main.url}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { Authorization: token } })).status).toBe(401);
+    expect(
+      (await fetch(`${main.url}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { Authorization: token } }))
+        .status,
+    ).toBe(401);
   });
 
   it('is refused when its user was removed since', async () => {
     await main.service.accounts.createUser({ name: 'gone', password: 'redirect-test-password' });
-    const token = await signRedirectToken(main, { repository: REPO, digest: layer().digest, audience: ['eu'], subject: 'gone' });
+    const token = await signRedirectToken(main, {
+      repository: REPO,
+      digest: layer().digest,
+      audience: ['eu'],
+      subject: 'gone',
+    });
     await main.service.accounts.removeUser('gone');
     const res = await getBlob(main, layer().digest, bearer(token));
     expect(res.status).toBe(401);
@@ -100,7 +138,10 @@ describe('a blob GET carrying a redirect token as Bearer', () => {
 describe('a blob GET from an edge warming its cache (X-Outpost-Cache) with a registry token', () => {
   it('is served by main and counted as reason="edge-request"', async () => {
     const before = await mainMetric(main, 'outpost_main_blob_direct_total{reason="edge-request"}');
-    const res = await fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, { redirect: 'manual', headers: { Authorization: bearer(await pullToken(main, auth.alice!)), 'X-Outpost-Cache': 'eu' } });
+    const res = await fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, {
+      redirect: 'manual',
+      headers: { Authorization: bearer(await pullToken(main, auth.alice!)), 'X-Outpost-Cache': 'eu' },
+    });
     await expectServedByMain(res, layer());
     expect(await mainMetric(main, 'outpost_main_blob_direct_total{reason="edge-request"}')).toBe(before + 1);
   });

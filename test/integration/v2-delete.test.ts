@@ -21,7 +21,8 @@ afterAll(async () => {
 const manifestUrl = (base: string, name: string, reference: string) => `${base}/v2/${name}/manifests/${reference}`;
 const blobUrl = (base: string, name: string, digest: string) => `${base}/v2/${name}/blobs/${digest}`;
 const del = (url: string) => fetch(url, { method: 'DELETE' });
-const tagsOf = async (name: string) => ((await (await fetch(`${main.url}/v2/${name}/tags/list`)).json()) as { tags: string[] }).tags;
+const tagsOf = async (name: string) =>
+  ((await (await fetch(`${main.url}/v2/${name}/tags/list`)).json()) as { tags: string[] }).tags;
 
 describe('DELETE /v2/<name>/manifests/<digest>', () => {
   it('answers 202 and the manifest is gone by digest and by every tag that named it', async () => {
@@ -75,12 +76,20 @@ describe('DELETE /v2/<name>/manifests/<digest>', () => {
   it('answers 404 MANIFEST_UNKNOWN when the manifest was already deleted', async () => {
     const { manifest } = await pushImage(main.url, 'del/twice');
     expect((await del(manifestUrl(main.url, 'del/twice', manifest.digest))).status).toBe(202);
-    const error = await expectOciError(await del(manifestUrl(main.url, 'del/twice', manifest.digest)), 404, 'MANIFEST_UNKNOWN');
+    const error = await expectOciError(
+      await del(manifestUrl(main.url, 'del/twice', manifest.digest)),
+      404,
+      'MANIFEST_UNKNOWN',
+    );
     expect(error.detail).toEqual({ name: 'del/twice', reference: manifest.digest });
   });
 
   it('answers 404 MANIFEST_UNKNOWN in a repository that does not exist', async () => {
-    await expectOciError(await del(manifestUrl(main.url, 'del/nowhere', sha256(Buffer.from('m')))), 404, 'MANIFEST_UNKNOWN');
+    await expectOciError(
+      await del(manifestUrl(main.url, 'del/nowhere', sha256(Buffer.from('m')))),
+      404,
+      'MANIFEST_UNKNOWN',
+    );
   });
 
   it('answers 400 DIGEST_INVALID for a malformed digest', async () => {
@@ -141,7 +150,11 @@ describe('DELETE /v2/<name>/blobs/<digest>', () => {
     const layer = randomBlob(32);
     const { manifest } = await pushImage(main.url, 'del/needed', 'v1', { layers: [layer] });
     expect((await del(blobUrl(main.url, 'del/needed', layer.digest))).status).toBe(202);
-    const again = await fetch(manifestUrl(main.url, 'del/needed', 'v2'), { method: 'PUT', body: manifest.bytes, headers: { 'Content-Type': manifest.mediaType } });
+    const again = await fetch(manifestUrl(main.url, 'del/needed', 'v2'), {
+      method: 'PUT',
+      body: manifest.bytes,
+      headers: { 'Content-Type': manifest.mediaType },
+    });
     await expectOciError(again, 404, 'MANIFEST_BLOB_UNKNOWN');
   });
 
@@ -159,7 +172,11 @@ describe('DELETE /v2/<name>/blobs/<digest>', () => {
     expect((await del(blobUrl(main.url, 'del/blobtwice', blob.digest))).status).toBe(202);
     const error = await expectOciError(await del(blobUrl(main.url, 'del/blobtwice', blob.digest)), 404, 'BLOB_UNKNOWN');
     expect(error.detail).toEqual({ digest: blob.digest });
-    await expectOciError(await del(blobUrl(main.url, 'del/blobtwice', sha256(Buffer.from('never')))), 404, 'BLOB_UNKNOWN');
+    await expectOciError(
+      await del(blobUrl(main.url, 'del/blobtwice', sha256(Buffer.from('never')))),
+      404,
+      'BLOB_UNKNOWN',
+    );
   });
 
   it('answers 400 DIGEST_INVALID for a malformed digest', async () => {

@@ -5,8 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
-import { blobOf, configBlob, descriptor, imageManifest, indexManifest, randomBlob, sha256 } from '../helpers/oci-fixtures.js';
-import { expectOciError, openConnection, pushBlob, pushImage, putManifest, type PushedImage } from '../helpers/registry-http.js';
+import {
+  blobOf,
+  configBlob,
+  descriptor,
+  imageManifest,
+  indexManifest,
+  randomBlob,
+  sha256,
+} from '../helpers/oci-fixtures.js';
+import {
+  expectOciError,
+  openConnection,
+  pushBlob,
+  pushImage,
+  putManifest,
+  type PushedImage,
+} from '../helpers/registry-http.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -25,9 +40,17 @@ afterAll(async () => {
 });
 
 const manifestUrl = (reference: string, name = REPO) => `${main.url}/v2/${name}/manifests/${reference}`;
-const raw = (body: string | Buffer, contentType = OCI_MANIFEST) => ({ bytes: Buffer.from(body), mediaType: contentType });
+const raw = (body: string | Buffer, contentType = OCI_MANIFEST) => ({
+  bytes: Buffer.from(body),
+  mediaType: contentType,
+});
 /** A valid image manifest body over the blobs already pushed, to spoil one field at a time. */
-const validBody = () => ({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(image.manifest.config), layers: image.layers.map(descriptor) });
+const validBody = () => ({
+  schemaVersion: 2,
+  mediaType: OCI_MANIFEST,
+  config: descriptor(image.manifest.config),
+  layers: image.layers.map(descriptor),
+});
 
 /** The refused manifest is not stored under its digest nor under the tag it was pushed with. */
 async function expectNotStored(bytes: Buffer, tag: string): Promise<void> {
@@ -39,7 +62,11 @@ describe('PUT /v2/<name>/manifests/<reference> with unknown references', () => {
   it('answers 404 MANIFEST_BLOB_UNKNOWN listing a layer that was never pushed', async () => {
     const missing = randomBlob(64);
     const manifest = imageManifest({ layers: [image.layers[0]!, missing], config: image.manifest.config });
-    const error = await expectOciError(await putManifest(main.url, REPO, 'nolayer', manifest), 404, 'MANIFEST_BLOB_UNKNOWN');
+    const error = await expectOciError(
+      await putManifest(main.url, REPO, 'nolayer', manifest),
+      404,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
     expect(error.detail).toEqual({ digests: [missing.digest] });
     await expectNotStored(manifest.bytes, 'nolayer');
   });
@@ -47,7 +74,11 @@ describe('PUT /v2/<name>/manifests/<reference> with unknown references', () => {
   it('answers 404 MANIFEST_BLOB_UNKNOWN for a config that was never pushed', async () => {
     const config = configBlob('s390x');
     const manifest = imageManifest({ layers: image.layers, config });
-    const error = await expectOciError(await putManifest(main.url, REPO, 'noconfig', manifest), 404, 'MANIFEST_BLOB_UNKNOWN');
+    const error = await expectOciError(
+      await putManifest(main.url, REPO, 'noconfig', manifest),
+      404,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
     expect(error.detail).toEqual({ digests: [config.digest] });
     await expectNotStored(manifest.bytes, 'noconfig');
   });
@@ -56,14 +87,22 @@ describe('PUT /v2/<name>/manifests/<reference> with unknown references', () => {
     const layer = randomBlob(32);
     await pushBlob(main.url, 'refuse/other', layer);
     const manifest = imageManifest({ layers: [layer], config: image.manifest.config });
-    const error = await expectOciError(await putManifest(main.url, REPO, 'foreignblob', manifest), 404, 'MANIFEST_BLOB_UNKNOWN');
+    const error = await expectOciError(
+      await putManifest(main.url, REPO, 'foreignblob', manifest),
+      404,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
     expect(error.detail).toEqual({ digests: [layer.digest] });
   });
 
   it('answers 404 MANIFEST_BLOB_UNKNOWN for an index whose child manifest was never pushed', async () => {
     const child = imageManifest({ layers: image.layers, config: configBlob('riscv64') });
     const index = indexManifest([image.manifest, child]);
-    const error = await expectOciError(await putManifest(main.url, REPO, 'noindexchild', index), 404, 'MANIFEST_BLOB_UNKNOWN');
+    const error = await expectOciError(
+      await putManifest(main.url, REPO, 'noindexchild', index),
+      404,
+      'MANIFEST_BLOB_UNKNOWN',
+    );
     expect(error.detail).toEqual({ digests: [child.digest] });
     await expectNotStored(index.bytes, 'noindexchild');
   });
@@ -87,15 +126,32 @@ describe('PUT /v2/<name>/manifests/<reference> with invalid documents', () => {
     ['no schemaVersion', () => JSON.stringify({ ...validBody(), schemaVersion: undefined })],
     ['no config', () => JSON.stringify({ ...validBody(), config: undefined })],
     ['layers that are not a list', () => JSON.stringify({ ...validBody(), layers: {} })],
-    ['a descriptor with a malformed digest', () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), digest: 'sha256:123' }] })],
-    ['a descriptor with a negative size', () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), size: -1 }] })],
-    ['a descriptor without a media type', () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), mediaType: undefined }] })],
+    [
+      'a descriptor with a malformed digest',
+      () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), digest: 'sha256:123' }] }),
+    ],
+    [
+      'a descriptor with a negative size',
+      () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), size: -1 }] }),
+    ],
+    [
+      'a descriptor without a media type',
+      () => JSON.stringify({ ...validBody(), layers: [{ ...descriptor(image.layers[0]!), mediaType: undefined }] }),
+    ],
     ['annotations that are not strings', () => JSON.stringify({ ...validBody(), annotations: { a: 1 } })],
     ['a non-string artifactType', () => JSON.stringify({ ...validBody(), artifactType: 7 })],
     ['a malformed subject', () => JSON.stringify({ ...validBody(), subject: { mediaType: OCI_MANIFEST } })],
     ['an image manifest carrying manifests', () => JSON.stringify({ ...validBody(), manifests: [] })],
-    ['an index carrying layers', () => JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [], layers: [] }), OCI_INDEX],
-    ['an unsupported mediaType in the body', () => JSON.stringify({ ...validBody(), mediaType: 'application/vnd.example+json' }), 'application/json'],
+    [
+      'an index carrying layers',
+      () => JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [], layers: [] }),
+      OCI_INDEX,
+    ],
+    [
+      'an unsupported mediaType in the body',
+      () => JSON.stringify({ ...validBody(), mediaType: 'application/vnd.example+json' }),
+      'application/json',
+    ],
   ];
 
   it.each(cases)('answers 400 MANIFEST_INVALID for %s', async (_what, makeBody, contentType) => {
@@ -107,16 +163,28 @@ describe('PUT /v2/<name>/manifests/<reference> with invalid documents', () => {
 
   it('answers 400 MANIFEST_INVALID when Content-Type and the body mediaType disagree', async () => {
     const body = JSON.stringify({ ...validBody(), annotations: { case: 'mismatch' } });
-    const error = await expectOciError(await putManifest(main.url, REPO, 'mismatch', raw(body, OCI_INDEX)), 400, 'MANIFEST_INVALID');
+    const error = await expectOciError(
+      await putManifest(main.url, REPO, 'mismatch', raw(body, OCI_INDEX)),
+      400,
+      'MANIFEST_INVALID',
+    );
     expect(error.message).toContain(OCI_INDEX);
-    await expectOciError(await putManifest(main.url, REPO, 'mismatch', raw(body, DOCKER_MANIFEST)), 400, 'MANIFEST_INVALID');
+    await expectOciError(
+      await putManifest(main.url, REPO, 'mismatch', raw(body, DOCKER_MANIFEST)),
+      400,
+      'MANIFEST_INVALID',
+    );
     await expectNotStored(Buffer.from(body), 'mismatch');
   });
 
   it('answers 400 MANIFEST_INVALID for a Content-Type that is not a manifest type', async () => {
     const body = JSON.stringify(validBody());
     await expectOciError(await putManifest(main.url, REPO, 'ctype', raw(body, 'text/plain')), 400, 'MANIFEST_INVALID');
-    await expectOciError(await putManifest(main.url, REPO, 'ctype', raw(body, 'application/octet-stream')), 400, 'MANIFEST_INVALID');
+    await expectOciError(
+      await putManifest(main.url, REPO, 'ctype', raw(body, 'application/octet-stream')),
+      400,
+      'MANIFEST_INVALID',
+    );
   });
 
   it('answers 400 MANIFEST_INVALID for a tag that breaks the tag grammar', async () => {
@@ -138,9 +206,12 @@ describe('PUT /v2/<name>/manifests/<reference> with an oversized body', () => {
   it('answers 413 for an oversized chunked manifest and keeps answering on the same connection', async () => {
     const connection = await openConnection(main.url);
     try {
-      connection.write(`PUT /v2/${REPO}/manifests/chunked HTTP/1.1\r\nHost: registry\r\nContent-Type: ${OCI_MANIFEST}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      connection.write(
+        `PUT /v2/${REPO}/manifests/chunked HTTP/1.1\r\nHost: registry\r\nContent-Type: ${OCI_MANIFEST}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
-      for (let i = 0; i < 5; i++) connection.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+      for (let i = 0; i < 5; i++)
+        connection.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
       connection.write('0\r\n\r\n');
       const refused = await connection.response();
       expect(refused.status).toBe(413);
@@ -163,7 +234,12 @@ describe('PUT /v2/<name>/manifests/<reference> with an oversized body', () => {
         else controller.close();
       },
     });
-    const res = await fetch(manifestUrl('huge-chunked'), { method: 'PUT', body, duplex: 'half', headers: { 'Content-Type': OCI_MANIFEST } } as RequestInit);
+    const res = await fetch(manifestUrl('huge-chunked'), {
+      method: 'PUT',
+      body,
+      duplex: 'half',
+      headers: { 'Content-Type': OCI_MANIFEST },
+    } as RequestInit);
     await expectOciError(res, 413, 'MANIFEST_INVALID');
     expect((await fetch(manifestUrl('base'))).status).toBe(200);
   });

@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
-import { blobOf, configBlob, descriptor, imageManifest, indexManifest, randomBlob, sha256 } from '../helpers/oci-fixtures.js';
+import {
+  blobOf,
+  configBlob,
+  descriptor,
+  imageManifest,
+  indexManifest,
+  randomBlob,
+  sha256,
+} from '../helpers/oci-fixtures.js';
 import { expectOciError, jsonBlob, pushBlob, pushImage, pushManifest, putManifest } from '../helpers/registry-http.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -26,7 +34,11 @@ afterAll(async () => {
 const manifestUrl = (name: string, reference: string) => `${main.url}/v2/${name}/manifests/${reference}`;
 
 /** GET answers exactly the pushed bytes with the headers the spec asks for. */
-async function expectServed(name: string, reference: string, manifest: { bytes: Buffer; digest: string; mediaType: string }): Promise<void> {
+async function expectServed(
+  name: string,
+  reference: string,
+  manifest: { bytes: Buffer; digest: string; mediaType: string },
+): Promise<void> {
   const res = await fetch(manifestUrl(name, reference));
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe(manifest.mediaType);
@@ -73,7 +85,11 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
     const config = configBlob();
     const layer = randomBlob(50);
     for (const blob of [config, layer]) await pushBlob(main.url, 'put/pretty', blob);
-    const manifest = jsonBlob({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(config), layers: [descriptor(layer)] }, OCI_MANIFEST, 3);
+    const manifest = jsonBlob(
+      { schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(config), layers: [descriptor(layer)] },
+      OCI_MANIFEST,
+      3,
+    );
     await pushManifest(main.url, 'put/pretty', 'pretty', manifest);
     await expectServed('put/pretty', 'pretty', manifest);
     expect(sha256(manifest.bytes)).toBe(manifest.digest);
@@ -102,7 +118,10 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
   });
 
   it('stores a Docker schema 2 manifest and serves it with its Docker media type', async () => {
-    const config = blobOf(Buffer.from('{"architecture":"amd64","os":"linux"}'), 'application/vnd.docker.container.image.v1+json');
+    const config = blobOf(
+      Buffer.from('{"architecture":"amd64","os":"linux"}'),
+      'application/vnd.docker.container.image.v1+json',
+    );
     const layer = randomBlob(300, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
     for (const blob of [config, layer]) await pushBlob(main.url, 'put/docker', blob);
     const manifest = imageManifest({ layers: [layer], config, mediaType: DOCKER_MANIFEST });
@@ -112,7 +131,10 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
   });
 
   it('stores a Docker manifest list of Docker manifests', async () => {
-    const config = blobOf(Buffer.from('{"architecture":"arm64","os":"linux"}'), 'application/vnd.docker.container.image.v1+json');
+    const config = blobOf(
+      Buffer.from('{"architecture":"arm64","os":"linux"}'),
+      'application/vnd.docker.container.image.v1+json',
+    );
     const layer = randomBlob(30, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
     for (const blob of [config, layer]) await pushBlob(main.url, 'put/dockerlist', blob);
     const child = imageManifest({ layers: [layer], config, mediaType: DOCKER_MANIFEST });
@@ -135,7 +157,12 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
     const subject = await pushImage(main.url, 'put/artifact', 'app');
     const sbom = randomBlob(120, 'application/spdx+json');
     for (const blob of [EMPTY_JSON, sbom]) await pushBlob(main.url, 'put/artifact', blob);
-    const artifact = imageManifest({ layers: [sbom], config: EMPTY_JSON, artifactType: 'application/vnd.example.sbom.v1', subject: subject.manifest });
+    const artifact = imageManifest({
+      layers: [sbom],
+      config: EMPTY_JSON,
+      artifactType: 'application/vnd.example.sbom.v1',
+      subject: subject.manifest,
+    });
     const res = await putManifest(main.url, 'put/artifact', artifact.digest, artifact);
     expect(res.status).toBe(201);
     expect(res.headers.get('oci-subject')).toBe(subject.manifest.digest);
@@ -145,7 +172,12 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
   it('accepts a subject that does not exist (yet) and still answers OCI-Subject', async () => {
     const absent = randomBlob(1, OCI_MANIFEST);
     await pushBlob(main.url, 'put/dangling', EMPTY_JSON);
-    const artifact = imageManifest({ layers: [], config: EMPTY_JSON, artifactType: 'application/vnd.example.sig', subject: absent });
+    const artifact = imageManifest({
+      layers: [],
+      config: EMPTY_JSON,
+      artifactType: 'application/vnd.example.sig',
+      subject: absent,
+    });
     const res = await putManifest(main.url, 'put/dangling', artifact.digest, artifact);
     expect(res.status).toBe(201);
     expect(res.headers.get('oci-subject')).toBe(absent.digest);
@@ -154,7 +186,16 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
   it('answers OCI-Subject for an index with a subject', async () => {
     const subject = await pushImage(main.url, 'put/indexsubject', 'base');
     const child = await pushImage(main.url, 'put/indexsubject');
-    const index = jsonBlob({ schemaVersion: 2, mediaType: OCI_INDEX, artifactType: 'application/vnd.example.bundle', manifests: [descriptor(child.manifest)], subject: descriptor(subject.manifest) }, OCI_INDEX);
+    const index = jsonBlob(
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        artifactType: 'application/vnd.example.bundle',
+        manifests: [descriptor(child.manifest)],
+        subject: descriptor(subject.manifest),
+      },
+      OCI_INDEX,
+    );
     const res = await putManifest(main.url, 'put/indexsubject', index.digest, index);
     expect(res.status).toBe(201);
     expect(res.headers.get('oci-subject')).toBe(subject.manifest.digest);
@@ -170,7 +211,11 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
   it('takes the media type from the body when Content-Type is missing or plain JSON', async () => {
     const { manifest } = await pushImage(main.url, 'put/ctype', 'first');
     for (const contentType of [undefined, 'application/json']) {
-      const res = await fetch(manifestUrl('put/ctype', 'again'), { method: 'PUT', body: manifest.bytes, ...(contentType && { headers: { 'Content-Type': contentType } }) });
+      const res = await fetch(manifestUrl('put/ctype', 'again'), {
+        method: 'PUT',
+        body: manifest.bytes,
+        ...(contentType && { headers: { 'Content-Type': contentType } }),
+      });
       expect(res.status).toBe(201);
       await expectServed('put/ctype', 'again', manifest);
     }
@@ -178,7 +223,9 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
 
   it('accepts Content-Type parameters such as charset', async () => {
     const { manifest } = await pushImage(main.url, 'put/charset', 'first');
-    expect((await putManifest(main.url, 'put/charset', 'second', manifest, `${OCI_MANIFEST}; charset=utf-8`)).status).toBe(201);
+    expect(
+      (await putManifest(main.url, 'put/charset', 'second', manifest, `${OCI_MANIFEST}; charset=utf-8`)).status,
+    ).toBe(201);
   });
 
   it('moves a tag to the manifest pushed last, keeping the previous one by digest', async () => {
@@ -197,7 +244,13 @@ describe('PUT /v2/<name>/manifests/<reference>', () => {
 
   it('accepts a manifest of exactly the 4 MiB limit', async () => {
     await pushBlob(main.url, 'put/limit', EMPTY_JSON);
-    const base = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(EMPTY_JSON), layers: [], annotations: { pad: '' } };
+    const base = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: descriptor(EMPTY_JSON),
+      layers: [],
+      annotations: { pad: '' },
+    };
     const padding = 4 * 1024 * 1024 - Buffer.byteLength(JSON.stringify(base));
     const manifest = jsonBlob({ ...base, annotations: { pad: 'x'.repeat(padding) } }, OCI_MANIFEST);
     expect(manifest.size).toBe(4 * 1024 * 1024);

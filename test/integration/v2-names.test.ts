@@ -63,7 +63,10 @@ describe('malformed repository names', () => {
     'answers 400 NAME_INVALID for %s on every endpoint',
     async (_label, name) => {
       for (const [method, suffix] of ENDPOINTS) {
-        const res = await fetch(`${main.url}/v2/${name}${suffix}`, { method, ...(method === 'PUT' || method === 'PATCH' ? { body: new Uint8Array(1) } : {}) });
+        const res = await fetch(`${main.url}/v2/${name}${suffix}`, {
+          method,
+          ...(method === 'PUT' || method === 'PATCH' ? { body: new Uint8Array(1) } : {}),
+        });
         if (method === 'HEAD') expect(res.status, `${method} ${suffix}`).toBe(400);
         else await expectOciError(res, 400, 'NAME_INVALID');
       }
@@ -79,14 +82,25 @@ describe('malformed repository names', () => {
 
   it('accepts names with dots, dashes, double underscores and many components', async () => {
     for (const name of ['a.b', 'a-b', 'a--b', 'a__b', 'a_b', '0/1/2/3/4/5/6/7']) {
-      const res = await fetch(`${main.url}/v2/${name}/blobs/uploads/?digest=${DIGEST}`, { method: 'POST', body: blob.bytes });
+      const res = await fetch(`${main.url}/v2/${name}/blobs/uploads/?digest=${DIGEST}`, {
+        method: 'POST',
+        body: blob.bytes,
+      });
       expect(res.status, name).toBe(201);
     }
   });
 });
 
 describe('malformed digests', () => {
-  const BAD = ['sha256:' + 'a'.repeat(63), 'sha256:' + 'a'.repeat(65), 'SHA256:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(63) + 'g', 'sha384:' + 'a'.repeat(96), ':' + 'a'.repeat(64), 'sha256:'];
+  const BAD = [
+    'sha256:' + 'a'.repeat(63),
+    'sha256:' + 'a'.repeat(65),
+    'SHA256:' + 'a'.repeat(64),
+    'sha256:' + 'a'.repeat(63) + 'g',
+    'sha384:' + 'a'.repeat(96),
+    ':' + 'a'.repeat(64),
+    'sha256:',
+  ];
 
   // A GET of a manifest by a malformed digest is a pull of a nonexistent manifest (spec): 404.
   it.each(BAD)('answers 400 DIGEST_INVALID for %s wherever a digest is taken, but a pull', async (digest) => {
@@ -109,7 +123,11 @@ describe('malformed digests', () => {
 
 describe('path traversal', () => {
   it('never lets an encoded ../ in a name through: 400 NAME_INVALID', async () => {
-    for (const path of [`/v2/valid%2F..%2F..%2Fetc/blobs/${DIGEST}`, `/v2/..%2F..%2Fetc/tags/list`, `/v2/valid%2F..%2Frepo/manifests/latest`]) {
+    for (const path of [
+      `/v2/valid%2F..%2F..%2Fetc/blobs/${DIGEST}`,
+      `/v2/..%2F..%2Fetc/tags/list`,
+      `/v2/valid%2F..%2Frepo/manifests/latest`,
+    ]) {
       const res = await rawRequest(main.url, 'GET', path);
       expect(res.status, path).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'NAME_INVALID' }] });
@@ -130,7 +148,11 @@ describe('path traversal', () => {
 
   it('never lets ../ in an upload session id through: 404 BLOB_UPLOAD_UNKNOWN', async () => {
     for (const method of ['GET', 'PATCH', 'PUT', 'DELETE']) {
-      const res = await rawRequest(main.url, method, `/v2/valid/repo/blobs/uploads/..%2F..%2Fdb%2Fdata.mdb?digest=${DIGEST}`);
+      const res = await rawRequest(
+        main.url,
+        method,
+        `/v2/valid/repo/blobs/uploads/..%2F..%2Fdb%2Fdata.mdb?digest=${DIGEST}`,
+      );
       expect(res.status, method).toBe(404);
       expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'BLOB_UPLOAD_UNKNOWN' }] });
     }
@@ -138,7 +160,10 @@ describe('path traversal', () => {
   });
 
   it('resolves literal and encoded dot segments before routing, so they cannot climb out of /v2/', async () => {
-    for (const path of [`/v2/../../etc/passwd/blobs/${DIGEST}`, `/v2/valid/repo/%2e%2e/%2e%2e/%2e%2e/blobs/${DIGEST}`]) {
+    for (const path of [
+      `/v2/../../etc/passwd/blobs/${DIGEST}`,
+      `/v2/valid/repo/%2e%2e/%2e%2e/%2e%2e/blobs/${DIGEST}`,
+    ]) {
       const res = await rawRequest(main.url, 'GET', path);
       expect(res.status, path).toBe(404);
       expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'UNSUPPORTED' }] });
@@ -149,7 +174,13 @@ describe('path traversal', () => {
   });
 
   it('answers malformed percent-encoding and control characters with 4xx, never 500', async () => {
-    for (const path of ['/v2/%E0%A4%A/tags/list', '/v2/valid/repo/manifests/%FF', `/v2/valid/repo/blobs/%00${DIGEST}`, '/v2/valid%00/repo/tags/list', '/v2/valid/repo/manifests/%2e%2e%2fx']) {
+    for (const path of [
+      '/v2/%E0%A4%A/tags/list',
+      '/v2/valid/repo/manifests/%FF',
+      `/v2/valid/repo/blobs/%00${DIGEST}`,
+      '/v2/valid%00/repo/tags/list',
+      '/v2/valid/repo/manifests/%2e%2e%2fx',
+    ]) {
       const res = await rawRequest(main.url, 'GET', path);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);

@@ -18,7 +18,8 @@ beforeAll(async () => {
   main = await startTestMain();
   const { manifest } = await pushImage(main.url, 'alpha');
   for (const tag of TAGS) await pushManifest(main.url, 'alpha', tag, manifest);
-  for (const repo of REPOS.filter((r) => r !== 'alpha' && r !== 'long/tags')) await pushBlob(main.url, repo, randomBlob(8));
+  for (const repo of REPOS.filter((r) => r !== 'alpha' && r !== 'long/tags'))
+    await pushBlob(main.url, repo, randomBlob(8));
 });
 afterAll(async () => {
   await main.stop();
@@ -63,7 +64,9 @@ describe('GET /v2/<name>/tags/list', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as TagList;
     expect(body.tags).toEqual(SORTED_TAGS.slice(0, 3));
-    expect(res.headers.get('link')).toBe(`</v2/alpha/tags/list?n=3&last=${encodeURIComponent(SORTED_TAGS[2]!)}>; rel="next"`);
+    expect(res.headers.get('link')).toBe(
+      `</v2/alpha/tags/list?n=3&last=${encodeURIComponent(SORTED_TAGS[2]!)}>; rel="next"`,
+    );
   });
 
   it('starts after last (exclusive)', async () => {
@@ -125,9 +128,12 @@ describe('GET /v2/<name>/tags/list', () => {
     expect(error.detail).toEqual({ name: 'does/not/exist' });
   });
 
-  it.each(['-1', 'abc', '1.5', '10001', '', '1e3', '0x10'])('answers 400 PAGINATION_NUMBER_INVALID for n=%s', async (n) => {
-    await expectOciError(await fetch(tagsUrl('alpha', `?n=${n}`)), 400, 'PAGINATION_NUMBER_INVALID');
-  });
+  it.each(['-1', 'abc', '1.5', '10001', '', '1e3', '0x10'])(
+    'answers 400 PAGINATION_NUMBER_INVALID for n=%s',
+    async (n) => {
+      await expectOciError(await fetch(tagsUrl('alpha', `?n=${n}`)), 400, 'PAGINATION_NUMBER_INVALID');
+    },
+  );
 
   it('accepts the largest page size, n=10000', async () => {
     expect((await fetch(tagsUrl('alpha', '?n=10000'))).status).toBe(200);
@@ -168,9 +174,14 @@ describe('GET /v2/_catalog', () => {
 
   it('does not list a repository whose only push was refused', async () => {
     const blob = randomBlob(10);
-    const res = await fetch(`${main.url}/v2/refused/repo/blobs/uploads/?digest=${randomBlob(10).digest}`, { method: 'POST', body: blob.bytes });
+    const res = await fetch(`${main.url}/v2/refused/repo/blobs/uploads/?digest=${randomBlob(10).digest}`, {
+      method: 'POST',
+      body: blob.bytes,
+    });
     await expectOciError(res, 400, 'DIGEST_INVALID');
-    expect(((await (await fetch(catalogUrl())).json()) as { repositories: string[] }).repositories).not.toContain('refused/repo');
+    expect(((await (await fetch(catalogUrl())).json()) as { repositories: string[] }).repositories).not.toContain(
+      'refused/repo',
+    );
   });
 
   it.each(['-5', 'ten', '20000'])('answers 400 PAGINATION_NUMBER_INVALID for n=%s', async (n) => {

@@ -28,7 +28,11 @@ const storedPath = (digest: string) => {
   return join(main.dataDir, 'blobs', algorithm, hex.slice(0, 2), hex);
 };
 const patch = (url: string, body: Uint8Array, contentRange?: string) =>
-  fetch(url, { method: 'PATCH', body, headers: { 'Content-Type': 'application/octet-stream', ...(contentRange && { 'Content-Range': contentRange }) } });
+  fetch(url, {
+    method: 'PATCH',
+    body,
+    headers: { 'Content-Type': 'application/octet-stream', ...(contentRange && { 'Content-Range': contentRange }) },
+  });
 
 /** Nothing of a refused upload may remain: no blob file, no temporary file, no session file. */
 function expectNothingStored(...digests: string[]): void {
@@ -55,7 +59,10 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
 
   it('stores a whole blob given ?digest= and answers 201 with its Location and digest', async () => {
     const blob = randomBlob(2048);
-    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=${blob.digest}`, { method: 'POST', body: blob.bytes });
+    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=${blob.digest}`, {
+      method: 'POST',
+      body: blob.bytes,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/push/mono/blobs/${blob.digest}`);
     expect(res.headers.get('docker-content-digest')).toBe(blob.digest);
@@ -66,7 +73,10 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
   it('stores a sha512-addressed blob given ?digest=sha512:...', async () => {
     const bytes = randomBytes(777);
     const digest = sha512(bytes);
-    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes });
+    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: bytes,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('docker-content-digest')).toBe(digest);
     expect(existsSync(storedPath(digest))).toBe(true);
@@ -75,7 +85,10 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
   it('answers 400 DIGEST_INVALID when the body does not match ?digest=, and stores nothing', async () => {
     const claimed = randomBlob(100);
     const sent = randomBytes(100);
-    const res = await fetch(`${main.url}/v2/push/mismatch/blobs/uploads/?digest=${claimed.digest}`, { method: 'POST', body: sent });
+    const res = await fetch(`${main.url}/v2/push/mismatch/blobs/uploads/?digest=${claimed.digest}`, {
+      method: 'POST',
+      body: sent,
+    });
     const error = await expectOciError(res, 400, 'DIGEST_INVALID');
     expect(error.detail).toEqual({ expected: claimed.digest, actual: sha256(sent) });
     await expectOciError(await fetch(blobUrl('push/mismatch', claimed.digest)), 404, 'BLOB_UNKNOWN');
@@ -83,7 +96,10 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
   });
 
   it('answers 400 DIGEST_INVALID for a malformed ?digest=', async () => {
-    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=sha256:1234`, { method: 'POST', body: randomBytes(10) });
+    const res = await fetch(`${main.url}/v2/push/mono/blobs/uploads/?digest=sha256:1234`, {
+      method: 'POST',
+      body: randomBytes(10),
+    });
     await expectOciError(res, 400, 'DIGEST_INVALID');
   });
 });
@@ -92,7 +108,9 @@ describe('POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository>', () =
   it('mounts a blob of another repository: 201 with the Location in the target repository', async () => {
     const blob = randomBlob(4096);
     await pushBlob(main.url, 'mount/source', blob);
-    const res = await fetch(`${main.url}/v2/mount/target/blobs/uploads/?mount=${blob.digest}&from=mount/source`, { method: 'POST' });
+    const res = await fetch(`${main.url}/v2/mount/target/blobs/uploads/?mount=${blob.digest}&from=mount/source`, {
+      method: 'POST',
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/mount/target/blobs/${blob.digest}`);
     expect(res.headers.get('docker-content-digest')).toBe(blob.digest);
@@ -104,25 +122,35 @@ describe('POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository>', () =
   it('falls back to a new upload session (202) when the source repository lacks the blob', async () => {
     const blob = randomBlob(10);
     await pushBlob(main.url, 'mount/elsewhere', blob);
-    const res = await fetch(`${main.url}/v2/mount/fallback/blobs/uploads/?mount=${blob.digest}&from=mount/empty-source`, { method: 'POST' });
+    const res = await fetch(
+      `${main.url}/v2/mount/fallback/blobs/uploads/?mount=${blob.digest}&from=mount/empty-source`,
+      { method: 'POST' },
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toMatch(/^\/v2\/mount\/fallback\/blobs\/uploads\/[0-9a-f-]{36}$/);
     await expectOciError(await fetch(blobUrl('mount/fallback', blob.digest)), 404, 'BLOB_UNKNOWN');
   });
 
   it('starts an upload session (202) for ?mount= without from', async () => {
-    const res = await fetch(`${main.url}/v2/mount/nofrom/blobs/uploads/?mount=${sha256(Buffer.from('x'))}`, { method: 'POST' });
+    const res = await fetch(`${main.url}/v2/mount/nofrom/blobs/uploads/?mount=${sha256(Buffer.from('x'))}`, {
+      method: 'POST',
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get('docker-upload-uuid')).toMatch(UUID);
   });
 
   it('answers 400 DIGEST_INVALID for a malformed mount digest', async () => {
-    const res = await fetch(`${main.url}/v2/mount/target/blobs/uploads/?mount=sha256:xyz&from=mount/source`, { method: 'POST' });
+    const res = await fetch(`${main.url}/v2/mount/target/blobs/uploads/?mount=sha256:xyz&from=mount/source`, {
+      method: 'POST',
+    });
     await expectOciError(res, 400, 'DIGEST_INVALID');
   });
 
   it('answers 400 NAME_INVALID for a malformed from repository', async () => {
-    const res = await fetch(`${main.url}/v2/mount/target/blobs/uploads/?mount=${sha256(Buffer.from('x'))}&from=Bad/../Name`, { method: 'POST' });
+    const res = await fetch(
+      `${main.url}/v2/mount/target/blobs/uploads/?mount=${sha256(Buffer.from('x'))}&from=Bad/../Name`,
+      { method: 'POST' },
+    );
     await expectOciError(res, 400, 'NAME_INVALID');
   });
 });
@@ -221,7 +249,11 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     controller.enqueue(randomBytes(chunk));
     await until(() => statSync(join(main.dataDir, 'uploads', session.uuid)).size >= chunk);
     await expectOciError(await patch(session.url, randomBytes(5)), 400, 'BLOB_UPLOAD_INVALID');
-    await expectOciError(await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }), 400, 'BLOB_UPLOAD_INVALID');
+    await expectOciError(
+      await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }),
+      400,
+      'BLOB_UPLOAD_INVALID',
+    );
     controller.close();
     const res = await first;
     expect(res.status).toBe(202);
@@ -235,7 +267,11 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session id that is not a UUID', async () => {
-    await expectOciError(await patch(`${main.url}/v2/chunked/ok/blobs/uploads/not-a-uuid`, randomBytes(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await expectOciError(
+      await patch(`${main.url}/v2/chunked/ok/blobs/uploads/not-a-uuid`, randomBytes(5)),
+      404,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session of another repository', async () => {
@@ -250,7 +286,11 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
   it('completes a session with the whole blob in the body (POST then PUT): 201', async () => {
     const blob = randomBlob(5000);
     const session = await startUpload(main.url, 'complete/body');
-    const res = await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await fetch(withDigest(session.url, blob.digest), {
+      method: 'PUT',
+      body: blob.bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/complete/body/blobs/${blob.digest}`);
     expect(res.headers.get('docker-content-digest')).toBe(blob.digest);
@@ -261,7 +301,11 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const blob = randomBlob(200);
     const session = await startUpload(main.url, 'complete/final');
     expect((await patch(session.url, blob.bytes.subarray(0, 120), '0-119')).status).toBe(202);
-    const res = await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes.subarray(120), headers: { 'Content-Range': '120-199' } });
+    const res = await fetch(withDigest(session.url, blob.digest), {
+      method: 'PUT',
+      body: blob.bytes.subarray(120),
+      headers: { 'Content-Range': '120-199' },
+    });
     expect(res.status).toBe(201);
     const pulled = await fetch(blobUrl('complete/final', blob.digest));
     expect(Buffer.from(await pulled.arrayBuffer()).equals(blob.bytes)).toBe(true);
@@ -271,13 +315,21 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const blob = randomBlob(200);
     const session = await startUpload(main.url, 'complete/order');
     expect((await patch(session.url, blob.bytes.subarray(0, 100), '0-99')).status).toBe(202);
-    const res = await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes.subarray(150), headers: { 'Content-Range': '150-199' } });
+    const res = await fetch(withDigest(session.url, blob.digest), {
+      method: 'PUT',
+      body: blob.bytes.subarray(150),
+      headers: { 'Content-Range': '150-199' },
+    });
     expect(res.headers.get('range')).toBe('0-99');
     await expectOciError(res, 416, 'RANGE_INVALID');
     const status = await fetch(session.url);
     expect(status.status).toBe(204);
     expect(status.headers.get('range')).toBe('0-99');
-    const done = await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes.subarray(100), headers: { 'Content-Range': '100-199' } });
+    const done = await fetch(withDigest(session.url, blob.digest), {
+      method: 'PUT',
+      body: blob.bytes.subarray(100),
+      headers: { 'Content-Range': '100-199' },
+    });
     expect(done.status).toBe(201);
   });
 
@@ -298,7 +350,11 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const claimed = sha256(Buffer.from('something else'));
     const session = await startUpload(main.url, 'complete/mismatch');
     expect((await patch(session.url, sent)).status).toBe(202);
-    const error = await expectOciError(await fetch(withDigest(session.url, claimed), { method: 'PUT' }), 400, 'DIGEST_INVALID');
+    const error = await expectOciError(
+      await fetch(withDigest(session.url, claimed), { method: 'PUT' }),
+      400,
+      'DIGEST_INVALID',
+    );
     expect(error.detail).toEqual({ expected: claimed, actual: sha256(sent) });
     await expectOciError(await fetch(blobUrl('complete/mismatch', claimed)), 404, 'BLOB_UNKNOWN');
     await expectOciError(await fetch(blobUrl('complete/mismatch', sha256(sent))), 404, 'BLOB_UNKNOWN');
@@ -315,11 +371,18 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
 
   it('answers 400 DIGEST_INVALID for a malformed digest parameter', async () => {
     const session = await startUpload(main.url, 'complete/baddigest');
-    await expectOciError(await fetch(withDigest(session.url, 'sha256:nothex'), { method: 'PUT' }), 400, 'DIGEST_INVALID');
+    await expectOciError(
+      await fetch(withDigest(session.url, 'sha256:nothex'), { method: 'PUT' }),
+      400,
+      'DIGEST_INVALID',
+    );
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session that never existed', async () => {
-    const res = await fetch(`${main.url}/v2/complete/body/blobs/uploads/${UNKNOWN_UUID}?digest=${sha256(Buffer.from(''))}`, { method: 'PUT' });
+    const res = await fetch(
+      `${main.url}/v2/complete/body/blobs/uploads/${UNKNOWN_UUID}?digest=${sha256(Buffer.from(''))}`,
+      { method: 'PUT' },
+    );
     await expectOciError(res, 404, 'BLOB_UPLOAD_UNKNOWN');
   });
 
@@ -327,7 +390,11 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const blob = randomBlob(10);
     const session = await startUpload(main.url, 'complete/twice');
     expect((await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes })).status).toBe(201);
-    await expectOciError(await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await expectOciError(
+      await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes }),
+      404,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
   });
 });
 
@@ -351,7 +418,11 @@ describe('GET /v2/<name>/blobs/uploads/<uuid>', () => {
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for an unknown session', async () => {
-    await expectOciError(await fetch(`${main.url}/v2/status/ok/blobs/uploads/${UNKNOWN_UUID}`), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await expectOciError(
+      await fetch(`${main.url}/v2/status/ok/blobs/uploads/${UNKNOWN_UUID}`),
+      404,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
   });
 });
 
@@ -367,12 +438,20 @@ describe('DELETE /v2/<name>/blobs/uploads/<uuid>', () => {
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for an unknown session', async () => {
-    await expectOciError(await fetch(`${main.url}/v2/cancel/ok/blobs/uploads/${UNKNOWN_UUID}`, { method: 'DELETE' }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await expectOciError(
+      await fetch(`${main.url}/v2/cancel/ok/blobs/uploads/${UNKNOWN_UUID}`, { method: 'DELETE' }),
+      404,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
   });
 
   it('answers 404 BLOB_UPLOAD_UNKNOWN for a session of another repository, which stays open', async () => {
     const session = await startUpload(main.url, 'cancel/owner');
-    await expectOciError(await fetch(`${main.url}/v2/cancel/other/blobs/uploads/${session.uuid}`, { method: 'DELETE' }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await expectOciError(
+      await fetch(`${main.url}/v2/cancel/other/blobs/uploads/${session.uuid}`, { method: 'DELETE' }),
+      404,
+      'BLOB_UPLOAD_UNKNOWN',
+    );
     expect((await fetch(session.url)).status).toBe(204);
   });
 });

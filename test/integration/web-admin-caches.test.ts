@@ -27,7 +27,11 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await probe.probeAll();
   await createUser(main.url, 'bob');
   await createOrg(main.url, 'acme');
-  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, { method: 'PUT', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: '{}' });
+  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, {
+    method: 'PUT',
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
   admin = new WebClient(main.url);
   await admin.signInAsAdmin();
   bob = new WebClient(main.url);
@@ -40,11 +44,19 @@ afterAll(async () => {
 
 const cache = (name: string) => main.service.caches.caches.get(name);
 const rowText = (page: WebPage, name: string): string => {
-  const row = [...page.html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => textOf(m[1]!)).find((text) => text.startsWith(`${name} `));
+  const row = [...page.html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+    .map((m) => textOf(m[1]!))
+    .find((text) => text.startsWith(`${name} `));
   if (!row) throw new Error(`no row for ${name} in:\n${textOf(page.html)}`);
   return row;
 };
-const NEW_CACHE = { name: 'us', host: 'http://127.0.0.1:9/', upstream: 'eu', region: 'us-east-1', networks: '10.2.0.0/16\r\n192.168.0.0/24\r\n' };
+const NEW_CACHE = {
+  name: 'us',
+  host: 'http://127.0.0.1:9/',
+  upstream: 'eu',
+  region: 'us-east-1',
+  networks: '10.2.0.0/16\r\n192.168.0.0/24\r\n',
+};
 
 describe('who may open /admin/caches', () => {
   it('sends anonymous visitors to sign in', async () => {
@@ -64,14 +76,18 @@ describe('who may open /admin/caches', () => {
     expect((await bob.submit('/profile', '/admin/caches', NEW_CACHE)).status).toBe(403);
     expect((await bob.submit('/profile', '/admin/caches/eu', { host: 'http://127.0.0.1:1' })).status).toBe(403);
     expect((await bob.submit('/profile', '/admin/caches/asia/remove', {})).status).toBe(403);
-    expect((await bob.submit('/profile', '/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' })).status).toBe(403);
+    expect(
+      (await bob.submit('/profile', '/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' })).status,
+    ).toBe(403);
     expect([cache('us'), cache('eu')?.host, cache('asia')?.name]).toEqual([undefined, edge.url, 'asia']);
   });
 
   it('is linked in the administration navigation', async () => {
     const page = await admin.get('/admin/users');
     expect(page.html).toMatch(/<a href="\/admin\/caches">Content caches<\/a>/);
-    expect((await admin.get('/admin/caches')).html).toMatch(/<a href="\/admin\/caches" aria-current="page">Content caches<\/a>/);
+    expect((await admin.get('/admin/caches')).html).toMatch(
+      /<a href="\/admin\/caches" aria-current="page">Content caches<\/a>/,
+    );
   });
 });
 
@@ -80,14 +96,19 @@ describe('GET /admin/caches', () => {
     const auth = await createUsers(main, ['alice']);
     const image = await publishImage(main);
     await setCache(main, 'alice', 'eu');
-    for (let i = 0; i < 2; i++) await expectRedirect(await getBlob(main, image.layers[0]!.digest, auth.alice), edge.url, image.layers[0]!.digest);
+    for (let i = 0; i < 2; i++)
+      await expectRedirect(await getBlob(main, image.layers[0]!.digest, auth.alice), edge.url, image.layers[0]!.digest);
 
     const page = await admin.get('/admin/caches');
     expect(page.status).toBe(200);
-    expect(rowText(page, 'eu')).toBe(`eu ${edge.url} eu-west-1 eu → main up checked just now 10.1.0.0/16 2001:db8::/32 2`);
+    expect(rowText(page, 'eu')).toBe(
+      `eu ${edge.url} eu-west-1 eu → main up checked just now 10.1.0.0/16 2001:db8::/32 2`,
+    );
     const lastError = main.service.caches.probe.health('asia').lastError!;
     expect(lastError).toMatch(/ECONNREFUSED/);
-    expect(rowText(page, 'asia')).toBe(`asia ${deadHost} not set asia → eu → main down checked just now ${lastError} none 0`);
+    expect(rowText(page, 'asia')).toBe(
+      `asia ${deadHost} not set asia → eu → main down checked just now ${lastError} none 0`,
+    );
     expect(page.html).toContain('href="/admin/caches/eu"');
   });
 });
@@ -99,17 +120,40 @@ describe('POST /admin/caches', () => {
     expect(res.location).toBe('/admin/caches');
     const page = await admin.get('/admin/caches');
     expect(textOf(page.html)).toContain('Content cache us added.');
-    expect(rowText(page, 'us')).toMatch(/^us http:\/\/127\.0\.0\.1:9 us-east-1 us → eu → main .* 10\.2\.0\.0\/16 192\.168\.0\.0\/24 0$/);
-    expect(cache('us')).toMatchObject({ host: 'http://127.0.0.1:9', upstream: 'eu', region: 'us-east-1', networks: ['10.2.0.0/16', '192.168.0.0/24'] });
+    expect(rowText(page, 'us')).toMatch(
+      /^us http:\/\/127\.0\.0\.1:9 us-east-1 us → eu → main .* 10\.2\.0\.0\/16 192\.168\.0\.0\/24 0$/,
+    );
+    expect(cache('us')).toMatchObject({
+      host: 'http://127.0.0.1:9',
+      upstream: 'eu',
+      region: 'us-east-1',
+      networks: ['10.2.0.0/16', '192.168.0.0/24'],
+    });
   });
 
   it('explains each refusal of the caches service on the form and keeps what was typed', async () => {
     const cases: Array<[Record<string, string>, number, string]> = [
       [{ name: 'eu', host: 'http://127.0.0.1:9' }, 409, 'Content cache "eu" already exists.'],
-      [{ name: 'Not A Name', host: 'http://127.0.0.1:9' }, 400, 'Name must be lowercase letters, digits and dashes, at most 63 characters.'],
-      [{ name: 'sa', host: 'ftp://sa.example.com' }, 400, 'Host must be the http(s) URL of the edge, such as https://sg.registry.example.com.'],
-      [{ name: 'sa', host: 'http://127.0.0.1:9', networks: '10.0.0.0/8\n10.0.0.0/99' }, 400, '"10.0.0.0/99" is not a network in CIDR notation (such as 10.1.0.0/16).'],
-      [{ name: 'sa', host: 'http://127.0.0.1:9', upstream: 'mars' }, 400, 'Upstream "mars" is not a known content cache (leave it empty to pull from main).'],
+      [
+        { name: 'Not A Name', host: 'http://127.0.0.1:9' },
+        400,
+        'Name must be lowercase letters, digits and dashes, at most 63 characters.',
+      ],
+      [
+        { name: 'sa', host: 'ftp://sa.example.com' },
+        400,
+        'Host must be the http(s) URL of the edge, such as https://sg.registry.example.com.',
+      ],
+      [
+        { name: 'sa', host: 'http://127.0.0.1:9', networks: '10.0.0.0/8\n10.0.0.0/99' },
+        400,
+        '"10.0.0.0/99" is not a network in CIDR notation (such as 10.1.0.0/16).',
+      ],
+      [
+        { name: 'sa', host: 'http://127.0.0.1:9', upstream: 'mars' },
+        400,
+        'Upstream "mars" is not a known content cache (leave it empty to pull from main).',
+      ],
     ];
     for (const [fields, status, message] of cases) {
       const res = await admin.submit('/admin/caches', '/admin/caches', { region: 'sa-east-1', ...fields });
@@ -136,13 +180,22 @@ describe('/admin/caches/<name>', () => {
   });
 
   it('changes host, region, upstream and networks', async () => {
-    const res = await admin.submit('/admin/caches/us', '/admin/caches/us', { host: 'http://127.0.0.1:19', upstream: '', region: 'us-west-2', networks: '172.16.0.0/12' });
+    const res = await admin.submit('/admin/caches/us', '/admin/caches/us', {
+      host: 'http://127.0.0.1:19',
+      upstream: '',
+      region: 'us-west-2',
+      networks: '172.16.0.0/12',
+    });
     expect(res.status, textOf(res.html).slice(0, 300)).toBe(303);
     expect(res.location).toBe('/admin/caches/us');
     const page = await admin.get('/admin/caches/us');
     expect(textOf(page.html)).toContain('Content cache us saved.');
     expect(textOf(page.html)).toContain('Chain us → main');
-    expect(cache('us')).toMatchObject({ host: 'http://127.0.0.1:19', region: 'us-west-2', networks: ['172.16.0.0/12'] });
+    expect(cache('us')).toMatchObject({
+      host: 'http://127.0.0.1:19',
+      region: 'us-west-2',
+      networks: ['172.16.0.0/12'],
+    });
     expect(cache('us')?.upstream).toBeUndefined();
   });
 
@@ -153,7 +206,13 @@ describe('/admin/caches/<name>', () => {
       [{ networks: 'ten.0.0.0/8' }, '"ten.0.0.0/8" is not a network in CIDR notation (such as 10.1.0.0/16).'],
     ];
     for (const [fields, message] of cases) {
-      const res = await admin.submit('/admin/caches/eu', '/admin/caches/eu', { host: edge.url, region: 'eu-west-1', upstream: '', networks: '10.1.0.0/16', ...fields });
+      const res = await admin.submit('/admin/caches/eu', '/admin/caches/eu', {
+        host: edge.url,
+        region: 'eu-west-1',
+        upstream: '',
+        networks: '10.1.0.0/16',
+        ...fields,
+      });
       expect(res.status, message).toBe(400);
       expect(textOf(res.html)).toContain(message);
     }
@@ -185,7 +244,9 @@ describe("an organization's default content cache", () => {
     expect(page.html).toMatch(/<option value="" selected="">None \(pull from main\)<\/option>/);
     expect(page.html).toContain('<option value="eu">eu (eu-west-1)</option>');
 
-    const res = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' });
+    const res = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', {
+      defaultContentCache: 'eu',
+    });
     expect(res.status).toBe(303);
     expect(res.location).toBe('/admin/organizations/acme');
     const after = await admin.get('/admin/organizations/acme');
@@ -194,12 +255,20 @@ describe("an organization's default content cache", () => {
     expect(orgSetting()).toBe('eu');
     expect(textOf((await bob.get('/profile')).html)).toContain('Your organization acme has eu as its default');
 
-    expect((await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', { defaultContentCache: '' })).status).toBe(303);
+    expect(
+      (
+        await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', {
+          defaultContentCache: '',
+        })
+      ).status,
+    ).toBe(303);
     expect(orgSetting()).toBe('');
   });
 
   it('refuses a cache that is not registered, and a post without the CSRF token', async () => {
-    const refused = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', { defaultContentCache: 'mars' });
+    const refused = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/content-cache', {
+      defaultContentCache: 'mars',
+    });
     expect(refused.status).toBe(400);
     expect(textOf(refused.html)).toContain('There is no content cache named "mars"');
     const forged = await admin.postRaw('/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' });

@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/organizations', '/admin/caches', '/admin/settings'];
-const apiGet = async (path: string) => (await fetch(`${main.url}/api/v0${path}`, { headers: { Authorization: ADMIN } })).json() as Promise<Record<string, unknown>>;
+const apiGet = async (path: string) =>
+  (await fetch(`${main.url}/api/v0${path}`, { headers: { Authorization: ADMIN } })).json() as Promise<
+    Record<string, unknown>
+  >;
 
 describe('who may open the admin pages', () => {
   it('sends anonymous visitors to sign in, and back afterwards', async () => {
@@ -56,17 +59,27 @@ describe('/admin/users', () => {
   });
 
   it('creates a user who can then pull with docker login credentials', async () => {
-    const res = await admin.submit('/admin/users', '/admin/users', { name: 'dave', fullName: 'Dave D', password: PASSWORD });
+    const res = await admin.submit('/admin/users', '/admin/users', {
+      name: 'dave',
+      fullName: 'Dave D',
+      password: PASSWORD,
+    });
     expect(res.status).toBe(303);
     expect(res.location).toBe('/admin/users');
     const page = textOf((await admin.get('/admin/users')).html);
     expect(page).toContain('User dave created.');
     expect(page).toContain('Dave D');
-    expect((await fetch(`${main.url}/v2/`, { headers: { Authorization: basicAuth('dave', PASSWORD) } })).status).toBe(200);
+    expect((await fetch(`${main.url}/v2/`, { headers: { Authorization: basicAuth('dave', PASSWORD) } })).status).toBe(
+      200,
+    );
   });
 
   it('explains refusals on the form and keeps what was typed', async () => {
-    const taken = await admin.submit('/admin/users', '/admin/users', { name: 'bob', fullName: 'Another Bob', password: PASSWORD });
+    const taken = await admin.submit('/admin/users', '/admin/users', {
+      name: 'bob',
+      fullName: 'Another Bob',
+      password: PASSWORD,
+    });
     expect(taken.status).toBe(409);
     expect(textOf(taken.html)).toContain('An account named "bob" already exists.');
     expect(taken.html).toContain('value="Another Bob"');
@@ -84,7 +97,10 @@ describe('/admin/users', () => {
     expect(off.status).toBe(303);
     expect(await apiGet('/accounts/frank')).toMatchObject({ isActive: false });
     expect(textOf((await admin.get('/admin/users')).html)).toMatch(/frank is deactivated/);
-    const refused = await new WebClient(main.url).submit('/sign-in', '/sign-in', { username: 'frank', password: PASSWORD });
+    const refused = await new WebClient(main.url).submit('/sign-in', '/sign-in', {
+      username: 'frank',
+      password: PASSWORD,
+    });
     expect(refused.status).toBe(400);
     await admin.submit('/admin/users', '/admin/users/frank/active', { value: 'true' });
     expect(await apiGet('/accounts/frank')).toMatchObject({ isActive: true });
@@ -118,12 +134,17 @@ describe('/admin/users', () => {
 
 describe('/admin/organizations', () => {
   it('creates an organization and manages its members', async () => {
-    const created = await admin.submit('/admin/organizations', '/admin/organizations', { name: 'acme', fullName: 'Acme Corp' });
+    const created = await admin.submit('/admin/organizations', '/admin/organizations', {
+      name: 'acme',
+      fullName: 'Acme Corp',
+    });
     expect(created.status).toBe(303);
     expect(created.location).toBe('/admin/organizations/acme');
     expect(textOf((await admin.get('/admin/organizations')).html)).toMatch(/acme Acme Corp 0/);
 
-    const added = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/members', { member: 'bob' });
+    const added = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/members', {
+      member: 'bob',
+    });
     expect(added.status).toBe(303);
     expect(textOf((await admin.get('/admin/organizations/acme')).html)).toMatch(/bob member/);
     expect(await apiGet('/accounts/acme/members')).toEqual({ members: [{ name: 'bob', isAdmin: false }] });
@@ -140,7 +161,9 @@ describe('/admin/organizations', () => {
     const taken = await admin.submit('/admin/organizations', '/admin/organizations', { name: 'bob' });
     expect(taken.status).toBe(409);
     expect(textOf(taken.html)).toContain('An account named "bob" already exists.');
-    const unknown = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/members', { member: 'ghost' });
+    const unknown = await admin.submit('/admin/organizations/acme', '/admin/organizations/acme/members', {
+      member: 'ghost',
+    });
     expect(unknown.status).toBe(400);
     expect(textOf(unknown.html)).toContain('User "ghost" does not exist.');
     expect(unknown.html).toContain('value="ghost"');

@@ -24,7 +24,11 @@ beforeAll(async () => {
   await caches.create({ name: 'us', host: 'http://127.0.0.1:9' });
   for (const name of ['alice', 'bob', 'carol', 'dave']) await createUser(main.url, name);
   await createOrg(main.url, 'acme');
-  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, { method: 'PUT', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: '{}' });
+  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, {
+    method: 'PUT',
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
   await main.service.accounts.updateSettings('acme', { defaultContentCache: 'eu' });
 });
 afterAll(async () => {
@@ -47,12 +51,15 @@ function checkedCache(html: string): string | undefined {
 }
 
 async function settingOf(user: string): Promise<string> {
-  const res = await fetch(`${main.url}/api/v0/accounts/${user}/settings`, { headers: { Authorization: basicAuth(user, PASSWORD) } });
+  const res = await fetch(`${main.url}/api/v0/accounts/${user}/settings`, {
+    headers: { Authorization: basicAuth(user, PASSWORD) },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { defaultContentCache: string }).defaultContentCache;
 }
 
-const choose = (web: WebClient, cache: string): Promise<WebPage> => web.submit('/profile', '/profile/content-cache', { defaultContentCache: cache });
+const choose = (web: WebClient, cache: string): Promise<WebPage> =>
+  web.submit('/profile', '/profile/content-cache', { defaultContentCache: cache });
 
 describe('GET /profile: the cache picker', () => {
   it('lists None and every cache with its region and health, with None checked for a user who picked nothing', async () => {
@@ -71,7 +78,9 @@ describe('GET /profile: the cache picker', () => {
 
   it("tells a member who picked nothing which organization's default serves them", async () => {
     const text = textOf((await (await signedIn('bob')).get('/profile')).html);
-    expect(text).toContain("None (use your organization's default) Your organization acme has eu as its default, so your pulls fetch layers from eu.");
+    expect(text).toContain(
+      "None (use your organization's default) Your organization acme has eu as its default, so your pulls fetch layers from eu.",
+    );
     expect(text).toContain('eu up Region: eu-west-1 · Default of acme');
   });
 });
@@ -105,7 +114,9 @@ describe('POST /profile/content-cache', () => {
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
     const text = textOf(refused.html);
-    expect(text).toContain('There is no content cache named "mars" (it may have just been removed). Pick one from the list, or None.');
+    expect(text).toContain(
+      'There is no content cache named "mars" (it may have just been removed). Pick one from the list, or None.',
+    );
     expect(checkedCache(refused.html)).toBe('eu');
     expect(await settingOf('carol')).toBe('eu');
 
@@ -117,7 +128,10 @@ describe('POST /profile/content-cache', () => {
 
   it('refuses a post without the CSRF token or with a wrong one (403, nothing saved)', async () => {
     const web = await signedIn('dave');
-    const attempts: Array<Record<string, string>> = [{ defaultContentCache: 'eu' }, { _csrf: 'not-the-token', defaultContentCache: 'eu' }];
+    const attempts: Array<Record<string, string>> = [
+      { defaultContentCache: 'eu' },
+      { _csrf: 'not-the-token', defaultContentCache: 'eu' },
+    ];
     for (const fields of attempts) {
       const res = await web.postRaw('/profile/content-cache', fields);
       expect(res.status).toBe(403);
@@ -134,7 +148,9 @@ describe('POST /profile/content-cache', () => {
     expect((await choose(web, 'gone')).status).toBe(303);
     await main.service.caches.caches.remove('gone');
     const page = await web.get('/profile');
-    expect(textOf(page.html)).toContain('Your saved cache "gone" is no longer registered, so it is not used. Pick another one, or None.');
+    expect(textOf(page.html)).toContain(
+      'Your saved cache "gone" is no longer registered, so it is not used. Pick another one, or None.',
+    );
     expect(checkedCache(page.html)).toBeUndefined();
   });
 });

@@ -21,16 +21,25 @@ function expectCsrfRefusal(res: WebPage): void {
   expect(textOf(res.html)).toContain('nothing was changed');
 }
 
-const userExists = async (name: string) => (await fetch(`${main.url}/api/v0/accounts/${name}`, { headers: { Authorization: ADMIN } })).status === 200;
+const userExists = async (name: string) =>
+  (await fetch(`${main.url}/api/v0/accounts/${name}`, { headers: { Authorization: ADMIN } })).status === 200;
 
 describe('the sign-in form (double-submit cookie)', () => {
   it('refuses a post without the field, without the cookie, or with a different value', async () => {
     const web = new WebClient(main.url);
     const token = csrfFieldOf((await web.get('/sign-in')).html);
     expectCsrfRefusal(await web.postRaw('/sign-in', { username: 'admin', password: TEST_ADMIN_PASSWORD }));
-    expectCsrfRefusal(await web.postRaw('/sign-in', { _csrf: `${token.slice(0, -1)}x`, username: 'admin', password: TEST_ADMIN_PASSWORD }));
+    expectCsrfRefusal(
+      await web.postRaw('/sign-in', {
+        _csrf: `${token.slice(0, -1)}x`,
+        username: 'admin',
+        password: TEST_ADMIN_PASSWORD,
+      }),
+    );
     const noCookie = new WebClient(main.url);
-    expectCsrfRefusal(await noCookie.postRaw('/sign-in', { _csrf: token, username: 'admin', password: TEST_ADMIN_PASSWORD }));
+    expectCsrfRefusal(
+      await noCookie.postRaw('/sign-in', { _csrf: token, username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    );
     expect(web.cookies.has('outpost_session')).toBe(false);
     expect(noCookie.cookies.has('outpost_session')).toBe(false);
   });
@@ -38,12 +47,14 @@ describe('the sign-in form (double-submit cookie)', () => {
   it('refuses a forged login from another site (cookie sent, field guessed)', async () => {
     const victim = new WebClient(main.url);
     await victim.get('/sign-in');
-    expectCsrfRefusal(await victim.postRaw('/sign-in', { _csrf: 'attacker-guess', username: 'bob', password: PASSWORD }));
+    expectCsrfRefusal(
+      await victim.postRaw('/sign-in', { _csrf: 'attacker-guess', username: 'bob', password: PASSWORD }),
+    );
   });
 });
 
 describe('forms of a signed-in session (synchronizer token)', () => {
-  it('refuse a post without the token, with a wrong one, or with another session\'s token', async () => {
+  it("refuse a post without the token, with a wrong one, or with another session's token", async () => {
     const admin = new WebClient(main.url);
     await admin.signInAsAdmin();
     const other = new WebClient(main.url);
@@ -65,12 +76,25 @@ describe('forms of a signed-in session (synchronizer token)', () => {
     await web.signIn('bob', PASSWORD);
     const token = csrfFieldOf((await web.get('/profile')).html);
     for (const [type, body] of [
-      ['application/json', JSON.stringify({ _csrf: token, currentPassword: PASSWORD, newPassword: 'x'.repeat(10), confirmPassword: 'x'.repeat(10) })],
+      [
+        'application/json',
+        JSON.stringify({
+          _csrf: token,
+          currentPassword: PASSWORD,
+          newPassword: 'x'.repeat(10),
+          confirmPassword: 'x'.repeat(10),
+        }),
+      ],
       ['text/plain', `_csrf=${token}`],
     ] as const) {
-      expectCsrfRefusal(await web.request('POST', '/profile/password', { body: body, headers: { 'Content-Type': type } }));
+      expectCsrfRefusal(
+        await web.request('POST', '/profile/password', { body: body, headers: { 'Content-Type': type } }),
+      );
     }
-    const broken = await web.request('POST', '/profile/password', { body: '--x\r\nbroken', headers: { 'Content-Type': 'multipart/form-data; boundary=nope' } });
+    const broken = await web.request('POST', '/profile/password', {
+      body: '--x\r\nbroken',
+      headers: { 'Content-Type': 'multipart/form-data; boundary=nope' },
+    });
     expect([400, 403]).toContain(broken.status);
     expect(broken.headers.get('content-type')).toMatch(/^text\/html/);
   });
@@ -80,7 +104,14 @@ describe('forms of a signed-in session (synchronizer token)', () => {
     await web.signIn('bob', PASSWORD);
     const token = csrfFieldOf((await web.get('/profile')).html);
     await web.postRaw('/sign-out', { _csrf: token });
-    expectCsrfRefusal(await web.postRaw('/profile/password', { _csrf: token, currentPassword: PASSWORD, newPassword: 'another-password', confirmPassword: 'another-password' }));
+    expectCsrfRefusal(
+      await web.postRaw('/profile/password', {
+        _csrf: token,
+        currentPassword: PASSWORD,
+        newPassword: 'another-password',
+        confirmPassword: 'another-password',
+      }),
+    );
   });
 
   it('an oversized form gets the 413 page, not a crash', async () => {

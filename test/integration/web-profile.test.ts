@@ -9,13 +9,18 @@ beforeAll(async () => {
   main = await startTestMain({ auth: true });
   await createUser(main.url, 'bob', { fullName: 'Bob Builder' });
   await createOrg(main.url, 'acme');
-  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, { method: 'PUT', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: '{}' });
+  await fetch(`${main.url}/api/v0/accounts/acme/members/bob`, {
+    method: 'PUT',
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
 });
 afterAll(async () => {
   await main.stop();
 });
 
-const v2Status = async (user: string, password: string) => (await fetch(`${main.url}/v2/`, { headers: { Authorization: basicAuth(user, password) } })).status;
+const v2Status = async (user: string, password: string) =>
+  (await fetch(`${main.url}/v2/`, { headers: { Authorization: basicAuth(user, password) } })).status;
 
 describe('GET /profile', () => {
   it('shows the account, its organizations and the content cache placeholder', async () => {
@@ -28,7 +33,8 @@ describe('GET /profile', () => {
     expect(text).toMatch(/Organizations acme/);
     expect(text).toContain('Content cache');
     expect(text).toContain('No caches configured yet');
-    for (const id of ['f-currentPassword', 'f-newPassword', 'f-confirmPassword']) expect(page.html).toContain(`<label for="${id}">`);
+    for (const id of ['f-currentPassword', 'f-newPassword', 'f-confirmPassword'])
+      expect(page.html).toContain(`<label for="${id}">`);
   });
 });
 
@@ -38,10 +44,26 @@ describe('POST /profile/password', () => {
     const web = new WebClient(main.url);
     await web.signIn('carol', PASSWORD);
     const cases: Array<[Record<string, string>, number, string]> = [
-      [{ currentPassword: PASSWORD, newPassword: 'new-password-1', confirmPassword: 'new-password-2' }, 400, 'The new password and its confirmation do not match.'],
-      [{ currentPassword: 'wrong-password', newPassword: 'new-password-1', confirmPassword: 'new-password-1' }, 400, 'Your current password is not correct.'],
-      [{ currentPassword: PASSWORD, newPassword: 'short', confirmPassword: 'short' }, 400, 'Password must be at least 8 characters.'],
-      [{ currentPassword: '', newPassword: '', confirmPassword: '' }, 400, 'Enter your current password and the new one.'],
+      [
+        { currentPassword: PASSWORD, newPassword: 'new-password-1', confirmPassword: 'new-password-2' },
+        400,
+        'The new password and its confirmation do not match.',
+      ],
+      [
+        { currentPassword: 'wrong-password', newPassword: 'new-password-1', confirmPassword: 'new-password-1' },
+        400,
+        'Your current password is not correct.',
+      ],
+      [
+        { currentPassword: PASSWORD, newPassword: 'short', confirmPassword: 'short' },
+        400,
+        'Password must be at least 8 characters.',
+      ],
+      [
+        { currentPassword: '', newPassword: '', confirmPassword: '' },
+        400,
+        'Enter your current password and the new one.',
+      ],
     ];
     for (const [fields, status, message] of cases) {
       const res = await web.submit('/profile', '/profile/password', fields);
@@ -58,7 +80,11 @@ describe('POST /profile/password', () => {
     const elsewhere = new WebClient(main.url);
     await elsewhere.signIn('dave', PASSWORD);
 
-    const res = await here.submit('/profile', '/profile/password', { currentPassword: PASSWORD, newPassword: 'brand-new-password', confirmPassword: 'brand-new-password' });
+    const res = await here.submit('/profile', '/profile/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'brand-new-password',
+      confirmPassword: 'brand-new-password',
+    });
     expect(res.status).toBe(303);
     expect(res.location).toBe('/profile');
     const after = await here.get('/profile');

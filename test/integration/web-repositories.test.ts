@@ -12,7 +12,11 @@ let api: Blob;
 
 const ADMIN_PRINCIPAL = { kind: 'user', name: 'admin', isAdmin: true } as const;
 const setVisibility = (name: string, visibility: 'public' | 'private') =>
-  fetch(`${main.url}/api/v0/repositories/${name}`, { method: 'PATCH', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ visibility }) });
+  fetch(`${main.url}/api/v0/repositories/${name}`, {
+    method: 'PATCH',
+    headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ visibility }),
+  });
 
 beforeAll(async () => {
   main = await startTestMain({ auth: true });
@@ -72,7 +76,8 @@ describe('GET /repositories', () => {
 
   it('pages through long lists, 50 at a time', async () => {
     await createOrg(main.url, 'bulk');
-    for (let i = 1; i <= 55; i++) await main.service.repositories.create(ADMIN_PRINCIPAL, 'bulk', { name: `r${String(i).padStart(2, '0')}` });
+    for (let i = 1; i <= 55; i++)
+      await main.service.repositories.create(ADMIN_PRINCIPAL, 'bulk', { name: `r${String(i).padStart(2, '0')}` });
     const first = await admin.get('/repositories?namespace=bulk');
     expect(listed(first.html)).toHaveLength(50);
     const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replace(/&amp;/g, '&');
@@ -93,7 +98,9 @@ describe('GET /repositories/<name>', () => {
     expect(page.html).toContain(`title="${api.digest}"`);
     expect(text).toMatch(new RegExp(`1\\.0 ${short} 1\\.0 kB just now docker pull ${host}/acme/api:1\\.0`));
     expect(text).toMatch(new RegExp(`latest ${short} 1\\.0 kB just now docker pull ${host}/acme/api:latest`));
-    expect(page.html).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now<\/time>/);
+    expect(page.html).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now<\/time>/,
+    );
     expect(page.html).toContain(`data-copy="docker pull ${host}/acme/api:latest"`);
     expect(text).toContain(`Pull this image docker pull ${host}/acme/api:latest`);
   });
@@ -122,7 +129,10 @@ describe('GET /repositories/<name>', () => {
 
   it('pages through many tags', async () => {
     const image = await pushImageAs(main.url, ADMIN, 'acme/many', 't01');
-    for (let i = 2; i <= 55; i++) expect((await putManifestAs(main.url, ADMIN, 'acme/many', `t${String(i).padStart(2, '0')}`, image)).status).toBe(201);
+    for (let i = 2; i <= 55; i++)
+      expect((await putManifestAs(main.url, ADMIN, 'acme/many', `t${String(i).padStart(2, '0')}`, image)).status).toBe(
+        201,
+      );
     const first = await admin.get('/repositories/acme/many');
     expect(textOf(first.html)).toContain('50 of 55 tags shown');
     const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!;
@@ -132,20 +142,25 @@ describe('GET /repositories/<name>', () => {
 });
 
 describe('repository settings on the page', () => {
-  it('are offered to the repository\'s administrators only', async () => {
+  it("are offered to the repository's administrators only", async () => {
     expect((await admin.get('/repositories/acme/api')).html).toContain('action="/repositories/acme/api/settings"');
     expect((await bob.get('/repositories/acme/api')).html).not.toContain('/settings"');
     expect((await bob.get('/repositories/bob/tool')).html).toContain('action="/repositories/bob/tool/settings"');
   });
 
   it('change visibility and immutability; others are refused with 403', async () => {
-    const saved = await bob.submit('/repositories/bob/tool', '/repositories/bob/tool/settings', { visibility: 'public', immutableTags: 'on' });
+    const saved = await bob.submit('/repositories/bob/tool', '/repositories/bob/tool/settings', {
+      visibility: 'public',
+      immutableTags: 'on',
+    });
     expect(saved.status).toBe(303);
     expect(saved.location).toBe('/repositories/bob/tool');
     const page = await new WebClient(main.url).get('/repositories/bob/tool');
     expect(page.status).toBe(200);
     expect(textOf(page.html)).toMatch(/public immutable tags/);
-    const refused = await bob.submit('/repositories/acme/api', '/repositories/acme/api/settings', { visibility: 'private' });
+    const refused = await bob.submit('/repositories/acme/api', '/repositories/acme/api/settings', {
+      visibility: 'private',
+    });
     expect(refused.status).toBe(403);
     expect(textOf((await new WebClient(main.url).get('/repositories/acme/api')).html)).toContain('acme/api');
   });

@@ -81,8 +81,15 @@ describe('POST /sign-in', () => {
   });
 
   it('refuses a deactivated user like a wrong password', async () => {
-    await fetch(`${main.url}/api/v0/accounts/mallory`, { method: 'PATCH', headers: { Authorization: ADMIN, 'Content-Type': 'application/json' }, body: JSON.stringify({ isActive: false }) });
-    const res = await new WebClient(main.url).submit('/sign-in', '/sign-in', { username: 'mallory', password: PASSWORD });
+    await fetch(`${main.url}/api/v0/accounts/mallory`, {
+      method: 'PATCH',
+      headers: { Authorization: ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ isActive: false }),
+    });
+    const res = await new WebClient(main.url).submit('/sign-in', '/sign-in', {
+      username: 'mallory',
+      password: PASSWORD,
+    });
     expect(res.status).toBe(400);
     expect(textOf(res.html)).toContain('Incorrect username or password.');
   });
@@ -92,7 +99,11 @@ describe('POST /sign-in', () => {
     const web = new WebClient(main.url);
     const token = csrfFieldOf((await web.get('/sign-in')).html);
     // In parallel, so that the throttle's growing delay applies to none of them.
-    await Promise.all(Array.from({ length: 10 }, () => web.postRaw('/sign-in', { _csrf: token, username: 'target', password: 'guess-guess' })));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        web.postRaw('/sign-in', { _csrf: token, username: 'target', password: 'guess-guess' }),
+      ),
+    );
     const res = await web.postRaw('/sign-in', { _csrf: token, username: 'target', password: PASSWORD });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -146,7 +157,7 @@ describe('the header', () => {
 });
 
 describe('cookies behind https', () => {
-  it('are Secure when main\'s public URL is https', async () => {
+  it("are Secure when main's public URL is https", async () => {
     const tls = await startTestMain({ auth: true, env: { OUTPOST_MAIN_PUBLIC_URL: 'https://registry.example.test' } });
     try {
       const web = new WebClient(tls.url);

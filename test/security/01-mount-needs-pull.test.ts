@@ -56,7 +56,7 @@ async function expectNotInRepository(auth: string, name: string, digest: string)
 }
 
 describe('POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository> without pull rights on from', () => {
-  it('answers 202 with an ordinary session and links nothing: bob cannot read alice\'s private layer', async () => {
+  it("answers 202 with an ordinary session and links nothing: bob cannot read alice's private layer", async () => {
     await expectSession(await mount(bob, 'bob/mine', secret.digest, 'alice/secret'), 'bob/mine');
     await expectNotInRepository(bob, 'bob/mine', secret.digest);
     const head = await fetch(`${main.url}/v2/bob/mine/blobs/${secret.digest}`, {
@@ -101,7 +101,7 @@ describe('POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository> with p
     expect(Buffer.from(await blob.arrayBuffer())).toEqual(Buffer.from(shared.bytes));
   });
 
-  it('mounts between the owner\'s own repositories, with Basic credentials and with a token', async () => {
+  it("mounts between the owner's own repositories, with Basic credentials and with a token", async () => {
     expect((await mount(alice, 'alice/copy', secret.digest, 'alice/secret')).status).toBe(201);
     const token = await tokenFor(main.url, alice, ['repository:alice/copy2:pull,push', 'repository:alice/secret:pull']);
     expect((await mount(bearer(token), 'alice/copy2', secret.digest, 'alice/secret')).status).toBe(201);

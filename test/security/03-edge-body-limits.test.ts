@@ -42,21 +42,24 @@ async function startEndlessPeer(
     const route = routes[path];
     if (!route) return otherwise(path, res);
     res.writeHead(route.status, { 'Content-Type': 'application/json' });
-    sent.set(path, new Promise((resolve) => {
-      let total = 0;
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      res.write('{"padding":"');
-      const pump = () => {
-        while (total < ENDLESS_BYTES && !res.destroyed) {
-          total += chunk.byteLength;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-        resolve(total);
-      };
-      res.once('close', () => resolve(total));
-      pump();
-    }));
+    sent.set(
+      path,
+      new Promise((resolve) => {
+        let total = 0;
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        res.write('{"padding":"');
+        const pump = () => {
+          while (total < ENDLESS_BYTES && !res.destroyed) {
+            total += chunk.byteLength;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+          resolve(total);
+        };
+        res.once('close', () => resolve(total));
+        pump();
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -177,8 +180,15 @@ describe('answers from main are read up to a limit', () => {
     const dispatcher = new Agent();
     try {
       const outcome = await joinMain({
-        mainUrl: peer.url, token: 'join-token', name: 'eu', host: 'http://127.0.0.1:1', upstream: peer.url,
-        dispatcher, logger: silentLogger, signal: new AbortController().signal, attempts: 1,
+        mainUrl: peer.url,
+        token: 'join-token',
+        name: 'eu',
+        host: 'http://127.0.0.1:1',
+        upstream: peer.url,
+        dispatcher,
+        logger: silentLogger,
+        signal: new AbortController().signal,
+        attempts: 1,
       });
       expect(outcome).toBe('refused');
       expect(await peer.sent('/api/v0/content_caches/join')).toBeLessThan(16 * 1024 * 1024);

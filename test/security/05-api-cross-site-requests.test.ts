@@ -66,8 +66,8 @@ describe('an unsafe request with cached Basic credentials from another site', ()
   });
 });
 
-describe('requests API clients and main\'s own pages send', () => {
-  it('accepts JSON without an Origin (curl, scripts), with a charset, and from main\'s own origin', async () => {
+describe("requests API clients and main's own pages send", () => {
+  it("accepts JSON without an Origin (curl, scripts), with a charset, and from main's own origin", async () => {
     await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body: { name: 'curl-user', password: PASSWORD } });
     const withCharset = { 'Content-Type': 'application/json; charset=utf-8' };
     const charsetUser = { name: 'charset-user', password: PASSWORD };

@@ -144,7 +144,7 @@ describe('outpost main (the built CLI) on a full disk', () => {
     try {
       const pushed = await pushImage(spawned.url, 'team/app', 'v1');
       const filler = await fillDisk(temp.path);
-        const { config } = pushed.manifest;
+      const { config } = pushed.manifest;
       const big = imageManifest({ config, layers: pushed.layers, annotations: { big: 'x'.repeat(200_000) } });
       await expectOciError(await putManifest(spawned.url, 'team/app', 'v2', big), 507, 'UNAVAILABLE');
       await expectOciError(await putManifest(spawned.url, 'team/app', 'v3', big), 507, 'UNAVAILABLE');

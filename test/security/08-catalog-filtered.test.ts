@@ -37,7 +37,7 @@ describe('GET /v2/_catalog', () => {
     expect((await catalog(alice)).repositories).toEqual(['alice/open', 'alice/secret']);
   });
 
-  it('leaves them out for a bearer token too: the token allows the catalog, the user\'s rights filter it', async () => {
+  it("leaves them out for a bearer token too: the token allows the catalog, the user's rights filter it", async () => {
     const token = await tokenFor(main.url, bob, ['registry:catalog:*']);
     expect((await catalog(bearer(token))).repositories).toEqual(['alice/open', 'bob/mine']);
   });

@@ -112,6 +112,8 @@ describe('the http.trustedProxies setting', () => {
 
   it('refuses to start with something that is not an address or a network', () => {
     const env = { OUTPOST_MAIN_HTTP__TRUSTED_PROXIES: '10.0.0.0/8,proxy.example' };
-    expect(() => loadMainConfig({}, env)).toThrow(/OUTPOST_MAIN_HTTP__TRUSTED_PROXIES: "proxy\.example" is not an address/);
+    expect(() => loadMainConfig({}, env)).toThrow(
+      /OUTPOST_MAIN_HTTP__TRUSTED_PROXIES: "proxy\.example" is not an address/,
+    );
   });
 });

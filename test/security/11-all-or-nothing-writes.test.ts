@@ -108,20 +108,24 @@ describe('main transactions with a write that fails half-way', () => {
   });
 
   it('MetadataDb.transaction rolls back what the callback wrote before it threw', async () => {
-    await expect(db.transaction(() => {
-      db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 });
-      throw new Error('refused');
-    })).rejects.toThrow('refused');
+    await expect(
+      db.transaction(() => {
+        db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
     expect(db.tags.get('t')).toBeUndefined();
     await db.transaction(() => db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 }));
     expect(db.tags.get('t')).toEqual({ digest: 'sha256:00', updatedAt: 1 });
   });
 
   it('AccountsDb.transaction rolls back what the callback wrote before it threw', async () => {
-    await expect(accountsDb.transaction(() => {
-      accountsDb.settings.put('meta', { createRepositoryOnPush: false, anonymousPull: false });
-      throw new Error('refused');
-    })).rejects.toThrow('refused');
+    await expect(
+      accountsDb.transaction(() => {
+        accountsDb.settings.put('meta', { createRepositoryOnPush: false, anonymousPull: false });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
     expect(accountsDb.settings.get('meta')).toBeUndefined();
   });
 
@@ -207,7 +211,9 @@ describe('main transactions with a write that fails half-way', () => {
   it('an upload commit whose file cannot be linked leaves no index entry naming the blob', async () => {
     const store = await FsBlobStore.create(temp.path);
     const full: BlobStore = Object.assign(Object.create(store) as FsBlobStore, {
-      commit: async () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); },
+      commit: async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
     });
     const layer = randomBlob(300);
     const digest = layer.digest as Digest;

@@ -48,7 +48,10 @@ async function fillDisk(): Promise<void> {
 }
 
 async function expectWriteFailure(write: Promise<unknown>, operation: string): Promise<void> {
-  const err = await write.then(() => undefined, (e: unknown) => e);
+  const err = await write.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CacheIndexWriteError);
   expect(err).toMatchObject({ code: 'OUTPOST_INDEX_WRITE_FAILED', operation });
   expect(['ENOSPC', 'EIO']).toContain((err as CacheIndexWriteError).causeCode);

@@ -18,7 +18,11 @@ import { expectOciError, pushBlob, pushImage } from '../helpers/registry-http.js
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 /** The first log line whose message matches. */
 const logged = (msg: RegExp) => lines.map((l) => JSON.parse(l) as { msg: string }).find((l) => msg.test(l.msg));
 

@@ -70,7 +70,7 @@ describe('a single repository, its tags and its events', () => {
 });
 
 describe('POST /api/v0/repositories/<namespace>', () => {
-  it('answers 403 NO_PERMISSION alike for someone else\'s namespace and a made-up one', async () => {
+  it("answers 403 NO_PERMISSION alike for someone else's namespace and a made-up one", async () => {
     const alice = await answer('POST', '/repositories/alice', bob, 'alice');
     expect(alice.status).toBe(403);
     expect(await answer('POST', '/repositories/ghost', bob, 'ghost')).toEqual(alice);

@@ -101,7 +101,11 @@ describe('those who see the namespace anyway', () => {
   it('are told a repository does not exist and how to create it, when creation by push is off', async () => {
     await apiOk(main.url, 'POST', '/meta/settings', 200, { auth: ADMIN, body: { createRepositoryOnPush: false } });
     try {
-      for (const [who, name] of [[alice, 'alice/fresh'], [alice, 'acme/fresh'], [ADMIN, 'acme/fresh']] as const) {
+      for (const [who, name] of [
+        [alice, 'alice/fresh'],
+        [alice, 'acme/fresh'],
+        [ADMIN, 'acme/fresh'],
+      ] as const) {
         const error = await expectOciError(await pushProbe(name, who), 404, 'NAME_UNKNOWN');
         expect(error.message).toMatch(/create it first \(POST \/api\/v0\/repositories\/<namespace>\)/);
       }

@@ -101,4 +101,3 @@ describe('a data directory made readable by others before', () => {
     expectPrivate(await modesUnder(temp.path));
   });
 });
-

@@ -17,7 +17,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
 import { runHttpLoad } from '../http-load.js';
-import { DISTRIBUTION, startDistribution, startOutpostMain, type Requirement, type ServerProcess } from '../processes.js';
+import {
+  DISTRIBUTION,
+  startDistribution,
+  startOutpostMain,
+  type Requirement,
+  type ServerProcess,
+} from '../processes.js';
 import { numberParam, SampleTable, type Scenario, type ScenarioContext } from '../scenario.js';
 
 const OUTPOST = 'outpost main';
@@ -41,9 +47,24 @@ const CALIBRATION_WRK = 'calibration: GET /v2/ with the bearer token, wrk (req/s
 const CALIBRATION_GEN = 'calibration: GET /v2/ with the bearer token, this generator (req/s)';
 
 /** `wrk -t -c -d` on a GET; its Requests/sec. */
-async function wrkGet(ctx: ScenarioContext, url: string, headers: Record<string, string>, o: { threads: number; connections: number; seconds: number }): Promise<number> {
-  const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
-  const output = await runCommand('wrk', args, { timeoutMs: (o.seconds + 30) * 1000, signal: ctx.signal, cleanup: ctx.cleanup });
+async function wrkGet(
+  ctx: ScenarioContext,
+  url: string,
+  headers: Record<string, string>,
+  o: { threads: number; connections: number; seconds: number },
+): Promise<number> {
+  const args = [
+    `-t${o.threads}`,
+    `-c${o.connections}`,
+    `-d${o.seconds}s`,
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+    url,
+  ];
+  const output = await runCommand('wrk', args, {
+    timeoutMs: (o.seconds + 30) * 1000,
+    signal: ctx.signal,
+    cleanup: ctx.cleanup,
+  });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
   if (rps === undefined || /Non-2xx/.test(output)) throw new Error(`wrk: no clean result:\n${output}`);
   return Number(rps);
@@ -52,12 +73,18 @@ async function wrkGet(ctx: ScenarioContext, url: string, headers: Record<string,
 /** `outpost main user add` with the password on standard input (no argument holds it). */
 function addUser(ctx: ScenarioContext, dataDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ctx.outpostBin, 'main', 'user', 'add', USER, '--password-stdin', '--data', dataDir], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [ctx.outpostBin, 'main', 'user', 'add', USER, '--password-stdin', '--data', dataDir],
+      { stdio: ['pipe', 'ignore', 'pipe'] },
+    );
     ctx.cleanup.track(child);
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`outpost main user add exited with ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`outpost main user add exited with ${code}: ${stderr}`)),
+    );
     child.stdin.end(`${PASSWORD}\n`);
   });
 }
@@ -71,7 +98,9 @@ async function expectStatus(res: Response, status: number, what: string): Promis
 async function seedRepository(base: string, repo: string, authorization: string | undefined): Promise<string> {
   const headers: Record<string, string> = authorization ? { Authorization: authorization } : {};
   const layer = randomBytes(4096);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }),
+  );
   const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
   for (const blob of [layer, config]) {
     // POST then PUT ?digest= (monolithic, two requests): both registries take this form.
@@ -79,7 +108,15 @@ async function seedRepository(base: string, repo: string, authorization: string 
     await expectStatus(started, 202, `start upload to ${repo}`);
     const location = new URL(started.headers.get('location')!, base);
     location.searchParams.set('digest', digestOf(blob));
-    await expectStatus(await fetch(location, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: blob }), 201, `upload to ${repo}`);
+    await expectStatus(
+      await fetch(location, {
+        method: 'PUT',
+        headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+        body: blob,
+      }),
+      201,
+      `upload to ${repo}`,
+    );
   }
   const manifest = {
     schemaVersion: 2,
@@ -87,7 +124,11 @@ async function seedRepository(base: string, repo: string, authorization: string 
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
   };
-  const put = await fetch(`${base}/v2/${repo}/manifests/v1`, { method: 'PUT', headers: { ...headers, 'Content-Type': manifest.mediaType }, body: JSON.stringify(manifest) });
+  const put = await fetch(`${base}/v2/${repo}/manifests/v1`, {
+    method: 'PUT',
+    headers: { ...headers, 'Content-Type': manifest.mediaType },
+    body: JSON.stringify(manifest),
+  });
   await expectStatus(put, 201, `manifest of ${repo}`);
   return digestOf(layer);
 }
@@ -104,7 +145,12 @@ async function startOutpost(ctx: ScenarioContext): Promise<OutpostTarget> {
   await mkdir(dataDir, { recursive: true });
   // Created before the first start: main then has a user and bootstraps no admin.
   await addUser(ctx, dataDir);
-  const server = await startOutpostMain({ dataDir, bin: ctx.outpostBin, cleanup: ctx.cleanup, env: { OUTPOST_MAIN_AUTH__ENABLED: 'true' } });
+  const server = await startOutpostMain({
+    dataDir,
+    bin: ctx.outpostBin,
+    cleanup: ctx.cleanup,
+    env: { OUTPOST_MAIN_AUTH__ENABLED: 'true' },
+  });
   const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   const privateDigest = await seedRepository(server.url, `${USER}/private`, basic);
   const publicDigest = await seedRepository(server.url, `${USER}/public`, basic);
@@ -119,7 +165,9 @@ async function startOutpost(ctx: ScenarioContext): Promise<OutpostTarget> {
 
 /** A fresh token for pulling the private repository (each repetition gets its own). */
 async function bearerToken(target: OutpostTarget): Promise<string> {
-  const res = await fetch(`${target.server.url}/auth/token?service=outpost&scope=repository:${USER}/private:pull`, { headers: { Authorization: target.basic } });
+  const res = await fetch(`${target.server.url}/auth/token?service=outpost&scope=repository:${USER}/private:pull`, {
+    headers: { Authorization: target.basic },
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`token: ${res.status} ${text.slice(0, 300)}`);
   return (JSON.parse(text) as { token: string }).token;
@@ -127,7 +175,8 @@ async function bearerToken(target: OutpostTarget): Promise<string> {
 
 export const authHead: Scenario = {
   name: 'auth-head',
-  title: 'requests per second for a blob HEAD with a bearer token, with Basic credentials, and anonymously on a public repository',
+  title:
+    'requests per second for a blob HEAD with a bearer token, with Basic credentials, and anonymously on a public repository',
   requires: [DISTRIBUTION, WRK],
   params: {
     seconds: 'duration of each measured run in seconds (default 10)',
@@ -154,23 +203,57 @@ export const authHead: Scenario = {
     for (const mode of MODES) table.declare(ROW[mode], 'higher');
     if (calibrate) for (const row of [CALIBRATION_WRK, CALIBRATION_GEN]) table.declare(row, 'higher');
 
-    const measure = async (peer: (typeof PEERS)[number], mode: Mode, url: string, headers: Record<string, string>, rep: number) => {
+    const measure = async (
+      peer: (typeof PEERS)[number],
+      mode: Mode,
+      url: string,
+      headers: Record<string, string>,
+      rep: number,
+    ) => {
       const options = { url, headers, threads, connections, seconds };
       await runHttpLoad({ ...options, seconds: warmupSeconds });
       ctx.signal.throwIfAborted();
       const result = await runHttpLoad(options);
-      const failed = result.errors + Object.entries(result.statuses).reduce((sum, [status, n]) => sum + (status === '200' ? 0 : n), 0);
-      if (failed > 0) throw new Error(`${peer}, ${mode}: ${failed} of ${result.requests + result.errors} requests failed (${JSON.stringify(result.statuses)}, ${result.errors} errors): HEAD ${url}`);
+      const failed =
+        result.errors +
+        Object.entries(result.statuses).reduce((sum, [status, n]) => sum + (status === '200' ? 0 : n), 0);
+      if (failed > 0)
+        throw new Error(
+          `${peer}, ${mode}: ${failed} of ${result.requests + result.errors} requests failed (${JSON.stringify(result.statuses)}, ${result.errors} errors): HEAD ${url}`,
+        );
       table.record(ROW[mode], peer, result.requestsPerSecond, 'higher');
-      ctx.log(`rep ${rep + 1}: ${peer}, ${mode}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests)`);
+      ctx.log(
+        `rep ${rep + 1}: ${peer}, ${mode}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests)`,
+      );
     };
 
     for (let rep = 0; rep < ctx.reps; rep++) {
       const token = await bearerToken(outpost);
       const runs: Array<() => Promise<void>> = [
-        () => measure(OUTPOST, 'bearer', `${outpost.server.url}/v2/${USER}/private/blobs/${outpost.privateDigest}`, { Authorization: `Bearer ${token}` }, rep),
-        () => measure(OUTPOST, 'basic', `${outpost.server.url}/v2/${USER}/private/blobs/${outpost.privateDigest}`, { Authorization: outpost.basic }, rep),
-        () => measure(OUTPOST, 'anonymous', `${outpost.server.url}/v2/${USER}/public/blobs/${outpost.publicDigest}`, {}, rep),
+        () =>
+          measure(
+            OUTPOST,
+            'bearer',
+            `${outpost.server.url}/v2/${USER}/private/blobs/${outpost.privateDigest}`,
+            { Authorization: `Bearer ${token}` },
+            rep,
+          ),
+        () =>
+          measure(
+            OUTPOST,
+            'basic',
+            `${outpost.server.url}/v2/${USER}/private/blobs/${outpost.privateDigest}`,
+            { Authorization: outpost.basic },
+            rep,
+          ),
+        () =>
+          measure(
+            OUTPOST,
+            'anonymous',
+            `${outpost.server.url}/v2/${USER}/public/blobs/${outpost.publicDigest}`,
+            {},
+            rep,
+          ),
         () => measure(DIST, 'anonymous', `${distribution.url}/v2/${USER}/public/blobs/${distDigest}`, {}, rep),
       ];
       if (calibrate) {
@@ -180,7 +263,8 @@ export const authHead: Scenario = {
           const load = { threads, connections, seconds };
           table.record(CALIBRATION_WRK, OUTPOST, await wrkGet(ctx, base, auth, load), 'higher');
           const generated = await runHttpLoad({ ...load, url: base, method: 'GET', headers: auth });
-          if (generated.errors > 0 || Object.keys(generated.statuses).some((s) => s !== '200')) throw new Error(`calibration GET failed: ${JSON.stringify(generated)}`);
+          if (generated.errors > 0 || Object.keys(generated.statuses).some((s) => s !== '200'))
+            throw new Error(`calibration GET failed: ${JSON.stringify(generated)}`);
           table.record(CALIBRATION_GEN, OUTPOST, generated.requestsPerSecond, 'higher');
         });
       }
@@ -201,7 +285,11 @@ export const authHead: Scenario = {
         `Each figure: HEAD /v2/<name>/blobs/<digest> in a closed loop for ${seconds} s over ${connections} keep-alive connections from ${threads} worker threads (raw-socket generator, load/bench/http-load.ts), after a ${warmupSeconds} s unmeasured run; every answer must be 200.`,
         'outpost main runs with authentication on (a user owning the namespace; the bearer token grants pull on the private repository); distribution runs without authentication and answers only the anonymous row.',
         "The load generator and the servers share the machine's CPUs: the figures are for comparing rows and peers, not absolute capacity.",
-        ...(calibrate ? ['Calibration rows: the same GET /v2/ (bearer token, 2-byte body) with wrk and with this generator; their ratio is how much of the figures above is the generator\'s own cost (wrk cannot send HEAD).'] : []),
+        ...(calibrate
+          ? [
+              "Calibration rows: the same GET /v2/ (bearer token, 2-byte body) with wrk and with this generator; their ratio is how much of the figures above is the generator's own cost (wrk cannot send HEAD).",
+            ]
+          : []),
       ],
     };
   },

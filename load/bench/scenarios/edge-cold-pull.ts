@@ -10,7 +10,14 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, PASSWORD, readMetric, startDistributionStack, startOutpostStack, USER } from '../cache-stacks.js';
+import {
+  ADMIN_PASSWORD,
+  PASSWORD,
+  readMetric,
+  startDistributionStack,
+  startOutpostStack,
+  USER,
+} from '../cache-stacks.js';
 import { runCommand } from '../command.js';
 import { writeRandomImageLayout } from '../oci-layout.js';
 import { measurePhase } from '../phase.js';
@@ -39,7 +46,8 @@ const ROWS = {
 function layerSizes(params: Readonly<Record<string, string>>): number[] {
   const raw = params['layers-mib'] ?? '64,32,16,8,4';
   const sizes = raw.split(',').map(Number);
-  if (sizes.some((s) => !Number.isFinite(s) || s <= 0)) throw new Error(`--param layers-mib: expected sizes in MiB separated by commas, got "${raw}"`);
+  if (sizes.some((s) => !Number.isFinite(s) || s <= 0))
+    throw new Error(`--param layers-mib: expected sizes in MiB separated by commas, got "${raw}"`);
   return sizes.map((s) => Math.round(s * MiB));
 }
 
@@ -47,7 +55,8 @@ const settle = (ctx: ScenarioContext) => runCommand('sync', [], { timeoutMs: 120
 
 export const edgeColdPull: Scenario = {
   name: 'edge-cold-pull',
-  title: 'cold pull of a multi-layer image with skopeo through the cache vs straight from the origin; upstream bytes per pull',
+  title:
+    'cold pull of a multi-layer image with skopeo through the cache vs straight from the origin; upstream bytes per pull',
   requires: [SKOPEO, DISTRIBUTION],
   params: {
     'layers-mib': 'layer sizes in MiB, comma-separated (default 64,32,16,8,4)',
@@ -66,11 +75,15 @@ export const edgeColdPull: Scenario = {
     ctx.log('starting outpost main + edge and distribution origin + proxy; pushing the image to both origins');
     const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost'), ...cpuProfile(ctx.params) });
     const distribution = await startDistributionStack(ctx, join(ctx.workDir, 'distribution'));
-    await skopeoPush(`oci:${layoutDir}:${TAG}`, outpost.main.hostPort, repoRef, { ...ops, creds: `${USER}:${PASSWORD}` });
+    await skopeoPush(`oci:${layoutDir}:${TAG}`, outpost.main.hostPort, repoRef, {
+      ...ops,
+      creds: `${USER}:${PASSWORD}`,
+    });
     await skopeoPush(`oci:${layoutDir}:${TAG}`, distribution.origin.hostPort, repoRef, ops);
 
     const table = new SampleTable(PEERS);
-    for (const row of [ROWS.cold, ROWS.straight, ROWS.ratio, ROWS.upstreamBytes, ROWS.upstreamGets, ROWS.rss, ROWS.cpu]) table.declare(row);
+    for (const row of [ROWS.cold, ROWS.straight, ROWS.ratio, ROWS.upstreamBytes, ROWS.upstreamGets, ROWS.rss, ROWS.cpu])
+      table.declare(row);
     const notes = new Set<string>();
 
     const pullInto = async (name: string, pull: (dest: string) => Promise<unknown>) => {
@@ -108,8 +121,13 @@ export const edgeColdPull: Scenario = {
       if (peer === OUTPOST) {
         const fromMetric = await readMetric(outpost.edge.url, 'outpost_edge_upstream_bytes_total');
         const redirected = await readMetric(outpost.main.url, 'outpost_main_redirects_total{cache="bench"}');
-        if (redirected === 0) throw new Error('the cold pull through main was not redirected to the edge (outpost_main_redirects_total is 0)');
-        notes.add(`outpost: upstream bytes from the edge's outpost_edge_upstream_bytes_total (body bytes; the TCP count, headers included, was ${(counts.bytesFromOrigin / imageBytes).toFixed(4)} per byte in the last repetition).`);
+        if (redirected === 0)
+          throw new Error(
+            'the cold pull through main was not redirected to the edge (outpost_main_redirects_total is 0)',
+          );
+        notes.add(
+          `outpost: upstream bytes from the edge's outpost_edge_upstream_bytes_total (body bytes; the TCP count, headers included, was ${(counts.bytesFromOrigin / imageBytes).toFixed(4)} per byte in the last repetition).`,
+        );
         upstreamBytes = fromMetric;
       }
       table.record(ROWS.cold, peer, cold.value);
@@ -119,7 +137,9 @@ export const edgeColdPull: Scenario = {
       table.record(ROWS.upstreamGets, peer, counts.blobGets / blobs.length);
       table.record(ROWS.rss, peer, cold.usage[peer]!.rss.peakMiB);
       if (cold.usage[peer]!.cpuSeconds !== undefined) table.record(ROWS.cpu, peer, cold.usage[peer]!.cpuSeconds!);
-      ctx.log(`rep ${rep + 1}: ${peer}: cold ${cold.value.toFixed(2)} s, straight ${straight.toFixed(2)} s, upstream ${(upstreamBytes / imageBytes).toFixed(3)} bytes/byte, ${counts.blobGets} blob GETs`);
+      ctx.log(
+        `rep ${rep + 1}: ${peer}: cold ${cold.value.toFixed(2)} s, straight ${straight.toFixed(2)} s, upstream ${(upstreamBytes / imageBytes).toFixed(3)} bytes/byte, ${counts.blobGets} blob GETs`,
+      );
     };
 
     for (let rep = 0; rep < ctx.reps; rep++) {

@@ -70,13 +70,21 @@ export const edgeHerd: Scenario = {
         ctx.signal.throwIfAborted();
         const cache = peer === OUTPOST ? outpost.edge : distribution.proxy;
         const upstream = peer === OUTPOST ? outpost.upstream : distribution.upstream;
-        const url = peer === OUTPOST ? await outpost.redirectLocation(repo, blob.digest) : `${distribution.proxy.url}/v2/${repo}/blobs/${blob.digest}`;
-        const fetchesBefore = peer === OUTPOST ? await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}') : 0;
+        const url =
+          peer === OUTPOST
+            ? await outpost.redirectLocation(repo, blob.digest)
+            : `${distribution.proxy.url}/v2/${repo}/blobs/${blob.digest}`;
+        const fetchesBefore =
+          peer === OUTPOST ? await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}') : 0;
         upstream.reset();
-        const phase = await measurePhase([{ name: peer, pid: cache.pid }], () => runDownloads({ url, clients, timeLimitMs: limitS * 1000, hash: true }));
+        const phase = await measurePhase([{ name: peer, pid: cache.pid }], () =>
+          runDownloads({ url, clients, timeLimitMs: limitS * 1000, hash: true }),
+        );
         const counts = upstream.counts();
         const results = phase.value.clients;
-        const correct = results.filter((r) => r.status === 200 && r.complete && r.bytes === blob.size && r.digest === blob.digest).length;
+        const correct = results.filter(
+          (r) => r.status === 200 && r.complete && r.bytes === blob.size && r.digest === blob.digest,
+        ).length;
         const served = results.reduce((a, r) => a + r.bytes, 0);
         table.record(ROWS.gets, peer, counts.blobGets);
         table.record(ROWS.bytes, peer, counts.bytesFromOrigin / Math.max(1, served));
@@ -86,11 +94,16 @@ export const edgeHerd: Scenario = {
         table.record(ROWS.rss, peer, phase.usage[peer]!.rss.peakMiB);
         if (phase.usage[peer]!.cpuSeconds !== undefined) table.record(ROWS.cpu, peer, phase.usage[peer]!.cpuSeconds!);
         let extra = '';
-        if (peer === OUTPOST) extra = `, edge upstream fetches ${(await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) - fetchesBefore}`;
-        ctx.log(`rep ${rep + 1}: ${peer}: ${counts.blobGets} upstream GETs, ${(counts.bytesFromOrigin / blob.size).toFixed(2)} blob copies fetched, ${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct${extra}`);
+        if (peer === OUTPOST)
+          extra = `, edge upstream fetches ${(await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) - fetchesBefore}`;
+        ctx.log(
+          `rep ${rep + 1}: ${peer}: ${counts.blobGets} upstream GETs, ${(counts.bytesFromOrigin / blob.size).toFixed(2)} blob copies fetched, ${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct${extra}`,
+        );
         if (correct !== clients) {
           const bad = results.find((r) => !(r.status === 200 && r.complete && r.digest === blob.digest));
-          throw new Error(`${peer}: only ${correct} of ${clients} bodies complete and correct (e.g. status ${bad?.status}, ${bad?.bytes} bytes, ${bad?.error ?? bad?.digest})`);
+          throw new Error(
+            `${peer}: only ${correct} of ${clients} bodies complete and correct (e.g. status ${bad?.status}, ${bad?.bytes} bytes, ${bad?.error ?? bad?.digest})`,
+          );
         }
       }
     }

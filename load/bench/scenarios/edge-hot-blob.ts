@@ -49,10 +49,15 @@ export const edgeHotBlob: Scenario = {
           ctx.signal.throwIfAborted();
           const url = peer.urlOf(blob.digest);
           const phase = await measurePhase([peer.watched], () =>
-            runCommand('curl', ['-sS', '-o', '/dev/null', '--max-time', '120', '-w', '%{http_code} %{size_download} %{time_total}', url], { timeoutMs: 130_000, signal: ctx.signal, cleanup: ctx.cleanup }),
+            runCommand(
+              'curl',
+              ['-sS', '-o', '/dev/null', '--max-time', '120', '-w', '%{http_code} %{size_download} %{time_total}', url],
+              { timeoutMs: 130_000, signal: ctx.signal, cleanup: ctx.cleanup },
+            ),
           );
           const [status, bytes, seconds] = phase.value.trim().split(' ').map(Number);
-          if (status !== 200 || bytes !== blob.size) throw new Error(`${peer.name}: GET answered ${status} with ${bytes} bytes, expected 200 with ${blob.size}`);
+          if (status !== 200 || bytes !== blob.size)
+            throw new Error(`${peer.name}: GET answered ${status} with ${bytes} bytes, expected 200 with ${blob.size}`);
           const usage = phase.usage[peer.name]!;
           table.record(ROWS.throughput, peer.name, blob.size / 1e6 / seconds!, 'higher');
           if (usage.cpuSeconds !== undefined) table.record(ROWS.cpu, peer.name, usage.cpuSeconds / (blob.size / 1e9));

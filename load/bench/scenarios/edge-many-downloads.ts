@@ -47,10 +47,15 @@ export const edgeManyDownloads: Scenario = {
     for (let rep = 0; rep < ctx.reps; rep++) {
       for (const peer of rotate(hot.peers, rep)) {
         ctx.signal.throwIfAborted();
-        const phase = await measurePhase([peer.watched], () => runDownloads({ url: peer.urlOf(blob.digest), clients, timeLimitMs: limitS * 1000 }));
+        const phase = await measurePhase([peer.watched], () =>
+          runDownloads({ url: peer.urlOf(blob.digest), clients, timeLimitMs: limitS * 1000 }),
+        );
         const results = phase.value.clients;
         const failed = results.filter((r) => r.status !== 200 || (r.error && !r.error.startsWith('time limit')));
-        if (failed.length > 0) throw new Error(`${peer.name}: ${failed.length} of ${clients} downloads failed: ${failed[0]!.status} ${failed[0]!.error ?? ''}`);
+        if (failed.length > 0)
+          throw new Error(
+            `${peer.name}: ${failed.length} of ${clients} downloads failed: ${failed[0]!.status} ${failed[0]!.error ?? ''}`,
+          );
         const bytes = results.reduce((a, r) => a + r.bytes, 0);
         const complete = results.filter((r) => r.complete && r.bytes === blob.size).length;
         const usage = phase.usage[peer.name]!;
@@ -58,7 +63,9 @@ export const edgeManyDownloads: Scenario = {
         table.record(ROWS.throughput, peer.name, bytes / 1e6 / phase.seconds, 'higher');
         table.record(ROWS.complete, peer.name, complete, 'higher');
         if (usage.cpuSeconds !== undefined) table.record(ROWS.cpu, peer.name, usage.cpuSeconds / (bytes / 1e9));
-        ctx.log(`rep ${rep + 1}: ${peer.name}: peak RSS ${usage.rss.peakMiB.toFixed(0)} MiB, ${complete}/${clients} complete, ${(bytes / 1e6 / phase.seconds).toFixed(0)} MB/s`);
+        ctx.log(
+          `rep ${rep + 1}: ${peer.name}: peak RSS ${usage.rss.peakMiB.toFixed(0)} MiB, ${complete}/${clients} complete, ${(bytes / 1e6 / phase.seconds).toFixed(0)} MB/s`,
+        );
       }
     }
     await hot.stop();

@@ -55,14 +55,20 @@ export const edgeSmallBlobs: Scenario = {
         await runWrk({ ...options, seconds: warmup }, run);
         const phase = await measurePhase([peer.watched], () => runWrk(options, run));
         const result = phase.value;
-        if (result.non2xx3xx > 0 || result.requests === 0) throw new Error(`${peer.name}: ${result.non2xx3xx} of ${result.requests} answers were not 2xx:\n${result.output}`);
+        if (result.non2xx3xx > 0 || result.requests === 0)
+          throw new Error(
+            `${peer.name}: ${result.non2xx3xx} of ${result.requests} answers were not 2xx:\n${result.output}`,
+          );
         const usage = phase.usage[peer.name]!;
         table.record(ROWS.rps, peer.name, result.requestsPerSecond, 'higher');
         table.record(ROWS.p50, peer.name, result.p50Ms);
         table.record(ROWS.p99, peer.name, result.p99Ms);
-        if (usage.cpuSeconds !== undefined) table.record(ROWS.cpu, peer.name, (usage.cpuSeconds / result.requests) * 10_000);
+        if (usage.cpuSeconds !== undefined)
+          table.record(ROWS.cpu, peer.name, (usage.cpuSeconds / result.requests) * 10_000);
         table.record(ROWS.rss, peer.name, usage.rss.peakMiB);
-        ctx.log(`rep ${rep + 1}: ${peer.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`);
+        ctx.log(
+          `rep ${rep + 1}: ${peer.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+        );
       }
     }
     await hot.stop();
@@ -72,7 +78,7 @@ export const edgeSmallBlobs: Scenario = {
       params: { 'blob-kib': kib, seconds, connections, threads, 'warmup-seconds': warmup },
       notes: [
         `Each sample: \`wrk -t${threads} -c${connections} -d${seconds}s --latency\` on the blob's URL after a ${warmup} s unmeasured run; every answer must be 2xx.`,
-        'outpost edge: the URL main\'s 307 gives (token in the query), so every request carries and verifies the redirect token; nginx: one worker, sendfile, the edge\'s own file; distribution: proxy mode, blob pulled through once.',
+        "outpost edge: the URL main's 307 gives (token in the query), so every request carries and verifies the redirect token; nginx: one worker, sendfile, the edge's own file; distribution: proxy mode, blob pulled through once.",
         'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable across peers in one run.',
       ],
     };

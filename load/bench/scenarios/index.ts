@@ -10,4 +10,14 @@ import { edgeHerd } from './edge-herd.js';
 import { mainRedirects } from './main-redirects.js';
 import { redirectPull } from './redirect-pull.js';
 
-export const SCENARIOS: readonly Scenario[] = [pushPullLarge, authHead, edgeHotBlob, edgeSmallBlobs, edgeManyDownloads, edgeColdPull, edgeHerd, mainRedirects, redirectPull];
+export const SCENARIOS: readonly Scenario[] = [
+  pushPullLarge,
+  authHead,
+  edgeHotBlob,
+  edgeSmallBlobs,
+  edgeManyDownloads,
+  edgeColdPull,
+  edgeHerd,
+  mainRedirects,
+  redirectPull,
+];

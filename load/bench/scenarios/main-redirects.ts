@@ -24,7 +24,7 @@ const ROW = (mode: Mode, what: string) => `${mode === 'bearer' ? 'bearer token' 
 
 export const mainRedirects: Scenario = {
   name: 'main-redirects',
-  title: 'main: blob GETs answered with a 307 to the user\'s cache, per second (wrk)',
+  title: "main: blob GETs answered with a 307 to the user's cache, per second (wrk)",
   requires: [WRK],
   params: {
     seconds: 'duration of each measured run (default 10)',
@@ -41,7 +41,10 @@ export const mainRedirects: Scenario = {
     const warmup = numberParam(ctx.params, 'warmup-seconds', 2);
     await mkdir(ctx.workDir, { recursive: true });
     const profile = cpuProfile(ctx.params).edgeNodeArgs;
-    const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost'), ...(profile && { mainNodeArgs: profile }) });
+    const outpost = await startOutpostStack(ctx, {
+      dir: join(ctx.workDir, 'outpost'),
+      ...(profile && { mainNodeArgs: profile }),
+    });
     const repo = `${USER}/redirects`;
     const bytes = randomBytes(4096);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -63,9 +66,14 @@ export const mainRedirects: Scenario = {
     const redirects = () => readMetric(outpost.main.url, 'outpost_main_redirects_total{cache="bench"}');
 
     for (let rep = 0; rep < ctx.reps; rep++) {
-      const tokenRes = await request(`${outpost.main.url}/auth/token?service=outpost&scope=repository:${repo}:pull`, { headers: { authorization: outpost.userAuth } });
+      const tokenRes = await request(`${outpost.main.url}/auth/token?service=outpost&scope=repository:${repo}:pull`, {
+        headers: { authorization: outpost.userAuth },
+      });
       const token = ((await tokenRes.body.json()) as { token: string }).token;
-      const headers: Record<Mode, Record<string, string>> = { bearer: { Authorization: `Bearer ${token}` }, basic: { Authorization: outpost.userAuth } };
+      const headers: Record<Mode, Record<string, string>> = {
+        bearer: { Authorization: `Bearer ${token}` },
+        basic: { Authorization: outpost.userAuth },
+      };
       for (const mode of rep % 2 === 0 ? MODES : [...MODES].reverse()) {
         ctx.signal.throwIfAborted();
         const options = { url, threads, connections, seconds, headers: headers[mode] };
@@ -79,16 +87,25 @@ export const mainRedirects: Scenario = {
         // wrk's total leaves out the requests in flight when it stops (one per connection, which
         // main still answers and counts) and those cut by its --timeout; two full runs showed
         // 96 such with 64 connections. More than that would be redirects from somewhere else.
-        if (result.non2xx3xx > 0 || counted < result.requests || counted > result.requests + 2 * connections + result.socketErrors) {
-          throw new Error(`${mode}: wrk completed ${result.requests} requests but main counted ${counted} redirects (${result.non2xx3xx} answers not 2xx/3xx)`);
+        if (
+          result.non2xx3xx > 0 ||
+          counted < result.requests ||
+          counted > result.requests + 2 * connections + result.socketErrors
+        ) {
+          throw new Error(
+            `${mode}: wrk completed ${result.requests} requests but main counted ${counted} redirects (${result.non2xx3xx} answers not 2xx/3xx)`,
+          );
         }
         table.record(ROW(mode, 'redirects (307/s)'), PEER, result.requestsPerSecond, 'higher');
         table.record(ROW(mode, 'latency p50 (ms)'), PEER, result.p50Ms);
         table.record(ROW(mode, 'latency p99 (ms)'), PEER, result.p99Ms);
         const cpu = phase.usage[PEER]!.cpuSeconds;
-        if (cpu !== undefined) table.record(ROW(mode, 'main CPU per 10k redirects (s)'), PEER, (cpu / result.requests) * 10_000);
+        if (cpu !== undefined)
+          table.record(ROW(mode, 'main CPU per 10k redirects (s)'), PEER, (cpu / result.requests) * 10_000);
         table.record('main peak RSS (MiB)', PEER, phase.usage[PEER]!.rss.peakMiB);
-        ctx.log(`rep ${rep + 1}: ${mode}: ${result.requestsPerSecond.toFixed(0)} redirects/s, p99 ${result.p99Ms.toFixed(2)} ms`);
+        ctx.log(
+          `rep ${rep + 1}: ${mode}: ${result.requestsPerSecond.toFixed(0)} redirects/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+        );
       }
     }
     await outpost.edge.stop();

@@ -52,12 +52,19 @@ function startPeer(peer: Peer, dir: string, ctx: ScenarioContext): Promise<Serve
 /** Flushes dirty pages so one step's writeback is not paid during the next. */
 const settle = (ctx: ScenarioContext) => runCommand('sync', [], { timeoutMs: 120_000, signal: ctx.signal });
 
-function recordPhase(table: SampleTable, step: string, peer: Peer, phase: PhaseResult<unknown>, notes: Set<string>): void {
+function recordPhase(
+  table: SampleTable,
+  step: string,
+  peer: Peer,
+  phase: PhaseResult<unknown>,
+  notes: Set<string>,
+): void {
   const usage = phase.usage[peer]!;
   table.record(`${step} (s)`, peer, phase.seconds);
   table.record(`server peak RSS, ${step} (MiB)`, peer, usage.rss.peakMiB);
   if (usage.cpuSeconds !== undefined) table.record(`server CPU, ${step} (s)`, peer, usage.cpuSeconds);
-  if (!usage.rss.hwmReset) notes.add('VmHWM could not be reset (clear_refs refused): RSS peaks are from 100 ms polling only.');
+  if (!usage.rss.hwmReset)
+    notes.add('VmHWM could not be reset (clear_refs refused): RSS peaks are from 100 ms polling only.');
 }
 
 async function measurePeer(peer: Peer, rep: number, rc: RepContext): Promise<void> {
@@ -76,15 +83,20 @@ async function measurePeer(peer: Peer, rep: number, rc: RepContext): Promise<voi
 
     await settle(ctx);
     ctx.log(`rep ${rep + 1}: ${peer}: skopeo push`);
-    const push = await measurePhase(watch, () => skopeoPush(`oci:${rc.layoutDir}:${TAG}`, server.hostPort, `${repo}:1`, ops));
+    const push = await measurePhase(watch, () =>
+      skopeoPush(`oci:${rc.layoutDir}:${TAG}`, server.hostPort, `${repo}:1`, ops),
+    );
     recordPhase(table, 'push, skopeo', peer, push, rc.notes);
 
     await settle(ctx);
     ctx.log(`rep ${rep + 1}: ${peer}: skopeo pull`);
     const pulledDir = join(dir, 'pulled');
-    const pull = await measurePhase(watch, () => skopeoPull(server.hostPort, `${repo}:1`, `oci:${pulledDir}:${TAG}`, ops));
+    const pull = await measurePhase(watch, () =>
+      skopeoPull(server.hostPort, `${repo}:1`, `oci:${pulledDir}:${TAG}`, ops),
+    );
     const pulled = await stat(join(pulledDir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)));
-    if (pulled.size !== layer.size) throw new Error(`${peer}: pulled layer has ${pulled.size} bytes, expected ${layer.size}`);
+    if (pulled.size !== layer.size)
+      throw new Error(`${peer}: pulled layer has ${pulled.size} bytes, expected ${layer.size}`);
     recordPhase(table, 'pull, skopeo', peer, pull, rc.notes);
     // Free the disk (and the page cache) before the next step.
     await rm(pulledDir, { recursive: true, force: true });
@@ -95,7 +107,9 @@ async function measurePeer(peer: Peer, rep: number, rc: RepContext): Promise<voi
       const url = `${server.url}/v2/${repo}/blobs/${layer.digest}`;
       const get = await measurePhase(watch, () => httpGetToNull(url, ops));
       if (get.value.status !== 200 || get.value.bytes !== layer.size) {
-        throw new Error(`${peer}: GET ${url} answered ${get.value.status} with ${get.value.bytes} bytes, expected 200 with ${layer.size}`);
+        throw new Error(
+          `${peer}: GET ${url} answered ${get.value.status} with ${get.value.bytes} bytes, expected 200 with ${layer.size}`,
+        );
       }
       recordPhase(table, 'pull, HTTP GET', peer, get, rc.notes);
     }

@@ -36,7 +36,8 @@ const settle = (ctx: ScenarioContext) => runCommand('sync', [], { timeoutMs: 120
 
 export const redirectPull: Scenario = {
   name: 'redirect-pull',
-  title: 'skopeo pull of many small layers through the redirect (hot edge) vs straight from main; redirects per second (wrk)',
+  title:
+    'skopeo pull of many small layers through the redirect (hot edge) vs straight from main; redirects per second (wrk)',
   requires: [SKOPEO, WRK],
   params: {
     layers: 'number of layers (default 50)',
@@ -56,11 +57,18 @@ export const redirectPull: Scenario = {
     const repo = `${USER}/many`;
 
     const layoutDir = join(ctx.workDir, 'source');
-    const image = await writeRandomImageLayout(layoutDir, TAG, Array.from({ length: layers }, () => Math.round(layerKib * 1024)));
+    const image = await writeRandomImageLayout(
+      layoutDir,
+      TAG,
+      Array.from({ length: layers }, () => Math.round(layerKib * 1024)),
+    );
     const blobs = image.layers.length + 1;
     ctx.log(`starting outpost main + edge; pushing ${layers} layers of ${layerKib} KiB`);
     const outpost = await startOutpostStack(ctx, { dir: join(ctx.workDir, 'outpost') });
-    await skopeoPush(`oci:${layoutDir}:${TAG}`, outpost.main.hostPort, `${repo}:1`, { ...ops, creds: `${USER}:${PASSWORD}` });
+    await skopeoPush(`oci:${layoutDir}:${TAG}`, outpost.main.hostPort, `${repo}:1`, {
+      ...ops,
+      creds: `${USER}:${PASSWORD}`,
+    });
     const metric = (server: { url: string }, series: string) => readMetric(server.url, series);
     const creds: Record<Peer, string> = { [SUBJECT]: `${USER}:${PASSWORD}`, [STRAIGHT]: `admin:${ADMIN_PASSWORD}` };
 
@@ -85,18 +93,25 @@ export const redirectPull: Scenario = {
       for (const peer of rep % 2 === 0 ? PEERS : [...PEERS].reverse()) {
         ctx.signal.throwIfAborted();
         const served = () =>
-          peer === SUBJECT ? metric(outpost.edge, 'outpost_edge_requests_total{result="hit"}') : metric(outpost.main, 'outpost_main_blob_direct_total{reason="no-preference"}');
+          peer === SUBJECT
+            ? metric(outpost.edge, 'outpost_edge_requests_total{result="hit"}')
+            : metric(outpost.main, 'outpost_main_blob_direct_total{reason="no-preference"}');
         const before = await served();
         const secondsTaken = await pull(peer);
         const servedCount = (await served()) - before;
-        if (servedCount !== blobs) throw new Error(`${peer}: expected ${blobs} blobs served by ${peer === SUBJECT ? 'the edge from its disk' : 'main itself'}, counted ${servedCount}`);
+        if (servedCount !== blobs)
+          throw new Error(
+            `${peer}: expected ${blobs} blobs served by ${peer === SUBJECT ? 'the edge from its disk' : 'main itself'}, counted ${servedCount}`,
+          );
         table.record(ROWS.pull(layers), peer, secondsTaken);
         ctx.log(`rep ${rep + 1}: ${peer}: ${secondsTaken.toFixed(2)} s`);
       }
     }
 
     const url = `${outpost.main.url}/v2/${repo}/blobs/${image.layers[0]!.digest}`;
-    const tokenRes = await request(`${outpost.main.url}/auth/token?service=outpost&scope=repository:${repo}:pull`, { headers: { authorization: outpost.userAuth } });
+    const tokenRes = await request(`${outpost.main.url}/auth/token?service=outpost&scope=repository:${repo}:pull`, {
+      headers: { authorization: outpost.userAuth },
+    });
     const token = ((await tokenRes.body.json()) as { token: string }).token;
     const wrk = { url, threads, connections, seconds, headers: { Authorization: `Bearer ${token}` } };
     const run = { signal: ctx.signal, cleanup: ctx.cleanup };
@@ -107,12 +122,21 @@ export const redirectPull: Scenario = {
       const result = await runWrk(wrk, run);
       const counted = (await redirects()) - before;
       // wrk may stop with a few requests in flight whose answers it never counts.
-      if (result.non2xx3xx > 0 || result.socketErrors > 0 || counted < result.requests || counted > result.requests + connections) {
-        throw new Error(`wrk completed ${result.requests} requests, main counted ${counted} redirects (${result.non2xx3xx} not 2xx/3xx, ${result.socketErrors} socket errors)`);
+      if (
+        result.non2xx3xx > 0 ||
+        result.socketErrors > 0 ||
+        counted < result.requests ||
+        counted > result.requests + connections
+      ) {
+        throw new Error(
+          `wrk completed ${result.requests} requests, main counted ${counted} redirects (${result.non2xx3xx} not 2xx/3xx, ${result.socketErrors} socket errors)`,
+        );
       }
       table.record(ROWS.redirects, SUBJECT, counted / seconds, 'higher');
       table.record(ROWS.p99, SUBJECT, result.p99Ms);
-      ctx.log(`rep ${rep + 1}: ${counted} redirects in ${seconds} s (wrk: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms)`);
+      ctx.log(
+        `rep ${rep + 1}: ${counted} redirects in ${seconds} s (wrk: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms)`,
+      );
     }
     await outpost.edge.stop();
     await outpost.main.stop();

@@ -77,12 +77,14 @@ export function fetchManifest(main: string, token: string, repo: string, referen
       headers: { Authorization: `Bearer ${token}`, Accept: MANIFEST_TYPES },
       tags: { hop: 'main', kind: 'manifest' },
     });
-    if (!check(res, { 'manifest: 200': (r) => r.status === 200 })) throw new Error(`manifest ${repo}:${ref}: ${res.status}`);
+    if (!check(res, { 'manifest: 200': (r) => r.status === 200 }))
+      throw new Error(`manifest ${repo}:${ref}: ${res.status}`);
     return res.json() as Manifest;
   };
   const top = get(reference);
   if (!top.manifests) return top;
-  const chosen = top.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? top.manifests[0];
+  const chosen =
+    top.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? top.manifests[0];
   if (!chosen) throw new Error(`manifest ${repo}:${reference}: an empty index`);
   return get(chosen.digest);
 }
@@ -105,7 +107,7 @@ export function pullBlob(main: string, token: string, repo: string, blob: Descri
     responseType: 'none',
     tags: { hop: 'main', kind: 'blob' },
   });
-  const location = first.headers['Location'];
+  const location = first.headers.Location;
   const redirected = first.status === 307 && typeof location === 'string';
   redirectedRate.add(redirected);
   let final = first;
@@ -129,29 +131,53 @@ export function pullImage(main: string, credentials: Credentials, image: string)
 }
 
 /** Pushes `bytes` as a blob (POST, then PUT ?digest=: one request with the body); returns its descriptor. */
-export function pushBlob(main: string, token: string, repo: string, bytes: ArrayBuffer | string, digest: string, mediaType: string): Descriptor {
-  const started = http.post(`${main}/v2/${repo}/blobs/uploads/`, null, { headers: { Authorization: `Bearer ${token}` }, tags: { hop: 'main', kind: 'upload' } });
-  const location = started.headers['Location'];
-  if (!check(started, { 'upload: 202': (r) => r.status === 202 }) || typeof location !== 'string') throw new Error(`start upload to ${repo}: ${started.status}`);
+export function pushBlob(
+  main: string,
+  token: string,
+  repo: string,
+  bytes: ArrayBuffer | string,
+  digest: string,
+  mediaType: string,
+): Descriptor {
+  const started = http.post(`${main}/v2/${repo}/blobs/uploads/`, null, {
+    headers: { Authorization: `Bearer ${token}` },
+    tags: { hop: 'main', kind: 'upload' },
+  });
+  const location = started.headers.Location;
+  if (!check(started, { 'upload: 202': (r) => r.status === 202 }) || typeof location !== 'string')
+    throw new Error(`start upload to ${repo}: ${started.status}`);
   const target = absolute(main, location);
   const url = `${target}${target.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
   const put = http.put(url, bytes, {
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
     tags: { hop: 'main', kind: 'upload' },
   });
-  if (!check(put, { 'upload: 201': (r) => r.status === 201 })) throw new Error(`upload ${digest} to ${repo}: ${put.status}`);
+  if (!check(put, { 'upload: 201': (r) => r.status === 201 }))
+    throw new Error(`upload ${digest} to ${repo}: ${put.status}`);
   const size = typeof bytes === 'string' ? bytes.length : bytes.byteLength;
   return { mediaType, digest, size };
 }
 
 /** PUTs an OCI image manifest under `tag`. */
-export function pushManifest(main: string, token: string, repo: string, tag: string, config: Descriptor, layers: Descriptor[]): void {
+export function pushManifest(
+  main: string,
+  token: string,
+  repo: string,
+  tag: string,
+  config: Descriptor,
+  layers: Descriptor[],
+): void {
   const mediaType = 'application/vnd.oci.image.manifest.v1+json';
-  const res = http.put(`${main}/v2/${repo}/manifests/${tag}`, JSON.stringify({ schemaVersion: 2, mediaType, config, layers }), {
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': mediaType },
-    tags: { hop: 'main', kind: 'manifest' },
-  });
-  if (!check(res, { 'manifest push: 201': (r) => r.status === 201 })) throw new Error(`manifest ${repo}:${tag}: ${res.status}`);
+  const res = http.put(
+    `${main}/v2/${repo}/manifests/${tag}`,
+    JSON.stringify({ schemaVersion: 2, mediaType, config, layers }),
+    {
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': mediaType },
+      tags: { hop: 'main', kind: 'manifest' },
+    },
+  );
+  if (!check(res, { 'manifest push: 201': (r) => r.status === 201 }))
+    throw new Error(`manifest ${repo}:${tag}: ${res.status}`);
 }
 
 /** A counter from a Prometheus /metrics page (`name{labels}` exactly as written); 0 when absent. */

@@ -37,7 +37,10 @@ export function accountRoutes(accounts: AccountManagement): Hono {
 
   app.post('/accounts', async (c) => {
     const { isOrg, type, ...input } = await jsonBody(c, newAccountSchema);
-    return c.json(await accounts.create(c.var.principal, { ...input, type: isOrg ? 'organization' : (type ?? 'user') }), 201);
+    return c.json(
+      await accounts.create(c.var.principal, { ...input, type: isOrg ? 'organization' : (type ?? 'user') }),
+      201,
+    );
   });
 
   app.get('/accounts', (c) => c.json({ accounts: accounts.list(c.var.principal) }));

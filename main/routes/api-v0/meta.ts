@@ -14,7 +14,13 @@ const settingsSchema = z.object({
   anonymousPull: z.boolean().optional(),
 });
 
-export function metaRoutes({ meta, clusterStatus }: { meta: MetaSettingsService; clusterStatus: () => ClusterStatus }): Hono {
+export function metaRoutes({
+  meta,
+  clusterStatus,
+}: {
+  meta: MetaSettingsService;
+  clusterStatus: () => ClusterStatus;
+}): Hono {
   const app = new Hono();
 
   app.get('/meta/settings', (c) => c.json(meta.get(c.var.principal)));

@@ -12,7 +12,9 @@ const memberSchema = z.object({ isAdmin: z.boolean().default(false) });
 const teamSchema = z.object({ name: z.string(), description: z.string().max(500).optional() });
 const accessSchema = z.object({
   // DTR calls the lowest level `read-only`.
-  accessLevel: z.enum(['read', 'read-only', 'read-write', 'admin']).transform((level) => (level === 'read-only' ? 'read' : level)),
+  accessLevel: z
+    .enum(['read', 'read-only', 'read-write', 'admin'])
+    .transform((level) => (level === 'read-only' ? 'read' : level)),
 });
 
 export function organizationRoutes(orgs: OrgManagement): Hono {
@@ -37,7 +39,9 @@ export function organizationRoutes(orgs: OrgManagement): Hono {
     return c.json(await orgs.createTeam(c.var.principal, c.req.param('org'), input), 201);
   });
 
-  app.get('/accounts/:org/teams/:team', (c) => c.json(orgs.team(c.var.principal, c.req.param('org'), c.req.param('team'))));
+  app.get('/accounts/:org/teams/:team', (c) =>
+    c.json(orgs.team(c.var.principal, c.req.param('org'), c.req.param('team'))),
+  );
 
   app.delete('/accounts/:org/teams/:team', async (c) => {
     await orgs.removeTeam(c.var.principal, c.req.param('org'), c.req.param('team'));

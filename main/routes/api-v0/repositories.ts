@@ -36,11 +36,15 @@ export function repositoryRoutes(repositories: Repositories): Hono {
     return c.json(await repositories.create(c.var.principal, c.req.param('namespace'), input), 201);
   });
 
-  app.get('/repositories/:namespace/:repo', (c) => c.json(repositories.get(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')))));
+  app.get('/repositories/:namespace/:repo', (c) =>
+    c.json(repositories.get(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')))),
+  );
 
   app.patch('/repositories/:namespace/:repo', async (c) => {
     const patch = await jsonBody(c, settingsSchema);
-    return c.json(await repositories.update(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), patch));
+    return c.json(
+      await repositories.update(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), patch),
+    );
   });
 
   app.delete('/repositories/:namespace/:repo', async (c) => {
@@ -50,12 +54,18 @@ export function repositoryRoutes(repositories: Repositories): Hono {
 
   app.get('/repositories/:namespace/:repo/events', (c) => {
     const { limit } = pageQuery(c);
-    return c.json({ events: repositories.events(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), limit) });
+    return c.json({
+      events: repositories.events(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), limit),
+    });
   });
 
   // DTR answers the tag list as a bare array.
   app.get('/repositories/:namespace/:repo/tags', (c) => {
-    const page = repositories.tags(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), pageQuery(c));
+    const page = repositories.tags(
+      c.var.principal,
+      fullName(c.req.param('namespace'), c.req.param('repo')),
+      pageQuery(c),
+    );
     nextPageHeader(c, page.next);
     return c.json(page.items);
   });

@@ -25,10 +25,13 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
       throw new AccountError('INVALID_INPUT', 'the request body is not valid JSON');
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AccountError('INVALID_INPUT', 'the request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new AccountError('INVALID_INPUT', 'the request body must be a JSON object');
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
     throw new AccountError('INVALID_INPUT', problems.join('; '));
   }
   return parsed.data;
@@ -38,7 +41,8 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
 export function pageQuery(c: Context): { limit: number; after?: string } {
   const size = c.req.query('pageSize');
   const limit = size === undefined ? DEFAULT_PAGE_SIZE : Number(size);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AccountError('INVALID_INPUT', `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw new AccountError('INVALID_INPUT', `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   const after = c.req.query('pageStart');
   // A cursor is a name or tag of the list (at most 255 characters); longer ones hit LMDB's key size limit.
   if (after !== undefined && after.length > 255) {

@@ -40,7 +40,11 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
       const decision = await redirectDecision(c, name, digest);
       if (decision.kind === 'redirect') {
         caches.metrics.redirects.inc({ cache: decision.cache });
-        return c.body(null, 307, { Location: decision.location, 'Docker-Content-Digest': digest, 'Cache-Control': 'no-store' });
+        return c.body(null, 307, {
+          Location: decision.location,
+          'Docker-Content-Digest': digest,
+          'Cache-Control': 'no-store',
+        });
       }
       caches.metrics.direct.inc({ reason: decision.reason });
     }

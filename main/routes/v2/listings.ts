@@ -19,7 +19,10 @@ const MAX_PAGE = 10_000;
 function parsePage(n: string | undefined, last: string | undefined, maxLast: { length: number; what: string }): Page {
   const size = n === undefined ? DEFAULT_PAGE : Number(n);
   if (!/^\d+$/.test(n ?? '0') || size > MAX_PAGE) {
-    throw new OciError('PAGINATION_NUMBER_INVALID', { message: `n must be an integer from 0 to ${MAX_PAGE}`, detail: { n } });
+    throw new OciError('PAGINATION_NUMBER_INVALID', {
+      message: `n must be an integer from 0 to ${MAX_PAGE}`,
+      detail: { n },
+    });
   }
   if (last !== undefined && last.length > maxLast.length) {
     throw new OciError('PAGINATION_NUMBER_INVALID', {

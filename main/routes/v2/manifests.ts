@@ -43,7 +43,10 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
-      throw new OciError('MANIFEST_INVALID', { status: 413, message: `manifest larger than ${maxManifestBytes} bytes` });
+      throw new OciError('MANIFEST_INVALID', {
+        status: 413,
+        message: `manifest larger than ${maxManifestBytes} bytes`,
+      });
     });
     const result = await manifests.put(name, reference, bytes, c.req.header('content-type'));
     await repositories.recordPush(name, c.var.auth.principal, reference, result);

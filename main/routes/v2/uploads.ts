@@ -69,7 +69,8 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
   app.put('/:name{.+}/blobs/uploads/:uuid', requires('pull', 'push'), async (c) => {
     const name = authorizedRepository(c);
     const digestParam = c.req.query('digest');
-    if (digestParam === undefined) throw new OciError('DIGEST_INVALID', { message: 'the digest query parameter is required to complete an upload' });
+    if (digestParam === undefined)
+      throw new OciError('DIGEST_INVALID', { message: 'the digest query parameter is required to complete an upload' });
     const digest = parseDigest(digestParam);
     // The closing PUT may carry the last chunk with its Content-Range (spec "Closing a chunked upload").
     const range = parseChunkRange(c.req.header('content-range'));

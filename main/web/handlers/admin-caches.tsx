@@ -26,7 +26,8 @@ interface Refusal {
 }
 
 /** A refusal the form can explain: the caches service's INVALID_INPUT and ALREADY_EXISTS. */
-const explainable = (err: unknown): err is AccountError => err instanceof AccountError && (err.code === 'INVALID_INPUT' || err.code === 'ALREADY_EXISTS');
+const explainable = (err: unknown): err is AccountError =>
+  err instanceof AccountError && (err.code === 'INVALID_INPUT' || err.code === 'ALREADY_EXISTS');
 const refusalOf = (err: AccountError): Refusal => ({ error: asSentence(err.message), status: accountErrorStatus(err) });
 
 function readForm(data: BodyData): CacheForm {
@@ -68,11 +69,27 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
 
   const showCaches = async (c: Context, retry?: Refusal & { form: CacheForm }) => {
     const { session } = adminOnly(c);
-    const body = <AdminCachesPage caches={await rowsOf(caches.list())} csrfToken={session.csrfToken} now={deps.now()} form={retry?.form} error={retry?.error} />;
-    return renderPage(c, cookies, { title: 'Content caches', section: 'admin', ...(retry && { status: retry.status }) }, body);
+    const body = (
+      <AdminCachesPage
+        caches={await rowsOf(caches.list())}
+        csrfToken={session.csrfToken}
+        now={deps.now()}
+        form={retry?.form}
+        error={retry?.error}
+      />
+    );
+    return renderPage(
+      c,
+      cookies,
+      { title: 'Content caches', section: 'admin', ...(retry && { status: retry.status }) },
+      body,
+    );
   };
 
-  const showCache = async (c: Context, retry?: { edit?: { form: CacheForm; error: string }; removeError?: string; status: ContentfulStatusCode }) => {
+  const showCache = async (
+    c: Context,
+    retry?: { edit?: { form: CacheForm; error: string }; removeError?: string; status: ContentfulStatusCode },
+  ) => {
     const { session } = adminOnly(c);
     const cache = caches.require(c.req.param('name') ?? '');
     const all = caches.list();
@@ -88,7 +105,12 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         removeError={retry?.removeError}
       />
     );
-    return renderPage(c, cookies, { title: cache.name, section: 'admin', ...(retry && { status: retry.status }) }, body);
+    return renderPage(
+      c,
+      cookies,
+      { title: cache.name, section: 'admin', ...(retry && { status: retry.status }) },
+      body,
+    );
   };
 
   app.get('/admin/caches', (c) => showCaches(c));
@@ -104,7 +126,10 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     }
     // Probe the new cache now rather than at the next interval, as the API does.
     void probe.probeAll();
-    return redirectWithFlash(c, cookies, '/admin/caches', { kind: 'success', text: `Content cache ${form.name} added. Users can now pick it on their profile page.` });
+    return redirectWithFlash(c, cookies, '/admin/caches', {
+      kind: 'success',
+      text: `Content cache ${form.name} added. Users can now pick it on their profile page.`,
+    });
   });
 
   app.get('/admin/caches/:name', (c) => showCache(c));

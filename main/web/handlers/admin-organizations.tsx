@@ -31,12 +31,30 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
 
   const showOrganizations = (c: Context, retry?: Retry<{ name: string; fullName: string }>) => {
     const { session } = adminOnly(c);
-    const organizations = deps.accounts.listOrgs().map((org) => ({ ...org, memberCount: deps.accounts.listOrgMembers(org.name).length }));
-    const body = <AdminOrganizationsPage organizations={organizations} csrfToken={session.csrfToken} {...(retry && { form: retry.form })} error={retry?.error} />;
-    return renderPage(c, cookies, { title: 'Organizations', section: 'admin', ...(retry && { status: retry.status }) }, body);
+    const organizations = deps.accounts
+      .listOrgs()
+      .map((org) => ({ ...org, memberCount: deps.accounts.listOrgMembers(org.name).length }));
+    const body = (
+      <AdminOrganizationsPage
+        organizations={organizations}
+        csrfToken={session.csrfToken}
+        {...(retry && { form: retry.form })}
+        error={retry?.error}
+      />
+    );
+    return renderPage(
+      c,
+      cookies,
+      { title: 'Organizations', section: 'admin', ...(retry && { status: retry.status }) },
+      body,
+    );
   };
 
-  const showOrganization = (c: Context, retry?: Retry<{ member: string; isAdmin: boolean }>, cacheRefusal?: { error: string; status: ContentfulStatusCode }) => {
+  const showOrganization = (
+    c: Context,
+    retry?: Retry<{ member: string; isAdmin: boolean }>,
+    cacheRefusal?: { error: string; status: ContentfulStatusCode },
+  ) => {
     const { principal, session } = adminOnly(c);
     const name = c.req.param('org') ?? '';
     const account = deps.accountManagement.get(principal, name);
@@ -69,12 +87,20 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     const data = await c.req.parseBody();
     const form = { name: formText(data, 'name').trim(), fullName: formText(data, 'fullName').trim() };
     try {
-      await deps.accountManagement.create(principal, { type: 'organization', name: form.name, ...(form.fullName && { fullName: form.fullName }) });
+      await deps.accountManagement.create(principal, {
+        type: 'organization',
+        name: form.name,
+        ...(form.fullName && { fullName: form.fullName }),
+      });
     } catch (err) {
-      if (explainable(err)) return showOrganizations(c, { form, error: asSentence(err.message), status: accountErrorStatus(err) });
+      if (explainable(err))
+        return showOrganizations(c, { form, error: asSentence(err.message), status: accountErrorStatus(err) });
       throw err;
     }
-    return redirectWithFlash(c, cookies, organizationHref(form.name), { kind: 'success', text: `Organization ${form.name} created. Add its members below.` });
+    return redirectWithFlash(c, cookies, organizationHref(form.name), {
+      kind: 'success',
+      text: `Organization ${form.name} created. Add its members below.`,
+    });
   });
 
   app.get('/admin/organizations/:org', (c) => showOrganization(c));
@@ -88,10 +114,18 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
       await deps.orgManagement.setMember(principal, org, form.member, form.isAdmin);
     } catch (err) {
       // An unknown user is explained on the form (an unknown organization fails the page itself).
-      if (explainable(err)) return showOrganization(c, { form, error: asSentence(err.message), status: err.code === 'NOT_FOUND' ? 400 : accountErrorStatus(err) });
+      if (explainable(err))
+        return showOrganization(c, {
+          form,
+          error: asSentence(err.message),
+          status: err.code === 'NOT_FOUND' ? 400 : accountErrorStatus(err),
+        });
       throw err;
     }
-    return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text: `${form.member} added to ${org}.` });
+    return redirectWithFlash(c, cookies, organizationHref(org), {
+      kind: 'success',
+      text: `${form.member} added to ${org}.`,
+    });
   });
 
   app.post('/admin/organizations/:org/content-cache', async (c) => {
@@ -102,10 +136,13 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
       await deps.accountManagement.updateSettings(principal, org, { defaultContentCache: cache });
     } catch (err) {
       // The cache name is the only input: INVALID_INPUT means it names no registered cache.
-      if (err instanceof AccountError && err.code === 'INVALID_INPUT') return showOrganization(c, undefined, { error: unknownCacheMessage(cache), status: 400 });
+      if (err instanceof AccountError && err.code === 'INVALID_INPUT')
+        return showOrganization(c, undefined, { error: unknownCacheMessage(cache), status: 400 });
       throw err;
     }
-    const text = cache ? `Members of ${org} without a cache of their own now pull from ${cache}.` : `${org} has no default content cache now.`;
+    const text = cache
+      ? `Members of ${org} without a cache of their own now pull from ${cache}.`
+      : `${org} has no default content cache now.`;
     return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text });
   });
 
@@ -114,14 +151,20 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     const { org, member } = c.req.param();
     const isAdmin = formText(await c.req.parseBody(), 'isAdmin') === 'true';
     await deps.orgManagement.setMember(principal, org, member, isAdmin);
-    return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text: `${member} is now ${isAdmin ? 'an administrator' : 'a member'} of ${org}.` });
+    return redirectWithFlash(c, cookies, organizationHref(org), {
+      kind: 'success',
+      text: `${member} is now ${isAdmin ? 'an administrator' : 'a member'} of ${org}.`,
+    });
   });
 
   app.post('/admin/organizations/:org/members/:member/remove', async (c) => {
     const { principal } = adminOnly(c);
     const { org, member } = c.req.param();
     await deps.orgManagement.removeMember(principal, org, member);
-    return redirectWithFlash(c, cookies, organizationHref(org), { kind: 'success', text: `${member} removed from ${org}.` });
+    return redirectWithFlash(c, cookies, organizationHref(org), {
+      kind: 'success',
+      text: `${member} removed from ${org}.`,
+    });
   });
 
   return app;

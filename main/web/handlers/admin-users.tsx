@@ -23,7 +23,9 @@ export function adminUserRoutes(deps: WebDeps, cookies: WebCookies): Hono {
 
   const showUsers = (c: Context, extra: { form?: NewUserForm; error?: string; status?: ContentfulStatusCode } = {}) => {
     const { principal, session } = adminOnly(c);
-    const all = deps.accountManagement.list(principal).filter((a): a is UserView & { type: 'user' } => a.type === 'user');
+    const all = deps.accountManagement
+      .list(principal)
+      .filter((a): a is UserView & { type: 'user' } => a.type === 'user');
     const after = c.req.query('after');
     const start = after ? all.findIndex((u) => u.name > after) : 0;
     const users = start < 0 ? [] : all.slice(start, start + PAGE_SIZE);
@@ -38,10 +40,17 @@ export function adminUserRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         {...(extra.form && { form: extra.form })}
         error={extra.error}
         firstHref={after ? '/admin/users' : undefined}
-        nextHref={last && start + PAGE_SIZE < all.length ? `/admin/users?after=${encodeURIComponent(last.name)}` : undefined}
+        nextHref={
+          last && start + PAGE_SIZE < all.length ? `/admin/users?after=${encodeURIComponent(last.name)}` : undefined
+        }
       />
     );
-    return renderPage(c, cookies, { title: 'Users', section: 'admin', ...(extra.status && { status: extra.status }) }, body);
+    return renderPage(
+      c,
+      cookies,
+      { title: 'Users', section: 'admin', ...(extra.status && { status: extra.status }) },
+      body,
+    );
   };
 
   app.get('/admin/users', (c) => showUsers(c));
@@ -49,7 +58,11 @@ export function adminUserRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.post('/admin/users', async (c) => {
     const { principal } = adminOnly(c);
     const data = await c.req.parseBody();
-    const form: NewUserForm = { name: formText(data, 'name').trim(), fullName: formText(data, 'fullName').trim(), isAdmin: formChecked(data, 'isAdmin') };
+    const form: NewUserForm = {
+      name: formText(data, 'name').trim(),
+      fullName: formText(data, 'fullName').trim(),
+      isAdmin: formChecked(data, 'isAdmin'),
+    };
     try {
       await deps.accountManagement.create(principal, {
         type: 'user',
@@ -59,33 +72,40 @@ export function adminUserRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         ...(form.fullName && { fullName: form.fullName }),
       });
     } catch (err) {
-      if (err instanceof AccountError && err.code !== 'NO_PERMISSION') return showUsers(c, { form, error: asSentence(err.message), status: accountErrorStatus(err) });
+      if (err instanceof AccountError && err.code !== 'NO_PERMISSION')
+        return showUsers(c, { form, error: asSentence(err.message), status: accountErrorStatus(err) });
       throw err;
     }
     return redirectWithFlash(c, cookies, '/admin/users', { kind: 'success', text: `User ${form.name} created.` });
   });
 
   /** `value=true|false` sets the flag; refusals come back as a message on the list. */
-  const toggle = (flag: 'isActive' | 'isAdmin', describe: (name: string, on: boolean) => string) => async (c: Context) => {
-    const { principal } = adminOnly(c);
-    const name = c.req.param('name') ?? '';
-    const on = formText(await c.req.parseBody(), 'value') === 'true';
-    try {
-      await deps.accountManagement.update(principal, name, { [flag]: on });
-    } catch (err) {
-      if (err instanceof AccountError && err.code !== 'NO_PERMISSION') return redirectWithFlash(c, cookies, '/admin/users', { kind: 'error', text: asSentence(err.message) });
-      throw err;
-    }
-    return redirectWithFlash(c, cookies, '/admin/users', { kind: 'success', text: describe(name, on) });
-  };
+  const toggle =
+    (flag: 'isActive' | 'isAdmin', describe: (name: string, on: boolean) => string) => async (c: Context) => {
+      const { principal } = adminOnly(c);
+      const name = c.req.param('name') ?? '';
+      const on = formText(await c.req.parseBody(), 'value') === 'true';
+      try {
+        await deps.accountManagement.update(principal, name, { [flag]: on });
+      } catch (err) {
+        if (err instanceof AccountError && err.code !== 'NO_PERMISSION')
+          return redirectWithFlash(c, cookies, '/admin/users', { kind: 'error', text: asSentence(err.message) });
+        throw err;
+      }
+      return redirectWithFlash(c, cookies, '/admin/users', { kind: 'success', text: describe(name, on) });
+    };
 
   app.post(
     '/admin/users/:name/active',
-    toggle('isActive', (name, on) => (on ? `${name} can sign in again.` : `${name} is deactivated and can no longer sign in or pull private images.`)),
+    toggle('isActive', (name, on) =>
+      on ? `${name} can sign in again.` : `${name} is deactivated and can no longer sign in or pull private images.`,
+    ),
   );
   app.post(
     '/admin/users/:name/admin',
-    toggle('isAdmin', (name, on) => (on ? `${name} is now an administrator.` : `${name} is no longer an administrator.`)),
+    toggle('isAdmin', (name, on) =>
+      on ? `${name} is now an administrator.` : `${name} is no longer an administrator.`,
+    ),
   );
 
   return app;

@@ -5,7 +5,14 @@
 export function localPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || value.length > 1000) return fallback;
   // `//host` and `/\host` are protocol-relative to browsers; control characters are never needed.
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\') || /[\u0000-\u001f\u007f]/.test(value)) return fallback;
+  if (
+    !value.startsWith('/') ||
+    value.startsWith('//') ||
+    value.startsWith('/\\') ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+    /[\u0000-\u001f\u007f]/.test(value)
+  )
+    return fallback;
   return value;
 }
 

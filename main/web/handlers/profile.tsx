@@ -38,31 +38,43 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         organizations={deps.accounts.orgsOf(user.name)}
         csrfToken={session.csrfToken}
         passwordError={refusal?.passwordError}
-        caches={registered.map((cache) => ({ name: cache.name, ...(cache.region && { region: cache.region }), health: cacheStatus(probe, cache.name).state }))}
+        caches={registered.map((cache) => ({
+          name: cache.name,
+          ...(cache.region && { region: cache.region }),
+          health: cacheStatus(probe, cache.name).state,
+        }))}
         selectedCache={deps.accounts.getSettings(user.name).defaultContentCache}
-        organizationDefault={organizationDefault(deps.accounts, user.name, new Set(registered.map((cache) => cache.name)))}
+        organizationDefault={organizationDefault(
+          deps.accounts,
+          user.name,
+          new Set(registered.map((cache) => cache.name)),
+        )}
         cacheError={refusal?.cacheError}
       />
     );
     return renderPage(c, cookies, { title: 'Your profile', section: 'profile', status: refusal?.status ?? 200 }, body);
   };
-  const passwordRefused = (c: Context, passwordError: string, status: 400 | 429 = 400) => showProfile(c, { passwordError, status });
+  const passwordRefused = (c: Context, passwordError: string, status: 400 | 429 = 400) =>
+    showProfile(c, { passwordError, status });
 
   app.get('/profile', (c) => showProfile(c));
 
   app.post('/profile/content-cache', async (c) => {
     const { principal } = signedIn(c);
-    const chosen = (await c.req.parseBody())['defaultContentCache'];
+    const chosen = (await c.req.parseBody()).defaultContentCache;
     // Browsers send nothing when no radio button is checked (a saved cache that was removed since).
     if (typeof chosen !== 'string') return showProfile(c, { cacheError: 'Choose a cache, or None.', status: 400 });
     try {
       await deps.accountManagement.updateSettings(principal, principal.name, { defaultContentCache: chosen });
     } catch (err) {
       // The cache name is the only input, so a refusal of the input is a name that is not registered.
-      if (err instanceof AccountError && err.code === 'INVALID_INPUT') return showProfile(c, { cacheError: unknownCacheMessage(chosen), status: 400 });
+      if (err instanceof AccountError && err.code === 'INVALID_INPUT')
+        return showProfile(c, { cacheError: unknownCacheMessage(chosen), status: 400 });
       throw err;
     }
-    const text = chosen ? `Saved. Your pulls now fetch layers from ${chosen}.` : 'Saved. You have no content cache of your own now.';
+    const text = chosen
+      ? `Saved. Your pulls now fetch layers from ${chosen}.`
+      : 'Saved. You have no content cache of your own now.';
     return redirectWithFlash(c, cookies, '/profile', { kind: 'success', text });
   });
 
@@ -72,18 +84,22 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const current = formText(form, 'currentPassword');
     const next = formText(form, 'newPassword');
     if (!current || !next) return passwordRefused(c, 'Enter your current password and the new one.');
-    if (next !== formText(form, 'confirmPassword')) return passwordRefused(c, 'The new password and its confirmation do not match.');
+    if (next !== formText(form, 'confirmPassword'))
+      return passwordRefused(c, 'The new password and its confirmation do not match.');
     try {
       await deps.authenticator.password(principal.name, current, clientAddress(c));
     } catch (err) {
-      if (err instanceof OciError && err.code === 'UNAUTHORIZED') return passwordRefused(c, 'Your current password is not correct.');
-      if (err instanceof OciError && err.code === 'TOOMANYREQUESTS') return passwordRefused(c, 'Too many wrong passwords. Wait a while and try again.', 429);
+      if (err instanceof OciError && err.code === 'UNAUTHORIZED')
+        return passwordRefused(c, 'Your current password is not correct.');
+      if (err instanceof OciError && err.code === 'TOOMANYREQUESTS')
+        return passwordRefused(c, 'Too many wrong passwords. Wait a while and try again.', 429);
       throw err;
     }
     try {
       await deps.accountManagement.update(principal, principal.name, { password: next, oldPassword: current });
     } catch (err) {
-      if (err instanceof AccountError && err.code === 'INVALID_INPUT') return passwordRefused(c, asSentence(err.message));
+      if (err instanceof AccountError && err.code === 'INVALID_INPUT')
+        return passwordRefused(c, asSentence(err.message));
       throw err;
     }
     // A changed password ends every session and refresh token of the account (a thief's too);
@@ -91,7 +107,10 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     await deps.accounts.revokeCredentials(principal.name);
     const session = await deps.sessions.create(principal.name);
     cookies.setSession(c, session.id, session.expiresAt, deps.now());
-    return redirectWithFlash(c, cookies, '/profile', { kind: 'success', text: 'Your password has been changed, and your other sessions were signed out.' });
+    return redirectWithFlash(c, cookies, '/profile', {
+      kind: 'success',
+      text: 'Your password has been changed, and your other sessions were signed out.',
+    });
   });
 
   return app;

@@ -23,10 +23,15 @@ const EVENTS_SHOWN = 25;
 const MAX_CURSOR_LENGTH = 256;
 
 const cursor = (value: string | undefined) => (value && value.length <= MAX_CURSOR_LENGTH ? value : undefined);
-const withAfter = (base: string, after: string) => `${base}${base.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}`;
+const withAfter = (base: string, after: string) =>
+  `${base}${base.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}`;
 
 const notFound = (what: string) =>
-  new WebError('NOT_FOUND', `${what} not found`, `There is no ${what.toLowerCase()} with that name, or you do not have access to it.`);
+  new WebError(
+    'NOT_FOUND',
+    `${what} not found`,
+    `There is no ${what.toLowerCase()} with that name, or you do not have access to it.`,
+  );
 
 export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
@@ -88,7 +93,9 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
         events={deps.repositories.events(principal, name, EVENTS_SHOWN)}
         now={deps.now()}
-        settingsCsrfToken={deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined}
+        settingsCsrfToken={
+          deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined
+        }
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);

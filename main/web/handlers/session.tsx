@@ -24,16 +24,26 @@ export function sessionRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.get('/sign-in', (c) => {
     const next = localPath(c.req.query('next'));
     if (viewerOf(c)) return c.redirect(next, 303);
-    return renderPage(c, cookies, { title: 'Sign in', section: 'sign-in' }, <SignInPage csrfToken={cookies.signInToken(c)} next={next} />);
+    return renderPage(
+      c,
+      cookies,
+      { title: 'Sign in', section: 'sign-in' },
+      <SignInPage csrfToken={cookies.signInToken(c)} next={next} />,
+    );
   });
 
   app.post('/sign-in', async (c) => {
     const form = await c.req.parseBody();
     const username = formText(form, 'username').trim();
     const password = formText(form, 'password');
-    const next = localPath(form['next']);
+    const next = localPath(form.next);
     const showAgain = (status: 400 | 429, error: string) =>
-      renderPage(c, cookies, { title: 'Sign in', section: 'sign-in', status }, <SignInPage csrfToken={cookies.signInToken(c)} next={next} username={username} error={error} />);
+      renderPage(
+        c,
+        cookies,
+        { title: 'Sign in', section: 'sign-in', status },
+        <SignInPage csrfToken={cookies.signInToken(c)} next={next} username={username} error={error} />,
+      );
 
     if (!username || !password) return showAgain(400, 'Enter your username and password.');
     let user;

@@ -6,15 +6,32 @@
  * matter for it (visibility of a missing repository, the setting for an existing one).
  */
 import { describe, expect, it } from 'vitest';
-import { allowedActions, highestLevel, type Principal, type RepoAction, type RepositoryFacts } from '../../../main/accounts/permissions.js';
+import {
+  allowedActions,
+  highestLevel,
+  type Principal,
+  type RepoAction,
+  type RepositoryFacts,
+} from '../../../main/accounts/permissions.js';
 import type { AccessLevel } from '../../../main/accounts/accounts-db.js';
 
-type Kind = 'admin' | 'namespace owner' | 'org admin' | 'team read' | 'team read-write' | 'team admin' | 'other user' | 'anonymous';
+type Kind =
+  | 'admin'
+  | 'namespace owner'
+  | 'org admin'
+  | 'team read'
+  | 'team read-write'
+  | 'team admin'
+  | 'other user'
+  | 'anonymous';
 
 const ALICE: Principal = { kind: 'user', name: 'alice', isAdmin: false };
 
 /** The principal and the facts access-control.ts would gather for it on `<namespace>/app`. */
-function subject(kind: Kind): { principal: Principal; facts: Pick<RepositoryFacts, 'ownNamespace' | 'orgAdmin' | 'teamAccess'> } {
+function subject(kind: Kind): {
+  principal: Principal;
+  facts: Pick<RepositoryFacts, 'ownNamespace' | 'orgAdmin' | 'teamAccess'>;
+} {
   const none = { ownNamespace: false, orgAdmin: false };
   switch (kind) {
     case 'admin':
@@ -65,7 +82,15 @@ for (const [kind, row] of Object.entries(TABLE) as Array<[Kind, [string, string,
     for (const visibility of ['public', 'private'] as const) {
       for (const createRepositoryOnPush of [true, false]) {
         const cell = exists ? (visibility === 'public' ? row[0] : row[1]) : createRepositoryOnPush ? row[2] : row[3];
-        for (const action of ACTIONS) cases.push({ kind, exists, visibility, createRepositoryOnPush, action, allowed: cell.includes(LETTER[action]) });
+        for (const action of ACTIONS)
+          cases.push({
+            kind,
+            exists,
+            visibility,
+            createRepositoryOnPush,
+            action,
+            allowed: cell.includes(LETTER[action]),
+          });
       }
     }
   }
@@ -76,25 +101,43 @@ describe('allowedActions', () => {
     expect(cases).toHaveLength(8 * 2 * 2 * 2 * 3);
   });
 
-  it.each(cases)('$kind, $visibility, exists=$exists, createRepositoryOnPush=$createRepositoryOnPush: $action -> $allowed', (c) => {
-    const { principal, facts } = subject(c.kind);
-    const actions = allowedActions(principal, {
-      ...facts,
-      exists: c.exists,
-      visibility: c.visibility,
-      createRepositoryOnPush: c.createRepositoryOnPush,
-      anonymousPull: true,
-    });
-    expect(actions.includes(c.action)).toBe(c.allowed);
-  });
+  it.each(cases)(
+    '$kind, $visibility, exists=$exists, createRepositoryOnPush=$createRepositoryOnPush: $action -> $allowed',
+    (c) => {
+      const { principal, facts } = subject(c.kind);
+      const actions = allowedActions(principal, {
+        ...facts,
+        exists: c.exists,
+        visibility: c.visibility,
+        createRepositoryOnPush: c.createRepositoryOnPush,
+        anonymousPull: true,
+      });
+      expect(actions.includes(c.action)).toBe(c.allowed);
+    },
+  );
 
   it('lists actions in the order pull, push, delete without duplicates', () => {
-    const actions = allowedActions(ALICE, { exists: true, visibility: 'public', ownNamespace: false, orgAdmin: false, teamAccess: 'admin', createRepositoryOnPush: true, anonymousPull: true });
+    const actions = allowedActions(ALICE, {
+      exists: true,
+      visibility: 'public',
+      ownNamespace: false,
+      orgAdmin: false,
+      teamAccess: 'admin',
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+    });
     expect(actions).toEqual(['pull', 'push', 'delete']);
   });
 
   describe('with anonymous pull switched off', () => {
-    const facts = { exists: true, visibility: 'public' as const, ownNamespace: false, orgAdmin: false, createRepositoryOnPush: true, anonymousPull: false };
+    const facts = {
+      exists: true,
+      visibility: 'public' as const,
+      ownNamespace: false,
+      orgAdmin: false,
+      createRepositoryOnPush: true,
+      anonymousPull: false,
+    };
     it('refuses anonymous clients even a public repository', () => {
       expect(allowedActions({ kind: 'anonymous' }, facts)).toEqual([]);
     });
@@ -104,7 +147,15 @@ describe('allowedActions', () => {
   });
 
   it('gives a team grant nothing beyond its level, even on a public repository', () => {
-    const facts = { exists: true, visibility: 'public' as const, ownNamespace: false, orgAdmin: false, teamAccess: 'read' as const, createRepositoryOnPush: true, anonymousPull: true };
+    const facts = {
+      exists: true,
+      visibility: 'public' as const,
+      ownNamespace: false,
+      orgAdmin: false,
+      teamAccess: 'read' as const,
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+    };
     expect(allowedActions(ALICE, facts)).toEqual(['pull']);
   });
 });

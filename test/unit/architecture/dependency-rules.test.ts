@@ -33,30 +33,61 @@ interface FileFacts {
 
 /** Imports (static, type-only, re-exports, dynamic, `import()` types, require) and process.env reads. */
 function scanSource(file: string, text: string): FileFacts {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
   const imports: Found[] = [];
   const envReads: number[] = [];
   const isProcess = (node: ts.Node): boolean =>
     (ts.isIdentifier(node) && node.text === 'process') ||
-    (ts.isPropertyAccessExpression(node) && node.name.text === 'process' && ts.isIdentifier(node.expression) && node.expression.text === 'globalThis');
+    (ts.isPropertyAccessExpression(node) &&
+      node.name.text === 'process' &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'globalThis');
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       imports.push({ specifier: node.moduleSpecifier.text, line: lineOf(node) });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       imports.push({ specifier: node.moduleReference.expression.text, line: lineOf(node) });
     } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0]!)) {
       const callee = node.expression;
       if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) {
         imports.push({ specifier: node.arguments[0].text, line: lineOf(node) });
       }
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       imports.push({ specifier: node.argument.literal.text, line: lineOf(node) });
     } else if (ts.isPropertyAccessExpression(node) && node.name.text === 'env' && isProcess(node.expression)) {
       envReads.push(lineOf(node));
-    } else if (ts.isElementAccessExpression(node) && isProcess(node.expression) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'env') {
+    } else if (
+      ts.isElementAccessExpression(node) &&
+      isProcess(node.expression) &&
+      ts.isStringLiteralLike(node.argumentExpression) &&
+      node.argumentExpression.text === 'env'
+    ) {
       envReads.push(lineOf(node));
-    } else if (ts.isVariableDeclaration(node) && node.initializer && isProcess(node.initializer) && ts.isObjectBindingPattern(node.name)) {
+    } else if (
+      ts.isVariableDeclaration(node) &&
+      node.initializer &&
+      isProcess(node.initializer) &&
+      ts.isObjectBindingPattern(node.name)
+    ) {
       const names = node.name.elements.map((e) => (e.propertyName ?? e.name).getText(source));
       if (names.includes('env')) envReads.push(lineOf(node));
     }
@@ -82,24 +113,33 @@ function layerViolations({ file, imports }: FileFacts): string[] {
   const forbidden = FORBIDDEN_TREES[file.split('/')[0]!] ?? [];
   return imports
     .filter(({ specifier }) => forbidden.includes(targetTree(file, specifier) ?? ''))
-    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (${file.split('/')[0]}/ must not import ${targetTree(file, specifier)}/)`);
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (${file.split('/')[0]}/ must not import ${targetTree(file, specifier)}/)`,
+    );
 }
 
-const isHono = (specifier: string): boolean => specifier === 'hono' || specifier.startsWith('hono/') || specifier.startsWith('@hono/');
+const isHono = (specifier: string): boolean =>
+  specifier === 'hono' || specifier.startsWith('hono/') || specifier.startsWith('@hono/');
 const MAY_IMPORT_HONO = [/^src\/http\//, /^(main|edge)\/(routes|middleware|web)\//, /^(main|edge)\/app\.tsx?$/];
 
 function honoViolations({ file, imports }: FileFacts): string[] {
   if (MAY_IMPORT_HONO.some((pattern) => pattern.test(file))) return [];
   return imports
     .filter(({ specifier }) => isHono(specifier))
-    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/http/, routes/, middleware/, web/ and app.ts may import hono)`);
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (only src/http/, routes/, middleware/, web/ and app.ts may import hono)`,
+    );
 }
 
 const MAY_READ_ENV = [/^src\/config\/load\.ts$/, /^bin\//, /^(main|edge)\/cli\.ts$/];
 
 function envViolations({ file, envReads }: FileFacts): string[] {
   if (MAY_READ_ENV.some((pattern) => pattern.test(file))) return [];
-  return envReads.map((line) => `${file}:${line} reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)`);
+  return envReads.map(
+    (line) => `${file}:${line} reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)`,
+  );
 }
 
 function lmdbViolations({ file, imports }: FileFacts): string[] {
@@ -119,7 +159,8 @@ function sourceFiles(dir: string): string[] {
   }
   return entries.flatMap((entry) => {
     const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name.startsWith('.') ? [] : sourceFiles(path);
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name.startsWith('.') ? [] : sourceFiles(path);
     return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
 }
@@ -131,7 +172,9 @@ describe('dependency rules (STYLE.md section 6)', () => {
   it('sees the source trees it checks', () => {
     expect(facts.filter((f) => f.file.startsWith('src/')).length).toBeGreaterThan(10);
     expect(facts.filter((f) => f.file.startsWith('main/')).length).toBeGreaterThan(10);
-    expect(factsOf('src/http/error-handler.ts')?.imports).toContainEqual(expect.objectContaining({ specifier: 'hono' }));
+    expect(factsOf('src/http/error-handler.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: 'hono' }),
+    );
   });
 
   it('src/ imports neither main/, edge/ nor bin/', () => {
@@ -184,16 +227,29 @@ describe('scanSource', () => {
   });
 
   it("counts hono's JSX runtime as an import of every .tsx file", () => {
-    expect(scanSource('main/registry/view.tsx', 'export const V = () => <p />;').imports).toEqual([{ specifier: 'hono/jsx/jsx-runtime', line: 1 }]);
+    expect(scanSource('main/registry/view.tsx', 'export const V = () => <p />;').imports).toEqual([
+      { specifier: 'hono/jsx/jsx-runtime', line: 1 },
+    ]);
   });
 
   it('finds process.env read directly, by index, through globalThis and by destructuring', () => {
-    const text = ['const a = process.env.A;', "const b = process['env'];", 'const c = globalThis.process.env;', 'const { env } = process;', 'const { env: renamed } = process;'].join('\n');
+    const text = [
+      'const a = process.env.A;',
+      "const b = process['env'];",
+      'const c = globalThis.process.env;',
+      'const { env } = process;',
+      'const { env: renamed } = process;',
+    ].join('\n');
     expect(scanSource('src/x.ts', text).envReads).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('ignores imports and process.env mentioned in comments and strings', () => {
-    const text = ["// import x from 'hono'; process.env.A", "const s = \"import y from 'hono'\";", 'const t = `process.env`;', 'const argv = process.argv;'].join('\n');
+    const text = [
+      "// import x from 'hono'; process.env.A",
+      'const s = "import y from \'hono\'";',
+      'const t = `process.env`;',
+      'const argv = process.argv;',
+    ].join('\n');
     expect(scanSource('src/x.ts', text)).toEqual({ file: 'src/x.ts', imports: [], envReads: [] });
   });
 });
@@ -229,7 +285,15 @@ describe('the rules on made-up files', () => {
   });
 
   it('allow hono in src/http/, routes/, middleware/, web/ and app.ts', () => {
-    for (const path of ['src/http/x.ts', 'main/routes/v2/x.ts', 'edge/routes/x.ts', 'main/middleware/x.ts', 'main/web/x.tsx', 'main/app.ts', 'edge/app.ts']) {
+    for (const path of [
+      'src/http/x.ts',
+      'main/routes/v2/x.ts',
+      'edge/routes/x.ts',
+      'main/middleware/x.ts',
+      'main/web/x.tsx',
+      'main/app.ts',
+      'edge/app.ts',
+    ]) {
       expect(honoViolations(file(path, ['hono']))).toEqual([]);
     }
     expect(honoViolations(file('main/registry/app.ts', ['hono']))).toHaveLength(1);
@@ -240,6 +304,7 @@ describe('the rules on made-up files', () => {
       'main/service.ts:7 reads process.env (only src/config/load.ts, bin/ and <service>/cli.ts may)',
     ]);
     expect(envViolations(file('main/cli/user-commands.ts', [], [1]))).toHaveLength(1);
-    for (const path of ['src/config/load.ts', 'bin/outpost.ts', 'main/cli.ts', 'edge/cli.ts']) expect(envViolations(file(path, [], [1]))).toEqual([]);
+    for (const path of ['src/config/load.ts', 'bin/outpost.ts', 'main/cli.ts', 'edge/cli.ts'])
+      expect(envViolations(file(path, [], [1]))).toEqual([]);
   });
 });

@@ -30,9 +30,12 @@ function mainApp(accessPolicy: AccessPolicy): Hono {
     auth: stub(),
     sessions: stub(),
     management: stub(),
-    web: new Proxy({ publicUrl: 'http://127.0.0.1' }, {
-      get: (t, key) => (key in t ? t[key as 'publicUrl'] : stub()),
-    }) as never,
+    web: new Proxy(
+      { publicUrl: 'http://127.0.0.1' },
+      {
+        get: (t, key) => (key in t ? t[key as 'publicUrl'] : stub()),
+      },
+    ) as never,
     caches: stub(),
     deleteEnabled: true,
     maxManifestBytes: 1024,
@@ -116,7 +119,10 @@ describe('accessGate', () => {
   function gatedApp(): Hono {
     const app = new Hono();
     app.onError(createErrorHandler(silentLogger));
-    app.use('*', accessGate(openAccessPolicy, () => '127.0.0.1'));
+    app.use(
+      '*',
+      accessGate(openAccessPolicy, () => '127.0.0.1'),
+    );
     app.get('/:name{.+}/declared', requires('pull'), (c) => c.text(c.var.auth.principal.kind));
     app.get('/:name{.+}/undeclared', (c) => c.text('leaked'));
     return app;
@@ -128,7 +134,7 @@ describe('accessGate', () => {
     expect(await res.text()).not.toContain('leaked');
   });
 
-  it('lets a declared route through with the caller\'s rights', async () => {
+  it("lets a declared route through with the caller's rights", async () => {
     const res = await gatedApp().request('/a/declared');
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('user');

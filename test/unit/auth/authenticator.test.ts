@@ -32,7 +32,11 @@ beforeEach(async () => {
   db = openMetadataDb(join(temp.path, 'db'));
   accounts = createAccounts(openAccountsDb(db.root));
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
-  const verifier = createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER, audience: 'outpost' });
+  const verifier = createJwtVerifier({
+    getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
+    issuer: ISSUER,
+    audience: 'outpost',
+  });
   auth = createAuthenticator({ accounts, throttle, verifier });
   events = [];
   await accounts.createUser({ name: 'alice', password: 'alice-password' });
@@ -67,7 +71,11 @@ const tokenFor = async (subject: string, accountId: string | undefined = account
 
 describe('authenticator.password', () => {
   it('signs in with the right password and tells the throttle', async () => {
-    expect(await auth.password('alice', 'alice-password', '10.0.0.1')).toEqual({ kind: 'user', name: 'alice', isAdmin: false });
+    expect(await auth.password('alice', 'alice-password', '10.0.0.1')).toEqual({
+      kind: 'user',
+      name: 'alice',
+      isAdmin: false,
+    });
     expect(events).toEqual(['before alice', 'succeeded alice']);
   });
 
@@ -111,7 +119,10 @@ describe('authenticator.password', () => {
   it('passes the throttle refusal through', async () => {
     const locked = createAuthenticator({
       accounts,
-      throttle: { ...throttle, before: async () => Promise.reject(new OciError('TOOMANYREQUESTS', { headers: { 'Retry-After': '60' } })) },
+      throttle: {
+        ...throttle,
+        before: async () => Promise.reject(new OciError('TOOMANYREQUESTS', { headers: { 'Retry-After': '60' } })),
+      },
       verifier: createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER }),
     });
     const err = await rejection(locked.password('alice', 'alice-password', '10.0.0.1'));
@@ -123,7 +134,10 @@ describe('authenticator.password', () => {
 describe('authenticator.bearer', () => {
   it('returns the principal and the access the token grants', async () => {
     const identity = await auth.bearer(await tokenFor('alice'));
-    expect(identity).toEqual({ principal: { kind: 'user', name: 'alice', isAdmin: false }, access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }] });
+    expect(identity).toEqual({
+      principal: { kind: 'user', name: 'alice', isAdmin: false },
+      access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }],
+    });
   });
 
   it('returns an anonymous principal for an anonymous token', async () => {

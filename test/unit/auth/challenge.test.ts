@@ -5,17 +5,28 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 describe('formatBearerChallenge', () => {
   it('names realm and service (the /v2/ challenge)', () => {
-    expect(formatBearerChallenge({ realm: 'https://main.example/auth/token', service: 'outpost' })).toBe('Bearer realm="https://main.example/auth/token",service="outpost"');
+    expect(formatBearerChallenge({ realm: 'https://main.example/auth/token', service: 'outpost' })).toBe(
+      'Bearer realm="https://main.example/auth/token",service="outpost"',
+    );
   });
 
   it('adds the scope a repository request needs, then the error', () => {
-    expect(formatBearerChallenge({ realm: 'http://r/auth/token', service: 'outpost', scope: 'repository:a/b:pull,push', error: 'insufficient_scope' })).toBe(
+    expect(
+      formatBearerChallenge({
+        realm: 'http://r/auth/token',
+        service: 'outpost',
+        scope: 'repository:a/b:pull,push',
+        error: 'insufficient_scope',
+      }),
+    ).toBe(
       'Bearer realm="http://r/auth/token",service="outpost",scope="repository:a/b:pull,push",error="insufficient_scope"',
     );
   });
 
   it('escapes quotes and backslashes so a value cannot end its quoted string (RFC 9110 5.6.4)', () => {
-    expect(formatBearerChallenge({ realm: 'http://r/"x\\', service: 'a"b' })).toBe('Bearer realm="http://r/\\"x\\\\",service="a\\"b"');
+    expect(formatBearerChallenge({ realm: 'http://r/"x\\', service: 'a"b' })).toBe(
+      'Bearer realm="http://r/\\"x\\\\",service="a\\"b"',
+    );
   });
 });
 
@@ -26,13 +37,25 @@ describe('parseAuthorization', () => {
   });
 
   it('reads Basic credentials, the scheme in any case', () => {
-    expect(parseAuthorization(`Basic ${b64('alice:secret pw')}`)).toEqual({ kind: 'basic', username: 'alice', password: 'secret pw' });
+    expect(parseAuthorization(`Basic ${b64('alice:secret pw')}`)).toEqual({
+      kind: 'basic',
+      username: 'alice',
+      password: 'secret pw',
+    });
     expect(parseAuthorization(`basic ${b64('alice:x')}`)).toEqual({ kind: 'basic', username: 'alice', password: 'x' });
-    expect(parseAuthorization(`BASIC   ${b64('alice:x')}  `)).toEqual({ kind: 'basic', username: 'alice', password: 'x' });
+    expect(parseAuthorization(`BASIC   ${b64('alice:x')}  `)).toEqual({
+      kind: 'basic',
+      username: 'alice',
+      password: 'x',
+    });
   });
 
   it('splits at the first colon: the password may contain colons (RFC 7617 2)', () => {
-    expect(parseAuthorization(`Basic ${b64('alice:a:b:c')}`)).toEqual({ kind: 'basic', username: 'alice', password: 'a:b:c' });
+    expect(parseAuthorization(`Basic ${b64('alice:a:b:c')}`)).toEqual({
+      kind: 'basic',
+      username: 'alice',
+      password: 'a:b:c',
+    });
   });
 
   it('reads empty user names and passwords as given (the authenticator refuses them)', () => {
@@ -40,11 +63,18 @@ describe('parseAuthorization', () => {
   });
 
   it('reads UTF-8 credentials', () => {
-    expect(parseAuthorization(`Basic ${b64('zoë:pässwörd')}`)).toEqual({ kind: 'basic', username: 'zoë', password: 'pässwörd' });
+    expect(parseAuthorization(`Basic ${b64('zoë:pässwörd')}`)).toEqual({
+      kind: 'basic',
+      username: 'zoë',
+      password: 'pässwörd',
+    });
   });
 
   it('reads Bearer tokens (token68 syntax)', () => {
-    expect(parseAuthorization('Bearer eyJhbGciOi.eyJzdWIiOi.c2ln-_')).toEqual({ kind: 'bearer', token: 'eyJhbGciOi.eyJzdWIiOi.c2ln-_' });
+    expect(parseAuthorization('Bearer eyJhbGciOi.eyJzdWIiOi.c2ln-_')).toEqual({
+      kind: 'bearer',
+      token: 'eyJhbGciOi.eyJzdWIiOi.c2ln-_',
+    });
     expect(parseAuthorization('bearer abc==')).toEqual({ kind: 'bearer', token: 'abc==' });
   });
 

@@ -26,8 +26,16 @@ afterAll(async () => {
   await temp.remove();
 });
 
-const options = (over: Partial<SignOptions> = {}): SignOptions => ({ issuer: ISSUER, audience: 'outpost', subject: 'alice', lifetimeMs: LIFETIME_MS, now: T0, ...over });
-const sign = (key: SigningKey = ring.signingKey, over: Partial<SignOptions> = {}) => signJwt(key, { access: [] }, options(over));
+const options = (over: Partial<SignOptions> = {}): SignOptions => ({
+  issuer: ISSUER,
+  audience: 'outpost',
+  subject: 'alice',
+  lifetimeMs: LIFETIME_MS,
+  now: T0,
+  ...over,
+});
+const sign = (key: SigningKey = ring.signingKey, over: Partial<SignOptions> = {}) =>
+  signJwt(key, { access: [] }, options(over));
 
 /** A verifier over `ring`'s JWKS at the current clock, counting key lookups (cache misses). */
 function verifier(audience = 'outpost') {
@@ -50,7 +58,8 @@ async function refusal(promise: Promise<unknown>): Promise<TokenErrorCode> {
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const parts = (token: string) => token.split('.') as [string, string, string];
-const decode = (segment: string) => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>;
+const decode = (segment: string) =>
+  JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 describe('signJwt', () => {
   it('puts alg, kid and typ in the header and the standard claims in the payload', async () => {
@@ -58,7 +67,15 @@ describe('signJwt', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: ring.signingKey.kid, typ: 'JWT' });
     const payload = decode(parts(token)[1]);
     const iat = Math.floor(T0 / 1000);
-    expect(payload).toMatchObject({ iss: ISSUER, aud: 'outpost', sub: 'alice', iat, nbf: iat - 1, exp: iat + LIFETIME_MS / 1000, access: [] });
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      aud: 'outpost',
+      sub: 'alice',
+      iat,
+      nbf: iat - 1,
+      exp: iat + LIFETIME_MS / 1000,
+      access: [],
+    });
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -92,7 +109,9 @@ describe('createJwtVerifier', () => {
     const [header, payload, signature] = parts(await sign());
     const claims = decode(payload);
     const forged = b64url({ ...claims, sub: 'admin', access: [{ type: 'repository', name: 'a', actions: ['*'] }] });
-    expect(await refusal(verifier().verifier.verify(`${header}.${forged}.${signature}`))).toBe('OUTPOST_TOKEN_SIGNATURE');
+    expect(await refusal(verifier().verifier.verify(`${header}.${forged}.${signature}`))).toBe(
+      'OUTPOST_TOKEN_SIGNATURE',
+    );
   });
 
   it('refuses a token whose signature was changed', async () => {
@@ -100,12 +119,16 @@ describe('createJwtVerifier', () => {
     const [header, payload, signature] = parts(await sign());
     const flipped = Buffer.from(signature, 'base64url');
     flipped[0]! ^= 1;
-    expect(await refusal(verifier().verifier.verify(`${header}.${payload}.${flipped.toString('base64url')}`))).toBe('OUTPOST_TOKEN_SIGNATURE');
+    expect(await refusal(verifier().verifier.verify(`${header}.${payload}.${flipped.toString('base64url')}`))).toBe(
+      'OUTPOST_TOKEN_SIGNATURE',
+    );
   });
 
   it('refuses a token signed by a key it does not know (OUTPOST_TOKEN_UNKNOWN_KEY)', async () => {
     clock = T0;
-    expect(await refusal(verifier().verifier.verify(await sign(stranger.signingKey)))).toBe('OUTPOST_TOKEN_UNKNOWN_KEY');
+    expect(await refusal(verifier().verifier.verify(await sign(stranger.signingKey)))).toBe(
+      'OUTPOST_TOKEN_UNKNOWN_KEY',
+    );
   });
 
   it('refuses a token signed by another key that claims a published kid', async () => {
@@ -116,9 +139,13 @@ describe('createJwtVerifier', () => {
 
   it('refuses a token for another audience or from another issuer', async () => {
     clock = T0;
-    expect(await refusal(verifier().verifier.verify(await sign(ring.signingKey, { audience: 'other-service' })))).toBe('OUTPOST_TOKEN_CLAIMS');
+    expect(await refusal(verifier().verifier.verify(await sign(ring.signingKey, { audience: 'other-service' })))).toBe(
+      'OUTPOST_TOKEN_CLAIMS',
+    );
     expect(await refusal(verifier('edge-1').verifier.verify(await sign()))).toBe('OUTPOST_TOKEN_CLAIMS');
-    expect(await refusal(verifier().verifier.verify(await sign(ring.signingKey, { issuer: 'https://evil.example' })))).toBe('OUTPOST_TOKEN_CLAIMS');
+    expect(
+      await refusal(verifier().verifier.verify(await sign(ring.signingKey, { issuer: 'https://evil.example' }))),
+    ).toBe('OUTPOST_TOKEN_CLAIMS');
   });
 
   it('refuses a token without an expiry', async () => {
@@ -147,9 +174,12 @@ describe('createJwtVerifier', () => {
     expect(await refusal(verifier().verifier.verify(hs))).toBe('OUTPOST_TOKEN_MALFORMED');
   });
 
-  it.each(['', 'x', 'a.b', 'a.b.c', 'eyJ9.eyJ9.', '...', `${'a'.repeat(10_000)}.b.c`])('refuses garbage %j as malformed', async (token) => {
-    expect(await refusal(verifier().verifier.verify(token))).toBe('OUTPOST_TOKEN_MALFORMED');
-  });
+  it.each(['', 'x', 'a.b', 'a.b.c', 'eyJ9.eyJ9.', '...', `${'a'.repeat(10_000)}.b.c`])(
+    'refuses garbage %j as malformed',
+    async (token) => {
+      expect(await refusal(verifier().verifier.verify(token))).toBe('OUTPOST_TOKEN_MALFORMED');
+    },
+  );
 
   describe('verified-token cache', () => {
     it('verifies a token once and answers again from the cache', async () => {
@@ -188,10 +218,33 @@ describe('createJwtVerifier', () => {
       const dir = join(temp.path, 'rotating');
       clock = T0;
       const keys = await KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS });
-      const v = createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER, audience: 'outpost', now });
-      const oldToken = (await issueRegistryToken(keys.signingKey, { issuer: ISSUER, service: 'outpost', subject: 'alice', access: [], lifetimeMs: LIFETIME_MS, now: clock })).token;
+      const v = createJwtVerifier({
+        getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
+        issuer: ISSUER,
+        audience: 'outpost',
+        now,
+      });
+      const oldToken = (
+        await issueRegistryToken(keys.signingKey, {
+          issuer: ISSUER,
+          service: 'outpost',
+          subject: 'alice',
+          access: [],
+          lifetimeMs: LIFETIME_MS,
+          now: clock,
+        })
+      ).token;
       const newKid = await keys.rotate();
-      const newToken = (await issueRegistryToken(keys.signingKey, { issuer: ISSUER, service: 'outpost', subject: 'alice', access: [], lifetimeMs: LIFETIME_MS, now: clock })).token;
+      const newToken = (
+        await issueRegistryToken(keys.signingKey, {
+          issuer: ISSUER,
+          service: 'outpost',
+          subject: 'alice',
+          access: [],
+          lifetimeMs: LIFETIME_MS,
+          now: clock,
+        })
+      ).token;
       expect(decodeProtectedHeader(newToken).kid).toBe(newKid);
       expect(decodeProtectedHeader(oldToken).kid).not.toBe(newKid);
       clock = T0 + LIFETIME_MS - 1000;

@@ -23,7 +23,9 @@ describe('parseScopes', () => {
   });
 
   it('keeps only the known actions', () => {
-    expect(parseScopes('repository:a:pull,admin,push,,PULL')).toEqual([{ type: 'repository', name: 'a', actions: ['pull', 'push'] }]);
+    expect(parseScopes('repository:a:pull,admin,push,,PULL')).toEqual([
+      { type: 'repository', name: 'a', actions: ['pull', 'push'] },
+    ]);
   });
 
   it.each([
@@ -48,7 +50,9 @@ describe('parseScopes', () => {
   });
 
   it('keeps the valid scopes beside an invalid one', () => {
-    expect(parseScopes('repository:../x:pull repository:ok/repo:pull')).toEqual([{ type: 'repository', name: 'ok/repo', actions: ['pull'] }]);
+    expect(parseScopes('repository:../x:pull repository:ok/repo:pull')).toEqual([
+      { type: 'repository', name: 'ok/repo', actions: ['pull'] },
+    ]);
   });
 
   it('reads nothing from an empty or blank value', () => {
@@ -59,7 +63,9 @@ describe('parseScopes', () => {
 
 describe('formatScope', () => {
   it('writes type:name:actions', () => {
-    expect(formatScope({ type: 'repository', name: 'a/b', actions: ['pull', 'push'] })).toBe('repository:a/b:pull,push');
+    expect(formatScope({ type: 'repository', name: 'a/b', actions: ['pull', 'push'] })).toBe(
+      'repository:a/b:pull,push',
+    );
     expect(formatScope({ type: 'registry', name: 'catalog', actions: ['*'] })).toBe('registry:catalog:*');
   });
 
@@ -137,12 +143,16 @@ describe('toRegistryClaims (the access claim of a verified token)', () => {
       null,
       { type: 'repository', name: 'fine', actions: ['push'] },
     ];
-    expect(toRegistryClaims({ sub: 'alice', access }).access).toEqual([{ type: 'repository', name: 'fine', actions: ['push'] }]);
+    expect(toRegistryClaims({ sub: 'alice', access }).access).toEqual([
+      { type: 'repository', name: 'fine', actions: ['push'] },
+    ]);
   });
 
   it('refuses a payload without an access claim or subject', () => {
     expect(() => toRegistryClaims({ sub: 'alice' })).toThrow(expect.objectContaining({ code: 'OUTPOST_TOKEN_CLAIMS' }));
     expect(() => toRegistryClaims({ access: [] })).toThrow(expect.objectContaining({ code: 'OUTPOST_TOKEN_CLAIMS' }));
-    expect(() => toRegistryClaims({ sub: 'alice', access: 'repository:a:pull' })).toThrow(expect.objectContaining({ code: 'OUTPOST_TOKEN_CLAIMS' }));
+    expect(() => toRegistryClaims({ sub: 'alice', access: 'repository:a:pull' })).toThrow(
+      expect.objectContaining({ code: 'OUTPOST_TOKEN_CLAIMS' }),
+    );
   });
 });

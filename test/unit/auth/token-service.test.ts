@@ -47,7 +47,16 @@ let tokens: ReturnType<typeof createTokenService>;
 beforeAll(async () => {
   temp = await createTempDir('outpost-tokens-');
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), now, maxTokenLifetimeMs: 300_000 });
-  tokens = createTokenService({ keys, accessControl, accountsDb, issuer: ISSUER, service: 'outpost', tokenLifetimeMs: 300_000, refreshTokenLifetimeMs: 86_400_000, now });
+  tokens = createTokenService({
+    keys,
+    accessControl,
+    accountsDb,
+    issuer: ISSUER,
+    service: 'outpost',
+    tokenLifetimeMs: 300_000,
+    refreshTokenLifetimeMs: 86_400_000,
+    now,
+  });
 });
 afterAll(async () => {
   await temp.remove();
@@ -55,19 +64,59 @@ afterAll(async () => {
 
 describe('token service grant: the intersection of what was asked and what is allowed', () => {
   it.each<[string, Principal, string, AccessEntry[]]>([
-    ['all of what was asked when all is allowed', ALICE, 'repository:alice/app:pull,push', [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push'] }]],
-    ['only the allowed part of what was asked', ALICE, 'repository:org/app:pull,push,delete', [{ type: 'repository', name: 'org/app', actions: ['pull'] }]],
+    [
+      'all of what was asked when all is allowed',
+      ALICE,
+      'repository:alice/app:pull,push',
+      [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push'] }],
+    ],
+    [
+      'only the allowed part of what was asked',
+      ALICE,
+      'repository:org/app:pull,push,delete',
+      [{ type: 'repository', name: 'org/app', actions: ['pull'] }],
+    ],
     ['nothing for a repository without rights', ALICE, 'repository:bob/secret:pull', []],
-    ['never more than was asked', ALICE, 'repository:alice/app:pull', [{ type: 'repository', name: 'alice/app', actions: ['pull'] }]],
-    ['everything allowed for *', ALICE, 'repository:alice/app:*', [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push', 'delete'] }]],
-    ['everything allowed for * (and no more)', ALICE, 'repository:org/app:*', [{ type: 'repository', name: 'org/app', actions: ['pull'] }]],
-    ['each scope on its own', ALICE, 'repository:alice/app:push repository:org/app:push repository:public/base:pull', [
-      { type: 'repository', name: 'alice/app', actions: ['push'] },
-      { type: 'repository', name: 'public/base', actions: ['pull'] },
-    ]],
-    ['the catalog to a signed-in user', ALICE, 'registry:catalog:*', [{ type: 'registry', name: 'catalog', actions: ['*'] }]],
+    [
+      'never more than was asked',
+      ALICE,
+      'repository:alice/app:pull',
+      [{ type: 'repository', name: 'alice/app', actions: ['pull'] }],
+    ],
+    [
+      'everything allowed for *',
+      ALICE,
+      'repository:alice/app:*',
+      [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push', 'delete'] }],
+    ],
+    [
+      'everything allowed for * (and no more)',
+      ALICE,
+      'repository:org/app:*',
+      [{ type: 'repository', name: 'org/app', actions: ['pull'] }],
+    ],
+    [
+      'each scope on its own',
+      ALICE,
+      'repository:alice/app:push repository:org/app:push repository:public/base:pull',
+      [
+        { type: 'repository', name: 'alice/app', actions: ['push'] },
+        { type: 'repository', name: 'public/base', actions: ['pull'] },
+      ],
+    ],
+    [
+      'the catalog to a signed-in user',
+      ALICE,
+      'registry:catalog:*',
+      [{ type: 'registry', name: 'catalog', actions: ['*'] }],
+    ],
     ['no catalog to anonymous clients', ANON, 'registry:catalog:*', []],
-    ['anonymous pulls of public repositories only', ANON, 'repository:public/base:pull,push repository:alice/app:pull', [{ type: 'repository', name: 'public/base', actions: ['pull'] }]],
+    [
+      'anonymous pulls of public repositories only',
+      ANON,
+      'repository:public/base:pull,push repository:alice/app:pull',
+      [{ type: 'repository', name: 'public/base', actions: ['pull'] }],
+    ],
   ])('grants %s', (_what, principal, scope, expected) => {
     expect(tokens.grant(principal, parseScopes(scope))).toEqual(expected);
   });
@@ -82,9 +131,19 @@ describe('token service issue', () => {
     expect(response.issued_at).toBe(new Date(T0).toISOString());
     expect(response).not.toHaveProperty('refresh_token');
     expect(decodeProtectedHeader(response.token).kid).toBe(keys.signingKey.kid);
-    const verifier = createJwtVerifier({ getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t), issuer: ISSUER, audience: 'outpost', now });
+    const verifier = createJwtVerifier({
+      getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
+      issuer: ISSUER,
+      audience: 'outpost',
+      now,
+    });
     const claims = await verifier.verify(response.token);
-    expect(claims).toMatchObject({ sub: 'alice', aud: 'outpost', iss: ISSUER, access: [{ type: 'repository', name: 'org/app', actions: ['pull'] }] });
+    expect(claims).toMatchObject({
+      sub: 'alice',
+      aud: 'outpost',
+      iss: ISSUER,
+      access: [{ type: 'repository', name: 'org/app', actions: ['pull'] }],
+    });
   });
 
   it('names anonymous clients "anonymous" and never gives them a refresh token', async () => {
@@ -102,7 +161,9 @@ describe('token service issue', () => {
     expect(tokens.redeemRefreshToken(refresh)).toBe('alice');
     clock = T0 + 86_400_000 + 1;
     expect(() => tokens.redeemRefreshToken(refresh)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
-    expect(() => tokens.redeemRefreshToken('not-a-refresh-token')).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    expect(() => tokens.redeemRefreshToken('not-a-refresh-token')).toThrow(
+      expect.objectContaining({ code: 'UNAUTHORIZED' }),
+    );
   });
 
   it('returns the same refresh token when a refresh token was redeemed', async () => {

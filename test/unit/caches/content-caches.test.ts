@@ -5,7 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
-import { createContentCaches, networkMatcher, openCachesDb, parseCidr, type ContentCaches } from '../../../main/caches/content-caches.js';
+import {
+  createContentCaches,
+  networkMatcher,
+  openCachesDb,
+  parseCidr,
+  type ContentCaches,
+} from '../../../main/caches/content-caches.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
@@ -23,14 +29,29 @@ afterEach(async () => {
   await temp.remove();
 });
 
-const add = (name: string, extra: Record<string, unknown> = {}) => caches.create({ name, host: `https://${name}.example.com`, ...extra });
-const invalid = (pattern: RegExp) => expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(pattern) });
+const add = (name: string, extra: Record<string, unknown> = {}) =>
+  caches.create({ name, host: `https://${name}.example.com`, ...extra });
+const invalid = (pattern: RegExp) =>
+  expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(pattern) });
 
 describe('createContentCaches: names and hosts', () => {
   it('stores a cache with its host normalized (no trailing slash), upstream, region, networks and creation time', async () => {
     await add('eu');
-    const created = await caches.create({ name: 'asia', host: 'https://sg.example.com:8443/', upstream: 'eu', region: 'ap-southeast-1', networks: ['10.0.0.0/8'] });
-    expect(created).toEqual({ name: 'asia', host: 'https://sg.example.com:8443', upstream: 'eu', region: 'ap-southeast-1', networks: ['10.0.0.0/8'], createdAt: 1_000 });
+    const created = await caches.create({
+      name: 'asia',
+      host: 'https://sg.example.com:8443/',
+      upstream: 'eu',
+      region: 'ap-southeast-1',
+      networks: ['10.0.0.0/8'],
+    });
+    expect(created).toEqual({
+      name: 'asia',
+      host: 'https://sg.example.com:8443',
+      upstream: 'eu',
+      region: 'ap-southeast-1',
+      networks: ['10.0.0.0/8'],
+      createdAt: 1_000,
+    });
     expect(caches.get('asia')).toEqual(created);
     expect(caches.list().map((c) => c.name)).toEqual(['asia', 'eu']);
   });
@@ -39,13 +60,18 @@ describe('createContentCaches: names and hosts', () => {
     await expect(add(name)).rejects.toEqual(invalid(/lowercase letters, digits and dashes/));
   });
 
-  it.each(['ftp://eu.example.com', 'https://eu.example.com/?x=1', 'https://user@eu.example.com', 'eu.example.com', 42])('refuses the host %j', async (host) => {
-    await expect(caches.create({ name: 'eu', host })).rejects.toEqual(invalid(/host must be the http\(s\) URL/));
-  });
+  it.each(['ftp://eu.example.com', 'https://eu.example.com/?x=1', 'https://user@eu.example.com', 'eu.example.com', 42])(
+    'refuses the host %j',
+    async (host) => {
+      await expect(caches.create({ name: 'eu', host })).rejects.toEqual(invalid(/host must be the http\(s\) URL/));
+    },
+  );
 
   it('answers ALREADY_EXISTS for a name taken, and keeps the first', async () => {
     await add('eu');
-    await expect(caches.create({ name: 'eu', host: 'https://other.example.com' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(caches.create({ name: 'eu', host: 'https://other.example.com' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
     expect(caches.require('eu').host).toBe('https://eu.example.com');
   });
 
@@ -53,7 +79,13 @@ describe('createContentCaches: names and hosts', () => {
     await add('eu', { region: 'eu-west-1', networks: ['10.0.0.0/8'] });
     clock = 5_000;
     const updated = await caches.update('eu', { host: 'https://eu2.example.com' });
-    expect(updated).toEqual({ name: 'eu', host: 'https://eu2.example.com', region: 'eu-west-1', networks: ['10.0.0.0/8'], createdAt: 1_000 });
+    expect(updated).toEqual({
+      name: 'eu',
+      host: 'https://eu2.example.com',
+      region: 'eu-west-1',
+      networks: ['10.0.0.0/8'],
+      createdAt: 1_000,
+    });
   });
 
   it('answers NOT_FOUND for updating or removing a cache that does not exist', async () => {
@@ -63,9 +95,12 @@ describe('createContentCaches: names and hosts', () => {
 });
 
 describe('createContentCaches: networks', () => {
-  it.each(['10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/8x', 'ten/8', '2001:db8::/129', '10.0.0.0/', ''])('refuses the network %j', async (network) => {
-    await expect(add('eu', { networks: [network] })).rejects.toEqual(invalid(/CIDR/));
-  });
+  it.each(['10.0.0.0/33', '10.0.0.0/-1', '10.0.0.0/8x', 'ten/8', '2001:db8::/129', '10.0.0.0/', ''])(
+    'refuses the network %j',
+    async (network) => {
+      await expect(add('eu', { networks: [network] })).rejects.toEqual(invalid(/CIDR/));
+    },
+  );
 
   it('refuses networks that are not a list of strings', async () => {
     await expect(add('eu', { networks: '10.0.0.0/8' })).rejects.toEqual(invalid(/list of CIDR strings/));
@@ -109,7 +144,9 @@ describe('createContentCaches: chains', () => {
   });
 
   it('refuses an upstream that is not a registered cache', async () => {
-    await expect(add('asia', { upstream: 'eu' })).rejects.toEqual(invalid(/upstream "eu" is not a known content cache/));
+    await expect(add('asia', { upstream: 'eu' })).rejects.toEqual(
+      invalid(/upstream "eu" is not a known content cache/),
+    );
   });
 
   it('refuses a cache as its own upstream, and a change that would close a cycle', async () => {

@@ -35,33 +35,62 @@ afterEach(async () => {
 
 describe('createCacheJoin', () => {
   it('adds a cache under the name, host and region the edge gives', async () => {
-    const result = await join({ token, name: 'eu', host: 'https://eu.example.com/', region: 'eu-west-1', upstream: '' });
-    expect(result).toEqual({ created: true, cache: { name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', networks: [], createdAt: 1_000 } });
+    const result = await join({
+      token,
+      name: 'eu',
+      host: 'https://eu.example.com/',
+      region: 'eu-west-1',
+      upstream: '',
+    });
+    expect(result).toEqual({
+      created: true,
+      cache: { name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', networks: [], createdAt: 1_000 },
+    });
     expect(caches.get('eu')).toEqual(result.cache);
   });
 
   it('moves a known cache to its new host and keeps what the edge does not send', async () => {
     await caches.create({ name: 'eu', host: 'https://old.example.com', region: 'eu-west-1', networks: ['10.0.0.0/8'] });
     const result = await join({ token, name: 'eu', host: 'https://new.example.com' });
-    expect(result).toEqual({ created: false, cache: { name: 'eu', host: 'https://new.example.com', region: 'eu-west-1', networks: ['10.0.0.0/8'], createdAt: 1_000 } });
+    expect(result).toEqual({
+      created: false,
+      cache: {
+        name: 'eu',
+        host: 'https://new.example.com',
+        region: 'eu-west-1',
+        networks: ['10.0.0.0/8'],
+        createdAt: 1_000,
+      },
+    });
   });
 
   it('reads an upstream URL as the cache registered at that host', async () => {
     await join({ token, name: 'eu', host: 'https://eu.example.com' });
-    const { cache } = await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: 'https://eu.example.com/' });
+    const { cache } = await join({
+      token,
+      name: 'asia',
+      host: 'https://asia.example.com',
+      upstream: 'https://eu.example.com/',
+    });
     expect(cache.upstream).toBe('eu');
   });
 
   it("reads main's own URL, and an empty upstream, as main", async () => {
     await caches.create({ name: 'eu', host: 'https://eu.example.com' });
     await caches.create({ name: 'asia', host: 'https://asia.example.com', upstream: 'eu' });
-    expect((await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: `${MAIN}/` })).cache.upstream).toBeUndefined();
+    expect(
+      (await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: `${MAIN}/` })).cache.upstream,
+    ).toBeUndefined();
     await caches.update('asia', { upstream: 'eu' });
-    expect((await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: '' })).cache.upstream).toBeUndefined();
+    expect(
+      (await join({ token, name: 'asia', host: 'https://asia.example.com', upstream: '' })).cache.upstream,
+    ).toBeUndefined();
   });
 
   it('refuses an upstream URL that is neither main nor a registered cache', async () => {
-    await expect(join({ token, name: 'asia', host: 'https://asia.example.com', upstream: 'https://nowhere.example.com' })).rejects.toMatchObject({
+    await expect(
+      join({ token, name: 'asia', host: 'https://asia.example.com', upstream: 'https://nowhere.example.com' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringMatching(/neither main nor the host of a registered content cache/),
     });
@@ -69,16 +98,23 @@ describe('createCacheJoin', () => {
   });
 
   it('validates like an admin registration: a bad name or host is INVALID_INPUT', async () => {
-    await expect(join({ token, name: 'EU', host: 'https://eu.example.com' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(join({ token, name: 'EU', host: 'https://eu.example.com' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
     await expect(join({ token, name: 'eu', host: 'not a url' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   it('refuses a wrong, missing or expired token with UNAUTHORIZED before looking at anything else', async () => {
     for (const bad of [`${token}x`, undefined, 42]) {
-      await expect(join({ token: bad, name: 'EU', host: 'nonsense' })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/join token refused/) });
+      await expect(join({ token: bad, name: 'EU', host: 'nonsense' })).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: expect.stringMatching(/join token refused/),
+      });
     }
     clock += 60_000;
-    await expect(join({ token, name: 'eu', host: 'https://eu.example.com' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(join({ token, name: 'eu', host: 'https://eu.example.com' })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
     expect(caches.list()).toEqual([]);
   });
 });

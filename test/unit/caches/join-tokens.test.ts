@@ -4,7 +4,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
-import { createJoinTokens, JOIN_TOKEN_PREFIX, openJoinTokensDb, type JoinTokens } from '../../../main/caches/join-tokens.js';
+import {
+  createJoinTokens,
+  JOIN_TOKEN_PREFIX,
+  openJoinTokensDb,
+  type JoinTokens,
+} from '../../../main/caches/join-tokens.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const HOUR = 3_600_000;

@@ -64,7 +64,8 @@ const tokenOf = (decision: RedirectDecision): string => {
   if (decision.kind !== 'redirect') throw new Error(`expected a redirect, got ${JSON.stringify(decision)}`);
   return new URL(decision.location).searchParams.get('token')!;
 };
-const decide = (principal: Principal, digest = DIGEST, address = '192.0.2.1') => redirects.decide(principal, REPO, digest, address);
+const decide = (principal: Principal, digest = DIGEST, address = '192.0.2.1') =>
+  redirects.decide(principal, REPO, digest, address);
 
 describe('createRedirects: the decision', () => {
   it("redirects to the user's cache with the blob's path and a token in the query", async () => {
@@ -77,7 +78,14 @@ describe('createRedirects: the decision', () => {
 
   it('signs a redirect token for that user, the cache chain, the repository and the blob, for the configured lifetime', async () => {
     const claims = decodeJwt(tokenOf(await decide(ALICE)));
-    expect(claims).toMatchObject({ iss: ISSUER, sub: 'alice', aud: ['asia', 'eu'], use: 'blob-redirect', repo: REPO, digest: DIGEST });
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      sub: 'alice',
+      aud: ['asia', 'eu'],
+      use: 'blob-redirect',
+      repo: REPO,
+      digest: DIGEST,
+    });
     expect(claims.exp! - claims.iat!).toBe(LIFETIME_MS / 1000);
     expect(claims.iat).toBe(Math.floor(T0 / 1000));
   });

@@ -16,7 +16,12 @@ const cache = (name: string, upstream?: string, networks: string[] = []): Conten
 });
 
 // asia -> eu -> main; us -> main (serves 10.1.0.0/16); lan -> main (serves 127.0.0.0/8).
-const CACHES = [cache('eu'), cache('asia', 'eu'), cache('us', undefined, ['10.1.0.0/16']), cache('lan', undefined, ['127.0.0.0/8'])];
+const CACHES = [
+  cache('eu'),
+  cache('asia', 'eu'),
+  cache('us', undefined, ['10.1.0.0/16']),
+  cache('lan', undefined, ['127.0.0.0/8']),
+];
 
 function input(overrides: Partial<SelectionInput> & { down?: string[] } = {}): SelectionInput {
   const { down = [], ...rest } = overrides;
@@ -36,20 +41,39 @@ function input(overrides: Partial<SelectionInput> & { down?: string[] } = {}): S
   };
 }
 
-const chosen = (selection: ReturnType<typeof selectCache>) => ('none' in selection ? selection : { cache: selection.cache.name, audience: selection.audience, reason: selection.reason });
+const chosen = (selection: ReturnType<typeof selectCache>) =>
+  'none' in selection
+    ? selection
+    : { cache: selection.cache.name, audience: selection.audience, reason: selection.reason };
 
 describe('selectCache: precedence', () => {
   it("takes the user's own setting over an organization default and a network rule", () => {
-    expect(chosen(selectCache(input({ userCache: 'asia', orgCaches: ['us'], clientAddress: '10.1.2.3' })))).toEqual({ cache: 'asia', audience: ['asia', 'eu'], reason: 'user' });
+    expect(chosen(selectCache(input({ userCache: 'asia', orgCaches: ['us'], clientAddress: '10.1.2.3' })))).toEqual({
+      cache: 'asia',
+      audience: ['asia', 'eu'],
+      reason: 'user',
+    });
   });
 
   it("takes the first organization's default when the user has no setting", () => {
-    expect(chosen(selectCache(input({ orgCaches: ['us', 'eu'], clientAddress: '127.0.0.1' })))).toEqual({ cache: 'us', audience: ['us'], reason: 'organization' });
+    expect(chosen(selectCache(input({ orgCaches: ['us', 'eu'], clientAddress: '127.0.0.1' })))).toEqual({
+      cache: 'us',
+      audience: ['us'],
+      reason: 'organization',
+    });
   });
 
   it('takes the cache whose networks contain the client address when nobody chose one', () => {
-    expect(chosen(selectCache(input({ clientAddress: '10.1.200.4' })))).toEqual({ cache: 'us', audience: ['us'], reason: 'network' });
-    expect(chosen(selectCache(input({ clientAddress: '::ffff:127.0.0.1' })))).toEqual({ cache: 'lan', audience: ['lan'], reason: 'network' });
+    expect(chosen(selectCache(input({ clientAddress: '10.1.200.4' })))).toEqual({
+      cache: 'us',
+      audience: ['us'],
+      reason: 'network',
+    });
+    expect(chosen(selectCache(input({ clientAddress: '::ffff:127.0.0.1' })))).toEqual({
+      cache: 'lan',
+      audience: ['lan'],
+      reason: 'network',
+    });
   });
 
   it('answers none (no-preference) when no rule applies', () => {
@@ -61,15 +85,27 @@ describe('selectCache: precedence', () => {
   });
 
   it('skips a setting that names a cache removed since, and lets the next rule decide', () => {
-    expect(chosen(selectCache(input({ userCache: 'gone', orgCaches: ['eu'] })))).toEqual({ cache: 'eu', audience: ['eu'], reason: 'organization' });
-    expect(chosen(selectCache(input({ userCache: 'gone', clientAddress: '10.1.0.9' })))).toEqual({ cache: 'us', audience: ['us'], reason: 'network' });
+    expect(chosen(selectCache(input({ userCache: 'gone', orgCaches: ['eu'] })))).toEqual({
+      cache: 'eu',
+      audience: ['eu'],
+      reason: 'organization',
+    });
+    expect(chosen(selectCache(input({ userCache: 'gone', clientAddress: '10.1.0.9' })))).toEqual({
+      cache: 'us',
+      audience: ['us'],
+      reason: 'network',
+    });
     expect(selectCache(input({ userCache: 'gone' }))).toEqual({ none: 'no-preference' });
   });
 });
 
 describe('selectCache: health', () => {
   it('falls back to the next cache up the chain when the chosen one is down', () => {
-    expect(chosen(selectCache(input({ userCache: 'asia', down: ['asia'] })))).toEqual({ cache: 'eu', audience: ['eu'], reason: 'user' });
+    expect(chosen(selectCache(input({ userCache: 'asia', down: ['asia'] })))).toEqual({
+      cache: 'eu',
+      audience: ['eu'],
+      reason: 'user',
+    });
   });
 
   it('answers none (cache-down) when every cache of the chain is down, so main serves', () => {
@@ -90,7 +126,11 @@ describe('selectCache: health', () => {
       return chain;
     };
     // sg -> asia -> eu -> main with asia down: sg cannot fetch its misses, eu can.
-    expect(chosen(selectCache(input({ caches, chainOf, userCache: 'sg', down: ['asia'] })))).toEqual({ cache: 'eu', audience: ['eu'], reason: 'user' });
+    expect(chosen(selectCache(input({ caches, chainOf, userCache: 'sg', down: ['asia'] })))).toEqual({
+      cache: 'eu',
+      audience: ['eu'],
+      reason: 'user',
+    });
   });
 
   it('does not move on to the organization default when the user setting is down', () => {

@@ -21,16 +21,22 @@ describe('readPasswordFromStream (piped --password-stdin)', () => {
   });
 
   it('refuses endless input', async () => {
-    const big = Readable.from((function* () {
-      for (let i = 0; i < 100; i++) yield Buffer.alloc(1024, 97);
-    })());
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 100; i++) yield Buffer.alloc(1024, 97);
+      })(),
+    );
     await expect(readPasswordFromStream(big)).rejects.toMatchObject({ code: 'OUTPOST_PASSWORD_INPUT' });
   });
 });
 
 describe('readPassword from a terminal', () => {
   function terminal() {
-    const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(mode: boolean): void; modes: boolean[] };
+    const input = new PassThrough() as PassThrough & {
+      isTTY: boolean;
+      setRawMode(mode: boolean): void;
+      modes: boolean[];
+    };
     input.isTTY = true;
     input.modes = [];
     input.setRawMode = (mode: boolean) => void input.modes.push(mode);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { booleanSchema, durationSchema, listenSchema, logSchema, sizeSchema, tlsSchema, urlSchema } from '../../../src/config/common.js';
+import {
+  booleanSchema,
+  durationSchema,
+  listenSchema,
+  logSchema,
+  sizeSchema,
+  tlsSchema,
+  urlSchema,
+} from '../../../src/config/common.js';
 
 /** The single issue message a schema reports for `value`. */
 function problem(schema: z.ZodType, value: unknown): string {

@@ -22,7 +22,8 @@ const schema = z
   .strict();
 
 const PREFIX = 'OUTPOST_TEST_';
-const load = (options: Partial<LoadConfigOptions> = {}) => loadConfig(schema, { envPrefix: PREFIX, env: {}, ...options });
+const load = (options: Partial<LoadConfigOptions> = {}) =>
+  loadConfig(schema, { envPrefix: PREFIX, env: {}, ...options });
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -69,14 +70,20 @@ describe('loadConfig', () => {
 
   it('maps PREFIX_SNAKE_CASE to camelCase keys and __ to nesting', () => {
     const config = load({
-      env: { OUTPOST_TEST_PUBLIC_URL: 'https://r.example', OUTPOST_TEST_STORAGE__DELETE_ENABLED: 'false', OUTPOST_TEST_STORAGE__MAX_SIZE: '5MiB' },
+      env: {
+        OUTPOST_TEST_PUBLIC_URL: 'https://r.example',
+        OUTPOST_TEST_STORAGE__DELETE_ENABLED: 'false',
+        OUTPOST_TEST_STORAGE__MAX_SIZE: '5MiB',
+      },
     });
     expect(config.publicUrl).toBe('https://r.example');
     expect(config.storage).toEqual({ deleteEnabled: false, maxSize: 5 * 2 ** 20 });
   });
 
   it('ignores variables without the prefix and variables that are unset', () => {
-    const config = load({ env: { LISTEN: '1.2.3.4:1', OTHER_TEST_LISTEN: '1.2.3.4:2', OUTPOST_TEST_PUBLIC_URL: undefined } });
+    const config = load({
+      env: { LISTEN: '1.2.3.4:1', OTHER_TEST_LISTEN: '1.2.3.4:2', OUTPOST_TEST_PUBLIC_URL: undefined },
+    });
     expect(config).toEqual(load());
   });
 
@@ -121,7 +128,11 @@ describe('loadConfig', () => {
   it('reports every problem at once, one line each naming the variable that set it', () => {
     const error = configError(() =>
       load({
-        env: { OUTPOST_TEST_LISTEN: 'nowhere', OUTPOST_TEST_STORAGE__MAX_SIZE: 'ten', OUTPOST_TEST_STORAGE__DELETE_ENABLED: 'maybe' },
+        env: {
+          OUTPOST_TEST_LISTEN: 'nowhere',
+          OUTPOST_TEST_STORAGE__MAX_SIZE: 'ten',
+          OUTPOST_TEST_STORAGE__DELETE_ENABLED: 'maybe',
+        },
       }),
     );
     expect(error.problems).toHaveLength(3);

@@ -21,7 +21,11 @@ describe('main configuration', () => {
   it('lets environment variables override defaults and flags override both', () => {
     const config = loadMainConfig(
       { listen: '127.0.0.1:0' },
-      { OUTPOST_MAIN_LISTEN: '0.0.0.0:80', OUTPOST_MAIN_STORAGE__DELETE_ENABLED: 'false', OUTPOST_MAIN_STORAGE__UPLOAD_MAX_AGE: '2h' },
+      {
+        OUTPOST_MAIN_LISTEN: '0.0.0.0:80',
+        OUTPOST_MAIN_STORAGE__DELETE_ENABLED: 'false',
+        OUTPOST_MAIN_STORAGE__UPLOAD_MAX_AGE: '2h',
+      },
     );
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 0 });
     expect(config.storage.deleteEnabled).toBe(false);
@@ -31,7 +35,10 @@ describe('main configuration', () => {
   it('refuses to start listing every problem at once', () => {
     let error: unknown;
     try {
-      loadMainConfig({ listen: 'nowhere', tlsCert: 'cert.pem' }, { OUTPOST_MAIN_STORAGE__MAX_MANIFEST_SIZE: 'ten', OUTPOST_MAIN_BOGUS: '1' });
+      loadMainConfig(
+        { listen: 'nowhere', tlsCert: 'cert.pem' },
+        { OUTPOST_MAIN_STORAGE__MAX_MANIFEST_SIZE: 'ten', OUTPOST_MAIN_BOGUS: '1' },
+      );
     } catch (err) {
       error = err;
     }

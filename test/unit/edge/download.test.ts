@@ -25,7 +25,12 @@ function feed() {
       yield item;
     }
   }
-  return { body: body(), push: (chunk: Uint8Array) => put(chunk), end: () => put(null), fail: (err: Error) => put(err) };
+  return {
+    body: body(),
+    push: (chunk: Uint8Array) => put(chunk),
+    end: () => put(null),
+    fail: (err: Error) => put(err),
+  };
 }
 
 /** Reads a stream to its end, or to its error: what a client on the other end would get. */
@@ -78,7 +83,11 @@ async function newDownload(bytes: Buffer, digest: Digest = digestOf(bytes)) {
   return { download: await Download.create(digest, bytes.byteLength, tempPath), tempPath };
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('Download.run', () => {
   it('verifies size and digest, commits, and ends in state verified', async () => {
@@ -104,7 +113,12 @@ describe('Download.run', () => {
     const bytes = randomBytes(1000);
     const { download, tempPath } = await newDownload(bytes);
     let commits = 0;
-    await download.run((async function* () { yield randomBytes(1000); })(), async () => void commits++);
+    await download.run(
+      (async function* () {
+        yield randomBytes(1000);
+      })(),
+      async () => void commits++,
+    );
     expect(download.state).toBe('failed');
     expect(download.error).toBeInstanceOf(DigestMismatchError);
     expect(commits).toBe(0);
@@ -114,13 +128,24 @@ describe('Download.run', () => {
   it('fails with SizeMismatchError when the body is short or too long', async () => {
     const bytes = randomBytes(1000);
     const short = await newDownload(bytes);
-    await short.download.run((async function* () { yield bytes.subarray(0, 999); })(), async () => {});
+    await short.download.run(
+      (async function* () {
+        yield bytes.subarray(0, 999);
+      })(),
+      async () => {},
+    );
     expect(short.download.error).toBeInstanceOf(SizeMismatchError);
 
     await temp.remove();
     temp = await createTempDir('outpost-download-');
     const long = await newDownload(bytes);
-    await long.download.run((async function* () { yield bytes; yield Buffer.from([0]); })(), async () => {});
+    await long.download.run(
+      (async function* () {
+        yield bytes;
+        yield Buffer.from([0]);
+      })(),
+      async () => {},
+    );
     expect(long.download.error).toBeInstanceOf(SizeMismatchError);
   });
 
@@ -139,9 +164,14 @@ describe('Download.run', () => {
     const bytes = randomBytes(10);
     const { download } = await newDownload(bytes);
     const reader = download.createReader();
-    await download.run((async function* () { yield bytes; })(), async () => {
-      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    });
+    await download.run(
+      (async function* () {
+        yield bytes;
+      })(),
+      async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    );
     expect(download.state).toBe('verified');
     expect(download.kept).toBe(false);
     expect(download.degraded?.message).toBe('no space left on device');
@@ -152,7 +182,12 @@ describe('Download.run', () => {
     const bytes = randomBytes(10);
     const { download } = await newDownload(bytes);
     const settled = download.whenSettled();
-    void download.run((async function* () { yield randomBytes(10); })(), async () => {});
+    void download.run(
+      (async function* () {
+        yield randomBytes(10);
+      })(),
+      async () => {},
+    );
     await settled;
     expect(download.state).toBe('failed');
   });
@@ -197,8 +232,18 @@ describe('Download.createReader', () => {
     const bytes = randomBytes(5000);
     const wrong = randomBytes(5000);
     const { download } = await newDownload(bytes);
-    const readers = [drain(download.createReader()), drain(download.createReader({ start: 0, end: 99 })), drain(download.createReader({ start: 4000, end: 4999 }))];
-    await download.run((async function* () { yield wrong.subarray(0, 2500); yield wrong.subarray(2500); })(), async () => {});
+    const readers = [
+      drain(download.createReader()),
+      drain(download.createReader({ start: 0, end: 99 })),
+      drain(download.createReader({ start: 4000, end: 4999 })),
+    ];
+    await download.run(
+      (async function* () {
+        yield wrong.subarray(0, 2500);
+        yield wrong.subarray(2500);
+      })(),
+      async () => {},
+    );
     for (const got of await Promise.all(readers)) {
       expect(got.error).toBeInstanceOf(DigestMismatchError);
     }
@@ -233,7 +278,12 @@ describe('Download.createReader', () => {
     const bytes = randomBytes(2 * 1024 * 1024);
     const { download, tempPath } = await newDownload(bytes);
     const reader = download.createReader();
-    await download.run((async function* () { yield bytes; })(), async () => {});
+    await download.run(
+      (async function* () {
+        yield bytes;
+      })(),
+      async () => {},
+    );
     expect(await exists(tempPath)).toBe(true);
     const got = await drain(reader);
     expect(got.bytes.equals(bytes)).toBe(true);
@@ -246,7 +296,12 @@ describe('Download.createReader', () => {
     const { download } = await newDownload(bytes);
     const reader = download.createReader();
     reader.destroy();
-    await download.run((async function* () { yield bytes; })(), async () => {});
+    await download.run(
+      (async function* () {
+        yield bytes;
+      })(),
+      async () => {},
+    );
     await tick();
     expect(await readdir(temp.path)).toEqual([]);
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '../../../src/oci/digest.js';
 import type { CacheEntry } from '../../../edge/cache/cache-index.js';
-import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from '../../../edge/cache/eviction.js';
+import {
+  bytesToFree,
+  selectExpired,
+  selectLruVictims,
+  type Budget,
+  type IndexedBlob,
+} from '../../../edge/cache/eviction.js';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}` as Digest;
 
@@ -19,7 +25,11 @@ describe('selectLruVictims', () => {
   });
 
   it('stops as soon as enough bytes are freed', () => {
-    const blobs = [blob(1, { lastAccess: 1, size: 60 }), blob(2, { lastAccess: 2, size: 60 }), blob(3, { lastAccess: 3, size: 60 })];
+    const blobs = [
+      blob(1, { lastAccess: 1, size: 60 }),
+      blob(2, { lastAccess: 2, size: 60 }),
+      blob(3, { lastAccess: 3, size: 60 }),
+    ];
     expect(digestsOf(selectLruVictims(blobs, 100, idle))).toEqual([digest(1), digest(2)]);
     expect(digestsOf(selectLruVictims(blobs, 60, idle))).toEqual([digest(1)]);
   });
@@ -49,7 +59,11 @@ describe('selectExpired', () => {
   const now = 1_000_000;
 
   it('selects blobs whose last access is older than the time-to-live', () => {
-    const blobs = [blob(1, { lastAccess: now - 5_001 }), blob(2, { lastAccess: now - 4_999 }), blob(3, { lastAccess: now })];
+    const blobs = [
+      blob(1, { lastAccess: now - 5_001 }),
+      blob(2, { lastAccess: now - 4_999 }),
+      blob(3, { lastAccess: now }),
+    ];
     expect(digestsOf(selectExpired(blobs, now, 5_000, idle))).toEqual([digest(1)]);
   });
 

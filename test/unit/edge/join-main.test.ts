@@ -28,7 +28,13 @@ beforeAll(async () => {
       received.push({ path: req.url!, body: JSON.parse(text) as Record<string, unknown> });
       const status = answers.length > 1 ? answers.shift()! : answers[0]!;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status < 300 ? '{}' : JSON.stringify({ errors: [{ code: status === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE', message: `refused with ${status}` }] }));
+      res.end(
+        status < 300
+          ? '{}'
+          : JSON.stringify({
+              errors: [{ code: status === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE', message: `refused with ${status}` }],
+            }),
+      );
     });
   });
   server.listen(0, '127.0.0.1');
@@ -62,7 +68,12 @@ const options = (overrides: Partial<JoinMainOptions> = {}): JoinMainOptions => (
 describe('joinMain', () => {
   it('posts the token, name, public URL, region and "" for an upstream that is main', async () => {
     expect(await joinMain(options({ region: 'eu-west-1' }))).toBe('joined');
-    expect(received).toEqual([{ path: '/api/v0/content_caches/join', body: { token: TOKEN, name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', upstream: '' } }]);
+    expect(received).toEqual([
+      {
+        path: '/api/v0/content_caches/join',
+        body: { token: TOKEN, name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', upstream: '' },
+      },
+    ]);
     expect(logs).toMatch(/"msg":"registered on main".*"created":true/);
   });
 
@@ -83,7 +94,9 @@ describe('joinMain', () => {
     answers = [503];
     expect(await joinMain(options({ attempts: 3 }))).toBe('unavailable');
     expect(received).toHaveLength(3);
-    expect(logs).toMatch(/"level":"error","msg":"could not register on main; serving anyway".*"attempts":3.*refused with 503/);
+    expect(logs).toMatch(
+      /"level":"error","msg":"could not register on main; serving anyway".*"attempts":3.*refused with 503/,
+    );
   });
 
   it('tries again when main cannot be reached', async () => {
@@ -95,7 +108,9 @@ describe('joinMain', () => {
     answers = [401];
     expect(await joinMain(options())).toBe('refused');
     expect(received).toHaveLength(1);
-    expect(logs).toMatch(/"msg":"main refused to register this cache; serving anyway".*"status":401.*"reason":"UNAUTHORIZED: refused with 401"/);
+    expect(logs).toMatch(
+      /"msg":"main refused to register this cache; serving anyway".*"status":401.*"reason":"UNAUTHORIZED: refused with 401"/,
+    );
   });
 
   it('stops trying once the edge stops', async () => {

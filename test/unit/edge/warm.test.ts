@@ -2,19 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { digestOf } from '../../../src/oci/digest.js';
 import type { Descriptor, Manifest } from '../../../src/oci/manifest.js';
 import { MediaType } from '../../../src/oci/media-types.js';
-import { OciError } from '../../../src/oci/errors.js';
+import type { OciError } from '../../../src/oci/errors.js';
 import type { RepoName } from '../../../src/oci/reference.js';
 import { MainClientError, type FetchedManifest, type MainClient } from '../../../edge/cache/main-client.js';
 import { parseWarmReference, planWarm } from '../../../edge/cache/warm.js';
 
 const digest = (label: string) => digestOf(Buffer.from(label));
-const blob = (label: string, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'): Descriptor => ({ mediaType, digest: digest(label), size: label.length });
+const blob = (label: string, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'): Descriptor => ({
+  mediaType,
+  digest: digest(label),
+  size: label.length,
+});
 
 function image(config: string, layers: Descriptor[]): Manifest {
-  return { kind: 'image', mediaType: MediaType.OciManifest, config: blob(config, 'application/vnd.oci.image.config.v1+json'), layers };
+  return {
+    kind: 'image',
+    mediaType: MediaType.OciManifest,
+    config: blob(config, 'application/vnd.oci.image.config.v1+json'),
+    layers,
+  };
 }
 function index(children: string[]): Manifest {
-  return { kind: 'index', mediaType: MediaType.OciIndex, manifests: children.map((c) => ({ mediaType: MediaType.OciManifest, digest: digest(c), size: 1 })) };
+  return {
+    kind: 'index',
+    mediaType: MediaType.OciIndex,
+    manifests: children.map((c) => ({ mediaType: MediaType.OciManifest, digest: digest(c), size: 1 })),
+  };
 }
 
 /** A main with manifests by tag or by the digest of a label, and a record of what was asked. */
@@ -81,9 +94,16 @@ describe('planWarm', () => {
 
   it('skips foreign and non-distributable layers, which main does not hold', async () => {
     const { client } = fakeMain({
-      win: image('config', [blob('foreign', MediaType.DockerForeignLayer), blob('nondist', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'), blob('own')]),
+      win: image('config', [
+        blob('foreign', MediaType.DockerForeignLayer),
+        blob('nondist', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'),
+        blob('own'),
+      ]),
     });
-    expect(digestsOf((await planWarm(client, { reference: 'team/app:win' })).blobs)).toEqual([digest('config'), digest('own')]);
+    expect(digestsOf((await planWarm(client, { reference: 'team/app:win' })).blobs)).toEqual([
+      digest('config'),
+      digest('own'),
+    ]);
   });
 
   it("follows an index to every child manifest, and children's children", async () => {
@@ -95,12 +115,21 @@ describe('planWarm', () => {
     });
     const plan = await planWarm(client, { reference: 'team/app:latest' });
     expect(plan.manifests).toEqual([digest('latest'), digest('amd64'), digest('nested'), digest('arm64')]);
-    expect(digestsOf(plan.blobs)).toEqual([digest('config-amd64'), digest('base'), digest('config-arm64'), digest('arm-only')]);
+    expect(digestsOf(plan.blobs)).toEqual([
+      digest('config-amd64'),
+      digest('base'),
+      digest('config-arm64'),
+      digest('arm-only'),
+    ]);
   });
 
   it('reads every tag for a bare name, and each manifest once even when tags share it', async () => {
     const shared = image('config', [blob('layer')]);
-    const { client, asked } = fakeMain({ '1.0': shared, '2.0': image('config-2', [blob('layer')]), latest: shared }, ['1.0', '2.0', 'latest']);
+    const { client, asked } = fakeMain({ '1.0': shared, '2.0': image('config-2', [blob('layer')]), latest: shared }, [
+      '1.0',
+      '2.0',
+      'latest',
+    ]);
     const plan = await planWarm(client, { reference: 'team/app' });
     expect(asked.map((a) => a.reference)).toEqual(['1.0', '2.0', 'latest']);
     expect(plan.manifests).toHaveLength(3);
@@ -116,7 +145,9 @@ describe('planWarm', () => {
 
   it("passes main's failures on", async () => {
     const { client } = fakeMain({});
-    await expect(planWarm(client, { reference: 'team/app:missing' })).rejects.toMatchObject({ code: 'OUTPOST_MAIN_NOT_FOUND' });
+    await expect(planWarm(client, { reference: 'team/app:missing' })).rejects.toMatchObject({
+      code: 'OUTPOST_MAIN_NOT_FOUND',
+    });
   });
 
   it('gives an empty plan for a repository without tags', async () => {

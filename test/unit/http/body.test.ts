@@ -41,7 +41,11 @@ describe('readLimited', () => {
 
   it('passes on the error tooLarge throws, such as a 413 OciError', async () => {
     const err = new OciError('SIZE_INVALID', { status: 413, message: 'manifest too large' });
-    await expect(readLimited(chunks('abcdef'), 5, () => { throw err; })).rejects.toBe(err);
+    await expect(
+      readLimited(chunks('abcdef'), 5, () => {
+        throw err;
+      }),
+    ).rejects.toBe(err);
   });
 });
 

@@ -13,7 +13,10 @@ const OTHER = parseDigest(`sha256:${'b'.repeat(64)}`);
 /** An app whose only route throws `error`, with the logger's lines captured. */
 function appThrowing(error: unknown) {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger({
+    level: 'debug',
+    write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
   const app = new Hono();
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
@@ -36,7 +39,12 @@ describe('toOciError', () => {
 
   it('maps BlobNotFoundError to 404 BLOB_UNKNOWN with the digest', () => {
     const oci = toOciError(new BlobNotFoundError(DIGEST));
-    expect(oci).toMatchObject({ code: 'BLOB_UNKNOWN', status: 404, message: 'blob unknown to registry', detail: { digest: DIGEST } });
+    expect(oci).toMatchObject({
+      code: 'BLOB_UNKNOWN',
+      status: 404,
+      message: 'blob unknown to registry',
+      detail: { digest: DIGEST },
+    });
   });
 
   it('maps DigestMismatchError to 400 DIGEST_INVALID with both digests', () => {
@@ -55,10 +63,14 @@ describe('toOciError', () => {
   });
 
   it("maps Hono's 401 to UNAUTHORIZED, using the table's message when it has none", () => {
-    expect(toOciError(new HTTPException(401))).toMatchObject({ code: 'UNAUTHORIZED', status: 401, message: 'authentication required' });
+    expect(toOciError(new HTTPException(401))).toMatchObject({
+      code: 'UNAUTHORIZED',
+      status: 401,
+      message: 'authentication required',
+    });
   });
 
-  it("maps another Hono client error to UNSUPPORTED keeping its status", () => {
+  it('maps another Hono client error to UNSUPPORTED keeping its status', () => {
     expect(toOciError(new HTTPException(400, { message: 'Malformed JSON' }))).toMatchObject({
       code: 'UNSUPPORTED',
       status: 400,
@@ -74,7 +86,11 @@ describe('toOciError', () => {
     'maps a client that went away (%s) to 400 BLOB_UPLOAD_INVALID',
     (code) => {
       const oci = toOciError(Object.assign(new Error('socket hang up'), { code }));
-      expect(oci).toMatchObject({ code: 'BLOB_UPLOAD_INVALID', status: 400, message: 'the request body ended before it was complete' });
+      expect(oci).toMatchObject({
+        code: 'BLOB_UPLOAD_INVALID',
+        status: 400,
+        message: 'the request body ended before it was complete',
+      });
     },
   );
 
@@ -110,12 +126,16 @@ describe('createErrorHandler', () => {
   it('omits detail from the envelope when the error has none', async () => {
     const res = await appThrowing(new OciError('DENIED')).app.request('/fail');
     expect(res.status).toBe(403);
-    expect(await envelope(res)).toEqual({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] });
+    expect(await envelope(res)).toEqual({
+      errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }],
+    });
   });
 
   it('adds the headers the error carries, such as WWW-Authenticate on 401', async () => {
     const challenge = 'Bearer realm="https://r.example/token",service="outpost"';
-    const res = await appThrowing(new OciError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': challenge } })).app.request('/fail');
+    const res = await appThrowing(
+      new OciError('UNAUTHORIZED', { headers: { 'WWW-Authenticate': challenge } }),
+    ).app.request('/fail');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe(challenge);
     expect(await envelope(res)).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
@@ -124,7 +144,9 @@ describe('createErrorHandler', () => {
   it('answers 404 BLOB_UNKNOWN when a store throws BlobNotFoundError', async () => {
     const res = await appThrowing(new BlobNotFoundError(DIGEST)).app.request('/fail');
     expect(res.status).toBe(404);
-    expect(await envelope(res)).toEqual({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }] });
+    expect(await envelope(res)).toEqual({
+      errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }],
+    });
   });
 
   it('answers 500 UNKNOWN without the message or stack of an unexpected error, and logs it', async () => {
@@ -151,7 +173,15 @@ describe('createErrorHandler', () => {
     const res = await app.request('/fail', { method: 'GET' });
     expect(res.status).toBe(503);
     expect(await envelope(res)).toEqual({ errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] });
-    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'request failed', method: 'GET', path: '/fail', code: 'UNAVAILABLE' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'request failed',
+        method: 'GET',
+        path: '/fail',
+        code: 'UNAVAILABLE',
+      }),
+    ]);
     expect(lines[0]).not.toHaveProperty('stack');
   });
 
@@ -167,7 +197,8 @@ describe('createErrorHandler with mappers', () => {
   class TeapotError extends Error {}
   const lines: string[] = [];
   const logger = createLogger({ write: (line) => lines.push(line) });
-  const teapot = (err: unknown) => (err instanceof TeapotError ? new Response('short and stout', { status: 418 }) : undefined);
+  const teapot = (err: unknown) =>
+    err instanceof TeapotError ? new Response('short and stout', { status: 418 }) : undefined;
   const app = (error: unknown) => {
     const hono = new Hono();
     hono.onError(createErrorHandler(logger, [() => undefined, teapot]));
@@ -186,7 +217,9 @@ describe('createErrorHandler with mappers', () => {
   it('falls back to the OCI mapping when every mapper returns undefined', async () => {
     const res = await app(new BlobNotFoundError(DIGEST)).request('/fail');
     expect(res.status).toBe(404);
-    expect(await envelope(res)).toEqual({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }] });
+    expect(await envelope(res)).toEqual({
+      errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }],
+    });
     expect(lines).toEqual([]);
   });
 });
@@ -195,7 +228,9 @@ describe('notFoundHandler', () => {
   it('answers 404 UNSUPPORTED naming the method and path of an unknown endpoint', async () => {
     const res = await appThrowing(new Error('unused')).app.request('/v3/nothing', { method: 'POST' });
     expect(res.status).toBe(404);
-    expect(await envelope(res)).toEqual({ errors: [{ code: 'UNSUPPORTED', message: 'no such endpoint: POST /v3/nothing' }] });
+    expect(await envelope(res)).toEqual({
+      errors: [{ code: 'UNSUPPORTED', message: 'no such endpoint: POST /v3/nothing' }],
+    });
   });
 
   it('cuts the message to 300 characters for a very long path', async () => {

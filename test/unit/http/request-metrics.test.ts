@@ -22,7 +22,12 @@ async function values(metric: HttpMetrics['requests' | 'bytesIn' | 'bytesOut']) 
 describe('createHttpMetrics', () => {
   it('registers the four metrics under the service prefix on the given registry only', async () => {
     const { registry } = setup();
-    expect(registry.getMetricsAsArray().map((m) => m.name).sort()).toEqual([
+    expect(
+      registry
+        .getMetricsAsArray()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual([
       'test_http_request_bytes_total',
       'test_http_request_duration_seconds',
       'test_http_requests_total',
@@ -50,7 +55,9 @@ describe('requestMetrics', () => {
   it('labels requests no route matched as unmatched', async () => {
     const { app, metrics } = setup();
     await app.request('/nowhere/secret-token-in-path');
-    expect(await values(metrics.requests)).toEqual([{ labels: { method: 'GET', route: 'unmatched', status: '404' }, value: 1 }]);
+    expect(await values(metrics.requests)).toEqual([
+      { labels: { method: 'GET', route: 'unmatched', status: '404' }, value: 1 },
+    ]);
   });
 
   it('adds response bytes from Content-Length, but not for HEAD', async () => {
@@ -71,7 +78,9 @@ describe('requestMetrics', () => {
   it('observes one duration per request', async () => {
     const { app, metrics } = setup();
     await app.request('/v2/a/uploads/1', { method: 'PUT' });
-    const count = (await metrics.duration.get()).values.find((v) => v.metricName === 'test_http_request_duration_seconds_count');
+    const count = (await metrics.duration.get()).values.find(
+      (v) => v.metricName === 'test_http_request_duration_seconds_count',
+    );
     expect(count).toMatchObject({ labels: { method: 'PUT', route: '/v2/:name{.+}/uploads/:id' }, value: 1 });
   });
 });

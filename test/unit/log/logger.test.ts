@@ -18,7 +18,9 @@ describe('createLogger', () => {
     expect(raw).toHaveLength(1);
     expect(raw[0]!.endsWith('\n')).toBe(true);
     expect(raw[0]!.slice(0, -1)).not.toContain('\n');
-    expect(lines()).toEqual([{ time: '2024-05-01T12:00:00.000Z', level: 'info', msg: 'blob served', digest: 'sha256:abc', bytes: 12 }]);
+    expect(lines()).toEqual([
+      { time: '2024-05-01T12:00:00.000Z', level: 'info', msg: 'blob served', digest: 'sha256:abc', bytes: 12 },
+    ]);
   });
 
   describe('level filtering', () => {
@@ -73,15 +75,27 @@ describe('createLogger', () => {
   });
 
   describe('redaction', () => {
-    it.each(['password', 'Password', 'passwd', 'token', 'accessToken', 'refresh_token', 'authorization', 'Authorization', 'cookie', 'set-cookie', 'secret', 'clientSecret', 'credentials', 'privateKey'])(
-      'replaces the value of a field named %s',
-      (name) => {
-        const { logger, raw, lines } = capture();
-        logger.info('x', { [name]: 'hunter2', user: 'alice' });
-        expect(lines()[0]).toMatchObject({ [name]: REDACTED, user: 'alice' });
-        expect(raw.join('')).not.toContain('hunter2');
-      },
-    );
+    it.each([
+      'password',
+      'Password',
+      'passwd',
+      'token',
+      'accessToken',
+      'refresh_token',
+      'authorization',
+      'Authorization',
+      'cookie',
+      'set-cookie',
+      'secret',
+      'clientSecret',
+      'credentials',
+      'privateKey',
+    ])('replaces the value of a field named %s', (name) => {
+      const { logger, raw, lines } = capture();
+      logger.info('x', { [name]: 'hunter2', user: 'alice' });
+      expect(lines()[0]).toMatchObject({ [name]: REDACTED, user: 'alice' });
+      expect(raw.join('')).not.toContain('hunter2');
+    });
 
     it('replaces whole secret values, objects included, not only strings', () => {
       const { logger, lines } = capture();
@@ -91,7 +105,10 @@ describe('createLogger', () => {
 
     it('redacts secret fields inside nested objects and arrays', () => {
       const { logger, raw, lines } = capture();
-      logger.info('request', { req: { headers: { authorization: 'Bearer abc.def', accept: '*/*' } }, users: [{ name: 'a', password: 'p1' }] });
+      logger.info('request', {
+        req: { headers: { authorization: 'Bearer abc.def', accept: '*/*' } },
+        users: [{ name: 'a', password: 'p1' }],
+      });
       expect(lines()[0]).toMatchObject({
         req: { headers: { authorization: REDACTED, accept: '*/*' } },
         users: [{ name: 'a', password: REDACTED }],
@@ -136,7 +153,11 @@ describe('createLogger', () => {
       const { logger, lines } = capture();
       const err = Object.assign(new Error('fetch https://u.example/?token=hunter2 failed'), { code: 'ECONNREFUSED' });
       logger.error('upstream', { error: err });
-      expect(lines()[0]!.error).toEqual({ name: 'Error', message: `fetch https://u.example/?token=${REDACTED} failed`, code: 'ECONNREFUSED' });
+      expect(lines()[0]!.error).toEqual({
+        name: 'Error',
+        message: `fetch https://u.example/?token=${REDACTED} failed`,
+        code: 'ECONNREFUSED',
+      });
     });
   });
 });

@@ -6,11 +6,27 @@ import { OciError } from '../../../src/oci/errors.js';
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
 const CONFIG = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: d('c'), size: 120 };
 const LAYER = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d('1'), size: 1000 };
-const CHILD = { mediaType: MediaType.OciManifest, digest: d('2'), size: 500, platform: { os: 'linux', architecture: 'arm64' } };
+const CHILD = {
+  mediaType: MediaType.OciManifest,
+  digest: d('2'),
+  size: 500,
+  platform: { os: 'linux', architecture: 'arm64' },
+};
 
 const bytes = (body: unknown): Uint8Array => Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-const image = (extra: Record<string, unknown> = {}) => ({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: CONFIG, layers: [LAYER], ...extra });
-const index = (extra: Record<string, unknown> = {}) => ({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [CHILD], ...extra });
+const image = (extra: Record<string, unknown> = {}) => ({
+  schemaVersion: 2,
+  mediaType: MediaType.OciManifest,
+  config: CONFIG,
+  layers: [LAYER],
+  ...extra,
+});
+const index = (extra: Record<string, unknown> = {}) => ({
+  schemaVersion: 2,
+  mediaType: MediaType.OciIndex,
+  manifests: [CHILD],
+  ...extra,
+});
 
 function invalid(body: unknown, contentType: string | undefined = undefined): OciError {
   try {
@@ -48,7 +64,10 @@ describe('parseManifest', () => {
       const docker = parseManifest(bytes(image({ mediaType: MediaType.DockerManifest })), MediaType.DockerManifest);
       expect(docker.kind).toBe('image');
       expect(docker.mediaType).toBe(MediaType.DockerManifest);
-      const list = parseManifest(bytes(index({ mediaType: MediaType.DockerManifestList })), MediaType.DockerManifestList);
+      const list = parseManifest(
+        bytes(index({ mediaType: MediaType.DockerManifestList })),
+        MediaType.DockerManifestList,
+      );
       expect(list.kind).toBe('index');
       expect(list.mediaType).toBe(MediaType.DockerManifestList);
     });
@@ -77,11 +96,20 @@ describe('parseManifest', () => {
         bytes(image({ subject, artifactType: 'application/vnd.example.sbom', annotations: { 'org.example': 'x' } })),
         MediaType.OciManifest,
       );
-      expect(manifest).toMatchObject({ subject, artifactType: 'application/vnd.example.sbom', annotations: { 'org.example': 'x' } });
+      expect(manifest).toMatchObject({
+        subject,
+        artifactType: 'application/vnd.example.sbom',
+        annotations: { 'org.example': 'x' },
+      });
     });
 
     it('optional descriptor fields: artifactType, annotations and urls', () => {
-      const layer = { ...LAYER, artifactType: 'application/vnd.example', annotations: { a: 'b' }, urls: ['https://example.com/l'] };
+      const layer = {
+        ...LAYER,
+        artifactType: 'application/vnd.example',
+        annotations: { a: 'b' },
+        urls: ['https://example.com/l'],
+      };
       const manifest = parseManifest(bytes(image({ layers: [layer] })), MediaType.OciManifest);
       expect(manifest.kind === 'image' && manifest.layers).toEqual([layer]);
     });
@@ -164,8 +192,12 @@ describe('parseManifest', () => {
     });
 
     it('a descriptor with an empty or missing mediaType', () => {
-      expect(invalid(image({ layers: [{ ...LAYER, mediaType: '' }] })).message).toBe('layers[0].mediaType must be a string');
-      expect(invalid(index({ manifests: [{ digest: d('2'), size: 1 }] })).message).toBe('manifests[0].mediaType must be a string');
+      expect(invalid(image({ layers: [{ ...LAYER, mediaType: '' }] })).message).toBe(
+        'layers[0].mediaType must be a string',
+      );
+      expect(invalid(index({ manifests: [{ digest: d('2'), size: 1 }] })).message).toBe(
+        'manifests[0].mediaType must be a string',
+      );
     });
 
     it.each([
@@ -174,16 +206,24 @@ describe('parseManifest', () => {
       ['a string', '10'],
       ['beyond the safe integer range', 2 ** 53],
     ])('a descriptor size that is %s', (_, size) => {
-      expect(invalid(image({ config: { ...CONFIG, size } })).message).toBe('config.size must be a non-negative integer');
+      expect(invalid(image({ config: { ...CONFIG, size } })).message).toBe(
+        'config.size must be a non-negative integer',
+      );
     });
 
     it('a descriptor artifactType that is not a string', () => {
-      expect(invalid(image({ config: { ...CONFIG, artifactType: 1 } })).message).toBe('config.artifactType must be a string');
+      expect(invalid(image({ config: { ...CONFIG, artifactType: 1 } })).message).toBe(
+        'config.artifactType must be a string',
+      );
     });
 
     it('descriptor urls that are not a list of strings', () => {
-      expect(invalid(image({ layers: [{ ...LAYER, urls: 'https://x' }] })).message).toBe('layers[0].urls must be a list of strings');
-      expect(invalid(image({ layers: [{ ...LAYER, urls: [1] }] })).message).toBe('layers[0].urls must be a list of strings');
+      expect(invalid(image({ layers: [{ ...LAYER, urls: 'https://x' }] })).message).toBe(
+        'layers[0].urls must be a list of strings',
+      );
+      expect(invalid(image({ layers: [{ ...LAYER, urls: [1] }] })).message).toBe(
+        'layers[0].urls must be a list of strings',
+      );
     });
 
     it('annotations that are not a map of strings, at the top level and on descriptors', () => {
@@ -200,7 +240,9 @@ describe('parseManifest', () => {
 
     it('a subject that is not a descriptor', () => {
       expect(invalid(image({ subject: 'sha256:abc' })).message).toBe('subject must be a descriptor object');
-      expect(invalid(image({ subject: { ...CONFIG, digest: 'nope' } })).message).toBe('subject.digest is not a valid digest');
+      expect(invalid(image({ subject: { ...CONFIG, digest: 'nope' } })).message).toBe(
+        'subject.digest is not a valid digest',
+      );
     });
   });
 });
@@ -209,8 +251,12 @@ describe('effectiveArtifactType', () => {
   const parse = (body: unknown): Manifest => parseManifest(bytes(body), undefined);
 
   it('is the explicit artifactType when the manifest has one', () => {
-    expect(effectiveArtifactType(parse(image({ artifactType: 'application/vnd.example.sig' })))).toBe('application/vnd.example.sig');
-    expect(effectiveArtifactType(parse(index({ artifactType: 'application/vnd.example.set' })))).toBe('application/vnd.example.set');
+    expect(effectiveArtifactType(parse(image({ artifactType: 'application/vnd.example.sig' })))).toBe(
+      'application/vnd.example.sig',
+    );
+    expect(effectiveArtifactType(parse(index({ artifactType: 'application/vnd.example.set' })))).toBe(
+      'application/vnd.example.set',
+    );
   });
 
   it("is the config's media type for an image manifest without artifactType", () => {

@@ -3,7 +3,8 @@ import { key, openLmdb, prefixRange, splitKey, type Database, type RootDatabase 
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 /** The string right after `value` among strings of its length: its last character plus one. */
-const bump = (value: string): string => value.slice(0, -1) + String.fromCharCode(value.charCodeAt(value.length - 1) + 1);
+const bump = (value: string): string =>
+  value.slice(0, -1) + String.fromCharCode(value.charCodeAt(value.length - 1) + 1);
 
 describe('key and splitKey', () => {
   it('join parts with one separator that sorts below every character of names, tags and digests', () => {
@@ -48,7 +49,13 @@ describe('prefixRange on a real LMDB', () => {
 
   // `app`'s tags, in byte order; neighbours share `app` as a string prefix but not as a part.
   const APP_TAGS = ['1.0', 'A', '_x', 'latest', 'v1', 'v1.0', 'v10', 'v2'];
-  const NEIGHBOURS = [key('ap', 'z'), key('app-x', 'latest'), key('app/sub', 'latest'), key('appx', 'latest'), key('apq', 'a')];
+  const NEIGHBOURS = [
+    key('ap', 'z'),
+    key('app-x', 'latest'),
+    key('app/sub', 'latest'),
+    key('appx', 'latest'),
+    key('apq', 'a'),
+  ];
 
   beforeEach(async () => {
     dir = await createTempDir();
@@ -57,7 +64,7 @@ describe('prefixRange on a real LMDB', () => {
     // Inserted out of order, so the order read back is LMDB's, not ours.
     const all = [...NEIGHBOURS, ...[...APP_TAGS].reverse().map((tag) => key('app', tag)), 'app'];
     await root.transaction(() => {
-      all.forEach((k, i) => db.put(k, i));
+      for (const [i, k] of all.entries()) db.put(k, i);
     });
   });
 
@@ -68,7 +75,8 @@ describe('prefixRange on a real LMDB', () => {
 
   const keysIn = (range: { start: string; end: string }, limit?: number): string[] =>
     [...db.getKeys(limit === undefined ? range : { ...range, limit })].map(String);
-  const tagsIn = (range: { start: string; end: string }, limit?: number): string[] => keysIn(range, limit).map((k) => splitKey(k)[1]!);
+  const tagsIn = (range: { start: string; end: string }, limit?: number): string[] =>
+    keysIn(range, limit).map((k) => splitKey(k)[1]!);
 
   it('yields exactly the keys of one repository, none of repositories whose names extend it', () => {
     const keys = keysIn(prefixRange(['app']));
@@ -157,7 +165,12 @@ describe('openLmdb', () => {
   it('stores structured values and reads them back after reopening', async () => {
     const dir = await createTempDir();
     try {
-      const value = { digest: `sha256:${'a'.repeat(64)}`, updatedAt: 1714564800000, blobs: ['x', 'y'], bytes: new Uint8Array([1, 2, 3]) };
+      const value = {
+        digest: `sha256:${'a'.repeat(64)}`,
+        updatedAt: 1714564800000,
+        blobs: ['x', 'y'],
+        bytes: new Uint8Array([1, 2, 3]),
+      };
       const first = openLmdb({ path: dir.path, mapSizeBytes: 16 * 2 ** 20 });
       await first.openDB<typeof value, string>({ name: 'manifests' }).put(key('app', 'latest'), value);
       await first.close();
