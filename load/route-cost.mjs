@@ -21,6 +21,7 @@ const app = createMainApp({
   logger: silentLogger,
   deleteEnabled: true,
   maxManifestBytes: 4 << 20,
+  trustedProxies: [],
   web: new Proxy({ publicUrl: 'http://127.0.0.1' }, { get: (t, key) => t[key] ?? stub() }),
 });
 
