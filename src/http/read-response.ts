@@ -2,7 +2,7 @@
  * @module Reading small response bodies from another service (main's JSON answers) with a hard
  * size limit, so that a broken or hostile peer cannot make this process hold an unbounded body.
  *
- * Unlike `readLimited` (request bodies, read to the end to keep the connection usable), a
+ * Unlike `readBoundedBody` (request bodies, whose unread rest the HTTP server drains), a
  * response that grows past the limit is destroyed at once: undici then drops that connection.
  */
 
