@@ -5,6 +5,8 @@
  * Unlike `readBoundedBody` (request bodies, whose unread rest the HTTP server drains), a
  * response that grows past the limit is destroyed at once: undici then drops that connection.
  */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 /** A response body larger than its limit. */
 export class ResponseTooLargeError extends Error {
@@ -20,6 +22,11 @@ export class ResponseTooLargeError extends Error {
 
 interface ResponseBody extends AsyncIterable<Uint8Array> {
   destroy(): unknown;
+}
+
+/** The body of a `fetch` answer in the shape these readers take (empty when it has none). */
+export function bodyOfFetched(res: Response): ResponseBody {
+  return res.body ? Readable.fromWeb(res.body as WebReadableStream<Uint8Array>) : Readable.from([]);
 }
 
 /** At most `maxBytes` of `body`; throws `ResponseTooLargeError` beyond, having dropped the connection. */
