@@ -14,19 +14,21 @@ import { bodyOfFetched, readResponseJson, readResponseText, ResponseTooLargeErro
 
 export const ADMIN_COMMANDS = new Set(['warm', 'pin', 'unpin', 'purge', 'stats']);
 
-export const ADMIN_USAGE = `       outpost edge warm REF [admin options]          pre-pull name:tag, name@digest, or every tag of name
-       outpost edge pin DIGEST|REF ... [admin options] keep blobs from eviction (a REF is warmed, then pinned)
-       outpost edge unpin DIGEST|REF ... [admin options]
-       outpost edge purge DIGEST ... [admin options]  remove blobs from the cache
-       outpost edge stats [admin options]             what the cache holds
-
-Admin options (for warm, pin, unpin, purge, stats):
-  --edge URL               the running edge (default http://127.0.0.1:5001)
-  --token-file FILE        the operator token (default: OUTPOST_EDGE_ADMIN_TOKEN_FILE)
-  --username USER          your user on main, for warm and for pin/unpin by REF
-  --password-stdin         read that user's password from standard input
-  --json                   print the edge's JSON answers (NDJSON for warm) as they come
-Exit status: 0 done, 1 failed (a blob not pulled, an edge or main refusal), 2 bad usage.`;
+export const ADMIN_USAGE = [
+  '       outpost edge warm REF [admin options]          pre-pull name:tag, name@digest, or every tag of name',
+  '       outpost edge pin DIGEST|REF ... [admin options] keep blobs from eviction (a REF is warmed, then pinned)',
+  '       outpost edge unpin DIGEST|REF ... [admin options]',
+  '       outpost edge purge DIGEST ... [admin options]  remove blobs from the cache',
+  '       outpost edge stats [admin options]             what the cache holds',
+  '',
+  'Admin options (for warm, pin, unpin, purge, stats):',
+  '  --edge URL               the running edge (default http://127.0.0.1:5001)',
+  '  --token-file FILE        the operator token (default: OUTPOST_EDGE_ADMIN_TOKEN_FILE)',
+  '  --username USER          your user on main, for warm and for pin/unpin by REF',
+  "  --password-stdin         read that user's password from standard input",
+  "  --json                   print the edge's JSON answers (NDJSON for warm) as they come",
+  'Exit status: 0 done, 1 failed (a blob not pulled, an edge or main refusal), 2 bad usage.',
+].join('\n');
 
 export interface AdminCliOptions {
   edge?: string;
@@ -104,7 +106,9 @@ async function warm(
       failed = line.failed as number;
       if (!options.json) {
         io.out(
-          `warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests (${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ${formatBytes(line.bytes as number)} pulled\n`,
+          `warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests ` +
+            `(${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ` +
+            `${formatBytes(line.bytes as number)} pulled\n`,
         );
       }
     } else if (!options.json) {
@@ -211,7 +215,8 @@ async function stats(client: Client, io: AdminCliIo, options: AdminCliOptions): 
     return 0;
   }
   io.out(
-    `name:    ${body.name}\nblobs:   ${body.blobs} (${body.pinned} pinned)\nbytes:   ${body.bytes} (${formatBytes(body.bytes)} of ${formatBytes(body.maxBytes)})\nhits:    ${body.hits}\n`,
+    `name:    ${body.name}\nblobs:   ${body.blobs} (${body.pinned} pinned)\nbytes:   ${body.bytes} ` +
+      `(${formatBytes(body.bytes)} of ${formatBytes(body.maxBytes)})\nhits:    ${body.hits}\n`,
   );
   return 0;
 }
