@@ -41,11 +41,26 @@ export async function readBoundedBody(
   type Iterable = AsyncIterable<Uint8Array>;
   const readable = body as Iterable & { iterator?(options: { destroyOnReturn: boolean }): Iterable };
   const source = typeof readable.iterator === 'function' ? readable.iterator({ destroyOnReturn: false }) : body;
+  return collectAtMost(source, maxBytes, () => {
+    throw new BodyTooLargeError(maxBytes);
+  });
+}
+
+/**
+ * The chunks of `source` joined, at most `maxBytes` of them: as soon as more arrive,
+ * `tooLarge()` is called, which throws (what becomes of the rest of `source` is its business).
+ * Shared by request bodies (here) and response bodies (read-response.ts).
+ */
+export async function collectAtMost(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => never,
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of source) {
     total += chunk.byteLength;
-    if (total > maxBytes) throw new BodyTooLargeError(maxBytes);
+    if (total > maxBytes) tooLarge();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);

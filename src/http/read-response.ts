@@ -7,6 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { collectAtMost } from './body.js';
 
 /** A response body larger than its limit. */
 export class ResponseTooLargeError extends Error {
@@ -31,17 +32,10 @@ export function bodyOfFetched(res: Response): ResponseBody {
 
 /** At most `maxBytes` of `body`; throws `ResponseTooLargeError` beyond, having dropped the connection. */
 export async function readResponseBytes(body: ResponseBody, maxBytes: number, what: string): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      body.destroy();
-      throw new ResponseTooLargeError(what, maxBytes);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
+  return collectAtMost(body, maxBytes, () => {
+    body.destroy();
+    throw new ResponseTooLargeError(what, maxBytes);
+  });
 }
 
 /** At most `maxBytes` of `body`, as text; throws `ResponseTooLargeError` beyond. */
