@@ -104,8 +104,10 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
         : `    admin user      admin (password from OUTPOST_ADMIN_PASSWORD or your first start; to reset it:\n` +
           `      npx outpost main user passwd admin --password-stdin --data ${join(values.data, 'main')})`,
       '',
-      `  try: skopeo copy --dest-creds admin:PASSWORD --dest-tls-verify=false docker://docker.io/library/alpine:latest docker://${registryHost}/admin/alpine:latest`,
-      `  (or from a local OCI layout: oci:DIR:TAG). Then pick the "local" cache on ${main.url}/profile and pull it back.`,
+      `  try: skopeo copy --dest-creds admin:PASSWORD --dest-tls-verify=false ` +
+        `docker://docker.io/library/alpine:latest docker://${registryHost}/admin/alpine:latest`,
+      `  (or from a local OCI layout: oci:DIR:TAG). Then pick the "local" cache on ` +
+        `${main.url}/profile and pull it back.`,
       '',
     ].join('\n') + '\n',
   );

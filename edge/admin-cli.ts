@@ -10,22 +10,25 @@ import type { Readable } from 'node:stream';
 import { formatBytes } from '../src/config/units.js';
 import { isDigest } from '../src/oci/digest.js';
 import { PasswordInputError, readPassword } from '../src/cli/read-password.js';
+import { bodyOfFetched, readResponseJson, readResponseText, ResponseTooLargeError } from '../src/http/read-response.js';
 
 export const ADMIN_COMMANDS = new Set(['warm', 'pin', 'unpin', 'purge', 'stats']);
 
-export const ADMIN_USAGE = `       outpost edge warm REF [admin options]          pre-pull name:tag, name@digest, or every tag of name
-       outpost edge pin DIGEST|REF ... [admin options] keep blobs from eviction (a REF is warmed, then pinned)
-       outpost edge unpin DIGEST|REF ... [admin options]
-       outpost edge purge DIGEST ... [admin options]  remove blobs from the cache
-       outpost edge stats [admin options]             what the cache holds
-
-Admin options (for warm, pin, unpin, purge, stats):
-  --edge URL               the running edge (default http://127.0.0.1:5001)
-  --token-file FILE        the operator token (default: OUTPOST_EDGE_ADMIN_TOKEN_FILE)
-  --username USER          your user on main, for warm and for pin/unpin by REF
-  --password-stdin         read that user's password from standard input
-  --json                   print the edge's JSON answers (NDJSON for warm) as they come
-Exit status: 0 done, 1 failed (a blob not pulled, an edge or main refusal), 2 bad usage.`;
+export const ADMIN_USAGE = [
+  '       outpost edge warm REF [admin options]          pre-pull name:tag, name@digest, or every tag of name',
+  '       outpost edge pin DIGEST|REF ... [admin options] keep blobs from eviction (a REF is warmed, then pinned)',
+  '       outpost edge unpin DIGEST|REF ... [admin options]',
+  '       outpost edge purge DIGEST ... [admin options]  remove blobs from the cache',
+  '       outpost edge stats [admin options]             what the cache holds',
+  '',
+  'Admin options (for warm, pin, unpin, purge, stats):',
+  '  --edge URL               the running edge (default http://127.0.0.1:5001)',
+  '  --token-file FILE        the operator token (default: OUTPOST_EDGE_ADMIN_TOKEN_FILE)',
+  '  --username USER          your user on main, for warm and for pin/unpin by REF',
+  "  --password-stdin         read that user's password from standard input",
+  "  --json                   print the edge's JSON answers (NDJSON for warm) as they come",
+  'Exit status: 0 done, 1 failed (a blob not pulled, an edge or main refusal), 2 bad usage.',
+].join('\n');
 
 export interface AdminCliOptions {
   edge?: string;
@@ -47,9 +50,20 @@ interface Client {
   call(method: string, path: string, body?: unknown): Promise<Response>;
 }
 
+// The edge's answers are small JSON documents (a resolve lists the blobs of an image, a few
+// hundred bytes each): more is not the edge's answer, and is not read. A warm streams one short
+// line per blob, so it is each line, not the whole answer, that has a limit.
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+const MAX_WARM_LINE_BYTES = 64 * 1024;
+
+const answerText = (res: Response, what: string) =>
+  readResponseText(bodyOfFetched(res), MAX_ANSWER_BYTES, `the edge's answer to ${what}`);
+const answerJson = (res: Response, what: string) =>
+  readResponseJson(bodyOfFetched(res), MAX_ANSWER_BYTES, `the edge's answer to ${what}`);
+
 /** The message of an error answer (the OCI envelope), or its status. */
 async function describeFailure(res: Response): Promise<string> {
-  const text = await res.text();
+  const text = await answerText(res, 'a failed request');
   try {
     const body = JSON.parse(text) as { errors?: Array<{ code: string; message: string }> };
     const first = body.errors?.[0];
@@ -92,7 +106,9 @@ async function warm(
       failed = line.failed as number;
       if (!options.json) {
         io.out(
-          `warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests (${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ${formatBytes(line.bytes as number)} pulled\n`,
+          `warmed ${line.reference}: ${line.blobs} blobs in ${line.manifests} manifests ` +
+            `(${line.cached} pulled, ${line.alreadyCached} already cached, ${line.failed} failed), ` +
+            `${formatBytes(line.bytes as number)} pulled\n`,
         );
       }
     } else if (!options.json) {
@@ -100,11 +116,16 @@ async function warm(
     }
   };
   // Lines are printed as they arrive, so a long warm shows its progress.
-  for await (const chunk of res.body ?? []) {
+  const body = bodyOfFetched(res);
+  for await (const chunk of body) {
     buffered += decoder.decode(chunk as Uint8Array, { stream: true });
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
     for (const text of lines) handle(text);
+    if (buffered.length > MAX_WARM_LINE_BYTES) {
+      body.destroy();
+      throw new ResponseTooLargeError(`a line of the edge's answer to warm ${reference}`, MAX_WARM_LINE_BYTES);
+    }
   }
   handle(buffered);
   return failed > 0 ? 1 : 0;
@@ -131,13 +152,14 @@ async function setPins(
         status = 1;
         continue;
       }
-      const { blobs } = (await res.json()) as { blobs: Array<{ digest: string }> };
+      const { blobs } = (await answerJson(res, `resolve ${target}`)) as { blobs: Array<{ digest: string }> };
       for (const { digest } of blobs) {
         const unpin = await client.call('DELETE', `/pins/${digest}`);
         // Blobs of the image that are not cached have nothing to unpin.
         if (unpin.status === 404) io.out(`not cached      ${digest}\n`);
-        else if (unpin.ok) io.out(options.json ? `${await unpin.text()}\n` : `unpinned        ${digest}\n`);
-        else {
+        else if (unpin.ok) {
+          io.out(options.json ? `${await answerText(unpin, `unpin ${digest}`)}\n` : `unpinned        ${digest}\n`);
+        } else {
           io.err(`outpost edge: unpin ${digest}: ${await describeFailure(unpin)}\n`);
           status = 1;
         }
@@ -150,7 +172,12 @@ async function setPins(
       status = 1;
       continue;
     }
-    io.out(options.json ? `${await res.text()}\n` : `${pinned ? 'pinned' : 'unpinned'}`.padEnd(16) + `${target}\n`);
+    const what = `${pinned ? 'pin' : 'unpin'} ${target}`;
+    io.out(
+      options.json
+        ? `${await answerText(res, what)}\n`
+        : `${pinned ? 'pinned' : 'unpinned'}`.padEnd(16) + `${target}\n`,
+    );
   }
   return status;
 }
@@ -175,7 +202,7 @@ async function stats(client: Client, io: AdminCliIo, options: AdminCliOptions): 
     io.err(`outpost edge: stats: ${await describeFailure(res)}\n`);
     return 1;
   }
-  const body = (await res.json()) as {
+  const body = (await answerJson(res, 'stats')) as {
     name: string;
     blobs: number;
     bytes: number;
@@ -188,7 +215,8 @@ async function stats(client: Client, io: AdminCliIo, options: AdminCliOptions): 
     return 0;
   }
   io.out(
-    `name:    ${body.name}\nblobs:   ${body.blobs} (${body.pinned} pinned)\nbytes:   ${body.bytes} (${formatBytes(body.bytes)} of ${formatBytes(body.maxBytes)})\nhits:    ${body.hits}\n`,
+    `name:    ${body.name}\nblobs:   ${body.blobs} (${body.pinned} pinned)\nbytes:   ${body.bytes} ` +
+      `(${formatBytes(body.bytes)} of ${formatBytes(body.maxBytes)})\nhits:    ${body.hits}\n`,
   );
   return 0;
 }
@@ -249,6 +277,10 @@ export async function runAdminCommand(
     if (err instanceof UsageError || err instanceof PasswordInputError) {
       io.err(`outpost edge ${command}: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof ResponseTooLargeError) {
+      io.err(`outpost edge ${command}: ${err.message}\n`);
+      return 1;
     }
     // fetch rejects with a TypeError whose cause says why (ECONNREFUSED, a bad URL...).
     if (err instanceof TypeError) {

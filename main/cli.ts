@@ -171,7 +171,8 @@ export async function mainCli(
         logger,
       });
       process.stdout.write(
-        `${values['dry-run'] ? 'would remove' : 'removed'} ${result.removed} of ${result.scanned} blobs (${formatBytes(result.removedBytes)})\n`,
+        `${values['dry-run'] ? 'would remove' : 'removed'} ${result.removed} of ${result.scanned} ` +
+          `blobs (${formatBytes(result.removedBytes)})\n`,
       );
     } finally {
       await db.close();
@@ -195,7 +196,8 @@ export async function mainCli(
   if (service.generatedAdminPassword) {
     // Shown once, on the terminal, never in the structured log.
     process.stdout.write(
-      `\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`,
+      `\nCreated user "admin" with password: ${service.generatedAdminPassword}\nSign in at ` +
+        `${service.url}/ and change it, or run: outpost main user passwd admin --password-stdin\n\n`,
     );
   }
   await untilStopSignal(logger);

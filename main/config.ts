@@ -42,7 +42,10 @@ const storageSchema = z
 
 const authSchema = z
   .object({
-    /** Require authentication (token auth, users, permissions). Turning it off makes every client an admin: only for isolated test setups. Default true. */
+    /**
+     * Require authentication (token auth, users, permissions). Turning it off makes every client
+     * an admin: only for isolated test setups. Default true.
+     */
     enabled: booleanSchema.prefault(true),
     /** The `service` named in challenges and the `aud` of registry tokens. Default outpost. */
     service: z.string().min(1).default('outpost'),

@@ -14,10 +14,13 @@
  * error) rejects with `CacheIndexWriteError` and leaves index and totals as they were.
  */
 import { openLmdb, type Database, type RootDatabase } from '../../src/store/lmdb.js';
-import { errorCodeOf, unwrapLmdbCommitError } from '../../src/store/lmdb-commit-errors.js';
+import { errorCodeOf } from '../../src/store/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 
-/** A write to the index failed and changed nothing; `cause` is the underlying error (ENOSPC, ...). */
+/**
+ * A write to the index failed and changed nothing; `cause` is lmdb-js's error, whose `code`
+ * `openLmdb` set to ENOSPC or EIO for a failed commit.
+ */
 export class CacheIndexWriteError extends Error {
   readonly code = 'OUTPOST_INDEX_WRITE_FAILED';
   /** The underlying error's code (ENOSPC, EIO, ...), when it has one. */
@@ -80,7 +83,7 @@ export class CacheIndex {
     try {
       return await this.root.childTransaction(write);
     } catch (err) {
-      throw new CacheIndexWriteError(operation, await unwrapLmdbCommitError(err));
+      throw new CacheIndexWriteError(operation, err);
     }
   }
 

@@ -154,7 +154,8 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
       const location = res.headers.location;
       if (res.statusCode !== 307 || typeof location !== 'string')
         throw new Error(
-          `GET ${repo}@${digest.slice(0, 19)} on main: expected a 307 to the edge, got ${res.statusCode}: ${text.slice(0, 300)}`,
+          `GET ${repo}@${digest.slice(0, 19)} on main: expected a 307 to the edge, got ` +
+            `${res.statusCode}: ${text.slice(0, 300)}`,
         );
       return location;
     },

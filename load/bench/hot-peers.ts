@@ -56,7 +56,8 @@ async function pullThrough(url: string, size: number): Promise<void> {
   for await (const chunk of res.body) bytes += (chunk as Buffer).byteLength;
   if (res.statusCode !== 200 || bytes !== size)
     throw new Error(
-      `warming GET ${url.replace(/token=[^&]+/, 'token=…')}: ${res.statusCode} with ${bytes} bytes, expected 200 with ${size}`,
+      `warming GET ${url.replace(/token=[^&]+/, 'token=…')}: ${res.statusCode} with ${bytes} bytes, ` +
+        `expected 200 with ${size}`,
     );
 }
 
@@ -125,7 +126,10 @@ export function rotate<T>(items: readonly T[], rep: number): T[] {
   return items.map((_, i) => items[(i + rep) % items.length]!);
 }
 
-/** `--param cpu-prof=yes`: the edge runs under `node --cpu-prof`; profiles land in load/results/profiles/ when it stops. */
+/**
+ * `--param cpu-prof=yes`: the edge runs under `node --cpu-prof`; profiles land in
+ * load/results/profiles/ when it stops.
+ */
 export function cpuProfile(params: Readonly<Record<string, string>>): { edgeNodeArgs?: string[] } {
   if (params['cpu-prof'] !== 'yes') return {};
   return { edgeNodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(REPO_ROOT, 'load', 'results', 'profiles')] };

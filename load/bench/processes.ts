@@ -239,7 +239,10 @@ export interface OutpostEdgeOptions {
   nodeArgs?: string[];
 }
 
-/** `node <bin> edge --name N --upstream U --listen 127.0.0.1:0 --data D`; ready when it logs its URL and answers /v2/. */
+/**
+ * `node <bin> edge --name N --upstream U --listen 127.0.0.1:0 --data D`; ready when it logs its
+ * URL and answers /v2/.
+ */
 export async function startOutpostEdge(options: OutpostEdgeOptions): Promise<ServerProcess> {
   const bin = options.bin ?? OUTPOST_BIN;
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npm run build\` first`);

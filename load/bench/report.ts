@@ -32,7 +32,8 @@ export function renderMarkdown(report: RunReport): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
     out.push(
-      `${reps} repetitions, median (min–max); ratio = ${subject} / peer, medians.${params ? ` Params: ${params}.` : ''}`,
+      `${reps} repetitions, median (min–max); ratio = ${subject} / peer, ` +
+        `medians.${params ? ` Params: ${params}.` : ''}`,
       '',
     );
     const header = ['metric', ...result.peers, ...others.map((o) => `${subject} / ${o}`)];

@@ -103,7 +103,8 @@ function listScenarios(): string {
 function missingMessage(missing: Requirement[]): string {
   const packages = [...new Set(missing.map((m) => m.debianPackage))];
   return [
-    `outpost bench: missing peer binaries: ${missing.map((m) => `${m.binary} (Debian package ${m.debianPackage})`).join(', ')}.`,
+    `outpost bench: missing peer binaries: ` +
+      `${missing.map((m) => `${m.binary} (Debian package ${m.debianPackage})`).join(', ')}.`,
     `Install them with \`npm run bench:setup\` (as root), or: apt-get install -y ${packages.join(' ')}`,
   ].join('\n');
 }

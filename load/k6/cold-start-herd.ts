@@ -63,6 +63,7 @@ export function teardown(data: SetupData): void {
   console.log(`edge upstream fetches during the herd: ${fetched} for ${data.blobs.length} blobs`);
   if (fetched > data.blobs.length)
     throw new Error(
-      `the edge fetched ${fetched} blobs from upstream for an image of ${data.blobs.length}: requests were not coalesced (or the edge was not cold)`,
+      `the edge fetched ${fetched} blobs from upstream for an image of ${data.blobs.length}: ` +
+        `requests were not coalesced (or the edge was not cold)`,
     );
 }

@@ -216,7 +216,8 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
         const known = cacheNames();
         throw new AccountError(
           'INVALID_INPUT',
-          `defaultContentCache: "${cache}" is not a registered content cache (${known.length ? `known: ${known.join(', ')}` : 'none is registered'}); use "" for none`,
+          `defaultContentCache: "${cache}" is not a registered content cache ` +
+            `(${known.length ? `known: ${known.join(', ')}` : 'none is registered'}); use "" for none`,
         );
       }
       return { defaultContentCache: '', ...(await accounts.updateSettings(name, patch)) };

@@ -141,12 +141,17 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
       const mayKnow = access.kind === 'repository' && seesNamespace(principal, access.name);
       if (mayKnow && !deps.repositoryExists(access.name) && access.actions.includes('push')) {
         throw new OciError('NAME_UNKNOWN', {
-          message: `repository ${access.name} does not exist; create it first (POST /api/v0/repositories/<namespace>) or ask an admin to enable createRepositoryOnPush`,
+          message:
+            `repository ${access.name} does not exist; create it first (POST ` +
+            `/api/v0/repositories/<namespace>) or ask an admin to enable createRepositoryOnPush`,
           detail: { name: access.name },
         });
       }
       throw new OciError('DENIED', {
-        message: `${principal.name} may not ${access.kind === 'repository' ? access.actions.join('/') : 'list'} ${access.kind === 'repository' ? access.name : 'the catalog'}`,
+        message:
+          `${principal.name} may not ` +
+          `${access.kind === 'repository' ? access.actions.join('/') : 'list'} ` +
+          `${access.kind === 'repository' ? access.name : 'the catalog'}`,
       });
     }
 

@@ -133,7 +133,9 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
         const { token, expiresAt } = await createJoinTokens(openJoinTokensDb(db.root)).create(checked.ttlMs);
         io.out(`${token}\n`);
         io.err(
-          `join token valid until ${new Date(expiresAt).toISOString()}, for any number of edges; it is shown only now.\nStart an edge with: outpost edge --name NAME --upstream MAIN_URL --public-url EDGE_URL --join-token TOKEN (or OUTPOST_EDGE_JOIN_TOKEN)\n`,
+          `join token valid until ${new Date(expiresAt).toISOString()}, for any number of edges; it ` +
+            `is shown only now.\nStart an edge with: outpost edge --name NAME --upstream MAIN_URL ` +
+            `--public-url EDGE_URL --join-token TOKEN (or OUTPOST_EDGE_JOIN_TOKEN)\n`,
         );
         break;
       }

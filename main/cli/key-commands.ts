@@ -26,9 +26,13 @@ export interface KeyCommand {
 
 export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<number> {
   if (command.action !== 'rotate' || command.args.length > 0) {
-    io.err(
-      `outpost main keys: ${command.action === undefined ? 'missing command: rotate' : command.action === 'rotate' ? 'keys rotate takes no arguments' : `unknown command "keys ${command.action}": expected rotate`}\n`,
-    );
+    const problem =
+      command.action === undefined
+        ? 'missing command: rotate'
+        : command.action === 'rotate'
+          ? 'keys rotate takes no arguments'
+          : `unknown command "keys ${command.action}": expected rotate`;
+    io.err(`outpost main keys: ${problem}\n`);
     return EXIT.USAGE;
   }
   const dataDir = resolve(command.dataDir);

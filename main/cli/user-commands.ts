@@ -106,9 +106,8 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
         await accounts.updateUser(name!, { password: password! });
         // A changed password is often a leaked one: what was issued under the old one goes too.
         const revoked = await accounts.revokeCredentials(name!);
-        io.out(
-          `changed the password of "${name}"${revoked > 0 ? `; signed out ${revoked} session(s) and refresh token(s)` : ''}\n`,
-        );
+        const signedOut = revoked > 0 ? `; signed out ${revoked} session(s) and refresh token(s)` : '';
+        io.out(`changed the password of "${name}"${signedOut}\n`);
         break;
       }
       case 'remove':

@@ -132,7 +132,10 @@ export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; u
       label="Networks"
       name="networks"
       value={form?.networks}
-      help="Optional; one CIDR per line, such as 10.1.0.0/16. Users with no cache of their own or of their organization who pull from these networks are sent here."
+      help={
+        'Optional; one CIDR per line, such as 10.1.0.0/16. Users with no cache of their own or of their ' +
+        'organization who pull from these networks are sent here.'
+      }
     />
   </>
 );

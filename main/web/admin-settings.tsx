@@ -13,7 +13,10 @@ export const AdminSettingsPage: FC<{ settings: MetaSettings; csrfToken: string }
             label="Create repositories on push"
             name="createRepositoryOnPush"
             checked={settings.createRepositoryOnPush}
-            help="Pushing to a repository that does not exist creates it, when the pusher may write to its namespace. When off, repositories must be created first."
+            help={
+              'Pushing to a repository that does not exist creates it, when the pusher may write to its ' +
+              'namespace. When off, repositories must be created first.'
+            }
           />
           <Checkbox
             label="Anonymous pulls"

@@ -75,7 +75,10 @@ const NoneChoice: FC<{ checked: boolean; orgDefault: OrganizationDefault | undef
       value=""
       checked={checked}
       title="None (use your organization's default)"
-      detail={`Your organization ${orgDefault.organization} has ${orgDefault.cache} as its default, so your pulls fetch layers from ${orgDefault.cache}.`}
+      detail={
+        `Your organization ${orgDefault.organization} has ${orgDefault.cache} as its default, ` +
+        `so your pulls fetch layers from ${orgDefault.cache}.`
+      }
     />
   ) : (
     <CacheChoice
@@ -99,7 +102,10 @@ export const ContentCacheSection: FC<ContentCacheSectionProps> = ({
       <div class="card-body">
         {error && <Alert kind="error">{error}</Alert>}
         {selected && !caches.some((cache) => cache.name === selected) && (
-          <Alert kind="warning">{`Your saved cache "${selected}" is no longer registered, so it is not used. Pick another one, or None.`}</Alert>
+          <Alert kind="warning">
+            {`Your saved cache "${selected}" is no longer registered, so it is ` +
+              `not used. Pick another one, or None.`}
+          </Alert>
         )}
         <PostForm action={action} csrfToken={csrfToken} label="Content cache">
           <fieldset>

@@ -13,7 +13,8 @@ import type { Principal } from '../accounts/permissions.js';
 
 // Scripts and styles come only from /static; forms post only to main itself.
 const CSP =
-  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action " +
+  "'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const PAGE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,

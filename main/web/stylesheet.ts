@@ -33,7 +33,8 @@ body {
   margin: 0;
   background: var(--bg);
   color: var(--text);
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif;
+  font-family:
+    system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif;
   line-height: 1.5;
   -webkit-font-smoothing: antialiased;
 }
@@ -52,9 +53,15 @@ p { margin: 0 0 0.75rem; }
 /* Header */
 .site-header { background: var(--header); color: var(--header-text); }
 .site-header .inner { display: flex; align-items: center; gap: 2rem; height: 56px; }
-.brand { display: flex; align-items: center; gap: 0.55rem; color: #fff; font-weight: 650; font-size: 1.1rem; letter-spacing: 0.01em; }
+.brand {
+  display: flex; align-items: center; gap: 0.55rem; color: #fff; font-weight: 650; font-size: 1.1rem;
+  letter-spacing: 0.01em;
+}
 .brand:hover { text-decoration: none; }
-.brand-mark { display: inline-grid; place-items: center; width: 26px; height: 26px; border-radius: 6px; background: var(--accent); color: #fff; font-size: 0.8rem; font-weight: 700; }
+.brand-mark {
+  display: inline-grid; place-items: center; width: 26px; height: 26px; border-radius: 6px; background: var(--accent);
+  color: #fff; font-size: 0.8rem; font-weight: 700;
+}
 .main-nav { display: flex; gap: 0.25rem; flex: 1; }
 .main-nav a { color: var(--header-text); padding: 0.4rem 0.75rem; border-radius: 6px; font-weight: 500; }
 .main-nav a:hover { color: #fff; background: rgba(255,255,255,0.08); text-decoration: none; }
@@ -62,14 +69,20 @@ p { margin: 0 0 0.75rem; }
 .user-menu { display: flex; align-items: center; gap: 0.75rem; }
 .user-menu .who { color: #fff; font-weight: 500; }
 .user-menu .who:hover { text-decoration: none; }
-.avatar { display: inline-grid; place-items: center; width: 28px; height: 28px; border-radius: 50%; background: #374151; color: #fff; font-size: 0.8rem; font-weight: 600; text-transform: uppercase; margin-right: 0.4rem; }
+.avatar {
+  display: inline-grid; place-items: center; width: 28px; height: 28px; border-radius: 50%; background: #374151;
+  color: #fff; font-size: 0.8rem; font-weight: 600; text-transform: uppercase; margin-right: 0.4rem;
+}
 .site-header .btn { background: transparent; color: var(--header-text); border-color: #374151; }
 .site-header .btn:hover { color: #fff; border-color: #6b7280; background: transparent; }
 
 /* Page frame */
 .container { max-width: 1120px; margin: 0 auto; padding: 0 1.5rem; }
 main.container { padding-top: 2rem; padding-bottom: 3rem; }
-.page-head { display: flex; align-items: flex-end; justify-content: space-between; gap: 1rem; margin-bottom: 1.5rem; flex-wrap: wrap; }
+.page-head {
+  display: flex; align-items: flex-end; justify-content: space-between; gap: 1rem; margin-bottom: 1.5rem;
+  flex-wrap: wrap;
+}
 .page-head p { color: var(--muted); margin: 0; }
 .breadcrumbs { font-size: 0.9rem; color: var(--muted); margin-bottom: 0.35rem; }
 .breadcrumbs a { color: var(--muted); }
@@ -84,11 +97,17 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 
 /* Cards */
 .card { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); }
-.card-head { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: 0.9rem 1.25rem; border-bottom: 1px solid var(--border); }
+.card-head {
+  display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: 0.9rem 1.25rem;
+  border-bottom: 1px solid var(--border);
+}
 .card-head h2 { margin: 0; }
 .card-head .hint { color: var(--muted); font-size: 0.9rem; }
 .card-body { padding: 1.25rem; }
-.card-foot { padding: 0.75rem 1.25rem; border-top: 1px solid var(--border); display: flex; justify-content: space-between; align-items: center; color: var(--muted); font-size: 0.9rem; }
+.card-foot {
+  padding: 0.75rem 1.25rem; border-top: 1px solid var(--border); display: flex; justify-content: space-between;
+  align-items: center; color: var(--muted); font-size: 0.9rem;
+}
 .narrow { max-width: 400px; margin: 3rem auto; }
 .flash-narrow { max-width: 400px; margin: 1rem auto -1.5rem; }
 .empty { padding: 2rem 1.25rem; text-align: center; color: var(--muted); }
@@ -96,16 +115,26 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 
 /* Side navigation */
 .side-nav { display: flex; flex-direction: column; padding: 0.5rem; }
-.side-nav h2 { font-size: 0.75rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); padding: 0.5rem 0.75rem 0.25rem; margin: 0; }
-.side-nav a { color: var(--text); padding: 0.35rem 0.75rem; border-radius: 6px; display: flex; justify-content: space-between; }
+.side-nav h2 {
+  font-size: 0.75rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted);
+  padding: 0.5rem 0.75rem 0.25rem; margin: 0;
+}
+.side-nav a {
+  color: var(--text); padding: 0.35rem 0.75rem; border-radius: 6px; display: flex; justify-content: space-between;
+}
 .side-nav a:hover { background: var(--bg); text-decoration: none; }
 .side-nav a[aria-current="page"] { background: var(--accent-soft); color: var(--accent); font-weight: 500; }
 .side-note { padding: 0.35rem 0.75rem; font-size: 0.85rem; }
 
 /* Tables */
 .table { width: 100%; border-collapse: collapse; }
-.table th, .table td { text-align: left; padding: 0.65rem 1.25rem; border-bottom: 1px solid var(--border); vertical-align: middle; }
-.table th { font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); font-weight: 600; background: #fafbfc; }
+.table th, .table td {
+  text-align: left; padding: 0.65rem 1.25rem; border-bottom: 1px solid var(--border); vertical-align: middle;
+}
+.table th {
+  font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); font-weight: 600;
+  background: #fafbfc;
+}
 .table tr:last-child td { border-bottom: none; }
 .table tbody tr:hover { background: #fafbfd; }
 .table .num { text-align: right; white-space: nowrap; }
@@ -117,7 +146,10 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .repo-name { font-weight: 600; }
 
 /* Badges */
-.badge { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.75rem; font-weight: 600; border: 1px solid transparent; vertical-align: middle; }
+.badge {
+  display: inline-block; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.75rem; font-weight: 600;
+  border: 1px solid transparent; vertical-align: middle;
+}
 .badge-public { background: var(--success-soft); color: var(--success); }
 .badge-private { background: #eef0f3; color: #4b5563; }
 .badge-admin { background: var(--accent-soft); color: var(--accent); }
@@ -135,7 +167,9 @@ input[type="text"], input[type="password"], input[type="search"], select, textar
   border: 1px solid var(--border-strong); border-radius: 6px;
 }
 textarea { font-family: var(--mono); font-size: 0.9rem; resize: vertical; min-height: 4.5rem; }
-input[type="text"]:focus, input[type="password"]:focus, input[type="search"]:focus, select:focus, textarea:focus { outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(47,91,224,0.18); }
+input[type="text"]:focus, input[type="password"]:focus, input[type="search"]:focus, select:focus, textarea:focus {
+  outline: none; border-color: var(--accent); box-shadow: 0 0 0 3px rgba(47,91,224,0.18);
+}
 .check { display: flex; align-items: flex-start; gap: 0.55rem; margin-bottom: 0.9rem; }
 .check input { margin-top: 0.3rem; }
 .check .help { color: var(--muted); font-size: 0.85rem; display: block; }
@@ -147,8 +181,10 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 
 /* Buttons */
 .btn {
-  display: inline-flex; align-items: center; gap: 0.4rem; padding: 0.45rem 0.9rem; font: inherit; font-weight: 500; font-size: 0.92rem;
-  border-radius: 6px; border: 1px solid var(--border-strong); background: #fff; color: var(--text); cursor: pointer; line-height: 1.3;
+  display: inline-flex; align-items: center; gap: 0.4rem; padding: 0.45rem 0.9rem; font: inherit; font-weight: 500;
+  font-size: 0.92rem;
+  border-radius: 6px; border: 1px solid var(--border-strong); background: #fff; color: var(--text); cursor: pointer;
+  line-height: 1.3;
 }
 .btn:hover { background: #f3f4f6; text-decoration: none; }
 .btn-primary { background: var(--accent); border-color: var(--accent); color: #fff; }
@@ -172,7 +208,10 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 
 /* Pull commands */
 .command { display: flex; align-items: center; gap: 0.4rem; }
-.command code { background: #f3f4f6; border: 1px solid var(--border); border-radius: 6px; padding: 0.2rem 0.5rem; user-select: all; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 480px; }
+.command code {
+  background: #f3f4f6; border: 1px solid var(--border); border-radius: 6px; padding: 0.2rem 0.5rem; user-select: all;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 480px;
+}
 .command-large code { max-width: none; flex: 1; padding: 0.5rem 0.75rem; font-size: 0.95rem; }
 .digest { font-family: var(--mono); font-size: 0.85em; color: var(--muted); cursor: help; }
 
@@ -180,7 +219,10 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .table-compact th, .table-compact td { padding-left: 0.8rem; padding-right: 0.8rem; }
 .table-compact th:first-child, .table-compact td:first-child { padding-left: 1.25rem; }
 .table-compact th:last-child, .table-compact td:last-child { padding-right: 1.25rem; }
-.host { display: block; max-width: 15rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-family: var(--mono); font-size: 0.82rem; color: var(--muted); }
+.host {
+  display: block; max-width: 15rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  font-family: var(--mono); font-size: 0.82rem; color: var(--muted);
+}
 .chain { white-space: nowrap; }
 .net-list { list-style: none; margin: 0; padding: 0; font-family: var(--mono); font-size: 0.85rem; }
 .health-note { display: block; color: var(--muted); font-size: 0.82rem; margin-top: 0.15rem; white-space: nowrap; }
@@ -193,13 +235,19 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 
 /* Error pages */
 .error-page { text-align: center; padding: 3rem 1rem; }
-.error-page .code { font-size: 3rem; font-weight: 700; color: var(--border-strong); line-height: 1; margin-bottom: 0.75rem; }
+.error-page .code {
+  font-size: 3rem; font-weight: 700; color: var(--border-strong); line-height: 1; margin-bottom: 0.75rem;
+}
 .error-page p { color: var(--muted); max-width: 520px; margin: 0 auto 1.25rem; }
 .error-page .form-actions { justify-content: center; }
 
 /* Sign-in */
 .sign-in-brand { text-align: center; margin-bottom: 1.5rem; }
-.sign-in-brand .brand-mark { width: 44px; height: 44px; font-size: 1.2rem; border-radius: 10px; margin-bottom: 0.75rem; }
+.sign-in-brand .brand-mark {
+  width: 44px; height: 44px; font-size: 1.2rem; border-radius: 10px; margin-bottom: 0.75rem;
+}
 .sign-in-brand p { color: var(--muted); margin: 0; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.visually-hidden {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
+}
 `;

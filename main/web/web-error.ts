@@ -32,7 +32,9 @@ export const csrfError = () =>
   new WebError(
     'CSRF',
     'This form has expired',
-    'The security token sent with the form was missing or out of date, so nothing was changed. This happens when a page stays open for a long time or after signing out in another tab. Go back, reload the page and try again.',
+    'The security token sent with the form was missing or out of date, so nothing was changed. This ' +
+      'happens when a page stays open for a long time or after signing out in another tab. Go back, ' +
+      'reload the page and try again.',
   );
 
 export const adminOnlyError = () =>

@@ -21,7 +21,10 @@ type Tree = Record<string, unknown>;
 export interface LoadConfigOptions {
   /** JSON file with the same shape as the schema; optional. */
   file?: string;
-  /** e.g. `OUTPOST_MAIN_`: `OUTPOST_MAIN_PUBLIC_URL` -> publicUrl, `STORAGE__DELETE_ENABLED` -> storage.deleteEnabled. */
+  /**
+   * e.g. `OUTPOST_MAIN_`: `OUTPOST_MAIN_PUBLIC_URL` -> publicUrl,
+   * `STORAGE__DELETE_ENABLED` -> storage.deleteEnabled.
+   */
   envPrefix: string;
   env: Record<string, string | undefined>;
   /** Values from command-line flags, as dotted paths (`tls.certFile`); they win over everything. */

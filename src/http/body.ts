@@ -2,29 +2,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { requestBody } from './node-bindings.js';
 
-/**
- * Collects at most `maxBytes` from `body`; when more arrive, the rest is read and dropped and
- * then `tooLarge()` (which throws) is called, so an oversized body is never held whole.
- *
- * The body is read to its end on purpose: leaving a request body half-read (throwing out of the
- * loop) stalls Node's parser on that keep-alive connection, and the client's next request on
- * it is never answered.
- */
-export async function readLimited(
-  body: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  tooLarge: () => never,
-): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total <= maxBytes) chunks.push(chunk);
-  }
-  if (total > maxBytes) tooLarge();
-  return Buffer.concat(chunks, total);
-}
-
 /** Whether the request announces a body (RFC 9112 section 6.3). */
 export function hasBody(headers: { get(name: string): string | null | undefined }): boolean {
   const length = headers.get('content-length');
@@ -45,9 +22,9 @@ export class BodyTooLargeError extends Error {
 /**
  * Reads a small request body (a form, a JSON document) of at most `maxBytes`, or throws
  * `BodyTooLargeError` without reading the rest: at once when Content-Length announces more,
- * and as soon as a chunked body passes the limit. Unlike `readLimited` it never waits for the
- * end of an oversized body, so a client streaming without end gets its answer while it sends
- * and main holds at most `maxBytes`. What is left unread is drained briefly by
+ * and as soon as a chunked body passes the limit. It never waits for the end of an oversized
+ * body, so a client streaming without end gets its answer while it sends and main holds at
+ * most `maxBytes`. What is left unread is drained briefly by
  * `@hono/node-server` after the answer, which then closes the connection (its `drainIncoming`).
  */
 export async function readBoundedBody(
@@ -64,11 +41,26 @@ export async function readBoundedBody(
   type Iterable = AsyncIterable<Uint8Array>;
   const readable = body as Iterable & { iterator?(options: { destroyOnReturn: boolean }): Iterable };
   const source = typeof readable.iterator === 'function' ? readable.iterator({ destroyOnReturn: false }) : body;
+  return collectAtMost(source, maxBytes, () => {
+    throw new BodyTooLargeError(maxBytes);
+  });
+}
+
+/**
+ * The chunks of `source` joined, at most `maxBytes` of them: as soon as more arrive,
+ * `tooLarge()` is called, which throws (what becomes of the rest of `source` is its business).
+ * Shared by request bodies (here) and response bodies (read-response.ts).
+ */
+export async function collectAtMost(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => never,
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of source) {
     total += chunk.byteLength;
-    if (total > maxBytes) throw new BodyTooLargeError(maxBytes);
+    if (total > maxBytes) tooLarge();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);

@@ -21,8 +21,9 @@ export const MAX_NAME_LENGTH = 255;
 
 export function parseRepoName(value: string): RepoName {
   if (value.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(value)) {
+    const rule = `must match ${NAME_PATTERN.source} and be at most ${MAX_NAME_LENGTH} characters`;
     throw new OciError('NAME_INVALID', {
-      message: `invalid repository name: must match ${NAME_PATTERN.source} and be at most ${MAX_NAME_LENGTH} characters`,
+      message: `invalid repository name: ${rule}`,
       detail: { name: value.slice(0, MAX_NAME_LENGTH + 1) },
     });
   }

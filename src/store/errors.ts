@@ -1,4 +1,5 @@
 /** @module Store failures, each with a stable `code`; `src/http/error-handler.ts` maps them to OCI codes. */
+import { constants } from 'node:os';
 import type { Digest } from '../oci/digest.js';
 
 export class BlobNotFoundError extends Error {
@@ -41,4 +42,12 @@ export function storageFailureOf(err: unknown): 'full' | 'io' | undefined {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'full';
   if (code === 'EIO' || code === 'EROFS') return 'io';
   return undefined;
+}
+
+/** An error's code as a name: lmdb-js reports errno values as numbers (28), Node as names (ENOSPC). */
+export function errorCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
+  if (typeof code !== 'number') return undefined;
+  return Object.entries(constants.errno).find(([, value]) => value === code)?.[0] ?? String(code);
 }

@@ -32,7 +32,10 @@ export interface PublishedImage {
   layers: Blob[];
 }
 
-/** Pushes an image with `layerSizes` to `repo:tag` as admin (organization created if need be) and makes the repository public. */
+/**
+ * Pushes an image with `layerSizes` to `repo:tag` as admin (organization created if need be) and
+ * makes the repository public.
+ */
 export async function publishImage(
   main: TestMain,
   layerSizes: number[] = [1000, 2000],

@@ -22,7 +22,8 @@ export async function mountSmallDisk(prefix: string, size: string): Promise<Smal
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', path], { stdio: 'pipe' });
   } catch (err) {
     await rmdir(path);
-    const why = `mounting a ${size} tmpfs as a full disk needs root (or CAP_SYS_ADMIN): run npm run test:full-disk as root`;
+    const fix = 'run npm run test:full-disk as root';
+    const why = `mounting a ${size} tmpfs as a full disk needs root (or CAP_SYS_ADMIN): ${fix}`;
     throw new Error(`${why}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return {

@@ -312,9 +312,12 @@ describe('team repository access', () => {
     );
   });
 
-  it('answers 400 for a bad level, 403 to plain members, 404 for unknown repositories, teams and organizations', async () => {
+  it('answers 400 (bad level), 403 (plain member), 404 (unknown repository, team or organization)', async () => {
     await expectApiError(
-      await api(base, 'PUT', '/repositories/acme/app/teamAccess/devs', { auth: alice, body: { accessLevel: 'owner' } }),
+      await api(base, 'PUT', '/repositories/acme/app/teamAccess/devs', {
+        auth: alice,
+        body: { accessLevel: 'owner' },
+      }),
       400,
       'INVALID_INPUT',
       /^accessLevel: /,
@@ -332,13 +335,19 @@ describe('team repository access', () => {
       /only administrators/,
     );
     await expectApiError(
-      await api(base, 'PUT', '/repositories/acme/nope/teamAccess/devs', { auth: alice, body: { accessLevel: 'read' } }),
+      await api(base, 'PUT', '/repositories/acme/nope/teamAccess/devs', {
+        auth: alice,
+        body: { accessLevel: 'read' },
+      }),
       404,
       'NOT_FOUND',
       /repository "acme\/nope" does not exist/,
     );
     await expectApiError(
-      await api(base, 'PUT', '/repositories/acme/app/teamAccess/nope', { auth: alice, body: { accessLevel: 'read' } }),
+      await api(base, 'PUT', '/repositories/acme/app/teamAccess/nope', {
+        auth: alice,
+        body: { accessLevel: 'read' },
+      }),
       404,
       'NOT_FOUND',
       /team "nope" does not exist/,

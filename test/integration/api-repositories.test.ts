@@ -81,7 +81,7 @@ describe('POST /api/v0/repositories/<namespace>', () => {
     );
   });
 
-  it('answers 401, 404, 400 and 409 for anonymous callers, unknown namespaces, bad input and existing names', async () => {
+  it('answers 401, 404, 400, 409 to anonymous callers, unknown namespaces, bad input, existing names', async () => {
     await expectApiError(
       await api(base, 'POST', '/repositories/alice', { body: { name: 'x' } }),
       401,
@@ -303,7 +303,7 @@ describe('PATCH /api/v0/repositories/<namespace>/<repo>', () => {
 });
 
 describe('DELETE /api/v0/repositories/<namespace>/<repo>', () => {
-  it('removes the repository with its tags, manifests, blob links, events and grants; blobs stay for the collector', async () => {
+  it('removes the repository with its tags, manifests, blob links, events and grants; blobs stay for gc', async () => {
     await apiOk(base, 'POST', '/repositories/acme', 201, { auth: alice, body: { name: 'old' } });
     const manifest = await pushImageAs(base, alice, 'acme/old', 'v1');
     await apiOk(base, 'PUT', '/repositories/acme/old/teamAccess/devs', 200, {

@@ -112,7 +112,7 @@ describe('GET /auth/token', () => {
     expect(anonymous).not.toHaveProperty('refresh_token');
   });
 
-  it('answers 401 UNAUTHORIZED for a wrong password, an unknown user, a bearer token or a malformed header', async () => {
+  it('answers 401 UNAUTHORIZED for a wrong password, an unknown user, a bearer token, a malformed header', async () => {
     const token = await tokenFor(main.url, ALICE, []);
     for (const authorization of [
       basicAuth('alice', 'not-her-password'),
@@ -153,7 +153,7 @@ describe('POST /auth/token (OAuth2)', () => {
     expect(accessOf(body.access_token)).toEqual([{ type: 'repository', name: 'alice/public', actions: ['pull'] }]);
   });
 
-  it('grant_type=password with access_type=offline adds a refresh token, which grant_type=refresh_token redeems', async () => {
+  it('password grant with access_type=offline adds a refresh token that grant_type=refresh_token redeems', async () => {
     const first = await tokenBody(
       await postToken(main.url, {
         grant_type: 'password',

@@ -131,7 +131,7 @@ describe('PUT and DELETE /api/v0/cache/pins/<digest>', () => {
     expect((await stats()).pinned).toBe(0);
   });
 
-  it('answers 404 BLOB_UNKNOWN for a blob that is not cached, and 400 DIGEST_INVALID for a malformed digest', async () => {
+  it('answers 404 BLOB_UNKNOWN for a blob not cached, and 400 DIGEST_INVALID for a malformed digest', async () => {
     await expectOciError(await admin(`/pins/${randomBlob(5).digest}`, { method: 'PUT' }), 404, 'BLOB_UNKNOWN');
     await expectOciError(await admin(`/pins/${randomBlob(5).digest}`, { method: 'DELETE' }), 404, 'BLOB_UNKNOWN');
     await expectOciError(await admin('/pins/sha256:nothex', { method: 'PUT' }), 400, 'DIGEST_INVALID');

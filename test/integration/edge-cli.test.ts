@@ -127,7 +127,7 @@ describe('outpost edge warm', () => {
     expect(run.stdout + run.stderr).not.toContain('not-the-password');
   });
 
-  it('refuses bad usage with status 2: no token file, a username without --password-stdin, two references', async () => {
+  it('refuses bad usage with status 2: no token file, a username without --password-stdin, 2 references', async () => {
     const noToken = await outpostEdge(['warm', 'team/app:1.0', '--edge', edge.url]);
     expect([noToken.code, noToken.stderr]).toEqual([
       2,
@@ -139,17 +139,21 @@ describe('outpost edge warm', () => {
     expect(two.code).toBe(2);
   });
 
-  it('takes the token file from OUTPOST_EDGE_ADMIN_TOKEN_FILE, and fails with status 1 when the edge is unreachable', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
-    const run = await outpostEdge(['stats', '--edge', `http://127.0.0.1:${port}`], '', {
-      OUTPOST_EDGE_ADMIN_TOKEN_FILE: tokenFile,
-    });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/cannot reach the edge \(ECONNREFUSED\)/);
-  });
+  it(
+    'takes the token file from OUTPOST_EDGE_ADMIN_TOKEN_FILE, and fails with status 1 when the ' +
+      'edge is unreachable',
+    async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise((resolve) => closed.close(resolve));
+      const run = await outpostEdge(['stats', '--edge', `http://127.0.0.1:${port}`], '', {
+        OUTPOST_EDGE_ADMIN_TOKEN_FILE: tokenFile,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/cannot reach the edge \(ECONNREFUSED\)/);
+    },
+  );
 });
 
 describe('outpost edge pin and unpin', () => {

@@ -224,7 +224,7 @@ describe('POST /api/v0/cache/warm', () => {
 });
 
 describe('POST /api/v0/cache/warm refusals', () => {
-  it('answers 403 DENIED when main refuses the credentials, or when none are given for a private repository', async () => {
+  it('answers 403 DENIED when main refuses the credentials, or none are given for a private repository', async () => {
     await expectOciError(
       await warm({ reference: 'team/app:1.0', username: 'admin', password: 'wrong-password' }),
       403,

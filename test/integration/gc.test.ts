@@ -96,7 +96,7 @@ describe('collectGarbage beside a serving main', () => {
     }
   });
 
-  it('collects the blobs of a deleted manifest but keeps those a manifest of another repository references', async () => {
+  it('collects the blobs of a deleted manifest, keeps those a manifest of another repository references', async () => {
     const shared = randomBlob(2048);
     const own = randomBlob(3072);
     await pushImage(main.url, 'gc/keep', 'v1', { layers: [shared] });
@@ -229,17 +229,21 @@ describe('outpost main gc (the built CLI)', () => {
     });
   const noGrace = { OUTPOST_MAIN_STORAGE__GC_GRACE_PERIOD: '0s' };
 
-  it('keeps blobs inside the default grace period, reports in a dry run, then removes unreferenced blobs while main serves', async () => {
-    const orphan = randomBlob(2048);
-    await pushBlob(main.url, 'gc/cli', orphan);
-    const image = await pushImage(main.url, 'gc/cli', 'v1');
+  it(
+    'keeps blobs inside the default grace period, reports in a dry run, then removes unreferenced ' +
+      'blobs while main serves',
+    async () => {
+      const orphan = randomBlob(2048);
+      await pushBlob(main.url, 'gc/cli', orphan);
+      const image = await pushImage(main.url, 'gc/cli', 'v1');
 
-    expect((await gcCli([])).stdout).toBe('removed 0 of 4 blobs (0 B)\n');
-    expect((await gcCli(['--dry-run'], noGrace)).stdout).toBe('would remove 1 of 4 blobs (2.0 KiB)\n');
-    await expectBlobServed('gc/cli', orphan);
+      expect((await gcCli([])).stdout).toBe('removed 0 of 4 blobs (0 B)\n');
+      expect((await gcCli(['--dry-run'], noGrace)).stdout).toBe('would remove 1 of 4 blobs (2.0 KiB)\n');
+      await expectBlobServed('gc/cli', orphan);
 
-    expect((await gcCli([], noGrace)).stdout).toBe('removed 1 of 4 blobs (2.0 KiB)\n');
-    expect(await blobStatus('gc/cli', orphan.digest)).toBe(404);
-    for (const blob of [image.manifest.config, ...image.layers]) await expectBlobServed('gc/cli', blob);
-  });
+      expect((await gcCli([], noGrace)).stdout).toBe('removed 1 of 4 blobs (2.0 KiB)\n');
+      expect(await blobStatus('gc/cli', orphan.digest)).toBe(404);
+      for (const blob of [image.manifest.config, ...image.layers]) await expectBlobServed('gc/cli', blob);
+    },
+  );
 });

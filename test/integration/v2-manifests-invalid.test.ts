@@ -207,7 +207,8 @@ describe('PUT /v2/<name>/manifests/<reference> with an oversized body', () => {
     const connection = await openConnection(main.url);
     try {
       connection.write(
-        `PUT /v2/${REPO}/manifests/chunked HTTP/1.1\r\nHost: registry\r\nContent-Type: ${OCI_MANIFEST}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        `PUT /v2/${REPO}/manifests/chunked HTTP/1.1\r\nHost: registry\r\nContent-Type: ` +
+          `${OCI_MANIFEST}\r\nTransfer-Encoding: chunked\r\n\r\n`,
       );
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
       for (let i = 0; i < 5; i++)

@@ -100,7 +100,7 @@ async function listReferrers(url: string): Promise<{ res: Response; index: Refer
 const byDigest = (index: ReferrersIndex) => [...index.manifests].sort((a, b) => a.digest.localeCompare(b.digest));
 
 describe('GET /v2/<name>/referrers/<digest>', () => {
-  it('answers an image index of every referrer with media type, digest, size, artifactType and annotations', async () => {
+  it('answers an index of every referrer with media type, digest, size, artifactType and annotations', async () => {
     const { res, index } = await listReferrers(referrersUrl(subject.manifest.digest));
     expect(res.headers.get('oci-filters-applied')).toBeNull();
     expect(index.schemaVersion).toBe(2);

@@ -230,7 +230,7 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     }
   });
 
-  it('answers 400 BLOB_UPLOAD_INVALID when the body length differs from Content-Range, and keeps what was received', async () => {
+  it('answers 400 BLOB_UPLOAD_INVALID when the body length differs from Content-Range; keeps what it got', async () => {
     const session = await startUpload(main.url, 'chunked/short');
     expect((await patch(session.url, randomBytes(10), '0-9')).status).toBe(202);
     await expectOciError(await patch(session.url, randomBytes(5), '10-19'), 400, 'BLOB_UPLOAD_INVALID');

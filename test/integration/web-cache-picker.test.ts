@@ -62,7 +62,7 @@ const choose = (web: WebClient, cache: string): Promise<WebPage> =>
   web.submit('/profile', '/profile/content-cache', { defaultContentCache: cache });
 
 describe('GET /profile: the cache picker', () => {
-  it('lists None and every cache with its region and health, with None checked for a user who picked nothing', async () => {
+  it('lists None and every cache with its region and health, None checked for a user who picked nothing', async () => {
     const page = await (await signedIn('alice')).get('/profile');
     expect(page.status).toBe(200);
     const text = textOf(page.html);
@@ -79,7 +79,8 @@ describe('GET /profile: the cache picker', () => {
   it("tells a member who picked nothing which organization's default serves them", async () => {
     const text = textOf((await (await signedIn('bob')).get('/profile')).html);
     expect(text).toContain(
-      "None (use your organization's default) Your organization acme has eu as its default, so your pulls fetch layers from eu.",
+      "None (use your organization's default) Your organization acme has eu as its default, so your " +
+        'pulls fetch layers from eu.',
     );
     expect(text).toContain('eu up Region: eu-west-1 · Default of acme');
   });

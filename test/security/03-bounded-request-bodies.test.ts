@@ -1,6 +1,6 @@
 /**
  * Issue 9, item 3: every body main reads has a limit. `POST /auth/token`, the JSON bodies of
- * `/api/v0` and the web forms are refused with 413 as soon as they pass their limit: at once
+ * `/api/v0`, the web forms and manifest pushes are refused with 413 as soon as they pass their limit: at once
  * for a Content-Length over it, and while a chunked body that never ends is still being sent
  * (so main never buffers it: an answer that arrives before the body ends cannot have waited
  * for it).
@@ -10,6 +10,7 @@ import { startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/se
 import { ADMIN, api, apiOk, expectApiError } from '../helpers/api-client.js';
 import { openRequest, type OpenRequest, type StreamedResponse } from '../helpers/streamed-requests.js';
 import { textOf, WebClient } from '../helpers/web-client.js';
+import { bearer, pushImageAs, tokenFor } from '../helpers/auth-http.js';
 
 let main: TestMain;
 
@@ -20,7 +21,7 @@ afterAll(async () => {
   await main.stop();
 });
 
-// Far more than any limit (the token form's 16 KiB, the API's and the forms' 64 KiB).
+// Far more than any limit (the token form's 16 KiB, the API's and the forms' 64 KiB, a manifest's 4 MiB).
 const NEVER_MORE_THAN = 8 * 1024 * 1024;
 const CHUNK = Buffer.alloc(16 * 1024, 'a');
 
@@ -45,7 +46,8 @@ async function answerWhileSending(open: OpenRequest): Promise<StreamedResponse> 
   }
 }
 
-const endless = (path: string, headers: Record<string, string>) => openRequest(`${main.url}${path}`, 'POST', headers);
+const endless = (path: string, headers: Record<string, string>, method = 'POST') =>
+  openRequest(`${main.url}${path}`, method, headers);
 const HUGE_LENGTH = { 'Content-Length': String(600 * 1024 * 1024) };
 const jsonOf = (res: StreamedResponse): unknown => JSON.parse(res.body.toString());
 
@@ -122,5 +124,37 @@ describe('web forms', () => {
     const web = new WebClient(main.url);
     await web.signInAsAdmin();
     expect(web.cookies.has('outpost_session')).toBe(true);
+  });
+});
+
+describe('PUT /v2/<name>/manifests/<reference>', () => {
+  const REPO = 'admin/bounded';
+  const pushToken = () => tokenFor(main.url, ADMIN, [`repository:${REPO}:pull,push`]);
+  const manifestHeaders = async () => ({
+    Authorization: bearer(await pushToken()),
+    'Content-Type': 'application/vnd.oci.image.manifest.v1+json',
+  });
+
+  it('answers 413 MANIFEST_INVALID at once for a Content-Length over 4 MiB', async () => {
+    const headers = { ...(await manifestHeaders()), ...HUGE_LENGTH };
+    const res = await answerWhileSending(endless(`/v2/${REPO}/manifests/huge`, headers, 'PUT'));
+    expect(res.status).toBe(413);
+    const message = 'manifest larger than 4194304 bytes';
+    expect(jsonOf(res)).toMatchObject({ errors: [{ code: 'MANIFEST_INVALID', message }] });
+  });
+
+  it('answers 413 MANIFEST_INVALID to a chunked manifest that never ends', async () => {
+    const res = await answerWhileSending(endless(`/v2/${REPO}/manifests/endless`, await manifestHeaders(), 'PUT'));
+    expect(res.status).toBe(413);
+    expect(jsonOf(res)).toMatchObject({ errors: [{ code: 'MANIFEST_INVALID' }] });
+  });
+
+  it('still takes an ordinary manifest', async () => {
+    const { manifest } = await pushImageAs(main.url, REPO, 'ordinary', bearer(await pushToken()));
+    const res = await fetch(`${main.url}/v2/${REPO}/manifests/ordinary`, {
+      headers: { Authorization: bearer(await pushToken()), Accept: manifest.mediaType },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('docker-content-digest')).toBe(manifest.digest);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Issue 9, item 3 (the edge's part): every body the edge reads has a limit. The operator API
  * parsed JSON bodies of any size, and answers from main (JWKS, tokens, tag lists, manifests, the
- * join answer) were read whole, whatever main (or something in its place) sent.
+ * join answer) were read whole, whatever main (or something in its place) sent; so were the
+ * edge's answers to the operator's CLI (`outpost edge stats|warm|pin|unpin`).
  *
  * Request bodies over the limit are answered 413 SIZE_INVALID; a response from main over its
  * limit is dropped as soon as the limit is passed (the peer sees the connection close) and
@@ -11,9 +12,11 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinMain } from '../../edge/join-main.js';
+import { runAdminCommand } from '../../edge/admin-cli.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { startTestEdge, type TestEdge } from '../helpers/edge.js';
@@ -195,6 +198,72 @@ describe('answers from main are read up to a limit', () => {
     } finally {
       await dispatcher.close();
       await peer.stop();
+    }
+  });
+});
+
+describe("the operator's CLI reads the edge's answers up to a limit", () => {
+  /** Runs `outpost edge <command> <args>` in this process against `edgeUrl`; collects what it prints. */
+  async function outpostEdge(edgeUrl: string, command: string, ...args: string[]) {
+    let out = '';
+    let err = '';
+    const io = {
+      out: (text: string) => void (out += text),
+      err: (text: string) => void (err += text),
+      stdin: Readable.from([]),
+    };
+    const code = await runAdminCommand(command, args, { edge: edgeUrl, tokenFile }, {}, io);
+    return { code, out, err };
+  }
+
+  it('stats fails with a clear message on an answer larger than 4 MiB, reading no more than that', async () => {
+    const peer = await startEndlessPeer(
+      { '/api/v0/cache/stats': { status: 200 } },
+      (_, res) => void res.writeHead(404).end(),
+    );
+    try {
+      const result = await outpostEdge(peer.url, 'stats');
+      expect(result).toEqual({
+        code: 1,
+        out: '',
+        err: "outpost edge stats: the edge's answer to stats is larger than 4194304 bytes\n",
+      });
+      expect(await peer.sent('/api/v0/cache/stats')).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('warm fails with a clear message on a progress line that never ends', async () => {
+    const peer = await startEndlessPeer(
+      { '/api/v0/cache/warm': { status: 200 } },
+      (_, res) => void res.writeHead(404).end(),
+    );
+    try {
+      const result = await outpostEdge(peer.url, 'warm', 'team/app:v1');
+      expect(result.code).toBe(1);
+      const message = "a line of the edge's answer to warm team/app:v1 is larger than 65536 bytes";
+      expect(result.err).toBe(`outpost edge warm: ${message}\n`);
+      expect(await peer.sent('/api/v0/cache/warm')).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  it('still prints the stats of a real edge', async () => {
+    const edge = await startTestEdge({
+      name: 'eu',
+      upstream: main.url,
+      issuer: main.url,
+      flags: { adminTokenFile: tokenFile },
+    });
+    try {
+      const result = await outpostEdge(edge.url, 'stats');
+      expect(result.code).toBe(0);
+      expect(result.err).toBe('');
+      expect(result.out).toMatch(/^name: +eu\nblobs: +0 \(0 pinned\)\n/);
+    } finally {
+      await edge.stop();
     }
   });
 });

@@ -176,7 +176,8 @@ async function bearerToken(target: OutpostTarget): Promise<string> {
 export const authHead: Scenario = {
   name: 'auth-head',
   title:
-    'requests per second for a blob HEAD with a bearer token, with Basic credentials, and anonymously on a public repository',
+    'requests per second for a blob HEAD with a bearer token, with Basic credentials, and ' +
+    'anonymously on a public repository',
   requires: [DISTRIBUTION, WRK],
   params: {
     seconds: 'duration of each measured run in seconds (default 10)',
@@ -219,7 +220,8 @@ export const authHead: Scenario = {
         Object.entries(result.statuses).reduce((sum, [status, n]) => sum + (status === '200' ? 0 : n), 0);
       if (failed > 0)
         throw new Error(
-          `${peer}, ${mode}: ${failed} of ${result.requests + result.errors} requests failed (${JSON.stringify(result.statuses)}, ${result.errors} errors): HEAD ${url}`,
+          `${peer}, ${mode}: ${failed} of ${result.requests + result.errors} requests failed ` +
+            `(${JSON.stringify(result.statuses)}, ${result.errors} errors): HEAD ${url}`,
         );
       table.record(ROW[mode], peer, result.requestsPerSecond, 'higher');
       ctx.log(
@@ -282,12 +284,19 @@ export const authHead: Scenario = {
       metrics: table.metrics(),
       params: { seconds, threads, connections, 'warmup-seconds': warmupSeconds, calibrate: calibrate ? 'yes' : 'no' },
       notes: [
-        `Each figure: HEAD /v2/<name>/blobs/<digest> in a closed loop for ${seconds} s over ${connections} keep-alive connections from ${threads} worker threads (raw-socket generator, load/bench/http-load.ts), after a ${warmupSeconds} s unmeasured run; every answer must be 200.`,
-        'outpost main runs with authentication on (a user owning the namespace; the bearer token grants pull on the private repository); distribution runs without authentication and answers only the anonymous row.',
-        "The load generator and the servers share the machine's CPUs: the figures are for comparing rows and peers, not absolute capacity.",
+        `Each figure: HEAD /v2/<name>/blobs/<digest> in a closed loop for ${seconds} s over ` +
+          `${connections} keep-alive connections from ${threads} worker threads (raw-socket ` +
+          `generator, load/bench/http-load.ts), after a ${warmupSeconds} s unmeasured run; every answer must be 200.`,
+        'outpost main runs with authentication on (a user owning the namespace; the bearer token ' +
+          'grants pull on the private repository); distribution runs without authentication and ' +
+          'answers only the anonymous row.',
+        "The load generator and the servers share the machine's CPUs: the figures are for comparing " +
+          'rows and peers, not absolute capacity.',
         ...(calibrate
           ? [
-              "Calibration rows: the same GET /v2/ (bearer token, 2-byte body) with wrk and with this generator; their ratio is how much of the figures above is the generator's own cost (wrk cannot send HEAD).",
+              'Calibration rows: the same GET /v2/ (bearer token, 2-byte body) with wrk and with ' +
+                "this generator; their ratio is how much of the figures above is the generator's " +
+                'own cost (wrk cannot send HEAD).',
             ]
           : []),
       ],

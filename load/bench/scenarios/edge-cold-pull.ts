@@ -56,7 +56,8 @@ const settle = (ctx: ScenarioContext) => runCommand('sync', [], { timeoutMs: 120
 export const edgeColdPull: Scenario = {
   name: 'edge-cold-pull',
   title:
-    'cold pull of a multi-layer image with skopeo through the cache vs straight from the origin; upstream bytes per pull',
+    'cold pull of a multi-layer image with skopeo through the cache vs straight from the origin; ' +
+    'upstream bytes per pull',
   requires: [SKOPEO, DISTRIBUTION],
   params: {
     'layers-mib': 'layer sizes in MiB, comma-separated (default 64,32,16,8,4)',
@@ -126,7 +127,9 @@ export const edgeColdPull: Scenario = {
             'the cold pull through main was not redirected to the edge (outpost_main_redirects_total is 0)',
           );
         notes.add(
-          `outpost: upstream bytes from the edge's outpost_edge_upstream_bytes_total (body bytes; the TCP count, headers included, was ${(counts.bytesFromOrigin / imageBytes).toFixed(4)} per byte in the last repetition).`,
+          `outpost: upstream bytes from the edge's outpost_edge_upstream_bytes_total (body bytes; ` +
+            `the TCP count, headers included, was ` +
+            `${(counts.bytesFromOrigin / imageBytes).toFixed(4)} per byte in the last repetition).`,
         );
         upstreamBytes = fromMetric;
       }
@@ -138,7 +141,8 @@ export const edgeColdPull: Scenario = {
       table.record(ROWS.rss, peer, cold.usage[peer]!.rss.peakMiB);
       if (cold.usage[peer]!.cpuSeconds !== undefined) table.record(ROWS.cpu, peer, cold.usage[peer]!.cpuSeconds!);
       ctx.log(
-        `rep ${rep + 1}: ${peer}: cold ${cold.value.toFixed(2)} s, straight ${straight.toFixed(2)} s, upstream ${(upstreamBytes / imageBytes).toFixed(3)} bytes/byte, ${counts.blobGets} blob GETs`,
+        `rep ${rep + 1}: ${peer}: cold ${cold.value.toFixed(2)} s, straight ${straight.toFixed(2)} ` +
+          `s, upstream ${(upstreamBytes / imageBytes).toFixed(3)} bytes/byte, ${counts.blobGets} blob GETs`,
       );
     };
 
@@ -157,10 +161,15 @@ export const edgeColdPull: Scenario = {
       metrics: table.metrics(),
       params: { 'layers-mib': sizes.map((s) => s / MiB).join(',') },
       notes: [
-        `Image: ${image.layers.length} uncompressed random layers (${sizes.map((s) => `${s / MiB} MiB`).join(', ')}) and a config, ${imageBytes} bytes of blobs; skopeo copy --preserve-digests to a fresh oci: directory, \`sync\` before each pull.`,
-        'outpost: the cold pull is by `bench` (cache profile: the edge) from main, blobs via 307 to the edge; the straight pull by `admin` (no cache profile) from main. distribution: from its proxy, then from the origin.',
+        `Image: ${image.layers.length} uncompressed random layers ` +
+          `(${sizes.map((s) => `${s / MiB} MiB`).join(', ')}) and a config, ${imageBytes} bytes of ` +
+          `blobs; skopeo copy --preserve-digests to a fresh oci: directory, \`sync\` before each pull.`,
+        'outpost: the cold pull is by `bench` (cache profile: the edge) from main, blobs via 307 to ' +
+          'the edge; the straight pull by `admin` (no cache profile) from main. distribution: from ' +
+          'its proxy, then from the origin.',
         'Each repetition starts the cache empty; the origin keeps the image in its page cache for both pulls.',
-        'Upstream blob GETs: GET .../blobs/... requests seen by the TCP proxy between cache and origin, per blob of the image (1.00 = each blob fetched once).',
+        'Upstream blob GETs: GET .../blobs/... requests seen by the TCP proxy between cache and ' +
+          'origin, per blob of the image (1.00 = each blob fetched once).',
         ...notes,
       ],
     };

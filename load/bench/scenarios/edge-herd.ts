@@ -95,14 +95,19 @@ export const edgeHerd: Scenario = {
         if (phase.usage[peer]!.cpuSeconds !== undefined) table.record(ROWS.cpu, peer, phase.usage[peer]!.cpuSeconds!);
         let extra = '';
         if (peer === OUTPOST)
-          extra = `, edge upstream fetches ${(await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) - fetchesBefore}`;
+          extra =
+            `, edge upstream fetches ` +
+            `${(await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) - fetchesBefore}`;
         ctx.log(
-          `rep ${rep + 1}: ${peer}: ${counts.blobGets} upstream GETs, ${(counts.bytesFromOrigin / blob.size).toFixed(2)} blob copies fetched, ${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct${extra}`,
+          `rep ${rep + 1}: ${peer}: ${counts.blobGets} upstream GETs, ` +
+            `${(counts.bytesFromOrigin / blob.size).toFixed(2)} blob copies fetched, ` +
+            `${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct${extra}`,
         );
         if (correct !== clients) {
           const bad = results.find((r) => !(r.status === 200 && r.complete && r.digest === blob.digest));
           throw new Error(
-            `${peer}: only ${correct} of ${clients} bodies complete and correct (e.g. status ${bad?.status}, ${bad?.bytes} bytes, ${bad?.error ?? bad?.digest})`,
+            `${peer}: only ${correct} of ${clients} bodies complete and correct (e.g. status ` +
+              `${bad?.status}, ${bad?.bytes} bytes, ${bad?.error ?? bad?.digest})`,
           );
         }
       }
@@ -116,8 +121,12 @@ export const edgeHerd: Scenario = {
       metrics: table.metrics(),
       params: { clients, 'blob-mib': blobMiB, 'time-limit-s': limitS },
       notes: [
-        `${clients} GETs started together from 2 worker threads of the harness; every body sha256-hashed and compared with the digest; a fresh random ${blobMiB} MiB blob per repetition, pushed to both origins first.`,
-        'Upstream GETs and bytes: counted by a TCP proxy between the cache and its origin (bytes include response headers). Bytes per byte served: fetched / (clients × blob size); 1/clients is one fetch for everyone.',
+        `${clients} GETs started together from 2 worker threads of the harness; every body ` +
+          `sha256-hashed and compared with the digest; a fresh random ${blobMiB} MiB blob per ` +
+          `repetition, pushed to both origins first.`,
+        'Upstream GETs and bytes: counted by a TCP proxy between the cache and its origin (bytes ' +
+          'include response headers). Bytes per byte served: fetched / (clients × blob size); ' +
+          '1/clients is one fetch for everyone.',
       ],
     };
   },

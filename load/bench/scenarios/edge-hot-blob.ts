@@ -72,9 +72,12 @@ export const edgeHotBlob: Scenario = {
       metrics: table.metrics(),
       params: { 'blob-mib': blobMiB, 'gets-per-rep': gets },
       notes: [
-        `Each sample: \`curl -o /dev/null\` of the ${blob.size}-byte blob (MB/s from curl's time_total); ${gets} GETs per peer per repetition, peer order rotating.`,
-        'nginx: one worker, sendfile on, serving the very file the edge serves; distribution: proxy mode, the blob pulled through it once before.',
-        'CPU per GB: user+system seconds of the server (all of its processes) during the GET, per 10^9 bytes; a CPU tick is 10 ms, so a short GET reads coarsely.',
+        `Each sample: \`curl -o /dev/null\` of the ${blob.size}-byte blob (MB/s from curl's ` +
+          `time_total); ${gets} GETs per peer per repetition, peer order rotating.`,
+        'nginx: one worker, sendfile on, serving the very file the edge serves; distribution: proxy ' +
+          'mode, the blob pulled through it once before.',
+        'CPU per GB: user+system seconds of the server (all of its processes) during the GET, per ' +
+          '10^9 bytes; a CPU tick is 10 ms, so a short GET reads coarsely.',
       ],
     };
   },

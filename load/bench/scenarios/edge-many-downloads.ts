@@ -54,7 +54,8 @@ export const edgeManyDownloads: Scenario = {
         const failed = results.filter((r) => r.status !== 200 || (r.error && !r.error.startsWith('time limit')));
         if (failed.length > 0)
           throw new Error(
-            `${peer.name}: ${failed.length} of ${clients} downloads failed: ${failed[0]!.status} ${failed[0]!.error ?? ''}`,
+            `${peer.name}: ${failed.length} of ${clients} downloads failed: ${failed[0]!.status} ` +
+              `${failed[0]!.error ?? ''}`,
           );
         const bytes = results.reduce((a, r) => a + r.bytes, 0);
         const complete = results.filter((r) => r.complete && r.bytes === blob.size).length;
@@ -64,7 +65,8 @@ export const edgeManyDownloads: Scenario = {
         table.record(ROWS.complete, peer.name, complete, 'higher');
         if (usage.cpuSeconds !== undefined) table.record(ROWS.cpu, peer.name, usage.cpuSeconds / (bytes / 1e9));
         ctx.log(
-          `rep ${rep + 1}: ${peer.name}: peak RSS ${usage.rss.peakMiB.toFixed(0)} MiB, ${complete}/${clients} complete, ${(bytes / 1e6 / phase.seconds).toFixed(0)} MB/s`,
+          `rep ${rep + 1}: ${peer.name}: peak RSS ${usage.rss.peakMiB.toFixed(0)} MiB, ` +
+            `${complete}/${clients} complete, ${(bytes / 1e6 / phase.seconds).toFixed(0)} MB/s`,
         );
       }
     }
@@ -74,8 +76,10 @@ export const edgeManyDownloads: Scenario = {
       metrics: table.metrics(),
       params: { 'blob-mib': blobMiB, clients, 'time-limit-s': limitS },
       notes: [
-        `${clients} streaming GETs started at once from 2 worker threads of the harness (node:http, bodies counted and dropped); each reads to the end or stops at ${limitS} s.`,
-        'Peak RSS: the larger of VmRSS polled every 100 ms and VmHWM reset at the start (nginx: master + worker summed).',
+        `${clients} streaming GETs started at once from 2 worker threads of the harness (node:http, ` +
+          `bodies counted and dropped); each reads to the end or stops at ${limitS} s.`,
+        'Peak RSS: the larger of VmRSS polled every 100 ms and VmHWM reset at the start (nginx: ' +
+          'master + worker summed).',
       ],
     };
   },

@@ -67,7 +67,8 @@ export const edgeSmallBlobs: Scenario = {
           table.record(ROWS.cpu, peer.name, (usage.cpuSeconds / result.requests) * 10_000);
         table.record(ROWS.rss, peer.name, usage.rss.peakMiB);
         ctx.log(
-          `rep ${rep + 1}: ${peer.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+          `rep ${rep + 1}: ${peer.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ` +
+            `${result.p99Ms.toFixed(2)} ms`,
         );
       }
     }
@@ -77,9 +78,13 @@ export const edgeSmallBlobs: Scenario = {
       metrics: table.metrics(),
       params: { 'blob-kib': kib, seconds, connections, threads, 'warmup-seconds': warmup },
       notes: [
-        `Each sample: \`wrk -t${threads} -c${connections} -d${seconds}s --latency\` on the blob's URL after a ${warmup} s unmeasured run; every answer must be 2xx.`,
-        "outpost edge: the URL main's 307 gives (token in the query), so every request carries and verifies the redirect token; nginx: one worker, sendfile, the edge's own file; distribution: proxy mode, blob pulled through once.",
-        'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable across peers in one run.',
+        `Each sample: \`wrk -t${threads} -c${connections} -d${seconds}s --latency\` on the blob's ` +
+          `URL after a ${warmup} s unmeasured run; every answer must be 2xx.`,
+        "outpost edge: the URL main's 307 gives (token in the query), so every request carries and " +
+          "verifies the redirect token; nginx: one worker, sendfile, the edge's own file; " +
+          'distribution: proxy mode, blob pulled through once.',
+        'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable ' +
+          'across peers in one run.',
       ],
     };
   },

@@ -93,7 +93,8 @@ export const mainRedirects: Scenario = {
           counted > result.requests + 2 * connections + result.socketErrors
         ) {
           throw new Error(
-            `${mode}: wrk completed ${result.requests} requests but main counted ${counted} redirects (${result.non2xx3xx} answers not 2xx/3xx)`,
+            `${mode}: wrk completed ${result.requests} requests but main counted ${counted} ` +
+              `redirects (${result.non2xx3xx} answers not 2xx/3xx)`,
           );
         }
         table.record(ROW(mode, 'redirects (307/s)'), PEER, result.requestsPerSecond, 'higher');
@@ -104,7 +105,8 @@ export const mainRedirects: Scenario = {
           table.record(ROW(mode, 'main CPU per 10k redirects (s)'), PEER, (cpu / result.requests) * 10_000);
         table.record('main peak RSS (MiB)', PEER, phase.usage[PEER]!.rss.peakMiB);
         ctx.log(
-          `rep ${rep + 1}: ${mode}: ${result.requestsPerSecond.toFixed(0)} redirects/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+          `rep ${rep + 1}: ${mode}: ${result.requestsPerSecond.toFixed(0)} redirects/s, p99 ` +
+            `${result.p99Ms.toFixed(2)} ms`,
         );
       }
     }
@@ -115,8 +117,11 @@ export const mainRedirects: Scenario = {
       metrics: table.metrics(),
       params: { seconds, connections, threads, 'warmup-seconds': warmup },
       notes: [
-        `wrk -t${threads} -c${connections} -d${seconds}s --latency, GET /v2/${repo}/blobs/<digest> on main by user \`${USER}\` (cache profile: the edge), after a ${warmup} s unmeasured run; each answer a 307 to the edge (checked against outpost_main_redirects_total).`,
-        'Bearer: one registry token from /auth/token per repetition, reused by every request (as clients do). Basic: credentials on every request.',
+        `wrk -t${threads} -c${connections} -d${seconds}s --latency, GET /v2/${repo}/blobs/<digest> ` +
+          `on main by user \`${USER}\` (cache profile: the edge), after a ${warmup} s unmeasured ` +
+          `run; each answer a 307 to the edge (checked against outpost_main_redirects_total).`,
+        'Bearer: one registry token from /auth/token per repetition, reused by every request (as ' +
+          'clients do). Basic: credentials on every request.',
         'Push time of a 1 GiB layer vs distribution: see push-pull-large.',
       ],
     };

@@ -108,7 +108,8 @@ async function measurePeer(peer: Peer, rep: number, rc: RepContext): Promise<voi
       const get = await measurePhase(watch, () => httpGetToNull(url, ops));
       if (get.value.status !== 200 || get.value.bytes !== layer.size) {
         throw new Error(
-          `${peer}: GET ${url} answered ${get.value.status} with ${get.value.bytes} bytes, expected 200 with ${layer.size}`,
+          `${peer}: GET ${url} answered ${get.value.status} with ${get.value.bytes} bytes, expected ` +
+            `200 with ${layer.size}`,
         );
       }
       recordPhase(table, 'pull, HTTP GET', peer, get, rc.notes);
@@ -163,7 +164,8 @@ export const pushPullLarge: Scenario = {
       metrics: table.metrics(),
       params: { 'layer-mib': layerMiB, 'http-get': httpGet ? 'yes' : 'no' },
       notes: [
-        `Layer ${image.layers[0]!.digest.slice(0, 19)}…, ${layerBytes} bytes, media type ${image.layers[0]!.mediaType}; client ${skopeoVersion}.`,
+        `Layer ${image.layers[0]!.digest.slice(0, 19)}…, ${layerBytes} bytes, media type ` +
+          `${image.layers[0]!.mediaType}; client ${skopeoVersion}.`,
         'Each peer gets a fresh server and data directory per repetition; order alternates per repetition.',
         'Peak RSS and CPU are the server process only (not skopeo), over exactly the timed step.',
         'Authentication is off on both (outpost: OUTPOST_MAIN_AUTH__ENABLED=false).',

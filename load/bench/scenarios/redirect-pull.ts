@@ -37,7 +37,8 @@ const settle = (ctx: ScenarioContext) => runCommand('sync', [], { timeoutMs: 120
 export const redirectPull: Scenario = {
   name: 'redirect-pull',
   title:
-    'skopeo pull of many small layers through the redirect (hot edge) vs straight from main; redirects per second (wrk)',
+    'skopeo pull of many small layers through the redirect (hot edge) vs straight from main; ' +
+    'redirects per second (wrk)',
   requires: [SKOPEO, WRK],
   params: {
     layers: 'number of layers (default 50)',
@@ -101,7 +102,8 @@ export const redirectPull: Scenario = {
         const servedCount = (await served()) - before;
         if (servedCount !== blobs)
           throw new Error(
-            `${peer}: expected ${blobs} blobs served by ${peer === SUBJECT ? 'the edge from its disk' : 'main itself'}, counted ${servedCount}`,
+            `${peer}: expected ${blobs} blobs served by ` +
+              `${peer === SUBJECT ? 'the edge from its disk' : 'main itself'}, counted ${servedCount}`,
           );
         table.record(ROWS.pull(layers), peer, secondsTaken);
         ctx.log(`rep ${rep + 1}: ${peer}: ${secondsTaken.toFixed(2)} s`);
@@ -129,13 +131,15 @@ export const redirectPull: Scenario = {
         counted > result.requests + connections
       ) {
         throw new Error(
-          `wrk completed ${result.requests} requests, main counted ${counted} redirects (${result.non2xx3xx} not 2xx/3xx, ${result.socketErrors} socket errors)`,
+          `wrk completed ${result.requests} requests, main counted ${counted} redirects ` +
+            `(${result.non2xx3xx} not 2xx/3xx, ${result.socketErrors} socket errors)`,
         );
       }
       table.record(ROWS.redirects, SUBJECT, counted / seconds, 'higher');
       table.record(ROWS.p99, SUBJECT, result.p99Ms);
       ctx.log(
-        `rep ${rep + 1}: ${counted} redirects in ${seconds} s (wrk: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms)`,
+        `rep ${rep + 1}: ${counted} redirects in ${seconds} s (wrk: ` +
+          `${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms)`,
       );
     }
     await outpost.edge.stop();
@@ -146,8 +150,14 @@ export const redirectPull: Scenario = {
       metrics: table.metrics(),
       params: { layers, 'layer-kib': layerKib, seconds, threads, connections },
       notes: [
-        `Pull: skopeo copy --preserve-digests --src-creds <user> docker://main/${repo}:1 oci:<fresh dir> (\`sync\` before each); ${layers} uncompressed random layers of ${layerKib} KiB and a config (${blobs} blob GETs). Through the redirect: user \`${USER}\`, cache profile the edge, which already holds every blob; straight: \`admin\`, no cache profile.`,
-        `Redirects: wrk -t${threads} -c${connections} -d${seconds}s --latency -H 'Authorization: Bearer <token from /auth/token>' on GET /v2/${repo}/blobs/<digest>; 307/s = main's outpost_main_redirects_total over the run / ${seconds} s (wrk counts a 307 as a success; every answer was one).`,
+        `Pull: skopeo copy --preserve-digests --src-creds <user> docker://main/${repo}:1 oci:<fresh ` +
+          `dir> (\`sync\` before each); ${layers} uncompressed random layers of ${layerKib} KiB and ` +
+          `a config (${blobs} blob GETs). Through the redirect: user \`${USER}\`, cache profile the ` +
+          `edge, which already holds every blob; straight: \`admin\`, no cache profile.`,
+        `Redirects: wrk -t${threads} -c${connections} -d${seconds}s --latency -H 'Authorization: ` +
+          `Bearer <token from /auth/token>' on GET /v2/${repo}/blobs/<digest>; 307/s = main's ` +
+          `outpost_main_redirects_total over the run / ${seconds} s (wrk counts a 307 as a success; ` +
+          `every answer was one).`,
         "Main, edge, skopeo and wrk share the machine's CPUs: compare the two pull columns, not absolute seconds.",
       ],
     };

@@ -5,7 +5,7 @@ import { OciError } from '../../../src/oci/errors.js';
 import { isTag, parseReference } from '../../../src/oci/reference.js';
 import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
-import { readLimited } from '../../../src/http/body.js';
+import { BodyTooLargeError, readBoundedBody } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
 import type { Repositories } from '../../accounts/repositories.js';
 
@@ -42,7 +42,10 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
   app.put('/:name{.+}/manifests/:reference', requires('pull', 'push'), async (c) => {
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
-    const bytes = await readLimited(requestBody(c), maxManifestBytes, () => {
+    // Refused while the client still sends (at once for a Content-Length over the limit), so an
+    // endless body is never waited for; the rest is drained briefly and the connection closed.
+    const bytes = await readBoundedBody(requestBody(c), c.req.raw.headers, maxManifestBytes).catch((err: unknown) => {
+      if (!(err instanceof BodyTooLargeError)) throw err;
       throw new OciError('MANIFEST_INVALID', {
         status: 413,
         message: `manifest larger than ${maxManifestBytes} bytes`,

@@ -115,7 +115,8 @@ function layerViolations({ file, imports }: FileFacts): string[] {
     .filter(({ specifier }) => forbidden.includes(targetTree(file, specifier) ?? ''))
     .map(
       ({ specifier, line }) =>
-        `${file}:${line} imports '${specifier}' (${file.split('/')[0]}/ must not import ${targetTree(file, specifier)}/)`,
+        `${file}:${line} imports '${specifier}' (${file.split('/')[0]}/ must not import ` +
+        `${targetTree(file, specifier)}/)`,
     );
 }
 
@@ -129,7 +130,8 @@ function honoViolations({ file, imports }: FileFacts): string[] {
     .filter(({ specifier }) => isHono(specifier))
     .map(
       ({ specifier, line }) =>
-        `${file}:${line} imports '${specifier}' (only src/http/, routes/, middleware/, web/ and app.ts may import hono)`,
+        `${file}:${line} imports '${specifier}' (only src/http/, routes/, middleware/, web/ and ` +
+        `app.ts may import hono)`,
     );
 }
 

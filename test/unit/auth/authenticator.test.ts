@@ -144,7 +144,7 @@ describe('authenticator.bearer', () => {
     expect((await auth.bearer(await tokenFor('anonymous'))).principal).toEqual({ kind: 'anonymous' });
   });
 
-  it('follows the account: admin rights from the record, and a token of a deactivated or removed user refused', async () => {
+  it('follows the account: admin rights from the record, tokens of deactivated or removed users refused', async () => {
     const token = await tokenFor('alice');
     await accounts.updateUser('alice', { isAdmin: true });
     expect((await auth.bearer(token)).principal).toEqual({ kind: 'user', name: 'alice', isAdmin: true });

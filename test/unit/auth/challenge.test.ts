@@ -19,7 +19,8 @@ describe('formatBearerChallenge', () => {
         error: 'insufficient_scope',
       }),
     ).toBe(
-      'Bearer realm="http://r/auth/token",service="outpost",scope="repository:a/b:pull,push",error="insufficient_scope"',
+      'Bearer realm="http://r/auth/token",service="outpost",' +
+        'scope="repository:a/b:pull,push",error="insufficient_scope"',
     );
   });
 

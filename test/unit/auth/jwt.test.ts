@@ -214,7 +214,7 @@ describe('createJwtVerifier', () => {
   });
 
   describe('across a key rotation', () => {
-    it('keeps verifying tokens of the retired key while it is published, and new tokens carry the new kid', async () => {
+    it('keeps verifying tokens of the retired key while it is published; new tokens carry the new kid', async () => {
       const dir = join(temp.path, 'rotating');
       clock = T0;
       const keys = await KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS });

@@ -32,7 +32,7 @@ describe('KeyRing.open', () => {
     expect(await readFile(join(dir, `${ring.signingKey.kid}.pem`), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
   });
 
-  it('publishes the signing key in the JWKS under its kid, the RFC 7638 thumbprint, without the private part', async () => {
+  it('puts the signing key in the JWKS under its kid, the RFC 7638 thumbprint, without the private part', async () => {
     const ring = await open();
     const { keys } = ring.jwks();
     expect(keys).toHaveLength(1);
@@ -60,7 +60,7 @@ describe('KeyRing.rotate', () => {
     expect(kids(ring)).toEqual([old, fresh]);
   });
 
-  it('drops the old key from the JWKS once every token it signed has expired (retiredAt + maxTokenLifetime)', async () => {
+  it('drops the old key from the JWKS once every token it signed expired (retiredAt + maxTokenLifetime)', async () => {
     const ring = await open();
     const old = ring.signingKey.kid;
     const retiredAt = clock;

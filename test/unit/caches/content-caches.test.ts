@@ -35,7 +35,7 @@ const invalid = (pattern: RegExp) =>
   expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(pattern) });
 
 describe('createContentCaches: names and hosts', () => {
-  it('stores a cache with its host normalized (no trailing slash), upstream, region, networks and creation time', async () => {
+  it('stores a cache: its host without trailing slash, upstream, region, networks and creation time', async () => {
     await add('eu');
     const created = await caches.create({
       name: 'asia',

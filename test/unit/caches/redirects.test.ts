@@ -76,19 +76,23 @@ describe('createRedirects: the decision', () => {
     expect([...location.searchParams.keys()]).toEqual(['token']);
   });
 
-  it('signs a redirect token for that user, the cache chain, the repository and the blob, for the configured lifetime', async () => {
-    const claims = decodeJwt(tokenOf(await decide(ALICE)));
-    expect(claims).toMatchObject({
-      iss: ISSUER,
-      sub: 'alice',
-      aud: ['asia', 'eu'],
-      use: 'blob-redirect',
-      repo: REPO,
-      digest: DIGEST,
-    });
-    expect(claims.exp! - claims.iat!).toBe(LIFETIME_MS / 1000);
-    expect(claims.iat).toBe(Math.floor(T0 / 1000));
-  });
+  it(
+    'signs a redirect token for that user, the cache chain, the repository and the blob, for the ' +
+      'configured lifetime',
+    async () => {
+      const claims = decodeJwt(tokenOf(await decide(ALICE)));
+      expect(claims).toMatchObject({
+        iss: ISSUER,
+        sub: 'alice',
+        aud: ['asia', 'eu'],
+        use: 'blob-redirect',
+        repo: REPO,
+        digest: DIGEST,
+      });
+      expect(claims.exp! - claims.iat!).toBe(LIFETIME_MS / 1000);
+      expect(claims.iat).toBe(Math.floor(T0 / 1000));
+    },
+  );
 
   it('names the anonymous subject for a pull without credentials (chosen by network)', async () => {
     const decision = await decide({ kind: 'anonymous' }, DIGEST, '127.0.0.1');
@@ -100,14 +104,18 @@ describe('createRedirects: the decision', () => {
     expect(await decide(BOB)).toEqual({ kind: 'direct', reason: 'no-preference' });
   });
 
-  it('serves directly (cache-down) when the whole chain is down, and names the next cache up when only the first is', async () => {
-    down.add('asia');
-    const decision = await decide(ALICE);
-    expect(decision).toMatchObject({ kind: 'redirect', cache: 'eu' });
-    expect(decodeJwt(tokenOf(decision)).aud).toEqual(['eu']);
-    down.add('eu');
-    expect(await decide(ALICE)).toEqual({ kind: 'direct', reason: 'cache-down' });
-  });
+  it(
+    'serves directly (cache-down) when the whole chain is down, and names the next cache up when ' +
+      'only the first is',
+    async () => {
+      down.add('asia');
+      const decision = await decide(ALICE);
+      expect(decision).toMatchObject({ kind: 'redirect', cache: 'eu' });
+      expect(decodeJwt(tokenOf(decision)).aud).toEqual(['eu']);
+      down.add('eu');
+      expect(await decide(ALICE)).toEqual({ kind: 'direct', reason: 'cache-down' });
+    },
+  );
 });
 
 describe('createRedirects: token reuse', () => {

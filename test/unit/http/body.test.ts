@@ -1,53 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BodyTooLargeError, hasBody, readBoundedBody, readLimited } from '../../../src/http/body.js';
-import { OciError } from '../../../src/oci/errors.js';
-
-class TooLarge extends Error {}
-const tooLarge = (): never => {
-  throw new TooLarge('too large');
-};
+import { BodyTooLargeError, hasBody, readBoundedBody } from '../../../src/http/body.js';
 
 async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
   for (const part of parts) yield Buffer.from(part);
 }
-
-describe('readLimited', () => {
-  it('collects every chunk of a body within the limit', async () => {
-    expect((await readLimited(chunks('ab', 'cd', 'e'), 5, tooLarge)).toString()).toBe('abcde');
-  });
-
-  it('returns an empty buffer for an empty body', async () => {
-    expect((await readLimited(chunks(), 0, tooLarge)).byteLength).toBe(0);
-  });
-
-  it('reads an oversized body to its end before calling tooLarge, so the connection stays usable', async () => {
-    let pulled = 0;
-    let finished = false;
-    async function* counting(): AsyncIterable<Uint8Array> {
-      for (const part of ['abc', 'def', 'ghi']) {
-        pulled++;
-        yield Buffer.from(part);
-      }
-      finished = true;
-    }
-    await expect(readLimited(counting(), 5, tooLarge)).rejects.toThrow(TooLarge);
-    expect(pulled).toBe(3);
-    expect(finished).toBe(true);
-  });
-
-  it('accepts a body of exactly the limit', async () => {
-    expect((await readLimited(chunks('abc', 'de'), 5, tooLarge)).toString()).toBe('abcde');
-  });
-
-  it('passes on the error tooLarge throws, such as a 413 OciError', async () => {
-    const err = new OciError('SIZE_INVALID', { status: 413, message: 'manifest too large' });
-    await expect(
-      readLimited(chunks('abcdef'), 5, () => {
-        throw err;
-      }),
-    ).rejects.toBe(err);
-  });
-});
 
 describe('readBoundedBody', () => {
   const none = new Headers();
