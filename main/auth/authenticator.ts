@@ -2,6 +2,11 @@
  * @module Turns credentials into a principal: Basic passwords (throttled, and remembered
  * briefly so that simple clients sending Basic on every request do not pay scrypt each
  * time), and registry bearer tokens (verified offline, cached until they expire).
+ *
+ * The throttle comes first, even for a remembered password: otherwise a locked-out guesser
+ * would try passwords at full speed (no scrypt for those remembered) while the owner is active,
+ * and get in with the right one. Identical checks in progress from one address are shared, so
+ * a client sending its password on many requests at once takes one place in the throttle.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -31,6 +36,8 @@ export interface Authenticator {
 
 const PASSWORD_CACHE_TTL_MS = 60_000;
 
+type UserPrincipal = Principal & { kind: 'user' };
+
 export function createAuthenticator(deps: {
   accounts: Accounts;
   throttle: LoginThrottle;
@@ -41,11 +48,42 @@ export function createAuthenticator(deps: {
   // `outpost main user passwd` in another process) stops the old one at once, not a minute later.
   const recent = new LRUCache<string, string>({ max: 10_000, ttl: PASSWORD_CACHE_TTL_MS });
   const fingerprint = (u: string, p: string) => createHash('sha256').update(u).update('\0').update(p).digest('base64');
+  const inProgress = new Map<string, Promise<UserPrincipal>>();
+  const wrongCredentials = () => new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
 
-  const userPrincipal = (name: string): (Principal & { kind: 'user' }) | undefined => {
+  const userPrincipal = (name: string): UserPrincipal | undefined => {
     const user = deps.accounts.getUser(name);
     return user?.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
   };
+
+  async function checkPassword(username: string, password: string, address: string, id: string) {
+    const attempt = await deps.throttle.before(username, address);
+    try {
+      const version = recent.get(id);
+      if (version !== undefined) {
+        const principal = version === deps.accounts.passwordVersion(username) ? userPrincipal(username) : undefined;
+        if (principal) {
+          attempt.succeeded();
+          return principal;
+        }
+        recent.delete(id);
+      }
+      const versionBefore = deps.accounts.passwordVersion(username);
+      const user = await deps.accounts.authenticate(username, password);
+      if (!user) {
+        attempt.failed();
+        throw wrongCredentials();
+      }
+      attempt.succeeded();
+      // Remembered only if the password did not change while it was being checked.
+      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username))
+        recent.set(id, versionBefore);
+      return { kind: 'user', name: user.name, isAdmin: user.isAdmin } satisfies UserPrincipal;
+    } finally {
+      // An error while checking (storage, say) frees the attempt's place without counting it.
+      attempt.abandoned();
+    }
+  }
 
   return {
     async activeUser(name) {
@@ -56,24 +94,12 @@ export function createAuthenticator(deps: {
 
     async password(username, password, address) {
       const id = fingerprint(username, password);
-      const version = recent.get(id);
-      if (version !== undefined) {
-        const principal = version === deps.accounts.passwordVersion(username) ? userPrincipal(username) : undefined;
-        if (principal) return principal;
-        recent.delete(id);
-      }
-      await deps.throttle.before(username, address);
-      const versionBefore = deps.accounts.passwordVersion(username);
-      const user = await deps.accounts.authenticate(username, password);
-      if (!user) {
-        deps.throttle.failed(username, address);
-        throw new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
-      }
-      deps.throttle.succeeded(username, address);
-      // Remembered only if the password did not change while it was being checked.
-      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username))
-        recent.set(id, versionBefore);
-      return { kind: 'user', name: user.name, isAdmin: user.isAdmin };
+      const key = `${address}\0${id}`;
+      const shared = inProgress.get(key);
+      if (shared) return shared;
+      const check = checkPassword(username, password, address, id).finally(() => inProgress.delete(key));
+      inProgress.set(key, check);
+      return check;
     },
 
     async bearer(token) {

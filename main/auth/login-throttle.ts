@@ -14,7 +14,13 @@
  *   from `slowAfterPerAccount` failures on. Never a lock, which would hand anyone a way to keep
  *   the owner out.
  * A success clears the pair and the name's count (not the address's: an attacker's own
- * account must not reset its spraying count). Each delay and refusal is logged with the name
+ * account must not reset its spraying count).
+ *
+ * Attempts still being checked count against the lock too: `before()` reserves one for its
+ * pair, and the attempt it returns gives it back when it ends (failed, succeeded, or abandoned
+ * on an error). Otherwise a burst of guesses sent at once would all pass `before()` before the
+ * first failure is counted (500 parallel guesses made 451 password checks for a lock at 10).
+ * The delays need no such care: parallel attempts wait in parallel, so only the lock bounds them. Each delay and refusal is logged with the name
  * and address (never the password). State is in memory: a restart forgives, which is
  * acceptable for a guard against online guessing.
  */
@@ -43,9 +49,21 @@ interface Counter {
   since: number;
 }
 
+/** One sign-in attempt admitted by `before()`; the first of its calls ends it, later ones do nothing. */
+export interface LoginAttempt {
+  failed(): void;
+  succeeded(): void;
+  /** Ended without an answer (an error while checking): frees its place, counts nothing. */
+  abandoned(): void;
+}
+
 export interface LoginThrottle {
-  /** Throws `TOOMANYREQUESTS` when the pair is locked; otherwise waits the current penalty. */
-  before(account: string, address: string): Promise<void>;
+  /**
+   * Throws `TOOMANYREQUESTS` when the pair's failures and attempts in progress reach the lock;
+   * otherwise reserves a place for this attempt, waits the current penalty and returns it.
+   */
+  before(account: string, address: string): Promise<LoginAttempt>;
+  /** Counts a failure of the pair (what `LoginAttempt.failed` does, besides freeing its place). */
   failed(account: string, address: string): void;
   succeeded(account: string, address: string): void;
 }
@@ -54,6 +72,8 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const { now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000, logger } = options;
   const { slowAfterPerAddress = 20, slowAfterPerAccount = 10 } = options;
   const counters = new LRUCache<string, Counter>({ max: 100_000 });
+  // Attempts of each pair between `before()` and their end; an entry lives only while some are.
+  const inFlight = new Map<string, number>();
 
   const current = (id: string): Counter | undefined => {
     const counter = counters.get(id);
@@ -79,15 +99,32 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const accountKey = (account: string) => `a:${name(account)}`;
   const addressKey = (address: string) => `i:${address}`;
 
+  const failed = (account: string, address: string) => {
+    bump(pairKey(account, address));
+    bump(accountKey(account));
+    bump(addressKey(address));
+  };
+  const succeeded = (account: string, address: string) => {
+    counters.delete(pairKey(account, address));
+    counters.delete(accountKey(account));
+  };
+
   return {
+    failed,
+    succeeded,
     async before(account, address) {
-      const byPair = current(pairKey(account, address));
+      const pair = pairKey(account, address);
+      const byPair = current(pair);
+      const pending = inFlight.get(pair) ?? 0;
       const fields = { user: name(account), address };
-      if (byPair && byPair.failures >= lockAfter) {
-        const retryAfter = Math.max(1, Math.ceil((byPair.since + windowMs - now()) / 1000));
+      if ((byPair?.failures ?? 0) + pending >= lockAfter) {
+        // Locked by attempts still in progress only: were they all to fail, a full window.
+        const until = (byPair?.since ?? now()) + windowMs;
+        const retryAfter = Math.max(1, Math.ceil((until - now()) / 1000));
         logger?.info('sign-in refused: too many failures from this address for this account', {
           ...fields,
-          failures: byPair.failures,
+          failures: byPair?.failures ?? 0,
+          ...(pending > 0 && { inProgress: pending }),
           retryAfterSeconds: retryAfter,
         });
         throw new OciError('TOOMANYREQUESTS', {
@@ -95,6 +132,22 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
           headers: { 'Retry-After': String(retryAfter) },
         });
       }
+      // Reserved before the first await, so that attempts arriving together see each other.
+      inFlight.set(pair, pending + 1);
+      let ended = false;
+      const end = (outcome?: () => void) => {
+        if (ended) return;
+        ended = true;
+        const left = (inFlight.get(pair) ?? 1) - 1;
+        if (left > 0) inFlight.set(pair, left);
+        else inFlight.delete(pair);
+        outcome?.();
+      };
+      const attempt: LoginAttempt = {
+        failed: () => end(() => failed(account, address)),
+        succeeded: () => end(() => succeeded(account, address)),
+        abandoned: () => end(),
+      };
       const delayMs = Math.max(
         penalty(byPair?.failures ?? 0, slowAfter),
         penalty(current(addressKey(address))?.failures ?? 0, slowAfterPerAddress),
@@ -104,15 +157,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
         logger?.info('sign-in delayed after failed attempts', { ...fields, delayMs });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
-    },
-    failed(account, address) {
-      bump(pairKey(account, address));
-      bump(accountKey(account));
-      bump(addressKey(address));
-    },
-    succeeded(account, address) {
-      counters.delete(pairKey(account, address));
-      counters.delete(accountKey(account));
+      return attempt;
     },
   };
 }

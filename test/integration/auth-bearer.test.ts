@@ -216,9 +216,12 @@ describe('refused tokens', () => {
 describe('repeated failed sign-ins', () => {
   it('are refused with 429 TOOMANYREQUESTS and a Retry-After, on /auth/token, /v2 and the OAuth2 form', async () => {
     await main.service.accounts.createUser({ name: 'victim', password: 'victim-password' });
-    const wrong = basicAuth('victim', 'guess-guess');
-    // Concurrent, so the test does not wait out the growing delays between attempts.
-    const attempts = await Promise.all(Array.from({ length: 10 }, () => getToken(main.url, { authorization: wrong })));
+    // Concurrent, so the test does not wait out the growing delays between attempts; each a
+    // different guess, since the same password sent at once is checked (and counted) only once.
+    const wrong = (i: number) => basicAuth('victim', `guess-guess-${i}`);
+    const attempts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => getToken(main.url, { authorization: wrong(i) })),
+    );
     expect(attempts.map((r) => r.status)).toEqual(Array(10).fill(401));
     const locked = await getToken(main.url, { authorization: basicAuth('victim', 'victim-password') });
     await expectOciError(locked, 429, 'TOOMANYREQUESTS');

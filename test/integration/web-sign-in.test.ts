@@ -98,10 +98,11 @@ describe('POST /sign-in', () => {
     await createUser(main.url, 'target');
     const web = new WebClient(main.url);
     const token = csrfFieldOf((await web.get('/sign-in')).html);
-    // In parallel, so that the throttle's growing delay applies to none of them.
+    // In parallel, so that the throttle's growing delay applies to none of them; each a different
+    // guess, since the same password sent at once is checked (and counted) only once.
     await Promise.all(
-      Array.from({ length: 10 }, () =>
-        web.postRaw('/sign-in', { _csrf: token, username: 'target', password: 'guess-guess' }),
+      Array.from({ length: 10 }, (_, i) =>
+        web.postRaw('/sign-in', { _csrf: token, username: 'target', password: `guess-guess-${i}` }),
       ),
     );
     const res = await web.postRaw('/sign-in', { _csrf: token, username: 'target', password: PASSWORD });

@@ -22,7 +22,14 @@ let auth: Authenticator;
 let events: string[];
 
 const throttle: LoginThrottle = {
-  before: async (account) => void events.push(`before ${account}`),
+  before: async (account) => {
+    events.push(`before ${account}`);
+    return {
+      failed: () => void events.push(`failed ${account}`),
+      succeeded: () => void events.push(`succeeded ${account}`),
+      abandoned: () => void events.push(`ended ${account}`),
+    };
+  },
   failed: (account) => void events.push(`failed ${account}`),
   succeeded: (account) => void events.push(`succeeded ${account}`),
 };
@@ -76,20 +83,46 @@ describe('authenticator.password', () => {
       name: 'alice',
       isAdmin: false,
     });
-    expect(events).toEqual(['before alice', 'succeeded alice']);
+    expect(events).toEqual(['before alice', 'succeeded alice', 'ended alice']);
   });
 
   it('answers UNAUTHORIZED for a wrong password or an unknown user, counting the failure', async () => {
     expect((await rejection(auth.password('alice', 'wrong-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
     expect((await rejection(auth.password('nobody', 'alice-password', '10.0.0.1'))).code).toBe('UNAUTHORIZED');
-    expect(events).toEqual(['before alice', 'failed alice', 'before nobody', 'failed nobody']);
+    expect(events).toEqual([
+      'before alice',
+      'failed alice',
+      'ended alice',
+      'before nobody',
+      'failed nobody',
+      'ended nobody',
+    ]);
   });
 
-  it('remembers a verified password for the next request (no second scrypt, no throttle)', async () => {
+  it('remembers a verified password for the next request (no second scrypt), still asking the throttle first', async () => {
     await auth.password('alice', 'alice-password', '10.0.0.1');
+    let checked = 0;
+    const authenticate = accounts.authenticate;
+    accounts.authenticate = async (...args) => {
+      checked++;
+      return authenticate(...args);
+    };
     events = [];
     await auth.password('alice', 'alice-password', '10.0.0.1');
-    expect(events).toEqual([]);
+    expect(events).toEqual(['before alice', 'succeeded alice', 'ended alice']);
+    expect(checked).toBe(0);
+  });
+
+  it('checks the same password sent on several requests at once only once, in one throttle attempt', async () => {
+    const signIns = Array.from({ length: 5 }, () => auth.password('alice', 'alice-password', '10.0.0.1'));
+    for (const principal of await Promise.all(signIns)) expect(principal).toMatchObject({ name: 'alice' });
+    expect(events).toEqual(['before alice', 'succeeded alice', 'ended alice']);
+  });
+
+  it('frees the throttle attempt when checking throws, counting nothing', async () => {
+    accounts.authenticate = async () => Promise.reject(new Error('disk on fire'));
+    await expect(auth.password('alice', 'alice-password', '10.0.0.1')).rejects.toThrow('disk on fire');
+    expect(events).toEqual(['before alice', 'ended alice']);
   });
 
   it('stops accepting the old password at once when it is changed', async () => {

@@ -20,7 +20,10 @@ afterEach(() => {
 /** Whether `before()` settles without advancing the timers by more than `ms`. */
 async function settlesWithin(throttle: LoginThrottle, account: string, address: string, ms: number): Promise<boolean> {
   let settled = false;
-  const pending = throttle.before(account, address).then(() => (settled = true));
+  const pending = throttle.before(account, address).then((attempt) => {
+    attempt.abandoned();
+    settled = true;
+  });
   await vi.advanceTimersByTimeAsync(ms);
   const result = settled;
   await vi.runAllTimersAsync();
@@ -34,7 +37,7 @@ function fail(throttle: LoginThrottle, times: number, account = 'alice', address
 
 async function refusal(throttle: LoginThrottle, account = 'alice', address = '10.0.0.1'): Promise<OciError> {
   const err = await throttle.before(account, address).then(
-    () => undefined,
+    (attempt) => void attempt.abandoned(),
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(OciError);
@@ -156,6 +159,36 @@ describe('login throttle', () => {
         fields: { user: 'alice', address: '10.0.0.1', failures: 2, retryAfterSeconds: 900 },
       },
     ]);
+  });
+
+  it('counts attempts in progress against the lock, so that guesses sent at once cannot pass it', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 10, slowAfter: 100, slowAfterPerAccount: 100 });
+    fail(throttle, 4);
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => throttle.before('alice', '10.0.0.1')));
+    const err = await refusal(throttle);
+    expect(err.code).toBe('TOOMANYREQUESTS');
+    expect(err.headers['Retry-After']).toBe('900');
+    // Another address, and another name from this one, are not held up by them.
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 0)).toBe(true);
+    expect(await settlesWithin(throttle, 'bob', '10.0.0.1', 0)).toBe(true);
+    for (const attempt of attempts) attempt.failed();
+    expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
+  });
+
+  it('frees the place of an attempt that ends without an answer, and ends each attempt once', async () => {
+    const throttle = createLoginThrottle({ now, lockAfter: 2, slowAfter: 100, slowAfterPerAccount: 100 });
+    const first = await throttle.before('alice', '10.0.0.1');
+    const second = await throttle.before('alice', '10.0.0.1');
+    expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
+    first.abandoned();
+    second.failed();
+    second.failed();
+    second.abandoned();
+    // One failure counted, no attempt in progress: one more place.
+    const third = await throttle.before('alice', '10.0.0.1');
+    expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
+    third.succeeded();
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 
   it('sets Retry-After by the counter that locks, not by an older one that does not', async () => {
