@@ -47,8 +47,16 @@ export function userIdOf(record: UserRecord): string {
   return record.id ?? `legacy-${record.createdAt.toString(36)}`;
 }
 
+/**
+ * Whether `name` could be an account's name at all. Sign-in refuses others as wrong credentials
+ * before any lookup: LMDB cannot even encode a key of a few thousand characters.
+ */
+export function isAccountName(name: string): boolean {
+  return name.length <= 64 && NAME_PATTERN.test(name);
+}
+
 export function checkAccountName(name: unknown, what = 'account'): string {
-  if (typeof name !== 'string' || name.length > 64 || !NAME_PATTERN.test(name)) {
+  if (typeof name !== 'string' || !isAccountName(name)) {
     throw new AccountError(
       'INVALID_INPUT',
       `${what} name must be lowercase letters, digits and single separators (. _ -), at most 64 characters`,
@@ -74,6 +82,8 @@ const toView = (name: string, u: UserRecord): UserView => ({
 });
 
 export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
+  // A user under a name no account can have: none, without asking LMDB (which throws on long keys).
+  const userNamed = (name: string): UserRecord | undefined => (isAccountName(name) ? db.users.get(name) : undefined);
   const requireUser = (name: string): UserRecord => {
     const user = db.users.get(name);
     if (!user) throw new AccountError('NOT_FOUND', `user "${name}" does not exist`);
@@ -129,7 +139,7 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     },
 
     getUser: (name: string): UserView | undefined => {
-      const user = db.users.get(name);
+      const user = userNamed(name);
       return user && toView(name, user);
     },
 
@@ -163,16 +173,16 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
 
     /** The user's immutable id (see `userIdOf`); undefined for no user. */
     userId: (name: string): string | undefined => {
-      const user = db.users.get(name);
+      const user = userNamed(name);
       return user && userIdOf(user);
     },
 
     /** Changes whenever the user's password does (for caches of verified passwords); undefined for no user. */
-    passwordVersion: (name: string): string | undefined => db.users.get(name)?.passwordHash,
+    passwordVersion: (name: string): string | undefined => userNamed(name)?.passwordHash,
 
     /** The user when the password is right and the account active; undefined otherwise. */
     async authenticate(name: string, password: string): Promise<UserView | undefined> {
-      const user = db.users.get(name);
+      const user = userNamed(name);
       if (!user) {
         // Same work either way, so timing does not tell which accounts exist.
         await verifyPassword(password, DUMMY_HASH);

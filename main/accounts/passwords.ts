@@ -51,9 +51,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+/** The longest password that can be set; sign-in refuses longer ones without hashing them. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
 /** Rules for a new password: long enough to resist guessing, short enough to hash quickly. */
 export function passwordProblem(password: string): string | undefined {
   if (password.length < 8) return 'password must be at least 8 characters';
-  if (password.length > 1024) return 'password must be at most 1024 characters';
+  if (password.length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters`;
   return undefined;
 }

@@ -15,7 +15,8 @@ import type { JwtVerifier } from '../../src/auth/jwt.js';
 import { ANONYMOUS, toRegistryClaims } from '../../src/auth/registry-token.js';
 import type { AccessEntry } from '../../src/auth/scope.js';
 import { TokenError } from '../../src/auth/token-errors.js';
-import type { Accounts } from '../accounts/accounts.js';
+import { isAccountName, type Accounts } from '../accounts/accounts.js';
+import { MAX_PASSWORD_LENGTH } from '../accounts/passwords.js';
 import type { Principal } from '../accounts/permissions.js';
 import type { LoginThrottle } from './login-throttle.js';
 
@@ -93,6 +94,9 @@ export function createAuthenticator(deps: {
     },
 
     async password(username, password, address) {
+      // No account has such a name, and no password is that long: wrong, without a lookup or
+      // a hash (no password longer can have been set).
+      if (!isAccountName(username) || password.length > MAX_PASSWORD_LENGTH) throw wrongCredentials();
       const id = fingerprint(username, password);
       const key = `${address}\0${id}`;
       const shared = inProgress.get(key);

@@ -1,4 +1,4 @@
-/** Account operations over a temporary LMDB: what removing a user leaves behind. */
+/** Account operations over a temporary LMDB: what removing a user leaves behind, and lookups. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
@@ -76,5 +76,16 @@ describe('passwordVersion', () => {
     await accounts.updateUser('alice', { password: 'changed-password' });
     expect(accounts.passwordVersion('alice')).not.toBe(before);
     expect(accounts.passwordVersion('nobody')).toBeUndefined();
+  });
+});
+
+describe('user lookups by a name no account can have', () => {
+  it('find no user (instead of LMDB throwing on a key too long to encode)', async () => {
+    const long = 'b'.repeat(5000);
+    expect(accounts.getUser(long)).toBeUndefined();
+    expect(accounts.passwordVersion(long)).toBeUndefined();
+    expect(accounts.userId(long)).toBeUndefined();
+    expect(await accounts.authenticate(long, 'x')).toBeUndefined();
+    expect(await accounts.authenticate('alice', 'alice-password')).toMatchObject({ name: 'alice' });
   });
 });

@@ -125,6 +125,19 @@ describe('authenticator.password', () => {
     expect(events).toEqual(['before alice', 'ended alice']);
   });
 
+  it('refuses a name no account can have, or a password longer than any, without a lookup or the throttle', async () => {
+    for (const [name, password] of [
+      ['b'.repeat(5000), 'x'],
+      ['B', 'alice-password'],
+      ['alice', 'p'.repeat(1025)],
+    ] as const) {
+      const err = await rejection(auth.password(name, password, '10.0.0.1'));
+      expect(err.code).toBe('UNAUTHORIZED');
+      expect(err.message).toBe('incorrect username or password');
+    }
+    expect(events).toEqual([]);
+  });
+
   it('stops accepting the old password at once when it is changed', async () => {
     await auth.password('alice', 'alice-password', '10.0.0.1');
     await accounts.updateUser('alice', { password: 'a-new-password' });
