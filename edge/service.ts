@@ -60,7 +60,7 @@ export async function startEdge(
   const index = new CacheIndex(join(dataDir, 'db'));
   let report;
   try {
-    report = await reconcile(store, index, now());
+    report = await reconcile(store, index, now(), logger);
   } catch (err) {
     await index.close().catch(() => {});
     throw err;

@@ -99,7 +99,7 @@ export async function startMain(
       examples: tightened.slice(0, 5),
     });
   }
-  const repaired = await repairMainStore(db, store, now);
+  const repaired = await repairMainStore(db, store, logger, now);
   if (Object.values(repaired).some((n) => n > 0)) {
     logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   }

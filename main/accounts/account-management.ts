@@ -187,7 +187,10 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       return { type: 'user', ...updated };
     },
 
-    /** Removes a user (admins) or an organization (admins and its admins). */
+    /**
+     * Removes a user (admins) or an organization (admins and its admins). CONFLICT, removing
+     * nothing, while the namespace still has repositories (see `removeUser` in accounts.ts).
+     */
     async remove(principal: Principal, name: string): Promise<void> {
       const caller = signedIn(principal);
       if (isOrg(name)) {

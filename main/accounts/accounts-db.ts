@@ -91,6 +91,11 @@ export interface AccountsDb {
   refreshTokens: Database<RefreshTokenRecord, string>;
   sessions: Database<SessionRecord, string>;
   settings: Database<MetaSettings, string>;
+  /**
+   * The registry's repositories (main/registry/metadata-db.ts owns them): read here only, so
+   * that removing an account can refuse while its namespace still has any.
+   */
+  repositories: Database<unknown, string>;
   transaction<T>(fn: () => T): Promise<T>;
 }
 
@@ -107,6 +112,7 @@ export function openAccountsDb(root: RootDatabase): AccountsDb {
     refreshTokens: sub('refreshTokens'),
     sessions: sub('sessions'),
     settings: sub('settings'),
+    repositories: sub('repositories'),
     transaction: (fn) => writeAtomically(root, fn),
   };
 }

@@ -101,6 +101,22 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
   };
   const nameTaken = (name: string) => db.users.doesExist(name) || db.orgs.doesExist(name);
   /** Removes the user's refresh tokens and sessions; call inside a transaction. */
+  /**
+   * Refuses to remove an account whose namespace still has repositories: names are the only
+   * link between an account and its repositories, so a later account of the same name would
+   * own them (private images, events, grants). Called inside the removing transaction, so a
+   * push cannot create one between the check and the removal.
+   */
+  const requireNoRepositories = (name: string, what: string): void => {
+    const count = db.repositories.getKeysCount({ start: `${name}/`, end: `${name}0` });
+    if (count === 0) return;
+    throw new AccountError(
+      'CONFLICT',
+      `${what} "${name}" still has ${count} repositor${count === 1 ? 'y' : 'ies'} (${name}/...): ` +
+        'delete them first, so that no later account of the same name inherits them',
+    );
+  };
+
   function revokeInTransaction(name: string): number {
     let revoked = 0;
     for (const sub of [db.refreshTokens, db.sessions] as const) {
@@ -161,6 +177,7 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
       // Memberships, refresh tokens and sessions are keyed by name: left behind, they would
       // pass to a later account created with the same name. One transaction: all go, or none.
       await db.transaction(() => {
+        requireNoRepositories(name, 'user');
         db.users.remove(name);
         for (const k of [...db.orgMembers.getKeys()]) if (splitKey(k)[1] === name) db.orgMembers.remove(k);
         for (const k of [...db.teamMembers.getKeys()]) if (splitKey(k)[2] === name) db.teamMembers.remove(k);
@@ -218,6 +235,7 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     async removeOrg(name: string): Promise<void> {
       requireOrg(name);
       await db.transaction(() => {
+        requireNoRepositories(name, 'organization');
         db.orgs.remove(name);
         for (const sub of [db.orgMembers, db.teams, db.teamMembers, db.teamAccess] as const) {
           for (const k of [...sub.getKeys(prefixRange([name]))]) sub.remove(k);

@@ -4,13 +4,17 @@
  * A put checks that everything the manifest references is already in the repository
  * (`MANIFEST_BLOB_UNKNOWN` otherwise), then writes manifest, tag and referrer entries in one
  * LMDB transaction, so a reader never sees a tag pointing at a manifest that is not there.
+ *
+ * In a repository with immutable tags a tag, once pushed, names the same manifest for as long as
+ * the repository exists: it cannot be moved by a put, deleted, or removed with its manifest.
+ * Deleting the whole repository (accounts/repositories.ts) still removes everything.
  */
 import { OciError } from '../../src/oci/errors.js';
 import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { parseManifest, effectiveArtifactType, type Manifest } from '../../src/oci/manifest.js';
 import { isForeignLayer } from '../../src/oci/media-types.js';
 import type { Reference, RepoName } from '../../src/oci/reference.js';
-import { key, prefixRange } from '../../src/store/lmdb.js';
+import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
 import type { ManifestRecord, MetadataDb } from './metadata-db.js';
 import type { RepositoryBlobs } from './repository-blobs.js';
 
@@ -35,7 +39,11 @@ export interface Manifests {
   ): Promise<PutManifestResult>;
   /** The manifest, or `MANIFEST_UNKNOWN`. */
   get(repo: RepoName, reference: Reference): StoredManifest;
-  /** By digest: the manifest, its tags and its referrer entry go. By tag: only the tag. */
+  /**
+   * By digest: the manifest, its tags and its referrer entry go. By tag: only the tag.
+   * `MANIFEST_UNKNOWN` when there is nothing to delete; `DENIED` (nothing removed) in a
+   * repository with immutable tags for a tag, or for a manifest that a tag points to.
+   */
   delete(repo: RepoName, reference: Reference): Promise<void>;
   /** Resolves a reference to a digest without loading the bytes; undefined when unknown. */
   resolve(repo: RepoName, reference: Reference): Digest | undefined;
@@ -162,18 +170,41 @@ export function createManifests({ db, blobs, now, maxManifestBytes }: ManifestsD
 
     async delete(repo, reference) {
       const deleted = await db.transaction(() => {
+        // Every refusal is decided before the first write: a refused delete removes nothing.
+        const immutable = db.repositories.get(repo)?.immutableTags === true;
         if (reference.kind === 'tag') {
-          if (!db.tags.doesExist(key(repo, reference.tag))) return false;
+          const tagged = db.tags.get(key(repo, reference.tag));
+          if (!tagged) return false;
+          if (immutable) {
+            throw new OciError('DENIED', {
+              message:
+                `tag ${reference.tag} is immutable in ${repo}: it cannot be deleted or moved; ` +
+                'deleting the whole repository is the only way to remove it',
+              detail: { tag: reference.tag, digest: tagged.digest },
+            });
+          }
           db.tags.remove(key(repo, reference.tag));
           return true;
         }
         const record = db.manifests.get(key(repo, reference.digest));
         if (!record) return false;
+        const tagKeys = [...db.tags.getRange(prefixRange([repo]))]
+          .filter(({ value }) => value.digest === reference.digest)
+          .map(({ key: tagKey }) => tagKey);
+        // Deleting the manifest would delete its tags with it, which is a tag delete too.
+        if (immutable && tagKeys.length > 0) {
+          const tags = tagKeys.map((tagKey) => splitKey(tagKey)[1]!);
+          throw new OciError('DENIED', {
+            message:
+              `tags are immutable in ${repo} and ${tags.length} tag(s) point to ${reference.digest} ` +
+              `(${tags.slice(0, 5).join(', ')}): it cannot be deleted; ` +
+              'deleting the whole repository is the only way to remove it',
+            detail: { digest: reference.digest, tags: tags.slice(0, 20) },
+          });
+        }
         db.manifests.remove(key(repo, reference.digest));
         for (const blob of record.blobs) db.blobRefs.remove(key(blob, repo, reference.digest));
-        for (const { key: tagKey, value } of db.tags.getRange(prefixRange([repo]))) {
-          if (value.digest === reference.digest) db.tags.remove(tagKey);
-        }
+        for (const tagKey of tagKeys) db.tags.remove(tagKey);
         if (record.subject) db.referrers.remove(key(repo, record.subject, reference.digest));
         return true;
       });

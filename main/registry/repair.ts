@@ -11,6 +11,11 @@
  * and its move to the trash. When a manifest still references the blob (a `blobRefs` entry),
  * the entry is written again, linked to the repositories of those manifests; otherwise the
  * file goes to the trash, which start-up empties.
+ *
+ * A file that is not where its name puts it (copied into the wrong fan-out directory by hand, or
+ * not named by a digest) is left alone and logged: no index entry can name it, so it is never
+ * served, and acting on it would touch the path its name builds instead. A file that cannot be
+ * repaired (unreadable, a failed move) is logged and skipped: repair never stops the start.
  */
 import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +23,7 @@ import { digestHex, type Digest } from '../../src/oci/digest.js';
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
 import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { MetadataDb } from './metadata-db.js';
 
 export interface RepairReport {
@@ -27,11 +33,16 @@ export interface RepairReport {
   orphansReindexed: number;
   /** Files without an entry that nothing references: moved to the trash. */
   orphansTrashed: number;
+  /** Files under `blobs/` that are not where their name puts them: left in place, logged. */
+  strayFiles: number;
+  /** Files whose repair failed (logged with the reason); the next start tries again. */
+  failures: number;
 }
 
 export async function repairMainStore(
   db: MetadataDb,
   store: FsBlobStore,
+  logger: Logger,
   now: () => number = Date.now,
 ): Promise<RepairReport> {
   const trash = new Map<string, string>();
@@ -62,25 +73,51 @@ export async function repairMainStore(
 
   let orphansReindexed = 0;
   let orphansTrashed = 0;
-  for await (const digest of store.list()) {
+  let strayFiles = 0;
+  let failures = 0;
+  const onStray = (path: string) => {
+    strayFiles++;
+    logger.warn('a file under blobs/ is not where its name puts it: left alone, never served', { path });
+  };
+  for await (const digest of store.list(onStray)) {
     if (db.blobs.doesExist(digest)) continue;
-    const repos = new Set<string>();
-    for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) {
-      repos.add(splitKey(refKey)[1]!);
+    try {
+      if (await reindexOrTrash(db, store, digest, now)) orphansReindexed++;
+      else orphansTrashed++;
+    } catch (err) {
+      failures++;
+      logger.warn('could not repair a blob file without an index entry: skipped', {
+        digest,
+        error: (err as Error).message,
+      });
     }
-    if (repos.size === 0) {
-      await rename(store.paths.blob(digest), store.paths.newTrash(digest));
-      orphansTrashed++;
-      continue;
-    }
-    const size = (await store.stat(digest))?.size;
-    if (size === undefined) continue;
-    const at = now();
-    await db.transaction(() => {
-      db.blobs.put(digest, { size, createdAt: at, linkedAt: at });
-      for (const repo of repos) db.repoBlobs.put(key(repo, digest), { linkedAt: at });
-    });
-    orphansReindexed++;
   }
-  return { restoredFromTrash, entriesDropped: missing.length, orphansReindexed, orphansTrashed };
+  return {
+    restoredFromTrash,
+    entriesDropped: missing.length,
+    orphansReindexed,
+    orphansTrashed,
+    strayFiles,
+    failures,
+  };
+}
+
+/** Indexes again a file that manifests reference (true), or moves it to the trash (false). */
+async function reindexOrTrash(db: MetadataDb, store: FsBlobStore, digest: Digest, now: () => number) {
+  const repos = new Set<string>();
+  for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) {
+    repos.add(splitKey(refKey)[1]!);
+  }
+  if (repos.size === 0) {
+    await rename(store.paths.blob(digest), store.paths.newTrash(digest));
+    return false;
+  }
+  const size = (await store.stat(digest))?.size;
+  if (size === undefined) throw new Error('the file went away during repair');
+  const at = now();
+  await db.transaction(() => {
+    db.blobs.put(digest, { size, createdAt: at, linkedAt: at });
+    for (const repo of repos) db.repoBlobs.put(key(repo, digest), { linkedAt: at });
+  });
+  return true;
 }

@@ -174,7 +174,7 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
           label="Immutable tags"
           name="immutableTags"
           checked={repo.immutableTags}
-          help="A pushed tag can never be moved to another image."
+          help="A pushed tag can never be moved to another image or deleted (nor can the image it points to); deleting the whole repository still removes everything."
         />
         <SubmitButton label="Save settings" />
       </PostForm>

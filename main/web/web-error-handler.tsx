@@ -27,6 +27,7 @@ interface Shown {
 const ACCOUNT_STATUS: Record<AccountError['code'], ContentfulStatusCode> = {
   NOT_FOUND: 404,
   ALREADY_EXISTS: 409,
+  CONFLICT: 409,
   INVALID_INPUT: 400,
   NO_PERMISSION: 403,
 };

@@ -114,13 +114,28 @@ export class FsBlobStore implements BlobStore {
     await rm(this.paths.blob(digest), { force: true });
   }
 
-  async *list(): AsyncIterable<Digest> {
+  /**
+   * Every blob file in its place. Anything else under `blobs/` (a file in the wrong fan-out
+   * directory, a name that is no digest, a file where a directory belongs) is not yielded but
+   * passed to `onStray`: start-up repair must never act on a path that `blob(digest)` does not
+   * build, and must never stop on one either.
+   */
+  async *list(onStray: (path: string) => void = () => {}): AsyncIterable<Digest> {
     for (const algorithm of await readdirOrEmpty(this.paths.blobsDir)) {
       for (const prefix of await readdirOrEmpty(join(this.paths.blobsDir, algorithm))) {
-        const dir = await opendir(join(this.paths.blobsDir, algorithm, prefix));
+        const prefixDir = join(this.paths.blobsDir, algorithm, prefix);
+        let dir;
+        try {
+          dir = await opendir(prefixDir);
+        } catch {
+          onStray(prefixDir);
+          continue;
+        }
         for await (const entry of dir) {
           const digest = `${algorithm}:${entry.name}`;
-          if (entry.isFile() && isDigest(digest)) yield digest as Digest;
+          const path = join(prefixDir, entry.name);
+          if (entry.isFile() && isDigest(digest) && this.paths.blob(digest as Digest) === path) yield digest as Digest;
+          else onStray(path);
         }
       }
     }
@@ -142,7 +157,9 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // A file where a directory belongs (`blobs/sha256` as a file) holds no blobs either.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw err;
   }
 }

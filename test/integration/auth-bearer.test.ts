@@ -208,6 +208,12 @@ describe('refused tokens', () => {
     await expectOciError(await manifestOf('carol/app', carol), 401, 'UNAUTHORIZED');
     await main.service.accounts.updateUser('carol', { isActive: true });
     expect((await manifestOf('carol/app', bearer(token))).status).toBe(200);
+    // A user whose namespace has repositories cannot be removed: they go first.
+    const removeRepo = await fetch(`${main.url}/api/v0/repositories/carol/app`, {
+      method: 'DELETE',
+      headers: { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD) },
+    });
+    expect(removeRepo.status).toBe(204);
     await main.service.accounts.removeUser('carol');
     await expectChallenge(await manifestOf('carol/app', bearer(token)), 'invalid_token');
   });

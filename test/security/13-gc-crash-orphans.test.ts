@@ -7,7 +7,9 @@
  * entry. A kill cannot be aimed at a point between two statements, so each test builds the
  * state such a kill leaves (a failed step, or the leftovers on disk) and checks what follows.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../main/registry/gc.js';
 import type { Digest } from '../../src/oci/digest.js';
@@ -112,5 +114,27 @@ describe('start-up repair of files without an index entry', () => {
     expect(m.service.registry.db.blobs.get(layer.digest)?.size).toBe(layer.bytes.length);
     const repaired = logged(/repaired the blob index/);
     expect(repaired).toMatchObject({ orphansReindexed: 1, orphansTrashed: 0 });
+  });
+});
+
+describe('start-up repair of a file in the wrong place', () => {
+  it('starts, leaves a file in the wrong fan-out directory alone and logs it', async () => {
+    let m = await start();
+    const kept = randomBlob(100);
+    await pushBlob(m.url, 'team/app', kept);
+    const { store } = m.service.registry;
+    await m.stop();
+    // The content 'x' under the name of sha256('y'), one fan-out directory off (as a hand copy leaves it).
+    const hex = createHash('sha256').update('y').digest('hex');
+    const misplaced = join(store.paths.blobsDir, 'sha256', '00', hex);
+    await mkdir(join(misplaced, '..'), { recursive: true });
+    await writeFile(misplaced, 'x');
+
+    m = await start();
+    expect(logged(/not where its name puts it/)).toMatchObject({ path: misplaced });
+    expect(logged(/repaired the blob index/)).toMatchObject({ strayFiles: 1, failures: 0, orphansTrashed: 0 });
+    expect(await exists(misplaced)).toBe(true);
+    await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/sha256:${hex}`), 404, 'BLOB_UNKNOWN');
+    expect((await fetch(`${m.url}/v2/team/app/blobs/${kept.digest}`)).status).toBe(200);
   });
 });

@@ -40,9 +40,12 @@ describe('a user removed and created again under the same name', () => {
     const oldToken = await tokenFor(main.url, first, ['repository:reborn/app:pull,push']);
     expect((await pullManifest(main.url, 'reborn/app', oldToken)).status).toBe(200);
 
+    // An account with repositories cannot be removed (17-recreated-namespace-inherits-nothing).
+    await apiOk(main.url, 'DELETE', '/repositories/reborn/app', 204, { auth: ADMIN });
     await apiOk(main.url, 'DELETE', '/accounts/reborn', 204, { auth: ADMIN });
     const body = { name: 'reborn', password: 'the-second-reborn' };
     await apiOk(main.url, 'POST', '/accounts', 201, { auth: ADMIN, body });
+    await pushImageAs(main.url, 'reborn/app', 'v1', basicAuth('reborn', 'the-second-reborn'));
 
     const res = await pullManifest(main.url, 'reborn/app', oldToken);
     expect(res.status).toBe(401);
