@@ -183,7 +183,9 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       const updated = await accounts.updateUser(name, update);
       // A changed password is often a leaked one: the sessions and refresh tokens issued under
       // the old one end too (self-service and admin resets alike, as the web form and the CLI).
-      if (patch.password !== undefined) await accounts.revokeCredentials(name);
+      // Deactivation ends them as well, so that reactivating an account does not revive
+      // credentials handed out before (the API and the web admin page both come here).
+      if (patch.password !== undefined || patch.isActive === false) await accounts.revokeCredentials(name);
       return { type: 'user', ...updated };
     },
 

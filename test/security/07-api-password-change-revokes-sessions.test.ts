@@ -65,6 +65,19 @@ describe('PATCH /api/v0/accounts/<name> with a new password', () => {
     expect((await refresh(erins.refreshToken)).status).toBe(200);
   });
 
+  it('by deactivating the account ends them, so that reactivating it revives none', async () => {
+    await createUser(main.url, 'gina');
+    const ginas = await credentialsOf('gina', PASSWORD);
+    await apiOk(main.url, 'PATCH', '/accounts/gina', 200, { auth: ADMIN, body: { isActive: false } });
+    await apiOk(main.url, 'PATCH', '/accounts/gina', 200, { auth: ADMIN, body: { isActive: true } });
+
+    expect(await sessionWorks(ginas.sessionId)).toBe(false);
+    expect((await refresh(ginas.refreshToken)).status).toBe(401);
+    // Her password still signs her in again.
+    const fresh = await credentialsOf('gina', PASSWORD);
+    expect((await refresh(fresh.refreshToken)).status).toBe(200);
+  });
+
   it('keeps sessions and refresh tokens when something else changes', async () => {
     await createUser(main.url, 'frank');
     const franks = await credentialsOf('frank', PASSWORD);
