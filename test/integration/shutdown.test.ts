@@ -26,7 +26,11 @@ function tryConnect(port: number): Promise<string | undefined> {
       socket.destroy();
       resolve(undefined);
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    // A connection that raced the listener's close sat in its backlog and is reset: try again,
+    // until the port refuses outright.
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'ECONNRESET' ? undefined : (err.code ?? 'error')),
+    );
   });
 }
 
