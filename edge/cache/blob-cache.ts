@@ -14,11 +14,9 @@
  *   through as well: the clients get their verified bytes, nothing is kept, and `storeHealth`
  *   reports the store degraded until a later download is kept again.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { open, readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { Digest } from '../../src/oci/digest.js';
-import type { ByteRange } from '../../src/store/blob-store.js';
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { BlobNotFoundError, errorCodeOf } from '../../src/store/errors.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
@@ -28,11 +26,7 @@ import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
 import { Download } from './download.js';
 import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
 import type { Upstream, UpstreamBlob } from './upstream.js';
-
-export type CacheResult = 'hit' | 'miss' | 'coalesced';
-
-// Disk reads of a hit streamed with `stream()`: as the store's own reads.
-const DISK_READ_BYTES = 256 * 1024;
+import { bufferBlob, fileBlob, type CachedBlob, type CacheResult } from './cached-blob.js';
 
 /** A blob was downloaded and verified but not kept: it does not fit the cache budget, or the store failed. */
 export class BlobNotKeptError extends Error {
@@ -45,22 +39,6 @@ export class BlobNotKeptError extends Error {
     super(`blob ${digest} (${size} bytes) ${why} and was not kept`);
     this.name = 'BlobNotKeptError';
   }
-}
-
-export interface CachedBlob {
-  result: CacheResult;
-  size: number;
-  /** The blob or a range of it; call at most once. */
-  stream(range?: ByteRange): Readable;
-  /** Releases the blob when no stream is taken (HEAD, errors). */
-  close(): Promise<void>;
-  /** The whole blob, when it is held in memory (small hot blobs): sent without a stream. */
-  bytes?: Buffer;
-  /**
-   * The blob's open file, for hits from disk: the route may send it without a stream
-   * (`sendFile`) instead of calling `stream`, and must then call `close` when the body is sent.
-   */
-  file?: FileHandle;
 }
 
 /** Why the store is degraded: the last write failed, and nothing was kept since. */
@@ -217,30 +195,7 @@ export class BlobCache {
         if (left > 0) this.readers.set(digest, left);
         else this.readers.delete(digest);
       };
-      let taken = false;
-      return {
-        result: 'hit',
-        size,
-        file,
-        stream: (range) => {
-          taken = true;
-          const stream =
-            size === 0
-              ? Readable.from([])
-              : file.createReadStream({
-                  start: range?.start ?? 0,
-                  end: range?.end ?? size - 1,
-                  highWaterMark: DISK_READ_BYTES,
-                  autoClose: true,
-                });
-          if (size === 0) void file.close();
-          return stream.once('close', release);
-        },
-        close: async () => {
-          release();
-          if (!taken) await file.close().catch(() => {});
-        },
-      };
+      return fileBlob(file, size, release);
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Indexed but gone from disk (removed by hand): forget it and fetch again. If the index
@@ -387,17 +342,6 @@ export class BlobCache {
   private isBusy(digest: Digest): boolean {
     return (this.readers.get(digest) ?? 0) > 0 || this.downloads.has(digest);
   }
-}
-
-function bufferBlob(bytes: Buffer): CachedBlob {
-  return {
-    result: 'hit',
-    size: bytes.byteLength,
-    bytes,
-    stream: (range) =>
-      Readable.from(range ? [bytes.subarray(range.start, range.end + 1)] : [bytes], { objectMode: false }),
-    close: async () => {},
-  };
 }
 
 async function* countBytes(body: AsyncIterable<Uint8Array>, count: (n: number) => void): AsyncIterable<Uint8Array> {
