@@ -5,10 +5,11 @@
  * Failures to reach the server become `BackendUnavailableError` (a 503 UNAVAILABLE for clients,
  * src/http/error-handler.ts): while PostgreSQL restarts requests fail fast and cleanly, and the
  * pool reconnects by itself once it is back. Connection strings carry passwords: only
- * `redactUrl` forms of them reach logs and messages.
+ * redacted forms of them (src/log/logger.ts `redactUrl`) reach logs and messages.
  */
 import pg from 'pg';
 import { BackendUnavailableError } from '../../../src/store/errors.js';
+import { redactUrl } from '../../../src/log/logger.js';
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -16,7 +17,7 @@ export type Row = Record<string, unknown>;
 
 /** What owners query through: the pool, or the client of the transaction they run in. */
 export interface Queryable {
-  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends object = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
 export interface PostgresOptions {
@@ -56,41 +57,44 @@ export function isConnectionFailure(err: unknown): boolean {
   );
 }
 
-/** The URL without its password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    parsed.searchParams.delete('password');
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
-
 const unavailable = (err: unknown): unknown =>
   isConnectionFailure(err) ? new BackendUnavailableError('database', { cause: err }) : err;
+
+/** A LISTEN on one channel over its own connection, kept up until closed. */
+export interface Listener {
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  onMessage(payload: string): void;
+  /** The connection was lost and is back: notifications sent in between are gone. */
+  onGap(): void;
+  onError?(error: Error): void;
+}
+
+// Channel names are identifiers; only ours, never user input, reach LISTEN.
+const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export class PostgresDatabase implements Queryable {
   private constructor(
     private readonly pool: pg.Pool,
+    private readonly clientConfig: pg.ClientConfig,
     /** The server's address without credentials. */
     readonly description: string,
   ) {}
 
   /** Opens a pool and checks that the server answers; throws `BackendUnavailableError` otherwise. */
   static async connect(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({
+    const clientConfig: pg.ClientConfig = {
       connectionString: url,
-      max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
       application_name: options.applicationName ?? 'outpost-main',
-      idleTimeoutMillis: 30_000,
-    });
+    };
+    const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? 10, idleTimeoutMillis: 30_000 });
     // Without a listener, an idle connection that the server drops would crash the process.
     pool.on('error', (err) => options.onIdleError?.(err));
-    const db = new PostgresDatabase(pool, redactUrl(url));
+    const db = new PostgresDatabase(pool, clientConfig, redactUrl(url));
     try {
       await db.query('SELECT 1');
     } catch (err) {
@@ -100,10 +104,10 @@ export class PostgresDatabase implements Queryable {
     return db;
   }
 
-  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  async query<R extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     try {
-      const result = await this.pool.query<R>(sql, params as unknown[]);
-      return result.rows;
+      const result = await this.pool.query(sql, params as unknown[]);
+      return result.rows as R[];
     } catch (err) {
       throw unavailable(err);
     }
@@ -128,8 +132,8 @@ export class PostgresDatabase implements Queryable {
       try {
         await client.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
         const tx: Queryable = {
-          query: async <R extends Row>(sql: string, params: readonly unknown[] = []) =>
-            (await client.query<R>(sql, params as unknown[])).rows,
+          query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
+            (await client.query(sql, params as unknown[])).rows as R[],
         };
         const result = await fn(tx);
         await client.query('COMMIT');
@@ -149,6 +153,75 @@ export class PostgresDatabase implements Queryable {
         client.release(broken);
       }
     }
+  }
+
+  /** Sends `payload` to every listener of `channel` (delivered when the surrounding transaction, if any, commits). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /**
+   * Listens on `channel` over a dedicated connection (a pooled one would be handed to others).
+   * A lost connection is re-established with backoff, and `onGap` then tells the caller that
+   * notifications may have been missed, so that it can drop whatever they would have refreshed.
+   */
+  async listen(channel: string, handlers: ListenHandlers): Promise<Listener> {
+    if (!CHANNEL_PATTERN.test(channel)) throw new Error(`invalid channel name "${channel}"`);
+    let closed = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let failures = 0;
+    const connect = async (isReconnect: boolean): Promise<void> => {
+      const next = new pg.Client(this.clientConfig);
+      next.on('notification', (message) => {
+        if (message.channel === channel) handlers.onMessage(message.payload ?? '');
+      });
+      const lost = (err?: Error) => {
+        if (closed || client !== next) return;
+        client = undefined;
+        if (err) handlers.onError?.(err);
+        next.end().catch(() => {});
+        schedule();
+      };
+      next.on('error', lost);
+      next.on('end', () => lost());
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${channel}`);
+      } catch (err) {
+        next.end().catch(() => {});
+        if (!isReconnect) throw unavailable(err);
+        handlers.onError?.(err as Error);
+        schedule();
+        return;
+      }
+      if (closed) {
+        await next.end().catch(() => {});
+        return;
+      }
+      client = next;
+      failures = 0;
+      if (isReconnect) handlers.onGap();
+    };
+    const schedule = () => {
+      if (closed || retry) return;
+      const delay = Math.min(5_000, 100 * 2 ** failures++);
+      retry = setTimeout(() => {
+        retry = undefined;
+        void connect(true);
+      }, delay);
+      retry.unref();
+    };
+    await connect(false);
+    return {
+      async close() {
+        closed = true;
+        if (retry) clearTimeout(retry);
+        const current = client;
+        client = undefined;
+        await current?.end().catch(() => {});
+      },
+    };
   }
 
   /** Waits for running queries, then closes every connection. */

@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PostgresDatabase,
-  isConnectionFailure,
-  redactUrl,
-  type Queryable,
-} from '../../../main/metadata/postgres/database.js';
+import { PostgresDatabase, isConnectionFailure, type Queryable } from '../../../main/metadata/postgres/database.js';
 import { applyMigrations, SchemaTooNewError } from '../../../main/metadata/postgres/migrations.js';
 import { BackendUnavailableError } from '../../../src/store/errors.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
@@ -31,8 +26,6 @@ describe('the PostgreSQL connection', () => {
     const db = await connect(url);
     try {
       expect(db.description).not.toContain(password);
-      expect(redactUrl(url)).toContain('***');
-      expect(redactUrl('postgres://u@h/db?password=secret')).not.toContain('secret');
     } finally {
       await db.close();
     }
