@@ -1,6 +1,7 @@
 /** Records and digests for the `RegistryMetadata` contract suite (registry-metadata.ts). */
 import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/media-types.js';
+import { parseTag, type Reference } from '../../src/oci/reference.js';
 import type { ManifestRecord, RegistryMetadata } from '../../main/metadata/registry.js';
 
 export interface RegistryMetadataFixture {
@@ -11,6 +12,9 @@ export interface RegistryMetadataFixture {
 
 /** A real sha256 digest named by a word, so that tests read as what they store. */
 export const digest = (name: string): Digest => digestOf(Buffer.from(name), 'sha256');
+
+/** A tag reference. */
+export const byTag = (tag: string): Reference => ({ kind: 'tag', tag: parseTag(tag) });
 
 /** An image manifest record whose config and layers are `blobs`. */
 export function manifestRecord(blobs: Digest[], createdAt: number): ManifestRecord {

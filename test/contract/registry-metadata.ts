@@ -8,7 +8,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryMetadata } from '../../main/metadata/registry.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import { describeMaintenance } from './registry-metadata-maintenance.js';
-import { digest, indexRecord, manifestRecord, type RegistryMetadataFixture } from './registry-metadata-fixtures.js';
+import {
+  byTag,
+  digest,
+  indexRecord,
+  manifestRecord,
+  type RegistryMetadataFixture,
+} from './registry-metadata-fixtures.js';
 
 export type { RegistryMetadataFixture } from './registry-metadata-fixtures.js';
 
@@ -100,7 +106,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         expect(await metadata.referencingRepositories(digest('layer-b'))).toEqual([]);
         expect(await metadata.referencingRepositories(digest('layer-a'))).toEqual([other]);
         expect(await metadata.getBlob(digest('layer-b'))).toBeDefined();
-        expect(await metadata.resolve(other, { kind: 'tag', tag: 'v1' })).toBe(kept.digest);
+        expect(await metadata.resolve(other, byTag('v1'))).toBe(kept.digest);
       });
     });
 
@@ -139,7 +145,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
       it('stores manifest, tag, references and the push event together', async () => {
         const { digest: stored, record, outcome } = await pushImage(repo, 'v1', ['config', 'layer']);
         expect(outcome).toEqual({ kind: 'stored' });
-        expect(await metadata.resolve(repo, { kind: 'tag', tag: 'v1' })).toBe(stored);
+        expect(await metadata.resolve(repo, byTag('v1'))).toBe(stored);
         expect(await metadata.resolve(repo, { kind: 'digest', digest: stored })).toBe(stored);
         expect(await metadata.getManifest(repo, stored)).toEqual({ ...record, bytes: expect.anything() });
         expect(Buffer.from((await metadata.getManifest(repo, stored))!.bytes)).toEqual(Buffer.from(record.bytes));
@@ -156,7 +162,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         const outcome = await metadata.putManifest({ repo, digest: target, record, tag: 'v1', actor: 'alice' });
         expect(outcome).toEqual({ kind: 'missing', digests: [digest('elsewhere'), digest('never')], count: 2 });
         expect(await metadata.getManifest(repo, target)).toBeUndefined();
-        expect(await metadata.resolve(repo, { kind: 'tag', tag: 'v1' })).toBeUndefined();
+        expect(await metadata.resolve(repo, byTag('v1'))).toBeUndefined();
         expect(await metadata.referencingRepositories(digest('elsewhere'))).toEqual([]);
         expect(await metadata.listEvents(repo, 10)).toEqual([]);
       });
@@ -176,7 +182,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         const first = await pushImage(repo, 'v1', ['one']);
         const second = await pushImage(repo, 'v1', ['two'], 2000);
         expect(second.outcome).toEqual({ kind: 'stored', movedFrom: first.digest });
-        expect(await metadata.resolve(repo, { kind: 'tag', tag: 'v1' })).toBe(second.digest);
+        expect(await metadata.resolve(repo, byTag('v1'))).toBe(second.digest);
         expect((await metadata.listEvents(repo, 2)).map((e) => e.type)).toEqual(['tag', 'push']);
         const byDigest = await pushImage(repo, undefined, ['three'], 3000);
         expect(byDigest.outcome).toEqual({ kind: 'stored' });
@@ -202,7 +208,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         expect(refused.outcome).toEqual({ kind: 'immutable', current: first.digest });
         expect(await metadata.getManifest(repo, refused.digest)).toBeUndefined();
         expect(await metadata.referencingRepositories(digest('two'))).toEqual([]);
-        expect(await metadata.resolve(repo, { kind: 'tag', tag: 'v1' })).toBe(first.digest);
+        expect(await metadata.resolve(repo, byTag('v1'))).toBe(first.digest);
         expect((await pushImage(repo, 'v1', ['one'], 3000)).outcome).toEqual({ kind: 'stored' });
         expect((await pushImage(repo, 'v2', ['two'], 3000)).outcome).toEqual({ kind: 'stored' });
       });

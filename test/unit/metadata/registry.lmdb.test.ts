@@ -12,7 +12,7 @@ import { openRegistryTables } from '../../../main/metadata/lmdb/registry-tables.
 import { key } from '../../../src/store/lmdb.js';
 import type { RepoName } from '../../../src/oci/reference.js';
 import { describeRegistryMetadata } from '../../contract/registry-metadata.js';
-import { digest, manifestRecord } from '../../contract/registry-metadata-fixtures.js';
+import { byTag, digest, manifestRecord } from '../../contract/registry-metadata-fixtures.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 describeRegistryMetadata('LMDB', async () => {
@@ -53,7 +53,7 @@ describe('LMDB registry metadata on an existing data directory', () => {
 
     const metadata = createLmdbRegistryMetadata(env.root);
     expect(await metadata.getRepository(repo)).toEqual({ createdAt: 1, immutableTags: true });
-    expect(await metadata.resolve(repo, { kind: 'tag', tag: 'v1' })).toBe(digest('m'));
+    expect(await metadata.resolve(repo, byTag('v1'))).toBe(digest('m'));
     expect((await metadata.getManifest(repo, digest('m')))?.blobs).toEqual([digest('layer')]);
     expect(await metadata.hasBlob(repo, digest('layer'))).toBe(true);
     expect(await metadata.referencingRepositories(digest('layer'))).toEqual([repo]);
