@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { KeyRing } from '../src/auth/keys.js';
 import type { AccountsDb } from './accounts/accounts-db.js';
-import type { MetadataDb } from './registry/metadata-db.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 
 export interface ClusterStatus {
   version: string;
@@ -20,7 +20,7 @@ export interface ClusterStatus {
 }
 
 export interface ClusterStatusDeps {
-  db: MetadataDb;
+  registryMetadata: RegistryMetadata;
   accountsDb: AccountsDb;
   keys: KeyRing;
   now: () => number;
@@ -42,24 +42,24 @@ function readVersion(): string {
   return 'unknown';
 }
 
-export function createClusterStatus({ db, accountsDb, keys, now }: ClusterStatusDeps): () => ClusterStatus {
+export function createClusterStatus({
+  registryMetadata,
+  accountsDb,
+  keys,
+  now,
+}: ClusterStatusDeps): () => Promise<ClusterStatus> {
   const version = readVersion();
   const startedAt = now();
-  return function clusterStatus() {
-    let bytes = 0;
-    let blobs = 0;
-    for (const { value } of db.blobs.getRange()) {
-      bytes += value.size;
-      blobs++;
-    }
+  return async function clusterStatus() {
+    const storage = await registryMetadata.blobTotals();
     return {
       version,
       startedAt: new Date(startedAt).toISOString(),
       uptimeSeconds: Math.floor((now() - startedAt) / 1000),
-      storage: { blobs, bytes },
+      storage,
       users: accountsDb.users.getKeysCount(),
       organizations: accountsDb.orgs.getKeysCount(),
-      repositories: db.repositories.getKeysCount(),
+      repositories: await registryMetadata.countRepositories(),
       keys: { signing: keys.signingKey.kid, published: keys.jwks().keys.map((k) => k.kid) },
     };
   };

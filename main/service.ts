@@ -13,7 +13,9 @@ import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
 import { ConfigError } from '../src/config/load.js';
 import type { MainConfig } from './config.js';
-import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from './metadata/lmdb/environment.js';
+import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from './metadata/lmdb/registry.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
 import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
@@ -41,6 +43,8 @@ export interface MainService {
   readonly server: RunningServer;
   readonly url: string;
   readonly registry: Registry;
+  /** The registry metadata owner (operations such as `gc` and tests go through it). */
+  readonly registryMetadata: RegistryMetadata;
   readonly accounts: Accounts;
   readonly keys: KeyRing;
   /** Web sign-in sessions (the API accepts them too, with the CSRF header on unsafe methods). */
@@ -56,7 +60,9 @@ export interface MainService {
 
 export interface MainData {
   store: FsBlobStore;
-  db: MetadataDb;
+  /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
+  db: MainEnvironment;
+  registryMetadata: LmdbRegistryMetadata;
   accountsDb: AccountsDb;
   keysDir: string;
   /** Directories of the data directory whose permissions had to be narrowed to the owner. */
@@ -72,8 +78,15 @@ export async function openMainData(dataDir: string): Promise<MainData> {
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
   const store = await FsBlobStore.create(root);
-  const db = openMetadataDb(join(root, 'db'));
-  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root), tightened };
+  const db = openMainEnvironment(join(root, 'db'));
+  return {
+    store,
+    db,
+    registryMetadata: createLmdbRegistryMetadata(db.root),
+    accountsDb: openAccountsDb(db.root),
+    keysDir: keysDirOf(root),
+    tightened,
+  };
 }
 
 export interface StartMainOptions {
@@ -98,14 +111,14 @@ export async function startMain(
     // silently keep the metadata in LMDB while the operator believes it is shared.
     throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
   }
-  const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
+  const { store, db, registryMetadata, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
       examples: tightened.slice(0, 5),
     });
   }
-  const repaired = await repairMainStore(db, store, logger, now);
+  const repaired = await repairMainStore(registryMetadata, store, logger, now);
   if (Object.values(repaired).some((n) => n > 0)) {
     logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   }
@@ -113,7 +126,13 @@ export async function startMain(
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
 
-  const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
+  const registry = createRegistry({
+    metadata: registryMetadata,
+    store,
+    now,
+    logger,
+    maxManifestBytes: config.storage.maxManifestBytes,
+  });
   const accounts = createAccounts(accountsDb, now);
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
@@ -139,7 +158,7 @@ export async function startMain(
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
-  const accessControl = createAccessControl(db, accountsDb);
+  const accessControl = createAccessControl(registryMetadata.readRepository, accountsDb);
   const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
     getKey: jwksKey,
@@ -159,7 +178,7 @@ export async function startMain(
     refreshTokenLifetimeMs: config.auth.refreshTokenLifetimeMs,
     now,
   });
-  const metrics = createMainMetrics(db, now);
+  const metrics = createMainMetrics(registryMetadata, now);
   const cachesModule = createCachesModule({
     root: db.root,
     accounts,
@@ -176,7 +195,7 @@ export async function startMain(
         accessControl,
         realm: `${publicUrl}/auth/token`,
         service: config.auth.service,
-        repositoryExists: (name) => db.repositories.doesExist(name),
+        repositoryExists: async (name) => (await registryMetadata.getRepository(name)) !== undefined,
         redirectTokenCheck: createRedirectTokenCheck({
           getKey: jwksKey,
           issuer: publicUrl,
@@ -187,7 +206,7 @@ export async function startMain(
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
-  const repositories = createRepositories({ db, accountsDb, accessControl, now });
+  const repositories = createRepositories({ metadata: registryMetadata, accountsDb, accessControl, now });
   const management = {
     accounts: createAccountManagement({
       accounts,
@@ -195,16 +214,16 @@ export async function startMain(
       accessControl,
       cacheNames: () => cachesModule.caches.list().map((c) => c.name),
     }),
-    orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
+    orgs: createOrgManagement({ accounts, accountsDb, accessControl, registry: registryMetadata }),
     repositories,
     meta: createMetaSettings(accountsDb),
-    clusterStatus: createClusterStatus({ db, accountsDb, keys, now }),
+    clusterStatus: createClusterStatus({ registryMetadata, accountsDb, keys, now }),
   };
   app = createMainApp({
     registry,
     logger,
     metrics,
-    health: createMainHealth(db, resolve(config.dataDir)),
+    health: createMainHealth(registryMetadata, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
     sessions,
@@ -218,7 +237,7 @@ export async function startMain(
       sessions,
       accessControl,
       repositories,
-      registry,
+      registryMetadata,
       metaSettings: management.meta,
       publicUrl,
       logger,
@@ -255,6 +274,7 @@ export async function startMain(
     server,
     url: publicUrl,
     registry,
+    registryMetadata,
     accounts,
     keys,
     sessions,

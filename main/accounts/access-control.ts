@@ -2,7 +2,7 @@
  * @module Gathers a repository's permission facts from LMDB and applies `allowedActions`.
  */
 import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
-import type { MetadataDb } from '../registry/metadata-db.js';
+import type { RepositoryRecord } from '../metadata/registry.js';
 import { DEFAULT_META_SETTINGS, type AccessLevel, type AccountsDb, type MetaSettings } from './accounts-db.js';
 import { allowedActions, highestLevel, type Principal, type RepoAction, type RepositoryFacts } from './permissions.js';
 
@@ -19,7 +19,14 @@ export function namespaceOf(name: string): string | undefined {
   return slash < 0 ? undefined : name.slice(0, slash);
 }
 
-export function createAccessControl(meta: MetadataDb, accounts: AccountsDb): AccessControl {
+/**
+ * `readRepository` reads one repository record synchronously (the LMDB registry metadata's
+ * `readRepository`): these checks run on every request and are synchronous today.
+ */
+export function createAccessControl(
+  readRepository: (name: string) => RepositoryRecord | undefined,
+  accounts: AccountsDb,
+): AccessControl {
   const metaSettings = (): MetaSettings => ({ ...DEFAULT_META_SETTINGS, ...accounts.settings.get('meta') });
   const isOrgAdmin = (user: string, org: string) => accounts.orgMembers.get(key(org, user))?.isAdmin === true;
 
@@ -38,7 +45,7 @@ export function createAccessControl(meta: MetadataDb, accounts: AccountsDb): Acc
     isOrgAdmin,
     metaSettings,
     actionsFor(principal, name) {
-      const repo = meta.repositories.get(name);
+      const repo = readRepository(name);
       const settings = metaSettings();
       const namespace = namespaceOf(name);
       const user = principal.kind === 'user' ? principal.name : undefined;

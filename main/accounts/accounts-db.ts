@@ -8,10 +8,12 @@
  *	teams          <org> NUL <team>              TeamRecord
  *	teamMembers    <org> NUL <team> NUL <user>   true
  *	teamAccess     <org> NUL <team> NUL <repo>   { accessLevel }
- *	events         <repo> NUL <time> NUL <seq>   RepositoryEvent
  *	refreshTokens  <sha256 of token>             RefreshTokenRecord
  *	sessions       <sha256 of session id>        SessionRecord
  *	settings       "meta"                        MetaSettings
+ *
+ * The repository events, in the same environment, belong to the registry metadata owner
+ * (main/metadata/lmdb/registry-tables.ts).
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 
@@ -48,14 +50,6 @@ export interface TeamRecord {
   createdAt: number;
 }
 
-export interface RepositoryEvent {
-  type: 'create' | 'push' | 'tag' | 'delete' | 'untag' | 'settings';
-  actor: string;
-  at: number;
-  tag?: string;
-  digest?: string;
-}
-
 export interface SessionRecord {
   user: string;
   /** The account's id at sign-in (absent in sessions created before ids existed). */
@@ -87,12 +81,11 @@ export interface AccountsDb {
   teams: Database<TeamRecord, string>;
   teamMembers: Database<true, string>;
   teamAccess: Database<{ accessLevel: AccessLevel }, string>;
-  events: Database<RepositoryEvent, string>;
   refreshTokens: Database<RefreshTokenRecord, string>;
   sessions: Database<SessionRecord, string>;
   settings: Database<MetaSettings, string>;
   /**
-   * The registry's repositories (main/registry/metadata-db.ts owns them): read here only, so
+   * The registry's repositories (main/metadata/lmdb/registry.ts owns them): read here only, so
    * that removing an account can refuse while its namespace still has any.
    */
   repositories: Database<unknown, string>;
@@ -108,7 +101,6 @@ export function openAccountsDb(root: RootDatabase): AccountsDb {
     teams: sub('teams'),
     teamMembers: sub('teamMembers'),
     teamAccess: sub('teamAccess'),
-    events: sub('events'),
     refreshTokens: sub('refreshTokens'),
     sessions: sub('sessions'),
     settings: sub('settings'),

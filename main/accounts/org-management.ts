@@ -11,7 +11,7 @@ import type { AccessLevel, AccountsDb } from './accounts-db.js';
 import type { AccessControl } from './access-control.js';
 import type { Accounts } from './accounts.js';
 import { key } from '../../src/store/lmdb.js';
-import type { MetadataDb } from '../registry/metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 import type { Principal } from './permissions.js';
 import { signedIn, type SignedIn } from './account-management.js';
 import { AccountError } from './errors.js';
@@ -36,12 +36,13 @@ export interface OrgManagementDeps {
   accounts: Accounts;
   accountsDb: AccountsDb;
   accessControl: AccessControl;
-  db: MetadataDb;
+  /** Registry metadata: a grant names a repository that exists. */
+  registry: Pick<RegistryMetadata, 'getRepository'>;
 }
 
 const splitRepo = (org: string, repository: string) => ({ namespace: org, name: repository.slice(org.length + 1) });
 
-export function createOrgManagement({ accounts, accountsDb, accessControl, db }: OrgManagementDeps) {
+export function createOrgManagement({ accounts, accountsDb, accessControl, registry }: OrgManagementDeps) {
   function requireOrg(org: string): void {
     if (!accountsDb.orgs.doesExist(org)) throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
   }
@@ -161,7 +162,7 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, db }:
     ): Promise<TeamAccessView> {
       requireOrgAdmin(principal, org);
       requireTeam(org, team);
-      if (!db.repositories.doesExist(repository))
+      if (!(await registry.getRepository(repository)))
         throw new AccountError('NOT_FOUND', `repository "${repository}" does not exist`);
       await accounts.setTeamAccess(org, team, repository, level);
       return { team, repository: splitRepo(org, repository), accessLevel: level };

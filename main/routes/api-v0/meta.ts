@@ -19,7 +19,7 @@ export function metaRoutes({
   clusterStatus,
 }: {
   meta: MetaSettingsService;
-  clusterStatus: () => ClusterStatus;
+  clusterStatus: () => Promise<ClusterStatus>;
 }): Hono {
   const app = new Hono();
 
@@ -30,9 +30,9 @@ export function metaRoutes({
     return c.json(await meta.update(c.var.principal, patch));
   });
 
-  app.get('/meta/cluster_status', (c) => {
+  app.get('/meta/cluster_status', async (c) => {
     requireAdmin(c.var.principal, 'see the cluster status');
-    return c.json(clusterStatus());
+    return c.json(await clusterStatus());
   });
 
   return app;

@@ -47,29 +47,29 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
   const app = new Hono();
   const { listings } = registry;
 
-  app.get('/_catalog', requiresCatalog(), (c) => {
+  app.get('/_catalog', requiresCatalog(), async (c) => {
     const page = parsePage(c.req.query('n'), c.req.query('last'), LAST_REPOSITORY);
     // Only what the caller may pull (issue 9, item 8): private names stay private.
-    const result = listings.catalog(page, (repository) => c.var.auth.mayList(repository));
+    const result = await listings.catalog(page, (repository) => c.var.auth.mayList(repository));
     const link = nextLink('/v2/_catalog', page, result);
     if (link) c.header('Link', link);
     return c.json({ repositories: result.items });
   });
 
-  app.get('/:name{.+}/tags/list', requires('pull'), (c) => {
+  app.get('/:name{.+}/tags/list', requires('pull'), async (c) => {
     const name = authorizedRepository(c);
     const page = parsePage(c.req.query('n'), c.req.query('last'), LAST_TAG);
-    const result = listings.tags(name, page);
+    const result = await listings.tags(name, page);
     const link = nextLink(`/v2/${name}/tags/list`, page, result);
     if (link) c.header('Link', link);
     return c.json({ name, tags: result.items });
   });
 
-  app.get('/:name{.+}/referrers/:digest', requires('pull'), (c) => {
+  app.get('/:name{.+}/referrers/:digest', requires('pull'), async (c) => {
     const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     const artifactType = c.req.query('artifactType');
-    const index = listings.referrers(name, digest, artifactType);
+    const index = await listings.referrers(name, digest, artifactType);
     if (artifactType !== undefined) c.header('OCI-Filters-Applied', 'artifactType');
     return c.body(JSON.stringify(index), 200, { 'Content-Type': MediaType.OciIndex });
   });

@@ -36,22 +36,24 @@ const notFound = (what: string) =>
 export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
   const host = new URL(deps.publicUrl).host;
-  const { db } = deps.registry;
+  const metadata = deps.registryMetadata;
 
   app.get('/', (c) => c.redirect('/repositories', 302));
 
-  app.get('/repositories', (c) => {
+  app.get('/repositories', async (c) => {
     const principal = webPrincipal(c);
     const namespace = c.req.query('namespace') || undefined;
     const after = cursor(c.req.query('after'));
     // An unknown namespace lists empty, like one with nothing this caller may see.
-    const page = deps.repositories.list(principal, {
+    const page = await deps.repositories.list(principal, {
       limit: PAGE_SIZE,
       ...(namespace !== undefined && { namespace }),
       ...(after !== undefined && { after }),
     });
     const mayPull = (name: string) => deps.accessControl.actionsFor(principal, name).includes('pull');
-    const namespaces = visibleNamespaces(db, mayPull);
+    const namespaces = await visibleNamespaces(metadata, mayPull);
+    const rows = [];
+    for (const repo of page.items) rows.push({ ...repo, ...(await repositoryStats(metadata, repo.fullName)) });
     const base = namespaceHref(namespace);
     const body = (
       <RepositoriesPage
@@ -60,7 +62,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         namespaces={namespaces.names}
         namespacesTruncated={namespaces.truncated}
         namespace={namespace}
-        rows={page.items.map((repo) => ({ ...repo, ...repositoryStats(db, repo.fullName) }))}
+        rows={rows}
         firstHref={after !== undefined ? base : undefined}
         nextHref={page.next !== undefined ? withAfter(base, page.next) : undefined}
         now={deps.now()}
@@ -69,29 +71,34 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     return renderPage(c, cookies, { title: namespace ?? 'Repositories', section: 'repositories' }, body);
   });
 
-  app.get('/repositories/:name{.+}', (c) => {
+  app.get('/repositories/:name{.+}', async (c) => {
     const principal = webPrincipal(c);
     const name = c.req.param('name');
     if (!isRepoName(name)) throw notFound('Repository');
     const after = cursor(c.req.query('after'));
     let repo;
     try {
-      repo = deps.repositories.get(principal, name);
+      repo = await deps.repositories.get(principal, name);
     } catch (err) {
       if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Repository');
       throw err;
     }
-    const tags = deps.repositories.tags(principal, name, { limit: PAGE_SIZE, ...(after !== undefined && { after }) });
+    const tags = await deps.repositories.tags(principal, name, {
+      limit: PAGE_SIZE,
+      ...(after !== undefined && { after }),
+    });
+    const { tagCount } = await repositoryStats(metadata, name);
+    const events = await deps.repositories.events(principal, name, EVENTS_SHOWN);
     const base = repositoryHref(name);
     const body = (
       <RepositoryPage
         host={host}
         repo={repo}
         tags={tags.items}
-        tagCount={repositoryStats(db, name).tagCount}
+        tagCount={tagCount}
         firstHref={after !== undefined ? base : undefined}
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
-        events={deps.repositories.events(principal, name, EVENTS_SHOWN)}
+        events={events}
         now={deps.now()}
         settingsCsrfToken={
           deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined
