@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { KeyRing } from '../src/auth/keys.js';
-import type { AccountsDb } from './accounts/accounts-db.js';
+import type { AccountStore } from './metadata/accounts.js';
 import type { MetadataDb } from './registry/metadata-db.js';
 
 export interface ClusterStatus {
@@ -21,7 +21,7 @@ export interface ClusterStatus {
 
 export interface ClusterStatusDeps {
   db: MetadataDb;
-  accountsDb: AccountsDb;
+  accounts: Pick<AccountStore, 'countUsers' | 'countOrgs'>;
   keys: KeyRing;
   now: () => number;
 }
@@ -42,10 +42,10 @@ function readVersion(): string {
   return 'unknown';
 }
 
-export function createClusterStatus({ db, accountsDb, keys, now }: ClusterStatusDeps): () => ClusterStatus {
+export function createClusterStatus({ db, accounts, keys, now }: ClusterStatusDeps): () => Promise<ClusterStatus> {
   const version = readVersion();
   const startedAt = now();
-  return function clusterStatus() {
+  return async function clusterStatus() {
     let bytes = 0;
     let blobs = 0;
     for (const { value } of db.blobs.getRange()) {
@@ -57,8 +57,8 @@ export function createClusterStatus({ db, accountsDb, keys, now }: ClusterStatus
       startedAt: new Date(startedAt).toISOString(),
       uptimeSeconds: Math.floor((now() - startedAt) / 1000),
       storage: { blobs, bytes },
-      users: accountsDb.users.getKeysCount(),
-      organizations: accountsDb.orgs.getKeysCount(),
+      users: await accounts.countUsers(),
+      organizations: await accounts.countOrgs(),
       repositories: db.repositories.getKeysCount(),
       keys: { signing: keys.signingKey.kid, published: keys.jwks().keys.map((k) => k.kid) },
     };

@@ -17,6 +17,10 @@ import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
 import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
+import type { AccountStore } from './metadata/accounts.js';
+import type { SettingsStore } from './metadata/settings.js';
+import { createLmdbAccountStore, lmdbCredentialRevoker } from './metadata/lmdb/accounts.js';
+import { createLmdbSettingsStore } from './metadata/lmdb/settings.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -56,7 +60,12 @@ export interface MainService {
 export interface MainData {
   store: FsBlobStore;
   db: MetadataDb;
+  /** Events, sessions and refresh tokens (their owners' stores replace it). */
   accountsDb: AccountsDb;
+  accountStore: AccountStore;
+  settingsStore: SettingsStore;
+  /** Ends a user's sessions and refresh tokens; returns how many. */
+  revokeCredentials: (user: string) => Promise<number>;
   keysDir: string;
   /** Directories of the data directory whose permissions had to be narrowed to the owner. */
   tightened: string[];
@@ -72,7 +81,16 @@ export async function openMainData(dataDir: string): Promise<MainData> {
   const tightened = await tightenDataDir(root);
   const store = await FsBlobStore.create(root);
   const db = openMetadataDb(join(root, 'db'));
-  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root), tightened };
+  return {
+    store,
+    db,
+    accountsDb: openAccountsDb(db.root),
+    accountStore: createLmdbAccountStore(db.root),
+    settingsStore: createLmdbSettingsStore(db.root),
+    revokeCredentials: lmdbCredentialRevoker(db.root),
+    keysDir: keysDirOf(root),
+    tightened,
+  };
 }
 
 export interface StartMainOptions {
@@ -92,7 +110,8 @@ export async function startMain(
   options: StartMainOptions = {},
 ): Promise<MainService> {
   const now = options.now ?? Date.now;
-  const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
+  const { store, db, accountsDb, accountStore, settingsStore, revokeCredentials, keysDir, tightened } =
+    await openMainData(config.dataDir);
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
@@ -108,7 +127,7 @@ export async function startMain(
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
 
   const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
-  const accounts = createAccounts(accountsDb, now);
+  const accounts = createAccounts(accountStore, { revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
@@ -133,7 +152,7 @@ export async function startMain(
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
-  const accessControl = createAccessControl(db, accountsDb);
+  const accessControl = createAccessControl(db, accountStore, settingsStore);
   const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
     getKey: jwksKey,
@@ -147,6 +166,7 @@ export async function startMain(
     keys,
     accessControl,
     accountsDb,
+    accounts,
     issuer: publicUrl,
     service: config.auth.service,
     tokenLifetimeMs: config.auth.tokenLifetimeMs,
@@ -185,14 +205,13 @@ export async function startMain(
   const management = {
     accounts: createAccountManagement({
       accounts,
-      accountsDb,
       accessControl,
       cacheNames: () => cachesModule.caches.list().map((c) => c.name),
     }),
-    orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
+    orgs: createOrgManagement({ accounts, accessControl, db }),
     repositories,
-    meta: createMetaSettings(accountsDb),
-    clusterStatus: createClusterStatus({ db, accountsDb, keys, now }),
+    meta: createMetaSettings(settingsStore),
+    clusterStatus: createClusterStatus({ db, accounts: accountStore, keys, now }),
   };
   app = createMainApp({
     registry,

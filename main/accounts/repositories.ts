@@ -107,21 +107,21 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     };
   };
 
-  const may = (principal: Principal, name: string, action: 'pull' | 'delete') =>
-    accessControl.actionsFor(principal, name).includes(action);
+  const may = async (principal: Principal, name: string, action: 'pull' | 'delete') =>
+    (await accessControl.actionsFor(principal, name)).includes(action);
 
   /** The record when it exists and the caller may pull it; NOT_FOUND otherwise (same answer both ways). */
-  function visible(principal: Principal, name: string): RepositoryRecord {
+  async function visible(principal: Principal, name: string): Promise<RepositoryRecord> {
     const record = isRepoName(name) ? db.repositories.get(name) : undefined;
-    if (!record || !may(principal, name, 'pull'))
+    if (!record || !(await may(principal, name, 'pull')))
       throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
     return record;
   }
 
-  function administered(principal: Principal, name: string): RepositoryRecord {
+  async function administered(principal: Principal, name: string): Promise<RepositoryRecord> {
     signedIn(principal);
-    const record = visible(principal, name);
-    if (!may(principal, name, 'delete'))
+    const record = await visible(principal, name);
+    if (!(await may(principal, name, 'delete')))
       throw new AccountError('NO_PERMISSION', `only administrators of "${name}" may change or delete it`);
     return record;
   }
@@ -169,7 +169,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       const writable =
         user.isAdmin ||
         user.name === namespace ||
-        (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
+        (kind === 'organization' && (await accessControl.isOrgAdmin(user.name, namespace)));
       // Permission first: only admins (who see every account anyway) learn that a name is free.
       if (!writable)
         throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
@@ -205,29 +205,34 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * A namespace that is no account lists as one with nothing the caller may see (empty): an
      * error there would tell anyone which user and organization names exist.
      */
-    list(principal: Principal, options: Page & { namespace?: string }): PageOf<RepositoryView> {
+    async list(principal: Principal, options: Page & { namespace?: string }): Promise<PageOf<RepositoryView>> {
       const { namespace, after, limit } = options;
       // '0' follows '/' in code order, so [ns + '/', ns + '0') is exactly the namespace's names.
       const bounds: { start?: string; end?: string } =
         namespace !== undefined ? { start: `${namespace}/`, end: `${namespace}0` } : {};
       if (after !== undefined && after >= (bounds.start ?? '')) bounds.start = `${after}\u0000`;
       const items: RepositoryView[] = [];
-      for (const { key: name, value } of db.repositories.getRange(bounds)) {
-        if (!may(principal, name, 'pull')) continue;
-        if (items.length === limit) return { items, next: items[items.length - 1]!.fullName };
-        items.push(toView(name, value));
+      // In batches: the permission check awaits, and no LMDB read may stay open across an await.
+      for (;;) {
+        const batch = [...db.repositories.getRange({ ...bounds, limit: 100 })];
+        for (const { key: name, value } of batch) {
+          if (!(await may(principal, name, 'pull'))) continue;
+          if (items.length === limit) return { items, next: items[items.length - 1]!.fullName };
+          items.push(toView(name, value));
+        }
+        if (batch.length < 100) return { items };
+        bounds.start = `${batch[batch.length - 1]!.key}\u0000`;
       }
-      return { items };
     },
 
     /** The repository, or NOT_FOUND (also when the caller may not pull it). */
-    get(principal: Principal, name: string): RepositoryView {
-      return toView(name, visible(principal, name));
+    async get(principal: Principal, name: string): Promise<RepositoryView> {
+      return toView(name, await visible(principal, name));
     },
 
     /** Changes visibility and tag immutability; records a `settings` event. */
     async update(principal: Principal, name: string, patch: RepositorySettings): Promise<RepositoryView> {
-      administered(principal, name);
+      await administered(principal, name);
       checkSettings(patch);
       const updated = await db.transaction(() => {
         const current = db.repositories.get(name);
@@ -251,7 +256,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * stay for the garbage collector, since other repositories may hold them too.
      */
     async delete(principal: Principal, name: string): Promise<void> {
-      administered(principal, name);
+      await administered(principal, name);
       const namespace = namespaceOf(name);
       await db.transaction(() => {
         const own = prefixRange([name]);
@@ -273,8 +278,8 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     },
 
     /** The newest `limit` events of a repository the caller may pull, newest first. */
-    events(principal: Principal, name: string, limit: number): EventView[] {
-      visible(principal, name);
+    async events(principal: Principal, name: string, limit: number): Promise<EventView[]> {
+      await visible(principal, name);
       const { start, end } = prefixRange([name]);
       return [...accountsDb.events.getRange({ start: end, end: start, reverse: true, limit })].map(({ value }) => ({
         type: value.type,
@@ -286,8 +291,8 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     },
 
     /** Tags in name order with what each points at, its sizes and when it was pushed. */
-    tags(principal: Principal, name: string, page: Page): PageOf<TagView> {
-      visible(principal, name);
+    async tags(principal: Principal, name: string, page: Page): Promise<PageOf<TagView>> {
+      await visible(principal, name);
       const items: TagView[] = [];
       for (const { key: tagKey, value } of db.tags.getRange(prefixRange([name], page.after))) {
         const tag = splitKey(tagKey)[1]!;

@@ -35,7 +35,7 @@ export interface Listings {
   /** Tags in lexical order; `NAME_UNKNOWN` for a repository that does not exist. */
   tags(repo: RepoName, page: Page): PageResult;
   /** Names of repositories for which `visible` holds, in lexical order. */
-  catalog(page: Page, visible: (repository: string) => boolean): PageResult;
+  catalog(page: Page, visible: (repository: string) => Promise<boolean>): Promise<PageResult>;
   /** Manifests whose subject is `digest`, optionally of one artifact type. */
   referrers(repo: RepoName, digest: Digest, artifactType?: string): ReferrersIndex;
 }
@@ -60,9 +60,20 @@ export function createListings(db: MetadataDb): Listings {
       );
     },
 
-    catalog(page, visible) {
-      const range = page.last !== undefined ? { start: `${page.last}\u0000` } : {};
-      return takePage(db.repositories.getKeys(range).filter(visible), page.n);
+    async catalog(page, visible) {
+      const items: string[] = [];
+      let start = page.last !== undefined ? `${page.last}\u0000` : undefined;
+      // In batches: `visible` awaits, and no LMDB read may stay open across an await.
+      for (;;) {
+        const batch = [...db.repositories.getKeys({ ...(start !== undefined && { start }), limit: 100 })];
+        for (const name of batch) {
+          if (!(await visible(name))) continue;
+          if (items.length === page.n) return { items, more: true };
+          items.push(name);
+        }
+        if (batch.length < 100) return { items, more: false };
+        start = `${batch[batch.length - 1]!}\u0000`;
+      }
     },
 
     referrers(repo, digest, artifactType) {

@@ -23,7 +23,11 @@ export interface NamespaceList {
  * Namespaces holding at least one repository `mayPull` allows, in name order. Skips from one
  * namespace to the next: '0' follows '/', so `<ns>0` is the first key after every `<ns>/...`.
  */
-export function visibleNamespaces(db: MetadataDb, mayPull: (name: string) => boolean, limit = 100): NamespaceList {
+export async function visibleNamespaces(
+  db: MetadataDb,
+  mayPull: (name: string) => Promise<boolean>,
+  limit = 100,
+): Promise<NamespaceList> {
   const names: string[] = [];
   let start: string | undefined;
   for (let visited = 0; visited < MAX_KEYS_VISITED; visited++) {
@@ -37,13 +41,18 @@ export function visibleNamespaces(db: MetadataDb, mayPull: (name: string) => boo
     const inside = [
       ...db.repositories.getKeys({ start: `${namespace}/`, end: `${namespace}0`, limit: MAX_CHECKS_PER_NAMESPACE }),
     ];
-    if (inside.some(mayPull)) {
+    if (await someAsync(inside, mayPull)) {
       if (names.length === limit) return { names, truncated: true };
       names.push(namespace);
     }
     start = `${namespace}0`;
   }
   return { names, truncated: true };
+}
+
+async function someAsync<T>(items: T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
+  for (const item of items) if (await test(item)) return true;
+  return false;
 }
 
 export interface RepositoryStats {

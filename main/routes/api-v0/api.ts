@@ -31,7 +31,7 @@ export interface ManagementServices {
   orgs: OrgManagement;
   repositories: Repositories;
   meta: MetaSettingsService;
-  clusterStatus: () => ClusterStatus;
+  clusterStatus: () => Promise<ClusterStatus>;
 }
 
 export interface ApiV0Deps extends ManagementServices {

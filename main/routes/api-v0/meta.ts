@@ -19,20 +19,20 @@ export function metaRoutes({
   clusterStatus,
 }: {
   meta: MetaSettingsService;
-  clusterStatus: () => ClusterStatus;
+  clusterStatus: () => Promise<ClusterStatus>;
 }): Hono {
   const app = new Hono();
 
-  app.get('/meta/settings', (c) => c.json(meta.get(c.var.principal)));
+  app.get('/meta/settings', async (c) => c.json(await meta.get(c.var.principal)));
 
   app.post('/meta/settings', async (c) => {
     const patch = await jsonBody(c, settingsSchema);
     return c.json(await meta.update(c.var.principal, patch));
   });
 
-  app.get('/meta/cluster_status', (c) => {
+  app.get('/meta/cluster_status', async (c) => {
     requireAdmin(c.var.principal, 'see the cluster status');
-    return c.json(clusterStatus());
+    return c.json(await clusterStatus());
   });
 
   return app;

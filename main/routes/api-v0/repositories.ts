@@ -19,14 +19,14 @@ export function repositoryRoutes(repositories: Repositories): Hono {
   const app = new Hono();
   const fullName = (namespace: string, repo: string) => `${namespace}/${repo}`;
 
-  app.get('/repositories', (c) => {
-    const page = repositories.list(c.var.principal, pageQuery(c));
+  app.get('/repositories', async (c) => {
+    const page = await repositories.list(c.var.principal, pageQuery(c));
     nextPageHeader(c, page.next);
     return c.json({ repositories: page.items });
   });
 
-  app.get('/repositories/:namespace', (c) => {
-    const page = repositories.list(c.var.principal, { ...pageQuery(c), namespace: c.req.param('namespace') });
+  app.get('/repositories/:namespace', async (c) => {
+    const page = await repositories.list(c.var.principal, { ...pageQuery(c), namespace: c.req.param('namespace') });
     nextPageHeader(c, page.next);
     return c.json({ repositories: page.items });
   });
@@ -36,8 +36,8 @@ export function repositoryRoutes(repositories: Repositories): Hono {
     return c.json(await repositories.create(c.var.principal, c.req.param('namespace'), input), 201);
   });
 
-  app.get('/repositories/:namespace/:repo', (c) =>
-    c.json(repositories.get(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')))),
+  app.get('/repositories/:namespace/:repo', async (c) =>
+    c.json(await repositories.get(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')))),
   );
 
   app.patch('/repositories/:namespace/:repo', async (c) => {
@@ -52,16 +52,20 @@ export function repositoryRoutes(repositories: Repositories): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/repositories/:namespace/:repo/events', (c) => {
+  app.get('/repositories/:namespace/:repo/events', async (c) => {
     const { limit } = pageQuery(c);
     return c.json({
-      events: repositories.events(c.var.principal, fullName(c.req.param('namespace'), c.req.param('repo')), limit),
+      events: await repositories.events(
+        c.var.principal,
+        fullName(c.req.param('namespace'), c.req.param('repo')),
+        limit,
+      ),
     });
   });
 
   // DTR answers the tag list as a bare array.
-  app.get('/repositories/:namespace/:repo/tags', (c) => {
-    const page = repositories.tags(
+  app.get('/repositories/:namespace/:repo/tags', async (c) => {
+    const page = await repositories.tags(
       c.var.principal,
       fullName(c.req.param('namespace'), c.req.param('repo')),
       pageQuery(c),

@@ -47,10 +47,10 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
   const app = new Hono();
   const { listings } = registry;
 
-  app.get('/_catalog', requiresCatalog(), (c) => {
+  app.get('/_catalog', requiresCatalog(), async (c) => {
     const page = parsePage(c.req.query('n'), c.req.query('last'), LAST_REPOSITORY);
     // Only what the caller may pull (issue 9, item 8): private names stay private.
-    const result = listings.catalog(page, (repository) => c.var.auth.mayList(repository));
+    const result = await listings.catalog(page, (repository) => c.var.auth.mayList(repository));
     const link = nextLink('/v2/_catalog', page, result);
     if (link) c.header('Link', link);
     return c.json({ repositories: result.items });

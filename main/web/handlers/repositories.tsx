@@ -40,18 +40,18 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
 
   app.get('/', (c) => c.redirect('/repositories', 302));
 
-  app.get('/repositories', (c) => {
+  app.get('/repositories', async (c) => {
     const principal = webPrincipal(c);
     const namespace = c.req.query('namespace') || undefined;
     const after = cursor(c.req.query('after'));
     // An unknown namespace lists empty, like one with nothing this caller may see.
-    const page = deps.repositories.list(principal, {
+    const page = await deps.repositories.list(principal, {
       limit: PAGE_SIZE,
       ...(namespace !== undefined && { namespace }),
       ...(after !== undefined && { after }),
     });
-    const mayPull = (name: string) => deps.accessControl.actionsFor(principal, name).includes('pull');
-    const namespaces = visibleNamespaces(db, mayPull);
+    const mayPull = async (name: string) => (await deps.accessControl.actionsFor(principal, name)).includes('pull');
+    const namespaces = await visibleNamespaces(db, mayPull);
     const base = namespaceHref(namespace);
     const body = (
       <RepositoriesPage
@@ -69,19 +69,24 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     return renderPage(c, cookies, { title: namespace ?? 'Repositories', section: 'repositories' }, body);
   });
 
-  app.get('/repositories/:name{.+}', (c) => {
+  app.get('/repositories/:name{.+}', async (c) => {
     const principal = webPrincipal(c);
     const name = c.req.param('name');
     if (!isRepoName(name)) throw notFound('Repository');
     const after = cursor(c.req.query('after'));
     let repo;
     try {
-      repo = deps.repositories.get(principal, name);
+      repo = await deps.repositories.get(principal, name);
     } catch (err) {
       if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Repository');
       throw err;
     }
-    const tags = deps.repositories.tags(principal, name, { limit: PAGE_SIZE, ...(after !== undefined && { after }) });
+    const tags = await deps.repositories.tags(principal, name, {
+      limit: PAGE_SIZE,
+      ...(after !== undefined && { after }),
+    });
+    const events = await deps.repositories.events(principal, name, EVENTS_SHOWN);
+    const mayAdminister = (await deps.accessControl.actionsFor(principal, name)).includes('delete');
     const base = repositoryHref(name);
     const body = (
       <RepositoryPage
@@ -91,11 +96,9 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         tagCount={repositoryStats(db, name).tagCount}
         firstHref={after !== undefined ? base : undefined}
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
-        events={deps.repositories.events(principal, name, EVENTS_SHOWN)}
+        events={events}
         now={deps.now()}
-        settingsCsrfToken={
-          deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined
-        }
+        settingsCsrfToken={mayAdminister ? c.get('session')?.csrfToken : undefined}
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);
