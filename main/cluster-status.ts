@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { KeyRing } from '../src/auth/keys.js';
-import type { AccountsDb } from './accounts/accounts-db.js';
+import type { AccountStore } from './metadata/accounts.js';
 import type { RegistryMetadata } from './metadata/registry.js';
 
 export interface ClusterStatus {
@@ -21,7 +21,7 @@ export interface ClusterStatus {
 
 export interface ClusterStatusDeps {
   registryMetadata: RegistryMetadata;
-  accountsDb: AccountsDb;
+  accounts: Pick<AccountStore, 'countUsers' | 'countOrgs'>;
   keys: KeyRing;
   now: () => number;
 }
@@ -44,7 +44,7 @@ function readVersion(): string {
 
 export function createClusterStatus({
   registryMetadata,
-  accountsDb,
+  accounts,
   keys,
   now,
 }: ClusterStatusDeps): () => Promise<ClusterStatus> {
@@ -57,8 +57,8 @@ export function createClusterStatus({
       startedAt: new Date(startedAt).toISOString(),
       uptimeSeconds: Math.floor((now() - startedAt) / 1000),
       storage,
-      users: accountsDb.users.getKeysCount(),
-      organizations: accountsDb.orgs.getKeysCount(),
+      users: await accounts.countUsers(),
+      organizations: await accounts.countOrgs(),
       repositories: await registryMetadata.countRepositories(),
       keys: { signing: keys.signingKey.kid, published: keys.jwks().keys.map((k) => k.kid) },
     };

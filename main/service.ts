@@ -20,6 +20,10 @@ import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
 import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
+import type { AccountStore } from './metadata/accounts.js';
+import type { SettingsStore } from './metadata/settings.js';
+import { createLmdbAccountStore, lmdbCredentialRevoker } from './metadata/lmdb/accounts.js';
+import { createLmdbSettingsStore } from './metadata/lmdb/settings.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -63,7 +67,12 @@ export interface MainData {
   /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
   db: MainEnvironment;
   registryMetadata: LmdbRegistryMetadata;
+  /** Sessions and refresh tokens (their owner's store replaces it). */
   accountsDb: AccountsDb;
+  accountStore: AccountStore;
+  settingsStore: SettingsStore;
+  /** Ends a user's sessions and refresh tokens; returns how many. */
+  revokeCredentials: (user: string) => Promise<number>;
   keysDir: string;
   /** Directories of the data directory whose permissions had to be narrowed to the owner. */
   tightened: string[];
@@ -84,6 +93,9 @@ export async function openMainData(dataDir: string): Promise<MainData> {
     db,
     registryMetadata: createLmdbRegistryMetadata(db.root),
     accountsDb: openAccountsDb(db.root),
+    accountStore: createLmdbAccountStore(db.root),
+    settingsStore: createLmdbSettingsStore(db.root),
+    revokeCredentials: lmdbCredentialRevoker(db.root),
     keysDir: keysDirOf(root),
     tightened,
   };
@@ -111,7 +123,17 @@ export async function startMain(
     // silently keep the metadata in LMDB while the operator believes it is shared.
     throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
   }
-  const { store, db, registryMetadata, accountsDb, keysDir, tightened } = await openMainData(config.dataDir);
+  const {
+    store,
+    db,
+    registryMetadata,
+    accountsDb,
+    accountStore,
+    settingsStore,
+    revokeCredentials,
+    keysDir,
+    tightened,
+  } = await openMainData(config.dataDir);
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
@@ -133,7 +155,7 @@ export async function startMain(
     logger,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
-  const accounts = createAccounts(accountsDb, now);
+  const accounts = createAccounts(accountStore, { revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
@@ -158,7 +180,7 @@ export async function startMain(
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
-  const accessControl = createAccessControl(registryMetadata.readRepository, accountsDb);
+  const accessControl = createAccessControl(registryMetadata, accountStore, settingsStore);
   const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
     getKey: jwksKey,
@@ -172,6 +194,7 @@ export async function startMain(
     keys,
     accessControl,
     accountsDb,
+    accounts,
     issuer: publicUrl,
     service: config.auth.service,
     tokenLifetimeMs: config.auth.tokenLifetimeMs,
@@ -206,18 +229,17 @@ export async function startMain(
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
-  const repositories = createRepositories({ metadata: registryMetadata, accountsDb, accessControl, now });
+  const repositories = createRepositories({ metadata: registryMetadata, accounts: accountStore, accessControl, now });
   const management = {
     accounts: createAccountManagement({
       accounts,
-      accountsDb,
       accessControl,
       cacheNames: () => cachesModule.caches.list().map((c) => c.name),
     }),
-    orgs: createOrgManagement({ accounts, accountsDb, accessControl, registry: registryMetadata }),
+    orgs: createOrgManagement({ accounts, accessControl, registry: registryMetadata }),
     repositories,
-    meta: createMetaSettings(accountsDb),
-    clusterStatus: createClusterStatus({ registryMetadata, accountsDb, keys, now }),
+    meta: createMetaSettings(settingsStore),
+    clusterStatus: createClusterStatus({ registryMetadata, accounts: accountStore, keys, now }),
   };
   app = createMainApp({
     registry,

@@ -1,17 +1,20 @@
 /**
- * @module Gathers a repository's permission facts from LMDB and applies `allowedActions`.
+ * @module Gathers a repository's permission facts from the owners and applies `allowedActions`.
+ * On every registry request: a point read of the repository, of the settings, and one
+ * `namespaceAccess` of the accounts owner.
  */
-import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
-import type { RepositoryRecord } from '../metadata/registry.js';
-import { DEFAULT_META_SETTINGS, type AccessLevel, type AccountsDb, type MetaSettings } from './accounts-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
+import type { AccountStore } from '../metadata/accounts.js';
+import type { MetaSettings, SettingsStore } from '../metadata/settings.js';
+import { isAccountName } from './accounts.js';
 import { allowedActions, highestLevel, type Principal, type RepoAction, type RepositoryFacts } from './permissions.js';
 
 export interface AccessControl {
   /** The actions `principal` may perform on repository `name` (which may not exist yet). */
-  actionsFor(principal: Principal, name: string): RepoAction[];
+  actionsFor(principal: Principal, name: string): Promise<RepoAction[]>;
   /** Whether `user` administers organization `org`. */
-  isOrgAdmin(user: string, org: string): boolean;
-  metaSettings(): MetaSettings;
+  isOrgAdmin(user: string, org: string): Promise<boolean>;
+  metaSettings(): Promise<MetaSettings>;
 }
 
 export function namespaceOf(name: string): string | undefined {
@@ -19,46 +22,37 @@ export function namespaceOf(name: string): string | undefined {
   return slash < 0 ? undefined : name.slice(0, slash);
 }
 
-/**
- * `readRepository` reads one repository record synchronously (the LMDB registry metadata's
- * `readRepository`): these checks run on every request and are synchronous today.
- */
 export function createAccessControl(
-  readRepository: (name: string) => RepositoryRecord | undefined,
-  accounts: AccountsDb,
+  registry: Pick<RegistryMetadata, 'getRepository'>,
+  accounts: AccountStore,
+  settings: SettingsStore,
 ): AccessControl {
-  const metaSettings = (): MetaSettings => ({ ...DEFAULT_META_SETTINGS, ...accounts.settings.get('meta') });
-  const isOrgAdmin = (user: string, org: string) => accounts.orgMembers.get(key(org, user))?.isAdmin === true;
-
-  function teamAccess(user: string, org: string, repo: string): AccessLevel | undefined {
-    const levels: AccessLevel[] = [];
-    for (const teamKey of accounts.teams.getKeys(prefixRange([org]))) {
-      const team = splitKey(teamKey)[1]!;
-      if (!accounts.teamMembers.doesExist(key(org, team, user))) continue;
-      const grant = accounts.teamAccess.get(key(org, team, repo));
-      if (grant) levels.push(grant.accessLevel);
-    }
-    return highestLevel(levels);
-  }
+  const metaSettings = () => settings.getMetaSettings();
+  const isOrgAdmin = async (user: string, org: string) =>
+    isAccountName(user) && isAccountName(org) && (await accounts.getOrgMember(org, user))?.isAdmin === true;
 
   return {
     isOrgAdmin,
     metaSettings,
-    actionsFor(principal, name) {
-      const repo = readRepository(name);
-      const settings = metaSettings();
+    async actionsFor(principal, name) {
+      const repo = await registry.getRepository(name);
       const namespace = namespaceOf(name);
       const user = principal.kind === 'user' ? principal.name : undefined;
-      const isOrg = namespace !== undefined && accounts.orgs.doesExist(namespace);
+      const [current, access] = await Promise.all([
+        metaSettings(),
+        namespace !== undefined && isAccountName(namespace)
+          ? accounts.namespaceAccess(namespace, user, name)
+          : { isOrg: false, orgAdmin: false, teamLevels: [] },
+      ]);
       const facts: RepositoryFacts = {
         exists: repo !== undefined,
         visibility: repo?.visibility ?? 'private',
         ownNamespace: user !== undefined && namespace === user,
-        orgAdmin: user !== undefined && isOrg && isOrgAdmin(user, namespace!),
-        createRepositoryOnPush: settings.createRepositoryOnPush,
-        anonymousPull: settings.anonymousPull,
+        orgAdmin: access.orgAdmin,
+        createRepositoryOnPush: current.createRepositoryOnPush,
+        anonymousPull: current.anonymousPull,
       };
-      const level = user !== undefined && isOrg ? teamAccess(user, namespace!, name) : undefined;
+      const level = highestLevel(access.teamLevels);
       if (level) facts.teamAccess = level;
       return allowedActions(principal, facts);
     },

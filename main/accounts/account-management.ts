@@ -9,7 +9,7 @@
  * neither demoted, deactivated nor removed, so the registry always has someone to run it.
  */
 import { OciError } from '../../src/oci/errors.js';
-import type { AccountSettings, AccountsDb } from './accounts-db.js';
+import type { AccountSettings } from '../metadata/accounts.js';
 import type { AccessControl } from './access-control.js';
 import type { Accounts, UserView } from './accounts.js';
 import { verifyPassword } from './passwords.js';
@@ -61,15 +61,14 @@ export function requireAdmin(principal: Principal, what: string): SignedIn {
 
 export interface AccountManagementDeps {
   accounts: Accounts;
-  accountsDb: AccountsDb;
   accessControl: AccessControl;
   /** Names of the registered content caches, to refuse a setting that names none of them. */
   cacheNames: () => string[];
 }
 
-export function createAccountManagement({ accounts, accountsDb, accessControl, cacheNames }: AccountManagementDeps) {
-  const orgView = (name: string): AccountView | undefined => {
-    const org = accounts.getOrg(name);
+export function createAccountManagement({ accounts, accessControl, cacheNames }: AccountManagementDeps) {
+  const orgView = async (name: string): Promise<AccountView | undefined> => {
+    const org = await accounts.getOrg(name);
     return (
       org && {
         type: 'organization',
@@ -79,34 +78,25 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       }
     );
   };
-  const userView = (name: string): AccountView | undefined => {
-    const user = accounts.getUser(name);
+  const userView = async (name: string): Promise<AccountView | undefined> => {
+    const user = await accounts.getUser(name);
     return user && { type: 'user', ...user };
   };
-  const isOrg = (name: string) => accountsDb.orgs.doesExist(name);
+  const isOrg = (name: string) => accounts.isOrg(name);
 
   /** Admins, the user themself, and the admins of an organization manage that account. */
-  function requireManager(principal: Principal, name: string): SignedIn {
+  async function requireManager(principal: Principal, name: string): Promise<SignedIn> {
     const user = signedIn(principal);
-    const manages = user.isAdmin || user.name === name || (isOrg(name) && accessControl.isOrgAdmin(user.name, name));
+    const manages =
+      user.isAdmin || user.name === name || ((await isOrg(name)) && (await accessControl.isOrgAdmin(user.name, name)));
     if (!manages) throw new AccountError('NO_PERMISSION', `${user.name} may not manage the account "${name}"`);
     return user;
   }
 
-  function requireAccount(name: string): AccountView {
-    const view = userView(name) ?? orgView(name);
+  async function requireAccount(name: string): Promise<AccountView> {
+    const view = (await userView(name)) ?? (await orgView(name));
     if (!view) throw new AccountError('NOT_FOUND', `account "${name}" does not exist`);
     return view;
-  }
-
-  /** Refuses a change that would leave no active admin. */
-  function keepOneAdmin(name: string): void {
-    const others = accounts.listUsers().filter((u) => u.isAdmin && u.isActive && u.name !== name);
-    if (others.length === 0)
-      throw new AccountError(
-        'INVALID_INPUT',
-        `"${name}" is the last active administrator: make someone else an administrator first`,
-      );
   }
 
   return {
@@ -118,7 +108,7 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
           name: input.name,
           ...(input.fullName !== undefined && { fullName: input.fullName }),
         });
-        return orgView(org.name)!;
+        return (await orgView(org.name))!;
       }
       if (input.password === undefined) throw new AccountError('INVALID_INPUT', 'password is required');
       const user = await accounts.createUser({
@@ -132,55 +122,49 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
     },
 
     /** Every account for admins; for others, themselves and the organizations. In name order. */
-    list(principal: Principal): AccountView[] {
+    async list(principal: Principal): Promise<AccountView[]> {
       const user = signedIn(principal);
       const users = user.isAdmin
-        ? accounts.listUsers()
-        : [accounts.getUser(user.name)].filter((u): u is UserView => u !== undefined);
+        ? await accounts.listUsers()
+        : [await accounts.getUser(user.name)].filter((u): u is UserView => u !== undefined);
+      const orgs = await Promise.all((await accounts.listOrgs()).map((o) => orgView(o.name)));
       const views: AccountView[] = [
         ...users.map((u) => ({ type: 'user' as const, ...u })),
-        ...accounts.listOrgs().map((o) => orgView(o.name)!),
+        ...orgs.filter((o): o is AccountView => o !== undefined),
       ];
       return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
 
     /** An account; other users are visible to admins only (NO_PERMISSION, whether or not they exist). */
-    get(principal: Principal, name: string): AccountView {
+    async get(principal: Principal, name: string): Promise<AccountView> {
       const user = signedIn(principal);
-      if (!user.isAdmin && user.name !== name && !isOrg(name))
+      if (!user.isAdmin && user.name !== name && !(await isOrg(name)))
         throw new AccountError('NO_PERMISSION', 'only administrators may view other users');
       return requireAccount(name);
     },
 
     async update(principal: Principal, name: string, patch: AccountPatch): Promise<AccountView> {
-      const caller = requireManager(principal, name);
-      const current = requireAccount(name);
+      const caller = await requireManager(principal, name);
+      const current = await requireAccount(name);
       if (current.type === 'organization') {
         if (patch.password !== undefined || patch.isAdmin !== undefined || patch.isActive !== undefined) {
           throw new AccountError('INVALID_INPUT', 'an organization has only a fullName to change');
         }
-        if (patch.fullName !== undefined) {
-          const fullName = patch.fullName.slice(0, 200);
-          await accountsDb.transaction(() => {
-            const org = accountsDb.orgs.get(name);
-            if (org) accountsDb.orgs.put(name, { ...org, fullName });
-          });
-        }
-        return orgView(name)!;
+        if (patch.fullName !== undefined) await accounts.updateOrg(name, patch.fullName);
+        return requireAccount(name);
       }
       if ((patch.isAdmin !== undefined || patch.isActive !== undefined) && !caller.isAdmin) {
         throw new AccountError('NO_PERMISSION', 'only administrators may change isAdmin or isActive');
       }
-      if (current.isAdmin && current.isActive && (patch.isAdmin === false || patch.isActive === false))
-        keepOneAdmin(name);
       if (patch.password !== undefined && !caller.isAdmin) {
-        const hash = accountsDb.users.get(name)?.passwordHash;
+        const hash = await accounts.passwordVersion(name);
         if (typeof patch.oldPassword !== 'string' || !hash || !(await verifyPassword(patch.oldPassword, hash))) {
           throw new AccountError('NO_PERMISSION', 'oldPassword must be given and correct to change your password');
         }
       }
       const { oldPassword: _old, ...update } = patch;
-      const updated = await accounts.updateUser(name, update);
+      // The last active admin can be neither demoted nor deactivated: checked with the change.
+      const updated = await accounts.updateUser(name, update, { keepAnActiveAdmin: true });
       // A changed password is often a leaked one: the sessions and refresh tokens issued under
       // the old one end too (self-service and admin resets alike, as the web form and the CLI).
       // Deactivation ends them as well, so that reactivating an account does not revive
@@ -195,27 +179,25 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
      */
     async remove(principal: Principal, name: string): Promise<void> {
       const caller = signedIn(principal);
-      if (isOrg(name)) {
-        requireManager(principal, name);
+      if (await isOrg(name)) {
+        await requireManager(principal, name);
         await accounts.removeOrg(name);
         return;
       }
       if (!caller.isAdmin) throw new AccountError('NO_PERMISSION', 'only administrators may remove users');
-      const user = accounts.getUser(name);
-      if (!user) throw new AccountError('NOT_FOUND', `account "${name}" does not exist`);
-      if (user.isAdmin && user.isActive) keepOneAdmin(name);
-      await accounts.removeUser(name);
+      if (!(await accounts.getUser(name))) throw new AccountError('NOT_FOUND', `account "${name}" does not exist`);
+      await accounts.removeUser(name, { keepAnActiveAdmin: true });
     },
 
     /** An account's settings (the user themself, an organization's admins, or admins). */
-    settings(principal: Principal, name: string): AccountSettings {
-      requireManager(principal, name);
-      return { defaultContentCache: '', ...accounts.getSettings(name) };
+    async settings(principal: Principal, name: string): Promise<AccountSettings> {
+      await requireManager(principal, name);
+      return { defaultContentCache: '', ...(await accounts.getSettings(name)) };
     },
 
     async updateSettings(principal: Principal, name: string, patch: AccountSettings): Promise<AccountSettings> {
-      requireManager(principal, name);
-      requireAccount(name);
+      await requireManager(principal, name);
+      await requireAccount(name);
       const cache = patch.defaultContentCache;
       if (cache && !cacheNames().includes(cache)) {
         const known = cacheNames();

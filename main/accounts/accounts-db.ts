@@ -1,54 +1,21 @@
 /**
- * @module Accounts in LMDB, in the same environment as the registry metadata so that a
- * repository and its settings change together.
+ * @module What remains of the accounts environment's raw sub-databases while their owners move
+ * behind interfaces: refresh tokens and sessions (sessions owner).
+ * Users, organizations, teams, grants and settings belong to main/metadata/accounts.ts and
+ * settings.ts (main/metadata/lmdb/); their handles stay here only for the modules not moved yet
+ * (repositories.ts reads account types and removes grants with a repository, sessions.ts reads
+ * user ids). Read them nowhere else.
  *
- *	users          <name>                        UserRecord
- *	orgs           <name>                        OrgRecord
- *	orgMembers     <org> NUL <user>              { isAdmin }
- *	teams          <org> NUL <team>              TeamRecord
- *	teamMembers    <org> NUL <team> NUL <user>   true
- *	teamAccess     <org> NUL <team> NUL <repo>   { accessLevel }
  *	refreshTokens  <sha256 of token>             RefreshTokenRecord
  *	sessions       <sha256 of session id>        SessionRecord
- *	settings       "meta"                        MetaSettings
  *
- * The repository events, in the same environment, belong to the registry metadata owner
- * (main/metadata/lmdb/registry-tables.ts).
+ * (users, orgs, orgMembers, teams, teamMembers, teamAccess: main/metadata/lmdb/accounts.ts;
+ * settings: main/metadata/lmdb/settings.ts; events: main/metadata/lmdb/registry-tables.ts.)
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
-
-export interface AccountSettings {
-  /** Name of the content cache this account pulls from by default ('' or absent: none). */
-  defaultContentCache?: string;
-}
-
-export interface UserRecord {
-  /**
-   * Random and immutable, created with the user: tokens, refresh tokens and sessions carry it,
-   * so that they die with the account even if its name is taken again. Records written before
-   * ids existed have none (accounts.ts `userIdOf` stands in).
-   */
-  id?: string;
-  passwordHash: string;
-  isAdmin: boolean;
-  isActive: boolean;
-  fullName?: string;
-  createdAt: number;
-  settings: AccountSettings;
-}
-
-export interface OrgRecord {
-  fullName?: string;
-  createdAt: number;
-  settings: AccountSettings;
-}
-
-export type AccessLevel = 'read' | 'read-write' | 'admin';
-
-export interface TeamRecord {
-  description?: string;
-  createdAt: number;
-}
+import type { AccessLevel } from '../metadata/accounts.js';
+import type { StoredOrg, StoredTeam, StoredUser } from '../metadata/lmdb/account-tables.js';
+import type { MetaSettings } from '../metadata/settings.js';
 
 export interface SessionRecord {
   user: string;
@@ -65,30 +32,16 @@ export interface RefreshTokenRecord {
   expiresAt: number;
 }
 
-export interface MetaSettings {
-  /** Pushing to a repository that does not exist creates it (when the pusher may write to the namespace). */
-  createRepositoryOnPush: boolean;
-  /** Anonymous clients may pull public repositories. */
-  anonymousPull: boolean;
-}
-
-export const DEFAULT_META_SETTINGS: MetaSettings = { createRepositoryOnPush: true, anonymousPull: true };
-
 export interface AccountsDb {
-  users: Database<UserRecord, string>;
-  orgs: Database<OrgRecord, string>;
+  users: Database<StoredUser, string>;
+  orgs: Database<StoredOrg, string>;
   orgMembers: Database<{ isAdmin: boolean }, string>;
-  teams: Database<TeamRecord, string>;
+  teams: Database<StoredTeam, string>;
   teamMembers: Database<true, string>;
   teamAccess: Database<{ accessLevel: AccessLevel }, string>;
   refreshTokens: Database<RefreshTokenRecord, string>;
   sessions: Database<SessionRecord, string>;
-  settings: Database<MetaSettings, string>;
-  /**
-   * The registry's repositories (main/metadata/lmdb/registry.ts owns them): read here only, so
-   * that removing an account can refuse while its namespace still has any.
-   */
-  repositories: Database<unknown, string>;
+  settings: Database<Partial<MetaSettings>, string>;
   transaction<T>(fn: () => T): Promise<T>;
 }
 
@@ -104,7 +57,6 @@ export function openAccountsDb(root: RootDatabase): AccountsDb {
     refreshTokens: sub('refreshTokens'),
     sessions: sub('sessions'),
     settings: sub('settings'),
-    repositories: sub('repositories'),
     transaction: (fn) => writeAtomically(root, fn),
   };
 }

@@ -3,10 +3,16 @@
  * pages and the CLI share. Validation happens here, once.
  */
 import { randomBytes } from 'node:crypto';
-import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
 import { isRepoName } from '../../src/oci/reference.js';
 import { ANONYMOUS } from '../../src/auth/registry-token.js';
-import type { AccessLevel, AccountSettings, AccountsDb, OrgRecord, UserRecord } from './accounts-db.js';
+import type {
+  AccessLevel,
+  AccountSettings,
+  AccountStore,
+  OrgRecord,
+  RemoveOutcome,
+  UserRecord,
+} from '../metadata/accounts.js';
 import { AccountError } from './errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
@@ -43,7 +49,7 @@ export interface UserUpdate {
  * time: stable for that account, and different from any account created later under the
  * same name (which gets a random id).
  */
-export function userIdOf(record: UserRecord): string {
+export function userIdOf(record: Pick<UserRecord, 'id' | 'createdAt'>): string {
   return record.id ?? `legacy-${record.createdAt.toString(36)}`;
 }
 
@@ -81,62 +87,73 @@ const toView = (name: string, u: UserRecord): UserView => ({
   createdAt: new Date(u.createdAt).toISOString(),
 });
 
-export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
-  // A user under a name no account can have: none, without asking LMDB (which throws on long keys).
-  const userNamed = (name: string): UserRecord | undefined => (isAccountName(name) ? db.users.get(name) : undefined);
-  const requireUser = (name: string): UserRecord => {
-    const user = db.users.get(name);
+export interface AccountsDeps {
+  /** Ends the user's web sessions and refresh tokens (the sessions owner's); returns how many. */
+  revokeCredentials: (user: string) => Promise<number>;
+  now?: () => number;
+}
+
+/**
+ * Refuses to remove an account whose namespace still has repositories: names are the only
+ * link between an account and its repositories, so a later account of the same name would
+ * own them (private images, events, grants). The store checks inside the removing transaction,
+ * so a push cannot create one between the check and the removal.
+ */
+function refuseRemoval(name: string, what: string, result: RemoveOutcome): void {
+  switch (result.outcome) {
+    case 'removed':
+      return;
+    case 'not-found':
+      throw new AccountError('NOT_FOUND', `${what} "${name}" does not exist`);
+    case 'last-admin':
+      throw lastAdminError(name);
+    case 'has-repositories': {
+      const { count } = result;
+      throw new AccountError(
+        'CONFLICT',
+        `${what} "${name}" still has ${count} repositor${count === 1 ? 'y' : 'ies'} (${name}/...): ` +
+          'delete them first, so that no later account of the same name inherits them',
+      );
+    }
+  }
+}
+
+export const lastAdminError = (name: string) =>
+  new AccountError(
+    'INVALID_INPUT',
+    `"${name}" is the last active administrator: make someone else an administrator first`,
+  );
+
+export function createAccounts(store: AccountStore, { revokeCredentials, now = Date.now }: AccountsDeps) {
+  // A user under a name no account can have: none, without asking the store.
+  const userNamed = async (name: string): Promise<UserRecord | undefined> =>
+    isAccountName(name) ? store.getUser(name) : undefined;
+  const requireUser = async (name: string): Promise<UserRecord> => {
+    const user = await userNamed(name);
     if (!user) throw new AccountError('NOT_FOUND', `user "${name}" does not exist`);
     return user;
   };
-  const requireOrg = (name: string): OrgRecord => {
-    const org = db.orgs.get(name);
+  const requireOrg = async (name: string): Promise<OrgRecord> => {
+    const org = isAccountName(name) ? await store.getOrg(name) : undefined;
     if (!org) throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
     return org;
   };
-  const requireTeam = (org: string, team: string) => {
-    requireOrg(org);
-    if (!db.teams.doesExist(key(org, team)))
+  const requireTeam = async (org: string, team: string): Promise<void> => {
+    await requireOrg(org);
+    if (!(await store.getTeam(org, team)))
       throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
   };
-  const nameTaken = (name: string) => db.users.doesExist(name) || db.orgs.doesExist(name);
-  /** Removes the user's refresh tokens and sessions; call inside a transaction. */
-  /**
-   * Refuses to remove an account whose namespace still has repositories: names are the only
-   * link between an account and its repositories, so a later account of the same name would
-   * own them (private images, events, grants). Called inside the removing transaction, so a
-   * push cannot create one between the check and the removal.
-   */
-  const requireNoRepositories = (name: string, what: string): void => {
-    const count = db.repositories.getKeysCount({ start: `${name}/`, end: `${name}0` });
-    if (count === 0) return;
-    throw new AccountError(
-      'CONFLICT',
-      `${what} "${name}" still has ${count} repositor${count === 1 ? 'y' : 'ies'} (${name}/...): ` +
-        'delete them first, so that no later account of the same name inherits them',
-    );
-  };
-
-  function revokeInTransaction(name: string): number {
-    let revoked = 0;
-    for (const sub of [db.refreshTokens, db.sessions] as const) {
-      for (const { key: k, value } of [...sub.getRange()]) {
-        if (value.user !== name) continue;
-        sub.remove(k);
-        revoked++;
-      }
-    }
-    return revoked;
-  }
-  const revokeCredentials = (name: string): Promise<number> => db.transaction(() => revokeInTransaction(name));
+  const alreadyExists = (name: string) =>
+    new AccountError('ALREADY_EXISTS', `an account named "${name}" already exists`);
 
   return {
-    userCount: () => db.users.getKeysCount(),
+    userCount: () => store.countUsers(),
 
     async createUser(input: NewUser): Promise<UserView> {
       const name = checkAccountName(input.name, 'user');
       const passwordHash = await hashPassword(checkPassword(input.password));
       const record: UserRecord = {
+        name,
         id: randomBytes(16).toString('base64url'),
         passwordHash,
         isAdmin: input.isAdmin ?? false,
@@ -145,61 +162,59 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
         createdAt: now(),
         settings: {},
       };
-      const created = await db.transaction(() => {
-        if (nameTaken(name)) return false;
-        db.users.put(name, record);
-        return true;
-      });
-      if (!created) throw new AccountError('ALREADY_EXISTS', `an account named "${name}" already exists`);
+      if ((await store.createUser(record)) === 'name-taken') throw alreadyExists(name);
       return toView(name, record);
     },
 
-    getUser: (name: string): UserView | undefined => {
-      const user = userNamed(name);
+    async getUser(name: string): Promise<UserView | undefined> {
+      const user = await userNamed(name);
       return user && toView(name, user);
     },
 
-    listUsers: (): UserView[] => [...db.users.getRange()].map(({ key: name, value }) => toView(name, value)),
+    listUsers: async (): Promise<UserView[]> => (await store.listUsers()).map((u) => toView(u.name, u)),
 
-    async updateUser(name: string, update: UserUpdate): Promise<UserView> {
-      const user = requireUser(name);
-      const next: UserRecord = { ...user };
-      if (update.isAdmin !== undefined) next.isAdmin = Boolean(update.isAdmin);
-      if (update.isActive !== undefined) next.isActive = Boolean(update.isActive);
-      if (update.fullName !== undefined) next.fullName = String(update.fullName).slice(0, 200);
-      if (update.password !== undefined) next.passwordHash = await hashPassword(checkPassword(update.password));
-      await db.users.put(name, next);
-      return toView(name, next);
+    /**
+     * With `keepAnActiveAdmin`, refuses (INVALID_INPUT) a change that would leave the registry
+     * without an active administrator, checked in the same transaction as the change.
+     */
+    async updateUser(name: string, update: UserUpdate, guard: { keepAnActiveAdmin?: boolean } = {}): Promise<UserView> {
+      await requireUser(name);
+      const changes: Parameters<AccountStore['updateUser']>[1] = {};
+      if (update.isAdmin !== undefined) changes.isAdmin = Boolean(update.isAdmin);
+      if (update.isActive !== undefined) changes.isActive = Boolean(update.isActive);
+      if (update.fullName !== undefined) changes.fullName = String(update.fullName).slice(0, 200);
+      if (update.password !== undefined) changes.passwordHash = await hashPassword(checkPassword(update.password));
+      const result = await store.updateUser(name, changes, guard);
+      if (result.outcome === 'not-found') throw new AccountError('NOT_FOUND', `user "${name}" does not exist`);
+      if (result.outcome === 'last-admin') throw lastAdminError(name);
+      return toView(name, result.user);
     },
 
-    async removeUser(name: string): Promise<void> {
-      requireUser(name);
-      // Memberships, refresh tokens and sessions are keyed by name: left behind, they would
-      // pass to a later account created with the same name. One transaction: all go, or none.
-      await db.transaction(() => {
-        requireNoRepositories(name, 'user');
-        db.users.remove(name);
-        for (const k of [...db.orgMembers.getKeys()]) if (splitKey(k)[1] === name) db.orgMembers.remove(k);
-        for (const k of [...db.teamMembers.getKeys()]) if (splitKey(k)[2] === name) db.teamMembers.remove(k);
-        revokeInTransaction(name);
-      });
+    /**
+     * Removes the user with its memberships, sessions and refresh tokens, all or nothing
+     * (memberships and credentials are keyed by name: left behind, they would pass to a later
+     * account created with the same name). CONFLICT while `<name>/` has repositories.
+     */
+    async removeUser(name: string, guard: { keepAnActiveAdmin?: boolean } = {}): Promise<void> {
+      if (!isAccountName(name)) throw new AccountError('NOT_FOUND', `user "${name}" does not exist`);
+      refuseRemoval(name, 'user', await store.removeUser(name, guard));
     },
 
     /** Ends the user's web sessions and invalidates its refresh tokens; returns how many. */
     revokeCredentials,
 
     /** The user's immutable id (see `userIdOf`); undefined for no user. */
-    userId: (name: string): string | undefined => {
-      const user = userNamed(name);
+    async userId(name: string): Promise<string | undefined> {
+      const user = await userNamed(name);
       return user && userIdOf(user);
     },
 
     /** Changes whenever the user's password does (for caches of verified passwords); undefined for no user. */
-    passwordVersion: (name: string): string | undefined => userNamed(name)?.passwordHash,
+    passwordVersion: async (name: string): Promise<string | undefined> => (await userNamed(name))?.passwordHash,
 
     /** The user when the password is right and the account active; undefined otherwise. */
     async authenticate(name: string, password: string): Promise<UserView | undefined> {
-      const user = userNamed(name);
+      const user = await userNamed(name);
       if (!user) {
         // Same work either way, so timing does not tell which accounts exist.
         await verifyPassword(password, DUMMY_HASH);
@@ -212,157 +227,153 @@ export function createAccounts(db: AccountsDb, now: () => number = Date.now) {
     async createOrg(input: { name: unknown; fullName?: unknown }): Promise<{ name: string; fullName?: string }> {
       const name = checkAccountName(input.name, 'organization');
       const record: OrgRecord = {
+        name,
         createdAt: now(),
         settings: {},
         ...(typeof input.fullName === 'string' && { fullName: input.fullName.slice(0, 200) }),
       };
-      const created = await db.transaction(() => {
-        if (nameTaken(name)) return false;
-        db.orgs.put(name, record);
-        return true;
-      });
-      if (!created) throw new AccountError('ALREADY_EXISTS', `an account named "${name}" already exists`);
+      if ((await store.createOrg(record)) === 'name-taken') throw alreadyExists(name);
       return { name, ...(record.fullName !== undefined && { fullName: record.fullName }) };
     },
 
-    getOrg: (name: string) => db.orgs.get(name),
-    listOrgs: () =>
-      [...db.orgs.getRange()].map(({ key: name, value }) => ({
-        name,
-        ...(value.fullName !== undefined && { fullName: value.fullName }),
-      })),
+    getOrg: async (name: string): Promise<OrgRecord | undefined> =>
+      isAccountName(name) ? store.getOrg(name) : undefined,
+    isOrg: async (name: string): Promise<boolean> => isAccountName(name) && (await store.getOrg(name)) !== undefined,
+    listOrgs: async () =>
+      (await store.listOrgs()).map(({ name, fullName }) => ({ name, ...(fullName !== undefined && { fullName }) })),
+
+    /** Changes the organization's full name; the organization as it is now. */
+    async updateOrg(name: string, fullName: string): Promise<OrgRecord> {
+      const org = isAccountName(name) ? await store.updateOrg(name, { fullName: fullName.slice(0, 200) }) : undefined;
+      if (!org) throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
+      return org;
+    },
 
     async removeOrg(name: string): Promise<void> {
-      requireOrg(name);
-      await db.transaction(() => {
-        requireNoRepositories(name, 'organization');
-        db.orgs.remove(name);
-        for (const sub of [db.orgMembers, db.teams, db.teamMembers, db.teamAccess] as const) {
-          for (const k of [...sub.getKeys(prefixRange([name]))]) sub.remove(k);
-        }
-      });
+      if (!isAccountName(name)) throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
+      refuseRemoval(name, 'organization', await store.removeOrg(name));
     },
 
     async setOrgMember(org: string, user: string, isAdmin: boolean): Promise<void> {
-      requireOrg(org);
-      requireUser(user);
-      await db.orgMembers.put(key(org, user), { isAdmin });
+      await requireOrg(org);
+      await requireUser(user);
+      const result = await store.setOrgMember(org, user, isAdmin);
+      if (result !== 'done') throw membershipError(result, org, user);
     },
 
     async removeOrgMember(org: string, user: string): Promise<void> {
-      requireOrg(org);
-      await db.transaction(() => {
-        db.orgMembers.remove(key(org, user));
-        for (const teamKey of [...db.teamMembers.getKeys(prefixRange([org]))]) {
-          if (splitKey(teamKey)[2] === user) db.teamMembers.remove(teamKey);
-        }
-      });
+      await requireOrg(org);
+      await store.removeOrgMember(org, user);
     },
 
-    listOrgMembers: (org: string) => {
-      requireOrg(org);
-      return [...db.orgMembers.getRange(prefixRange([org]))].map(({ key: k, value }) => ({
-        name: splitKey(k)[1]!,
-        isAdmin: value.isAdmin,
-      }));
+    /** The member, undefined when `user` is not in `org`. */
+    orgMember: async (org: string, user: string) =>
+      isAccountName(org) && isAccountName(user) ? store.getOrgMember(org, user) : undefined,
+
+    async listOrgMembers(org: string) {
+      await requireOrg(org);
+      return (await store.listOrgMembers(org)).map((m) => ({ name: m.user, isAdmin: m.isAdmin }));
     },
 
-    /** Organizations `user` belongs to. */
-    orgsOf: (user: string): string[] =>
-      [...db.orgMembers.getKeys()]
-        .map(splitKey)
-        .filter((p) => p[1] === user)
-        .map((p) => p[0]!),
+    /** Organizations `user` belongs to, in name order. */
+    orgsOf: (user: string): Promise<string[]> => store.orgsOf(user),
 
     async createTeam(org: string, team: unknown, description?: unknown): Promise<void> {
-      requireOrg(org);
+      await requireOrg(org);
       const name = checkAccountName(team, 'team');
-      if (db.teams.doesExist(key(org, name)))
-        throw new AccountError('ALREADY_EXISTS', `team "${name}" already exists in "${org}"`);
-      await db.teams.put(key(org, name), {
+      const result = await store.createTeam(org, {
+        name,
         createdAt: now(),
         ...(typeof description === 'string' && { description: description.slice(0, 500) }),
       });
+      if (result === 'name-taken')
+        throw new AccountError('ALREADY_EXISTS', `team "${name}" already exists in "${org}"`);
+      if (result === 'no-org') throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
     },
 
     async removeTeam(org: string, team: string): Promise<void> {
-      requireTeam(org, team);
-      await db.transaction(() => {
-        db.teams.remove(key(org, team));
-        for (const sub of [db.teamMembers, db.teamAccess] as const) {
-          for (const k of [...sub.getKeys(prefixRange([org, team]))]) sub.remove(k);
-        }
-      });
+      await requireTeam(org, team);
+      await store.removeTeam(org, team);
     },
 
-    listTeams: (org: string) => {
-      requireOrg(org);
-      return [...db.teams.getRange(prefixRange([org]))].map(({ key: k, value }) => ({
-        name: splitKey(k)[1]!,
-        ...(value.description !== undefined && { description: value.description }),
+    async listTeams(org: string) {
+      await requireOrg(org);
+      return (await store.listTeams(org)).map(({ name, description }) => ({
+        name,
+        ...(description !== undefined && { description }),
       }));
     },
 
+    /** The team, undefined when `org` has none of that name. */
+    team: async (org: string, team: string) =>
+      isAccountName(org) && isAccountName(team) ? store.getTeam(org, team) : undefined,
+
     async addTeamMember(org: string, team: string, user: string): Promise<void> {
-      requireTeam(org, team);
-      requireUser(user);
-      await db.transaction(() => {
-        if (!db.orgMembers.doesExist(key(org, user))) db.orgMembers.put(key(org, user), { isAdmin: false });
-        db.teamMembers.put(key(org, team, user), true);
-      });
+      await requireTeam(org, team);
+      await requireUser(user);
+      const result = await store.addTeamMember(org, team, user);
+      if (result !== 'done') throw membershipError(result, org, user, team);
     },
 
     async removeTeamMember(org: string, team: string, user: string): Promise<void> {
-      requireTeam(org, team);
-      await db.teamMembers.remove(key(org, team, user));
+      await requireTeam(org, team);
+      await store.removeTeamMember(org, team, user);
     },
 
-    listTeamMembers: (org: string, team: string) => {
-      requireTeam(org, team);
-      return [...db.teamMembers.getKeys(prefixRange([org, team]))].map((k) => splitKey(k)[2]!);
+    isTeamMember: async (org: string, team: string, user: string): Promise<boolean> =>
+      isAccountName(user) && store.isTeamMember(org, team, user),
+
+    async listTeamMembers(org: string, team: string): Promise<string[]> {
+      await requireTeam(org, team);
+      return store.listTeamMembers(org, team);
     },
 
     async setTeamAccess(org: string, team: string, repo: string, level: unknown): Promise<void> {
-      requireTeam(org, team);
+      await requireTeam(org, team);
       if (typeof level !== 'string' || !ACCESS_LEVELS.has(level))
         throw new AccountError('INVALID_INPUT', 'accessLevel must be read, read-write or admin');
       if (!isRepoName(repo) || !repo.startsWith(`${org}/`))
         throw new AccountError('INVALID_INPUT', `repository must be in the "${org}/" namespace`);
-      await db.teamAccess.put(key(org, team, repo), { accessLevel: level as AccessLevel });
+      const result = await store.setTeamAccess(org, team, { repository: repo, accessLevel: level as AccessLevel });
+      if (result === 'no-team') throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
     },
 
     async removeTeamAccess(org: string, team: string, repo: string): Promise<void> {
-      requireTeam(org, team);
-      await db.teamAccess.remove(key(org, team, repo));
+      await requireTeam(org, team);
+      await store.removeTeamAccess(org, team, repo);
     },
 
-    listTeamAccess: (org: string, team: string) => {
-      requireTeam(org, team);
-      return [...db.teamAccess.getRange(prefixRange([org, team]))].map(({ key: k, value }) => ({
-        repository: splitKey(k)[2]!,
-        accessLevel: value.accessLevel,
-      }));
+    /** The team's grant on `repo`, undefined when it has none. */
+    teamAccess: async (org: string, team: string, repo: string) =>
+      isRepoName(repo) ? store.getTeamAccess(org, team, repo) : undefined,
+
+    async listTeamAccess(org: string, team: string) {
+      await requireTeam(org, team);
+      return store.listTeamAccess(org, team);
     },
 
-    getSettings(account: string): AccountSettings {
-      const record = db.users.get(account) ?? db.orgs.get(account);
-      if (!record) throw new AccountError('NOT_FOUND', `account "${account}" does not exist`);
-      return { ...record.settings };
+    async getSettings(account: string): Promise<AccountSettings> {
+      const settings = isAccountName(account) ? await store.getSettings(account) : undefined;
+      if (!settings) throw new AccountError('NOT_FOUND', `account "${account}" does not exist`);
+      return settings;
     },
 
     async updateSettings(account: string, patch: AccountSettings): Promise<AccountSettings> {
-      const user = db.users.get(account);
-      if (user) {
-        const settings = { ...user.settings, ...patch };
-        await db.users.put(account, { ...user, settings });
-        return settings;
-      }
-      const org = requireOrg(account);
-      const settings = { ...org.settings, ...patch };
-      await db.orgs.put(account, { ...org, settings });
+      const settings = isAccountName(account) ? await store.updateSettings(account, patch) : undefined;
+      if (!settings) throw new AccountError('NOT_FOUND', `organization "${account}" does not exist`);
       return settings;
     },
+
+    /** The caches the user's and their organizations' settings name, for the redirect decision. */
+    cachePreferences: (user: string) => store.cachePreferences(user),
   };
+}
+
+/** A membership refused because something it names went away meanwhile. */
+function membershipError(result: 'no-org' | 'no-team' | 'no-user', org: string, user: string, team?: string) {
+  if (result === 'no-org') return new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
+  if (result === 'no-team') return new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
+  return new AccountError('NOT_FOUND', `user "${user}" does not exist`);
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;

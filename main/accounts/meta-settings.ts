@@ -1,28 +1,22 @@
 /**
  * @module Registry-wide settings (`GET/POST /api/v0/meta/settings`): read by any signed-in
- * user, changed by admins. Stored under "meta" in `accountsDb.settings`; unset keys read as
- * `DEFAULT_META_SETTINGS`.
+ * user, changed by admins. Stored by the settings owner (main/metadata/settings.ts).
  */
-import { DEFAULT_META_SETTINGS, type AccountsDb, type MetaSettings } from './accounts-db.js';
+import type { MetaSettings, SettingsStore } from '../metadata/settings.js';
 import { requireAdmin, signedIn } from './account-management.js';
 import type { Principal } from './permissions.js';
 
-export function createMetaSettings(accountsDb: AccountsDb) {
-  const current = (): MetaSettings => ({ ...DEFAULT_META_SETTINGS, ...accountsDb.settings.get('meta') });
+export function createMetaSettings(settings: SettingsStore) {
   return {
-    get(principal: Principal): MetaSettings {
+    async get(principal: Principal): Promise<MetaSettings> {
       signedIn(principal);
-      return current();
+      return settings.getMetaSettings();
     },
 
     /** Merges `patch` into the stored settings (admins only); returns the result. */
     async update(principal: Principal, patch: Partial<MetaSettings>): Promise<MetaSettings> {
       requireAdmin(principal, 'change registry settings');
-      return accountsDb.transaction(() => {
-        const next = { ...current(), ...patch };
-        accountsDb.settings.put('meta', next);
-        return next;
-      });
+      return settings.updateMetaSettings(patch);
     },
   };
 }

@@ -7,10 +7,9 @@
  * (members, teams, grants); everyone else gets NO_PERMISSION. An unknown organization is
  * NOT_FOUND for everyone (organizations are public names, as namespaces).
  */
-import type { AccessLevel, AccountsDb } from './accounts-db.js';
+import type { AccessLevel } from '../metadata/accounts.js';
 import type { AccessControl } from './access-control.js';
 import type { Accounts } from './accounts.js';
-import { key } from '../../src/store/lmdb.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 import type { Principal } from './permissions.js';
 import { signedIn, type SignedIn } from './account-management.js';
@@ -34,7 +33,6 @@ export interface TeamAccessView {
 
 export interface OrgManagementDeps {
   accounts: Accounts;
-  accountsDb: AccountsDb;
   accessControl: AccessControl;
   /** Registry metadata: a grant names a repository that exists. */
   registry: Pick<RegistryMetadata, 'getRepository'>;
@@ -42,57 +40,57 @@ export interface OrgManagementDeps {
 
 const splitRepo = (org: string, repository: string) => ({ namespace: org, name: repository.slice(org.length + 1) });
 
-export function createOrgManagement({ accounts, accountsDb, accessControl, registry }: OrgManagementDeps) {
-  function requireOrg(org: string): void {
-    if (!accountsDb.orgs.doesExist(org)) throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
+export function createOrgManagement({ accounts, accessControl, registry }: OrgManagementDeps) {
+  async function requireOrg(org: string): Promise<void> {
+    if (!(await accounts.isOrg(org))) throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
   }
 
   /** Admins and members of `org` may look inside it. */
-  function requireMember(principal: Principal, org: string): SignedIn {
+  async function requireMember(principal: Principal, org: string): Promise<SignedIn> {
     const user = signedIn(principal);
-    requireOrg(org);
-    if (!user.isAdmin && !accountsDb.orgMembers.doesExist(key(org, user.name))) {
+    await requireOrg(org);
+    if (!user.isAdmin && !(await accounts.orgMember(org, user.name))) {
       throw new AccountError('NO_PERMISSION', `only members of "${org}" may see its members and teams`);
     }
     return user;
   }
 
   /** Admins and the organization's admins may change it. */
-  function requireOrgAdmin(principal: Principal, org: string): SignedIn {
+  async function requireOrgAdmin(principal: Principal, org: string): Promise<SignedIn> {
     const user = signedIn(principal);
-    requireOrg(org);
-    if (!user.isAdmin && !accessControl.isOrgAdmin(user.name, org))
+    await requireOrg(org);
+    if (!user.isAdmin && !(await accessControl.isOrgAdmin(user.name, org)))
       throw new AccountError('NO_PERMISSION', `only administrators of "${org}" may change it`);
     return user;
   }
 
-  function requireTeam(org: string, team: string): TeamView {
-    const found = accounts.listTeams(org).find((t) => t.name === team);
+  async function requireTeam(org: string, team: string): Promise<TeamView> {
+    const found = await accounts.team(org, team);
     if (!found) throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
-    return found;
+    return { name: found.name, ...(found.description !== undefined && { description: found.description }) };
   }
 
   return {
-    members(principal: Principal, org: string): MemberView[] {
-      requireMember(principal, org);
+    async members(principal: Principal, org: string): Promise<MemberView[]> {
+      await requireMember(principal, org);
       return accounts.listOrgMembers(org);
     },
 
     async setMember(principal: Principal, org: string, member: string, isAdmin: boolean): Promise<MemberView> {
-      requireOrgAdmin(principal, org);
+      await requireOrgAdmin(principal, org);
       await accounts.setOrgMember(org, member, isAdmin);
       return { name: member, isAdmin };
     },
 
     async removeMember(principal: Principal, org: string, member: string): Promise<void> {
-      requireOrgAdmin(principal, org);
-      if (!accountsDb.orgMembers.doesExist(key(org, member)))
+      await requireOrgAdmin(principal, org);
+      if (!(await accounts.orgMember(org, member)))
         throw new AccountError('NOT_FOUND', `"${member}" is not a member of "${org}"`);
       await accounts.removeOrgMember(org, member);
     },
 
-    teams(principal: Principal, org: string): TeamView[] {
-      requireMember(principal, org);
+    async teams(principal: Principal, org: string): Promise<TeamView[]> {
+      await requireMember(principal, org);
       return accounts.listTeams(org);
     },
 
@@ -101,55 +99,57 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, regis
       org: string,
       input: { name: string; description?: string },
     ): Promise<TeamView> {
-      requireOrgAdmin(principal, org);
+      await requireOrgAdmin(principal, org);
       await accounts.createTeam(org, input.name, input.description);
       return requireTeam(org, input.name);
     },
 
-    team(principal: Principal, org: string, team: string): TeamView {
-      requireMember(principal, org);
+    async team(principal: Principal, org: string, team: string): Promise<TeamView> {
+      await requireMember(principal, org);
       return requireTeam(org, team);
     },
 
     async removeTeam(principal: Principal, org: string, team: string): Promise<void> {
-      requireOrgAdmin(principal, org);
+      await requireOrgAdmin(principal, org);
       await accounts.removeTeam(org, team);
     },
 
-    teamMembers(principal: Principal, org: string, team: string): string[] {
-      requireMember(principal, org);
+    async teamMembers(principal: Principal, org: string, team: string): Promise<string[]> {
+      await requireMember(principal, org);
       return accounts.listTeamMembers(org, team);
     },
 
     /** The member, or NOT_FOUND when the user is not in the team. */
-    teamMember(principal: Principal, org: string, team: string, member: string): { name: string } {
-      requireMember(principal, org);
-      requireTeam(org, team);
-      if (!accountsDb.teamMembers.doesExist(key(org, team, member)))
+    async teamMember(principal: Principal, org: string, team: string, member: string): Promise<{ name: string }> {
+      await requireMember(principal, org);
+      await requireTeam(org, team);
+      if (!(await accounts.isTeamMember(org, team, member)))
         throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
       return { name: member };
     },
 
     /** Adds a user to a team (and to the organization, as a plain member, when not in it yet). */
     async addTeamMember(principal: Principal, org: string, team: string, member: string): Promise<{ name: string }> {
-      requireOrgAdmin(principal, org);
+      await requireOrgAdmin(principal, org);
       await accounts.addTeamMember(org, team, member);
       return { name: member };
     },
 
     async removeTeamMember(principal: Principal, org: string, team: string, member: string): Promise<void> {
-      requireOrgAdmin(principal, org);
-      requireTeam(org, team);
-      if (!accountsDb.teamMembers.doesExist(key(org, team, member)))
+      await requireOrgAdmin(principal, org);
+      await requireTeam(org, team);
+      if (!(await accounts.isTeamMember(org, team, member)))
         throw new AccountError('NOT_FOUND', `"${member}" is not a member of team "${team}"`);
       await accounts.removeTeamMember(org, team, member);
     },
 
-    teamAccess(principal: Principal, org: string, team: string): TeamAccessView[] {
-      requireMember(principal, org);
-      return accounts
-        .listTeamAccess(org, team)
-        .map((g) => ({ team, repository: splitRepo(org, g.repository), accessLevel: g.accessLevel }));
+    async teamAccess(principal: Principal, org: string, team: string): Promise<TeamAccessView[]> {
+      await requireMember(principal, org);
+      return (await accounts.listTeamAccess(org, team)).map((g) => ({
+        team,
+        repository: splitRepo(org, g.repository),
+        accessLevel: g.accessLevel,
+      }));
     },
 
     /** Grants a team `level` on an existing repository of the organization. */
@@ -160,8 +160,8 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, regis
       team: string,
       level: AccessLevel,
     ): Promise<TeamAccessView> {
-      requireOrgAdmin(principal, org);
-      requireTeam(org, team);
+      await requireOrgAdmin(principal, org);
+      await requireTeam(org, team);
       if (!(await registry.getRepository(repository)))
         throw new AccountError('NOT_FOUND', `repository "${repository}" does not exist`);
       await accounts.setTeamAccess(org, team, repository, level);
@@ -169,9 +169,9 @@ export function createOrgManagement({ accounts, accountsDb, accessControl, regis
     },
 
     async removeTeamAccess(principal: Principal, org: string, repository: string, team: string): Promise<void> {
-      requireOrgAdmin(principal, org);
-      requireTeam(org, team);
-      if (!accountsDb.teamAccess.doesExist(key(org, team, repository)))
+      await requireOrgAdmin(principal, org);
+      await requireTeam(org, team);
+      if (!(await accounts.teamAccess(org, team, repository)))
         throw new AccountError('NOT_FOUND', `team "${team}" has no access to "${repository}"`);
       await accounts.removeTeamAccess(org, team, repository);
     },

@@ -9,7 +9,7 @@
  * off, repositories are created through the API or web pages) and a namespace the user may
  * write to; top-level names (no namespace) are the admins'.
  */
-import type { AccessLevel } from './accounts-db.js';
+import type { AccessLevel } from '../metadata/accounts.js';
 
 export type RepoAction = 'pull' | 'push' | 'delete';
 

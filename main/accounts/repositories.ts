@@ -15,7 +15,8 @@
 import { isRepoName, type RepoName } from '../../src/oci/reference.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
-import type { AccountsDb } from './accounts-db.js';
+import type { AccountStore } from '../metadata/accounts.js';
+import { isAccountName } from './accounts.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
 import type { Principal } from './permissions.js';
 import { AccountError } from './errors.js';
@@ -74,7 +75,8 @@ export interface PageOf<T> {
 
 export interface RepositoriesDeps {
   metadata: RegistryMetadata;
-  accountsDb: AccountsDb;
+  /** Whether a namespace is a user or an organization. */
+  accounts: Pick<AccountStore, 'accountType'>;
   accessControl: AccessControl;
   now: () => number;
 }
@@ -87,15 +89,15 @@ export const actorOf = (principal: Principal): string => (principal.kind === 'us
 // Repositories read per batch while a listing filters them by what the caller may pull.
 const LIST_BATCH = 200;
 
-export function createRepositories({ metadata, accountsDb, accessControl, now }: RepositoriesDeps) {
-  const namespaceType = (namespace: string): RepositoryView['namespaceType'] =>
-    accountsDb.users.doesExist(namespace) ? 'user' : accountsDb.orgs.doesExist(namespace) ? 'organization' : 'none';
+export function createRepositories({ metadata, accounts, accessControl, now }: RepositoriesDeps) {
+  const namespaceType = async (namespace: string): Promise<RepositoryView['namespaceType']> =>
+    isAccountName(namespace) ? ((await accounts.accountType(namespace)) ?? 'none') : 'none';
 
-  const toView = (fullName: string, record: RepositoryRecord): RepositoryView => {
+  const toView = async (fullName: string, record: RepositoryRecord): Promise<RepositoryView> => {
     const namespace = namespaceOf(fullName) ?? '';
     return {
       namespace,
-      namespaceType: namespace ? namespaceType(namespace) : 'none',
+      namespaceType: namespace ? await namespaceType(namespace) : 'none',
       name: namespace ? fullName.slice(namespace.length + 1) : fullName,
       fullName,
       visibility: record.visibility ?? 'private',
@@ -104,13 +106,13 @@ export function createRepositories({ metadata, accountsDb, accessControl, now }:
     };
   };
 
-  const may = (principal: Principal, name: string, action: 'pull' | 'delete') =>
-    accessControl.actionsFor(principal, name).includes(action);
+  const may = async (principal: Principal, name: string, action: 'pull' | 'delete') =>
+    (await accessControl.actionsFor(principal, name)).includes(action);
 
   /** The record when it exists and the caller may pull it; NOT_FOUND otherwise (same answer both ways). */
   async function visible(principal: Principal, name: string): Promise<RepositoryRecord> {
     const record = isRepoName(name) ? await metadata.getRepository(name) : undefined;
-    if (!record || !may(principal, name, 'pull'))
+    if (!record || !(await may(principal, name, 'pull')))
       throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
     return record;
   }
@@ -118,7 +120,7 @@ export function createRepositories({ metadata, accountsDb, accessControl, now }:
   async function administered(principal: Principal, name: string): Promise<RepositoryRecord> {
     signedIn(principal);
     const record = await visible(principal, name);
-    if (!may(principal, name, 'delete'))
+    if (!(await may(principal, name, 'delete')))
       throw new AccountError('NO_PERMISSION', `only administrators of "${name}" may change or delete it`);
     return record;
   }
@@ -157,11 +159,11 @@ export function createRepositories({ metadata, accountsDb, accessControl, now }:
       input: { name: string } & RepositorySettings,
     ): Promise<RepositoryView> {
       const user = signedIn(principal);
-      const kind = namespaceType(namespace);
+      const kind = await namespaceType(namespace);
       const writable =
         user.isAdmin ||
         user.name === namespace ||
-        (kind === 'organization' && accessControl.isOrgAdmin(user.name, namespace));
+        (kind === 'organization' && (await accessControl.isOrgAdmin(user.name, namespace)));
       // Permission first: only admins (who see every account anyway) learn that a name is free.
       if (!writable)
         throw new AccountError('NO_PERMISSION', `${user.name} may not create repositories in "${namespace}"`);
@@ -203,9 +205,9 @@ export function createRepositories({ metadata, accountsDb, accessControl, now }:
           ...(after !== undefined && { after }),
         });
         for (const { name, ...record } of batch) {
-          if (!may(principal, name, 'pull')) continue;
+          if (!(await may(principal, name, 'pull'))) continue;
           if (items.length === limit) return { items, next: items[items.length - 1]!.fullName };
-          items.push(toView(name, record));
+          items.push(await toView(name, record));
         }
         if (batch.length < LIST_BATCH) return { items };
         after = batch[batch.length - 1]!.name;

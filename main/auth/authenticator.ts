@@ -52,8 +52,8 @@ export function createAuthenticator(deps: {
   const inProgress = new Map<string, Promise<UserPrincipal>>();
   const wrongCredentials = () => new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
 
-  const userPrincipal = (name: string): UserPrincipal | undefined => {
-    const user = deps.accounts.getUser(name);
+  const userPrincipal = async (name: string): Promise<UserPrincipal | undefined> => {
+    const user = await deps.accounts.getUser(name);
     return user?.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
   };
 
@@ -62,14 +62,15 @@ export function createAuthenticator(deps: {
     try {
       const version = recent.get(id);
       if (version !== undefined) {
-        const principal = version === deps.accounts.passwordVersion(username) ? userPrincipal(username) : undefined;
+        const principal =
+          version === (await deps.accounts.passwordVersion(username)) ? await userPrincipal(username) : undefined;
         if (principal) {
           attempt.succeeded();
           return principal;
         }
         recent.delete(id);
       }
-      const versionBefore = deps.accounts.passwordVersion(username);
+      const versionBefore = await deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
       if (!user) {
         attempt.failed();
@@ -77,7 +78,7 @@ export function createAuthenticator(deps: {
       }
       attempt.succeeded();
       // Remembered only if the password did not change while it was being checked.
-      if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username))
+      if (versionBefore !== undefined && versionBefore === (await deps.accounts.passwordVersion(username)))
         recent.set(id, versionBefore);
       return { kind: 'user', name: user.name, isAdmin: user.isAdmin } satisfies UserPrincipal;
     } finally {
@@ -88,7 +89,7 @@ export function createAuthenticator(deps: {
 
   return {
     async activeUser(name) {
-      const principal = userPrincipal(name);
+      const principal = await userPrincipal(name);
       if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the account is not active' });
       return principal;
     },
@@ -117,9 +118,9 @@ export function createAuthenticator(deps: {
       if (claims.subject === ANONYMOUS) return { principal: { kind: 'anonymous' }, access: claims.access };
       // A token outlives nothing: a removed or deactivated user's tokens stop working at once,
       // and so do those of an earlier account of the same name (its id differs).
-      const principal = userPrincipal(claims.subject);
+      const principal = await userPrincipal(claims.subject);
       if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the token names an account that is not active' });
-      if (claims.accountId === undefined || claims.accountId !== deps.accounts.userId(claims.subject)) {
+      if (claims.accountId === undefined || claims.accountId !== (await deps.accounts.userId(claims.subject))) {
         throw new OciError('UNAUTHORIZED', { message: 'the token was issued to an earlier account of this name' });
       }
       return { principal, access: claims.access };

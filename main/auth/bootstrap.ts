@@ -16,7 +16,7 @@ export async function bootstrapAdmin(
   logger: Logger,
   password: string | undefined,
 ): Promise<BootstrapResult> {
-  if (accounts.userCount() > 0) return {};
+  if ((await accounts.userCount()) > 0) return {};
   const generated = password ? undefined : randomBytes(18).toString('base64url');
   await accounts.createUser({ name: 'admin', password: password ?? generated!, isAdmin: true });
   logger.info('created the first administrator', {

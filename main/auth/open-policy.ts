@@ -6,6 +6,6 @@ import type { AccessPolicy } from '../middleware/access.js';
 
 export const openAccessPolicy: AccessPolicy = async () => ({
   principal: { kind: 'user', name: 'admin', isAdmin: true },
-  may: () => true,
-  mayList: () => true,
+  may: async () => true,
+  mayList: async () => true,
 });

@@ -53,34 +53,48 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     });
   };
 
-  const mayPull = (principal: Principal) => (name: string) =>
-    deps.accessControl.actionsFor(principal, name).includes('pull');
-  const byRights = (principal: Principal): AuthContext => ({
-    principal,
-    may: (name, action) => deps.accessControl.actionsFor(principal, name).includes(action),
-    mayList: mayPull(principal),
-  });
+  const mayPull = (principal: Principal) => async (name: string) =>
+    (await deps.accessControl.actionsFor(principal, name)).includes('pull');
+  const byRights = (principal: Principal): AuthContext => {
+    // A request asks about one repository, often for two actions: its rights are read once.
+    const known = new Map<string, Promise<RepoAction[]>>();
+    const actionsFor = (name: string) => {
+      let actions = known.get(name);
+      if (!actions) {
+        if (known.size >= 8) known.clear();
+        actions = deps.accessControl.actionsFor(principal, name);
+        known.set(name, actions);
+      }
+      return actions;
+    };
+    return {
+      principal,
+      may: async (name, action) => (await actionsFor(name)).includes(action),
+      mayList: mayPull(principal),
+    };
+  };
   // The token's claim bounds what the request may do; a catalog it allows lists what the
   // principal may pull (the token cannot name every repository in advance).
   const byToken = (principal: Principal, access: AccessEntry[]): AuthContext => ({
     principal,
-    may: (name, action) => grants(access, 'repository', name, [action]),
+    may: async (name, action) => grants(access, 'repository', name, [action]),
     mayList: mayPull(principal),
   });
 
   /** Admins, the namespace's owner and its organization's admins see every repository in it. */
-  const seesNamespace = (principal: Principal, name: string): boolean => {
+  const seesNamespace = async (principal: Principal, name: string): Promise<boolean> => {
     if (principal.kind !== 'user') return false;
     const namespace = namespaceOf(name);
     if (principal.isAdmin || namespace === principal.name) return true;
-    return namespace !== undefined && deps.accessControl.isOrgAdmin(principal.name, namespace);
+    return namespace !== undefined && (await deps.accessControl.isOrgAdmin(principal.name, namespace));
   };
 
-  const satisfies = (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]): boolean => {
+  const satisfies = async (auth: AuthContext, access: RequiredAccess, tokenAccess?: AccessEntry[]) => {
     if (access.kind === 'base') return true;
     if (access.kind === 'catalog')
       return tokenAccess ? grants(tokenAccess, 'registry', 'catalog', ['*']) : auth.principal.kind === 'user';
-    return access.actions.every((a: RepoAction) => auth.may(access.name, a));
+    for (const action of access.actions) if (!(await auth.may(access.name, action))) return false;
+    return true;
   };
 
   return async function registryPolicy(request, access, clientAddress) {
@@ -104,8 +118,8 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
       const repository = access.name;
       return {
         principal,
-        may: (name, action) => name === repository && action === 'pull',
-        mayList: () => false,
+        may: async (name, action) => name === repository && action === 'pull',
+        mayList: async () => false,
         viaRedirectToken: true,
       };
     }
@@ -119,7 +133,7 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
         throw err;
       }
       const auth = byToken(identity.principal, identity.access);
-      if (!satisfies(auth, access, identity.access))
+      if (!(await satisfies(auth, access, identity.access)))
         throw challenge(access, 'the token does not grant this access', 'insufficient_scope');
       return auth;
     }
@@ -135,10 +149,10 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
         throw err;
       }
       const auth = byRights(principal);
-      if (satisfies(auth, access)) return auth;
+      if (await satisfies(auth, access)) return auth;
       // Whether a repository exists is told only to those who could list its namespace anyway;
       // anyone else gets the same 403 for a private repository and a missing one (issue 9, item 16).
-      const mayKnow = access.kind === 'repository' && seesNamespace(principal, access.name);
+      const mayKnow = access.kind === 'repository' && (await seesNamespace(principal, access.name));
       if (mayKnow && access.actions.includes('push') && !(await deps.repositoryExists(access.name))) {
         throw new OciError('NAME_UNKNOWN', {
           message:
@@ -156,7 +170,7 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     }
 
     const auth = byRights({ kind: 'anonymous' });
-    if (access.kind === 'repository' && satisfies(auth, access)) return auth;
+    if (access.kind === 'repository' && (await satisfies(auth, access))) return auth;
     throw challenge(access, 'authentication required');
   };
 }

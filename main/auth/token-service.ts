@@ -10,7 +10,7 @@ import type { KeyRing } from '../../src/auth/keys.js';
 import { OciError } from '../../src/oci/errors.js';
 import type { AccessControl } from '../accounts/access-control.js';
 import type { AccountsDb } from '../accounts/accounts-db.js';
-import { userIdOf } from '../accounts/accounts.js';
+import type { Accounts } from '../accounts/accounts.js';
 import type { Principal } from '../accounts/permissions.js';
 
 export interface TokenResponse {
@@ -24,7 +24,10 @@ export interface TokenResponse {
 export interface TokenServiceDeps {
   keys: KeyRing;
   accessControl: AccessControl;
+  /** Refresh tokens only (the sessions owner's). */
   accountsDb: AccountsDb;
+  /** The accounts' immutable ids, which tokens carry. */
+  accounts: Pick<Accounts, 'userId'>;
   issuer: string;
   service: string;
   tokenLifetimeMs: number;
@@ -36,7 +39,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 
 export function createTokenService(deps: TokenServiceDeps) {
   /** What the principal may have of what it asked for; entries with nothing granted are dropped. */
-  function grant(principal: Principal, requested: AccessEntry[]): AccessEntry[] {
+  async function grant(principal: Principal, requested: AccessEntry[]): Promise<AccessEntry[]> {
     const granted: AccessEntry[] = [];
     for (const entry of requested) {
       if (entry.type === 'registry') {
@@ -44,21 +47,18 @@ export function createTokenService(deps: TokenServiceDeps) {
         if (principal.kind === 'user') granted.push({ type: 'registry', name: 'catalog', actions: ['*'] });
         continue;
       }
-      const allowed = new Set<Action>(deps.accessControl.actionsFor(principal, entry.name));
+      const allowed = new Set<Action>(await deps.accessControl.actionsFor(principal, entry.name));
       const actions = entry.actions.includes('*') ? [...allowed] : entry.actions.filter((a) => allowed.has(a));
       if (actions.length > 0) granted.push({ ...entry, actions });
     }
     return granted;
   }
 
-  const currentUserId = (name: string): string | undefined => {
-    const record = deps.accountsDb.users.get(name);
-    return record && userIdOf(record);
-  };
+  const currentUserId = (name: string): Promise<string | undefined> => deps.accounts.userId(name);
 
   async function issueRefreshToken(user: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const userId = currentUserId(user);
+    const userId = await currentUserId(user);
     const expiresAt = deps.now() + deps.refreshTokenLifetimeMs;
     const record = { user, ...(userId !== undefined && { userId }), expiresAt };
     await deps.accountsDb.refreshTokens.put(hashToken(token), record);
@@ -83,8 +83,8 @@ export function createTokenService(deps: TokenServiceDeps) {
         issuer: deps.issuer,
         service: deps.service,
         subject: principal.kind === 'user' ? principal.name : ANONYMOUS,
-        ...(principal.kind === 'user' && { accountId: currentUserId(principal.name) }),
-        access: grant(principal, requested),
+        ...(principal.kind === 'user' && { accountId: await currentUserId(principal.name) }),
+        access: await grant(principal, requested),
         lifetimeMs: deps.tokenLifetimeMs,
         now,
       });
@@ -105,9 +105,9 @@ export function createTokenService(deps: TokenServiceDeps) {
      * an earlier account of that name. (Tokens from before ids existed carry none: removing a
      * user revokes its refresh tokens, so such a token still names its own account.)
      */
-    redeemRefreshToken(token: string): string {
+    async redeemRefreshToken(token: string): Promise<string> {
       const record = deps.accountsDb.refreshTokens.get(hashToken(token));
-      const stale = record?.userId !== undefined && record.userId !== currentUserId(record.user);
+      const stale = record?.userId !== undefined && record.userId !== (await currentUserId(record.user));
       if (!record || record.expiresAt < deps.now() || stale) {
         throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
       }

@@ -83,13 +83,9 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
   const redirects = createRedirects({
     caches,
     probe,
-    preferences: (user) => {
-      const userCache = deps.accounts.getSettings(user).defaultContentCache;
-      const orgCaches = deps.accounts
-        .orgsOf(user)
-        .sort()
-        .map((org) => deps.accounts.getSettings(org).defaultContentCache)
-        .filter((name): name is string => Boolean(name));
+    preferences: async (user) => {
+      const { user: userCache, organizations } = await deps.accounts.cachePreferences(user);
+      const orgCaches = organizations.map((org) => org.cache).filter((name): name is string => Boolean(name));
       return { ...(userCache && { userCache }), orgCaches };
     },
     keys: deps.keys,

@@ -26,7 +26,7 @@ export interface RedirectsDeps {
   caches: ContentCaches;
   probe: HealthProbe;
   /** The user's own cache setting, and their organizations' defaults in order. */
-  preferences: (user: string) => { userCache?: string; orgCaches: string[] };
+  preferences: (user: string) => Promise<{ userCache?: string; orgCaches: string[] }>;
   keys: KeyRing;
   issuer: string;
   lifetimeMs: number;
@@ -69,7 +69,7 @@ export function createRedirects(deps: RedirectsDeps) {
       clientAddress: string,
     ): Promise<RedirectDecision> {
       const subject = principal.kind === 'user' ? principal.name : ANONYMOUS;
-      const preferences = principal.kind === 'user' ? deps.preferences(principal.name) : { orgCaches: [] };
+      const preferences = principal.kind === 'user' ? await deps.preferences(principal.name) : { orgCaches: [] };
       const caches = deps.caches.list();
       if (caches.length === 0) return { kind: 'direct', reason: 'no-preference' };
       const selection = selectCache({

@@ -93,9 +93,9 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
     io.err(`outpost main user: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
     return EXIT.FAILED;
   }
-  const { db, accountsDb } = await openMainData(dataDir);
+  const { db, accountStore, revokeCredentials } = await openMainData(dataDir);
   try {
-    const accounts = createAccounts(accountsDb);
+    const accounts = createAccounts(accountStore, { revokeCredentials });
     switch (command.action) {
       case 'add': {
         const user = await accounts.createUser({ name: name!, password: password!, isAdmin: command.admin });
@@ -115,7 +115,7 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
         io.out(`removed user "${name}"\n`);
         break;
       default: {
-        const users = accounts.listUsers();
+        const users = await accounts.listUsers();
         io.out(users.length > 0 ? `${formatUsers(users)}\n` : 'no users\n');
       }
     }

@@ -25,12 +25,12 @@ export type RequiredAccess =
 export interface AuthContext {
   principal: Principal;
   /** Whether this request's credentials allow `action` on `repository` (a token: its `access` claim). */
-  may(repository: string, action: RepoAction): boolean;
+  may(repository: string, action: RepoAction): Promise<boolean>;
   /**
    * Whether the caller's own rights include pulling `repository`: what the catalog shows to a
    * caller whose credentials allowed the catalog itself.
    */
-  mayList(repository: string): boolean;
+  mayList(repository: string): Promise<boolean>;
   /** The request carried a redirect token (from an edge): answer it here, never redirect it. */
   viaRedirectToken?: boolean;
 }

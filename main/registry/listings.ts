@@ -34,7 +34,7 @@ export interface Listings {
   /** Tags in lexical order; `NAME_UNKNOWN` for a repository that does not exist. */
   tags(repo: RepoName, page: Page): Promise<PageResult>;
   /** Names of repositories for which `visible` holds, in lexical order. */
-  catalog(page: Page, visible: (repository: string) => boolean): Promise<PageResult>;
+  catalog(page: Page, visible: (repository: string) => Promise<boolean>): Promise<PageResult>;
   /** Manifests whose subject is `digest`, optionally of one artifact type. */
   referrers(repo: RepoName, digest: Digest, artifactType?: string): Promise<ReferrersIndex>;
 }
@@ -64,7 +64,7 @@ export function createListings(metadata: RegistryMetadata): Listings {
       let after = page.last;
       while (items.length <= page.n) {
         const batch = await metadata.listRepositories({ limit: CATALOG_BATCH, ...(after !== undefined && { after }) });
-        for (const { name } of batch) if (visible(name) && items.length <= page.n) items.push(name);
+        for (const { name } of batch) if (items.length <= page.n && (await visible(name))) items.push(name);
         if (batch.length < CATALOG_BATCH) break;
         after = batch[batch.length - 1]!.name;
       }

@@ -1,6 +1,6 @@
 /** @module Administration: the registry-wide settings. */
 import type { FC } from 'hono/jsx';
-import type { MetaSettings } from '../accounts/accounts-db.js';
+import type { MetaSettings } from '../metadata/settings.js';
 import { AdminFrame } from './admin-frame.js';
 import { Card, Checkbox, PostForm, SubmitButton } from './components.js';
 

@@ -4,7 +4,7 @@
  * organization default applies to a user who picked no cache. Reads only, no hono.
  */
 import type { Counter } from 'prom-client';
-import type { Accounts } from '../accounts/accounts.js';
+import type { CachePreferences } from '../metadata/accounts.js';
 import type { ContentCaches } from '../caches/content-caches.js';
 import type { HealthProbe } from '../caches/health-probe.js';
 
@@ -57,12 +57,10 @@ export interface OrganizationDefault {
  * order whose default names a registered cache.
  */
 export function organizationDefault(
-  accounts: Pick<Accounts, 'orgsOf' | 'getSettings'>,
-  user: string,
+  preferences: CachePreferences,
   registered: ReadonlySet<string>,
 ): OrganizationDefault | undefined {
-  for (const organization of accounts.orgsOf(user).sort()) {
-    const cache = accounts.getSettings(organization).defaultContentCache;
+  for (const { name: organization, cache } of preferences.organizations) {
     if (cache && registered.has(cache)) return { organization, cache };
   }
   return undefined;

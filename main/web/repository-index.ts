@@ -21,7 +21,7 @@ export interface NamespaceList {
 /** Namespaces holding at least one repository `mayPull` allows, in order. */
 export async function visibleNamespaces(
   metadata: RegistryMetadata,
-  mayPull: (name: string) => boolean,
+  mayPull: (name: string) => Promise<boolean>,
   limit = 100,
 ): Promise<NamespaceList> {
   const names: string[] = [];
@@ -30,7 +30,13 @@ export async function visibleNamespaces(
     const batch = await metadata.listNamespaces({ limit: NAMESPACE_BATCH, ...(after !== undefined && { after }) });
     for (const namespace of batch) {
       const inside = await metadata.listRepositories({ namespace, limit: MAX_CHECKS_PER_NAMESPACE });
-      if (!inside.some(({ name }) => mayPull(name))) continue;
+      if (
+        !(await someAsync(
+          inside.map(({ name }) => name),
+          mayPull,
+        ))
+      )
+        continue;
       if (names.length === limit) return { names, truncated: true };
       names.push(namespace);
     }
@@ -39,6 +45,11 @@ export async function visibleNamespaces(
     after = batch[batch.length - 1];
   }
   return { names, truncated: true };
+}
+
+async function someAsync<T>(items: T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
+  for (const item of items) if (await test(item)) return true;
+  return false;
 }
 
 export interface RepositoryStats {

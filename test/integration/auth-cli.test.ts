@@ -52,9 +52,9 @@ async function cli(args: string[], password: string | Error = 'a-good-password')
 
 /** Whether `name` signs in with `password` on the data directory. */
 async function signsIn(name: string, password: string): Promise<boolean> {
-  const { db, accountsDb } = await openMainData(data);
+  const { db, accountStore, revokeCredentials } = await openMainData(data);
   try {
-    return (await createAccounts(accountsDb).authenticate(name, password)) !== undefined;
+    return (await createAccounts(accountStore, { revokeCredentials }).authenticate(name, password)) !== undefined;
   } finally {
     await db.close();
   }

@@ -236,7 +236,7 @@ describe('/admin/caches/<name>', () => {
 });
 
 describe("an organization's default content cache", () => {
-  const orgSetting = () => main.service.accounts.getSettings('acme').defaultContentCache ?? '';
+  const orgSetting = async () => (await main.service.accounts.getSettings('acme')).defaultContentCache ?? '';
 
   it('is set on the organization page, and serves members who picked none', async () => {
     const page = await admin.get('/admin/organizations/acme');
@@ -252,7 +252,7 @@ describe("an organization's default content cache", () => {
     const after = await admin.get('/admin/organizations/acme');
     expect(textOf(after.html)).toContain('Members of acme without a cache of their own now pull from eu.');
     expect(after.html).toMatch(/<option value="eu" selected="">eu \(eu-west-1\)<\/option>/);
-    expect(orgSetting()).toBe('eu');
+    expect(await orgSetting()).toBe('eu');
     expect(textOf((await bob.get('/profile')).html)).toContain('Your organization acme has eu as its default');
 
     expect(
@@ -262,7 +262,7 @@ describe("an organization's default content cache", () => {
         })
       ).status,
     ).toBe(303);
-    expect(orgSetting()).toBe('');
+    expect(await orgSetting()).toBe('');
   });
 
   it('refuses a cache that is not registered, and a post without the CSRF token', async () => {
@@ -273,6 +273,6 @@ describe("an organization's default content cache", () => {
     expect(textOf(refused.html)).toContain('There is no content cache named "mars"');
     const forged = await admin.postRaw('/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' });
     expect(forged.status).toBe(403);
-    expect(orgSetting()).toBe('');
+    expect(await orgSetting()).toBe('');
   });
 });

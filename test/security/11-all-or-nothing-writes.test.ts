@@ -15,6 +15,10 @@ import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from '../../mai
 import { openRegistryTables, type RegistryTables } from '../../main/metadata/lmdb/registry-tables.js';
 import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
+import { createLmdbAccountStore, lmdbCredentialRevoker } from '../../main/metadata/lmdb/accounts.js';
+import { openAccountTables, type AccountTables } from '../../main/metadata/lmdb/account-tables.js';
+import { createLmdbSettingsStore } from '../../main/metadata/lmdb/settings.js';
+import { lmdbAccounts } from '../helpers/lmdb-accounts.js';
 import { createAccessControl } from '../../main/accounts/access-control.js';
 import { createRepositories } from '../../main/accounts/repositories.js';
 import { createManifests } from '../../main/registry/manifests.js';
@@ -103,7 +107,7 @@ describe('main transactions with a write that fails half-way', () => {
     tables = openRegistryTables(env.root);
     metadata = createLmdbRegistryMetadata(env.root);
     accountsDb = openAccountsDb(env.root);
-    const accounts = createAccounts(accountsDb);
+    const accounts = lmdbAccounts(env.root);
     await accounts.createUser({ name: 'bob', password: 'bob-password1' });
     await accounts.createOrg({ name: 'org' });
     await accounts.createTeam('org', 'devs');
@@ -160,9 +164,24 @@ describe('main transactions with a write that fails half-way', () => {
     expect(await manifests.resolve(repo, parseReference('v1'))).toBeUndefined();
   });
 
+  /** Accounts whose LMDB store writes through `tables` (one of them failing). */
+  function accountsWith(tables: AccountTables) {
+    const store = createLmdbAccountStore(env.root, undefined, tables);
+    return createAccounts(store, { revokeCredentials: lmdbCredentialRevoker(env.root) });
+  }
+
   function repositoriesOver(meta: LmdbRegistryMetadata) {
-    const accessControl = createAccessControl(meta.readRepository, accountsDb);
-    return createRepositories({ metadata: meta, accountsDb, accessControl, now: Date.now });
+    const accessControl = createAccessControl(
+      meta,
+      createLmdbAccountStore(env.root),
+      createLmdbSettingsStore(env.root),
+    );
+    return createRepositories({
+      metadata: meta,
+      accounts: createLmdbAccountStore(env.root),
+      accessControl,
+      now: Date.now,
+    });
   }
 
   it('a repository create leaves no repository when writing its event fails', async () => {
@@ -209,30 +228,32 @@ describe('main transactions with a write that fails half-way', () => {
   });
 
   it('removing a user, an organization, a member or a team is all or nothing', async () => {
-    const broken = createAccounts({ ...accountsDb, teamMembers: failing(accountsDb.teamMembers, 'remove') });
+    const tables = openAccountTables(env.root);
+    const broken = accountsWith({ ...tables, teamMembers: failing(tables.teamMembers, 'remove') });
     await expect(broken.removeUser('bob')).rejects.toThrow('injected');
-    expect(broken.getUser('bob')).toBeDefined();
+    expect(await broken.getUser('bob')).toBeDefined();
     await expect(broken.removeOrgMember('org', 'bob')).rejects.toThrow('injected');
-    expect(broken.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    expect((await broken.listOrgMembers('org')).map((m) => m.name)).toEqual(['bob']);
     await expect(broken.removeTeam('org', 'devs')).rejects.toThrow('injected');
-    expect(broken.listTeams('org').map((t) => t.name)).toEqual(['devs']);
+    expect((await broken.listTeams('org')).map((t) => t.name)).toEqual(['devs']);
     await expect(broken.removeOrg('org')).rejects.toThrow('injected');
-    expect(broken.getOrg('org')).toBeDefined();
+    expect(await broken.getOrg('org')).toBeDefined();
 
-    const accounts = createAccounts(accountsDb);
+    const accounts = lmdbAccounts(env.root);
     await accounts.removeUser('bob');
-    expect(accounts.getUser('bob')).toBeUndefined();
-    expect(accounts.listTeamMembers('org', 'devs')).toEqual([]);
+    expect(await accounts.getUser('bob')).toBeUndefined();
+    expect(await accounts.listTeamMembers('org', 'devs')).toEqual([]);
   });
 
   it('adding a team member adds no organization membership when the team write fails', async () => {
-    const accounts = createAccounts(accountsDb);
+    const accounts = lmdbAccounts(env.root);
     await accounts.createUser({ name: 'carol', password: 'carol-password1' });
-    const broken = createAccounts({ ...accountsDb, teamMembers: failing(accountsDb.teamMembers, 'put') });
+    const tables = openAccountTables(env.root);
+    const broken = accountsWith({ ...tables, teamMembers: failing(tables.teamMembers, 'put') });
     await expect(broken.addTeamMember('org', 'devs', 'carol')).rejects.toThrow('injected');
-    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
+    expect((await accounts.listOrgMembers('org')).map((m) => m.name)).toEqual(['bob']);
     await accounts.addTeamMember('org', 'devs', 'carol');
-    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob', 'carol']);
+    expect(await accounts.listTeamMembers('org', 'devs')).toEqual(['bob', 'carol']);
   });
 
   it('an upload commit whose file cannot be linked leaves no index entry naming the blob', async () => {

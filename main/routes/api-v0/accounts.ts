@@ -43,9 +43,9 @@ export function accountRoutes(accounts: AccountManagement): Hono {
     );
   });
 
-  app.get('/accounts', (c) => c.json({ accounts: accounts.list(c.var.principal) }));
+  app.get('/accounts', async (c) => c.json({ accounts: await accounts.list(c.var.principal) }));
 
-  app.get('/accounts/:name', (c) => c.json(accounts.get(c.var.principal, c.req.param('name'))));
+  app.get('/accounts/:name', async (c) => c.json(await accounts.get(c.var.principal, c.req.param('name'))));
 
   app.patch('/accounts/:name', async (c) => {
     const patch = await jsonBody(c, accountPatchSchema);
@@ -57,7 +57,9 @@ export function accountRoutes(accounts: AccountManagement): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/accounts/:name/settings', (c) => c.json(accounts.settings(c.var.principal, c.req.param('name'))));
+  app.get('/accounts/:name/settings', async (c) =>
+    c.json(await accounts.settings(c.var.principal, c.req.param('name'))),
+  );
 
   app.post('/accounts/:name/settings', async (c) => {
     const patch = await jsonBody(c, settingsSchema);

@@ -23,7 +23,7 @@ export function metaRoutes({
 }): Hono {
   const app = new Hono();
 
-  app.get('/meta/settings', (c) => c.json(meta.get(c.var.principal)));
+  app.get('/meta/settings', async (c) => c.json(await meta.get(c.var.principal)));
 
   app.post('/meta/settings', async (c) => {
     const patch = await jsonBody(c, settingsSchema);

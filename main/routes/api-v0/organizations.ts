@@ -20,7 +20,9 @@ const accessSchema = z.object({
 export function organizationRoutes(orgs: OrgManagement): Hono {
   const app = new Hono();
 
-  app.get('/accounts/:org/members', (c) => c.json({ members: orgs.members(c.var.principal, c.req.param('org')) }));
+  app.get('/accounts/:org/members', async (c) =>
+    c.json({ members: await orgs.members(c.var.principal, c.req.param('org')) }),
+  );
 
   app.put('/accounts/:org/members/:member', async (c) => {
     const { isAdmin } = await jsonBody(c, memberSchema);
@@ -32,15 +34,17 @@ export function organizationRoutes(orgs: OrgManagement): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/accounts/:org/teams', (c) => c.json({ teams: orgs.teams(c.var.principal, c.req.param('org')) }));
+  app.get('/accounts/:org/teams', async (c) =>
+    c.json({ teams: await orgs.teams(c.var.principal, c.req.param('org')) }),
+  );
 
   app.post('/accounts/:org/teams', async (c) => {
     const input = await jsonBody(c, teamSchema);
     return c.json(await orgs.createTeam(c.var.principal, c.req.param('org'), input), 201);
   });
 
-  app.get('/accounts/:org/teams/:team', (c) =>
-    c.json(orgs.team(c.var.principal, c.req.param('org'), c.req.param('team'))),
+  app.get('/accounts/:org/teams/:team', async (c) =>
+    c.json(await orgs.team(c.var.principal, c.req.param('org'), c.req.param('team'))),
   );
 
   app.delete('/accounts/:org/teams/:team', async (c) => {
@@ -48,13 +52,13 @@ export function organizationRoutes(orgs: OrgManagement): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/accounts/:org/teams/:team/members', (c) => {
-    const members = orgs.teamMembers(c.var.principal, c.req.param('org'), c.req.param('team'));
+  app.get('/accounts/:org/teams/:team/members', async (c) => {
+    const members = await orgs.teamMembers(c.var.principal, c.req.param('org'), c.req.param('team'));
     return c.json({ members: members.map((name) => ({ name })) });
   });
 
-  app.get('/accounts/:org/teams/:team/members/:member', (c) =>
-    c.json(orgs.teamMember(c.var.principal, c.req.param('org'), c.req.param('team'), c.req.param('member'))),
+  app.get('/accounts/:org/teams/:team/members/:member', async (c) =>
+    c.json(await orgs.teamMember(c.var.principal, c.req.param('org'), c.req.param('team'), c.req.param('member'))),
   );
 
   app.put('/accounts/:org/teams/:team/members/:member', async (c) =>
@@ -66,8 +70,8 @@ export function organizationRoutes(orgs: OrgManagement): Hono {
     return c.body(null, 204);
   });
 
-  app.get('/accounts/:org/teams/:team/repositoryAccess', (c) =>
-    c.json({ repositoryAccessList: orgs.teamAccess(c.var.principal, c.req.param('org'), c.req.param('team')) }),
+  app.get('/accounts/:org/teams/:team/repositoryAccess', async (c) =>
+    c.json({ repositoryAccessList: await orgs.teamAccess(c.var.principal, c.req.param('org'), c.req.param('team')) }),
   );
 
   app.put('/repositories/:namespace/:repo/teamAccess/:team', async (c) => {

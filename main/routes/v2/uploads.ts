@@ -22,9 +22,9 @@ const sessionHeaders = (name: RepoName, session: UploadSession) => ({
  * `from`); otherwise none, and the answer is the same ordinary upload session whether `from`
  * exists, holds the blob or not, so that 201 or 202 tells nothing the caller cannot read.
  */
-function mountSource(c: Context, from: string): RepoName | undefined {
+async function mountSource(c: Context, from: string): Promise<RepoName | undefined> {
   const name = parseRepoName(from);
-  return c.var.auth.may(name, 'pull') ? name : undefined;
+  return (await c.var.auth.may(name, 'pull')) ? name : undefined;
 }
 
 const blobCreated = (c: Context, name: RepoName, digest: string) => {
@@ -46,7 +46,7 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
     // Without `from` nothing is looked for (no automatic content discovery): a session follows.
     if (mount !== undefined && from !== undefined) {
       const digest = parseDigest(mount);
-      const source = mountSource(c, from);
+      const source = await mountSource(c, from);
       if (source && (await blobs.mount(name, source, digest))) return blobCreated(c, name, digest);
       // Spec: when the mount cannot happen, fall back to an ordinary upload session.
     } else if (c.req.query('digest') !== undefined) {

@@ -29,11 +29,14 @@ const explainable = (err: unknown): err is AccountError => err instanceof Accoun
 export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
 
-  const showOrganizations = (c: Context, retry?: Retry<{ name: string; fullName: string }>) => {
+  const showOrganizations = async (c: Context, retry?: Retry<{ name: string; fullName: string }>) => {
     const { session } = adminOnly(c);
-    const organizations = deps.accounts
-      .listOrgs()
-      .map((org) => ({ ...org, memberCount: deps.accounts.listOrgMembers(org.name).length }));
+    const organizations = await Promise.all(
+      (await deps.accounts.listOrgs()).map(async (org) => ({
+        ...org,
+        memberCount: (await deps.accounts.listOrgMembers(org.name)).length,
+      })),
+    );
     const body = (
       <AdminOrganizationsPage
         organizations={organizations}
@@ -50,26 +53,26 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     );
   };
 
-  const showOrganization = (
+  const showOrganization = async (
     c: Context,
     retry?: Retry<{ member: string; isAdmin: boolean }>,
     cacheRefusal?: { error: string; status: ContentfulStatusCode },
   ) => {
     const { principal, session } = adminOnly(c);
     const name = c.req.param('org') ?? '';
-    const account = deps.accountManagement.get(principal, name);
+    const account = await deps.accountManagement.get(principal, name);
     if (account.type !== 'organization') throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
     const defaultCache = {
       caches: deps.caches.caches.list().map((cache) => ({ name: cache.name, region: cache.region })),
-      selected: deps.accountManagement.settings(principal, name).defaultContentCache ?? '',
+      selected: (await deps.accountManagement.settings(principal, name)).defaultContentCache ?? '',
       error: cacheRefusal?.error,
     };
     const body = (
       <AdminOrganizationPage
         name={name}
         fullName={account.fullName}
-        members={deps.orgManagement.members(principal, name)}
-        teams={deps.orgManagement.teams(principal, name)}
+        members={await deps.orgManagement.members(principal, name)}
+        teams={await deps.orgManagement.teams(principal, name)}
         csrfToken={session.csrfToken}
         error={retry?.error}
         {...(retry && { form: retry.form })}

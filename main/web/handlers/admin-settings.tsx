@@ -10,9 +10,10 @@ import { adminOnly } from './guards.js';
 export function adminSettingsRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
 
-  app.get('/admin/settings', (c) => {
+  app.get('/admin/settings', async (c) => {
     const { principal, session } = adminOnly(c);
-    const body = <AdminSettingsPage settings={deps.metaSettings.get(principal)} csrfToken={session.csrfToken} />;
+    const settings = await deps.metaSettings.get(principal);
+    const body = <AdminSettingsPage settings={settings} csrfToken={session.csrfToken} />;
     return renderPage(c, cookies, { title: 'Registry settings', section: 'admin' }, body);
   });
 

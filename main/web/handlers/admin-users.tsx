@@ -21,11 +21,14 @@ const PAGE_SIZE = 100;
 export function adminUserRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
 
-  const showUsers = (c: Context, extra: { form?: NewUserForm; error?: string; status?: ContentfulStatusCode } = {}) => {
+  const showUsers = async (
+    c: Context,
+    extra: { form?: NewUserForm; error?: string; status?: ContentfulStatusCode } = {},
+  ) => {
     const { principal, session } = adminOnly(c);
-    const all = deps.accountManagement
-      .list(principal)
-      .filter((a): a is UserView & { type: 'user' } => a.type === 'user');
+    const all = (await deps.accountManagement.list(principal)).filter(
+      (a): a is UserView & { type: 'user' } => a.type === 'user',
+    );
     const after = c.req.query('after');
     const start = after ? all.findIndex((u) => u.name > after) : 0;
     const users = start < 0 ? [] : all.slice(start, start + PAGE_SIZE);

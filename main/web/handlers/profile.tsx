@@ -27,15 +27,19 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const { caches, probe } = deps.caches;
 
   /** The profile page, with the reason a form was refused when one was. */
-  const showProfile = (c: Context, refusal?: { passwordError?: string; cacheError?: string; status: 400 | 429 }) => {
+  const showProfile = async (
+    c: Context,
+    refusal?: { passwordError?: string; cacheError?: string; status: 400 | 429 },
+  ) => {
     const { principal, session } = signedIn(c);
-    const user = deps.accounts.getUser(principal.name);
+    const user = await deps.accounts.getUser(principal.name);
     if (!user) throw new WebError('NOT_FOUND', 'Account not found', 'Your account no longer exists.');
     const registered = caches.list();
+    const preferences = await deps.accounts.cachePreferences(user.name);
     const body = (
       <ProfilePage
         user={user}
-        organizations={deps.accounts.orgsOf(user.name)}
+        organizations={preferences.organizations.map((org) => org.name)}
         csrfToken={session.csrfToken}
         passwordError={refusal?.passwordError}
         caches={registered.map((cache) => ({
@@ -43,12 +47,8 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
           ...(cache.region && { region: cache.region }),
           health: cacheStatus(probe, cache.name).state,
         }))}
-        selectedCache={deps.accounts.getSettings(user.name).defaultContentCache}
-        organizationDefault={organizationDefault(
-          deps.accounts,
-          user.name,
-          new Set(registered.map((cache) => cache.name)),
-        )}
+        selectedCache={preferences.user}
+        organizationDefault={organizationDefault(preferences, new Set(registered.map((cache) => cache.name)))}
         cacheError={refusal?.cacheError}
       />
     );

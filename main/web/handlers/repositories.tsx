@@ -50,7 +50,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       ...(namespace !== undefined && { namespace }),
       ...(after !== undefined && { after }),
     });
-    const mayPull = (name: string) => deps.accessControl.actionsFor(principal, name).includes('pull');
+    const mayPull = async (name: string) => (await deps.accessControl.actionsFor(principal, name)).includes('pull');
     const namespaces = await visibleNamespaces(metadata, mayPull);
     const rows = [];
     for (const repo of page.items) rows.push({ ...repo, ...(await repositoryStats(metadata, repo.fullName)) });
@@ -89,6 +89,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     });
     const { tagCount } = await repositoryStats(metadata, name);
     const events = await deps.repositories.events(principal, name, EVENTS_SHOWN);
+    const mayAdminister = (await deps.accessControl.actionsFor(principal, name)).includes('delete');
     const base = repositoryHref(name);
     const body = (
       <RepositoryPage
@@ -100,9 +101,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
         events={events}
         now={deps.now()}
-        settingsCsrfToken={
-          deps.accessControl.actionsFor(principal, name).includes('delete') ? c.get('session')?.csrfToken : undefined
-        }
+        settingsCsrfToken={mayAdminister ? c.get('session')?.csrfToken : undefined}
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);

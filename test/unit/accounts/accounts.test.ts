@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
-import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
+import type { Accounts } from '../../../main/accounts/accounts.js';
+import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
@@ -15,7 +16,7 @@ beforeEach(async () => {
   temp = await createTempDir('outpost-accounts-');
   db = openMainEnvironment(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
-  accounts = createAccounts(accountsDb);
+  accounts = lmdbAccounts(db.root);
   await accounts.createUser({ name: 'alice', password: 'alice-password' });
   await accounts.createUser({ name: 'bob', password: 'bob-password1' });
   await accounts.createOrg({ name: 'org' });
@@ -32,16 +33,16 @@ afterEach(async () => {
 describe('removeUser', () => {
   it('removes the user with its organization and team memberships', async () => {
     await accounts.removeUser('alice');
-    expect(accounts.getUser('alice')).toBeUndefined();
-    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
-    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
+    expect(await accounts.getUser('alice')).toBeUndefined();
+    expect((await accounts.listOrgMembers('org')).map((m) => m.name)).toEqual(['bob']);
+    expect(await accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
   });
 
   it('gives a later account of the same name none of the old memberships', async () => {
     await accounts.removeUser('alice');
     await accounts.createUser({ name: 'alice', password: 'another-alice' });
-    expect(accounts.listOrgMembers('org').map((m) => m.name)).toEqual(['bob']);
-    expect(accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
+    expect((await accounts.listOrgMembers('org')).map((m) => m.name)).toEqual(['bob']);
+    expect(await accounts.listTeamMembers('org', 'devs')).toEqual(['bob']);
   });
 
   it("revokes the user's refresh tokens and sessions, and only theirs", async () => {
@@ -70,21 +71,21 @@ describe('revokeCredentials', () => {
 
 describe('passwordVersion', () => {
   it('changes when the password changes, not otherwise', async () => {
-    const before = accounts.passwordVersion('alice');
+    const before = await accounts.passwordVersion('alice');
     await accounts.updateUser('alice', { fullName: 'Alice' });
-    expect(accounts.passwordVersion('alice')).toBe(before);
+    expect(await accounts.passwordVersion('alice')).toBe(before);
     await accounts.updateUser('alice', { password: 'changed-password' });
-    expect(accounts.passwordVersion('alice')).not.toBe(before);
-    expect(accounts.passwordVersion('nobody')).toBeUndefined();
+    expect(await accounts.passwordVersion('alice')).not.toBe(before);
+    expect(await accounts.passwordVersion('nobody')).toBeUndefined();
   });
 });
 
 describe('user lookups by a name no account can have', () => {
   it('find no user (instead of LMDB throwing on a key too long to encode)', async () => {
     const long = 'b'.repeat(5000);
-    expect(accounts.getUser(long)).toBeUndefined();
-    expect(accounts.passwordVersion(long)).toBeUndefined();
-    expect(accounts.userId(long)).toBeUndefined();
+    expect(await accounts.getUser(long)).toBeUndefined();
+    expect(await accounts.passwordVersion(long)).toBeUndefined();
+    expect(await accounts.userId(long)).toBeUndefined();
     expect(await accounts.authenticate(long, 'x')).toBeUndefined();
     expect(await accounts.authenticate('alice', 'alice-password')).toMatchObject({ name: 'alice' });
   });

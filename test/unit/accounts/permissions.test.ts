@@ -13,7 +13,7 @@ import {
   type RepoAction,
   type RepositoryFacts,
 } from '../../../main/accounts/permissions.js';
-import type { AccessLevel } from '../../../main/accounts/accounts-db.js';
+import type { AccessLevel } from '../../../main/metadata/accounts.js';
 
 type Kind =
   | 'admin'

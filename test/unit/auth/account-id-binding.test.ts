@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { KeyRing } from '../../../src/auth/keys.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
-import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
+import type { Accounts } from '../../../main/accounts/accounts.js';
+import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import type { AccessControl } from '../../../main/accounts/access-control.js';
 import { createSessions } from '../../../main/auth/sessions.js';
 import { createTokenService } from '../../../main/auth/token-service.js';
@@ -21,14 +22,14 @@ let accountsDb: AccountsDb;
 let accounts: Accounts;
 let keys: KeyRing;
 
-const accessControl = { actionsFor: () => [], isOrgAdmin: () => false } as unknown as AccessControl;
+const accessControl = { actionsFor: async () => [], isOrgAdmin: async () => false } as unknown as AccessControl;
 const ALICE = { kind: 'user', name: 'alice', isAdmin: false } as const;
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-account-ids-');
   db = openMainEnvironment(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
-  accounts = createAccounts(accountsDb);
+  accounts = lmdbAccounts(db.root);
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
   await accounts.createUser({ name: 'alice', password: 'alice-password' });
 });
@@ -45,14 +46,14 @@ async function recreateAliceLeavingCredentials(): Promise<void> {
 
 describe('account ids', () => {
   it('are random, kept by every update, and new for a re-created name', async () => {
-    const first = accounts.userId('alice');
+    const first = await accounts.userId('alice');
     expect(first).toMatch(/^[\w-]{22}$/);
     await accounts.updateUser('alice', { fullName: 'Alice', password: 'another-password' });
     await accounts.updateSettings('alice', { defaultContentCache: '' });
-    expect(accounts.userId('alice')).toBe(first);
+    expect(await accounts.userId('alice')).toBe(first);
     await accounts.removeUser('alice');
     await accounts.createUser({ name: 'alice', password: 'the-new-alice' });
-    expect(accounts.userId('alice')).not.toBe(first);
+    expect(await accounts.userId('alice')).not.toBe(first);
   });
 });
 
@@ -64,7 +65,7 @@ describe('a session of an earlier account of the same name', () => {
     await recreateAliceLeavingCredentials();
     expect(sessions.get(old.id)).toBeUndefined();
     const current = await sessions.create('alice');
-    expect(sessions.get(current.id)).toMatchObject({ user: 'alice', userId: accounts.userId('alice') });
+    expect(sessions.get(current.id)).toMatchObject({ user: 'alice', userId: await accounts.userId('alice') });
   });
 });
 
@@ -74,6 +75,7 @@ describe('a refresh token of an earlier account of the same name', () => {
       keys,
       accessControl,
       accountsDb,
+      accounts,
       issuer: 'http://main.test',
       service: 'outpost',
       tokenLifetimeMs: 300_000,
@@ -81,10 +83,10 @@ describe('a refresh token of an earlier account of the same name', () => {
       now: Date.now,
     });
     const old = (await tokens.issue(ALICE, [], { offline: true })).refresh_token!;
-    expect(tokens.redeemRefreshToken(old)).toBe('alice');
+    expect(await tokens.redeemRefreshToken(old)).toBe('alice');
     await recreateAliceLeavingCredentials();
-    expect(() => tokens.redeemRefreshToken(old)).toThrow('refresh token is invalid or expired');
+    await expect(tokens.redeemRefreshToken(old)).rejects.toThrow('refresh token is invalid or expired');
     const current = (await tokens.issue(ALICE, [], { offline: true })).refresh_token!;
-    expect(tokens.redeemRefreshToken(current)).toBe('alice');
+    expect(await tokens.redeemRefreshToken(current)).toBe('alice');
   });
 });

@@ -7,8 +7,8 @@ import { createJwtVerifier } from '../../../src/auth/jwt.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
-import { openAccountsDb } from '../../../main/accounts/accounts-db.js';
-import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
+import type { Accounts } from '../../../main/accounts/accounts.js';
+import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createAuthenticator, type Authenticator } from '../../../main/auth/authenticator.js';
 import type { LoginThrottle } from '../../../main/auth/login-throttle.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
@@ -37,7 +37,7 @@ const throttle: LoginThrottle = {
 beforeEach(async () => {
   temp = await createTempDir('outpost-authn-');
   db = openMainEnvironment(join(temp.path, 'db'));
-  accounts = createAccounts(openAccountsDb(db.root));
+  accounts = lmdbAccounts(db.root);
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
   const verifier = createJwtVerifier({
     getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
@@ -63,7 +63,8 @@ async function rejection(promise: Promise<unknown>): Promise<OciError> {
 }
 
 /** A token as main issues it: for `subject`, with its current account id (`uid`) unless given. */
-const tokenFor = async (subject: string, accountId: string | undefined = accounts.userId(subject)) => {
+const tokenFor = async (subject: string, given?: string) => {
+  const accountId = given ?? (await accounts.userId(subject));
   const issued = await issueRegistryToken(keys.signingKey, {
     issuer: ISSUER,
     service: 'outpost',

@@ -22,15 +22,15 @@ const RIGHTS: Record<string, Record<string, RepoAction[]>> = {
   anonymous: { 'public/base': ['pull'] },
 };
 const accessControl: AccessControl = {
-  actionsFor: (p: Principal, name: string) => RIGHTS[p.kind === 'user' ? p.name : 'anonymous']?.[name] ?? [],
-  isOrgAdmin: () => false,
-  metaSettings: () => ({ createRepositoryOnPush: true, anonymousPull: true }),
+  actionsFor: async (p: Principal, name: string) => RIGHTS[p.kind === 'user' ? p.name : 'anonymous']?.[name] ?? [],
+  isOrgAdmin: async () => false,
+  metaSettings: async () => ({ createRepositoryOnPush: true, anonymousPull: true }),
 };
 
 // Refresh tokens, and the users' ids (tokens carry them), are all the token service reads.
 const refreshStore = new Map<string, { user: string; expiresAt: number }>();
+const accounts = { userId: async (name: string) => (name === 'alice' ? 'alice-id' : undefined) };
 const accountsDb = {
-  users: { get: (name: string) => (name === 'alice' ? { id: 'alice-id', createdAt: T0 } : undefined) },
   refreshTokens: {
     get: (k: string) => refreshStore.get(k),
     put: async (k: string, v: { user: string; expiresAt: number }) => void refreshStore.set(k, v),
@@ -51,6 +51,7 @@ beforeAll(async () => {
     keys,
     accessControl,
     accountsDb,
+    accounts,
     issuer: ISSUER,
     service: 'outpost',
     tokenLifetimeMs: 300_000,
@@ -117,8 +118,8 @@ describe('token service grant: the intersection of what was asked and what is al
       'repository:public/base:pull,push repository:alice/app:pull',
       [{ type: 'repository', name: 'public/base', actions: ['pull'] }],
     ],
-  ])('grants %s', (_what, principal, scope, expected) => {
-    expect(tokens.grant(principal, parseScopes(scope))).toEqual(expected);
+  ])('grants %s', async (_what, principal, scope, expected) => {
+    expect(await tokens.grant(principal, parseScopes(scope))).toEqual(expected);
   });
 });
 
@@ -158,12 +159,10 @@ describe('token service issue', () => {
     const refresh = response.refresh_token!;
     expect(refresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect([...refreshStore.keys()]).not.toContain(refresh);
-    expect(tokens.redeemRefreshToken(refresh)).toBe('alice');
+    expect(await tokens.redeemRefreshToken(refresh)).toBe('alice');
     clock = T0 + 86_400_000 + 1;
-    expect(() => tokens.redeemRefreshToken(refresh)).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
-    expect(() => tokens.redeemRefreshToken('not-a-refresh-token')).toThrow(
-      expect.objectContaining({ code: 'UNAUTHORIZED' }),
-    );
+    await expect(tokens.redeemRefreshToken(refresh)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(tokens.redeemRefreshToken('not-a-refresh-token')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
   it('returns the same refresh token when a refresh token was redeemed', async () => {

@@ -52,7 +52,7 @@ beforeEach(() => {
   redirects = createRedirects({
     caches,
     probe: { isUp: (name: string) => !down.has(name) } as unknown as HealthProbe,
-    preferences: (user) => settings[user] ?? { orgCaches: [] },
+    preferences: async (user) => settings[user] ?? { orgCaches: [] },
     keys,
     issuer: ISSUER,
     lifetimeMs: LIFETIME_MS,

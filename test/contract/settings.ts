@@ -1,0 +1,67 @@
+/**
+ * The `SettingsStore` contract (main/metadata/settings.ts) as one suite every backend runs:
+ * `describeSettingsStore('LMDB', factory)`. It uses the interface only.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_META_SETTINGS, type SettingsStore } from '../../main/metadata/settings.js';
+
+export interface SettingsStoreFixture {
+  store: SettingsStore;
+  /** A second store over the same data, as another process or replica would open it. */
+  reopen(): Promise<SettingsStore>;
+  /** Releases whatever the factory created (temp dirs, databases). */
+  cleanup(): Promise<void>;
+}
+
+export function describeSettingsStore(name: string, factory: () => Promise<SettingsStoreFixture>): void {
+  describe(`SettingsStore on ${name}`, () => {
+    let fixture: SettingsStoreFixture;
+
+    beforeEach(async () => {
+      fixture = await factory();
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('reads the defaults before anything was stored', async () => {
+      expect(await fixture.store.getMetaSettings()).toEqual(DEFAULT_META_SETTINGS);
+    });
+
+    it('merges a patch, keeps what it does not name, and returns the result', async () => {
+      expect(await fixture.store.updateMetaSettings({ anonymousPull: false })).toEqual({
+        createRepositoryOnPush: true,
+        anonymousPull: false,
+      });
+      expect(await fixture.store.updateMetaSettings({ createRepositoryOnPush: false })).toEqual({
+        createRepositoryOnPush: false,
+        anonymousPull: false,
+      });
+      expect(await fixture.store.updateMetaSettings({ anonymousPull: undefined })).toEqual({
+        createRepositoryOnPush: false,
+        anonymousPull: false,
+      });
+      expect(await fixture.store.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: false });
+    });
+
+    it('keeps what was stored for every other reader', async () => {
+      await fixture.store.updateMetaSettings({ createRepositoryOnPush: false });
+      const other = await fixture.reopen();
+      expect(await other.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: true });
+    });
+
+    it('loses neither of two patches written at once', async () => {
+      await Promise.all([
+        fixture.store.updateMetaSettings({ createRepositoryOnPush: false }),
+        fixture.store.updateMetaSettings({ anonymousPull: false }),
+      ]);
+      expect(await fixture.store.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: false });
+    });
+
+    it('hands out copies: changing a result changes nothing stored', async () => {
+      const read = await fixture.store.getMetaSettings();
+      read.anonymousPull = false;
+      expect(await fixture.store.getMetaSettings()).toEqual(DEFAULT_META_SETTINGS);
+    });
+  });
+}
