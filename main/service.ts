@@ -35,6 +35,8 @@ import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
+import { createFileKeyStore } from './metadata/lmdb/keys.js';
+import { createLmdbSessionStore } from './metadata/lmdb/sessions.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -112,7 +114,12 @@ export async function startMain(
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
-  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs, prePublishMs: config.auth.keyPrePublishMs });
+  const keys = await KeyRing.open({
+    store: createFileKeyStore(keysDir),
+    now,
+    maxTokenLifetimeMs,
+    prePublishMs: config.auth.keyPrePublishMs,
+  });
 
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.
@@ -141,12 +148,15 @@ export async function startMain(
     audience: config.auth.service,
     now,
   });
-  const sessions = createSessions(accountsDb, config.auth.sessionLifetimeMs, now);
+  const sessionStore = createLmdbSessionStore(db.root);
+  const accountId = async (name: string) => accounts.userId(name);
+  const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
   const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now, logger }), verifier });
   const tokens = createTokenService({
     keys,
     accessControl,
-    accountsDb,
+    store: sessionStore,
+    accountId,
     issuer: publicUrl,
     service: config.auth.service,
     tokenLifetimeMs: config.auth.tokenLifetimeMs,

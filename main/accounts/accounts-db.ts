@@ -14,6 +14,7 @@
  *	settings       "meta"                        MetaSettings
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
+import type { RefreshTokenRecord, SessionRecord } from '../metadata/sessions.js';
 
 export interface AccountSettings {
   /** Name of the content cache this account pulls from by default ('' or absent: none). */
@@ -54,21 +55,6 @@ export interface RepositoryEvent {
   at: number;
   tag?: string;
   digest?: string;
-}
-
-export interface SessionRecord {
-  user: string;
-  /** The account's id at sign-in (absent in sessions created before ids existed). */
-  userId?: string;
-  csrfToken: string;
-  expiresAt: number;
-}
-
-export interface RefreshTokenRecord {
-  user: string;
-  /** The account's id when issued (absent in tokens issued before ids existed). */
-  userId?: string;
-  expiresAt: number;
 }
 
 export interface MetaSettings {

@@ -76,7 +76,7 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
         }
         case 'refresh_token': {
           const refreshToken = field('refresh_token') ?? '';
-          const user = tokens.redeemRefreshToken(refreshToken);
+          const user = await tokens.redeemRefreshToken(refreshToken);
           const principal = await authenticator.activeUser(user);
           return c.json(await tokens.issue(principal, scopes, { refreshToken }));
         }

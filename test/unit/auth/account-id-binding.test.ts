@@ -7,12 +7,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
 import { createAccounts, type Accounts } from '../../../main/accounts/accounts.js';
 import type { AccessControl } from '../../../main/accounts/access-control.js';
 import { createSessions } from '../../../main/auth/sessions.js';
 import { createTokenService } from '../../../main/auth/token-service.js';
+import { createLmdbSessionStore } from '../../../main/metadata/lmdb/sessions.js';
+import type { SessionStore } from '../../../main/metadata/sessions.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
@@ -20,6 +23,8 @@ let db: MetadataDb;
 let accountsDb: AccountsDb;
 let accounts: Accounts;
 let keys: KeyRing;
+let store: SessionStore;
+const accountId = async (name: string) => accounts.userId(name);
 
 const accessControl = { actionsFor: () => [], isOrgAdmin: () => false } as unknown as AccessControl;
 const ALICE = { kind: 'user', name: 'alice', isAdmin: false } as const;
@@ -29,7 +34,8 @@ beforeEach(async () => {
   db = openMetadataDb(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
   accounts = createAccounts(accountsDb);
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+  store = createLmdbSessionStore(db.root);
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: 300_000 });
   await accounts.createUser({ name: 'alice', password: 'alice-password' });
 });
 afterEach(async () => {
@@ -58,13 +64,13 @@ describe('account ids', () => {
 
 describe('a session of an earlier account of the same name', () => {
   it('is no session; one of the current account is', async () => {
-    const sessions = createSessions(accountsDb, 60_000);
+    const sessions = createSessions({ store, accountId, lifetimeMs: 60_000 });
     const old = await sessions.create('alice');
-    expect(sessions.get(old.id)).toMatchObject({ user: 'alice' });
+    expect(await sessions.get(old.id)).toMatchObject({ user: 'alice' });
     await recreateAliceLeavingCredentials();
-    expect(sessions.get(old.id)).toBeUndefined();
+    expect(await sessions.get(old.id)).toBeUndefined();
     const current = await sessions.create('alice');
-    expect(sessions.get(current.id)).toMatchObject({ user: 'alice', userId: accounts.userId('alice') });
+    expect(await sessions.get(current.id)).toMatchObject({ user: 'alice', userId: accounts.userId('alice') });
   });
 });
 
@@ -73,7 +79,8 @@ describe('a refresh token of an earlier account of the same name', () => {
     const tokens = createTokenService({
       keys,
       accessControl,
-      accountsDb,
+      store,
+      accountId,
       issuer: 'http://main.test',
       service: 'outpost',
       tokenLifetimeMs: 300_000,
@@ -81,10 +88,10 @@ describe('a refresh token of an earlier account of the same name', () => {
       now: Date.now,
     });
     const old = (await tokens.issue(ALICE, [], { offline: true })).refresh_token!;
-    expect(tokens.redeemRefreshToken(old)).toBe('alice');
+    expect(await tokens.redeemRefreshToken(old)).toBe('alice');
     await recreateAliceLeavingCredentials();
-    expect(() => tokens.redeemRefreshToken(old)).toThrow('refresh token is invalid or expired');
+    await expect(tokens.redeemRefreshToken(old)).rejects.toThrow('refresh token is invalid or expired');
     const current = (await tokens.issue(ALICE, [], { offline: true })).refresh_token!;
-    expect(tokens.redeemRefreshToken(current)).toBe('alice');
+    expect(await tokens.redeemRefreshToken(current)).toBe('alice');
   });
 });

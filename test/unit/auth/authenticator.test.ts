@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { createJwtVerifier } from '../../../src/auth/jwt.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { OciError } from '../../../src/oci/errors.js';
@@ -38,7 +39,7 @@ beforeEach(async () => {
   temp = await createTempDir('outpost-authn-');
   db = openMetadataDb(join(temp.path, 'db'));
   accounts = createAccounts(openAccountsDb(db.root));
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: 300_000 });
   const verifier = createJwtVerifier({
     getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
     issuer: ISSUER,

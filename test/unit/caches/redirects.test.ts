@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
 import { createContentCaches, openCachesDb, type ContentCaches } from '../../../main/caches/content-caches.js';
 import type { HealthProbe } from '../../../main/caches/health-probe.js';
@@ -35,7 +36,7 @@ let redirects: Redirects;
 beforeAll(async () => {
   temp = await createTempDir('outpost-redirects-');
   root = openLmdb({ path: join(temp.path, 'db'), mapSizeBytes: 2 ** 26 });
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: LIFETIME_MS });
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: LIFETIME_MS });
   caches = createContentCaches(openCachesDb(root));
   await caches.create({ name: 'eu', host: 'https://eu.example.com' });
   await caches.create({ name: 'asia', host: 'https://asia.example.com', upstream: 'eu' });
