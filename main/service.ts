@@ -37,6 +37,7 @@ import { createCachesModule, type CachesModule } from './caches/caches-module.js
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { createFileKeyStore } from './metadata/lmdb/keys.js';
 import { createLmdbSessionStore } from './metadata/lmdb/sessions.js';
+import { createLmdbCacheStore } from './metadata/lmdb/caches.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -165,7 +166,7 @@ export async function startMain(
   });
   const metrics = createMainMetrics(db, now);
   const cachesModule = createCachesModule({
-    root: db.root,
+    store: createLmdbCacheStore(db.root),
     accounts,
     keys,
     issuer: publicUrl,
@@ -197,7 +198,7 @@ export async function startMain(
       accounts,
       accountsDb,
       accessControl,
-      cacheNames: () => cachesModule.caches.list().map((c) => c.name),
+      cacheNames: async () => (await cachesModule.caches.list()).map((c) => c.name),
     }),
     orgs: createOrgManagement({ accounts, accountsDb, accessControl, db }),
     repositories,

@@ -64,7 +64,7 @@ export interface AccountManagementDeps {
   accountsDb: AccountsDb;
   accessControl: AccessControl;
   /** Names of the registered content caches, to refuse a setting that names none of them. */
-  cacheNames: () => string[];
+  cacheNames: () => Promise<string[]>;
 }
 
 export function createAccountManagement({ accounts, accountsDb, accessControl, cacheNames }: AccountManagementDeps) {
@@ -217,8 +217,8 @@ export function createAccountManagement({ accounts, accountsDb, accessControl, c
       requireManager(principal, name);
       requireAccount(name);
       const cache = patch.defaultContentCache;
-      if (cache && !cacheNames().includes(cache)) {
-        const known = cacheNames();
+      const known = cache ? await cacheNames() : [];
+      if (cache && !known.includes(cache)) {
         throw new AccountError(
           'INVALID_INPUT',
           `defaultContentCache: "${cache}" is not a registered content cache ` +

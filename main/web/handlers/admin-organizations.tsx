@@ -50,7 +50,7 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     );
   };
 
-  const showOrganization = (
+  const showOrganization = async (
     c: Context,
     retry?: Retry<{ member: string; isAdmin: boolean }>,
     cacheRefusal?: { error: string; status: ContentfulStatusCode },
@@ -60,7 +60,7 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     const account = deps.accountManagement.get(principal, name);
     if (account.type !== 'organization') throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
     const defaultCache = {
-      caches: deps.caches.caches.list().map((cache) => ({ name: cache.name, region: cache.region })),
+      caches: (await deps.caches.caches.list()).map((cache) => ({ name: cache.name, region: cache.region })),
       selected: deps.accountManagement.settings(principal, name).defaultContentCache ?? '',
       error: cacheRefusal?.error,
     };

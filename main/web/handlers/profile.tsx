@@ -27,11 +27,14 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const { caches, probe } = deps.caches;
 
   /** The profile page, with the reason a form was refused when one was. */
-  const showProfile = (c: Context, refusal?: { passwordError?: string; cacheError?: string; status: 400 | 429 }) => {
+  const showProfile = async (
+    c: Context,
+    refusal?: { passwordError?: string; cacheError?: string; status: 400 | 429 },
+  ) => {
     const { principal, session } = signedIn(c);
     const user = deps.accounts.getUser(principal.name);
     if (!user) throw new WebError('NOT_FOUND', 'Account not found', 'Your account no longer exists.');
-    const registered = caches.list();
+    const registered = await caches.list();
     const body = (
       <ProfilePage
         user={user}

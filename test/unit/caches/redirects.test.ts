@@ -9,7 +9,8 @@ import { decodeJwt } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
 import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
-import { createContentCaches, openCachesDb, type ContentCaches } from '../../../main/caches/content-caches.js';
+import { createContentCaches, type ContentCaches } from '../../../main/caches/content-caches.js';
+import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import type { HealthProbe } from '../../../main/caches/health-probe.js';
 import { createRedirects, type RedirectDecision, type Redirects } from '../../../main/caches/redirects.js';
 import type { Principal } from '../../../main/accounts/permissions.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   temp = await createTempDir('outpost-redirects-');
   root = openLmdb({ path: join(temp.path, 'db'), mapSizeBytes: 2 ** 26 });
   keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: LIFETIME_MS });
-  caches = createContentCaches(openCachesDb(root));
+  caches = createContentCaches(createLmdbCacheStore(root));
   await caches.create({ name: 'eu', host: 'https://eu.example.com' });
   await caches.create({ name: 'asia', host: 'https://asia.example.com', upstream: 'eu' });
   await caches.create({ name: 'lan', host: 'https://lan.example.com', networks: ['127.0.0.0/8'] });
