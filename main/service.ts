@@ -38,6 +38,7 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { createFileKeyStore } from './metadata/lmdb/keys.js';
 import { createLmdbSessionStore } from './metadata/lmdb/sessions.js';
 import { createLmdbCacheStore } from './metadata/lmdb/caches.js';
+import { createMemoryThrottleStore } from './metadata/memory/throttle.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -152,7 +153,7 @@ export async function startMain(
   const sessionStore = createLmdbSessionStore(db.root);
   const accountId = async (name: string) => accounts.userId(name);
   const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
-  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now, logger }), verifier });
+  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ store: createMemoryThrottleStore(), now, logger }), verifier });
   const tokens = createTokenService({
     keys,
     accessControl,

@@ -64,7 +64,7 @@ export function createAuthenticator(deps: {
       if (version !== undefined) {
         const principal = version === deps.accounts.passwordVersion(username) ? userPrincipal(username) : undefined;
         if (principal) {
-          attempt.succeeded();
+          await attempt.succeeded();
           return principal;
         }
         recent.delete(id);
@@ -72,10 +72,10 @@ export function createAuthenticator(deps: {
       const versionBefore = deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
       if (!user) {
-        attempt.failed();
+        await attempt.failed();
         throw wrongCredentials();
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       // Remembered only if the password did not change while it was being checked.
       if (versionBefore !== undefined && versionBefore === deps.accounts.passwordVersion(username))
         recent.set(id, versionBefore);

@@ -26,13 +26,13 @@ const throttle: LoginThrottle = {
   before: async (account) => {
     events.push(`before ${account}`);
     return {
-      failed: () => void events.push(`failed ${account}`),
-      succeeded: () => void events.push(`succeeded ${account}`),
+      failed: async () => void events.push(`failed ${account}`),
+      succeeded: async () => void events.push(`succeeded ${account}`),
       abandoned: () => void events.push(`ended ${account}`),
     };
   },
-  failed: (account) => void events.push(`failed ${account}`),
-  succeeded: (account) => void events.push(`succeeded ${account}`),
+  failed: async (account) => void events.push(`failed ${account}`),
+  succeeded: async (account) => void events.push(`succeeded ${account}`),
 };
 
 beforeEach(async () => {
