@@ -153,7 +153,11 @@ export async function startMain(
   const sessionStore = createLmdbSessionStore(db.root);
   const accountId = async (name: string) => accounts.userId(name);
   const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
-  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ store: createMemoryThrottleStore(), now, logger }), verifier });
+  const authenticator = createAuthenticator({
+    accounts,
+    throttle: createLoginThrottle({ store: createMemoryThrottleStore(), now, logger }),
+    verifier,
+  });
   const tokens = createTokenService({
     keys,
     accessControl,
