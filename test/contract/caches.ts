@@ -104,7 +104,7 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
           store.createCache('eu', record('eu', undefined, { region: 'first' })),
           other.createCache('eu', record('eu', undefined, { region: 'second' })),
         ]);
-        expect(results.sort()).toEqual(['done', 'exists']);
+        expect([...results].sort()).toEqual(['done', 'exists']);
         const kept = results[0] === 'done' ? 'first' : 'second';
         expect((await other.getCache('eu'))?.region).toBe(kept);
       });
