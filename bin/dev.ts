@@ -86,9 +86,10 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
     process.stderr.write('  choose another address with --edge-listen HOST:PORT\n');
     return 1;
   }
-  if (!main.caches.caches.get('local')) {
+  const local = await main.caches.caches.get('local');
+  if (!local) {
     await main.caches.caches.create({ name: 'local', host: edge.url, region: 'this machine' });
-  } else if (main.caches.caches.get('local')!.host !== edge.url) {
+  } else if (local.host !== edge.url) {
     await main.caches.caches.update('local', { host: edge.url });
   }
 

@@ -42,6 +42,10 @@ import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
+import { createFileKeyStore } from './metadata/lmdb/keys.js';
+import { createLmdbSessionStore } from './metadata/lmdb/sessions.js';
+import { createLmdbCacheStore } from './metadata/lmdb/caches.js';
+import { createMemoryThrottleStore } from './metadata/memory/throttle.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -123,17 +127,8 @@ export async function startMain(
     // silently keep the metadata in LMDB while the operator believes it is shared.
     throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
   }
-  const {
-    store,
-    db,
-    registryMetadata,
-    accountsDb,
-    accountStore,
-    settingsStore,
-    revokeCredentials,
-    keysDir,
-    tightened,
-  } = await openMainData(config.dataDir);
+  const { store, db, registryMetadata, accountStore, settingsStore, revokeCredentials, keysDir, tightened } =
+    await openMainData(config.dataDir);
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
@@ -159,7 +154,12 @@ export async function startMain(
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
-  const keys = await KeyRing.open({ dir: keysDir, now, maxTokenLifetimeMs, prePublishMs: config.auth.keyPrePublishMs });
+  const keys = await KeyRing.open({
+    store: createFileKeyStore(keysDir),
+    now,
+    maxTokenLifetimeMs,
+    prePublishMs: config.auth.keyPrePublishMs,
+  });
 
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.
@@ -188,13 +188,19 @@ export async function startMain(
     audience: config.auth.service,
     now,
   });
-  const sessions = createSessions(accountsDb, config.auth.sessionLifetimeMs, now);
-  const authenticator = createAuthenticator({ accounts, throttle: createLoginThrottle({ now, logger }), verifier });
+  const sessionStore = createLmdbSessionStore(db.root);
+  const accountId = async (name: string) => accounts.userId(name);
+  const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
+  const authenticator = createAuthenticator({
+    accounts,
+    throttle: createLoginThrottle({ store: createMemoryThrottleStore(), now, logger }),
+    verifier,
+  });
   const tokens = createTokenService({
     keys,
     accessControl,
-    accountsDb,
-    accounts,
+    store: sessionStore,
+    accountId,
     issuer: publicUrl,
     service: config.auth.service,
     tokenLifetimeMs: config.auth.tokenLifetimeMs,
@@ -203,7 +209,7 @@ export async function startMain(
   });
   const metrics = createMainMetrics(registryMetadata, now);
   const cachesModule = createCachesModule({
-    root: db.root,
+    store: createLmdbCacheStore(db.root),
     accounts,
     keys,
     issuer: publicUrl,
@@ -234,7 +240,7 @@ export async function startMain(
     accounts: createAccountManagement({
       accounts,
       accessControl,
-      cacheNames: () => cachesModule.caches.list().map((c) => c.name),
+      cacheNames: async () => (await cachesModule.caches.list()).map((c) => c.name),
     }),
     orgs: createOrgManagement({ accounts, accessControl, registry: registryMetadata }),
     repositories,

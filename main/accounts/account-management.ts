@@ -63,7 +63,7 @@ export interface AccountManagementDeps {
   accounts: Accounts;
   accessControl: AccessControl;
   /** Names of the registered content caches, to refuse a setting that names none of them. */
-  cacheNames: () => string[];
+  cacheNames: () => Promise<string[]>;
 }
 
 export function createAccountManagement({ accounts, accessControl, cacheNames }: AccountManagementDeps) {
@@ -199,8 +199,8 @@ export function createAccountManagement({ accounts, accessControl, cacheNames }:
       await requireManager(principal, name);
       await requireAccount(name);
       const cache = patch.defaultContentCache;
-      if (cache && !cacheNames().includes(cache)) {
-        const known = cacheNames();
+      const known = cache ? await cacheNames() : [];
+      if (cache && !known.includes(cache)) {
         throw new AccountError(
           'INVALID_INPUT',
           `defaultContentCache: "${cache}" is not a registered content cache ` +

@@ -16,21 +16,7 @@ import { writeAtomically, type Database, type RootDatabase } from '../../src/sto
 import type { AccessLevel } from '../metadata/accounts.js';
 import type { StoredOrg, StoredTeam, StoredUser } from '../metadata/lmdb/account-tables.js';
 import type { MetaSettings } from '../metadata/settings.js';
-
-export interface SessionRecord {
-  user: string;
-  /** The account's id at sign-in (absent in sessions created before ids existed). */
-  userId?: string;
-  csrfToken: string;
-  expiresAt: number;
-}
-
-export interface RefreshTokenRecord {
-  user: string;
-  /** The account's id when issued (absent in tokens issued before ids existed). */
-  userId?: string;
-  expiresAt: number;
-}
+import type { RefreshTokenRecord, SessionRecord } from '../metadata/sessions.js';
 
 export interface AccountsDb {
   users: Database<StoredUser, string>;

@@ -65,7 +65,7 @@ export function createAuthenticator(deps: {
         const principal =
           version === (await deps.accounts.passwordVersion(username)) ? await userPrincipal(username) : undefined;
         if (principal) {
-          attempt.succeeded();
+          await attempt.succeeded();
           return principal;
         }
         recent.delete(id);
@@ -73,10 +73,10 @@ export function createAuthenticator(deps: {
       const versionBefore = await deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
       if (!user) {
-        attempt.failed();
+        await attempt.failed();
         throw wrongCredentials();
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       // Remembered only if the password did not change while it was being checked.
       if (versionBefore !== undefined && versionBefore === (await deps.accounts.passwordVersion(username)))
         recent.set(id, versionBefore);

@@ -20,15 +20,21 @@
  * pair, and the attempt it returns gives it back when it ends (failed, succeeded, or abandoned
  * on an error). Otherwise a burst of guesses sent at once would all pass `before()` before the
  * first failure is counted (500 parallel guesses made 451 password checks for a lock at 10).
- * The delays need no such care: parallel attempts wait in parallel, so only the lock bounds them. Each delay and refusal is logged with the name
- * and address (never the password). State is in memory: a restart forgives, which is
- * acceptable for a guard against online guessing.
+ * The delays need no such care: parallel attempts wait in parallel, so only the lock bounds
+ * them. Each delay and refusal is logged with the name and address (never the password).
+ *
+ * The failure counts live in a `ThrottleStore` (main/metadata/throttle.ts): in memory for the
+ * embedded main, in PostgreSQL when replicas share it, so that a lockout holds on all of them.
+ * Attempts in progress are counted per process only: on N replicas a burst can make up to N
+ * times `lockAfter` checks before the first failures are counted, still a small bound.
  */
-import { LRUCache } from 'lru-cache';
 import { OciError } from '../../src/oci/errors.js';
 import type { Logger } from '../../src/log/logger.js';
+import type { ThrottleStore } from '../metadata/throttle.js';
 
 export interface LoginThrottleOptions {
+  /** Where failures are counted. */
+  store: ThrottleStore;
   now?: () => number;
   windowMs?: number;
   /** Failures of one (address, name) pair before its attempts wait. Default 3. */
@@ -44,15 +50,14 @@ export interface LoginThrottleOptions {
   logger?: Logger;
 }
 
-interface Counter {
-  failures: number;
-  since: number;
-}
-
-/** One sign-in attempt admitted by `before()`; the first of its calls ends it, later ones do nothing. */
+/**
+ * One sign-in attempt admitted by `before()`; the first of its calls ends it, later ones do
+ * nothing. `failed` and `succeeded` resolve once the store has counted the outcome (await them
+ * before answering, so that the next attempt sees it); they reject when the store fails.
+ */
 export interface LoginAttempt {
-  failed(): void;
-  succeeded(): void;
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
   /** Ended without an answer (an error while checking): frees its place, counts nothing. */
   abandoned(): void;
 }
@@ -64,30 +69,15 @@ export interface LoginThrottle {
    */
   before(account: string, address: string): Promise<LoginAttempt>;
   /** Counts a failure of the pair (what `LoginAttempt.failed` does, besides freeing its place). */
-  failed(account: string, address: string): void;
-  succeeded(account: string, address: string): void;
+  failed(account: string, address: string): Promise<void>;
+  succeeded(account: string, address: string): Promise<void>;
 }
 
-export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
-  const { now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000, logger } = options;
-  const { slowAfterPerAddress = 20, slowAfterPerAccount = 10 } = options;
-  const counters = new LRUCache<string, Counter>({ max: 100_000 });
+export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
+  const { store, now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000 } = options;
+  const { slowAfterPerAddress = 20, slowAfterPerAccount = 10, logger } = options;
   // Attempts of each pair between `before()` and their end; an entry lives only while some are.
   const inFlight = new Map<string, number>();
-
-  const current = (id: string): Counter | undefined => {
-    const counter = counters.get(id);
-    if (counter && now() - counter.since > windowMs) {
-      counters.delete(id);
-      return undefined;
-    }
-    return counter;
-  };
-  const bump = (id: string) => {
-    const counter = current(id) ?? { failures: 0, since: now() };
-    counter.failures++;
-    counters.set(id, counter);
-  };
   /** The wait for `failures` against a threshold: 250 ms at it, doubling, capped. */
   const penalty = (failures: number, threshold: number) =>
     failures < threshold ? 0 : Math.min(maxDelayMs, 250 * 2 ** (failures - threshold));
@@ -99,31 +89,41 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
   const accountKey = (account: string) => `a:${name(account)}`;
   const addressKey = (address: string) => `i:${address}`;
 
-  const failed = (account: string, address: string) => {
-    bump(pairKey(account, address));
-    bump(accountKey(account));
-    bump(addressKey(address));
-  };
-  const succeeded = (account: string, address: string) => {
-    counters.delete(pairKey(account, address));
-    counters.delete(accountKey(account));
-  };
+  const failed = (account: string, address: string) =>
+    store.increment([pairKey(account, address), accountKey(account), addressKey(address)], now(), windowMs);
+  const succeeded = (account: string, address: string) => store.reset([pairKey(account, address), accountKey(account)]);
 
   return {
     failed,
     succeeded,
     async before(account, address) {
       const pair = pairKey(account, address);
-      const byPair = current(pair);
+      // Reserved before the first await, so that attempts arriving together see each other:
+      // each counts those reserved before it (the first `lockAfter` of a burst pass, not none).
       const pending = inFlight.get(pair) ?? 0;
+      inFlight.set(pair, pending + 1);
+      const release = () => {
+        const left = (inFlight.get(pair) ?? 1) - 1;
+        if (left > 0) inFlight.set(pair, left);
+        else inFlight.delete(pair);
+      };
+      let counts: Awaited<ReturnType<ThrottleStore['get']>>;
+      try {
+        counts = await store.get([pair, addressKey(address), accountKey(account)], now());
+      } catch (err) {
+        release();
+        throw err;
+      }
+      const [byPair, byAddress, byAccount] = counts;
       const fields = { user: name(account), address };
-      if ((byPair?.failures ?? 0) + pending >= lockAfter) {
+      if ((byPair?.count ?? 0) + pending >= lockAfter) {
+        release();
         // Locked by attempts still in progress only: were they all to fail, a full window.
-        const until = (byPair?.since ?? now()) + windowMs;
+        const until = byPair?.expiresAt ?? now() + windowMs;
         const retryAfter = Math.max(1, Math.ceil((until - now()) / 1000));
         logger?.info('sign-in refused: too many failures from this address for this account', {
           ...fields,
-          failures: byPair?.failures ?? 0,
+          failures: byPair?.count ?? 0,
           ...(pending > 0 && { inProgress: pending }),
           retryAfterSeconds: retryAfter,
         });
@@ -132,26 +132,27 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
           headers: { 'Retry-After': String(retryAfter) },
         });
       }
-      // Reserved before the first await, so that attempts arriving together see each other.
-      inFlight.set(pair, pending + 1);
       let ended = false;
-      const end = (outcome?: () => void) => {
+      // The outcome is counted before the place is freed: an attempt arriving meanwhile sees
+      // this one in progress or its failure, never neither.
+      const end = async (outcome?: () => Promise<void>) => {
         if (ended) return;
         ended = true;
-        const left = (inFlight.get(pair) ?? 1) - 1;
-        if (left > 0) inFlight.set(pair, left);
-        else inFlight.delete(pair);
-        outcome?.();
+        try {
+          await outcome?.();
+        } finally {
+          release();
+        }
       };
       const attempt: LoginAttempt = {
         failed: () => end(() => failed(account, address)),
         succeeded: () => end(() => succeeded(account, address)),
-        abandoned: () => end(),
+        abandoned: () => void end(),
       };
       const delayMs = Math.max(
-        penalty(byPair?.failures ?? 0, slowAfter),
-        penalty(current(addressKey(address))?.failures ?? 0, slowAfterPerAddress),
-        penalty(current(accountKey(account))?.failures ?? 0, slowAfterPerAccount),
+        penalty(byPair?.count ?? 0, slowAfter),
+        penalty(byAddress?.count ?? 0, slowAfterPerAddress),
+        penalty(byAccount?.count ?? 0, slowAfterPerAccount),
       );
       if (delayMs > 0) {
         logger?.info('sign-in delayed after failed attempts', { ...fields, delayMs });

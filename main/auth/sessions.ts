@@ -1,10 +1,9 @@
 /**
- * @module Web sign-in sessions, kept in LMDB under a hash of their id (a leaked database
- * does not hand out live cookies). Each session carries its CSRF token.
+ * @module Web sign-in sessions, kept in the `SessionStore` under a hash of their id (a leaked
+ * database does not hand out live cookies). Each session carries its CSRF token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AccountsDb, SessionRecord } from '../accounts/accounts-db.js';
-import { userIdOf } from '../accounts/accounts.js';
+import type { SessionRecord, SessionStore } from '../metadata/sessions.js';
 
 export const SESSION_COOKIE = 'outpost_session';
 
@@ -17,50 +16,46 @@ export interface Session extends SessionRecord {
 export interface Sessions {
   create(user: string): Promise<Session>;
   /** The live session for a cookie value, or undefined. */
-  get(id: string | undefined): Session | undefined;
+  get(id: string | undefined): Promise<Session | undefined>;
   destroy(id: string): Promise<void>;
-  /** Removes expired sessions; returns how many. */
+  /** Removes expired sessions and refresh tokens; returns how many. */
   purgeExpired(): Promise<number>;
 }
 
-export function createSessions(db: AccountsDb, lifetimeMs: number, now: () => number = Date.now): Sessions {
-  const currentUserId = (name: string): string | undefined => {
-    const record = db.users.get(name);
-    return record && userIdOf(record);
-  };
+export interface SessionsDeps {
+  store: SessionStore;
+  /** The current immutable id of the account named `name` (accounts.ts `userId`); undefined for none. */
+  accountId: (name: string) => Promise<string | undefined>;
+  lifetimeMs: number;
+  now?: () => number;
+}
+
+export function createSessions({ store, accountId, lifetimeMs, now = Date.now }: SessionsDeps): Sessions {
   return {
     async create(user) {
       const id = randomBytes(32).toString('base64url');
-      const userId = currentUserId(user);
+      const userId = await accountId(user);
       const record: SessionRecord = {
         user,
         ...(userId !== undefined && { userId }),
         csrfToken: randomBytes(24).toString('base64url'),
         expiresAt: now() + lifetimeMs,
       };
-      await db.sessions.put(hashId(id), record);
+      await store.createSession(hashId(id), record);
       return { id, ...record };
     },
-    get(id) {
+    async get(id) {
       if (!id || id.length > 100) return undefined;
-      const record = db.sessions.get(hashId(id));
+      const record = await store.getSession(hashId(id));
+      if (!record || record.expiresAt <= now()) return undefined;
       // A session of an earlier account of this name is no session (those from before ids
       // existed carry none; removing a user ends its sessions, so they are its own).
-      const stale = record?.userId !== undefined && record.userId !== currentUserId(record.user);
-      return record && record.expiresAt > now() && !stale ? { id, ...record } : undefined;
+      if (record.userId !== undefined && record.userId !== (await accountId(record.user))) return undefined;
+      return { id, ...record };
     },
     async destroy(id) {
-      await db.sessions.remove(hashId(id));
+      await store.removeSession(hashId(id));
     },
-    async purgeExpired() {
-      let purged = 0;
-      for (const { key, value } of db.sessions.getRange()) {
-        if (value.expiresAt <= now()) {
-          await db.sessions.remove(key);
-          purged++;
-        }
-      }
-      return purged;
-    },
+    purgeExpired: () => store.purgeExpired(now()),
   };
 }

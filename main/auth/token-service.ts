@@ -9,9 +9,8 @@ import type { AccessEntry, Action } from '../../src/auth/scope.js';
 import type { KeyRing } from '../../src/auth/keys.js';
 import { OciError } from '../../src/oci/errors.js';
 import type { AccessControl } from '../accounts/access-control.js';
-import type { AccountsDb } from '../accounts/accounts-db.js';
-import type { Accounts } from '../accounts/accounts.js';
 import type { Principal } from '../accounts/permissions.js';
+import type { SessionStore } from '../metadata/sessions.js';
 
 export interface TokenResponse {
   token: string;
@@ -24,10 +23,10 @@ export interface TokenResponse {
 export interface TokenServiceDeps {
   keys: KeyRing;
   accessControl: AccessControl;
-  /** Refresh tokens only (the sessions owner's). */
-  accountsDb: AccountsDb;
-  /** The accounts' immutable ids, which tokens carry. */
-  accounts: Pick<Accounts, 'userId'>;
+  /** Where refresh tokens are kept (by hash). */
+  store: SessionStore;
+  /** The current immutable id of the account named `name` (accounts.ts `userId`); undefined for none. */
+  accountId: (name: string) => Promise<string | undefined>;
   issuer: string;
   service: string;
   tokenLifetimeMs: number;
@@ -54,14 +53,11 @@ export function createTokenService(deps: TokenServiceDeps) {
     return granted;
   }
 
-  const currentUserId = (name: string): Promise<string | undefined> => deps.accounts.userId(name);
-
   async function issueRefreshToken(user: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const userId = await currentUserId(user);
+    const userId = await deps.accountId(user);
     const expiresAt = deps.now() + deps.refreshTokenLifetimeMs;
-    const record = { user, ...(userId !== undefined && { userId }), expiresAt };
-    await deps.accountsDb.refreshTokens.put(hashToken(token), record);
+    await deps.store.createRefreshToken(hashToken(token), { user, ...(userId !== undefined && { userId }), expiresAt });
     return token;
   }
 
@@ -79,11 +75,12 @@ export function createTokenService(deps: TokenServiceDeps) {
       // cannot be read (say, a key file written by another OS user) must not stop sign-ins:
       // the key already loaded keeps signing, and the periodic reload logs the failure.
       await deps.keys.reload().catch(() => undefined);
+      const accountId = principal.kind === 'user' ? await deps.accountId(principal.name) : undefined;
       const issued = await issueRegistryToken(deps.keys.signingKey, {
         issuer: deps.issuer,
         service: deps.service,
         subject: principal.kind === 'user' ? principal.name : ANONYMOUS,
-        ...(principal.kind === 'user' && { accountId: await currentUserId(principal.name) }),
+        ...(principal.kind === 'user' && { accountId }),
         access: await grant(principal, requested),
         lifetimeMs: deps.tokenLifetimeMs,
         now,
@@ -106,8 +103,8 @@ export function createTokenService(deps: TokenServiceDeps) {
      * user revokes its refresh tokens, so such a token still names its own account.)
      */
     async redeemRefreshToken(token: string): Promise<string> {
-      const record = deps.accountsDb.refreshTokens.get(hashToken(token));
-      const stale = record?.userId !== undefined && record.userId !== (await currentUserId(record.user));
+      const record = await deps.store.getRefreshToken(hashToken(token));
+      const stale = record?.userId !== undefined && record.userId !== (await deps.accountId(record.user));
       if (!record || record.expiresAt < deps.now() || stale) {
         throw new OciError('UNAUTHORIZED', { message: 'refresh token is invalid or expired' });
       }

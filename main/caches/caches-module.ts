@@ -5,13 +5,13 @@
 import { Agent } from 'undici';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
 import type { KeyRing } from '../../src/auth/keys.js';
-import type { RootDatabase } from '../../src/store/lmdb.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Accounts } from '../accounts/accounts.js';
-import { createContentCaches, openCachesDb, type ContentCaches } from './content-caches.js';
+import type { CacheStore } from '../metadata/caches.js';
+import { createContentCaches, type ContentCaches } from './content-caches.js';
 import { HealthProbe } from './health-probe.js';
 import { createRedirects, type Redirects } from './redirects.js';
-import { createJoinTokens, openJoinTokensDb, type JoinTokens } from './join-tokens.js';
+import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
 
 export interface CacheMetrics {
@@ -32,7 +32,7 @@ export interface CachesModule {
 }
 
 export interface CachesModuleDeps {
-  root: RootDatabase;
+  store: CacheStore;
   accounts: Accounts;
   keys: KeyRing;
   issuer: string;
@@ -45,7 +45,7 @@ export interface CachesModuleDeps {
 }
 
 export function createCachesModule(deps: CachesModuleDeps): CachesModule {
-  const caches = createContentCaches(openCachesDb(deps.root), deps.now);
+  const caches = createContentCaches(deps.store, deps.now);
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: deps.probeTimeoutMs } });
   const registers = [deps.metricsRegistry];
   const probe = new HealthProbe({
@@ -61,9 +61,10 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     help: 'Whether main sees each content cache as up (1) or down (0)',
     labelNames: ['cache'],
     registers,
-    collect() {
+    async collect() {
+      const list = await caches.list();
       this.reset();
-      for (const cache of caches.list()) this.set({ cache: cache.name }, probe.isUp(cache.name) ? 1 : 0);
+      for (const cache of list) this.set({ cache: cache.name }, probe.isUp(cache.name) ? 1 : 0);
     },
   });
   const metrics: CacheMetrics = {
@@ -93,7 +94,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     lifetimeMs: deps.redirectTokenLifetimeMs,
     now: deps.now,
   });
-  const joinTokens = createJoinTokens(openJoinTokensDb(deps.root), deps.now);
+  const joinTokens = createJoinTokens(deps.store, deps.now);
   const join = createCacheJoin({ caches, tokens: joinTokens, mainUrl: deps.issuer, logger: deps.logger });
   probe.start();
   return {

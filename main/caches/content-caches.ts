@@ -1,29 +1,16 @@
 /**
- * @module The content caches main knows (DTR's `content_caches`): edges users can pull from.
- *
- *	caches   <name>   ContentCacheRecord   (in main's LMDB environment)
+ * @module The content caches main knows (DTR's `content_caches`): edges users can pull from,
+ * kept in the `CacheStore` (main/metadata/caches.ts). Each field is checked here; the store
+ * keeps the relations (a known upstream, no cycle, no removal under a dependant) in each write.
  *
  * A cache pulls from main or from another cache (`upstream`); chains are checked for cycles
  * when they are written, so `chainOf` always ends at main.
  */
 import { BlockList, isIP } from 'node:net';
-import type { Database, RootDatabase } from '../../src/store/lmdb.js';
+import type { CacheStore, CacheWriteResult, ContentCache, ContentCacheRecord } from '../metadata/caches.js';
 import { AccountError } from '../accounts/errors.js';
 
-export interface ContentCacheRecord {
-  /** The edge's public URL: where clients are redirected. */
-  host: string;
-  /** The cache this one pulls from; absent means main. */
-  upstream?: string;
-  region?: string;
-  /** Client networks (CIDR) this cache serves when a user has no preference. */
-  networks: string[];
-  createdAt: number;
-}
-
-export interface ContentCache extends ContentCacheRecord {
-  name: string;
-}
+export type { ContentCache, ContentCacheRecord } from '../metadata/caches.js';
 
 export interface ContentCacheInput {
   name?: unknown;
@@ -34,10 +21,6 @@ export interface ContentCacheInput {
 }
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-export function openCachesDb(root: RootDatabase): Database<ContentCacheRecord, string> {
-  return root.openDB<ContentCacheRecord, string>({ name: 'caches', encoding: 'msgpack' });
-}
 
 function invalid(message: string): AccountError {
   return new AccountError('INVALID_INPUT', message);
@@ -88,35 +71,36 @@ export function networkMatcher(networks: string[]): (address: string) => boolean
   };
 }
 
-export function createContentCaches(db: Database<ContentCacheRecord, string>, now: () => number = Date.now) {
-  const get = (name: string): ContentCache | undefined => {
-    const record = db.get(name);
+/** The chain from `name` up to main within `caches`: [name, its upstream, ...] (at most 16). */
+export function chainIn(caches: readonly ContentCache[], name: string): ContentCache[] {
+  const byName = new Map(caches.map((cache) => [cache.name, cache]));
+  const chain: ContentCache[] = [];
+  for (
+    let cache = byName.get(name);
+    cache && chain.length < 16;
+    cache = cache.upstream ? byName.get(cache.upstream) : undefined
+  )
+    chain.push(cache);
+  return chain;
+}
+
+export function createContentCaches(store: CacheStore, now: () => number = Date.now) {
+  const get = async (name: string): Promise<ContentCache | undefined> => {
+    const record = await store.getCache(name);
     return record && { name, ...record };
   };
-  const require = (name: string): ContentCache => {
-    const cache = get(name);
+  const require = async (name: string): Promise<ContentCache> => {
+    const cache = await get(name);
     if (!cache) throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
     return cache;
   };
 
-  /** The chain from `name` up to main: [name, its upstream, ...]. */
-  const chainOf = (name: string): ContentCache[] => {
-    const chain: ContentCache[] = [];
-    for (let cache = get(name); cache && chain.length < 16; cache = cache.upstream ? get(cache.upstream) : undefined)
-      chain.push(cache);
-    return chain;
-  };
-
-  function validate(name: string, input: ContentCacheInput, existing?: ContentCacheRecord): ContentCacheRecord {
+  function validate(input: ContentCacheInput, existing?: ContentCacheRecord): ContentCacheRecord {
     const host = input.host === undefined && existing ? existing.host : parseHost(input.host);
     let upstream = input.upstream === undefined ? existing?.upstream : input.upstream;
     if (upstream === '' || upstream === null) upstream = undefined;
-    if (upstream !== undefined) {
-      if (typeof upstream !== 'string' || !db.doesExist(upstream))
-        throw invalid(`upstream "${String(upstream)}" is not a known content cache (leave it empty to pull from main)`);
-      if (upstream === name || chainOf(upstream).some((c) => c.name === name))
-        throw invalid(`upstream "${upstream}" would make a cycle through "${name}"`);
-    }
+    if (upstream !== undefined && typeof upstream !== 'string')
+      throw invalid(`upstream "${String(upstream)}" is not a known content cache (leave it empty to pull from main)`);
     const region = input.region === undefined ? existing?.region : input.region;
     if (region !== undefined && (typeof region !== 'string' || region.length > 100))
       throw invalid('region must be a short text such as "ap-southeast-1"');
@@ -126,46 +110,62 @@ export function createContentCaches(db: Database<ContentCacheRecord, string>, no
     for (const n of networks) parseCidr(n);
     return {
       host,
-      ...(upstream !== undefined && { upstream: upstream as string }),
+      ...(upstream !== undefined && { upstream }),
       ...(region !== undefined && region !== '' && { region: region as string }),
       networks: networks as string[],
       createdAt: existing?.createdAt ?? now(),
     };
   }
 
+  /** The refusal for a write the store did not make. */
+  function refusal(result: Exclude<CacheWriteResult, 'done'>, name: string, record: ContentCacheRecord): AccountError {
+    switch (result) {
+      case 'exists':
+        return new AccountError('ALREADY_EXISTS', `content cache "${name}" already exists`);
+      case 'missing':
+        return new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
+      case 'upstream-unknown':
+        return invalid(`upstream "${record.upstream}" is not a known content cache (leave it empty to pull from main)`);
+      case 'cycle':
+        return invalid(`upstream "${record.upstream}" would make a cycle through "${name}"`);
+    }
+  }
+
+  const list = (): Promise<ContentCache[]> => store.listCaches();
+
   return {
     get,
     require,
-    chainOf,
-    list: (): ContentCache[] => [...db.getRange()].map(({ key, value }) => ({ name: key, ...value })),
+    list,
+    /** The chain from `name` up to main: [name, its upstream, ...]. */
+    chainOf: async (name: string): Promise<ContentCache[]> => chainIn(await list(), name),
 
     async create(input: ContentCacheInput): Promise<ContentCache> {
       if (typeof input.name !== 'string' || !NAME_PATTERN.test(input.name)) {
         throw invalid('name must be lowercase letters, digits and dashes, at most 63 characters');
       }
       const name = input.name;
-      const record = validate(name, input);
-      // ifNoExists resolves false when the name was taken (the write is conditional in LMDB).
-      if (!(await db.ifNoExists(name, () => db.put(name, record))))
-        throw new AccountError('ALREADY_EXISTS', `content cache "${name}" already exists`);
+      const record = validate(input);
+      const result = await store.createCache(name, record);
+      if (result !== 'done') throw refusal(result, name, record);
       return { name, ...record };
     },
 
     async update(name: string, input: ContentCacheInput): Promise<ContentCache> {
-      const existing = require(name);
-      const record = validate(name, input, existing);
-      await db.put(name, record);
+      const existing = await require(name);
+      const record = validate(input, existing);
+      const result = await store.updateCache(name, record);
+      if (result !== 'done') throw refusal(result, name, record);
       return { name, ...record };
     },
 
     async remove(name: string): Promise<void> {
-      require(name);
-      const dependants = [...db.getRange()].filter(({ value }) => value.upstream === name).map(({ key }) => key);
-      if (dependants.length > 0)
-        throw invalid(
-          `content cache "${name}" is the upstream of ${dependants.join(', ')}; change or remove those first`,
-        );
-      await db.remove(name);
+      const result = await store.removeCache(name);
+      if (result.removed) return;
+      if (result.reason === 'missing') throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
+      throw invalid(
+        `content cache "${name}" is the upstream of ${result.dependants.join(', ')}; change or remove those first`,
+      );
     },
   };
 }

@@ -14,7 +14,8 @@ export interface CacheHealth {
 }
 
 export interface HealthProbeOptions {
-  caches: () => ContentCache[];
+  /** The caches to probe, read at each round (from the store: a cache added is probed at the next one). */
+  caches: () => ContentCache[] | Promise<ContentCache[]>;
   dispatcher: Dispatcher;
   logger: Logger;
   intervalMs: number;
@@ -65,14 +66,19 @@ export class HealthProbe {
 
   /** Probes every cache once (concurrent callers share the round). */
   probeAll(): Promise<void> {
-    this.running ??= Promise.all(this.options.caches().map((c) => this.probe(c))).then(
-      () => {
-        this.running = undefined;
-      },
-      () => {
-        this.running = undefined;
-      },
-    );
+    this.running ??= Promise.resolve()
+      .then(() => this.options.caches())
+      .then((caches) => Promise.all(caches.map((c) => this.probe(c))))
+      .then(
+        () => {
+          this.running = undefined;
+        },
+        (err: unknown) => {
+          // Only the list can fail (a probe records its own failure): the next round reads it again.
+          this.options.logger.warn('content cache health probe could not read the cache list', { error: err });
+          this.running = undefined;
+        },
+      );
     return this.running;
   }
 

@@ -11,7 +11,7 @@
 import type { Logger } from '../../src/log/logger.js';
 import { OciError } from '../../src/oci/errors.js';
 import { AccountError } from '../accounts/errors.js';
-import { parseHost, type ContentCache, type ContentCaches } from './content-caches.js';
+import { parseHost, type ContentCache, type ContentCacheInput, type ContentCaches } from './content-caches.js';
 import type { JoinTokens } from './join-tokens.js';
 
 export interface JoinRequest {
@@ -43,11 +43,11 @@ export interface JoinDeps {
 
 export function createCacheJoin(deps: JoinDeps) {
   /** A cache name, or the name of the cache whose host is this URL; '' for main. */
-  function resolveUpstream(value: unknown): unknown {
+  async function resolveUpstream(value: unknown): Promise<unknown> {
     if (typeof value !== 'string' || !/^https?:\/\//.test(value)) return value;
     const url = parseHost(value);
     if (url === parseHost(deps.mainUrl)) return '';
-    const cache = deps.caches.list().find((c) => c.host === url);
+    const cache = (await deps.caches.list()).find((c) => c.host === url);
     if (!cache)
       throw new AccountError(
         'INVALID_INPUT',
@@ -57,26 +57,42 @@ export function createCacheJoin(deps: JoinDeps) {
   }
 
   return async function join(request: JoinRequest): Promise<JoinResult> {
-    if (!deps.tokens.isValid(request.token))
+    if (!(await deps.tokens.isValid(request.token)))
       throw new OciError('UNAUTHORIZED', {
         message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
       });
     const input = {
       host: request.host,
       ...(request.region !== undefined && { region: request.region }),
-      ...(request.upstream !== undefined && { upstream: resolveUpstream(request.upstream) }),
+      ...(request.upstream !== undefined && { upstream: await resolveUpstream(request.upstream) }),
     };
-    const existing = typeof request.name === 'string' ? deps.caches.get(request.name) : undefined;
-    const cache = existing
-      ? await deps.caches.update(existing.name, input)
-      : await deps.caches.create({ name: request.name, ...input });
-    deps.logger.info(existing ? 'content cache joined again' : 'content cache joined', {
+    const { cache, created } = await createOrUpdate(request.name, input);
+    deps.logger.info(created ? 'content cache joined' : 'content cache joined again', {
       cache: cache.name,
       host: cache.host,
       upstream: cache.upstream ?? 'main',
     });
-    return { cache, created: !existing };
+    return { cache, created };
   };
+
+  /**
+   * Adds the cache, or moves it when the name is taken. Two edges joining under one name at
+   * once (two replicas of one operator's edge) both succeed: the one whose create lost to the
+   * other's updates the cache the other created.
+   */
+  async function createOrUpdate(name: unknown, input: ContentCacheInput): Promise<JoinResult> {
+    for (let attempt = 0; ; attempt++) {
+      const existing = typeof name === 'string' ? await deps.caches.get(name) : undefined;
+      try {
+        if (existing) return { cache: await deps.caches.update(existing.name, input), created: false };
+        return { cache: await deps.caches.create({ name, ...input }), created: true };
+      } catch (err) {
+        // Removed or created between the read and the write: read again, once.
+        const raced = err instanceof AccountError && (err.code === 'ALREADY_EXISTS' || err.code === 'NOT_FOUND');
+        if (!raced || attempt > 0) throw err;
+      }
+    }
+  }
 }
 
 export type CacheJoin = ReturnType<typeof createCacheJoin>;

@@ -10,7 +10,7 @@ import { issueRedirectToken } from '../../src/auth/redirect-token.js';
 import { ANONYMOUS } from '../../src/auth/registry-token.js';
 import type { KeyRing } from '../../src/auth/keys.js';
 import type { Principal } from '../accounts/permissions.js';
-import { networkMatcher, type ContentCache, type ContentCaches } from './content-caches.js';
+import { chainIn, networkMatcher, type ContentCache, type ContentCaches } from './content-caches.js';
 import type { HealthProbe } from './health-probe.js';
 import { selectCache } from './select-cache.js';
 
@@ -70,14 +70,14 @@ export function createRedirects(deps: RedirectsDeps) {
     ): Promise<RedirectDecision> {
       const subject = principal.kind === 'user' ? principal.name : ANONYMOUS;
       const preferences = principal.kind === 'user' ? await deps.preferences(principal.name) : { orgCaches: [] };
-      const caches = deps.caches.list();
+      const caches = await deps.caches.list();
       if (caches.length === 0) return { kind: 'direct', reason: 'no-preference' };
       const selection = selectCache({
         ...preferences,
         clientAddress,
         caches,
         matchesNetwork: matches,
-        chainOf: deps.caches.chainOf,
+        chainOf: (name) => chainIn(caches, name),
         isUp: (name) => deps.probe.isUp(name),
       });
       if ('none' in selection) return { kind: 'direct', reason: selection.none };

@@ -10,8 +10,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDurationMs } from '../../src/config/units.js';
 import { AccountError } from '../accounts/errors.js';
-import { createContentCaches, openCachesDb, type ContentCache } from '../caches/content-caches.js';
-import { createJoinTokens, openJoinTokensDb } from '../caches/join-tokens.js';
+import { createContentCaches, type ContentCache } from '../caches/content-caches.js';
+import { createJoinTokens } from '../caches/join-tokens.js';
+import { createLmdbCacheStore } from '../metadata/lmdb/caches.js';
 import { openMainData } from '../service.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -112,7 +113,8 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
   }
   const { db } = await openMainData(dataDir);
   try {
-    const caches = createContentCaches(openCachesDb(db.root));
+    const store = createLmdbCacheStore(db.root);
+    const caches = createContentCaches(store);
     switch (checked.action) {
       case 'add': {
         const cache = await caches.create({
@@ -130,7 +132,7 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
         io.out(`removed content cache "${checked.name}"\n`);
         break;
       case 'token': {
-        const { token, expiresAt } = await createJoinTokens(openJoinTokensDb(db.root)).create(checked.ttlMs);
+        const { token, expiresAt } = await createJoinTokens(store).create(checked.ttlMs);
         io.out(`${token}\n`);
         io.err(
           `join token valid until ${new Date(expiresAt).toISOString()}, for any number of edges; it ` +
@@ -140,7 +142,7 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
         break;
       }
       default: {
-        const list = caches.list();
+        const list = await caches.list();
         io.out(list.length > 0 ? `${formatCaches(list)}\n` : 'no content caches\n');
       }
     }

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyRing } from '../../src/auth/keys.js';
+import { createFileKeyStore } from '../metadata/lmdb/keys.js';
 import { keysDirOf } from '../service.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -44,7 +45,7 @@ export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<num
   const existed = existsSync(join(dir, 'keyring.json'));
   // Opening an empty keyring creates its first key: that one is the new key then.
   const { maxTokenLifetimeMs, prePublishMs } = command;
-  const ring = await KeyRing.open({ dir, maxTokenLifetimeMs, prePublishMs });
+  const ring = await KeyRing.open({ store: createFileKeyStore(dir), maxTokenLifetimeMs, prePublishMs });
   const kid = existed ? await ring.rotate() : ring.signingKey.kid;
   io.out(`${kid}\n`);
   const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';

@@ -37,7 +37,7 @@ export function authenticate(deps: { authenticator: Authenticator; sessions: Ses
       const message = 'registry tokens are only for /v2; send Basic credentials or sign in';
       throw new OciError('UNAUTHORIZED', { message });
     } else {
-      const session = deps.sessions.get(getCookie(c, SESSION_COOKIE));
+      const session = await deps.sessions.get(getCookie(c, SESSION_COOKIE));
       const principal = session ? await deps.authenticator.activeUser(session.user).catch(() => undefined) : undefined;
       if (session && principal) c.set('session', session);
       c.set('principal', principal ?? { kind: 'anonymous' });

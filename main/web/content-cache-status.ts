@@ -5,7 +5,7 @@
  */
 import type { Counter } from 'prom-client';
 import type { CachePreferences } from '../metadata/accounts.js';
-import type { ContentCaches } from '../caches/content-caches.js';
+import { chainIn, type ContentCache } from '../caches/content-caches.js';
 import type { HealthProbe } from '../caches/health-probe.js';
 
 export type HealthState =
@@ -32,9 +32,9 @@ export function cacheStatus(probe: Pick<HealthProbe, 'health'>, name: string): C
   };
 }
 
-/** `asia → eu → main`: the cache, the caches it pulls through, then main. */
-export function chainLabel(caches: Pick<ContentCaches, 'chainOf'>, name: string): string {
-  return [...caches.chainOf(name).map((c) => c.name), 'main'].join(' → ');
+/** `asia → eu → main`: the cache, the caches it pulls through (within `caches`, all of them), then main. */
+export function chainLabel(caches: readonly ContentCache[], name: string): string {
+  return [...chainIn(caches, name).map((c) => c.name), 'main'].join(' → ');
 }
 
 /** Redirects issued so far per cache, from `outpost_main_redirects_total{cache}`. */

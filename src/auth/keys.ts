@@ -1,16 +1,13 @@
 /**
- * @module Signing keys: generated on first start, kept in the data directory, rotated.
- *
- *	<keys dir>
- *	├── keyring.json      [{ kid, createdAt, retiredAt? }], newest last (replaced atomically)
- *	└── <kid>.pem         PKCS#8 Ed25519 private key, mode 0600
+ * @module Signing keys: generated on first start, kept in a `KeyStore`, rotated.
  *
  * The newest key signs. A rotated key stays published in the JWKS until every token it signed
  * has expired (`retiredAt + maxTokenLifetimeMs`), so edges keep verifying during a rotation.
- * The keyring file is re-read when it changes, so `outpost main keys rotate` works while main runs.
+ * The ring re-reads its store when the store's version changes, so a rotation by another
+ * process (`outpost main keys rotate`, another replica) is picked up while main runs.
+ * Where the records live is the store's business (files in the data directory, or rows in
+ * PostgreSQL with the private keys encrypted: main/metadata/lmdb/keys.ts, postgres/keys.ts).
  */
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -23,10 +20,32 @@ import {
 
 export const SIGNING_ALGORITHM = 'EdDSA';
 
-interface KeyEntry {
+/** A key's public facts, newest last in a store. */
+export interface KeyEntry {
+  /** RFC 7638 thumbprint of the public key. */
   kid: string;
   createdAt: number;
+  /** When a newer key replaced it (it still signs for `prePublishMs`, then only verifies). */
   retiredAt?: number;
+}
+
+/**
+ * Where the key ring's records live (main/metadata/keys.ts documents the family). Methods
+ * reject with the backend's failure and then changed nothing.
+ */
+export interface KeyStore {
+  /** Changes whenever the records do (cheap: checked on every token issued); undefined when there are none. */
+  version(): Promise<string | undefined>;
+  /** Every key, oldest first. */
+  entries(): Promise<KeyEntry[]>;
+  /** The PKCS#8 PEM of a key listed by `entries`. */
+  privateKeyPem(kid: string): Promise<string>;
+  /**
+   * Adds `key` as the newest and retires every key not yet retired at `key.createdAt`, in one
+   * step, only when the newest key is still `after` (undefined: only when there is none).
+   * Returns false, changing nothing, when another rotation got there first: one rotation wins.
+   */
+  add(key: KeyEntry & { privateKeyPem: string }, after: string | undefined): Promise<boolean>;
 }
 
 export interface SigningKey {
@@ -41,7 +60,7 @@ export interface PublicJwk extends JWK {
 }
 
 export interface KeyRingOptions {
-  dir: string;
+  store: KeyStore;
   now?: () => number;
   /** The longest lifetime of any token signed with these keys; bounds how long retired keys are published. */
   maxTokenLifetimeMs: number;
@@ -56,22 +75,17 @@ interface LoadedKey extends KeyEntry {
 
 export class KeyRing {
   private keys: LoadedKey[] = [];
-  /** Modification time, inode and size of the keyring file last loaded. */
-  private loadedStamp = '';
+  /** The store's version last loaded. */
+  private loadedVersion: string | undefined;
 
   private constructor(private readonly options: Required<KeyRingOptions>) {}
 
-  /** Opens the keyring in `dir`, creating the first key when there is none. */
+  /** Opens the keyring of `store`, creating the first key when there is none. */
   static async open(options: KeyRingOptions): Promise<KeyRing> {
     const ring = new KeyRing({ now: Date.now, prePublishMs: 0, ...options });
-    await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await ring.reload();
     if (ring.keys.length === 0) await ring.rotate();
     return ring;
-  }
-
-  private get file(): string {
-    return join(this.options.dir, 'keyring.json');
   }
 
   /** The key new tokens are signed with: the newest one published for at least `prePublishMs`. */
@@ -99,52 +113,35 @@ export class KeyRing {
 
   /**
    * Generates a new key, published at once and signing after `prePublishMs`; the current one is
-   * retired (it signs until then, and stays published until its tokens have expired).
+   * retired (it signs until then, and stays published until its tokens have expired). When
+   * another process rotated at the same moment, its key wins and is returned: two rotations at
+   * once make one new key, not two.
    */
   async rotate(): Promise<string> {
-    // Forced for the same reason as below: a key written by another process a moment ago
-    // must be carried over, not overwritten.
+    // Forced: a key written by another process a moment ago must be the one this one follows.
     await this.load(true);
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { crv: 'Ed25519', extractable: true });
-    const jwk = await exportJWK(publicKey);
-    const kid = await calculateJwkThumbprint(jwk);
-    const pemPath = join(this.options.dir, `${kid}.pem`);
-    await writeFile(pemPath, await exportPKCS8(privateKey), { mode: 0o600 });
-    await chmod(pemPath, 0o600);
-    const now = this.options.now();
-    const entries: KeyEntry[] = this.keys.map(({ kid: k, createdAt, retiredAt }) => ({
-      kid: k,
-      createdAt,
-      retiredAt: retiredAt ?? now,
-    }));
-    entries.push({ kid, createdAt: now });
-    const temp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(entries, null, 2), { mode: 0o600 });
-    await rename(temp, this.file);
-    // Forced: two writes within one clock tick of the filesystem (a few ms) share an mtime, and
-    // the new key would then go unseen by this very keyring.
+    const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+    const newest = this.keys[this.keys.length - 1]?.kid;
+    const added = await this.options.store.add(
+      { kid, createdAt: this.options.now(), privateKeyPem: await exportPKCS8(privateKey) },
+      newest,
+    );
     await this.load(true);
-    return kid;
+    return added ? kid : this.newestKid;
   }
 
-  /** Re-reads the keyring when the file changed on disk (another process rotated). */
+  /** Re-reads the store when its version changed (another process rotated). */
   reload(): Promise<void> {
     return this.load(false);
   }
 
   private async load(force: boolean): Promise<void> {
-    let stamp: string;
-    try {
-      const st = await stat(this.file);
-      // The file is replaced by rename, so a rotation also gives it a new inode: together with
-      // the size this catches a rotation whose mtime equals the last one (coarse timestamps).
-      stamp = `${st.mtimeMs}:${st.ino}:${st.size}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    if (!force && stamp === this.loadedStamp && this.keys.length > 0) return;
-    const entries = JSON.parse(await readFile(this.file, 'utf8')) as KeyEntry[];
+    const { store } = this.options;
+    const version = await store.version();
+    if (version === undefined) return;
+    if (!force && version === this.loadedVersion && this.keys.length > 0) return;
+    const entries = await store.entries();
     const loaded: LoadedKey[] = [];
     for (const entry of entries) {
       const known = this.keys.find((k) => k.kid === entry.kid);
@@ -152,12 +149,13 @@ export class KeyRing {
         loaded.push({ ...known, ...entry });
         continue;
       }
-      const pem = await readFile(join(this.options.dir, `${entry.kid}.pem`), 'utf8');
-      const privateKey = await importPKCS8(pem, SIGNING_ALGORITHM, { extractable: true });
+      const privateKey = await importPKCS8(await store.privateKeyPem(entry.kid), SIGNING_ALGORITHM, {
+        extractable: true,
+      });
       const { d: _private, ...publicJwk } = await exportJWK(privateKey);
       loaded.push({ ...entry, privateKey, jwk: { ...publicJwk, kid: entry.kid, alg: SIGNING_ALGORITHM, use: 'sig' } });
     }
     this.keys = loaded;
-    this.loadedStamp = stamp;
+    this.loadedVersion = version;
   }
 }

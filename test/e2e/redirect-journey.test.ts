@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyRing } from '../../src/auth/keys.js';
+import { createFileKeyStore } from '../../main/metadata/lmdb/keys.js';
 import { issueRedirectToken } from '../../src/auth/redirect-token.js';
 import { TEST_ADMIN_PASSWORD, basicAuth } from '../helpers/servers.js';
 import { readMetric } from '../helpers/edge.js';
@@ -316,7 +317,10 @@ describe('the edges refuse redirect tokens that do not fit the request', () => {
   });
 
   it('401 UNAUTHORIZED once the token has expired', async () => {
-    const keys = await KeyRing.open({ dir: join(temp.path, 'main', 'keys'), maxTokenLifetimeMs: 300_000 });
+    const keys = await KeyRing.open({
+      store: createFileKeyStore(join(temp.path, 'main', 'keys')),
+      maxTokenLifetimeMs: 300_000,
+    });
     const expired = await issueRedirectToken(keys.signingKey, {
       issuer: main.url,
       subject: 'alice',

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KeyRing } from '../../src/auth/keys.js';
+import { createFileKeyStore } from '../../main/metadata/lmdb/keys.js';
 import { issueRegistryToken } from '../../src/auth/registry-token.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
@@ -156,7 +157,10 @@ describe('refused tokens', () => {
   });
 
   it('answers 401 invalid_token for a token signed by another key, with its own or with main kid', async () => {
-    const ring = await KeyRing.open({ dir: join(foreignKeys.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+    const ring = await KeyRing.open({
+      store: createFileKeyStore(join(foreignKeys.path, 'keys')),
+      maxTokenLifetimeMs: 300_000,
+    });
     const claims = {
       issuer: main.url,
       service: 'outpost',

@@ -9,6 +9,7 @@ import { mainCli } from '../../main/cli.js';
 import { openMainData } from '../../main/service.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
 import { KeyRing } from '../../src/auth/keys.js';
+import { createFileKeyStore } from '../../main/metadata/lmdb/keys.js';
 import { PasswordInputError } from '../../src/cli/read-password.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -202,7 +203,7 @@ describe('outpost main keys rotate', () => {
     const kid2 = second.out.trim();
     expect(kid1).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(kid2).not.toBe(kid1);
-    const ring = await KeyRing.open({ dir: join(data, 'keys'), maxTokenLifetimeMs: 300_000 });
+    const ring = await KeyRing.open({ store: createFileKeyStore(join(data, 'keys')), maxTokenLifetimeMs: 300_000 });
     expect(ring.signingKey.kid).toBe(kid2);
     expect(ring.jwks().keys.map((k) => k.kid)).toEqual([kid1, kid2]);
   });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRing, type SigningKey } from '../../src/auth/keys.js';
+import { createFileKeyStore } from '../../main/metadata/lmdb/keys.js';
 import { signJwt } from '../../src/auth/jwt.js';
 import { issueRedirectToken } from '../../src/auth/redirect-token.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -34,7 +35,8 @@ beforeAll(async () => {
     logger: createLogger({ level: 'debug', write: (line) => void logLines.push(line) }),
   });
   otherKeys = await createTempDir('outpost-other-keys-');
-  otherKey = (await KeyRing.open({ dir: otherKeys.path, maxTokenLifetimeMs: 3_600_000 })).signingKey;
+  otherKey = (await KeyRing.open({ store: createFileKeyStore(otherKeys.path), maxTokenLifetimeMs: 3_600_000 }))
+    .signingKey;
   blob = randomBlob(1000);
   await pushBlob(main.url, REPO, blob);
 });

@@ -126,7 +126,7 @@ describe('POST /api/v0/content_caches', () => {
       'UNAUTHORIZED',
       /sign in first/,
     );
-    expect(main.service.caches.caches.get('us')).toBeUndefined();
+    expect(await main.service.caches.caches.get('us')).toBeUndefined();
   });
 });
 
@@ -178,7 +178,7 @@ describe('PATCH /api/v0/content_caches/<name>', () => {
       'INVALID_INPUT',
       /would make a cycle/,
     );
-    expect(main.service.caches.caches.get('eu')!.upstream).toBeUndefined();
+    expect((await main.service.caches.caches.get('eu'))!.upstream).toBeUndefined();
   });
 
   it('answers 404 NOT_FOUND for an unknown cache, and 403 to a user who is not an admin', async () => {

@@ -89,7 +89,7 @@ describe('POST /api/v0/content_caches/join', () => {
       'UNAUTHORIZED',
       /join token refused/,
     );
-    expect(main.service.caches.caches.get('manual')!.host).toBe('https://moved.example.com');
+    expect((await main.service.caches.caches.get('manual'))!.host).toBe('https://moved.example.com');
   });
 
   it('answers 401 UNAUTHORIZED once the token has expired', async () => {
@@ -105,7 +105,7 @@ describe('POST /api/v0/content_caches/join', () => {
         'UNAUTHORIZED',
         /expired/,
       );
-      expect(main.service.caches.caches.get('brief')!.host).toBe('https://brief.example.com');
+      expect((await main.service.caches.caches.get('brief'))!.host).toBe('https://brief.example.com');
     } finally {
       // Main's clock back in step with the edges', which check the redirect tokens it signs.
       aheadMs = 0;
@@ -132,8 +132,8 @@ describe('an edge started with a join token', () => {
   it('registers itself on main under its name, public URL and region, and logs it', async () => {
     const { edge, logs } = await joiningEdge('eu', { region: 'eu-west-1' });
     expect(await edge.service.joined).toBe('joined');
-    expect(main.service.caches.caches.get('eu')).toMatchObject({ host: edge.url, region: 'eu-west-1' });
-    expect(main.service.caches.caches.get('eu')!.upstream).toBeUndefined();
+    expect(await main.service.caches.caches.get('eu')).toMatchObject({ host: edge.url, region: 'eu-west-1' });
+    expect((await main.service.caches.caches.get('eu'))!.upstream).toBeUndefined();
     expect(logs()).toMatch(/"msg":"registered on main".*"created":true/);
     expect(logs()).not.toContain(token.slice(-20));
   });
@@ -144,7 +144,7 @@ describe('an edge started with a join token', () => {
     const layer = image.layers[0]!;
     const location = await expectRedirect(
       await getBlob(main, layer.digest, auth.alice),
-      main.service.caches.caches.get('eu')!.host,
+      (await main.service.caches.caches.get('eu'))!.host,
       layer.digest,
     );
     expect((await readBody(await fetch(location))).bytes.equals(layer.bytes)).toBe(true);
@@ -154,13 +154,13 @@ describe('an edge started with a join token', () => {
     const eu = edges.find((e) => e.name === 'eu')!;
     const { edge } = await joiningEdge('asia', { upstream: eu.url });
     expect(await edge.service.joined).toBe('joined');
-    expect(main.service.caches.caches.get('asia')).toMatchObject({ host: edge.url, upstream: 'eu' });
+    expect(await main.service.caches.caches.get('asia')).toMatchObject({ host: edge.url, upstream: 'eu' });
   });
 
   it('moves its registration when it comes back at another address', async () => {
     const { edge, logs } = await joiningEdge('eu');
     expect(await edge.service.joined).toBe('joined');
-    expect(main.service.caches.caches.get('eu')!.host).toBe(edge.url);
+    expect((await main.service.caches.caches.get('eu'))!.host).toBe(edge.url);
     expect(logs()).toMatch(/"msg":"registered on main".*"created":false/);
   });
 
@@ -172,7 +172,7 @@ describe('an edge started with a join token', () => {
       /"level":"error","msg":"main refused to register this cache; serving anyway".*"status":401.*join token refused/,
     );
     expect(logs()).not.toContain(wrong);
-    expect(main.service.caches.caches.get('intruder')).toBeUndefined();
+    expect(await main.service.caches.caches.get('intruder')).toBeUndefined();
     expect((await fetch(`${edge.url}/health`)).status).toBe(200);
   });
 });

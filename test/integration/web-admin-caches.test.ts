@@ -79,7 +79,11 @@ describe('who may open /admin/caches', () => {
     expect(
       (await bob.submit('/profile', '/admin/organizations/acme/content-cache', { defaultContentCache: 'eu' })).status,
     ).toBe(403);
-    expect([cache('us'), cache('eu')?.host, cache('asia')?.name]).toEqual([undefined, edge.url, 'asia']);
+    expect([await cache('us'), (await cache('eu'))?.host, (await cache('asia'))?.name]).toEqual([
+      undefined,
+      edge.url,
+      'asia',
+    ]);
   });
 
   it('is linked in the administration navigation', async () => {
@@ -123,7 +127,7 @@ describe('POST /admin/caches', () => {
     expect(rowText(page, 'us')).toMatch(
       /^us http:\/\/127\.0\.0\.1:9 us-east-1 us → eu → main .* 10\.2\.0\.0\/16 192\.168\.0\.0\/24 0$/,
     );
-    expect(cache('us')).toMatchObject({
+    expect(await cache('us')).toMatchObject({
       host: 'http://127.0.0.1:9',
       upstream: 'eu',
       region: 'us-east-1',
@@ -161,7 +165,7 @@ describe('POST /admin/caches', () => {
       expect(textOf(res.html)).toContain(message);
       expect(res.html).toContain('value="sa-east-1"');
     }
-    expect(cache('sa')).toBeUndefined();
+    expect(await cache('sa')).toBeUndefined();
   });
 });
 
@@ -191,12 +195,12 @@ describe('/admin/caches/<name>', () => {
     const page = await admin.get('/admin/caches/us');
     expect(textOf(page.html)).toContain('Content cache us saved.');
     expect(textOf(page.html)).toContain('Chain us → main');
-    expect(cache('us')).toMatchObject({
+    expect(await cache('us')).toMatchObject({
       host: 'http://127.0.0.1:19',
       region: 'us-west-2',
       networks: ['172.16.0.0/12'],
     });
-    expect(cache('us')?.upstream).toBeUndefined();
+    expect((await cache('us'))?.upstream).toBeUndefined();
   });
 
   it('explains a cycle, an unknown upstream or a bad network, and changes nothing', async () => {
@@ -216,22 +220,22 @@ describe('/admin/caches/<name>', () => {
       expect(res.status, message).toBe(400);
       expect(textOf(res.html)).toContain(message);
     }
-    expect(cache('eu')).toMatchObject({ host: edge.url, networks: ['10.1.0.0/16', '2001:db8::/32'] });
-    expect(cache('eu')?.upstream).toBeUndefined();
+    expect(await cache('eu')).toMatchObject({ host: edge.url, networks: ['10.1.0.0/16', '2001:db8::/32'] });
+    expect((await cache('eu'))?.upstream).toBeUndefined();
   });
 
   it('refuses to remove a cache still used as an upstream, and removes one that is not', async () => {
     const refused = await admin.submit('/admin/caches/eu', '/admin/caches/eu/remove', {});
     expect(refused.status).toBe(400);
     expect(textOf(refused.html)).toContain('Content cache "eu" is the upstream of asia; change or remove those first.');
-    expect(cache('eu')).toBeDefined();
+    expect(await cache('eu')).toBeDefined();
 
     const removed = await admin.submit('/admin/caches/us', '/admin/caches/us/remove', {});
     expect(removed.status).toBe(303);
     expect(removed.location).toBe('/admin/caches');
     const page = await admin.get('/admin/caches');
     expect(textOf(page.html)).toContain('Content cache us removed.');
-    expect(cache('us')).toBeUndefined();
+    expect(await cache('us')).toBeUndefined();
   });
 });
 

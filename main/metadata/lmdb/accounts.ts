@@ -16,6 +16,7 @@
  */
 import { key, prefixRange, splitKey, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
 import { countRepositoriesInNamespace } from './registry.js';
+import { openSessionTables, revokeUserIn } from './sessions.js';
 import type {
   AccessLevel,
   AccountSettings,
@@ -53,24 +54,8 @@ const toStoredUser = ({ name: _name, ...rest }: UserRecord): StoredUser => rest;
 const toOrg = (name: string, stored: StoredOrg): OrgRecord => ({ name, ...stored });
 const isActiveAdmin = (u: StoredUser) => u.isAdmin && u.isActive;
 
-/**
- * Stand-in until the sessions owner exports its own (same signature): it writes that owner's
- * sub-databases exactly as main/accounts/accounts.ts did before.
- * TODO(#10): take `revokeUserCredentials` from the sessions owner's LMDB module.
- */
-
-function revokeUserCredentials(root: RootDatabase, user: string): number {
-  let revoked = 0;
-  for (const name of ['refreshTokens', 'sessions']) {
-    const sub = root.openDB<{ user: string }, string>({ name, encoding: 'msgpack' });
-    for (const { key: k, value } of [...sub.getRange()]) {
-      if (value.user !== user) continue;
-      sub.remove(k);
-      revoked++;
-    }
-  }
-  return revoked;
-}
+/** Ends the user's sessions and refresh tokens inside the current transaction (the sessions owner's tables). */
+const revokeUserCredentials = (root: RootDatabase, user: string): number => revokeUserIn(openSessionTables(root), user);
 
 /** `tables` is for tests that make one sub-database fail half-way through a transaction. */
 export function createLmdbAccountStore(
@@ -348,10 +333,7 @@ export function removeRepositoryGrants(root: RootDatabase, repository: string): 
   return removed;
 }
 
-/**
- * Ends the user's sessions and refresh tokens in a transaction of their own (deactivation,
- * password changes): the stand-in for the sessions owner's method, see above.
- */
+/** Ends the user's sessions and refresh tokens in a transaction of their own (deactivation, password changes). */
 export function lmdbCredentialRevoker(root: RootDatabase): (user: string) => Promise<number> {
   return (user) => writeAtomically(root, () => revokeUserCredentials(root, user));
 }

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireAdmin, signedIn } from '../../accounts/account-management.js';
-import type { ContentCache } from '../../caches/content-caches.js';
+import { chainIn, type ContentCache } from '../../caches/content-caches.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import { jsonBody } from './request-input.js';
 
@@ -30,45 +30,49 @@ const joinSchema = z.object({
 
 export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, 'caches' | 'probe' | 'join'>): Hono {
   const app = new Hono();
-  const view = (cache: ContentCache) => ({
+  // `all`: every cache, from one read, for the chain.
+  const view = (cache: ContentCache, all: ContentCache[]) => ({
     name: cache.name,
     host: cache.host,
     upstream: cache.upstream ?? '',
     region: cache.region ?? '',
     networks: cache.networks,
-    chain: caches.chainOf(cache.name).map((c) => c.name),
+    chain: chainIn(all, cache.name).map((c) => c.name),
     health: probe.health(cache.name),
     createdAt: new Date(cache.createdAt).toISOString(),
   });
 
-  app.get('/content_caches', (c) => {
+  app.get('/content_caches', async (c) => {
     signedIn(c.var.principal);
-    return c.json(caches.list().map(view));
+    const all = await caches.list();
+    return c.json(all.map((cache) => view(cache, all)));
   });
 
   app.post('/content_caches', async (c) => {
     requireAdmin(c.var.principal, 'add content caches');
     const created = await caches.create(await jsonBody(c, cacheSchema));
     void probe.probeAll();
-    return c.json(view(created), 201);
+    return c.json(view(created, await caches.list()), 201);
   });
 
   // 201 for a new cache, 200 when an existing one moved; 401 for a wrong or expired token.
   app.post('/content_caches/join', async (c) => {
     const { cache, created } = await join(await jsonBody(c, joinSchema));
     void probe.probeAll();
-    return c.json(view(cache), created ? 201 : 200);
+    return c.json(view(cache, await caches.list()), created ? 201 : 200);
   });
 
-  app.get('/content_caches/:name', (c) => {
+  app.get('/content_caches/:name', async (c) => {
     signedIn(c.var.principal);
-    return c.json(view(caches.require(c.req.param('name'))));
+    const cache = await caches.require(c.req.param('name'));
+    return c.json(view(cache, await caches.list()));
   });
 
   app.patch('/content_caches/:name', async (c) => {
     requireAdmin(c.var.principal, 'change content caches');
     const { name: _ignored, ...patch } = await jsonBody(c, cacheSchema);
-    return c.json(view(await caches.update(c.req.param('name'), patch)));
+    const updated = await caches.update(c.req.param('name'), patch);
+    return c.json(view(updated, await caches.list()));
   });
 
   app.delete('/content_caches/:name', async (c) => {

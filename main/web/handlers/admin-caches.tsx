@@ -52,14 +52,15 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
   const { caches, probe, metrics } = deps.caches;
 
-  const rowsOf = async (list: ContentCache[]): Promise<CacheRow[]> => {
+  /** The rows of `list`, whose chains are found in `all` (every cache). */
+  const rowsOf = async (list: ContentCache[], all: ContentCache[] = list): Promise<CacheRow[]> => {
     const counts = await redirectCounts(metrics.redirects);
     return list.map((cache) => ({
       name: cache.name,
       host: cache.host,
       region: cache.region,
       upstream: cache.upstream,
-      chain: chainLabel(caches, cache.name),
+      chain: chainLabel(all, cache.name),
       status: cacheStatus(probe, cache.name),
       networks: cache.networks,
       redirects: counts.get(cache.name) ?? 0,
@@ -71,7 +72,7 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const { session } = adminOnly(c);
     const body = (
       <AdminCachesPage
-        caches={await rowsOf(caches.list())}
+        caches={await rowsOf(await caches.list())}
         csrfToken={session.csrfToken}
         now={deps.now()}
         form={retry?.form}
@@ -91,9 +92,9 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     retry?: { edit?: { form: CacheForm; error: string }; removeError?: string; status: ContentfulStatusCode },
   ) => {
     const { session } = adminOnly(c);
-    const cache = caches.require(c.req.param('name') ?? '');
-    const all = caches.list();
-    const [row] = await rowsOf([cache]);
+    const cache = await caches.require(c.req.param('name') ?? '');
+    const all = await caches.list();
+    const [row] = await rowsOf([cache], all);
     const body = (
       <AdminCachePage
         cache={row!}

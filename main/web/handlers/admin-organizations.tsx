@@ -63,7 +63,7 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     const account = await deps.accountManagement.get(principal, name);
     if (account.type !== 'organization') throw new AccountError('NOT_FOUND', `organization "${name}" does not exist`);
     const defaultCache = {
-      caches: deps.caches.caches.list().map((cache) => ({ name: cache.name, region: cache.region })),
+      caches: (await deps.caches.caches.list()).map((cache) => ({ name: cache.name, region: cache.region })),
       selected: (await deps.accountManagement.settings(principal, name)).defaultContentCache ?? '',
       error: cacheRefusal?.error,
     };

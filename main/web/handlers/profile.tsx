@@ -34,7 +34,7 @@ export function profileRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const { principal, session } = signedIn(c);
     const user = await deps.accounts.getUser(principal.name);
     if (!user) throw new WebError('NOT_FOUND', 'Account not found', 'Your account no longer exists.');
-    const registered = caches.list();
+    const registered = await caches.list();
     const preferences = await deps.accounts.cachePreferences(user.name);
     const body = (
       <ProfilePage

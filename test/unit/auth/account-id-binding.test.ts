@@ -8,12 +8,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KeyRing } from '../../../src/auth/keys.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import type { AccessControl } from '../../../main/accounts/access-control.js';
 import { createSessions } from '../../../main/auth/sessions.js';
 import { createTokenService } from '../../../main/auth/token-service.js';
+import { createLmdbSessionStore } from '../../../main/metadata/lmdb/sessions.js';
+import type { SessionStore } from '../../../main/metadata/sessions.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
@@ -21,6 +24,8 @@ let db: MainEnvironment;
 let accountsDb: AccountsDb;
 let accounts: Accounts;
 let keys: KeyRing;
+let store: SessionStore;
+const accountId = async (name: string) => accounts.userId(name);
 
 const accessControl = { actionsFor: async () => [], isOrgAdmin: async () => false } as unknown as AccessControl;
 const ALICE = { kind: 'user', name: 'alice', isAdmin: false } as const;
@@ -30,7 +35,8 @@ beforeEach(async () => {
   db = openMainEnvironment(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
   accounts = lmdbAccounts(db.root);
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+  store = createLmdbSessionStore(db.root);
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: 300_000 });
   await accounts.createUser({ name: 'alice', password: 'alice-password' });
 });
 afterEach(async () => {
@@ -59,13 +65,13 @@ describe('account ids', () => {
 
 describe('a session of an earlier account of the same name', () => {
   it('is no session; one of the current account is', async () => {
-    const sessions = createSessions(accountsDb, 60_000);
+    const sessions = createSessions({ store, accountId, lifetimeMs: 60_000 });
     const old = await sessions.create('alice');
-    expect(sessions.get(old.id)).toMatchObject({ user: 'alice' });
+    expect(await sessions.get(old.id)).toMatchObject({ user: 'alice' });
     await recreateAliceLeavingCredentials();
-    expect(sessions.get(old.id)).toBeUndefined();
+    expect(await sessions.get(old.id)).toBeUndefined();
     const current = await sessions.create('alice');
-    expect(sessions.get(current.id)).toMatchObject({ user: 'alice', userId: await accounts.userId('alice') });
+    expect(await sessions.get(current.id)).toMatchObject({ user: 'alice', userId: await accounts.userId('alice') });
   });
 });
 
@@ -74,8 +80,8 @@ describe('a refresh token of an earlier account of the same name', () => {
     const tokens = createTokenService({
       keys,
       accessControl,
-      accountsDb,
-      accounts,
+      store,
+      accountId,
       issuer: 'http://main.test',
       service: 'outpost',
       tokenLifetimeMs: 300_000,

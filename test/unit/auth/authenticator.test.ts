@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { createJwtVerifier } from '../../../src/auth/jwt.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { OciError } from '../../../src/oci/errors.js';
@@ -25,20 +26,20 @@ const throttle: LoginThrottle = {
   before: async (account) => {
     events.push(`before ${account}`);
     return {
-      failed: () => void events.push(`failed ${account}`),
-      succeeded: () => void events.push(`succeeded ${account}`),
+      failed: async () => void events.push(`failed ${account}`),
+      succeeded: async () => void events.push(`succeeded ${account}`),
       abandoned: () => void events.push(`ended ${account}`),
     };
   },
-  failed: (account) => void events.push(`failed ${account}`),
-  succeeded: (account) => void events.push(`succeeded ${account}`),
+  failed: async (account) => void events.push(`failed ${account}`),
+  succeeded: async (account) => void events.push(`succeeded ${account}`),
 };
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-authn-');
   db = openMainEnvironment(join(temp.path, 'db'));
   accounts = lmdbAccounts(db.root);
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), maxTokenLifetimeMs: 300_000 });
   const verifier = createJwtVerifier({
     getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
     issuer: ISSUER,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { createJwtVerifier, signJwt, type SignOptions } from '../../../src/auth/jwt.js';
 import { KeyRing, type SigningKey } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { TokenError, type TokenErrorCode } from '../../../src/auth/token-errors.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
@@ -19,8 +20,16 @@ const now = () => clock;
 
 beforeAll(async () => {
   temp = await createTempDir('outpost-jwt-');
-  ring = await KeyRing.open({ dir: join(temp.path, 'main'), now, maxTokenLifetimeMs: LIFETIME_MS });
-  stranger = await KeyRing.open({ dir: join(temp.path, 'other'), now, maxTokenLifetimeMs: LIFETIME_MS });
+  ring = await KeyRing.open({
+    store: createFileKeyStore(join(temp.path, 'main')),
+    now,
+    maxTokenLifetimeMs: LIFETIME_MS,
+  });
+  stranger = await KeyRing.open({
+    store: createFileKeyStore(join(temp.path, 'other')),
+    now,
+    maxTokenLifetimeMs: LIFETIME_MS,
+  });
 });
 afterAll(async () => {
   await temp.remove();
@@ -217,7 +226,7 @@ describe('createJwtVerifier', () => {
     it('keeps verifying tokens of the retired key while it is published; new tokens carry the new kid', async () => {
       const dir = join(temp.path, 'rotating');
       clock = T0;
-      const keys = await KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS });
+      const keys = await KeyRing.open({ store: createFileKeyStore(dir), now, maxTokenLifetimeMs: LIFETIME_MS });
       const v = createJwtVerifier({
         getKey: (h, t) => createLocalJWKSet(keys.jwks())(h, t),
         issuer: ISSUER,

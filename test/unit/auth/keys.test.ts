@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const LIFETIME_MS = 5 * 60_000;
@@ -18,7 +19,8 @@ afterEach(async () => {
   await temp.remove();
 });
 
-const open = (dir = join(temp.path, 'keys')) => KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS });
+const open = (dir = join(temp.path, 'keys')) =>
+  KeyRing.open({ store: createFileKeyStore(dir), now, maxTokenLifetimeMs: LIFETIME_MS });
 const kids = (ring: KeyRing) => ring.jwks().keys.map((k) => k.kid);
 
 describe('KeyRing.open', () => {
@@ -162,7 +164,7 @@ describe('KeyRing.reload', () => {
 describe('KeyRing with a pre-publication period (auth.keyPrePublication)', () => {
   const PRE_MS = 60_000;
   const openPre = (dir = join(temp.path, 'keys')) =>
-    KeyRing.open({ dir, now, maxTokenLifetimeMs: LIFETIME_MS, prePublishMs: PRE_MS });
+    KeyRing.open({ store: createFileKeyStore(dir), now, maxTokenLifetimeMs: LIFETIME_MS, prePublishMs: PRE_MS });
 
   it('signs with a first key at once: nobody knows any key yet', async () => {
     const ring = await openPre();

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLoginThrottle, type LoginThrottle } from '../../../main/auth/login-throttle.js';
+import { createMemoryThrottleStore } from '../../../main/metadata/memory/throttle.js';
 import { OciError } from '../../../src/oci/errors.js';
 
 let clock = 0;
@@ -31,8 +32,8 @@ async function settlesWithin(throttle: LoginThrottle, account: string, address: 
   return result;
 }
 
-function fail(throttle: LoginThrottle, times: number, account = 'alice', address = '10.0.0.1') {
-  for (let i = 0; i < times; i++) throttle.failed(account, address);
+async function fail(throttle: LoginThrottle, times: number, account = 'alice', address = '10.0.0.1') {
+  for (let i = 0; i < times; i++) await throttle.failed(account, address);
 }
 
 async function refusal(throttle: LoginThrottle, account = 'alice', address = '10.0.0.1'): Promise<OciError> {
@@ -46,34 +47,40 @@ async function refusal(throttle: LoginThrottle, account = 'alice', address = '10
 
 describe('login throttle', () => {
   it('lets the first attempts through at once', async () => {
-    const throttle = createLoginThrottle({ now });
-    fail(throttle, 2);
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now });
+    await fail(throttle, 2);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 
   it('slows down after slowAfter failures, doubling the wait up to the cap', async () => {
-    const throttle = createLoginThrottle({ now, slowAfter: 3, lockAfter: 10, maxDelayMs: 1000 });
-    fail(throttle, 3);
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      slowAfter: 3,
+      lockAfter: 10,
+      maxDelayMs: 1000,
+    });
+    await fail(throttle, 3);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 249)).toBe(false);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 250)).toBe(true);
-    fail(throttle, 1);
+    await fail(throttle, 1);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 499)).toBe(false);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 500)).toBe(true);
-    fail(throttle, 4);
+    await fail(throttle, 4);
     // 250 * 2^5 would be 8 s: capped at maxDelayMs.
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 999)).toBe(false);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 1000)).toBe(true);
   });
 
   it('slows down only the account that failed', async () => {
-    const throttle = createLoginThrottle({ now });
-    fail(throttle, 5, 'alice');
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now });
+    await fail(throttle, 5, 'alice');
     expect(await settlesWithin(throttle, 'bob', '10.0.0.1', 0)).toBe(true);
   });
 
   it('refuses with TOOMANYREQUESTS and a Retry-After once lockAfter failures are reached', async () => {
-    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 10 });
-    fail(throttle, 10);
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, windowMs: 60_000, lockAfter: 10 });
+    await fail(throttle, 10);
     clock += 15_000;
     const err = await refusal(throttle);
     expect(err.code).toBe('TOOMANYREQUESTS');
@@ -83,63 +90,74 @@ describe('login throttle', () => {
   });
 
   it('never answers a Retry-After below one second', async () => {
-    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 2 });
-    fail(throttle, 2);
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, windowMs: 60_000, lockAfter: 2 });
+    await fail(throttle, 2);
     clock += 59_999;
     expect((await refusal(throttle)).headers['Retry-After']).toBe('1');
   });
 
   it('forgives once the window has passed', async () => {
-    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 10 });
-    fail(throttle, 10);
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, windowMs: 60_000, lockAfter: 10 });
+    await fail(throttle, 10);
     clock += 60_001;
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 
   it('clears the account on a success (and the penalty with it)', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 10 });
-    fail(throttle, 9);
-    throttle.succeeded('alice', '10.0.0.1');
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, lockAfter: 10 });
+    await fail(throttle, 9);
+    await throttle.succeeded('alice', '10.0.0.1');
     expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 0)).toBe(true);
-    fail(throttle, 9);
+    await fail(throttle, 9);
     expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 5_000)).toBe(true);
   });
 
   it('refuses only the guessing address: the owner still signs in from another one', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 10 });
-    fail(throttle, 10, 'alice', '192.0.2.66');
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, lockAfter: 10 });
+    await fail(throttle, 10, 'alice', '192.0.2.66');
     expect((await refusal(throttle, 'alice', '192.0.2.66')).code).toBe('TOOMANYREQUESTS');
     // The name's own count only slows (250 ms at 10 failures), and never refuses.
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 250)).toBe(true);
-    throttle.succeeded('alice', '10.0.0.1');
+    await throttle.succeeded('alice', '10.0.0.1');
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 
   it('slows, but never locks, an address failing across many names (a NAT, a TLS proxy)', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 10, slowAfterPerAddress: 20, maxDelayMs: 4000 });
-    for (let i = 0; i < 200; i++) throttle.failed(`made-up-${i}`, '192.0.2.7');
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      lockAfter: 10,
+      slowAfterPerAddress: 20,
+      maxDelayMs: 4000,
+    });
+    for (let i = 0; i < 200; i++) await throttle.failed(`made-up-${i}`, '192.0.2.7');
     expect(await settlesWithin(throttle, 'someone-new', '192.0.2.7', 3999)).toBe(false);
     expect(await settlesWithin(throttle, 'someone-new', '192.0.2.7', 4000)).toBe(true);
     expect(await settlesWithin(throttle, 'someone-new', '192.0.2.8', 0)).toBe(true);
   });
 
   it('slows, but never locks, a name failing from many addresses', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 3, slowAfterPerAccount: 10 });
-    for (let i = 0; i < 50; i++) throttle.failed('alice', `10.0.${i}.1`);
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      lockAfter: 3,
+      slowAfterPerAccount: 10,
+    });
+    for (let i = 0; i < 50; i++) await throttle.failed('alice', `10.0.${i}.1`);
     expect(await settlesWithin(throttle, 'alice', '10.9.9.9', 4000)).toBe(true);
   });
 
   it('keeps counting an address after a success of one of its accounts', async () => {
-    const throttle = createLoginThrottle({ now, slowAfterPerAddress: 3 });
-    for (let i = 0; i < 3; i++) throttle.failed(`user${i}`, '192.0.2.7');
-    throttle.succeeded('user0', '192.0.2.7');
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, slowAfterPerAddress: 3 });
+    for (let i = 0; i < 3; i++) await throttle.failed(`user${i}`, '192.0.2.7');
+    await throttle.succeeded('user0', '192.0.2.7');
     expect(await settlesWithin(throttle, 'user0', '192.0.2.7', 249)).toBe(false);
   });
 
   it('counts made-up names longer than any account by their first 128 characters only', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 3 });
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, lockAfter: 3 });
     const prefix = 'x'.repeat(128);
-    for (let i = 0; i < 3; i++) throttle.failed(`${prefix}${'y'.repeat(10_000)}${i}`, '10.0.0.1');
+    for (let i = 0; i < 3; i++) await throttle.failed(`${prefix}${'y'.repeat(10_000)}${i}`, '10.0.0.1');
     expect((await refusal(throttle, `${prefix}z`, '10.0.0.1')).code).toBe('TOOMANYREQUESTS');
   });
 
@@ -147,10 +165,16 @@ describe('login throttle', () => {
     const lines: Array<{ msg: string; fields: Record<string, unknown> | undefined }> = [];
     const record = (msg: string, fields?: Record<string, unknown>) => void lines.push({ msg, fields });
     const logger = { debug: record, info: record, warn: record, error: record, child: () => logger };
-    const throttle = createLoginThrottle({ now, slowAfter: 1, lockAfter: 2, logger });
-    fail(throttle, 1);
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      slowAfter: 1,
+      lockAfter: 2,
+      logger,
+    });
+    await fail(throttle, 1);
     await settlesWithin(throttle, 'alice', '10.0.0.1', 250);
-    fail(throttle, 1);
+    await fail(throttle, 1);
     await refusal(throttle);
     expect(lines).toEqual([
       { msg: 'sign-in delayed after failed attempts', fields: { user: 'alice', address: '10.0.0.1', delayMs: 250 } },
@@ -162,8 +186,14 @@ describe('login throttle', () => {
   });
 
   it('counts attempts in progress against the lock, so that guesses sent at once cannot pass it', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 10, slowAfter: 100, slowAfterPerAccount: 100 });
-    fail(throttle, 4);
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      lockAfter: 10,
+      slowAfter: 100,
+      slowAfterPerAccount: 100,
+    });
+    await fail(throttle, 4);
     const attempts = await Promise.all(Array.from({ length: 6 }, () => throttle.before('alice', '10.0.0.1')));
     const err = await refusal(throttle);
     expect(err.code).toBe('TOOMANYREQUESTS');
@@ -171,32 +201,67 @@ describe('login throttle', () => {
     // Another address, and another name from this one, are not held up by them.
     expect(await settlesWithin(throttle, 'alice', '10.0.0.2', 0)).toBe(true);
     expect(await settlesWithin(throttle, 'bob', '10.0.0.1', 0)).toBe(true);
-    for (const attempt of attempts) attempt.failed();
+    for (const attempt of attempts) await attempt.failed();
     expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
   });
 
   it('frees the place of an attempt that ends without an answer, and ends each attempt once', async () => {
-    const throttle = createLoginThrottle({ now, lockAfter: 2, slowAfter: 100, slowAfterPerAccount: 100 });
+    const throttle = createLoginThrottle({
+      store: createMemoryThrottleStore(),
+      now,
+      lockAfter: 2,
+      slowAfter: 100,
+      slowAfterPerAccount: 100,
+    });
     const first = await throttle.before('alice', '10.0.0.1');
     const second = await throttle.before('alice', '10.0.0.1');
     expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
     first.abandoned();
-    second.failed();
-    second.failed();
+    await second.failed();
+    await second.failed();
     second.abandoned();
     // One failure counted, no attempt in progress: one more place.
     const third = await throttle.before('alice', '10.0.0.1');
     expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
-    third.succeeded();
+    await third.succeeded();
     expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 
   it('sets Retry-After by the counter that locks, not by an older one that does not', async () => {
-    const throttle = createLoginThrottle({ now, windowMs: 60_000, lockAfter: 3 });
-    throttle.failed('someone', '10.0.0.1');
+    const throttle = createLoginThrottle({ store: createMemoryThrottleStore(), now, windowMs: 60_000, lockAfter: 3 });
+    await throttle.failed('someone', '10.0.0.1');
     clock += 40_000;
-    fail(throttle, 3, 'alice', '10.0.0.1');
+    await fail(throttle, 3, 'alice', '10.0.0.1');
     // alice locked 40 s after the address's first failure: her window has a full minute left.
     expect((await refusal(throttle, 'alice', '10.0.0.1')).headers['Retry-After']).toBe('60');
+  });
+
+  it('holds a lockout across throttles that share one store (replicas), and counts failures of both', async () => {
+    const store = createMemoryThrottleStore();
+    const options = { store, now, windowMs: 60_000, lockAfter: 4, slowAfter: 100, slowAfterPerAccount: 100 };
+    const [replica1, replica2] = [createLoginThrottle(options), createLoginThrottle(options)];
+    await fail(replica1, 2);
+    await fail(replica2, 1);
+    expect(await settlesWithin(replica2, 'alice', '10.0.0.1', 0)).toBe(true);
+    await fail(replica1, 1);
+    expect((await refusal(replica2)).code).toBe('TOOMANYREQUESTS');
+    expect(await settlesWithin(replica2, 'alice', '10.0.0.2', 0)).toBe(true);
+    await replica2.succeeded('alice', '10.0.0.1');
+    expect(await settlesWithin(replica1, 'alice', '10.0.0.1', 0)).toBe(true);
+  });
+
+  it('refuses the attempt, reserving nothing, when the store cannot be read', async () => {
+    const store = createMemoryThrottleStore();
+    let down = true;
+    const flaky = {
+      ...store,
+      get: (...args: Parameters<typeof store.get>) =>
+        down ? Promise.reject(new Error('store down')) : store.get(...args),
+    };
+    const throttle = createLoginThrottle({ store: flaky, now, lockAfter: 1 });
+    await expect(throttle.before('alice', '10.0.0.1')).rejects.toThrow('store down');
+    down = false;
+    // Had the failed read kept its place, this one would count it and be refused (lockAfter 1).
+    expect(await settlesWithin(throttle, 'alice', '10.0.0.1', 0)).toBe(true);
   });
 });

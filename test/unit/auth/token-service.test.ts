@@ -2,12 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
+import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
 import { createJwtVerifier } from '../../../src/auth/jwt.js';
 import type { AccessEntry } from '../../../src/auth/scope.js';
 import { parseScopes } from '../../../src/auth/scope.js';
 import { createTokenService } from '../../../main/auth/token-service.js';
 import type { AccessControl } from '../../../main/accounts/access-control.js';
-import type { AccountsDb } from '../../../main/accounts/accounts-db.js';
+import { createLmdbSessionStore, openSessionTables } from '../../../main/metadata/lmdb/sessions.js';
+import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
 import type { Principal, RepoAction } from '../../../main/accounts/permissions.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
@@ -27,15 +29,8 @@ const accessControl: AccessControl = {
   metaSettings: async () => ({ createRepositoryOnPush: true, anonymousPull: true }),
 };
 
-// Refresh tokens, and the users' ids (tokens carry them), are all the token service reads.
-const refreshStore = new Map<string, { user: string; expiresAt: number }>();
-const accounts = { userId: async (name: string) => (name === 'alice' ? 'alice-id' : undefined) };
-const accountsDb = {
-  refreshTokens: {
-    get: (k: string) => refreshStore.get(k),
-    put: async (k: string, v: { user: string; expiresAt: number }) => void refreshStore.set(k, v),
-  },
-} as unknown as AccountsDb;
+// The users' ids (tokens carry them), as accounts.ts `userId` gives them.
+const accountId = async (name: string) => (name === 'alice' ? 'alice-id' : undefined);
 
 const ALICE: Principal = { kind: 'user', name: 'alice', isAdmin: false };
 const ANON: Principal = { kind: 'anonymous' };
@@ -43,15 +38,17 @@ const ANON: Principal = { kind: 'anonymous' };
 let temp: TempDir;
 let keys: KeyRing;
 let tokens: ReturnType<typeof createTokenService>;
+let root: RootDatabase;
 
 beforeAll(async () => {
   temp = await createTempDir('outpost-tokens-');
-  keys = await KeyRing.open({ dir: join(temp.path, 'keys'), now, maxTokenLifetimeMs: 300_000 });
+  keys = await KeyRing.open({ store: createFileKeyStore(join(temp.path, 'keys')), now, maxTokenLifetimeMs: 300_000 });
+  root = openLmdb({ path: join(temp.path, 'db'), mapSizeBytes: 2 ** 26 });
   tokens = createTokenService({
     keys,
     accessControl,
-    accountsDb,
-    accounts,
+    store: createLmdbSessionStore(root),
+    accountId,
     issuer: ISSUER,
     service: 'outpost',
     tokenLifetimeMs: 300_000,
@@ -60,6 +57,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await root.close();
   await temp.remove();
 });
 
@@ -158,7 +156,9 @@ describe('token service issue', () => {
     const response = await tokens.issue(ALICE, [], { offline: true });
     const refresh = response.refresh_token!;
     expect(refresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect([...refreshStore.keys()]).not.toContain(refresh);
+    const stored = [...openSessionTables(root).refreshTokens.getRange()];
+    expect(stored.map(({ key }) => key)).not.toContain(refresh);
+    expect(JSON.stringify(stored)).not.toContain(refresh);
     expect(await tokens.redeemRefreshToken(refresh)).toBe('alice');
     clock = T0 + 86_400_000 + 1;
     await expect(tokens.redeemRefreshToken(refresh)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -173,7 +173,11 @@ describe('token service issue', () => {
 
   it('signs with a key rotated by another keyring on the same directory from the next token on', async () => {
     clock = T0;
-    const cli = await KeyRing.open({ dir: join(temp.path, 'keys'), now, maxTokenLifetimeMs: 300_000 });
+    const cli = await KeyRing.open({
+      store: createFileKeyStore(join(temp.path, 'keys')),
+      now,
+      maxTokenLifetimeMs: 300_000,
+    });
     const kid = await cli.rotate();
     const response = await tokens.issue(ALICE, []);
     expect(decodeProtectedHeader(response.token).kid).toBe(kid);

@@ -8,10 +8,10 @@ import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
 import {
   createContentCaches,
   networkMatcher,
-  openCachesDb,
   parseCidr,
   type ContentCaches,
 } from '../../../main/caches/content-caches.js';
+import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
@@ -22,7 +22,7 @@ let clock = 1_000;
 beforeEach(async () => {
   temp = await createTempDir('outpost-caches-');
   root = openLmdb({ path: temp.path, mapSizeBytes: 2 ** 26 });
-  caches = createContentCaches(openCachesDb(root), () => clock);
+  caches = createContentCaches(createLmdbCacheStore(root), () => clock);
 });
 afterEach(async () => {
   await root.close();
@@ -52,8 +52,8 @@ describe('createContentCaches: names and hosts', () => {
       networks: ['10.0.0.0/8'],
       createdAt: 1_000,
     });
-    expect(caches.get('asia')).toEqual(created);
-    expect(caches.list().map((c) => c.name)).toEqual(['asia', 'eu']);
+    expect(await caches.get('asia')).toEqual(created);
+    expect((await caches.list()).map((c) => c.name)).toEqual(['asia', 'eu']);
   });
 
   it.each(['EU', '-eu', 'eu_west', 'a'.repeat(64), '', 'eu/west'])('refuses the name %j', async (name) => {
@@ -72,7 +72,7 @@ describe('createContentCaches: names and hosts', () => {
     await expect(caches.create({ name: 'eu', host: 'https://other.example.com' })).rejects.toMatchObject({
       code: 'ALREADY_EXISTS',
     });
-    expect(caches.require('eu').host).toBe('https://eu.example.com');
+    expect((await caches.require('eu')).host).toBe('https://eu.example.com');
   });
 
   it('updates only the fields given and keeps the creation time', async () => {
@@ -138,9 +138,9 @@ describe('createContentCaches: chains', () => {
     await add('eu');
     await add('asia', { upstream: 'eu' });
     await add('sg', { upstream: 'asia' });
-    expect(caches.chainOf('sg').map((c) => c.name)).toEqual(['sg', 'asia', 'eu']);
-    expect(caches.chainOf('eu').map((c) => c.name)).toEqual(['eu']);
-    expect(caches.chainOf('nope')).toEqual([]);
+    expect((await caches.chainOf('sg')).map((c) => c.name)).toEqual(['sg', 'asia', 'eu']);
+    expect((await caches.chainOf('eu')).map((c) => c.name)).toEqual(['eu']);
+    expect(await caches.chainOf('nope')).toEqual([]);
   });
 
   it('refuses an upstream that is not a registered cache', async () => {
@@ -154,7 +154,7 @@ describe('createContentCaches: chains', () => {
     await add('asia', { upstream: 'eu' });
     await expect(caches.update('eu', { upstream: 'eu' })).rejects.toEqual(invalid(/cycle/));
     await expect(caches.update('eu', { upstream: 'asia' })).rejects.toEqual(invalid(/would make a cycle through "eu"/));
-    expect(caches.chainOf('asia').map((c) => c.name)).toEqual(['asia', 'eu']);
+    expect((await caches.chainOf('asia')).map((c) => c.name)).toEqual(['asia', 'eu']);
   });
 
   it('treats an empty or null upstream as main', async () => {
@@ -171,6 +171,6 @@ describe('createContentCaches: chains', () => {
     await expect(caches.remove('eu')).rejects.toEqual(invalid(/"eu" is the upstream of asia/));
     await caches.update('asia', { upstream: '' });
     await caches.remove('eu');
-    expect(caches.get('eu')).toBeUndefined();
+    expect(await caches.get('eu')).toBeUndefined();
   });
 });

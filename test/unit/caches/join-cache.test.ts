@@ -6,8 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
 import { silentLogger } from '../../../src/log/logger.js';
-import { createContentCaches, openCachesDb, type ContentCaches } from '../../../main/caches/content-caches.js';
-import { createJoinTokens, openJoinTokensDb } from '../../../main/caches/join-tokens.js';
+import { createContentCaches, type ContentCaches } from '../../../main/caches/content-caches.js';
+import { createJoinTokens } from '../../../main/caches/join-tokens.js';
+import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import { createCacheJoin, type CacheJoin } from '../../../main/caches/join-cache.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
@@ -23,8 +24,8 @@ beforeEach(async () => {
   temp = await createTempDir('outpost-join-');
   root = openLmdb({ path: temp.path, mapSizeBytes: 2 ** 26 });
   clock = 1_000;
-  caches = createContentCaches(openCachesDb(root), () => clock);
-  const tokens = createJoinTokens(openJoinTokensDb(root), () => clock);
+  caches = createContentCaches(createLmdbCacheStore(root), () => clock);
+  const tokens = createJoinTokens(createLmdbCacheStore(root), () => clock);
   token = (await tokens.create(60_000)).token;
   join = createCacheJoin({ caches, tokens, mainUrl: MAIN, logger: silentLogger });
 });
@@ -46,7 +47,7 @@ describe('createCacheJoin', () => {
       created: true,
       cache: { name: 'eu', host: 'https://eu.example.com', region: 'eu-west-1', networks: [], createdAt: 1_000 },
     });
-    expect(caches.get('eu')).toEqual(result.cache);
+    expect(await caches.get('eu')).toEqual(result.cache);
   });
 
   it('moves a known cache to its new host and keeps what the edge does not send', async () => {
@@ -62,6 +63,16 @@ describe('createCacheJoin', () => {
         createdAt: 1_000,
       },
     });
+  });
+
+  it('accepts two edges joining under one new name at once: one adds the cache, the other moves it', async () => {
+    const results = await Promise.all([
+      join({ token, name: 'eu', host: 'https://eu-1.example.com' }),
+      join({ token, name: 'eu', host: 'https://eu-2.example.com' }),
+    ]);
+    expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+    const last = results.find((r) => !r.created)!.cache.host;
+    expect(await caches.list()).toEqual([expect.objectContaining({ name: 'eu', host: last })]);
   });
 
   it('reads an upstream URL as the cache registered at that host', async () => {
@@ -94,7 +105,7 @@ describe('createCacheJoin', () => {
       code: 'INVALID_INPUT',
       message: expect.stringMatching(/neither main nor the host of a registered content cache/),
     });
-    expect(caches.get('asia')).toBeUndefined();
+    expect(await caches.get('asia')).toBeUndefined();
   });
 
   it('validates like an admin registration: a bad name or host is INVALID_INPUT', async () => {
@@ -115,6 +126,6 @@ describe('createCacheJoin', () => {
     await expect(join({ token, name: 'eu', host: 'https://eu.example.com' })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
-    expect(caches.list()).toEqual([]);
+    expect(await caches.list()).toEqual([]);
   });
 });

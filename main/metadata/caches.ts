@@ -1,0 +1,72 @@
+/**
+ * @module The content-caches family: the caches main knows (DTR's `content_caches`) and the
+ * join tokens edges register themselves with. The store keeps the relations that must hold
+ * whoever writes (an upstream names a known cache, chains have no cycle, a cache others pull
+ * through is not removed) inside each write; the checks of each field's shape, and the
+ * messages, are the domain's (main/caches/content-caches.ts, join-tokens.ts).
+ */
+
+export interface ContentCacheRecord {
+  /** The edge's public URL: where clients are redirected. */
+  host: string;
+  /** The cache this one pulls from; absent means main. */
+  upstream?: string;
+  region?: string;
+  /** Client networks (CIDR) this cache serves when a user has no preference. */
+  networks: string[];
+  createdAt: number;
+}
+
+export interface ContentCache extends ContentCacheRecord {
+  name: string;
+}
+
+export interface JoinTokenRecord {
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The outcome of a cache write; anything but 'done' changed nothing. */
+export type CacheWriteResult =
+  /** Written. */
+  | 'done'
+  /** createCache: a cache of that name exists already. */
+  | 'exists'
+  /** updateCache: no cache of that name. */
+  | 'missing'
+  /** The record's `upstream` names no cache. */
+  | 'upstream-unknown'
+  /** The record's `upstream` leads back to the cache written. */
+  | 'cycle';
+
+export type CacheRemoveResult =
+  | { removed: true }
+  | { removed: false; reason: 'missing' }
+  /** Other caches pull through this one (`dependants`, in name order). */
+  | { removed: false; reason: 'upstream'; dependants: string[] };
+
+/**
+ * Content caches and join tokens. Every write is all or nothing, its checks and its change
+ * done at once (two admins or two edges writing together cannot break a relation). Methods
+ * reject with the backend's failure (LMDB: `code` EIO/ENOSPC; PostgreSQL: UNAVAILABLE).
+ */
+export interface CacheStore {
+  /** Every cache, in name order. */
+  listCaches(): Promise<ContentCache[]>;
+  getCache(name: string): Promise<ContentCacheRecord | undefined>;
+  /**
+   * Adds a cache: 'upstream-unknown' or 'cycle' (upstream is the name itself) refuse it, checked
+   * before 'exists'.
+   */
+  createCache(name: string, record: ContentCacheRecord): Promise<CacheWriteResult>;
+  /** Replaces a cache's record: 'missing', 'upstream-unknown' or 'cycle' refuse it. */
+  updateCache(name: string, record: ContentCacheRecord): Promise<CacheWriteResult>;
+  removeCache(name: string): Promise<CacheRemoveResult>;
+
+  /** Stores a join token under the base64url SHA-256 of the token (the token itself is never stored). */
+  createJoinToken(tokenHash: string, record: JoinTokenRecord): Promise<void>;
+  /** The token stored under `tokenHash`, expired or not; undefined when none. */
+  getJoinToken(tokenHash: string): Promise<JoinTokenRecord | undefined>;
+  /** Removes join tokens expired at or before `now`; returns how many. */
+  purgeExpiredJoinTokens(now: number): Promise<number>;
+}

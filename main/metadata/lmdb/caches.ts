@@ -1,0 +1,80 @@
+/**
+ * @module `CacheStore` in LMDB, in main's environment, with the sub-databases and msgpack
+ * encoding main has always used (existing data directories keep their caches and tokens):
+ *
+ *	caches            <name>                         ContentCacheRecord
+ *	cacheJoinTokens   <sha256 of token, base64url>   JoinTokenRecord
+ *
+ * Each write checks its relations and writes in one transaction (writeAtomically).
+ */
+import { writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
+import type { CacheStore, CacheWriteResult, ContentCacheRecord, JoinTokenRecord } from '../caches.js';
+
+export function createLmdbCacheStore(root: RootDatabase): CacheStore {
+  const caches: Database<ContentCacheRecord, string> = root.openDB({ name: 'caches', encoding: 'msgpack' });
+  const joinTokens: Database<JoinTokenRecord, string> = root.openDB({ name: 'cacheJoinTokens', encoding: 'msgpack' });
+
+  /** Whether `record`'s upstream may be written for `name` (read inside the writing transaction). */
+  const upstreamProblem = (name: string, record: ContentCacheRecord): CacheWriteResult | undefined => {
+    const seen = new Set<string>();
+    for (let next = record.upstream; next !== undefined; next = caches.get(next)?.upstream) {
+      if (next === name) return 'cycle';
+      if (!caches.doesExist(next)) return next === record.upstream ? 'upstream-unknown' : undefined;
+      // A cycle among other caches (never written by this store) must not hang the walk.
+      if (seen.has(next)) return undefined;
+      seen.add(next);
+    }
+    return undefined;
+  };
+
+  return {
+    async listCaches() {
+      return [...caches.getRange()].map(({ key, value }) => ({ name: key, ...value }));
+    },
+    async getCache(name) {
+      return caches.get(name);
+    },
+    createCache: (name, record) =>
+      writeAtomically(root, (): CacheWriteResult => {
+        // The upstream first, as main always answered: a bad upstream is INVALID_INPUT whatever the name.
+        const problem = upstreamProblem(name, record);
+        if (problem) return problem;
+        if (caches.doesExist(name)) return 'exists';
+        caches.put(name, record);
+        return 'done';
+      }),
+    updateCache: (name, record) =>
+      writeAtomically(root, (): CacheWriteResult => {
+        if (!caches.doesExist(name)) return 'missing';
+        const problem = upstreamProblem(name, record);
+        if (problem) return problem;
+        caches.put(name, record);
+        return 'done';
+      }),
+    removeCache: (name) =>
+      writeAtomically(root, () => {
+        if (!caches.doesExist(name)) return { removed: false, reason: 'missing' } as const;
+        const dependants = [...caches.getRange()].filter(({ value }) => value.upstream === name).map(({ key }) => key);
+        if (dependants.length > 0) return { removed: false, reason: 'upstream', dependants } as const;
+        caches.remove(name);
+        return { removed: true } as const;
+      }),
+
+    async createJoinToken(tokenHash, record) {
+      await joinTokens.put(tokenHash, record);
+    },
+    async getJoinToken(tokenHash) {
+      return joinTokens.get(tokenHash);
+    },
+    purgeExpiredJoinTokens: (now) =>
+      writeAtomically(root, () => {
+        let purged = 0;
+        for (const { key, value } of [...joinTokens.getRange()]) {
+          if (value.expiresAt > now) continue;
+          joinTokens.remove(key);
+          purged++;
+        }
+        return purged;
+      }),
+  };
+}

@@ -1,0 +1,25 @@
+/** @module The tables of the content-caches family (main/metadata/postgres/caches.ts). Times are epoch milliseconds. */
+import type { Migration } from './migrations.js';
+
+export const CACHES_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'caches-001-tables',
+    sql: `
+      CREATE TABLE outpost_content_caches (
+        name text PRIMARY KEY,
+        host text NOT NULL,
+        -- Restrict: a cache others pull through is never removed under them, whoever writes.
+        upstream text REFERENCES outpost_content_caches (name) ON DELETE RESTRICT,
+        region text,
+        networks text[] NOT NULL,
+        created_at bigint NOT NULL,
+        CHECK (upstream IS DISTINCT FROM name)
+      );
+      CREATE INDEX outpost_content_caches_upstream ON outpost_content_caches (upstream);
+      CREATE TABLE outpost_cache_join_tokens (
+        token_hash text PRIMARY KEY,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );`,
+  },
+];

@@ -1,0 +1,143 @@
+/**
+ * @module `CacheStore` in PostgreSQL (tables in caches-schema.ts).
+ *
+ * Cache writes are rare (an admin, an edge starting) and must keep relations across rows (no
+ * cycle through several caches): each takes the table's EXCLUSIVE lock, which queues the other
+ * writers and lets readers (every redirect decision) go on, then checks and writes. The foreign
+ * key keeps "a known upstream" and "no removal under a dependant" even for a writer that would
+ * skip the lock.
+ */
+import type { CacheStore, CacheWriteResult, ContentCache, ContentCacheRecord, JoinTokenRecord } from '../caches.js';
+import type { PostgresDatabase, Queryable } from './database.js';
+
+interface CacheRow {
+  name: string;
+  host: string;
+  upstream: string | null;
+  region: string | null;
+  networks: string[];
+  created_at: string;
+}
+
+const COLUMNS = 'name, host, upstream, region, networks, created_at';
+
+function toCache(row: CacheRow): ContentCache {
+  return {
+    name: row.name,
+    host: row.host,
+    ...(row.upstream !== null && { upstream: row.upstream }),
+    ...(row.region !== null && { region: row.region }),
+    networks: row.networks,
+    createdAt: Number(row.created_at),
+  };
+}
+
+const recordOf = ({ name: _name, ...record }: ContentCache): ContentCacheRecord => record;
+
+const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
+
+/** Whether `record`'s upstream may be written for `name`: read under the lock. */
+async function upstreamProblem(
+  tx: Queryable,
+  name: string,
+  record: ContentCacheRecord,
+): Promise<CacheWriteResult | undefined> {
+  if (record.upstream === undefined) return undefined;
+  if (record.upstream === name) return 'cycle';
+  // The chain above the upstream, the upstream first; a cycle among others cannot exist (every
+  // write is checked), the depth bound only guards the query.
+  const chain = await tx.query<{ name: string }>(
+    `WITH RECURSIVE chain (name, upstream, depth) AS (
+       SELECT name, upstream, 1 FROM outpost_content_caches WHERE name = $1
+       UNION ALL
+       SELECT c.name, c.upstream, chain.depth + 1 FROM outpost_content_caches c
+         JOIN chain ON c.name = chain.upstream WHERE chain.depth < 64
+     ) SELECT name FROM chain`,
+    [record.upstream],
+  );
+  if (chain.length === 0) return 'upstream-unknown';
+  return chain.some((row) => row.name === name) ? 'cycle' : undefined;
+}
+
+const params = (name: string, r: ContentCacheRecord) => [
+  name,
+  r.host,
+  r.upstream ?? null,
+  r.region ?? null,
+  r.networks,
+  r.createdAt,
+];
+
+export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
+  return {
+    async listCaches() {
+      const rows = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches ORDER BY name COLLATE "C"`);
+      return rows.map(toCache);
+    },
+    async getCache(name) {
+      const [row] = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches WHERE name = $1`, [name]);
+      return row && recordOf(toCache(row));
+    },
+    createCache: (name, record) =>
+      db.transaction(async (tx): Promise<CacheWriteResult> => {
+        await lock(tx);
+        const problem = await upstreamProblem(tx, name, record);
+        if (problem) return problem;
+        const inserted = await tx.query(
+          `INSERT INTO outpost_content_caches (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (name) DO NOTHING RETURNING name`,
+          params(name, record),
+        );
+        return inserted.length > 0 ? 'done' : 'exists';
+      }),
+    updateCache: (name, record) =>
+      db.transaction(async (tx): Promise<CacheWriteResult> => {
+        await lock(tx);
+        const exists = await tx.query('SELECT 1 FROM outpost_content_caches WHERE name = $1', [name]);
+        if (exists.length === 0) return 'missing';
+        const problem = await upstreamProblem(tx, name, record);
+        if (problem) return problem;
+        await tx.query(
+          `UPDATE outpost_content_caches SET host = $2, upstream = $3, region = $4, networks = $5, created_at = $6
+           WHERE name = $1`,
+          params(name, record),
+        );
+        return 'done';
+      }),
+    removeCache: (name) =>
+      db.transaction(async (tx) => {
+        await lock(tx);
+        const exists = await tx.query('SELECT 1 FROM outpost_content_caches WHERE name = $1', [name]);
+        if (exists.length === 0) return { removed: false, reason: 'missing' } as const;
+        const dependants = await tx.query<{ name: string }>(
+          'SELECT name FROM outpost_content_caches WHERE upstream = $1 ORDER BY name COLLATE "C"',
+          [name],
+        );
+        if (dependants.length > 0)
+          return { removed: false, reason: 'upstream', dependants: dependants.map((row) => row.name) } as const;
+        await tx.query('DELETE FROM outpost_content_caches WHERE name = $1', [name]);
+        return { removed: true } as const;
+      }),
+
+    async createJoinToken(tokenHash, record) {
+      await db.query(
+        `INSERT INTO outpost_cache_join_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (token_hash) DO UPDATE SET created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
+        [tokenHash, record.createdAt, record.expiresAt],
+      );
+    },
+    async getJoinToken(tokenHash) {
+      const [row] = await db.query<{ created_at: string; expires_at: string }>(
+        'SELECT created_at, expires_at FROM outpost_cache_join_tokens WHERE token_hash = $1',
+        [tokenHash],
+      );
+      if (!row) return undefined;
+      const record: JoinTokenRecord = { createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+      return record;
+    },
+    async purgeExpiredJoinTokens(now) {
+      const rows = await db.query('DELETE FROM outpost_cache_join_tokens WHERE expires_at <= $1 RETURNING 1', [now]);
+      return rows.length;
+    },
+  };
+}

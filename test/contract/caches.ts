@@ -1,0 +1,152 @@
+/**
+ * The `CacheStore` contract (main/metadata/caches.ts) as one suite every backend runs:
+ * `describeCacheStore('LMDB', factory)`. Only the interface is used. Writes that race (two
+ * creates of one name, two updates that would close a cycle together) are sent at once: each
+ * backend must keep the relation whatever their order.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CacheStore, ContentCacheRecord } from '../../main/metadata/caches.js';
+
+export interface CacheStoreFixture {
+  store: CacheStore;
+  /** A second store on the same data (another connection, another replica). */
+  openAgain(): Promise<CacheStore>;
+  /** Releases whatever the factory created (temp dirs, connections). */
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2030, 0, 1);
+const record = (name: string, upstream?: string, extra: Partial<ContentCacheRecord> = {}): ContentCacheRecord => ({
+  host: `https://${name}.example.com`,
+  ...(upstream !== undefined && { upstream }),
+  networks: [],
+  createdAt: T0,
+  ...extra,
+});
+
+export function describeCacheStore(name: string, factory: () => Promise<CacheStoreFixture>): void {
+  describe(`${name} (CacheStore contract)`, () => {
+    let fixture: CacheStoreFixture;
+    let store: CacheStore;
+
+    beforeEach(async () => {
+      fixture = await factory();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    describe('caches', () => {
+      it('gives back what was created, every field, and lists caches in name order', async () => {
+        const full = record('sg', 'eu', { region: 'ap-southeast-1', networks: ['10.0.0.0/8', '2001:db8::/32'] });
+        expect(await store.createCache('eu', record('eu'))).toBe('done');
+        expect(await store.createCache('sg', full)).toBe('done');
+        expect(await store.createCache('asia', record('asia'))).toBe('done');
+        expect(await store.getCache('sg')).toEqual(full);
+        expect(await store.getCache('eu')).toEqual(record('eu'));
+        expect(await store.getCache('nope')).toBeUndefined();
+        expect((await store.listCaches()).map((c) => c.name)).toEqual(['asia', 'eu', 'sg']);
+        expect((await store.listCaches())[2]).toEqual({ name: 'sg', ...full });
+      });
+
+      it('refuses a second cache of a name, keeping the first', async () => {
+        await store.createCache('eu', record('eu'));
+        expect(await store.createCache('eu', record('eu', undefined, { host: 'https://other.example.com' }))).toBe(
+          'exists',
+        );
+        expect(await store.getCache('eu')).toEqual(record('eu'));
+      });
+
+      it('refuses an upstream that names no cache, or the cache itself, writing nothing', async () => {
+        expect(await store.createCache('sg', record('sg', 'eu'))).toBe('upstream-unknown');
+        expect(await store.createCache('sg', record('sg', 'sg'))).toBe('cycle');
+        expect(await store.listCaches()).toEqual([]);
+      });
+
+      it('replaces a cache on update, and refuses an unknown cache or upstream', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.createCache('sg', record('sg'));
+        const moved = record('sg', 'eu', { host: 'https://moved.example.com', region: 'r' });
+        expect(await store.updateCache('sg', moved)).toBe('done');
+        expect(await store.getCache('sg')).toEqual(moved);
+        expect(await store.updateCache('nope', record('nope'))).toBe('missing');
+        expect(await store.updateCache('sg', record('sg', 'gone'))).toBe('upstream-unknown');
+        expect(await store.getCache('sg')).toEqual(moved);
+        expect(await store.getCache('nope')).toBeUndefined();
+      });
+
+      it('refuses an update whose upstream leads back to the cache, however long the way', async () => {
+        await store.createCache('a', record('a'));
+        await store.createCache('b', record('b', 'a'));
+        await store.createCache('c', record('c', 'b'));
+        expect(await store.updateCache('a', record('a', 'c'))).toBe('cycle');
+        expect(await store.updateCache('a', record('a', 'a'))).toBe('cycle');
+        expect(await store.getCache('a')).toEqual(record('a'));
+        expect(await store.updateCache('c', record('c', 'a'))).toBe('done');
+      });
+
+      it('removes a cache, and refuses one that is unknown or that others pull through', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.createCache('sg', record('sg', 'eu'));
+        await store.createCache('in', record('in', 'eu'));
+        expect(await store.removeCache('eu')).toEqual({ removed: false, reason: 'upstream', dependants: ['in', 'sg'] });
+        expect(await store.removeCache('nope')).toEqual({ removed: false, reason: 'missing' });
+        expect(await store.removeCache('sg')).toEqual({ removed: true });
+        expect(await store.removeCache('in')).toEqual({ removed: true });
+        expect(await store.removeCache('eu')).toEqual({ removed: true });
+        expect(await store.listCaches()).toEqual([]);
+      });
+
+      it('creates one cache when two writers create the same name at once', async () => {
+        const other = await fixture.openAgain();
+        const results = await Promise.all([
+          store.createCache('eu', record('eu', undefined, { region: 'first' })),
+          other.createCache('eu', record('eu', undefined, { region: 'second' })),
+        ]);
+        expect([...results].sort()).toEqual(['done', 'exists']);
+        const kept = results[0] === 'done' ? 'first' : 'second';
+        expect((await other.getCache('eu'))?.region).toBe(kept);
+      });
+
+      it('never closes a cycle when two writers each point a cache at the other at once', async () => {
+        await store.createCache('a', record('a'));
+        await store.createCache('b', record('b'));
+        const other = await fixture.openAgain();
+        const results = await Promise.all([
+          store.updateCache('a', record('a', 'b')),
+          other.updateCache('b', record('b', 'a')),
+        ]);
+        expect(results.filter((r) => r === 'done')).toHaveLength(1);
+        const [a, b] = [await store.getCache('a'), await store.getCache('b')];
+        expect(a?.upstream === 'b' && b?.upstream === 'a').toBe(false);
+      });
+
+      it('never leaves a cache pointing at one removed at the same moment', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        await Promise.all([store.removeCache('eu'), other.createCache('sg', record('sg', 'eu'))]);
+        const sg = await store.getCache('sg');
+        if (sg) expect(await store.getCache('eu')).toBeDefined();
+      });
+    });
+
+    describe('join tokens', () => {
+      it('gives back a stored token, and undefined for a hash never stored', async () => {
+        await store.createJoinToken('h1', { createdAt: T0, expiresAt: T0 + 10 });
+        expect(await store.getJoinToken('h1')).toEqual({ createdAt: T0, expiresAt: T0 + 10 });
+        expect(await store.getJoinToken('h2')).toBeUndefined();
+      });
+
+      it('purges tokens expired at or before the time given, and keeps live ones', async () => {
+        await store.createJoinToken('old', { createdAt: T0, expiresAt: T0 - 1 });
+        await store.createJoinToken('edge', { createdAt: T0, expiresAt: T0 });
+        await store.createJoinToken('live', { createdAt: T0, expiresAt: T0 + 1 });
+        expect(await store.purgeExpiredJoinTokens(T0)).toBe(2);
+        expect(await store.getJoinToken('old')).toBeUndefined();
+        expect(await store.getJoinToken('edge')).toBeUndefined();
+        expect(await store.getJoinToken('live')).toEqual({ createdAt: T0, expiresAt: T0 + 1 });
+      });
+    });
+  });
+}
