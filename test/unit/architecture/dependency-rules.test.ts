@@ -7,6 +7,8 @@
  *   guard (a failed commit otherwise ended the process on an unhandled rejection);
  * - in main/, only main/metadata/lmdb/** imports src/store/lmdb.js: the metadata owners are the
  *   only door to main's tables, whichever backend holds them.
+ * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
+ *   through the metadata owners' interfaces.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -182,6 +184,13 @@ function tableViolations({ file, imports }: FileFacts): string[] {
     );
 }
 
+function pgViolations({ file, imports }: FileFacts): string[] {
+  if (file.startsWith('main/metadata/postgres/')) return [];
+  return imports
+    .filter(({ specifier }) => specifier === 'pg' || specifier.startsWith('pg/'))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -237,6 +246,15 @@ describe('dependency rules (STYLE.md section 6)', () => {
     expect(facts.flatMap(lmdbViolations)).toEqual([]);
     const direct: FileFacts = { file: 'edge/cache/x.ts', imports: [{ specifier: 'lmdb', line: 3 }], envReads: [] };
     expect(lmdbViolations(direct)).toHaveLength(1);
+  });
+
+  it('only main/metadata/postgres/ imports pg', () => {
+    expect(facts.flatMap(pgViolations)).toEqual([]);
+    expect(factsOf('main/metadata/postgres/database.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: 'pg' }),
+    );
+    const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
+    expect(pgViolations(outside)).toHaveLength(1);
   });
 });
 
