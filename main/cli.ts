@@ -164,7 +164,7 @@ export async function mainCli(
     try {
       const result = await collectGarbage({
         db,
-        paths: store.paths,
+        store,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,
         dryRun: values['dry-run'] ?? false,

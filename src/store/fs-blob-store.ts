@@ -28,8 +28,7 @@ import { mkdirPrivate } from './private-files.js';
 const READ_CHUNK_BYTES = 256 * 1024;
 
 export class FsBlobStore implements LocalBlobStore {
-  // TODO(#10): private once every caller goes through the interface.
-  readonly paths: BlobPaths;
+  private readonly paths: BlobPaths;
   /** Where the bytes of each staged or trashed blob handed out are: the handles stay opaque. */
   private readonly handles = new WeakMap<StagedBlob | TrashedBlob, string>();
   readonly uploads: FsBlobUploads;
