@@ -168,7 +168,7 @@ export async function mainCli(
     try {
       const result = await collectGarbage({
         metadata: registryMetadata,
-        paths: store.paths,
+        store,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,
         dryRun: values['dry-run'] ?? false,

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import type { BlobStore } from '../src/store/blob-store.js';
 import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
@@ -67,7 +68,7 @@ export interface MainService {
 }
 
 export interface MainData {
-  store: FsBlobStore;
+  store: BlobStore;
   /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
   db: MainEnvironment;
   registryMetadata: LmdbRegistryMetadata;

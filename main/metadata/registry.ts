@@ -63,12 +63,23 @@ export interface ReferrerEntry {
   annotations?: Record<string, string>;
 }
 
+/** A blob store's state of an upload session, as JSON (the same shape as `UploadState` of BlobStore). */
+export type UploadStoreState =
+  | null
+  | boolean
+  | number
+  | string
+  | UploadStoreState[]
+  | { [key: string]: UploadStoreState };
+
 export interface UploadRecord {
   repo: RepoName;
-  /** Bytes durably received (the file may hold a torn tail past this after a crash). */
+  /** Bytes durably received (the store may hold a torn tail past this after a crash). */
   size: number;
   createdAt: number;
   updatedAt: number;
+  /** The blob store's state of the session, kept for it; absent in records of older versions. */
+  store?: UploadStoreState;
 }
 
 export interface RepositoryEvent {

@@ -108,5 +108,12 @@ export function describeMaintenance(current: () => RegistryMetadata): void {
       expect(await metadata.getUpload(upload)).toBeUndefined();
       await metadata.deleteUpload(upload);
     });
+
+    it("keeps the blob store's state of a session as it was given", async () => {
+      const metadata = current();
+      const store = { parts: [{ n: 1, etag: '"abc"' }], key: 'uploads/x', done: false };
+      await metadata.putUpload(upload, { repo, size: 5, createdAt: 1, updatedAt: 2, store });
+      expect(await metadata.getUpload(upload)).toEqual({ repo, size: 5, createdAt: 1, updatedAt: 2, store });
+    });
   });
 }
