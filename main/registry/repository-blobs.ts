@@ -104,9 +104,10 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
       const staged = await store.stage(source, expect);
       try {
         await repositoryBlobs.commit(repo, staged);
-      } finally {
-        // Committed: the temporary name is gone already. Failed: nothing of it may stay.
+      } catch (err) {
+        // Not committed (disk full, I/O error): the staged bytes go now, not at the next start.
         await store.discard(staged).catch(() => {});
+        throw err;
       }
       return staged;
     },
