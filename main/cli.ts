@@ -35,6 +35,7 @@ Options:
   --data DIR            data directory (default ./data/main)
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
+  --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -70,6 +71,7 @@ export async function mainCli(
       'public-url': { type: 'string' },
       data: { type: 'string' },
       database: { type: 'string' },
+      blobs: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -110,6 +112,7 @@ export async function mainCli(
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
     ...(values.database !== undefined && { database: values.database }),
+    ...(values.blobs !== undefined && { blobs: values.blobs }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };
@@ -164,7 +167,7 @@ export async function mainCli(
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store, registryMetadata } = await openMainData(config.dataDir);
+    const { db, store, registryMetadata } = await openMainData(config.dataDir, { blobs: config.blobs });
     try {
       const result = await collectGarbage({
         metadata: registryMetadata,

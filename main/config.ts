@@ -36,6 +36,12 @@ const databaseUrlSchema = z.string().transform((value, ctx) => {
   return value;
 });
 
+/** A directory; a URL (`s3://...`) is refused rather than taken for a relative path. */
+const blobsDirSchema = z
+  .string()
+  .min(1)
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
+
 const storageSchema = z
   .object({
     /** Allow DELETE of manifests, tags and blobs. Default true. */
@@ -118,6 +124,13 @@ export const mainConfigSchema = z
      * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
      */
     database: databaseUrlSchema.optional(),
+    /**
+     * A directory of its own for blob bytes and upload sessions (such as a shared file system,
+     * NFS, that several replicas use); leftovers of interrupted writes there are removed at start
+     * only once older than `storage.uploadMaxAge`, since another replica may still be writing
+     * them. Default: none, the blobs live in the data directory.
+     */
+    blobs: blobsDirSchema.optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -144,6 +157,7 @@ export interface MainFlags {
   publicUrl?: string;
   data?: string;
   database?: string;
+  blobs?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -154,6 +168,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   publicUrl: '--public-url',
   dataDir: '--data',
   database: '--database',
+  blobs: '--blobs',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -174,6 +189,7 @@ export function loadMainConfig(
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
       database: flags.database,
+      blobs: flags.blobs,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

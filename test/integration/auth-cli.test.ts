@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mainCli } from '../../main/cli.js';
+import { openSessionTables } from '../../main/metadata/lmdb/sessions.js';
 import { openMainData } from '../../main/service.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
 import { KeyRing } from '../../src/auth/keys.js';
@@ -127,8 +128,8 @@ describe('outpost main user passwd', () => {
 
   it('signs the user out of sessions and refresh tokens', async () => {
     await cli(['user', 'add', 'alice', '--password-stdin']);
-    const { db, accountsDb } = await openMainData(data);
-    await accountsDb.refreshTokens.put('hash', { user: 'alice', expiresAt: Date.now() + 60_000 });
+    const { db } = await openMainData(data);
+    await openSessionTables(db.root).refreshTokens.put('hash', { user: 'alice', expiresAt: Date.now() + 60_000 });
     await db.close();
     const run = await cli(['user', 'passwd', 'alice', '--password-stdin'], 'second-password');
     expect(run.out).toBe('changed the password of "alice"; signed out 1 session(s) and refresh token(s)\n');

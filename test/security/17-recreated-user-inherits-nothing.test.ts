@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { openAccountTables } from '../../main/metadata/lmdb/account-tables.js';
 import { openMainData } from '../../main/service.js';
 import { basicAuth, startTestMain, type TestMain } from '../helpers/servers.js';
 import { ADMIN, PASSWORD, api, apiOk, createUser } from '../helpers/api-client.js';
@@ -96,9 +97,9 @@ describe('an account stored before ids existed', () => {
     await first.stop();
     // Strip the id, as a record written by an earlier version looks.
     const opened = await openMainData(data.path);
-    const record = opened.accountsDb.users.get('oldtimer')!;
-    const { id: _id, ...legacy } = record;
-    await opened.accountsDb.users.put('oldtimer', legacy);
+    const { users } = openAccountTables(opened.db.root);
+    const { id: _id, ...legacy } = users.get('oldtimer')!;
+    await users.put('oldtimer', legacy);
     await opened.db.close();
 
     const again = await startTestMain({ auth: true, dataDir: data.path });
