@@ -33,6 +33,8 @@ Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
+  --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
+                        instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -67,6 +69,7 @@ export async function mainCli(
       listen: { type: 'string' },
       'public-url': { type: 'string' },
       data: { type: 'string' },
+      database: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -106,6 +109,7 @@ export async function mainCli(
     ...(values.listen !== undefined && { listen: values.listen }),
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
+    ...(values.database !== undefined && { database: values.database }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };

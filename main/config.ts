@@ -18,6 +18,24 @@ import {
 import { loadConfig } from '../src/config/load.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
 
+/**
+ * A PostgreSQL connection string. Errors never echo it: it usually carries a password.
+ * Pool settings come from the URL's own parameters where `pg` reads them (sslmode and the like).
+ */
+const databaseUrlSchema = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // Reported below without the value.
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'expected a postgres://USER:PASSWORD@HOST[:PORT]/DATABASE URL' });
+    return z.NEVER;
+  }
+  return value;
+});
+
 const storageSchema = z
   .object({
     /** Allow DELETE of manifests, tags and blobs. Default true. */
@@ -95,6 +113,11 @@ export const mainConfigSchema = z
     publicUrl: urlSchema.optional(),
     /** Where blobs, uploads, keys and the LMDB database live. Default ./data/main. */
     dataDir: z.string().min(1).default('./data/main'),
+    /**
+     * Keep the metadata (accounts, repositories, manifests, tokens, keys...) in this PostgreSQL
+     * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
+     */
+    database: databaseUrlSchema.optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -120,6 +143,7 @@ export interface MainFlags {
   listen?: string;
   publicUrl?: string;
   data?: string;
+  database?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -129,6 +153,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   listen: '--listen',
   publicUrl: '--public-url',
   dataDir: '--data',
+  database: '--database',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -148,6 +173,7 @@ export function loadMainConfig(
       listen: flags.listen,
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
+      database: flags.database,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

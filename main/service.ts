@@ -11,6 +11,7 @@ import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
+import { ConfigError } from '../src/config/load.js';
 import type { MainConfig } from './config.js';
 import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
 import { createRegistry, type Registry } from './registry/registry.js';
@@ -110,6 +111,11 @@ export async function startMain(
   options: StartMainOptions = {},
 ): Promise<MainService> {
   const now = options.now ?? Date.now;
+  if (config.database !== undefined) {
+    // The PostgreSQL owners are being built (issue 10); until they are wired, refuse rather than
+    // silently keep the metadata in LMDB while the operator believes it is shared.
+    throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
+  }
   const { store, db, accountsDb, accountStore, settingsStore, revokeCredentials, keysDir, tightened } =
     await openMainData(config.dataDir);
   if (tightened.length > 0) {

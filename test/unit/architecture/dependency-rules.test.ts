@@ -4,7 +4,9 @@
  * - only src/http/ and, in main/ and edge/, routes/, middleware/, web/ and app.ts import hono;
  * - process.env is read only in src/config/load.ts, bin/ and the services' cli.ts;
  * - only src/store/lmdb.ts imports lmdb, so that every environment is opened with its write
- *   guard (a failed commit otherwise ended the process on an unhandled rejection).
+ *   guard (a failed commit otherwise ended the process on an unhandled rejection);
+ * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
+ *   through the metadata owners' interfaces.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -151,6 +153,13 @@ function lmdbViolations({ file, imports }: FileFacts): string[] {
     .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/store/lmdb.ts may)`);
 }
 
+function pgViolations({ file, imports }: FileFacts): string[] {
+  if (file.startsWith('main/metadata/postgres/')) return [];
+  return imports
+    .filter(({ specifier }) => specifier === 'pg' || specifier.startsWith('pg/'))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -199,6 +208,15 @@ describe('dependency rules (STYLE.md section 6)', () => {
     expect(facts.flatMap(lmdbViolations)).toEqual([]);
     const direct: FileFacts = { file: 'edge/cache/x.ts', imports: [{ specifier: 'lmdb', line: 3 }], envReads: [] };
     expect(lmdbViolations(direct)).toHaveLength(1);
+  });
+
+  it('only main/metadata/postgres/ imports pg', () => {
+    expect(facts.flatMap(pgViolations)).toEqual([]);
+    expect(factsOf('main/metadata/postgres/database.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: 'pg' }),
+    );
+    const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
+    expect(pgViolations(outside)).toHaveLength(1);
   });
 });
 
