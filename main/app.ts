@@ -74,7 +74,7 @@ export function createMainApp(deps: MainAppDeps): Hono {
   v2.route('/', listingRoutes(deps));
   v2.route('/', uploadRoutes(deps));
   v2.route('/', blobRoutes(deps));
-  v2.route('/', manifestRoutes({ ...deps, repositories: deps.management.repositories }));
+  v2.route('/', manifestRoutes(deps));
   // The version check (spec "Determining support"); answered after the access policy.
   v2.get('/', requiresBase(), (c) => c.json({}));
   app.route('/v2', v2);

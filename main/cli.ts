@@ -164,10 +164,10 @@ export async function mainCli(
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store } = await openMainData(config.dataDir);
+    const { db, store, registryMetadata } = await openMainData(config.dataDir);
     try {
       const result = await collectGarbage({
-        db,
+        metadata: registryMetadata,
         paths: store.paths,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,

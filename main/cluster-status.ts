@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { KeyRing } from '../src/auth/keys.js';
 import type { AccountStore } from './metadata/accounts.js';
-import type { MetadataDb } from './registry/metadata-db.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 
 export interface ClusterStatus {
   version: string;
@@ -20,7 +20,7 @@ export interface ClusterStatus {
 }
 
 export interface ClusterStatusDeps {
-  db: MetadataDb;
+  registryMetadata: RegistryMetadata;
   accounts: Pick<AccountStore, 'countUsers' | 'countOrgs'>;
   keys: KeyRing;
   now: () => number;
@@ -42,24 +42,24 @@ function readVersion(): string {
   return 'unknown';
 }
 
-export function createClusterStatus({ db, accounts, keys, now }: ClusterStatusDeps): () => Promise<ClusterStatus> {
+export function createClusterStatus({
+  registryMetadata,
+  accounts,
+  keys,
+  now,
+}: ClusterStatusDeps): () => Promise<ClusterStatus> {
   const version = readVersion();
   const startedAt = now();
   return async function clusterStatus() {
-    let bytes = 0;
-    let blobs = 0;
-    for (const { value } of db.blobs.getRange()) {
-      bytes += value.size;
-      blobs++;
-    }
+    const storage = await registryMetadata.blobTotals();
     return {
       version,
       startedAt: new Date(startedAt).toISOString(),
       uptimeSeconds: Math.floor((now() - startedAt) / 1000),
-      storage: { blobs, bytes },
+      storage,
       users: await accounts.countUsers(),
       organizations: await accounts.countOrgs(),
-      repositories: db.repositories.getKeysCount(),
+      repositories: await registryMetadata.countRepositories(),
       keys: { signing: keys.signingKey.kid, published: keys.jwks().keys.map((k) => k.kid) },
     };
   };

@@ -1,14 +1,14 @@
-/** @module Main's health: LMDB answers and the data directory is writable, with free space. */
+/** @module Main's health: the metadata backend answers and the data directory is writable, with free space. */
 import { access, constants, statfs } from 'node:fs/promises';
 import type { HealthCheck } from '../src/http/ops-routes.js';
-import type { MetadataDb } from './registry/metadata-db.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 
-export function createMainHealth(db: MetadataDb, dataDir: string): HealthCheck {
+export function createMainHealth(metadata: Pick<RegistryMetadata, 'ping'>, dataDir: string): HealthCheck {
   return async () => {
     const details: Record<string, unknown> = {};
     let ok = true;
     try {
-      db.repositories.getKeysCount({ limit: 1 });
+      await metadata.ping();
       details.database = 'ok';
     } catch (err) {
       ok = false;

@@ -1,7 +1,7 @@
 /** @module Main's Prometheus metrics, registered on a registry of its own (never the global one). */
 import { Gauge, Registry } from 'prom-client';
 import { createHttpMetrics, type HttpMetrics } from '../src/metrics/http-metrics.js';
-import type { MetadataDb } from './registry/metadata-db.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 
 export interface MainMetrics {
   registry: Registry;
@@ -11,36 +11,33 @@ export interface MainMetrics {
 // Summing the blob index walks every entry; once per interval is plenty for a gauge.
 const STORE_SCAN_INTERVAL_MS = 30_000;
 
-export function createMainMetrics(db: MetadataDb, now: () => number = Date.now): MainMetrics {
+export function createMainMetrics(
+  metadata: Pick<RegistryMetadata, 'blobTotals'>,
+  now: () => number = Date.now,
+): MainMetrics {
   const registry = new Registry();
   let scannedAt = -Infinity;
   let totals = { bytes: 0, blobs: 0 };
-  const refresh = () => {
+  const refresh = async () => {
     if (now() - scannedAt < STORE_SCAN_INTERVAL_MS) return totals;
-    let bytes = 0;
-    let blobs = 0;
-    for (const { value } of db.blobs.getRange()) {
-      bytes += value.size;
-      blobs++;
-    }
+    totals = await metadata.blobTotals();
     scannedAt = now();
-    totals = { bytes, blobs };
     return totals;
   };
   new Gauge({
     name: 'outpost_main_store_bytes',
     help: 'Bytes of blob content stored (each digest counted once)',
     registers: [registry],
-    collect() {
-      this.set(refresh().bytes);
+    async collect() {
+      this.set((await refresh()).bytes);
     },
   });
   new Gauge({
     name: 'outpost_main_store_blobs',
     help: 'Number of distinct blobs stored',
     registers: [registry],
-    collect() {
-      this.set(refresh().blobs);
+    async collect() {
+      this.set((await refresh()).blobs);
     },
   });
   return { registry, http: createHttpMetrics(registry, 'outpost_main') };

@@ -13,14 +13,16 @@ import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
 import { ConfigError } from '../src/config/load.js';
 import type { MainConfig } from './config.js';
-import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from './metadata/lmdb/environment.js';
+import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from './metadata/lmdb/registry.js';
+import type { RegistryMetadata } from './metadata/registry.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
 import { openAccountsDb, type AccountsDb } from './accounts/accounts-db.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { AccountStore } from './metadata/accounts.js';
 import type { SettingsStore } from './metadata/settings.js';
-import { createLmdbAccountStore, lmdbCredentialRevoker } from './metadata/lmdb/accounts.js';
+import { createLmdbAccountStore, lmdbCredentialRevoker, removeRepositoryGrants } from './metadata/lmdb/accounts.js';
 import { createLmdbSettingsStore } from './metadata/lmdb/settings.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
@@ -45,6 +47,8 @@ export interface MainService {
   readonly server: RunningServer;
   readonly url: string;
   readonly registry: Registry;
+  /** The registry metadata owner (operations such as `gc` and tests go through it). */
+  readonly registryMetadata: RegistryMetadata;
   readonly accounts: Accounts;
   readonly keys: KeyRing;
   /** Web sign-in sessions (the API accepts them too, with the CSRF header on unsafe methods). */
@@ -60,8 +64,10 @@ export interface MainService {
 
 export interface MainData {
   store: FsBlobStore;
-  db: MetadataDb;
-  /** Events, sessions and refresh tokens (their owners' stores replace it). */
+  /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
+  db: MainEnvironment;
+  registryMetadata: LmdbRegistryMetadata;
+  /** Sessions and refresh tokens (their owner's store replaces it). */
   accountsDb: AccountsDb;
   accountStore: AccountStore;
   settingsStore: SettingsStore;
@@ -81,10 +87,14 @@ export async function openMainData(dataDir: string): Promise<MainData> {
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
   const store = await FsBlobStore.create(root);
-  const db = openMetadataDb(join(root, 'db'));
+  const db = openMainEnvironment(join(root, 'db'));
   return {
     store,
     db,
+    // Deleting a repository takes its team grants with it, in the same transaction.
+    registryMetadata: createLmdbRegistryMetadata(db.root, {
+      onRepositoryDeleted: (name) => void removeRepositoryGrants(db.root, name),
+    }),
     accountsDb: openAccountsDb(db.root),
     accountStore: createLmdbAccountStore(db.root),
     settingsStore: createLmdbSettingsStore(db.root),
@@ -116,15 +126,24 @@ export async function startMain(
     // silently keep the metadata in LMDB while the operator believes it is shared.
     throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
   }
-  const { store, db, accountsDb, accountStore, settingsStore, revokeCredentials, keysDir, tightened } =
-    await openMainData(config.dataDir);
+  const {
+    store,
+    db,
+    registryMetadata,
+    accountsDb,
+    accountStore,
+    settingsStore,
+    revokeCredentials,
+    keysDir,
+    tightened,
+  } = await openMainData(config.dataDir);
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
       examples: tightened.slice(0, 5),
     });
   }
-  const repaired = await repairMainStore(db, store, logger, now);
+  const repaired = await repairMainStore(registryMetadata, store, logger, now);
   if (Object.values(repaired).some((n) => n > 0)) {
     logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   }
@@ -132,7 +151,13 @@ export async function startMain(
   const removed = await store.removeTemporaryFiles();
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
 
-  const registry = createRegistry({ db, store, now, logger, maxManifestBytes: config.storage.maxManifestBytes });
+  const registry = createRegistry({
+    metadata: registryMetadata,
+    store,
+    now,
+    logger,
+    maxManifestBytes: config.storage.maxManifestBytes,
+  });
   const accounts = createAccounts(accountStore, { revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
@@ -158,7 +183,11 @@ export async function startMain(
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
-  const accessControl = createAccessControl(db, accountStore, settingsStore);
+  const accessControl = createAccessControl(
+    (name) => registryMetadata.getRepository(name),
+    accountStore,
+    settingsStore,
+  );
   const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
     getKey: jwksKey,
@@ -179,7 +208,7 @@ export async function startMain(
     refreshTokenLifetimeMs: config.auth.refreshTokenLifetimeMs,
     now,
   });
-  const metrics = createMainMetrics(db, now);
+  const metrics = createMainMetrics(registryMetadata, now);
   const cachesModule = createCachesModule({
     root: db.root,
     accounts,
@@ -196,7 +225,7 @@ export async function startMain(
         accessControl,
         realm: `${publicUrl}/auth/token`,
         service: config.auth.service,
-        repositoryExists: (name) => db.repositories.doesExist(name),
+        repositoryExists: async (name) => (await registryMetadata.getRepository(name)) !== undefined,
         redirectTokenCheck: createRedirectTokenCheck({
           getKey: jwksKey,
           issuer: publicUrl,
@@ -207,23 +236,23 @@ export async function startMain(
     : openAccessPolicy;
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
-  const repositories = createRepositories({ db, accountsDb, accessControl, now });
+  const repositories = createRepositories({ metadata: registryMetadata, accounts: accountStore, accessControl, now });
   const management = {
     accounts: createAccountManagement({
       accounts,
       accessControl,
       cacheNames: () => cachesModule.caches.list().map((c) => c.name),
     }),
-    orgs: createOrgManagement({ accounts, accessControl, db }),
+    orgs: createOrgManagement({ accounts, accessControl, registry: registryMetadata }),
     repositories,
     meta: createMetaSettings(settingsStore),
-    clusterStatus: createClusterStatus({ db, accounts: accountStore, keys, now }),
+    clusterStatus: createClusterStatus({ registryMetadata, accounts: accountStore, keys, now }),
   };
   app = createMainApp({
     registry,
     logger,
     metrics,
-    health: createMainHealth(db, resolve(config.dataDir)),
+    health: createMainHealth(registryMetadata, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
     sessions,
@@ -237,7 +266,7 @@ export async function startMain(
       sessions,
       accessControl,
       repositories,
-      registry,
+      registryMetadata,
       metaSettings: management.meta,
       publicUrl,
       logger,
@@ -274,6 +303,7 @@ export async function startMain(
     server,
     url: publicUrl,
     registry,
+    registryMetadata,
     accounts,
     keys,
     sessions,

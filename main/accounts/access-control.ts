@@ -3,7 +3,7 @@
  * On every registry request: a point read of the repository, of the settings, and one
  * `namespaceAccess` of the accounts owner.
  */
-import type { MetadataDb } from '../registry/metadata-db.js';
+import type { RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
 import type { MetaSettings, SettingsStore } from '../metadata/settings.js';
 import { isAccountName } from './accounts.js';
@@ -22,7 +22,12 @@ export function namespaceOf(name: string): string | undefined {
   return slash < 0 ? undefined : name.slice(0, slash);
 }
 
-export function createAccessControl(meta: MetadataDb, accounts: AccountStore, settings: SettingsStore): AccessControl {
+export function createAccessControl(
+  /** The registry owner's `getRepository`. */
+  getRepository: (name: string) => Promise<RepositoryRecord | undefined>,
+  accounts: AccountStore,
+  settings: SettingsStore,
+): AccessControl {
   const metaSettings = () => settings.getMetaSettings();
   const isOrgAdmin = async (user: string, org: string) =>
     isAccountName(user) && isAccountName(org) && (await accounts.getOrgMember(org, user))?.isAdmin === true;
@@ -31,10 +36,10 @@ export function createAccessControl(meta: MetadataDb, accounts: AccountStore, se
     isOrgAdmin,
     metaSettings,
     async actionsFor(principal, name) {
-      const repo = meta.repositories.get(name);
       const namespace = namespaceOf(name);
       const user = principal.kind === 'user' ? principal.name : undefined;
-      const [current, access] = await Promise.all([
+      const [repo, current, access] = await Promise.all([
+        getRepository(name),
         metaSettings(),
         namespace !== undefined && isAccountName(namespace)
           ? accounts.namespaceAccess(namespace, user, name)

@@ -1,30 +1,21 @@
 /**
  * @module What remains of the accounts environment's raw sub-databases while their owners move
- * behind interfaces: events (registry owner), refresh tokens and sessions (sessions owner).
+ * behind interfaces: refresh tokens and sessions (sessions owner).
  * Users, organizations, teams, grants and settings belong to main/metadata/accounts.ts and
  * settings.ts (main/metadata/lmdb/); their handles stay here only for the modules not moved yet
  * (repositories.ts reads account types and removes grants with a repository, sessions.ts reads
  * user ids). Read them nowhere else.
  *
- *	events         <repo> SEP <time> SEP <seq>   RepositoryEvent
  *	refreshTokens  <sha256 of token>             RefreshTokenRecord
  *	sessions       <sha256 of session id>        SessionRecord
  *
  * (users, orgs, orgMembers, teams, teamMembers, teamAccess: main/metadata/lmdb/accounts.ts;
- * settings: main/metadata/lmdb/settings.ts.)
+ * settings: main/metadata/lmdb/settings.ts; the repository events: main/metadata/lmdb/registry-tables.ts.)
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 import type { AccessLevel } from '../metadata/accounts.js';
 import type { StoredOrg, StoredTeam, StoredUser } from '../metadata/lmdb/account-tables.js';
 import type { MetaSettings } from '../metadata/settings.js';
-
-export interface RepositoryEvent {
-  type: 'create' | 'push' | 'tag' | 'delete' | 'untag' | 'settings';
-  actor: string;
-  at: number;
-  tag?: string;
-  digest?: string;
-}
 
 export interface SessionRecord {
   user: string;
@@ -48,7 +39,6 @@ export interface AccountsDb {
   teams: Database<StoredTeam, string>;
   teamMembers: Database<true, string>;
   teamAccess: Database<{ accessLevel: AccessLevel }, string>;
-  events: Database<RepositoryEvent, string>;
   refreshTokens: Database<RefreshTokenRecord, string>;
   sessions: Database<SessionRecord, string>;
   settings: Database<Partial<MetaSettings>, string>;
@@ -64,7 +54,6 @@ export function openAccountsDb(root: RootDatabase): AccountsDb {
     teams: sub('teams'),
     teamMembers: sub('teamMembers'),
     teamAccess: sub('teamAccess'),
-    events: sub('events'),
     refreshTokens: sub('refreshTokens'),
     sessions: sub('sessions'),
     settings: sub('settings'),

@@ -10,7 +10,7 @@
 import type { AccessLevel } from '../metadata/accounts.js';
 import type { AccessControl } from './access-control.js';
 import type { Accounts } from './accounts.js';
-import type { MetadataDb } from '../registry/metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 import type { Principal } from './permissions.js';
 import { signedIn, type SignedIn } from './account-management.js';
 import { AccountError } from './errors.js';
@@ -34,12 +34,13 @@ export interface TeamAccessView {
 export interface OrgManagementDeps {
   accounts: Accounts;
   accessControl: AccessControl;
-  db: MetadataDb;
+  /** Registry metadata: a grant names a repository that exists. */
+  registry: Pick<RegistryMetadata, 'getRepository'>;
 }
 
 const splitRepo = (org: string, repository: string) => ({ namespace: org, name: repository.slice(org.length + 1) });
 
-export function createOrgManagement({ accounts, accessControl, db }: OrgManagementDeps) {
+export function createOrgManagement({ accounts, accessControl, registry }: OrgManagementDeps) {
   async function requireOrg(org: string): Promise<void> {
     if (!(await accounts.isOrg(org))) throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
   }
@@ -161,7 +162,7 @@ export function createOrgManagement({ accounts, accessControl, db }: OrgManageme
     ): Promise<TeamAccessView> {
       await requireOrgAdmin(principal, org);
       await requireTeam(org, team);
-      if (!db.repositories.doesExist(repository))
+      if (!(await registry.getRepository(repository)))
         throw new AccountError('NOT_FOUND', `repository "${repository}" does not exist`);
       await accounts.setTeamAccess(org, team, repository, level);
       return { team, repository: splitRepo(org, repository), accessLevel: level };

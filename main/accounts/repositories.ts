@@ -8,18 +8,14 @@
  * need the `delete` action, which is exactly "administers the repository" (system admins, the
  * namespace's owner, the organization's admins and teams granted `admin`).
  *
- * Events live in `accountsDb.events`, keyed so that a range scan returns one repository's
- * events in time order:
- *
- *	<repo> NUL <time in ms, 15 digits> NUL <sequence, 6 digits>   RepositoryEvent
- *
- * The sequence orders events written in the same millisecond by this process.
+ * Records and events belong to the registry metadata owner (main/metadata/registry.ts), which
+ * writes each change with its event at once; pushes and deletes by registry clients record
+ * theirs through main/registry/manifests.ts.
  */
-import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
-import { isRepoName, type Reference } from '../../src/oci/reference.js';
-import type { MetadataDb, RepositoryRecord } from '../registry/metadata-db.js';
-import type { PutManifestResult } from '../registry/manifests.js';
-import type { AccountsDb, RepositoryEvent } from './accounts-db.js';
+import { isRepoName, type RepoName } from '../../src/oci/reference.js';
+import type { Digest } from '../../src/oci/digest.js';
+import type { RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
+import type { AccountStore } from '../metadata/accounts.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
 import type { Principal } from './permissions.js';
 import { AccountError } from './errors.js';
@@ -77,8 +73,9 @@ export interface PageOf<T> {
 }
 
 export interface RepositoriesDeps {
-  db: MetadataDb;
-  accountsDb: AccountsDb;
+  metadata: RegistryMetadata;
+  /** Whether a namespace is a user's or an organization's. */
+  accounts: Pick<AccountStore, 'accountType'>;
   accessControl: AccessControl;
   now: () => number;
 }
@@ -88,17 +85,18 @@ const VISIBILITIES: ReadonlySet<string> = new Set(['public', 'private']);
 /** The name an actor is recorded under. */
 export const actorOf = (principal: Principal): string => (principal.kind === 'user' ? principal.name : 'anonymous');
 
-export function createRepositories({ db, accountsDb, accessControl, now }: RepositoriesDeps) {
-  let sequence = 0;
+// Repositories read per batch while a listing filters them by what the caller may pull.
+const LIST_BATCH = 200;
 
-  const namespaceType = (namespace: string): RepositoryView['namespaceType'] =>
-    accountsDb.users.doesExist(namespace) ? 'user' : accountsDb.orgs.doesExist(namespace) ? 'organization' : 'none';
+export function createRepositories({ metadata, accounts, accessControl, now }: RepositoriesDeps) {
+  const namespaceType = async (namespace: string): Promise<RepositoryView['namespaceType']> =>
+    (await accounts.accountType(namespace)) ?? 'none';
 
-  const toView = (fullName: string, record: RepositoryRecord): RepositoryView => {
+  const toView = async (fullName: string, record: RepositoryRecord): Promise<RepositoryView> => {
     const namespace = namespaceOf(fullName) ?? '';
     return {
       namespace,
-      namespaceType: namespace ? namespaceType(namespace) : 'none',
+      namespaceType: namespace ? await namespaceType(namespace) : 'none',
       name: namespace ? fullName.slice(namespace.length + 1) : fullName,
       fullName,
       visibility: record.visibility ?? 'private',
@@ -112,7 +110,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
 
   /** The record when it exists and the caller may pull it; NOT_FOUND otherwise (same answer both ways). */
   async function visible(principal: Principal, name: string): Promise<RepositoryRecord> {
-    const record = isRepoName(name) ? db.repositories.get(name) : undefined;
+    const record = isRepoName(name) ? await metadata.getRepository(name) : undefined;
     if (!record || !(await may(principal, name, 'pull')))
       throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
     return record;
@@ -134,23 +132,18 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     return input;
   }
 
-  /** Writes one event; its key sorts by time, then by the order this process wrote it. */
-  const putEvent = (repo: string, event: Omit<RepositoryEvent, 'at'>, at = now()) => {
-    sequence = (sequence + 1) % 1_000_000;
-    return accountsDb.events.put(key(repo, String(at).padStart(15, '0'), String(sequence).padStart(6, '0')), {
-      ...event,
-      at,
-    });
-  };
-
   /** Sum of the layer sizes of one manifest (an image's `blobs` are its config, then its layers). */
-  function layersSize(repo: string, digest: string, depth = 0): number {
-    const record = db.manifests.get(key(repo, digest));
+  async function layersSize(repo: RepoName, digest: Digest, depth = 0): Promise<number> {
+    const record = await metadata.getManifest(repo, digest);
     if (!record) return 0;
+    let sum = 0;
     if (record.children.length > 0) {
-      return depth > 0 ? 0 : record.children.reduce((sum, child) => sum + layersSize(repo, child, depth + 1), 0);
+      if (depth > 0) return 0;
+      for (const child of record.children) sum += await layersSize(repo, child, depth + 1);
+      return sum;
     }
-    return record.blobs.slice(1).reduce((sum, blob) => sum + (db.blobs.get(blob)?.size ?? 0), 0);
+    for (const blob of record.blobs.slice(1)) sum += (await metadata.getBlob(blob))?.size ?? 0;
+    return sum;
   }
 
   return {
@@ -165,7 +158,7 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
       input: { name: string } & RepositorySettings,
     ): Promise<RepositoryView> {
       const user = signedIn(principal);
-      const kind = namespaceType(namespace);
+      const kind = await namespaceType(namespace);
       const writable =
         user.isAdmin ||
         user.name === namespace ||
@@ -189,13 +182,8 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
         visibility: settings.visibility ?? 'private',
         immutableTags: settings.immutableTags ?? false,
       };
-      const created = await db.transaction(() => {
-        if (db.repositories.doesExist(fullName)) return false;
-        db.repositories.put(fullName, record);
-        // In the same transaction: a repository never exists without its `create` event.
-        void putEvent(fullName, { type: 'create', actor: user.name }, record.createdAt);
-        return true;
-      });
+      // With its `create` event, at once: a repository never exists without it.
+      const created = await metadata.createRepository(fullName, record, user.name);
       if (!created) throw new AccountError('ALREADY_EXISTS', `repository "${fullName}" already exists`);
       return toView(fullName, record);
     },
@@ -206,22 +194,22 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
      * error there would tell anyone which user and organization names exist.
      */
     async list(principal: Principal, options: Page & { namespace?: string }): Promise<PageOf<RepositoryView>> {
-      const { namespace, after, limit } = options;
-      // '0' follows '/' in code order, so [ns + '/', ns + '0') is exactly the namespace's names.
-      const bounds: { start?: string; end?: string } =
-        namespace !== undefined ? { start: `${namespace}/`, end: `${namespace}0` } : {};
-      if (after !== undefined && after >= (bounds.start ?? '')) bounds.start = `${after}\u0000`;
+      const { namespace, limit } = options;
+      let after = options.after;
       const items: RepositoryView[] = [];
-      // In batches: the permission check awaits, and no LMDB read may stay open across an await.
       for (;;) {
-        const batch = [...db.repositories.getRange({ ...bounds, limit: 100 })];
-        for (const { key: name, value } of batch) {
+        const batch = await metadata.listRepositories({
+          limit: LIST_BATCH,
+          ...(namespace !== undefined && { namespace }),
+          ...(after !== undefined && { after }),
+        });
+        for (const { name, ...record } of batch) {
           if (!(await may(principal, name, 'pull'))) continue;
           if (items.length === limit) return { items, next: items[items.length - 1]!.fullName };
-          items.push(toView(name, value));
+          items.push(await toView(name, record));
         }
-        if (batch.length < 100) return { items };
-        bounds.start = `${batch[batch.length - 1]!.key}\u0000`;
+        if (batch.length < LIST_BATCH) return { items };
+        after = batch[batch.length - 1]!.name;
       }
     },
 
@@ -234,54 +222,25 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     async update(principal: Principal, name: string, patch: RepositorySettings): Promise<RepositoryView> {
       await administered(principal, name);
       checkSettings(patch);
-      const updated = await db.transaction(() => {
-        const current = db.repositories.get(name);
-        if (!current) return undefined;
-        const next: RepositoryRecord = {
-          ...current,
-          ...(patch.visibility !== undefined && { visibility: patch.visibility }),
-          ...(patch.immutableTags !== undefined && { immutableTags: patch.immutableTags }),
-        };
-        db.repositories.put(name, next);
-        void putEvent(name, { type: 'settings', actor: actorOf(principal) });
-        return next;
-      });
+      const updated = await metadata.updateRepository(name, patch, actorOf(principal), now());
       if (!updated) throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
       return toView(name, updated);
     },
 
     /**
-     * Removes the repository and everything that is its own, in one transaction: tags,
-     * manifests, blob links and references, referrers, events and team grants. Blob files
-     * stay for the garbage collector, since other repositories may hold them too.
+     * Removes the repository and everything that is its own, at once: tags, manifests, blob
+     * links and references, referrers, events and team grants. Blob files stay for the garbage
+     * collector, since other repositories may hold them too.
      */
     async delete(principal: Principal, name: string): Promise<void> {
       await administered(principal, name);
-      const namespace = namespaceOf(name);
-      await db.transaction(() => {
-        const own = prefixRange([name]);
-        for (const { key: manifestKey, value } of [...db.manifests.getRange(own)]) {
-          const digest = splitKey(manifestKey)[1]!;
-          for (const blob of value.blobs) db.blobRefs.remove(key(blob, name, digest));
-          db.manifests.remove(manifestKey);
-        }
-        for (const sub of [db.tags, db.repoBlobs, db.referrers, accountsDb.events] as const) {
-          for (const k of [...sub.getKeys(own)]) sub.remove(k);
-        }
-        if (namespace !== undefined) {
-          for (const grantKey of [...accountsDb.teamAccess.getKeys(prefixRange([namespace]))]) {
-            if (splitKey(grantKey)[2] === name) accountsDb.teamAccess.remove(grantKey);
-          }
-        }
-        db.repositories.remove(name);
-      });
+      await metadata.deleteRepository(name);
     },
 
     /** The newest `limit` events of a repository the caller may pull, newest first. */
     async events(principal: Principal, name: string, limit: number): Promise<EventView[]> {
       await visible(principal, name);
-      const { start, end } = prefixRange([name]);
-      return [...accountsDb.events.getRange({ start: end, end: start, reverse: true, limit })].map(({ value }) => ({
+      return (await metadata.listEvents(name, limit)).map((value) => ({
         type: value.type,
         actor: value.actor,
         at: new Date(value.at).toISOString(),
@@ -293,56 +252,27 @@ export function createRepositories({ db, accountsDb, accessControl, now }: Repos
     /** Tags in name order with what each points at, its sizes and when it was pushed. */
     async tags(principal: Principal, name: string, page: Page): Promise<PageOf<TagView>> {
       await visible(principal, name);
+      const repo = name as RepoName;
+      const tags = await metadata.listTags(repo, {
+        limit: page.limit + 1,
+        ...(page.after !== undefined && { after: page.after }),
+      });
       const items: TagView[] = [];
-      for (const { key: tagKey, value } of db.tags.getRange(prefixRange([name], page.after))) {
-        const tag = splitKey(tagKey)[1]!;
-        if (items.length === page.limit) return { items, next: items[items.length - 1]!.name };
-        const manifest = db.manifests.get(key(name, value.digest));
+      for (const tag of tags.slice(0, page.limit)) {
+        const manifest = await metadata.getManifest(repo, tag.digest);
         items.push({
-          name: tag,
-          digest: value.digest,
+          name: tag.name,
+          digest: tag.digest,
           mediaType: manifest?.mediaType ?? '',
           manifestSize: manifest?.size ?? 0,
-          layersSize: layersSize(name, value.digest),
-          pushedAt: new Date(value.updatedAt).toISOString(),
+          layersSize: await layersSize(repo, tag.digest),
+          pushedAt: new Date(tag.updatedAt).toISOString(),
         });
       }
-      return { items };
+      return tags.length > page.limit ? { items, next: items[items.length - 1]!.name } : { items };
     },
 
-    /**
-     * Records a manifest put by a registry client: `push` for a put by tag, and `tag` as well
-     * when it moved that tag away from another manifest. Puts by digest are not logged.
-     */
-    async recordPush(
-      repo: string,
-      principal: Principal,
-      reference: Reference,
-      result: PutManifestResult,
-    ): Promise<void> {
-      if (reference.kind !== 'tag') return;
-      const actor = actorOf(principal);
-      const at = now();
-      // Both events or neither.
-      await accountsDb.transaction(() => {
-        void putEvent(repo, { type: 'push', actor, tag: reference.tag, digest: result.digest }, at);
-        if (result.movedFrom)
-          void putEvent(repo, { type: 'tag', actor, tag: reference.tag, digest: result.digest }, at);
-      });
-    },
-
-    /** Records a manifest delete: `untag` for a reference by tag, `delete` for one by digest. */
-    async recordDelete(repo: string, principal: Principal, reference: Reference): Promise<void> {
-      const actor = actorOf(principal);
-      await putEvent(
-        repo,
-        reference.kind === 'tag'
-          ? { type: 'untag', actor, tag: reference.tag }
-          : { type: 'delete', actor, digest: reference.digest },
-      );
-    },
-
-    count: () => db.repositories.getKeysCount(),
+    count: () => metadata.countRepositories(),
   };
 }
 

@@ -22,7 +22,7 @@ export interface RegistryPolicyDeps {
   /** `<public url>/auth/token`. */
   realm: string;
   service: string;
-  repositoryExists: (name: string) => boolean;
+  repositoryExists: (name: string) => Promise<boolean>;
   /** Verifies a redirect token presented on the blob it names (edges fetching a miss). */
   redirectTokenCheck: RedirectTokenCheck;
 }
@@ -153,7 +153,7 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
       // Whether a repository exists is told only to those who could list its namespace anyway;
       // anyone else gets the same 403 for a private repository and a missing one (issue 9, item 16).
       const mayKnow = access.kind === 'repository' && (await seesNamespace(principal, access.name));
-      if (mayKnow && !deps.repositoryExists(access.name) && access.actions.includes('push')) {
+      if (mayKnow && access.actions.includes('push') && !(await deps.repositoryExists(access.name))) {
         throw new OciError('NAME_UNKNOWN', {
           message:
             `repository ${access.name} does not exist; create it first (POST ` +

@@ -3,7 +3,8 @@
  *
  * A blob is collected when no manifest references it (no `blobRefs` entry) and no repository
  * linked it within the grace period, so the layers of a push in progress are never touched.
- * Both conditions are re-checked inside the LMDB transaction that removes the index entries;
+ * Both conditions are re-checked inside the transaction that removes the index entries
+ * (`RegistryMetadata.collectBlob`);
  * manifest puts check their blobs inside their own transaction, so one of the two wins cleanly.
  *
  * The file goes to `trash/` BEFORE its index entries are removed, so that a kill at any point
@@ -19,12 +20,11 @@ import { rename, rm } from 'node:fs/promises';
 import type { Digest } from '../../src/oci/digest.js';
 import type { BlobPaths } from '../../src/store/blob-paths.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
-import { prefixRange, splitKey } from '../../src/store/lmdb.js';
 import type { Logger } from '../../src/log/logger.js';
-import type { MetadataDb } from './metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface GcOptions {
-  db: MetadataDb;
+  metadata: RegistryMetadata;
   paths: BlobPaths;
   now: () => number;
   /** Blobs linked more recently than this are kept even when unreferenced. */
@@ -42,7 +42,7 @@ export interface GcResult {
 }
 
 export async function collectGarbage({
-  db,
+  metadata,
   paths,
   now,
   graceMs,
@@ -50,41 +50,18 @@ export async function collectGarbage({
   logger,
 }: GcOptions): Promise<GcResult> {
   const cutoff = now() - graceMs;
-  const isReferenced = (digest: string): boolean => {
-    for (const _ of db.blobRefs.getKeys({ ...prefixRange([digest]), limit: 1 })) return true;
-    return false;
-  };
-  const candidates: Digest[] = [];
-  let scanned = 0;
-  for (const { key: digest, value } of db.blobs.getRange()) {
-    scanned++;
-    if (value.linkedAt < cutoff && !isReferenced(digest)) candidates.push(digest as Digest);
-  }
-  // Which repositories link each candidate, read once (repoBlobs is keyed by repository first).
-  const links = new Map<string, string[]>(candidates.map((d) => [d, []]));
-  if (candidates.length > 0) {
-    for (const linkKey of db.repoBlobs.getKeys()) {
-      links.get(splitKey(linkKey)[1]!)?.push(linkKey);
-    }
-  }
+  const { blobs: scanned } = await metadata.blobTotals();
+  const candidates = await metadata.collectableBlobs(cutoff);
   let removed = 0;
   let removedBytes = 0;
   for (const digest of candidates) {
     const trash = dryRun ? undefined : await moveToTrash(digest);
     let size: number | undefined;
     try {
-      size = await db.transaction(() => {
-        const record = db.blobs.get(digest);
-        if (!record || record.linkedAt >= cutoff || isReferenced(digest)) return undefined;
-        if (!dryRun) {
-          db.blobs.remove(digest);
-          for (const linkKey of links.get(digest) ?? []) db.repoBlobs.remove(linkKey);
-        }
-        return record.size;
-      });
+      size = await metadata.collectBlob(digest, cutoff, dryRun);
     } finally {
       // Kept after all, the transaction failed, or an upload committed the digest meanwhile.
-      if (trash !== undefined && db.blobs.doesExist(digest)) await linkIntoPlace(trash, paths.blob(digest));
+      if (trash !== undefined && (await metadata.getBlob(digest))) await linkIntoPlace(trash, paths.blob(digest));
     }
     if (trash !== undefined) await rm(trash, { force: true });
     if (size === undefined) continue;

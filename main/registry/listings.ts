@@ -1,16 +1,15 @@
 /**
  * @module Content discovery: tags of a repository, the catalog, and referrers of a manifest.
  *
- * Lists are read straight from LMDB's ordered keys, so `last` + `n` pagination is a range
- * scan that starts after `last` and stops after n items, whatever the repository's size.
+ * Lists are read in order from the metadata owner, so `last` + `n` pagination reads n + 1 items
+ * after `last`, whatever the repository's size.
  */
 import { OciError } from '../../src/oci/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import type { Descriptor } from '../../src/oci/manifest.js';
-import { prefixRange, splitKey } from '../../src/store/lmdb.js';
-import type { MetadataDb } from './metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface Page {
   /** Maximum items; the caller has already bounded it. */
@@ -33,59 +32,55 @@ export interface ReferrersIndex {
 
 export interface Listings {
   /** Tags in lexical order; `NAME_UNKNOWN` for a repository that does not exist. */
-  tags(repo: RepoName, page: Page): PageResult;
+  tags(repo: RepoName, page: Page): Promise<PageResult>;
   /** Names of repositories for which `visible` holds, in lexical order. */
   catalog(page: Page, visible: (repository: string) => Promise<boolean>): Promise<PageResult>;
   /** Manifests whose subject is `digest`, optionally of one artifact type. */
-  referrers(repo: RepoName, digest: Digest, artifactType?: string): ReferrersIndex;
+  referrers(repo: RepoName, digest: Digest, artifactType?: string): Promise<ReferrersIndex>;
 }
 
-function takePage(keys: Iterable<string>, n: number): PageResult {
-  const items: string[] = [];
-  for (const item of keys) {
-    if (items.length === n) return { items, more: true };
-    items.push(item);
-  }
-  return { items, more: false };
-}
+// Repositories read per batch while the catalog filters them by visibility.
+const CATALOG_BATCH = 200;
 
-export function createListings(db: MetadataDb): Listings {
+const toPage = (items: string[], n: number): PageResult =>
+  items.length > n ? { items: items.slice(0, n), more: true } : { items, more: false };
+
+export function createListings(metadata: RegistryMetadata): Listings {
   return {
-    tags(repo, page) {
-      if (!db.repositories.doesExist(repo)) throw new OciError('NAME_UNKNOWN', { detail: { name: repo } });
-      const range = prefixRange([repo], page.last);
-      return takePage(
-        db.tags.getKeys(range).map((k) => splitKey(k)[1]!),
+    async tags(repo, page) {
+      if (!(await metadata.getRepository(repo))) throw new OciError('NAME_UNKNOWN', { detail: { name: repo } });
+      const tags = await metadata.listTags(repo, {
+        limit: page.n + 1,
+        ...(page.last !== undefined && { after: page.last }),
+      });
+      return toPage(
+        tags.map((tag) => tag.name),
         page.n,
       );
     },
 
     async catalog(page, visible) {
       const items: string[] = [];
-      let start = page.last !== undefined ? `${page.last}\u0000` : undefined;
-      // In batches: `visible` awaits, and no LMDB read may stay open across an await.
-      for (;;) {
-        const batch = [...db.repositories.getKeys({ ...(start !== undefined && { start }), limit: 100 })];
-        for (const name of batch) {
-          if (!(await visible(name))) continue;
-          if (items.length === page.n) return { items, more: true };
-          items.push(name);
-        }
-        if (batch.length < 100) return { items, more: false };
-        start = `${batch[batch.length - 1]!}\u0000`;
+      let after = page.last;
+      while (items.length <= page.n) {
+        const batch = await metadata.listRepositories({ limit: CATALOG_BATCH, ...(after !== undefined && { after }) });
+        for (const { name } of batch) if (items.length <= page.n && (await visible(name))) items.push(name);
+        if (batch.length < CATALOG_BATCH) break;
+        after = batch[batch.length - 1]!.name;
       }
+      return toPage(items, page.n);
     },
 
-    referrers(repo, digest, artifactType) {
+    async referrers(repo, digest, artifactType) {
       const manifests: Descriptor[] = [];
-      for (const { key: k, value } of db.referrers.getRange(prefixRange([repo, digest]))) {
-        if (artifactType !== undefined && value.artifactType !== artifactType) continue;
+      for (const entry of await metadata.listReferrers(repo, digest)) {
+        if (artifactType !== undefined && entry.artifactType !== artifactType) continue;
         manifests.push({
-          mediaType: value.mediaType,
-          digest: splitKey(k)[2] as Digest,
-          size: value.size,
-          ...(value.artifactType !== undefined && { artifactType: value.artifactType }),
-          ...(value.annotations && { annotations: value.annotations }),
+          mediaType: entry.mediaType,
+          digest: entry.digest,
+          size: entry.size,
+          ...(entry.artifactType !== undefined && { artifactType: entry.artifactType }),
+          ...(entry.annotations && { annotations: entry.annotations }),
         });
       }
       return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };

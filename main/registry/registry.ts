@@ -1,9 +1,10 @@
 /**
- * @module Builds main's registry services over one metadata database and one blob store.
+ * @module Builds main's registry services over the registry metadata owner and one blob store.
+ * Neither is exposed: callers go through the services.
  */
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
-import type { MetadataDb } from './metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 import { createRepositoryBlobs, type RepositoryBlobs } from './repository-blobs.js';
 import { createUploads, type Uploads } from './uploads.js';
 import { createManifests, type Manifests } from './manifests.js';
@@ -14,26 +15,22 @@ export interface Registry {
   uploads: Uploads;
   manifests: Manifests;
   listings: Listings;
-  db: MetadataDb;
-  store: FsBlobStore;
 }
 
 export interface RegistryDeps {
-  db: MetadataDb;
+  metadata: RegistryMetadata;
   store: FsBlobStore;
   now: () => number;
   logger: Logger;
   maxManifestBytes: number;
 }
 
-export function createRegistry({ db, store, now, logger, maxManifestBytes }: RegistryDeps): Registry {
-  const blobs = createRepositoryBlobs({ db, store, now });
+export function createRegistry({ metadata, store, now, logger, maxManifestBytes }: RegistryDeps): Registry {
+  const blobs = createRepositoryBlobs({ metadata, store, now });
   return {
-    db,
-    store,
     blobs,
-    uploads: createUploads({ db, paths: store.paths, blobs, now, logger }),
-    manifests: createManifests({ db, blobs, now, maxManifestBytes }),
-    listings: createListings(db),
+    uploads: createUploads({ metadata, paths: store.paths, blobs, now, logger }),
+    manifests: createManifests({ metadata, now, maxManifestBytes }),
+    listings: createListings(metadata),
   };
 }

@@ -22,9 +22,8 @@ import { join } from 'node:path';
 import { digestHex, type Digest } from '../../src/oci/digest.js';
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { linkIntoPlace } from '../../src/store/file-io.js';
-import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
 import type { Logger } from '../../src/log/logger.js';
-import type { MetadataDb } from './metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface RepairReport {
   restoredFromTrash: number;
@@ -40,7 +39,7 @@ export interface RepairReport {
 }
 
 export async function repairMainStore(
-  db: MetadataDb,
+  metadata: RegistryMetadata,
   store: FsBlobStore,
   logger: Logger,
   now: () => number = Date.now,
@@ -51,25 +50,17 @@ export async function repairMainStore(
 
   const missing: Digest[] = [];
   let restoredFromTrash = 0;
-  for (const digest of db.blobs.getKeys() as Iterable<string>) {
-    if (await store.stat(digest as Digest)) continue;
-    const inTrash = trash.get(digestHex(digest as Digest));
+  for (const digest of await metadata.listBlobDigests()) {
+    if (await store.stat(digest)) continue;
+    const inTrash = trash.get(digestHex(digest));
     if (inTrash) {
-      await linkIntoPlace(inTrash, store.paths.blob(digest as Digest));
+      await linkIntoPlace(inTrash, store.paths.blob(digest));
       restoredFromTrash++;
     } else {
-      missing.push(digest as Digest);
+      missing.push(digest);
     }
   }
-  if (missing.length > 0) {
-    const gone = new Set<string>(missing);
-    await db.transaction(() => {
-      for (const digest of missing) db.blobs.remove(digest);
-      for (const linkKey of db.repoBlobs.getKeys() as Iterable<string>) {
-        if (gone.has(splitKey(linkKey)[1]!)) db.repoBlobs.remove(linkKey);
-      }
-    });
-  }
+  if (missing.length > 0) await metadata.dropBlobs(missing);
 
   let orphansReindexed = 0;
   let orphansTrashed = 0;
@@ -80,9 +71,9 @@ export async function repairMainStore(
     logger.warn('a file under blobs/ is not where its name puts it: left alone, never served', { path });
   };
   for await (const digest of store.list(onStray)) {
-    if (db.blobs.doesExist(digest)) continue;
+    if (await metadata.getBlob(digest)) continue;
     try {
-      if (await reindexOrTrash(db, store, digest, now)) orphansReindexed++;
+      if (await reindexOrTrash(metadata, store, digest, now)) orphansReindexed++;
       else orphansTrashed++;
     } catch (err) {
       failures++;
@@ -103,21 +94,14 @@ export async function repairMainStore(
 }
 
 /** Indexes again a file that manifests reference (true), or moves it to the trash (false). */
-async function reindexOrTrash(db: MetadataDb, store: FsBlobStore, digest: Digest, now: () => number) {
-  const repos = new Set<string>();
-  for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) {
-    repos.add(splitKey(refKey)[1]!);
-  }
-  if (repos.size === 0) {
+async function reindexOrTrash(metadata: RegistryMetadata, store: FsBlobStore, digest: Digest, now: () => number) {
+  const repos = await metadata.referencingRepositories(digest);
+  if (repos.length === 0) {
     await rename(store.paths.blob(digest), store.paths.newTrash(digest));
     return false;
   }
   const size = (await store.stat(digest))?.size;
   if (size === undefined) throw new Error('the file went away during repair');
-  const at = now();
-  await db.transaction(() => {
-    db.blobs.put(digest, { size, createdAt: at, linkedAt: at });
-    for (const repo of repos) db.repoBlobs.put(key(repo, digest), { linkedAt: at });
-  });
+  await metadata.reindexBlob(digest, size, repos, now());
   return true;
 }

@@ -2,7 +2,7 @@
  * @module Blobs as repositories see them: a blob belongs to a repository once uploaded or
  * mounted there; its bytes are stored once however many repositories hold it.
  *
- * Commit order matters for the garbage collector running beside us (see gc.ts): the LMDB link
+ * Commit order matters for the garbage collector running beside us (see gc.ts): the metadata link
  * is written first, then the file is linked into place, so a collector that removed the file
  * meanwhile finds the link again and restores it.
  */
@@ -11,8 +11,7 @@ import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import type { BlobStore, OpenBlob, StagedBlob } from '../../src/store/blob-store.js';
 import { BlobNotFoundError } from '../../src/store/errors.js';
-import { key } from '../../src/store/lmdb.js';
-import type { MetadataDb } from './metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface RepositoryBlobs {
   /** Size of a blob in `repo` (from the index); throws `BLOB_UNKNOWN` when it is not part of the repository. */
@@ -21,6 +20,8 @@ export interface RepositoryBlobs {
   open(repo: RepoName, digest: Digest): Promise<OpenBlob>;
   /** Makes verified content part of `repo`, storing the bytes if they are new. */
   commit(repo: RepoName, content: StagedBlob): Promise<void>;
+  /** Stores a whole blob sent in one request, verified against `digest`, and commits it to `repo`. */
+  ingest(repo: RepoName, digest: Digest, body: AsyncIterable<Uint8Array>): Promise<void>;
   /**
    * Links a blob of `from` into `repo` without copying; false when `from` does not hold it.
    * Checks no rights: the caller must have made sure the requester may pull `from` (a mount
@@ -30,44 +31,33 @@ export interface RepositoryBlobs {
   /** Removes a blob from `repo` (the bytes go when the collector finds them unused). Throws `BLOB_UNKNOWN`. */
   unlink(repo: RepoName, digest: Digest): Promise<void>;
   /** Whether `repo` holds `digest` (index only). */
-  has(repo: RepoName, digest: Digest): boolean;
+  has(repo: RepoName, digest: Digest): Promise<boolean>;
 }
 
 export interface RepositoryBlobsDeps {
-  db: MetadataDb;
+  metadata: RegistryMetadata;
   store: BlobStore;
   now: () => number;
 }
 
-export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): RepositoryBlobs {
+export function createRepositoryBlobs({ metadata, store, now }: RepositoryBlobsDeps): RepositoryBlobs {
   const unknown = (digest: Digest) => new OciError('BLOB_UNKNOWN', { detail: { digest } });
-  const has = (repo: RepoName, digest: Digest) => db.repoBlobs.doesExist(key(repo, digest));
+  const has = (repo: RepoName, digest: Digest) => metadata.hasBlob(repo, digest);
 
-  /** Records `digest` as part of `repo`; call inside a transaction. Says which entries are new. */
-  const linkInTransaction = (repo: RepoName, digest: Digest, size: number): { newBlob: boolean; newLink: boolean } => {
-    const at = now();
-    if (!db.repositories.doesExist(repo)) db.repositories.put(repo, { createdAt: at });
-    const existing = db.blobs.get(digest);
-    const newLink = !db.repoBlobs.doesExist(key(repo, digest));
-    db.blobs.put(digest, { size, createdAt: existing?.createdAt ?? at, linkedAt: at });
-    db.repoBlobs.put(key(repo, digest), { linkedAt: at });
-    return { newBlob: existing === undefined, newLink };
-  };
-
-  return {
+  const repositoryBlobs: RepositoryBlobs = {
     has,
 
     // From the index alone: it is on every redirect's path, and a file system stat per request
     // cost more than the rest of the redirect. Index and files agree: commits write the index
     // before linking the file, and start-up repair drops entries whose file is gone.
     async stat(repo, digest) {
-      const record = has(repo, digest) ? db.blobs.get(digest) : undefined;
+      const record = (await has(repo, digest)) ? await metadata.getBlob(digest) : undefined;
       if (!record) throw unknown(digest);
       return { size: record.size };
     },
 
     async open(repo, digest) {
-      if (!has(repo, digest)) throw unknown(digest);
+      if (!(await has(repo, digest))) throw unknown(digest);
       try {
         return await store.open(digest);
       } catch (err) {
@@ -77,40 +67,35 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
     },
 
     async commit(repo, content) {
-      const added = await db.transaction(() => linkInTransaction(repo, content.digest, content.size));
+      const added = await metadata.linkBlob(repo, content.digest, content.size, now());
       try {
         await store.commit(content);
       } catch (err) {
         // The file did not land (disk full, I/O error): take back the entries this commit added,
         // so the index never names a blob without its file (stat answers from the index alone).
         if ((await store.stat(content.digest).catch(() => undefined)) === undefined) {
-          await db
-            .transaction(() => {
-              if (added.newLink) db.repoBlobs.remove(key(repo, content.digest));
-              if (added.newBlob) db.blobs.remove(content.digest);
-            })
-            .catch(() => {});
+          await metadata.revertLink(repo, content.digest, added).catch(() => {});
         }
         throw err;
       }
     },
 
+    async ingest(repo, digest, body) {
+      await repositoryBlobs.commit(repo, await store.stage(body, { digest }));
+    },
+
     async mount(repo, from, digest) {
-      if (!has(from, digest)) return false;
+      if (!(await has(from, digest))) return false;
       const info = await store.stat(digest);
       if (!info) return false;
-      await db.transaction(() => linkInTransaction(repo, digest, info.size));
+      await metadata.linkBlob(repo, digest, info.size, now());
       // The collector may have moved the file between stat and link; it restores linked blobs.
       return (await store.stat(digest)) !== undefined;
     },
 
     async unlink(repo, digest) {
-      const removed = await db.transaction(() => {
-        if (!db.repoBlobs.doesExist(key(repo, digest))) return false;
-        db.repoBlobs.remove(key(repo, digest));
-        return true;
-      });
-      if (!removed) throw unknown(digest);
+      if (!(await metadata.unlinkBlob(repo, digest))) throw unknown(digest);
     },
   };
+  return repositoryBlobs;
 }

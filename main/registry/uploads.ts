@@ -1,7 +1,7 @@
 /**
  * @module Blob upload sessions (distribution-spec "Pushing blobs"): monolithic, chunked, resumable.
  *
- * A session's state is an LMDB record and its bytes a file under `uploads/`, so an upload
+ * A session's state is a metadata record and its bytes a file under `uploads/`, so an upload
  * survives a restart of main. The record's `size` counts only fsynced bytes; a crash in the
  * middle of a chunk leaves a torn tail in the file, which the next chunk truncates away.
  * The sha256 state is kept in memory while chunks arrive in order; after a restart (or for
@@ -20,7 +20,7 @@ import type { ByteRange } from '../../src/store/blob-store.js';
 import { hashFile, writeChunks } from '../../src/store/file-io.js';
 import { formatUploadRange } from '../../src/http/range.js';
 import type { Logger } from '../../src/log/logger.js';
-import type { MetadataDb, UploadRecord } from './metadata-db.js';
+import type { RegistryMetadata, UploadRecord } from '../metadata/registry.js';
 import type { RepositoryBlobs } from './repository-blobs.js';
 
 export interface UploadSession extends UploadRecord {
@@ -30,7 +30,7 @@ export interface UploadSession extends UploadRecord {
 export interface Uploads {
   start(repo: RepoName): Promise<UploadSession>;
   /** The session, or `BLOB_UPLOAD_UNKNOWN` when it does not exist in `repo`. */
-  get(repo: RepoName, id: string): UploadSession;
+  get(repo: RepoName, id: string): Promise<UploadSession>;
   /**
    * Appends a chunk. With `range`, its start must equal the bytes received so far, else
    * `RANGE_INVALID` (416) carrying the `Range` received. Returns the new session.
@@ -54,21 +54,21 @@ export interface Uploads {
 }
 
 export interface UploadsDeps {
-  db: MetadataDb;
+  metadata: RegistryMetadata;
   paths: BlobPaths;
   blobs: RepositoryBlobs;
   now: () => number;
   logger: Logger;
 }
 
-export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): Uploads {
+export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDeps): Uploads {
   const hashers = new Map<string, { hasher: DigestHasher; offset: number }>();
   const busy = new Set<string>();
 
   const unknown = (id: string) => new OciError('BLOB_UPLOAD_UNKNOWN', { detail: { uuid: id.slice(0, 64) } });
 
-  function get(repo: RepoName, id: string): UploadSession {
-    const record = UUID_PATTERN.test(id) ? db.uploads.get(id) : undefined;
+  async function get(repo: RepoName, id: string): Promise<UploadSession> {
+    const record = UUID_PATTERN.test(id) ? await metadata.getUpload(id) : undefined;
     if (!record || record.repo !== repo) throw unknown(id);
     return { id, ...record };
   }
@@ -129,14 +129,14 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
       createdAt: session.createdAt,
       updatedAt: now(),
     };
-    await db.uploads.put(session.id, updated);
+    await metadata.putUpload(session.id, updated);
     if (hasher) hashers.set(session.id, { hasher, offset: updated.size });
     return { id: session.id, ...updated };
   }
 
   async function discard(id: string): Promise<void> {
     hashers.delete(id);
-    await db.uploads.remove(id);
+    await metadata.deleteUpload(id);
     await rm(paths.upload(id), { force: true });
   }
 
@@ -148,16 +148,16 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
       const at = now();
       const record: UploadRecord = { repo, size: 0, createdAt: at, updatedAt: at };
       await writeFile(paths.upload(id), new Uint8Array(0), { flag: 'wx', mode: PRIVATE_FILE_MODE });
-      await db.uploads.put(id, record);
+      await metadata.putUpload(id, record);
       hashers.set(id, { hasher: createDigestHasher('sha256'), offset: 0 });
       return { id, ...record };
     },
 
-    append: (repo, id, body, range) => exclusive(id, () => appendUnlocked(get(repo, id), body, range)),
+    append: (repo, id, body, range) => exclusive(id, async () => appendUnlocked(await get(repo, id), body, range)),
 
     complete: (repo, id, digest, body, range) =>
       exclusive(id, async () => {
-        let session = get(repo, id);
+        let session = await get(repo, id);
         if (body) session = await appendUnlocked(session, body, range);
         const state = hashers.get(id);
         const actual =
@@ -176,15 +176,15 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
 
     cancel: (repo, id) =>
       exclusive(id, async () => {
-        get(repo, id);
+        await get(repo, id);
         await discard(id);
       }),
 
     async purgeAbandoned(maxAgeMs) {
       const cutoff = now() - maxAgeMs;
       let purged = 0;
-      for (const { key: id, value } of db.uploads.getRange()) {
-        if (value.updatedAt < cutoff && !busy.has(id)) {
+      for (const id of await metadata.listIdleUploads(cutoff)) {
+        if (!busy.has(id)) {
           await discard(id);
           purged++;
         }
@@ -193,7 +193,7 @@ export function createUploads({ db, paths, blobs, now, logger }: UploadsDeps): U
       for (const name of await readdir(paths.uploadsDir)) {
         const file = join(paths.uploadsDir, name);
         const info = await stat(file).catch(() => undefined);
-        if (info && info.mtimeMs < cutoff && !db.uploads.doesExist(name)) {
+        if (info && info.mtimeMs < cutoff && !(await metadata.getUpload(name))) {
           await rm(file, { force: true, recursive: true });
           purged++;
         }

@@ -3,12 +3,11 @@
  * offer: the namespaces a caller can see anything in, and a repository's tag count and last
  * push. Bounded work per call, whatever the registry's size.
  */
-import { prefixRange } from '../../src/store/lmdb.js';
-import { namespaceOf } from '../accounts/access-control.js';
-import type { MetadataDb } from '../registry/metadata-db.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
-// Keys visited per listing, and repositories checked per namespace, before giving up.
-const MAX_KEYS_VISITED = 5000;
+// Namespaces read per listing, and repositories checked per namespace, before giving up.
+const MAX_NAMESPACES_READ = 5000;
+const NAMESPACE_BATCH = 100;
 const MAX_CHECKS_PER_NAMESPACE = 50;
 // Tags read to find the last push; beyond this the answer covers the first ones only.
 const MAX_TAGS_READ = 1000;
@@ -19,33 +18,25 @@ export interface NamespaceList {
   truncated: boolean;
 }
 
-/**
- * Namespaces holding at least one repository `mayPull` allows, in name order. Skips from one
- * namespace to the next: '0' follows '/', so `<ns>0` is the first key after every `<ns>/...`.
- */
+/** Namespaces holding at least one repository `mayPull` allows, in order. */
 export async function visibleNamespaces(
-  db: MetadataDb,
+  metadata: RegistryMetadata,
   mayPull: (name: string) => Promise<boolean>,
   limit = 100,
 ): Promise<NamespaceList> {
   const names: string[] = [];
-  let start: string | undefined;
-  for (let visited = 0; visited < MAX_KEYS_VISITED; visited++) {
-    const [first] = [...db.repositories.getKeys({ ...(start !== undefined && { start }), limit: 1 })];
-    if (first === undefined) return { names, truncated: false };
-    const namespace = namespaceOf(first);
-    if (namespace === undefined) {
-      start = `${first}\u0000`;
-      continue;
-    }
-    const inside = [
-      ...db.repositories.getKeys({ start: `${namespace}/`, end: `${namespace}0`, limit: MAX_CHECKS_PER_NAMESPACE }),
-    ];
-    if (await someAsync(inside, mayPull)) {
+  let after: string | undefined;
+  for (let read = 0; read < MAX_NAMESPACES_READ; ) {
+    const batch = await metadata.listNamespaces({ limit: NAMESPACE_BATCH, ...(after !== undefined && { after }) });
+    for (const namespace of batch) {
+      const inside = await metadata.listRepositories({ namespace, limit: MAX_CHECKS_PER_NAMESPACE });
+      if (!(await someAsync(inside, ({ name }) => mayPull(name)))) continue;
       if (names.length === limit) return { names, truncated: true };
       names.push(namespace);
     }
-    start = `${namespace}0`;
+    if (batch.length < NAMESPACE_BATCH) return { names, truncated: false };
+    read += batch.length;
+    after = batch[batch.length - 1];
   }
   return { names, truncated: true };
 }
@@ -61,11 +52,7 @@ export interface RepositoryStats {
   lastPushedAt?: number;
 }
 
-export function repositoryStats(db: MetadataDb, name: string): RepositoryStats {
-  const range = prefixRange([name]);
-  let lastPushedAt: number | undefined;
-  for (const { value } of db.tags.getRange({ ...range, limit: MAX_TAGS_READ })) {
-    if (lastPushedAt === undefined || value.updatedAt > lastPushedAt) lastPushedAt = value.updatedAt;
-  }
-  return { tagCount: db.tags.getKeysCount(range), ...(lastPushedAt !== undefined && { lastPushedAt }) };
+export async function repositoryStats(metadata: RegistryMetadata, name: string): Promise<RepositoryStats> {
+  const { count, lastUpdatedAt } = await metadata.tagSummary(name, MAX_TAGS_READ);
+  return { tagCount: count, ...(lastUpdatedAt !== undefined && { lastPushedAt: lastUpdatedAt }) };
 }

@@ -12,7 +12,7 @@ import type { Repositories } from '../accounts/repositories.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { CachesModule } from '../caches/caches-module.js';
-import type { Registry } from '../registry/registry.js';
+import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface WebDeps {
   accounts: Accounts;
@@ -24,7 +24,7 @@ export interface WebDeps {
   accessControl: AccessControl;
   repositories: Repositories;
   /** The registry's metadata, read for tag counts and namespaces. */
-  registry: Registry;
+  registryMetadata: RegistryMetadata;
   metaSettings: MetaSettingsService;
   /** Main's public URL: its host is the one in pull commands; https makes cookies Secure. */
   publicUrl: string;

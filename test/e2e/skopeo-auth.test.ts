@@ -153,10 +153,7 @@ describe('skopeo with credentials against main', () => {
 
 describe('skopeo without credentials', () => {
   it('pulls a public repository anonymously', async () => {
-    await main.service.registry.db.repositories.put('olivia/app', {
-      ...main.service.registry.db.repositories.get('olivia/app')!,
-      visibility: 'public',
-    });
+    await main.service.registryMetadata.updateRepository('olivia/app', { visibility: 'public' }, 'admin', Date.now());
     await expectPulled(await pull(undefined, 'olivia/app'));
   });
 

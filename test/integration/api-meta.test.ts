@@ -161,7 +161,7 @@ describe('GET /api/v0/meta/cluster_status', () => {
       storage: { blobs: expect.any(Number), bytes: expect.any(Number) },
       users: 3,
       organizations: 1,
-      repositories: main.service.registry.db.repositories.getKeysCount(),
+      repositories: await main.service.registryMetadata.countRepositories(),
       keys: { signing: jwks.keys.at(-1)!.kid, published: jwks.keys.map((k) => k.kid) },
     });
     const storage = status.storage as { blobs: number; bytes: number };

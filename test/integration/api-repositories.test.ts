@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prefixRange } from '../../src/store/lmdb.js';
+import type { Digest } from '../../src/oci/digest.js';
+import type { RepoName } from '../../src/oci/reference.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { ADMIN, api, apiOk, createOrg, createUser, expectApiError, pushImageAs } from '../helpers/api-client.js';
 
@@ -312,11 +313,15 @@ describe('DELETE /api/v0/repositories/<namespace>/<repo>', () => {
     });
     expect((await api(base, 'DELETE', '/repositories/acme/old', { auth: alice })).status).toBe(204);
 
-    const { db } = main.service.registry;
-    const own = prefixRange(['acme/old']);
-    for (const sub of [db.tags, db.manifests, db.repoBlobs, db.referrers]) expect([...sub.getKeys(own)]).toEqual([]);
-    expect([...db.blobRefs.getKeys()].filter((k) => k.includes('acme/old'))).toEqual([]);
-    expect(db.blobs.doesExist(manifest.config.digest)).toBe(true);
+    const metadata = main.service.registryMetadata;
+    const repo = 'acme/old' as RepoName;
+    const config = manifest.config.digest as Digest;
+    expect(await metadata.listTags(repo, { limit: 10 })).toEqual([]);
+    expect(await metadata.getManifest(repo, manifest.digest as Digest)).toBeUndefined();
+    expect(await metadata.hasBlob(repo, config)).toBe(false);
+    expect(await metadata.referencingRepositories(config)).toEqual([]);
+    expect(await metadata.listEvents(repo, 10)).toEqual([]);
+    expect(await metadata.getBlob(config)).toBeDefined();
     await expectApiError(
       await api(base, 'GET', '/repositories/acme/old', { auth: alice }),
       404,

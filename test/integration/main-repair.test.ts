@@ -4,6 +4,7 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
 import type { Digest } from '../../src/oci/digest.js';
+import { BlobPaths } from '../../src/store/blob-paths.js';
 
 let dir: TempDir;
 let main: TestMain | undefined;
@@ -27,12 +28,12 @@ describe('main start-up repair', () => {
     main = await startTestMain({ dataDir: dir.path });
     const blob = randomBlob(2000);
     await pushBlob(main.url, 'team/app', blob);
-    const path = main.service.registry.store.paths.blob(blob.digest as Digest);
+    const path = new BlobPaths(main.dataDir).blob(blob.digest as Digest);
     await main.stop();
     await rm(path);
 
     main = await startTestMain({ dataDir: dir.path });
-    expect(main.service.registry.db.blobs.get(blob.digest)).toBeUndefined();
+    expect(await main.service.registryMetadata.getBlob(blob.digest as Digest)).toBeUndefined();
     expect((await fetch(`${main.url}/v2/team/app/blobs/${blob.digest}`, { method: 'HEAD' })).status).toBe(404);
     await pushBlob(main.url, 'team/app', blob);
     expect(
@@ -45,7 +46,7 @@ describe('main start-up repair', () => {
     main = await startTestMain({ dataDir: dir.path });
     const blob = randomBlob(3000);
     await pushBlob(main.url, 'team/app', blob);
-    const paths = main.service.registry.store.paths;
+    const paths = new BlobPaths(main.dataDir);
     await main.stop();
     await rename(paths.blob(blob.digest as Digest), paths.newTrash(blob.digest as Digest));
 

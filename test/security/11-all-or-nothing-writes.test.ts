@@ -10,10 +10,16 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openMetadataDb, type MetadataDb } from '../../main/registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from '../../main/metadata/lmdb/environment.js';
+import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from '../../main/metadata/lmdb/registry.js';
+import { openRegistryTables, type RegistryTables } from '../../main/metadata/lmdb/registry-tables.js';
 import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
-import { createLmdbAccountStore, lmdbCredentialRevoker } from '../../main/metadata/lmdb/accounts.js';
+import {
+  createLmdbAccountStore,
+  lmdbCredentialRevoker,
+  removeRepositoryGrants,
+} from '../../main/metadata/lmdb/accounts.js';
 import { openAccountTables, type AccountTables } from '../../main/metadata/lmdb/account-tables.js';
 import { createLmdbSettingsStore } from '../../main/metadata/lmdb/settings.js';
 import { lmdbAccounts } from '../helpers/lmdb-accounts.js';
@@ -24,7 +30,8 @@ import { createRepositoryBlobs } from '../../main/registry/repository-blobs.js';
 import { collectGarbage } from '../../main/registry/gc.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
-import type { Database } from '../../src/store/lmdb.js';
+import { writeAtomically, type Database } from '../../src/store/lmdb.js';
+import { BlobPaths } from '../../src/store/blob-paths.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import type { Digest } from '../../src/oci/digest.js';
@@ -65,8 +72,8 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
   it('answers 403 DENIED and stores nothing, so the refused layers stay collectable', async () => {
     const name = 'team/app';
     await pushImage(main.url, name, 'v1');
-    const { db, store } = main.service.registry;
-    await db.repositories.put(name, { ...db.repositories.get(name)!, immutableTags: true });
+    const metadata = main.service.registryMetadata;
+    await metadata.updateRepository(name, { immutableTags: true }, 'admin', Date.now());
 
     const layer = randomBlob(700);
     const config = configBlob('arm64');
@@ -77,9 +84,10 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
     expect(entry.message).toMatch(/tag v1 is immutable/);
 
     await expectOciError(await fetch(`${main.url}/v2/${name}/manifests/${refused.digest}`), 404, 'MANIFEST_UNKNOWN');
-    expect([...db.blobRefs.getKeys()].filter((k) => k.startsWith(layer.digest))).toEqual([]);
+    expect(await metadata.referencingRepositories(layer.digest as Digest)).toEqual([]);
     const now = () => Date.now() + 1;
-    const gc = await collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    const paths = new BlobPaths(main.dataDir);
+    const gc = await collectGarbage({ metadata, paths, now, graceMs: 0, logger: silentLogger });
     expect(gc.removed).toBe(2);
     await expectOciError(await fetch(`${main.url}/v2/${name}/blobs/${layer.digest}`), 404, 'BLOB_UNKNOWN');
     // The tag still points where it did, and a new tag is the legitimate way to push.
@@ -90,16 +98,20 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
 
 describe('main transactions with a write that fails half-way', () => {
   let temp: TempDir;
-  let db: MetadataDb;
+  let env: MainEnvironment;
+  let tables: RegistryTables;
+  let metadata: LmdbRegistryMetadata;
   let accountsDb: AccountsDb;
   const admin = { kind: 'user', name: 'admin', isAdmin: true } as const;
   const repo = 'org/app' as RepoName;
 
   beforeEach(async () => {
     temp = await createTempDir('outpost-atomic-');
-    db = openMetadataDb(join(temp.path, 'db'));
-    accountsDb = openAccountsDb(db.root);
-    const accounts = lmdbAccounts(db.root);
+    env = openMainEnvironment(join(temp.path, 'db'));
+    tables = openRegistryTables(env.root);
+    metadata = createLmdbRegistryMetadata(env.root, { onRepositoryDeleted });
+    accountsDb = openAccountsDb(env.root);
+    const accounts = lmdbAccounts(env.root);
     await accounts.createUser({ name: 'bob', password: 'bob-password1' });
     await accounts.createOrg({ name: 'org' });
     await accounts.createTeam('org', 'devs');
@@ -107,20 +119,26 @@ describe('main transactions with a write that fails half-way', () => {
     await accounts.setTeamAccess('org', 'devs', repo, 'read');
   });
   afterEach(async () => {
-    await db.close();
+    await env.close();
     await temp.remove();
   });
 
-  it('MetadataDb.transaction rolls back what the callback wrote before it threw', async () => {
+  // As main/service.ts wires it: a repository's grants go with it.
+  const onRepositoryDeleted = (name: string) => void removeRepositoryGrants(env.root, name);
+  /** The registry metadata over the same environment, with some tables replaced. */
+  const metadataWith = (replaced: Partial<RegistryTables>) =>
+    createLmdbRegistryMetadata(env.root, { tables: { ...tables, ...replaced }, onRepositoryDeleted });
+
+  it('writeAtomically rolls back what the callback wrote before it threw', async () => {
     await expect(
-      db.transaction(() => {
-        db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 });
+      writeAtomically(env.root, () => {
+        void tables.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 });
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
-    expect(db.tags.get('t')).toBeUndefined();
-    await db.transaction(() => db.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 }));
-    expect(db.tags.get('t')).toEqual({ digest: 'sha256:00', updatedAt: 1 });
+    expect(tables.tags.get('t')).toBeUndefined();
+    await writeAtomically(env.root, () => tables.tags.put('t', { digest: 'sha256:00' as never, updatedAt: 1 }));
+    expect(tables.tags.get('t')).toEqual({ digest: 'sha256:00', updatedAt: 1 });
   });
 
   it('AccountsDb.transaction rolls back what the callback wrote before it threw', async () => {
@@ -136,63 +154,83 @@ describe('main transactions with a write that fails half-way', () => {
   it('a manifest delete by digest keeps the manifest when removing its tags fails', async () => {
     const store = await FsBlobStore.create(temp.path);
     const config = configBlob();
-    const blobs = createRepositoryBlobs({ db, store, now: Date.now });
+    const blobs = createRepositoryBlobs({ metadata, store, now: Date.now });
     await blobs.commit(repo, await store.stage(Readable.from([config.bytes]), { digest: config.digest as Digest }));
-    const manifests = createManifests({ db, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
+    const manifests = createManifests({ metadata, now: Date.now, maxManifestBytes: 1 << 20 });
     const manifest = imageManifest({ config, layers: [] });
-    const { digest } = await manifests.put(repo, parseReference('v1'), manifest.bytes, manifest.mediaType);
+    const { digest } = await manifests.put(repo, parseReference('v1'), manifest.bytes, manifest.mediaType, 'admin');
 
-    const brokenDb = { ...db, tags: failing(db.tags, 'remove') };
-    const broken = createManifests({ db: brokenDb, blobs, now: Date.now, maxManifestBytes: 1 << 20 });
-    await expect(broken.delete(repo, parseReference(digest))).rejects.toThrow('injected');
-    expect(manifests.get(repo, parseReference(digest)).digest).toBe(digest);
-    expect([...db.blobRefs.getKeys()]).toHaveLength(1);
-    await manifests.delete(repo, parseReference(digest));
-    expect(manifests.resolve(repo, parseReference('v1'))).toBeUndefined();
+    const brokenMetadata = metadataWith({ tags: failing(tables.tags, 'remove') });
+    const broken = createManifests({ metadata: brokenMetadata, now: Date.now, maxManifestBytes: 1 << 20 });
+    await expect(broken.delete(repo, parseReference(digest), 'admin')).rejects.toThrow('injected');
+    expect((await manifests.get(repo, parseReference(digest))).digest).toBe(digest);
+    expect([...tables.blobRefs.getKeys()]).toHaveLength(1);
+    expect((await metadata.listEvents(repo, 10)).map((event) => event.type)).toEqual(['push']);
+    await manifests.delete(repo, parseReference(digest), 'admin');
+    expect(await manifests.resolve(repo, parseReference('v1'))).toBeUndefined();
   });
 
   /** Accounts whose LMDB store writes through `tables` (one of them failing). */
   function accountsWith(tables: AccountTables) {
-    const store = createLmdbAccountStore(db.root, undefined, tables);
-    return createAccounts(store, { revokeCredentials: lmdbCredentialRevoker(db.root) });
+    const store = createLmdbAccountStore(env.root, undefined, tables);
+    return createAccounts(store, { revokeCredentials: lmdbCredentialRevoker(env.root) });
   }
 
-  function repositoriesOver(meta: MetadataDb, accountsSubs: AccountsDb) {
-    const accessControl = createAccessControl(meta, createLmdbAccountStore(db.root), createLmdbSettingsStore(db.root));
-    return createRepositories({ db: meta, accountsDb: accountsSubs, accessControl, now: Date.now });
+  function repositoriesOver(meta: LmdbRegistryMetadata) {
+    const accounts = createLmdbAccountStore(env.root);
+    const accessControl = createAccessControl(
+      (name) => meta.getRepository(name),
+      accounts,
+      createLmdbSettingsStore(env.root),
+    );
+    return createRepositories({ metadata: meta, accounts, accessControl, now: Date.now });
   }
 
   it('a repository create leaves no repository when writing its event fails', async () => {
-    const broken = repositoriesOver(db, { ...accountsDb, events: failing(accountsDb.events, 'put') });
+    const broken = repositoriesOver(metadataWith({ events: failing(tables.events, 'put') }));
     await expect(broken.create(admin, 'org', { name: 'app' })).rejects.toThrow('injected');
-    expect(db.repositories.doesExist(repo)).toBe(false);
-    await repositoriesOver(db, accountsDb).create(admin, 'org', { name: 'app' });
-    expect(db.repositories.doesExist(repo)).toBe(true);
+    expect(await metadata.getRepository(repo)).toBeUndefined();
+    await repositoriesOver(metadata).create(admin, 'org', { name: 'app' });
+    expect(await metadata.getRepository(repo)).toBeDefined();
   });
 
-  it('recording a push that moved a tag writes both events or neither', async () => {
-    const result = { digest: 'sha256:02' as Digest, movedFrom: 'sha256:01' as Digest };
-    const broken = repositoriesOver(db, { ...accountsDb, events: failing(accountsDb.events, 'put', 1) });
-    await expect(broken.recordPush(repo, admin, parseReference('v1'), result)).rejects.toThrow('injected');
-    expect([...accountsDb.events.getKeys()]).toEqual([]);
-    await repositoriesOver(db, accountsDb).recordPush(repo, admin, parseReference('v1'), result);
-    expect([...accountsDb.events.getRange()].map(({ value }) => value.type)).toEqual(['push', 'tag']);
+  it('a push that moves a tag keeps the old tag, stores no manifest and no event when its last event fails', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const blobs = createRepositoryBlobs({ metadata, store, now: Date.now });
+    const [first, second] = [configBlob('amd64'), configBlob('arm64')];
+    for (const config of [first, second]) {
+      await blobs.commit(repo, await store.stage(Readable.from([config.bytes]), { digest: config.digest as Digest }));
+    }
+    const manifests = createManifests({ metadata, now: Date.now, maxManifestBytes: 1 << 20 });
+    const [a, b] = [imageManifest({ config: first, layers: [] }), imageManifest({ config: second, layers: [] })];
+    await manifests.put(repo, parseReference('v1'), a.bytes, a.mediaType, 'admin');
+
+    // The move writes two events (push, tag): the second one fails.
+    const brokenMetadata = metadataWith({ events: failing(tables.events, 'put', 1) });
+    const broken = createManifests({ metadata: brokenMetadata, now: Date.now, maxManifestBytes: 1 << 20 });
+    await expect(broken.put(repo, parseReference('v1'), b.bytes, b.mediaType, 'admin')).rejects.toThrow('injected');
+    expect(await manifests.resolve(repo, parseReference('v1'))).toBe(a.digest);
+    expect(await metadata.getManifest(repo, b.digest as Digest)).toBeUndefined();
+    expect((await metadata.listEvents(repo, 10)).map((event) => event.type)).toEqual(['push']);
+
+    await manifests.put(repo, parseReference('v1'), b.bytes, b.mediaType, 'admin');
+    expect((await metadata.listEvents(repo, 10)).map((event) => event.type)).toEqual(['tag', 'push', 'push']);
   });
 
   it('a repository delete keeps tags, manifests and grants when its last write fails', async () => {
-    await db.repositories.put(repo, { createdAt: 1 });
-    await db.tags.put(`${repo}\u0005v1`, { digest: 'sha256:00' as never, updatedAt: 1 });
-    const broken = repositoriesOver({ ...db, repositories: failing(db.repositories, 'remove') }, accountsDb);
+    await tables.repositories.put(repo, { createdAt: 1 });
+    await tables.tags.put(`${repo}\u0005v1`, { digest: 'sha256:00' as never, updatedAt: 1 });
+    const broken = repositoriesOver(metadataWith({ repositories: failing(tables.repositories, 'remove') }));
     await expect(broken.delete(admin, repo)).rejects.toThrow('injected');
-    expect([...db.tags.getKeys()]).toHaveLength(1);
+    expect([...tables.tags.getKeys()]).toHaveLength(1);
     expect([...accountsDb.teamAccess.getKeys()]).toHaveLength(1);
-    await repositoriesOver(db, accountsDb).delete(admin, repo);
-    expect([...db.tags.getKeys()]).toHaveLength(0);
+    await repositoriesOver(metadata).delete(admin, repo);
+    expect([...tables.tags.getKeys()]).toHaveLength(0);
     expect([...accountsDb.teamAccess.getKeys()]).toHaveLength(0);
   });
 
   it('removing a user, an organization, a member or a team is all or nothing', async () => {
-    const tables = openAccountTables(db.root);
+    const tables = openAccountTables(env.root);
     const broken = accountsWith({ ...tables, teamMembers: failing(tables.teamMembers, 'remove') });
     await expect(broken.removeUser('bob')).rejects.toThrow('injected');
     expect(await broken.getUser('bob')).toBeDefined();
@@ -203,16 +241,16 @@ describe('main transactions with a write that fails half-way', () => {
     await expect(broken.removeOrg('org')).rejects.toThrow('injected');
     expect(await broken.getOrg('org')).toBeDefined();
 
-    const accounts = lmdbAccounts(db.root);
+    const accounts = lmdbAccounts(env.root);
     await accounts.removeUser('bob');
     expect(await accounts.getUser('bob')).toBeUndefined();
     expect(await accounts.listTeamMembers('org', 'devs')).toEqual([]);
   });
 
   it('adding a team member adds no organization membership when the team write fails', async () => {
-    const accounts = lmdbAccounts(db.root);
+    const accounts = lmdbAccounts(env.root);
     await accounts.createUser({ name: 'carol', password: 'carol-password1' });
-    const tables = openAccountTables(db.root);
+    const tables = openAccountTables(env.root);
     const broken = accountsWith({ ...tables, teamMembers: failing(tables.teamMembers, 'put') });
     await expect(broken.addTeamMember('org', 'devs', 'carol')).rejects.toThrow('injected');
     expect((await accounts.listOrgMembers('org')).map((m) => m.name)).toEqual(['bob']);
@@ -230,11 +268,11 @@ describe('main transactions with a write that fails half-way', () => {
     const layer = randomBlob(300);
     const digest = layer.digest as Digest;
     const staged = await store.stage(Readable.from([layer.bytes]), { digest: layer.digest as Digest });
-    const onFullDisk = createRepositoryBlobs({ db, store: full, now: Date.now });
+    const onFullDisk = createRepositoryBlobs({ metadata, store: full, now: Date.now });
     await expect(onFullDisk.commit(repo, staged)).rejects.toMatchObject({ code: 'ENOSPC' });
-    const blobs = createRepositoryBlobs({ db, store, now: Date.now });
-    expect(blobs.has(repo, digest)).toBe(false);
-    expect(db.blobs.get(digest)).toBeUndefined();
+    const blobs = createRepositoryBlobs({ metadata, store, now: Date.now });
+    expect(await blobs.has(repo, digest)).toBe(false);
+    expect(await metadata.getBlob(digest)).toBeUndefined();
     await blobs.commit(repo, staged);
     expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
   });

@@ -23,8 +23,7 @@ const del = (name: string, reference: string) => fetch(manifestUrl(name, referen
 const head = async (name: string, reference: string) =>
   (await fetch(manifestUrl(name, reference), { method: 'HEAD' })).status;
 const makeImmutable = async (name: string) => {
-  const { db } = main.service.registry;
-  await db.repositories.put(name as RepoName, { ...db.repositories.get(name as RepoName)!, immutableTags: true });
+  expect(await main.service.registryMetadata.updateRepository(name, { immutableTags: true }, 'admin', 1)).toBeDefined();
 };
 
 describe('DELETE /v2/<name>/manifests/<tag> in a repository with immutable tags', () => {
@@ -105,7 +104,7 @@ describe('deletes in a repository with mutable tags, and of a whole repository',
       headers: { Authorization: basicAuth('admin', TEST_ADMIN_PASSWORD) },
     });
     expect(res.status, await res.text()).toBe(204);
-    expect(main.service.registry.db.repositories.get(name as RepoName)).toBeUndefined();
-    expect(main.service.registry.db.tags.getKeys().asArray).toEqual([]);
+    expect(await main.service.registryMetadata.getRepository(name)).toBeUndefined();
+    expect(await main.service.registryMetadata.listTags(name as RepoName, { limit: 10 })).toEqual([]);
   });
 });

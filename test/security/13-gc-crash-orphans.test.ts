@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../main/registry/gc.js';
 import type { Digest } from '../../src/oci/digest.js';
-import { key } from '../../src/store/lmdb.js';
+import { BlobPaths } from '../../src/store/blob-paths.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage } from '../helpers/registry-http.js';
@@ -50,15 +50,16 @@ describe('outpost main gc interrupted half-way', () => {
     const m = await start();
     const blob = randomBlob(4000);
     await pushBlob(m.url, 'team/app', blob);
-    const { db, store } = m.service.registry;
+    const metadata = m.service.registryMetadata;
+    const store = { paths: new BlobPaths(m.dataDir) };
     // A file where the trash directory should be: the move fails, as a kill right before it would stop it.
     await rm(store.paths.trashDir, { recursive: true });
     await writeFile(store.paths.trashDir, '');
 
     const now = () => Date.now() + 1;
-    const gc = () => collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    const gc = () => collectGarbage({ metadata, paths: store.paths, now, graceMs: 0, logger: silentLogger });
     await expect(gc()).rejects.toThrow();
-    expect(db.blobs.doesExist(blob.digest)).toBe(true);
+    expect(await metadata.getBlob(blob.digest as Digest)).toBeDefined();
     expect(await exists(store.paths.blob(blob.digest as Digest))).toBe(true);
     const res = await fetch(`${m.url}/v2/team/app/blobs/${blob.digest}`);
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(blob.bytes))).toBe(true);
@@ -79,12 +80,9 @@ describe('start-up repair of files without an index entry', () => {
     const kept = randomBlob(100);
     await pushBlob(m.url, 'team/app', orphan);
     await pushBlob(m.url, 'team/app', kept);
-    const { db, store } = m.service.registry;
+    const store = { paths: new BlobPaths(m.dataDir) };
     // What an older collector killed between its transaction and its move left behind.
-    await db.transaction(() => {
-      db.blobs.remove(orphan.digest);
-      db.repoBlobs.remove(key('team/app', orphan.digest));
-    });
+    await m.service.registryMetadata.dropBlobs([orphan.digest as Digest]);
     await m.stop();
     expect(await exists(store.paths.blob(orphan.digest as Digest))).toBe(true);
 
@@ -100,18 +98,14 @@ describe('start-up repair of files without an index entry', () => {
     let m = await start();
     const { layers } = await pushImage(m.url, 'team/app', 'v1');
     const layer = layers[0]!;
-    const { db } = m.service.registry;
-    await db.transaction(() => {
-      db.blobs.remove(layer.digest);
-      db.repoBlobs.remove(key('team/app', layer.digest));
-    });
+    await m.service.registryMetadata.dropBlobs([layer.digest as Digest]);
     await m.stop();
 
     m = await start();
     const res = await fetch(`${m.url}/v2/team/app/blobs/${layer.digest}`);
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(layer.bytes))).toBe(true);
-    expect(m.service.registry.db.blobs.get(layer.digest)?.size).toBe(layer.bytes.length);
+    expect((await m.service.registryMetadata.getBlob(layer.digest as Digest))?.size).toBe(layer.bytes.length);
     const repaired = logged(/repaired the blob index/);
     expect(repaired).toMatchObject({ orphansReindexed: 1, orphansTrashed: 0 });
   });
@@ -122,7 +116,7 @@ describe('start-up repair of a file in the wrong place', () => {
     let m = await start();
     const kept = randomBlob(100);
     await pushBlob(m.url, 'team/app', kept);
-    const { store } = m.service.registry;
+    const store = { paths: new BlobPaths(m.dataDir) };
     await m.stop();
     // The content 'x' under the name of sha256('y'), one fan-out directory off (as a hand copy leaves it).
     const hex = createHash('sha256').update('y').digest('hex');

@@ -28,6 +28,7 @@ import type {
   UserUpdateOutcome,
 } from '../accounts.js';
 import { openAccountTables, type AccountTables, type StoredOrg, type StoredUser } from './account-tables.js';
+import { countRepositoriesInNamespace } from './registry.js';
 
 export interface LmdbAccountStoreDeps {
   /**
@@ -53,16 +54,10 @@ const toOrg = (name: string, stored: StoredOrg): OrgRecord => ({ name, ...stored
 const isActiveAdmin = (u: StoredUser) => u.isAdmin && u.isActive;
 
 /**
- * Stand-ins until the registry and sessions owners export theirs (same signatures): they read
- * and write those owners' sub-databases exactly as main/accounts/accounts.ts did before.
- * TODO(#10): take `countRepositoriesInNamespace` from main/metadata/lmdb/registry.ts and
- * `revokeUserCredentials` from the sessions owner's LMDB module.
+ * A stand-in until the sessions owner exports its own (same signature): it writes that owner's
+ * sub-databases exactly as main/accounts/accounts.ts did before.
+ * TODO(#10): take `revokeUserCredentials` from the sessions owner's LMDB module.
  */
-function countRepositoriesInNamespace(root: RootDatabase, namespace: string): number {
-  const repositories = root.openDB<unknown, string>({ name: 'repositories', encoding: 'msgpack' });
-  return repositories.getKeysCount({ start: `${namespace}/`, end: `${namespace}0` });
-}
-
 function revokeUserCredentials(root: RootDatabase, user: string): number {
   let revoked = 0;
   for (const name of ['refreshTokens', 'sessions']) {

@@ -56,20 +56,20 @@ export function listingRoutes({ registry }: { registry: Registry }): Hono {
     return c.json({ repositories: result.items });
   });
 
-  app.get('/:name{.+}/tags/list', requires('pull'), (c) => {
+  app.get('/:name{.+}/tags/list', requires('pull'), async (c) => {
     const name = authorizedRepository(c);
     const page = parsePage(c.req.query('n'), c.req.query('last'), LAST_TAG);
-    const result = listings.tags(name, page);
+    const result = await listings.tags(name, page);
     const link = nextLink(`/v2/${name}/tags/list`, page, result);
     if (link) c.header('Link', link);
     return c.json({ name, tags: result.items });
   });
 
-  app.get('/:name{.+}/referrers/:digest', requires('pull'), (c) => {
+  app.get('/:name{.+}/referrers/:digest', requires('pull'), async (c) => {
     const name = authorizedRepository(c);
     const digest = parseDigest(c.req.param('digest'));
     const artifactType = c.req.query('artifactType');
-    const index = listings.referrers(name, digest, artifactType);
+    const index = await listings.referrers(name, digest, artifactType);
     if (artifactType !== undefined) c.header('OCI-Filters-Applied', 'artifactType');
     return c.body(JSON.stringify(index), 200, { 'Content-Type': MediaType.OciIndex });
   });

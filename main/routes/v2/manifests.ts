@@ -7,21 +7,20 @@ import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { BodyTooLargeError, readBoundedBody } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
-import type { Repositories } from '../../accounts/repositories.js';
+import { actorOf } from '../../accounts/repositories.js';
 
 export interface ManifestRoutesDeps {
   registry: Registry;
   deleteEnabled: boolean;
   maxManifestBytes: number;
-  /** Keeps the event log (push, tag, delete, untag) with the actor from `c.var.auth`. */
-  repositories: Pick<Repositories, 'recordPush' | 'recordDelete'>;
 }
 
-export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repositories }: ManifestRoutesDeps): Hono {
+// The event log (push, tag, delete, untag) records the actor from `c.var.auth`.
+export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
   const app = new Hono();
   const { manifests } = registry;
 
-  app.get('/:name{.+}/manifests/:reference', requires('pull'), (c) => {
+  app.get('/:name{.+}/manifests/:reference', requires('pull'), async (c) => {
     const name = authorizedRepository(c);
     const value = c.req.param('reference');
     // Spec: a reference that is neither a tag nor a digest names no manifest, and a pull of a
@@ -29,7 +28,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     if (!isTag(value) && !isDigest(value)) {
       throw new OciError('MANIFEST_UNKNOWN', { detail: { reference: value.slice(0, 200) } });
     }
-    const manifest = manifests.get(name, parseReference(value));
+    const manifest = await manifests.get(name, parseReference(value));
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
@@ -51,9 +50,8 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
         message: `manifest larger than ${maxManifestBytes} bytes`,
       });
     });
-    const result = await manifests.put(name, reference, bytes, c.req.header('content-type'));
-    await repositories.recordPush(name, c.var.auth.principal, reference, result);
-    const { digest, subject } = result;
+    const contentType = c.req.header('content-type');
+    const { digest, subject } = await manifests.put(name, reference, bytes, contentType, actorOf(c.var.auth.principal));
     c.header('Location', `/v2/${name}/manifests/${digest}`);
     c.header('Docker-Content-Digest', digest);
     if (subject) c.header('OCI-Subject', subject);
@@ -64,8 +62,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes, repo
     const name = authorizedRepository(c);
     const reference = parseReference(c.req.param('reference'));
     if (!deleteEnabled) throw new OciError('UNSUPPORTED', { message: 'deletes are disabled on this registry' });
-    await manifests.delete(name, reference);
-    await repositories.recordDelete(name, c.var.auth.principal, reference);
+    await manifests.delete(name, reference, actorOf(c.var.auth.principal));
     return c.body(null, 202);
   });
 

@@ -36,7 +36,7 @@ const notFound = (what: string) =>
 export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
   const host = new URL(deps.publicUrl).host;
-  const { db } = deps.registry;
+  const metadata = deps.registryMetadata;
 
   app.get('/', (c) => c.redirect('/repositories', 302));
 
@@ -51,7 +51,9 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       ...(after !== undefined && { after }),
     });
     const mayPull = async (name: string) => (await deps.accessControl.actionsFor(principal, name)).includes('pull');
-    const namespaces = await visibleNamespaces(db, mayPull);
+    const namespaces = await visibleNamespaces(metadata, mayPull);
+    const rows = [];
+    for (const repo of page.items) rows.push({ ...repo, ...(await repositoryStats(metadata, repo.fullName)) });
     const base = namespaceHref(namespace);
     const body = (
       <RepositoriesPage
@@ -60,7 +62,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         namespaces={namespaces.names}
         namespacesTruncated={namespaces.truncated}
         namespace={namespace}
-        rows={page.items.map((repo) => ({ ...repo, ...repositoryStats(db, repo.fullName) }))}
+        rows={rows}
         firstHref={after !== undefined ? base : undefined}
         nextHref={page.next !== undefined ? withAfter(base, page.next) : undefined}
         now={deps.now()}
@@ -85,6 +87,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       limit: PAGE_SIZE,
       ...(after !== undefined && { after }),
     });
+    const { tagCount } = await repositoryStats(metadata, name);
     const events = await deps.repositories.events(principal, name, EVENTS_SHOWN);
     const mayAdminister = (await deps.accessControl.actionsFor(principal, name)).includes('delete');
     const base = repositoryHref(name);
@@ -93,7 +96,7 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         host={host}
         repo={repo}
         tags={tags.items}
-        tagCount={repositoryStats(db, name).tagCount}
+        tagCount={tagCount}
         firstHref={after !== undefined ? base : undefined}
         nextHref={tags.next !== undefined ? withAfter(base, tags.next) : undefined}
         events={events}

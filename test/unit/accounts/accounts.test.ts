@@ -1,20 +1,20 @@
 /** Account operations over a temporary LMDB: what removing a user leaves behind, and lookups. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
-let db: MetadataDb;
+let db: MainEnvironment;
 let accountsDb: AccountsDb;
 let accounts: Accounts;
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-accounts-');
-  db = openMetadataDb(join(temp.path, 'db'));
+  db = openMainEnvironment(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
   accounts = lmdbAccounts(db.root);
   await accounts.createUser({ name: 'alice', password: 'alice-password' });

@@ -5,6 +5,8 @@
  * - process.env is read only in src/config/load.ts, bin/ and the services' cli.ts;
  * - only src/store/lmdb.ts imports lmdb, so that every environment is opened with its write
  *   guard (a failed commit otherwise ended the process on an unhandled rejection);
+ * - in main/, only main/metadata/lmdb/** imports src/store/lmdb.js: the metadata owners are the
+ *   only door to main's tables, whichever backend holds them.
  * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
  *   through the metadata owners' interfaces.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
@@ -153,6 +155,35 @@ function lmdbViolations({ file, imports }: FileFacts): string[] {
     .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only src/store/lmdb.ts may)`);
 }
 
+/** True when `specifier`, imported from `file`, is src/store/lmdb(.js|.ts). */
+const isLmdbHelper = (file: string, specifier: string): boolean =>
+  specifier.startsWith('.') &&
+  /^src\/store\/lmdb(\.js|\.ts)?$/.test(toPosix(relative(REPO, resolve(REPO, dirname(file), specifier))));
+
+/**
+ * Modules whose tables have not moved behind their owner yet, each owned by another part of
+ * issue 10 (accounts, sessions, caches). TODO(#10): empty once those owners are merged.
+ */
+const NOT_YET_OWNED = new Set([
+  'main/accounts/accounts-db.ts',
+  'main/accounts/accounts.ts',
+  'main/accounts/access-control.ts',
+  'main/accounts/org-management.ts',
+  'main/caches/caches-module.ts',
+  'main/caches/content-caches.ts',
+  'main/caches/join-tokens.ts',
+]);
+
+function tableViolations({ file, imports }: FileFacts): string[] {
+  if (!file.startsWith('main/') || file.startsWith('main/metadata/lmdb/') || NOT_YET_OWNED.has(file)) return [];
+  return imports
+    .filter(({ specifier }) => isLmdbHelper(file, specifier))
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (in main/, only main/metadata/lmdb/ may: go through a metadata owner)`,
+    );
+}
+
 function pgViolations({ file, imports }: FileFacts): string[] {
   if (file.startsWith('main/metadata/postgres/')) return [];
   return imports
@@ -202,6 +233,13 @@ describe('dependency rules (STYLE.md section 6)', () => {
 
   it('only src/config/load.ts, bin/ and <service>/cli.ts read process.env', () => {
     expect(facts.flatMap(envViolations)).toEqual([]);
+  });
+
+  it('in main/, only main/metadata/lmdb/ imports src/store/lmdb.js', () => {
+    expect(facts.flatMap(tableViolations)).toEqual([]);
+    expect(factsOf('main/metadata/lmdb/registry.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: '../../../src/store/lmdb.js' }),
+    );
   });
 
   it('only src/store/lmdb.ts imports lmdb (type imports go through it too)', () => {
@@ -317,6 +355,17 @@ describe('the rules on made-up files', () => {
       expect(honoViolations(file(path, ['hono']))).toEqual([]);
     }
     expect(honoViolations(file('main/registry/app.ts', ['hono']))).toHaveLength(1);
+  });
+
+  it('report src/store/lmdb.js imported in main/ outside main/metadata/lmdb/', () => {
+    expect(tableViolations(file('main/registry/x.ts', ['../../src/store/lmdb.js']))).toEqual([
+      "main/registry/x.ts:1 imports '../../src/store/lmdb.js' " +
+        '(in main/, only main/metadata/lmdb/ may: go through a metadata owner)',
+    ]);
+    expect(tableViolations(file('main/web/x.ts', ['../../src/store/lmdb']))).toHaveLength(1);
+    expect(tableViolations(file('main/metadata/lmdb/x.ts', ['../../../src/store/lmdb.js']))).toEqual([]);
+    expect(tableViolations(file('main/registry/x.ts', ['../../src/store/lmdb-extra.js']))).toEqual([]);
+    expect(tableViolations(file('edge/cache/x.ts', ['../../src/store/lmdb.js']))).toEqual([]);
   });
 
   it('report process.env outside the entry points', () => {

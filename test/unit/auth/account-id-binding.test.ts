@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KeyRing } from '../../../src/auth/keys.js';
-import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
@@ -17,7 +17,7 @@ import { createTokenService } from '../../../main/auth/token-service.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
-let db: MetadataDb;
+let db: MainEnvironment;
 let accountsDb: AccountsDb;
 let accounts: Accounts;
 let keys: KeyRing;
@@ -27,7 +27,7 @@ const ALICE = { kind: 'user', name: 'alice', isAdmin: false } as const;
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-account-ids-');
-  db = openMetadataDb(join(temp.path, 'db'));
+  db = openMainEnvironment(join(temp.path, 'db'));
   accountsDb = openAccountsDb(db.root);
   accounts = lmdbAccounts(db.root);
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });

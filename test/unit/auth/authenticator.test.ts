@@ -6,7 +6,7 @@ import { KeyRing } from '../../../src/auth/keys.js';
 import { createJwtVerifier } from '../../../src/auth/jwt.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { OciError } from '../../../src/oci/errors.js';
-import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createAuthenticator, type Authenticator } from '../../../main/auth/authenticator.js';
@@ -15,7 +15,7 @@ import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const ISSUER = 'http://main.test';
 let temp: TempDir;
-let db: MetadataDb;
+let db: MainEnvironment;
 let accounts: Accounts;
 let keys: KeyRing;
 let auth: Authenticator;
@@ -36,7 +36,7 @@ const throttle: LoginThrottle = {
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-authn-');
-  db = openMetadataDb(join(temp.path, 'db'));
+  db = openMainEnvironment(join(temp.path, 'db'));
   accounts = lmdbAccounts(db.root);
   keys = await KeyRing.open({ dir: join(temp.path, 'keys'), maxTokenLifetimeMs: 300_000 });
   const verifier = createJwtVerifier({

@@ -1,18 +1,18 @@
 /** First start: the bootstrap administrator, also when several replicas start at once. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openMetadataDb, type MetadataDb } from '../../../main/registry/metadata-db.js';
+import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { bootstrapAdmin } from '../../../main/auth/bootstrap.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let temp: TempDir;
-let db: MetadataDb;
+let db: MainEnvironment;
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-bootstrap-');
-  db = openMetadataDb(join(temp.path, 'db'));
+  db = openMainEnvironment(join(temp.path, 'db'));
 });
 afterEach(async () => {
   await db.close();

@@ -1,13 +1,13 @@
 /** The `SettingsStore` contract on LMDB, in a temporary metadata environment. */
 import { join } from 'node:path';
-import { openMetadataDb } from '../../../main/registry/metadata-db.js';
+import { openMainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { createLmdbSettingsStore } from '../../../main/metadata/lmdb/settings.js';
 import { describeSettingsStore } from '../../contract/settings.js';
 import { createTempDir } from '../../helpers/temp-dir.js';
 
 describeSettingsStore('LMDB', async () => {
   const temp = await createTempDir('outpost-settings-store-');
-  const db = openMetadataDb(join(temp.path, 'db'));
+  const db = openMainEnvironment(join(temp.path, 'db'));
   return {
     store: createLmdbSettingsStore(db.root),
     reopen: async () => createLmdbSettingsStore(db.root),
