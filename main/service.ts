@@ -22,7 +22,7 @@ import { repairMainStore } from './registry/repair.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { AccountStore } from './metadata/accounts.js';
 import type { SettingsStore } from './metadata/settings.js';
-import { createLmdbAccountStore, lmdbCredentialRevoker } from './metadata/lmdb/accounts.js';
+import { createLmdbAccountStore, lmdbCredentialRevoker, removeRepositoryGrants } from './metadata/lmdb/accounts.js';
 import { createLmdbSettingsStore } from './metadata/lmdb/settings.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
@@ -101,7 +101,10 @@ export async function openMainData(dataDir: string, { blobs }: { blobs?: string 
   return {
     store,
     db,
-    registryMetadata: createLmdbRegistryMetadata(db.root),
+    // Deleting a repository takes its team grants with it, in the same transaction.
+    registryMetadata: createLmdbRegistryMetadata(db.root, {
+      onRepositoryDeleted: (name) => void removeRepositoryGrants(db.root, name),
+    }),
     accountStore: createLmdbAccountStore(db.root),
     settingsStore: createLmdbSettingsStore(db.root),
     revokeCredentials: lmdbCredentialRevoker(db.root),
@@ -187,7 +190,11 @@ export async function startMain(
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
 
-  const accessControl = createAccessControl(registryMetadata, accountStore, settingsStore);
+  const accessControl = createAccessControl(
+    (name) => registryMetadata.getRepository(name),
+    accountStore,
+    settingsStore,
+  );
   const jwksKey: JWTVerifyGetKey = (header, token) => createLocalJWKSet(keys.jwks())(header, token);
   const verifier = createJwtVerifier({
     getKey: jwksKey,

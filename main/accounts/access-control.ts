@@ -3,7 +3,7 @@
  * On every registry request: a point read of the repository, of the settings, and one
  * `namespaceAccess` of the accounts owner.
  */
-import type { RegistryMetadata } from '../metadata/registry.js';
+import type { RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
 import type { MetaSettings, SettingsStore } from '../metadata/settings.js';
 import { isAccountName } from './accounts.js';
@@ -23,7 +23,8 @@ export function namespaceOf(name: string): string | undefined {
 }
 
 export function createAccessControl(
-  registry: Pick<RegistryMetadata, 'getRepository'>,
+  /** The registry owner's `getRepository`. */
+  getRepository: (name: string) => Promise<RepositoryRecord | undefined>,
   accounts: AccountStore,
   settings: SettingsStore,
 ): AccessControl {
@@ -35,10 +36,10 @@ export function createAccessControl(
     isOrgAdmin,
     metaSettings,
     async actionsFor(principal, name) {
-      const repo = await registry.getRepository(name);
       const namespace = namespaceOf(name);
       const user = principal.kind === 'user' ? principal.name : undefined;
-      const [current, access] = await Promise.all([
+      const [repo, current, access] = await Promise.all([
+        getRepository(name),
         metaSettings(),
         namespace !== undefined && isAccountName(namespace)
           ? accounts.namespaceAccess(namespace, user, name)

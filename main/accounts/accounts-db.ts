@@ -10,7 +10,7 @@
  *	sessions       <sha256 of session id>        SessionRecord
  *
  * (users, orgs, orgMembers, teams, teamMembers, teamAccess: main/metadata/lmdb/accounts.ts;
- * settings: main/metadata/lmdb/settings.ts; events: main/metadata/lmdb/registry-tables.ts.)
+ * settings: main/metadata/lmdb/settings.ts; the repository events: main/metadata/lmdb/registry-tables.ts.)
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 import type { AccessLevel } from '../metadata/accounts.js';

@@ -29,6 +29,15 @@ export interface UserView {
   createdAt: string;
 }
 
+export interface Identity {
+  /** See `userIdOf`. */
+  id: string;
+  isAdmin: boolean;
+  isActive: boolean;
+  /** Changes whenever the password does. */
+  passwordVersion: string;
+}
+
 export interface NewUser {
   name: string;
   password: string;
@@ -207,6 +216,22 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
     async userId(name: string): Promise<string | undefined> {
       const user = await userNamed(name);
       return user && userIdOf(user);
+    },
+
+    /**
+     * What authenticating a request needs of the user, in one lookup (every request with Basic
+     * credentials or a token comes here): undefined for no user.
+     */
+    async identity(name: string): Promise<Identity | undefined> {
+      const user = await userNamed(name);
+      return (
+        user && {
+          id: userIdOf(user),
+          isAdmin: user.isAdmin,
+          isActive: user.isActive,
+          passwordVersion: user.passwordHash,
+        }
+      );
     },
 
     /** Changes whenever the user's password does (for caches of verified passwords); undefined for no user. */

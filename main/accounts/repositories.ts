@@ -16,7 +16,6 @@ import { isRepoName, type RepoName } from '../../src/oci/reference.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
-import { isAccountName } from './accounts.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
 import type { Principal } from './permissions.js';
 import { AccountError } from './errors.js';
@@ -75,7 +74,7 @@ export interface PageOf<T> {
 
 export interface RepositoriesDeps {
   metadata: RegistryMetadata;
-  /** Whether a namespace is a user or an organization. */
+  /** Whether a namespace is a user's or an organization's. */
   accounts: Pick<AccountStore, 'accountType'>;
   accessControl: AccessControl;
   now: () => number;
@@ -91,7 +90,7 @@ const LIST_BATCH = 200;
 
 export function createRepositories({ metadata, accounts, accessControl, now }: RepositoriesDeps) {
   const namespaceType = async (namespace: string): Promise<RepositoryView['namespaceType']> =>
-    isAccountName(namespace) ? ((await accounts.accountType(namespace)) ?? 'none') : 'none';
+    (await accounts.accountType(namespace)) ?? 'none';
 
   const toView = async (fullName: string, record: RepositoryRecord): Promise<RepositoryView> => {
     const namespace = namespaceOf(fullName) ?? '';

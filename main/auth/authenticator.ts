@@ -15,7 +15,7 @@ import type { JwtVerifier } from '../../src/auth/jwt.js';
 import { ANONYMOUS, toRegistryClaims } from '../../src/auth/registry-token.js';
 import type { AccessEntry } from '../../src/auth/scope.js';
 import { TokenError } from '../../src/auth/token-errors.js';
-import { isAccountName, type Accounts } from '../accounts/accounts.js';
+import { isAccountName, type Accounts, type Identity } from '../accounts/accounts.js';
 import { MAX_PASSWORD_LENGTH } from '../accounts/passwords.js';
 import type { Principal } from '../accounts/permissions.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -52,18 +52,17 @@ export function createAuthenticator(deps: {
   const inProgress = new Map<string, Promise<UserPrincipal>>();
   const wrongCredentials = () => new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
 
-  const userPrincipal = async (name: string): Promise<UserPrincipal | undefined> => {
-    const user = await deps.accounts.getUser(name);
-    return user?.isActive ? { kind: 'user', name, isAdmin: user.isAdmin } : undefined;
-  };
+  const principalOf = (name: string, who: Identity | undefined): UserPrincipal | undefined =>
+    who?.isActive ? { kind: 'user', name, isAdmin: who.isAdmin } : undefined;
+  const userPrincipal = async (name: string) => principalOf(name, await deps.accounts.identity(name));
 
   async function checkPassword(username: string, password: string, address: string, id: string) {
     const attempt = await deps.throttle.before(username, address);
     try {
       const version = recent.get(id);
       if (version !== undefined) {
-        const principal =
-          version === (await deps.accounts.passwordVersion(username)) ? await userPrincipal(username) : undefined;
+        const who = await deps.accounts.identity(username);
+        const principal = version === who?.passwordVersion ? principalOf(username, who) : undefined;
         if (principal) {
           await attempt.succeeded();
           return principal;
@@ -118,9 +117,10 @@ export function createAuthenticator(deps: {
       if (claims.subject === ANONYMOUS) return { principal: { kind: 'anonymous' }, access: claims.access };
       // A token outlives nothing: a removed or deactivated user's tokens stop working at once,
       // and so do those of an earlier account of the same name (its id differs).
-      const principal = await userPrincipal(claims.subject);
+      const who = await deps.accounts.identity(claims.subject);
+      const principal = principalOf(claims.subject, who);
       if (!principal) throw new OciError('UNAUTHORIZED', { message: 'the token names an account that is not active' });
-      if (claims.accountId === undefined || claims.accountId !== (await deps.accounts.userId(claims.subject))) {
+      if (claims.accountId === undefined || claims.accountId !== who?.id) {
         throw new OciError('UNAUTHORIZED', { message: 'the token was issued to an earlier account of this name' });
       }
       return { principal, access: claims.access };

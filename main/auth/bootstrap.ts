@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Accounts } from '../accounts/accounts.js';
+import { AccountError } from '../accounts/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 
 export interface BootstrapResult {
@@ -18,7 +19,13 @@ export async function bootstrapAdmin(
 ): Promise<BootstrapResult> {
   if ((await accounts.userCount()) > 0) return {};
   const generated = password ? undefined : randomBytes(18).toString('base64url');
-  await accounts.createUser({ name: 'admin', password: password ?? generated!, isAdmin: true });
+  try {
+    await accounts.createUser({ name: 'admin', password: password ?? generated!, isAdmin: true });
+  } catch (err) {
+    // Another replica starting at the same time created it: its password is the one shown there.
+    if (err instanceof AccountError && err.code === 'ALREADY_EXISTS') return {};
+    throw err;
+  }
   logger.info('created the first administrator', {
     user: 'admin',
     passwordSource: generated ? 'generated' : 'OUTPOST_ADMIN_PASSWORD',

@@ -30,13 +30,7 @@ export async function visibleNamespaces(
     const batch = await metadata.listNamespaces({ limit: NAMESPACE_BATCH, ...(after !== undefined && { after }) });
     for (const namespace of batch) {
       const inside = await metadata.listRepositories({ namespace, limit: MAX_CHECKS_PER_NAMESPACE });
-      if (
-        !(await someAsync(
-          inside.map(({ name }) => name),
-          mayPull,
-        ))
-      )
-        continue;
+      if (!(await someAsync(inside, ({ name }) => mayPull(name)))) continue;
       if (names.length === limit) return { names, truncated: true };
       names.push(namespace);
     }

@@ -15,7 +15,11 @@ import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from '../../mai
 import { openRegistryTables, type RegistryTables } from '../../main/metadata/lmdb/registry-tables.js';
 import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
-import { createLmdbAccountStore, lmdbCredentialRevoker } from '../../main/metadata/lmdb/accounts.js';
+import {
+  createLmdbAccountStore,
+  lmdbCredentialRevoker,
+  removeRepositoryGrants,
+} from '../../main/metadata/lmdb/accounts.js';
 import { openAccountTables, type AccountTables } from '../../main/metadata/lmdb/account-tables.js';
 import { createLmdbSettingsStore } from '../../main/metadata/lmdb/settings.js';
 import { lmdbAccounts } from '../helpers/lmdb-accounts.js';
@@ -105,7 +109,7 @@ describe('main transactions with a write that fails half-way', () => {
     temp = await createTempDir('outpost-atomic-');
     env = openMainEnvironment(join(temp.path, 'db'));
     tables = openRegistryTables(env.root);
-    metadata = createLmdbRegistryMetadata(env.root);
+    metadata = createLmdbRegistryMetadata(env.root, { onRepositoryDeleted });
     accountsDb = openAccountsDb(env.root);
     const accounts = lmdbAccounts(env.root);
     await accounts.createUser({ name: 'bob', password: 'bob-password1' });
@@ -119,9 +123,11 @@ describe('main transactions with a write that fails half-way', () => {
     await temp.remove();
   });
 
+  // As main/service.ts wires it: a repository's grants go with it.
+  const onRepositoryDeleted = (name: string) => void removeRepositoryGrants(env.root, name);
   /** The registry metadata over the same environment, with some tables replaced. */
   const metadataWith = (replaced: Partial<RegistryTables>) =>
-    createLmdbRegistryMetadata(env.root, { tables: { ...tables, ...replaced } });
+    createLmdbRegistryMetadata(env.root, { tables: { ...tables, ...replaced }, onRepositoryDeleted });
 
   it('writeAtomically rolls back what the callback wrote before it threw', async () => {
     await expect(
@@ -171,17 +177,13 @@ describe('main transactions with a write that fails half-way', () => {
   }
 
   function repositoriesOver(meta: LmdbRegistryMetadata) {
+    const accounts = createLmdbAccountStore(env.root);
     const accessControl = createAccessControl(
-      meta,
-      createLmdbAccountStore(env.root),
+      (name) => meta.getRepository(name),
+      accounts,
       createLmdbSettingsStore(env.root),
     );
-    return createRepositories({
-      metadata: meta,
-      accounts: createLmdbAccountStore(env.root),
-      accessControl,
-      now: Date.now,
-    });
+    return createRepositories({ metadata: meta, accounts, accessControl, now: Date.now });
   }
 
   it('a repository create leaves no repository when writing its event fails', async () => {

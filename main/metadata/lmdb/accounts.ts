@@ -15,7 +15,6 @@
  * over the organization's teams; nothing scans a whole table there.
  */
 import { key, prefixRange, splitKey, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
-import { countRepositoriesInNamespace } from './registry.js';
 import { openSessionTables, revokeUserIn } from './sessions.js';
 import type {
   AccessLevel,
@@ -30,6 +29,7 @@ import type {
   UserUpdateOutcome,
 } from '../accounts.js';
 import { openAccountTables, type AccountTables, type StoredOrg, type StoredUser } from './account-tables.js';
+import { countRepositoriesInNamespace } from './registry.js';
 
 export interface LmdbAccountStoreDeps {
   /**
