@@ -35,6 +35,9 @@ Options:
   --data DIR            data directory (default ./data/main)
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
+  --secret-key-file FILE
+                        key-encryption key sealing the signing keys in PostgreSQL: 32 random
+                        bytes, base64 or hex (OUTPOST_MAIN_SECRET_KEY_FILE; with --database)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -70,6 +73,7 @@ export async function mainCli(
       'public-url': { type: 'string' },
       data: { type: 'string' },
       database: { type: 'string' },
+      'secret-key-file': { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -110,6 +114,7 @@ export async function mainCli(
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
     ...(values.database !== undefined && { database: values.database }),
+    ...(values['secret-key-file'] !== undefined && { secretKeyFile: values['secret-key-file'] }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };

@@ -118,6 +118,12 @@ export const mainConfigSchema = z
      * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
      */
     database: databaseUrlSchema.optional(),
+    /**
+     * File holding the key-encryption key (32 random bytes, base64 or hex) that seals the signing
+     * keys kept in PostgreSQL; every replica reads the same file. Required with `database`;
+     * unused by the embedded backend, whose keys are files in the data directory. Default: unset.
+     */
+    secretKeyFile: z.string().min(1).optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -134,6 +140,17 @@ export const mainConfigSchema = z
   })
   .strict()
   .superRefine(requirePublicUrlOnEveryInterface('it is the token issuer and realm and the URL edges pull from'))
+  .superRefine((config, ctx) => {
+    if (config.database === undefined || config.secretKeyFile !== undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secretKeyFile'],
+      message:
+        'required with --database: the signing keys are kept in PostgreSQL sealed with this key-encryption ' +
+        'key, never in clear; give a file holding 32 random bytes, base64 or hex, the same on every replica ' +
+        '(create one with `openssl rand -base64 32 > FILE`, readable by main only)',
+    });
+  })
   .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
 
 export type MainConfig = z.infer<typeof mainConfigSchema>;
@@ -144,6 +161,7 @@ export interface MainFlags {
   publicUrl?: string;
   data?: string;
   database?: string;
+  secretKeyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -154,6 +172,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   publicUrl: '--public-url',
   dataDir: '--data',
   database: '--database',
+  secretKeyFile: '--secret-key-file',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -174,6 +193,7 @@ export function loadMainConfig(
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
       database: flags.database,
+      secretKeyFile: flags.secretKeyFile,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },
