@@ -36,6 +36,9 @@ Options:
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
   --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
+  --secret-key-file FILE
+                        key-encryption key sealing the signing keys in PostgreSQL: 32 random
+                        bytes, base64 or hex (OUTPOST_MAIN_SECRET_KEY_FILE; with --database)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -72,6 +75,7 @@ export async function mainCli(
       data: { type: 'string' },
       database: { type: 'string' },
       blobs: { type: 'string' },
+      'secret-key-file': { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -113,6 +117,7 @@ export async function mainCli(
     ...(values.data !== undefined && { data: values.data }),
     ...(values.database !== undefined && { database: values.database }),
     ...(values.blobs !== undefined && { blobs: values.blobs }),
+    ...(values['secret-key-file'] !== undefined && { secretKeyFile: values['secret-key-file'] }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };

@@ -131,6 +131,12 @@ export const mainConfigSchema = z
      * them. Default: none, the blobs live in the data directory.
      */
     blobs: blobsDirSchema.optional(),
+    /**
+     * File holding the key-encryption key (32 random bytes, base64 or hex) that seals the signing
+     * keys kept in PostgreSQL; every replica reads the same file. Required with `database`;
+     * unused by the embedded backend, whose keys are files in the data directory. Default: unset.
+     */
+    secretKeyFile: z.string().min(1).optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -147,6 +153,17 @@ export const mainConfigSchema = z
   })
   .strict()
   .superRefine(requirePublicUrlOnEveryInterface('it is the token issuer and realm and the URL edges pull from'))
+  .superRefine((config, ctx) => {
+    if (config.database === undefined || config.secretKeyFile !== undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secretKeyFile'],
+      message:
+        'required with --database: the signing keys are kept in PostgreSQL sealed with this key-encryption ' +
+        'key, never in clear; give a file holding 32 random bytes, base64 or hex, the same on every replica ' +
+        '(create one with `openssl rand -base64 32 > FILE`, readable by main only)',
+    });
+  })
   .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
 
 export type MainConfig = z.infer<typeof mainConfigSchema>;
@@ -158,6 +175,7 @@ export interface MainFlags {
   data?: string;
   database?: string;
   blobs?: string;
+  secretKeyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -169,6 +187,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   dataDir: '--data',
   database: '--database',
   blobs: '--blobs',
+  secretKeyFile: '--secret-key-file',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -190,6 +209,7 @@ export function loadMainConfig(
       dataDir: flags.data,
       database: flags.database,
       blobs: flags.blobs,
+      secretKeyFile: flags.secretKeyFile,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

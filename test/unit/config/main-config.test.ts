@@ -75,10 +75,13 @@ describe('the metadata database setting', () => {
   });
 
   it('takes a PostgreSQL URL from --database or OUTPOST_MAIN_DATABASE, the flag winning', () => {
-    const fromEnv = loadMainConfig({}, { OUTPOST_MAIN_DATABASE: 'postgres://o:pw@db.internal:5432/outpost' });
+    const fromEnv = loadMainConfig(
+      {},
+      { OUTPOST_MAIN_DATABASE: 'postgres://o:pw@db.internal:5432/outpost', OUTPOST_MAIN_SECRET_KEY_FILE: '/run/kek' },
+    );
     expect(fromEnv.database).toBe('postgres://o:pw@db.internal:5432/outpost');
     const fromFlag = loadMainConfig(
-      { database: 'postgresql://o:pw@other/outpost' },
+      { database: 'postgresql://o:pw@other/outpost', secretKeyFile: '/run/kek' },
       { OUTPOST_MAIN_DATABASE: 'postgres://o:pw@db.internal/outpost' },
     );
     expect(fromFlag.database).toBe('postgresql://o:pw@other/outpost');
@@ -100,4 +103,36 @@ describe('the metadata database setting', () => {
       expect((error as Error).message).not.toContain('hunter2');
     },
   );
+});
+
+describe('the key-encryption key setting', () => {
+  const refusal = (flags: Parameters<typeof loadMainConfig>[0], env: Record<string, string> = {}) => {
+    try {
+      loadMainConfig(flags, env);
+    } catch (err) {
+      return err as ConfigError;
+    }
+    throw new Error('expected the configuration to be refused');
+  };
+
+  it('is required with --database, the refusal naming the flag, the variable and how to make a key', () => {
+    const error = refusal({ database: 'postgres://o:hunter2@db/outpost' });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('--secret-key-file / OUTPOST_MAIN_SECRET_KEY_FILE: required with --database');
+    expect(error.message).toContain('openssl rand -base64 32');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('is taken from --secret-key-file or OUTPOST_MAIN_SECRET_KEY_FILE, the flag winning', () => {
+    const database = 'postgres://o:pw@db/outpost';
+    expect(loadMainConfig({ database }, { OUTPOST_MAIN_SECRET_KEY_FILE: '/env/kek' }).secretKeyFile).toBe('/env/kek');
+    expect(
+      loadMainConfig({ database, secretKeyFile: '/flag/kek' }, { OUTPOST_MAIN_SECRET_KEY_FILE: '/env/kek' })
+        .secretKeyFile,
+    ).toBe('/flag/kek');
+  });
+
+  it('is not needed by the embedded backend', () => {
+    expect(loadMainConfig({}, {}).secretKeyFile).toBeUndefined();
+  });
 });
