@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 // The README's `npm test` (unit + integration on loopback) needs nothing but Node and the
 // packages `npm ci` installs. Suites that need more run under their own scripts:
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
-// - e2e (`npm run test:e2e`): real clients, skopeo and Chromium.
+// - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
+// - services (`npm run test:services`): the real PostgreSQL and the real S3 (a Ceph RADOS Gateway),
+//   which the suites start themselves (one server per file, installed as root when missing).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 export default defineConfig({
@@ -37,6 +39,18 @@ export default defineConfig({
           globalSetup: ['test/helpers/build-dist.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'services',
+          include: ['test/services/**/*.test.ts'],
+          globalSetup: ['test/helpers/build-dist.ts'],
+          // A first start installs Debian packages; Ceph and PostgreSQL are slow on a loaded machine.
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // One database cluster or Ceph node at a time: each takes memory and both cores.
           fileParallelism: false,
         },
       },
