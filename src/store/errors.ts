@@ -33,6 +33,30 @@ export class SizeMismatchError extends Error {
 }
 
 /**
+ * A blob store that cannot be reached or refuses to work (an S3 endpoint that is down, answers
+ * 5xx, or denies the configured credentials). Nothing of the request was stored; the registry
+ * answers 503 UNAVAILABLE. `message` names the operation and the cause, never a credential.
+ */
+export class StorageUnavailableError extends Error {
+  readonly code = 'OUTPOST_STORAGE_UNAVAILABLE';
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`blob storage unavailable: ${operation} failed: ${describeCause(cause)}`, { cause });
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause).slice(0, 200);
+  const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (cause as { code?: unknown }).code;
+  const label = status !== undefined ? `HTTP ${status} ${cause.name}` : typeof code === 'string' ? code : cause.name;
+  return `${label}: ${cause.message}`.slice(0, 300);
+}
+
+/**
  * What a failed storage write means to a client, from its errno-style `code` (Node's fs errors,
  * and lmdb-js commit failures classified in src/store/lmdb.ts): `full` for a full file system
  * or an exhausted quota, `io` for an I/O error or a read-only file system; undefined otherwise.

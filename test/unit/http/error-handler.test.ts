@@ -4,7 +4,12 @@ import { HTTPException } from 'hono/http-exception';
 import { createErrorHandler, notFoundHandler, ociErrorResponse, toOciError } from '../../../src/http/error-handler.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
-import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../../../src/store/errors.js';
+import {
+  BlobNotFoundError,
+  DigestMismatchError,
+  SizeMismatchError,
+  StorageUnavailableError,
+} from '../../../src/store/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 
 const DIGEST = parseDigest(`sha256:${'a'.repeat(64)}`);
@@ -146,6 +151,41 @@ describe('createErrorHandler', () => {
     expect(res.status).toBe(404);
     expect(await envelope(res)).toEqual({
       errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }],
+    });
+  });
+
+  it('answers 503 UNAVAILABLE when the blob storage cannot be reached, and logs the cause', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const { app, lines } = appThrowing(new StorageUnavailableError('S3 GetObject', refused));
+    const res = await app.request('/fail');
+    expect(res.status).toBe(503);
+    expect(await envelope(res)).toEqual({
+      errors: [
+        {
+          code: 'UNAVAILABLE',
+          message: "the registry's blob storage cannot be reached: nothing of this request was stored; retry later",
+        },
+      ],
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        code: 'UNAVAILABLE',
+        error: {
+          name: 'StorageUnavailableError',
+          code: 'OUTPOST_STORAGE_UNAVAILABLE',
+          message: 'blob storage unavailable: S3 GetObject failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+        },
+      }),
+    ]);
+  });
+
+  it('keeps a network error of the blob storage from reading as a client that went away', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(toOciError(reset)).toMatchObject({ code: 'BLOB_UPLOAD_INVALID', status: 400 });
+    expect(toOciError(new StorageUnavailableError('S3 UploadPart', reset))).toMatchObject({
+      code: 'UNAVAILABLE',
+      status: 503,
     });
   });
 
