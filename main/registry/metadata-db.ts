@@ -15,6 +15,7 @@
 import { openLmdb, writeAtomically, type Database, type RootDatabase } from '../../src/store/lmdb.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
+import type { UploadState } from '../../src/store/blob-store.js';
 
 export interface RepositoryRecord {
   createdAt: number;
@@ -67,6 +68,8 @@ export interface UploadRecord {
   size: number;
   createdAt: number;
   updatedAt: number;
+  /** The blob store's state of the session (`BlobStore.uploads`); absent in records of older versions. */
+  store?: UploadState;
 }
 
 export interface MetadataDb {

@@ -32,7 +32,7 @@ export function createRegistry({ db, store, now, logger, maxManifestBytes }: Reg
     db,
     store,
     blobs,
-    uploads: createUploads({ db, paths: store.paths, blobs, now, logger }),
+    uploads: createUploads({ db, store: store.uploads, blobs, now, logger }),
     manifests: createManifests({ db, blobs, now, maxManifestBytes }),
     listings: createListings(db),
   };
