@@ -10,12 +10,14 @@
 import { Readable } from 'node:stream';
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
 import type { Digest } from '../oci/digest.js';
-import type { BlobStore, ByteRange, OpenBlob, StagedBlob, StageExpectation } from './blob-store.js';
+import type { BlobStore, ByteRange, OpenBlob, StagedBlob, StageExpectation, TrashedBlob } from './blob-store.js';
 import { BlobNotFoundError } from './errors.js';
+import { S3BlobUploads } from './s3-blob-uploads.js';
 import { S3Keys } from './s3-keys.js';
 import type { S3Location } from './s3-location.js';
 import { createS3Client, S3Objects, type S3Credentials } from './s3-objects.js';
-import { MIN_PART_BYTES, writeObjectHashed } from './s3-staging.js';
+import { MIN_PART_BYTES } from './s3-part-sink.js';
+import { writeObjectHashed } from './s3-staging.js';
 
 // CopyObject copies at most 5 GiB; larger objects are copied part by part (UploadPartCopy).
 const MAX_COPY_OBJECT_BYTES = 5 * 1024 ** 3;
@@ -46,6 +48,9 @@ export class S3BlobStore implements BlobStore {
   private readonly copyPartBytes: number;
   private readonly temporaryMinAgeMs: number;
   private readonly now: () => number;
+  /** Where the bytes of each staged or trashed blob handed out are: the handles stay opaque. */
+  private readonly handles = new WeakMap<StagedBlob | TrashedBlob, string>();
+  readonly uploads: S3BlobUploads;
 
   private constructor(
     client: S3Client,
@@ -59,6 +64,9 @@ export class S3BlobStore implements BlobStore {
     this.copyPartBytes = Math.max(options.copyPartBytes ?? COPY_PART_BYTES, MIN_PART_BYTES);
     this.temporaryMinAgeMs = options.temporaryMinAgeMs ?? 0;
     this.now = options.now ?? Date.now;
+    this.uploads = new S3BlobUploads(this.objects, this.keys, this.partBytes, (key, digest, size) =>
+      this.handle(key, { digest, size }),
+    );
   }
 
   /**
@@ -115,25 +123,22 @@ export class S3BlobStore implements BlobStore {
   }
 
   async stage(source: AsyncIterable<Uint8Array>, expect: StageExpectation = {}): Promise<StagedBlob> {
-    const path = this.keys.newTemp();
-    const written = await writeObjectHashed(this.objects, path, source, expect, this.partBytes);
-    return { path, ...written };
+    const key = this.keys.newTemp();
+    const written = await writeObjectHashed(this.objects, key, source, expect, this.partBytes);
+    return this.handle(key, written);
   }
 
   async commit(staged: StagedBlob): Promise<void> {
-    const target = this.keys.blob(staged.digest);
-    const copied =
-      staged.size > this.copyObjectMaxBytes
-        ? await this.copyInParts(staged.path, target, staged.size)
-        : await this.objects.copy(staged.path, target);
+    const key = this.keyOf(staged);
+    const copied = await this.copy(key, this.keys.blob(staged.digest), staged.size);
     // A repeated commit (a retried request) finds its staged object already gone; with the blob
     // in place that is the success the first call reported, as the contract promises.
     if (!copied && (await this.stat(staged.digest)) === undefined) throw new BlobNotFoundError(staged.digest);
-    await this.objects.delete(staged.path);
+    await this.objects.delete(key);
   }
 
   async discard(staged: StagedBlob): Promise<void> {
-    await this.objects.delete(staged.path);
+    await this.objects.delete(this.keyOf(staged));
   }
 
   async delete(digest: Digest): Promise<void> {
@@ -149,6 +154,41 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A copy to `trash/`, then the delete: S3 has no rename. A commit of the same digest between
+   * the two is undone by the delete; the trashed copy holds the same bytes, and garbage
+   * collection restores a blob that is referenced again (main/registry/gc.ts).
+   */
+  async trash(digest: Digest): Promise<TrashedBlob | undefined> {
+    const from = this.keys.blob(digest);
+    const head = await this.objects.head(from);
+    if (!head) return undefined;
+    const key = this.keys.newTrash(digest);
+    if (!(await this.copy(from, key, head.size))) return undefined;
+    await this.objects.delete(from);
+    return this.handle(key, { digest });
+  }
+
+  async restore(trashed: TrashedBlob): Promise<void> {
+    const key = this.keyOf(trashed);
+    const head = await this.objects.head(key);
+    const copied = head !== undefined && (await this.copy(key, this.keys.blob(trashed.digest), head.size));
+    // Restored and purged already (a repeated call): fine when the blob is in place.
+    if (!copied && (await this.stat(trashed.digest)) === undefined) throw new BlobNotFoundError(trashed.digest);
+  }
+
+  async purgeTrashed(trashed: TrashedBlob): Promise<void> {
+    await this.objects.delete(this.keyOf(trashed));
+  }
+
+  async *listTrash(): AsyncIterable<TrashedBlob> {
+    for await (const { key } of this.objects.list(this.keys.trashPrefix)) {
+      const digest = this.keys.trashedDigestOf(key);
+      if (digest) yield this.handle(key, { digest });
+    }
+  }
+
+  /** Staged objects and multipart uploads under `tmp/`, and the trash; upload sessions stay. */
   async removeTemporaryFiles(): Promise<number> {
     const before = this.now() - this.temporaryMinAgeMs;
     const old = (date: Date | undefined) => this.temporaryMinAgeMs === 0 || (date?.getTime() ?? 0) <= before;
@@ -163,7 +203,29 @@ export class S3BlobStore implements BlobStore {
       await this.objects.delete(object.key);
       removed++;
     }
+    for await (const object of this.objects.list(this.keys.trashPrefix)) {
+      if (!old(object.lastModified)) continue;
+      await this.objects.delete(object.key);
+      removed++;
+    }
     return removed;
+  }
+
+  /** A server-side copy of a whole object; false when the source is gone. */
+  private async copy(from: string, to: string, size: number): Promise<boolean> {
+    return size > this.copyObjectMaxBytes ? this.copyInParts(from, to, size) : this.objects.copy(from, to);
+  }
+
+  private handle<T extends StagedBlob | TrashedBlob>(key: string, handle: T): T {
+    const frozen = Object.freeze(handle);
+    this.handles.set(frozen, key);
+    return frozen;
+  }
+
+  private keyOf(handle: StagedBlob | TrashedBlob): string {
+    const key = this.handles.get(handle);
+    if (key === undefined) throw new TypeError('not a handle of this blob store');
+    return key;
   }
 
   /** UploadPartCopy for objects beyond CopyObject's limit; false when the source is gone. */

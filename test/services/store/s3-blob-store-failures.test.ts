@@ -4,6 +4,7 @@
  * and nothing partial is ever visible under a blob key.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
 import { toOciError } from '../../../src/http/error-handler.js';
@@ -33,8 +34,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection, the promise resolved');
 }
 
-async function* bytes(text: string): AsyncIterable<Uint8Array> {
-  yield Buffer.from(text);
+async function* bytes(content: string | Uint8Array): AsyncIterable<Uint8Array> {
+  yield typeof content === 'string' ? Buffer.from(content) : content;
 }
 
 async function closedPort(): Promise<number> {
@@ -185,6 +186,37 @@ describe('S3BlobStore when S3 goes away', () => {
     expect(await store.removeTemporaryFiles()).toBe(1);
     expect((await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
     expect(await store.removeTemporaryFiles()).toBe(0);
+  });
+
+  it('keeps the recorded state of an upload usable when S3 goes away in the middle of a chunk', async () => {
+    const id = randomUUID();
+    const first = Buffer.alloc(6 * MiB, 3);
+    const recorded = await store.uploads.append(id, await store.uploads.begin(id), 0, bytes(first));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const failed = rejection(
+      store.uploads.append(
+        id,
+        recorded.state,
+        recorded.size,
+        (async function* () {
+          await gate;
+          yield Buffer.alloc(6 * MiB, 4);
+        })(),
+      ),
+    );
+    relay.cut();
+    release();
+    const err = await failed;
+    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(toOciError(err)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    relay.restore();
+    const second = Buffer.alloc(MiB, 5);
+    const resumed = await store.uploads.append(id, recorded.state, recorded.size, bytes(second));
+    const digest = digestOf(Buffer.concat([first, second]));
+    await store.commit(await store.uploads.complete(id, resumed.state, { digest, size: resumed.size }));
+    expect(await store.stat(digest)).toEqual({ size: 7 * MiB });
+    expect(await blobKeys()).toEqual([`r/blobs/sha256/${digest.slice(7)}`]);
   });
 
   it('serves reads again once S3 is back, without restarting', async () => {

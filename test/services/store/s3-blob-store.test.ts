@@ -87,7 +87,8 @@ describe('S3BlobStore on S3', () => {
     const big = pattern(12 * MiB + 3);
     const digest = digestOf(big);
     const staged = await store.stage(inChunks(big), { digest, size: big.length });
-    expect(await etagOf(staged.path)).toMatch(/-3"$/); // three parts: 5 MiB, 5 MiB, 2 MiB + 3
+    const [temp] = await keysUnder('p/tmp/');
+    expect(await etagOf(temp!)).toMatch(/-3"$/); // three parts: 5 MiB, 5 MiB, 2 MiB + 3
     expect(await openUploads()).toBe(0);
     await store.commit(staged);
     expect(await keysUnder('')).toEqual([`p/blobs/sha256/${digest.slice(7)}`]);
