@@ -33,6 +33,7 @@ Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
+  --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -67,6 +68,7 @@ export async function mainCli(
       listen: { type: 'string' },
       'public-url': { type: 'string' },
       data: { type: 'string' },
+      blobs: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -106,6 +108,7 @@ export async function mainCli(
     ...(values.listen !== undefined && { listen: values.listen }),
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
+    ...(values.blobs !== undefined && { blobs: values.blobs }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };
@@ -160,11 +163,11 @@ export async function mainCli(
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store } = await openMainData(config.dataDir);
+    const { db, store } = await openMainData(config.dataDir, { blobs: config.blobs });
     try {
       const result = await collectGarbage({
         db,
-        paths: store.paths,
+        store,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,
         dryRun: values['dry-run'] ?? false,

@@ -18,6 +18,12 @@ import {
 import { loadConfig } from '../src/config/load.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
 
+/** A directory; a URL (`s3://...`) is refused rather than taken for a relative path. */
+const blobsDirSchema = z
+  .string()
+  .min(1)
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
+
 const storageSchema = z
   .object({
     /** Allow DELETE of manifests, tags and blobs. Default true. */
@@ -95,6 +101,13 @@ export const mainConfigSchema = z
     publicUrl: urlSchema.optional(),
     /** Where blobs, uploads, keys and the LMDB database live. Default ./data/main. */
     dataDir: z.string().min(1).default('./data/main'),
+    /**
+     * A directory of its own for blob bytes and upload sessions (such as a shared file system,
+     * NFS, that several replicas use); leftovers of interrupted writes there are removed at start
+     * only once older than `storage.uploadMaxAge`, since another replica may still be writing
+     * them. Default: none, the blobs live in the data directory.
+     */
+    blobs: blobsDirSchema.optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -120,6 +133,7 @@ export interface MainFlags {
   listen?: string;
   publicUrl?: string;
   data?: string;
+  blobs?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -129,6 +143,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   listen: '--listen',
   publicUrl: '--public-url',
   dataDir: '--data',
+  blobs: '--blobs',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -148,6 +163,7 @@ export function loadMainConfig(
       listen: flags.listen,
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
+      blobs: flags.blobs,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

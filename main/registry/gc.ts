@@ -6,8 +6,8 @@
  * Both conditions are re-checked inside the LMDB transaction that removes the index entries;
  * manifest puts check their blobs inside their own transaction, so one of the two wins cleanly.
  *
- * The file goes to `trash/` BEFORE its index entries are removed, so that a kill at any point
- * leaves a state start-up repair (repair.ts) resolves:
+ * The blob goes to the store's trash (`BlobStore.trash`) BEFORE its index entries are removed,
+ * so that a kill at any point leaves a state start-up repair (repair.ts) resolves:
  *   - killed after the move, before the transaction: entry without file, the file in the trash:
  *     repair puts it back (and a later collection takes it again);
  *   - killed after the transaction: the file in the trash and no entry: emptied at start-up.
@@ -15,17 +15,15 @@
  * When the transaction keeps the blob after all, or an upload committed the same digest
  * meanwhile (uploads write the index before linking the file), the file is put back.
  */
-import { rename, rm } from 'node:fs/promises';
 import type { Digest } from '../../src/oci/digest.js';
-import type { BlobPaths } from '../../src/store/blob-paths.js';
-import { linkIntoPlace } from '../../src/store/file-io.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import { prefixRange, splitKey } from '../../src/store/lmdb.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { MetadataDb } from './metadata-db.js';
 
 export interface GcOptions {
   db: MetadataDb;
-  paths: BlobPaths;
+  store: BlobStore;
   now: () => number;
   /** Blobs linked more recently than this are kept even when unreferenced. */
   graceMs: number;
@@ -43,7 +41,7 @@ export interface GcResult {
 
 export async function collectGarbage({
   db,
-  paths,
+  store,
   now,
   graceMs,
   dryRun = false,
@@ -70,7 +68,7 @@ export async function collectGarbage({
   let removed = 0;
   let removedBytes = 0;
   for (const digest of candidates) {
-    const trash = dryRun ? undefined : await moveToTrash(digest);
+    const trash = dryRun ? undefined : await store.trash(digest);
     let size: number | undefined;
     try {
       size = await db.transaction(() => {
@@ -84,9 +82,9 @@ export async function collectGarbage({
       });
     } finally {
       // Kept after all, the transaction failed, or an upload committed the digest meanwhile.
-      if (trash !== undefined && db.blobs.doesExist(digest)) await linkIntoPlace(trash, paths.blob(digest));
+      if (trash !== undefined && db.blobs.doesExist(digest)) await store.restore(trash);
     }
-    if (trash !== undefined) await rm(trash, { force: true });
+    if (trash !== undefined) await store.purgeTrashed(trash);
     if (size === undefined) continue;
     removed++;
     removedBytes += size;
@@ -97,16 +95,4 @@ export async function collectGarbage({
     removedBytes,
   });
   return { scanned, removed, removedBytes };
-
-  /** Moves the blob's file to the trash; undefined when there was no file. */
-  async function moveToTrash(digest: Digest): Promise<string | undefined> {
-    const trash = paths.newTrash(digest);
-    try {
-      await rename(paths.blob(digest), trash);
-      return trash;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * @module Builds main's registry services over one metadata database and one blob store.
  */
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { MetadataDb } from './metadata-db.js';
 import { createRepositoryBlobs, type RepositoryBlobs } from './repository-blobs.js';
@@ -15,12 +15,12 @@ export interface Registry {
   manifests: Manifests;
   listings: Listings;
   db: MetadataDb;
-  store: FsBlobStore;
 }
 
 export interface RegistryDeps {
   db: MetadataDb;
-  store: FsBlobStore;
+  /** The only door to blob bytes: the registry never sees where they are kept. */
+  store: BlobStore;
   now: () => number;
   logger: Logger;
   maxManifestBytes: number;
@@ -30,7 +30,6 @@ export function createRegistry({ db, store, now, logger, maxManifestBytes }: Reg
   const blobs = createRepositoryBlobs({ db, store, now });
   return {
     db,
-    store,
     blobs,
     uploads: createUploads({ db, store: store.uploads, blobs, now, logger }),
     manifests: createManifests({ db, blobs, now, maxManifestBytes }),

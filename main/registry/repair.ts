@@ -17,11 +17,8 @@
  * served, and acting on it would touch the path its name builds instead. A file that cannot be
  * repaired (unreadable, a failed move) is logged and skipped: repair never stops the start.
  */
-import { readdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { digestHex, type Digest } from '../../src/oci/digest.js';
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
-import { linkIntoPlace } from '../../src/store/file-io.js';
+import type { Digest } from '../../src/oci/digest.js';
+import type { BlobStore, TrashedBlob } from '../../src/store/blob-store.js';
 import { key, prefixRange, splitKey } from '../../src/store/lmdb.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { MetadataDb } from './metadata-db.js';
@@ -41,21 +38,20 @@ export interface RepairReport {
 
 export async function repairMainStore(
   db: MetadataDb,
-  store: FsBlobStore,
+  store: BlobStore,
   logger: Logger,
   now: () => number = Date.now,
 ): Promise<RepairReport> {
-  const trash = new Map<string, string>();
-  for (const name of await readdir(store.paths.trashDir))
-    trash.set(name.slice(0, name.indexOf('.')), join(store.paths.trashDir, name));
+  const trash = new Map<string, TrashedBlob>();
+  for await (const trashed of store.listTrash()) trash.set(trashed.digest, trashed);
 
   const missing: Digest[] = [];
   let restoredFromTrash = 0;
   for (const digest of db.blobs.getKeys() as Iterable<string>) {
     if (await store.stat(digest as Digest)) continue;
-    const inTrash = trash.get(digestHex(digest as Digest));
+    const inTrash = trash.get(digest);
     if (inTrash) {
-      await linkIntoPlace(inTrash, store.paths.blob(digest as Digest));
+      await store.restore(inTrash);
       restoredFromTrash++;
     } else {
       missing.push(digest as Digest);
@@ -103,13 +99,13 @@ export async function repairMainStore(
 }
 
 /** Indexes again a file that manifests reference (true), or moves it to the trash (false). */
-async function reindexOrTrash(db: MetadataDb, store: FsBlobStore, digest: Digest, now: () => number) {
+async function reindexOrTrash(db: MetadataDb, store: BlobStore, digest: Digest, now: () => number) {
   const repos = new Set<string>();
   for (const refKey of db.blobRefs.getKeys(prefixRange([digest])) as Iterable<string>) {
     repos.add(splitKey(refKey)[1]!);
   }
   if (repos.size === 0) {
-    await rename(store.paths.blob(digest), store.paths.newTrash(digest));
+    await store.trash(digest);
     return false;
   }
   const size = (await store.stat(digest))?.size;

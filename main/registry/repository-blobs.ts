@@ -9,7 +9,7 @@
 import { OciError } from '../../src/oci/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
-import type { BlobStore, OpenBlob, StagedBlob } from '../../src/store/blob-store.js';
+import type { BlobStore, OpenBlob, StagedBlob, StageExpectation } from '../../src/store/blob-store.js';
 import { BlobNotFoundError } from '../../src/store/errors.js';
 import { key } from '../../src/store/lmdb.js';
 import type { MetadataDb } from './metadata-db.js';
@@ -21,6 +21,11 @@ export interface RepositoryBlobs {
   open(repo: RepoName, digest: Digest): Promise<OpenBlob>;
   /** Makes verified content part of `repo`, storing the bytes if they are new. */
   commit(repo: RepoName, content: StagedBlob): Promise<void>;
+  /**
+   * Stores a whole blob sent at once (`POST ?digest=`) and makes it part of `repo`. Throws
+   * `DigestMismatchError` or `SizeMismatchError` when the bytes do not match; nothing is kept then.
+   */
+  ingest(repo: RepoName, source: AsyncIterable<Uint8Array>, expect: StageExpectation): Promise<StagedBlob>;
   /**
    * Links a blob of `from` into `repo` without copying; false when `from` does not hold it.
    * Checks no rights: the caller must have made sure the requester may pull `from` (a mount
@@ -54,7 +59,7 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
     return { newBlob: existing === undefined, newLink };
   };
 
-  return {
+  const repositoryBlobs: RepositoryBlobs = {
     has,
 
     // From the index alone: it is on every redirect's path, and a file system stat per request
@@ -95,6 +100,18 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
       }
     },
 
+    async ingest(repo, source, expect) {
+      const staged = await store.stage(source, expect);
+      try {
+        await repositoryBlobs.commit(repo, staged);
+      } catch (err) {
+        // Not committed (disk full, I/O error): the staged bytes go now, not at the next start.
+        await store.discard(staged).catch(() => {});
+        throw err;
+      }
+      return staged;
+    },
+
     async mount(repo, from, digest) {
       if (!has(from, digest)) return false;
       const info = await store.stat(digest);
@@ -113,4 +130,5 @@ export function createRepositoryBlobs({ db, store, now }: RepositoryBlobsDeps): 
       if (!removed) throw unknown(digest);
     },
   };
+  return repositoryBlobs;
 }

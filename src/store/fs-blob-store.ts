@@ -28,8 +28,7 @@ import { mkdirPrivate } from './private-files.js';
 const READ_CHUNK_BYTES = 256 * 1024;
 
 export class FsBlobStore implements LocalBlobStore {
-  // TODO(#10): private once every caller goes through the interface.
-  readonly paths: BlobPaths;
+  private readonly paths: BlobPaths;
   /** Where the bytes of each staged or trashed blob handed out are: the handles stay opaque. */
   private readonly handles = new WeakMap<StagedBlob | TrashedBlob, string>();
   readonly uploads: FsBlobUploads;
@@ -196,11 +195,19 @@ export class FsBlobStore implements LocalBlobStore {
     }
   }
 
-  async removeTemporaryFiles(): Promise<number> {
+  async removeTemporaryFiles(olderThan?: number): Promise<number> {
     let removed = 0;
     for (const dir of [this.paths.tmpDir, this.paths.trashDir]) {
       for (const name of await readdirOrEmpty(dir)) {
-        await rm(join(dir, name), { force: true, recursive: true });
+        const path = join(dir, name);
+        if (olderThan !== undefined) {
+          // A trashed blob keeps the mtime of its content: the rename that trashed it set ctime.
+          const info = await stat(path).catch(() => undefined);
+          if (info === undefined) continue;
+          const changed = dir === this.paths.trashDir ? Math.max(info.mtimeMs, info.ctimeMs) : info.mtimeMs;
+          if (changed >= olderThan) continue;
+        }
+        await rm(path, { force: true, recursive: true });
         removed++;
       }
     }

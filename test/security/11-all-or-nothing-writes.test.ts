@@ -27,6 +27,7 @@ import type { Digest } from '../../src/oci/digest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { configBlob, imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage, putManifest } from '../helpers/registry-http.js';
+import { openBlobFiles } from '../helpers/blob-files.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -61,7 +62,8 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
   it('answers 403 DENIED and stores nothing, so the refused layers stay collectable', async () => {
     const name = 'team/app';
     await pushImage(main.url, name, 'v1');
-    const { db, store } = main.service.registry;
+    const { db } = main.service.registry;
+    const { store } = await openBlobFiles(main.dataDir);
     await db.repositories.put(name, { ...db.repositories.get(name)!, immutableTags: true });
 
     const layer = randomBlob(700);
@@ -75,7 +77,7 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
     await expectOciError(await fetch(`${main.url}/v2/${name}/manifests/${refused.digest}`), 404, 'MANIFEST_UNKNOWN');
     expect([...db.blobRefs.getKeys()].filter((k) => k.startsWith(layer.digest))).toEqual([]);
     const now = () => Date.now() + 1;
-    const gc = await collectGarbage({ db, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    const gc = await collectGarbage({ db, store, now, graceMs: 0, logger: silentLogger });
     expect(gc.removed).toBe(2);
     await expectOciError(await fetch(`${main.url}/v2/${name}/blobs/${layer.digest}`), 404, 'BLOB_UNKNOWN');
     // The tag still points where it did, and a new tag is the legitimate way to push.
@@ -225,5 +227,26 @@ describe('main transactions with a write that fails half-way', () => {
     expect(db.blobs.get(digest)).toBeUndefined();
     await blobs.commit(repo, staged);
     expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
+  });
+
+  it('a whole-blob push whose commit fails keeps neither an index entry nor its staged bytes', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const full: BlobStore = Object.assign(Object.create(store) as FsBlobStore, {
+      commit: async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    });
+    const layer = randomBlob(400);
+    const digest = layer.digest as Digest;
+    const onFullDisk = createRepositoryBlobs({ db, store: full, now: Date.now });
+    await expect(onFullDisk.ingest(repo, Readable.from([layer.bytes]), { digest })).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    expect(db.blobs.get(digest)).toBeUndefined();
+    expect(await store.removeTemporaryFiles()).toBe(0);
+    const blobs = createRepositoryBlobs({ db, store, now: Date.now });
+    await blobs.ingest(repo, Readable.from([layer.bytes]), { digest });
+    expect(await blobs.stat(repo, digest)).toEqual({ size: 400 });
+    expect(await store.removeTemporaryFiles()).toBe(0);
   });
 });

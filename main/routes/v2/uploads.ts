@@ -35,7 +35,7 @@ const blobCreated = (c: Context, name: RepoName, digest: string) => {
 
 export function uploadRoutes({ registry }: { registry: Registry }): Hono {
   const app = new Hono();
-  const { uploads, blobs, store } = registry;
+  const { uploads, blobs } = registry;
 
   // POST starts a session, or stores a whole blob (?digest=), or mounts one (?mount=&from=).
   // The spec writes the path with a trailing slash; the app is not strict about it.
@@ -51,8 +51,7 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
       // Spec: when the mount cannot happen, fall back to an ordinary upload session.
     } else if (c.req.query('digest') !== undefined) {
       const digest = parseDigest(c.req.query('digest')!);
-      const staged = await store.stage(requestBody(c), { digest });
-      await blobs.commit(name, staged);
+      await blobs.ingest(name, requestBody(c), { digest });
       return blobCreated(c, name, digest);
     }
     const session = await uploads.start(name);
