@@ -32,12 +32,6 @@ export interface S3BlobStoreOptions {
   copyObjectMaxBytes?: number;
   /** Size of those copied parts (at least 5 MiB). Default 1 GiB. */
   copyPartBytes?: number;
-  /**
-   * `removeTemporaryFiles` leaves staged objects and multipart uploads younger than this, which
-   * another replica sharing the bucket may still be writing. Default 0 (everything goes).
-   */
-  temporaryMinAgeMs?: number;
-  now?: () => number;
 }
 
 export class S3BlobStore implements BlobStore {
@@ -46,8 +40,6 @@ export class S3BlobStore implements BlobStore {
   private readonly partBytes: number;
   private readonly copyObjectMaxBytes: number;
   private readonly copyPartBytes: number;
-  private readonly temporaryMinAgeMs: number;
-  private readonly now: () => number;
   /** Where the bytes of each staged or trashed blob handed out are: the handles stay opaque. */
   private readonly handles = new WeakMap<StagedBlob | TrashedBlob, string>();
   readonly uploads: S3BlobUploads;
@@ -62,8 +54,6 @@ export class S3BlobStore implements BlobStore {
     this.partBytes = Math.max(options.partBytes ?? 8 * 1024 * 1024, MIN_PART_BYTES);
     this.copyObjectMaxBytes = Math.min(options.copyObjectMaxBytes ?? MAX_COPY_OBJECT_BYTES, MAX_COPY_OBJECT_BYTES);
     this.copyPartBytes = Math.max(options.copyPartBytes ?? COPY_PART_BYTES, MIN_PART_BYTES);
-    this.temporaryMinAgeMs = options.temporaryMinAgeMs ?? 0;
-    this.now = options.now ?? Date.now;
     this.uploads = new S3BlobUploads(this.objects, this.keys, this.partBytes, (key, digest, size) =>
       this.handle(key, { digest, size }),
     );
@@ -188,10 +178,12 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** Staged objects and multipart uploads under `tmp/`, and the trash; upload sessions stay. */
-  async removeTemporaryFiles(): Promise<number> {
-    const before = this.now() - this.temporaryMinAgeMs;
-    const old = (date: Date | undefined) => this.temporaryMinAgeMs === 0 || (date?.getTime() ?? 0) <= before;
+  /**
+   * Staged objects and multipart uploads under `tmp/`, and the trash; upload sessions stay. With
+   * `olderThan`, only those S3 says were written before it (by S3's clock, to the second).
+   */
+  async removeTemporaryFiles(olderThan?: number): Promise<number> {
+    const old = (date: Date | undefined) => olderThan === undefined || (date?.getTime() ?? 0) < olderThan;
     let removed = 0;
     for await (const upload of this.objects.listMultipartUploads(this.keys.tmpPrefix)) {
       if (!this.keys.isTemp(upload.key) || !old(upload.initiated)) continue;
