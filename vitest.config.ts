@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 // packages `npm ci` installs. Suites that need more run under their own scripts:
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
 // - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
-// - services (`npm run test:services`): the real PostgreSQL and the real S3 (a Ceph RADOS Gateway),
-//   which the suites start themselves (one server per file, installed as root when missing).
+// - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs
+//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 export default defineConfig({
@@ -47,10 +47,10 @@ export default defineConfig({
           name: 'services',
           include: ['test/services/**/*.test.ts'],
           globalSetup: ['test/helpers/build-dist.ts'],
-          // A first start installs Debian packages; Ceph and PostgreSQL are slow on a loaded machine.
+          // A first Ceph start may install its Debian packages (about 20 s, more under load).
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          // One database cluster or Ceph node at a time: each takes memory and both cores.
+          // Each file starts its own servers (PostgreSQL, Ceph): two at once would crowd two cores.
           fileParallelism: false,
         },
       },

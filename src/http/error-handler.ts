@@ -9,10 +9,10 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { OciError } from '../oci/errors.js';
 import {
+  BackendUnavailableError,
   BlobNotFoundError,
   DigestMismatchError,
   SizeMismatchError,
-  StorageUnavailableError,
   storageFailureOf,
 } from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -36,9 +36,9 @@ export function toOciError(err: unknown): OciError | undefined {
   // UNAVAILABLE is the registered code (CNCF distribution) for a registry that cannot serve the
   // request now; a full disk gets 507 Insufficient Storage (RFC 4918 section 11.5) so that
   // clients and operators see the cause without a code of our own that no client knows.
-  if (err instanceof StorageUnavailableError) {
+  if (err instanceof BackendUnavailableError) {
     return new OciError('UNAVAILABLE', {
-      message: "the registry's blob storage cannot be reached: nothing of this request was stored; retry later",
+      message: `the registry's ${err.backend} is unavailable: nothing of this request was stored; retry later`,
     });
   }
   const storage = storageFailureOf(err);

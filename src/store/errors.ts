@@ -33,18 +33,34 @@ export class SizeMismatchError extends Error {
 }
 
 /**
- * A blob store that cannot be reached or refuses to work (an S3 endpoint that is down, answers
- * 5xx, or denies the configured credentials). Nothing of the request was stored; the registry
- * answers 503 UNAVAILABLE. `message` names the operation and the cause, never a credential.
+ * A backend the request needs (the metadata database, the object store) cannot be reached or
+ * refused the connection. Nothing of the request was applied; the client may retry. The message
+ * names the backend only: connection strings carry credentials and never reach a response.
  */
-export class StorageUnavailableError extends Error {
-  readonly code = 'OUTPOST_STORAGE_UNAVAILABLE';
+export class BackendUnavailableError extends Error {
+  readonly code = 'OUTPOST_BACKEND_UNAVAILABLE';
+  constructor(
+    readonly backend: 'database' | 'blob store',
+    options?: { cause?: unknown },
+  ) {
+    super(`the ${backend} is unavailable`, options);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+/**
+ * An object store call that failed (an S3 endpoint down or answering 5xx, credentials it denies,
+ * a missing bucket): a `BackendUnavailableError` for the blob store (503 UNAVAILABLE), whose
+ * message names the call and the cause for the log. S3's error messages carry no credential.
+ */
+export class BlobStoreUnavailableError extends BackendUnavailableError {
   constructor(
     readonly operation: string,
     cause: unknown,
   ) {
-    super(`blob storage unavailable: ${operation} failed: ${describeCause(cause)}`, { cause });
-    this.name = 'StorageUnavailableError';
+    super('blob store', { cause });
+    this.message = `the blob store is unavailable: ${operation} failed: ${describeCause(cause)}`;
+    this.name = 'BlobStoreUnavailableError';
   }
 }
 

@@ -5,7 +5,7 @@
  * Every replica of main may share one bucket: blob keys are content-addressed and written only
  * by a whole-object copy of verified bytes, so concurrent commits of one digest write the same
  * object and a reader never sees part of one. Failures to reach S3 surface as
- * `StorageUnavailableError` (503), never as a raw SDK error (s3-objects.ts).
+ * `BlobStoreUnavailableError` (503), never as a raw SDK error (s3-objects.ts).
  */
 import { Readable } from 'node:stream';
 import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
@@ -61,7 +61,7 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * A store on the location. Checks that the bucket is there and the credentials may use it, so a
-   * wrong configuration fails at start (`StorageUnavailableError` saying why), not at the first push.
+   * wrong configuration fails at start (`BlobStoreUnavailableError` saying why), not at the first push.
    */
   static async open(location: S3Location, options: S3BlobStoreOptions = {}): Promise<S3BlobStore> {
     const client = createS3Client(location, options.credentials);

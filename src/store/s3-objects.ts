@@ -2,7 +2,7 @@
  * @module The S3 calls a blob store makes, on one bucket, each with its failures sorted out:
  * "no such object" is an answer (undefined), anything else that keeps the call from working (the
  * endpoint unreachable, a 5xx, denied credentials, a missing bucket) is a
- * `StorageUnavailableError` that the registry answers with 503. Raw SDK errors never leave this
+ * `BlobStoreUnavailableError` that the registry answers with 503. Raw SDK errors never leave this
  * file: a network error such as ECONNRESET would otherwise read as a client that went away.
  */
 import { Agent as HttpAgent } from 'node:http';
@@ -26,7 +26,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import type { ByteRange } from './blob-store.js';
-import { StorageUnavailableError } from './errors.js';
+import { BlobStoreUnavailableError } from './errors.js';
 import type { S3Location } from './s3-location.js';
 
 export interface S3Credentials {
@@ -81,7 +81,7 @@ async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (err) {
-    throw new StorageUnavailableError(`S3 ${operation}`, err);
+    throw new BlobStoreUnavailableError(`S3 ${operation}`, err);
   }
 }
 
@@ -90,7 +90,7 @@ async function callOrMissing<T>(operation: string, send: () => Promise<T>): Prom
     return await send();
   } catch (err) {
     if (isMissingObject(err)) return undefined;
-    throw new StorageUnavailableError(`S3 ${operation}`, err);
+    throw new BlobStoreUnavailableError(`S3 ${operation}`, err);
   }
 }
 
@@ -142,11 +142,11 @@ export class S3Objects {
       );
     } catch (err) {
       if (isMissingObject(err) || (err as SdkError).$metadata?.httpStatusCode === 412) return undefined;
-      throw new StorageUnavailableError('S3 GetObject', err);
+      throw new BlobStoreUnavailableError('S3 GetObject', err);
     }
     const size = answer.ContentLength ?? 0;
     const body = answer.Body as Readable | undefined;
-    if (!body) throw new StorageUnavailableError('S3 GetObject', new Error('the answer had no body'));
+    if (!body) throw new BlobStoreUnavailableError('S3 GetObject', new Error('the answer had no body'));
     return { body, size, ...(answer.ETag !== undefined && { etag: answer.ETag }) };
   }
 
@@ -199,7 +199,7 @@ export class S3Objects {
       this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key })),
     );
     if (created.UploadId === undefined) {
-      throw new StorageUnavailableError('S3 CreateMultipartUpload', new Error('the answer had no upload id'));
+      throw new BlobStoreUnavailableError('S3 CreateMultipartUpload', new Error('the answer had no upload id'));
     }
     return created.UploadId;
   }
@@ -262,7 +262,7 @@ export class S3Objects {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
     } catch (err) {
       if (isMissingUpload(err) || isMissingObject(err)) return;
-      throw new StorageUnavailableError('S3 AbortMultipartUpload', err);
+      throw new BlobStoreUnavailableError('S3 AbortMultipartUpload', err);
     }
   }
 

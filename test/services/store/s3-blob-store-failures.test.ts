@@ -1,6 +1,6 @@
 /**
  * S3BlobStore when S3 fails, on a real Ceph RGW reached through a relay the tests cut: every
- * failure is a `StorageUnavailableError` (503 UNAVAILABLE, never a 500 or a "client went away"),
+ * failure is a `BlobStoreUnavailableError` (503 UNAVAILABLE, never a 500 or a "client went away"),
  * and nothing partial is ever visible under a blob key.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
 import { toOciError } from '../../../src/http/error-handler.js';
 import { digestOf } from '../../../src/oci/digest.js';
-import { StorageUnavailableError } from '../../../src/store/errors.js';
+import { BlobStoreUnavailableError } from '../../../src/store/errors.js';
 import { S3BlobStore, type S3BlobStoreOptions } from '../../../src/store/s3-blob-store.js';
 import { startS3, type S3TestServer } from '../../helpers/s3.js';
 import { startTcpRelay, type TcpRelay } from '../../helpers/tcp-relay.js';
@@ -47,7 +47,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('S3BlobStore.open', () => {
-  it('refuses an endpoint nobody listens on with StorageUnavailableError naming the call and the cause', async () => {
+  it('refuses an endpoint nobody listens on with BlobStoreUnavailableError naming the call and the cause', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const err = await rejection(
       S3BlobStore.open(
@@ -55,9 +55,13 @@ describe('S3BlobStore.open', () => {
         { credentials: s3.credentials },
       ),
     );
-    expect(err).toBeInstanceOf(StorageUnavailableError);
-    expect(err).toMatchObject({ code: 'OUTPOST_STORAGE_UNAVAILABLE', operation: 'S3 HeadBucket' });
-    expect((err as Error).message).toMatch(/^blob storage unavailable: S3 HeadBucket failed: ECONNREFUSED/);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
+    expect(err).toMatchObject({
+      code: 'OUTPOST_BACKEND_UNAVAILABLE',
+      backend: 'blob store',
+      operation: 'S3 HeadBucket',
+    });
+    expect((err as Error).message).toMatch(/^the blob store is unavailable: S3 HeadBucket failed: ECONNREFUSED/);
     expect(toOciError(err)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
   });
 
@@ -70,7 +74,7 @@ describe('S3BlobStore.open', () => {
         { credentials: { accessKeyId: 'unknown-access-key', secretAccessKey } },
       ),
     );
-    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
     expect((err as Error).message).toMatch(/S3 HeadBucket failed: HTTP 403/);
     expect((err as Error).message).not.toContain(secretAccessKey);
   });
@@ -82,7 +86,7 @@ describe('S3BlobStore.open', () => {
         { credentials: s3.credentials },
       ),
     );
-    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
     expect((err as Error).message).toMatch(/S3 HeadBucket failed: HTTP 404/);
   });
 
@@ -122,7 +126,7 @@ describe('S3BlobStore when S3 goes away', () => {
     return (listed.Contents ?? []).map((o) => o.Key!);
   }
 
-  it('answers stat, open, stage, commit, delete and list with StorageUnavailableError (503)', async () => {
+  it('answers stat, open, stage, commit, delete and list with BlobStoreUnavailableError (503)', async () => {
     const staged = await store.stage(bytes('kept'));
     relay.cut();
     const digest = staged.digest;
@@ -142,7 +146,7 @@ describe('S3BlobStore when S3 goes away', () => {
     ];
     for (const failure of failures) {
       const err = await failure;
-      expect(err).toBeInstanceOf(StorageUnavailableError);
+      expect(err).toBeInstanceOf(BlobStoreUnavailableError);
       expect(toOciError(err)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     }
     relay.restore();
@@ -178,7 +182,7 @@ describe('S3BlobStore when S3 goes away', () => {
     relay.cut();
     release();
     const err = await failed;
-    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
     expect(toOciError(err)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     expect(await blobKeys()).toEqual([]);
     // The abort could not reach S3 either: the next clean-up (at start-up) ends the upload.
@@ -208,7 +212,7 @@ describe('S3BlobStore when S3 goes away', () => {
     relay.cut();
     release();
     const err = await failed;
-    expect(err).toBeInstanceOf(StorageUnavailableError);
+    expect(err).toBeInstanceOf(BlobStoreUnavailableError);
     expect(toOciError(err)).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     relay.restore();
     const second = Buffer.alloc(MiB, 5);
@@ -223,7 +227,7 @@ describe('S3BlobStore when S3 goes away', () => {
     const staged = await store.stage(bytes('back again'));
     await store.commit(staged);
     relay.cut();
-    expect(await rejection(store.stat(staged.digest))).toBeInstanceOf(StorageUnavailableError);
+    expect(await rejection(store.stat(staged.digest))).toBeInstanceOf(BlobStoreUnavailableError);
     relay.restore();
     expect(await store.stat(staged.digest)).toEqual({ size: 10 });
   });

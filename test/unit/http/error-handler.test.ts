@@ -5,10 +5,11 @@ import { createErrorHandler, notFoundHandler, ociErrorResponse, toOciError } fro
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
 import {
+  BackendUnavailableError,
   BlobNotFoundError,
+  BlobStoreUnavailableError,
   DigestMismatchError,
   SizeMismatchError,
-  StorageUnavailableError,
 } from '../../../src/store/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 
@@ -99,6 +100,17 @@ describe('toOciError', () => {
     },
   );
 
+  it.each(['database', 'blob store'] as const)(
+    'maps an unreachable %s to 503 UNAVAILABLE naming only the backend, never its cause',
+    (backend) => {
+      const cause = new Error('connect ECONNREFUSED postgres://outpost:hunter2@db:5432/outpost');
+      const oci = toOciError(new BackendUnavailableError(backend, { cause }));
+      expect(oci).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+      expect(oci?.message).toContain(`registry's ${backend} is unavailable`);
+      expect(JSON.stringify(oci?.toJSON())).not.toContain('hunter2');
+    },
+  );
+
   it('leaves unexpected errors and thrown non-errors unmapped', () => {
     expect(toOciError(new Error('boom'))).toBeUndefined();
     expect(toOciError(Object.assign(new Error('disk'), { code: 'EBADF' }))).toBeUndefined();
@@ -156,14 +168,14 @@ describe('createErrorHandler', () => {
 
   it('answers 503 UNAVAILABLE when the blob storage cannot be reached, and logs the cause', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    const { app, lines } = appThrowing(new StorageUnavailableError('S3 GetObject', refused));
+    const { app, lines } = appThrowing(new BlobStoreUnavailableError('S3 GetObject', refused));
     const res = await app.request('/fail');
     expect(res.status).toBe(503);
     expect(await envelope(res)).toEqual({
       errors: [
         {
           code: 'UNAVAILABLE',
-          message: "the registry's blob storage cannot be reached: nothing of this request was stored; retry later",
+          message: "the registry's blob store is unavailable: nothing of this request was stored; retry later",
         },
       ],
     });
@@ -172,9 +184,9 @@ describe('createErrorHandler', () => {
         level: 'warn',
         code: 'UNAVAILABLE',
         error: {
-          name: 'StorageUnavailableError',
-          code: 'OUTPOST_STORAGE_UNAVAILABLE',
-          message: 'blob storage unavailable: S3 GetObject failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+          name: 'BlobStoreUnavailableError',
+          code: 'OUTPOST_BACKEND_UNAVAILABLE',
+          message: 'the blob store is unavailable: S3 GetObject failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
         },
       }),
     ]);
@@ -183,7 +195,7 @@ describe('createErrorHandler', () => {
   it('keeps a network error of the blob storage from reading as a client that went away', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(toOciError(reset)).toMatchObject({ code: 'BLOB_UPLOAD_INVALID', status: 400 });
-    expect(toOciError(new StorageUnavailableError('S3 UploadPart', reset))).toMatchObject({
+    expect(toOciError(new BlobStoreUnavailableError('S3 UploadPart', reset))).toMatchObject({
       code: 'UNAVAILABLE',
       status: 503,
     });
