@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // packages `npm ci` installs. Suites that need more run under their own scripts:
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
 // - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
-// - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs.
+// - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs
+//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 export default defineConfig({
@@ -46,8 +47,9 @@ export default defineConfig({
           name: 'services',
           include: ['test/services/**/*.test.ts'],
           globalSetup: ['test/helpers/build-dist.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          // A first Ceph start may install its Debian packages (about 20 s, more under load).
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           // Each file starts its own servers (PostgreSQL, Ceph): two at once would crowd two cores.
           fileParallelism: false,
         },

@@ -49,6 +49,30 @@ export class BackendUnavailableError extends Error {
 }
 
 /**
+ * An object store call that failed (an S3 endpoint down or answering 5xx, credentials it denies,
+ * a missing bucket): a `BackendUnavailableError` for the blob store (503 UNAVAILABLE), whose
+ * message names the call and the cause for the log. S3's error messages carry no credential.
+ */
+export class BlobStoreUnavailableError extends BackendUnavailableError {
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super('blob store', { cause });
+    this.message = `the blob store is unavailable: ${operation} failed: ${describeCause(cause)}`;
+    this.name = 'BlobStoreUnavailableError';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause).slice(0, 200);
+  const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (cause as { code?: unknown }).code;
+  const label = status !== undefined ? `HTTP ${status} ${cause.name}` : typeof code === 'string' ? code : cause.name;
+  return `${label}: ${cause.message}`.slice(0, 300);
+}
+
+/**
  * What a failed storage write means to a client, from its errno-style `code` (Node's fs errors,
  * and lmdb-js commit failures classified in src/store/lmdb.ts): `full` for a full file system
  * or an exhausted quota, `io` for an I/O error or a read-only file system; undefined otherwise.

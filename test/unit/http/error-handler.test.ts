@@ -7,6 +7,7 @@ import { parseDigest } from '../../../src/oci/digest.js';
 import {
   BackendUnavailableError,
   BlobNotFoundError,
+  BlobStoreUnavailableError,
   DigestMismatchError,
   SizeMismatchError,
 } from '../../../src/store/errors.js';
@@ -162,6 +163,41 @@ describe('createErrorHandler', () => {
     expect(res.status).toBe(404);
     expect(await envelope(res)).toEqual({
       errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: DIGEST } }],
+    });
+  });
+
+  it('answers 503 UNAVAILABLE when the blob storage cannot be reached, and logs the cause', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const { app, lines } = appThrowing(new BlobStoreUnavailableError('S3 GetObject', refused));
+    const res = await app.request('/fail');
+    expect(res.status).toBe(503);
+    expect(await envelope(res)).toEqual({
+      errors: [
+        {
+          code: 'UNAVAILABLE',
+          message: "the registry's blob store is unavailable: nothing of this request was stored; retry later",
+        },
+      ],
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        code: 'UNAVAILABLE',
+        error: {
+          name: 'BlobStoreUnavailableError',
+          code: 'OUTPOST_BACKEND_UNAVAILABLE',
+          message: 'the blob store is unavailable: S3 GetObject failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+        },
+      }),
+    ]);
+  });
+
+  it('keeps a network error of the blob storage from reading as a client that went away', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(toOciError(reset)).toMatchObject({ code: 'BLOB_UPLOAD_INVALID', status: 400 });
+    expect(toOciError(new BlobStoreUnavailableError('S3 UploadPart', reset))).toMatchObject({
+      code: 'UNAVAILABLE',
+      status: 503,
     });
   });
 
