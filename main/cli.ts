@@ -6,7 +6,8 @@ import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
 import { createLogger } from '../src/log/logger.js';
 import { formatBytes } from '../src/config/units.js';
 import { loadMainConfig, type MainFlags } from './config.js';
-import { openMainData, startMain } from './service.js';
+import { startMain } from './service.js';
+import { openMainData, type MainStorageConfig } from './main-data.js';
 import { collectGarbage } from './registry/gc.js';
 import { EXIT, type CliIo } from './cli/cli-io.js';
 import { readPassword } from '../src/cli/read-password.js';
@@ -132,6 +133,12 @@ export async function mainCli(
     throw err;
   }
 
+  const storage: MainStorageConfig = {
+    dataDir: config.dataDir,
+    blobs: config.blobs,
+    database: config.database,
+    secretKeyFile: config.secretKeyFile,
+  };
   if (command === 'user') {
     const [, action, ...args] = positionals;
     return runUserCommand(
@@ -140,7 +147,7 @@ export async function mainCli(
         args,
         admin: values.admin ?? false,
         passwordStdin: values['password-stdin'] ?? false,
-        dataDir: config.dataDir,
+        storage,
       },
       io,
     );
@@ -157,7 +164,7 @@ export async function mainCli(
         ...(region !== undefined && { region }),
         networks: network ?? [],
         ...(ttl !== undefined && { ttl }),
-        dataDir: config.dataDir,
+        storage,
       },
       io,
     );
@@ -166,17 +173,17 @@ export async function mainCli(
     const [, action, ...args] = positionals;
     const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
     const prePublishMs = config.auth.keyPrePublishMs;
-    return runKeyCommand({ action, args, dataDir: config.dataDir, maxTokenLifetimeMs, prePublishMs }, io);
+    return runKeyCommand({ action, args, storage, maxTokenLifetimeMs, prePublishMs }, io);
   }
 
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store, registryMetadata } = await openMainData(config.dataDir, { blobs: config.blobs });
+    const data = await openMainData(storage, logger);
     try {
       const result = await collectGarbage({
-        metadata: registryMetadata,
-        store,
+        metadata: data.metadata.registry,
+        store: data.store,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,
         dryRun: values['dry-run'] ?? false,
@@ -187,7 +194,7 @@ export async function mainCli(
           `blobs (${formatBytes(result.removedBytes)})\n`,
       );
     } finally {
-      await db.close();
+      await data.close();
     }
     return 0;
   }

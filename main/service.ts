@@ -2,28 +2,21 @@
  * @module Main's composition root: opens what the service needs from its config, builds the
  * app, and closes everything in reverse order. Used by the CLI and by tests alike.
  */
-import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { FsBlobStore } from '../src/store/fs-blob-store.js';
-import type { BlobStore } from '../src/store/blob-store.js';
-import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
-import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
-import { ConfigError } from '../src/config/load.js';
+import { parseDigest } from '../src/oci/digest.js';
 import type { MainConfig } from './config.js';
-import { openMainEnvironment, type MainEnvironment } from './metadata/lmdb/environment.js';
-import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from './metadata/lmdb/registry.js';
 import type { RegistryMetadata } from './metadata/registry.js';
+import type { Metadata } from './metadata/metadata.js';
+import { openMainData } from './main-data.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
-import type { AccountStore } from './metadata/accounts.js';
-import type { SettingsStore } from './metadata/settings.js';
-import { createLmdbAccountStore, lmdbCredentialRevoker, removeRepositoryGrants } from './metadata/lmdb/accounts.js';
-import { createLmdbSettingsStore } from './metadata/lmdb/settings.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -36,16 +29,14 @@ import { createRepositories, type Repositories } from './accounts/repositories.j
 import { createAccountManagement } from './accounts/account-management.js';
 import { createOrgManagement } from './accounts/org-management.js';
 import { createMetaSettings } from './accounts/meta-settings.js';
-import { createClusterStatus } from './cluster-status.js';
+import { createClusterStatus, readVersion } from './cluster-status.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
-import { createFileKeyStore } from './metadata/lmdb/keys.js';
-import { createLmdbSessionStore } from './metadata/lmdb/sessions.js';
-import { createLmdbCacheStore } from './metadata/lmdb/caches.js';
-import { createMemoryThrottleStore } from './metadata/memory/throttle.js';
+import { cacheReads } from './cluster/read-through-cache.js';
+import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -66,53 +57,6 @@ export interface MainService {
   stop(): Promise<void>;
 }
 
-export interface MainData {
-  store: BlobStore;
-  /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
-  db: MainEnvironment;
-  registryMetadata: LmdbRegistryMetadata;
-  accountStore: AccountStore;
-  settingsStore: SettingsStore;
-  /** Ends a user's sessions and refresh tokens; returns how many. */
-  revokeCredentials: (user: string) => Promise<number>;
-  keysDir: string;
-  /** Directories of the data directory whose permissions had to be narrowed to the owner. */
-  tightened: string[];
-}
-
-/** Where the signing keys live in a data directory (see src/auth/keys.ts). */
-export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'keys');
-
-/**
- * Opens the data directory's store and databases (also used by offline commands: gc, user, keys).
- * With `blobs`, the blob store is that directory instead of the data directory.
- */
-export async function openMainData(dataDir: string, { blobs }: { blobs?: string | undefined } = {}): Promise<MainData> {
-  const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
-  // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
-  const tightened = await tightenDataDir(root);
-  let blobsRoot = root;
-  if (blobs !== undefined) {
-    blobsRoot = await prepareDataDir(blobs, '--blobs / OUTPOST_MAIN_BLOBS');
-    tightened.push(...(await tightenDataDir(blobsRoot)));
-  }
-  const store = await FsBlobStore.create(blobsRoot);
-  const db = openMainEnvironment(join(root, 'db'));
-  return {
-    store,
-    db,
-    // Deleting a repository takes its team grants with it, in the same transaction.
-    registryMetadata: createLmdbRegistryMetadata(db.root, {
-      onRepositoryDeleted: (name) => void removeRepositoryGrants(db.root, name),
-    }),
-    accountStore: createLmdbAccountStore(db.root),
-    settingsStore: createLmdbSettingsStore(db.root),
-    revokeCredentials: lmdbCredentialRevoker(db.root),
-    keysDir: keysDirOf(root),
-    tightened,
-  };
-}
-
 export interface StartMainOptions {
   now?: () => number;
   /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
@@ -123,6 +67,65 @@ export interface StartMainOptions {
 const KEY_RELOAD_INTERVAL_MS = 10_000;
 // Expired web sessions are refused when read; this only reclaims their space.
 const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
+// Replicas record themselves this often; one silent for three beats is reported down.
+const HEARTBEAT_INTERVAL_MS = 5_000;
+// Asking the blob store for the empty blob is a cheap round trip that needs no blob to exist.
+const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+/**
+ * On PostgreSQL, the reads every request makes come from memory, invalidated across replicas
+ * (main/cluster/read-through-cache.ts); the embedded LMDB answers them in microseconds as it is.
+ */
+function withMemory(metadata: Metadata): Metadata {
+  if (metadata.backend === 'embedded') return metadata;
+  const { coordinator } = metadata;
+  return {
+    ...metadata,
+    revokeCredentials: metadata.revokeCredentials,
+    close: () => metadata.close(),
+    registry: cacheReads(metadata.registry, {
+      topic: 'repositories',
+      reads: ['getRepository'],
+      writes: ['createRepository', 'updateRepository', 'deleteRepository'],
+      coordinator,
+    }),
+    accounts: cacheReads(metadata.accounts, {
+      topic: 'accounts',
+      reads: ['getUser', 'getOrg', 'cachePreferences', 'namespaceAccess', 'accountType', 'getOrgMember', 'getSettings'],
+      writes: [
+        'createUser',
+        'updateUser',
+        'removeUser',
+        'createOrg',
+        'updateOrg',
+        'removeOrg',
+        'updateSettings',
+        'setOrgMember',
+        'removeOrgMember',
+        'createTeam',
+        'removeTeam',
+        'addTeamMember',
+        'removeTeamMember',
+        'setTeamAccess',
+        'removeTeamAccess',
+      ],
+      coordinator,
+    }),
+    settings: cacheReads(metadata.settings, {
+      topic: 'settings',
+      reads: ['getMetaSettings'],
+      writes: ['updateMetaSettings'],
+      coordinator,
+    }),
+    caches: cacheReads(metadata.caches, {
+      topic: 'caches',
+      reads: ['listCaches', 'getCache'],
+      writes: ['createCache', 'updateCache', 'removeCache'],
+      coordinator,
+    }),
+  };
+}
 
 export async function startMain(
   config: Readonly<MainConfig>,
@@ -130,28 +133,39 @@ export async function startMain(
   options: StartMainOptions = {},
 ): Promise<MainService> {
   const now = options.now ?? Date.now;
-  if (config.database !== undefined) {
-    // The PostgreSQL owners are being built (issue 10); until they are wired, refuse rather than
-    // silently keep the metadata in LMDB while the operator believes it is shared.
-    throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
+  const data = await openMainData(config, logger);
+  const { store, tightened, sharedBlobs } = data;
+  try {
+    if (tightened.length > 0) {
+      logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
+        directories: tightened.length,
+        examples: tightened.slice(0, 5),
+      });
+    }
+    if (config.database !== undefined && config.blobs === undefined) {
+      logger.warn("blobs are kept in this replica's data directory: other replicas cannot serve them (use --blobs)");
+    }
+    // Repair reconciles the index with the store after this process's own crash; with a shared
+    // store, another replica's write in progress would look like damage, so GC's grace period
+    // deals with leftovers there instead.
+    if (!sharedBlobs) {
+      const repaired = await repairMainStore(data.metadata.registry, store, logger, now);
+      if (Object.values(repaired).some((n) => n > 0)) {
+        logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+      }
+    }
+    // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
+    // shared store, other replicas may be writing theirs: only old ones go.
+    const removed = await store.removeTemporaryFiles(sharedBlobs ? now() - config.storage.uploadMaxAgeMs : undefined);
+    if (removed > 0) logger.info('removed leftover temporary files', { removed });
+  } catch (err) {
+    await data.close();
+    throw err;
   }
-  const { store, db, registryMetadata, accountStore, settingsStore, revokeCredentials, keysDir, tightened } =
-    await openMainData(config.dataDir, { blobs: config.blobs });
-  if (tightened.length > 0) {
-    logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
-      directories: tightened.length,
-      examples: tightened.slice(0, 5),
-    });
-  }
-  const repaired = await repairMainStore(registryMetadata, store, logger, now);
-  if (Object.values(repaired).some((n) => n > 0)) {
-    logger.warn('repaired the blob index after an unclean stop', { ...repaired });
-  }
-  // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
-  // blob directory of its own, other replicas may be writing theirs: only old ones go.
-  const shared = config.blobs !== undefined;
-  const removed = await store.removeTemporaryFiles(shared ? now() - config.storage.uploadMaxAgeMs : undefined);
-  if (removed > 0) logger.info('removed leftover temporary files', { removed });
+  const metadata = withMemory(data.metadata);
+  const registryMetadata = metadata.registry;
+  const accountStore = metadata.accounts;
+  const settingsStore = metadata.settings;
 
   const registry = createRegistry({
     metadata: registryMetadata,
@@ -160,12 +174,12 @@ export async function startMain(
     logger,
     maxManifestBytes: config.storage.maxManifestBytes,
   });
-  const accounts = createAccounts(accountStore, { revokeCredentials, now });
+  const accounts = createAccounts(accountStore, { revokeCredentials: metadata.revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
   // JWKS until the longer-lived of the two kinds it signed has expired.
   const maxTokenLifetimeMs = Math.max(config.auth.tokenLifetimeMs, config.caches.redirectTokenLifetimeMs);
   const keys = await KeyRing.open({
-    store: createFileKeyStore(keysDir),
+    store: metadata.keys,
     now,
     maxTokenLifetimeMs,
     prePublishMs: config.auth.keyPrePublishMs,
@@ -182,13 +196,14 @@ export async function startMain(
       tls: config.tls,
     });
   } catch (err) {
-    await db.close();
+    await data.close();
     throw err;
   }
   // Only once main listens: a first start that fails (port busy) must not leave an `admin`
   // whose generated password was never shown.
   const { generatedPassword } = await bootstrapAdmin(accounts, logger, options.adminPassword);
   const publicUrl = config.publicUrl ?? server.url;
+  const replica = { id: randomUUID(), url: server.url, version: readVersion(), startedAt: now() };
 
   const accessControl = createAccessControl(
     (name) => registryMetadata.getRepository(name),
@@ -202,12 +217,12 @@ export async function startMain(
     audience: config.auth.service,
     now,
   });
-  const sessionStore = createLmdbSessionStore(db.root);
+  const sessionStore = metadata.sessions;
   const accountId = async (name: string) => accounts.userId(name);
   const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
   const authenticator = createAuthenticator({
     accounts,
-    throttle: createLoginThrottle({ store: createMemoryThrottleStore(), now, logger }),
+    throttle: createLoginThrottle({ store: metadata.throttle, now, logger }),
     verifier,
   });
   const tokens = createTokenService({
@@ -223,7 +238,7 @@ export async function startMain(
   });
   const metrics = createMainMetrics(registryMetadata, now);
   const cachesModule = createCachesModule({
-    store: createLmdbCacheStore(db.root),
+    store: metadata.caches,
     accounts,
     keys,
     issuer: publicUrl,
@@ -259,7 +274,16 @@ export async function startMain(
     orgs: createOrgManagement({ accounts, accessControl, registry: registryMetadata }),
     repositories,
     meta: createMetaSettings(settingsStore),
-    clusterStatus: createClusterStatus({ registryMetadata, accounts: accountStore, keys, now }),
+    clusterStatus: createClusterStatus({
+      registryMetadata,
+      accounts: accountStore,
+      keys,
+      now,
+      replicaId: replica.id,
+      replicas: () => metadata.coordinator.replicas(REPLICA_DOWN_AFTER_MS),
+      database: { location: metadata.description, ping: () => registryMetadata.ping() },
+      blobStore: { location: data.blobsDescription, ping: async () => void (await store.stat(EMPTY_BLOB)) },
+    }),
   };
   app = createMainApp({
     registry,
@@ -291,26 +315,47 @@ export async function startMain(
     trustedProxies: config.http.trustedProxies,
   });
 
-  const purge = () =>
-    registry.uploads
-      .purgeAbandoned(config.storage.uploadMaxAgeMs)
-      .catch((err) => logger.error('upload purge failed', { error: err }));
-  await purge();
+  const purge = () => registry.uploads.purgeAbandoned(config.storage.uploadMaxAgeMs).then(() => undefined);
+  // The embedded main purges before it serves, as it always has; replicas leave it to the lease holder.
+  if (metadata.backend === 'embedded')
+    await purge().catch((err) => logger.error('upload purge failed', { error: err }));
+  const beat = () =>
+    metadata.coordinator.heartbeat(replica).catch((err) => logger.warn('replica heartbeat failed', { error: err }));
+  await beat();
+  // Work that must run once per cluster runs on the replica holding its lease (main/cluster/).
+  const singletons: SingletonWork[] = [
+    ...(config.storage.uploadPurgeIntervalMs > 0
+      ? [singleton('upload-purge', config.storage.uploadPurgeIntervalMs, purge)]
+      : []),
+    singleton('session-purge', SESSION_PURGE_INTERVAL_MS, () => sessions.purgeExpired().then(() => undefined)),
+  ];
+  function singleton(name: string, intervalMs: number, run: () => Promise<void>): SingletonWork {
+    return startSingletonWork({
+      name,
+      holder: replica.id,
+      coordinator: metadata.coordinator,
+      intervalMs,
+      run,
+      logger,
+      now,
+    });
+  }
   const timers = [
-    config.storage.uploadPurgeIntervalMs > 0
-      ? setInterval(purge, config.storage.uploadPurgeIntervalMs).unref()
-      : undefined,
+    setInterval(beat, HEARTBEAT_INTERVAL_MS).unref(),
     setInterval(
       () => keys.reload().catch((err) => logger.error('key reload failed', { error: err })),
       KEY_RELOAD_INTERVAL_MS,
     ).unref(),
-    setInterval(
-      () => sessions.purgeExpired().catch((err) => logger.error('session purge failed', { error: err })),
-      SESSION_PURGE_INTERVAL_MS,
-    ).unref(),
   ];
 
-  logger.info('main registry listening', { url: server.url, publicUrl, dataDir: resolve(config.dataDir) });
+  logger.info('main registry listening', {
+    url: server.url,
+    publicUrl,
+    dataDir: resolve(config.dataDir),
+    metadata: metadata.description,
+    blobs: data.blobsDescription,
+    replica: replica.id,
+  });
 
   return {
     server,
@@ -325,9 +370,11 @@ export async function startMain(
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      await Promise.all(singletons.map((work) => work.stop()));
       await cachesModule.stop();
       await server.close(config.shutdownGraceMs);
-      await db.close();
+      await metadata.coordinator.leave(replica.id).catch(() => {});
+      await metadata.close();
       logger.info('main registry stopped');
     },
   };

@@ -12,8 +12,7 @@ import { parseDurationMs } from '../../src/config/units.js';
 import { AccountError } from '../accounts/errors.js';
 import { createContentCaches, type ContentCache } from '../caches/content-caches.js';
 import { createJoinTokens } from '../caches/join-tokens.js';
-import { createLmdbCacheStore } from '../metadata/lmdb/caches.js';
-import { openMainData } from '../service.js';
+import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export interface CacheCommand {
@@ -28,7 +27,7 @@ export interface CacheCommand {
   networks: string[];
   /** `--ttl` of `token create`. */
   ttl?: string;
-  dataDir: string;
+  storage: MainStorageConfig;
 }
 
 const ACTIONS = new Set(['add', 'list', 'remove', 'token']);
@@ -105,15 +104,16 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
     throw err;
   }
 
-  const dataDir = resolve(command.dataDir);
+  const dataDir = resolve(command.storage.dataDir);
   // Like `user add`, `cache add` and `token create` may provision a data directory before main's first start.
-  if ((checked.action === 'list' || checked.action === 'remove') && !existsSync(dataDir)) {
+  const needsData = checked.action === 'list' || checked.action === 'remove';
+  if (needsData && command.storage.database === undefined && !existsSync(dataDir)) {
     io.err(`outpost main cache: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
     return EXIT.FAILED;
   }
-  const { db } = await openMainData(dataDir);
+  const data = await openMainData(command.storage);
   try {
-    const store = createLmdbCacheStore(db.root);
+    const store = data.metadata.caches;
     const caches = createContentCaches(store);
     switch (checked.action) {
       case 'add': {
@@ -154,6 +154,6 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
     }
     throw err;
   } finally {
-    await db.close();
+    await data.close();
   }
 }

@@ -1,25 +1,25 @@
 /**
- * @module `outpost main keys rotate`: a new signing key in the data directory.
+ * @module `outpost main keys rotate`: a new signing key, in the data directory or, with
+ * --database, in PostgreSQL (sealed with the key-encryption key).
  *
  * The new key is published at once and signs after `auth.keyPrePublication`, so that edges
  * know it before the first token it signs reaches them. The old key is retired, not deleted: it
  * signs until then and stays in the JWKS until every token it signed has expired
- * (`auth.tokenLifetime` from the same configuration main uses). A running main re-reads
- * keyring.json (within seconds, and on every token issued and JWKS request), so the rotation
- * needs no restart.
+ * (`auth.tokenLifetime` from the same configuration main uses). A running main (every replica)
+ * re-reads the keys (within seconds, and on every token issued and JWKS request), so the
+ * rotation needs no restart.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { KeyRing } from '../../src/auth/keys.js';
-import { createFileKeyStore } from '../metadata/lmdb/keys.js';
-import { keysDirOf } from '../service.js';
+import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export interface KeyCommand {
   /** rotate (anything else is a usage error). */
   action: string | undefined;
   args: string[];
-  dataDir: string;
+  storage: MainStorageConfig;
   maxTokenLifetimeMs: number;
   /** `auth.keyPrePublication`: how long the new key is published before it signs. */
   prePublishMs: number;
@@ -36,19 +36,24 @@ export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<num
     io.err(`outpost main keys: ${problem}\n`);
     return EXIT.USAGE;
   }
-  const dataDir = resolve(command.dataDir);
-  if (!existsSync(dataDir)) {
+  const dataDir = resolve(command.storage.dataDir);
+  if (command.storage.database === undefined && !existsSync(dataDir)) {
     io.err(`outpost main keys: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
     return EXIT.FAILED;
   }
-  const dir = keysDirOf(dataDir);
-  const existed = existsSync(join(dir, 'keyring.json'));
-  // Opening an empty keyring creates its first key: that one is the new key then.
-  const { maxTokenLifetimeMs, prePublishMs } = command;
-  const ring = await KeyRing.open({ store: createFileKeyStore(dir), maxTokenLifetimeMs, prePublishMs });
-  const kid = existed ? await ring.rotate() : ring.signingKey.kid;
-  io.out(`${kid}\n`);
-  const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';
-  io.err(`new signing key ${kid}${from}; earlier keys stay published until the tokens they signed expire\n`);
-  return EXIT.OK;
+  const data = await openMainData(command.storage);
+  try {
+    const store = data.metadata.keys;
+    const existed = (await store.version()) !== undefined;
+    // Opening an empty keyring creates its first key: that one is the new key then.
+    const { maxTokenLifetimeMs, prePublishMs } = command;
+    const ring = await KeyRing.open({ store, maxTokenLifetimeMs, prePublishMs });
+    const kid = existed ? await ring.rotate() : ring.signingKey.kid;
+    io.out(`${kid}\n`);
+    const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';
+    io.err(`new signing key ${kid}${from}; earlier keys stay published until the tokens they signed expire\n`);
+    return EXIT.OK;
+  } finally {
+    await data.close();
+  }
 }

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { createAccounts, checkAccountName, type UserView } from '../accounts/accounts.js';
 import { AccountError } from '../accounts/errors.js';
 import { passwordProblem } from '../accounts/passwords.js';
-import { openMainData } from '../service.js';
+import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { PasswordInputError } from '../../src/cli/read-password.js';
 
@@ -21,7 +21,7 @@ export interface UserCommand {
   args: string[];
   admin: boolean;
   passwordStdin: boolean;
-  dataDir: string;
+  storage: MainStorageConfig;
 }
 
 const ACTIONS = new Set(['add', 'passwd', 'list', 'remove']);
@@ -87,15 +87,16 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
     throw err;
   }
 
-  const dataDir = resolve(command.dataDir);
+  const dataDir = resolve(command.storage.dataDir);
   // Only `add` may start a fresh data directory (an operator provisioning before the first start).
-  if (command.action !== 'add' && !existsSync(dataDir)) {
+  if (command.action !== 'add' && command.storage.database === undefined && !existsSync(dataDir)) {
     io.err(`outpost main user: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
     return EXIT.FAILED;
   }
-  const { db, accountStore, revokeCredentials } = await openMainData(dataDir);
+  const data = await openMainData(command.storage);
   try {
-    const accounts = createAccounts(accountStore, { revokeCredentials });
+    const { metadata } = data;
+    const accounts = createAccounts(metadata.accounts, { revokeCredentials: metadata.revokeCredentials });
     switch (command.action) {
       case 'add': {
         const user = await accounts.createUser({ name: name!, password: password!, isAdmin: command.admin });
@@ -127,6 +128,6 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
     }
     throw err;
   } finally {
-    await db.close();
+    await data.close();
   }
 }

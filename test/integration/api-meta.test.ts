@@ -151,7 +151,7 @@ describe('anonymousPull', () => {
 });
 
 describe('GET /api/v0/meta/cluster_status', () => {
-  it('reports version, uptime, store size, counts and key ids to admins', async () => {
+  it('reports version, uptime, store size, counts, key ids, the replicas and the backends to admins', async () => {
     const status = await apiOk<Record<string, unknown>>(base, 'GET', '/meta/cluster_status', 200, { auth: ADMIN });
     const jwks = (await (await fetch(`${base}/auth/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     expect(status).toEqual({
@@ -163,6 +163,20 @@ describe('GET /api/v0/meta/cluster_status', () => {
       organizations: 1,
       repositories: await main.service.registryMetadata.countRepositories(),
       keys: { signing: jwks.keys.at(-1)!.kid, published: jwks.keys.map((k) => k.kid) },
+      // The embedded main is a cluster of one: itself.
+      replicas: [
+        {
+          id: expect.any(String),
+          url: main.url,
+          version: '0.1.0',
+          startedAt: expect.any(String),
+          lastSeenAt: expect.any(String),
+          up: true,
+          self: true,
+        },
+      ],
+      database: { location: expect.stringMatching(/^LMDB in .*db$/), healthy: true },
+      blobStore: { location: expect.stringMatching(/^directory /), healthy: true },
     });
     const storage = status.storage as { blobs: number; bytes: number };
     expect(storage.blobs).toBeGreaterThan(0);

@@ -6,8 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mainCli } from '../../main/cli.js';
-import { openSessionTables } from '../../main/metadata/lmdb/sessions.js';
-import { openMainData } from '../../main/service.js';
+import { openMainData } from '../../main/main-data.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
 import { KeyRing } from '../../src/auth/keys.js';
 import { createFileKeyStore } from '../../main/metadata/lmdb/keys.js';
@@ -54,11 +53,12 @@ async function cli(args: string[], password: string | Error = 'a-good-password')
 
 /** Whether `name` signs in with `password` on the data directory. */
 async function signsIn(name: string, password: string): Promise<boolean> {
-  const { db, accountStore, revokeCredentials } = await openMainData(data);
+  const { metadata, close } = await openMainData({ dataDir: data });
   try {
-    return (await createAccounts(accountStore, { revokeCredentials }).authenticate(name, password)) !== undefined;
+    const accounts = createAccounts(metadata.accounts, { revokeCredentials: metadata.revokeCredentials });
+    return (await accounts.authenticate(name, password)) !== undefined;
   } finally {
-    await db.close();
+    await close();
   }
 }
 
@@ -128,9 +128,9 @@ describe('outpost main user passwd', () => {
 
   it('signs the user out of sessions and refresh tokens', async () => {
     await cli(['user', 'add', 'alice', '--password-stdin']);
-    const { db } = await openMainData(data);
-    await openSessionTables(db.root).refreshTokens.put('hash', { user: 'alice', expiresAt: Date.now() + 60_000 });
-    await db.close();
+    const { metadata, close } = await openMainData({ dataDir: data });
+    await metadata.sessions.createRefreshToken('hash', { user: 'alice', expiresAt: Date.now() + 60_000 });
+    await close();
     const run = await cli(['user', 'passwd', 'alice', '--password-stdin'], 'second-password');
     expect(run.out).toBe('changed the password of "alice"; signed out 1 session(s) and refresh token(s)\n');
   });

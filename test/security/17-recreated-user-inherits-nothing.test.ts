@@ -4,10 +4,11 @@
  * carried by registry tokens (`uid`), refresh tokens and sessions; main refuses any of them
  * whose id is not the current account's. Accounts stored before ids existed keep working.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { openAccountTables } from '../../main/metadata/lmdb/account-tables.js';
-import { openMainData } from '../../main/service.js';
+import { openMainEnvironment } from '../../main/metadata/lmdb/environment.js';
 import { basicAuth, startTestMain, type TestMain } from '../helpers/servers.js';
 import { ADMIN, PASSWORD, api, apiOk, createUser } from '../helpers/api-client.js';
 import { bearer, getToken, postToken, pushImageAs, tokenFor, type TokenBody } from '../helpers/auth-http.js';
@@ -96,11 +97,11 @@ describe('an account stored before ids existed', () => {
     await createUser(first.url, 'oldtimer');
     await first.stop();
     // Strip the id, as a record written by an earlier version looks.
-    const opened = await openMainData(data.path);
-    const { users } = openAccountTables(opened.db.root);
+    const env = openMainEnvironment(join(data.path, 'db'));
+    const { users } = openAccountTables(env.root);
     const { id: _id, ...legacy } = users.get('oldtimer')!;
     await users.put('oldtimer', legacy);
-    await opened.db.close();
+    await env.close();
 
     const again = await startTestMain({ auth: true, dataDir: data.path });
     try {

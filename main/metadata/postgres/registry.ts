@@ -33,7 +33,15 @@ export interface PostgresRegistryOptions {
    * repository (the team grants on it), with that transaction's client.
    */
   onRepositoryDeleted?: (tx: Queryable, name: string) => Promise<void>;
+  /**
+   * Runs inside every transaction that may create a repository, before the row is written: the
+   * accounts owner locks the namespace's account there, so that removing the account and
+   * creating a repository in its namespace never both succeed.
+   */
+  beforeCreate?: (tx: Queryable, name: string) => Promise<void>;
 }
+
+type BeforeCreate = NonNullable<PostgresRegistryOptions['beforeCreate']>;
 
 // At most this many digests are listed in a refusal; the count says how many there are.
 const MAX_LISTED = 20;
@@ -111,7 +119,13 @@ const insertEvent = (tx: Queryable, repo: string, event: RepositoryEvent) =>
   ]);
 
 /** Creates the repository row if needed, then locks it; returns its record. */
-async function lockRepository(tx: Queryable, repo: string, createdAt: number): Promise<RepositoryRecord> {
+async function lockRepository(
+  tx: Queryable,
+  repo: string,
+  createdAt: number,
+  beforeCreate: BeforeCreate,
+): Promise<RepositoryRecord> {
+  await beforeCreate(tx, repo);
   await tx.query('INSERT INTO registry_repositories (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
     repo,
     createdAt,
@@ -141,6 +155,7 @@ export function createPostgresRegistryMetadata(
 ): RegistryMetadata {
   const one = async <R extends object>(sql: string, params: unknown[]): Promise<R | undefined> =>
     (await db.query<R>(sql, params))[0];
+  const beforeCreate: BeforeCreate = options.beforeCreate ?? (async () => {});
 
   return {
     async getRepository(name) {
@@ -150,6 +165,7 @@ export function createPostgresRegistryMetadata(
 
     createRepository: (name, record, actor) =>
       db.transaction(async (tx) => {
+        await beforeCreate(tx, name);
         const inserted = await tx.query(
           `INSERT INTO registry_repositories (name, created_at, visibility, immutable_tags)
            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING name`,
@@ -221,6 +237,7 @@ export function createPostgresRegistryMetadata(
 
     linkBlob: (repo, digest, size, at) =>
       db.transaction(async (tx) => {
+        await beforeCreate(tx, repo);
         await tx.query('INSERT INTO registry_repositories (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
           repo,
           at,
@@ -289,7 +306,7 @@ export function createPostgresRegistryMetadata(
 
     putManifest: ({ repo, digest, record, tag, actor }) =>
       db.transaction(async (tx): Promise<PutManifestOutcome> => {
-        const repository = await lockRepository(tx, repo, record.createdAt);
+        const repository = await lockRepository(tx, repo, record.createdAt, beforeCreate);
         // Locked until commit: the collector cannot remove these links under this push.
         const linked = await tx.query<{ digest: string }>(
           'SELECT digest FROM registry_repo_blobs WHERE repo = $1 AND digest = ANY($2) FOR SHARE',

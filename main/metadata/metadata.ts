@@ -1,0 +1,31 @@
+/**
+ * @module All of main's metadata, one owner per table family, from one backend: the embedded
+ * LMDB environment (the default, what `npm start` runs) or a PostgreSQL database shared by any
+ * number of replicas. Nothing outside main/metadata/ knows which one it got.
+ */
+import type { AccountStore } from './accounts.js';
+import type { CacheStore } from './caches.js';
+import type { ClusterCoordinator } from './cluster.js';
+import type { KeyStore } from './keys.js';
+import type { RegistryMetadata } from './registry.js';
+import type { SessionStore } from './sessions.js';
+import type { SettingsStore } from './settings.js';
+import type { ThrottleStore } from './throttle.js';
+
+export interface Metadata {
+  /** `embedded` is one process over LMDB; `postgres` may be one replica of several. */
+  readonly backend: 'embedded' | 'postgres';
+  /** Where the metadata lives, without credentials (for logs and cluster status). */
+  readonly description: string;
+  readonly registry: RegistryMetadata;
+  readonly accounts: AccountStore;
+  readonly settings: SettingsStore;
+  readonly sessions: SessionStore;
+  readonly caches: CacheStore;
+  readonly throttle: ThrottleStore;
+  readonly keys: KeyStore;
+  readonly coordinator: ClusterCoordinator;
+  /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
+  revokeCredentials(user: string): Promise<number>;
+  close(): Promise<void>;
+}
