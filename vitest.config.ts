@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // The README's `npm test` (unit + integration on loopback) needs nothing but Node and the
 // packages `npm ci` installs. Suites that need more run under their own scripts:
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
-// - e2e (`npm run test:e2e`): real clients, skopeo and Chromium.
+// - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
+// - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs.
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 export default defineConfig({
@@ -37,6 +38,17 @@ export default defineConfig({
           globalSetup: ['test/helpers/build-dist.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'services',
+          include: ['test/services/**/*.test.ts'],
+          globalSetup: ['test/helpers/build-dist.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Each file starts its own servers (PostgreSQL, Ceph): two at once would crowd two cores.
           fileParallelism: false,
         },
       },

@@ -34,6 +34,8 @@ Options:
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
   --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
+  --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
+                        instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
   --config FILE         JSON configuration file
   --tls-cert FILE       PEM certificate (with --tls-key)
   --tls-key FILE        PEM private key
@@ -69,6 +71,7 @@ export async function mainCli(
       'public-url': { type: 'string' },
       data: { type: 'string' },
       blobs: { type: 'string' },
+      database: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -109,6 +112,7 @@ export async function mainCli(
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
     ...(values.blobs !== undefined && { blobs: values.blobs }),
+    ...(values.database !== undefined && { database: values.database }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
   };

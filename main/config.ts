@@ -24,6 +24,24 @@ const blobsDirSchema = z
   .min(1)
   .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
 
+/**
+ * A PostgreSQL connection string. Errors never echo it: it usually carries a password.
+ * Pool settings come from the URL's own parameters where `pg` reads them (sslmode and the like).
+ */
+const databaseUrlSchema = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // Reported below without the value.
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'expected a postgres://USER:PASSWORD@HOST[:PORT]/DATABASE URL' });
+    return z.NEVER;
+  }
+  return value;
+});
+
 const storageSchema = z
   .object({
     /** Allow DELETE of manifests, tags and blobs. Default true. */
@@ -108,6 +126,11 @@ export const mainConfigSchema = z
      * them. Default: none, the blobs live in the data directory.
      */
     blobs: blobsDirSchema.optional(),
+    /**
+     * Keep the metadata (accounts, repositories, manifests, tokens, keys...) in this PostgreSQL
+     * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
+     */
+    database: databaseUrlSchema.optional(),
     /** TLS certificate and key; plain HTTP when unset. */
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
@@ -134,6 +157,7 @@ export interface MainFlags {
   publicUrl?: string;
   data?: string;
   blobs?: string;
+  database?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -144,6 +168,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   publicUrl: '--public-url',
   dataDir: '--data',
   blobs: '--blobs',
+  database: '--database',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -164,6 +189,7 @@ export function loadMainConfig(
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
       blobs: flags.blobs,
+      database: flags.database,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

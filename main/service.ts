@@ -12,6 +12,7 @@ import { prepareDataDir } from '../src/config/data-dir.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
+import { ConfigError } from '../src/config/load.js';
 import type { MainConfig } from './config.js';
 import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
 import { createRegistry, type Registry } from './registry/registry.js';
@@ -101,6 +102,11 @@ export async function startMain(
   options: StartMainOptions = {},
 ): Promise<MainService> {
   const now = options.now ?? Date.now;
+  if (config.database !== undefined) {
+    // The PostgreSQL owners are being built (issue 10); until they are wired, refuse rather than
+    // silently keep the metadata in LMDB while the operator believes it is shared.
+    throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
+  }
   const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir, { blobs: config.blobs });
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {

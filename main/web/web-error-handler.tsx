@@ -8,7 +8,7 @@ import type { ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { OciError } from '../../src/oci/errors.js';
-import { storageFailureOf } from '../../src/store/errors.js';
+import { BackendUnavailableError, storageFailureOf } from '../../src/store/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import { AccountError } from '../accounts/errors.js';
 import type { WebCookies } from './cookies.js';
@@ -55,7 +55,12 @@ function describe(err: unknown): Shown | undefined {
   }
   if (err instanceof HTTPException && err.status === 413)
     return { status: 413, title: 'Form too large', message: 'The form sent more data than this page accepts.' };
-  // As on the registry API (src/http/error-handler.ts): 507 for a full disk, 503 for an I/O error.
+  // As on the registry API (src/http/error-handler.ts): 507 for a full disk, 503 for an I/O error
+  // or an unreachable database or object store.
+  if (err instanceof BackendUnavailableError) {
+    const message = `The registry's ${err.backend} cannot be reached: nothing was saved. Try again in a moment.`;
+    return { status: 503, title: 'Temporarily unavailable', message };
+  }
   const storage = storageFailureOf(err);
   if (storage === 'full') {
     const message = "The registry's storage is full: nothing was saved. Try again once space is freed.";

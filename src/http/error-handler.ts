@@ -8,7 +8,13 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { OciError } from '../oci/errors.js';
-import { BlobNotFoundError, DigestMismatchError, SizeMismatchError, storageFailureOf } from '../store/errors.js';
+import {
+  BackendUnavailableError,
+  BlobNotFoundError,
+  DigestMismatchError,
+  SizeMismatchError,
+  storageFailureOf,
+} from '../store/errors.js';
 import type { Logger } from '../log/logger.js';
 
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'ECONNABORTED', 'ABORT_ERR', 'EPIPE']);
@@ -30,6 +36,11 @@ export function toOciError(err: unknown): OciError | undefined {
   // UNAVAILABLE is the registered code (CNCF distribution) for a registry that cannot serve the
   // request now; a full disk gets 507 Insufficient Storage (RFC 4918 section 11.5) so that
   // clients and operators see the cause without a code of our own that no client knows.
+  if (err instanceof BackendUnavailableError) {
+    return new OciError('UNAVAILABLE', {
+      message: `the registry's ${err.backend} is unavailable: nothing of this request was stored; retry later`,
+    });
+  }
   const storage = storageFailureOf(err);
   if (storage === 'full') {
     return new OciError('UNAVAILABLE', {

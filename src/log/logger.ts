@@ -2,7 +2,8 @@
  * @module Structured JSON-lines logger with redaction.
  *
  * The redaction list lives here and only here: any field whose name looks like a secret is
- * replaced, and `token=` query parameters are cut out of URLs, so a token or password never
+ * replaced, and `token=` query parameters and the passwords of URLs (`postgres://user:pw@db`)
+ * are cut out of strings, so a token or password never
  * reaches a log line even when a caller logs a whole request.
  */
 
@@ -20,14 +21,16 @@ export interface Logger {
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|credential|private/i;
 const SECRET_QUERY = /([?&](?:token|access_token|password|secret)=)[^&\s#]*/gi;
+// The password of a URL's userinfo: scheme://user:PASSWORD@host
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]*@/gi;
 
 export const REDACTED = '[redacted]';
 /** Stands for an object nested deeper than redaction walks. */
 export const TRUNCATED = '[truncated]';
 
-/** Removes secret query parameters from a URL or path. */
+/** Removes secret query parameters and userinfo passwords from a URL, a path or any text with URLs in it. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, `$1${REDACTED}`);
+  return url.replace(SECRET_QUERY, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
 function redact(value: unknown, depth = 0): unknown {

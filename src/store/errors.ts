@@ -33,6 +33,22 @@ export class SizeMismatchError extends Error {
 }
 
 /**
+ * A backend the request needs (the metadata database, the object store) cannot be reached or
+ * refused the connection. Nothing of the request was applied; the client may retry. The message
+ * names the backend only: connection strings carry credentials and never reach a response.
+ */
+export class BackendUnavailableError extends Error {
+  readonly code = 'OUTPOST_BACKEND_UNAVAILABLE';
+  constructor(
+    readonly backend: 'database' | 'blob store',
+    options?: { cause?: unknown },
+  ) {
+    super(`the ${backend} is unavailable`, options);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+/**
  * What a failed storage write means to a client, from its errno-style `code` (Node's fs errors,
  * and lmdb-js commit failures classified in src/store/lmdb.ts): `full` for a full file system
  * or an exhausted quota, `io` for an I/O error or a read-only file system; undefined otherwise.

@@ -7,7 +7,9 @@
  *   guard (a failed commit otherwise ended the process on an unhandled rejection);
  * - `BlobStore` is the only door to blob bytes: only the file system store (src/store/fs-*.ts)
  *   uses the blob layout (blob-paths.ts) and its file helpers (file-io.ts), and only the
- *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`.
+ *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`;
+ * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
+ *   through the metadata owners' interfaces.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -187,6 +189,13 @@ function fsStoreViolations({ file, imports }: FileFacts): string[] {
     );
 }
 
+function pgViolations({ file, imports }: FileFacts): string[] {
+  if (file.startsWith('main/metadata/postgres/')) return [];
+  return imports
+    .filter(({ specifier }) => specifier === 'pg' || specifier.startsWith('pg/'))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -249,6 +258,15 @@ describe('dependency rules (STYLE.md section 6)', () => {
     expect(factsOf('main/service.ts')?.imports).toContainEqual(
       expect.objectContaining({ specifier: '../src/store/fs-blob-store.js' }),
     );
+  });
+
+  it('only main/metadata/postgres/ imports pg', () => {
+    expect(facts.flatMap(pgViolations)).toEqual([]);
+    expect(factsOf('main/metadata/postgres/database.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: 'pg' }),
+    );
+    const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
+    expect(pgViolations(outside)).toHaveLength(1);
   });
 });
 

@@ -68,3 +68,36 @@ describe('main configuration', () => {
     expect(() => loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '' })).toThrow(ConfigError);
   });
 });
+
+describe('the metadata database setting', () => {
+  it('is unset by default: the embedded LMDB keeps the metadata', () => {
+    expect(loadMainConfig({}, {}).database).toBeUndefined();
+  });
+
+  it('takes a PostgreSQL URL from --database or OUTPOST_MAIN_DATABASE, the flag winning', () => {
+    const fromEnv = loadMainConfig({}, { OUTPOST_MAIN_DATABASE: 'postgres://o:pw@db.internal:5432/outpost' });
+    expect(fromEnv.database).toBe('postgres://o:pw@db.internal:5432/outpost');
+    const fromFlag = loadMainConfig(
+      { database: 'postgresql://o:pw@other/outpost' },
+      { OUTPOST_MAIN_DATABASE: 'postgres://o:pw@db.internal/outpost' },
+    );
+    expect(fromFlag.database).toBe('postgresql://o:pw@other/outpost');
+  });
+
+  it.each(['mysql://o:hunter2@db/outpost', 'postgres:///nohost', 'not a url hunter2'])(
+    'refuses %s naming the flag, without echoing the value (it may carry a password)',
+    (value) => {
+      const error = (() => {
+        try {
+          loadMainConfig({ database: value }, {});
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('--database');
+      expect((error as Error).message).toContain('postgres://USER:PASSWORD@HOST');
+      expect((error as Error).message).not.toContain('hunter2');
+    },
+  );
+});

@@ -4,7 +4,12 @@ import { HTTPException } from 'hono/http-exception';
 import { createErrorHandler, notFoundHandler, ociErrorResponse, toOciError } from '../../../src/http/error-handler.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { parseDigest } from '../../../src/oci/digest.js';
-import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../../../src/store/errors.js';
+import {
+  BackendUnavailableError,
+  BlobNotFoundError,
+  DigestMismatchError,
+  SizeMismatchError,
+} from '../../../src/store/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 
 const DIGEST = parseDigest(`sha256:${'a'.repeat(64)}`);
@@ -91,6 +96,17 @@ describe('toOciError', () => {
         status: 400,
         message: 'the request body ended before it was complete',
       });
+    },
+  );
+
+  it.each(['database', 'blob store'] as const)(
+    'maps an unreachable %s to 503 UNAVAILABLE naming only the backend, never its cause',
+    (backend) => {
+      const cause = new Error('connect ECONNREFUSED postgres://outpost:hunter2@db:5432/outpost');
+      const oci = toOciError(new BackendUnavailableError(backend, { cause }));
+      expect(oci).toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+      expect(oci?.message).toContain(`registry's ${backend} is unavailable`);
+      expect(JSON.stringify(oci?.toJSON())).not.toContain('hunter2');
     },
   );
 

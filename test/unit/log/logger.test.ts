@@ -175,6 +175,18 @@ describe('redactUrl', () => {
     expect(redactUrl(url)).toBe(expected);
   });
 
+  it.each([
+    ['a database URL', 'postgres://outpost:hunter2@db:5432/outpost', `postgres://outpost:${REDACTED}@db:5432/outpost`],
+    [
+      'a URL inside a message',
+      'connect to https://u:p%40ss@s3.local/b failed',
+      `connect to https://u:${REDACTED}@s3.local/b failed`,
+    ],
+    ['a user without password', 'postgres://outpost@db/outpost', 'postgres://outpost@db/outpost'],
+  ])('cuts the password out of %s', (_, text, expected) => {
+    expect(redactUrl(text)).toBe(expected);
+  });
+
   it('stops at whitespace, so the rest of a log message survives', () => {
     expect(redactUrl('GET /r?token=abc HTTP/1.1')).toBe(`GET /r?token=${REDACTED} HTTP/1.1`);
   });
