@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMainEnvironment, type MainEnvironment } from '../../main/metadata/lmdb/environment.js';
 import { createLmdbRegistryMetadata, type LmdbRegistryMetadata } from '../../main/metadata/lmdb/registry.js';
 import { openRegistryTables, type RegistryTables } from '../../main/metadata/lmdb/registry-tables.js';
-import { openAccountsDb, type AccountsDb } from '../../main/accounts/accounts-db.js';
+import { openAccountsDb, type AccountsDb } from '../helpers/accounts-db.js';
 import { createAccounts } from '../../main/accounts/accounts.js';
 import {
   createLmdbAccountStore,

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
-import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
+import { openAccountsDb, type AccountsDb } from '../../helpers/accounts-db.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';

@@ -163,22 +163,8 @@ const isLmdbHelper = (file: string, specifier: string): boolean =>
   specifier.startsWith('.') &&
   /^src\/store\/lmdb(\.js|\.ts)?$/.test(toPosix(relative(REPO, resolve(REPO, dirname(file), specifier))));
 
-/**
- * Modules whose tables have not moved behind their owner yet, each owned by another part of
- * issue 10 (accounts, sessions, caches). TODO(#10): empty once those owners are merged.
- */
-const NOT_YET_OWNED = new Set([
-  'main/accounts/accounts-db.ts',
-  'main/accounts/accounts.ts',
-  'main/accounts/access-control.ts',
-  'main/accounts/org-management.ts',
-  'main/caches/caches-module.ts',
-  'main/caches/content-caches.ts',
-  'main/caches/join-tokens.ts',
-]);
-
 function tableViolations({ file, imports }: FileFacts): string[] {
-  if (!file.startsWith('main/') || file.startsWith('main/metadata/lmdb/') || NOT_YET_OWNED.has(file)) return [];
+  if (!file.startsWith('main/') || file.startsWith('main/metadata/lmdb/')) return [];
   return imports
     .filter(({ specifier }) => isLmdbHelper(file, specifier))
     .map(

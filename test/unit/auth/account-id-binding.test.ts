@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KeyRing } from '../../../src/auth/keys.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
-import { openAccountsDb, type AccountsDb } from '../../../main/accounts/accounts-db.js';
+import { openAccountsDb, type AccountsDb } from '../../helpers/accounts-db.js';
 import type { Accounts } from '../../../main/accounts/accounts.js';
 import { lmdbAccounts } from '../../helpers/lmdb-accounts.js';
 import type { AccessControl } from '../../../main/accounts/access-control.js';

@@ -1,7 +1,7 @@
 /** The `AccountStore` contract on LMDB, in a temporary metadata environment. */
 import { join } from 'node:path';
 import { openMainEnvironment } from '../../../main/metadata/lmdb/environment.js';
-import { openAccountsDb } from '../../../main/accounts/accounts-db.js';
+import { openAccountsDb } from '../../helpers/accounts-db.js';
 import { createLmdbAccountStore } from '../../../main/metadata/lmdb/accounts.js';
 import { openRegistryTables } from '../../../main/metadata/lmdb/registry-tables.js';
 import { describeAccountStore } from '../../contract/accounts.js';
