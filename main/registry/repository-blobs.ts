@@ -87,9 +87,10 @@ export function createRepositoryBlobs({ metadata, store, now }: RepositoryBlobsD
       const staged = await store.stage(source, expect);
       try {
         await repositoryBlobs.commit(repo, staged);
-      } finally {
-        // Committed: the temporary name is gone already. Failed: nothing of it may stay.
+      } catch (err) {
+        // Not committed (disk full, I/O error): the staged bytes go now, not at the next start.
         await store.discard(staged).catch(() => {});
+        throw err;
       }
       return staged;
     },

@@ -142,10 +142,12 @@ export interface BlobStore {
   /** Every trashed blob (left by an interrupted collection), for start-up repair. */
   listTrash(): AsyncIterable<TrashedBlob>;
   /**
-   * Removes leftovers of interrupted writes (staged content never committed) and the trash;
-   * returns how many. Upload sessions are not touched (their caller purges them).
+   * Removes leftovers of interrupted writes (staged content never committed, growing blobs) and
+   * the trash; returns how many. With `olderThan` (ms since epoch), only those last changed
+   * before it: on a store several processes share, a younger one may be another's write in
+   * progress. Upload sessions are not touched (their caller purges them).
    */
-  removeTemporaryFiles(): Promise<number>;
+  removeTemporaryFiles(olderThan?: number): Promise<number>;
   readonly uploads: BlobUploads;
 }
 

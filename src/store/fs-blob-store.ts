@@ -195,11 +195,19 @@ export class FsBlobStore implements LocalBlobStore {
     }
   }
 
-  async removeTemporaryFiles(): Promise<number> {
+  async removeTemporaryFiles(olderThan?: number): Promise<number> {
     let removed = 0;
     for (const dir of [this.paths.tmpDir, this.paths.trashDir]) {
       for (const name of await readdirOrEmpty(dir)) {
-        await rm(join(dir, name), { force: true, recursive: true });
+        const path = join(dir, name);
+        if (olderThan !== undefined) {
+          // A trashed blob keeps the mtime of its content: the rename that trashed it set ctime.
+          const info = await stat(path).catch(() => undefined);
+          if (info === undefined) continue;
+          const changed = dir === this.paths.trashDir ? Math.max(info.mtimeMs, info.ctimeMs) : info.mtimeMs;
+          if (changed >= olderThan) continue;
+        }
+        await rm(path, { force: true, recursive: true });
         removed++;
       }
     }

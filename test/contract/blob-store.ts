@@ -287,6 +287,17 @@ export function describeBlobStore(name: string, factory: () => Promise<BlobStore
         expect(await store.removeTemporaryFiles()).toBe(0);
       });
 
+      it('with olderThan, leaves leftovers changed since (another process may be writing them)', async () => {
+        await put();
+        const staged = await store.stage(chunks('in progress elsewhere'));
+        await store.trash(DIGEST);
+        expect(await store.removeTemporaryFiles(Date.now() - 60_000)).toBe(0);
+        await store.commit(staged);
+        expect(await store.stat(staged.digest)).toEqual({ size: 'in progress elsewhere'.length });
+        expect(await store.removeTemporaryFiles(Date.now() + 60_000)).toBe(1);
+        expect(await store.removeTemporaryFiles()).toBe(0);
+      });
+
       it('removes and counts staged blobs never committed or discarded, leaving committed ones', async () => {
         await put();
         await store.stage(chunks('left behind 1'));

@@ -253,4 +253,25 @@ describe('main transactions with a write that fails half-way', () => {
     await blobs.commit(repo, staged);
     expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
   });
+
+  it('a whole-blob push whose commit fails keeps neither an index entry nor its staged bytes', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const full: BlobStore = Object.assign(Object.create(store) as FsBlobStore, {
+      commit: async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    });
+    const layer = randomBlob(400);
+    const digest = layer.digest as Digest;
+    const onFullDisk = createRepositoryBlobs({ metadata, store: full, now: Date.now });
+    await expect(onFullDisk.ingest(repo, Readable.from([layer.bytes]), { digest })).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    expect(await metadata.getBlob(digest)).toBeUndefined();
+    expect(await store.removeTemporaryFiles()).toBe(0);
+    const blobs = createRepositoryBlobs({ metadata, store, now: Date.now });
+    await blobs.ingest(repo, Readable.from([layer.bytes]), { digest });
+    expect(await blobs.stat(repo, digest)).toEqual({ size: 400 });
+    expect(await store.removeTemporaryFiles()).toBe(0);
+  });
 });

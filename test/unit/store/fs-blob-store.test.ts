@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../../src/store/fs-blob-store.js';
 import { digestOf } from '../../../src/oci/digest.js';
@@ -117,6 +117,18 @@ describe('FsBlobStore on disk', () => {
     expect(await store.removeTemporaryFiles()).toBe(2);
     expect(await readdir(join(dir.path, 'trash'))).toEqual([]);
     expect(await readdir(join(dir.path, 'tmp'))).toEqual([]);
+  });
+
+  it('removeTemporaryFiles(olderThan) keeps a blob trashed just now, however old its content', async () => {
+    const bytes = Buffer.from('old content, trashed now');
+    const digest = digestOf(bytes);
+    await store.commit(await store.stage(once(bytes)));
+    const hex = digest.slice('sha256:'.length);
+    const longAgo = new Date(Date.now() - 7 * 24 * 3600_000);
+    await utimes(join(dir.path, 'blobs', 'sha256', hex.slice(0, 2), hex), longAgo, longAgo);
+    await store.trash(digest);
+    expect(await store.removeTemporaryFiles(Date.now() - 60_000)).toBe(0);
+    expect(await readdir(join(dir.path, 'trash'))).toHaveLength(1);
   });
 
   it('removeTemporaryFiles() leaves upload sessions alone (their state lives in LMDB)', async () => {
