@@ -96,7 +96,10 @@ export function tokenRoutes({ tokens, authenticator, keys }: TokenRoutesDeps): H
   });
 
   app.get('/auth/jwks.json', async (c) => {
-    await keys.reload();
+    // The keys in memory still verify: a store that cannot be read just now (PostgreSQL
+    // restarting, a key file being replaced) must not take the JWKS away from the edges.
+    // The periodic reload (service.ts) logs the failure.
+    await keys.reload().catch(() => undefined);
     c.header('Cache-Control', 'public, max-age=60');
     return c.json(keys.jwks());
   });

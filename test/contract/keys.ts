@@ -91,17 +91,42 @@ export function describeKeyStore(name: string, factory: () => Promise<KeyStoreFi
     it('lets two rings rotate at once into one new key, which every ring signs with after a reload', async () => {
       const options = { now: () => T0, maxTokenLifetimeMs: 60_000 };
       const ring1 = await KeyRing.open({ store, ...options });
-      const ring2 = await KeyRing.open({ store: await fixture.openAgain(), ...options });
+      // Ring 2's rotation is held between reading the ring and adding its key, while ring 1
+      // rotates: the interleaving of two replicas rotating at the same moment, every time.
+      const store2 = await fixture.openAgain();
+      let reachedAdd = () => {};
+      const atAdd = new Promise<void>((resolve) => {
+        reachedAdd = resolve;
+      });
+      let proceed = () => {};
+      const go = new Promise<void>((resolve) => {
+        proceed = resolve;
+      });
+      const held: KeyStore = {
+        version: () => store2.version(),
+        entries: () => store2.entries(),
+        privateKeyPem: (kid) => store2.privateKeyPem(kid),
+        add: async (key, after) => {
+          reachedAdd();
+          await go;
+          return store2.add(key, after);
+        },
+      };
+      const ring2 = await KeyRing.open({ store: held, ...options });
       const ring3 = await KeyRing.open({ store: await fixture.openAgain(), ...options });
       const first = ring1.signingKey.kid;
       expect(ring2.signingKey.kid).toBe(first);
-      const [r1, r2] = await Promise.all([ring1.rotate(), ring2.rotate()]);
-      expect(r1).toBe(r2);
-      expect(r1).not.toBe(first);
+      const second = ring2.rotate();
+      await atAdd;
+      const winner = await ring1.rotate();
+      proceed();
+      expect(await second).toBe(winner);
+      expect(winner).not.toBe(first);
+      expect((await store.entries()).map((e) => e.kid)).toEqual([first, winner]);
       await ring3.reload();
       for (const ring of [ring1, ring2, ring3]) {
-        expect(ring.signingKey.kid).toBe(r1);
-        expect(ring.jwks().keys.map((k) => k.kid)).toEqual([first, r1]);
+        expect(ring.signingKey.kid).toBe(winner);
+        expect(ring.jwks().keys.map((k) => k.kid)).toEqual([first, winner]);
       }
     });
   });

@@ -5,8 +5,9 @@
  *	sessions       <sha256 of session id>   SessionRecord
  *	refreshTokens  <sha256 of token>        RefreshTokenRecord
  *
- * `revokeUserIn` is exported for the LMDB accounts store: removing an account revokes its
- * credentials inside the removing transaction (writeAtomically), so they go together or not at all.
+ * `revokeUserCredentials` is exported for the LMDB accounts store: removing an account revokes
+ * its credentials inside the removing transaction (writeAtomically), so they go together or not
+ * at all.
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
 import type { RefreshTokenRecord, SessionRecord, SessionStore } from '../sessions.js';
@@ -28,7 +29,11 @@ export function openSessionTables(root: RootDatabase): SessionTables {
  * inside `writeAtomically` on the same root (a scan of both tables: there is no index by user,
  * and revocations are rare).
  */
-export function revokeUserIn(tables: SessionTables, user: string): number {
+export function revokeUserCredentials(root: RootDatabase, user: string): number {
+  return revokeIn(openSessionTables(root), user);
+}
+
+function revokeIn(tables: SessionTables, user: string): number {
   let revoked = 0;
   for (const table of [tables.refreshTokens, tables.sessions] as Database<{ user: string }, string>[]) {
     for (const { key, value } of [...table.getRange()]) {
@@ -59,7 +64,7 @@ export function createLmdbSessionStore(root: RootDatabase): SessionStore {
     async getRefreshToken(tokenHash) {
       return refreshTokens.get(tokenHash);
     },
-    revokeUser: (user) => writeAtomically(root, () => revokeUserIn(tables, user)),
+    revokeUser: (user) => writeAtomically(root, () => revokeIn(tables, user)),
     purgeExpired: (now) =>
       writeAtomically(root, () => {
         let purged = 0;

@@ -1,7 +1,7 @@
 /**
- * @module `SessionStore` in PostgreSQL (tables in sessions-schema.ts). `revokeUserIn` is
- * exported for the PostgreSQL accounts store: removing or deactivating an account revokes its
- * credentials inside the same transaction.
+ * @module `SessionStore` in PostgreSQL (tables in sessions-schema.ts). `revokeUserCredentials`
+ * is exported for the PostgreSQL accounts store: removing an account revokes its credentials
+ * inside the removing transaction.
  */
 import type { RefreshTokenRecord, SessionRecord, SessionStore } from '../sessions.js';
 import type { PostgresDatabase, Queryable } from './database.js';
@@ -22,7 +22,7 @@ interface RefreshTokenRow {
 const withUserId = (userId: string | null) => (userId === null ? {} : { userId });
 
 /** Removes `user`'s sessions and refresh tokens within `tx`; returns how many. */
-export async function revokeUserIn(tx: Queryable, user: string): Promise<number> {
+export async function revokeUserCredentials(tx: Queryable, user: string): Promise<number> {
   const [row] = await tx.query<{ revoked: string }>(
     `WITH s AS (DELETE FROM outpost_sessions WHERE user_name = $1 RETURNING 1),
           r AS (DELETE FROM outpost_refresh_tokens WHERE user_name = $1 RETURNING 1)
@@ -81,7 +81,7 @@ export function createPostgresSessionStore(db: PostgresDatabase): SessionStore {
       };
       return record;
     },
-    revokeUser: (user) => db.transaction((tx) => revokeUserIn(tx, user)),
+    revokeUser: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
     async purgeExpired(now) {
       const [row] = await db.query<{ purged: string }>(
         `WITH s AS (DELETE FROM outpost_sessions WHERE expires_at <= $1 RETURNING 1),

@@ -3,8 +3,8 @@
  * and encoding main always used, so that sessions of an existing data directory stay valid.
  */
 import { describe, expect, it } from 'vitest';
-import { createLmdbSessionStore } from '../../../main/metadata/lmdb/sessions.js';
-import { openLmdb } from '../../../src/store/lmdb.js';
+import { createLmdbSessionStore, revokeUserCredentials } from '../../../main/metadata/lmdb/sessions.js';
+import { openLmdb, writeAtomically } from '../../../src/store/lmdb.js';
 import { describeSessionStore } from '../../contract/sessions.js';
 import { createTempDir } from '../../helpers/temp-dir.js';
 
@@ -34,6 +34,38 @@ describe('LMDB SessionStore on an existing data directory', () => {
         .put('hash-2', { user: 'bob', expiresAt: 2 });
       expect(await fixture.store.getSession('hash-1')).toEqual(earlier);
       expect(await fixture.store.getRefreshToken('hash-2')).toEqual({ user: 'bob', expiresAt: 2 });
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+});
+
+describe('revokeUserCredentials (for the LMDB accounts store)', () => {
+  const session = { user: 'alice', csrfToken: 'c', expiresAt: Date.UTC(2030, 0, 1) };
+
+  it("revokes the user's credentials inside the caller's transaction, and counts them", async () => {
+    const fixture = await openFixture();
+    try {
+      await fixture.store.createSession('s', session);
+      await fixture.store.createRefreshToken('r', { user: 'alice', expiresAt: session.expiresAt });
+      expect(await writeAtomically(fixture.root, () => revokeUserCredentials(fixture.root, 'alice'))).toBe(2);
+      expect(await fixture.store.getSession('s')).toBeUndefined();
+      expect(await fixture.store.getRefreshToken('r')).toBeUndefined();
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('revokes nothing when that transaction fails afterwards', async () => {
+    const fixture = await openFixture();
+    try {
+      await fixture.store.createSession('s', session);
+      const failed = writeAtomically(fixture.root, () => {
+        revokeUserCredentials(fixture.root, 'alice');
+        throw new Error('the removal was refused');
+      });
+      await expect(failed).rejects.toThrow('the removal was refused');
+      expect(await fixture.store.getSession('s')).toEqual(session);
     } finally {
       await fixture.cleanup();
     }
