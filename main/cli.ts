@@ -33,6 +33,7 @@ Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
+  --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
   --config FILE         JSON configuration file
@@ -69,6 +70,7 @@ export async function mainCli(
       listen: { type: 'string' },
       'public-url': { type: 'string' },
       data: { type: 'string' },
+      blobs: { type: 'string' },
       database: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -109,6 +111,7 @@ export async function mainCli(
     ...(values.listen !== undefined && { listen: values.listen }),
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
+    ...(values.blobs !== undefined && { blobs: values.blobs }),
     ...(values.database !== undefined && { database: values.database }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
@@ -164,11 +167,11 @@ export async function mainCli(
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store, registryMetadata } = await openMainData(config.dataDir);
+    const { db, store, registryMetadata } = await openMainData(config.dataDir, { blobs: config.blobs });
     try {
       const result = await collectGarbage({
         metadata: registryMetadata,
-        paths: store.paths,
+        store,
         now: Date.now,
         graceMs: config.storage.gcGraceMs,
         dryRun: values['dry-run'] ?? false,

@@ -18,6 +18,12 @@ import {
 import { loadConfig } from '../src/config/load.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
 
+/** A directory; a URL (`s3://...`) is refused rather than taken for a relative path. */
+const blobsDirSchema = z
+  .string()
+  .min(1)
+  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
+
 /**
  * A PostgreSQL connection string. Errors never echo it: it usually carries a password.
  * Pool settings come from the URL's own parameters where `pg` reads them (sslmode and the like).
@@ -114,6 +120,13 @@ export const mainConfigSchema = z
     /** Where blobs, uploads, keys and the LMDB database live. Default ./data/main. */
     dataDir: z.string().min(1).default('./data/main'),
     /**
+     * A directory of its own for blob bytes and upload sessions (such as a shared file system,
+     * NFS, that several replicas use); leftovers of interrupted writes there are removed at start
+     * only once older than `storage.uploadMaxAge`, since another replica may still be writing
+     * them. Default: none, the blobs live in the data directory.
+     */
+    blobs: blobsDirSchema.optional(),
+    /**
      * Keep the metadata (accounts, repositories, manifests, tokens, keys...) in this PostgreSQL
      * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
      */
@@ -143,6 +156,7 @@ export interface MainFlags {
   listen?: string;
   publicUrl?: string;
   data?: string;
+  blobs?: string;
   database?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -153,6 +167,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   listen: '--listen',
   publicUrl: '--public-url',
   dataDir: '--data',
+  blobs: '--blobs',
   database: '--database',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
@@ -173,6 +188,7 @@ export function loadMainConfig(
       listen: flags.listen,
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
+      blobs: flags.blobs,
       database: flags.database,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,

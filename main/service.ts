@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import type { BlobStore } from '../src/store/blob-store.js';
 import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
@@ -63,7 +64,7 @@ export interface MainService {
 }
 
 export interface MainData {
-  store: FsBlobStore;
+  store: BlobStore;
   /** The LMDB environment every metadata owner's LMDB implementation opens its tables in. */
   db: MainEnvironment;
   registryMetadata: LmdbRegistryMetadata;
@@ -81,12 +82,20 @@ export interface MainData {
 /** Where the signing keys live in a data directory (see src/auth/keys.ts). */
 export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'keys');
 
-/** Opens the data directory's store and databases (also used by offline commands: gc, user, keys). */
-export async function openMainData(dataDir: string): Promise<MainData> {
+/**
+ * Opens the data directory's store and databases (also used by offline commands: gc, user, keys).
+ * With `blobs`, the blob store is that directory instead of the data directory.
+ */
+export async function openMainData(dataDir: string, { blobs }: { blobs?: string | undefined } = {}): Promise<MainData> {
   const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
-  const store = await FsBlobStore.create(root);
+  let blobsRoot = root;
+  if (blobs !== undefined) {
+    blobsRoot = await prepareDataDir(blobs, '--blobs / OUTPOST_MAIN_BLOBS');
+    tightened.push(...(await tightenDataDir(blobsRoot)));
+  }
+  const store = await FsBlobStore.create(blobsRoot);
   const db = openMainEnvironment(join(root, 'db'));
   return {
     store,
@@ -136,7 +145,7 @@ export async function startMain(
     revokeCredentials,
     keysDir,
     tightened,
-  } = await openMainData(config.dataDir);
+  } = await openMainData(config.dataDir, { blobs: config.blobs });
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
@@ -147,8 +156,10 @@ export async function startMain(
   if (Object.values(repaired).some((n) => n > 0)) {
     logger.warn('repaired the blob index after an unclean stop', { ...repaired });
   }
-  // Single-request ingests interrupted by a crash leave temp files: nothing refers to them.
-  const removed = await store.removeTemporaryFiles();
+  // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
+  // blob directory of its own, other replicas may be writing theirs: only old ones go.
+  const shared = config.blobs !== undefined;
+  const removed = await store.removeTemporaryFiles(shared ? now() - config.storage.uploadMaxAgeMs : undefined);
   if (removed > 0) logger.info('removed leftover temporary files', { removed });
 
   const registry = createRegistry({

@@ -14,12 +14,10 @@
  *   through as well: the clients get their verified bytes, nothing is kept, and `storeHealth`
  *   reports the store degraded until a later download is kept again.
  */
-import { open, readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { Digest } from '../../src/oci/digest.js';
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { LocalBlobStore } from '../../src/store/blob-store.js';
 import { BlobNotFoundError, errorCodeOf } from '../../src/store/errors.js';
-import { linkIntoPlace } from '../../src/store/file-io.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
@@ -52,7 +50,8 @@ export interface StoreDegradation {
 
 export interface BlobCacheOptions {
   index: CacheIndex;
-  store: FsBlobStore;
+  /** A store on a local disk: hits are sent from their open file, misses followed while they grow. */
+  store: LocalBlobStore;
   upstream: Upstream;
   /**
    * Main itself, for `prefetch`: a registry token is good only at main, while `upstream` may be
@@ -170,19 +169,17 @@ export class BlobCache {
     const entry = index.get(digest);
     if (!entry) return undefined;
     try {
-      if (this.memory && entry.size <= this.options.memoryCacheMaxBlobBytes) {
-        const bytes = await readFile(store.paths.blob(digest));
+      const { file, size } = await store.openFile(digest);
+      if (this.memory && size <= this.options.memoryCacheMaxBlobBytes) {
+        let bytes: Buffer;
+        try {
+          bytes = await file.readFile();
+        } finally {
+          await file.close().catch(() => {});
+        }
         this.memory.set(digest, bytes);
         index.touch(digest, this.now());
         return bufferBlob(bytes);
-      }
-      const file = await open(store.paths.blob(digest), 'r');
-      let size: number;
-      try {
-        ({ size } = await file.stat());
-      } catch (err) {
-        await file.close();
-        throw err;
       }
       index.touch(digest, this.now());
       // A reader from now until close() or the stream's end: eviction leaves the file alone.
@@ -250,7 +247,7 @@ export class BlobCache {
         return false;
       });
       if (keep) this.reservedBytes += size;
-      download = await Download.create(digest, size, store.paths.newTemp());
+      download = await Download.create(digest, size, store);
     } catch (err) {
       // A disk error before the transfer: give the space back and hang up on upstream.
       if (keep) this.reservedBytes -= size;
@@ -263,7 +260,7 @@ export class BlobCache {
     void download
       .run(body, async (d) => {
         if (!keep) return false;
-        await linkIntoPlace(d.tempPath, store.paths.blob(digest));
+        await d.adopt();
         try {
           await this.options.index.add(digest, d.size, this.now());
         } catch (err) {

@@ -1,11 +1,12 @@
 /**
  * @module One upstream download of one blob, shared by every client that asks for it meanwhile.
  *
- * The body is written to a temporary file while it is hashed; clients do not get a copy of the
- * stream, they read the file behind the writer (positional reads on the download's own file
- * descriptor). So a client that joins late, or asks for a range, reads what has arrived and
- * waits for the rest, a slow client never slows the download or the others, and memory per
- * client is one read buffer whatever the blob size.
+ * The body is written to a growing blob of the store (`LocalBlobStore.createGrowing`, a
+ * temporary file) while it is hashed; clients do not get a copy of the stream, they read the
+ * file behind the writer (positional reads on the download's own file descriptor). So a client
+ * that joins late, or asks for a range, reads what has arrived and waits for the rest, a slow
+ * client never slows the download or the others, and memory per client is one read buffer
+ * whatever the blob size.
  *
  * Readers never see their last byte (of the blob or of their range) before the digest is
  * verified: a failed download ends every reader with an error, so no client can mistake a short
@@ -19,13 +20,10 @@
  * checked before anyone gets a last byte, nothing is committed, and the temporary file is removed.
  * A degraded download cannot be joined (the window no longer starts at byte 0).
  */
-import { open, rm, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } from '../../src/oci/digest.js';
-import type { ByteRange } from '../../src/store/blob-store.js';
+import type { ByteRange, GrowingBlob, LocalBlobStore } from '../../src/store/blob-store.js';
 import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
-import { writeAll } from '../../src/store/file-io.js';
-import { PRIVATE_FILE_MODE } from '../../src/store/private-files.js';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -62,6 +60,8 @@ export class Download {
   degraded: Error | undefined;
   /** Whether the verified blob was committed (kept); false when it streamed through. */
   kept = false;
+  /** Set once every byte is on disk and verified: only then may `adopt` run. */
+  private adoptable = false;
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -77,27 +77,35 @@ export class Download {
   private constructor(
     readonly digest: Digest,
     readonly size: number,
-    readonly tempPath: string,
-    private file: FileHandle | undefined,
+    private file: GrowingBlob | undefined,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
   }
 
   /**
-   * Opens the temporary file; when the disk cannot take it (`isStoreWriteError`), the download
-   * streams through from the start instead.
+   * Starts the growing blob in `store`; when the disk cannot take it (`isStoreWriteError`), the
+   * download streams through from the start instead.
    */
-  static async create(digest: Digest, size: number, tempPath: string): Promise<Download> {
-    let file: FileHandle;
+  static async create(digest: Digest, size: number, store: LocalBlobStore): Promise<Download> {
+    let file: GrowingBlob;
     try {
-      file = await open(tempPath, 'wx+', PRIVATE_FILE_MODE);
+      file = await store.createGrowing();
     } catch (err) {
       if (!isStoreWriteError(err)) throw err;
-      const download = new Download(digest, size, tempPath, undefined);
+      const download = new Download(digest, size, undefined);
       download.degraded = err as Error;
       return download;
     }
-    return new Download(digest, size, tempPath, file);
+    return new Download(digest, size, file);
+  }
+
+  /**
+   * Makes the verified bytes a stored blob (for `run`'s commit): durable, then under their
+   * digest. Readers keep following the file until they are done.
+   */
+  async adopt(): Promise<void> {
+    if (!this.file || !this.adoptable) throw new Error('only a verified download on disk can be adopted');
+    await this.file.adopt(this.digest);
   }
 
   /** Whether a new client may join: running, and still holding every byte from 0. */
@@ -111,8 +119,8 @@ export class Download {
   }
 
   /**
-   * Copies `body` into the file, then verifies size and digest and fsyncs. `commit` runs after
-   * a successful verification (it may link the file into the store; it returns false when it
+   * Copies `body` into the file, then verifies size and digest. `commit` runs after a
+   * successful verification (it may `adopt` the file into the store; it returns false when it
    * chose not to keep the blob); only then do readers receive the final byte. A commit that
    * throws costs the copy, not the readers (`degraded`). Never throws: the outcome is in `state`,
    * `error`, `kept` and `degraded`.
@@ -126,9 +134,9 @@ export class Download {
       const actual = hasher.digest();
       if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
       // The bytes are verified: from here a disk failure costs the copy, never the clients.
+      this.adoptable = this.degraded === undefined;
       try {
         if (this.degraded === undefined) {
-          await this.file!.sync();
           this.kept = (await commit(this)) !== false;
         }
       } catch (err) {
@@ -165,7 +173,7 @@ export class Download {
         pending = [];
         pendingBytes = 0;
         try {
-          await writeAll(this.file!, chunks, at);
+          await this.file!.write(chunks, at);
         } catch (err) {
           // What this write may have put on disk is not trusted: the window starts at `at`.
           this.degrade(err, at, [...chunks, ...pending]);
@@ -316,8 +324,8 @@ export class Download {
             }
             const length = Math.min(READ_CHUNK_BYTES, available - position, download.written - position);
             const buffer = Buffer.allocUnsafe(length);
-            download.file.read(buffer, 0, length, position).then(
-              ({ bytesRead }) => {
+            download.file.read(buffer, length, position).then(
+              (bytesRead) => {
                 cursor.position += bytesRead;
                 download.trim();
                 this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
@@ -361,9 +369,8 @@ export class Download {
     if (this.state === 'running' || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
     this.window = [];
-    await this.file?.close().catch(() => {});
-    // Committed downloads were linked into the store; anything else is removed. A failing disk
-    // may refuse that too: start-up removes leftovers (reconcile).
-    await rm(this.tempPath, { force: true }).catch(() => {});
+    // Adopted downloads stay stored under their digest; anything else is removed. A failing
+    // disk may refuse that too: start-up removes leftovers (reconcile).
+    await this.file?.drop().catch(() => {});
   }
 }

@@ -8,8 +8,7 @@
  * path its name builds instead. A file that cannot be read is logged and skipped: reconciling
  * never stops the start.
  */
-import { stat } from 'node:fs/promises';
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { LocalBlobStore } from '../../src/store/blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { CacheIndex } from './cache-index.js';
 
@@ -24,7 +23,7 @@ export interface ReconcileReport {
 }
 
 export async function reconcile(
-  store: FsBlobStore,
+  store: LocalBlobStore,
   index: CacheIndex,
   now: number,
   logger: Logger,
@@ -49,8 +48,9 @@ export async function reconcile(
   for await (const digest of store.list(onStray)) {
     if (index.get(digest)) continue;
     try {
-      const info = await stat(store.paths.blob(digest));
-      await index.add(digest, info.size, Math.min(now, info.mtimeMs));
+      const { file, size, modifiedAt } = await store.openFile(digest);
+      await file.close();
+      await index.add(digest, size, Math.min(now, modifiedAt));
       filesIndexed++;
     } catch (err) {
       failures++;

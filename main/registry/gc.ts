@@ -7,8 +7,8 @@
  * (`RegistryMetadata.collectBlob`);
  * manifest puts check their blobs inside their own transaction, so one of the two wins cleanly.
  *
- * The file goes to `trash/` BEFORE its index entries are removed, so that a kill at any point
- * leaves a state start-up repair (repair.ts) resolves:
+ * The blob goes to the store's trash (`BlobStore.trash`) BEFORE its index entries are removed,
+ * so that a kill at any point leaves a state start-up repair (repair.ts) resolves:
  *   - killed after the move, before the transaction: entry without file, the file in the trash:
  *     repair puts it back (and a later collection takes it again);
  *   - killed after the transaction: the file in the trash and no entry: emptied at start-up.
@@ -16,16 +16,13 @@
  * When the transaction keeps the blob after all, or an upload committed the same digest
  * meanwhile (uploads write the index before linking the file), the file is put back.
  */
-import { rename, rm } from 'node:fs/promises';
-import type { Digest } from '../../src/oci/digest.js';
-import type { BlobPaths } from '../../src/store/blob-paths.js';
-import { linkIntoPlace } from '../../src/store/file-io.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 
 export interface GcOptions {
   metadata: RegistryMetadata;
-  paths: BlobPaths;
+  store: BlobStore;
   now: () => number;
   /** Blobs linked more recently than this are kept even when unreferenced. */
   graceMs: number;
@@ -43,7 +40,7 @@ export interface GcResult {
 
 export async function collectGarbage({
   metadata,
-  paths,
+  store,
   now,
   graceMs,
   dryRun = false,
@@ -55,15 +52,15 @@ export async function collectGarbage({
   let removed = 0;
   let removedBytes = 0;
   for (const digest of candidates) {
-    const trash = dryRun ? undefined : await moveToTrash(digest);
+    const trash = dryRun ? undefined : await store.trash(digest);
     let size: number | undefined;
     try {
       size = await metadata.collectBlob(digest, cutoff, dryRun);
     } finally {
       // Kept after all, the transaction failed, or an upload committed the digest meanwhile.
-      if (trash !== undefined && (await metadata.getBlob(digest))) await linkIntoPlace(trash, paths.blob(digest));
+      if (trash !== undefined && (await metadata.getBlob(digest))) await store.restore(trash);
     }
-    if (trash !== undefined) await rm(trash, { force: true });
+    if (trash !== undefined) await store.purgeTrashed(trash);
     if (size === undefined) continue;
     removed++;
     removedBytes += size;
@@ -74,16 +71,4 @@ export async function collectGarbage({
     removedBytes,
   });
   return { scanned, removed, removedBytes };
-
-  /** Moves the blob's file to the trash; undefined when there was no file. */
-  async function moveToTrash(digest: Digest): Promise<string | undefined> {
-    const trash = paths.newTrash(digest);
-    try {
-      await rename(paths.blob(digest), trash);
-      return trash;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  }
 }

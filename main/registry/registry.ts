@@ -2,7 +2,7 @@
  * @module Builds main's registry services over the registry metadata owner and one blob store.
  * Neither is exposed: callers go through the services.
  */
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 import { createRepositoryBlobs, type RepositoryBlobs } from './repository-blobs.js';
@@ -19,7 +19,8 @@ export interface Registry {
 
 export interface RegistryDeps {
   metadata: RegistryMetadata;
-  store: FsBlobStore;
+  /** The only door to blob bytes: the registry never sees where they are kept. */
+  store: BlobStore;
   now: () => number;
   logger: Logger;
   maxManifestBytes: number;
@@ -29,7 +30,7 @@ export function createRegistry({ metadata, store, now, logger, maxManifestBytes 
   const blobs = createRepositoryBlobs({ metadata, store, now });
   return {
     blobs,
-    uploads: createUploads({ metadata, paths: store.paths, blobs, now, logger }),
+    uploads: createUploads({ metadata, store: store.uploads, blobs, now, logger }),
     manifests: createManifests({ metadata, now, maxManifestBytes }),
     listings: createListings(metadata),
   };

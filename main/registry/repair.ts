@@ -17,11 +17,8 @@
  * served, and acting on it would touch the path its name builds instead. A file that cannot be
  * repaired (unreadable, a failed move) is logged and skipped: repair never stops the start.
  */
-import { readdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { digestHex, type Digest } from '../../src/oci/digest.js';
-import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
-import { linkIntoPlace } from '../../src/store/file-io.js';
+import type { Digest } from '../../src/oci/digest.js';
+import type { BlobStore, TrashedBlob } from '../../src/store/blob-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 
@@ -40,21 +37,20 @@ export interface RepairReport {
 
 export async function repairMainStore(
   metadata: RegistryMetadata,
-  store: FsBlobStore,
+  store: BlobStore,
   logger: Logger,
   now: () => number = Date.now,
 ): Promise<RepairReport> {
-  const trash = new Map<string, string>();
-  for (const name of await readdir(store.paths.trashDir))
-    trash.set(name.slice(0, name.indexOf('.')), join(store.paths.trashDir, name));
+  const trash = new Map<string, TrashedBlob>();
+  for await (const trashed of store.listTrash()) trash.set(trashed.digest, trashed);
 
   const missing: Digest[] = [];
   let restoredFromTrash = 0;
   for (const digest of await metadata.listBlobDigests()) {
     if (await store.stat(digest)) continue;
-    const inTrash = trash.get(digestHex(digest));
+    const inTrash = trash.get(digest);
     if (inTrash) {
-      await linkIntoPlace(inTrash, store.paths.blob(digest));
+      await store.restore(inTrash);
       restoredFromTrash++;
     } else {
       missing.push(digest);
@@ -94,10 +90,10 @@ export async function repairMainStore(
 }
 
 /** Indexes again a file that manifests reference (true), or moves it to the trash (false). */
-async function reindexOrTrash(metadata: RegistryMetadata, store: FsBlobStore, digest: Digest, now: () => number) {
+async function reindexOrTrash(metadata: RegistryMetadata, store: BlobStore, digest: Digest, now: () => number) {
   const repos = await metadata.referencingRepositories(digest);
   if (repos.length === 0) {
-    await rename(store.paths.blob(digest), store.paths.newTrash(digest));
+    await store.trash(digest);
     return false;
   }
   const size = (await store.stat(digest))?.size;

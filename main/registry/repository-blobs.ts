@@ -9,7 +9,7 @@
 import { OciError } from '../../src/oci/errors.js';
 import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
-import type { BlobStore, OpenBlob, StagedBlob } from '../../src/store/blob-store.js';
+import type { BlobStore, OpenBlob, StagedBlob, StageExpectation } from '../../src/store/blob-store.js';
 import { BlobNotFoundError } from '../../src/store/errors.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 
@@ -20,8 +20,11 @@ export interface RepositoryBlobs {
   open(repo: RepoName, digest: Digest): Promise<OpenBlob>;
   /** Makes verified content part of `repo`, storing the bytes if they are new. */
   commit(repo: RepoName, content: StagedBlob): Promise<void>;
-  /** Stores a whole blob sent in one request, verified against `digest`, and commits it to `repo`. */
-  ingest(repo: RepoName, digest: Digest, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Stores a whole blob sent at once (`POST ?digest=`) and makes it part of `repo`. Throws
+   * `DigestMismatchError` or `SizeMismatchError` when the bytes do not match; nothing is kept then.
+   */
+  ingest(repo: RepoName, source: AsyncIterable<Uint8Array>, expect: StageExpectation): Promise<StagedBlob>;
   /**
    * Links a blob of `from` into `repo` without copying; false when `from` does not hold it.
    * Checks no rights: the caller must have made sure the requester may pull `from` (a mount
@@ -80,8 +83,16 @@ export function createRepositoryBlobs({ metadata, store, now }: RepositoryBlobsD
       }
     },
 
-    async ingest(repo, digest, body) {
-      await repositoryBlobs.commit(repo, await store.stage(body, { digest }));
+    async ingest(repo, source, expect) {
+      const staged = await store.stage(source, expect);
+      try {
+        await repositoryBlobs.commit(repo, staged);
+      } catch (err) {
+        // Not committed (disk full, I/O error): the staged bytes go now, not at the next start.
+        await store.discard(staged).catch(() => {});
+        throw err;
+      }
+      return staged;
     },
 
     async mount(repo, from, digest) {

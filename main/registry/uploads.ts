@@ -1,23 +1,18 @@
 /**
  * @module Blob upload sessions (distribution-spec "Pushing blobs"): monolithic, chunked, resumable.
  *
- * A session's state is a metadata record and its bytes a file under `uploads/`, so an upload
- * survives a restart of main. The record's `size` counts only fsynced bytes; a crash in the
- * middle of a chunk leaves a torn tail in the file, which the next chunk truncates away.
- * The sha256 state is kept in memory while chunks arrive in order; after a restart (or for
- * sha512) the file is hashed again at completion.
+ * A session's record is kept by the registry metadata owner and its bytes in the blob store
+ * (`BlobStore.uploads`), so an upload survives a restart of main and any replica continues it.
+ * The record's `size` counts only durable bytes, and keeps the store's state of the session: a
+ * crash in the middle of a chunk leaves bytes past `size`, which the next chunk replaces and
+ * completion ignores. The digest is verified by the store before anything becomes visible.
  */
 import { randomUUID } from 'node:crypto';
-import { open, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { OciError } from '../../src/oci/errors.js';
-import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } from '../../src/oci/digest.js';
+import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
-import type { BlobPaths } from '../../src/store/blob-paths.js';
-import { UUID_PATTERN } from '../../src/store/blob-paths.js';
-import { PRIVATE_FILE_MODE } from '../../src/store/private-files.js';
-import type { ByteRange } from '../../src/store/blob-store.js';
-import { hashFile, writeChunks } from '../../src/store/file-io.js';
+import { isUploadId, type BlobUploads, type ByteRange } from '../../src/store/blob-store.js';
+import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
 import { formatUploadRange } from '../../src/http/range.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { RegistryMetadata, UploadRecord } from '../metadata/registry.js';
@@ -55,20 +50,20 @@ export interface Uploads {
 
 export interface UploadsDeps {
   metadata: RegistryMetadata;
-  paths: BlobPaths;
+  /** The bytes of the sessions (`BlobStore.uploads`). */
+  store: BlobUploads;
   blobs: RepositoryBlobs;
   now: () => number;
   logger: Logger;
 }
 
-export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDeps): Uploads {
-  const hashers = new Map<string, { hasher: DigestHasher; offset: number }>();
+export function createUploads({ metadata, store, blobs, now, logger }: UploadsDeps): Uploads {
   const busy = new Set<string>();
 
   const unknown = (id: string) => new OciError('BLOB_UPLOAD_UNKNOWN', { detail: { uuid: id.slice(0, 64) } });
 
   async function get(repo: RepoName, id: string): Promise<UploadSession> {
-    const record = UUID_PATTERN.test(id) ? await metadata.getUpload(id) : undefined;
+    const record = isUploadId(id) ? await metadata.getUpload(id) : undefined;
     if (!record || record.repo !== repo) throw unknown(id);
     return { id, ...record };
   }
@@ -99,45 +94,31 @@ export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDe
         headers: { Range: formatUploadRange(session.size), 'Docker-Upload-UUID': session.id },
       });
     }
-    const state = hashers.get(session.id);
-    const hasher = state && state.offset === session.size ? state.hasher : undefined;
-    const handle = await open(paths.upload(session.id), 'r+');
-    let written: number;
+    let appended: Awaited<ReturnType<BlobUploads['append']>>;
     try {
-      await handle.truncate(session.size);
-      written = await writeChunks(handle, body, session.size, hasher);
-      if (range && written !== range.end - range.start + 1) {
-        await handle.truncate(session.size);
-        throw new OciError('BLOB_UPLOAD_INVALID', {
-          message: `Content-Range announced ${range.end - range.start + 1} bytes but ${written} arrived`,
-        });
-      }
-      await handle.sync();
+      appended = await store.append(session.id, session.store ?? null, session.size, body, {
+        ...(range && { length: range.end - range.start + 1 }),
+      });
     } catch (err) {
-      // A partly hashed chunk poisons the in-memory state; completion will re-hash the file.
-      hashers.delete(session.id);
-      // Drop the torn tail now (a full disk, a client gone mid-chunk): the space comes back at
-      // once and the file holds exactly the bytes the session counts.
-      await handle.truncate(session.size).catch(() => {});
-      throw err;
-    } finally {
-      await handle.close();
+      if (!(err instanceof SizeMismatchError)) throw err;
+      throw new OciError('BLOB_UPLOAD_INVALID', {
+        message: `Content-Range announced ${err.expected} bytes but ${err.actual} arrived`,
+      });
     }
     const updated: UploadRecord = {
       repo: session.repo,
-      size: session.size + written,
+      size: appended.size,
       createdAt: session.createdAt,
       updatedAt: now(),
+      store: appended.state,
     };
     await metadata.putUpload(session.id, updated);
-    if (hasher) hashers.set(session.id, { hasher, offset: updated.size });
     return { id: session.id, ...updated };
   }
 
-  async function discard(id: string): Promise<void> {
-    hashers.delete(id);
+  async function discard(id: string, state?: UploadRecord['store']): Promise<void> {
     await metadata.deleteUpload(id);
-    await rm(paths.upload(id), { force: true });
+    await store.abort(id, state ?? null);
   }
 
   return {
@@ -146,10 +127,9 @@ export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDe
     async start(repo) {
       const id = randomUUID();
       const at = now();
-      const record: UploadRecord = { repo, size: 0, createdAt: at, updatedAt: at };
-      await writeFile(paths.upload(id), new Uint8Array(0), { flag: 'wx', mode: PRIVATE_FILE_MODE });
+      const state = await store.begin(id);
+      const record: UploadRecord = { repo, size: 0, createdAt: at, updatedAt: at, store: state };
       await metadata.putUpload(id, record);
-      hashers.set(id, { hasher: createDigestHasher('sha256'), offset: 0 });
       return { id, ...record };
     },
 
@@ -159,25 +139,22 @@ export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDe
       exclusive(id, async () => {
         let session = await get(repo, id);
         if (body) session = await appendUnlocked(session, body, range);
-        const state = hashers.get(id);
-        const actual =
-          state && state.offset === session.size && digestAlgorithm(digest) === state.hasher.algorithm
-            ? state.hasher.digest()
-            : (await hashFile(paths.upload(id), digestAlgorithm(digest))).digest;
-        hashers.delete(id);
-        if (actual !== digest) {
-          await discard(id);
-          throw new OciError('DIGEST_INVALID', { detail: { expected: digest, actual } });
+        let staged;
+        try {
+          staged = await store.complete(id, session.store ?? null, { digest, size: session.size });
+        } catch (err) {
+          if (!(err instanceof DigestMismatchError)) throw err;
+          await discard(id, session.store);
+          throw new OciError('DIGEST_INVALID', { detail: { expected: digest, actual: err.actual } });
         }
-        await blobs.commit(repo, { path: paths.upload(id), digest, size: session.size });
-        await discard(id);
+        await blobs.commit(repo, staged);
+        await discard(id, session.store);
         return { size: session.size };
       }),
 
     cancel: (repo, id) =>
       exclusive(id, async () => {
-        await get(repo, id);
-        await discard(id);
+        await discard(id, (await get(repo, id)).store);
       }),
 
     async purgeAbandoned(maxAgeMs) {
@@ -185,16 +162,14 @@ export function createUploads({ metadata, paths, blobs, now, logger }: UploadsDe
       let purged = 0;
       for (const id of await metadata.listIdleUploads(cutoff)) {
         if (!busy.has(id)) {
-          await discard(id);
+          await discard(id, (await metadata.getUpload(id))?.store);
           purged++;
         }
       }
-      // Files whose record never got written (a crash between the two steps of start()).
-      for (const name of await readdir(paths.uploadsDir)) {
-        const file = join(paths.uploadsDir, name);
-        const info = await stat(file).catch(() => undefined);
-        if (info && info.mtimeMs < cutoff && !(await metadata.getUpload(name))) {
-          await rm(file, { force: true, recursive: true });
+      // Bytes whose record never got written (a crash between the two steps of start()).
+      for await (const { id, modifiedAt } of store.list()) {
+        if (modifiedAt < cutoff && !(await metadata.getUpload(id))) {
+          await store.abort(id);
           purged++;
         }
       }

@@ -12,13 +12,18 @@
  *	└── trash                      blobs being garbage-collected (see main/registry/gc.ts)
  *
  * Digests and session ids are validated before they get here (`Digest` is branded, ids are
- * checked against UUID_PATTERN), so no path can leave the root.
+ * checked against UUID_PATTERN), so no path can leave the root. Private to the file system store
+ * (src/store/fs-*.ts): nothing else may build or use these paths (test/unit/architecture).
  */
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { digestAlgorithm, digestHex, type Digest } from '../oci/digest.js';
+import { digestAlgorithm, digestHex, isDigest, type Digest } from '../oci/digest.js';
+import { UPLOAD_ID_PATTERN } from './blob-store.js';
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID_PATTERN = UPLOAD_ID_PATTERN;
+
+// Trash names carry the hex only; its length tells the algorithm.
+const ALGORITHM_BY_HEX_LENGTH: Record<number, string> = { 64: 'sha256', 128: 'sha512' };
 
 export class BlobPaths {
   readonly blobsDir: string;
@@ -50,5 +55,12 @@ export class BlobPaths {
 
   newTrash(digest: Digest): string {
     return join(this.trashDir, `${digestHex(digest)}.${randomUUID()}`);
+  }
+
+  /** The digest a trash entry's name (`<hex>.<random>`) holds; undefined for any other name. */
+  trashedDigest(name: string): Digest | undefined {
+    const hex = name.slice(0, name.indexOf('.'));
+    const digest = `${ALGORITHM_BY_HEX_LENGTH[hex.length] ?? 'none'}:${hex}`;
+    return isDigest(digest) ? (digest as Digest) : undefined;
   }
 }

@@ -1,13 +1,16 @@
 /**
  * The `BlobStore` contract (src/store/blob-store.ts) as one suite that every implementation
  * runs: `describeBlobStore('FsBlobStore', factory)`. It only uses the interface, so "nothing
- * left behind" is checked through `removeTemporaryFiles()`, `stat()` and `list()`.
+ * left behind" is checked through `removeTemporaryFiles()`, `stat()` and `list()`. Uploads and
+ * the trash have their own files (blob-store-uploads.ts, blob-store-trash.ts), run from here.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Readable } from 'node:stream';
 import { digestOf, parseDigest, type Digest } from '../../src/oci/digest.js';
 import type { BlobStore, StagedBlob } from '../../src/store/blob-store.js';
 import { BlobNotFoundError, DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
+import { chunks, failingAfter, listAll, readAll, rejection } from './blob-store-support.js';
+import { describeBlobTrash } from './blob-store-trash.js';
+import { describeBlobUploads } from './blob-store-uploads.js';
 
 export interface BlobStoreFixture {
   store: BlobStore;
@@ -16,36 +19,6 @@ export interface BlobStoreFixture {
 }
 
 const EMPTY_SHA256 = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-async function* chunks(...parts: Array<Uint8Array | string>): AsyncIterable<Uint8Array> {
-  for (const part of parts) yield typeof part === 'string' ? Buffer.from(part) : part;
-}
-
-async function* failingAfter(first: Uint8Array, error: Error): AsyncIterable<Uint8Array> {
-  yield first;
-  throw error;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(parts);
-}
-
-async function listAll(store: BlobStore): Promise<string[]> {
-  const digests: string[] = [];
-  for await (const digest of store.list()) digests.push(digest);
-  return digests.sort();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection, the promise resolved');
-}
 
 export function describeBlobStore(name: string, factory: () => Promise<BlobStoreFixture>): void {
   describe(`${name} (BlobStore contract)`, () => {
@@ -314,6 +287,17 @@ export function describeBlobStore(name: string, factory: () => Promise<BlobStore
         expect(await store.removeTemporaryFiles()).toBe(0);
       });
 
+      it('with olderThan, leaves leftovers changed since (another process may be writing them)', async () => {
+        await put();
+        const staged = await store.stage(chunks('in progress elsewhere'));
+        await store.trash(DIGEST);
+        expect(await store.removeTemporaryFiles(Date.now() - 60_000)).toBe(0);
+        await store.commit(staged);
+        expect(await store.stat(staged.digest)).toEqual({ size: 'in progress elsewhere'.length });
+        expect(await store.removeTemporaryFiles(Date.now() + 60_000)).toBe(1);
+        expect(await store.removeTemporaryFiles()).toBe(0);
+      });
+
       it('removes and counts staged blobs never committed or discarded, leaving committed ones', async () => {
         await put();
         await store.stage(chunks('left behind 1'));
@@ -324,5 +308,20 @@ export function describeBlobStore(name: string, factory: () => Promise<BlobStore
         expect(await readAll((await store.open(DIGEST)).stream())).toEqual(CONTENT);
       });
     });
+
+    describe('staged blobs are opaque handles', () => {
+      it('carry digest and size only, and commit refuses a handle the store did not make', async () => {
+        const staged = await store.stage(chunks(CONTENT));
+        expect(Object.keys(staged).sort()).toEqual(['digest', 'size']);
+        const forged = { digest: staged.digest, size: staged.size };
+        expect(await rejection(store.commit(forged))).toBeInstanceOf(TypeError);
+        expect(await store.stat(DIGEST)).toBeUndefined();
+        await store.commit(staged);
+        expect(await store.stat(DIGEST)).toEqual({ size: CONTENT.byteLength });
+      });
+    });
+
+    describeBlobUploads(() => store);
+    describeBlobTrash(() => store);
   });
 }

@@ -13,8 +13,9 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage, type GcOptions, type GcResult } from '../../main/registry/gc.js';
 import type { Digest } from '../../src/oci/digest.js';
-import { BlobPaths } from '../../src/store/blob-paths.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { BlobPaths } from '../../src/store/blob-paths.js';
+import { openBlobFiles } from '../helpers/blob-files.js';
 import { configBlob, imageManifest, randomBlob, sha256, type Blob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage, pushManifest, putManifest } from '../helpers/registry-http.js';
 import { OUTPOST_BIN, startTestMain, type TestMain } from '../helpers/servers.js';
@@ -36,14 +37,11 @@ function useFreshMain(injectedClock: boolean): void {
   });
 }
 
-/** The serving main's blob layout (its data directory). */
-const paths = () => new BlobPaths(main.dataDir);
-
-/** Collects on the serving main's own metadata and store layout. */
-function gc(options: Partial<GcOptions> = {}): Promise<GcResult> {
+/** Collects on the serving main's own metadata and its data directory's blob store. */
+async function gc(options: Partial<GcOptions> = {}): Promise<GcResult> {
   return collectGarbage({
     metadata: main.service.registryMetadata,
-    paths: paths(),
+    store: (await openBlobFiles(main.dataDir)).store,
     now: () => clock,
     graceMs: GRACE_MS,
     logger: silentLogger,
@@ -53,7 +51,7 @@ function gc(options: Partial<GcOptions> = {}): Promise<GcResult> {
 
 const blobStatus = async (repo: string, digest: string) =>
   (await fetch(`${main.url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status;
-const isStored = (digest: string) => existsSync(paths().blob(digest as Digest));
+const isStored = (digest: string) => existsSync(new BlobPaths(main.dataDir).blob(digest as Digest));
 
 async function expectBlobServed(repo: string, blob: Blob): Promise<void> {
   const res = await fetch(`${main.url}/v2/${repo}/blobs/${blob.digest}`);
@@ -73,7 +71,7 @@ describe('collectGarbage beside a serving main', () => {
     expect(await blobStatus('gc/app', orphan.digest)).toBe(404);
     await expectOciError(await fetch(`${main.url}/v2/gc/app/blobs/${orphan.digest}`), 404, 'BLOB_UNKNOWN');
     expect(isStored(orphan.digest)).toBe(false);
-    expect(await readdir(paths().trashDir)).toEqual([]);
+    expect(await readdir(new BlobPaths(main.dataDir).trashDir)).toEqual([]);
   });
 
   it('keeps an unreferenced blob while it is inside the grace period, and removes it after', async () => {

@@ -31,13 +31,13 @@ import { collectGarbage } from '../../main/registry/gc.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { writeAtomically, type Database } from '../../src/store/lmdb.js';
-import { BlobPaths } from '../../src/store/blob-paths.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import type { Digest } from '../../src/oci/digest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { configBlob, imageManifest, randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage, putManifest } from '../helpers/registry-http.js';
+import { openBlobFiles } from '../helpers/blob-files.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -73,6 +73,7 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
     const name = 'team/app';
     await pushImage(main.url, name, 'v1');
     const metadata = main.service.registryMetadata;
+    const { store } = await openBlobFiles(main.dataDir);
     await metadata.updateRepository(name, { immutableTags: true }, 'admin', Date.now());
 
     const layer = randomBlob(700);
@@ -86,8 +87,7 @@ describe('PUT /v2/<name>/manifests/<tag> onto an immutable tag', () => {
     await expectOciError(await fetch(`${main.url}/v2/${name}/manifests/${refused.digest}`), 404, 'MANIFEST_UNKNOWN');
     expect(await metadata.referencingRepositories(layer.digest as Digest)).toEqual([]);
     const now = () => Date.now() + 1;
-    const paths = new BlobPaths(main.dataDir);
-    const gc = await collectGarbage({ metadata, paths, now, graceMs: 0, logger: silentLogger });
+    const gc = await collectGarbage({ metadata, store, now, graceMs: 0, logger: silentLogger });
     expect(gc.removed).toBe(2);
     await expectOciError(await fetch(`${main.url}/v2/${name}/blobs/${layer.digest}`), 404, 'BLOB_UNKNOWN');
     // The tag still points where it did, and a new tag is the legitimate way to push.
@@ -275,5 +275,26 @@ describe('main transactions with a write that fails half-way', () => {
     expect(await metadata.getBlob(digest)).toBeUndefined();
     await blobs.commit(repo, staged);
     expect(await blobs.stat(repo, digest)).toEqual({ size: 300 });
+  });
+
+  it('a whole-blob push whose commit fails keeps neither an index entry nor its staged bytes', async () => {
+    const store = await FsBlobStore.create(temp.path);
+    const full: BlobStore = Object.assign(Object.create(store) as FsBlobStore, {
+      commit: async () => {
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    });
+    const layer = randomBlob(400);
+    const digest = layer.digest as Digest;
+    const onFullDisk = createRepositoryBlobs({ metadata, store: full, now: Date.now });
+    await expect(onFullDisk.ingest(repo, Readable.from([layer.bytes]), { digest })).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+    expect(await metadata.getBlob(digest)).toBeUndefined();
+    expect(await store.removeTemporaryFiles()).toBe(0);
+    const blobs = createRepositoryBlobs({ metadata, store, now: Date.now });
+    await blobs.ingest(repo, Readable.from([layer.bytes]), { digest });
+    expect(await blobs.stat(repo, digest)).toEqual({ size: 400 });
+    expect(await store.removeTemporaryFiles()).toBe(0);
   });
 });

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../main/registry/gc.js';
 import type { Digest } from '../../src/oci/digest.js';
-import { BlobPaths } from '../../src/store/blob-paths.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { randomBlob } from '../helpers/oci-fixtures.js';
 import { expectOciError, pushBlob, pushImage } from '../helpers/registry-http.js';
+import { openBlobFiles } from '../helpers/blob-files.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
@@ -51,24 +51,24 @@ describe('outpost main gc interrupted half-way', () => {
     const blob = randomBlob(4000);
     await pushBlob(m.url, 'team/app', blob);
     const metadata = m.service.registryMetadata;
-    const store = { paths: new BlobPaths(m.dataDir) };
+    const { store, paths } = await openBlobFiles(m.dataDir);
     // A file where the trash directory should be: the move fails, as a kill right before it would stop it.
-    await rm(store.paths.trashDir, { recursive: true });
-    await writeFile(store.paths.trashDir, '');
+    await rm(paths.trashDir, { recursive: true });
+    await writeFile(paths.trashDir, '');
 
     const now = () => Date.now() + 1;
-    const gc = () => collectGarbage({ metadata, paths: store.paths, now, graceMs: 0, logger: silentLogger });
+    const gc = () => collectGarbage({ metadata, store, now, graceMs: 0, logger: silentLogger });
     await expect(gc()).rejects.toThrow();
     expect(await metadata.getBlob(blob.digest as Digest)).toBeDefined();
-    expect(await exists(store.paths.blob(blob.digest as Digest))).toBe(true);
+    expect(await exists(paths.blob(blob.digest as Digest))).toBe(true);
     const res = await fetch(`${m.url}/v2/team/app/blobs/${blob.digest}`);
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(blob.bytes))).toBe(true);
 
     // With its trash back, the next collection removes the unreferenced blob for good.
-    await rm(store.paths.trashDir);
-    await mkdir(store.paths.trashDir);
+    await rm(paths.trashDir);
+    await mkdir(paths.trashDir);
     expect((await gc()).removed).toBe(1);
-    expect(await exists(store.paths.blob(blob.digest as Digest))).toBe(false);
+    expect(await exists(paths.blob(blob.digest as Digest))).toBe(false);
     await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/${blob.digest}`), 404, 'BLOB_UNKNOWN');
   });
 });
@@ -80,14 +80,14 @@ describe('start-up repair of files without an index entry', () => {
     const kept = randomBlob(100);
     await pushBlob(m.url, 'team/app', orphan);
     await pushBlob(m.url, 'team/app', kept);
-    const store = { paths: new BlobPaths(m.dataDir) };
+    const { paths } = await openBlobFiles(m.dataDir);
     // What an older collector killed between its transaction and its move left behind.
     await m.service.registryMetadata.dropBlobs([orphan.digest as Digest]);
     await m.stop();
-    expect(await exists(store.paths.blob(orphan.digest as Digest))).toBe(true);
+    expect(await exists(paths.blob(orphan.digest as Digest))).toBe(true);
 
     m = await start();
-    expect(await exists(store.paths.blob(orphan.digest as Digest))).toBe(false);
+    expect(await exists(paths.blob(orphan.digest as Digest))).toBe(false);
     const repaired = logged(/repaired the blob index/);
     expect(repaired).toMatchObject({ orphansTrashed: 1, orphansReindexed: 0 });
     await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/${orphan.digest}`), 404, 'BLOB_UNKNOWN');
@@ -116,11 +116,11 @@ describe('start-up repair of a file in the wrong place', () => {
     let m = await start();
     const kept = randomBlob(100);
     await pushBlob(m.url, 'team/app', kept);
-    const store = { paths: new BlobPaths(m.dataDir) };
+    const { paths } = await openBlobFiles(m.dataDir);
     await m.stop();
     // The content 'x' under the name of sha256('y'), one fan-out directory off (as a hand copy leaves it).
     const hex = createHash('sha256').update('y').digest('hex');
-    const misplaced = join(store.paths.blobsDir, 'sha256', '00', hex);
+    const misplaced = join(paths.blobsDir, 'sha256', '00', hex);
     await mkdir(join(misplaced, '..'), { recursive: true });
     await writeFile(misplaced, 'x');
 

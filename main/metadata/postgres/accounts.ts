@@ -42,6 +42,14 @@ export async function lockNamespaceAccount(tx: Queryable, namespace: string): Pr
   return (await tx.query('SELECT 1 FROM accounts WHERE name = $1 FOR KEY SHARE', [namespace])).length > 0;
 }
 
+/**
+ * For the registry owner's repository deletion, inside its transaction: the teams' grants on
+ * `repository` go with it, so that a later repository of the same name is granted nothing.
+ */
+export async function removeRepositoryGrants(tx: Queryable, repository: string): Promise<number> {
+  return (await tx.query('DELETE FROM team_access WHERE repository = $1 RETURNING 1', [repository])).length;
+}
+
 interface UserRow {
   name: string;
   id: string | null;

@@ -51,7 +51,7 @@ export function uploadRoutes({ registry }: { registry: Registry }): Hono {
       // Spec: when the mount cannot happen, fall back to an ordinary upload session.
     } else if (c.req.query('digest') !== undefined) {
       const digest = parseDigest(c.req.query('digest')!);
-      await blobs.ingest(name, digest, requestBody(c));
+      await blobs.ingest(name, requestBody(c), { digest });
       return blobCreated(c, name, digest);
     }
     const session = await uploads.start(name);

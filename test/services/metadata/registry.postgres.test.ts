@@ -147,6 +147,35 @@ describe('garbage collection on one replica while another pushes a manifest nami
   });
 });
 
+describe('deleting a repository on PostgreSQL', () => {
+  it("runs the other owners' clean-up in its transaction, and keeps everything when that fails", async () => {
+    const url = await server.createDatabase();
+    const db = await PostgresDatabase.connect(url);
+    opened.push(db);
+    await applyMigrations(db, REGISTRY_MIGRATIONS);
+    await db.query('CREATE TABLE grants (repo text NOT NULL)');
+    await db.query("INSERT INTO grants VALUES ('team/app'), ('team/other')");
+    let fail = true;
+    const metadata = createPostgresRegistryMetadata(db, {
+      async onRepositoryDeleted(tx, name) {
+        await tx.query('DELETE FROM grants WHERE repo = $1', [name]);
+        if (fail) throw new Error('injected');
+      },
+    });
+    await metadata.createRepository(repo, { createdAt: 1 }, 'admin');
+    await expect(metadata.deleteRepository(repo)).rejects.toThrow('injected');
+    expect(await metadata.getRepository(repo)).toBeDefined();
+    expect((await db.query<{ repo: string }>('SELECT repo FROM grants ORDER BY repo')).map((r) => r.repo)).toEqual([
+      'team/app',
+      'team/other',
+    ]);
+    fail = false;
+    await metadata.deleteRepository(repo);
+    expect(await metadata.getRepository(repo)).toBeUndefined();
+    expect((await db.query<{ repo: string }>('SELECT repo FROM grants')).map((r) => r.repo)).toEqual(['team/other']);
+  });
+});
+
 describe('countRepositoriesInNamespace on PostgreSQL', () => {
   it('counts with the transaction client of another owner', async () => {
     const [a, , db] = await twoReplicas();

@@ -9,6 +9,9 @@
  *   only door to main's tables, whichever backend holds them.
  * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
  *   through the metadata owners' interfaces.
+ * - `BlobStore` is the only door to blob bytes: only the file system store (src/store/fs-*.ts)
+ *   uses the blob layout (blob-paths.ts) and its file helpers (file-io.ts), and only the
+ *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -191,6 +194,39 @@ function pgViolations({ file, imports }: FileFacts): string[] {
     .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
 }
 
+/** The repository file a relative import names (`.js` written for `.ts`), or undefined for a package. */
+function importedFile(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  return toPosix(relative(REPO, resolve(REPO, dirname(file), specifier))).replace(/\.js$/, '.ts');
+}
+
+const BLOB_LAYOUT = ['src/store/blob-paths.ts', 'src/store/file-io.ts'];
+const MAY_USE_BLOB_LAYOUT = [/^src\/store\/fs-[a-z-]+\.ts$/, /^src\/store\/(blob-paths|file-io)\.ts$/];
+
+function blobLayoutViolations({ file, imports }: FileFacts): string[] {
+  if (MAY_USE_BLOB_LAYOUT.some((pattern) => pattern.test(file))) return [];
+  return imports
+    .filter(({ specifier }) => BLOB_LAYOUT.includes(importedFile(file, specifier) ?? ''))
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (only the file system store, src/store/fs-*.ts, ` +
+        `may use blob paths; go through BlobStore)`,
+    );
+}
+
+const MAY_NAME_FS_STORE = [/^src\/store\//, /^(main|edge)\/service\.ts$/];
+
+function fsStoreViolations({ file, imports }: FileFacts): string[] {
+  if (MAY_NAME_FS_STORE.some((pattern) => pattern.test(file))) return [];
+  return imports
+    .filter(({ specifier }) => importedFile(file, specifier) === 'src/store/fs-blob-store.ts')
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (only main/service.ts and edge/service.ts may name ` +
+        `FsBlobStore; others take a BlobStore)`,
+    );
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -255,6 +291,20 @@ describe('dependency rules (STYLE.md section 6)', () => {
     );
     const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
     expect(pgViolations(outside)).toHaveLength(1);
+  });
+
+  it('only the file system store (src/store/fs-*.ts) uses blob paths and file-io.ts', () => {
+    expect(facts.flatMap(blobLayoutViolations)).toEqual([]);
+    expect(factsOf('src/store/fs-blob-store.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: './blob-paths.js' }),
+    );
+  });
+
+  it('only the composition roots name FsBlobStore', () => {
+    expect(facts.flatMap(fsStoreViolations)).toEqual([]);
+    expect(factsOf('main/service.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: '../src/store/fs-blob-store.js' }),
+    );
   });
 });
 
@@ -366,6 +416,24 @@ describe('the rules on made-up files', () => {
     expect(tableViolations(file('main/metadata/lmdb/x.ts', ['../../../src/store/lmdb.js']))).toEqual([]);
     expect(tableViolations(file('main/registry/x.ts', ['../../src/store/lmdb-extra.js']))).toEqual([]);
     expect(tableViolations(file('edge/cache/x.ts', ['../../src/store/lmdb.js']))).toEqual([]);
+  });
+
+  it('report blob paths and file-io.ts used outside the file system store, with file, line and import', () => {
+    expect(blobLayoutViolations(file('main/registry/gc.ts', ['../../src/store/blob-paths.js']))).toEqual([
+      "main/registry/gc.ts:1 imports '../../src/store/blob-paths.js' (only the file system store, " +
+        'src/store/fs-*.ts, may use blob paths; go through BlobStore)',
+    ]);
+    expect(blobLayoutViolations(file('edge/cache/x.ts', ['../../src/store/file-io.js']))).toHaveLength(1);
+    expect(blobLayoutViolations(file('src/store/blob-store.ts', ['./blob-paths.js']))).toHaveLength(1);
+    expect(blobLayoutViolations(file('src/store/fs-blob-uploads.ts', ['./blob-paths.js', './file-io.js']))).toEqual([]);
+    expect(blobLayoutViolations(file('main/x.ts', ['../src/store/blob-store.js']))).toEqual([]);
+  });
+
+  it('report FsBlobStore named outside the composition roots', () => {
+    expect(fsStoreViolations(file('main/registry/registry.ts', ['../../src/store/fs-blob-store.js']))).toHaveLength(1);
+    expect(fsStoreViolations(file('edge/cache/blob-cache.ts', ['../../src/store/fs-blob-store.js']))).toHaveLength(1);
+    for (const path of ['main/service.ts', 'edge/service.ts'])
+      expect(fsStoreViolations(file(path, ['../src/store/fs-blob-store.js']))).toEqual([]);
   });
 
   it('report process.env outside the entry points', () => {

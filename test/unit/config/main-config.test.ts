@@ -49,6 +49,24 @@ describe('main configuration', () => {
     expect(problems).toContain('OUTPOST_MAIN_BOGUS: not a setting');
     expect(problems).toContain('certFile and keyFile must be given together');
   });
+
+  it('keeps blobs in the data directory unless --blobs / OUTPOST_MAIN_BLOBS names a directory of their own', () => {
+    expect(loadMainConfig({}, {}).blobs).toBeUndefined();
+    expect(loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toBe('/mnt/nfs/outpost');
+    expect(loadMainConfig({ blobs: './shared' }, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toBe('./shared');
+  });
+
+  it('refuses a URL as the blob directory instead of taking it for a relative path', () => {
+    let error: unknown;
+    try {
+      loadMainConfig({ blobs: 's3://bucket/prefix' }, {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.join('\n')).toContain('--blobs: expected a directory, got a URL');
+    expect(() => loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '' })).toThrow(ConfigError);
+  });
 });
 
 describe('the metadata database setting', () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../../../src/oci/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../../../src/store/errors.js';
+import { FsBlobStore } from '../../../src/store/fs-blob-store.js';
 import { Download } from '../../../edge/cache/download.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
@@ -78,25 +79,24 @@ afterEach(async () => {
   await temp.remove();
 });
 
+/** A download into a fresh store; `temporary()` says whether its growing file still exists. */
 async function newDownload(bytes: Buffer, digest: Digest = digestOf(bytes)) {
-  const tempPath = join(temp.path, 'part');
-  return { download: await Download.create(digest, bytes.byteLength, tempPath), tempPath };
+  const store = await FsBlobStore.create(temp.path);
+  const temporary = async () => (await readdir(join(temp.path, 'tmp'))).length > 0;
+  return { download: await Download.create(digest, bytes.byteLength, store), store, temporary };
 }
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 describe('Download.run', () => {
   it('verifies size and digest, commits, and ends in state verified', async () => {
     const bytes = randomBytes(100_000);
-    const { download, tempPath } = await newDownload(bytes);
+    const { download, store, temporary } = await newDownload(bytes);
     const up = feed();
     let committed: Buffer | undefined;
     const running = download.run(up.body, async (d) => {
-      committed = await readFile(d.tempPath);
+      await d.adopt();
+      const { file } = await store.openFile(d.digest);
+      committed = await file.readFile();
+      await file.close();
     });
     up.push(bytes.subarray(0, 40_000));
     up.push(bytes.subarray(40_000));
@@ -105,13 +105,14 @@ describe('Download.run', () => {
     expect(download.state).toBe('verified');
     expect(download.error).toBeUndefined();
     expect(committed?.equals(bytes)).toBe(true);
-    // With no reader left, the temporary file is gone (commit linked it elsewhere if it wanted it).
-    expect(await exists(tempPath)).toBe(false);
+    // With no reader left, the temporary file is gone (commit adopted it into the store).
+    expect(await temporary()).toBe(false);
+    expect(await store.stat(download.digest)).toEqual({ size: bytes.byteLength });
   });
 
   it('fails with DigestMismatchError on wrong bytes of the right length, without committing', async () => {
     const bytes = randomBytes(1000);
-    const { download, tempPath } = await newDownload(bytes);
+    const { download, store, temporary } = await newDownload(bytes);
     let commits = 0;
     await download.run(
       (async function* () {
@@ -122,7 +123,9 @@ describe('Download.run', () => {
     expect(download.state).toBe('failed');
     expect(download.error).toBeInstanceOf(DigestMismatchError);
     expect(commits).toBe(0);
-    expect(await exists(tempPath)).toBe(false);
+    expect(await temporary()).toBe(false);
+    expect(await store.stat(download.digest)).toBeUndefined();
+    await expect(download.adopt()).rejects.toThrow(/only a verified download/);
   });
 
   it('fails with SizeMismatchError when the body is short or too long', async () => {
@@ -276,7 +279,7 @@ describe('Download.createReader', () => {
 
   it('keeps the file open for a reader that is still reading after the download settled', async () => {
     const bytes = randomBytes(2 * 1024 * 1024);
-    const { download, tempPath } = await newDownload(bytes);
+    const { download, temporary } = await newDownload(bytes);
     const reader = download.createReader();
     await download.run(
       (async function* () {
@@ -284,16 +287,16 @@ describe('Download.createReader', () => {
       })(),
       async () => {},
     );
-    expect(await exists(tempPath)).toBe(true);
+    expect(await temporary()).toBe(true);
     const got = await drain(reader);
     expect(got.bytes.equals(bytes)).toBe(true);
     await tick();
-    expect(await exists(tempPath)).toBe(false);
+    expect(await temporary()).toBe(false);
   });
 
   it('releases the file when a reader is destroyed early (the client went away)', async () => {
     const bytes = randomBytes(1000);
-    const { download } = await newDownload(bytes);
+    const { download, temporary } = await newDownload(bytes);
     const reader = download.createReader();
     reader.destroy();
     await download.run(
@@ -303,6 +306,6 @@ describe('Download.createReader', () => {
       async () => {},
     );
     await tick();
-    expect(await readdir(temp.path)).toEqual([]);
+    expect(await temporary()).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { CacheIndex } from '../../../edge/cache/cache-index.js';
 import { reconcile } from '../../../edge/cache/reconcile.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { Digest } from '../../../src/oci/digest.js';
+import { BlobPaths } from '../../../src/store/blob-paths.js';
 import { FsBlobStore } from '../../../src/store/fs-blob-store.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
@@ -18,12 +19,15 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 let temp: TempDir;
 let index: CacheIndex;
 let store: FsBlobStore;
+// The layout, to lay files down as a crash or a hand copy leaves them.
+let paths: BlobPaths;
 const lines: string[] = [];
 const logger = createLogger({ write: (line) => void lines.push(line) });
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-reconcile-');
   store = await FsBlobStore.create(temp.path);
+  paths = new BlobPaths(temp.path);
   index = new CacheIndex(join(temp.path, 'db'));
   lines.length = 0;
 });
@@ -35,8 +39,8 @@ afterEach(async () => {
 describe('edge start-up reconcile', () => {
   it('indexes a file in its place that has no entry', async () => {
     const digest = `sha256:${sha256('y')}` as Digest;
-    await mkdir(join(store.paths.blob(digest), '..'), { recursive: true });
-    await writeFile(store.paths.blob(digest), 'y');
+    await mkdir(join(paths.blob(digest), '..'), { recursive: true });
+    await writeFile(paths.blob(digest), 'y');
     const report = await reconcile(store, index, Date.now(), logger);
     expect(report).toMatchObject({ filesIndexed: 1, strayFiles: 0, failures: 0 });
     expect(index.get(digest)?.size).toBe(1);
@@ -44,7 +48,7 @@ describe('edge start-up reconcile', () => {
 
   it('leaves a file in the wrong fan-out directory alone, logs it, and does not stop', async () => {
     const hex = sha256('y');
-    const misplaced = join(store.paths.blobsDir, 'sha256', '00', hex);
+    const misplaced = join(paths.blobsDir, 'sha256', '00', hex);
     await mkdir(join(misplaced, '..'), { recursive: true });
     await writeFile(misplaced, 'x');
 

@@ -1,15 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../../src/store/fs-blob-store.js';
 import { digestOf } from '../../../src/oci/digest.js';
 import { describeBlobStore } from '../../contract/blob-store.js';
+import { describeLocalBlobStore } from '../../contract/local-blob-store.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
-describeBlobStore('FsBlobStore', async () => {
+const fsFixture = async () => {
   const dir = await createTempDir();
   return { store: await FsBlobStore.create(dir.path), cleanup: dir.remove };
-});
+};
+describeBlobStore('FsBlobStore', fsFixture);
+describeLocalBlobStore('FsBlobStore', fsFixture);
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
@@ -40,7 +43,6 @@ describe('FsBlobStore on disk', () => {
 
   it('stages under tmp/ and removes the temporary name on commit', async () => {
     const staged = await store.stage(once(Buffer.from('content')));
-    expect(staged.path.startsWith(join(dir.path, 'tmp'))).toBe(true);
     expect(await readdir(join(dir.path, 'tmp'))).toHaveLength(1);
     await store.commit(staged);
     expect(await readdir(join(dir.path, 'tmp'))).toEqual([]);
@@ -60,10 +62,35 @@ describe('FsBlobStore on disk', () => {
     await store.commit(await store.stage(once(bytes)));
     const info = await stat(join(dir.path, 'blobs', 'sha256', hex.slice(0, 2), hex));
     expect(info.size).toBe(bytes.byteLength);
-    expect(store.paths.blob(digest)).toBe(join(dir.path, 'blobs', 'sha256', hex.slice(0, 2), hex));
   });
 
-  it('list() skips files whose names are not digests', async () => {
+  it('keeps an upload session in uploads/<id>, and commits a completed one from there without a copy', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    const bytes = Buffer.from('uploaded');
+    const state = await store.uploads.begin(id);
+    const { size } = await store.uploads.append(id, state, 0, once(bytes));
+    expect((await stat(join(dir.path, 'uploads', id))).size).toBe(size);
+    const staged = await store.uploads.complete(id, state, { digest: digestOf(bytes), size });
+    const before = await stat(join(dir.path, 'uploads', id));
+    await store.commit(staged);
+    const hex = digestOf(bytes).slice('sha256:'.length);
+    expect((await stat(join(dir.path, 'blobs', 'sha256', hex.slice(0, 2), hex))).ino).toBe(before.ino);
+    expect(await readdir(join(dir.path, 'uploads'))).toEqual([]);
+  });
+
+  it('trashes under trash/ by a rename, and lists trash left by older versions (<hex>.<random>)', async () => {
+    const bytes = Buffer.from('old trash');
+    const digest = digestOf(bytes);
+    await store.commit(await store.stage(once(bytes)));
+    await store.trash(digest);
+    expect(await readdir(join(dir.path, 'trash'))).toHaveLength(1);
+    await writeFile(join(dir.path, 'trash', 'not-a-digest.1'), 'x');
+    const listed: string[] = [];
+    for await (const trashed of store.listTrash()) listed.push(trashed.digest);
+    expect(listed).toEqual([digest]);
+  });
+
+  it('list() skips files whose names are not digests, and describes them to onStray', async () => {
     const digest = digestOf(Buffer.from('real'));
     await store.commit(await store.stage(once(Buffer.from('real'))));
     const prefixDir = join(dir.path, 'blobs', 'sha256', digest.slice(7, 9));
@@ -72,8 +99,16 @@ describe('FsBlobStore on disk', () => {
     await mkdir(join(dir.path, 'blobs', 'md5', 'ab'), { recursive: true });
     await writeFile(join(dir.path, 'blobs', 'md5', 'ab', 'ab'.repeat(16)), 'x');
     const listed: string[] = [];
-    for await (const d of store.list()) listed.push(d);
+    const strays: string[] = [];
+    for await (const d of store.list((where) => strays.push(where))) listed.push(d);
     expect(listed).toEqual([digest]);
+    expect(strays.sort()).toEqual(
+      [
+        join(prefixDir, 'not-a-digest'),
+        join(prefixDir, `${digest.slice(7)}.partial`),
+        join(dir.path, 'blobs', 'md5', 'ab', 'ab'.repeat(16)),
+      ].sort(),
+    );
   });
 
   it('removeTemporaryFiles() also empties trash/ left by an interrupted garbage collection', async () => {
@@ -82,6 +117,18 @@ describe('FsBlobStore on disk', () => {
     expect(await store.removeTemporaryFiles()).toBe(2);
     expect(await readdir(join(dir.path, 'trash'))).toEqual([]);
     expect(await readdir(join(dir.path, 'tmp'))).toEqual([]);
+  });
+
+  it('removeTemporaryFiles(olderThan) keeps a blob trashed just now, however old its content', async () => {
+    const bytes = Buffer.from('old content, trashed now');
+    const digest = digestOf(bytes);
+    await store.commit(await store.stage(once(bytes)));
+    const hex = digest.slice('sha256:'.length);
+    const longAgo = new Date(Date.now() - 7 * 24 * 3600_000);
+    await utimes(join(dir.path, 'blobs', 'sha256', hex.slice(0, 2), hex), longAgo, longAgo);
+    await store.trash(digest);
+    expect(await store.removeTemporaryFiles(Date.now() - 60_000)).toBe(0);
+    expect(await readdir(join(dir.path, 'trash'))).toHaveLength(1);
   });
 
   it('removeTemporaryFiles() leaves upload sessions alone (their state lives in LMDB)', async () => {
