@@ -5,7 +5,7 @@
  * functions the real owners provide.
  */
 import { PostgresDatabase, type Queryable } from '../../main/metadata/postgres/database.js';
-import { applyMigrations } from '../../main/metadata/postgres/migrations.js';
+import { applyMigrations, type Migration } from '../../main/metadata/postgres/migrations.js';
 import { ACCOUNTS_MIGRATIONS } from '../../main/metadata/postgres/accounts-schema.js';
 import { SETTINGS_MIGRATIONS } from '../../main/metadata/postgres/settings-schema.js';
 import { createPostgresAccountStore } from '../../main/metadata/postgres/accounts.js';
@@ -19,10 +19,11 @@ export const STAND_IN_MIGRATIONS = [
   },
 ];
 
-export async function migrate(url: string): Promise<void> {
+/** Applies the accounts, settings and stand-in migrations, then `others` (the full list each time: applyMigrations refuses unknown ids). */
+export async function migrate(url: string, others: readonly Migration[] = []): Promise<void> {
   const db = await PostgresDatabase.connect(url, { maxConnections: 2 });
   try {
-    await applyMigrations(db, [...ACCOUNTS_MIGRATIONS, ...SETTINGS_MIGRATIONS, ...STAND_IN_MIGRATIONS]);
+    await applyMigrations(db, [...ACCOUNTS_MIGRATIONS, ...SETTINGS_MIGRATIONS, ...STAND_IN_MIGRATIONS, ...others]);
   } finally {
     await db.close();
   }

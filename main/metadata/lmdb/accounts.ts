@@ -15,7 +15,7 @@
  * over the organization's teams; nothing scans a whole table there.
  */
 import { key, prefixRange, splitKey, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
-import { openSessionTables, revokeUserIn } from './sessions.js';
+import { revokeUserCredentials } from './sessions.js';
 import type {
   AccessLevel,
   AccountSettings,
@@ -53,9 +53,6 @@ const toUser = (name: string, { id, ...rest }: StoredUser): UserRecord => ({
 const toStoredUser = ({ name: _name, ...rest }: UserRecord): StoredUser => rest;
 const toOrg = (name: string, stored: StoredOrg): OrgRecord => ({ name, ...stored });
 const isActiveAdmin = (u: StoredUser) => u.isAdmin && u.isActive;
-
-/** Ends the user's sessions and refresh tokens inside the current transaction (the sessions owner's tables). */
-const revokeUserCredentials = (root: RootDatabase, user: string): number => revokeUserIn(openSessionTables(root), user);
 
 /** `tables` is for tests that make one sub-database fail half-way through a transaction. */
 export function createLmdbAccountStore(

@@ -77,7 +77,8 @@ export const ACCOUNTS_MIGRATIONS: readonly Migration[] = [
       CREATE FUNCTION users_keep_identity() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.id IS DISTINCT FROM OLD.id OR NEW.created_at <> OLD.created_at OR NEW.name <> OLD.name THEN
-          RAISE EXCEPTION 'a user''s name, id and creation time never change' USING ERRCODE = 'integrity_constraint_violation';
+          RAISE EXCEPTION 'a user''s name, id and creation time never change'
+            USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NEW;
       END $$;

@@ -38,13 +38,16 @@ export interface PostgresAccountStoreDeps {
  * namespace's account is being removed, and keeps it from being removed until that
  * transaction ends. True when `namespace` is an account.
  */
-/** For the registry owner's repository deletion, inside its transaction: the team grants on `repository` go with it. */
-export async function removeRepositoryGrants(tx: Queryable, repository: string): Promise<void> {
-  await tx.query('DELETE FROM team_access WHERE repository = $1', [repository]);
-}
-
 export async function lockNamespaceAccount(tx: Queryable, namespace: string): Promise<boolean> {
   return (await tx.query('SELECT 1 FROM accounts WHERE name = $1 FOR KEY SHARE', [namespace])).length > 0;
+}
+
+/**
+ * For the registry owner's repository deletion, inside its transaction: the teams' grants on
+ * `repository` go with it, so that a later repository of the same name is granted nothing.
+ */
+export async function removeRepositoryGrants(tx: Queryable, repository: string): Promise<number> {
+  return (await tx.query('DELETE FROM team_access WHERE repository = $1 RETURNING 1', [repository])).length;
 }
 
 interface UserRow {

@@ -20,7 +20,7 @@ import { applyMigrations, type Migration } from './migrations.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
-import { createPostgresSessionStore, revokeUserIn } from './sessions.js';
+import { createPostgresSessionStore, revokeUserCredentials } from './sessions.js';
 import { SETTINGS_MIGRATIONS } from './settings-schema.js';
 import { createPostgresSettingsStore } from './settings.js';
 import { THROTTLE_MIGRATIONS } from './throttle-schema.js';
@@ -77,7 +77,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       description: `PostgreSQL at ${db.description}`,
       registry: createPostgresRegistryMetadata(db, {
         // Deleting a repository takes its team grants with it, in the same transaction.
-        onRepositoryDeleted: removeRepositoryGrants,
+        onRepositoryDeleted: async (tx, name) => void (await removeRepositoryGrants(tx, name)),
         beforeCreate: async (tx, name) => {
           const namespace = namespaceOf(name);
           if (namespace !== undefined) await lockNamespaceAccount(tx, namespace);
@@ -85,7 +85,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       }),
       accounts: createPostgresAccountStore(db, {
         countRepositoriesInNamespace,
-        revokeUserCredentials: revokeUserIn,
+        revokeUserCredentials,
       }),
       settings: createPostgresSettingsStore(db),
       sessions: createPostgresSessionStore(db),
@@ -93,7 +93,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
       coordinator,
-      revokeCredentials: (user) => db.transaction((tx) => revokeUserIn(tx, user)),
+      revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();
         await db.close();

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStore, UserRecord } from '../../../main/metadata/accounts.js';
-import { lockNamespaceAccount } from '../../../main/metadata/postgres/accounts.js';
+import { lockNamespaceAccount, removeRepositoryGrants } from '../../../main/metadata/postgres/accounts.js';
 import { PostgresDatabase } from '../../../main/metadata/postgres/database.js';
 import { BackendUnavailableError } from '../../../src/store/errors.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
@@ -130,5 +130,32 @@ describe('two replicas on one PostgreSQL', () => {
     }
     expect((await a.getUser('dave'))?.name).toBe('dave');
     expect(await a.getUser('erin')).toBeUndefined();
+  });
+});
+
+describe('cooperation with the registry owner', () => {
+  it("removes the teams' grants on a deleted repository, inside the deleting transaction", async () => {
+    const url = await server.createDatabase();
+    await migrate(url);
+    const db = await PostgresDatabase.connect(url, { maxConnections: 2 });
+    try {
+      const store = postgresAccountStore(db);
+      await store.createOrg({ name: 'acme', createdAt: 1, settings: {} });
+      await store.createTeam('acme', { name: 'devs', createdAt: 1 });
+      await store.setTeamAccess('acme', 'devs', { repository: 'acme/app', accessLevel: 'read' });
+      await store.setTeamAccess('acme', 'devs', { repository: 'acme/web', accessLevel: 'admin' });
+      const failed = await db
+        .transaction(async (tx) => {
+          await removeRepositoryGrants(tx, 'acme/app');
+          throw new Error('the repository delete failed');
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      expect(await store.listTeamAccess('acme', 'devs')).toHaveLength(2);
+      expect(await db.transaction((tx) => removeRepositoryGrants(tx, 'acme/app'))).toBe(1);
+      expect(await store.listTeamAccess('acme', 'devs')).toEqual([{ repository: 'acme/web', accessLevel: 'admin' }]);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * @module Which reads of which owners a replica answers from memory (main/cluster/read-through-cache.ts),
+ * and which writes drop them on every replica. Only for backends a network away.
+ */
+import type { Metadata } from '../metadata/metadata.js';
+import { cacheReads } from './read-through-cache.js';
+
+/**
+ * On PostgreSQL, the reads every request makes come from memory, invalidated across replicas
+ * (main/cluster/read-through-cache.ts); the embedded LMDB answers them in microseconds as it is.
+ */
+export function withMemory(metadata: Metadata): Metadata {
+  if (metadata.backend === 'embedded') return metadata;
+  const { coordinator } = metadata;
+  return {
+    ...metadata,
+    revokeCredentials: metadata.revokeCredentials,
+    close: () => metadata.close(),
+    registry: cacheReads(metadata.registry, {
+      topic: 'repositories',
+      reads: ['getRepository'],
+      writes: ['createRepository', 'updateRepository', 'deleteRepository'],
+      coordinator,
+    }),
+    accounts: cacheReads(metadata.accounts, {
+      topic: 'accounts',
+      reads: ['getUser', 'getOrg', 'cachePreferences', 'namespaceAccess', 'accountType', 'getOrgMember', 'getSettings'],
+      writes: [
+        'createUser',
+        'updateUser',
+        'removeUser',
+        'createOrg',
+        'updateOrg',
+        'removeOrg',
+        'updateSettings',
+        'setOrgMember',
+        'removeOrgMember',
+        'createTeam',
+        'removeTeam',
+        'addTeamMember',
+        'removeTeamMember',
+        'setTeamAccess',
+        'removeTeamAccess',
+      ],
+      coordinator,
+    }),
+    settings: cacheReads(metadata.settings, {
+      topic: 'settings',
+      reads: ['getMetaSettings'],
+      writes: ['updateMetaSettings'],
+      coordinator,
+    }),
+    caches: cacheReads(metadata.caches, {
+      topic: 'caches',
+      reads: ['listCaches', 'getCache'],
+      writes: ['createCache', 'updateCache', 'removeCache'],
+      coordinator,
+    }),
+  };
+}
