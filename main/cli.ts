@@ -7,6 +7,7 @@ import { createLogger } from '../src/log/logger.js';
 import { formatBytes } from '../src/config/units.js';
 import { loadMainConfig, type MainFlags } from './config.js';
 import { openMainData, startMain } from './service.js';
+import { BlobStoreUnavailableError } from '../src/store/errors.js';
 import { collectGarbage } from './registry/gc.js';
 import { EXIT, type CliIo } from './cli/cli-io.js';
 import { readPassword } from '../src/cli/read-password.js';
@@ -33,7 +34,10 @@ Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
-  --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
+  --blobs DIR|URL       blobs and uploads elsewhere (default: in --data): a directory (NFS)
+                        or s3://BUCKET[/PREFIX]?endpoint=URL&region=R (OUTPOST_MAIN_BLOBS);
+                        S3 credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE
+  --blobs-redirect      answer blob pulls main serves with a 307 to a presigned S3 URL
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
   --config FILE         JSON configuration file
@@ -71,6 +75,7 @@ export async function mainCli(
       'public-url': { type: 'string' },
       data: { type: 'string' },
       blobs: { type: 'string' },
+      'blobs-redirect': { type: 'boolean' },
       database: { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -112,6 +117,7 @@ export async function mainCli(
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
     ...(values.blobs !== undefined && { blobs: values.blobs }),
+    ...(values['blobs-redirect'] !== undefined && { blobsRedirect: values['blobs-redirect'] }),
     ...(values.database !== undefined && { database: values.database }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
@@ -167,7 +173,7 @@ export async function mainCli(
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
 
   if (command === 'gc') {
-    const { db, store } = await openMainData(config.dataDir, { blobs: config.blobs });
+    const { db, store, closeStore } = await openMainData(config.dataDir, { blobs: config.blobs });
     try {
       const result = await collectGarbage({
         db,
@@ -183,6 +189,7 @@ export async function mainCli(
       );
     } finally {
       await db.close();
+      closeStore();
     }
     return 0;
   }
@@ -194,6 +201,11 @@ export async function mainCli(
   } catch (err) {
     if (err instanceof DataDirError) {
       io.err(`outpost main: ${err.message}\n`);
+      return EXIT.FAILED;
+    }
+    // An S3 bucket that cannot be reached or used (its message names the call and the cause).
+    if (err instanceof BlobStoreUnavailableError) {
+      io.err(`outpost main: ${err.message}\n  check --blobs / OUTPOST_MAIN_BLOBS and the AWS credentials\n`);
       return EXIT.FAILED;
     }
     if (!(err instanceof ListenError)) throw err;

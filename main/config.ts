@@ -16,13 +16,38 @@ import {
   urlSchema,
 } from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
+import { parseS3Location, type S3Location } from '../src/store/s3-location.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
 
-/** A directory; a URL (`s3://...`) is refused rather than taken for a relative path. */
-const blobsDirSchema = z
+/**
+ * Where blob bytes live when not in the data directory: a directory (a shared file system such as
+ * NFS) or an S3 bucket (src/store/s3-location.ts; credentials come from the AWS SDK's default
+ * chain, never from here).
+ */
+export type BlobsLocation = { kind: 'directory'; path: string } | { kind: 's3'; location: S3Location };
+
+const S3_FORM = 's3://BUCKET[/PREFIX]?endpoint=URL&region=R';
+
+const blobsSchema = z
   .string()
   .min(1)
-  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
+  .transform((value, ctx): BlobsLocation => {
+    if (value.startsWith('s3://')) {
+      try {
+        return { kind: 's3', location: parseS3Location(value) };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }
+    // Any other URL is refused rather than taken for a relative path.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected a directory or ${S3_FORM}, got another URL` });
+      return z.NEVER;
+    }
+    return { kind: 'directory', path: value };
+  });
+
 /**
  * A PostgreSQL connection string. Errors never echo it: it usually carries a password.
  * Pool settings come from the URL's own parameters where `pg` reads them (sslmode and the like).
@@ -119,12 +144,19 @@ export const mainConfigSchema = z
     /** Where blobs, uploads, keys and the LMDB database live. Default ./data/main. */
     dataDir: z.string().min(1).default('./data/main'),
     /**
-     * A directory of its own for blob bytes and upload sessions (such as a shared file system,
-     * NFS, that several replicas use); leftovers of interrupted writes there are removed at start
-     * only once older than `storage.uploadMaxAge`, since another replica may still be writing
-     * them. Default: none, the blobs live in the data directory.
+     * A place of its own for blob bytes and upload sessions that several replicas share: a
+     * directory (a shared file system, NFS) or `s3://BUCKET[/PREFIX]?endpoint=URL&region=R`.
+     * Leftovers of interrupted writes there are removed at start only once older than
+     * `storage.uploadMaxAge`, since another replica may still be writing them. Default: none,
+     * the blobs live in the data directory.
      */
-    blobs: blobsDirSchema.optional(),
+    blobs: blobsSchema.optional(),
+    /**
+     * Answer blob GETs that main serves itself (no content cache applies) with a 307 to a
+     * short-lived presigned URL of the S3 object, so the bytes do not pass through main
+     * (distribution's `redirect`). Needs `blobs` on S3. Default false.
+     */
+    blobsRedirect: booleanSchema.prefault(false),
     /**
      * Keep the metadata (accounts, repositories, manifests, tokens, keys...) in this PostgreSQL
      * database instead of the embedded LMDB, so that several replicas can share it. Default: unset.
@@ -146,6 +178,11 @@ export const mainConfigSchema = z
   })
   .strict()
   .superRefine(requirePublicUrlOnEveryInterface('it is the token issuer and realm and the URL edges pull from'))
+  .superRefine((config, ctx) => {
+    if (config.blobsRedirect && config.blobs?.kind !== 's3') {
+      ctx.addIssue({ code: 'custom', path: ['blobsRedirect'], message: `needs --blobs ${S3_FORM}` });
+    }
+  })
   .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
 
 export type MainConfig = z.infer<typeof mainConfigSchema>;
@@ -156,6 +193,7 @@ export interface MainFlags {
   publicUrl?: string;
   data?: string;
   blobs?: string;
+  blobsRedirect?: boolean;
   database?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -167,6 +205,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   publicUrl: '--public-url',
   dataDir: '--data',
   blobs: '--blobs',
+  blobsRedirect: '--blobs-redirect',
   database: '--database',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
@@ -188,6 +227,7 @@ export function loadMainConfig(
       publicUrl: flags.publicUrl,
       dataDir: flags.data,
       blobs: flags.blobs,
+      blobsRedirect: flags.blobsRedirect,
       database: flags.database,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,

@@ -5,6 +5,8 @@
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { S3BlobStore } from '../src/store/s3-blob-store.js';
+import type { Digest } from '../src/oci/digest.js';
 import type { BlobStore } from '../src/store/blob-store.js';
 import { tightenDataDir } from '../src/store/private-files.js';
 import { startServer, type RunningServer } from '../src/http/serve.js';
@@ -13,7 +15,7 @@ import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
 import { ConfigError } from '../src/config/load.js';
-import type { MainConfig } from './config.js';
+import type { BlobsLocation, MainConfig } from './config.js';
 import { openMetadataDb, type MetadataDb } from './registry/metadata-db.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
@@ -57,6 +59,10 @@ export interface MainService {
 
 export interface MainData {
   store: BlobStore;
+  /** A short-lived URL that serves a blob without main, when the blobs are on S3 (--blobs-redirect). */
+  presignBlob?: (digest: Digest, expiresInSeconds: number) => Promise<string>;
+  /** Releases the blob store's connections (S3). */
+  closeStore(): void;
   db: MetadataDb;
   accountsDb: AccountsDb;
   keysDir: string;
@@ -69,20 +75,38 @@ export const keysDirOf = (dataDir: string): string => join(resolve(dataDir), 'ke
 
 /**
  * Opens the data directory's store and databases (also used by offline commands: gc, user, keys).
- * With `blobs`, the blob store is that directory instead of the data directory.
+ * With `blobs`, the blob store is that directory, or that S3 bucket, instead of the data directory.
  */
-export async function openMainData(dataDir: string, { blobs }: { blobs?: string | undefined } = {}): Promise<MainData> {
+export async function openMainData(
+  dataDir: string,
+  { blobs }: { blobs?: BlobsLocation | undefined } = {},
+): Promise<MainData> {
   const root = await prepareDataDir(dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
-  let blobsRoot = root;
-  if (blobs !== undefined) {
-    blobsRoot = await prepareDataDir(blobs, '--blobs / OUTPOST_MAIN_BLOBS');
-    tightened.push(...(await tightenDataDir(blobsRoot)));
+  let store: BlobStore;
+  let s3: S3BlobStore | undefined;
+  if (blobs?.kind === 's3') {
+    // Checks bucket and credentials now: a wrong setting fails the start, not the first push.
+    store = s3 = await S3BlobStore.open(blobs.location);
+  } else {
+    let blobsRoot = root;
+    if (blobs !== undefined) {
+      blobsRoot = await prepareDataDir(blobs.path, '--blobs / OUTPOST_MAIN_BLOBS');
+      tightened.push(...(await tightenDataDir(blobsRoot)));
+    }
+    store = await FsBlobStore.create(blobsRoot);
   }
-  const store = await FsBlobStore.create(blobsRoot);
   const db = openMetadataDb(join(root, 'db'));
-  return { store, db, accountsDb: openAccountsDb(db.root), keysDir: keysDirOf(root), tightened };
+  return {
+    store,
+    ...(s3 && { presignBlob: (digest: Digest, expiresInSeconds: number) => s3.presignGet(digest, expiresInSeconds) }),
+    closeStore: () => s3?.close(),
+    db,
+    accountsDb: openAccountsDb(db.root),
+    keysDir: keysDirOf(root),
+    tightened,
+  };
 }
 
 export interface StartMainOptions {
@@ -107,7 +131,9 @@ export async function startMain(
     // silently keep the metadata in LMDB while the operator believes it is shared.
     throw new ConfigError(['--database: PostgreSQL metadata is not available in this build yet']);
   }
-  const { store, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir, { blobs: config.blobs });
+  const { store, presignBlob, closeStore, db, accountsDb, keysDir, tightened } = await openMainData(config.dataDir, {
+    blobs: config.blobs,
+  });
   if (tightened.length > 0) {
     logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
       directories: tightened.length,
@@ -143,6 +169,7 @@ export async function startMain(
     });
   } catch (err) {
     await db.close();
+    closeStore();
     throw err;
   }
   // Only once main listens: a first start that fails (port busy) must not leave an `admin`
@@ -237,6 +264,12 @@ export async function startMain(
       caches: cachesModule,
     },
     deleteEnabled: config.storage.deleteEnabled,
+    // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).
+    ...(config.blobsRedirect &&
+      presignBlob && {
+        presignBlob: (digest: Digest) =>
+          presignBlob(digest, Math.max(1, Math.ceil(config.caches.redirectTokenLifetimeMs / 1000))),
+      }),
     maxManifestBytes: config.storage.maxManifestBytes,
     trustedProxies: config.http.trustedProxies,
   });
@@ -277,6 +310,7 @@ export async function startMain(
       await cachesModule.stop();
       await server.close(config.shutdownGraceMs);
       await db.close();
+      closeStore();
       logger.info('main registry stopped');
     },
   };
