@@ -10,6 +10,8 @@
  *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`.
  * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
  *   through the metadata owners' interfaces.
+ * - only the S3 store (src/store/s3-*.ts) imports the AWS SDK, and only the composition root
+ *   (main/service.ts) names `S3BlobStore`: S3 is one blob store among others.
  * Imports and `process.env` reads are found with the TypeScript parser, so comments and
  * strings that mention them do not count.
  */
@@ -196,6 +198,19 @@ function pgViolations({ file, imports }: FileFacts): string[] {
     .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
 }
 
+function awsSdkViolations({ file, imports }: FileFacts): string[] {
+  if (/^src\/store\/s3-[a-z-]+\.ts$/.test(file)) return [];
+  const named = (specifier: string) =>
+    specifier.startsWith('@aws-sdk/') || importedFile(file, specifier) === 'src/store/s3-blob-store.ts';
+  return imports
+    .filter(({ specifier }) => named(specifier) && !(file === 'main/service.ts' && !specifier.startsWith('@')))
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (only src/store/s3-*.ts use the AWS SDK, and only ` +
+        `main/service.ts names S3BlobStore)`,
+    );
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -267,6 +282,23 @@ describe('dependency rules (STYLE.md section 6)', () => {
     );
     const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
     expect(pgViolations(outside)).toHaveLength(1);
+  });
+
+  it('only src/store/s3-*.ts import the AWS SDK, and only main/service.ts names S3BlobStore', () => {
+    expect(facts.flatMap(awsSdkViolations)).toEqual([]);
+    expect(factsOf('src/store/s3-objects.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: '@aws-sdk/client-s3' }),
+    );
+    const sdk: FileFacts = { file: 'main/x.ts', imports: [{ specifier: '@aws-sdk/client-s3', line: 4 }], envReads: [] };
+    const store: FileFacts = {
+      file: 'main/registry/x.ts',
+      imports: [{ specifier: '../../src/store/s3-blob-store.js', line: 1 }],
+      envReads: [],
+    };
+    expect(awsSdkViolations(sdk)).toEqual([
+      "main/x.ts:4 imports '@aws-sdk/client-s3' (only src/store/s3-*.ts use the AWS SDK, and only main/service.ts names S3BlobStore)",
+    ]);
+    expect(awsSdkViolations(store)).toHaveLength(1);
   });
 });
 
