@@ -7,7 +7,7 @@
  *   guard (a failed commit otherwise ended the process on an unhandled rejection);
  * - `BlobStore` is the only door to blob bytes: only the file system store (src/store/fs-*.ts)
  *   uses the blob layout (blob-paths.ts) and its file helpers (file-io.ts), and only the
- *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`.
+ *   composition roots (main/service.ts, edge/service.ts) name `FsBlobStore`;
  * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
  *   through the metadata owners' interfaces.
  * - only the S3 store (src/store/s3-*.ts) imports the AWS SDK, and only the composition root
