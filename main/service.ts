@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
 import { S3BlobStore } from '../src/store/s3-blob-store.js';
+import { formatS3Location } from '../src/store/s3-location.js';
 import type { Digest } from '../src/oci/digest.js';
 import type { BlobStore } from '../src/store/blob-store.js';
 import { tightenDataDir } from '../src/store/private-files.js';
@@ -293,7 +294,16 @@ export async function startMain(
     ).unref(),
   ];
 
-  logger.info('main registry listening', { url: server.url, publicUrl, dataDir: resolve(config.dataDir) });
+  logger.info('main registry listening', {
+    url: server.url,
+    publicUrl,
+    dataDir: resolve(config.dataDir),
+    // An S3 location holds no secret (credentials come from the SDK's chain): logged as written.
+    ...(config.blobs && {
+      blobs: config.blobs.kind === 's3' ? formatS3Location(config.blobs.location) : resolve(config.blobs.path),
+    }),
+    ...(config.blobsRedirect && { blobsRedirect: true }),
+  });
 
   return {
     server,

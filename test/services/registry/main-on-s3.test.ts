@@ -12,6 +12,7 @@ import { startTestMain, type TestMain } from '../../helpers/servers.js';
 import { randomBlob, sha256 } from '../../helpers/oci-fixtures.js';
 import { expectOciError, pushImage, startUpload, withDigest } from '../../helpers/registry-http.js';
 import { startS3, type S3TestServer } from '../../helpers/s3.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { startTcpRelay, type TcpRelay } from '../../helpers/tcp-relay.js';
 
 const MiB = 1024 * 1024;
@@ -47,9 +48,21 @@ async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
 describe('main with its blobs on S3', () => {
   let main: TestMain;
   let bucket: string;
+  const logLines: string[] = [];
   beforeAll(async () => {
     bucket = await s3.createBucket();
-    main = await startTestMain({ env: { OUTPOST_MAIN_BLOBS: blobsSetting(bucket) } });
+    const logger = createLogger({ level: 'debug', write: (line) => void logLines.push(line) });
+    main = await startTestMain({ env: { OUTPOST_MAIN_BLOBS: blobsSetting(bucket) }, logger });
+  });
+
+  it('logs where its blobs are at start, and never the S3 secret', () => {
+    const listening = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'main registry listening');
+    expect(listening?.blobs).toBe(
+      `s3://${bucket}/main?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}`,
+    );
+    expect(logLines.join('\n')).not.toContain(s3.credentials.secretAccessKey);
   });
   afterAll(async () => {
     await main?.stop();
