@@ -62,12 +62,16 @@ export function blobRoutes({ registry, deleteEnabled, caches, presignBlob }: Blo
         });
       }
     }
-    const blob = await registry.blobs.open(name, digest);
-    const { status, headers, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
     if (c.req.method === 'HEAD') {
-      await blob.close();
+      // From the index, as the redirect check above: opening costs a GET on S3, for every layer
+      // a client checks before pushing it.
+      const { size } = await registry.blobs.stat(name, digest);
+      const noFile = { size, close: async () => {} };
+      const { status, headers } = await planBlobResponse(digest, noFile, c.req.header('range'));
       return sendStream(c, { status, headers });
     }
+    const blob = await registry.blobs.open(name, digest);
+    const { status, headers, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
     return sendStream(c, { status, headers, body: blob.stream(range), bodyBytes: length });
   });
 

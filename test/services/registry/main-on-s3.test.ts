@@ -186,6 +186,10 @@ describe('main when S3 goes away', () => {
   it('answers pulls and pushes with 503 UNAVAILABLE, keeps nothing partial, and recovers by itself', async () => {
     const { layers } = await pushImage(main.url, NAME, 'before');
     relay.cut();
+    // HEAD is answered from the index: a client checking what to push needs no S3 round trip.
+    const head = await fetch(`${main.url}/v2/${NAME}/blobs/${layers[0]!.digest}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(layers[0]!.size));
     const pull = await fetch(`${main.url}/v2/${NAME}/blobs/${layers[0]!.digest}`);
     const entry = await expectOciError(pull, 503, 'UNAVAILABLE');
     expect(entry.message).toBe(
