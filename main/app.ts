@@ -11,6 +11,7 @@ import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
 import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
+import type { Digest } from '../src/oci/digest.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import { resolveClientAddress } from './middleware/client-address.js';
 import type { Registry } from './registry/registry.js';
@@ -40,6 +41,8 @@ export interface MainAppDeps {
   /** Content caches: where blob pulls are redirected. */
   caches: CachesModule;
   deleteEnabled: boolean;
+  /** Blob GETs main would serve go to this presigned URL instead (--blobs-redirect on S3). */
+  presignBlob?: (digest: Digest) => Promise<string>;
   maxManifestBytes: number;
   /** Proxies whose X-Forwarded-For is believed for the client's address (config `http.trustedProxies`). */
   trustedProxies: readonly string[];

@@ -8,6 +8,7 @@ import { formatBytes } from '../src/config/units.js';
 import { loadMainConfig, type MainFlags } from './config.js';
 import { startMain } from './service.js';
 import { openMainData, type MainStorageConfig } from './main-data.js';
+import { BlobStoreUnavailableError } from '../src/store/errors.js';
 import { collectGarbage } from './registry/gc.js';
 import { EXIT, type CliIo } from './cli/cli-io.js';
 import { readPassword } from '../src/cli/read-password.js';
@@ -34,9 +35,12 @@ Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
   --public-url URL      URL clients use to reach this registry
   --data DIR            data directory (default ./data/main)
+  --blobs DIR|URL       blobs and uploads elsewhere (default: in --data): a directory (NFS)
+                        or s3://BUCKET[/PREFIX]?endpoint=URL&region=R (OUTPOST_MAIN_BLOBS);
+                        S3 credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE
+  --blobs-redirect      answer blob pulls main serves with a 307 to a presigned S3 URL
   --database URL        keep the metadata in PostgreSQL (postgres://USER:PASSWORD@HOST/DB)
                         instead of the embedded LMDB (OUTPOST_MAIN_DATABASE)
-  --blobs DIR           blobs and uploads elsewhere, e.g. on NFS (default: in --data)
   --secret-key-file FILE
                         key-encryption key sealing the signing keys in PostgreSQL: 32 random
                         bytes, base64 or hex (OUTPOST_MAIN_SECRET_KEY_FILE; with --database)
@@ -74,8 +78,9 @@ export async function mainCli(
       listen: { type: 'string' },
       'public-url': { type: 'string' },
       data: { type: 'string' },
-      database: { type: 'string' },
       blobs: { type: 'string' },
+      'blobs-redirect': { type: 'boolean' },
+      database: { type: 'string' },
       'secret-key-file': { type: 'string' },
       config: { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -116,8 +121,9 @@ export async function mainCli(
     ...(values.listen !== undefined && { listen: values.listen }),
     ...(values['public-url'] !== undefined && { publicUrl: values['public-url'] }),
     ...(values.data !== undefined && { data: values.data }),
-    ...(values.database !== undefined && { database: values.database }),
     ...(values.blobs !== undefined && { blobs: values.blobs }),
+    ...(values['blobs-redirect'] !== undefined && { blobsRedirect: values['blobs-redirect'] }),
+    ...(values.database !== undefined && { database: values.database }),
     ...(values['secret-key-file'] !== undefined && { secretKeyFile: values['secret-key-file'] }),
     ...(values['tls-cert'] !== undefined && { tlsCert: values['tls-cert'] }),
     ...(values['tls-key'] !== undefined && { tlsKey: values['tls-key'] }),
@@ -206,6 +212,11 @@ export async function mainCli(
   } catch (err) {
     if (err instanceof DataDirError) {
       io.err(`outpost main: ${err.message}\n`);
+      return EXIT.FAILED;
+    }
+    // An S3 bucket that cannot be reached or used (its message names the call and the cause).
+    if (err instanceof BlobStoreUnavailableError) {
+      io.err(`outpost main: ${err.message}\n  check --blobs / OUTPOST_MAIN_BLOBS and the AWS credentials\n`);
       return EXIT.FAILED;
     }
     if (!(err instanceof ListenError)) throw err;

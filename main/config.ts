@@ -16,7 +16,37 @@ import {
   urlSchema,
 } from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
+import { parseS3Location, type S3Location } from '../src/store/s3-location.js';
 import { trustedProxiesSchema } from './middleware/client-address.js';
+
+/**
+ * Where blob bytes live when not in the data directory: a directory (a shared file system such as
+ * NFS) or an S3 bucket (src/store/s3-location.ts; credentials come from the AWS SDK's default
+ * chain, never from here).
+ */
+export type BlobsLocation = { kind: 'directory'; path: string } | { kind: 's3'; location: S3Location };
+
+const S3_FORM = 's3://BUCKET[/PREFIX]?endpoint=URL&region=R';
+
+const blobsSchema = z
+  .string()
+  .min(1)
+  .transform((value, ctx): BlobsLocation => {
+    if (value.startsWith('s3://')) {
+      try {
+        return { kind: 's3', location: parseS3Location(value) };
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }
+    // Any other URL is refused rather than taken for a relative path.
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected a directory or ${S3_FORM}, got another URL` });
+      return z.NEVER;
+    }
+    return { kind: 'directory', path: value };
+  });
 
 /**
  * A PostgreSQL connection string. Errors never echo it: it usually carries a password.
@@ -35,12 +65,6 @@ const databaseUrlSchema = z.string().transform((value, ctx) => {
   }
   return value;
 });
-
-/** A directory; a URL (`s3://...`) is refused rather than taken for a relative path. */
-const blobsDirSchema = z
-  .string()
-  .min(1)
-  .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value), 'expected a directory, got a URL');
 
 const storageSchema = z
   .object({
@@ -125,12 +149,19 @@ export const mainConfigSchema = z
      */
     database: databaseUrlSchema.optional(),
     /**
-     * A directory of its own for blob bytes and upload sessions (such as a shared file system,
-     * NFS, that several replicas use); leftovers of interrupted writes there are removed at start
-     * only once older than `storage.uploadMaxAge`, since another replica may still be writing
-     * them. Default: none, the blobs live in the data directory.
+     * A place of its own for blob bytes and upload sessions that several replicas share: a
+     * directory (a shared file system, NFS) or `s3://BUCKET[/PREFIX]?endpoint=URL&region=R`.
+     * Leftovers of interrupted writes there are removed at start only once older than
+     * `storage.uploadMaxAge`, since another replica may still be writing them. Default: none,
+     * the blobs live in the data directory.
      */
-    blobs: blobsDirSchema.optional(),
+    blobs: blobsSchema.optional(),
+    /**
+     * Answer blob GETs that main serves itself (no content cache applies) with a 307 to a
+     * short-lived presigned URL of the S3 object, so the bytes do not pass through main
+     * (distribution's `redirect`). Needs `blobs` on S3. Default false.
+     */
+    blobsRedirect: booleanSchema.prefault(false),
     /**
      * File holding the key-encryption key (32 random bytes, base64 or hex) that seals the signing
      * keys kept in PostgreSQL; every replica reads the same file. Required with `database`;
@@ -154,15 +185,19 @@ export const mainConfigSchema = z
   .strict()
   .superRefine(requirePublicUrlOnEveryInterface('it is the token issuer and realm and the URL edges pull from'))
   .superRefine((config, ctx) => {
-    if (config.database === undefined || config.secretKeyFile !== undefined) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['secretKeyFile'],
-      message:
-        'required with --database: the signing keys are kept in PostgreSQL sealed with this key-encryption ' +
-        'key, never in clear; give a file holding 32 random bytes, base64 or hex, the same on every replica ' +
-        '(create one with `openssl rand -base64 32 > FILE`, readable by main only)',
-    });
+    if (config.blobsRedirect && config.blobs?.kind !== 's3') {
+      ctx.addIssue({ code: 'custom', path: ['blobsRedirect'], message: `needs --blobs ${S3_FORM}` });
+    }
+    if (config.database !== undefined && config.secretKeyFile === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secretKeyFile'],
+        message:
+          'required with --database: the signing keys are kept in PostgreSQL sealed with this key-encryption ' +
+          'key, never in clear; give a file holding 32 random bytes, base64 or hex, the same on every replica ' +
+          '(create one with `openssl rand -base64 32 > FILE`, readable by main only)',
+      });
+    }
   })
   .transform(({ shutdownGrace, ...rest }) => ({ ...rest, shutdownGraceMs: shutdownGrace }));
 
@@ -175,6 +210,7 @@ export interface MainFlags {
   data?: string;
   database?: string;
   blobs?: string;
+  blobsRedirect?: boolean;
   secretKeyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -187,6 +223,7 @@ const MAIN_FLAG_NAMES: Record<string, string> = {
   dataDir: '--data',
   database: '--database',
   blobs: '--blobs',
+  blobsRedirect: '--blobs-redirect',
   secretKeyFile: '--secret-key-file',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
@@ -209,6 +246,7 @@ export function loadMainConfig(
       dataDir: flags.data,
       database: flags.database,
       blobs: flags.blobs,
+      blobsRedirect: flags.blobsRedirect,
       secretKeyFile: flags.secretKeyFile,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,

@@ -5,18 +5,22 @@
  * backend.
  */
 import { FsBlobStore } from '../src/store/fs-blob-store.js';
+import { S3BlobStore } from '../src/store/s3-blob-store.js';
+import { formatS3Location } from '../src/store/s3-location.js';
+import type { Digest } from '../src/oci/digest.js';
 import type { BlobStore } from '../src/store/blob-store.js';
 import { tightenDataDir } from '../src/store/private-files.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import type { Metadata } from './metadata/metadata.js';
+import type { BlobsLocation } from './config.js';
 import { openEmbeddedMetadata } from './metadata/lmdb/open.js';
 import { openPostgresMetadata } from './metadata/postgres/open.js';
 
 export interface MainStorageConfig {
   dataDir: string;
-  /** A directory of its own for blobs (a shared file system); default: the data directory. */
-  blobs?: string | undefined;
+  /** A place of its own for blobs (a shared file system, or S3); default: the data directory. */
+  blobs?: BlobsLocation | undefined;
   /** A PostgreSQL URL; default: the embedded LMDB in the data directory. */
   database?: string | undefined;
   /** The key-encryption key file, required with `database`. */
@@ -25,6 +29,8 @@ export interface MainStorageConfig {
 
 export interface MainData {
   store: BlobStore;
+  /** A short-lived URL that serves a blob without main, when the blobs are on S3 (--blobs-redirect). */
+  presignBlob?: (digest: Digest, expiresInSeconds: number) => Promise<string>;
   metadata: Metadata;
   /** Where the blobs are, for logs and cluster status. */
   blobsDescription: string;
@@ -41,22 +47,44 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
   const root = await prepareDataDir(config.dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
-  let blobsRoot = root;
-  if (config.blobs !== undefined) {
-    blobsRoot = await prepareDataDir(config.blobs, '--blobs / OUTPOST_MAIN_BLOBS');
-    tightened.push(...(await tightenDataDir(blobsRoot)));
+  const { blobs } = config;
+  let store: BlobStore;
+  let s3: S3BlobStore | undefined;
+  let blobsDescription: string;
+  if (blobs?.kind === 's3') {
+    // Checks bucket and credentials now: a wrong setting fails the start, not the first push.
+    store = s3 = await S3BlobStore.open(blobs.location);
+    // An S3 location holds no secret (credentials come from the SDK's chain): shown as written.
+    blobsDescription = formatS3Location(blobs.location);
+  } else {
+    let blobsRoot = root;
+    if (blobs !== undefined) {
+      blobsRoot = await prepareDataDir(blobs.path, '--blobs / OUTPOST_MAIN_BLOBS');
+      tightened.push(...(await tightenDataDir(blobsRoot)));
+    }
+    store = await FsBlobStore.create(blobsRoot);
+    blobsDescription = `directory ${blobsRoot}`;
   }
-  const store = await FsBlobStore.create(blobsRoot);
-  const metadata =
-    config.database === undefined
-      ? openEmbeddedMetadata(root)
-      : await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger });
+  let metadata: Metadata;
+  try {
+    metadata =
+      config.database === undefined
+        ? openEmbeddedMetadata(root)
+        : await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger });
+  } catch (err) {
+    s3?.close();
+    throw err;
+  }
   return {
     store,
+    ...(s3 && { presignBlob: (digest: Digest, expiresInSeconds: number) => s3.presignGet(digest, expiresInSeconds) }),
     metadata,
-    blobsDescription: `directory ${blobsRoot}`,
-    sharedBlobs: config.blobs !== undefined || config.database !== undefined,
+    blobsDescription,
+    sharedBlobs: blobs !== undefined || config.database !== undefined,
     tightened,
-    close: () => metadata.close(),
+    async close() {
+      await metadata.close();
+      s3?.close();
+    },
   };
 }

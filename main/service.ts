@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../src/http/serve.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
-import { parseDigest } from '../src/oci/digest.js';
+import { parseDigest, type Digest } from '../src/oci/digest.js';
 import type { MainConfig } from './config.js';
 import type { RegistryMetadata } from './metadata/registry.js';
 import { openMainData } from './main-data.js';
@@ -256,6 +256,12 @@ export async function startMain(
       caches: cachesModule,
     },
     deleteEnabled: config.storage.deleteEnabled,
+    // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).
+    ...(config.blobsRedirect &&
+      data.presignBlob && {
+        presignBlob: (digest: Digest) =>
+          data.presignBlob!(digest, Math.max(1, Math.ceil(config.caches.redirectTokenLifetimeMs / 1000))),
+      }),
     maxManifestBytes: config.storage.maxManifestBytes,
     trustedProxies: config.http.trustedProxies,
   });
@@ -300,6 +306,7 @@ export async function startMain(
     metadata: metadata.description,
     blobs: data.blobsDescription,
     replica: replica.id,
+    ...(config.blobsRedirect && { blobsRedirect: true }),
   });
 
   return {

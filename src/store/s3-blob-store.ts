@@ -75,6 +75,14 @@ export class S3BlobStore implements BlobStore {
     return store;
   }
 
+  /**
+   * A URL that GETs the blob from S3 without credentials until it expires (SigV4 query
+   * signature), for redirecting pulls; computed locally, without a call to S3.
+   */
+  async presignGet(digest: Digest, expiresInSeconds: number): Promise<string> {
+    return this.objects.presignGet(this.keys.blob(digest), expiresInSeconds);
+  }
+
   /** Closes the client's connections. */
   close(): void {
     this.objects.client.destroy();

@@ -25,6 +25,7 @@ import {
   UploadPartCopyCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ByteRange } from './blob-store.js';
 import { BlobStoreUnavailableError } from './errors.js';
 import type { S3Location } from './s3-location.js';
@@ -292,6 +293,11 @@ export class S3Objects {
       keyMarker = more ? page.NextKeyMarker : undefined;
       uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
     } while (keyMarker !== undefined);
+  }
+
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+    return call('presign GetObject', () => getSignedUrl(this.client, command, { expiresIn: expiresInSeconds }));
   }
 
   // Keys are built from validated segments (s3-keys.ts), so they need no escaping beyond this.

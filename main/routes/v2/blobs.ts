@@ -14,12 +14,17 @@ export interface BlobRoutesDeps {
   registry: Registry;
   deleteEnabled: boolean;
   caches: Pick<CachesModule, 'redirects' | 'metrics'>;
+  /**
+   * With `--blobs-redirect` on S3: a short-lived presigned URL of the blob, where GETs that main
+   * would serve itself are sent (307), so the bytes go from S3 to the client directly.
+   */
+  presignBlob?: (digest: Digest) => Promise<string>;
 }
 
 /** Edges warming their cache with a registry token say who they are; they get the bytes. */
 export const EDGE_REQUEST_HEADER = 'X-Outpost-Cache';
 
-export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps): Hono {
+export function blobRoutes({ registry, deleteEnabled, caches, presignBlob }: BlobRoutesDeps): Hono {
   const app = new Hono();
 
   /** DESIGN 3.3: a GET goes to the user's cache unless it comes from a cache. */
@@ -47,13 +52,26 @@ export function blobRoutes({ registry, deleteEnabled, caches }: BlobRoutesDeps):
         });
       }
       caches.metrics.direct.inc({ reason: decision.reason });
+      // Not for caches (redirect token, edge warming): they fetch from main with a bearer token,
+      // which a presigned URL must not receive, and store what they fetch.
+      if (presignBlob && decision.reason !== 'redirect-token' && decision.reason !== 'edge-request') {
+        return c.body(null, 307, {
+          Location: await presignBlob(digest),
+          'Docker-Content-Digest': digest,
+          'Cache-Control': 'no-store',
+        });
+      }
+    }
+    if (c.req.method === 'HEAD') {
+      // From the index, as the redirect check above: opening costs a GET on S3, for every layer
+      // a client checks before pushing it.
+      const { size } = await registry.blobs.stat(name, digest);
+      const noFile = { size, close: async () => {} };
+      const { status, headers } = await planBlobResponse(digest, noFile, c.req.header('range'));
+      return sendStream(c, { status, headers });
     }
     const blob = await registry.blobs.open(name, digest);
     const { status, headers, range, length } = await planBlobResponse(digest, blob, c.req.header('range'));
-    if (c.req.method === 'HEAD') {
-      await blob.close();
-      return sendStream(c, { status, headers });
-    }
     return sendStream(c, { status, headers, body: blob.stream(range), bodyBytes: length });
   });
 

@@ -213,6 +213,19 @@ function fsStoreViolations({ file, imports }: FileFacts): string[] {
     );
 }
 
+function awsSdkViolations({ file, imports }: FileFacts): string[] {
+  if (/^src\/store\/s3-[a-z-]+\.ts$/.test(file)) return [];
+  const named = (specifier: string) =>
+    specifier.startsWith('@aws-sdk/') || importedFile(file, specifier) === 'src/store/s3-blob-store.ts';
+  return imports
+    .filter(({ specifier }) => named(specifier) && !(file === 'main/main-data.ts' && !specifier.startsWith('@')))
+    .map(
+      ({ specifier, line }) =>
+        `${file}:${line} imports '${specifier}' (only src/store/s3-*.ts use the AWS SDK, and only ` +
+        `main/main-data.ts names S3BlobStore)`,
+    );
+}
+
 function sourceFiles(dir: string): string[] {
   let entries;
   try {
@@ -291,6 +304,23 @@ describe('dependency rules (STYLE.md section 6)', () => {
     expect(factsOf('main/main-data.ts')?.imports).toContainEqual(
       expect.objectContaining({ specifier: '../src/store/fs-blob-store.js' }),
     );
+  });
+
+  it('only src/store/s3-*.ts import the AWS SDK, and only main/main-data.ts names S3BlobStore', () => {
+    expect(facts.flatMap(awsSdkViolations)).toEqual([]);
+    expect(factsOf('src/store/s3-objects.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: '@aws-sdk/client-s3' }),
+    );
+    const sdk: FileFacts = { file: 'main/x.ts', imports: [{ specifier: '@aws-sdk/client-s3', line: 4 }], envReads: [] };
+    const store: FileFacts = {
+      file: 'main/registry/x.ts',
+      imports: [{ specifier: '../../src/store/s3-blob-store.js', line: 1 }],
+      envReads: [],
+    };
+    expect(awsSdkViolations(sdk)).toEqual([
+      "main/x.ts:4 imports '@aws-sdk/client-s3' (only src/store/s3-*.ts use the AWS SDK, and only main/main-data.ts names S3BlobStore)",
+    ]);
+    expect(awsSdkViolations(store)).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadMainConfig } from '../../../main/config.js';
+import { loadMainConfig, type MainFlags } from '../../../main/config.js';
 import { ConfigError } from '../../../src/config/load.js';
 
 describe('main configuration', () => {
@@ -52,22 +52,63 @@ describe('main configuration', () => {
 
   it('keeps blobs in the data directory unless --blobs / OUTPOST_MAIN_BLOBS names a directory of their own', () => {
     expect(loadMainConfig({}, {}).blobs).toBeUndefined();
-    expect(loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toBe('/mnt/nfs/outpost');
-    expect(loadMainConfig({ blobs: './shared' }, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toBe('./shared');
+    expect(loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toEqual({
+      kind: 'directory',
+      path: '/mnt/nfs/outpost',
+    });
+    expect(loadMainConfig({ blobs: './shared' }, { OUTPOST_MAIN_BLOBS: '/mnt/nfs/outpost' }).blobs).toEqual({
+      kind: 'directory',
+      path: './shared',
+    });
   });
 
-  it('refuses a URL as the blob directory instead of taking it for a relative path', () => {
-    let error: unknown;
-    try {
-      loadMainConfig({ blobs: 's3://bucket/prefix' }, {});
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.join('\n')).toContain('--blobs: expected a directory, got a URL');
+  it('takes s3://BUCKET[/PREFIX]?endpoint=URL&region=R as a blob store on S3', () => {
+    const env = { OUTPOST_MAIN_BLOBS: 's3://registry/main/?endpoint=http://127.0.0.1:7480&region=us-east-1' };
+    expect(loadMainConfig({}, env).blobs).toEqual({
+      kind: 's3',
+      location: { bucket: 'registry', prefix: 'main', endpoint: 'http://127.0.0.1:7480', region: 'us-east-1' },
+    });
+    expect(loadMainConfig({ blobs: 's3://registry' }, {}).blobs).toEqual({
+      kind: 's3',
+      location: { bucket: 'registry', prefix: '' },
+    });
+  });
+
+  it('refuses a malformed S3 location or another URL, saying what is wrong', () => {
+    expect(problemsOf({ blobs: 's3://Bad_Bucket' }, {})).toContain(
+      '--blobs: bucket "Bad_Bucket" is not a valid S3 bucket name',
+    );
+    expect(problemsOf({}, { OUTPOST_MAIN_BLOBS: 's3://b12?endpoint=http://k:s@h' })).toContain(
+      'OUTPOST_MAIN_BLOBS: credentials do not belong in the endpoint',
+    );
+    expect(problemsOf({ blobs: 'https://bucket/prefix' }, {})).toContain(
+      '--blobs: expected a directory or s3://BUCKET[/PREFIX]?endpoint=URL&region=R, got another URL',
+    );
     expect(() => loadMainConfig({}, { OUTPOST_MAIN_BLOBS: '' })).toThrow(ConfigError);
   });
+
+  it('takes --blobs-redirect only with blobs on S3', () => {
+    expect(loadMainConfig({}, {}).blobsRedirect).toBe(false);
+    expect(loadMainConfig({ blobs: 's3://registry', blobsRedirect: true }, {}).blobsRedirect).toBe(true);
+    expect(
+      loadMainConfig({}, { OUTPOST_MAIN_BLOBS: 's3://registry', OUTPOST_MAIN_BLOBS_REDIRECT: 'true' }).blobsRedirect,
+    ).toBe(true);
+    expect(problemsOf({ blobsRedirect: true }, {})).toContain(
+      'needs --blobs s3://BUCKET[/PREFIX]?endpoint=URL&region=R',
+    );
+    expect(problemsOf({ blobs: '/mnt/nfs', blobsRedirect: true }, {})).toContain('needs --blobs s3://');
+  });
 });
+
+function problemsOf(flags: MainFlags, env: Record<string, string>): string {
+  try {
+    loadMainConfig(flags, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.join('\n');
+  }
+  throw new Error('expected a ConfigError');
+}
 
 describe('the metadata database setting', () => {
   it('is unset by default: the embedded LMDB keeps the metadata', () => {

@@ -41,4 +41,24 @@ describe('S3Keys', () => {
     expect(keys.isTemp('p/tmp/')).toBe(false);
     expect(keys.isTemp('q/tmp/x')).toBe(false);
   });
+
+  it('keeps each upload session under uploads/<id>/, and refuses an id that is no UUID', () => {
+    const keys = new S3Keys('p');
+    const id = '0b8a4c3e-1d2f-4a5b-8c9d-0e1f2a3b4c5d';
+    expect(keys.uploadSession(id)).toBe(`p/uploads/${id}/session`);
+    expect(keys.uploadData(id)).toBe(`p/uploads/${id}/data`);
+    expect(keys.newUploadTail(id)).toMatch(new RegExp(`^p/uploads/${id}/tail-[0-9a-f-]{36}$`));
+    expect(keys.uploadIdOf(keys.newUploadTail(id))).toBe(id);
+    expect(keys.uploadIdOf(`p/uploads/not-a-uuid/session`)).toBeUndefined();
+    expect(() => keys.upload('../blobs')).toThrow('not an upload id: ../blobs');
+  });
+
+  it('names trashed blobs trash/<algorithm>/<hex>.<uuid> and reads their digest back', () => {
+    const keys = new S3Keys('');
+    const trashed = keys.newTrash(DIGEST);
+    expect(trashed).toMatch(new RegExp(`^trash/sha256/${HEX}\\.[0-9a-f-]{36}$`));
+    expect(keys.trashedDigestOf(trashed)).toBe(DIGEST);
+    expect(keys.trashedDigestOf(`trash/sha256/${HEX}`)).toBeUndefined();
+    expect(keys.trashedDigestOf(`blobs/sha256/${HEX}.0b8a4c3e-1d2f-4a5b-8c9d-0e1f2a3b4c5d`)).toBeUndefined();
+  });
 });
