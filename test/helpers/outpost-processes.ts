@@ -66,10 +66,13 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `node dist/bin/outpost.js <args>` to completion. */
-export function runOutpost(args: string[], stdin = ''): Promise<CommandResult> {
+/** Runs `node dist/bin/outpost.js <args>` to completion, with `env` added to this process's environment. */
+export function runOutpost(args: string[], stdin = '', env: Record<string, string> = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OUTPOST_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OUTPOST_BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

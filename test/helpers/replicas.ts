@@ -17,6 +17,9 @@ export interface ReplicaSet {
   readonly url: string;
   readonly replicas: OutpostProcess[];
   readonly balancer: TestBalancer;
+  /** The `--blobs` every replica shares, and the `--secret-key-file` (for offline commands such as gc). */
+  readonly blobs: string;
+  readonly secretKeyFile: string;
   /** Starts one more replica (or restarts replica `index` after it died) with the same settings. */
   startReplica(index?: number): Promise<OutpostProcess>;
   stop(): Promise<void>;
@@ -88,6 +91,8 @@ export async function startReplicaSet(options: ReplicaSetOptions): Promise<Repli
     url,
     replicas,
     balancer,
+    blobs,
+    secretKeyFile: kek,
     async startReplica(index) {
       const at = index ?? replicas.length;
       const started = await launch(at);

@@ -129,6 +129,13 @@ export class PostgresDatabase implements Queryable {
         throw unavailable(err);
       }
       let broken = false;
+      // A checked-out client has no pool listener: the server ending the connection between two
+      // statements (a restart, pg_terminate_backend) is an 'error' event that, unheard, crashes
+      // the process. Heard, it marks the client broken; the next statement fails as unavailable.
+      const dropped = () => {
+        broken = true;
+      };
+      client.on('error', dropped);
       try {
         await client.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
         const tx: Queryable = {
@@ -139,7 +146,7 @@ export class PostgresDatabase implements Queryable {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        broken = isConnectionFailure(err);
+        broken ||= isConnectionFailure(err);
         if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
         const code = (err as { code?: unknown }).code;
         if (!broken && typeof code === 'string' && RETRYABLE.has(code) && attempt < retries) {
@@ -150,6 +157,7 @@ export class PostgresDatabase implements Queryable {
         throw unavailable(err);
       } finally {
         // A connection that failed mid-transaction is destroyed rather than reused.
+        client.removeListener('error', dropped);
         client.release(broken);
       }
     }

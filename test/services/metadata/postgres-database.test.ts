@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDatabase, isConnectionFailure, type Queryable } from '../../../main/metadata/postgres/database.js';
 import { applyMigrations, SchemaTooNewError } from '../../../main/metadata/postgres/migrations.js';
 import { BackendUnavailableError } from '../../../src/store/errors.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -162,6 +164,33 @@ describe('a restarted PostgreSQL', () => {
       server.startServer();
       expect(await db.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 0 }]);
     } finally {
+      await db.close();
+    }
+  });
+
+  it('fails a transaction whose connection the server drops between two statements, and serves on', async () => {
+    // The server ending a connection that is checked out but idle (between two statements of a
+    // transaction) is an 'error' event on that client: with no listener it crashed the process.
+    const db = await connect();
+    const admin = await connect(server.adminUrl);
+    try {
+      const failure = await db
+        .transaction(async (tx) => {
+          const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await admin.query('SELECT pg_terminate_backend($1)', [row!.pid]);
+          await waitFor(
+            async () => (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [row!.pid])).length === 0,
+            'the backend to end',
+          );
+          // Lets the server's goodbye reach the client before the next statement.
+          await sleep(200);
+          await tx.query('SELECT 1');
+        })
+        .catch((e) => e);
+      expect(failure).toBeInstanceOf(BackendUnavailableError);
+      expect(await db.query('SELECT 1 AS n')).toEqual([{ n: 1 }]);
+    } finally {
+      await admin.close();
       await db.close();
     }
   });
