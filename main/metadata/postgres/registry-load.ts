@@ -94,25 +94,20 @@ export const REGISTRY_LOADS: RegistryTargets = {
     table: 'registry_blob_refs',
     async load(tx, refs) {
       for (const r of refs)
-        await tx.query('INSERT INTO registry_blob_refs (blob, repo, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-          r.blob,
-          r.repo,
-          r.manifest,
-        ]);
+        await tx.query(
+          'INSERT INTO registry_blob_refs (blob, repo, manifest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [r.blob, r.repo, r.manifest],
+        );
     },
   },
   events: {
     table: 'registry_events',
     async load(tx, events) {
       for (const { repo, event: e } of events)
-        await tx.query('INSERT INTO registry_events (repo, type, actor, at, tag, digest) VALUES ($1, $2, $3, $4, $5, $6)', [
-          repo,
-          e.type,
-          e.actor,
-          e.at,
-          e.tag ?? null,
-          e.digest ?? null,
-        ]);
+        await tx.query(
+          'INSERT INTO registry_events (repo, type, actor, at, tag, digest) VALUES ($1, $2, $3, $4, $5, $6)',
+          [repo, e.type, e.actor, e.at, e.tag ?? null, e.digest ?? null],
+        );
     },
   },
 };
