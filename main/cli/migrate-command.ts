@@ -13,7 +13,11 @@ import { openBlobStoreAt, UnsupportedBlobLocationError } from '../main-data.js';
 import { openLmdbMigrationSource } from '../metadata/lmdb/migration-source.js';
 import { EmptySourceError, MigrationCountMismatchError, migrateMetadata } from '../metadata/migrate.js';
 import type { StepName } from '../metadata/migration.js';
-import { ForeignInstallationError, openPostgresMigrationTarget } from '../metadata/postgres/migration-target.js';
+import {
+  ForeignInstallationError,
+  MigrationInProgressError,
+  openPostgresMigrationTarget,
+} from '../metadata/postgres/migration-target.js';
 import { MissingSecretKeyFileError } from '../metadata/postgres/open.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -33,6 +37,7 @@ export interface MigrateCommand {
 // Failures the operator fixes (wrong target, wrong flags): a message, exit status 1, no stack.
 const EXPECTED = [
   ForeignInstallationError,
+  MigrationInProgressError,
   MigrationCountMismatchError,
   EmptySourceError,
   MissingSecretKeyFileError,

@@ -4,8 +4,10 @@
  * A database is claimed for one source installation: a database that holds another
  * installation, or another migration's state, is refused before anything is written.
  */
+import { randomUUID } from 'node:crypto';
 import type { MigrationRecords, StepName } from '../migration.js';
 import { ACCOUNT_LOADS } from './accounts-load.js';
+import { acquireLease, releaseLease } from './cluster.js';
 import { PostgresDatabase } from './database.js';
 import { readKeyEncryptionKey } from './key-encryption.js';
 import { signingKeyLoad } from './keys-load.js';
@@ -21,6 +23,18 @@ export class ForeignInstallationError extends Error {
   constructor(detail: string) {
     super(`the target database already holds ${detail}; migrate into an empty database`);
     this.name = 'ForeignInstallationError';
+  }
+}
+
+/** Another run of `outpost main migrate` holds this database now (or died less than a lease ago). */
+export class MigrationInProgressError extends Error {
+  readonly code = 'OUTPOST_MIGRATION_IN_PROGRESS';
+  constructor() {
+    super(
+      `another outpost main migrate is writing to the target database; wait for it to end ` +
+        `(a run that died frees the database within ${LEASE_MS / 1000} s)`,
+    );
+    this.name = 'MigrationInProgressError';
   }
 }
 
@@ -46,6 +60,11 @@ export interface PostgresMigrationTarget {
   close(): Promise<void>;
 }
 
+// Two runs at once would interleave their batches and progress: one run holds this lease,
+// renewed before every batch (a batch takes far less), released at close.
+const LEASE = 'migrate';
+const LEASE_MS = 30_000;
+
 // Any row here means an installation (main creates its admin and a signing key at start).
 const INSTALLATION_TABLES = ['users', 'organizations', 'registry_repositories', 'outpost_signing_keys'] as const;
 
@@ -62,6 +81,12 @@ export async function openPostgresMigrationTarget(
     await db.close().catch(() => {});
     throw err;
   }
+  const holder = randomUUID();
+  let holding = false;
+  const hold = async () => {
+    holding = await acquireLease(db, LEASE, holder, LEASE_MS);
+    if (!holding) throw new MigrationInProgressError();
+  };
   const targets: MigrationTargets = {
     ...ACCOUNT_LOADS,
     ...REGISTRY_LOADS,
@@ -70,8 +95,9 @@ export async function openPostgresMigrationTarget(
   };
   return {
     description: `PostgreSQL at ${db.description}`,
-    claim: (source, now) =>
-      db.transaction(async (tx) => {
+    claim: async (source, now) => {
+      await hold();
+      return db.transaction(async (tx) => {
         await tx.query('LOCK TABLE outpost_migration IN EXCLUSIVE MODE');
         const [claimed] = await tx.query<{ source: string }>('SELECT source FROM outpost_migration');
         if (claimed) {
@@ -83,8 +109,9 @@ export async function openPostgresMigrationTarget(
           if (row) throw new ForeignInstallationError(`an installation (its table ${table} has rows)`);
         }
         await tx.query('INSERT INTO outpost_migration (source, started_at) VALUES ($1, $2)', [source, now]);
-        return 'fresh';
-      }),
+        return 'fresh' as const;
+      });
+    },
     async progress(step) {
       const [row] = await db.query<{ last_key: string; copied: string }>(
         'SELECT last_key, copied FROM outpost_migration_progress WHERE step = $1',
@@ -92,8 +119,9 @@ export async function openPostgresMigrationTarget(
       );
       return row ? { last: row.last_key, copied: Number(row.copied) } : { copied: 0 };
     },
-    loadBatch: (step, records, last) =>
-      db.transaction(async (tx) => {
+    loadBatch: async (step, records, last) => {
+      await hold();
+      await db.transaction(async (tx) => {
         await targets[step].load(tx, records as never);
         await tx.query(
           `INSERT INTO outpost_migration_progress (step, last_key, copied) VALUES ($1, $2, $3)
@@ -101,7 +129,8 @@ export async function openPostgresMigrationTarget(
              copied = outpost_migration_progress.copied + EXCLUDED.copied`,
           [step, last, records.length],
         );
-      }),
+      });
+    },
     async count(step) {
       const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${targets[step].table}`);
       return Number(row?.n ?? 0);
@@ -109,6 +138,9 @@ export async function openPostgresMigrationTarget(
     async finish(now) {
       await db.query('UPDATE outpost_migration SET finished_at = $1', [now]);
     },
-    close: () => db.close(),
+    async close() {
+      if (holding) await releaseLease(db, LEASE, holder).catch(() => {});
+      await db.close();
+    },
   };
 }

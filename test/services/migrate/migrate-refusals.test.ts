@@ -80,6 +80,26 @@ describe('outpost main migrate refuses', () => {
     expect(run.err).toMatch(/already holds a migration of another installation/);
   });
 
+  it('a second run while one is copying into the same database, which the first then finishes', async () => {
+    const { dataDir } = await installation('source-twice');
+    const toDatabase = await postgres.createDatabase();
+    const command = { args: [], dataDir, toDatabase, secretKeyFile: kek };
+    let second: Awaited<ReturnType<typeof migrate>> | undefined;
+    let pending: Promise<void> | undefined;
+    const first = await migrate({
+      ...command,
+      beforeBatch: (step, batch) => {
+        if (step !== 'manifests' || batch !== 0) return;
+        pending = migrate(command).then((run) => void (second = run));
+      },
+    });
+    await pending;
+    expect(second?.code).toBe(1);
+    expect(second?.err).toMatch(/^outpost main migrate: another outpost main migrate is writing to the target/m);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/^metadata: \d+ records in 20 tables, verified$/m);
+  });
+
   it('a command without --to-database (2), and a data directory without an installation (1)', async () => {
     const usage = await migrate({ args: [], dataDir: join(work, 'source-a'), secretKeyFile: kek });
     expect(usage).toMatchObject({ code: 2, err: 'outpost main migrate: --to-database URL is required\n' });
