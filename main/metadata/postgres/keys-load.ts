@@ -14,7 +14,8 @@ export function signingKeyLoad(kek: KeyEncryptionKey): LoadTarget<SigningKeyRow>
       for (const { privateKeyPem, ...key } of keys) {
         const sealed = kek.seal(key.kid, privateKeyPem);
         await tx.query(
-          `INSERT INTO outpost_signing_keys (kid, position, created_at, retired_at, private_key_nonce, private_key_sealed)
+          `INSERT INTO outpost_signing_keys
+             (kid, position, created_at, retired_at, private_key_nonce, private_key_sealed)
            VALUES ($1, (SELECT coalesce(max(position), 0) + 1 FROM outpost_signing_keys), $2, $3, $4, $5)
            ON CONFLICT (kid) DO NOTHING`,
           [key.kid, key.createdAt, key.retiredAt ?? null, sealed.nonce, sealed.ciphertext],

@@ -21,7 +21,8 @@ export const SMALL_LOADS: SmallTargets = {
     async load(tx, sessions) {
       for (const { idHash, record: s } of sessions)
         await tx.query(
-          `INSERT INTO outpost_sessions (id_hash, user_name, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO outpost_sessions (id_hash, user_name, user_id, csrf_token, expires_at)
+           VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT DO NOTHING`,
           [idHash, s.user, s.userId ?? null, s.csrfToken, s.expiresAt],
         );

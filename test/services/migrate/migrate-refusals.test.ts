@@ -120,7 +120,7 @@ describe('outpost main migrate refuses', () => {
 });
 
 describe('outpost main migrate copies blobs verified', () => {
-  it('reports a corrupt source blob and leaves it behind, copies the others, and a re-run copies nothing more', async () => {
+  it('reports a corrupt source blob and leaves it behind, copies the others; a re-run adds nothing', async () => {
     const { dataDir, image } = await installation('source-corrupt');
     const corrupt = blobFile(dataDir, image.layer.digest);
     const bytes = await readFile(corrupt);
