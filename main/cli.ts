@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc|user|keys|cache]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache|migrate]`: flags, configuration, signals.
  */
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
@@ -15,6 +15,7 @@ import { readPassword } from '../src/cli/read-password.js';
 import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
+import { runMigrateCommand } from './cli/migrate-command.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -30,6 +31,8 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache list [options]
        outpost main cache remove NAME [options]
        outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
+       outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR] [options]
+                                              move a stopped embedded main into PostgreSQL
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -55,11 +58,14 @@ Options:
   --region R            cache add: a label shown to users, such as eu-west-1
   --network CIDR        cache add: client network it serves by default (repeatable)
   --ttl DURATION        cache token create: how long the token registers edges (default 24h)
+  --to-database URL     migrate: the empty PostgreSQL database to copy --data into
+  --to-blobs DIR        migrate: copy the blobs there too, verified (default: leave them in place)
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
 The user, keys and cache commands work on the data directory, also while main runs.
+migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -93,6 +99,8 @@ export async function mainCli(
       region: { type: 'string' },
       network: { type: 'string', multiple: true },
       ttl: { type: 'string' },
+      'to-database': { type: 'string' },
+      'to-blobs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
@@ -114,6 +122,14 @@ export async function mainCli(
   const cacheFlags = ['host', 'upstream', 'region', 'network', 'ttl'] as const;
   if (command !== 'cache' && cacheFlags.some((f) => values[f] !== undefined)) {
     io.err(`outpost main: --${cacheFlags.join(', --')} only apply to the cache commands\n`);
+    return EXIT.USAGE;
+  }
+  if (command !== 'migrate' && (values['to-database'] !== undefined || values['to-blobs'] !== undefined)) {
+    io.err(`outpost main: --to-database and --to-blobs only apply to migrate\n`);
+    return EXIT.USAGE;
+  }
+  if (command === 'migrate' && values.database !== undefined) {
+    io.err(`outpost main migrate: the source is the embedded --data; the target is --to-database\n`);
     return EXIT.USAGE;
   }
   const flags: MainFlags = {
@@ -171,6 +187,19 @@ export async function mainCli(
         networks: network ?? [],
         ...(ttl !== undefined && { ttl }),
         storage,
+      },
+      io,
+    );
+  }
+  if (command === 'migrate') {
+    return runMigrateCommand(
+      {
+        args: positionals.slice(1),
+        dataDir: config.dataDir,
+        blobs: config.blobs,
+        toDatabase: values['to-database'],
+        toBlobs: values['to-blobs'],
+        secretKeyFile: config.secretKeyFile,
       },
       io,
     );

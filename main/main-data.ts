@@ -88,3 +88,23 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
     },
   };
 }
+
+/** Where `outpost main migrate --to-blobs` copies blobs: a directory (object storage once main's config accepts it). */
+export class UnsupportedBlobLocationError extends Error {
+  readonly code = 'OUTPOST_BLOB_LOCATION_UNSUPPORTED';
+  constructor(location: string) {
+    super(`--to-blobs ${location}: expected a directory (object storage URLs are not supported yet)`);
+    this.name = 'UnsupportedBlobLocationError';
+  }
+}
+
+/**
+ * Opens the blob store at `location` (`--to-blobs`): the one place a migration's target store
+ * is chosen, so that an s3:// URL is one more case here (TODO(#10)).
+ */
+export async function openBlobStoreAt(location: string): Promise<{ store: BlobStore; description: string }> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) throw new UnsupportedBlobLocationError(location);
+  const dir = await prepareDataDir(location, '--to-blobs');
+  await tightenDataDir(dir);
+  return { store: await FsBlobStore.create(dir), description: `directory ${dir}` };
+}

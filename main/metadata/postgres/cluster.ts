@@ -4,7 +4,7 @@
  * so a replica whose clock drifts cannot steal a lease that has not expired.
  */
 import { ALL_TOPICS, type ClusterCoordinator, type ReplicaView } from '../cluster.js';
-import type { Listener, PostgresDatabase } from './database.js';
+import type { Listener, PostgresDatabase, Queryable } from './database.js';
 
 const CHANNEL = 'outpost_invalidate';
 // pg_notify's payload limit is 8000 bytes; topics are short names of ours.
@@ -19,6 +19,24 @@ interface ReplicaRow {
   started_at: Date;
   last_seen_at: Date;
   up: boolean;
+}
+
+/** See `ClusterCoordinator.acquireLease`; also taken by `outpost main migrate`, which runs no coordinator. */
+export async function acquireLease(db: Queryable, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  // One statement: insert when free, take over when expired, renew when ours; otherwise no row.
+  const rows = await db.query(
+    `INSERT INTO outpost_leases AS l (name, holder, expires_at)
+     VALUES ($1, $2, now() + make_interval(secs => $3 / 1000.0))
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE l.holder = EXCLUDED.holder OR l.expires_at < now()
+     RETURNING holder`,
+    [name, holder, ttlMs],
+  );
+  return rows.length === 1;
+}
+
+export async function releaseLease(db: Queryable, name: string, holder: string): Promise<void> {
+  await db.query('DELETE FROM outpost_leases WHERE name = $1 AND holder = $2', [name, holder]);
 }
 
 export async function createPostgresCoordinator(
@@ -65,21 +83,8 @@ export async function createPostgresCoordinator(
         }),
       );
     },
-    async acquireLease(name, holder, ttlMs) {
-      // One statement: insert when free, take over when expired, renew when ours; otherwise no row.
-      const rows = await db.query(
-        `INSERT INTO outpost_leases AS l (name, holder, expires_at)
-         VALUES ($1, $2, now() + make_interval(secs => $3 / 1000.0))
-         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-           WHERE l.holder = EXCLUDED.holder OR l.expires_at < now()
-         RETURNING holder`,
-        [name, holder, ttlMs],
-      );
-      return rows.length === 1;
-    },
-    async releaseLease(name, holder) {
-      await db.query('DELETE FROM outpost_leases WHERE name = $1 AND holder = $2', [name, holder]);
-    },
+    acquireLease: (name, holder, ttlMs) => acquireLease(db, name, holder, ttlMs),
+    releaseLease: (name, holder) => releaseLease(db, name, holder),
     async publish(topic) {
       if (topic.length === 0 || topic.length > MAX_TOPIC_LENGTH) throw new Error('invalid invalidation topic');
       await db.notify(CHANNEL, topic);

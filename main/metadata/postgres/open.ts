@@ -16,6 +16,7 @@ import { PostgresDatabase } from './database.js';
 import { readKeyEncryptionKey } from './key-encryption.js';
 import { KEYS_MIGRATIONS } from './keys-schema.js';
 import { createPostgresKeyStore } from './keys.js';
+import { MIGRATE_MIGRATIONS } from './migrate-schema.js';
 import { applyMigrations, type Migration } from './migrations.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
@@ -36,6 +37,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...CACHES_MIGRATIONS,
   ...THROTTLE_MIGRATIONS,
   ...KEYS_MIGRATIONS,
+  ...MIGRATE_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
