@@ -31,7 +31,7 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache list [options]
        outpost main cache remove NAME [options]
        outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
-       outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR] [options]
+       outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
 
 Options:
@@ -59,7 +59,7 @@ Options:
   --network CIDR        cache add: client network it serves by default (repeatable)
   --ttl DURATION        cache token create: how long the token registers edges (default 24h)
   --to-database URL     migrate: the empty PostgreSQL database to copy --data into
-  --to-blobs DIR        migrate: copy the blobs there too, verified (default: leave them in place)
+  --to-blobs DIR|URL    migrate: copy the blobs there (a directory or s3://...), verified (default: leave them)
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
 The user, keys and cache commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.

@@ -28,24 +28,24 @@ export type BlobsLocation = { kind: 'directory'; path: string } | { kind: 's3'; 
 
 const S3_FORM = 's3://BUCKET[/PREFIX]?endpoint=URL&region=R';
 
+/** A directory or an s3:// URL; throws with the reason when it is neither. */
+export function parseBlobsLocation(value: string): BlobsLocation {
+  if (value.startsWith('s3://')) return { kind: 's3', location: parseS3Location(value) };
+  // Any other URL is refused rather than taken for a relative path.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new Error(`expected a directory or ${S3_FORM}, got another URL`);
+  return { kind: 'directory', path: value };
+}
+
 const blobsSchema = z
   .string()
   .min(1)
   .transform((value, ctx): BlobsLocation => {
-    if (value.startsWith('s3://')) {
-      try {
-        return { kind: 's3', location: parseS3Location(value) };
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }
-    // Any other URL is refused rather than taken for a relative path.
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `expected a directory or ${S3_FORM}, got another URL` });
+    try {
+      return parseBlobsLocation(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
       return z.NEVER;
     }
-    return { kind: 'directory', path: value };
   });
 
 /**

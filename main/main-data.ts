@@ -13,7 +13,7 @@ import { tightenDataDir } from '../src/store/private-files.js';
 import { prepareDataDir } from '../src/config/data-dir.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import type { Metadata } from './metadata/metadata.js';
-import type { BlobsLocation } from './config.js';
+import { parseBlobsLocation, type BlobsLocation } from './config.js';
 import { openEmbeddedMetadata } from './metadata/lmdb/open.js';
 import { openPostgresMetadata } from './metadata/postgres/open.js';
 
@@ -47,24 +47,9 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
   const root = await prepareDataDir(config.dataDir, '--data / OUTPOST_MAIN_DATA_DIR');
   // Owner only (src/store/private-files.ts); directories an older version made wider are narrowed.
   const tightened = await tightenDataDir(root);
-  const { blobs } = config;
-  let store: BlobStore;
-  let s3: S3BlobStore | undefined;
-  let blobsDescription: string;
-  if (blobs?.kind === 's3') {
-    // Checks bucket and credentials now: a wrong setting fails the start, not the first push.
-    store = s3 = await S3BlobStore.open(blobs.location);
-    // An S3 location holds no secret (credentials come from the SDK's chain): shown as written.
-    blobsDescription = formatS3Location(blobs.location);
-  } else {
-    let blobsRoot = root;
-    if (blobs !== undefined) {
-      blobsRoot = await prepareDataDir(blobs.path, '--blobs / OUTPOST_MAIN_BLOBS');
-      tightened.push(...(await tightenDataDir(blobsRoot)));
-    }
-    store = await FsBlobStore.create(blobsRoot);
-    blobsDescription = `directory ${blobsRoot}`;
-  }
+  const opened = await openBlobStore(config.blobs ?? { kind: 'directory', path: root }, '--blobs / OUTPOST_MAIN_BLOBS');
+  const { store, s3, description: blobsDescription } = opened;
+  if (opened.tightened) tightened.push(...opened.tightened);
   let metadata: Metadata;
   try {
     metadata =
@@ -80,7 +65,7 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
     ...(s3 && { presignBlob: (digest: Digest, expiresInSeconds: number) => s3.presignGet(digest, expiresInSeconds) }),
     metadata,
     blobsDescription,
-    sharedBlobs: blobs !== undefined || config.database !== undefined,
+    sharedBlobs: config.blobs !== undefined || config.database !== undefined,
     tightened,
     async close() {
       await metadata.close();
@@ -89,22 +74,44 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
   };
 }
 
-/** Where `outpost main migrate --to-blobs` copies blobs: a directory (object storage once main's config accepts it). */
-export class UnsupportedBlobLocationError extends Error {
-  readonly code = 'OUTPOST_BLOB_LOCATION_UNSUPPORTED';
-  constructor(location: string) {
-    super(`--to-blobs ${location}: expected a directory (object storage URLs are not supported yet)`);
-    this.name = 'UnsupportedBlobLocationError';
+export interface OpenedBlobStore {
+  store: BlobStore;
+  /** Where it is, for logs and messages (an S3 location holds no secret: credentials come from the SDK's chain). */
+  description: string;
+  /** Set for S3: presigned URLs, and connections to release. */
+  s3?: S3BlobStore;
+  /** Directories whose permissions had to be narrowed to the owner. */
+  tightened?: string[];
+  close(): void;
+}
+
+/** Opens a blob store: a directory (prepared and kept private) or an S3 bucket (checked now, not at the first push). */
+export async function openBlobStore(location: BlobsLocation, setting: string): Promise<OpenedBlobStore> {
+  if (location.kind === 's3') {
+    const s3 = await S3BlobStore.open(location.location);
+    return { store: s3, s3, description: formatS3Location(location.location), close: () => s3.close() };
+  }
+  const dir = await prepareDataDir(location.path, setting);
+  const tightened = await tightenDataDir(dir);
+  return { store: await FsBlobStore.create(dir), description: `directory ${dir}`, tightened, close: () => {} };
+}
+
+/** A blob location given on the command line (`outpost main migrate --to-blobs`) that is neither a directory nor S3. */
+export class InvalidBlobLocationError extends Error {
+  readonly code = 'OUTPOST_BLOB_LOCATION_INVALID';
+  constructor(setting: string, reason: string) {
+    super(`${setting}: ${reason}`);
+    this.name = 'InvalidBlobLocationError';
   }
 }
 
-/**
- * Opens the blob store at `location` (`--to-blobs`): the one place a migration's target store
- * is chosen, so that an s3:// URL is one more case here (TODO(#10)).
- */
-export async function openBlobStoreAt(location: string): Promise<{ store: BlobStore; description: string }> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) throw new UnsupportedBlobLocationError(location);
-  const dir = await prepareDataDir(location, '--to-blobs');
-  await tightenDataDir(dir);
-  return { store: await FsBlobStore.create(dir), description: `directory ${dir}` };
+/** Opens the blob store named by `text` (a directory or s3://...), as `setting` gave it. */
+export async function openBlobStoreAt(text: string, setting: string): Promise<OpenedBlobStore> {
+  let location: BlobsLocation;
+  try {
+    location = parseBlobsLocation(text);
+  } catch (err) {
+    throw new InvalidBlobLocationError(setting, (err as Error).message);
+  }
+  return openBlobStore(location, setting);
 }

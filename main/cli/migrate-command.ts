@@ -1,5 +1,5 @@
 /**
- * @module `outpost main migrate --to-database URL [--to-blobs DIR]`: moves a stopped embedded
+ * @module `outpost main migrate --to-database URL [--to-blobs DIR|URL]`: moves a stopped embedded
  * installation (LMDB and the blob directory) into PostgreSQL and a shared blob store, keeping
  * its users, tokens, signing keys and images. Resumable: run it again after any failure. The
  * metadata goes first (a database holding another installation is refused before a byte is
@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatBytes } from '../../src/config/units.js';
 import { copyBlobs } from '../../src/store/copy-blobs.js';
-import { openBlobStoreAt, UnsupportedBlobLocationError } from '../main-data.js';
+import { BlobStoreUnavailableError } from '../../src/store/errors.js';
+import { InvalidBlobLocationError, openBlobStore, openBlobStoreAt } from '../main-data.js';
+import type { BlobsLocation } from '../config.js';
 import { openLmdbMigrationSource } from '../metadata/lmdb/migration-source.js';
 import { EmptySourceError, MigrationCountMismatchError, migrateMetadata } from '../metadata/migrate.js';
 import type { StepName } from '../metadata/migration.js';
@@ -25,7 +27,7 @@ export interface MigrateCommand {
   args: string[];
   dataDir: string;
   /** Where the source's blobs are (its --blobs), default the data directory. */
-  blobs?: string | undefined;
+  blobs?: BlobsLocation | undefined;
   toDatabase?: string | undefined;
   toBlobs?: string | undefined;
   secretKeyFile?: string | undefined;
@@ -41,7 +43,8 @@ const EXPECTED = [
   MigrationCountMismatchError,
   EmptySourceError,
   MissingSecretKeyFileError,
-  UnsupportedBlobLocationError,
+  InvalidBlobLocationError,
+  BlobStoreUnavailableError,
 ];
 
 export async function runMigrateCommand(command: MigrateCommand, io: CliIo): Promise<number> {
@@ -80,19 +83,30 @@ async function migrate(command: MigrateCommand, toDatabase: string, dataDir: str
     await target.close();
   }
   if (command.toBlobs === undefined) {
-    io.out(`blobs: not copied (no --to-blobs); serve them with --blobs ${command.blobs ?? dataDir}\n`);
+    const where =
+      command.blobs?.kind === 'directory' ? command.blobs.path : command.blobs ? 'the same --blobs' : dataDir;
+    io.out(`blobs: not copied (no --to-blobs); serve them with --blobs ${where}\n`);
     return EXIT.OK;
   }
-  const from = await openBlobStoreAt(resolve(command.blobs ?? dataDir));
-  const to = await openBlobStoreAt(command.toBlobs);
-  io.err(`copying blobs from ${from.description} to ${to.description}\n`);
-  let reported = 0;
-  const blobs = await copyBlobs(from.store, to.store, (p) => {
-    const seen = p.copied + p.skipped + p.corrupt.length;
-    if (seen - reported < 100) return;
-    reported = seen;
-    io.err(`  blobs: ${p.copied} copied (${formatBytes(p.bytes)}), ${p.skipped} already there\n`);
-  });
+  const from = await openBlobStore(command.blobs ?? { kind: 'directory', path: dataDir }, '--blobs');
+  let blobs: Awaited<ReturnType<typeof copyBlobs>>;
+  try {
+    const to = await openBlobStoreAt(command.toBlobs, '--to-blobs');
+    try {
+      io.err(`copying blobs from ${from.description} to ${to.description}\n`);
+      let reported = 0;
+      blobs = await copyBlobs(from.store, to.store, (p) => {
+        const seen = p.copied + p.skipped + p.corrupt.length;
+        if (seen - reported < 100) return;
+        reported = seen;
+        io.err(`  blobs: ${p.copied} copied (${formatBytes(p.bytes)}), ${p.skipped} already there\n`);
+      });
+    } finally {
+      to.close();
+    }
+  } finally {
+    from.close();
+  }
   io.out(
     `blobs: ${blobs.copied} copied (${formatBytes(blobs.bytes)}), ${blobs.skipped} already there, ` +
       `${blobs.corrupt.length} corrupt\n`,
