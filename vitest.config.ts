@@ -8,6 +8,11 @@ import { defineConfig } from 'vitest/config';
 //   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
+// The registry behaviour suites, which also run on PostgreSQL (+ a blob directory) in `services-postgres`.
+const BEHAVIOUR_SUITES = ['conformance', 'v2', 'api', 'auth', 'redirect', 'web'].map(
+  (prefix) => `test/integration/${prefix}-*.test.ts`,
+);
+
 export default defineConfig({
   test: {
     projects: [
@@ -52,6 +57,16 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Each file starts its own servers (PostgreSQL, Ceph): two at once would crowd two cores.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'services-postgres',
+          include: BEHAVIOUR_SUITES,
+          // One PostgreSQL cluster for the run; every main gets a database of its own in it.
+          globalSetup: ['test/helpers/build-dist.ts', 'test/helpers/postgres-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],
