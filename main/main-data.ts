@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../src/log/logger.js';
 import type { Metadata } from './metadata/metadata.js';
 import { openEmbeddedMetadata } from './metadata/lmdb/open.js';
 import { openPostgresMetadata } from './metadata/postgres/open.js';
+import { withSharedMemory } from './cluster/shared-memory.js';
 
 export interface MainStorageConfig {
   dataDir: string;
@@ -50,7 +51,9 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
   const metadata =
     config.database === undefined
       ? openEmbeddedMetadata(root)
-      : await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger });
+      : withSharedMemory(
+          await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger }),
+        );
   return {
     store,
     metadata,

@@ -12,7 +12,6 @@ import type { Logger } from '../src/log/logger.js';
 import { parseDigest } from '../src/oci/digest.js';
 import type { MainConfig } from './config.js';
 import type { RegistryMetadata } from './metadata/registry.js';
-import type { Metadata } from './metadata/metadata.js';
 import { openMainData } from './main-data.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { repairMainStore } from './registry/repair.js';
@@ -35,7 +34,6 @@ import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
-import { cacheReads } from './cluster/read-through-cache.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 
 export interface MainService {
@@ -73,60 +71,6 @@ const HEARTBEAT_INTERVAL_MS = 5_000;
 const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
-/**
- * On PostgreSQL, the reads every request makes come from memory, invalidated across replicas
- * (main/cluster/read-through-cache.ts); the embedded LMDB answers them in microseconds as it is.
- */
-function withMemory(metadata: Metadata): Metadata {
-  if (metadata.backend === 'embedded') return metadata;
-  const { coordinator } = metadata;
-  return {
-    ...metadata,
-    revokeCredentials: metadata.revokeCredentials,
-    close: () => metadata.close(),
-    registry: cacheReads(metadata.registry, {
-      topic: 'repositories',
-      reads: ['getRepository'],
-      writes: ['createRepository', 'updateRepository', 'deleteRepository'],
-      coordinator,
-    }),
-    accounts: cacheReads(metadata.accounts, {
-      topic: 'accounts',
-      reads: ['getUser', 'getOrg', 'cachePreferences', 'namespaceAccess', 'accountType', 'getOrgMember', 'getSettings'],
-      writes: [
-        'createUser',
-        'updateUser',
-        'removeUser',
-        'createOrg',
-        'updateOrg',
-        'removeOrg',
-        'updateSettings',
-        'setOrgMember',
-        'removeOrgMember',
-        'createTeam',
-        'removeTeam',
-        'addTeamMember',
-        'removeTeamMember',
-        'setTeamAccess',
-        'removeTeamAccess',
-      ],
-      coordinator,
-    }),
-    settings: cacheReads(metadata.settings, {
-      topic: 'settings',
-      reads: ['getMetaSettings'],
-      writes: ['updateMetaSettings'],
-      coordinator,
-    }),
-    caches: cacheReads(metadata.caches, {
-      topic: 'caches',
-      reads: ['listCaches', 'getCache'],
-      writes: ['createCache', 'updateCache', 'removeCache'],
-      coordinator,
-    }),
-  };
-}
-
 export async function startMain(
   config: Readonly<MainConfig>,
   logger: Logger,
@@ -162,7 +106,7 @@ export async function startMain(
     await data.close();
     throw err;
   }
-  const metadata = withMemory(data.metadata);
+  const { metadata } = data;
   const registryMetadata = metadata.registry;
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;
