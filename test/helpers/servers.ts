@@ -12,7 +12,7 @@ import { loadMainConfig, type MainFlags } from '../../main/config.js';
 import { startMain, type MainService } from '../../main/service.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
-import { prepareTestBackend, type TestBackend } from './test-backend.js';
+import { backendArgs, prepareTestBackend, type TestBackend } from './test-backend.js';
 
 export const TEST_ADMIN_PASSWORD = 'admin-test-password';
 
@@ -90,7 +90,8 @@ export interface SpawnedMain {
 }
 
 /**
- * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens.
+ * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens, on the
+ * project's backend (test/helpers/test-backend.ts: the caller, who owns `dataDir`, removes it).
  * Authentication is off unless `env` turns it on (OUTPOST_MAIN_AUTH__ENABLED=true).
  */
 export async function spawnMain(
@@ -98,9 +99,10 @@ export async function spawnMain(
   extraArgs: string[] = [],
   env: Record<string, string> = {},
 ): Promise<SpawnedMain> {
+  const backend = backendArgs(await prepareTestBackend(dataDir));
   const child = spawn(
     process.execPath,
-    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
+    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...backend, ...extraArgs],
     {
       env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

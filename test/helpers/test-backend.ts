@@ -4,12 +4,14 @@
  * `postgresAdminUrl` (test/helpers/postgres-global-setup.ts), a fresh PostgreSQL database, a
  * key-encryption key file and a blob directory of its own (`--blobs`), as replicas run.
  *
- * The choice is recorded in the data directory (test-backend.json), so that a main restarted on
- * the same data directory finds the same database again. S3 is meant to become one more kind here.
+ * What the backend needs besides the data directory lives next to it, in `<dataDir>-backend/`
+ * (its database's URL, the key file, the blob directory), so that a main or a command run again
+ * on the same data directory finds the same database, and the data directory holds only what main
+ * wrote there. S3 is meant to become one more kind here.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { MainFlags } from '../../main/config.js';
@@ -23,38 +25,51 @@ export interface TestBackend {
   readonly flags: Pick<MainFlags, 'database' | 'blobs' | 'secretKeyFile'>;
   /** Where the blob store keeps its files (blobs/, uploads/, tmp/). */
   readonly blobsDir: string;
-  /** Drops what lives outside the data directory (the database). */
+  /** Drops the database and removes `<dataDir>-backend/`; the data directory is the caller's. */
   remove(): Promise<void>;
 }
-
-const RECORD = 'test-backend.json';
 
 /** The kind of backend the current vitest project runs the suites on. */
 export function testBackendKind(): TestBackendKind {
   return inject('postgresAdminUrl') === undefined ? 'embedded' : 'postgres';
 }
 
-/** The backend of `dataDir`: the one recorded there by an earlier start, else a new one. */
+/** The backend of `dataDir`: the one an earlier start prepared next to it, else a new one. */
 export async function prepareTestBackend(dataDir: string): Promise<TestBackend> {
   const adminUrl = inject('postgresAdminUrl');
   if (adminUrl === undefined) {
     return { kind: 'embedded', flags: {}, blobsDir: dataDir, remove: async () => {} };
   }
-  const record = join(dataDir, RECORD);
+  const home = `${dataDir.replace(/\/+$/, '')}-backend`;
+  const record = join(home, 'database-url');
+  const secretKeyFile = join(home, 'kek');
   let databaseUrl: string;
   if (existsSync(record)) {
-    databaseUrl = (JSON.parse(await readFile(record, 'utf8')) as { database: string }).database;
+    databaseUrl = await readFile(record, 'utf8');
   } else {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await mkdir(home, { recursive: true, mode: 0o700 });
     databaseUrl = await createDatabase(adminUrl);
-    await writeFile(join(dataDir, 'test-kek'), randomBytes(32).toString('base64'), { mode: 0o600 });
-    await writeFile(record, JSON.stringify({ database: databaseUrl }), { mode: 0o600 });
+    await writeFile(secretKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    await writeFile(record, databaseUrl, { mode: 0o600 });
   }
-  const blobsDir = join(dataDir, 'shared-blobs');
+  const blobsDir = join(home, 'blobs');
   return {
     kind: 'postgres',
-    flags: { database: databaseUrl, blobs: blobsDir, secretKeyFile: join(dataDir, 'test-kek') },
+    flags: { database: databaseUrl, blobs: blobsDir, secretKeyFile },
     blobsDir,
-    remove: () => dropDatabase(adminUrl, databaseUrl),
+    async remove() {
+      await dropDatabase(adminUrl, databaseUrl);
+      await rm(home, { recursive: true, force: true });
+    },
   };
+}
+
+/** The backend's settings as `outpost main` command-line flags (in process or spawned). */
+export function backendArgs(backend: TestBackend): string[] {
+  const { database, blobs, secretKeyFile } = backend.flags;
+  return [
+    ...(database !== undefined ? ['--database', database] : []),
+    ...(blobs !== undefined ? ['--blobs', blobs] : []),
+    ...(secretKeyFile !== undefined ? ['--secret-key-file', secretKeyFile] : []),
+  ];
 }
