@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
 // - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
 // - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs
-//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing).
+//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing);
+//   it then runs services-postgres: the registry behaviour suites again, each main on a database of
+//   its own in one PostgreSQL cluster and a blob directory (test/helpers/test-backend.ts).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 // The registry behaviour suites, which also run on PostgreSQL (+ a blob directory) in `services-postgres`.
