@@ -29,11 +29,6 @@ export interface TestBackend {
   remove(): Promise<void>;
 }
 
-/** The kind of backend the current vitest project runs the suites on. */
-export function testBackendKind(): TestBackendKind {
-  return inject('postgresAdminUrl') === undefined ? 'embedded' : 'postgres';
-}
-
 /** The backend of `dataDir`: the one an earlier start prepared next to it, else a new one. */
 export async function prepareTestBackend(dataDir: string): Promise<TestBackend> {
   const adminUrl = inject('postgresAdminUrl');
