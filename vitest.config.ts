@@ -5,8 +5,15 @@ import { defineConfig } from 'vitest/config';
 // - full-disk (`npm run test:full-disk`): a real full disk, a small tmpfs, which needs root;
 // - e2e (`npm run test:e2e`): real clients, skopeo and Chromium;
 // - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs
-//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing).
+//   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing);
+//   it then runs services-postgres: the registry behaviour suites again, each main on a database of
+//   its own in one PostgreSQL cluster and a blob directory (test/helpers/test-backend.ts).
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
+
+// The registry behaviour suites, which also run on PostgreSQL (+ a blob directory) in `services-postgres`.
+const BEHAVIOUR_SUITES = ['conformance', 'v2', 'api', 'auth', 'redirect', 'web'].map(
+  (prefix) => `test/integration/${prefix}-*.test.ts`,
+);
 
 export default defineConfig({
   test: {
@@ -52,6 +59,16 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Each file starts its own servers (PostgreSQL, Ceph): two at once would crowd two cores.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'services-postgres',
+          include: BEHAVIOUR_SUITES,
+          // One PostgreSQL cluster for the run; every main gets a database of its own in it.
+          globalSetup: ['test/helpers/build-dist.ts', 'test/helpers/postgres-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

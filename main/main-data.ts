@@ -16,6 +16,7 @@ import type { Metadata } from './metadata/metadata.js';
 import { parseBlobsLocation, type BlobsLocation } from './config.js';
 import { openEmbeddedMetadata } from './metadata/lmdb/open.js';
 import { openPostgresMetadata } from './metadata/postgres/open.js';
+import { withSharedMemory } from './cluster/shared-memory.js';
 
 export interface MainStorageConfig {
   dataDir: string;
@@ -55,7 +56,9 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
     metadata =
       config.database === undefined
         ? openEmbeddedMetadata(root)
-        : await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger });
+        : withSharedMemory(
+            await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger }),
+          );
   } catch (err) {
     s3?.close();
     throw err;

@@ -34,7 +34,6 @@ import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
-import { withMemory } from './cluster/remembered-metadata.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 
 export interface MainService {
@@ -107,7 +106,7 @@ export async function startMain(
     await data.close();
     throw err;
   }
-  const metadata = withMemory(data.metadata);
+  const { metadata } = data;
   const registryMetadata = metadata.registry;
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;

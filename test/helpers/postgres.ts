@@ -85,17 +85,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     adminUrl,
     port,
-    async createDatabase() {
-      const name = `t_${randomBytes(6).toString('hex')}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgres://${USER}:${password}@127.0.0.1:${port}/${name}`;
-    },
+    createDatabase: () => createDatabase(adminUrl),
     stopServer() {
       stopServer();
       running = false;
@@ -115,4 +105,30 @@ export async function startPostgres(): Promise<TestPostgres> {
 function postgresIds(): { uid: number; gid: number } {
   const out = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: out('-u'), gid: out('-g') };
+}
+
+async function asAdmin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty database on the cluster of `adminUrl`; its URL carries the same credentials. */
+export async function createDatabase(adminUrl: string): Promise<string> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await asAdmin(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+/** Drops a database made by `createDatabase`, ending any connection still open to it. */
+export async function dropDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  if (!/^t_[0-9a-f]{12}$/.test(name)) throw new Error(`not a test database: ${name}`);
+  await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }

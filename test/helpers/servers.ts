@@ -1,5 +1,6 @@
 /**
- * Real servers on 127.0.0.1:0 with real LMDB files in temporary directories.
+ * Real servers on 127.0.0.1:0 with real storage in temporary directories: LMDB, or PostgreSQL
+ * and a blob directory in the `services-postgres` project (test/helpers/test-backend.ts).
  *
  * `startTestMain` runs main in this process (fast, inspectable); `spawnMain` runs the built CLI
  * as a child process, for crash and signal tests.
@@ -11,6 +12,7 @@ import { loadMainConfig, type MainFlags } from '../../main/config.js';
 import { startMain, type MainService } from '../../main/service.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
+import { backendArgs, prepareTestBackend, type TestBackend } from './test-backend.js';
 
 export const TEST_ADMIN_PASSWORD = 'admin-test-password';
 
@@ -21,6 +23,9 @@ export const basicAuth = (user: string, password: string) =>
 export interface TestMain {
   url: string;
   dataDir: string;
+  /** Where the blob store keeps its files: the data directory, or `--blobs` on PostgreSQL. */
+  blobsDir: string;
+  backend: TestBackend;
   service: MainService;
   stop(): Promise<void>;
 }
@@ -42,19 +47,33 @@ export interface TestMainOptions {
 export async function startTestMain(options: TestMainOptions = {}): Promise<TestMain> {
   const temp: TempDir | undefined = options.dataDir ? undefined : await createTempDir('outpost-main-');
   const dataDir = options.dataDir ?? temp!.path;
-  const flags: MainFlags = { listen: '127.0.0.1:0', data: dataDir };
-  const config = loadMainConfig(flags, { OUTPOST_MAIN_AUTH__ENABLED: String(options.auth ?? false), ...options.env });
-  const service = await startMain(config, options.logger ?? silentLogger, {
-    adminPassword: TEST_ADMIN_PASSWORD,
-    ...(options.now && { now: options.now }),
-  });
+  const backend = await prepareTestBackend(dataDir);
+  // A database outlives a stop only when the caller keeps the data directory to start again.
+  const removeAll = async () => {
+    if (temp) await backend.remove();
+    await temp?.remove();
+  };
+  let service: MainService;
+  try {
+    const flags: MainFlags = { listen: '127.0.0.1:0', data: dataDir, ...backend.flags };
+    const env = { OUTPOST_MAIN_AUTH__ENABLED: String(options.auth ?? false), ...options.env };
+    service = await startMain(loadMainConfig(flags, env), options.logger ?? silentLogger, {
+      adminPassword: TEST_ADMIN_PASSWORD,
+      ...(options.now && { now: options.now }),
+    });
+  } catch (err) {
+    await removeAll();
+    throw err;
+  }
   return {
     url: service.server.url,
     dataDir,
+    blobsDir: backend.blobsDir,
+    backend,
     service,
     async stop() {
       await service.stop();
-      await temp?.remove();
+      await removeAll();
     },
   };
 }
@@ -71,7 +90,8 @@ export interface SpawnedMain {
 }
 
 /**
- * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens.
+ * Runs `outpost main` from dist/ (run `npm run build` first) and waits until it listens, on the
+ * project's backend (test/helpers/test-backend.ts: the caller, who owns `dataDir`, removes it).
  * Authentication is off unless `env` turns it on (OUTPOST_MAIN_AUTH__ENABLED=true).
  */
 export async function spawnMain(
@@ -79,9 +99,10 @@ export async function spawnMain(
   extraArgs: string[] = [],
   env: Record<string, string> = {},
 ): Promise<SpawnedMain> {
+  const backend = backendArgs(await prepareTestBackend(dataDir));
   const child = spawn(
     process.execPath,
-    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...extraArgs],
+    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...backend, ...extraArgs],
     {
       env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

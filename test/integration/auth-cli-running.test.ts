@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { decodeProtectedHeader } from 'jose';
 import { OUTPOST_BIN, spawnMain, type SpawnedMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
+import { backendArgs, prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
 import {
   basicAuth,
   bearer,
@@ -20,6 +21,7 @@ import {
 } from '../helpers/auth-http.js';
 
 let data: TempDir;
+let backend: TestBackend;
 let main: SpawnedMain;
 const ADMIN = basicAuth('admin', TEST_ADMIN_PASSWORD);
 
@@ -29,10 +31,11 @@ interface CliResult {
   stderr: string;
 }
 
-/** `node dist/bin/outpost.js main <args> --data <dir>` with `stdin` piped in. */
+/** `node dist/bin/outpost.js main <args> --data <dir>` (on the project's backend) with `stdin` piped in. */
 function outpost(args: string[], stdin = ''): Promise<CliResult> {
+  const argv = [OUTPOST_BIN, 'main', ...args, '--data', data.path, ...backendArgs(backend)];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OUTPOST_BIN, 'main', ...args, '--data', data.path], {
+    const child = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -54,6 +57,7 @@ const v2 = (authorization: string, path = '/v2/') =>
 
 beforeAll(async () => {
   data = await createTempDir('outpost-cli-running-');
+  backend = await prepareTestBackend(data.path);
   // Keys sign as soon as they are rotated in here; the pre-publication period (default 60 s) has
   // its own test (test/security/14-key-rotation-keeps-edges-verifying.test.ts).
   main = await spawnMain(data.path, [], {
@@ -64,6 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   main?.child.kill('SIGTERM');
   await main?.exited;
+  await backend?.remove();
   await data.remove();
 });
 

@@ -9,15 +9,19 @@ import { mainCli } from '../../main/cli.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { startTestMain } from '../helpers/servers.js';
 import { apiOk } from '../helpers/api-client.js';
+import { backendArgs, prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
 
 let temp: TempDir;
 let data: string;
+let backend: TestBackend;
 
 beforeEach(async () => {
   temp = await createTempDir('outpost-cache-cli-');
   data = join(temp.path, 'data');
+  backend = await prepareTestBackend(data);
 });
 afterEach(async () => {
+  await backend.remove();
   await temp.remove();
 });
 
@@ -27,11 +31,11 @@ interface Run {
   err: string;
 }
 
-/** Runs `outpost main <args> --data <data>`. */
+/** Runs `outpost main <args> --data <data>` on the project's backend. */
 async function cli(...args: string[]): Promise<Run> {
   const run: Run = { code: -1, out: '', err: '' };
   run.code = await mainCli(
-    [...args, '--data', data],
+    [...args, '--data', data, ...backendArgs(backend)],
     {},
     {
       out: (s) => void (run.out += s),
@@ -114,11 +118,16 @@ describe('outpost main cache remove', () => {
     expect((await cli('cache', 'list')).out).toMatch(/^NAME.*\neu /);
   });
 
-  it('fails without creating a data directory that does not exist', async () => {
-    expect(await cli('cache', 'list')).toMatchObject({
-      code: 1,
-      err: expect.stringMatching(/data directory .* does not exist/),
-    });
+  it('fails without creating an embedded data directory that does not exist', async () => {
+    if (backend.kind === 'embedded') {
+      expect(await cli('cache', 'list')).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/data directory .* does not exist/),
+      });
+    } else {
+      // On PostgreSQL the installation is the database, which exists: the commands reach it.
+      expect(await cli('cache', 'list')).toMatchObject({ code: 0, out: 'no content caches\n' });
+    }
     expect(await cli('cache', 'remove', 'eu')).toMatchObject({ code: 1 });
   });
 

@@ -3,7 +3,7 @@
  * `<name>` grammar, at most 255 characters), malformed digests and session ids, and path
  * traversal in every spelling. Each answer is a 4xx in the error envelope, never a 500.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
@@ -21,6 +21,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await main.stop();
 });
+
+/** Every file and directory main keeps (data and blob directories), by path. */
+const storedFiles = () =>
+  [...new Set([main.dataDir, main.blobsDir])]
+    .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((path) => join(dir, path)))
+    .sort();
 
 const BAD_NAMES = [
   'UpperCase',
@@ -147,6 +153,7 @@ describe('path traversal', () => {
   });
 
   it('never lets ../ in an upload session id through: 404 BLOB_UPLOAD_UNKNOWN', async () => {
+    const before = storedFiles();
     for (const method of ['GET', 'PATCH', 'PUT', 'DELETE']) {
       const res = await rawRequest(
         main.url,
@@ -156,7 +163,8 @@ describe('path traversal', () => {
       expect(res.status, method).toBe(404);
       expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'BLOB_UPLOAD_UNKNOWN' }] });
     }
-    expect(existsSync(join(main.dataDir, 'db'))).toBe(true);
+    // Whatever the session id names (the embedded database file here), nothing was removed or added.
+    expect(storedFiles()).toEqual(before);
   });
 
   it('resolves literal and encoded dot segments before routing, so they cannot climb out of /v2/', async () => {
@@ -189,9 +197,10 @@ describe('path traversal', () => {
   });
 
   it('stored nothing outside the data directory while being probed', async () => {
-    const root = resolve(main.dataDir);
-    expect(existsSync(resolve(root, '..', 'etc'))).toBe(false);
-    expect(existsSync(join(root, 'blobs', 'sha256', DIGEST.slice(7, 9), DIGEST.slice(7)))).toBe(true);
+    for (const root of [resolve(main.dataDir), resolve(main.blobsDir)]) {
+      expect(existsSync(resolve(root, '..', 'etc'))).toBe(false);
+    }
+    expect(existsSync(join(main.blobsDir, 'blobs', 'sha256', DIGEST.slice(7, 9), DIGEST.slice(7)))).toBe(true);
   });
 });
 

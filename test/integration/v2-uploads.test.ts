@@ -25,7 +25,7 @@ const sha512 = (bytes: Uint8Array) => `sha512:${createHash('sha512').update(byte
 const blobUrl = (name: string, digest: string) => `${main.url}/v2/${name}/blobs/${digest}`;
 const storedPath = (digest: string) => {
   const [algorithm, hex] = digest.split(':') as [string, string];
-  return join(main.dataDir, 'blobs', algorithm, hex.slice(0, 2), hex);
+  return join(main.blobsDir, 'blobs', algorithm, hex.slice(0, 2), hex);
 };
 const patch = (url: string, body: Uint8Array, contentRange?: string) =>
   fetch(url, {
@@ -37,7 +37,7 @@ const patch = (url: string, body: Uint8Array, contentRange?: string) =>
 /** Nothing of a refused upload may remain: no blob file, no temporary file, no session file. */
 function expectNothingStored(...digests: string[]): void {
   for (const digest of digests) expect(existsSync(storedPath(digest))).toBe(false);
-  expect(readdirSync(join(main.dataDir, 'tmp'))).toEqual([]);
+  expect(readdirSync(join(main.blobsDir, 'tmp'))).toEqual([]);
 }
 
 describe('POST /v2/<name>/blobs/uploads/', () => {
@@ -247,7 +247,7 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     // Main writes in batches of up to 1 MiB: send a full batch so that bytes reach the file.
     const chunk = 1 << 20;
     controller.enqueue(randomBytes(chunk));
-    await until(() => statSync(join(main.dataDir, 'uploads', session.uuid)).size >= chunk);
+    await until(() => statSync(join(main.blobsDir, 'uploads', session.uuid)).size >= chunk);
     await expectOciError(await patch(session.url, randomBytes(5)), 400, 'BLOB_UPLOAD_INVALID');
     await expectOciError(
       await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }),
@@ -359,7 +359,7 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     await expectOciError(await fetch(blobUrl('complete/mismatch', claimed)), 404, 'BLOB_UNKNOWN');
     await expectOciError(await fetch(blobUrl('complete/mismatch', sha256(sent))), 404, 'BLOB_UNKNOWN');
     expectNothingStored(claimed, sha256(sent));
-    expect(existsSync(join(main.dataDir, 'uploads', session.uuid))).toBe(false);
+    expect(existsSync(join(main.blobsDir, 'uploads', session.uuid))).toBe(false);
     await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
   });
 
@@ -432,7 +432,7 @@ describe('DELETE /v2/<name>/blobs/uploads/<uuid>', () => {
     expect((await patch(session.url, randomBytes(100))).status).toBe(202);
     const res = await fetch(session.url, { method: 'DELETE' });
     expect(res.status).toBe(204);
-    expect(existsSync(join(main.dataDir, 'uploads', session.uuid))).toBe(false);
+    expect(existsSync(join(main.blobsDir, 'uploads', session.uuid))).toBe(false);
     await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
     await expectOciError(await patch(session.url, randomBytes(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
   });

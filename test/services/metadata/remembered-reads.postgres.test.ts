@@ -1,5 +1,5 @@
 /**
- * The reads replicas answer from memory (main/cluster/remembered-metadata.ts), on two replicas of
+ * The reads replicas answer from memory (main/cluster/shared-memory.ts), on two replicas of
  * one PostgreSQL: a change made through one replica reaches the other's memory through
  * LISTEN/NOTIFY, without waiting for the copies to expire.
  */
@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { withMemory } from '../../../main/cluster/remembered-metadata.js';
+import { withSharedMemory } from '../../../main/cluster/shared-memory.js';
 import type { Metadata } from '../../../main/metadata/metadata.js';
 import { openPostgresMetadata } from '../../../main/metadata/postgres/open.js';
 import { createLogger } from '../../../src/log/logger.js';
@@ -42,7 +42,7 @@ async function twoReplicas(): Promise<[Metadata, Metadata]> {
   const open = async () => {
     const metadata = await openPostgresMetadata({ url, secretKeyFile: kek, logger: quiet });
     opened.push(metadata);
-    return withMemory(metadata);
+    return withSharedMemory(metadata);
   };
   return [await open(), await open()];
 }

@@ -1,6 +1,7 @@
 /**
- * @module Which reads of which owners a replica answers from memory (main/cluster/read-through-cache.ts),
- * and which writes drop them on every replica. Only for backends a network away.
+ * @module The metadata as every process on a shared PostgreSQL database uses it: hot reads from
+ * memory, and writes that tell every replica to forget what it remembered. Must not be bypassed
+ * by a writer (main/main-data.ts applies it), or running replicas serve stale answers.
  */
 import type { Metadata } from '../metadata/metadata.js';
 import { cacheReads } from './read-through-cache.js';
@@ -8,8 +9,10 @@ import { cacheReads } from './read-through-cache.js';
 /**
  * On PostgreSQL, the reads every request makes come from memory, invalidated across replicas
  * (main/cluster/read-through-cache.ts); the embedded LMDB answers them in microseconds as it is.
+ * Every process on the database goes through it, the offline commands included: their writes
+ * must reach the memory of the replicas running (a removed user's tokens stop working at once).
  */
-export function withMemory(metadata: Metadata): Metadata {
+export function withSharedMemory(metadata: Metadata): Metadata {
   if (metadata.backend === 'embedded') return metadata;
   const { coordinator } = metadata;
   return {
