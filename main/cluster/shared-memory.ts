@@ -21,8 +21,18 @@ export function withSharedMemory(metadata: Metadata): Metadata {
     close: () => metadata.close(),
     registry: cacheReads(metadata.registry, {
       topic: 'repositories',
-      reads: ['getRepository'],
-      writes: ['createRepository', 'updateRepository', 'deleteRepository'],
+      // A blob's size in a repository answers every blob GET and redirect; only found answers are
+      // kept, so a push on another replica is seen at once, and whatever removes a link drops them.
+      reads: ['getRepository', 'blobSizeIn'],
+      writes: [
+        'createRepository',
+        'updateRepository',
+        'deleteRepository',
+        'unlinkBlob',
+        'revertLink',
+        'collectBlob',
+        'dropBlobs',
+      ],
       coordinator,
     }),
     accounts: cacheReads(metadata.accounts, {

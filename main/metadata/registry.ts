@@ -177,6 +177,8 @@ export interface RegistryMetadata {
   getBlob(digest: Digest): Promise<BlobRecord | undefined>;
   /** Whether `repo` holds `digest`. */
   hasBlob(repo: RepoName, digest: Digest): Promise<boolean>;
+  /** The size of `digest` when `repo` holds it, in one read: every blob GET and redirect asks. */
+  blobSizeIn(repo: RepoName, digest: Digest): Promise<number | undefined>;
   /** Records `digest` as part of `repo` (creating the repository record if needed), at `at`. */
   linkBlob(repo: RepoName, digest: Digest, size: number, at: number): Promise<BlobLink>;
   /** Takes back what `linkBlob` added (its bytes never landed): the new link, the new record. */

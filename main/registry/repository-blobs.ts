@@ -54,9 +54,9 @@ export function createRepositoryBlobs({ metadata, store, now }: RepositoryBlobsD
     // cost more than the rest of the redirect. Index and files agree: commits write the index
     // before linking the file, and start-up repair drops entries whose file is gone.
     async stat(repo, digest) {
-      const record = (await has(repo, digest)) ? await metadata.getBlob(digest) : undefined;
-      if (!record) throw unknown(digest);
-      return { size: record.size };
+      const size = await metadata.blobSizeIn(repo, digest);
+      if (size === undefined) throw unknown(digest);
+      return { size };
     },
 
     async open(repo, digest) {

@@ -139,6 +139,15 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         expect(await metadata.hasBlob(repo, digest('a'))).toBe(false);
         expect(await metadata.getBlob(digest('a'))).toBeDefined();
       });
+
+      it("gives a blob's size in one read only where the repository holds it", async () => {
+        await metadata.linkBlob(repo, digest('a'), 10, 100);
+        expect(await metadata.blobSizeIn(repo, digest('a'))).toBe(10);
+        expect(await metadata.blobSizeIn(other, digest('a'))).toBeUndefined();
+        expect(await metadata.blobSizeIn(repo, digest('unknown'))).toBeUndefined();
+        await metadata.unlinkBlob(repo, digest('a'));
+        expect(await metadata.blobSizeIn(repo, digest('a'))).toBeUndefined();
+      });
     });
 
     describe('putManifest', () => {

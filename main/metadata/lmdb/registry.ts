@@ -175,6 +175,9 @@ export function createLmdbRegistryMetadata(
 
     hasBlob: async (repo, digest) => db.repoBlobs.doesExist(key(repo, digest)),
 
+    blobSizeIn: async (repo, digest) =>
+      db.repoBlobs.doesExist(key(repo, digest)) ? db.blobs.get(digest)?.size : undefined,
+
     linkBlob: (repo, digest, size, at) =>
       transaction(() => {
         if (!db.repositories.doesExist(repo)) void db.repositories.put(repo, { createdAt: at });

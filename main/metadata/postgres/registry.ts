@@ -135,6 +135,15 @@ export function createPostgresRegistryMetadata(
       );
     },
 
+    async blobSizeIn(repo, digest) {
+      const row = await one<{ size: string }>(
+        `SELECT b.size FROM registry_repo_blobs l JOIN registry_blobs b ON b.digest = l.digest
+          WHERE l.repo = $1 AND l.digest = $2`,
+        [repo, digest],
+      );
+      return row && Number(row.size);
+    },
+
     linkBlob: (repo, digest, size, at) =>
       db.transaction(async (tx) => {
         await beforeCreate(tx, repo);
