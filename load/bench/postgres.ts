@@ -8,7 +8,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -45,7 +46,11 @@ async function postgresIds(): Promise<{ uid: number; gid: number }> {
   return { uid: await id('-u'), gid: await id('-g') };
 }
 
-export async function startPostgres(dir: string, cleanup: Cleanup): Promise<BenchPostgres> {
+/**
+ * The cluster lives in a directory of its own under the system's temp dir, not in the run's: the
+ * `postgres` user must reach it, and the run's directory is private to the harness's user.
+ */
+export async function startPostgres(cleanup: Cleanup): Promise<BenchPostgres> {
   const initdb = findPostgresBin('initdb');
   const pgCtl = findPostgresBin('pg_ctl');
   if (!initdb || !pgCtl) throw new Error('initdb/pg_ctl not found: install PostgreSQL (apt-get install postgresql)');
@@ -55,7 +60,8 @@ export async function startPostgres(dir: string, cleanup: Cleanup): Promise<Benc
     asRoot
       ? run('runuser', ['-u', 'postgres', '--', bin, ...args], { timeout: 60_000 })
       : run(bin, args, { timeout: 60_000 });
-  await mkdir(dir, { recursive: true });
+  const dir = await mkdtemp(join(tmpdir(), 'outpost-bench-pg-'));
+  cleanup.defer('remove the PostgreSQL directory', () => rm(dir, { recursive: true, force: true }));
   if (ids) await chown(dir, ids.uid, ids.gid);
   await chmod(dir, 0o700);
   const dataDir = join(dir, 'data');

@@ -417,6 +417,9 @@ export async function startDistribution(options: DistributionOptions): Promise<S
     name: options.proxyRemoteUrl ? 'distribution proxy' : 'distribution',
     command: binary,
     args: ['serve', configPath],
+    // aws-sdk-go v1 panics at start when AWS_CA_BUNDLE is set and its HTTP transport is
+    // distribution's own ("unsupported transport"); the endpoint here is plain HTTP anyway.
+    ...(options.s3 && { env: { AWS_CA_BUNDLE: '' } }),
     cleanup: options.cleanup,
     ready: async () => ((await answersV2(url)) ? url : undefined),
   });

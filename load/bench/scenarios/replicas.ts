@@ -226,10 +226,14 @@ export const replicas: Scenario = {
     await mkdir(ctx.workDir, { recursive: true });
 
     ctx.log('starting PostgreSQL and the Ceph RGW');
-    const [postgres, s3] = await Promise.all([
-      startPostgres(join(ctx.workDir, 'postgres'), ctx.cleanup),
+    // Settled, not raced: if one fails, the other's start has finished before cleanup stops it.
+    const [pgStart, s3Start] = await Promise.allSettled([
+      startPostgres(ctx.cleanup),
       startS3(join(ctx.workDir, 's3'), ctx.cleanup),
     ]);
+    if (pgStart.status === 'rejected') throw pgStart.reason;
+    if (s3Start.status === 'rejected') throw s3Start.reason;
+    const [postgres, s3] = [pgStart.value, s3Start.value];
     const layoutDir = join(ctx.workDir, 'source');
     ctx.log(`writing a ${imageMiB} MiB random layer to ${layoutDir}`);
     const image = await writeRandomImageLayout(layoutDir, TAG, [layerBytes]);
