@@ -30,8 +30,17 @@ export interface BenchPostgres {
   readonly adminUrl: string;
   /** A new, empty database; its URL carries the password. */
   createDatabase(): Promise<string>;
+  /**
+   * Transactions (each statement outside one counts as one) the database has seen, from
+   * pg_stat_database. Sessions publish their counts at most every second while busy and within
+   * `STATS_DELAY_MS` once idle: wait that long after the load before reading.
+   */
+  transactions(databaseUrl: string): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** PostgreSQL 15's idle flush interval of cumulative statistics (10 s), with a margin. */
+export const STATS_DELAY_MS = 11_500;
 
 /** `name` on PATH or in the newest /usr/lib/postgresql/<version>/bin (Debian keeps them there). */
 export function findPostgresBin(name: string): string | undefined {
@@ -78,17 +87,27 @@ export async function startPostgres(cleanup: Cleanup): Promise<BenchPostgres> {
     await asPostgres(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
   });
   const adminUrl = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
+  const asAdmin = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
   return {
     adminUrl,
+    async transactions(databaseUrl) {
+      const [row] = await asAdmin<{ n: string }>(
+        'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1',
+        [new URL(databaseUrl).pathname.slice(1)],
+      );
+      return Number(row?.n ?? 0);
+    },
     async createDatabase() {
       const name = `bench_${randomBytes(6).toString('hex')}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
+      await asAdmin(`CREATE DATABASE ${name}`);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       return url.href;

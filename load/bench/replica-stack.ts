@@ -6,8 +6,8 @@
  *                                                     └──────────────► S3 (Ceph RGW, own bucket)
  *   embedded:  client ─► `outpost main` (LMDB and a local blob directory)
  *
- * The content cache is only a name and a URL: main answers `bench`'s blob GETs with a 307 to
- * it without ever contacting it, so nothing listens there.
+ * The content cache is a stub (stub-cache.ts) that only answers main's health probe: main
+ * answers `bench`'s blob GETs with a 307 to it, and nobody follows them.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,9 +19,6 @@ import { freePort, startOutpostMain, type ServerProcess } from './processes.js';
 import type { BenchPostgres } from './postgres.js';
 import type { BenchS3 } from './s3-server.js';
 import type { ScenarioContext } from './scenario.js';
-
-/** Where main sends `bench`: reserved port 9 (discard) on loopback, never contacted. */
-const CACHE_URL = 'http://127.0.0.1:9';
 
 export const MAIN_ENV = {
   OUTPOST_MAIN_AUTH__ENABLED: 'true',
@@ -38,6 +35,8 @@ export interface OutpostUnderTest {
   mains: ServerProcess[];
   /** The S3 bucket holding the blobs (replicas only), to empty afterwards. */
   bucket?: string;
+  /** The PostgreSQL database URL (replicas only). */
+  database?: string;
   stop(): Promise<void>;
 }
 
@@ -52,16 +51,20 @@ async function admin(url: string, method: 'POST', path: string, body: unknown, s
     throw new Error(`${method} /api/v0${path}: expected ${status}, got ${res.statusCode}: ${text.slice(0, 300)}`);
 }
 
-/** The user `bench`, a content cache `bench` (not running) and `bench`'s profile pointing at it. */
-export async function registerCacheUser(url: string): Promise<void> {
+/** The user `bench`, a content cache `bench` at `cacheUrl` and `bench`'s profile pointing at it. */
+export async function registerCacheUser(url: string, cacheUrl: string): Promise<void> {
   await admin(url, 'POST', '/accounts', { name: USER, password: PASSWORD }, 201);
-  await admin(url, 'POST', '/content_caches', { name: CACHE_NAME, host: CACHE_URL }, 201);
+  await admin(url, 'POST', '/content_caches', { name: CACHE_NAME, host: cacheUrl }, 201);
   await admin(url, 'POST', `/accounts/${USER}/settings`, { defaultContentCache: CACHE_NAME }, 200);
 }
 
-export async function startEmbeddedMain(ctx: ScenarioContext, dir: string): Promise<OutpostUnderTest> {
+export async function startEmbeddedMain(
+  ctx: ScenarioContext,
+  dir: string,
+  cacheUrl: string,
+): Promise<OutpostUnderTest> {
   const main = await startOutpostMain({ dataDir: dir, bin: ctx.outpostBin, cleanup: ctx.cleanup, env: MAIN_ENV });
-  await registerCacheUser(main.url);
+  await registerCacheUser(main.url, cacheUrl);
   return { url: main.url, hostPort: main.hostPort, mains: [main], stop: () => main.stop() };
 }
 
@@ -70,6 +73,8 @@ export interface ReplicaOptions {
   count: number;
   postgres: BenchPostgres;
   s3: BenchS3;
+  /** The content cache `bench` is sent to. */
+  cacheUrl: string;
 }
 
 /** `count` replicas on a fresh database and a fresh bucket, started together, behind nginx. */
@@ -99,12 +104,13 @@ export async function startReplicas(ctx: ScenarioContext, options: ReplicaOption
     upstreams: mains.map((m) => m.url),
     cleanup: ctx.cleanup,
   });
-  await registerCacheUser(balancer.url);
+  await registerCacheUser(balancer.url, options.cacheUrl);
   return {
     url: balancer.url,
     hostPort: balancer.hostPort,
     mains,
     bucket,
+    database,
     async stop() {
       await balancer.stop();
       await Promise.all(mains.map((m) => m.stop()));

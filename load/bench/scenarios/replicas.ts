@@ -7,7 +7,8 @@
  *   peak RSS of main summed over the replicas and of the largest replica;
  * - blob GETs per second answered with a 307 to the user's content cache, by one replica on
  *   PostgreSQL and by the embedded main (wrk with a bearer token, as main-redirects): the
- *   user's cache profile and the cache list come from memory, so a replica should keep up.
+ *   user's cache profile and the cache list come from memory, so a replica should keep up;
+ *   for the replica, how many PostgreSQL transactions one redirect costs (pg_stat_database).
  *
  * Each repetition gives each peer fresh servers, a fresh database and a fresh bucket (so
  * skopeo's blob-info cache cannot turn a push into a mount); the buckets are emptied after
@@ -22,10 +23,11 @@ import { ADMIN_PASSWORD, readMetric, uploadBlob, USER, PASSWORD, basicAuth } fro
 import { runCommand } from '../command.js';
 import { writeRandomImageLayout, type WrittenImage } from '../oci-layout.js';
 import { measurePhase, type PhaseResult } from '../phase.js';
-import { startPostgres, POSTGRES, type BenchPostgres } from '../postgres.js';
+import { startPostgres, POSTGRES, STATS_DELAY_MS, type BenchPostgres } from '../postgres.js';
 import { DISTRIBUTION, NGINX, SKOPEO, startDistribution, WRK, type ServerProcess } from '../processes.js';
 import { startReplicas, startEmbeddedMain, type OutpostUnderTest } from '../replica-stack.js';
 import { startS3, type BenchS3 } from '../s3-server.js';
+import { startStubCache } from '../stub-cache.js';
 import { numberParam, SampleTable, type Scenario, type ScenarioContext } from '../scenario.js';
 import { skopeoPull, skopeoPush } from '../skopeo.js';
 import { MiB } from '../stats.js';
@@ -43,6 +45,7 @@ interface Run {
   ctx: ScenarioContext;
   postgres: BenchPostgres;
   s3: BenchS3;
+  cacheUrl: string;
   image: WrittenImage;
   layoutDir: string;
   table: SampleTable;
@@ -77,8 +80,14 @@ async function startPeer(peer: Peer, dir: string, run: Run): Promise<Started> {
   }
   const outpost =
     peer === REPLICAS
-      ? await startReplicas(ctx, { dir, count: REPLICA_COUNT, postgres: run.postgres, s3: run.s3 })
-      : await startEmbeddedMain(ctx, dir);
+      ? await startReplicas(ctx, {
+          dir,
+          count: REPLICA_COUNT,
+          postgres: run.postgres,
+          s3: run.s3,
+          cacheUrl: run.cacheUrl,
+        })
+      : await startEmbeddedMain(ctx, dir, run.cacheUrl);
   return {
     hostPort: outpost.hostPort,
     servers: outpost.mains,
@@ -106,8 +115,9 @@ const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
  * Blob GETs answered 307 per second by `main` (one process; one replica for the cluster), with
  * wrk and a bearer token of `bench`. Every answer must be a redirect, counted by main itself.
  */
-async function measureRedirects(peer: Peer, main: ServerProcess, run: Run): Promise<void> {
+async function measureRedirects(peer: Peer, outpost: OutpostUnderTest, run: Run): Promise<void> {
   const { ctx, table } = run;
+  const main = outpost.mains[0]!;
   const userAuth = basicAuth(USER, PASSWORD);
   const repo = `${USER}/redirects`;
   const bytes = randomBytes(4096);
@@ -135,9 +145,21 @@ async function measureRedirects(peer: Peer, main: ServerProcess, run: Run): Prom
   await runWrk({ ...options, seconds: warmup }, wrkRun);
   await new Promise((r) => setTimeout(r, 500));
   const redirects = () => readMetric(main.url, 'outpost_main_redirects_total{cache="bench"}');
+  // What the cluster asks PostgreSQL per redirect: counted over the measured run only, so the
+  // warm-up's statistics must be published before the first reading and the run's before the last.
+  const database = outpost.database;
+  const transactions = async () => {
+    await new Promise((r) => setTimeout(r, STATS_DELAY_MS));
+    return database ? run.postgres.transactions(database) : 0;
+  };
+  const transactionsBefore = database ? await transactions() : 0;
   const before = await redirects();
   const phase = await measurePhase([{ name: peer, pid: main.pid }], () => runWrk(options, wrkRun));
   const counted = (await redirects()) - before;
+  if (database) {
+    const perRedirect = ((await transactions()) - transactionsBefore) / counted;
+    table.record('redirects: PostgreSQL transactions per redirect', peer, perRedirect);
+  }
   const result = phase.value;
   // As in main-redirects: requests in flight when wrk stops are answered and counted by main.
   if (
@@ -193,7 +215,7 @@ async function measurePeer(peer: Peer, rep: number, run: Run): Promise<void> {
     await rm(pulledDir, { recursive: true, force: true });
     ctx.log(`rep ${rep + 1}: ${peer}: push ${push.seconds.toFixed(2)} s, pull ${pull.seconds.toFixed(2)} s`);
 
-    if (started.outpost) await measureRedirects(peer, started.outpost.mains[0]!, run);
+    if (started.outpost) await measureRedirects(peer, started.outpost, run);
   } finally {
     await started.stop();
     if (started.bucket) await run.s3.emptyBucket(started.bucket);
@@ -234,6 +256,7 @@ export const replicas: Scenario = {
     if (pgStart.status === 'rejected') throw pgStart.reason;
     if (s3Start.status === 'rejected') throw s3Start.reason;
     const [postgres, s3] = [pgStart.value, s3Start.value];
+    const cache = await startStubCache(ctx.cleanup);
     const layoutDir = join(ctx.workDir, 'source');
     ctx.log(`writing a ${imageMiB} MiB random layer to ${layoutDir}`);
     const image = await writeRandomImageLayout(layoutDir, TAG, [layerBytes]);
@@ -242,10 +265,11 @@ export const replicas: Scenario = {
     const steps = ['push, skopeo', 'pull, skopeo'];
     for (const step of steps) table.declare(`${step} (s)`);
     table.declare('redirects, one main process (307/s)', 'higher');
+    table.declare('redirects: PostgreSQL transactions per redirect');
     for (const step of steps) table.declare(`server peak RSS, ${step}, all processes (MiB)`);
     for (const step of steps) table.declare(`server peak RSS, ${step}, largest process (MiB)`);
     for (const step of steps) table.declare(`server CPU, ${step} (s)`);
-    const run: Run = { ctx, postgres, s3, image, layoutDir, table, opTimeoutMs, wrk };
+    const run: Run = { ctx, postgres, s3, cacheUrl: cache.url, image, layoutDir, table, opTimeoutMs, wrk };
     for (let rep = 0; rep < ctx.reps; rep++) {
       // Rotate who goes first, so no peer always runs on a machine another just warmed.
       const order = PEERS.map((_, i) => PEERS[(i + rep) % PEERS.length]!);
@@ -268,7 +292,7 @@ export const replicas: Scenario = {
         'outpost runs with authentication on (skopeo signs in as admin); distribution has none. ' +
           'distribution: s3 driver with redirect disabled, so blobs go through it as through outpost.',
         `Redirects: wrk -t${wrk.threads} -c${wrk.connections} -d${wrk.seconds}s on GET of a blob by ` +
-          `\`${USER}\` (bearer token; profile: a registered content cache that is not running), on ` +
+          `\`${USER}\` (bearer token; profile: a registered content cache, a stub that only answers main's health probe), on ` +
           'one replica directly (not through nginx) and on the embedded main; every answer a 307 ' +
           '(checked against outpost_main_redirects_total).',
       ],
