@@ -30,6 +30,8 @@ export const OUTPOST_BIN = join(REPO_ROOT, 'dist', 'bin', 'outpost.js');
 export interface Requirement {
   binary: string;
   debianPackage: string;
+  /** Where to look when the binary is not on PATH (PostgreSQL's live in /usr/lib/postgresql/N/bin). */
+  find?: () => string | undefined;
 }
 
 export const DISTRIBUTION: Requirement = { binary: 'docker-registry', debianPackage: 'docker-registry' };
@@ -54,7 +56,7 @@ export async function whichBinary(binary: string): Promise<string | undefined> {
 
 export async function findMissing(requirements: readonly Requirement[]): Promise<Requirement[]> {
   const missing: Requirement[] = [];
-  for (const r of requirements) if ((await whichBinary(r.binary)) === undefined) missing.push(r);
+  for (const r of requirements) if ((r.find?.() ?? (await whichBinary(r.binary))) === undefined) missing.push(r);
   return missing;
 }
 
@@ -86,7 +88,7 @@ export interface ServerProcess {
 
 const OUTPUT_KEPT = 64 * 1024;
 
-interface SpawnServerOptions {
+export interface SpawnServerOptions {
   name: string;
   command: string;
   args: string[];
@@ -98,7 +100,7 @@ interface SpawnServerOptions {
   stopGraceMs?: number;
 }
 
-async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
+export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   const child: ChildProcess = spawn(options.command, options.args, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -205,6 +207,8 @@ export interface OutpostMainOptions {
   env?: Record<string, string>;
   /** Options for node itself, such as `--cpu-prof` (before the script). */
   nodeArgs?: string[];
+  /** More options for `outpost main` (`--database`, `--blobs`, `--public-url` of a replica). */
+  args?: string[];
 }
 
 /** `node <bin> main --listen 127.0.0.1:0 --data <dataDir>`; ready when it logs its URL and answers /v2/. */
@@ -214,7 +218,16 @@ export async function startOutpostMain(options: OutpostMainOptions): Promise<Ser
   return spawnServer({
     name: 'outpost main',
     command: process.execPath,
-    args: [...(options.nodeArgs ?? []), bin, 'main', '--listen', '127.0.0.1:0', '--data', options.dataDir],
+    args: [
+      ...(options.nodeArgs ?? []),
+      bin,
+      'main',
+      '--listen',
+      '127.0.0.1:0',
+      '--data',
+      options.dataDir,
+      ...(options.args ?? []),
+    ],
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {
@@ -340,10 +353,41 @@ export interface DistributionOptions {
   cleanup: Cleanup;
   /** Proxy mode: a pull-through cache of the registry at this URL. */
   proxyRemoteUrl?: string;
+  /** The s3 storage driver on this bucket instead of the filesystem (path-style endpoint). */
+  s3?: DistributionS3;
+}
+
+export interface DistributionS3 {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 /**
- * `docker-registry serve <dir>/config.yml` with filesystem storage under `<dir>/storage`, on a
+ * distribution's s3 driver on an S3-compatible endpoint (a `regionendpoint` makes it use
+ * path-style addressing). Redirects to presigned URLs are off: blobs go through the registry,
+ * as they go through outpost main, so both serve the same bytes the same way.
+ */
+function s3Storage(s3: DistributionS3) {
+  return {
+    s3: {
+      accesskey: s3.accessKeyId,
+      secretkey: s3.secretAccessKey,
+      region: s3.region,
+      regionendpoint: s3.endpoint,
+      bucket: s3.bucket,
+      secure: s3.endpoint.startsWith('https:'),
+      v4auth: true,
+      rootdirectory: '/registry',
+    },
+    redirect: { disable: true },
+  };
+}
+
+/**
+ * `docker-registry serve <dir>/config.yml` with filesystem storage under `<dir>/storage` (or S3), on a
  * free port of 127.0.0.1. Logging is at error level and the access log is off, so the server
  * does not spend its time writing a line per request.
  */
@@ -359,7 +403,7 @@ export async function startDistribution(options: DistributionOptions): Promise<S
     version: 0.1,
     log: { level: 'error', accesslog: { disabled: true } },
     storage: {
-      filesystem: { rootdirectory: join(options.dir, 'storage') },
+      ...(options.s3 ? s3Storage(options.s3) : { filesystem: { rootdirectory: join(options.dir, 'storage') } }),
       delete: { enabled: true },
       cache: { blobdescriptor: 'inmemory' },
       maintenance: { uploadpurging: { enabled: false } },
@@ -373,6 +417,9 @@ export async function startDistribution(options: DistributionOptions): Promise<S
     name: options.proxyRemoteUrl ? 'distribution proxy' : 'distribution',
     command: binary,
     args: ['serve', configPath],
+    // aws-sdk-go v1 panics at start when AWS_CA_BUNDLE is set and its HTTP transport is
+    // distribution's own ("unsupported transport"); the endpoint here is plain HTTP anyway.
+    ...(options.s3 && { env: { AWS_CA_BUNDLE: '' } }),
     cleanup: options.cleanup,
     ready: async () => ((await answersV2(url)) ? url : undefined),
   });

@@ -9,6 +9,7 @@ import { edgeColdPull } from './edge-cold-pull.js';
 import { edgeHerd } from './edge-herd.js';
 import { mainRedirects } from './main-redirects.js';
 import { redirectPull } from './redirect-pull.js';
+import { replicas } from './replicas.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   pushPullLarge,
@@ -20,4 +21,5 @@ export const SCENARIOS: readonly Scenario[] = [
   edgeHerd,
   mainRedirects,
   redirectPull,
+  replicas,
 ];
