@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
+import pg from 'pg';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { basicAuth, bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../helpers/auth-http.js';
 
@@ -60,20 +61,44 @@ describe('GET /auth/jwks.json across a rotation', () => {
   });
 });
 
+/**
+ * Makes main's key store unreadable until the returned function puts it back: on LMDB a directory
+ * where the keyring file was (its version changes, reading it fails with EISDIR); on PostgreSQL
+ * the keys' table renamed aside (reading it fails: no such relation).
+ */
+async function breakKeyStore(): Promise<() => Promise<void>> {
+  const database = main.backend.flags.database;
+  if (database === undefined) {
+    const file = join(main.dataDir, 'keys', 'keyring.json');
+    await rename(file, `${file}.aside`);
+    await mkdir(file);
+    return async () => {
+      await rm(file, { recursive: true });
+      await rename(`${file}.aside`, file);
+    };
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  await client.query('ALTER TABLE outpost_signing_keys RENAME TO outpost_signing_keys_aside');
+  return async () => {
+    try {
+      await client.query('ALTER TABLE outpost_signing_keys_aside RENAME TO outpost_signing_keys');
+    } finally {
+      await client.end();
+    }
+  };
+}
+
 describe('GET /auth/jwks.json while the key store cannot be read', () => {
   it('answers with the keys already loaded, and with the store again once it is back', async () => {
     const kids = await jwksKids();
-    const file = join(main.dataDir, 'keys', 'keyring.json');
-    // A directory where the keyring file was: its version changes, reading it fails (EISDIR).
-    await rename(file, `${file}.aside`);
-    await mkdir(file);
+    const restore = await breakKeyStore();
     try {
       const res = await fetch(`${main.url}/auth/jwks.json`);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid)).toEqual(kids);
     } finally {
-      await rm(file, { recursive: true });
-      await rename(`${file}.aside`, file);
+      await restore();
     }
     expect(await jwksKids()).toEqual(kids);
   });

@@ -344,6 +344,7 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const claimed = sha256(Buffer.from('something else'));
     const session = await startUpload(main.url, 'complete/mismatch');
     expect((await patch(session.url, sent)).status).toBe(202);
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(true);
     const error = await expectOciError(
       await fetch(withDigest(session.url, claimed), { method: 'PUT' }),
       400,
@@ -424,6 +425,7 @@ describe('DELETE /v2/<name>/blobs/uploads/<uuid>', () => {
   it('cancels the session: 204, then the session and its bytes are gone', async () => {
     const session = await startUpload(main.url, 'cancel/ok');
     expect((await patch(session.url, randomBytes(100))).status).toBe(202);
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(true);
     const res = await fetch(session.url, { method: 'DELETE' });
     expect(res.status).toBe(204);
     expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(false);
