@@ -7,10 +7,12 @@ import { defineConfig } from 'vitest/config';
 // - services (`npm run test:services`): the real PostgreSQL, Ceph S3 and nginx that .ci/run installs
 //   (the suites start their own servers; test/helpers/s3.ts installs Ceph itself as root if missing);
 //   it then runs services-postgres: the registry behaviour suites again, each main on a database of
-//   its own in one PostgreSQL cluster and a blob directory (test/helpers/test-backend.ts).
+//   its own in one PostgreSQL cluster and a blob directory (test/helpers/test-backend.ts), and then
+//   services-s3: the same suites with the blobs in a bucket of their own in one Ceph RGW.
 const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
-// The registry behaviour suites, which also run on PostgreSQL (+ a blob directory) in `services-postgres`.
+// The registry behaviour suites, which also run on PostgreSQL with a blob directory (`services-postgres`)
+// and with S3 (`services-s3`).
 const BEHAVIOUR_SUITES = ['conformance', 'v2', 'api', 'auth', 'redirect', 'web'].map(
   (prefix) => `test/integration/${prefix}-*.test.ts`,
 );
@@ -69,6 +71,23 @@ export default defineConfig({
           globalSetup: ['test/helpers/build-dist.ts', 'test/helpers/postgres-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'services-s3',
+          include: BEHAVIOUR_SUITES,
+          // One PostgreSQL cluster and one Ceph RGW for the run; every main gets a database and a bucket.
+          globalSetup: [
+            'test/helpers/build-dist.ts',
+            'test/helpers/postgres-global-setup.ts',
+            'test/helpers/s3-global-setup.ts',
+          ],
+          // The S3 credentials, in this project's workers only (the SDK reads them from process.env).
+          setupFiles: ['test/helpers/s3-worker-env.ts'],
+          testTimeout: 60_000,
+          // Ceph's first start may install its packages (test/helpers/s3.ts).
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -20,6 +20,10 @@
  * pair, and the attempt it returns gives it back when it ends (failed, succeeded, or abandoned
  * on an error). Otherwise a burst of guesses sent at once would all pass `before()` before the
  * first failure is counted (500 parallel guesses made 451 password checks for a lock at 10).
+ * An attempt counts those of its pair that arrived before it and are still in progress when it
+ * reads the store; the read and the counting of an outcome (store, then freeing the place) take
+ * turns per pair, so an attempt that ends meanwhile is seen once: as in progress or as counted.
+ * (Read before the store, a slow store such as PostgreSQL saw it twice and locked early.)
  * The delays need no such care: parallel attempts wait in parallel, so only the lock bounds
  * them. Each delay and refusal is logged with the name and address (never the password).
  *
@@ -76,8 +80,14 @@ export interface LoginThrottle {
 export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
   const { store, now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000 } = options;
   const { slowAfterPerAddress = 20, slowAfterPerAccount = 10, logger } = options;
-  // Attempts of each pair between `before()` and their end; an entry lives only while some are.
-  const inFlight = new Map<string, number>();
+  // Per pair while some of its attempts are between `before()` and their end: their arrival
+  // numbers, and the turn that store reads and outcome counting take one at a time.
+  const pairs = new Map<string, { next: number; inFlight: Set<number>; turn: Promise<unknown> }>();
+  const inTurn = <T>(state: { turn: Promise<unknown> }, fn: () => Promise<T>): Promise<T> => {
+    const result = state.turn.then(fn);
+    state.turn = result.catch(() => {});
+    return result;
+  };
   /** The wait for `failures` against a threshold: 250 ms at it, doubling, capped. */
   const penalty = (failures: number, threshold: number) =>
     failures < threshold ? 0 : Math.min(maxDelayMs, 250 * 2 ** (failures - threshold));
@@ -99,17 +109,23 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
     async before(account, address) {
       const pair = pairKey(account, address);
       // Reserved before the first await, so that attempts arriving together see each other:
-      // each counts those reserved before it (the first `lockAfter` of a burst pass, not none).
-      const pending = inFlight.get(pair) ?? 0;
-      inFlight.set(pair, pending + 1);
+      // each counts those that arrived before it (the first `lockAfter` of a burst pass, not none).
+      let state = pairs.get(pair);
+      if (!state) pairs.set(pair, (state = { next: 0, inFlight: new Set(), turn: Promise.resolve() }));
+      const pairState = state;
+      const seq = pairState.next++;
+      pairState.inFlight.add(seq);
       const release = () => {
-        const left = (inFlight.get(pair) ?? 1) - 1;
-        if (left > 0) inFlight.set(pair, left);
-        else inFlight.delete(pair);
+        pairState.inFlight.delete(seq);
+        if (pairState.inFlight.size === 0 && pairs.get(pair) === pairState) pairs.delete(pair);
       };
       let counts: Awaited<ReturnType<ThrottleStore['get']>>;
+      let pending: number;
       try {
-        counts = await store.get([pair, addressKey(address), accountKey(account)], now());
+        [counts, pending] = await inTurn(pairState, async () => {
+          const read = await store.get([pair, addressKey(address), accountKey(account)], now());
+          return [read, [...pairState.inFlight].filter((other) => other < seq).length] as const;
+        });
       } catch (err) {
         release();
         throw err;
@@ -138,11 +154,14 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
       const end = async (outcome?: () => Promise<void>) => {
         if (ended) return;
         ended = true;
-        try {
-          await outcome?.();
-        } finally {
-          release();
-        }
+        if (!outcome) return release();
+        await inTurn(pairState, async () => {
+          try {
+            await outcome();
+          } finally {
+            release();
+          }
+        });
       };
       const attempt: LoginAttempt = {
         failed: () => end(() => failed(account, address)),

@@ -115,9 +115,9 @@ export function withDigest(url: string, digest: string): string {
 }
 
 /** Polls `condition` until it holds (for state another request is building up); fails after 10 s. */
-export async function until(condition: () => boolean): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
+    if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('condition never held');

@@ -1,6 +1,7 @@
 /**
  * Real servers on 127.0.0.1:0 with real storage in temporary directories: LMDB, or PostgreSQL
- * and a blob directory in the `services-postgres` project (test/helpers/test-backend.ts).
+ * and a blob directory (`services-postgres`) or an S3 bucket (`services-s3`), as
+ * test/helpers/test-backend.ts prepares them.
  *
  * `startTestMain` runs main in this process (fast, inspectable); `spawnMain` runs the built CLI
  * as a child process, for crash and signal tests.
@@ -23,8 +24,6 @@ export const basicAuth = (user: string, password: string) =>
 export interface TestMain {
   url: string;
   dataDir: string;
-  /** Where the blob store keeps its files: the data directory, or `--blobs` on PostgreSQL. */
-  blobsDir: string;
   backend: TestBackend;
   service: MainService;
   stop(): Promise<void>;
@@ -68,7 +67,6 @@ export async function startTestMain(options: TestMainOptions = {}): Promise<Test
   return {
     url: service.server.url,
     dataDir,
-    blobsDir: backend.blobsDir,
     backend,
     service,
     async stop() {
@@ -99,12 +97,18 @@ export async function spawnMain(
   extraArgs: string[] = [],
   env: Record<string, string> = {},
 ): Promise<SpawnedMain> {
-  const backend = backendArgs(await prepareTestBackend(dataDir));
+  const backend = await prepareTestBackend(dataDir);
   const child = spawn(
     process.execPath,
-    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...backend, ...extraArgs],
+    [OUTPOST_BIN, 'main', '--listen', '127.0.0.1:0', '--data', dataDir, ...backendArgs(backend), ...extraArgs],
     {
-      env: { ...process.env, OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env },
+      env: {
+        ...process.env,
+        ...backend.env,
+        OUTPOST_MAIN_AUTH__ENABLED: 'false',
+        OUTPOST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

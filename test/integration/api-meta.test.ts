@@ -150,9 +150,16 @@ describe('anonymousPull', () => {
   });
 });
 
+const POSTGRES_LOCATION = /^PostgreSQL at postgres:\/\/outpost:\[redacted\]@127\.0\.0\.1:\d+\/t_[0-9a-f]+$/;
 const DATABASE_LOCATION = {
   embedded: /^LMDB in .*db$/,
-  postgres: /^PostgreSQL at postgres:\/\/outpost:\[redacted\]@127\.0\.0\.1:\d+\/t_[0-9a-f]+$/,
+  postgres: POSTGRES_LOCATION,
+  'postgres-s3': POSTGRES_LOCATION,
+} as const;
+const BLOBS_LOCATION = {
+  embedded: /^directory /,
+  postgres: /^directory /,
+  'postgres-s3': /^s3:\/\/test-[0-9a-f]+\/main\?endpoint=http%3A%2F%2F127\.0\.0\.1%3A\d+&region=/,
 } as const;
 
 describe('GET /api/v0/meta/cluster_status', () => {
@@ -182,7 +189,7 @@ describe('GET /api/v0/meta/cluster_status', () => {
       ],
       // Named without its password.
       database: { location: expect.stringMatching(DATABASE_LOCATION[main.backend.kind]), healthy: true },
-      blobStore: { location: expect.stringMatching(/^directory /), healthy: true },
+      blobStore: { location: expect.stringMatching(BLOBS_LOCATION[main.backend.kind]), healthy: true },
     });
     const storage = status.storage as { blobs: number; bytes: number };
     expect(storage.blobs).toBeGreaterThan(0);

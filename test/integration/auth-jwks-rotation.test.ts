@@ -2,10 +2,14 @@
  * Key rotation as the JWKS shows it (main's clock moved forward): a new key is published at once
  * and signs after the pre-publication period (default 60 s); a retired key stays published while
  * any token it signed can still be valid, registry tokens and redirect tokens alike, and tokens
- * it signed keep working on /v2 in the meantime.
+ * it signed keep working on /v2 in the meantime. A key store that cannot be read for a moment
+ * does not take the JWKS away.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
+import pg from 'pg';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { basicAuth, bearer, TEST_ADMIN_PASSWORD, tokenFor } from '../helpers/auth-http.js';
 
@@ -54,5 +58,48 @@ describe('GET /auth/jwks.json across a rotation', () => {
 
     offsetMs = 60_000 + 3 * 60_000 + 1000;
     expect(await jwksKids()).toEqual([newKid]);
+  });
+});
+
+/**
+ * Makes main's key store unreadable until the returned function puts it back: on LMDB a directory
+ * where the keyring file was (its version changes, reading it fails with EISDIR); on PostgreSQL
+ * the keys' table renamed aside (reading it fails: no such relation).
+ */
+async function breakKeyStore(): Promise<() => Promise<void>> {
+  const database = main.backend.flags.database;
+  if (database === undefined) {
+    const file = join(main.dataDir, 'keys', 'keyring.json');
+    await rename(file, `${file}.aside`);
+    await mkdir(file);
+    return async () => {
+      await rm(file, { recursive: true });
+      await rename(`${file}.aside`, file);
+    };
+  }
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  await client.query('ALTER TABLE outpost_signing_keys RENAME TO outpost_signing_keys_aside');
+  return async () => {
+    try {
+      await client.query('ALTER TABLE outpost_signing_keys_aside RENAME TO outpost_signing_keys');
+    } finally {
+      await client.end();
+    }
+  };
+}
+
+describe('GET /auth/jwks.json while the key store cannot be read', () => {
+  it('answers with the keys already loaded, and with the store again once it is back', async () => {
+    const kids = await jwksKids();
+    const restore = await breakKeyStore();
+    try {
+      const res = await fetch(`${main.url}/auth/jwks.json`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid)).toEqual(kids);
+    } finally {
+      await restore();
+    }
+    expect(await jwksKids()).toEqual(kids);
   });
 });

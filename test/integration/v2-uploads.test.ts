@@ -1,11 +1,9 @@
 /**
  * Pushing blobs (distribution-spec "Pushing blobs"): monolithic POST and PUT, chunked PATCH
  * with Content-Range, docker-style streamed PATCH, session status, cancel, cross-repository
- * mount, and what stays on disk when a digest does not match.
+ * mount, and what stays in the blob store (a directory or S3) when a digest does not match.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { randomBlob, sha256 } from '../helpers/oci-fixtures.js';
@@ -23,10 +21,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 const sha512 = (bytes: Uint8Array) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
 const blobUrl = (name: string, digest: string) => `${main.url}/v2/${name}/blobs/${digest}`;
-const storedPath = (digest: string) => {
-  const [algorithm, hex] = digest.split(':') as [string, string];
-  return join(main.blobsDir, 'blobs', algorithm, hex.slice(0, 2), hex);
-};
 const patch = (url: string, body: Uint8Array, contentRange?: string) =>
   fetch(url, {
     method: 'PATCH',
@@ -34,10 +28,10 @@ const patch = (url: string, body: Uint8Array, contentRange?: string) =>
     headers: { 'Content-Type': 'application/octet-stream', ...(contentRange && { 'Content-Range': contentRange }) },
   });
 
-/** Nothing of a refused upload may remain: no blob file, no temporary file, no session file. */
-function expectNothingStored(...digests: string[]): void {
-  for (const digest of digests) expect(existsSync(storedPath(digest))).toBe(false);
-  expect(readdirSync(join(main.blobsDir, 'tmp'))).toEqual([]);
+/** Nothing of a refused upload may remain: no blob, nothing staged. */
+async function expectNothingStored(...digests: string[]): Promise<void> {
+  for (const digest of digests) expect(await main.backend.blobArea.hasBlob(digest), digest).toBe(false);
+  expect(await main.backend.blobArea.temporaries()).toEqual([]);
 }
 
 describe('POST /v2/<name>/blobs/uploads/', () => {
@@ -79,7 +73,7 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('docker-content-digest')).toBe(digest);
-    expect(existsSync(storedPath(digest))).toBe(true);
+    expect(await main.backend.blobArea.hasBlob(digest)).toBe(true);
   });
 
   it('answers 400 DIGEST_INVALID when the body does not match ?digest=, and stores nothing', async () => {
@@ -92,7 +86,7 @@ describe('POST /v2/<name>/blobs/uploads/', () => {
     const error = await expectOciError(res, 400, 'DIGEST_INVALID');
     expect(error.detail).toEqual({ expected: claimed.digest, actual: sha256(sent) });
     await expectOciError(await fetch(blobUrl('push/mismatch', claimed.digest)), 404, 'BLOB_UNKNOWN');
-    expectNothingStored(claimed.digest, sha256(sent));
+    await expectNothingStored(claimed.digest, sha256(sent));
   });
 
   it('answers 400 DIGEST_INVALID for a malformed ?digest=', async () => {
@@ -244,10 +238,10 @@ describe('PATCH /v2/<name>/blobs/uploads/<uuid>', () => {
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
     const first = fetch(session.url, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
-    // Main writes in batches of up to 1 MiB: send a full batch so that bytes reach the file.
-    const chunk = 1 << 20;
+    // Send a full write batch (1 MiB to a directory, a part to S3) so that bytes reach the store.
+    const chunk = main.backend.blobArea.writeBatchBytes;
     controller.enqueue(randomBytes(chunk));
-    await until(() => statSync(join(main.blobsDir, 'uploads', session.uuid)).size >= chunk);
+    await until(async () => (await main.backend.blobArea.sessionBytes(session.uuid)) >= chunk);
     await expectOciError(await patch(session.url, randomBytes(5)), 400, 'BLOB_UPLOAD_INVALID');
     await expectOciError(
       await fetch(withDigest(session.url, sha256(Buffer.from('x'))), { method: 'PUT' }),
@@ -294,7 +288,7 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/complete/body/blobs/${blob.digest}`);
     expect(res.headers.get('docker-content-digest')).toBe(blob.digest);
-    expect(existsSync(storedPath(blob.digest))).toBe(true);
+    expect(await main.backend.blobArea.hasBlob(blob.digest)).toBe(true);
   });
 
   it('appends a final chunk given in the body after earlier chunks', async () => {
@@ -350,6 +344,7 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     const claimed = sha256(Buffer.from('something else'));
     const session = await startUpload(main.url, 'complete/mismatch');
     expect((await patch(session.url, sent)).status).toBe(202);
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(true);
     const error = await expectOciError(
       await fetch(withDigest(session.url, claimed), { method: 'PUT' }),
       400,
@@ -358,8 +353,8 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
     expect(error.detail).toEqual({ expected: claimed, actual: sha256(sent) });
     await expectOciError(await fetch(blobUrl('complete/mismatch', claimed)), 404, 'BLOB_UNKNOWN');
     await expectOciError(await fetch(blobUrl('complete/mismatch', sha256(sent))), 404, 'BLOB_UNKNOWN');
-    expectNothingStored(claimed, sha256(sent));
-    expect(existsSync(join(main.blobsDir, 'uploads', session.uuid))).toBe(false);
+    await expectNothingStored(claimed, sha256(sent));
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(false);
     await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
   });
 
@@ -430,9 +425,10 @@ describe('DELETE /v2/<name>/blobs/uploads/<uuid>', () => {
   it('cancels the session: 204, then the session and its bytes are gone', async () => {
     const session = await startUpload(main.url, 'cancel/ok');
     expect((await patch(session.url, randomBytes(100))).status).toBe(202);
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(true);
     const res = await fetch(session.url, { method: 'DELETE' });
     expect(res.status).toBe(204);
-    expect(existsSync(join(main.blobsDir, 'uploads', session.uuid))).toBe(false);
+    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(false);
     await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
     await expectOciError(await patch(session.url, randomBytes(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
   });

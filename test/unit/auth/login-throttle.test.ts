@@ -205,6 +205,35 @@ describe('login throttle', () => {
     expect((await refusal(throttle)).code).toBe('TOOMANYREQUESTS');
   });
 
+  it('sees an attempt that fails while the store is being read once, not as in progress and failed', async () => {
+    // A slow store (PostgreSQL): each read answers when the test lets it, with what is counted then.
+    const memory = createMemoryThrottleStore();
+    const answers: Array<() => void> = [];
+    const store = {
+      ...memory,
+      get: (keys: readonly string[], at: number) =>
+        new Promise<void>((resolve) => answers.push(resolve)).then(() => memory.get(keys, at)),
+    };
+    const throttle = createLoginThrottle({ store, now, lockAfter: 2, slowAfter: 100, slowAfterPerAccount: 100 });
+    const first = throttle.before('alice', '10.0.0.1');
+    const second = throttle.before('alice', '10.0.0.1');
+    await vi.waitFor(() => expect(answers.length).toBeGreaterThan(0));
+    answers.shift()!();
+    // The first attempt fails while the second one's read is asked for or under way.
+    const failed = (await first).failed();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.waitFor(() => expect(answers.length).toBeGreaterThan(0));
+    answers.shift()!();
+    await failed;
+    // One failure and nothing else in progress: under the lock of 2, the second attempt goes on.
+    await (await second).failed();
+    // Two failures: locked.
+    const third = throttle.before('alice', '10.0.0.1');
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    answers.shift()!();
+    await expect(third).rejects.toMatchObject({ code: 'TOOMANYREQUESTS' });
+  });
+
   it('frees the place of an attempt that ends without an answer, and ends each attempt once', async () => {
     const throttle = createLoginThrottle({
       store: createMemoryThrottleStore(),
