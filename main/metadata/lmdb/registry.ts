@@ -30,13 +30,8 @@ export interface LmdbRegistryOptions {
   tables?: RegistryTables;
 }
 
-export interface LmdbRegistryMetadata extends RegistryMetadata {
-  /**
-   * A synchronous read of one repository record, for access checks that are still synchronous
-   * (main/accounts/access-control.ts). TODO(#10): goes when those checks become async.
-   */
-  readRepository(name: string): RepositoryRecord | undefined;
-}
+/** The registry metadata on LMDB (the type is the owner's interface: nothing LMDB-only leaks). */
+export type LmdbRegistryMetadata = RegistryMetadata;
 
 // At most this many digests are listed in a refusal; the count says how many there are.
 const MAX_LISTED = 20;
@@ -103,8 +98,6 @@ export function createLmdbRegistryMetadata(
   };
 
   return {
-    readRepository: (name) => db.repositories.get(name),
-
     getRepository: async (name) => db.repositories.get(name),
 
     createRepository: (name, record, actor) =>
