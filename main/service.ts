@@ -70,6 +70,8 @@ const HEARTBEAT_INTERVAL_MS = 5_000;
 // Asking the blob store for the empty blob is a cheap round trip that needs no blob to exist.
 const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
+// The lease of the replica that probes the content caches for the cluster.
+const PROBE_LEASE = 'cache-health-probe';
 
 export async function startMain(
   config: Readonly<MainConfig>,
@@ -190,6 +192,10 @@ export async function startMain(
     metricsRegistry: metrics.registry,
     logger,
     now,
+    // One replica probes the edges for the cluster; the embedded main is its only replica.
+    ...(metadata.backend === 'postgres' && {
+      probeLease: () => metadata.coordinator.acquireLease(PROBE_LEASE, replica.id, 3 * config.caches.probeIntervalMs),
+    }),
   });
   const accessPolicy = config.auth.enabled
     ? createRegistryPolicy({
@@ -323,6 +329,7 @@ export async function startMain(
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));
       await cachesModule.stop();
+      await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);
       await metadata.coordinator.leave(replica.id).catch(() => {});
       await metadata.close();

@@ -42,6 +42,8 @@ export interface CachesModuleDeps {
   metricsRegistry: MetricsRegistry;
   logger: Logger;
   now: () => number;
+  /** Replicas on one database: whether this one probes the caches this round (a lease), the others read its record. */
+  probeLease?: () => Promise<boolean>;
 }
 
 export function createCachesModule(deps: CachesModuleDeps): CachesModule {
@@ -55,6 +57,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     intervalMs: deps.probeIntervalMs,
     timeoutMs: deps.probeTimeoutMs,
     now: deps.now,
+    ...(deps.probeLease && { shared: { store: deps.store, lease: deps.probeLease } }),
   });
   new Gauge({
     name: 'outpost_main_cache_up',

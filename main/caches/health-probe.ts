@@ -2,10 +2,17 @@
  * @module Main's view of each cache's health: probes `<host>/health` on an interval; a cache
  * is marked down after `failuresToDown` failures in a row and up again after `successesToUp`
  * successes. A cache never probed yet counts as up, so a new cache is used at once.
+ *
+ * With `shared` (replicas on one database), one replica probes for the cluster: each round, the
+ * replica holding the probe's lease probes and records what it saw; the others read that record
+ * instead of probing, so every edge gets one probe per interval whatever the number of replicas,
+ * and every replica redirects on the same view. When the holder dies its lease expires and
+ * another replica takes the probing over.
  */
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../../src/log/logger.js';
 import type { ContentCache } from './content-caches.js';
+import type { CacheHealthRecord, CacheStore } from '../metadata/caches.js';
 
 export interface CacheHealth {
   up: boolean;
@@ -25,6 +32,8 @@ export interface HealthProbeOptions {
   now?: () => number;
   /** Called when a cache changes state (metrics). */
   onChange?: (name: string, up: boolean) => void;
+  /** One prober for the cluster: `lease()` says whether this replica probes this round. */
+  shared?: { store: Pick<CacheStore, 'recordHealth' | 'listHealth'>; lease: () => Promise<boolean> };
 }
 
 interface State extends CacheHealth {
@@ -66,20 +75,47 @@ export class HealthProbe {
 
   /** Probes every cache once (concurrent callers share the round). */
   probeAll(): Promise<void> {
-    this.running ??= Promise.resolve()
-      .then(() => this.options.caches())
-      .then((caches) => Promise.all(caches.map((c) => this.probe(c))))
-      .then(
-        () => {
-          this.running = undefined;
-        },
-        (err: unknown) => {
-          // Only the list can fail (a probe records its own failure): the next round reads it again.
-          this.options.logger.warn('content cache health probe could not read the cache list', { error: err });
-          this.running = undefined;
-        },
-      );
+    this.running ??= this.round().then(
+      () => {
+        this.running = undefined;
+      },
+      (err: unknown) => {
+        // Only the list or the shared record can fail (a probe records its own failure): the next round retries.
+        this.options.logger.warn('content cache health probe could not read or record its state', { error: err });
+        this.running = undefined;
+      },
+    );
     return this.running;
+  }
+
+  private async round(): Promise<void> {
+    const { shared } = this.options;
+    if (shared && !(await shared.lease().catch(() => false))) return this.load(shared.store);
+    const caches = await this.options.caches();
+    await Promise.all(caches.map((c) => this.probe(c)));
+    if (!shared) return;
+    const seen = new Map<string, CacheHealthRecord>();
+    for (const { name } of caches) {
+      const state = this.states.get(name);
+      if (state?.checkedAt === undefined) continue;
+      seen.set(name, {
+        up: state.up,
+        checkedAt: state.checkedAt,
+        ...(state.lastError !== undefined && { lastError: state.lastError }),
+        failures: state.failures,
+        successes: state.successes,
+      });
+    }
+    await shared.store.recordHealth(seen);
+  }
+
+  /** Takes the prober's record as this replica's view (a cache it never recorded stays as it was). */
+  private async load(store: Pick<CacheStore, 'listHealth'>): Promise<void> {
+    for (const [name, record] of await store.listHealth()) {
+      const wasUp = this.states.get(name)?.up ?? true;
+      this.states.set(name, { ...record });
+      if (wasUp !== record.up) this.options.onChange?.(name, record.up);
+    }
   }
 
   private async probe(cache: ContentCache): Promise<void> {

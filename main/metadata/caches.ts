@@ -45,6 +45,16 @@ export type CacheRemoveResult =
   /** Other caches pull through this one (`dependants`, in name order). */
   | { removed: false; reason: 'upstream'; dependants: string[] };
 
+/** What main's health probe last saw of a cache, shared by replicas so that one probes for all. */
+export interface CacheHealthRecord {
+  up: boolean;
+  checkedAt: number;
+  lastError?: string;
+  /** Failed probes in a row, and successful ones: a cache goes down and up again on these. */
+  failures: number;
+  successes: number;
+}
+
 /**
  * Content caches and join tokens. Every write is all or nothing, its checks and its change
  * done at once (two admins or two edges writing together cannot break a relation). Methods
@@ -69,4 +79,9 @@ export interface CacheStore {
   getJoinToken(tokenHash: string): Promise<JoinTokenRecord | undefined>;
   /** Removes join tokens expired at or before `now`; returns how many. */
   purgeExpiredJoinTokens(now: number): Promise<number>;
+
+  /** Records what the probe saw of the caches (one replica probes for the cluster); unknown names are ignored. */
+  recordHealth(health: ReadonlyMap<string, CacheHealthRecord>): Promise<void>;
+  /** What the probe last recorded, by cache name (a removed cache's health goes with it). */
+  listHealth(): Promise<Map<string, CacheHealthRecord>>;
 }

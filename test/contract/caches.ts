@@ -148,5 +148,43 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
         expect(await store.getJoinToken('live')).toEqual({ createdAt: T0, expiresAt: T0 + 1 });
       });
     });
+
+    describe("the probe's shared record of health", () => {
+      const down = { up: false, checkedAt: T0, lastError: 'health answered 503', failures: 3, successes: 0 };
+      const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5 };
+
+      it('gives back what was recorded, replaced by the next round, and nothing for unknown caches', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.createCache('sg', record('sg'));
+        expect(await store.listHealth()).toEqual(new Map());
+        await store.recordHealth(
+          new Map([
+            ['eu', down],
+            ['nope', up],
+          ]),
+        );
+        expect(await store.listHealth()).toEqual(new Map([['eu', down]]));
+        await store.recordHealth(
+          new Map([
+            ['eu', up],
+            ['sg', down],
+          ]),
+        );
+        expect(await store.listHealth()).toEqual(
+          new Map([
+            ['eu', up],
+            ['sg', down],
+          ]),
+        );
+      });
+
+      it("forgets a removed cache's health, so a cache created again under its name starts unprobed", async () => {
+        await store.createCache('eu', record('eu'));
+        await store.recordHealth(new Map([['eu', down]]));
+        await store.removeCache('eu');
+        await store.createCache('eu', record('eu'));
+        expect(await store.listHealth()).toEqual(new Map());
+      });
+    });
   });
 }

@@ -4,15 +4,23 @@
  *
  *	caches            <name>                         ContentCacheRecord
  *	cacheJoinTokens   <sha256 of token, base64url>   JoinTokenRecord
+ *	cacheHealth       <name>                         CacheHealthRecord
  *
  * Each write checks its relations and writes in one transaction (writeAtomically).
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
-import type { CacheStore, CacheWriteResult, ContentCacheRecord, JoinTokenRecord } from '../caches.js';
+import type {
+  CacheHealthRecord,
+  CacheStore,
+  CacheWriteResult,
+  ContentCacheRecord,
+  JoinTokenRecord,
+} from '../caches.js';
 
 export function createLmdbCacheStore(root: RootDatabase): CacheStore {
   const caches: Database<ContentCacheRecord, string> = root.openDB({ name: 'caches', encoding: 'msgpack' });
   const joinTokens: Database<JoinTokenRecord, string> = root.openDB({ name: 'cacheJoinTokens', encoding: 'msgpack' });
+  const health: Database<CacheHealthRecord, string> = root.openDB({ name: 'cacheHealth', encoding: 'msgpack' });
 
   /** Whether `record`'s upstream may be written for `name` (read inside the writing transaction). */
   const upstreamProblem = (name: string, record: ContentCacheRecord): CacheWriteResult | undefined => {
@@ -57,6 +65,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const dependants = [...caches.getRange()].filter(({ value }) => value.upstream === name).map(({ key }) => key);
         if (dependants.length > 0) return { removed: false, reason: 'upstream', dependants } as const;
         caches.remove(name);
+        health.remove(name);
         return { removed: true } as const;
       }),
 
@@ -76,5 +85,16 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         }
         return purged;
       }),
+
+    recordHealth: (records) =>
+      writeAtomically(root, () => {
+        for (const [name, record] of records) if (caches.doesExist(name)) void health.put(name, record);
+      }),
+
+    async listHealth() {
+      const known = new Map<string, CacheHealthRecord>();
+      for (const { key, value } of health.getRange()) if (caches.doesExist(key)) known.set(key, value);
+      return known;
+    },
   };
 }

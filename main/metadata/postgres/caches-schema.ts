@@ -22,4 +22,16 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         expires_at bigint NOT NULL
       );`,
   },
+  {
+    id: 'caches-002-health',
+    sql: `
+      CREATE TABLE outpost_cache_health (
+        name text PRIMARY KEY REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        up boolean NOT NULL,
+        checked_at bigint NOT NULL,
+        last_error text,
+        failures integer NOT NULL,
+        successes integer NOT NULL
+      );`,
+  },
 ];

@@ -139,5 +139,52 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
       const rows = await db.query('DELETE FROM outpost_cache_join_tokens WHERE expires_at <= $1 RETURNING 1', [now]);
       return rows.length;
     },
+
+    async recordHealth(records) {
+      if (records.size === 0) return;
+      const names = [...records.keys()];
+      const rows = names.map((name) => records.get(name)!);
+      // One statement for the round; names of caches removed meanwhile are skipped by the join.
+      await db.query(
+        `INSERT INTO outpost_cache_health (name, up, checked_at, last_error, failures, successes)
+         SELECT r.name, r.up, r.checked_at, r.last_error, r.failures, r.successes
+           FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::int[], $6::int[])
+                AS r(name, up, checked_at, last_error, failures, successes)
+           JOIN outpost_content_caches c ON c.name = r.name
+         ON CONFLICT (name) DO UPDATE SET up = EXCLUDED.up, checked_at = EXCLUDED.checked_at,
+           last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes`,
+        [
+          names,
+          rows.map((r) => r.up),
+          rows.map((r) => r.checkedAt),
+          rows.map((r) => r.lastError ?? null),
+          rows.map((r) => r.failures),
+          rows.map((r) => r.successes),
+        ],
+      );
+    },
+
+    async listHealth() {
+      const rows = await db.query<{
+        name: string;
+        up: boolean;
+        checked_at: string;
+        last_error: string | null;
+        failures: number;
+        successes: number;
+      }>('SELECT name, up, checked_at, last_error, failures, successes FROM outpost_cache_health');
+      return new Map(
+        rows.map((r) => [
+          r.name,
+          {
+            up: r.up,
+            checkedAt: Number(r.checked_at),
+            ...(r.last_error !== null && { lastError: r.last_error }),
+            failures: r.failures,
+            successes: r.successes,
+          },
+        ]),
+      );
+    },
   };
 }

@@ -1,0 +1,89 @@
+/**
+ * Replicas share one prober (main/caches/health-probe.ts `shared`): the replica holding the
+ * probe's lease probes the edges and records what it saw in the cache store; the others take
+ * that record as their view without probing, so an edge gets one probe per round whatever the
+ * number of replicas. Two probes over one real store (LMDB) stand for two replicas.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from 'undici';
+import { HealthProbe } from '../../../main/caches/health-probe.js';
+import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
+import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
+import type { CacheStore } from '../../../main/metadata/caches.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { closedPortUrl } from '../../helpers/health-server.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+let temp: TempDir;
+let env: MainEnvironment;
+let store: CacheStore;
+let dispatcher: Agent;
+
+beforeEach(async () => {
+  temp = await createTempDir('outpost-shared-probe-');
+  env = openMainEnvironment(join(temp.path, 'db'));
+  store = createLmdbCacheStore(env.root);
+  dispatcher = new Agent();
+});
+afterEach(async () => {
+  await dispatcher.close();
+  await env.close();
+  await temp.remove();
+});
+
+function replica(holdsLease: () => boolean, changes: Array<[string, boolean]> = []): HealthProbe {
+  return new HealthProbe({
+    caches: () => store.listCaches(),
+    dispatcher,
+    logger: silentLogger,
+    intervalMs: 60_000,
+    timeoutMs: 2_000,
+    onChange: (name, up) => void changes.push([name, up]),
+    shared: { store, lease: async () => holdsLease() },
+  });
+}
+
+describe('one prober for the cluster', () => {
+  it('lets the lease holder probe and record, and the others take its record as their view', async () => {
+    await store.createCache('eu', { host: await closedPortUrl(), networks: [], createdAt: 0 });
+    let holder: 'a' | 'b' = 'a';
+    const seenByB: Array<[string, boolean]> = [];
+    const a = replica(() => holder === 'a');
+    const b = replica(() => holder === 'b', seenByB);
+    for (let round = 0; round < 3; round++) await a.probeAll();
+    expect(a.isUp('eu')).toBe(false);
+    expect((await store.listHealth()).get('eu')).toMatchObject({ up: false, failures: 3 });
+    // b never probed: it reads a's record, down included, and reports the change once.
+    await b.probeAll();
+    expect(b.health('eu')).toMatchObject({ up: false, lastError: expect.any(String) });
+    expect(seenByB).toEqual([['eu', false]]);
+
+    // The lease moves to b (a died): b probes from where the record left off, a reads b's record.
+    holder = 'b';
+    await b.probeAll();
+    expect((await store.listHealth()).get('eu')).toMatchObject({ up: false, failures: 4 });
+    await a.probeAll();
+    expect(a.health('eu')).toMatchObject({ up: false });
+  });
+
+  it('probes and records nothing while the lease cannot be asked (the database is down)', async () => {
+    await store.createCache('eu', { host: await closedPortUrl(), networks: [], createdAt: 0 });
+    const probe = new HealthProbe({
+      caches: () => store.listCaches(),
+      dispatcher,
+      logger: silentLogger,
+      intervalMs: 60_000,
+      timeoutMs: 2_000,
+      shared: {
+        store,
+        lease: async () => {
+          throw new Error('database unavailable');
+        },
+      },
+    });
+    await probe.probeAll();
+    expect(probe.isUp('eu')).toBe(true);
+    expect(await store.listHealth()).toEqual(new Map());
+  });
+});
