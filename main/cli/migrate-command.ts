@@ -32,7 +32,7 @@ export interface MigrateCommand {
   toBlobs?: string | undefined;
   secretKeyFile?: string | undefined;
   /** Tests cut a run short here (see MetadataMigrationOptions.beforeBatch). */
-  beforeBatch?: (step: StepName, batch: number) => void;
+  beforeBatch?: (step: StepName, batch: number) => void | Promise<void>;
   batchSize?: number;
 }
 

@@ -37,7 +37,7 @@ export interface MetadataMigrationOptions {
   /** Told after every batch (and once for a step already done): records copied so far, of `total`. */
   onProgress?: (step: StepName, copied: number, total: number) => void;
   /** Called before each batch is loaded; tests make it throw to cut a run short. */
-  beforeBatch?: (step: StepName, batch: number) => void;
+  beforeBatch?: (step: StepName, batch: number) => void | Promise<void>;
 }
 
 export interface MetadataMigrationResult {
@@ -57,7 +57,7 @@ async function copyStep<K extends StepName>(
   let batch = 0;
   options.onProgress?.(step, copied, total);
   for await (const { records, last: next } of dump.dump(last, options.batchSize ?? 500)) {
-    options.beforeBatch?.(step, batch++);
+    await options.beforeBatch?.(step, batch++);
     await target.loadBatch(step, records as MigrationRecords[K][], next);
     last = next;
     copied += records.length;

@@ -85,15 +85,14 @@ describe('outpost main migrate refuses', () => {
     const toDatabase = await postgres.createDatabase();
     const command = { args: [], dataDir, toDatabase, secretKeyFile: kek };
     let second: Awaited<ReturnType<typeof migrate>> | undefined;
-    let pending: Promise<void> | undefined;
     const first = await migrate({
       ...command,
-      beforeBatch: (step, batch) => {
+      // The first run waits, mid-copy and holding the target, until the second has been answered.
+      beforeBatch: async (step, batch) => {
         if (step !== 'manifests' || batch !== 0) return;
-        pending = migrate(command).then((run) => void (second = run));
+        second = await migrate(command);
       },
     });
-    await pending;
     expect(second?.code).toBe(1);
     expect(second?.err).toMatch(/^outpost main migrate: another outpost main migrate is writing to the target/m);
     expect(first.code, first.err).toBe(0);
