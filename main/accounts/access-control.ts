@@ -6,7 +6,7 @@
 import type { RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
 import type { MetaSettings, SettingsStore } from '../metadata/settings.js';
-import { isAccountName } from './accounts.js';
+import { isAccountName } from './account-names.js';
 import { allowedActions, highestLevel, type Principal, type RepoAction, type RepositoryFacts } from './permissions.js';
 
 export interface AccessControl {

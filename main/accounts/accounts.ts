@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isRepoName } from '../../src/oci/reference.js';
-import { ANONYMOUS } from '../../src/auth/registry-token.js';
 import type {
   AccessLevel,
   AccountSettings,
@@ -14,11 +13,9 @@ import type {
   UserRecord,
 } from '../metadata/accounts.js';
 import { AccountError } from './errors.js';
+import { checkAccountName, isAccountName } from './account-names.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
-// A name must also be a valid repository path component, since it is a namespace.
-const NAME_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const RESERVED = new Set([ANONYMOUS, 'api', 'auth', 'v2']);
 const ACCESS_LEVELS: ReadonlySet<string> = new Set(['read', 'read-write', 'admin']);
 
 export interface UserView {
@@ -60,25 +57,6 @@ export interface UserUpdate {
  */
 export function userIdOf(record: Pick<UserRecord, 'id' | 'createdAt'>): string {
   return record.id ?? `legacy-${record.createdAt.toString(36)}`;
-}
-
-/**
- * Whether `name` could be an account's name at all. Sign-in refuses others as wrong credentials
- * before any lookup: LMDB cannot even encode a key of a few thousand characters.
- */
-export function isAccountName(name: string): boolean {
-  return name.length <= 64 && NAME_PATTERN.test(name);
-}
-
-export function checkAccountName(name: unknown, what = 'account'): string {
-  if (typeof name !== 'string' || !isAccountName(name)) {
-    throw new AccountError(
-      'INVALID_INPUT',
-      `${what} name must be lowercase letters, digits and single separators (. _ -), at most 64 characters`,
-    );
-  }
-  if (RESERVED.has(name)) throw new AccountError('INVALID_INPUT', `"${name}" is reserved`);
-  return name;
 }
 
 function checkPassword(password: unknown): string {

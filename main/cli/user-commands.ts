@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createAccounts, checkAccountName, type UserView } from '../accounts/accounts.js';
+import { createAccounts, type UserView } from '../accounts/accounts.js';
+import { checkAccountName } from '../accounts/account-names.js';
 import { AccountError } from '../accounts/errors.js';
 import { passwordProblem } from '../accounts/passwords.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';

@@ -7,7 +7,7 @@
  *   (`FOR UPDATE`) before counting, so two demotions at once are serialized and the second sees
  *   the first;
  * - removing an account locks its `accounts` row before counting the namespace's repositories;
- *   the registry owner takes `lockNamespaceAccount` (a share lock on that row) when it creates a
+ *   the registry owner takes `lockNamespaceAccount` (./accounts-rows.ts, a share lock on that row) when it creates a
  *   repository, so a push and a removal of its namespace cannot both succeed.
  * Request-path reads (`namespaceAccess`, `getUser`) are one query each, on primary keys.
  */
@@ -18,97 +18,31 @@ import type {
   AdminGuard,
   CachePreferences,
   NamespaceAccess,
-  OrgRecord,
   RemoveOutcome,
-  TeamRecord,
   UserRecord,
   UserUpdateOutcome,
 } from '../accounts.js';
 import type { PostgresDatabase, Queryable } from './database.js';
+import {
+  anotherActiveAdmin,
+  isForeignKeyViolation,
+  isNameTaken,
+  ORG_COLUMNS,
+  toOrg,
+  toTeam,
+  toUser,
+  USER_COLUMNS,
+  withoutUndefined,
+  type OrgRow,
+  type TeamRow,
+  type UserRow,
+} from './accounts-rows.js';
 
 export interface PostgresAccountStoreDeps {
   /** Repositories under `<namespace>/`, read inside the transaction removing the account. */
   countRepositoriesInNamespace(tx: Queryable, namespace: string): Promise<number>;
   /** Ends the user's sessions and refresh tokens, inside the transaction removing the user. */
   revokeUserCredentials(tx: Queryable, user: string): Promise<number>;
-}
-
-/**
- * For the registry owner's repository creation, inside its transaction: waits while the
- * namespace's account is being removed, and keeps it from being removed until that
- * transaction ends. True when `namespace` is an account.
- */
-export async function lockNamespaceAccount(tx: Queryable, namespace: string): Promise<boolean> {
-  return (await tx.query('SELECT 1 FROM accounts WHERE name = $1 FOR KEY SHARE', [namespace])).length > 0;
-}
-
-/**
- * For the registry owner's repository deletion, inside its transaction: the teams' grants on
- * `repository` go with it, so that a later repository of the same name is granted nothing.
- */
-export async function removeRepositoryGrants(tx: Queryable, repository: string): Promise<number> {
-  return (await tx.query('DELETE FROM team_access WHERE repository = $1 RETURNING 1', [repository])).length;
-}
-
-interface UserRow {
-  name: string;
-  id: string | null;
-  password_hash: string;
-  is_admin: boolean;
-  is_active: boolean;
-  full_name: string | null;
-  created_at: string;
-  settings: AccountSettings;
-}
-interface OrgRow {
-  name: string;
-  full_name: string | null;
-  created_at: string;
-  settings: AccountSettings;
-}
-interface TeamRow {
-  name: string;
-  description: string | null;
-  created_at: string;
-}
-
-const USER_COLUMNS = 'name, id, password_hash, is_admin, is_active, full_name, created_at, settings';
-const ORG_COLUMNS = 'name, full_name, created_at, settings';
-
-const toUser = (r: UserRow): UserRecord => ({
-  name: r.name,
-  ...(r.id !== null && { id: r.id }),
-  passwordHash: r.password_hash,
-  isAdmin: r.is_admin,
-  isActive: r.is_active,
-  ...(r.full_name !== null && { fullName: r.full_name }),
-  // bigint comes back as a string: epoch milliseconds fit a double exactly.
-  createdAt: Number(r.created_at),
-  settings: r.settings,
-});
-const toOrg = (r: OrgRow): OrgRecord => ({
-  name: r.name,
-  ...(r.full_name !== null && { fullName: r.full_name }),
-  createdAt: Number(r.created_at),
-  settings: r.settings,
-});
-const toTeam = (r: TeamRow): TeamRecord => ({
-  name: r.name,
-  ...(r.description !== null && { description: r.description }),
-  createdAt: Number(r.created_at),
-});
-
-// The name is taken when the row that loses the race hits `accounts`' primary key.
-const isNameTaken = (err: unknown) =>
-  (err as { code?: unknown }).code === '23505' && (err as { constraint?: unknown }).constraint === 'accounts_pkey';
-const isForeignKeyViolation = (err: unknown) => (err as { code?: unknown }).code === '23503';
-
-/** Locks the active administrators' rows and says whether one other than `name` exists. */
-async function anotherActiveAdmin(tx: Queryable, name: string): Promise<boolean> {
-  const admins = await tx.query<{ name: string }>(
-    'SELECT name FROM users WHERE is_admin AND is_active ORDER BY name FOR UPDATE',
-  );
-  return admins.some((a) => a.name !== name);
 }
 
 export function createPostgresAccountStore(db: PostgresDatabase, deps: PostgresAccountStoreDeps): AccountStore {
@@ -436,9 +370,4 @@ export function createPostgresAccountStore(db: PostgresDatabase, deps: PostgresA
     },
   };
   return store;
-}
-
-/** A patch without its undefined keys (JSON would drop them anyway; this keeps the intent visible). */
-function withoutUndefined(patch: AccountSettings): AccountSettings {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
 }

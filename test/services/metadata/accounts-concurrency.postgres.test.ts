@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStore, UserRecord } from '../../../main/metadata/accounts.js';
-import { lockNamespaceAccount, removeRepositoryGrants } from '../../../main/metadata/postgres/accounts.js';
+import { lockNamespaceAccount, removeRepositoryGrants } from '../../../main/metadata/postgres/accounts-rows.js';
 import { PostgresDatabase } from '../../../main/metadata/postgres/database.js';
 import { BackendUnavailableError } from '../../../src/store/errors.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
