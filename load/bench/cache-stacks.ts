@@ -17,7 +17,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.js';
-import { startDistribution, startNginx, startOutpostEdge, startOutpostMain, type ServerProcess } from './processes.js';
+import { startOutpostEdge, startOutpostMain, type ServerProcess } from './processes.js';
+import { startDistribution, startNginx } from './peers.js';
 import type { ScenarioContext } from './scenario.js';
 
 export const CACHE_NAME = 'bench';

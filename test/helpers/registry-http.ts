@@ -108,6 +108,15 @@ export async function startUpload(base: string, name: string): Promise<UploadSes
 }
 
 /** Appends `?digest=` (or `&digest=`) to a session URL. */
+/** PATCHes a chunk of an upload session, with `Content-Range` when given (docker streams without it). */
+export function patchUpload(url: string, body: Uint8Array, contentRange?: string): Promise<Response> {
+  return fetch(url, {
+    method: 'PATCH',
+    body,
+    headers: { 'Content-Type': 'application/octet-stream', ...(contentRange && { 'Content-Range': contentRange }) },
+  });
+}
+
 export function withDigest(url: string, digest: string): string {
   const u = new URL(url);
   u.searchParams.set('digest', digest);

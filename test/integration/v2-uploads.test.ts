@@ -1,13 +1,21 @@
 /**
  * Pushing blobs (distribution-spec "Pushing blobs"): monolithic POST and PUT, chunked PATCH
- * with Content-Range, docker-style streamed PATCH, session status, cancel, cross-repository
- * mount, and what stays in the blob store (a directory or S3) when a digest does not match.
+ * with Content-Range, docker-style streamed PATCH, cross-repository mount, and what stays in the
+ * blob store (a directory or S3) when a digest does not match. Session status and cancel are in
+ * v2-upload-sessions.test.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { randomBlob, sha256 } from '../helpers/oci-fixtures.js';
-import { expectOciError, pushBlob, startUpload, until, withDigest } from '../helpers/registry-http.js';
+import {
+  expectOciError,
+  patchUpload as patch,
+  pushBlob,
+  startUpload,
+  until,
+  withDigest,
+} from '../helpers/registry-http.js';
 
 let main: TestMain;
 beforeAll(async () => {
@@ -21,12 +29,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 const sha512 = (bytes: Uint8Array) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
 const blobUrl = (name: string, digest: string) => `${main.url}/v2/${name}/blobs/${digest}`;
-const patch = (url: string, body: Uint8Array, contentRange?: string) =>
-  fetch(url, {
-    method: 'PATCH',
-    body,
-    headers: { 'Content-Type': 'application/octet-stream', ...(contentRange && { 'Content-Range': contentRange }) },
-  });
 
 /** Nothing of a refused upload may remain: no blob, nothing staged. */
 async function expectNothingStored(...digests: string[]): Promise<void> {
@@ -390,64 +392,5 @@ describe('PUT /v2/<name>/blobs/uploads/<uuid>?digest=<digest>', () => {
       404,
       'BLOB_UPLOAD_UNKNOWN',
     );
-  });
-});
-
-describe('GET /v2/<name>/blobs/uploads/<uuid>', () => {
-  it('answers 204 with Location, Range and Docker-Upload-UUID of the session', async () => {
-    const session = await startUpload(main.url, 'status/ok');
-    expect((await patch(session.url, randomBytes(42), '0-41')).status).toBe(202);
-    const res = await fetch(session.url);
-    expect(res.status).toBe(204);
-    expect(res.headers.get('location')).toBe(`/v2/status/ok/blobs/uploads/${session.uuid}`);
-    expect(res.headers.get('range')).toBe('0-41');
-    expect(res.headers.get('docker-upload-uuid')).toBe(session.uuid);
-    expect(await res.text()).toBe('');
-  });
-
-  it('answers 404 BLOB_UPLOAD_UNKNOWN once the upload is complete', async () => {
-    const blob = randomBlob(10);
-    const session = await startUpload(main.url, 'status/done');
-    expect((await fetch(withDigest(session.url, blob.digest), { method: 'PUT', body: blob.bytes })).status).toBe(201);
-    await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
-  });
-
-  it('answers 404 BLOB_UPLOAD_UNKNOWN for an unknown session', async () => {
-    await expectOciError(
-      await fetch(`${main.url}/v2/status/ok/blobs/uploads/${UNKNOWN_UUID}`),
-      404,
-      'BLOB_UPLOAD_UNKNOWN',
-    );
-  });
-});
-
-describe('DELETE /v2/<name>/blobs/uploads/<uuid>', () => {
-  it('cancels the session: 204, then the session and its bytes are gone', async () => {
-    const session = await startUpload(main.url, 'cancel/ok');
-    expect((await patch(session.url, randomBytes(100))).status).toBe(202);
-    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(true);
-    const res = await fetch(session.url, { method: 'DELETE' });
-    expect(res.status).toBe(204);
-    expect(await main.backend.blobArea.hasSession(session.uuid)).toBe(false);
-    await expectOciError(await fetch(session.url), 404, 'BLOB_UPLOAD_UNKNOWN');
-    await expectOciError(await patch(session.url, randomBytes(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
-  });
-
-  it('answers 404 BLOB_UPLOAD_UNKNOWN for an unknown session', async () => {
-    await expectOciError(
-      await fetch(`${main.url}/v2/cancel/ok/blobs/uploads/${UNKNOWN_UUID}`, { method: 'DELETE' }),
-      404,
-      'BLOB_UPLOAD_UNKNOWN',
-    );
-  });
-
-  it('answers 404 BLOB_UPLOAD_UNKNOWN for a session of another repository, which stays open', async () => {
-    const session = await startUpload(main.url, 'cancel/owner');
-    await expectOciError(
-      await fetch(`${main.url}/v2/cancel/other/blobs/uploads/${session.uuid}`, { method: 'DELETE' }),
-      404,
-      'BLOB_UPLOAD_UNKNOWN',
-    );
-    expect((await fetch(session.url)).status).toBe(204);
   });
 });

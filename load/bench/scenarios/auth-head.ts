@@ -17,13 +17,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
 import { runHttpLoad } from '../http-load.js';
-import {
-  DISTRIBUTION,
-  startDistribution,
-  startOutpostMain,
-  type Requirement,
-  type ServerProcess,
-} from '../processes.js';
+import { DISTRIBUTION, startOutpostMain, type Requirement, type ServerProcess } from '../processes.js';
+import { startDistribution } from '../peers.js';
 import { numberParam, SampleTable, type Scenario, type ScenarioContext } from '../scenario.js';
 
 const OUTPOST = 'outpost main';
