@@ -1,7 +1,9 @@
 /**
  * @module The edge's health: the store is usable (LMDB answers, data directory writable),
  * plus upstream reachability, key freshness and disk usage as details. Only an unusable store
- * makes it 503: a dead upstream still leaves hits to serve. A store whose last write failed
+ * makes it 503: a dead upstream still leaves hits to serve, as do signing keys that cannot be
+ * refreshed while a copy is at hand. No keys at all (started with main down and nothing cached)
+ * is 503 too: no token can be verified, so nothing can be served until they arrive. A store whose last write failed
  * (disk full, I/O error) is `degraded`: hits are served and misses stream through unkept.
  */
 import { access, constants, statfs } from 'node:fs/promises';
@@ -45,6 +47,7 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
     if (!probe || now() - probe.at > UPSTREAM_PROBE_TTL_MS) probe = { at: now(), ok: deps.upstream.ping() };
     details.upstream = { url: deps.upstream.baseUrl, reachable: await probe.ok };
     const keys = deps.keys.freshness();
+    if (!deps.keys.hasKeys()) ok = false;
     details.keys = {
       ...keys,
       ...(keys.fetchedAt !== undefined && { ageSeconds: Math.round((now() - keys.fetchedAt) / 1000) }),

@@ -5,13 +5,15 @@
  *
  * The edge serves whatever the outcome: a failed registration is logged with main's reason and
  * the edge keeps answering the tokens main already issues for it. An unreachable or starting
- * main (connection refused, 5xx) is tried again a few times with growing pauses; a refusal
- * (wrong or expired token, invalid name) is not. The token is never logged.
+ * main (connection refused, 5xx) is tried again until it answers, with capped, jittered pauses
+ * (edge/backoff.ts): an edge started while main is down registers once main is back. A refusal
+ * (wrong or expired token, invalid name) is not tried again. The token is never logged.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../src/log/logger.js';
 import { readResponseText } from '../src/http/read-response.js';
+import { backoffDelayMs } from './backoff.js';
 
 export interface JoinMainOptions {
   /** Main's URL (the edge's `issuer`). */
@@ -27,10 +29,12 @@ export interface JoinMainOptions {
   logger: Logger;
   /** Aborted when the edge stops: no further attempts. */
   signal: AbortSignal;
-  /** Default 5. */
+  /** Gives up after this many failed attempts. Default: never (until `signal` aborts). */
   attempts?: number;
-  /** Pause after the first failed attempt, doubled after each further one. Default 1 s. */
+  /** Pause after the first failed attempt, doubled after each further one (jittered). Default 1 s. */
   retryDelayMs?: number;
+  /** The longest pause between attempts. Default 60 s. */
+  maxRetryDelayMs?: number;
 }
 
 export type JoinOutcome =
@@ -38,7 +42,7 @@ export type JoinOutcome =
   | 'joined'
   /** Main refused the request (token, name, host): trying again would not help. */
   | 'refused'
-  /** Main could not be reached, or failed, on every attempt (or the edge stopped). */
+  /** Main could not be reached, or failed, on every attempt allowed (or the edge stopped first). */
   | 'unavailable';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -60,7 +64,8 @@ async function reasonOf(res: Dispatcher.ResponseData): Promise<string> {
 
 export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
   const { logger, signal } = options;
-  const attempts = options.attempts ?? 5;
+  const attempts = options.attempts ?? Infinity;
+  const backoff = { baseMs: options.retryDelayMs ?? 1_000, capMs: options.maxRetryDelayMs ?? 60_000 };
   const url = `${options.mainUrl}/api/v0/content_caches/join`;
   const body = JSON.stringify({
     token: options.token,
@@ -70,7 +75,6 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
     // "" tells main "pull from main", whatever URL this edge reaches main at.
     upstream: options.upstream === options.mainUrl ? '' : options.upstream,
   });
-  let delayMs = options.retryDelayMs ?? 1_000;
   for (let attempt = 1; ; attempt++) {
     let reason: string;
     try {
@@ -115,7 +119,10 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
       });
       return 'unavailable';
     }
-    logger.warn('registering on main failed, trying again', {
+    const delayMs = backoffDelayMs(attempt, backoff);
+    // A long outage is one warning, then a quieter line per attempt (at most one a minute).
+    const log = attempt === 1 ? logger.warn : logger.info;
+    log.call(logger, 'registering on main failed, trying again', {
       main: options.mainUrl,
       attempt,
       reason,
@@ -126,6 +133,5 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
     } catch {
       return 'unavailable';
     }
-    delayMs *= 2;
   }
 }

@@ -4,7 +4,9 @@
  *
  * Expired, forged or unreadable tokens are 401 UNAUTHORIZED; a genuine token for another
  * cache, repository or blob is 403 DENIED. Each refusal is logged with its reason (never the
- * token): after a key rotation that log is where an operator sees why pulls failed.
+ * token): after a key rotation that log is where an operator sees why pulls failed. While the
+ * edge has no keys at all (started with main down and nothing cached) it cannot tell a good
+ * token from a bad one: that is 503 UNAVAILABLE, which clients retry, not a refusal.
  */
 import { decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import { createJwtVerifier, type JwtVerifier } from '../src/auth/jwt.js';
@@ -19,7 +21,12 @@ export interface RedirectAuthOptions {
   cacheName: string;
   logger: Logger;
   now?: () => number;
+  /** False while no signing key is at hand (`KeySource.hasKeys`). Default: always true. */
+  hasKeys?: () => boolean;
 }
+
+// Keys are fetched again within seconds while main is back (edge/backoff.ts, capped at 30 s).
+const NO_KEYS_RETRY_AFTER_SECONDS = '5';
 
 export type RedirectVerifier = (token: string, repository: string, digest: string) => Promise<RedirectGrant>;
 
@@ -41,7 +48,7 @@ export function createRedirectVerifiers(options: RedirectAuthOptions): {
     ...(options.now && { now: options.now }),
   });
   return {
-    verify: redirectVerifier(verifier, options.logger),
+    verify: redirectVerifier(verifier, options.logger, options.hasKeys ?? (() => true)),
     verifiedBefore(token, repository, digest) {
       const payload = verifier.cached(token);
       return (
@@ -58,8 +65,14 @@ export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVe
   return createRedirectVerifiers(options).verify;
 }
 
-function redirectVerifier(verifier: JwtVerifier, logger: Logger): RedirectVerifier {
+function redirectVerifier(verifier: JwtVerifier, logger: Logger, hasKeys: () => boolean): RedirectVerifier {
   return async (token, repository, digest) => {
+    if (!hasKeys()) {
+      throw new OciError('UNAVAILABLE', {
+        message: "this cache has not received main's signing keys yet (main unreachable); try again",
+        headers: { 'Retry-After': NO_KEYS_RETRY_AFTER_SECONDS },
+      });
+    }
     try {
       return checkRedirectClaims(await verifier.verify(token), { repository, digest });
     } catch (err) {

@@ -79,14 +79,8 @@ export async function startEdge(
     minRefreshMs: config.jwksMinRefreshMs,
     ...(config.jwksFile ? { file: config.jwksFile } : { url: config.jwksUrl ?? `${config.issuer}/auth/jwks.json` }),
   });
-  try {
-    await keys.start();
-  } catch (err) {
-    // Without keys nothing can be verified: refuse to start, closing what is already open.
-    await dispatcher.close().catch(() => {});
-    await index.close();
-    throw err;
-  }
+  // Without keys (main down, none cached) the edge starts anyway: unhealthy, answering 503 until they arrive.
+  await keys.start();
 
   // `cache` is read when metrics are collected, after it exists.
   const metrics = createEdgeMetrics(() => ({
@@ -114,6 +108,7 @@ export async function startEdge(
     cacheName: config.name,
     logger,
     now,
+    hasKeys: () => keys.hasKeys(),
   });
   const app = createEdgeApp({
     cache,
@@ -158,6 +153,7 @@ export async function startEdge(
   } catch (err) {
     // Not listening (port busy): close what is open so that the process can exit at once.
     for (const timer of timers) clearInterval(timer);
+    keys.stop();
     await upstream.close().catch(() => {});
     await index.close();
     throw err;

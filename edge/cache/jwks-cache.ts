@@ -9,6 +9,10 @@
  * sooner than `minRefreshMs` after the last, and every request waiting meanwhile shares it
  * (each is accepted if the refresh brought its kid). Main publishes a new key before it signs
  * with it (src/auth/keys.ts), so the refresh finds it.
+ *
+ * An edge started with no keys cached while main is unreachable does not exit: it keeps trying
+ * with capped, jittered backoff, and `hasKeys` stays false (the edge reports itself unhealthy and
+ * answers redirect tokens with 503, since it cannot verify them) until the keys arrive.
  */
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
@@ -16,6 +20,7 @@ import { request, type Dispatcher } from 'undici';
 import { readResponseJson } from '../../src/http/read-response.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { CacheIndex } from './cache-index.js';
+import { backoffDelayMs, type Backoff } from '../backoff.js';
 
 export interface KeySourceOptions {
   index: CacheIndex;
@@ -26,7 +31,11 @@ export interface KeySourceOptions {
   now?: () => number;
   /** Unknown-kid refreshes happen at most this often (requests wait for the next one). Default 5s. */
   minRefreshMs?: number;
+  /** Pauses between fetches while the edge has no keys at all. Default 1 s doubling up to 30 s. */
+  retry?: Backoff;
 }
+
+const DEFAULT_RETRY: Backoff = { baseMs: 1_000, capMs: 30_000 };
 
 // A JWKS holds a handful of keys (about 150 bytes each): anything larger is not main's answer.
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -53,18 +62,48 @@ export class KeySource {
   /** The refresh waiting for `minRefreshMs` to pass since the last one, shared by its waiters. */
   private due: { promise: Promise<void>; timer: NodeJS.Timeout; fire: () => void } | undefined;
   private stopped = false;
+  /** The next fetch while there are no keys at all (start-up with main down and nothing cached). */
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: KeySourceOptions) {
     this.now = options.now ?? Date.now;
   }
 
-  /** Loads cached keys, then tries to fetch fresh ones (a failure is tolerated when a cache exists). */
+  /**
+   * Loads cached keys, then tries to fetch fresh ones. Never fails: without keys (none cached,
+   * main unreachable) it keeps fetching in the background until they arrive (`hasKeys`).
+   */
   async start(): Promise<void> {
     const cached = this.options.index.getJwks();
     if (cached) this.use({ keys: cached.keys as JSONWebKeySet['keys'] }, cached.fetchedAt);
     await this.refresh();
-    if (!this.localSet) throw new Error(`no signing keys: ${this.lastError ?? 'JWKS unavailable'} and none cached`);
+    if (this.localSet) return;
+    this.options.logger.warn('no signing keys: none cached and main unreachable; unhealthy until they arrive', {
+      reason: this.lastError,
+    });
+    this.retryUntilKeys(1);
+  }
+
+  /** Whether any key is at hand: without one no redirect token can be verified. */
+  hasKeys(): boolean {
+    return this.localSet !== undefined;
+  }
+
+  private retryUntilKeys(attempt: number): void {
+    if (this.stopped) return;
+    const delayMs = backoffDelayMs(attempt, this.options.retry ?? DEFAULT_RETRY);
+    this.retryTimer = setTimeout(() => {
+      void this.refresh().then(() => {
+        if (!this.localSet) return this.retryUntilKeys(attempt + 1);
+        this.options.logger.info('signing keys received: verifying redirect tokens', {
+          keys: this.keyCount,
+          attempts: attempt + 1,
+        });
+      });
+    }, delayMs);
+    // The server keeps the process alive; this timer alone must not.
+    this.retryTimer.unref();
   }
 
   /** For `jwtVerify`: looks the key up; an unknown key id waits for the next refresh, then retries once. */
@@ -96,9 +135,10 @@ export class KeySource {
     return promise;
   }
 
-  /** Stops a refresh that is due (its waiters are answered with the keys at hand). */
+  /** Stops a refresh that is due (its waiters are answered with the keys at hand) and the retries. */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
     if (!this.due) return;
     clearTimeout(this.due.timer);
     this.due.fire();
@@ -131,8 +171,11 @@ export class KeySource {
         this.options.logger.warn('could not cache the signing keys in the index', { error: err });
       });
     } catch (err) {
+      const first = this.lastError === undefined;
       this.lastError = (err as Error).message;
-      this.options.logger.warn('could not refresh signing keys', { error: err });
+      // While main stays down, one warning per outage; each further failure only at debug level.
+      if (first) this.options.logger.warn('could not refresh signing keys', { error: err });
+      else this.options.logger.debug('could not refresh signing keys (still)', { error: err });
     }
   }
 

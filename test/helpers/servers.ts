@@ -39,6 +39,8 @@ export interface TestMainOptions {
   auth?: boolean;
   /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** Where to listen; default 127.0.0.1:0 (a main started again at the URL its edges know). */
+  listen?: string;
   logger?: Logger;
   now?: () => number;
 }
@@ -54,7 +56,7 @@ export async function startTestMain(options: TestMainOptions = {}): Promise<Test
   };
   let service: MainService;
   try {
-    const flags: MainFlags = { listen: '127.0.0.1:0', data: dataDir, ...backend.flags };
+    const flags: MainFlags = { listen: options.listen ?? '127.0.0.1:0', data: dataDir, ...backend.flags };
     const env = { OUTPOST_MAIN_AUTH__ENABLED: String(options.auth ?? false), ...options.env };
     service = await startMain(loadMainConfig(flags, env), options.logger ?? silentLogger, {
       adminPassword: TEST_ADMIN_PASSWORD,

@@ -62,13 +62,17 @@ describe('keys cached in LMDB', () => {
     expect(health.keys.lastError).toMatch(/./);
   });
 
-  it('are required: a new edge with nothing cached does not start while main is down', async () => {
+  it('are waited for: a new edge with nothing cached starts while main is down, unhealthy, answering 503', async () => {
+    // The whole recovery (main back, keys fetched, pulls served) is edge-start-main-down.test.ts.
     const empty = await createTempDir('outpost-edge-nokeys-');
+    const edge = await startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: empty.path });
     try {
-      await expect(
-        startTestEdge({ name: 'eu', upstream: main.url, issuer: main.url, dataDir: empty.path }),
-      ).rejects.toThrow(/no signing keys/);
+      expect((await fetch(`${edge.url}/health`)).status).toBe(503);
+      const blob = randomBlob(100);
+      const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
+      await expectOciError(await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token)), 503, 'UNAVAILABLE');
     } finally {
+      await edge.stop();
       await empty.remove();
     }
   });

@@ -1,7 +1,7 @@
 /**
  * The edge's registration on main, against a tiny HTTP server on 127.0.0.1 standing in for
- * main's join endpoint: what is sent, retries while main is unreachable or failing, no retry
- * after a refusal, and never the token in a log line.
+ * main's join endpoint: what is sent, retries while main is unreachable or failing (without limit
+ * by default, with capped pauses), no retry after a refusal, and never the token in a log line.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -88,6 +88,15 @@ describe('joinMain', () => {
     expect(received).toHaveLength(3);
     expect(logs.match(/trying again/g)).toHaveLength(2);
     expect(logs).toMatch(/"created":false/);
+  });
+
+  it('keeps trying for as long as main fails when no limit is given, and registers once it answers', async () => {
+    answers = [503, 503, 503, 503, 503, 503, 503, 503, 201];
+    expect(await joinMain(options({ maxRetryDelayMs: 2 }))).toBe('joined');
+    expect(received).toHaveLength(9);
+    // One warning for the outage; the further attempts are logged at info level.
+    expect(logs.match(/"level":"warn","msg":"registering on main failed, trying again"/g)).toHaveLength(1);
+    expect(logs.match(/"level":"info","msg":"registering on main failed, trying again"/g)).toHaveLength(7);
   });
 
   it('gives up after the attempts allowed, with the last reason', async () => {
