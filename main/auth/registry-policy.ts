@@ -14,7 +14,7 @@ import { namespaceOf, type AccessControl } from '../accounts/access-control.js';
 import type { Principal, RepoAction } from '../accounts/permissions.js';
 import type { AccessPolicy, AuthContext, RequiredAccess } from '../middleware/access.js';
 import type { Authenticator } from './authenticator.js';
-import { looksLikeRedirectToken, type RedirectTokenCheck } from './redirect-access.js';
+import { ASKING_CACHE_HEADER, looksLikeRedirectToken, type RedirectTokenCheck } from './redirect-access.js';
 
 export interface RegistryPolicyDeps {
   authenticator: Authenticator;
@@ -109,7 +109,8 @@ export function createRegistryPolicy(deps: RegistryPolicyDeps): AccessPolicy {
     ) {
       let principal: Principal;
       try {
-        principal = await deps.redirectTokenCheck(credentials.token, access.name, access.blob);
+        const cache = request.headers.get(ASKING_CACHE_HEADER) ?? undefined;
+        principal = await deps.redirectTokenCheck(credentials.token, access.name, access.blob, cache);
       } catch (err) {
         if (err instanceof OciError && err.code === 'UNAUTHORIZED')
           throw challenge(access, err.message, 'invalid_token');

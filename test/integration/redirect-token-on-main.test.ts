@@ -1,7 +1,8 @@
 /**
  * Main accepts its own redirect token as `Authorization: Bearer` on the blob GET it names:
  * that is how an edge fetches a miss with the client's permission. Such a request is served by
- * main itself, never redirected again (no loops), and the token opens that one blob only.
+ * main itself, never redirected again (no loops), and the token opens that one blob only. A cache
+ * that names itself (X-Outpost-Cache) must be one of the chain the token names (`aud`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
@@ -132,6 +133,28 @@ describe('a blob GET carrying a redirect token as Bearer', () => {
     const res = await getBlob(main, layer().digest, bearer(token));
     expect(res.status).toBe(401);
     expect(res.headers.get('location')).toBeNull();
+  });
+});
+
+describe('a blob GET carrying a redirect token from a cache that names itself (X-Outpost-Cache)', () => {
+  const fromCache = async (cache: string, audience: string[]) =>
+    fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, {
+      redirect: 'manual',
+      headers: {
+        Authorization: bearer(await signRedirectToken(main, { repository: REPO, digest: layer().digest, audience })),
+        'X-Outpost-Cache': cache,
+      },
+    });
+
+  it("is served to every cache of the token's chain: the one next to main, and one further down", async () => {
+    // asia pulls through eu: eu asks main on a miss, and so does asia when eu is down (fallback).
+    await expectServedByMain(await fromCache('eu', ['asia', 'eu']), layer());
+    await expectServedByMain(await fromCache('asia', ['asia', 'eu']), layer());
+  });
+
+  it('is refused with 401 to a cache that is not in the chain the token names', async () => {
+    await expectUnauthorized(await fromCache('us', ['asia', 'eu']), /not for cache us/);
+    await expectUnauthorized(await fromCache('asia', ['eu']), /not for cache asia/);
   });
 });
 
