@@ -21,7 +21,8 @@ export interface EdgeHealthDeps {
   /** The store's write health (`storeHealth`). */
   cache: Pick<BlobCache, 'storeHealth'>;
   keys: KeySource;
-  upstream: Upstream;
+  /** `fallingBack` when misses go to main while the upstream cache fails (fallback-upstream.ts). */
+  upstream: Upstream & { fallingBack?(): boolean };
   dataDir: string;
   maxBytes: number;
   now?: () => number;
@@ -45,7 +46,11 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
       details.store = `error: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (!probe || now() - probe.at > UPSTREAM_PROBE_TTL_MS) probe = { at: now(), ok: deps.upstream.ping() };
-    details.upstream = { url: deps.upstream.baseUrl, reachable: await probe.ok };
+    details.upstream = {
+      url: deps.upstream.baseUrl,
+      reachable: await probe.ok,
+      ...(deps.upstream.fallingBack?.() && { fallingBackToMain: true }),
+    };
     const keys = deps.keys.freshness();
     if (!deps.keys.hasKeys()) ok = false;
     details.keys = {

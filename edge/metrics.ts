@@ -10,6 +10,7 @@ export interface EdgeMetrics {
   requests: Counter<'result'>;
   upstreamFetches: Counter<'outcome'>;
   upstreamBytes: Counter;
+  upstreamFallbacks: Counter;
   servedBytes: Counter;
   evictions: Counter<'reason'>;
   storeWriteFailures: Counter<'code'>;
@@ -62,6 +63,11 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
     upstreamBytes: new Counter({
       name: 'outpost_edge_upstream_bytes_total',
       help: 'Bytes received from upstream',
+      registers,
+    }),
+    upstreamFallbacks: new Counter({
+      name: 'outpost_edge_upstream_fallbacks_total',
+      help: 'Blob fetches sent to main because the upstream cache failed (or failed within the last 10 s)',
       registers,
     }),
     servedBytes: new Counter({

@@ -13,6 +13,7 @@ import type { EdgeConfig } from './config.js';
 import { CacheIndex } from './cache/cache-index.js';
 import { KeySource } from './cache/jwks-cache.js';
 import { createUpstream, createUpstreamDispatcher } from './cache/upstream.js';
+import { createFallbackUpstream } from './cache/fallback-upstream.js';
 import { BlobCache } from './cache/blob-cache.js';
 import { createMainClient } from './cache/main-client.js';
 import { reconcile } from './cache/reconcile.js';
@@ -67,10 +68,26 @@ export async function startEdge(
   }
   logger.info('store reconciled', { ...report });
 
+  // `cache` is read when metrics are collected, after it exists.
+  const metrics = createEdgeMetrics(() => ({
+    bytes: index.bytes,
+    blobs: index.count,
+    degraded: cache.storeHealth().degraded !== undefined,
+  }));
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
-  const upstream = createUpstream(config.upstream, dispatcher, config.name);
   // Warm pulls from main with main's registry token, which another edge upstream would refuse.
-  const origin = config.issuer === config.upstream ? upstream : createUpstream(config.issuer, dispatcher, config.name);
+  const origin = createUpstream(config.issuer, dispatcher, config.name);
+  // Through another cache, misses fall back to main while that cache fails.
+  const upstream =
+    config.issuer === config.upstream
+      ? origin
+      : createFallbackUpstream({
+          cache: createUpstream(config.upstream, dispatcher, config.name),
+          main: origin,
+          fallbacks: metrics.upstreamFallbacks,
+          logger,
+          now,
+        });
   const keys = new KeySource({
     index,
     dispatcher,
@@ -82,12 +99,6 @@ export async function startEdge(
   // Without keys (main down, none cached) the edge starts anyway: unhealthy, answering 503 until they arrive.
   await keys.start();
 
-  // `cache` is read when metrics are collected, after it exists.
-  const metrics = createEdgeMetrics(() => ({
-    bytes: index.bytes,
-    blobs: index.count,
-    degraded: cache.storeHealth().degraded !== undefined,
-  }));
   const cache = new BlobCache({
     index,
     store,
