@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  booleanSchema,
   durationSchema,
   listenSchema,
   logSchema,
@@ -40,6 +41,12 @@ export const edgeConfigSchema = z
     blobTtl: durationSchema.prefault(0),
     /** Issuer of redirect tokens (main's public URL). Default: the upstream URL. */
     issuer: urlSchema.optional(),
+    /**
+     * When `upstream` is another cache: fetch misses from main (`issuer`) while that cache fails
+     * (refused, reset, timed out, 5xx), so a dead middle of a chain costs no pull. Turn off where
+     * this edge must not send traffic to main itself. Default true.
+     */
+    fallbackToMain: booleanSchema.prefault(true),
     /** Where main's public keys are fetched. Default <issuer>/auth/jwks.json. */
     jwksUrl: urlSchema.optional(),
     /** A JWKS file to trust instead of fetching one (air-gapped sites). */

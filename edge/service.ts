@@ -79,8 +79,8 @@ export async function startEdge(
   const origin = createUpstream(config.issuer, dispatcher, config.name);
   // Through another cache, misses fall back to main while that cache fails.
   const upstream =
-    config.issuer === config.upstream
-      ? origin
+    config.issuer === config.upstream || !config.fallbackToMain
+      ? createUpstream(config.upstream, dispatcher, config.name)
       : createFallbackUpstream({
           cache: createUpstream(config.upstream, dispatcher, config.name),
           main: origin,

@@ -7,7 +7,8 @@
  * - What the cache answers about the blob or the token (404, 401, 403) is its answer and is
  *   passed on: main would say the same, or the token is not good for this chain.
  * - After a failure, misses go straight to main for `recheckAfterMs`, since a dead cache would
- *   cost each of them a connect (a hung one a timeout); then the cache is asked again.
+ *   cost each of them a connect (a hung one a timeout); then the cache is asked again. While main
+ *   fails as well, the cache is asked first each time.
  * - Falling back is logged at info once per failure episode, as is the cache's return (an
  *   operator expects a dead middle to be handled, not alarmed about; main's probe and the
  *   middle's own health say what is wrong there); `outpost_edge_upstream_fallbacks_total`
@@ -91,7 +92,13 @@ export function createFallbackUpstream(options: FallbackUpstreamOptions): Fallba
       }
     }
     options.fallbacks.inc();
-    return ask(main);
+    try {
+      return await ask(main);
+    } catch (err) {
+      // Main fails too: ask the cache first again next time, it may well be back before main.
+      if (isCacheFailure(err) && episode) episode.lastFailure = Number.NEGATIVE_INFINITY;
+      throw err;
+    }
   }
 
   return {

@@ -26,6 +26,9 @@ beforeAll(async () => {
     upstream: upstream.url,
     issuer: main.url,
     flags: { jwksUrl: `${upstream.url}/auth/jwks.json` },
+    // The upstream's failures are what these tests are about: no fallback to main behind it
+    // (edge-chain-fallback.test.ts is about that).
+    env: { OUTPOST_EDGE_FALLBACK_TO_MAIN: 'false' },
   });
 });
 afterAll(async () => {
