@@ -23,6 +23,7 @@ import { createEdgeMetrics } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
+import { createTroubleReporter } from './report-trouble.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
@@ -87,6 +88,17 @@ export async function startEdge(
           fallbacks: metrics.upstreamFallbacks,
           logger,
           now,
+          // With join credentials, main hears of the failure and probes that cache at once.
+          ...(config.joinToken && {
+            onCacheFailure: createTroubleReporter({
+              mainUrl: config.issuer,
+              token: config.joinToken,
+              upstream: config.upstream,
+              dispatcher,
+              logger,
+              now,
+            }),
+          }),
         });
   const keys = new KeySource({
     index,

@@ -12,7 +12,8 @@
  * - Falling back is logged at info once per failure episode, as is the cache's return (an
  *   operator expects a dead middle to be handled, not alarmed about; main's probe and the
  *   middle's own health say what is wrong there); `outpost_edge_upstream_fallbacks_total`
- *   counts every miss main served instead.
+ *   counts every miss main served instead; `onCacheFailure` hears of each failure (so that
+ *   main can probe the cache at once: report-trouble.ts).
  * - A failure after the first byte is not moved to main: the download fails its clients, who
  *   retry, as with any upstream; the retry then finds the episode (or the cache back).
  */
@@ -31,6 +32,8 @@ export interface FallbackUpstreamOptions {
   now?: () => number;
   /** How long misses skip a cache that failed before it is asked again. Default 10 s. */
   recheckAfterMs?: number;
+  /** Called at each failure of the cache (report-trouble.ts tells main); must not throw. */
+  onCacheFailure?: () => void;
 }
 
 export interface FallbackUpstream extends Upstream {
@@ -53,6 +56,7 @@ export function createFallbackUpstream(options: FallbackUpstreamOptions): Fallba
   let episode: { since: number; lastFailure: number } | undefined;
 
   function failed(err: UpstreamError): void {
+    options.onCacheFailure?.();
     const at = now();
     if (episode) {
       episode.lastFailure = at;

@@ -45,6 +45,7 @@ let clock: number;
 let cache: ReturnType<typeof scripted>;
 let main: ReturnType<typeof scripted>;
 let fallbacks: number;
+let failuresHeard: number;
 let logs: string;
 let upstream: FallbackUpstream;
 beforeEach(() => {
@@ -53,6 +54,7 @@ beforeEach(() => {
   main = scripted('http://main');
   main.script = ['ok'];
   fallbacks = 0;
+  failuresHeard = 0;
   logs = '';
   upstream = createFallbackUpstream({
     cache,
@@ -61,6 +63,7 @@ beforeEach(() => {
     logger: createLogger({ write: (line) => void (logs += line) }),
     now: () => clock,
     recheckAfterMs: 10_000,
+    onCacheFailure: () => void failuresHeard++,
   });
 });
 const fetchOne = (signal?: AbortSignal) => upstream.fetchBlob('team/app', DIGEST, 'token', signal);
@@ -110,6 +113,19 @@ describe('an upstream cache with main behind it', () => {
     expect(upstream.fallingBack()).toBe(false);
     expect(logs.match(/upstream cache failed/g)).toHaveLength(1);
     expect(logs).toMatch(/"level":"info","msg":"upstream cache answers again: misses go to it".*"failedForMs":20000/);
+  });
+
+  it('tells `onCacheFailure` of each failure of the cache (main re-probes it), not of skipped or passed-on ones', async () => {
+    cache.script = [refused(), status(404)];
+    await fetchOne();
+    await fetchOne();
+    expect(failuresHeard).toBe(1);
+    clock = 10_000;
+    await expect(fetchOne()).rejects.toMatchObject({ status: 404 });
+    expect(failuresHeard).toBe(1);
+    cache.script = [status(502)];
+    await fetchOne();
+    expect(failuresHeard).toBe(2);
   });
 
   it('asks the cache first again while main fails too', async () => {
