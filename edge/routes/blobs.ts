@@ -32,12 +32,15 @@ function redirectToken(query: string | undefined, authorization: string | undefi
   });
 }
 
-/** Runs `fn`; a failure is counted under `result` and rethrown as the client's OCI error. */
+/**
+ * Runs `fn`; a failure is counted under `result` and rethrown as the client's OCI error. A 503
+ * (no signing keys yet) is the edge's own failure, never a refusal: it counts as an error.
+ */
 async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    metrics.requests.inc({ result });
+    metrics.requests.inc({ result: err instanceof OciError && err.status === 503 ? 'error' : result });
     throw err instanceof UpstreamError ? upstreamFailure(err) : err;
   }
 }
