@@ -23,7 +23,6 @@ import type { HttpMetrics } from '../../../src/metrics/http-metrics.js';
 import { parseDigest } from '../../../src/oci/digest.js';
 import { parseRepoName } from '../../../src/oci/reference.js';
 import type { Authenticator } from '../../auth/authenticator.js';
-import { looksLikeRedirectToken } from '../../auth/redirect-access.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import type { Registry } from '../../registry/registry.js';
 import { EDGE_REQUEST_HEADER } from './blobs.js';
@@ -51,9 +50,10 @@ export function createBlobRedirectFastPath(deps: BlobRedirectFastPathDeps): Node
     if (!match) return undefined;
     const credentials = parseAuthorization(incoming.headers.authorization);
     if (typeof credentials !== 'object' || credentials.kind !== 'bearer') return undefined;
-    if (looksLikeRedirectToken(credentials.token)) return undefined;
     const name = parseRepoName(match[1]!);
     const digest = parseDigest(match[2]!);
+    // A redirect token (an edge fetching a miss) is refused here, as every token that is not a
+    // registry token (src/auth/registry-token.ts): the app then takes it its own way.
     const identity = await deps.authenticator.bearer(credentials.token);
     if (!grants(identity.access, 'repository', name, ['pull'])) return undefined;
     // The blob must exist here before anyone is sent elsewhere for it (the route's order).
