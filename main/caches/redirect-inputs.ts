@@ -37,7 +37,6 @@ export interface RedirectInputsDeps {
   maxUsers?: number;
 }
 
-
 export function rememberRedirectInputs(deps: RedirectInputsDeps) {
   const listTtlMs = deps.listTtlMs ?? 1_000;
   const preferencesTtlMs = deps.preferencesTtlMs ?? 30_000;
