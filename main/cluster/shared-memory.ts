@@ -4,6 +4,7 @@
  * what it remembered. Must not be bypassed by a writer (main/main-data.ts applies it), or running
  * replicas serve stale answers.
  */
+import type { ClusterCoordinator } from '../metadata/cluster.js';
 import type { Metadata } from '../metadata/metadata.js';
 import { cacheReads } from './read-through-cache.js';
 
@@ -19,11 +20,13 @@ export const TOPICS = { repositories: 'repositories', accounts: 'accounts', sett
  * decision's inputs, main/caches/redirect-inputs.ts).
  */
 export function withSharedMemory(metadata: Metadata): Metadata {
-  const { coordinator } = metadata;
   const remembers = metadata.backend !== 'embedded';
+  // The embedded coordinator delivers in-process already.
+  const coordinator = remembers ? deliveringLocally(metadata.coordinator) : metadata.coordinator;
   const reads = <T>(names: T[]): T[] => (remembers ? names : []);
   return {
     ...metadata,
+    coordinator,
     revokeCredentials: metadata.revokeCredentials,
     close: () => metadata.close(),
     // Nothing above the embedded registry keeps copies: its pushes need no topic.
@@ -87,5 +90,31 @@ export function withSharedMemory(metadata: Metadata): Metadata {
       writes: ['createCache', 'updateCache', 'removeCache'],
       coordinator,
     }),
+  };
+}
+
+/**
+ * The coordinator as this process's copies need it: a topic published here reaches this
+ * process's subscribers at once, not only when PostgreSQL sends the notification back
+ * (milliseconds later), so that a replica's next read after its own write never answers from a
+ * copy that write made stale. The notification still comes back, and drops those copies a
+ * second time, which costs one read.
+ */
+function deliveringLocally(coordinator: ClusterCoordinator): ClusterCoordinator {
+  const local = new Set<(topic: string) => void>();
+  return {
+    ...coordinator,
+    async publish(topic) {
+      for (const subscriber of local) subscriber(topic);
+      await coordinator.publish(topic);
+    },
+    subscribe(onTopic) {
+      local.add(onTopic);
+      const unsubscribe = coordinator.subscribe(onTopic);
+      return () => {
+        local.delete(onTopic);
+        unsubscribe();
+      };
+    },
   };
 }
