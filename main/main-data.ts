@@ -53,12 +53,11 @@ export async function openMainData(config: MainStorageConfig, logger: Logger = q
   if (opened.tightened) tightened.push(...opened.tightened);
   let metadata: Metadata;
   try {
-    metadata =
+    metadata = withSharedMemory(
       config.database === undefined
         ? openEmbeddedMetadata(root)
-        : withSharedMemory(
-            await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger }),
-          );
+        : await openPostgresMetadata({ url: config.database, secretKeyFile: config.secretKeyFile, logger }),
+    );
   } catch (err) {
     s3?.close();
     throw err;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { startServer, type RunningServer } from '../src/http/serve.js';
+import { startServer, type NodeFastPath, type RunningServer } from '../src/http/serve.js';
 import { KeyRing } from '../src/auth/keys.js';
 import { createJwtVerifier } from '../src/auth/jwt.js';
 import type { Logger } from '../src/log/logger.js';
@@ -35,6 +35,8 @@ import { createMainApp } from './app.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
+import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
+import { clientAddressResolver } from './middleware/client-address.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -134,10 +136,12 @@ export async function startMain(
   // Listen first so that the public URL (the token issuer and realm) is known even when the
   // port was 0; requests in the short gap before the app is built are answered 503.
   let app: { fetch: (request: Request, env: unknown) => Response | Promise<Response> } | undefined;
+  let fastPath: NodeFastPath | undefined;
   let server: RunningServer;
   try {
     server = await startServer({
       fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
+      fastPath: (incoming, outgoing) => fastPath?.(incoming, outgoing) ?? false,
       listen: config.listen,
       tls: config.tls,
     });
@@ -192,6 +196,7 @@ export async function startMain(
     metricsRegistry: metrics.registry,
     logger,
     now,
+    subscribe: (onTopic) => metadata.coordinator.subscribe(onTopic),
     // One replica probes the edges for the cluster; the embedded main is its only replica.
     ...(metadata.backend === 'postgres' && {
       probeLease: () => metadata.coordinator.acquireLease(PROBE_LEASE, replica.id, 3 * config.caches.probeIntervalMs),
@@ -270,6 +275,16 @@ export async function startMain(
     maxManifestBytes: config.storage.maxManifestBytes,
     trustedProxies: config.http.trustedProxies,
   });
+  // Only with authentication on: the fast path answers bearer tokens, which mean nothing without it.
+  if (config.auth.enabled) {
+    fastPath = createBlobRedirectFastPath({
+      authenticator,
+      registry,
+      caches: cachesModule,
+      http: metrics.http,
+      clientAddress: clientAddressResolver(config.http.trustedProxies),
+    });
+  }
 
   const purge = () => registry.uploads.purgeAbandoned(config.storage.uploadMaxAgeMs).then(() => undefined);
   // The embedded main purges before it serves, as it always has; replicas leave it to the lease holder.

@@ -16,6 +16,8 @@ export interface NginxOptions {
   root: string;
   /** worker_processes. Default 1 (the edge is one process). */
   workers?: number;
+  /** Answer every request with `307` to this URL (the floor for main's redirects) instead of files. */
+  redirectTo?: string;
   cleanup: Cleanup;
 }
 
@@ -24,6 +26,13 @@ export interface NginxOptions {
  * a free port of 127.0.0.1, access log off, keep-alive without a request limit. As root, the
  * workers run as root too so that they can read the run's private temp directory.
  */
+/** The `location /` body: static files, or `return 307` (quoted: a URL may hold `;` or spaces). */
+function redirect(url: string | undefined): string {
+  if (url === undefined) return '';
+  if (/["\\\s]/.test(url)) throw new Error(`nginx: cannot redirect to ${JSON.stringify(url)}`);
+  return `return 307 "${url}"; `;
+}
+
 export async function startNginx(options: NginxOptions): Promise<ServerProcess> {
   const binary = await whichBinary(NGINX.binary);
   if (!binary) throw new Error(`${NGINX.binary} is not installed (Debian package ${NGINX.debianPackage})`);
@@ -45,7 +54,7 @@ export async function startNginx(options: NginxOptions): Promise<ServerProcess> 
     '  keepalive_requests 1000000;',
     '  default_type application/octet-stream;',
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(temp, t)};`),
-    `  server { listen 127.0.0.1:${port}; root ${options.root}; location / { } }`,
+    `  server { listen 127.0.0.1:${port}; root ${options.root}; location / { ${redirect(options.redirectTo)}} }`,
     '}',
   ].join('\n');
   const configPath = join(options.dir, 'nginx.conf');
@@ -59,7 +68,7 @@ export async function startNginx(options: NginxOptions): Promise<ServerProcess> 
     cleanup: options.cleanup,
     ready: async () => {
       try {
-        const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${url}/`, { redirect: 'manual', signal: AbortSignal.timeout(2_000) });
         await res.body?.cancel();
         return url;
       } catch {

@@ -1,7 +1,8 @@
 /**
  * @module Turns credentials into a principal: Basic passwords (throttled, and remembered
  * briefly so that simple clients sending Basic on every request do not pay scrypt each
- * time), and registry bearer tokens (verified offline, cached until they expire).
+ * time), and registry bearer tokens (verified offline, cached with their parsed claims until
+ * they expire).
  *
  * The throttle comes first, even for a remembered password: otherwise a locked-out guesser
  * would try passwords at full speed (no scrypt for those remembered) while the owner is active,
@@ -12,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { OciError } from '../../src/oci/errors.js';
 import type { JwtVerifier } from '../../src/auth/jwt.js';
-import { ANONYMOUS, toRegistryClaims } from '../../src/auth/registry-token.js';
+import { ANONYMOUS, toRegistryClaims, type RegistryTokenClaims } from '../../src/auth/registry-token.js';
 import type { AccessEntry } from '../../src/auth/scope.js';
 import { TokenError } from '../../src/auth/token-errors.js';
 import type { Accounts, Identity } from '../accounts/accounts.js';
@@ -51,6 +52,10 @@ export function createAuthenticator(deps: {
   const recent = new LRUCache<string, string>({ max: 10_000, ttl: PASSWORD_CACHE_TTL_MS });
   const fingerprint = (u: string, p: string) => createHash('sha256').update(u).update('\0').update(p).digest('base64');
   const inProgress = new Map<string, Promise<UserPrincipal>>();
+  // The claims read from each verified payload. The verifier keeps a verified token's payload (the
+  // same object) in a bounded LRU until the token expires; the claims live and die with it, so a
+  // client's token is parsed once, not on every request of its pull.
+  const readClaims = new WeakMap<object, RegistryTokenClaims>();
   const wrongCredentials = () => new OciError('UNAUTHORIZED', { message: 'incorrect username or password' });
 
   const principalOf = (name: string, who: Identity | undefined): UserPrincipal | undefined =>
@@ -110,7 +115,9 @@ export function createAuthenticator(deps: {
     async bearer(token) {
       let claims;
       try {
-        claims = toRegistryClaims(await deps.verifier.verify(token));
+        const payload = await deps.verifier.verify(token);
+        claims = readClaims.get(payload);
+        if (!claims) readClaims.set(payload, (claims = toRegistryClaims(payload)));
       } catch (err) {
         if (err instanceof TokenError) throw new OciError('UNAUTHORIZED', { message: err.message });
         throw err;

@@ -11,6 +11,7 @@ import type { CacheStore } from '../metadata/caches.js';
 import { createContentCaches, type ContentCaches } from './content-caches.js';
 import { HealthProbe } from './health-probe.js';
 import { createRedirects, type Redirects } from './redirects.js';
+import { rememberRedirectInputs } from './redirect-inputs.js';
 import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
 
@@ -42,6 +43,8 @@ export interface CachesModuleDeps {
   metricsRegistry: MetricsRegistry;
   logger: Logger;
   now: () => number;
+  /** The cluster's invalidation topics: the redirect decision's copies of the caches and preferences follow them. */
+  subscribe: (onTopic: (topic: string) => void) => () => void;
   /** Replicas on one database: whether this one probes the caches this round (a lease), the others read its record. */
   probeLease?: () => Promise<boolean>;
 }
@@ -84,14 +87,20 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       registers,
     }),
   };
-  const redirects = createRedirects({
-    caches,
-    probe,
+  const inputs = rememberRedirectInputs({
+    listCaches: () => caches.list(),
     preferences: async (user) => {
       const { user: userCache, organizations } = await deps.accounts.cachePreferences(user);
       const orgCaches = organizations.map((org) => org.cache).filter((name): name is string => Boolean(name));
       return { ...(userCache && { userCache }), orgCaches };
     },
+    subscribe: deps.subscribe,
+    now: deps.now,
+  });
+  const redirects = createRedirects({
+    caches: { list: inputs.listCaches },
+    probe,
+    preferences: inputs.preferences,
     keys: deps.keys,
     issuer: deps.issuer,
     lifetimeMs: deps.redirectTokenLifetimeMs,
@@ -108,6 +117,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     joinTokens,
     join,
     async stop() {
+      inputs.stop();
       await probe.stop();
       await dispatcher.close();
     },

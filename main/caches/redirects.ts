@@ -23,7 +23,8 @@ export type RedirectDecision =
   | { kind: 'direct'; reason: DirectReason };
 
 export interface RedirectsDeps {
-  caches: ContentCaches;
+  /** The cache list, as remembered (main/caches/redirect-inputs.ts). */
+  caches: Pick<ContentCaches, 'list'>;
   probe: HealthProbe;
   /** The user's own cache setting, and their organizations' defaults in order. */
   preferences: (user: string) => Promise<{ userCache?: string; orgCaches: string[] }>;

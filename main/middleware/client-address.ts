@@ -28,13 +28,16 @@ export const trustedProxiesSchema = z.union([z.string(), z.array(z.string())]).t
  * The client's address: walking `X-Forwarded-For` from the right (the hop nearest to main),
  * the first address that is not a trusted proxy. Each proxy appends the address it was
  * reached from, so entries left of an untrusted hop are that hop's claims and are ignored.
+ * Shared by the middleware and main's redirect fast path, which must agree on it.
  */
-export function resolveClientAddress(trustedProxies: readonly string[]): MiddlewareHandler {
+export function clientAddressResolver(
+  trustedProxies: readonly string[],
+): (peer: string, forwardedFor: string | undefined) => string {
   const trusted = networkMatcher([...trustedProxies]);
-  return async function setClientAddress(c, next) {
-    let address = clientAddress(c);
+  return (peer, forwardedFor) => {
+    let address = peer;
     if (trustedProxies.length > 0 && trusted(address)) {
-      const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim());
+      const hops = (forwardedFor ?? '').split(',').map((s) => s.trim());
       for (let i = hops.length - 1; i >= 0; i--) {
         const hop = hops[i]!;
         if (isIP(hop) === 0) break;
@@ -42,7 +45,15 @@ export function resolveClientAddress(trustedProxies: readonly string[]): Middlew
         if (!trusted(hop)) break;
       }
     }
-    c.set(CLIENT_ADDRESS, address);
+    return address;
+  };
+}
+
+/** Sets what `clientAddress(c)` answers for the rest of the request. */
+export function resolveClientAddress(trustedProxies: readonly string[]): MiddlewareHandler {
+  const resolve = clientAddressResolver(trustedProxies);
+  return async function setClientAddress(c, next) {
+    c.set(CLIENT_ADDRESS, resolve(clientAddress(c), c.req.header('x-forwarded-for')));
     await next();
   };
 }

@@ -49,6 +49,9 @@ export async function issueRegistryToken(key: SigningKey, options: IssueRegistry
 
 /** Reads the `access` claim of a verified payload; anything that is not well-formed is refused. */
 export function toRegistryClaims(payload: JWTPayload): RegistryTokenClaims {
+  // A token main signed for one use (a blob redirect) never stands for a registry token, whatever
+  // else it carries: main's fast path relies on this to skip looking for such tokens first.
+  if (payload.use !== undefined) throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token is for another use');
   const access = payload.access;
   if (!Array.isArray(access) || typeof payload.sub !== 'string')
     throw new TokenError('OUTPOST_TOKEN_CLAIMS', 'token has no access claim');

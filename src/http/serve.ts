@@ -18,8 +18,12 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
-/** Answers a request from Node's own objects and returns true, or returns false untouched. */
-export type NodeFastPath = (incoming: IncomingMessage, outgoing: ServerResponse) => boolean;
+/**
+ * Answers a request from Node's own objects and returns true, or returns false untouched. It
+ * may decide later (a promise): the request then waits for it, and goes to the app when it
+ * resolves false or rejects, so the app answers every case the fast path does not.
+ */
+export type NodeFastPath = (incoming: IncomingMessage, outgoing: ServerResponse) => boolean | Promise<boolean>;
 
 export interface StartServerOptions {
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
@@ -85,9 +89,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (refuseOversizedPath(req, res)) return;
-    if (fastPath?.(req, res)) return;
-    for (const listener of appListeners) listener(req, res);
+    const answered = fastPath?.(req, res) ?? false;
+    if (answered === true) return;
+    if (answered === false) return toApp(req, res);
+    // Bodiless requests only (a GET): the body, if any, stays unread until the app reads it.
+    answered.then(
+      (done) => done || toApp(req, res),
+      () => toApp(req, res),
+    );
   });
+  function toApp(req: IncomingMessage, res: ServerResponse): void {
+    for (const listener of appListeners) listener(req, res);
+  }
   // Multi-gigabyte uploads and downloads can take long: no whole-request deadline, but a
   // deadline for headers (slow-loris) and for an idle socket.
   server.requestTimeout = 0;

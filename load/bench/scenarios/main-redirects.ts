@@ -3,6 +3,9 @@
  * content cache, for a signed-in user (registry bearer token, as docker and skopeo send it; and
  * Basic credentials), measured with wrk. Every answer must be a redirect: the count of 307s
  * comes from main's own `outpost_main_redirects_total`, which must equal wrk's request count.
+ * The peer is nginx answering every request with a fixed 307 to the same Location (one worker,
+ * as main is one process): the floor of an HTTP server that decides nothing. Also measured as
+ * from outside the bench (`wrk -t2 -c64 -d8s` on a main nobody warmed up), once per repetition.
  *
  * The push time of a 1 GiB layer against distribution is push-pull-large's.
  */
@@ -11,13 +14,17 @@ import { request } from 'undici';
 import { readMetric, startOutpostStack, uploadBlob, USER } from '../cache-stacks.js';
 import { cpuProfile } from '../hot-peers.js';
 import { measurePhase } from '../phase.js';
-import { WRK } from '../processes.js';
+import { NGINX, WRK } from '../processes.js';
 import { numberParam, SampleTable, type Scenario } from '../scenario.js';
 import { runWrk } from '../wrk.js';
+import { startNginx } from '../peers.js';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 
 const PEER = 'outpost main';
+const NGINX_PEER = 'nginx (fixed 307)';
+// As the issue measured it by hand: wrk's defaults but 8 s, on a main that had not served yet.
+const OUTSIDE = { threads: 2, connections: 64, seconds: 8 };
 const MODES = ['bearer', 'basic'] as const;
 type Mode = (typeof MODES)[number];
 const ROW = (mode: Mode, what: string) => `${mode === 'bearer' ? 'bearer token' : 'Basic credentials'}: ${what}`;
@@ -25,7 +32,7 @@ const ROW = (mode: Mode, what: string) => `${mode === 'bearer' ? 'bearer token' 
 export const mainRedirects: Scenario = {
   name: 'main-redirects',
   title: "main: blob GETs answered with a 307 to the user's cache, per second (wrk)",
-  requires: [WRK],
+  requires: [WRK, NGINX],
   params: {
     seconds: 'duration of each measured run (default 10)',
     connections: 'wrk connections (default 64)',
@@ -51,10 +58,19 @@ export const mainRedirects: Scenario = {
     const path = join(ctx.workDir, 'blob');
     await writeFile(path, bytes);
     await uploadBlob(outpost.main.url, repo, { path, digest, size: bytes.length }, outpost.userAuth);
-    await outpost.redirectLocation(repo, digest);
+    const location = await outpost.redirectLocation(repo, digest);
     const url = `${outpost.main.url}/v2/${repo}/blobs/${digest}`;
+    const nginx = await startNginx({
+      dir: join(ctx.workDir, 'nginx'),
+      root: ctx.workDir,
+      redirectTo: location,
+      cleanup: ctx.cleanup,
+    });
+    const nginxUrl = `${nginx.url}/v2/${repo}/blobs/${digest}`;
 
-    const table = new SampleTable([PEER]);
+    const table = new SampleTable([PEER, NGINX_PEER]);
+    const outsideRow = `bearer token, wrk -t${OUTSIDE.threads} -c${OUTSIDE.connections} -d${OUTSIDE.seconds}s, no warm-up (307/s)`;
+    table.declare(outsideRow, 'higher');
     for (const mode of MODES) {
       table.declare(ROW(mode, 'redirects (307/s)'), 'higher');
       table.declare(ROW(mode, 'latency p50 (ms)'));
@@ -74,6 +90,17 @@ export const mainRedirects: Scenario = {
         bearer: { Authorization: `Bearer ${token}` },
         basic: { Authorization: outpost.userAuth },
       };
+      // First, before anything warmed this repetition's main up: as measured from outside.
+      const outside = await runWrk({ ...OUTSIDE, url, headers: headers.bearer }, run);
+      if (outside.non2xx3xx > 0) throw new Error(`outside run: ${outside.non2xx3xx} answers not 2xx/3xx`);
+      table.record(outsideRow, PEER, outside.requestsPerSecond, 'higher');
+      table.record(
+        outsideRow,
+        NGINX_PEER,
+        (await runWrk({ ...OUTSIDE, url: nginxUrl }, run)).requestsPerSecond,
+        'higher',
+      );
+      ctx.log(`rep ${rep + 1}: as from outside: ${outside.requestsPerSecond.toFixed(0)} redirects/s`);
       for (const mode of rep % 2 === 0 ? MODES : [...MODES].reverse()) {
         ctx.signal.throwIfAborted();
         const options = { url, threads, connections, seconds, headers: headers[mode] };
@@ -98,6 +125,11 @@ export const mainRedirects: Scenario = {
           );
         }
         table.record(ROW(mode, 'redirects (307/s)'), PEER, result.requestsPerSecond, 'higher');
+        // nginx ignores the credentials: the same run for either mode, measured in each.
+        await runWrk({ ...options, url: nginxUrl, seconds: warmup }, run);
+        const floor = await runWrk({ ...options, url: nginxUrl }, run);
+        if (floor.non2xx3xx > 0) throw new Error(`nginx: ${floor.non2xx3xx} answers not 2xx/3xx`);
+        table.record(ROW(mode, 'redirects (307/s)'), NGINX_PEER, floor.requestsPerSecond, 'higher');
         table.record(ROW(mode, 'latency p50 (ms)'), PEER, result.p50Ms);
         table.record(ROW(mode, 'latency p99 (ms)'), PEER, result.p99Ms);
         const cpu = phase.usage[PEER]!.cpuSeconds;
@@ -110,10 +142,11 @@ export const mainRedirects: Scenario = {
         );
       }
     }
+    await nginx.stop();
     await outpost.edge.stop();
     await outpost.main.stop();
     return {
-      peers: [PEER],
+      peers: [PEER, NGINX_PEER],
       metrics: table.metrics(),
       params: { seconds, connections, threads, 'warmup-seconds': warmup },
       notes: [
@@ -122,6 +155,10 @@ export const mainRedirects: Scenario = {
           `run; each answer a 307 to the edge (checked against outpost_main_redirects_total).`,
         'Bearer: one registry token from /auth/token per repetition, reused by every request (as ' +
           'clients do). Basic: credentials on every request.',
+        `${NGINX_PEER}: nginx, one worker, \`return 307\` to the Location main sends (same length), same wrk ` +
+          'options and warm-up; it reads no credentials and looks nothing up.',
+        `No warm-up row: wrk -t${OUTSIDE.threads} -c${OUTSIDE.connections} -d${OUTSIDE.seconds}s as run by hand, ` +
+          'first thing in each repetition (main warm from the repetitions before it after the first).',
         'Push time of a 1 GiB layer vs distribution: see push-pull-large.',
       ],
     };

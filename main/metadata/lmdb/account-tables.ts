@@ -14,6 +14,10 @@ export interface AccountTables {
   users: Database<StoredUser, string>;
   orgs: Database<StoredOrg, string>;
   orgMembers: Database<{ isAdmin: boolean }, string>;
+  /** `orgMembers` by user first (`<user> SEP <org>`): a user's organizations without a scan. */
+  memberOf: Database<true, string>;
+  /** Which derived tables are complete (`memberOf` -> 1 once built from `orgMembers`). */
+  indexes: Database<number, string>;
   teams: Database<StoredTeam, string>;
   teamMembers: Database<true, string>;
   teamAccess: Database<{ accessLevel: AccessLevel }, string>;
@@ -30,6 +34,8 @@ export function openAccountTables(root: RootDatabase): AccountTables {
     users: sub('users'),
     orgs: sub('orgs'),
     orgMembers: sub('orgMembers'),
+    memberOf: sub('memberOf'),
+    indexes: sub('accountIndexes'),
     teams: sub('teams'),
     teamMembers: sub('teamMembers'),
     teamAccess: sub('teamAccess'),

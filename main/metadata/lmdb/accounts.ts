@@ -7,12 +7,16 @@
  *	users          <name>                        StoredUser     (UserRecord without its name)
  *	orgs           <name>                        StoredOrg      (OrgRecord without its name)
  *	orgMembers     <org> SEP <user>              { isAdmin }
+ *	memberOf       <user> SEP <org>              true           (orgMembers by user, written with it)
+ *	accountIndexes 'memberOf'                    1              (once memberOf holds every membership)
  *	teams          <org> SEP <team>              StoredTeam     (TeamRecord without its name)
  *	teamMembers    <org> SEP <team> SEP <user>   true
  *	teamAccess     <org> SEP <team> SEP <repo>   { accessLevel }
  *
- * Lookups on the request path (`namespaceAccess`, `getUser`) are point reads plus one range
- * over the organization's teams; nothing scans a whole table there.
+ * Lookups on the request path (`namespaceAccess`, `getUser`, `cachePreferences`) are point reads
+ * plus one range (the organization's teams, the user's organizations); nothing scans a whole
+ * table there. Data directories from before `memberOf` get it built by their first write after
+ * the upgrade (or by the first lookup); until then a user's organizations are found by a scan.
  */
 import { key, prefixRange, splitKey, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
 import { revokeUserCredentials } from './sessions.js';
@@ -60,7 +64,21 @@ export function createLmdbAccountStore(
   deps: LmdbAccountStoreDeps = { countRepositoriesInNamespace, revokeUserCredentials },
   t: AccountTables = openAccountTables(root),
 ): AccountStore {
-  const atomically = <T>(fn: () => T): Promise<T> => writeAtomically(root, fn);
+  // Every write first completes the indexes an earlier version did not keep (once).
+  const atomically = <T>(fn: () => T): Promise<T> =>
+    writeAtomically(root, () => {
+      buildMemberOf(t);
+      return fn();
+    });
+  let memberOfBuilt = false;
+  /** The user's organizations; the first lookup without the index has it built. */
+  const organizationsOf = (user: string): string[] => {
+    if (!memberOfBuilt && !(memberOfBuilt = t.indexes.get('memberOf') === 1)) {
+      // A read-only environment cannot build it: the scan goes on answering.
+      atomically(() => undefined).catch(() => {});
+    }
+    return orgsOf(t, user, memberOfBuilt);
+  };
   const nameTaken = (name: string) => t.users.doesExist(name) || t.orgs.doesExist(name);
 
   /** Another active administrator than `name` exists (read inside the guarding transaction). */
@@ -111,6 +129,7 @@ export function createLmdbAccountStore(
         t.users.remove(name);
         // Memberships are keyed by name: left behind, they would pass to a later account of the name.
         for (const k of [...t.orgMembers.getKeys()]) if (splitKey(k)[1] === name) t.orgMembers.remove(k);
+        removeKeys(t.memberOf, [name]);
         for (const k of [...t.teamMembers.getKeys()]) if (splitKey(k)[2] === name) t.teamMembers.remove(k);
         deps.revokeUserCredentials(root, name);
         return { outcome: 'removed' };
@@ -146,6 +165,7 @@ export function createLmdbAccountStore(
         const count = deps.countRepositoriesInNamespace(root, name);
         if (count > 0) return { outcome: 'has-repositories' as const, count };
         t.orgs.remove(name);
+        for (const k of t.orgMembers.getKeys(prefixRange([name]))) t.memberOf.remove(key(splitKey(k)[1]!, name));
         removeKeys(t.orgMembers, [name]);
         removeKeys(t.teams, [name]);
         removeKeys(t.teamMembers, [name]);
@@ -175,7 +195,7 @@ export function createLmdbAccountStore(
       }),
     async cachePreferences(user) {
       const own = fits(user) ? t.users.get(user)?.settings.defaultContentCache : undefined;
-      const organizations = orgsOf(t, user).map((name) => {
+      const organizations = organizationsOf(user).map((name) => {
         const cache = t.orgs.get(name)?.settings.defaultContentCache;
         return { name, ...(cache && { cache }) };
       });
@@ -193,19 +213,21 @@ export function createLmdbAccountStore(
       }));
     },
     async orgsOf(user) {
-      return orgsOf(t, user);
+      return organizationsOf(user);
     },
     setOrgMember: (org, user, isAdmin) =>
       atomically(() => {
         if (!fits(org, user) || !t.orgs.doesExist(org)) return 'no-org';
         if (!t.users.doesExist(user)) return 'no-user';
         t.orgMembers.put(key(org, user), { isAdmin });
+        t.memberOf.put(key(user, org), true);
         return 'done';
       }),
     removeOrgMember: (org, user) =>
       atomically(() => {
         if (!fits(org, user) || !t.orgMembers.doesExist(key(org, user))) return false;
         t.orgMembers.remove(key(org, user));
+        t.memberOf.remove(key(user, org));
         for (const k of [...t.teamMembers.getKeys(prefixRange([org]))]) {
           if (splitKey(k)[2] === user) t.teamMembers.remove(k);
         }
@@ -247,7 +269,10 @@ export function createLmdbAccountStore(
         if (!fits(org, team, user) || !t.orgs.doesExist(org)) return 'no-org';
         if (!t.teams.doesExist(key(org, team))) return 'no-team';
         if (!t.users.doesExist(user)) return 'no-user';
-        if (!t.orgMembers.doesExist(key(org, user))) t.orgMembers.put(key(org, user), { isAdmin: false });
+        if (!t.orgMembers.doesExist(key(org, user))) {
+          t.orgMembers.put(key(org, user), { isAdmin: false });
+          t.memberOf.put(key(user, org), true);
+        }
         t.teamMembers.put(key(org, team, user), true);
         return 'done';
       }),
@@ -301,15 +326,33 @@ export function createLmdbAccountStore(
   };
 }
 
-// Memberships are keyed by organization first: a user's are found by a scan (admin pages and
-// the redirect's preferences, not every request; the memberships of a registry are few).
-function orgsOf(t: AccountTables, user: string): string[] {
+/**
+ * A user's organizations, in name order: one range of `memberOf` (every blob GET of a user with
+ * a cache asks, for the organizations' defaults). Before the index is built (a data directory
+ * from an earlier version), a scan of every membership, as before.
+ */
+function orgsOf(t: AccountTables, user: string, indexed: boolean): string[] {
+  if (indexed) {
+    if (!fits(user)) return [];
+    return [...t.memberOf.getKeys(prefixRange([user]))].map((k) => splitKey(k)[1]!);
+  }
   const orgs: string[] = [];
   for (const k of t.orgMembers.getKeys()) {
     const [org, member] = splitKey(k);
     if (member === user) orgs.push(org!);
   }
   return orgs;
+}
+
+/** Builds `memberOf` from `orgMembers`, once per environment; inside a write transaction. */
+function buildMemberOf(t: AccountTables): void {
+  if (t.indexes.get('memberOf') === 1) return;
+  for (const k of [...t.memberOf.getKeys()]) t.memberOf.remove(k);
+  for (const k of t.orgMembers.getKeys()) {
+    const [org, user] = splitKey(k);
+    t.memberOf.put(key(user!, org!), true);
+  }
+  t.indexes.put('memberOf', 1);
 }
 
 /**

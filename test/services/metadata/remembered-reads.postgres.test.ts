@@ -79,4 +79,16 @@ describe('what replicas remember, on PostgreSQL', () => {
     await one.caches.createCache('eu', { host: 'http://127.0.0.1:1', networks: [], createdAt: 1 });
     await waitFor(async () => (await two.caches.listCaches()).length === 1, 'the other replica to list it');
   });
+
+  it("tells the writing replica's own subscribers by the time its write returns, and the others soon after", async () => {
+    const [one, two] = await twoReplicas();
+    const heard: Record<string, string[]> = { one: [], two: [] };
+    one.coordinator.subscribe((topic) => heard.one!.push(topic));
+    two.coordinator.subscribe((topic) => heard.two!.push(topic));
+    await one.caches.createCache('eu', { host: 'http://127.0.0.1:1', networks: [], createdAt: 1 });
+    // Not only when PostgreSQL's notification comes back: a copy kept above the owners (the
+    // redirect decision's) must not answer the writer's next request from before its write.
+    expect(heard.one).toContain('caches');
+    await waitFor(() => heard.two!.includes('caches'), 'the other replica to hear it', 5_000);
+  });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { KeyRing } from '../../../src/auth/keys.js';
 import { createFileKeyStore } from '../../../main/metadata/lmdb/keys.js';
-import { createJwtVerifier } from '../../../src/auth/jwt.js';
+import { createJwtVerifier, signJwt } from '../../../src/auth/jwt.js';
 import { issueRegistryToken } from '../../../src/auth/registry-token.js';
 import { OciError } from '../../../src/oci/errors.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
@@ -212,6 +212,24 @@ describe('authenticator.bearer', () => {
     expect(err.message).toBe('the token was issued to an earlier account of this name');
     expect((await rejection(auth.bearer(await tokenFor('alice', '')))).code).toBe('UNAUTHORIZED');
     expect((await auth.bearer(await tokenFor('alice'))).principal).toMatchObject({ name: 'alice' });
+  });
+
+  it('refuses a token main signed for another use, such as a blob redirect, whatever it grants', async () => {
+    const accountId = await accounts.userId('alice');
+    const token = await signJwt(
+      keys.signingKey,
+      { use: 'blob-redirect', uid: accountId, access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }] },
+      { issuer: ISSUER, audience: 'outpost', subject: 'alice', lifetimeMs: 300_000, now: Date.now() },
+    );
+    expect((await rejection(auth.bearer(token))).code).toBe('UNAUTHORIZED');
+  });
+
+  it('answers the same identity for a token asked again, and follows the account each time', async () => {
+    const token = await tokenFor('alice');
+    const first = await auth.bearer(token);
+    expect(await auth.bearer(token)).toEqual(first);
+    await accounts.updateUser('alice', { isActive: false });
+    expect((await rejection(auth.bearer(token))).code).toBe('UNAUTHORIZED');
   });
 
   it('answers UNAUTHORIZED (not a 500) for a token that does not verify', async () => {

@@ -105,4 +105,43 @@ describe('the LMDB accounts layout', () => {
     expect(sub(root, 'teamAccess').get(key('acme', 'ops', 'acme/app'))).toEqual({ accessLevel: 'admin' });
     expect(sub(root, 'settings').get('meta')).toEqual({ createRepositoryOnPush: true, anonymousPull: false });
   });
+
+  it('indexes the memberships of an earlier directory by user once, and keeps the index with every change', async () => {
+    const root = env.root;
+    const user = () => ({ passwordHash: 'h', isAdmin: false, isActive: true, createdAt: 1, settings: {} });
+    for (const name of ['alice', 'bob']) await sub(root, 'users').put(name, user());
+    for (const org of ['acme', 'beta', 'zeta']) await sub(root, 'orgs').put(org, { createdAt: 2, settings: {} });
+    // Written as the earlier code did: orgMembers only, no memberOf and no index mark.
+    await sub(root, 'orgMembers').put(key('zeta', 'alice'), { isAdmin: false });
+    await sub(root, 'orgMembers').put(key('acme', 'alice'), { isAdmin: true });
+    await sub(root, 'orgMembers').put(key('beta', 'bob'), { isAdmin: false });
+    const memberOf = () => [...sub(root, 'memberOf').getKeys()];
+
+    const store = createLmdbAccountStore(root);
+    // The first lookup answers by a scan and has the index built.
+    expect(await store.orgsOf('alice')).toEqual(['acme', 'zeta']);
+    await waitForIndex(root);
+    expect(memberOf()).toEqual([key('alice', 'acme'), key('alice', 'zeta'), key('bob', 'beta')]);
+    expect(await store.orgsOf('alice')).toEqual(['acme', 'zeta']);
+
+    await store.setOrgMember('beta', 'alice', false);
+    await store.removeOrgMember('acme', 'alice');
+    await store.createTeam('zeta', { name: 'ops', createdAt: 3 });
+    await store.addTeamMember('zeta', 'ops', 'bob');
+    expect(await store.orgsOf('alice')).toEqual(['beta', 'zeta']);
+    expect(await store.orgsOf('bob')).toEqual(['beta', 'zeta']);
+    await store.removeOrg('beta');
+    expect(await store.orgsOf('alice')).toEqual(['zeta']);
+    await store.removeUser('bob');
+    expect(memberOf()).toEqual([key('alice', 'zeta')]);
+    // Another process's store on the same environment reads the index it finds.
+    expect(await createLmdbAccountStore(root).orgsOf('alice')).toEqual(['zeta']);
+  });
 });
+
+/** Waits (bounded) until the accounts owner marked its `memberOf` index complete. */
+async function waitForIndex(root: RootDatabase): Promise<void> {
+  for (let i = 0; i < 100 && sub(root, 'accountIndexes').get('memberOf') !== 1; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  expect(sub(root, 'accountIndexes').get('memberOf')).toBe(1);
+}
