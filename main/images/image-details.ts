@@ -16,7 +16,7 @@ import type { RegistryMetadata } from '../metadata/registry.js';
 import type { RepositoryBlobs } from '../registry/repository-blobs.js';
 import { alignHistory, type HistoryStep, type LayerView } from './history.js';
 import { parseImageConfig, type ConfigDetails } from './image-config.js';
-import { isImageConfig, platformOf, type PlatformView } from './platforms.js';
+import { isAttestation, isImageConfig, platformOf, type PlatformView } from './platforms.js';
 
 export type ConfigView =
   /** The config was read: its fields (history is in the image's `history`). */
@@ -207,7 +207,7 @@ export function createImageDetails({ metadata, blobs, maxConfigBytes }: ImageDet
       for (const child of manifest.manifests.slice(0, MAX_CHILDREN)) {
         const loaded = await load(repo, child.digest);
         if (!loaded) continue;
-        if (isImage(loaded.manifest))
+        if (isImage(loaded.manifest) && !isAttestation(child))
           platforms.push(await image(repo, child.digest, loaded.manifest, loaded.size, child.platform));
         else artifacts.push(await artifact(repo, child.digest, loaded.manifest, loaded.size));
       }

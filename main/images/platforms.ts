@@ -17,6 +17,14 @@ export const IMAGE_CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([
 
 export const isImageConfig = (mediaType: string): boolean => IMAGE_CONFIG_MEDIA_TYPES.has(mediaType);
 
+/**
+ * BuildKit's provenance and SBOM attestations: index children with an image config and platform
+ * `unknown/unknown`, told apart only by this annotation (BuildKit docs, "Attestation storage").
+ * They are artifacts, not a platform anyone pulls.
+ */
+export const isAttestation = (child: { annotations?: Record<string, string> }): boolean =>
+  child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+
 export interface PlatformView {
   os: string;
   architecture: string;
@@ -84,6 +92,7 @@ export async function platformSizes(
   }
   const sizes: PlatformSize[] = [];
   for (const child of top.manifests.slice(0, limit)) {
+    if (isAttestation(child)) continue;
     const compressedSize = imageSize(await load(child.digest));
     if (compressedSize === undefined) continue;
     sizes.push({ platform: platformName(platformOf(child.platform, undefined)), digest: child.digest, compressedSize });
