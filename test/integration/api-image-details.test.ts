@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
-import { ADMIN, api, apiOk, createUser, expectApiError } from '../helpers/api-client.js';
+import { ADMIN, api, apiOk, createUser, expectApiError, putManifestAs } from '../helpers/api-client.js';
 import {
   CHART_CONFIG,
   pushDetailsFixtures,
@@ -18,6 +18,8 @@ let base: string;
 let alice: string;
 let bob: string;
 let f: DetailsFixtures;
+
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type Json = any;
@@ -198,6 +200,22 @@ describe('details unavailable', () => {
   it('does not read a config over 4 MiB', async () => {
     const [image] = (await details('/tags/huge')).platforms;
     expect(image.config).toEqual({ state: 'unavailable', reason: 'the config blob is larger than 4194304 bytes' });
+  });
+});
+
+describe('limits', () => {
+  it('describes at most 64 manifests of an index and says it left the rest out', async () => {
+    const entry = { mediaType: f.arm64.mediaType, digest: f.arm64.digest, size: f.arm64.size };
+    const body = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: Array.from({ length: 65 }, () => entry) };
+    const res = await putManifestAs(base, alice, 'alice/app', 'wide', {
+      bytes: Buffer.from(JSON.stringify(body)),
+      mediaType: OCI_INDEX,
+    });
+    expect(res.status, await res.text()).toBe(201);
+    const wide = await details('/tags/wide');
+    expect(wide.platforms).toHaveLength(64);
+    expect(wide.truncated).toBe(true);
+    expect((await details('/tags/multi')).truncated).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isSecretName, toEnvEntries } from '../../../main/images/secret-env.js';
 import { parseImageConfig } from '../../../main/images/image-config.js';
 import { alignHistory } from '../../../main/images/history.js';
+import { dockerfileLine } from '../../../main/web/history-line.js';
 
 const layer = (size: number) => ({ digest: `sha256:${String(size).padStart(64, '0')}`, mediaType: 'x', size });
 
@@ -94,5 +95,17 @@ describe('alignHistory', () => {
       ['ADD', 1],
       ['RUN', undefined],
     ]);
+  });
+});
+
+describe('dockerfileLine', () => {
+  it('turns the shell forms builders record into Dockerfile lines', () => {
+    expect(dockerfileLine('/bin/sh -c #(nop)  CMD ["sh"]')).toBe('CMD ["sh"]');
+    expect(dockerfileLine('/bin/sh -c #(nop) ADD file:4b03 in / ')).toBe('ADD file:4b03 in /');
+    expect(dockerfileLine('/bin/sh -c apk add --no-cache curl')).toBe('RUN apk add --no-cache curl');
+    expect(dockerfileLine('RUN /bin/sh -c apt-get update # buildkit')).toBe('RUN apt-get update');
+    expect(dockerfileLine('COPY . /app # buildkit')).toBe('COPY . /app');
+    expect(dockerfileLine('ENTRYPOINT ["/run"]')).toBe('ENTRYPOINT ["/run"]');
+    expect(dockerfileLine(undefined)).toBe('');
   });
 });
