@@ -25,6 +25,8 @@ import { openAccessPolicy } from './auth/open-policy.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
 import { createRepositories, type Repositories } from './accounts/repositories.js';
+import { createImageDetails, MAX_CONFIG_BYTES } from './images/image-details.js';
+import { createImages } from './images/images.js';
 import { createAccountManagement } from './accounts/account-management.js';
 import { createOrgManagement } from './accounts/org-management.js';
 import { createMetaSettings } from './accounts/meta-settings.js';
@@ -220,6 +222,15 @@ export async function startMain(
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
   const repositories = createRepositories({ metadata: registryMetadata, accounts: accountStore, accessControl, now });
+  const images = createImages({
+    repositories,
+    metadata: registryMetadata,
+    details: createImageDetails({
+      metadata: registryMetadata,
+      blobs: registry.blobs,
+      maxConfigBytes: MAX_CONFIG_BYTES,
+    }),
+  });
   const management = {
     accounts: createAccountManagement({
       accounts,
@@ -228,6 +239,7 @@ export async function startMain(
     }),
     orgs: createOrgManagement({ accounts, accessControl, registry: registryMetadata }),
     repositories,
+    images,
     meta: createMetaSettings(settingsStore),
     clusterStatus: createClusterStatus({
       registryMetadata,
@@ -258,6 +270,7 @@ export async function startMain(
       sessions,
       accessControl,
       repositories,
+      images,
       registryMetadata,
       metaSettings: management.meta,
       publicUrl,

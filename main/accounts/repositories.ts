@@ -13,7 +13,7 @@
  * theirs through main/registry/manifests.ts.
  */
 import { isRepoName, type RepoName } from '../../src/oci/reference.js';
-import type { Digest } from '../../src/oci/digest.js';
+import { platformSizes, type PlatformSize } from '../images/platforms.js';
 import type { RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
@@ -55,8 +55,13 @@ export interface TagView {
   mediaType: string;
   /** Bytes of the manifest itself. */
   manifestSize: number;
-  /** Bytes of the layers it references (for an index: of every child's layers). */
+  /**
+   * Compressed bytes of the layers a pull downloads: for an index, those of its largest platform
+   * (a client pulls one platform, never all of them).
+   */
   layersSize: number;
+  /** For an index: each image platform with its own compressed size, in the index's order. */
+  platforms?: PlatformSize[];
   pushedAt: string;
 }
 
@@ -130,20 +135,6 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
     if (input.immutableTags !== undefined && typeof input.immutableTags !== 'boolean')
       throw new AccountError('INVALID_INPUT', 'immutableTags must be true or false');
     return input;
-  }
-
-  /** Sum of the layer sizes of one manifest (an image's `blobs` are its config, then its layers). */
-  async function layersSize(repo: RepoName, digest: Digest, depth = 0): Promise<number> {
-    const record = await metadata.getManifest(repo, digest);
-    if (!record) return 0;
-    let sum = 0;
-    if (record.children.length > 0) {
-      if (depth > 0) return 0;
-      for (const child of record.children) sum += await layersSize(repo, child, depth + 1);
-      return sum;
-    }
-    for (const blob of record.blobs.slice(1)) sum += (await metadata.getBlob(blob))?.size ?? 0;
-    return sum;
   }
 
   return {
@@ -260,12 +251,14 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
       const items: TagView[] = [];
       for (const tag of tags.slice(0, page.limit)) {
         const manifest = await metadata.getManifest(repo, tag.digest);
+        const platforms = await platformSizes(metadata, repo, tag.digest);
         items.push({
           name: tag.name,
           digest: tag.digest,
           mediaType: manifest?.mediaType ?? '',
           manifestSize: manifest?.size ?? 0,
-          layersSize: await layersSize(repo, tag.digest),
+          layersSize: Math.max(0, ...platforms.map((p) => p.compressedSize)),
+          ...(manifest && manifest.children.length > 0 && { platforms }),
           pushedAt: new Date(tag.updatedAt).toISOString(),
         });
       }

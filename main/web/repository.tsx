@@ -18,7 +18,8 @@ import {
   SubmitButton,
   TimeAgo,
 } from './components.js';
-import { formatDate } from './format.js';
+import { formatBytes, formatDate } from './format.js';
+import { tagHref } from './tag-page.js';
 import { namespaceHref } from './repositories.js';
 
 export interface RepositoryPageProps {
@@ -41,6 +42,9 @@ function defaultTag(tags: TagView[]): string | undefined {
   return tags.find((t) => t.name === 'latest')?.name ?? tags[0]?.name;
 }
 
+const platformSizesTitle = (tag: TagView) =>
+  (tag.platforms ?? []).map((p) => `${p.platform}: ${formatBytes(p.compressedSize)}`).join(', ');
+
 const TagTable: FC<{ host: string; repo: string; tags: TagView[]; now: number }> = ({ host, repo, tags, now }) => (
   <table class="table">
     <thead>
@@ -58,13 +62,21 @@ const TagTable: FC<{ host: string; repo: string; tags: TagView[]; now: number }>
       {tags.map((tag) => (
         <tr>
           <td>
-            <code class="repo-name">{tag.name}</code>
+            <a href={tagHref(repo, tag.name)}>
+              <code class="repo-name">{tag.name}</code>
+            </a>
           </td>
           <td>
             <ShortDigest digest={tag.digest} />
           </td>
           <td class="num">
             <Size bytes={tag.layersSize > 0 ? tag.layersSize : tag.manifestSize} />
+            {tag.platforms && tag.platforms.length > 1 && (
+              <span class="muted" title={platformSizesTitle(tag)}>
+                {' '}
+                largest of {tag.platforms.length} platforms
+              </span>
+            )}
           </td>
           <td class="nowrap muted">
             <TimeAgo at={Date.parse(tag.pushedAt)} now={now} />
@@ -224,7 +236,7 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
             </div>
           </Card>
         </div>
-        <Card id="tags" title="Tags" hint="Sizes are the compressed layers a pull downloads">
+        <Card id="tags" title="Tags" hint="Sizes are the compressed layers a pull of one platform downloads">
           {p.tags.length > 0 ? (
             <TagTable host={p.host} repo={repo.fullName} tags={p.tags} now={p.now} />
           ) : (

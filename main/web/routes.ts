@@ -14,6 +14,7 @@ import { adminRoutes } from './handlers/admin.js';
 import { profileRoutes } from './handlers/profile.js';
 import { repositoryRoutes } from './handlers/repositories.js';
 import { sessionRoutes } from './handlers/session.js';
+import { tagPageRoutes } from './handlers/tag-pages.js';
 import { staticRoutes } from './static-routes.js';
 import type { WebDeps } from './web-deps.js';
 import { webErrorHandler } from './web-error-handler.js';
@@ -51,6 +52,8 @@ export function webRoutes(deps: WebDeps): Hono {
 
   app.route('/', sessionRoutes(deps, cookies));
   app.route('/', profileRoutes(deps, cookies));
+  // Before the repository page, whose `/repositories/<name>` would take the tag pages' paths.
+  app.route('/', tagPageRoutes(deps, cookies));
   app.route('/', repositoryRoutes(deps, cookies));
   app.route('/', adminRoutes(deps, cookies));
   return app;

@@ -205,6 +205,7 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .details { display: grid; grid-template-columns: max-content 1fr; gap: 0.5rem 1.5rem; margin: 0; }
 .details dt { color: var(--muted); }
 .details dd { margin: 0; }
+.pager .btn[aria-current="page"] { background: var(--accent-soft); color: var(--accent); font-weight: 500; }
 
 /* Pull commands */
 .command { display: flex; align-items: center; gap: 0.4rem; }

@@ -9,6 +9,7 @@ import type { AccountManagement } from '../accounts/account-management.js';
 import type { MetaSettingsService } from '../accounts/meta-settings.js';
 import type { OrgManagement } from '../accounts/org-management.js';
 import type { Repositories } from '../accounts/repositories.js';
+import type { Images } from '../images/images.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { CachesModule } from '../caches/caches-module.js';
@@ -23,6 +24,8 @@ export interface WebDeps {
   sessions: Sessions;
   accessControl: AccessControl;
   repositories: Repositories;
+  /** Image details (tag pages), with the pull right checked. */
+  images: Images;
   /** The registry's metadata, read for tag counts and namespaces. */
   registryMetadata: RegistryMetadata;
   metaSettings: MetaSettingsService;

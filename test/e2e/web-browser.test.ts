@@ -1,7 +1,8 @@
 /**
  * The web pages in a real browser: Debian's Chromium, driven by playwright-core, against main
  * on 127.0.0.1 with authentication on. An image is pushed first (HTTP, Basic credentials); then
- * the admin signs in, opens the repository, sees its tags and pull commands, and signs out.
+ * the admin signs in, opens the repository, sees its tags and pull commands, opens a tag page,
+ * and signs out.
  * Screenshots land in test-artifacts/ (git-ignored). Run `npm run build` first, then
  * `npx vitest run --project e2e test/e2e/web-browser.test.ts`.
  */
@@ -69,6 +70,14 @@ describe('the web pages in Chromium', () => {
     // The script ran (under the Content-Security-Policy): the Copy buttons are shown.
     expect(await page.getByRole('button', { name: 'Copy the pull command for latest' }).isVisible()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}web-browser-repository.png`, fullPage: true });
+
+    // The tag page: the pull-by-digest command with its Copy button, the layers with their sizes.
+    await tagRows.nth(0).getByRole('link', { name: '1.0' }).click();
+    await page.waitForURL(`${main.url}/repositories/admin/hello-web/-/tags/1.0`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('admin/hello-web:1.0');
+    expect(await page.getByRole('button', { name: 'Copy the pull command' }).isVisible()).toBe(true);
+    expect(await page.getByRole('region', { name: 'Layers' }).locator('tbody tr').count()).toBe(2);
+    await page.screenshot({ path: `${ARTIFACTS}web-browser-tag.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${main.url}/sign-in`);

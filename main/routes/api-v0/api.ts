@@ -11,6 +11,7 @@ import type { Logger } from '../../../src/log/logger.js';
 import type { AccountManagement } from '../../accounts/account-management.js';
 import type { OrgManagement } from '../../accounts/org-management.js';
 import type { Repositories } from '../../accounts/repositories.js';
+import type { Images } from '../../images/images.js';
 import type { MetaSettingsService } from '../../accounts/meta-settings.js';
 import { AccountError } from '../../accounts/errors.js';
 import type { Authenticator } from '../../auth/authenticator.js';
@@ -30,6 +31,7 @@ export interface ManagementServices {
   accounts: AccountManagement;
   orgs: OrgManagement;
   repositories: Repositories;
+  images: Images;
   meta: MetaSettingsService;
   clusterStatus: () => Promise<ClusterStatus>;
 }
@@ -52,7 +54,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.use('*', requireCsrfHeader());
   api.route('/', accountRoutes(deps.accounts));
   api.route('/', organizationRoutes(deps.orgs));
-  api.route('/', repositoryRoutes(deps.repositories));
+  api.route('/', repositoryRoutes(deps.repositories, deps.images));
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app

@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Repositories } from '../../accounts/repositories.js';
+import type { Images } from '../../images/images.js';
 import { jsonBody, nextPageHeader, pageQuery } from './request-input.js';
 
 const settingsSchema = z.object({
@@ -15,7 +16,10 @@ const settingsSchema = z.object({
 });
 const newRepositorySchema = settingsSchema.extend({ name: z.string() });
 
-export function repositoryRoutes(repositories: Repositories): Hono {
+// Longer than any tag (128) or digest (sha512: 135): truncated input is then simply invalid.
+const MAX_REFERENCE_LENGTH = 200;
+
+export function repositoryRoutes(repositories: Repositories, images: Images): Hono {
   const app = new Hono();
   const fullName = (namespace: string, repo: string) => `${namespace}/${repo}`;
 
@@ -73,6 +77,28 @@ export function repositoryRoutes(repositories: Repositories): Hono {
     nextPageHeader(c, page.next);
     return c.json(page.items);
   });
+
+  // Image details (main/images/). Access: the pull right on the repository, as a registry pull
+  // needs; a caller without it gets the 404 of a repository that does not exist.
+  app.get('/repositories/:namespace/:repo/tags/:tag', async (c) =>
+    c.json(
+      await images.byTag(
+        c.var.principal,
+        fullName(c.req.param('namespace'), c.req.param('repo')),
+        c.req.param('tag').slice(0, MAX_REFERENCE_LENGTH),
+      ),
+    ),
+  );
+
+  app.get('/repositories/:namespace/:repo/manifests/:digest', async (c) =>
+    c.json(
+      await images.byDigest(
+        c.var.principal,
+        fullName(c.req.param('namespace'), c.req.param('repo')),
+        c.req.param('digest').slice(0, MAX_REFERENCE_LENGTH),
+      ),
+    ),
+  );
 
   return app;
 }

@@ -1,0 +1,56 @@
+/**
+ * @module The tag page `/repositories/<name>/-/tags/<tag>` and the manifest page
+ * `/repositories/<name>/-/manifests/<digest>` (`?platform=<digest>` picks an index's platform).
+ * `-` cannot be a segment of a repository name, so these paths never shadow a repository.
+ * Access: the pull right on the repository (main/images/images.ts); without it, the 404 of a
+ * repository that does not exist.
+ */
+import { Hono, type Context } from 'hono';
+import { AccountError } from '../../accounts/errors.js';
+import type { TagDetails } from '../../images/images.js';
+import type { WebCookies } from '../cookies.js';
+import { renderPage, webPrincipal } from '../render.js';
+import { manifestHref, TagPage, tagHref } from '../tag-page.js';
+import type { WebDeps } from '../web-deps.js';
+import { WebError } from '../web-error.js';
+
+// Longer than any tag (128) or digest (sha512: 135): a longer value is invalid anyway.
+const MAX_REFERENCE_LENGTH = 200;
+
+export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
+  const app = new Hono();
+  const host = new URL(deps.publicUrl).host;
+
+  async function show(c: Context, name: string, href: string, load: () => Promise<TagDetails>) {
+    let repo;
+    let details;
+    try {
+      repo = await deps.repositories.get(webPrincipal(c), name);
+      details = await load();
+    } catch (err) {
+      if (err instanceof AccountError && (err.code === 'NOT_FOUND' || err.code === 'INVALID_INPUT')) {
+        throw new WebError('NOT_FOUND', 'Not found', `${err.message}, or you do not have access to it.`);
+      }
+      throw err;
+    }
+    const wanted = c.req.query('platform');
+    const selected = details.platforms.find((p) => p.digest === wanted) ?? details.platforms[0];
+    const body = <TagPage host={host} repo={repo} details={details} selected={selected} href={href} />;
+    const title = details.tag !== undefined ? `${name}:${details.tag}` : name;
+    return renderPage(c, cookies, { title, section: 'repositories' }, body);
+  }
+
+  app.get('/repositories/:name{.+}/-/tags/:tag', (c) => {
+    const name = c.req.param('name');
+    const tag = c.req.param('tag').slice(0, MAX_REFERENCE_LENGTH);
+    return show(c, name, tagHref(name, tag), () => deps.images.byTag(webPrincipal(c), name, tag));
+  });
+
+  app.get('/repositories/:name{.+}/-/manifests/:digest', (c) => {
+    const name = c.req.param('name');
+    const digest = c.req.param('digest').slice(0, MAX_REFERENCE_LENGTH);
+    return show(c, name, manifestHref(name, digest), () => deps.images.byDigest(webPrincipal(c), name, digest));
+  });
+
+  return app;
+}
