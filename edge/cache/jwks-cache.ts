@@ -95,11 +95,7 @@ export class KeySource {
     const delayMs = backoffDelayMs(attempt, this.options.retry ?? DEFAULT_RETRY);
     this.retryTimer = setTimeout(() => {
       void this.refresh().then(() => {
-        if (!this.localSet) return this.retryUntilKeys(attempt + 1);
-        this.options.logger.info('signing keys received: verifying redirect tokens', {
-          keys: this.keyCount,
-          attempts: attempt + 1,
-        });
+        if (!this.localSet) this.retryUntilKeys(attempt + 1);
       });
     }, delayMs);
     // The server keeps the process alive; this timer alone must not.
@@ -164,7 +160,11 @@ export class KeySource {
     try {
       const jwks = this.options.file ? await this.readFile(this.options.file) : await this.fetch(this.options.url!);
       const fetchedAt = this.now();
+      const firstKeys = !this.localSet;
       this.use(jwks, fetchedAt);
+      // Said here, not by the retry loop: a token's unknown key id may fetch them first.
+      if (firstKeys)
+        this.options.logger.info('signing keys received: verifying redirect tokens', { keys: this.keyCount });
       this.lastError = undefined;
       // The keys are in use already; a failing disk only costs the copy for the next start.
       await this.options.index.putJwks({ keys: jwks.keys, fetchedAt }).catch((err: unknown) => {
