@@ -13,6 +13,7 @@ import { HealthProbe } from './health-probe.js';
 import { createRedirects, type Redirects } from './redirects.js';
 import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
+import { createEdgeReports, type EdgeReports } from './edge-reports.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -28,6 +29,8 @@ export interface CachesModule {
   joinTokens: JoinTokens;
   /** An edge registering itself with a join token. */
   join: CacheJoin;
+  /** Heartbeats and trouble reports from edges (authenticated with a join token). */
+  reports: EdgeReports;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,10 @@ export interface CachesModuleDeps {
   probeIntervalMs: number;
   probeTimeoutMs: number;
   redirectTokenLifetimeMs: number;
+  /** How often nodes receiving redirects are probed (0: only the rounds). */
+  activeProbeIntervalMs?: number;
+  hotBlobRequestsPerSecond?: number;
+  hotBlobSpread?: number;
   metricsRegistry: MetricsRegistry;
   logger: Logger;
   now: () => number;
@@ -56,6 +63,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     logger: deps.logger,
     intervalMs: deps.probeIntervalMs,
     timeoutMs: deps.probeTimeoutMs,
+    ...(deps.activeProbeIntervalMs !== undefined && { fastIntervalMs: deps.activeProbeIntervalMs }),
     now: deps.now,
     ...(deps.probeLease && { shared: { store: deps.store, lease: deps.probeLease } }),
   });
@@ -96,9 +104,12 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     issuer: deps.issuer,
     lifetimeMs: deps.redirectTokenLifetimeMs,
     now: deps.now,
+    ...(deps.hotBlobRequestsPerSecond !== undefined && { hotBlobRequestsPerSecond: deps.hotBlobRequestsPerSecond }),
+    ...(deps.hotBlobSpread !== undefined && { hotBlobSpread: deps.hotBlobSpread }),
   });
   const joinTokens = createJoinTokens(deps.store, deps.now);
   const join = createCacheJoin({ caches, tokens: joinTokens, mainUrl: deps.issuer, logger: deps.logger });
+  const reports = createEdgeReports({ caches, tokens: joinTokens, probe });
   probe.start();
   return {
     caches,
@@ -107,6 +118,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     metrics,
     joinTokens,
     join,
+    reports,
     async stop() {
       await probe.stop();
       await dispatcher.close();
