@@ -90,10 +90,11 @@ export interface CacheStore {
   removeCache(name: string): Promise<CacheRemoveResult>;
   /**
    * Adds a node to a cache or moves it (same id): another node at the same host is replaced (one
-   * URL is one node), and a cache that had no nodes takes the node's host as its `host`.
+   * URL is one node). The cache's `host` becomes its first node's (join order), so a cache of one
+   * node moves with it.
    */
   joinCacheNode(name: string, node: CacheNodeRecord): Promise<'done' | 'missing'>;
-  /** Removes a node and its health record; 'missing' when the cache or the node is unknown. */
+  /** Removes a node and its health record (`host` becomes the first remaining node's); 'missing' when unknown. */
   removeCacheNode(name: string, id: string): Promise<'done' | 'missing'>;
 
   /** Stores a join token under the base64url SHA-256 of the token (the token itself is never stored). */

@@ -84,8 +84,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const at = kept.findIndex((n) => n.id === node.id);
         if (at >= 0) kept[at] = { ...node, joinedAt: kept[at]!.joinedAt };
         else kept.push(node);
-        const host = nodes.length === 0 ? node.host : existing.host;
-        caches.put(name, { ...existing, host, nodes: kept });
+        caches.put(name, { ...existing, host: kept[0]!.host, nodes: kept });
         for (const gone of replaced) health.remove(`${name}/${gone.id}`);
         return 'done' as const;
       }),
@@ -94,7 +93,8 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const existing = caches.get(name);
         const nodes = existing?.nodes ?? [];
         if (!existing || !nodes.some((n) => n.id === id)) return 'missing' as const;
-        caches.put(name, { ...existing, nodes: nodes.filter((n) => n.id !== id) });
+        const kept = nodes.filter((n) => n.id !== id);
+        caches.put(name, { ...existing, ...(kept[0] && { host: kept[0].host }), nodes: kept });
         health.remove(`${name}/${id}`);
         return 'done' as const;
       }),

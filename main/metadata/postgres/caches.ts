@@ -64,6 +64,15 @@ function withNodes(caches: ContentCache[], rows: NodeRow[]): ContentCache[] {
 
 const NODE_ORDER = 'ORDER BY cache, joined_at, id COLLATE "C"';
 
+/** A cache's host is its first node's (join order); a cache left without nodes keeps its host. */
+const firstNodeHost = (tx: Queryable, name: string) =>
+  tx.query(
+    `UPDATE outpost_content_caches c SET host = n.host
+       FROM (SELECT host FROM outpost_cache_nodes WHERE cache = $1 ORDER BY joined_at, id COLLATE "C" LIMIT 1) n
+      WHERE c.name = $1`,
+    [name],
+  );
+
 const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
 
 /** Whether `record`'s upstream may be written for `name`: read under the lock. */
@@ -181,6 +190,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
            ON CONFLICT (cache, id) DO UPDATE SET host = EXCLUDED.host`,
           [name, node.id, node.host, node.joinedAt],
         );
+        await firstNodeHost(tx, name);
         return 'done' as const;
       }),
     removeCacheNode: (name, id) =>
@@ -192,6 +202,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
         ]);
         if (removed.length === 0) return 'missing' as const;
         await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = $2', [name, id]);
+        await firstNodeHost(tx, name);
         return 'done' as const;
       }),
 
