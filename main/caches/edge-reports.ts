@@ -61,7 +61,7 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
       const cache = (await deps.caches.list()).find((c) => nodesOf(c).some((n) => n.host === url));
       if (!cache) return;
       // Not awaited: the edge is told at once, the probe's verdict reaches the next redirects.
-      void deps.probe.suspect(cache.name, url);
+      void deps.probe.suspect(cache, url);
     },
   };
 }

@@ -79,7 +79,6 @@ export class HealthProbe {
   private readonly states = new Map<string, State>();
   /** Node ids of each cache, as of the last round (or the last shared record). */
   private readonly groups = new Map<string, string[]>();
-  private readonly targets = new Map<string, CacheNode>();
   private readonly active = new Map<string, { node: CacheNode; until: number }>();
   private readonly heartbeats = new Map<string, { at: number; ok: boolean }>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -136,11 +135,9 @@ export class HealthProbe {
     else this.active.set(node.key, { node, until });
   }
 
-  /** Something suggests trouble with a cache (or the node at `host`): probe its nodes now. */
-  suspect(cache: string, host?: string): Promise<void> {
-    const nodes = [...this.targets.values()].filter(
-      (n) => n.cache === cache && (host === undefined || n.host === host),
-    );
+  /** Something suggests trouble with a cache (or its node at `host`): probe its nodes now. */
+  suspect(cache: ContentCache, host?: string): Promise<void> {
+    const nodes = nodesOf(cache).filter((n) => host === undefined || n.host === host);
     return Promise.all(nodes.map((n) => this.probeOnce(n))).then(() => undefined);
   }
 
@@ -204,14 +201,12 @@ export class HealthProbe {
     if (shared && !(await shared.lease().catch(() => false))) return this.load(shared.store);
     const caches = await this.options.caches();
     this.groups.clear();
-    this.targets.clear();
     const nodes = caches.flatMap((cache) => {
       const list = nodesOf(cache);
       this.groups.set(
         cache.name,
         list.map((n) => n.id),
       );
-      for (const n of list) this.targets.set(n.key, n);
       return list;
     });
     await Promise.all(nodes.map((n) => this.probeOnce(n)));

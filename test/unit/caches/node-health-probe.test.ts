@@ -121,7 +121,7 @@ describe('HealthProbe, nodes of a group', () => {
     await probe.probeAll();
     probe.noteRedirect(node(cache, 'dead'));
     expect(probe.isNodeUp('eu/dead')).toBe(true);
-    await probe.suspect('eu', deadUrl);
+    await probe.suspect(cache, deadUrl);
     expect(probe.isNodeUp('eu/dead')).toBe(false);
   });
 
