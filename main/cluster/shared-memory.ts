@@ -66,7 +66,7 @@ export function withSharedMemory(metadata: Metadata): Metadata {
     caches: cacheReads(metadata.caches, {
       topic: 'caches',
       reads: ['listCaches', 'getCache'],
-      writes: ['createCache', 'updateCache', 'removeCache'],
+      writes: ['createCache', 'updateCache', 'removeCache', 'joinCacheNode', 'removeCacheNode'],
       coordinator,
     }),
   };
