@@ -24,6 +24,7 @@ import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
 import { nodeIdOf } from './node-id.js';
 import { startHeartbeat } from './heartbeat.js';
+import { withTroubleReports } from './trouble-report.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
@@ -71,7 +72,12 @@ export async function startEdge(
   logger.info('store reconciled', { ...report });
 
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
-  const upstream = createUpstream(config.upstream, dispatcher, config.name);
+  const direct = createUpstream(config.upstream, dispatcher, config.name);
+  // An upstream cache that fails is reported to main at once (needs the join token to be heard).
+  const upstream =
+    config.joinToken && config.issuer !== config.upstream
+      ? withTroubleReports(direct, { mainUrl: config.issuer, token: config.joinToken, dispatcher, logger, now })
+      : direct;
   // Warm pulls from main with main's registry token, which another edge upstream would refuse.
   const origin = config.issuer === config.upstream ? upstream : createUpstream(config.issuer, dispatcher, config.name);
   const keys = new KeySource({

@@ -135,9 +135,14 @@ export class HealthProbe {
     else this.active.set(node.key, { node, until });
   }
 
-  /** Something suggests trouble with a cache (or its node at `host`): probe its nodes now. */
+  /**
+   * Something suggests trouble with a cache (or its node at `host`), such as an edge below it
+   * failing to fetch from it: probe its nodes now.
+   */
   suspect(cache: ContentCache, host?: string): Promise<void> {
     const nodes = nodesOf(cache).filter((n) => host === undefined || n.host === host);
+    // Watched as closely as a node receiving redirects: down at one failure, probed every second.
+    for (const node of nodes) this.noteRedirect(node);
     return Promise.all(nodes.map((n) => this.probeOnce(n))).then(() => undefined);
   }
 
