@@ -14,6 +14,7 @@ import { createRedirects, type Redirects } from './redirects.js';
 import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
 import { createEdgeReports, type EdgeReports } from './edge-reports.js';
+import { nodesOf } from './cache-nodes.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -76,6 +77,18 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       const list = await caches.list();
       this.reset();
       for (const cache of list) this.set({ cache: cache.name }, probe.isUp(cache.name) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'outpost_main_cache_node_up',
+    help: 'Whether main sends pulls to each node of each content cache (1) or skips it (0)',
+    labelNames: ['cache', 'node'],
+    registers,
+    async collect() {
+      const list = await caches.list();
+      this.reset();
+      for (const node of list.flatMap(nodesOf))
+        this.set({ cache: node.cache, node: node.id }, probe.isNodeUp(node.key) ? 1 : 0);
     },
   });
   const metrics: CacheMetrics = {

@@ -10,7 +10,15 @@ import { decodeJwt } from 'jose';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { readBody, readMetric, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { ADMIN, apiOk } from '../helpers/api-client.js';
-import { createUsers, getBlob, publishImage, setCache, tokenIn, type PublishedImage } from '../helpers/redirect.js';
+import {
+  createUsers,
+  getBlob,
+  mainMetric,
+  publishImage,
+  setCache,
+  tokenIn,
+  type PublishedImage,
+} from '../helpers/redirect.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const DAY = 24 * 3_600_000;
@@ -122,6 +130,8 @@ describe('a cache group of three nodes', () => {
     const before = { a: await fetches('eu/a'), b: await fetches('eu/b') };
     await stopNode('eu/c');
     await waitFor(() => !main.service.caches.probe.isNodeUp('eu/c'), 'main to mark node c down');
+    expect(await mainMetric(main, 'outpost_main_cache_node_up{cache="eu",node="c"}')).toBe(0);
+    expect(await mainMetric(main, 'outpost_main_cache_node_up{cache="eu",node="a"}')).toBe(1);
     const after = await pullAll();
     const moved = [...first].filter(([, key]) => key === 'eu/c').map(([digest]) => digest);
     for (const [digest, key] of first) if (key !== 'eu/c') expect(after.get(digest)).toBe(key);
