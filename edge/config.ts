@@ -59,7 +59,7 @@ export const edgeConfigSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dots, dashes and underscores, at most 63')
       .optional(),
-    /** How often the edge reports its health to main (`joinToken`), for main to use with its probe. Default 5s; 0: never. */
+    /** How often the edge reports its health to main (with `joinToken`), used with its probe. Default 5s; 0: never. */
     heartbeatInterval: durationSchema.prefault('5s'),
     /** The region main shows users for this cache when it registers itself (`joinToken`). */
     region: z.string().min(1).max(100).optional(),

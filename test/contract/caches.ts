@@ -153,7 +153,7 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
       const down = { up: false, checkedAt: T0, lastError: 'health answered 503', failures: 3, successes: 0 };
       const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5 };
 
-      it('gives back what was recorded per node, replaced by the next round, and nothing for unknown caches', async () => {
+      it('gives back what was recorded per node, replaced by the next round, nothing for unknown caches', async () => {
         await store.createCache('eu', record('eu'));
         await store.createCache('sg', record('sg'));
         expect(await store.listHealth()).toEqual(new Map());

@@ -99,7 +99,7 @@ describe('POST /api/v0/content_caches/heartbeat', () => {
 });
 
 describe('POST /api/v0/content_caches/trouble', () => {
-  it('probes the node at the reported URL at once: a node receiving redirects is down after that one probe', async () => {
+  it('probes the reported node at once: one failed probe takes a node receiving redirects down', async () => {
     const { probe } = main.service.caches;
     await join('flaky', await closedPortUrl(), 'us');
     await probe.probeAll(); // the round the join started: one failure, not receiving redirects yet

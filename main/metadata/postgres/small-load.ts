@@ -55,7 +55,8 @@ export const SMALL_LOADS: SmallTargets = {
       for (const c of caches)
         for (const node of c.nodes ?? [])
           await tx.query(
-            `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+            `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING`,
             [c.name, node.id, node.host, node.joinedAt],
           );
     },

@@ -22,7 +22,7 @@ let clock: number;
 let probes: number;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     probes++;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
