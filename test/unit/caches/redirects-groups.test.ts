@@ -98,7 +98,7 @@ describe('redirects to a cache group', () => {
     }
   });
 
-  it('names both groups of a chain in the audience, and sends to main when the upper group has no node up', async () => {
+  it('names both groups of a chain in the audience, and sends to main when no node above is up', async () => {
     const redirects = redirectsFor('asia');
     const decision = await redirects.decide(ALICE, 'team/app', digests[0]!, '192.0.2.1');
     expect(nodeOf(decision)).toMatch(/^asia-[xy]$/);
