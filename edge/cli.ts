@@ -29,6 +29,8 @@ Options:
   --admin-token-file FILE  operator token for /api/v0/cache
   --join-token TOKEN       register on main at start-up (from \`outpost main cache token create\`;
                            prefer OUTPOST_EDGE_JOIN_TOKEN: arguments show in the process list)
+  --node-id ID             this edge's id in its group (--name): several edges of one name share
+                           the name's pulls (default: a random id kept in the data directory)
   --region REGION          region shown to users when the edge registers itself
   --tls-cert FILE --tls-key FILE
   --config FILE            JSON configuration file
@@ -47,6 +49,7 @@ const FLAG_NAMES = [
   'jwks-file',
   'admin-token-file',
   'join-token',
+  'node-id',
   'region',
   'tls-cert',
   'tls-key',

@@ -58,6 +58,16 @@ export const edgeConfigSchema = z
      * on main (issuer) under `name` at `publicUrl`. Without it, an admin registers the edge.
      */
     joinToken: z.string().min(1).optional(),
+    /**
+     * This edge's id in its cache group (`name`): edges joining one name with different ids are
+     * the nodes of one group. Default: a random id kept in the data directory (file `node-id`).
+     */
+    nodeId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dots, dashes and underscores, at most 63')
+      .optional(),
+    /** How often the edge reports its health to main (with `joinToken`), used with its probe. Default 5s; 0: never. */
+    heartbeatInterval: durationSchema.prefault('5s'),
     /** The region main shows users for this cache when it registers itself (`joinToken`). */
     region: z.string().min(1).max(100).optional(),
     /** File holding the operator token for /api/v0/cache; the admin API is off without it. */
@@ -89,14 +99,17 @@ export const edgeConfigSchema = z
   })
   .refine((c) => !(c.jwksFile && c.jwksUrl), { message: 'give jwksFile or jwksUrl, not both', path: ['jwksFile'] })
   .superRefine(requirePublicUrlOnEveryInterface('main redirects pulls to it and the edge registers it on main'))
-  .transform(({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, jwksMinRefreshInterval, ...rest }) => ({
-    ...rest,
-    jwksMinRefreshMs: jwksMinRefreshInterval,
-    issuer: issuer ?? rest.upstream,
-    blobTtlMs: blobTtl,
-    shutdownGraceMs: shutdownGrace,
-    upstreamTimeoutsMs: upstreamTimeouts,
-  }));
+  .transform(
+    ({ blobTtl, shutdownGrace, upstreamTimeouts, issuer, jwksMinRefreshInterval, heartbeatInterval, ...rest }) => ({
+      ...rest,
+      heartbeatIntervalMs: heartbeatInterval,
+      jwksMinRefreshMs: jwksMinRefreshInterval,
+      issuer: issuer ?? rest.upstream,
+      blobTtlMs: blobTtl,
+      shutdownGraceMs: shutdownGrace,
+      upstreamTimeoutsMs: upstreamTimeouts,
+    }),
+  );
 
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 
@@ -116,6 +129,7 @@ export interface EdgeFlags {
   tlsKey?: string;
   adminTokenFile?: string;
   joinToken?: string;
+  nodeId?: string;
   region?: string;
 }
 
@@ -133,6 +147,7 @@ const EDGE_FLAG_NAMES: Record<string, string> = {
   jwksFile: '--jwks-file',
   adminTokenFile: '--admin-token-file',
   joinToken: '--join-token',
+  nodeId: '--node-id',
   region: '--region',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
@@ -162,6 +177,7 @@ export function loadEdgeConfig(
       jwksFile: flags.jwksFile,
       adminTokenFile: flags.adminTokenFile,
       joinToken: flags.joinToken,
+      nodeId: flags.nodeId,
       region: flags.region,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,

@@ -25,6 +25,8 @@ export interface EdgeHealthDeps {
   upstream: Upstream & { fallingBack?(): boolean };
   dataDir: string;
   maxBytes: number;
+  /** Blob requests answered so far: main shows each node's hit ratio from them. */
+  requests?: () => Promise<{ hits: number; misses: number }>;
   now?: () => number;
 }
 
@@ -45,6 +47,7 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
       ok = false;
       details.store = `error: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
+    if (deps.requests) details.requests = await deps.requests();
     if (!probe || now() - probe.at > UPSTREAM_PROBE_TTL_MS) probe = { at: now(), ok: deps.upstream.ping() };
     details.upstream = {
       url: deps.upstream.baseUrl,

@@ -20,6 +20,8 @@ export interface JoinMainOptions {
   mainUrl: string;
   token: string;
   name: string;
+  /** This edge's id in the group `name`; absent, main moves the cache to `host` (a single-node cache). */
+  nodeId?: string;
   /** This edge's public URL: where main will redirect pulls. */
   host: string;
   region?: string;
@@ -70,6 +72,7 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
   const body = JSON.stringify({
     token: options.token,
     name: options.name,
+    ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
     host: options.host,
     ...(options.region !== undefined && { region: options.region }),
     // "" tells main "pull from main", whatever URL this edge reaches main at.
@@ -91,6 +94,7 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
         logger.info('registered on main', {
           main: options.mainUrl,
           name: options.name,
+          node: options.nodeId,
           host: options.host,
           created: res.statusCode === 201,
         });

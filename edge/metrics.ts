@@ -102,3 +102,14 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
     }),
   };
 }
+
+/** Hits, and requests that went upstream (coalesced ones included), from `requests` (for /health). */
+export async function requestCounts(metrics: Pick<EdgeMetrics, 'requests'>): Promise<{ hits: number; misses: number }> {
+  let hits = 0;
+  let misses = 0;
+  for (const { labels, value } of (await metrics.requests.get()).values) {
+    if (labels.result === 'hit') hits += value;
+    else if (labels.result === 'miss' || labels.result === 'coalesced') misses += value;
+  }
+  return { hits, misses };
+}

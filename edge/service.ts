@@ -19,11 +19,13 @@ import { createMainClient } from './cache/main-client.js';
 import { reconcile } from './cache/reconcile.js';
 import { createRedirectVerifiers } from './redirect-auth.js';
 import { createBlobFastPath } from './routes/blob-fast-path.js';
-import { createEdgeMetrics } from './metrics.js';
+import { createEdgeMetrics, requestCounts } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
 import { createTroubleReporter } from './report-trouble.js';
+import { nodeIdOf } from './node-id.js';
+import { startHeartbeat } from './heartbeat.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
@@ -58,6 +60,7 @@ export async function startEdge(
       examples: tightened.slice(0, 5),
     });
   }
+  const nodeId = await nodeIdOf(dataDir, config.nodeId);
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   let report;
@@ -125,6 +128,16 @@ export async function startEdge(
     now,
   });
 
+  const health = createEdgeHealth({
+    index,
+    cache,
+    keys,
+    upstream,
+    dataDir,
+    maxBytes: config.maxBytes,
+    requests: () => requestCounts(metrics),
+    now,
+  });
   const redirects = createRedirectVerifiers({
     getKey: keys.getKey,
     issuer: config.issuer,
@@ -138,7 +151,7 @@ export async function startEdge(
     verifyRedirect: redirects.verify,
     metrics,
     logger,
-    health: createEdgeHealth({ index, cache, keys, upstream, dataDir, maxBytes: config.maxBytes, now }),
+    health,
     ...(adminToken && {
       admin: {
         adminToken,
@@ -196,6 +209,7 @@ export async function startEdge(
         mainUrl: config.issuer,
         token: config.joinToken,
         name: config.name,
+        nodeId,
         host: url,
         ...(config.region && { region: config.region }),
         upstream: config.upstream,
@@ -204,6 +218,19 @@ export async function startEdge(
         signal: stopJoining.signal,
       })
     : undefined;
+  const stopHeartbeat =
+    config.joinToken && config.heartbeatIntervalMs > 0
+      ? startHeartbeat({
+          mainUrl: config.issuer,
+          token: config.joinToken,
+          name: config.name,
+          nodeId,
+          intervalMs: config.heartbeatIntervalMs,
+          health,
+          dispatcher,
+          logger,
+        })
+      : undefined;
 
   return {
     server,
@@ -214,6 +241,7 @@ export async function startEdge(
     async stop() {
       stopJoining.abort();
       await joined;
+      await stopHeartbeat?.();
       for (const timer of timers) clearInterval(timer);
       keys.stop();
       // Finish what is being served; downloads still running after the grace are aborted.

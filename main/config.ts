@@ -127,12 +127,21 @@ const cachesSchema = z
     probeTimeout: durationSchema.prefault('3s'),
     /** Lifetime of the signed URLs main redirects blob pulls to. Default 2m. */
     redirectTokenLifetime: durationSchema.prefault('2m'),
+    /** How often main probes the cache nodes it is redirecting pulls to (down at one failure). Default 1s; 0: off. */
+    activeProbeInterval: durationSchema.prefault('1s'),
+    /** Requests per second for one blob above which it spreads over `hotBlobSpread` nodes. Default 0: off. */
+    hotBlobRequestsPerSecond: z.coerce.number<string | number>().int().min(0).max(1_000_000).default(0),
+    /** How many nodes of a group (its first choices) a hot blob spreads over. Default 2. */
+    hotBlobSpread: z.coerce.number<string | number>().int().min(1).max(64).default(2),
   })
   .strict()
   .transform((c) => ({
     probeIntervalMs: c.probeInterval,
     probeTimeoutMs: c.probeTimeout,
     redirectTokenLifetimeMs: c.redirectTokenLifetime,
+    activeProbeIntervalMs: c.activeProbeInterval,
+    hotBlobRequestsPerSecond: c.hotBlobRequestsPerSecond,
+    hotBlobSpread: c.hotBlobSpread,
   }));
 
 export const mainConfigSchema = z

@@ -14,6 +14,8 @@ import { createRedirects, type Redirects } from './redirects.js';
 import { rememberRedirectInputs } from './redirect-inputs.js';
 import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
+import { createEdgeReports, type EdgeReports } from './edge-reports.js';
+import { nodesOf } from './cache-nodes.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -29,6 +31,8 @@ export interface CachesModule {
   joinTokens: JoinTokens;
   /** An edge registering itself with a join token. */
   join: CacheJoin;
+  /** Heartbeats and trouble reports from edges (authenticated with a join token). */
+  reports: EdgeReports;
   stop(): Promise<void>;
 }
 
@@ -40,6 +44,10 @@ export interface CachesModuleDeps {
   probeIntervalMs: number;
   probeTimeoutMs: number;
   redirectTokenLifetimeMs: number;
+  /** How often nodes receiving redirects are probed (0: only the rounds). */
+  activeProbeIntervalMs?: number;
+  hotBlobRequestsPerSecond?: number;
+  hotBlobSpread?: number;
   metricsRegistry: MetricsRegistry;
   logger: Logger;
   now: () => number;
@@ -59,6 +67,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     logger: deps.logger,
     intervalMs: deps.probeIntervalMs,
     timeoutMs: deps.probeTimeoutMs,
+    ...(deps.activeProbeIntervalMs !== undefined && { fastIntervalMs: deps.activeProbeIntervalMs }),
     now: deps.now,
     ...(deps.probeLease && { shared: { store: deps.store, lease: deps.probeLease } }),
   });
@@ -71,6 +80,18 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       const list = await caches.list();
       this.reset();
       for (const cache of list) this.set({ cache: cache.name }, probe.isUp(cache.name) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'outpost_main_cache_node_up',
+    help: 'Whether main sends pulls to each node of each content cache (1) or skips it (0)',
+    labelNames: ['cache', 'node'],
+    registers,
+    async collect() {
+      const list = await caches.list();
+      this.reset();
+      for (const node of list.flatMap(nodesOf))
+        this.set({ cache: node.cache, node: node.id }, probe.isNodeUp(node.key) ? 1 : 0);
     },
   });
   const metrics: CacheMetrics = {
@@ -105,9 +126,12 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     issuer: deps.issuer,
     lifetimeMs: deps.redirectTokenLifetimeMs,
     now: deps.now,
+    ...(deps.hotBlobRequestsPerSecond !== undefined && { hotBlobRequestsPerSecond: deps.hotBlobRequestsPerSecond }),
+    ...(deps.hotBlobSpread !== undefined && { hotBlobSpread: deps.hotBlobSpread }),
   });
   const joinTokens = createJoinTokens(deps.store, deps.now);
   const join = createCacheJoin({ caches, tokens: joinTokens, mainUrl: deps.issuer, logger: deps.logger });
+  const reports = createEdgeReports({ caches, tokens: joinTokens, probe });
   probe.start();
   return {
     caches,
@@ -116,6 +140,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     metrics,
     joinTokens,
     join,
+    reports,
     async stop() {
       inputs.stop();
       await probe.stop();

@@ -9,6 +9,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { CacheStore, CacheWriteResult, ContentCache, ContentCacheRecord } from '../metadata/caches.js';
 import { AccountError } from '../accounts/errors.js';
+import { NODE_ID_PATTERN } from './cache-nodes.js';
 
 export type { ContentCache, ContentCacheRecord } from '../metadata/caches.js';
 
@@ -37,6 +38,13 @@ export function parseHost(value: unknown): string {
   } catch {
     throw invalid('host must be the http(s) URL of the edge, such as https://sg.registry.example.com');
   }
+}
+
+/** A node id an edge chose (`--node-id`); INVALID_INPUT when it is not one. */
+export function parseNodeId(value: unknown): string {
+  if (typeof value !== 'string' || !NODE_ID_PATTERN.test(value))
+    throw invalid('node id must be lowercase letters, digits, dots, dashes and underscores, at most 63 characters');
+  return value;
 }
 
 /** `10.0.0.0/8`, `2001:db8::/32`; a bare address means a single host. */
@@ -157,6 +165,20 @@ export function createContentCaches(store: CacheStore, now: () => number = Date.
       const result = await store.updateCache(name, record);
       if (result !== 'done') throw refusal(result, name, record);
       return { name, ...record };
+    },
+
+    /** Adds the node `id` at `host` to the cache `name`, or moves it there (an edge of the group joining). */
+    async joinNode(name: string, id: unknown, host: unknown): Promise<ContentCache> {
+      const node = { id: parseNodeId(id), host: parseHost(host), joinedAt: now() };
+      const result = await store.joinCacheNode(name, node);
+      if (result === 'missing') throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
+      return require(name);
+    },
+
+    /** Removes a node from its group (an operator retiring an edge for good). */
+    async removeNode(name: string, id: string): Promise<void> {
+      if ((await store.removeCacheNode(name, id)) === 'missing')
+        throw new AccountError('NOT_FOUND', `content cache "${name}" has no node "${id}"`);
     },
 
     async remove(name: string): Promise<void> {

@@ -1,18 +1,31 @@
 /**
- * @module Main's view of each cache's health: probes `<host>/health` on an interval; a cache
- * is marked down after `failuresToDown` failures in a row and up again after `successesToUp`
- * successes. A cache never probed yet counts as up, so a new cache is used at once.
+ * @module Main's view of each cache node's health: probes `<node host>/health` on an interval;
+ * a node is marked down after `failuresToDown` failures in a row (one, `activeFailuresToDown`,
+ * while it receives redirects) and up again after `successesToUp` successes. A node never
+ * probed yet counts as up, so a new node is used at once. A cache (group) is up while one of
+ * its nodes is.
  *
- * With `shared` (replicas on one database), one replica probes for the cluster: each round, the
- * replica holding the probe's lease probes and records what it saw; the others read that record
- * instead of probing, so every edge gets one probe per interval whatever the number of replicas,
- * and every replica redirects on the same view. When the holder dies its lease expires and
- * another replica takes the probing over.
+ * Nodes that receive redirects (`noteRedirect`) are probed every `fastIntervalMs` (about a
+ * second) besides the round, and `suspect` probes a cache's nodes at once when something
+ * reports trouble (an edge's upstream fetch failing): a dead node stops receiving pulls about a
+ * second after it died instead of after three rounds.
+ *
+ * An edge main cannot reach (outbound-only networks) reports its own health (`heartbeat`): a
+ * node whose probes never succeeded counts as up while its heartbeats are fresh and healthy.
+ * Once a probe reached a node, the probes decide, so a node that dies with a fresh heartbeat
+ * still goes down at its first failed probe. A fresh heartbeat reporting unhealthy is down.
+ *
+ * With `shared` (replicas on one database), one replica probes for the cluster each round (a
+ * lease) and records what it saw; the others read that record instead of probing. Each replica
+ * still probes the nodes it redirects to every second itself, and keeps what is newer.
  */
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../../src/log/logger.js';
+import { readResponseText } from '../../src/http/read-response.js';
 import type { ContentCache } from './content-caches.js';
 import type { CacheHealthRecord, CacheStore } from '../metadata/caches.js';
+import { nodeKey, nodesOf, type CacheNode } from './cache-nodes.js';
+import { parseEdgeStats, type EdgeStats } from './edge-stats.js';
 
 export interface CacheHealth {
   up: boolean;
@@ -20,18 +33,33 @@ export interface CacheHealth {
   lastError?: string;
 }
 
+export interface NodeHealth extends CacheHealth {
+  /** What the edge last said of itself (probe body or heartbeat). */
+  stats?: EdgeStats;
+  /** When the edge last reported its health itself. */
+  heartbeatAt?: number;
+}
+
 export interface HealthProbeOptions {
-  /** The caches to probe, read at each round (from the store: a cache added is probed at the next one). */
+  /** The caches to probe, read at each round (from the store: a node added is probed at the next one). */
   caches: () => ContentCache[] | Promise<ContentCache[]>;
   dispatcher: Dispatcher;
   logger: Logger;
   intervalMs: number;
   timeoutMs: number;
   failuresToDown?: number;
+  /** Failures in a row that take down a node receiving redirects. Default 1. */
+  activeFailuresToDown?: number;
   successesToUp?: number;
+  /** How often nodes receiving redirects are probed. Default 1 s; 0 turns it off. */
+  fastIntervalMs?: number;
+  /** How long after its last redirect a node counts as receiving redirects. Default 10 s. */
+  activeWindowMs?: number;
+  /** A heartbeat older than this is ignored. Default 15 s. */
+  heartbeatStaleMs?: number;
   now?: () => number;
-  /** Called when a cache changes state (metrics). */
-  onChange?: (name: string, up: boolean) => void;
+  /** Called when a node changes state (metrics, logs). */
+  onChange?: (cache: string, up: boolean, node: string) => void;
   /** One prober for the cluster: `lease()` says whether this replica probes this round. */
   shared?: { store: Pick<CacheStore, 'recordHealth' | 'listHealth'>; lease: () => Promise<boolean> };
 }
@@ -39,41 +67,115 @@ export interface HealthProbeOptions {
 interface State extends CacheHealth {
   failures: number;
   successes: number;
+  /** A probe succeeded once: probes decide from then on, whatever heartbeats say. */
+  reached?: boolean;
+  stats?: EdgeStats;
 }
+
+// An edge's health body is a few hundred bytes.
+const MAX_HEALTH_BYTES = 64 * 1024;
 
 export class HealthProbe {
   private readonly states = new Map<string, State>();
+  /** Node ids of each cache, as of the last round (or the last shared record). */
+  private readonly groups = new Map<string, string[]>();
+  private readonly active = new Map<string, { node: CacheNode; until: number }>();
+  private readonly heartbeats = new Map<string, { at: number; ok: boolean }>();
+  private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private fastTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly now: () => number;
 
-  constructor(private readonly options: HealthProbeOptions) {}
-
-  isUp(name: string): boolean {
-    return this.states.get(name)?.up ?? true;
+  constructor(private readonly options: HealthProbeOptions) {
+    this.now = options.now ?? Date.now;
   }
 
+  /** Whether one node of the cache is up (a cache never probed counts as up). */
+  isUp(name: string): boolean {
+    const ids = this.groups.get(name);
+    return !ids || ids.length === 0 || ids.some((id) => this.isNodeUp(nodeKey(name, id)));
+  }
+
+  /** Whether the node under `key` (nodeKey) may receive redirects. */
+  isNodeUp(key: string): boolean {
+    const state = this.states.get(key);
+    const beat = this.heartbeats.get(key);
+    const fresh = beat !== undefined && this.now() - beat.at <= (this.options.heartbeatStaleMs ?? 15_000);
+    if (fresh && !beat.ok) return false;
+    if (!state || state.up) return true;
+    return fresh && !state.reached;
+  }
+
+  /** The cache as a whole: its first node that is up, else its first node (one node: that node). */
   health(name: string): CacheHealth {
-    const state = this.states.get(name);
-    if (!state) return { up: true };
+    const ids = this.groups.get(name) ?? [];
+    const key = ids.map((id) => nodeKey(name, id)).find((k) => this.isNodeUp(k)) ?? nodeKey(name, ids[0] ?? '');
+    const { stats: _stats, heartbeatAt: _at, ...health } = this.nodeHealth(key);
+    return ids.length === 0 ? { up: true } : health;
+  }
+
+  nodeHealth(key: string): NodeHealth {
+    const state = this.states.get(key);
+    const beat = this.heartbeats.get(key);
     return {
-      up: state.up,
-      ...(state.checkedAt !== undefined && { checkedAt: state.checkedAt }),
-      ...(state.lastError !== undefined && { lastError: state.lastError }),
+      up: this.isNodeUp(key),
+      ...(state?.checkedAt !== undefined && { checkedAt: state.checkedAt }),
+      ...(state?.lastError !== undefined && { lastError: state.lastError }),
+      ...(state?.stats && { stats: state.stats }),
+      ...(beat && { heartbeatAt: beat.at }),
     };
+  }
+
+  /** A redirect was sent to `node`: probe it about every second while this goes on. */
+  noteRedirect(node: CacheNode): void {
+    const until = this.now() + (this.options.activeWindowMs ?? 10_000);
+    const entry = this.active.get(node.key);
+    if (entry) entry.until = until;
+    else this.active.set(node.key, { node, until });
+  }
+
+  /**
+   * Something suggests trouble with a cache (or its node at `host`), such as an edge below it
+   * failing to fetch from it: probe its nodes now.
+   */
+  suspect(cache: ContentCache, host?: string): Promise<void> {
+    const nodes = nodesOf(cache).filter((n) => host === undefined || n.host === host);
+    // Watched as closely as a node receiving redirects: down at one failure, probed every second.
+    for (const node of nodes) this.noteRedirect(node);
+    return Promise.all(nodes.map((n) => this.probeOnce(n))).then(() => undefined);
+  }
+
+  /** The edge of a node reported its own health (its join registration's heartbeat). */
+  heartbeat(key: string, ok: boolean, stats?: EdgeStats): void {
+    const wasUp = this.isNodeUp(key);
+    this.heartbeats.set(key, { at: this.now(), ok });
+    if (stats) {
+      const state = this.states.get(key) ?? { up: true, failures: 0, successes: 0 };
+      this.states.set(key, { ...state, stats });
+    }
+    this.changed(key, wasUp, ok ? undefined : 'the edge reports itself unhealthy');
   }
 
   start(): void {
     void this.probeAll();
     this.timer = setInterval(() => void this.probeAll(), this.options.intervalMs);
     this.timer.unref();
+    const fast = this.options.fastIntervalMs ?? 1_000;
+    if (fast > 0) {
+      this.fastTimer = setInterval(() => void this.probeActive(), fast);
+      this.fastTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.fastTimer);
     await this.running;
+    await Promise.all(this.inFlight.values());
   }
 
-  /** Probes every cache once (concurrent callers share the round). */
+  /** Probes every node once (concurrent callers share the round). */
   probeAll(): Promise<void> {
     this.running ??= this.round().then(
       () => {
@@ -88,17 +190,37 @@ export class HealthProbe {
     return this.running;
   }
 
+  /** Probes the nodes that received redirects lately; forgets the others. */
+  probeActive(): Promise<void> {
+    const now = this.now();
+    const probes: Promise<void>[] = [];
+    for (const [key, { node, until }] of this.active) {
+      if (until < now) this.active.delete(key);
+      else probes.push(this.probeOnce(node));
+    }
+    return Promise.all(probes).then(() => undefined);
+  }
+
   private async round(): Promise<void> {
     const { shared } = this.options;
     if (shared && !(await shared.lease().catch(() => false))) return this.load(shared.store);
     const caches = await this.options.caches();
-    await Promise.all(caches.map((c) => this.probe(c)));
+    this.groups.clear();
+    const nodes = caches.flatMap((cache) => {
+      const list = nodesOf(cache);
+      this.groups.set(
+        cache.name,
+        list.map((n) => n.id),
+      );
+      return list;
+    });
+    await Promise.all(nodes.map((n) => this.probeOnce(n)));
     if (!shared) return;
     const seen = new Map<string, CacheHealthRecord>();
-    for (const { name } of caches) {
-      const state = this.states.get(name);
+    for (const { key } of nodes) {
+      const state = this.states.get(key);
       if (state?.checkedAt === undefined) continue;
-      seen.set(name, {
+      seen.set(key, {
         up: state.up,
         checkedAt: state.checkedAt,
         ...(state.lastError !== undefined && { lastError: state.lastError }),
@@ -109,55 +231,86 @@ export class HealthProbe {
     await shared.store.recordHealth(seen);
   }
 
-  /** Takes the prober's record as this replica's view (a cache it never recorded stays as it was). */
+  /** Takes the prober's record as this replica's view, unless this replica probed a node since. */
   private async load(store: Pick<CacheStore, 'listHealth'>): Promise<void> {
-    for (const [name, record] of await store.listHealth()) {
-      const wasUp = this.states.get(name)?.up ?? true;
-      this.states.set(name, { ...record });
-      if (wasUp !== record.up) this.options.onChange?.(name, record.up);
+    const records = await store.listHealth();
+    this.groups.clear();
+    for (const [key, record] of records) {
+      const [cache = '', id = ''] = key.split('/');
+      this.groups.set(cache, [...(this.groups.get(cache) ?? []), id]);
+      const state = this.states.get(key);
+      if (state?.checkedAt !== undefined && state.checkedAt >= record.checkedAt) continue;
+      const wasUp = this.isNodeUp(key);
+      this.states.set(key, {
+        ...record,
+        reached: state?.reached || record.up,
+        ...(state?.stats && { stats: state.stats }),
+      });
+      this.changed(key, wasUp, record.lastError);
     }
   }
 
-  private async probe(cache: ContentCache): Promise<void> {
-    const now = this.options.now ?? Date.now;
+  /** One probe of a node at a time: a caller arriving during one shares it. */
+  private probeOnce(node: CacheNode): Promise<void> {
+    let probing = this.inFlight.get(node.key);
+    if (!probing) {
+      probing = this.probe(node).finally(() => this.inFlight.delete(node.key));
+      this.inFlight.set(node.key, probing);
+    }
+    return probing;
+  }
+
+  private async probe(node: CacheNode): Promise<void> {
     let error: string | undefined;
+    let stats: EdgeStats | undefined;
     try {
-      const res = await request(`${cache.host}/health`, {
+      const res = await request(`${node.host}/health`, {
         dispatcher: this.options.dispatcher,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      await res.body.dump();
+      const body = await readResponseText(res.body, MAX_HEALTH_BYTES, 'the health answer').catch(() => '');
       if (res.statusCode !== 200) error = `health answered ${res.statusCode}`;
+      stats = parseEdgeStats(body);
     } catch (err) {
       error = (err as Error).message || 'unreachable';
     }
-    this.record(cache.name, error, now());
+    this.record(node, error, this.now(), stats);
   }
 
-  private record(name: string, error: string | undefined, at: number): void {
-    const state = this.states.get(name) ?? { up: true, failures: 0, successes: 0 };
+  private record(node: CacheNode, error: string | undefined, at: number, stats: EdgeStats | undefined): void {
+    const wasUp = this.isNodeUp(node.key);
+    const state: State = this.states.get(node.key) ?? { up: true, failures: 0, successes: 0 };
     if (error === undefined) {
       state.successes++;
       state.failures = 0;
+      state.reached = true;
       delete state.lastError;
     } else {
       state.failures++;
       state.successes = 0;
       state.lastError = error;
     }
+    if (stats) state.stats = stats;
     state.checkedAt = at;
-    const wasUp = state.up;
-    if (state.up && state.failures >= (this.options.failuresToDown ?? 3)) state.up = false;
+    const receiving = (this.active.get(node.key)?.until ?? 0) >= at;
+    const toDown = receiving ? (this.options.activeFailuresToDown ?? 1) : (this.options.failuresToDown ?? 3);
+    if (state.up && state.failures >= toDown) state.up = false;
     if (!state.up && state.successes >= (this.options.successesToUp ?? 2)) state.up = true;
-    this.states.set(name, state);
-    if (wasUp !== state.up) {
-      this.options.logger.warn(state.up ? 'content cache is up again' : 'content cache is down', {
-        cache: name,
-        ...(error && { reason: error }),
-      });
-      this.options.onChange?.(name, state.up);
-    }
+    this.states.set(node.key, state);
+    this.changed(node.key, wasUp, error);
+  }
+
+  private changed(key: string, wasUp: boolean, reason: string | undefined): void {
+    const up = this.isNodeUp(key);
+    if (wasUp === up) return;
+    const [cache = '', node = ''] = key.split('/');
+    this.options.logger.warn(up ? 'content cache node is up again' : 'content cache node is down', {
+      cache,
+      node,
+      ...(reason && { reason }),
+    });
+    this.options.onChange?.(cache, up, node);
   }
 }

@@ -11,7 +11,13 @@
 import type { Logger } from '../../src/log/logger.js';
 import { OciError } from '../../src/oci/errors.js';
 import { AccountError } from '../accounts/errors.js';
-import { parseHost, type ContentCache, type ContentCacheInput, type ContentCaches } from './content-caches.js';
+import {
+  parseHost,
+  parseNodeId,
+  type ContentCache,
+  type ContentCacheInput,
+  type ContentCaches,
+} from './content-caches.js';
 import type { JoinTokens } from './join-tokens.js';
 
 export interface JoinRequest {
@@ -25,6 +31,11 @@ export interface JoinRequest {
    * main (an edge knows its upstream by URL, not by the name main gave it). Absent: unchanged.
    */
   upstream?: unknown;
+  /**
+   * The edge's node id in the group `name` (`--node-id`): several edges joining one name with
+   * different ids make one group. Absent (an edge older than groups): the cache moves to `host`.
+   */
+  nodeId?: unknown;
 }
 
 export interface JoinResult {
@@ -47,7 +58,7 @@ export function createCacheJoin(deps: JoinDeps) {
     if (typeof value !== 'string' || !/^https?:\/\//.test(value)) return value;
     const url = parseHost(value);
     if (url === parseHost(deps.mainUrl)) return '';
-    const cache = (await deps.caches.list()).find((c) => c.host === url);
+    const cache = (await deps.caches.list()).find((c) => c.host === url || c.nodes?.some((n) => n.host === url));
     if (!cache)
       throw new AccountError(
         'INVALID_INPUT',
@@ -61,18 +72,29 @@ export function createCacheJoin(deps: JoinDeps) {
       throw new OciError('UNAUTHORIZED', {
         message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
       });
+    // Checked before anything is written: a bad node id or host must not leave a cache behind.
+    if (request.nodeId !== undefined) {
+      parseNodeId(request.nodeId);
+      parseHost(request.host);
+    }
     const input = {
       host: request.host,
       ...(request.region !== undefined && { region: request.region }),
       ...(request.upstream !== undefined && { upstream: await resolveUpstream(request.upstream) }),
     };
-    const { cache, created } = await createOrUpdate(request.name, input);
-    deps.logger.info(created ? 'content cache joined' : 'content cache joined again', {
+    const joined = await createOrUpdate(request.name, input, request.nodeId !== undefined);
+    // A node of a group: the group keeps its host (the first node's), the node is added or moved.
+    const cache =
+      request.nodeId === undefined
+        ? joined.cache
+        : await deps.caches.joinNode(joined.cache.name, request.nodeId, request.host);
+    deps.logger.info(joined.created ? 'content cache joined' : 'content cache joined again', {
       cache: cache.name,
-      host: cache.host,
+      ...(typeof request.nodeId === 'string' && { node: request.nodeId }),
+      host: typeof request.host === 'string' ? request.host : cache.host,
       upstream: cache.upstream ?? 'main',
     });
-    return { cache, created };
+    return { cache, created: joined.created };
   };
 
   /**
@@ -80,11 +102,15 @@ export function createCacheJoin(deps: JoinDeps) {
    * once (two replicas of one operator's edge) both succeed: the one whose create lost to the
    * other's updates the cache the other created.
    */
-  async function createOrUpdate(name: unknown, input: ContentCacheInput): Promise<JoinResult> {
+  async function createOrUpdate(name: unknown, input: ContentCacheInput, asNode: boolean): Promise<JoinResult> {
     for (let attempt = 0; ; attempt++) {
       const existing = typeof name === 'string' ? await deps.caches.get(name) : undefined;
       try {
-        if (existing) return { cache: await deps.caches.update(existing.name, input), created: false };
+        if (existing) {
+          // A node's host is the node's (joinNode), not the group's.
+          const fields = asNode ? { ...input, host: existing.host } : input;
+          return { cache: await deps.caches.update(existing.name, fields), created: false };
+        }
         return { cache: await deps.caches.create({ name, ...input }), created: true };
       } catch (err) {
         // Removed or created between the read and the write: read again, once.

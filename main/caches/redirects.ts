@@ -4,6 +4,10 @@
  * Signing costs a few hundred microseconds, and a client pulling an image asks for each blob
  * once but many clients ask for the same blobs: a token for the same user, cache, repository
  * and blob is reused while more than half of its life is left.
+ *
+ * The cache chosen is a group: the blob goes to one of its healthy nodes by rendezvous hashing
+ * of the digest (rendezvous.ts), so every replica sends a blob to the same node. The token's
+ * audience names groups, so any node of a group accepts it.
  */
 import { LRUCache } from 'lru-cache';
 import { issueRedirectToken } from '../../src/auth/redirect-token.js';
@@ -13,12 +17,15 @@ import type { Principal } from '../accounts/permissions.js';
 import { chainIn, networkMatcher, type ContentCache, type ContentCaches } from './content-caches.js';
 import type { HealthProbe } from './health-probe.js';
 import { selectCache } from './select-cache.js';
+import { nodesOf, type CacheNode } from './cache-nodes.js';
+import { pickNode, rendezvousNode, type RankedNode } from './rendezvous.js';
+import { createHotBlobs } from './hot-blobs.js';
 
 export type DirectReason = 'no-preference' | 'cache-down' | 'redirect-token' | 'edge-request';
 
 export type RedirectDecision =
   /** Answer 307 to `location`. */
-  | { kind: 'redirect'; cache: string; location: string }
+  | { kind: 'redirect'; cache: string; node: string; location: string }
   /** Main serves the bytes itself. */
   | { kind: 'direct'; reason: DirectReason };
 
@@ -32,7 +39,12 @@ export interface RedirectsDeps {
   issuer: string;
   lifetimeMs: number;
   now: () => number;
+  /** Very hot blobs (hot-blobs.ts): requests per second above which one spreads, and over how many nodes. */
+  hotBlobRequestsPerSecond?: number;
+  hotBlobSpread?: number;
 }
+
+type Node = CacheNode & RankedNode;
 
 export function createRedirects(deps: RedirectsDeps) {
   const tokens = new LRUCache<string, { token: string; expiresAt: number }>({ max: 50_000 });
@@ -43,6 +55,16 @@ export function createRedirects(deps: RedirectsDeps) {
     if (!matcher) matchers.set(id, (matcher = networkMatcher(cache.networks)));
     return matcher(address);
   };
+  // A cache's ranked nodes, computed once per cache object (a list kept in memory keeps them).
+  const rankedNodes = new WeakMap<ContentCache, Node[]>();
+  const nodesFor = (cache: ContentCache): Node[] => {
+    let nodes = rankedNodes.get(cache);
+    if (!nodes) rankedNodes.set(cache, (nodes = nodesOf(cache).map(rendezvousNode)));
+    return nodes;
+  };
+  const nodeUp = (node: Node) => deps.probe.isNodeUp(node.key);
+  const groupUp = (_name: string, cache: ContentCache) => nodesFor(cache).some(nodeUp);
+  const hot = createHotBlobs(deps.hotBlobRequestsPerSecond ?? 0, deps.hotBlobSpread ?? 1, deps.now);
 
   async function tokenFor(subject: string, audience: string[], repository: string, digest: string): Promise<string> {
     const id = `${subject}\u0000${audience.join(',')}\u0000${repository}\u0000${digest}`;
@@ -79,14 +101,18 @@ export function createRedirects(deps: RedirectsDeps) {
         caches,
         matchesNetwork: matches,
         chainOf: (name) => chainIn(caches, name),
-        isUp: (name) => deps.probe.isUp(name),
+        isUp: groupUp,
       });
       if ('none' in selection) return { kind: 'direct', reason: selection.none };
+      const node = pickNode(nodesFor(selection.cache), digest, nodeUp, hot.slot(digest));
+      if (!node) return { kind: 'direct', reason: 'cache-down' };
+      deps.probe.noteRedirect(node);
       const token = await tokenFor(subject, selection.audience, repository, digest);
       return {
         kind: 'redirect',
         cache: selection.cache.name,
-        location: `${selection.cache.host}/v2/${repository}/blobs/${digest}?token=${token}`,
+        node: node.id,
+        location: `${node.host}/v2/${repository}/blobs/${digest}?token=${token}`,
       };
     },
   };

@@ -13,7 +13,8 @@ export interface SelectionInput {
   caches: ContentCache[];
   matchesNetwork: (cache: ContentCache, address: string) => boolean;
   chainOf: (name: string) => ContentCache[];
-  isUp: (name: string) => boolean;
+  /** Whether the cache (a group: one of its nodes) is up. */
+  isUp: (name: string, cache: ContentCache) => boolean;
 }
 
 export type SelectionReason = 'user' | 'organization' | 'network';
@@ -53,7 +54,7 @@ export function selectCache(input: SelectionInput): Selection | { none: 'no-pref
   // (Taking the first cache that is up sent pulls to asia while eu above it was down, and
   // every blob asia did not hold yet failed.)
   let healthy = chain.length;
-  while (healthy > 0 && input.isUp(chain[healthy - 1]!.name)) healthy--;
+  while (healthy > 0 && input.isUp(chain[healthy - 1]!.name, chain[healthy - 1]!)) healthy--;
   const cache = chain[healthy];
   if (!cache) return { none: 'cache-down' };
   return { cache, audience: chain.slice(healthy).map((c) => c.name), reason };

@@ -87,7 +87,7 @@ export function withSharedMemory(metadata: Metadata): Metadata {
     caches: cacheReads(metadata.caches, {
       topic: TOPICS.caches,
       reads: reads(['listCaches', 'getCache']),
-      writes: ['createCache', 'updateCache', 'removeCache'],
+      writes: ['createCache', 'updateCache', 'removeCache', 'joinCacheNode', 'removeCacheNode'],
       coordinator,
     }),
   };

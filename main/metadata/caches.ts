@@ -15,7 +15,23 @@ export interface ContentCacheRecord {
   /** Client networks (CIDR) this cache serves when a user has no preference. */
   networks: string[];
   createdAt: number;
+  /**
+   * The edge nodes of this cache (a group), in join order, written only by `joinCacheNode` and
+   * `removeCacheNode` (createCache and updateCache keep them as they are). Absent or empty: one
+   * node at `host`, as every cache was before groups.
+   */
+  nodes?: CacheNodeRecord[];
 }
+
+/** One edge node of a cache group: the node id its edge persists, and its public URL. */
+export interface CacheNodeRecord {
+  id: string;
+  host: string;
+  joinedAt: number;
+}
+
+/** The key of a node's health record: node ids and cache names never contain '/'. */
+export const nodeKey = (cache: string, node: string): string => `${cache}/${node}`;
 
 export interface ContentCache extends ContentCacheRecord {
   name: string;
@@ -72,6 +88,14 @@ export interface CacheStore {
   /** Replaces a cache's record: 'missing', 'upstream-unknown' or 'cycle' refuse it. */
   updateCache(name: string, record: ContentCacheRecord): Promise<CacheWriteResult>;
   removeCache(name: string): Promise<CacheRemoveResult>;
+  /**
+   * Adds a node to a cache or moves it (same id): another node at the same host is replaced (one
+   * URL is one node). The cache's `host` becomes its first node's (join order), so a cache of one
+   * node moves with it.
+   */
+  joinCacheNode(name: string, node: CacheNodeRecord): Promise<'done' | 'missing'>;
+  /** Removes a node and its health record (`host` becomes the first remaining node's); 'missing' when unknown. */
+  removeCacheNode(name: string, id: string): Promise<'done' | 'missing'>;
 
   /** Stores a join token under the base64url SHA-256 of the token (the token itself is never stored). */
   createJoinToken(tokenHash: string, record: JoinTokenRecord): Promise<void>;
@@ -80,8 +104,11 @@ export interface CacheStore {
   /** Removes join tokens expired at or before `now`; returns how many. */
   purgeExpiredJoinTokens(now: number): Promise<number>;
 
-  /** Records what the probe saw of the caches (one replica probes for the cluster); unknown names are ignored. */
+  /**
+   * Records what the probe saw of the nodes (one replica probes for the cluster), keyed by
+   * `nodeKey(cache, node)`; keys of unknown caches are ignored.
+   */
   recordHealth(health: ReadonlyMap<string, CacheHealthRecord>): Promise<void>;
-  /** What the probe last recorded, by cache name (a removed cache's health goes with it). */
+  /** What the probe last recorded, by `nodeKey` (a removed cache's health goes with it). */
   listHealth(): Promise<Map<string, CacheHealthRecord>>;
 }

@@ -15,6 +15,7 @@ import {
 } from './admin-caches.js';
 import { Alert, Card, PostForm, SubmitButton } from './components.js';
 import { formatDate } from './format.js';
+import { CacheNodesCard } from './admin-cache-nodes.js';
 
 export interface AdminCachePageProps {
   cache: CacheRow;
@@ -72,6 +73,7 @@ export const AdminCachePage: FC<AdminCachePageProps> = (p) => (
     ]}
   >
     <CacheStatusCard cache={p.cache} dependants={p.dependants} now={p.now} />
+    <CacheNodesCard nodes={p.cache.nodes} now={p.now} />
     <Card id="edit-cache" title="Change this cache">
       <div class="card-body">
         {p.edit && <Alert kind="error">{p.edit.error}</Alert>}

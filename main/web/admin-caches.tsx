@@ -17,7 +17,7 @@ import {
   TimeAgo,
 } from './components.js';
 import { HealthBadge } from './content-cache-section.js';
-import type { CacheStatus } from './content-cache-status.js';
+import type { CacheStatus, NodeRow } from './content-cache-status.js';
 
 /** A cache as the administration pages show it. */
 export interface CacheRow {
@@ -31,6 +31,8 @@ export interface CacheRow {
   networks: string[];
   redirects: number;
   createdAt: number;
+  /** The group's edge nodes (one, at `host`, for a cache no edge joined with a node id). */
+  nodes: NodeRow[];
 }
 
 /** The add and edit forms' fields as typed (kept when a save is refused). */
@@ -140,6 +142,8 @@ export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; u
   </>
 );
 
+const upNodes = (cache: CacheRow) => cache.nodes.filter((node) => node.status.state !== 'down').length;
+
 const CacheTable: FC<{ caches: CacheRow[]; now: number }> = ({ caches, now }) => (
   <table class="table table-compact">
     <thead>
@@ -162,7 +166,7 @@ const CacheTable: FC<{ caches: CacheRow[]; now: number }> = ({ caches, now }) =>
               {cache.name}
             </a>
             <span class="host" title={cache.host}>
-              {cache.host}
+              {cache.nodes.length > 1 ? `${cache.nodes.length} nodes, ${upNodes(cache)} up` : cache.host}
             </span>
           </td>
           <td class="nowrap">{cache.region ?? <span class="muted">not set</span>}</td>

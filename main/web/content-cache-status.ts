@@ -7,6 +7,8 @@ import type { Counter } from 'prom-client';
 import type { CachePreferences } from '../metadata/accounts.js';
 import { chainIn, type ContentCache } from '../caches/content-caches.js';
 import type { HealthProbe } from '../caches/health-probe.js';
+import { nodesOf } from '../caches/cache-nodes.js';
+import { hitRatio } from '../caches/edge-stats.js';
 
 export type HealthState =
   /** The probe's last verdict is up. */
@@ -20,6 +22,39 @@ export interface CacheStatus {
   state: HealthState;
   checkedAt?: number;
   lastError?: string;
+}
+
+/** One node of a group, as the administration pages show it. */
+export interface NodeRow {
+  id: string;
+  host: string;
+  status: CacheStatus;
+  /** When the edge last reported its own health (heartbeat). */
+  heartbeatAt?: number;
+  storeBytes?: number;
+  maxBytes?: number;
+  /** Hits over blob requests, 0..1, as the edge last reported them. */
+  hitRatio?: number;
+}
+
+export function nodeRows(probe: Pick<HealthProbe, 'nodeHealth'>, cache: ContentCache): NodeRow[] {
+  return nodesOf(cache).map((node) => {
+    const { up, checkedAt, lastError, heartbeatAt, stats } = probe.nodeHealth(node.key);
+    const seen = checkedAt ?? heartbeatAt;
+    const ratio = hitRatio(stats);
+    return {
+      id: node.id,
+      host: node.host,
+      status:
+        seen === undefined
+          ? { state: 'unknown' }
+          : { state: up ? 'up' : 'down', checkedAt: seen, ...(lastError !== undefined && { lastError }) },
+      ...(heartbeatAt !== undefined && { heartbeatAt }),
+      ...(stats?.storeBytes !== undefined && { storeBytes: stats.storeBytes }),
+      ...(stats?.maxBytes !== undefined && { maxBytes: stats.maxBytes }),
+      ...(ratio !== undefined && { hitRatio: ratio }),
+    };
+  });
 }
 
 export function cacheStatus(probe: Pick<HealthProbe, 'health'>, name: string): CacheStatus {

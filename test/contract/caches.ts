@@ -153,37 +153,94 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
       const down = { up: false, checkedAt: T0, lastError: 'health answered 503', failures: 3, successes: 0 };
       const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5 };
 
-      it('gives back what was recorded, replaced by the next round, and nothing for unknown caches', async () => {
+      it('gives back what was recorded per node, replaced by the next round, nothing for unknown caches', async () => {
         await store.createCache('eu', record('eu'));
         await store.createCache('sg', record('sg'));
         expect(await store.listHealth()).toEqual(new Map());
         await store.recordHealth(
           new Map([
-            ['eu', down],
-            ['nope', up],
+            ['eu/a', down],
+            ['nope/a', up],
           ]),
         );
-        expect(await store.listHealth()).toEqual(new Map([['eu', down]]));
+        expect(await store.listHealth()).toEqual(new Map([['eu/a', down]]));
         await store.recordHealth(
           new Map([
-            ['eu', up],
-            ['sg', down],
+            ['eu/a', up],
+            ['sg/default', down],
           ]),
         );
         expect(await store.listHealth()).toEqual(
           new Map([
-            ['eu', up],
-            ['sg', down],
+            ['eu/a', up],
+            ['sg/default', down],
           ]),
         );
       });
 
       it("forgets a removed cache's health, so a cache created again under its name starts unprobed", async () => {
         await store.createCache('eu', record('eu'));
-        await store.recordHealth(new Map([['eu', down]]));
+        await store.recordHealth(new Map([['eu/a', down]]));
         await store.removeCache('eu');
         await store.createCache('eu', record('eu'));
         expect(await store.listHealth()).toEqual(new Map());
+      });
+    });
+
+    describe('the nodes of a cache group', () => {
+      const node = (id: string, host = `https://${id}.eu.example.com`, joinedAt = T0) => ({ id, host, joinedAt });
+
+      it('adds nodes in join order; the first one gives a cache without nodes its host', async () => {
+        await store.createCache('eu', record('eu'));
+        expect(await store.joinCacheNode('eu', node('b'))).toBe('done');
+        expect(await store.joinCacheNode('eu', node('a', undefined, T0 + 1))).toBe('done');
+        expect(await store.getCache('eu')).toEqual({
+          ...record('eu'),
+          host: 'https://b.eu.example.com',
+          nodes: [node('b'), node('a', undefined, T0 + 1)],
+        });
+        expect((await store.listCaches())[0]?.nodes?.map((n) => n.id)).toEqual(['b', 'a']);
+      });
+
+      it('moves a node that joins again (keeping when it first joined), and refuses an unknown cache', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.joinCacheNode('eu', node('a'));
+        await store.joinCacheNode('eu', node('b'));
+        await store.joinCacheNode('eu', node('a', 'https://moved.example.com', T0 + 5));
+        expect((await store.getCache('eu'))?.nodes).toEqual([node('a', 'https://moved.example.com'), node('b')]);
+        expect(await store.joinCacheNode('nope', node('a'))).toBe('missing');
+        expect(await store.getCache('nope')).toBeUndefined();
+      });
+
+      it('replaces a node of another id at the same host (an edge that lost its data directory)', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.joinCacheNode('eu', node('a'));
+        await store.recordHealth(new Map([['eu/a', { up: true, checkedAt: T0, failures: 0, successes: 2 }]]));
+        await store.joinCacheNode('eu', node('c', 'https://a.eu.example.com'));
+        expect((await store.getCache('eu'))?.nodes).toEqual([node('c', 'https://a.eu.example.com')]);
+        expect(await store.listHealth()).toEqual(new Map());
+      });
+
+      it('keeps the nodes through an update of the cache, and removes one node with its health', async () => {
+        await store.createCache('eu', record('eu'));
+        await store.joinCacheNode('eu', node('a'));
+        await store.joinCacheNode('eu', node('b'));
+        await store.recordHealth(new Map([['eu/b', { up: false, checkedAt: T0, failures: 1, successes: 0 }]]));
+        expect(await store.updateCache('eu', record('eu', undefined, { region: 'r' }))).toBe('done');
+        expect((await store.getCache('eu'))?.nodes?.map((n) => n.id)).toEqual(['a', 'b']);
+        expect(await store.removeCacheNode('eu', 'b')).toBe('done');
+        expect(await store.removeCacheNode('eu', 'b')).toBe('missing');
+        expect(await store.removeCacheNode('nope', 'a')).toBe('missing');
+        expect((await store.getCache('eu'))?.nodes).toEqual([node('a')]);
+        expect(await store.listHealth()).toEqual(new Map());
+      });
+
+      it('lets nodes join one cache at once without losing any', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+        await Promise.all(ids.map((id, i) => (i % 2 ? other : store).joinCacheNode('eu', node(id))));
+        expect((await store.getCache('eu'))?.nodes?.map((n) => n.id).sort()).toEqual(ids);
       });
     });
   });

@@ -82,7 +82,7 @@ describe('main watching its caches', () => {
     expect(await up('eu')).toBe(1);
     const location = await pull(auth.alice!, eu);
     expect(decodeJwt(tokenIn(location!)).aud).toEqual(['eu']);
-    expect(logs).toMatch(/"msg":"content cache is down".*"cache":"asia"/);
+    expect(logs).toMatch(/"msg":"content cache node is down".*"cache":"asia"/);
   });
 
   it('lists the down cache with its health in the API', async () => {
@@ -113,6 +113,6 @@ describe('main watching its caches', () => {
     await pull(auth.bob!, eu);
     // asia is still down: its users go to eu.
     await pull(auth.alice!, eu);
-    expect(logs).toMatch(/"msg":"content cache is up again".*"cache":"eu"/);
+    expect(logs).toMatch(/"msg":"content cache node is up again".*"cache":"eu"/);
   });
 });

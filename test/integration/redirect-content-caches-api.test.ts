@@ -34,7 +34,7 @@ afterAll(async () => {
 const create = (body: unknown, auth = ADMIN) => api(base, 'POST', '/content_caches', { auth, body });
 
 describe('POST /api/v0/content_caches', () => {
-  it('adds a cache (201) and answers its view, with the chain up to main and its health', async () => {
+  it('adds a cache (201) and answers its view, with the chain up to main, its health and its one node', async () => {
     const view = await apiOk<CacheView>(base, 'POST', '/content_caches', 201, {
       auth: ADMIN,
       body: {
@@ -52,6 +52,15 @@ describe('POST /api/v0/content_caches', () => {
       networks: ['10.1.0.0/16', '2001:db8::/32'],
       chain: ['eu'],
       health: expect.objectContaining({ up: expect.any(Boolean) }),
+      // No edge joined with a node id: the cache is one node at its host.
+      nodes: [
+        {
+          id: 'default',
+          host: 'https://eu.registry.example.com',
+          joinedAt: view.createdAt,
+          health: expect.objectContaining({ up: expect.any(Boolean) }),
+        },
+      ],
       createdAt: expect.any(String),
     });
   });

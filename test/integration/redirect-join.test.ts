@@ -40,7 +40,7 @@ const join = (body: Record<string, unknown>) => api(main.url, 'POST', '/content_
 /** An edge with a join token; its log lines are collected. */
 async function joiningEdge(
   name: string,
-  options: { joinToken?: string; region?: string; upstream?: string } = {},
+  options: { joinToken?: string; region?: string; upstream?: string; nodeId?: string } = {},
 ): Promise<{ edge: TestEdge; logs: () => string }> {
   let logs = '';
   const logger: Logger = createLogger({ write: (line) => void (logs += line) });
@@ -49,7 +49,11 @@ async function joiningEdge(
     upstream: options.upstream ?? main.url,
     issuer: main.url,
     logger,
-    flags: { joinToken: options.joinToken ?? token, ...(options.region && { region: options.region }) },
+    flags: {
+      joinToken: options.joinToken ?? token,
+      ...(options.region && { region: options.region }),
+      ...(options.nodeId && { nodeId: options.nodeId }),
+    },
   });
   edges.push(edge);
   return { edge, logs: () => logs };
@@ -130,7 +134,7 @@ describe('POST /api/v0/content_caches/join', () => {
 
 describe('an edge started with a join token', () => {
   it('registers itself on main under its name, public URL and region, and logs it', async () => {
-    const { edge, logs } = await joiningEdge('eu', { region: 'eu-west-1' });
+    const { edge, logs } = await joiningEdge('eu', { region: 'eu-west-1', nodeId: 'eu-1' });
     expect(await edge.service.joined).toBe('joined');
     expect(await main.service.caches.caches.get('eu')).toMatchObject({ host: edge.url, region: 'eu-west-1' });
     expect((await main.service.caches.caches.get('eu'))!.upstream).toBeUndefined();
@@ -157,10 +161,12 @@ describe('an edge started with a join token', () => {
     expect(await main.service.caches.caches.get('asia')).toMatchObject({ host: edge.url, upstream: 'eu' });
   });
 
-  it('moves its registration when it comes back at another address', async () => {
-    const { edge, logs } = await joiningEdge('eu');
+  it('moves its registration when it comes back at another address (the same node id)', async () => {
+    const { edge, logs } = await joiningEdge('eu', { nodeId: 'eu-1' });
     expect(await edge.service.joined).toBe('joined');
-    expect((await main.service.caches.caches.get('eu'))!.host).toBe(edge.url);
+    const cache = (await main.service.caches.caches.get('eu'))!;
+    expect(cache.host).toBe(edge.url);
+    expect(cache.nodes).toEqual([{ id: 'eu-1', host: edge.url, joinedAt: expect.any(Number) }]);
     expect(logs()).toMatch(/"msg":"registered on main".*"created":false/);
   });
 

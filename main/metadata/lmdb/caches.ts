@@ -2,9 +2,9 @@
  * @module `CacheStore` in LMDB, in main's environment, with the sub-databases and msgpack
  * encoding main has always used (existing data directories keep their caches and tokens):
  *
- *	caches            <name>                         ContentCacheRecord
+ *	caches            <name>                         ContentCacheRecord (its nodes inside)
  *	cacheJoinTokens   <sha256 of token, base64url>   JoinTokenRecord
- *	cacheHealth       <name>                         CacheHealthRecord
+ *	cacheHealth       <name>/<node id>               CacheHealthRecord (keys of one name: before groups)
  *
  * Each write checks its relations and writes in one transaction (writeAtomically).
  */
@@ -16,6 +16,10 @@ import type {
   ContentCacheRecord,
   JoinTokenRecord,
 } from '../caches.js';
+
+/** The fields createCache and updateCache write: nodes only change through joinCacheNode and removeCacheNode. */
+const fieldsOf = ({ nodes: _nodes, ...fields }: ContentCacheRecord): ContentCacheRecord => fields;
+const cacheOfKey = (key: string): string => key.slice(0, Math.max(0, key.indexOf('/')));
 
 export function createLmdbCacheStore(root: RootDatabase): CacheStore {
   const caches: Database<ContentCacheRecord, string> = root.openDB({ name: 'caches', encoding: 'msgpack' });
@@ -48,15 +52,16 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const problem = upstreamProblem(name, record);
         if (problem) return problem;
         if (caches.doesExist(name)) return 'exists';
-        caches.put(name, record);
+        caches.put(name, fieldsOf(record));
         return 'done';
       }),
     updateCache: (name, record) =>
       writeAtomically(root, (): CacheWriteResult => {
-        if (!caches.doesExist(name)) return 'missing';
+        const existing = caches.get(name);
+        if (!existing) return 'missing';
         const problem = upstreamProblem(name, record);
         if (problem) return problem;
-        caches.put(name, record);
+        caches.put(name, { ...fieldsOf(record), ...(existing.nodes?.length && { nodes: existing.nodes }) });
         return 'done';
       }),
     removeCache: (name) =>
@@ -65,8 +70,33 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const dependants = [...caches.getRange()].filter(({ value }) => value.upstream === name).map(({ key }) => key);
         if (dependants.length > 0) return { removed: false, reason: 'upstream', dependants } as const;
         caches.remove(name);
-        health.remove(name);
+        for (const key of [...health.getKeys()]) if (key === name || cacheOfKey(key) === name) health.remove(key);
         return { removed: true } as const;
+      }),
+    joinCacheNode: (name, node) =>
+      writeAtomically(root, () => {
+        const existing = caches.get(name);
+        if (!existing) return 'missing' as const;
+        const nodes = existing.nodes ?? [];
+        // One URL is one node: a node that moved to another id (a new data directory) replaces the old one.
+        const replaced = nodes.filter((n) => n.id !== node.id && n.host === node.host);
+        const kept = nodes.filter((n) => !replaced.includes(n));
+        const at = kept.findIndex((n) => n.id === node.id);
+        if (at >= 0) kept[at] = { ...node, joinedAt: kept[at]!.joinedAt };
+        else kept.push(node);
+        caches.put(name, { ...existing, host: kept[0]!.host, nodes: kept });
+        for (const gone of replaced) health.remove(`${name}/${gone.id}`);
+        return 'done' as const;
+      }),
+    removeCacheNode: (name, id) =>
+      writeAtomically(root, () => {
+        const existing = caches.get(name);
+        const nodes = existing?.nodes ?? [];
+        if (!existing || !nodes.some((n) => n.id === id)) return 'missing' as const;
+        const kept = nodes.filter((n) => n.id !== id);
+        caches.put(name, { ...existing, ...(kept[0] && { host: kept[0].host }), nodes: kept });
+        health.remove(`${name}/${id}`);
+        return 'done' as const;
       }),
 
     async createJoinToken(tokenHash, record) {
@@ -88,12 +118,12 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
 
     recordHealth: (records) =>
       writeAtomically(root, () => {
-        for (const [name, record] of records) if (caches.doesExist(name)) void health.put(name, record);
+        for (const [key, record] of records) if (caches.doesExist(cacheOfKey(key))) void health.put(key, record);
       }),
 
     async listHealth() {
       const known = new Map<string, CacheHealthRecord>();
-      for (const { key, value } of health.getRange()) if (caches.doesExist(key)) known.set(key, value);
+      for (const { key, value } of health.getRange()) if (caches.doesExist(cacheOfKey(key))) known.set(key, value);
       return known;
     },
   };

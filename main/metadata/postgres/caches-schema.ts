@@ -34,4 +34,27 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         successes integer NOT NULL
       );`,
   },
+  {
+    // Cache groups: a cache's edge nodes, and the probe's health per node (probe state only: dropped, not moved).
+    id: 'caches-003-nodes',
+    sql: `
+      CREATE TABLE outpost_cache_nodes (
+        cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        id text NOT NULL,
+        host text NOT NULL,
+        joined_at bigint NOT NULL,
+        PRIMARY KEY (cache, id)
+      );
+      DROP TABLE outpost_cache_health;
+      CREATE TABLE outpost_cache_health (
+        cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        node text NOT NULL,
+        up boolean NOT NULL,
+        checked_at bigint NOT NULL,
+        last_error text,
+        failures integer NOT NULL,
+        successes integer NOT NULL,
+        PRIMARY KEY (cache, node)
+      );`,
+  },
 ];

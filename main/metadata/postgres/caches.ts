@@ -7,7 +7,14 @@
  * key keeps "a known upstream" and "no removal under a dependant" even for a writer that would
  * skip the lock.
  */
-import type { CacheStore, CacheWriteResult, ContentCache, ContentCacheRecord, JoinTokenRecord } from '../caches.js';
+import type {
+  CacheNodeRecord,
+  CacheStore,
+  CacheWriteResult,
+  ContentCache,
+  ContentCacheRecord,
+  JoinTokenRecord,
+} from '../caches.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 
 interface CacheRow {
@@ -33,6 +40,38 @@ function toCache(row: CacheRow): ContentCache {
 }
 
 const recordOf = ({ name: _name, ...record }: ContentCache): ContentCacheRecord => record;
+
+interface NodeRow {
+  cache: string;
+  id: string;
+  host: string;
+  joined_at: string;
+}
+
+/** The caches with their nodes (join order), from the rows of both tables. */
+function withNodes(caches: ContentCache[], rows: NodeRow[]): ContentCache[] {
+  const byCache = new Map<string, CacheNodeRecord[]>();
+  for (const row of rows) {
+    const nodes = byCache.get(row.cache) ?? [];
+    nodes.push({ id: row.id, host: row.host, joinedAt: Number(row.joined_at) });
+    byCache.set(row.cache, nodes);
+  }
+  return caches.map((cache) => {
+    const nodes = byCache.get(cache.name);
+    return nodes ? { ...cache, nodes } : cache;
+  });
+}
+
+const NODE_ORDER = 'ORDER BY cache, joined_at, id COLLATE "C"';
+
+/** A cache's host is its first node's (join order); a cache left without nodes keeps its host. */
+const firstNodeHost = (tx: Queryable, name: string) =>
+  tx.query(
+    `UPDATE outpost_content_caches c SET host = n.host
+       FROM (SELECT host FROM outpost_cache_nodes WHERE cache = $1 ORDER BY joined_at, id COLLATE "C" LIMIT 1) n
+      WHERE c.name = $1`,
+    [name],
+  );
 
 const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
 
@@ -72,11 +111,18 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
   return {
     async listCaches() {
       const rows = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches ORDER BY name COLLATE "C"`);
-      return rows.map(toCache);
+      const nodes = await db.query<NodeRow>(`SELECT cache, id, host, joined_at FROM outpost_cache_nodes ${NODE_ORDER}`);
+      return withNodes(rows.map(toCache), nodes);
     },
     async getCache(name) {
       const [row] = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches WHERE name = $1`, [name]);
-      return row && recordOf(toCache(row));
+      if (!row) return undefined;
+      const nodes = await db.query<NodeRow>(
+        `SELECT cache, id, host, joined_at FROM outpost_cache_nodes WHERE cache = $1 ${NODE_ORDER}`,
+        [name],
+      );
+      const [cache] = withNodes([toCache(row)], nodes);
+      return cache && recordOf(cache);
     },
     createCache: (name, record) =>
       db.transaction(async (tx): Promise<CacheWriteResult> => {
@@ -118,6 +164,47 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
         await tx.query('DELETE FROM outpost_content_caches WHERE name = $1', [name]);
         return { removed: true } as const;
       }),
+    joinCacheNode: (name, node) =>
+      db.transaction(async (tx) => {
+        await lock(tx);
+        const exists = await tx.query('SELECT 1 FROM outpost_content_caches WHERE name = $1', [name]);
+        if (exists.length === 0) return 'missing' as const;
+        const [count] = await tx.query<{ n: string }>(
+          'SELECT count(*) AS n FROM outpost_cache_nodes WHERE cache = $1',
+          [name],
+        );
+        if (Number(count?.n ?? 0) === 0)
+          await tx.query('UPDATE outpost_content_caches SET host = $2 WHERE name = $1', [name, node.host]);
+        // One URL is one node: a node that moved to another id (a new data directory) replaces the old one.
+        const replaced = await tx.query<{ id: string }>(
+          'DELETE FROM outpost_cache_nodes WHERE cache = $1 AND host = $2 AND id <> $3 RETURNING id',
+          [name, node.host, node.id],
+        );
+        if (replaced.length > 0)
+          await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = ANY($2::text[])', [
+            name,
+            replaced.map((r) => r.id),
+          ]);
+        await tx.query(
+          `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (cache, id) DO UPDATE SET host = EXCLUDED.host`,
+          [name, node.id, node.host, node.joinedAt],
+        );
+        await firstNodeHost(tx, name);
+        return 'done' as const;
+      }),
+    removeCacheNode: (name, id) =>
+      db.transaction(async (tx) => {
+        await lock(tx);
+        const removed = await tx.query('DELETE FROM outpost_cache_nodes WHERE cache = $1 AND id = $2 RETURNING id', [
+          name,
+          id,
+        ]);
+        if (removed.length === 0) return 'missing' as const;
+        await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = $2', [name, id]);
+        await firstNodeHost(tx, name);
+        return 'done' as const;
+      }),
 
     async createJoinToken(tokenHash, record) {
       await db.query(
@@ -142,19 +229,21 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
 
     async recordHealth(records) {
       if (records.size === 0) return;
-      const names = [...records.keys()];
-      const rows = names.map((name) => records.get(name)!);
-      // One statement for the round; names of caches removed meanwhile are skipped by the join.
+      const keys = [...records.keys()];
+      const rows = keys.map((key) => records.get(key)!);
+      const split = keys.map((key) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const);
+      // One statement for the round; keys of caches removed meanwhile are skipped by the join.
       await db.query(
-        `INSERT INTO outpost_cache_health (name, up, checked_at, last_error, failures, successes)
-         SELECT r.name, r.up, r.checked_at, r.last_error, r.failures, r.successes
-           FROM unnest($1::text[], $2::boolean[], $3::bigint[], $4::text[], $5::int[], $6::int[])
-                AS r(name, up, checked_at, last_error, failures, successes)
-           JOIN outpost_content_caches c ON c.name = r.name
-         ON CONFLICT (name) DO UPDATE SET up = EXCLUDED.up, checked_at = EXCLUDED.checked_at,
+        `INSERT INTO outpost_cache_health (cache, node, up, checked_at, last_error, failures, successes)
+         SELECT r.cache, r.node, r.up, r.checked_at, r.last_error, r.failures, r.successes
+           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::int[], $7::int[])
+                AS r(cache, node, up, checked_at, last_error, failures, successes)
+           JOIN outpost_content_caches c ON c.name = r.cache
+         ON CONFLICT (cache, node) DO UPDATE SET up = EXCLUDED.up, checked_at = EXCLUDED.checked_at,
            last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes`,
         [
-          names,
+          split.map(([cache]) => cache),
+          split.map(([, node]) => node),
           rows.map((r) => r.up),
           rows.map((r) => r.checkedAt),
           rows.map((r) => r.lastError ?? null),
@@ -166,16 +255,17 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
 
     async listHealth() {
       const rows = await db.query<{
-        name: string;
+        cache: string;
+        node: string;
         up: boolean;
         checked_at: string;
         last_error: string | null;
         failures: number;
         successes: number;
-      }>('SELECT name, up, checked_at, last_error, failures, successes FROM outpost_cache_health');
+      }>('SELECT cache, node, up, checked_at, last_error, failures, successes FROM outpost_cache_health');
       return new Map(
         rows.map((r) => [
-          r.name,
+          `${r.cache}/${r.node}`,
           {
             up: r.up,
             checkedAt: Number(r.checked_at),

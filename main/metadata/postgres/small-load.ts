@@ -52,6 +52,13 @@ export const SMALL_LOADS: SmallTargets = {
       for (const c of caches)
         if (c.upstream !== undefined)
           await tx.query('UPDATE outpost_content_caches SET upstream = $2 WHERE name = $1', [c.name, c.upstream]);
+      for (const c of caches)
+        for (const node of c.nodes ?? [])
+          await tx.query(
+            `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING`,
+            [c.name, node.id, node.host, node.joinedAt],
+          );
     },
   },
   joinTokens: {

@@ -37,7 +37,7 @@ export interface ManagementServices {
 }
 
 export interface ApiV0Deps extends ManagementServices {
-  caches: Pick<CachesModule, 'caches' | 'probe' | 'join'>;
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports'>;
   authenticator: Authenticator;
   sessions: Sessions;
   logger: Logger;

@@ -2,12 +2,18 @@
  * @module `/api/v0/content_caches` (DTR's name): the edges users can pull from. Admins manage
  * them; any signed-in user may list them (the profile page's cache picker shows region and
  * health). An edge registers itself with a join token at `POST /content_caches/join`, without
- * signing in (the token is its proof; see caches/join-cache.ts).
+ * signing in (the token is its proof; see caches/join-cache.ts), and reports its health with it
+ * (`/heartbeat`, `/trouble`; caches/edge-reports.ts).
+ *
+ * A cache is a group of edge nodes: each cache's view lists its nodes with what main's probe and
+ * the node's own reports say (up, disk use, hit ratio).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireAdmin, signedIn } from '../../accounts/account-management.js';
 import { chainIn, type ContentCache } from '../../caches/content-caches.js';
+import { nodesOf } from '../../caches/cache-nodes.js';
+import { hitRatio } from '../../caches/edge-stats.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import { jsonBody } from './request-input.js';
 
@@ -26,10 +32,40 @@ const joinSchema = z.object({
   host: z.unknown().optional(),
   region: z.unknown().optional(),
   upstream: z.unknown().optional(),
+  nodeId: z.unknown().optional(),
 });
 
-export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, 'caches' | 'probe' | 'join'>): Hono {
+const heartbeatSchema = z.object({
+  token: z.unknown().optional(),
+  name: z.unknown().optional(),
+  nodeId: z.unknown().optional(),
+  ok: z.unknown().optional(),
+  details: z.unknown().optional(),
+});
+
+const troubleSchema = z.object({ token: z.unknown().optional(), upstream: z.unknown().optional() });
+
+export function contentCacheRoutes({
+  caches,
+  probe,
+  join,
+  reports,
+}: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports'>): Hono {
   const app = new Hono();
+  const nodesView = (cache: ContentCache) =>
+    nodesOf(cache).map((node) => {
+      const { stats, heartbeatAt, ...health } = probe.nodeHealth(node.key);
+      const ratio = hitRatio(stats);
+      return {
+        id: node.id,
+        host: node.host,
+        joinedAt: new Date(node.joinedAt).toISOString(),
+        health: { ...health, ...(heartbeatAt !== undefined && { heartbeatAt }) },
+        ...(stats?.storeBytes !== undefined && { storeBytes: stats.storeBytes }),
+        ...(stats?.maxBytes !== undefined && { maxBytes: stats.maxBytes }),
+        ...(ratio !== undefined && { hitRatio: ratio }),
+      };
+    });
   // `all`: every cache, from one read, for the chain.
   const view = (cache: ContentCache, all: ContentCache[]) => ({
     name: cache.name,
@@ -39,6 +75,7 @@ export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, '
     networks: cache.networks,
     chain: chainIn(all, cache.name).map((c) => c.name),
     health: probe.health(cache.name),
+    nodes: nodesView(cache),
     createdAt: new Date(cache.createdAt).toISOString(),
   });
 
@@ -62,6 +99,18 @@ export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, '
     return c.json(view(cache, await caches.list()), created ? 201 : 200);
   });
 
+  // Join token (checked first): an edge of the group reports its own health; 204.
+  app.post('/content_caches/heartbeat', async (c) => {
+    await reports.heartbeat(await jsonBody(c, heartbeatSchema));
+    return c.body(null, 204);
+  });
+
+  // Join token (checked first): an edge's upstream cache failed; main probes it now. 204.
+  app.post('/content_caches/trouble', async (c) => {
+    await reports.trouble(await jsonBody(c, troubleSchema));
+    return c.body(null, 204);
+  });
+
   app.get('/content_caches/:name', async (c) => {
     signedIn(c.var.principal);
     const cache = await caches.require(c.req.param('name'));
@@ -73,6 +122,13 @@ export function contentCacheRoutes({ caches, probe, join }: Pick<CachesModule, '
     const { name: _ignored, ...patch } = await jsonBody(c, cacheSchema);
     const updated = await caches.update(c.req.param('name'), patch);
     return c.json(view(updated, await caches.list()));
+  });
+
+  // Admin: retires a node of a group for good (a node that is only down needs nothing: it is skipped).
+  app.delete('/content_caches/:name/nodes/:node', async (c) => {
+    requireAdmin(c.var.principal, 'remove content cache nodes');
+    await caches.removeNode(c.req.param('name'), c.req.param('node'));
+    return c.body(null, 204);
   });
 
   app.delete('/content_caches/:name', async (c) => {

@@ -12,7 +12,7 @@ import { AccountError } from '../../accounts/errors.js';
 import type { ContentCache } from '../../caches/content-caches.js';
 import { AdminCachePage } from '../admin-cache.js';
 import { AdminCachesPage, cacheHref, type CacheForm, type CacheRow } from '../admin-caches.js';
-import { cacheStatus, chainLabel, redirectCounts } from '../content-cache-status.js';
+import { cacheStatus, chainLabel, nodeRows, redirectCounts } from '../content-cache-status.js';
 import type { WebCookies } from '../cookies.js';
 import { redirectWithFlash, renderPage } from '../render.js';
 import type { WebDeps } from '../web-deps.js';
@@ -65,6 +65,7 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       networks: cache.networks,
       redirects: counts.get(cache.name) ?? 0,
       createdAt: cache.createdAt,
+      nodes: nodeRows(probe, cache),
     }));
   };
 

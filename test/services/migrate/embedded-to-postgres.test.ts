@@ -18,7 +18,7 @@ import {
   writeKek,
   type MigrateRun,
 } from '../../helpers/migrate-fixtures.js';
-import type { OutpostProcess } from '../../helpers/outpost-processes.js';
+import { runOutpost, type OutpostProcess } from '../../helpers/outpost-processes.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const ADMIN = basicAuth('admin', MIGRATE_ADMIN_PASSWORD);
@@ -68,6 +68,15 @@ beforeAll(async () => {
       auth: ADMIN,
       body: { name: 'eu', host: 'http://127.0.0.1:9', region: 'eu-west-1' },
     });
+    // A cache group: two edge nodes joined under one name.
+    const created = await runOutpost(['main', 'cache', 'token', 'create', '--ttl', '1h', '--data', source]);
+    expect(created.code, created.stderr).toBe(0);
+    const join = (nodeId: string, host: string, status: number) =>
+      apiOk(base, 'POST', '/content_caches/join', status, {
+        body: { token: created.stdout.trim(), name: 'sg', nodeId, host },
+      });
+    await join('sg-a', 'http://127.0.0.1:10', 201);
+    await join('sg-b', 'http://127.0.0.1:11', 200);
     const offline = await postToken(base, {
       grant_type: 'password',
       username: 'alice',
@@ -165,11 +174,19 @@ describe('outpost main migrate --to-database --to-blobs', () => {
     expect(((await res.json()) as { refresh_token: string }).refresh_token).toBe(refreshToken);
   });
 
-  it('keeps the content cache', async () => {
+  it('keeps the content caches, and the nodes of a group', async () => {
     const caches = await apiOk<Array<{ name: string; region?: string }>>(target!.url, 'GET', '/content_caches', 200, {
       auth: ADMIN,
     });
-    expect(caches.map(({ name, region }) => ({ name, region }))).toEqual([{ name: 'eu', region: 'eu-west-1' }]);
+    expect(caches.map(({ name, region }) => ({ name, region }))).toEqual([
+      { name: 'eu', region: 'eu-west-1' },
+      { name: 'sg', region: '' },
+    ]);
+    const group = caches.find((c) => c.name === 'sg') as unknown as { nodes: Array<{ id: string; host: string }> };
+    expect(group.nodes.map(({ id, host }) => [id, host])).toEqual([
+      ['sg-a', 'http://127.0.0.1:10'],
+      ['sg-b', 'http://127.0.0.1:11'],
+    ]);
   });
 
   it('refuses the wrong password after the move as before it', async () => {

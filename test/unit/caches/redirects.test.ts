@@ -53,7 +53,11 @@ beforeEach(() => {
   settings = { alice: { userCache: 'asia', orgCaches: [] }, bob: { orgCaches: [] } };
   redirects = createRedirects({
     caches,
-    probe: { isUp: (name: string) => !down.has(name) } as unknown as HealthProbe,
+    // Node keys are `<cache>/<node>`: a cache without nodes is its one node, `default`.
+    probe: {
+      isNodeUp: (key: string) => !down.has(key.slice(0, key.indexOf('/'))),
+      noteRedirect: () => {},
+    } as unknown as HealthProbe,
     preferences: async (user) => settings[user] ?? { orgCaches: [] },
     keys,
     issuer: ISSUER,

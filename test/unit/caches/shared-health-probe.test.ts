@@ -53,7 +53,7 @@ describe('one prober for the cluster', () => {
     const b = replica(() => holder === 'b', seenByB);
     for (let round = 0; round < 3; round++) await a.probeAll();
     expect(a.isUp('eu')).toBe(false);
-    expect((await store.listHealth()).get('eu')).toMatchObject({ up: false, failures: 3 });
+    expect((await store.listHealth()).get('eu/default')).toMatchObject({ up: false, failures: 3 });
     // b never probed: it reads a's record, down included, and reports the change once.
     await b.probeAll();
     expect(b.health('eu')).toMatchObject({ up: false, lastError: expect.any(String) });
@@ -62,7 +62,7 @@ describe('one prober for the cluster', () => {
     // The lease moves to b (a died): b probes from where the record left off, a reads b's record.
     holder = 'b';
     await b.probeAll();
-    expect((await store.listHealth()).get('eu')).toMatchObject({ up: false, failures: 4 });
+    expect((await store.listHealth()).get('eu/default')).toMatchObject({ up: false, failures: 4 });
     await a.probeAll();
     expect(a.health('eu')).toMatchObject({ up: false });
   });

@@ -1,0 +1,69 @@
+/**
+ * @module What edges tell main about health, authenticated as their join registration is (the
+ * join token, checked first, so a caller without one learns nothing else):
+ *
+ * - a heartbeat (`POST /api/v0/content_caches/heartbeat`): the node's own health and stats,
+ *   which keeps a node main cannot reach (outbound-only networks) in use (health-probe.ts);
+ * - trouble (`POST /api/v0/content_caches/trouble`): the edge's upstream cache failed a fetch,
+ *   so main probes that cache's node at once instead of at the next round.
+ */
+import { OciError } from '../../src/oci/errors.js';
+import { AccountError } from '../accounts/errors.js';
+import { nodeKey, nodesOf } from './cache-nodes.js';
+import { parseHost, parseNodeId, type ContentCaches } from './content-caches.js';
+import { edgeStatsOf } from './edge-stats.js';
+import type { HealthProbe } from './health-probe.js';
+import type { JoinTokens } from './join-tokens.js';
+
+export interface HeartbeatRequest {
+  token?: unknown;
+  name?: unknown;
+  nodeId?: unknown;
+  /** Whether the edge can serve (its /health status is not `unavailable`). */
+  ok?: unknown;
+  /** The edge's health details (`store`, `requests`), as its /health answers them. */
+  details?: unknown;
+}
+
+export interface TroubleRequest {
+  token?: unknown;
+  /** The URL of the upstream cache node whose fetch failed. */
+  upstream?: unknown;
+}
+
+export interface EdgeReportsDeps {
+  caches: ContentCaches;
+  tokens: JoinTokens;
+  probe: Pick<HealthProbe, 'heartbeat' | 'suspect'>;
+}
+
+export function createEdgeReports(deps: EdgeReportsDeps) {
+  async function checkToken(token: unknown): Promise<void> {
+    if (!(await deps.tokens.isValid(token)))
+      throw new OciError('UNAUTHORIZED', {
+        message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
+      });
+  }
+
+  return {
+    async heartbeat(request: HeartbeatRequest): Promise<void> {
+      await checkToken(request.token);
+      const id = parseNodeId(request.nodeId);
+      const cache = typeof request.name === 'string' ? await deps.caches.get(request.name) : undefined;
+      if (!cache || !nodesOf(cache).some((n) => n.id === id))
+        throw new AccountError('NOT_FOUND', `no node "${id}" in content cache "${String(request.name)}": join first`);
+      deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
+    },
+
+    async trouble(request: TroubleRequest): Promise<void> {
+      await checkToken(request.token);
+      const url = parseHost(request.upstream);
+      const cache = (await deps.caches.list()).find((c) => nodesOf(c).some((n) => n.host === url));
+      if (!cache) return;
+      // Not awaited: the edge is told at once, the probe's verdict reaches the next redirects.
+      void deps.probe.suspect(cache, url);
+    },
+  };
+}
+
+export type EdgeReports = ReturnType<typeof createEdgeReports>;
