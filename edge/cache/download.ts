@@ -62,6 +62,8 @@ export class Download {
   kept = false;
   /** Set once every byte is on disk and verified: only then may `adopt` run. */
   private adoptable = false;
+  /** While the verified blob is being committed: its file stays open whoever reads it. */
+  private committing = false;
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -108,9 +110,17 @@ export class Download {
     await this.file.adopt(this.digest);
   }
 
-  /** Whether a new client may join: running, and still holding every byte from 0. */
+  /** Verified, and being committed (fsync, link, index) while readers already have every byte. */
+  get isCommitting(): boolean {
+    return this.committing;
+  }
+
+  /**
+   * Whether a new client may join: its file still open (running, or verified and not yet
+   * released: a blob being committed is not in the index yet) and holding every byte from 0.
+   */
   get joinable(): boolean {
-    return this.state === 'running' && this.degraded === undefined;
+    return this.state !== 'failed' && !this.closed && this.degraded === undefined;
   }
 
   /** Bytes received so far and available to readers (on disk, or in the window once degraded). */
@@ -133,21 +143,26 @@ export class Download {
       if (received !== this.size) throw new SizeMismatchError(this.size, received);
       const actual = hasher.digest();
       if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
-      // The bytes are verified: from here a disk failure costs the copy, never the clients.
+      // The bytes are verified: the readers get their last byte now, and the commit (fsync,
+      // link, index) runs behind them. From here a disk failure costs the copy, never the clients.
       this.adoptable = this.degraded === undefined;
+      this.state = 'verified';
+      this.wake();
+      this.committing = true;
       try {
         if (this.degraded === undefined) {
           this.kept = (await commit(this)) !== false;
         }
       } catch (err) {
         this.degraded = err instanceof Error ? err : new Error(String(err));
+      } finally {
+        this.committing = false;
       }
-      this.state = 'verified';
     } catch (err) {
       this.state = 'failed';
       this.error = err instanceof Error ? err : new Error(String(err));
+      this.wake();
     }
-    this.wake();
     this.resolveSettled();
     await this.release();
   }
@@ -278,8 +293,15 @@ export class Download {
 
   /** A stream of the blob (or a range) that follows the download as it progresses. */
   createReader(range?: ByteRange): Readable {
-    const end = range ? range.end + 1 : this.size;
-    const cursor: Cursor = { position: range?.start ?? 0, end };
+    return this.attach().stream(range);
+  }
+
+  /**
+   * A reader of this download, counted from now on (before its range is known, so the file
+   * stays open meanwhile): `stream` once for its body, or `detach` when none is sent (HEAD, 416).
+   */
+  attach(): { stream(range?: ByteRange): Readable; detach(): void } {
+    const cursor: Cursor = { position: 0, end: this.size };
     this.cursors.add(cursor);
     let released = false;
     const release = () => {
@@ -289,6 +311,25 @@ export class Download {
       this.trim();
       void this.release();
     };
+    let taken = false;
+    return {
+      stream: (range) => {
+        if (taken) throw new Error('a download reader streams once');
+        taken = true;
+        cursor.position = range?.start ?? 0;
+        cursor.end = range ? range.end + 1 : this.size;
+        return this.readerOf(cursor, release);
+      },
+      detach: () => {
+        if (taken) return;
+        taken = true;
+        release();
+      },
+    };
+  }
+
+  private readerOf(cursor: Cursor, release: () => void): Readable {
+    const { end } = cursor;
     const download = this;
     return new Readable({
       highWaterMark: READ_CHUNK_BYTES,
@@ -366,7 +407,7 @@ export class Download {
 
   /** Closes the file once the download has settled and no reader is left. */
   private async release(): Promise<void> {
-    if (this.state === 'running' || this.cursors.size > 0 || this.closed) return;
+    if (this.state === 'running' || this.committing || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
     this.window = [];
     // Adopted downloads stay stored under their digest; anything else is removed. A failing
