@@ -25,7 +25,8 @@ import type { Logger } from '../../src/log/logger.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
 import { Download } from './download.js';
-import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
+import type { Budget } from './eviction.js';
+import { CacheSpace, type Reservation } from './cache-space.js';
 import type { Upstream, UpstreamBlob } from './upstream.js';
 import { fileBlob, memoryBlob, type CachedBlob, type CacheResult, type MemoryBlob } from './cached-blob.js';
 
@@ -77,18 +78,20 @@ export class BlobCache {
   private readonly keeping = new WeakSet<Download>();
   /** Each download's end: run, committed and bookkept (`downloads` no longer holds it). */
   private readonly finished = new WeakMap<Download, Promise<void>>();
-  private readonly readers = new Map<Digest, number>();
   private readonly memory: LRUCache<Digest, Buffer> | undefined;
   private readonly shutdown = new AbortController();
-  private reservedBytes = 0;
-  /** Blobs chosen for eviction whose removal is under way, and their bytes. */
-  private readonly evicting = new Set<Digest>();
-  private evictingBytes = 0;
+  private readonly space: CacheSpace;
   private degradation: StoreDegradation | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: BlobCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.space = new CacheSpace({
+      ...options,
+      now: this.now,
+      isDownloading: (digest) => this.downloads.has(digest),
+      forget: (digest) => this.memory?.delete(digest),
+    });
     this.memory =
       options.memoryCacheBytes > 0
         ? new LRUCache<Digest, Buffer>({
@@ -109,7 +112,7 @@ export class BlobCache {
       this.options.upstream.fetchBlob(name, digest, token, signal),
     );
     const reader = download.attach();
-    const release = this.countReader(digest);
+    const release = this.space.countReader(digest);
     let closed = false;
     const close = () => {
       if (closed) return;
@@ -135,24 +138,6 @@ export class BlobCache {
     if (!bytes) return undefined;
     this.options.index.touch(digest, this.now());
     return memoryBlob(bytes);
-  }
-
-  /** How many readers have `digest` open now (the eviction leaves it alone while any has). */
-  readersOf(digest: Digest): number {
-    return this.readers.get(digest) ?? 0;
-  }
-
-  /** Counts a reader of `digest`; the returned function ends it (once). */
-  private countReader(digest: Digest): () => void {
-    this.readers.set(digest, (this.readers.get(digest) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.readers.get(digest) ?? 1) - 1;
-      if (left > 0) this.readers.set(digest, left);
-      else this.readers.delete(digest);
-    };
   }
 
   /**
@@ -208,7 +193,7 @@ export class BlobCache {
   has(digest: Digest): boolean {
     if (this.options.index.get(digest) !== undefined) return true;
     const download = this.downloads.get(digest);
-    return download !== undefined && download.isCommitting && this.keeping.has(download);
+    return download?.isCommitting === true && this.keeping.has(download);
   }
 
   /**
@@ -229,7 +214,7 @@ export class BlobCache {
     const entry = index.get(digest);
     if (!entry) return undefined;
     // A reader from before the first await: an eviction deciding meanwhile leaves the file alone.
-    const release = this.countReader(digest);
+    const release = this.space.countReader(digest);
     try {
       const { file, size } = await store.openFile(digest);
       if (this.memory && size <= this.options.memoryCacheMaxBlobBytes) {
@@ -296,23 +281,24 @@ export class BlobCache {
     }
     metrics.upstreamTtfb.observe((performance.now() - requested) / 1000);
     const size = fetched.size;
-    let keep = false;
+    let reservation: Reservation | undefined;
     let download: Download;
     try {
-      keep = await this.reserve(size).catch((err: unknown) => {
+      reservation = await this.space.reserve(size).catch((err: unknown) => {
         // Eviction could not write the index: serve this one through rather than fail it.
         this.storeFailed(err, digest);
-        return false;
+        return undefined;
       });
       download = await Download.create(digest, size, store);
     } catch (err) {
       // A disk error before the transfer: give the space back and hang up on upstream.
-      if (keep) this.reservedBytes -= size;
+      reservation?.release();
       fetched.body.on('error', () => {}).destroy();
       metrics.upstreamFetches.inc({ outcome: 'error' });
       throw err;
     }
     this.downloads.set(digest, download);
+    const keep = reservation !== undefined;
     if (keep) this.keeping.add(download);
     const body = countBytes(fetched.body, (n) => metrics.upstreamBytes.inc(n));
     const finished = download
@@ -329,7 +315,7 @@ export class BlobCache {
         return true;
       })
       .then(() => {
-        if (keep) this.reservedBytes -= size;
+        reservation?.release();
         // A request that came after this one failed may have started the next download of the
         // same digest already: that one stays.
         if (this.downloads.get(digest) === download) this.downloads.delete(digest);
@@ -344,54 +330,24 @@ export class BlobCache {
     return download;
   }
 
-  /**
-   * Reserves `incoming` bytes under the high watermark, evicting least recently used blobs for
-   * them; true when the reservation holds (the caller gives the bytes back with `reservedBytes`
-   * once its download settled). Everything up to the reservation happens before the first
-   * await: a second miss deciding meanwhile sees these bytes taken and these victims going, so
-   * it neither counts the same free space nor picks the same victims. False when the bytes
-   * cannot fit (pinned or busy blobs hold the space, or the blob is larger than the budget):
-   * the caller then streams through without keeping.
-   */
-  async reserve(incoming: number): Promise<boolean> {
-    const { budget, index } = this.options;
-    const limit = budget.maxBytes * budget.highWatermark;
-    if (incoming > limit) return false;
-    const used = index.bytes - this.evictingBytes + this.reservedBytes;
-    const needed = bytesToFree(used, incoming, budget);
-    const victims =
-      needed === 0 ? [] : selectLruVictims(index.entries(), needed, (d) => this.isBusy(d) || this.evicting.has(d));
-    const freed = victims.reduce((n, v) => n + v.entry.size, 0);
-    if (used - freed + incoming > limit) return false;
-    this.reservedBytes += incoming;
-    if (victims.length === 0) return true;
-    for (const { digest } of victims) this.evicting.add(digest);
-    this.evictingBytes += freed;
-    try {
-      await this.evict(victims, 'space');
-    } finally {
-      for (const { digest } of victims) this.evicting.delete(digest);
-      this.evictingBytes -= freed;
-    }
-    // A victim that could not be removed (read meanwhile, or gone already) leaves less room.
-    if (index.bytes - this.evictingBytes + this.reservedBytes <= limit) return true;
-    this.reservedBytes -= incoming;
-    return false;
-  }
-
   /** Removes blobs not read within the TTL; returns how many. */
-  async evictExpired(): Promise<number> {
-    const victims = selectExpired(this.options.index.entries(), this.now(), this.options.ttlMs, (d) => this.isBusy(d));
-    await this.evict(victims, 'ttl');
-    return victims.length;
+  evictExpired(): Promise<number> {
+    return this.space.evictExpired();
   }
 
-  /** Removes one blob now (admin purge). False when it was not cached. */
-  async purge(digest: Digest): Promise<boolean> {
-    const entry = this.options.index.get(digest);
-    if (!entry) return false;
-    await this.evict([{ digest, entry }], 'purge');
-    return true;
+  /** Removes one blob now (admin purge), even one being read. False when it was not cached. */
+  purge(digest: Digest): Promise<boolean> {
+    return this.space.purge(digest);
+  }
+
+  /** Reserves room for a blob of `bytes` (cache-space.ts); exposed for the tests of the budget. */
+  reserve(bytes: number): Promise<Reservation | undefined> {
+    return this.space.reserve(bytes);
+  }
+
+  /** How many readers have `digest` open now (the eviction leaves it alone while any has). */
+  readersOf(digest: Digest): number {
+    return this.space.readersOf(digest);
   }
 
   async setPinned(digest: Digest, pinned: boolean): Promise<boolean> {
@@ -401,23 +357,6 @@ export class BlobCache {
   /** Aborts downloads in flight (their clients get an aborted response) at shutdown. */
   abortAll(): void {
     this.shutdown.abort();
-  }
-
-  private async evict(victims: IndexedBlob[], reason: 'space' | 'ttl' | 'purge'): Promise<void> {
-    for (const { digest } of victims) {
-      // A reader may have opened it since it was chosen (between two removals): it stays.
-      if (reason !== 'purge' && this.isBusy(digest)) continue;
-      // Index first: a crash in between leaves a file without entry, which start-up re-indexes.
-      if (!(await this.options.index.remove(digest))) continue;
-      this.memory?.delete(digest);
-      await this.options.store.delete(digest);
-      this.options.metrics.evictions.inc({ reason });
-    }
-    if (victims.length > 0) this.options.logger.info('evicted blobs', { reason, count: victims.length });
-  }
-
-  private isBusy(digest: Digest): boolean {
-    return (this.readers.get(digest) ?? 0) > 0 || this.downloads.has(digest);
   }
 }
 

@@ -24,6 +24,7 @@ import { Readable } from 'node:stream';
 import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } from '../../src/oci/digest.js';
 import type { ByteRange, GrowingBlob, LocalBlobStore } from '../../src/store/blob-store.js';
 import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
+import { ByteWindow } from './byte-window.js';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -32,6 +33,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
 const MAX_PENDING_BYTES = 1 << 20;
 // Bytes held in memory for the readers of a degraded download before the upstream body is paused.
 const MAX_WINDOW_BYTES = 4 << 20;
+// The most recent bytes of a healthy download kept in memory for the readers that keep up.
+const RECENT_BYTES = 4 << 20;
 
 /** Errors of creating the temporary file that mean "the disk cannot take it": stream through instead. */
 const STORE_WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE']);
@@ -69,10 +72,11 @@ export class Download {
   private readonly waiters = new Set<() => void>();
   /** Wakes the copy loop when readers moved on (a degraded download's window may shrink). */
   private readonly drainWaiters = new Set<() => void>();
-  /** A degraded download's bytes from `windowStart` on, in order; nothing before. */
-  private window: Buffer[] = [];
-  private windowStart = 0;
-  private windowEnd = 0;
+  /**
+   * The bytes received most recently (healthy: at most RECENT_BYTES of them plus those not yet
+   * on disk), or a degraded download's bytes from its slowest reader on.
+   */
+  private readonly window = new ByteWindow();
   private readonly settled: Promise<void>;
   private resolveSettled!: () => void;
 
@@ -123,9 +127,9 @@ export class Download {
     return this.state !== 'failed' && !this.closed && this.degraded === undefined;
   }
 
-  /** Bytes received so far and available to readers (on disk, or in the window once degraded). */
+  /** Bytes received so far, available to readers (in the window, or on disk behind it). */
   private get received(): number {
-    return this.degraded === undefined ? this.written : this.windowEnd;
+    return this.window.end;
   }
 
   /**
@@ -168,7 +172,9 @@ export class Download {
   }
 
   /**
-   * Hashes `body` and writes it to the file, readers woken after each write. One write is in
+   * Hashes `body` and writes it to the file. Each chunk goes to the window first and readers
+   * are woken at once: those who keep up are handed it from memory, before it reaches the disk
+   * and without reading it back (the disk write is off their path). One write is in
    * flight at a time; chunks that arrive meanwhile go out together in the next one. So a slow
    * upstream gets each chunk on disk at once (a range waiting on it is served), and a fast one
    * gets large writes instead of a write per socket chunk (which held a cold 64 MiB transfer to
@@ -190,15 +196,16 @@ export class Download {
         try {
           await this.file!.write(chunks, at);
         } catch (err) {
-          // What this write may have put on disk is not trusted: the window starts at `at`.
-          this.degrade(err, at, [...chunks, ...pending]);
+          // What this write may have put on disk is not trusted; the window still holds it
+          // (it never drops bytes that are not on disk).
+          this.degraded = err instanceof Error ? err : new Error(String(err));
           pending = [];
           pendingBytes = 0;
           break;
         }
         position += bytes;
         this.written = position;
-        this.wake();
+        this.trim();
       }
       // In the same synchronous step as the last check: a chunk arriving next starts a new loop.
       writing = undefined;
@@ -208,8 +215,9 @@ export class Download {
         received += chunk.byteLength;
         if (received > this.size) throw new SizeMismatchError(this.size, received);
         hasher.update(chunk);
+        this.window.append(chunk);
+        this.wake();
         if (this.degraded !== undefined) {
-          this.append(chunk);
           await this.whenWindowHasRoom();
           continue;
         }
@@ -225,65 +233,36 @@ export class Download {
     return received;
   }
 
-  /** Switches to stream-through after a failed write: `chunks` (from byte `at` on) start the window. */
-  private degrade(err: unknown, at: number, chunks: Uint8Array[]): void {
-    this.degraded = err instanceof Error ? err : new Error(String(err));
-    this.windowStart = at;
-    this.windowEnd = at;
-    for (const chunk of chunks) this.append(chunk);
-  }
-
-  private append(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.window.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.windowEnd += chunk.byteLength;
-    this.wake();
-  }
-
   /**
    * Waits while the window is full. Readers free room as they move on; with no reader left
    * there is nobody to stream to and nothing can be kept, so the download gives up.
    */
   private async whenWindowHasRoom(): Promise<void> {
-    while (this.windowEnd - this.windowStart > MAX_WINDOW_BYTES) {
+    while (this.window.bytes > MAX_WINDOW_BYTES) {
       if (this.cursors.size === 0) throw this.degraded!;
       await new Promise<void>((resolve) => this.drainWaiters.add(resolve));
     }
   }
 
-  /** Drops window chunks every reader has passed, and wakes the copy loop. */
+  /**
+   * Drops what the window need not hold. Healthy: bytes on disk beyond the RECENT_BYTES last
+   * (readers further behind read the file). Degraded: bytes every reader has passed, and the
+   * copy loop is woken (it waits for room).
+   */
   private trim(): void {
-    if (this.degraded === undefined) return;
-    let lowest = this.windowEnd;
+    if (this.degraded === undefined) {
+      this.window.dropBefore(Math.min(this.written, this.window.end - RECENT_BYTES));
+      return;
+    }
+    let lowest = this.window.end;
     for (const cursor of this.cursors) {
-      if (cursor.tail === undefined && cursor.end > this.windowStart) lowest = Math.min(lowest, cursor.position);
+      if (cursor.tail === undefined && cursor.end > this.window.start) lowest = Math.min(lowest, cursor.position);
     }
     // With no reader left, nothing is dropped: a client in the middle of attaching still needs it.
-    if (this.cursors.size > 0) {
-      while (this.window.length > 0 && this.windowStart + this.window[0]!.byteLength <= lowest) {
-        this.windowStart += this.window.shift()!.byteLength;
-      }
-    }
+    if (this.cursors.size > 0) this.window.dropBefore(lowest);
     const waiting = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const resolve of waiting) resolve();
-  }
-
-  /** Copies window bytes from `position` (at most `length`) into a new buffer. */
-  private readWindow(position: number, length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
-    let offset = this.windowStart;
-    let copied = 0;
-    for (const chunk of this.window) {
-      const chunkEnd = offset + chunk.byteLength;
-      if (chunkEnd > position + copied) {
-        const from = position + copied - offset;
-        copied += chunk.copy(out, copied, from, Math.min(chunk.byteLength, from + length - copied));
-        if (copied === length) break;
-      }
-      offset = chunkEnd;
-    }
-    return out;
   }
 
   /** Resolves when the download is verified or failed. */
@@ -351,16 +330,16 @@ export class Download {
           const available = download.state === 'verified' ? end : Math.min(download.received, end - 1);
           if (cursor.position < available) {
             const position = cursor.position;
-            if (position >= download.written || !download.file) {
-              if (position < download.windowStart) {
-                this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
-                return;
-              }
-              // A degraded download's bytes past the file: from the window, at once.
-              const bytes = download.readWindow(position, Math.min(READ_CHUNK_BYTES, available - position));
+            if (download.window.holds(position)) {
+              // Received lately (or a degraded download's bytes): from memory, at once.
+              const bytes = download.window.read(position, Math.min(READ_CHUNK_BYTES, available - position));
               cursor.position += bytes.byteLength;
               download.trim();
               this.push(bytes);
+              return;
+            }
+            if (!download.file || position >= download.written) {
+              this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
               return;
             }
             const length = Math.min(READ_CHUNK_BYTES, available - position, download.written - position);
@@ -380,11 +359,10 @@ export class Download {
             return;
           }
           const { position } = cursor;
-          const inWindow = position >= download.windowStart && position < download.windowEnd;
-          const lastByteInWindow = position === end - 1 && inWindow;
+          const lastByteInWindow = position === end - 1 && download.window.holds(position);
           if (download.degraded !== undefined && cursor.tail === undefined && lastByteInWindow) {
             // Only the last byte is left: take it out of the window, which can then move on.
-            cursor.tail = download.readWindow(cursor.position, 1);
+            cursor.tail = Buffer.from(download.window.read(cursor.position, 1));
             cursor.position = end;
             download.trim();
           }
@@ -409,7 +387,7 @@ export class Download {
   private async release(): Promise<void> {
     if (this.state === 'running' || this.committing || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
-    this.window = [];
+    this.window.clear();
     // Adopted downloads stay stored under their digest; anything else is removed. A failing
     // disk may refuse that too: start-up removes leftovers (reconcile).
     await this.file?.drop().catch(() => {});

@@ -53,6 +53,7 @@ describe('edge GET /v2/<name>/blobs/<digest>', () => {
       ),
     );
     for (const body of bodies) expect(body.equals(blob.bytes)).toBe(true);
+    await edge.service.cache.settled();
     const after = await (await fetch(`${edge.url}/metrics`)).text();
     expect(Number(/outpost_edge_upstream_fetches_total\{outcome="ok"\} (\d+)/.exec(after)?.[1])).toBe(
       fetchesBefore + 1,
