@@ -193,7 +193,7 @@ export class BlobCache {
   has(digest: Digest): boolean {
     if (this.options.index.get(digest) !== undefined) return true;
     const download = this.downloads.get(digest);
-    return download?.isCommitting === true && this.keeping.has(download);
+    return download?.committing === true && this.keeping.has(download);
   }
 
   /**
@@ -301,6 +301,8 @@ export class BlobCache {
     const keep = reservation !== undefined;
     if (keep) this.keeping.add(download);
     const body = countBytes(fetched.body, (n) => metrics.upstreamBytes.inc(n));
+    // A fetch is done when its bytes are verified, whatever becomes of the commit after.
+    void download.whenVerified().then((ok) => metrics.upstreamFetches.inc({ outcome: ok ? 'ok' : 'error' }));
     const finished = download
       .run(body, async (d) => {
         if (!keep) return false;
@@ -319,7 +321,6 @@ export class BlobCache {
         // A request that came after this one failed may have started the next download of the
         // same digest already: that one stays.
         if (this.downloads.get(digest) === download) this.downloads.delete(digest);
-        metrics.upstreamFetches.inc({ outcome: download.state === 'verified' ? 'ok' : 'error' });
         if (download.kept) this.degradation = undefined;
         if (download.degraded) this.storeFailed(download.degraded, digest);
         if (download.error) logger.warn('upstream download failed', { digest, error: download.error });

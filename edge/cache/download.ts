@@ -1,24 +1,21 @@
 /**
  * @module One upstream download of one blob, shared by every client that asks for it meanwhile.
  *
- * The body is written to a growing blob of the store (`LocalBlobStore.createGrowing`, a
- * temporary file) while it is hashed; clients do not get a copy of the stream, they read the
- * file behind the writer (positional reads on the download's own file descriptor). So a client
- * that joins late, or asks for a range, reads what has arrived and waits for the rest, a slow
- * client never slows the download or the others, and memory per client is one read buffer
- * whatever the blob size.
+ * The body is hashed and written to a growing blob of the store (`createGrowing`, a temporary
+ * file). Its most recent bytes (RECENT_BYTES) stay in a window in memory: readers that keep up
+ * are handed them from there at once, before they reach the disk; readers further behind (a
+ * late joiner, a range, a slow client) read the file behind the writer. A slow client never
+ * slows the download or the others, and memory per download is bounded whatever the blob size.
  *
  * Readers never see their last byte (of the blob or of their range) before the digest is
- * verified: a failed download ends every reader with an error, so no client can mistake a short
- * or wrong body for a complete one.
+ * verified, and get it as soon as it is: the commit (fsync, link, index) runs after, and the
+ * file stays open meanwhile for whoever joins. A failed download ends every reader with an error.
  *
- * A full or failing disk must not fail the clients (issue 9, item 15): when a write to the file
- * fails (ENOSPC, EIO, ...), or the file cannot even be created, the download degrades to stream
- * through. What reached the file stays readable there; the rest is kept in a bounded window in
- * memory that readers read from, trimmed behind the slowest reader, and the upstream body is
- * paused while the window is full (the slowest reader sets the pace then). The digest is still
- * checked before anyone gets a last byte, nothing is committed, and the temporary file is removed.
- * A degraded download cannot be joined (the window no longer starts at byte 0).
+ * A full or failing disk must not fail the clients (issue 9, item 15): when a write fails
+ * (ENOSPC, EIO, ...), or the file cannot even be created, the download degrades to stream
+ * through: the window then keeps every byte not on disk, trimmed behind the slowest reader, and
+ * the upstream body is paused while it is full. The digest is still checked before anyone gets a
+ * last byte, nothing is committed, the temporary file is removed, and nobody new can join.
  */
 import { Readable } from 'node:stream';
 import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } from '../../src/oci/digest.js';
@@ -65,8 +62,8 @@ export class Download {
   kept = false;
   /** Set once every byte is on disk and verified: only then may `adopt` run. */
   private adoptable = false;
-  /** While the verified blob is being committed: its file stays open whoever reads it. */
-  private committing = false;
+  /** Verified and being committed (fsync, link, index): its file stays open whoever reads it. */
+  committing = false;
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -79,6 +76,8 @@ export class Download {
   private readonly window = new ByteWindow();
   private readonly settled: Promise<void>;
   private resolveSettled!: () => void;
+  private readonly verified: Promise<boolean>;
+  private resolveVerified!: (verified: boolean) => void;
 
   private constructor(
     readonly digest: Digest,
@@ -86,6 +85,7 @@ export class Download {
     private file: GrowingBlob | undefined,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
+    this.verified = new Promise((resolve) => (this.resolveVerified = resolve));
   }
 
   /**
@@ -112,11 +112,6 @@ export class Download {
   async adopt(): Promise<void> {
     if (!this.file || !this.adoptable) throw new Error('only a verified download on disk can be adopted');
     await this.file.adopt(this.digest);
-  }
-
-  /** Verified, and being committed (fsync, link, index) while readers already have every byte. */
-  get isCommitting(): boolean {
-    return this.committing;
   }
 
   /**
@@ -152,11 +147,10 @@ export class Download {
       this.adoptable = this.degraded === undefined;
       this.state = 'verified';
       this.wake();
+      this.resolveVerified(true);
       this.committing = true;
       try {
-        if (this.degraded === undefined) {
-          this.kept = (await commit(this)) !== false;
-        }
+        if (this.degraded === undefined) this.kept = (await commit(this)) !== false;
       } catch (err) {
         this.degraded = err instanceof Error ? err : new Error(String(err));
       } finally {
@@ -166,6 +160,7 @@ export class Download {
       this.state = 'failed';
       this.error = err instanceof Error ? err : new Error(String(err));
       this.wake();
+      this.resolveVerified(false);
     }
     this.resolveSettled();
     await this.release();
@@ -265,9 +260,14 @@ export class Download {
     for (const resolve of waiting) resolve();
   }
 
-  /** Resolves when the download is verified or failed. */
+  /** Resolves when the download is verified or failed, and a verified one committed (or not kept). */
   whenSettled(): Promise<void> {
     return this.settled;
+  }
+
+  /** Resolves with whether the bytes were verified, as soon as that is known (before the commit). */
+  whenVerified(): Promise<boolean> {
+    return this.verified;
   }
 
   /** A stream of the blob (or a range) that follows the download as it progresses. */
