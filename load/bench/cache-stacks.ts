@@ -87,8 +87,8 @@ export interface OutpostStack {
   /** The edge's upstream fetches and bytes since it started, from its `/metrics`. */
   upstreamCounts(): Promise<UpstreamCounts>;
   /**
-   * Waits (30 s at most) until the edge counted `fetches` upstream fetches in all: it counts one
-   * once its blob is committed, which is after its clients had every byte.
+   * Waits (30 s at most) until the edge counted `fetches` upstream fetches in all (it counts one
+   * when its bytes are verified, just before its clients get their last byte).
    */
   upstreamFetchesReach(fetches: number): Promise<void>;
   edgeDataDir: string;

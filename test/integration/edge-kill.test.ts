@@ -68,10 +68,7 @@ beforeAll(async () => {
     expect((await readBody(await get(first.url, blob))).bytes.equals(blob.bytes)).toBe(true);
   }
   // A client has every byte before the blob is committed: both are, before anything else happens.
-  await waitFor(
-    async () => (await readMetric(first.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) === 2,
-    'both blobs committed',
-  );
+  await waitFor(async () => (await readMetric(first.url, 'outpost_edge_store_blobs')) === 2, 'both blobs committed');
 
   const pause = upstream.serve(REPO, interrupted.digest, { bytes: interrupted.bytes, pauseAfter: 2 * MiB });
   const inFlight = await get(first.url, interrupted);

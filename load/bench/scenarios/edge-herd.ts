@@ -79,7 +79,7 @@ export const edgeHerd: Scenario = {
         const phase = await measurePhase([{ name: peer, pid: cache.pid }], () =>
           runDownloads({ url, clients, timeLimitMs: limitS * 1000, hash: true }),
         );
-        // The edge counts a fetch once its blob is committed, after the clients had every byte.
+        // The edge counts a fetch when its bytes are verified, as its clients get their last byte.
         if (peer === OUTPOST) await outpost.upstreamFetchesReach(before.blobGets + 1);
         const after = await outpost.upstreamCounts();
         const counts =
