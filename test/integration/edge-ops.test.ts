@@ -134,6 +134,8 @@ describe('GET /metrics on the edge', () => {
   });
 
   it('reports store size and blob count as gauges that follow the index', async () => {
+    // The pulls above are committed after their clients had every byte: compare at rest.
+    await edge.service.cache.settled();
     expect(await readMetric(edge.url, 'outpost_edge_store_bytes')).toBe(edge.service.index.bytes);
     expect(await readMetric(edge.url, 'outpost_edge_store_blobs')).toBe(edge.service.index.count);
   });
