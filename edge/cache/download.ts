@@ -22,6 +22,7 @@ import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } f
 import type { ByteRange, GrowingBlob, LocalBlobStore } from '../../src/store/blob-store.js';
 import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
 import { ByteWindow } from './byte-window.js';
+import { SharedReads } from './shared-reads.js';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -32,6 +33,8 @@ const MAX_PENDING_BYTES = 1 << 20;
 const MAX_WINDOW_BYTES = 4 << 20;
 // The most recent bytes of a healthy download kept in memory for the readers that keep up.
 const RECENT_BYTES = 4 << 20;
+// File blocks (of READ_CHUNK_BYTES) kept for readers behind the window: 8 MiB per download.
+const SHARED_BLOCKS = 32;
 
 /** Errors of creating the temporary file that mean "the disk cannot take it": stream through instead. */
 const STORE_WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE']);
@@ -74,17 +77,19 @@ export class Download {
    * on disk), or a degraded download's bytes from its slowest reader on.
    */
   private readonly window = new ByteWindow();
+  /** The file's reads, shared by readers at the same place (readers behind the window). */
+  private readonly shared: SharedReads | undefined;
   private readonly settled: Promise<void>;
   private resolveSettled!: () => void;
   private readonly verified: Promise<boolean>;
   private resolveVerified!: (verified: boolean) => void;
-
   private constructor(
     readonly digest: Digest,
     readonly size: number,
-    private file: GrowingBlob | undefined,
+    private readonly file: GrowingBlob | undefined,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
+    this.shared = file && new SharedReads(file, size, READ_CHUNK_BYTES, SHARED_BLOCKS);
     this.verified = new Promise((resolve) => (this.resolveVerified = resolve));
   }
 
@@ -342,13 +347,11 @@ export class Download {
               this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
               return;
             }
-            const length = Math.min(READ_CHUNK_BYTES, available - position, download.written - position);
-            const buffer = Buffer.allocUnsafe(length);
-            download.file.read(buffer, length, position).then(
-              (bytesRead) => {
-                cursor.position += bytesRead;
+            download.shared!.read(position, Math.min(available, download.written), download.written).then(
+              (bytes) => {
+                cursor.position += bytes.byteLength;
                 download.trim();
-                this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+                this.push(bytes);
               },
               (err: Error) => this.destroy(err),
             );
@@ -388,6 +391,7 @@ export class Download {
     if (this.state === 'running' || this.committing || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
     this.window.clear();
+    this.shared?.clear();
     // Adopted downloads stay stored under their digest; anything else is removed. A failing
     // disk may refuse that too: start-up removes leftovers (reconcile).
     await this.file?.drop().catch(() => {});
