@@ -19,6 +19,7 @@ import { createMainClient } from './cache/main-client.js';
 import { reconcile } from './cache/reconcile.js';
 import { createRedirectVerifiers } from './redirect-auth.js';
 import { createBlobFastPath } from './routes/blob-fast-path.js';
+import { createBlobSender } from './routes/send-cached-blob.js';
 import { createEdgeMetrics, requestCounts } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
@@ -146,8 +147,11 @@ export async function startEdge(
     now,
     hasKeys: () => keys.hasKeys(),
   });
+  // One sender for the route and the hot path (the nginx front mode adds its file-hit hook here).
+  const send = createBlobSender({ metrics });
   const app = createEdgeApp({
     cache,
+    send,
     verifyRedirect: redirects.verify,
     metrics,
     logger,
@@ -184,7 +188,7 @@ export async function startEdge(
       fetch: app.fetch,
       listen: config.listen,
       tls: config.tls,
-      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
+      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics, send }),
     });
   } catch (err) {
     // Not listening (port busy): close what is open so that the process can exit at once.
@@ -250,6 +254,8 @@ export async function startEdge(
       await closing;
       clearTimeout(abortTimer);
       cache.abortAll();
+      // Clients get their last byte before the blob is committed: let the commits finish.
+      await cache.settled();
       await upstream.close().catch(() => {});
       await index.close();
       logger.info('edge cache stopped');

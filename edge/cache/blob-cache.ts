@@ -8,8 +8,11 @@
  *   before its headers arrive, `downloads` the transfer after); warm (`prefetch`) joins or
  *   starts the same downloads, fetching from main with a registry token;
  * - write-back: the download is verified, linked into the store, then indexed;
- * - budget: room is made before a download starts; a blob that cannot fit is streamed through
- *   without being kept;
+ * - budget: room is reserved before a download starts, in the same synchronous step as the
+ *   check (so two misses at once never count the same free bytes nor both evict for them); a blob
+ *   that cannot fit is streamed through without being kept;
+ * - readers: a blob is counted as read from `open` until its `close`, whichever kind it is, and
+ *   eviction leaves it alone meanwhile;
  * - a failing store (disk full, I/O error, an LMDB commit that fails) degrades a miss to stream
  *   through as well: the clients get their verified bytes, nothing is kept, and `storeHealth`
  *   reports the store degraded until a later download is kept again.
@@ -22,9 +25,10 @@ import type { Logger } from '../../src/log/logger.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { CacheIndexWriteError, type CacheIndex } from './cache-index.js';
 import { Download } from './download.js';
-import { bytesToFree, selectExpired, selectLruVictims, type Budget, type IndexedBlob } from './eviction.js';
+import type { Budget } from './eviction.js';
+import { CacheSpace, type Reservation } from './cache-space.js';
 import type { Upstream, UpstreamBlob } from './upstream.js';
-import { bufferBlob, fileBlob, type CachedBlob, type CacheResult } from './cached-blob.js';
+import { fileBlob, memoryBlob, type CachedBlob, type CacheResult, type MemoryBlob } from './cached-blob.js';
 
 /** A blob was downloaded and verified but not kept: it does not fit the cache budget, or the store failed. */
 export class BlobNotKeptError extends Error {
@@ -70,15 +74,24 @@ export interface BlobCacheOptions {
 export class BlobCache {
   private readonly starting = new Map<Digest, Promise<Download>>();
   private readonly downloads = new Map<Digest, Download>();
-  private readonly readers = new Map<Digest, number>();
+  /** Downloads that will be kept once verified (their bytes are reserved). */
+  private readonly keeping = new WeakSet<Download>();
+  /** Each download's end: run, committed and bookkept (`downloads` no longer holds it). */
+  private readonly finished = new WeakMap<Download, Promise<void>>();
   private readonly memory: LRUCache<Digest, Buffer> | undefined;
   private readonly shutdown = new AbortController();
-  private reservedBytes = 0;
+  private readonly space: CacheSpace;
   private degradation: StoreDegradation | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: BlobCacheOptions) {
     this.now = options.now ?? Date.now;
+    this.space = new CacheSpace({
+      ...options,
+      now: this.now,
+      isDownloading: (digest) => this.downloads.has(digest),
+      forget: (digest) => this.memory?.delete(digest),
+    });
     this.memory =
       options.memoryCacheBytes > 0
         ? new LRUCache<Digest, Buffer>({
@@ -88,14 +101,43 @@ export class BlobCache {
         : undefined;
   }
 
-  /** Opens a blob for reading: from memory or disk, or by joining or starting a download. */
+  /**
+   * Opens a blob for reading: from memory or disk, or by joining or starting a download. The
+   * caller must `close` it (sending it does: routes/send-cached-blob.ts).
+   */
   async open(name: string, digest: Digest, token: string): Promise<CachedBlob> {
     const local = await this.openLocal(digest);
     if (local) return local;
     const { download, result } = await this.join(digest, (signal) =>
       this.options.upstream.fetchBlob(name, digest, token, signal),
     );
-    return { result, size: download.size, stream: (range) => download.createReader(range), close: async () => {} };
+    const reader = download.attach();
+    const release = this.space.countReader(digest);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      release();
+      reader.detach();
+    };
+    return {
+      kind: 'download',
+      result,
+      size: download.size,
+      stream: (range) => reader.stream(range).once('close', close),
+      close: async () => close(),
+    };
+  }
+
+  /**
+   * The blob when it is held in memory (a small hot blob), its access noted as a hit; undefined
+   * otherwise. Synchronous, for the hot path; `open` serves the same blob otherwise.
+   */
+  openInMemory(digest: Digest): MemoryBlob | undefined {
+    const bytes = this.memory?.get(digest);
+    if (!bytes) return undefined;
+    this.options.index.touch(digest, this.now());
+    return memoryBlob(bytes);
   }
 
   /**
@@ -123,18 +165,8 @@ export class BlobCache {
     const entry = this.options.index.get(digest);
     if (entry) return { size: entry.size, result: 'hit' };
     const download = this.downloads.get(digest);
-    if (download?.state === 'running') return { size: download.size, result: 'coalesced' };
+    if (download?.joinable) return { size: download.size, result: download.state === 'verified' ? 'hit' : 'coalesced' };
     return { size: await this.options.upstream.statBlob(name, digest, token), result: 'miss' };
-  }
-
-  /**
-   * The blob's bytes when it is held in memory (a small hot blob), its access noted as a hit;
-   * undefined otherwise. Synchronous, for the hot path; `open` serves the same blob otherwise.
-   */
-  memoryHit(digest: Digest): Buffer | undefined {
-    const bytes = this.memory?.get(digest);
-    if (bytes) this.options.index.touch(digest, this.now());
-    return bytes;
   }
 
   /** The store's state for /health: degraded while the last write failed. */
@@ -154,20 +186,35 @@ export class BlobCache {
     this.degradation ??= { code, reason: `${code}: ${(err as Error).message}`.slice(0, 300), since: this.now() };
   }
 
-  /** Whether a blob is cached on this edge. */
+  /**
+   * Whether a blob is cached on this edge: indexed, or verified and being committed to be kept
+   * (its clients have every byte already; a commit that then fails makes this false again).
+   */
   has(digest: Digest): boolean {
-    return this.options.index.get(digest) !== undefined;
+    if (this.options.index.get(digest) !== undefined) return true;
+    const download = this.downloads.get(digest);
+    return download?.committing === true && this.keeping.has(download);
+  }
+
+  /**
+   * Resolves once no download is starting, running or being committed: after `abortAll` at
+   * shutdown (before the index closes), and for whoever needs the store at rest.
+   */
+  async settled(): Promise<void> {
+    while (this.starting.size > 0 || this.downloads.size > 0) {
+      await Promise.allSettled([...this.starting.values()]);
+      await Promise.all([...this.downloads.values()].map((d) => this.finished.get(d)));
+    }
   }
 
   private async openLocal(digest: Digest): Promise<CachedBlob | undefined> {
     const { index, store } = this.options;
-    const inMemory = this.memory?.get(digest);
-    if (inMemory) {
-      index.touch(digest, this.now());
-      return bufferBlob(inMemory);
-    }
+    const inMemory = this.openInMemory(digest);
+    if (inMemory) return inMemory;
     const entry = index.get(digest);
     if (!entry) return undefined;
+    // A reader from before the first await: an eviction deciding meanwhile leaves the file alone.
+    const release = this.space.countReader(digest);
     try {
       const { file, size } = await store.openFile(digest);
       if (this.memory && size <= this.options.memoryCacheMaxBlobBytes) {
@@ -175,25 +222,17 @@ export class BlobCache {
         try {
           bytes = await file.readFile();
         } finally {
+          release();
           await file.close().catch(() => {});
         }
         this.memory.set(digest, bytes);
         index.touch(digest, this.now());
-        return bufferBlob(bytes);
+        return memoryBlob(bytes);
       }
       index.touch(digest, this.now());
-      // A reader from now until close() or the stream's end: eviction leaves the file alone.
-      this.readers.set(digest, (this.readers.get(digest) ?? 0) + 1);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        const left = (this.readers.get(digest) ?? 1) - 1;
-        if (left > 0) this.readers.set(digest, left);
-        else this.readers.delete(digest);
-      };
       return fileBlob(file, size, release);
     } catch (err) {
+      release();
       if (!(err instanceof BlobNotFoundError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // Indexed but gone from disk (removed by hand): forget it and fetch again. If the index
       // cannot be written now, the entry stays (start-up drops it): serve this one as a miss.
@@ -207,10 +246,14 @@ export class BlobCache {
     digest: Digest,
     fetch: (signal: AbortSignal) => Promise<UpstreamBlob>,
   ): Promise<{ download: Download; result: CacheResult }> {
-    // Only a running download can be joined: a verified one may already have closed its file
-    // (a blob streamed through), and a kept one is found by openLocal anyway.
+    // Only a download whose file is still open can be joined (a blob streamed through closes
+    // it once read); one verified and being committed is not in the index yet, so joining it
+    // is what spares a second upstream fetch.
     const running = this.downloads.get(digest);
-    if (running?.joinable) return { download: running, result: 'coalesced' };
+    // A verified download is joined only while it is being committed to be kept: one that
+    // streamed through closes its file as soon as its own readers are done.
+    if (running?.joinable && (running.state === 'running' || this.keeping.has(running)))
+      return { download: running, result: running.state === 'verified' ? 'hit' : 'coalesced' };
     // No await before `starting.set`: a second request in the same tick must find it.
     const pending = this.starting.get(digest);
     if (pending) return { download: await pending, result: 'coalesced' };
@@ -238,26 +281,29 @@ export class BlobCache {
     }
     metrics.upstreamTtfb.observe((performance.now() - requested) / 1000);
     const size = fetched.size;
-    let keep = false;
+    let reservation: Reservation | undefined;
     let download: Download;
     try {
-      keep = await this.makeRoom(size).catch((err: unknown) => {
+      reservation = await this.space.reserve(size).catch((err: unknown) => {
         // Eviction could not write the index: serve this one through rather than fail it.
         this.storeFailed(err, digest);
-        return false;
+        return undefined;
       });
-      if (keep) this.reservedBytes += size;
       download = await Download.create(digest, size, store);
     } catch (err) {
       // A disk error before the transfer: give the space back and hang up on upstream.
-      if (keep) this.reservedBytes -= size;
+      reservation?.release();
       fetched.body.on('error', () => {}).destroy();
       metrics.upstreamFetches.inc({ outcome: 'error' });
       throw err;
     }
     this.downloads.set(digest, download);
+    const keep = reservation !== undefined;
+    if (keep) this.keeping.add(download);
     const body = countBytes(fetched.body, (n) => metrics.upstreamBytes.inc(n));
-    void download
+    // A fetch is done when its bytes are verified, whatever becomes of the commit after.
+    void download.whenVerified().then((ok) => metrics.upstreamFetches.inc({ outcome: ok ? 'ok' : 'error' }));
+    const finished = download
       .run(body, async (d) => {
         if (!keep) return false;
         await d.adopt();
@@ -271,49 +317,38 @@ export class BlobCache {
         return true;
       })
       .then(() => {
-        if (keep) this.reservedBytes -= size;
+        reservation?.release();
         // A request that came after this one failed may have started the next download of the
         // same digest already: that one stays.
         if (this.downloads.get(digest) === download) this.downloads.delete(digest);
-        metrics.upstreamFetches.inc({ outcome: download.state === 'verified' ? 'ok' : 'error' });
         if (download.kept) this.degradation = undefined;
         if (download.degraded) this.storeFailed(download.degraded, digest);
         if (download.error) logger.warn('upstream download failed', { digest, error: download.error });
         else if (!keep)
           logger.info('blob streamed through without being kept: it does not fit the cache budget', { digest, size });
       });
+    this.finished.set(download, finished);
     return download;
   }
 
-  /**
-   * Evicts least recently used blobs so that `incoming` bytes fit under the high watermark.
-   * False when they cannot (pinned or busy blobs hold the space, or the blob is larger than
-   * the budget): the caller then streams through without keeping.
-   */
-  async makeRoom(incoming: number): Promise<boolean> {
-    const { budget, index } = this.options;
-    if (incoming > budget.maxBytes * budget.highWatermark) return false;
-    const used = index.bytes + this.reservedBytes;
-    const needed = bytesToFree(used, incoming, budget);
-    if (needed === 0) return true;
-    const victims = selectLruVictims(index.entries(), needed, (d) => this.isBusy(d));
-    await this.evict(victims, 'space');
-    return index.bytes + this.reservedBytes + incoming <= budget.maxBytes * budget.highWatermark;
-  }
-
   /** Removes blobs not read within the TTL; returns how many. */
-  async evictExpired(): Promise<number> {
-    const victims = selectExpired(this.options.index.entries(), this.now(), this.options.ttlMs, (d) => this.isBusy(d));
-    await this.evict(victims, 'ttl');
-    return victims.length;
+  evictExpired(): Promise<number> {
+    return this.space.evictExpired();
   }
 
-  /** Removes one blob now (admin purge). False when it was not cached. */
-  async purge(digest: Digest): Promise<boolean> {
-    const entry = this.options.index.get(digest);
-    if (!entry) return false;
-    await this.evict([{ digest, entry }], 'purge');
-    return true;
+  /** Removes one blob now (admin purge), even one being read. False when it was not cached. */
+  purge(digest: Digest): Promise<boolean> {
+    return this.space.purge(digest);
+  }
+
+  /** Reserves room for a blob of `bytes` (cache-space.ts); exposed for the tests of the budget. */
+  reserve(bytes: number): Promise<Reservation | undefined> {
+    return this.space.reserve(bytes);
+  }
+
+  /** How many readers have `digest` open now (the eviction leaves it alone while any has). */
+  readersOf(digest: Digest): number {
+    return this.space.readersOf(digest);
   }
 
   async setPinned(digest: Digest, pinned: boolean): Promise<boolean> {
@@ -323,21 +358,6 @@ export class BlobCache {
   /** Aborts downloads in flight (their clients get an aborted response) at shutdown. */
   abortAll(): void {
     this.shutdown.abort();
-  }
-
-  private async evict(victims: IndexedBlob[], reason: 'space' | 'ttl' | 'purge'): Promise<void> {
-    for (const { digest } of victims) {
-      // Index first: a crash in between leaves a file without entry, which start-up re-indexes.
-      if (!(await this.options.index.remove(digest))) continue;
-      this.memory?.delete(digest);
-      await this.options.store.delete(digest);
-      this.options.metrics.evictions.inc({ reason });
-    }
-    if (victims.length > 0) this.options.logger.info('evicted blobs', { reason, count: victims.length });
-  }
-
-  private isBusy(digest: Digest): boolean {
-    return (this.readers.get(digest) ?? 0) > 0 || this.downloads.has(digest);
   }
 }
 

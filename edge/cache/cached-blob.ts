@@ -1,73 +1,74 @@
 /**
- * @module What the blob cache hands the blob route for a hit: one shape, whether the blob is
- * held in memory or read from its file on disk (a miss is the same shape, built from its
- * download in blob-cache.ts). Owns how each kind is streamed and released; knows nothing of
- * the index, eviction or upstream.
+ * @module What the blob cache hands the blob route and the hot path: one tagged union, whatever
+ * holds the bytes (memory, the blob's file on disk, or a download in flight). It knows nothing of
+ * the index, eviction or upstream; routes/send-cached-blob.ts is the one function that sends it.
+ *
+ * A blob is counted as read from the moment it is opened (not from when its body starts), and
+ * until `close`: eviction leaves a file that is read alone, and a download keeps its file open.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ByteRange } from '../../src/store/blob-store.js';
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
 
-// Disk reads of a hit streamed with `stream()`: as the store's own reads.
-const DISK_READ_BYTES = 256 * 1024;
-
-export interface CachedBlob {
-  result: CacheResult;
+/** A small hot blob held in memory: sent with one write. Nothing to release. */
+export interface MemoryBlob {
+  kind: 'memory';
+  result: 'hit';
   size: number;
-  /** The blob or a range of it; call at most once. */
-  stream(range?: ByteRange): Readable;
-  /** Releases the blob when no stream is taken (HEAD, errors). */
+  bytes: Buffer;
   close(): Promise<void>;
-  /** The whole blob, when it is held in memory (small hot blobs): sent without a stream. */
-  bytes?: Buffer;
-  /**
-   * The blob's open file, for hits from disk: the route may send it without a stream
-   * (`sendFile`) instead of calling `stream`, and must then call `close` when the body is sent.
-   */
-  file?: FileHandle;
-}
-
-/** A hit held in memory. */
-export function bufferBlob(bytes: Buffer): CachedBlob {
-  return {
-    result: 'hit',
-    size: bytes.byteLength,
-    bytes,
-    stream: (range) =>
-      Readable.from(range ? [bytes.subarray(range.start, range.end + 1)] : [bytes], { objectMode: false }),
-    close: async () => {},
-  };
 }
 
 /**
- * A hit read from its open `file` of `size` bytes. `release` runs once the blob is no longer
- * read (its stream closed, or `close` called): the cache's eviction leaves the file alone until then.
+ * A hit on disk: the blob's open file. Whoever sends it calls `close` once the body is sent or
+ * failed (or when nothing is sent: HEAD, 416); that closes the file and ends the read.
  */
-export function fileBlob(file: FileHandle, size: number, release: () => void): CachedBlob {
-  let taken = false;
+export interface FileBlob {
+  kind: 'file';
+  result: 'hit';
+  size: number;
+  file: FileHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * A miss, or a client joining a download in flight: the body follows the download (its last
+ * byte only once the digest is verified). `stream` at most once; `close` when none is taken.
+ * A download verified and being committed (fsync, index) is a hit read from its file.
+ */
+export interface DownloadBlob {
+  kind: 'download';
+  result: CacheResult;
+  size: number;
+  stream(range?: ByteRange): Readable;
+  close(): Promise<void>;
+}
+
+export type CachedBlob = MemoryBlob | FileBlob | DownloadBlob;
+
+/** A hit held in memory. */
+export function memoryBlob(bytes: Buffer): MemoryBlob {
+  return { kind: 'memory', result: 'hit', size: bytes.byteLength, bytes, close: async () => {} };
+}
+
+/**
+ * A hit read from its open `file` of `size` bytes. `release` runs once, on `close`: the cache
+ * counts the blob as read until then.
+ */
+export function fileBlob(file: FileHandle, size: number, release: () => void): FileBlob {
+  let closed = false;
   return {
+    kind: 'file',
     result: 'hit',
     size,
     file,
-    stream: (range) => {
-      taken = true;
-      const stream =
-        size === 0
-          ? Readable.from([])
-          : file.createReadStream({
-              start: range?.start ?? 0,
-              end: range?.end ?? size - 1,
-              highWaterMark: DISK_READ_BYTES,
-              autoClose: true,
-            });
-      if (size === 0) void file.close();
-      return stream.once('close', release);
-    },
-    close: async () => {
+    async close() {
+      if (closed) return;
+      closed = true;
       release();
-      if (!taken) await file.close().catch(() => {});
+      await file.close().catch(() => {});
     },
   };
 }

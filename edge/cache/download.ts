@@ -1,29 +1,28 @@
 /**
  * @module One upstream download of one blob, shared by every client that asks for it meanwhile.
  *
- * The body is written to a growing blob of the store (`LocalBlobStore.createGrowing`, a
- * temporary file) while it is hashed; clients do not get a copy of the stream, they read the
- * file behind the writer (positional reads on the download's own file descriptor). So a client
- * that joins late, or asks for a range, reads what has arrived and waits for the rest, a slow
- * client never slows the download or the others, and memory per client is one read buffer
- * whatever the blob size.
+ * The body is hashed and written to a growing blob of the store (`createGrowing`, a temporary
+ * file). Its most recent bytes (RECENT_BYTES) stay in a window in memory: readers that keep up
+ * are handed them from there at once, before they reach the disk; readers further behind (a
+ * late joiner, a range, a slow client) read the file behind the writer. A slow client never
+ * slows the download or the others, and memory per download is bounded whatever the blob size.
  *
  * Readers never see their last byte (of the blob or of their range) before the digest is
- * verified: a failed download ends every reader with an error, so no client can mistake a short
- * or wrong body for a complete one.
+ * verified, and get it as soon as it is: the commit (fsync, link, index) runs after, and the
+ * file stays open meanwhile for whoever joins. A failed download ends every reader with an error.
  *
- * A full or failing disk must not fail the clients (issue 9, item 15): when a write to the file
- * fails (ENOSPC, EIO, ...), or the file cannot even be created, the download degrades to stream
- * through. What reached the file stays readable there; the rest is kept in a bounded window in
- * memory that readers read from, trimmed behind the slowest reader, and the upstream body is
- * paused while the window is full (the slowest reader sets the pace then). The digest is still
- * checked before anyone gets a last byte, nothing is committed, and the temporary file is removed.
- * A degraded download cannot be joined (the window no longer starts at byte 0).
+ * A full or failing disk must not fail the clients (issue 9, item 15): when a write fails
+ * (ENOSPC, EIO, ...), or the file cannot even be created, the download degrades to stream
+ * through: the window then keeps every byte not on disk, trimmed behind the slowest reader, and
+ * the upstream body is paused while it is full. The digest is still checked before anyone gets a
+ * last byte, nothing is committed, the temporary file is removed, and nobody new can join.
  */
 import { Readable } from 'node:stream';
 import { createDigestHasher, digestAlgorithm, type Digest, type DigestHasher } from '../../src/oci/digest.js';
 import type { ByteRange, GrowingBlob, LocalBlobStore } from '../../src/store/blob-store.js';
 import { DigestMismatchError, SizeMismatchError } from '../../src/store/errors.js';
+import { ByteWindow } from './byte-window.js';
+import { SharedReads } from './shared-reads.js';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -32,6 +31,10 @@ const READ_CHUNK_BYTES = 256 * 1024;
 const MAX_PENDING_BYTES = 1 << 20;
 // Bytes held in memory for the readers of a degraded download before the upstream body is paused.
 const MAX_WINDOW_BYTES = 4 << 20;
+// The most recent bytes of a healthy download kept in memory for the readers that keep up.
+const RECENT_BYTES = 4 << 20;
+// File blocks (of READ_CHUNK_BYTES) kept for readers behind the window: 8 MiB per download.
+const SHARED_BLOCKS = 32;
 
 /** Errors of creating the temporary file that mean "the disk cannot take it": stream through instead. */
 const STORE_WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE']);
@@ -62,24 +65,32 @@ export class Download {
   kept = false;
   /** Set once every byte is on disk and verified: only then may `adopt` run. */
   private adoptable = false;
+  /** Verified and being committed (fsync, link, index): its file stays open whoever reads it. */
+  committing = false;
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
   /** Wakes the copy loop when readers moved on (a degraded download's window may shrink). */
   private readonly drainWaiters = new Set<() => void>();
-  /** A degraded download's bytes from `windowStart` on, in order; nothing before. */
-  private window: Buffer[] = [];
-  private windowStart = 0;
-  private windowEnd = 0;
+  /**
+   * The bytes received most recently (healthy: at most RECENT_BYTES of them plus those not yet
+   * on disk), or a degraded download's bytes from its slowest reader on.
+   */
+  private readonly window = new ByteWindow();
+  /** The file's reads, shared by readers at the same place (readers behind the window). */
+  private readonly shared: SharedReads | undefined;
   private readonly settled: Promise<void>;
   private resolveSettled!: () => void;
-
+  private readonly verified: Promise<boolean>;
+  private resolveVerified!: (verified: boolean) => void;
   private constructor(
     readonly digest: Digest,
     readonly size: number,
-    private file: GrowingBlob | undefined,
+    private readonly file: GrowingBlob | undefined,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
+    this.shared = file && new SharedReads(file, size, READ_CHUNK_BYTES, SHARED_BLOCKS);
+    this.verified = new Promise((resolve) => (this.resolveVerified = resolve));
   }
 
   /**
@@ -108,14 +119,17 @@ export class Download {
     await this.file.adopt(this.digest);
   }
 
-  /** Whether a new client may join: running, and still holding every byte from 0. */
+  /**
+   * Whether a new client may join: its file still open (running, or verified and not yet
+   * released: a blob being committed is not in the index yet) and holding every byte from 0.
+   */
   get joinable(): boolean {
-    return this.state === 'running' && this.degraded === undefined;
+    return this.state !== 'failed' && !this.closed && this.degraded === undefined;
   }
 
-  /** Bytes received so far and available to readers (on disk, or in the window once degraded). */
+  /** Bytes received so far, available to readers (in the window, or on disk behind it). */
   private get received(): number {
-    return this.degraded === undefined ? this.written : this.windowEnd;
+    return this.window.end;
   }
 
   /**
@@ -133,27 +147,34 @@ export class Download {
       if (received !== this.size) throw new SizeMismatchError(this.size, received);
       const actual = hasher.digest();
       if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
-      // The bytes are verified: from here a disk failure costs the copy, never the clients.
+      // The bytes are verified: the readers get their last byte now, and the commit (fsync,
+      // link, index) runs behind them. From here a disk failure costs the copy, never the clients.
       this.adoptable = this.degraded === undefined;
+      this.state = 'verified';
+      this.wake();
+      this.resolveVerified(true);
+      this.committing = true;
       try {
-        if (this.degraded === undefined) {
-          this.kept = (await commit(this)) !== false;
-        }
+        if (this.degraded === undefined) this.kept = (await commit(this)) !== false;
       } catch (err) {
         this.degraded = err instanceof Error ? err : new Error(String(err));
+      } finally {
+        this.committing = false;
       }
-      this.state = 'verified';
     } catch (err) {
       this.state = 'failed';
       this.error = err instanceof Error ? err : new Error(String(err));
+      this.wake();
+      this.resolveVerified(false);
     }
-    this.wake();
     this.resolveSettled();
     await this.release();
   }
 
   /**
-   * Hashes `body` and writes it to the file, readers woken after each write. One write is in
+   * Hashes `body` and writes it to the file. Each chunk goes to the window first and readers
+   * are woken at once: those who keep up are handed it from memory, before it reaches the disk
+   * and without reading it back (the disk write is off their path). One write is in
    * flight at a time; chunks that arrive meanwhile go out together in the next one. So a slow
    * upstream gets each chunk on disk at once (a range waiting on it is served), and a fast one
    * gets large writes instead of a write per socket chunk (which held a cold 64 MiB transfer to
@@ -175,15 +196,16 @@ export class Download {
         try {
           await this.file!.write(chunks, at);
         } catch (err) {
-          // What this write may have put on disk is not trusted: the window starts at `at`.
-          this.degrade(err, at, [...chunks, ...pending]);
+          // What this write may have put on disk is not trusted; the window still holds it
+          // (it never drops bytes that are not on disk).
+          this.degraded = err instanceof Error ? err : new Error(String(err));
           pending = [];
           pendingBytes = 0;
           break;
         }
         position += bytes;
         this.written = position;
-        this.wake();
+        this.trim();
       }
       // In the same synchronous step as the last check: a chunk arriving next starts a new loop.
       writing = undefined;
@@ -193,8 +215,9 @@ export class Download {
         received += chunk.byteLength;
         if (received > this.size) throw new SizeMismatchError(this.size, received);
         hasher.update(chunk);
+        this.window.append(chunk);
+        this.wake();
         if (this.degraded !== undefined) {
-          this.append(chunk);
           await this.whenWindowHasRoom();
           continue;
         }
@@ -210,76 +233,59 @@ export class Download {
     return received;
   }
 
-  /** Switches to stream-through after a failed write: `chunks` (from byte `at` on) start the window. */
-  private degrade(err: unknown, at: number, chunks: Uint8Array[]): void {
-    this.degraded = err instanceof Error ? err : new Error(String(err));
-    this.windowStart = at;
-    this.windowEnd = at;
-    for (const chunk of chunks) this.append(chunk);
-  }
-
-  private append(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.window.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.windowEnd += chunk.byteLength;
-    this.wake();
-  }
-
   /**
    * Waits while the window is full. Readers free room as they move on; with no reader left
    * there is nobody to stream to and nothing can be kept, so the download gives up.
    */
   private async whenWindowHasRoom(): Promise<void> {
-    while (this.windowEnd - this.windowStart > MAX_WINDOW_BYTES) {
+    while (this.window.bytes > MAX_WINDOW_BYTES) {
       if (this.cursors.size === 0) throw this.degraded!;
       await new Promise<void>((resolve) => this.drainWaiters.add(resolve));
     }
   }
 
-  /** Drops window chunks every reader has passed, and wakes the copy loop. */
+  /**
+   * Drops what the window need not hold. Healthy: bytes on disk beyond the RECENT_BYTES last
+   * (readers further behind read the file). Degraded: bytes every reader has passed, and the
+   * copy loop is woken (it waits for room).
+   */
   private trim(): void {
-    if (this.degraded === undefined) return;
-    let lowest = this.windowEnd;
+    if (this.degraded === undefined) {
+      this.window.dropBefore(Math.min(this.written, this.window.end - RECENT_BYTES));
+      return;
+    }
+    let lowest = this.window.end;
     for (const cursor of this.cursors) {
-      if (cursor.tail === undefined && cursor.end > this.windowStart) lowest = Math.min(lowest, cursor.position);
+      if (cursor.tail === undefined && cursor.end > this.window.start) lowest = Math.min(lowest, cursor.position);
     }
     // With no reader left, nothing is dropped: a client in the middle of attaching still needs it.
-    if (this.cursors.size > 0) {
-      while (this.window.length > 0 && this.windowStart + this.window[0]!.byteLength <= lowest) {
-        this.windowStart += this.window.shift()!.byteLength;
-      }
-    }
+    if (this.cursors.size > 0) this.window.dropBefore(lowest);
     const waiting = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const resolve of waiting) resolve();
   }
 
-  /** Copies window bytes from `position` (at most `length`) into a new buffer. */
-  private readWindow(position: number, length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
-    let offset = this.windowStart;
-    let copied = 0;
-    for (const chunk of this.window) {
-      const chunkEnd = offset + chunk.byteLength;
-      if (chunkEnd > position + copied) {
-        const from = position + copied - offset;
-        copied += chunk.copy(out, copied, from, Math.min(chunk.byteLength, from + length - copied));
-        if (copied === length) break;
-      }
-      offset = chunkEnd;
-    }
-    return out;
-  }
-
-  /** Resolves when the download is verified or failed. */
+  /** Resolves when the download is verified or failed, and a verified one committed (or not kept). */
   whenSettled(): Promise<void> {
     return this.settled;
   }
 
+  /** Resolves with whether the bytes were verified, as soon as that is known (before the commit). */
+  whenVerified(): Promise<boolean> {
+    return this.verified;
+  }
+
   /** A stream of the blob (or a range) that follows the download as it progresses. */
   createReader(range?: ByteRange): Readable {
-    const end = range ? range.end + 1 : this.size;
-    const cursor: Cursor = { position: range?.start ?? 0, end };
+    return this.attach().stream(range);
+  }
+
+  /**
+   * A reader of this download, counted from now on (before its range is known, so the file
+   * stays open meanwhile): `stream` once for its body, or `detach` when none is sent (HEAD, 416).
+   */
+  attach(): { stream(range?: ByteRange): Readable; detach(): void } {
+    const cursor: Cursor = { position: 0, end: this.size };
     this.cursors.add(cursor);
     let released = false;
     const release = () => {
@@ -289,6 +295,25 @@ export class Download {
       this.trim();
       void this.release();
     };
+    let taken = false;
+    return {
+      stream: (range) => {
+        if (taken) throw new Error('a download reader streams once');
+        taken = true;
+        cursor.position = range?.start ?? 0;
+        cursor.end = range ? range.end + 1 : this.size;
+        return this.readerOf(cursor, release);
+      },
+      detach: () => {
+        if (taken) return;
+        taken = true;
+        release();
+      },
+    };
+  }
+
+  private readerOf(cursor: Cursor, release: () => void): Readable {
+    const { end } = cursor;
     const download = this;
     return new Readable({
       highWaterMark: READ_CHUNK_BYTES,
@@ -310,25 +335,23 @@ export class Download {
           const available = download.state === 'verified' ? end : Math.min(download.received, end - 1);
           if (cursor.position < available) {
             const position = cursor.position;
-            if (position >= download.written || !download.file) {
-              if (position < download.windowStart) {
-                this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
-                return;
-              }
-              // A degraded download's bytes past the file: from the window, at once.
-              const bytes = download.readWindow(position, Math.min(READ_CHUNK_BYTES, available - position));
+            if (download.window.holds(position)) {
+              // Received lately (or a degraded download's bytes): from memory, at once.
+              const bytes = download.window.read(position, Math.min(READ_CHUNK_BYTES, available - position));
               cursor.position += bytes.byteLength;
               download.trim();
               this.push(bytes);
               return;
             }
-            const length = Math.min(READ_CHUNK_BYTES, available - position, download.written - position);
-            const buffer = Buffer.allocUnsafe(length);
-            download.file.read(buffer, length, position).then(
-              (bytesRead) => {
-                cursor.position += bytesRead;
+            if (!download.file || position >= download.written) {
+              this.destroy(new Error('the bytes of this range are no longer held (the download streams through)'));
+              return;
+            }
+            download.shared!.read(position, Math.min(available, download.written), download.written).then(
+              (bytes) => {
+                cursor.position += bytes.byteLength;
                 download.trim();
-                this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+                this.push(bytes);
               },
               (err: Error) => this.destroy(err),
             );
@@ -339,11 +362,10 @@ export class Download {
             return;
           }
           const { position } = cursor;
-          const inWindow = position >= download.windowStart && position < download.windowEnd;
-          const lastByteInWindow = position === end - 1 && inWindow;
+          const lastByteInWindow = position === end - 1 && download.window.holds(position);
           if (download.degraded !== undefined && cursor.tail === undefined && lastByteInWindow) {
             // Only the last byte is left: take it out of the window, which can then move on.
-            cursor.tail = download.readWindow(cursor.position, 1);
+            cursor.tail = Buffer.from(download.window.read(cursor.position, 1));
             cursor.position = end;
             download.trim();
           }
@@ -366,9 +388,10 @@ export class Download {
 
   /** Closes the file once the download has settled and no reader is left. */
   private async release(): Promise<void> {
-    if (this.state === 'running' || this.cursors.size > 0 || this.closed) return;
+    if (this.state === 'running' || this.committing || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
-    this.window = [];
+    this.window.clear();
+    this.shared?.clear();
     // Adopted downloads stay stored under their digest; anything else is removed. A failing
     // disk may refuse that too: start-up removes leftovers (reconcile).
     await this.file?.drop().catch(() => {});

@@ -14,12 +14,12 @@
  */
 import { parseDigest, type Digest } from '../../src/oci/digest.js';
 import { parseRepoName } from '../../src/oci/reference.js';
-import { API_VERSION, API_VERSION_HEADER } from '../../src/http/headers.js';
 import type { NodeFastPath } from '../../src/http/serve.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
 import { blobHeaders } from '../../src/http/blob-headers.js';
+import type { BlobSender } from './send-cached-blob.js';
 
 /** The blob route's template, as the request metrics label it. */
 export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
@@ -31,10 +31,12 @@ export interface BlobFastPathDeps {
   cache: BlobCache;
   verifiedBefore: VerifiedBefore;
   metrics: EdgeMetrics;
+  /** Sends the blob: the same function as the blob route's. */
+  send: BlobSender;
 }
 
 /** Returns a handler that answers a request and returns true, or returns false untouched. */
-export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastPathDeps): NodeFastPath {
+export function createBlobFastPath({ cache, verifiedBefore, metrics, send }: BlobFastPathDeps): NodeFastPath {
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
     if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined)
@@ -51,18 +53,16 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastP
       return false;
     }
     if (!verifiedBefore(token, name, digest)) return false;
-    const bytes = cache.memoryHit(digest);
-    if (!bytes) return false;
-    outgoing.writeHead(200, { ...blobHeaders(digest, bytes.byteLength), [API_VERSION_HEADER]: API_VERSION });
-    outgoing.end(bytes);
-    // The same series the route and the request-metrics middleware record for this answer.
-    const seconds = (performance.now() - started) / 1000;
+    const blob = cache.openInMemory(digest);
+    if (!blob) return false;
+    const plan = { status: 200 as const, headers: blobHeaders(digest, blob.size), length: blob.size };
     metrics.requests.inc({ result: 'hit' });
-    metrics.servedBytes.inc(bytes.byteLength);
-    metrics.requestDuration.observe({ result: 'hit' }, seconds);
-    metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: '200' });
+    const status = send(outgoing, blob, plan, started);
+    // The same series the request-metrics middleware records for this answer.
+    const seconds = (performance.now() - started) / 1000;
+    metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: String(status) });
     metrics.http.duration.observe({ method: 'GET', route: BLOB_ROUTE }, seconds);
-    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, bytes.byteLength);
+    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, status === 499 ? 0 : blob.size);
     return true;
   };
 }

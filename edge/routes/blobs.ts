@@ -4,19 +4,22 @@ import { parseAuthorization } from '../../src/auth/challenge.js';
 import { parseDigest } from '../../src/oci/digest.js';
 import { OciError } from '../../src/oci/errors.js';
 import { parseRepoName } from '../../src/oci/reference.js';
-import { sendBytes, sendFile, sendStream } from '../../src/http/node-bindings.js';
+import { answeredDirectly, nodeOutgoing, sendStream } from '../../src/http/node-bindings.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import { UpstreamError, upstreamFailure } from '../cache/upstream.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
 import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
+import { blobWebResponse, type BlobSender } from './send-cached-blob.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
   verifyRedirect: RedirectVerifier;
   metrics: EdgeMetrics;
   logger: Logger;
+  /** Sends an opened blob: the same function as the hot path's. */
+  send: BlobSender;
 }
 
 /**
@@ -45,16 +48,8 @@ async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: 
   }
 }
 
-/**
- * Hits from disk read ahead (two buffers per response, the next chunk read while one is
- * written) while fewer than this many are being sent; beyond, one buffer each, so that memory
- * stays bounded under many concurrent downloads (100 clients of a 256 MiB blob: see load/).
- */
-const READ_AHEAD_MAX_SENDS = 8;
-
-export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeBlobRoutesDeps): Hono {
+export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }: EdgeBlobRoutesDeps): Hono {
   const app = new Hono();
-  let fileSends = 0;
 
   app.get('/:name{.+}/blobs/:digest', async (c) => {
     const started = performance.now();
@@ -79,55 +74,12 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeB
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
-    const {
-      status,
-      headers: responseHeaders,
-      range,
-      length,
-    } = await planBlobResponse(digest, blob, c.req.header('range'));
+    const plan = await planBlobResponse(digest, blob, c.req.header('range'));
     metrics.requests.inc({ result: blob.result });
-    if (blob.bytes) {
-      // A small hot blob held in memory: one write, no stream.
-      metrics.servedBytes.inc(length);
-      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
-      return sendBytes(c, {
-        status,
-        headers: responseHeaders,
-        body: range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes,
-      });
-    }
-    if (blob.file) {
-      // A hit from disk: reused buffers, no stream (see sendFile).
-      fileSends++;
-      return sendFile(c, {
-        status,
-        headers: responseHeaders,
-        file: blob.file,
-        start: range?.start ?? 0,
-        end: range?.end ?? blob.size - 1,
-        readAhead: fileSends <= READ_AHEAD_MAX_SENDS,
-        done: (error) => {
-          fileSends--;
-          void blob.close();
-          if (error) return;
-          metrics.servedBytes.inc(length);
-          metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
-        },
-      });
-    }
-    const body = blob.stream(range);
-    body.once('end', () => {
-      metrics.servedBytes.inc(length);
-      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
-    });
-    return sendStream(c, {
-      status,
-      headers: responseHeaders,
-      body,
-      bodyBytes: length,
-      // A download in flight may not have this body's first byte yet (a range further on).
-      flushHeaders: blob.result !== 'hit',
-    });
+    const outgoing = nodeOutgoing(c);
+    if (!outgoing) return blobWebResponse(blob, plan);
+    const status = send(outgoing, blob, plan, started);
+    return answeredDirectly(c, status, status === 499 ? 0 : plan.length);
   });
 
   return app;

@@ -5,8 +5,11 @@
  *   outpost:       client ─► main (auth on; user `bench` has defaultContentCache=bench)
  *                    │ 307 Location: <edge>/v2/<name>/blobs/<digest>?token=...
  *                    ▼
- *                  edge `bench` ─► [counting proxy] ─► main
+ *                  edge `bench` ─► main      (what it fetched: its own /metrics)
  *   distribution:  client ─► distribution (proxy mode) ─► [counting proxy] ─► distribution (origin)
+ *
+ * The edge is measured without a proxy in its path (a Node proxy on the same two cores cost it
+ * more than the edge itself on a cold pull); distribution, which has no such counters, keeps one.
  *   nginx:         serves the edge's own blob files (sendfile on): the reference for hot bytes
  *
  * Redirect tokens are got the way a client gets them: a blob GET on main with the user's Basic
@@ -69,11 +72,25 @@ export async function readMetric(url: string, series: string): Promise<number> {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
+/** What a cache fetched from its origin so far. */
+export interface UpstreamCounts {
+  /** Blob GETs sent to the origin. */
+  blobGets: number;
+  /** Body bytes received from the origin. */
+  bytes: number;
+}
+
 export interface OutpostStack {
   main: ServerProcess;
+  /** Fetches from main directly: what it fetched is read from its own metrics (`upstreamCounts`). */
   edge: ServerProcess;
-  /** Between the edge and main. */
-  upstream: CountingProxy;
+  /** The edge's upstream fetches and bytes since it started, from its `/metrics`. */
+  upstreamCounts(): Promise<UpstreamCounts>;
+  /**
+   * Waits (30 s at most) until the edge counted `fetches` upstream fetches in all (it counts one
+   * when its bytes are verified, just before its clients get their last byte).
+   */
+  upstreamFetchesReach(fetches: number): Promise<void>;
   edgeDataDir: string;
   /** Basic credentials of `bench`, whose cache profile is the edge. */
   userAuth: string;
@@ -121,15 +138,13 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
       `${method} /api/v0${path}`,
     );
   await api('POST', '/accounts', { name: USER, password: PASSWORD }, 201);
-  const upstream = await startCountingProxy(main.url, ctx.cleanup);
-
   let generation = 0;
   const startEdge = async () => {
     const edgeDataDir = join(options.dir, `edge-${generation++}`);
     const edge = await startOutpostEdge({
       dataDir: edgeDataDir,
       name: CACHE_NAME,
-      upstream: upstream.url,
+      upstream: main.url,
       issuer: main.url,
       bin: ctx.outpostBin,
       cleanup: ctx.cleanup,
@@ -145,7 +160,22 @@ export async function startOutpostStack(ctx: ScenarioContext, options: OutpostSt
   const stack: OutpostStack = {
     main,
     edge,
-    upstream,
+    async upstreamCounts() {
+      const series = (s: string) => readMetric(stack.edge.url, `outpost_edge_upstream_${s}`);
+      const [ok, failed, bytes] = await Promise.all([
+        series('fetches_total{outcome="ok"}'),
+        series('fetches_total{outcome="error"}'),
+        series('bytes_total'),
+      ]);
+      return { blobGets: ok + failed, bytes };
+    },
+    async upstreamFetchesReach(fetches) {
+      const deadline = Date.now() + 30_000;
+      while ((await stack.upstreamCounts()).blobGets < fetches) {
+        if (Date.now() > deadline) throw new Error(`the edge did not count ${fetches} upstream fetches within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     edgeDataDir,
     userAuth,
     adminAuth,

@@ -108,85 +108,39 @@ export function sendStream(c: Context, res: StreamResponse): Response {
   return RESPONSE_ALREADY_SENT;
 }
 
+/**
+ * Node's response under `@hono/node-server`, for a route that writes it itself (then it returns
+ * `answeredDirectly`); undefined under `app.request()`.
+ */
+export function nodeOutgoing(c: Context): ServerResponse | undefined {
+  return nodeEnv(c).outgoing;
+}
+
+/** What a route returns after writing Node's response itself: `status` and body `bytes` for metrics. */
+export function answeredDirectly(c: Context, status: number, bytes: number): Response {
+  c.set('sentStatus', status);
+  c.set('sentBytes', bytes);
+  return RESPONSE_ALREADY_SENT;
+}
+
 /** Whether the response can no longer be written: its socket closed or it was destroyed. */
-function isClosed(outgoing: ServerResponse): boolean {
+export function isClosed(outgoing: ServerResponse): boolean {
   return outgoing.destroyed || outgoing.closed || outgoing.socket?.destroyed === true;
 }
 
-export interface BytesResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/**
- * Sends a body held in memory (a small hot blob) with one `end(bytes)`: no stream, no Web
- * Response, so status line, headers and body leave in one write.
- */
-export function sendBytes(c: Context, res: BytesResponse): Response {
-  const { outgoing } = nodeEnv(c);
-  const headers = { ...res.headers, [API_VERSION_HEADER]: API_VERSION };
-  if (!outgoing) return new Response(res.body, { status: res.status, headers });
-  c.set('sentStatus', res.status);
-  c.set('sentBytes', res.body.byteLength);
-  outgoing.writeHead(res.status, headers);
-  outgoing.end(res.body);
-  return RESPONSE_ALREADY_SENT;
-}
-
-export interface FileResponse {
-  status: number;
-  headers: Record<string, string>;
-  file: FileHandle;
-  /** First and last byte to send, inclusive (`end` < `start` for an empty body). */
-  start: number;
-  end: number;
-  /** Called once when the body is sent or the transfer failed; the file is the caller's to close. */
-  done(error?: Error): void;
-  /**
-   * Read the next chunk while the previous one is being written (two buffers instead of one):
-   * faster for a single stream, twice the memory per response. Default true.
-   */
-  readAhead?: boolean;
-}
-
-/** Read size of `sendFile`: few syscalls per GiB, one buffer per response. */
+/** Read size of `sendFileBody`: few syscalls per GiB, one buffer per response. */
 const FILE_CHUNK_BYTES = 256 * 1024;
 
 /**
- * Sends a byte range of an open file: read into a buffer, write it, wait until the socket has
- * taken it, read the next into the same buffer (with `readAhead`, two buffers take turns). No
+ * Writes `length` bytes of `file` from `start` to `outgoing` (its head already written) and ends
+ * it: read into a buffer, write it, wait until the socket has taken it, read the next into the
+ * same buffer (with `readAhead`, two buffers take turns, the next read while one is written). No
  * stream and no allocation per chunk, so a response holds one or two buffers whatever the file
- * size and the client's speed, and leaves nothing for the garbage collector. A read or write
- * failure destroys the socket: the client sees a truncated transfer, never a short body that
- * looks complete.
+ * size and the client's speed, and leaves nothing for the garbage collector. Rejects when a read
+ * or write fails or the client went away (the caller then destroys the socket, so the client
+ * sees a truncated transfer). The file is the caller's to close once this settled.
  */
-export function sendFile(c: Context, res: FileResponse): Response {
-  const headers = { ...res.headers, [API_VERSION_HEADER]: API_VERSION };
-  const length = Math.max(0, res.end - res.start + 1);
-  const { outgoing } = nodeEnv(c);
-  if (!outgoing) {
-    const body =
-      length === 0
-        ? Readable.from([])
-        : res.file.createReadStream({ start: res.start, end: res.end, autoClose: false });
-    body.once('close', () => res.done());
-    return new Response(Readable.toWeb(body) as ReadableStream, { status: res.status, headers });
-  }
-  c.set('sentStatus', res.status);
-  c.set('sentBytes', length);
-  outgoing.writeHead(res.status, headers);
-  void pumpFile(res.file, outgoing, res.start, length, res.readAhead ?? true).then(
-    () => res.done(),
-    (err: Error) => {
-      outgoing.destroy();
-      res.done(err);
-    },
-  );
-  return RESPONSE_ALREADY_SENT;
-}
-
-async function pumpFile(
+export async function sendFileBody(
   file: FileHandle,
   outgoing: ServerResponse,
   start: number,

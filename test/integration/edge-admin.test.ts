@@ -43,9 +43,12 @@ afterAll(async () => {
   await secrets?.remove();
 });
 
+/** Pulls `blob` through the edge, then waits until it is committed (after its client had every byte). */
 async function pull(blob: Blob): Promise<Buffer> {
   const token = await signRedirectToken(main, { repository: REPO, digest: blob.digest, audience: ['eu'] });
-  return Buffer.from(await (await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token))).arrayBuffer());
+  const bytes = Buffer.from(await (await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token))).arrayBuffer());
+  await edge.service.cache.settled();
+  return bytes;
 }
 
 const admin = (path: string, init: RequestInit = {}, token = OPERATOR_TOKEN) =>

@@ -50,11 +50,15 @@ async function pull(edge: TestEdge, blob: Blob): Promise<Response> {
   return fetch(edgeBlobUrl(edge.url, REPO, blob.digest, token));
 }
 
-/** Pulls `blob` at the current clock and checks the bytes. */
+/**
+ * Pulls `blob` at the current clock and checks the bytes; then waits for the store to settle
+ * (a client gets its last byte before the blob is committed and indexed).
+ */
 async function read(edge: TestEdge, blob: Blob): Promise<void> {
   const body = await readBody(await pull(edge, blob));
   expect(body.error).toBeUndefined();
   expect(body.bytes.equals(blob.bytes)).toBe(true);
+  await edge.service.cache.settled();
 }
 
 const cached = (edge: TestEdge, blobs: Blob[]) => blobs.map((b) => edge.service.cache.has(b.digest as Digest));

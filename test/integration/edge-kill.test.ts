@@ -10,7 +10,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
-import { edgeBlobUrl, readBody, signRedirectToken, spawnEdge, type SpawnedEdge } from '../helpers/edge.js';
+import { edgeBlobUrl, readBody, readMetric, signRedirectToken, spawnEdge, type SpawnedEdge } from '../helpers/edge.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { randomBlob, type Blob } from '../helpers/oci-fixtures.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
@@ -67,6 +67,8 @@ beforeAll(async () => {
     upstream.serve(REPO, blob.digest, { bytes: blob.bytes });
     expect((await readBody(await get(first.url, blob))).bytes.equals(blob.bytes)).toBe(true);
   }
+  // A client has every byte before the blob is committed: both are, before anything else happens.
+  await waitFor(async () => (await readMetric(first.url, 'outpost_edge_store_blobs')) === 2, 'both blobs committed');
 
   const pause = upstream.serve(REPO, interrupted.digest, { bytes: interrupted.bytes, pauseAfter: 2 * MiB });
   const inFlight = await get(first.url, interrupted);
@@ -137,6 +139,11 @@ describe('an edge restarted after kill -9 during a download', () => {
     expect(body.error).toBeUndefined();
     expect(body.bytes.equals(interrupted.bytes)).toBe(true);
     expect(upstream.count('GET', interrupted.digest)).toBe(2);
+    // Committed after the client had every byte.
+    await waitFor(
+      async () => (await stat(blobFile(interrupted.digest)).catch(() => undefined)) !== undefined,
+      'the blob stored',
+    );
     expect((await stat(blobFile(interrupted.digest))).size).toBe(interrupted.size);
   });
 

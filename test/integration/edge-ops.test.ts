@@ -38,6 +38,8 @@ const url = async (b: Blob) =>
 describe('GET /health on the edge', () => {
   it('answers 200 with the store, disk usage, upstream reachability and key freshness', async () => {
     await (await fetch(await url(blob))).arrayBuffer();
+    // The client has every byte before the blob is committed: count it once it is.
+    await edge.service.cache.settled();
     const res = await fetch(`${edge.url}/health`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -132,6 +134,8 @@ describe('GET /metrics on the edge', () => {
   });
 
   it('reports store size and blob count as gauges that follow the index', async () => {
+    // The pulls above are committed after their clients had every byte: compare at rest.
+    await edge.service.cache.settled();
     expect(await readMetric(edge.url, 'outpost_edge_store_bytes')).toBe(edge.service.index.bytes);
     expect(await readMetric(edge.url, 'outpost_edge_store_blobs')).toBe(edge.service.index.count);
   });

@@ -33,6 +33,8 @@ describe('edge GET /v2/<name>/blobs/<digest>', () => {
       expect(second.headers.get('docker-content-digest')).toBe(blob.digest);
       expect(Buffer.from(await second.arrayBuffer()).equals(blob.bytes)).toBe(true);
     }
+    // A fetch is counted once its blob is committed, after the client had every byte.
+    await edge.service.cache.settled();
     const metrics = await (await fetch(`${edge.url}/metrics`)).text();
     expect(metrics).toMatch(/outpost_edge_requests_total\{result="miss"\} 2/);
     expect(metrics).toMatch(/outpost_edge_requests_total\{result="hit"\} 2/);
@@ -51,6 +53,7 @@ describe('edge GET /v2/<name>/blobs/<digest>', () => {
       ),
     );
     for (const body of bodies) expect(body.equals(blob.bytes)).toBe(true);
+    await edge.service.cache.settled();
     const after = await (await fetch(`${edge.url}/metrics`)).text();
     expect(Number(/outpost_edge_upstream_fetches_total\{outcome="ok"\} (\d+)/.exec(after)?.[1])).toBe(
       fetchesBefore + 1,

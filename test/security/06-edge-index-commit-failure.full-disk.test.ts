@@ -45,6 +45,8 @@ beforeAll(async () => {
   cached = randomBlob(20 * 1024);
   await pushBlob(main.url, REPO, cached);
   expect((await get(cached)).bytes.equals(cached.bytes)).toBe(true);
+  // Committed after its client had every byte: indexed before the disk fills.
+  await edge.service.cache.settled();
   await fillDisk();
 });
 afterAll(async () => {

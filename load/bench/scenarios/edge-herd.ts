@@ -5,12 +5,13 @@
  *
  * outpost's clients use the URL main's 307 gives (edge URL with its redirect token); they all
  * reach the edge at once, which must fetch once and serve everyone from that one download.
- * distribution's clients GET its proxy. A TCP proxy between each cache and its origin counts
- * what the cache fetched. Each repetition pushes a fresh random blob, so the caches are cold.
+ * distribution's clients GET its proxy. What the edge fetched comes from its own counters (it
+ * talks to main directly); a TCP proxy between distribution and its origin counts what it
+ * fetched. Each repetition pushes a fresh random blob, so the caches are cold.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readMetric, startDistributionStack, startOutpostStack, uploadBlob, USER } from '../cache-stacks.js';
+import { startDistributionStack, startOutpostStack, uploadBlob, USER } from '../cache-stacks.js';
 import { runDownloads } from '../download-clients.js';
 import { cpuProfile } from '../hot-peers.js';
 import { writeRandomLayer } from '../oci-layout.js';
@@ -69,18 +70,22 @@ export const edgeHerd: Scenario = {
       for (const peer of rep % 2 === 0 ? PEERS : [...PEERS].reverse()) {
         ctx.signal.throwIfAborted();
         const cache = peer === OUTPOST ? outpost.edge : distribution.proxy;
-        const upstream = peer === OUTPOST ? outpost.upstream : distribution.upstream;
         const url =
           peer === OUTPOST
             ? await outpost.redirectLocation(repo, blob.digest)
             : `${distribution.proxy.url}/v2/${repo}/blobs/${blob.digest}`;
-        const fetchesBefore =
-          peer === OUTPOST ? await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}') : 0;
-        upstream.reset();
+        const before = await outpost.upstreamCounts();
+        distribution.upstream.reset();
         const phase = await measurePhase([{ name: peer, pid: cache.pid }], () =>
           runDownloads({ url, clients, timeLimitMs: limitS * 1000, hash: true }),
         );
-        const counts = upstream.counts();
+        // The edge counts a fetch when its bytes are verified, as its clients get their last byte.
+        if (peer === OUTPOST) await outpost.upstreamFetchesReach(before.blobGets + 1);
+        const after = await outpost.upstreamCounts();
+        const counts =
+          peer === OUTPOST
+            ? { blobGets: after.blobGets - before.blobGets, bytesFromOrigin: after.bytes - before.bytes }
+            : distribution.upstream.counts();
         const results = phase.value.clients;
         const correct = results.filter(
           (r) => r.status === 200 && r.complete && r.bytes === blob.size && r.digest === blob.digest,
@@ -93,15 +98,10 @@ export const edgeHerd: Scenario = {
         table.record(ROWS.correct, peer, correct, 'higher');
         table.record(ROWS.rss, peer, phase.usage[peer]!.rss.peakMiB);
         if (phase.usage[peer]!.cpuSeconds !== undefined) table.record(ROWS.cpu, peer, phase.usage[peer]!.cpuSeconds!);
-        let extra = '';
-        if (peer === OUTPOST)
-          extra =
-            `, edge upstream fetches ` +
-            `${(await readMetric(cache.url, 'outpost_edge_upstream_fetches_total{outcome="ok"}')) - fetchesBefore}`;
         ctx.log(
           `rep ${rep + 1}: ${peer}: ${counts.blobGets} upstream GETs, ` +
             `${(counts.bytesFromOrigin / blob.size).toFixed(2)} blob copies fetched, ` +
-            `${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct${extra}`,
+            `${phase.value.wallSeconds.toFixed(2)} s, ${correct}/${clients} correct`,
         );
         if (correct !== clients) {
           const bad = results.find((r) => !(r.status === 200 && r.complete && r.digest === blob.digest));
@@ -124,9 +124,10 @@ export const edgeHerd: Scenario = {
         `${clients} GETs started together from 2 worker threads of the harness; every body ` +
           `sha256-hashed and compared with the digest; a fresh random ${blobMiB} MiB blob per ` +
           `repetition, pushed to both origins first.`,
-        'Upstream GETs and bytes: counted by a TCP proxy between the cache and its origin (bytes ' +
-          'include response headers). Bytes per byte served: fetched / (clients × blob size); ' +
-          '1/clients is one fetch for everyone.',
+        "Upstream GETs and bytes: the edge's outpost_edge_upstream_{fetches,bytes}_total (body " +
+          'bytes; the edge talks to main directly); for distribution, a TCP proxy between it and ' +
+          'its origin (bytes include response headers; one more loopback hop in its path). Bytes ' +
+          'per byte served: fetched / (clients × blob size); 1/clients is one fetch for everyone.',
       ],
     };
   },

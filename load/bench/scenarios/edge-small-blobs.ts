@@ -31,6 +31,7 @@ export const edgeSmallBlobs: Scenario = {
     connections: 'wrk connections (default 64)',
     threads: 'wrk threads (default 2)',
     'warmup-seconds': 'unmeasured wrk run before each measured one (default 2)',
+    'nginx-workers': "nginx worker_processes (default 1, as the edge is one process; Debian's stock nginx: auto)",
     'cpu-prof': 'yes: run the edge with node --cpu-prof (default no)',
   },
 
@@ -40,10 +41,17 @@ export const edgeSmallBlobs: Scenario = {
     const connections = numberParam(ctx.params, 'connections', 64);
     const threads = numberParam(ctx.params, 'threads', 2);
     const warmup = numberParam(ctx.params, 'warmup-seconds', 2);
+    const nginxWorkers = numberParam(ctx.params, 'nginx-workers', 1);
     const blobsDir = join(ctx.workDir, 'blobs');
     await mkdir(blobsDir, { recursive: true });
     const blob = await writeRandomLayer(blobsDir, Math.round(kib * 1024));
-    const hot = await startHotPeers(ctx, { blobs: [blob], blobsDir, repo: 'small', ...cpuProfile(ctx.params) });
+    const hot = await startHotPeers(ctx, {
+      blobs: [blob],
+      blobsDir,
+      repo: 'small',
+      nginxWorkers,
+      ...cpuProfile(ctx.params),
+    });
     const table = new SampleTable(HOT_PEERS);
     table.declare(ROWS.rps, 'higher');
     for (const row of [ROWS.p50, ROWS.p99, ROWS.cpu, ROWS.rss]) table.declare(row);
@@ -76,12 +84,19 @@ export const edgeSmallBlobs: Scenario = {
     return {
       peers: [...HOT_PEERS],
       metrics: table.metrics(),
-      params: { 'blob-kib': kib, seconds, connections, threads, 'warmup-seconds': warmup },
+      params: {
+        'blob-kib': kib,
+        seconds,
+        connections,
+        threads,
+        'warmup-seconds': warmup,
+        'nginx-workers': nginxWorkers,
+      },
       notes: [
         `Each sample: \`wrk -t${threads} -c${connections} -d${seconds}s --latency\` on the blob's ` +
           `URL after a ${warmup} s unmeasured run; every answer must be 2xx.`,
         "outpost edge: the URL main's 307 gives (token in the query), so every request carries and " +
-          "verifies the redirect token; nginx: one worker, sendfile, the edge's own file; " +
+          `verifies the redirect token; nginx: ${nginxWorkers} worker(s), sendfile, the edge's own file; ` +
           'distribution: proxy mode, blob pulled through once.',
         'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable ' +
           'across peers in one run.',
