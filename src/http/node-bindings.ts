@@ -176,8 +176,13 @@ export async function sendFileBody(
   try {
     for (let chunk = await next; chunk !== undefined; chunk = await next) {
       if (closed) throw new Error('client closed the connection');
-      turn = (turn + 1) % buffers.length;
-      next = readNext(buffers[turn]!);
+      // With one buffer the next read must wait for the write: the socket may still hold this
+      // buffer (not a copy) until its callback, and reading into it early corrupts the body.
+      const ahead = buffers.length > 1;
+      if (ahead) {
+        turn = (turn + 1) % buffers.length;
+        next = readNext(buffers[turn]!);
+      }
       const written = chunk;
       await new Promise<void>((resolve, reject) => {
         const onGone = () => reject(new Error('client closed the connection'));
@@ -188,6 +193,7 @@ export async function sendFileBody(
           else resolve();
         });
       });
+      if (!ahead) next = readNext(buffers[0]!);
     }
     // Every byte is with the socket: the file is no longer needed, whatever becomes of it.
     outgoing.end();
