@@ -15,6 +15,7 @@ import {
   urlSchema,
 } from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
+import { FRONT_MODES } from './front.js';
 
 const fraction = z.coerce.number<string | number>().gt(0).lte(1);
 
@@ -70,6 +71,12 @@ export const edgeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What sends hits from disk: `none`, the edge itself; `nginx`, nginx in front of the edge
+     * (`outpost edge nginx-config` prints its configuration; see edge/front.ts), to which the
+     * edge hands each verified hit with `X-Accel-Redirect`. Only with that nginx in front. Default none.
+     */
+    front: z.enum(FRONT_MODES).default('none'),
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
     /** How long in-flight transfers may take to finish on SIGTERM. Default 30s. */
@@ -110,6 +117,7 @@ export interface EdgeFlags {
   adminTokenFile?: string;
   joinToken?: string;
   region?: string;
+  front?: string;
 }
 
 /** The command-line flag for each setting that has one (config errors name it). */
@@ -127,6 +135,7 @@ const EDGE_FLAG_NAMES: Record<string, string> = {
   adminTokenFile: '--admin-token-file',
   joinToken: '--join-token',
   region: '--region',
+  front: '--front',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -156,6 +165,7 @@ export function loadEdgeConfig(
       adminTokenFile: flags.adminTokenFile,
       joinToken: flags.joinToken,
       region: flags.region,
+      front: flags.front,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

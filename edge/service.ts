@@ -22,6 +22,7 @@ import { createEdgeMetrics } from './metrics.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
+import { handOffFor } from './front.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
@@ -115,8 +116,10 @@ export async function startEdge(
     logger,
     now,
   });
+  const handOffHit = handOffFor(config.front);
   const app = createEdgeApp({
     cache,
+    handOffHit,
     verifyRedirect: redirects.verify,
     metrics,
     logger,
@@ -153,7 +156,7 @@ export async function startEdge(
       fetch: app.fetch,
       listen: config.listen,
       tls: config.tls,
-      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics }),
+      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics, handOffHit }),
     });
   } catch (err) {
     // Not listening (port busy): close what is open so that the process can exit at once.
@@ -169,6 +172,7 @@ export async function startEdge(
     publicUrl: url,
     upstream: config.upstream,
     dataDir,
+    ...(handOffHit && { front: config.front }),
   });
   // Not awaited: the edge serves while it registers (and if registering fails).
   const stopJoining = new AbortController();

@@ -20,6 +20,7 @@ import type { BlobCache } from '../cache/blob-cache.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
 import { blobHeaders } from '../../src/http/blob-headers.js';
+import type { HandOffHit } from '../front.js';
 
 /** The blob route's template, as the request metrics label it. */
 export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
@@ -31,10 +32,12 @@ export interface BlobFastPathDeps {
   cache: BlobCache;
   verifiedBefore: VerifiedBefore;
   metrics: EdgeMetrics;
+  /** Front mode: the hit is handed to the server in front (edge/front.ts), as the route does. */
+  handOffHit?: HandOffHit | undefined;
 }
 
 /** Returns a handler that answers a request and returns true, or returns false untouched. */
-export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastPathDeps): NodeFastPath {
+export function createBlobFastPath({ cache, verifiedBefore, metrics, handOffHit }: BlobFastPathDeps): NodeFastPath {
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
     if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined)
@@ -53,16 +56,22 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics }: BlobFastP
     if (!verifiedBefore(token, name, digest)) return false;
     const bytes = cache.memoryHit(digest);
     if (!bytes) return false;
-    outgoing.writeHead(200, { ...blobHeaders(digest, bytes.byteLength), [API_VERSION_HEADER]: API_VERSION });
-    outgoing.end(bytes);
+    const body = handOffHit ? undefined : bytes;
+    outgoing.writeHead(200, {
+      ...(handOffHit ? handOffHit(digest) : blobHeaders(digest, bytes.byteLength)),
+      [API_VERSION_HEADER]: API_VERSION,
+    });
+    outgoing.end(body);
     // The same series the route and the request-metrics middleware record for this answer.
     const seconds = (performance.now() - started) / 1000;
+    const sent = body?.byteLength ?? 0;
     metrics.requests.inc({ result: 'hit' });
-    metrics.servedBytes.inc(bytes.byteLength);
+    if (body) metrics.servedBytes.inc(sent);
+    else metrics.frontHandOffs.inc();
     metrics.requestDuration.observe({ result: 'hit' }, seconds);
     metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: '200' });
     metrics.http.duration.observe({ method: 'GET', route: BLOB_ROUTE }, seconds);
-    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, bytes.byteLength);
+    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, sent);
     return true;
   };
 }

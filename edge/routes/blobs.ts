@@ -11,12 +11,15 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
 import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
+import type { HandOffHit } from '../front.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
   verifyRedirect: RedirectVerifier;
   metrics: EdgeMetrics;
   logger: Logger;
+  /** Front mode: hits are handed to the server in front (edge/front.ts) instead of being sent. */
+  handOffHit?: HandOffHit | undefined;
 }
 
 /**
@@ -49,7 +52,9 @@ async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: 
  */
 const READ_AHEAD_MAX_SENDS = 8;
 
-export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeBlobRoutesDeps): Hono {
+const NO_BODY = new Uint8Array(0);
+
+export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, handOffHit }: EdgeBlobRoutesDeps): Hono {
   const app = new Hono();
   let fileSends = 0;
 
@@ -83,6 +88,13 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger }: EdgeB
       length,
     } = await planBlobResponse(digest, blob, c.req.header('range'));
     metrics.requests.inc({ result: blob.result });
+    if (handOffHit && blob.result === 'hit') {
+      // Front mode, once the token and the range were checked: nginx sends the file (edge/front.ts).
+      await blob.close();
+      metrics.frontHandOffs.inc();
+      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
+      return sendBytes(c, { status: 200, headers: handOffHit(digest), body: NO_BODY });
+    }
     if (blob.bytes) {
       // A small hot blob held in memory: one write, no stream.
       metrics.servedBytes.inc(length);
