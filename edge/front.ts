@@ -14,15 +14,21 @@
  * opens the file, so the cache's reader count does not cover nginx's send. Once nginx has
  * the file open an eviction cannot cut the send short: the store deletes a blob by unlinking
  * it, and on Linux an unlinked file stays readable through every descriptor still open on it.
- * Only an eviction in the moment between the edge's answer and nginx's open() makes nginx
- * answer 404 (the client asks again and is served as a miss); eviction takes the least
- * recently used blobs, and a blob being handed off was used just now.
+ * An eviction in the moment between the edge's answer and nginx's open() makes the file
+ * missing: nginx then asks the edge again with FRONT_MISSED_HEADER, and the edge sends that
+ * blob itself (or fetches it as a miss, since it is no longer cached).
+ *
+ * That header can only make the edge do the work itself, never hand anything off: nginx strips
+ * it from clients' requests anyway.
  */
 import type { Digest } from '../src/oci/digest.js';
 import { frontBlobPath } from '../src/store/fs-front-paths.js';
 
 /** The internal location nginx serves the store's blobs directory at (never reachable from outside). */
 export const FRONT_BLOBS_LOCATION = '/_outpost_blobs/';
+
+/** Sent by nginx when the file of a hit handed off was missing: send it yourself this time. */
+export const FRONT_MISSED_HEADER = 'X-Outpost-Front-Missed';
 
 /** What serves hits from disk: the edge itself, or nginx in front of it. */
 export const FRONT_MODES = ['none', 'nginx'] as const;

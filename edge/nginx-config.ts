@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { listenSchema, type ListenAddress } from '../src/config/common.js';
 import { frontBlobsDir } from '../src/store/fs-front-paths.js';
-import { FRONT_BLOBS_LOCATION } from './front.js';
+import { FRONT_BLOBS_LOCATION, FRONT_MISSED_HEADER } from './front.js';
 
 export interface NginxFrontOptions {
   /** The edge's data directory, absolute. */
@@ -109,6 +109,22 @@ function edgeAddress(edge: ListenAddress): string {
   return hostPort(edge);
 }
 
+/**
+ * The headers nginx sets on a request to the edge (a location that sets any inherits none).
+ * `missed` is FRONT_MISSED_HEADER's value: `""` (not sent) strips one a client sent.
+ */
+function proxyHeaders(missed: string): string {
+  return [
+    'proxy_set_header Connection "";',
+    'proxy_set_header Host $host;',
+    'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    'proxy_set_header X-Forwarded-Proto $scheme;',
+    `proxy_set_header ${FRONT_MISSED_HEADER} ${missed};`,
+  ]
+    .map((line) => `      ${line}`)
+    .join('\n');
+}
+
 /** The nginx.conf for `options`. */
 export function nginxFrontConfig(options: NginxFrontOptions): string {
   const { nginxDir, tls } = options;
@@ -165,20 +181,17 @@ ${listen.join('\n')}
     server_name ${options.serverName};
     # The edge limits every body itself; nginx passes them on as they come.
     client_max_body_size 0;
+    proxy_http_version 1.1;
+    # A miss reaches the client as it arrives from upstream, whatever its size.
+    proxy_buffering off;
+    proxy_request_buffering off;
+    proxy_read_timeout 300s;
+    proxy_send_timeout 300s;
 
     # Everything goes to the edge, the URI and its query (the redirect token) unchanged.
     location / {
       proxy_pass http://outpost_edge;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      # A miss reaches the client as it arrives from upstream, whatever its size.
-      proxy_buffering off;
-      proxy_request_buffering off;
-      proxy_read_timeout 300s;
-      proxy_send_timeout 300s;
+${proxyHeaders('""')}
     }
 
     # Hits the edge authorized (X-Accel-Redirect), sent from the store with sendfile. internal:
@@ -194,6 +207,15 @@ ${listen.join('\n')}
       add_header Docker-Content-Digest $upstream_http_docker_content_digest always;
       add_header ETag $upstream_http_etag always;
       add_header Docker-Distribution-API-Version $upstream_http_docker_distribution_api_version always;
+      # The file went between the edge's answer and now (evicted): the edge is asked again.
+      error_page 404 = @outpost_edge_again;
+    }
+
+    # The original request once more, saying the file was missing: the edge then sends the blob
+    # itself (or fetches it again, when it is no longer cached) instead of handing it off.
+    location @outpost_edge_again {
+      proxy_pass http://outpost_edge$request_uri;
+${proxyHeaders('1')}
     }
   }
 }

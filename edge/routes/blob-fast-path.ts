@@ -20,7 +20,9 @@ import type { BlobCache } from '../cache/blob-cache.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
 import { blobHeaders } from '../../src/http/blob-headers.js';
-import type { HandOffHit } from '../front.js';
+import { FRONT_MISSED_HEADER, type HandOffHit } from '../front.js';
+
+const FRONT_MISSED = FRONT_MISSED_HEADER.toLowerCase();
 
 /** The blob route's template, as the request metrics label it. */
 export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
@@ -56,6 +58,8 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics, handOffHit 
     if (!verifiedBefore(token, name, digest)) return false;
     const bytes = cache.memoryHit(digest);
     if (!bytes) return false;
+    // nginx asking again for a file it found missing goes through the route, which sends it.
+    if (handOffHit && incoming.headers[FRONT_MISSED] !== undefined) return false;
     const body = handOffHit ? undefined : bytes;
     outgoing.writeHead(200, {
       ...(handOffHit ? handOffHit(digest) : blobHeaders(digest, bytes.byteLength)),

@@ -11,7 +11,7 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
 import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
-import type { HandOffHit } from '../front.js';
+import { FRONT_MISSED_HEADER, type HandOffHit } from '../front.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
@@ -88,7 +88,7 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, handOff
       length,
     } = await planBlobResponse(digest, blob, c.req.header('range'));
     metrics.requests.inc({ result: blob.result });
-    if (handOffHit && blob.result === 'hit') {
+    if (handOffHit && blob.result === 'hit' && c.req.header(FRONT_MISSED_HEADER) === undefined) {
       // Front mode, once the token and the range were checked: nginx sends the file (edge/front.ts).
       await blob.close();
       metrics.frontHandOffs.inc();

@@ -87,6 +87,19 @@ describe('an edge configured with front: nginx', () => {
     await expectOciError(beyond, 416, 'RANGE_INVALID');
   });
 
+  it('sends a hit itself when nginx says the file it was handed was missing', async () => {
+    for (const size of [100, 3 * MiB]) {
+      const blob = await pushed(size);
+      const url = await urlOn(front, blob);
+      for (let i = 0; i < 2; i++) await (await fetch(url)).arrayBuffer();
+      const again = await fetch(url, { headers: { 'x-outpost-front-missed': '1' } });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-accel-redirect')).toBeNull();
+      expect(again.headers.get('content-length')).toBe(String(size));
+      expect(Buffer.from(await again.arrayBuffer()).equals(blob.bytes)).toBe(true);
+    }
+  });
+
   it('answers HEAD and refusals itself, never with X-Accel-Redirect', async () => {
     const blob = await pushed(3 * MiB);
     const url = await urlOn(front, blob);

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +166,37 @@ describe('an edge in front mode behind nginx, GET /v2/<name>/blobs/<digest>', ()
       }
     });
   }
+
+  it('asks the edge again when the file it was handed is gone, and the edge sends the blob itself', async () => {
+    // A small blob stays in the edge's memory: removing its file by hand leaves the edge
+    // handing it off, as in the moment between the edge's answer and an eviction.
+    const blob = await pushed(100);
+    const url = await frontBlobUrl(blob);
+    for (let i = 0; i < 2; i++) await (await get(url)).arrayBuffer();
+    const hex = blob.digest.slice('sha256:'.length);
+    await rm(join(edge.dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex));
+    const before = await counters();
+
+    const res = await get(url);
+    expect(res.status).toBe(200);
+    expectBlobHeaders(res, blob);
+    expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
+    const after = await counters();
+    expect(after.handOffs).toBe(before.handOffs + 1);
+    expect(after.servedBytes).toBe(before.servedBytes + blob.size);
+  });
+
+  it('does not let a client say the file was missing', async () => {
+    const blob = await pushed(3 * MiB);
+    const url = await frontBlobUrl(blob);
+    await (await get(url)).arrayBuffer();
+    const before = await counters();
+    const res = await get(url, { headers: { 'x-outpost-front-missed': '1' } });
+    expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
+    const after = await counters();
+    expect(after.handOffs).toBe(before.handOffs + 1);
+    expect(after.servedBytes).toBe(before.servedBytes);
+  });
 
   it('answers a Range from the store with 206, and an unsatisfiable one with the edge 416', async () => {
     const blob = await pushed(2 * MiB);

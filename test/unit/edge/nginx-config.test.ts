@@ -80,14 +80,26 @@ describe('nginxFrontConfig', () => {
     expect(text).toContain('user outpost;');
   });
 
+  it('asks the edge again, saying so, when a handed-off file is missing; and only nginx may say so', () => {
+    const text = nginxFrontConfig(base);
+    const internal = /location \/_outpost_blobs\/ \{([^}]*)\}/.exec(text)?.[1] ?? '';
+    expect(internal).toContain('error_page 404 = @outpost_edge_again;');
+    const again = /location @outpost_edge_again \{([^}]*)\}/.exec(text)?.[1] ?? '';
+    // The original URI and query: after X-Accel-Redirect, nginx's own URI is the internal one.
+    expect(again).toContain('proxy_pass http://outpost_edge$request_uri;');
+    expect(again).toContain('proxy_set_header X-Outpost-Front-Missed 1;');
+    const proxied = /location \/ \{([^}]*)\}/.exec(text)?.[1] ?? '';
+    expect(proxied).toContain('proxy_set_header X-Outpost-Front-Missed "";');
+  });
+
   it('proxies everything else to the edge on loopback, streamed, with the query kept and kept out of the log', () => {
     const text = nginxFrontConfig(base);
     expect(text).toContain('server 127.0.0.1:5001;');
     const proxied = /location \/ \{([^}]*)\}/.exec(text)?.[1] ?? '';
     // No URI after the upstream: nginx passes the request's URI and query as they came.
     expect(proxied).toContain('proxy_pass http://outpost_edge;');
-    expect(proxied).toContain('proxy_buffering off;');
-    expect(proxied).toContain('proxy_request_buffering off;');
+    expect(text).toContain('proxy_buffering off;');
+    expect(text).toContain('proxy_request_buffering off;');
     expect(text).toContain('client_max_body_size 0;');
     const logFormat = /log_format outpost [^;]*;/.exec(text)?.[0] ?? '';
     expect(logFormat).toContain('$outpost_path');
