@@ -30,7 +30,8 @@ export interface NginxFrontOptions {
   nginxDir: string;
 }
 
-export const NGINX_CONFIG_USAGE = `Usage: outpost edge nginx-config [options] > nginx.conf   nginx in front of the edge
+export const NGINX_CONFIG_USAGE = `
+nginx-config: outpost edge nginx-config [options] > nginx.conf   nginx in front of this edge (front mode)
   --data DIR               the edge's data directory (default: OUTPOST_EDGE_DATA_DIR, else ./data/edge)
   --listen HOST:PORT       where the edge listens (default: OUTPOST_EDGE_LISTEN, else 127.0.0.1:5001)
   --front-listen HOST:PORT where nginx listens (default 0.0.0.0:443 with TLS, else 0.0.0.0:80)
@@ -38,7 +39,7 @@ export const NGINX_CONFIG_USAGE = `Usage: outpost edge nginx-config [options] > 
   --server-name NAME       nginx's server_name (default _, any)
   --user USER              user of nginx's workers: the edge's (default: the current user)
   --nginx-dir DIR          nginx's pid file, logs and temporary files (default /var/lib/outpost-nginx)
-Then run the edge with --front nginx and --public-url set to nginx's URL.`;
+  Then run the edge with --front nginx, and --public-url set to nginx's URL.`;
 
 export interface NginxConfigFlags {
   data?: string | undefined;
