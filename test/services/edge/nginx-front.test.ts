@@ -131,7 +131,7 @@ const storePath = (blob: Blob) => {
 describe('an edge in front mode behind nginx, GET /v2/<name>/blobs/<digest>', () => {
   // 100 B is a memory hit (the second hit on the edge's fast path); 3 MiB is read from disk.
   for (const size of [100, 3 * MiB]) {
-    it(`streams a ${size}-byte miss from the edge through nginx, then nginx sends every hit from the store`, async () => {
+    it(`streams a ${size}-byte miss from the edge through nginx, then nginx sends hits from the store`, async () => {
       const blob = await pushed(size);
       const url = await frontBlobUrl(blob);
       const before = await counters();
@@ -227,7 +227,7 @@ describe('an edge in front mode behind nginx, GET /v2/<name>/blobs/<digest>', ()
     expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
 
-  it('refuses a cached blob from the edge, with no byte of it: 401 without a valid token, 403 for another blob', async () => {
+  it('refuses a cached blob from the edge, no byte sent: 401 with no valid token, 403 for another blob', async () => {
     const blob = await pushed(3 * MiB);
     const url = await frontBlobUrl(blob);
     await (await get(url)).arrayBuffer();
