@@ -11,9 +11,11 @@ import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
+import { NGINX_CONFIG_USAGE, nginxFrontConfig, nginxFrontOptions } from './nginx-config.js';
 
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
 ${ADMIN_USAGE}
+${NGINX_CONFIG_USAGE}
 
 Options:
   --name NAME              this cache's name, as registered on main
@@ -32,6 +34,7 @@ Options:
   --node-id ID             this edge's id in its group (--name): several edges of one name share
                            the name's pulls (default: a random id kept in the data directory)
   --region REGION          region shown to users when the edge registers itself
+  --front nginx            hand hits to nginx in front (see nginx-config above; default: none)
   --tls-cert FILE --tls-key FILE
   --config FILE            JSON configuration file
 Every setting can also come from OUTPOST_EDGE_* environment variables (see README).`;
@@ -51,6 +54,7 @@ const FLAG_NAMES = [
   'join-token',
   'node-id',
   'region',
+  'front',
   'tls-cert',
   'tls-key',
   'config',
@@ -68,6 +72,10 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
       username: { type: 'string' },
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
+      'front-listen': { type: 'string' },
+      'server-name': { type: 'string' },
+      user: { type: 'string' },
+      'nginx-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
@@ -96,6 +104,31 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
       },
     );
   }
+  const stringFlag = (flag: string): string | undefined => {
+    const value = (values as Record<string, unknown>)[flag];
+    return typeof value === 'string' ? value : undefined;
+  };
+  if (command === 'nginx-config' && !values.help) {
+    const options = nginxFrontOptions(
+      {
+        data: stringFlag('data'),
+        listen: stringFlag('listen'),
+        frontListen: stringFlag('front-listen'),
+        tlsCert: stringFlag('tls-cert'),
+        tlsKey: stringFlag('tls-key'),
+        serverName: stringFlag('server-name'),
+        user: stringFlag('user'),
+        nginxDir: stringFlag('nginx-dir'),
+      },
+      env,
+    );
+    if ('errors' in options) {
+      process.stderr.write(options.errors.map((e) => `outpost edge nginx-config: ${e}\n`).join(''));
+      return 2;
+    }
+    process.stdout.write(nginxFrontConfig(options));
+    return 0;
+  }
   if (values.help) {
     process.stdout.write(`${EDGE_USAGE}\n`);
     return 0;
@@ -106,8 +139,8 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
   }
   const flags: EdgeFlags = {};
   for (const flag of FLAG_NAMES) {
-    const value = (values as Record<string, unknown>)[flag];
-    if (typeof value === 'string') (flags as Record<string, string>)[camel(flag)] = value;
+    const value = stringFlag(flag);
+    if (value !== undefined) (flags as Record<string, string>)[camel(flag)] = value;
   }
   let config;
   try {

@@ -16,6 +16,7 @@ import {
   urlSchema,
 } from '../src/config/common.js';
 import { loadConfig } from '../src/config/load.js';
+import { FRONT_MODES } from './front.js';
 
 const fraction = z.coerce.number<string | number>().gt(0).lte(1);
 
@@ -87,6 +88,12 @@ export const edgeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What sends hits from disk: `none`, the edge itself; `nginx`, nginx in front of the edge
+     * (`outpost edge nginx-config` prints its configuration; see edge/front.ts), to which the
+     * edge hands each verified hit with `X-Accel-Redirect`. Only with that nginx in front. Default none.
+     */
+    front: z.enum(FRONT_MODES).default('none'),
     tls: tlsSchema.prefault({}),
     log: logSchema.prefault({}),
     /** How long in-flight transfers may take to finish on SIGTERM. Default 30s. */
@@ -131,6 +138,7 @@ export interface EdgeFlags {
   joinToken?: string;
   nodeId?: string;
   region?: string;
+  front?: string;
 }
 
 /** The command-line flag for each setting that has one (config errors name it). */
@@ -149,6 +157,7 @@ const EDGE_FLAG_NAMES: Record<string, string> = {
   joinToken: '--join-token',
   nodeId: '--node-id',
   region: '--region',
+  front: '--front',
   'tls.certFile': '--tls-cert',
   'tls.keyFile': '--tls-key',
 };
@@ -179,6 +188,7 @@ export function loadEdgeConfig(
       joinToken: flags.joinToken,
       nodeId: flags.nodeId,
       region: flags.region,
+      front: flags.front,
       'tls.certFile': flags.tlsCert,
       'tls.keyFile': flags.tlsKey,
     },

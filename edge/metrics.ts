@@ -12,6 +12,7 @@ export interface EdgeMetrics {
   upstreamBytes: Counter;
   upstreamFallbacks: Counter;
   servedBytes: Counter;
+  frontHandOffs: Counter;
   evictions: Counter<'reason'>;
   storeWriteFailures: Counter<'code'>;
   upstreamTtfb: Histogram;
@@ -73,6 +74,11 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
     servedBytes: new Counter({
       name: 'outpost_edge_served_bytes_total',
       help: 'Blob bytes sent to clients',
+      registers,
+    }),
+    frontHandOffs: new Counter({
+      name: 'outpost_edge_front_handoffs_total',
+      help: 'Hits handed to the front server to send from the store (front mode, X-Accel-Redirect)',
       registers,
     }),
     evictions: new Counter({

@@ -27,6 +27,7 @@ import { joinMain, type JoinOutcome } from './join-main.js';
 import { createTroubleReporter } from './report-trouble.js';
 import { nodeIdOf } from './node-id.js';
 import { startHeartbeat } from './heartbeat.js';
+import { handOffFor } from './front.js';
 
 export interface EdgeService {
   readonly server: RunningServer;
@@ -148,7 +149,7 @@ export async function startEdge(
     hasKeys: () => keys.hasKeys(),
   });
   // One sender for the route and the hot path (the nginx front mode adds its file-hit hook here).
-  const send = createBlobSender({ metrics });
+  const send = createBlobSender({ metrics, handOffHit: handOffFor(config.front) });
   const app = createEdgeApp({
     cache,
     send,
@@ -205,6 +206,7 @@ export async function startEdge(
     publicUrl: url,
     upstream: config.upstream,
     dataDir,
+    ...(config.front !== 'none' && { front: config.front }),
   });
   // Not awaited: the edge serves while it registers (and if registering fails).
   const stopJoining = new AbortController();

@@ -20,6 +20,9 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
 import { blobHeaders } from '../../src/http/blob-headers.js';
 import type { BlobSender } from './send-cached-blob.js';
+import { FRONT_MISSED_HEADER } from '../front.js';
+
+const FRONT_MISSED = FRONT_MISSED_HEADER.toLowerCase();
 
 /** The blob route's template, as the request metrics label it. */
 export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
@@ -57,7 +60,14 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics, send }: Blo
     if (!blob) return false;
     const plan = { status: 200 as const, headers: blobHeaders(digest, blob.size), length: blob.size };
     metrics.requests.inc({ result: 'hit' });
-    const status = send(outgoing, blob, plan, started);
+    // nginx asking again for a file it found missing: this time the edge sends the bytes.
+    const status = send(
+      outgoing,
+      blob,
+      plan,
+      started,
+      incoming.headers[FRONT_MISSED] === undefined ? digest : undefined,
+    );
     // The same series the request-metrics middleware records for this answer.
     const seconds = (performance.now() - started) / 1000;
     metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: String(status) });

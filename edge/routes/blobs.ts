@@ -12,6 +12,7 @@ import type { RedirectVerifier } from '../redirect-auth.js';
 import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
 import { blobWebResponse, type BlobSender } from './send-cached-blob.js';
+import { FRONT_MISSED_HEADER } from '../front.js';
 
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
@@ -78,7 +79,14 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }:
     metrics.requests.inc({ result: blob.result });
     const outgoing = nodeOutgoing(c);
     if (!outgoing) return blobWebResponse(blob, plan);
-    const status = send(outgoing, blob, plan, started);
+    // nginx asking again for a file it found missing: this time the edge sends the bytes.
+    const status = send(
+      outgoing,
+      blob,
+      plan,
+      started,
+      c.req.header(FRONT_MISSED_HEADER) === undefined ? digest : undefined,
+    );
     return answeredDirectly(c, status, status === 499 ? 0 : plan.length);
   });
 

@@ -12,7 +12,9 @@ import { Readable } from 'node:stream';
 import type { BlobResponsePlan } from '../../src/http/blob-headers.js';
 import { API_VERSION, API_VERSION_HEADER } from '../../src/http/headers.js';
 import { isClosed, sendFileBody } from '../../src/http/node-bindings.js';
-import type { CachedBlob, FileBlob } from '../cache/cached-blob.js';
+import type { CachedBlob } from '../cache/cached-blob.js';
+import type { HandOffHit } from '../front.js';
+import type { Digest } from '../../src/oci/digest.js';
 import type { EdgeMetrics } from '../metrics.js';
 
 /**
@@ -22,17 +24,13 @@ import type { EdgeMetrics } from '../metrics.js';
  */
 const READ_AHEAD_MAX_SENDS = 8;
 
-/**
- * Answers a hit from a file some other way than sending its bytes from this process (the nginx
- * front mode answers with `X-Accel-Redirect` to the file, and nginx sends it with sendfile).
- * Returns true when it wrote the whole response; false to let the sender send the bytes. The
- * sender closes the blob either way.
- */
-export type FileHitHook = (outgoing: ServerResponse, blob: FileBlob, plan: BlobResponsePlan) => boolean;
-
 export interface BlobSenderOptions {
   metrics: EdgeMetrics;
-  fileHit?: FileHitHook;
+  /**
+   * Front mode (edge/front.ts): a verified hit is answered with these headers and no body, and
+   * the server in front (nginx) sends the file itself, ranges included.
+   */
+  handOffHit?: HandOffHit | undefined;
 }
 
 /**
@@ -45,20 +43,34 @@ export type BlobSender = (
   blob: CachedBlob,
   plan: BlobResponsePlan,
   started: number,
+  /**
+   * In front mode, the blob's digest when the front server may send this hit; omitted when it
+   * asked the edge to send it itself (the file it was handed was gone).
+   */
+  handOffAs?: Digest,
 ) => number;
 
-export function createBlobSender({ metrics, fileHit }: BlobSenderOptions): BlobSender {
+export function createBlobSender({ metrics, handOffHit }: BlobSenderOptions): BlobSender {
   let fileSends = 0;
   const served = (blob: CachedBlob, plan: BlobResponsePlan, started: number) => {
     metrics.servedBytes.inc(plan.length);
     metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
   };
-  return (outgoing, blob, plan, started) => {
+  return (outgoing, blob, plan, started, handOffAs) => {
     // The client may have gone while the blob was being opened: 'close' fired already and will
     // not again, so the blob is released here rather than left open.
     if (isClosed(outgoing)) {
       void blob.close();
       return 499;
+    }
+    // A download still committing has no file in the store yet: the edge sends that one.
+    if (handOffHit && handOffAs && blob.result === 'hit' && blob.kind !== 'download') {
+      void blob.close();
+      outgoing.writeHead(200, { ...handOffHit(handOffAs), [API_VERSION_HEADER]: API_VERSION });
+      outgoing.end();
+      metrics.frontHandOffs.inc();
+      metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
+      return 200;
     }
     const headers = { ...plan.headers, [API_VERSION_HEADER]: API_VERSION };
     const { range } = plan;
@@ -71,11 +83,6 @@ export function createBlobSender({ metrics, fileHit }: BlobSenderOptions): BlobS
         return plan.status;
       }
       case 'file': {
-        if (fileHit?.(outgoing, blob, plan)) {
-          void blob.close();
-          served(blob, plan, started);
-          return plan.status;
-        }
         fileSends++;
         outgoing.writeHead(plan.status, headers);
         const start = range?.start ?? 0;

@@ -25,6 +25,12 @@ export const UUID_PATTERN = UPLOAD_ID_PATTERN;
 // Trash names carry the hex only; its length tells the algorithm.
 const ALGORITHM_BY_HEX_LENGTH: Record<number, string> = { 64: 'sha256', 128: 'sha512' };
 
+/** Where a blob is below `blobs/`: `<algorithm>/<hex[0:2]>/<hex>`, always with `/`. */
+export function blobBelowBlobsDir(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `${digestAlgorithm(digest)}/${hex.slice(0, 2)}/${hex}`;
+}
+
 export class BlobPaths {
   readonly blobsDir: string;
   readonly uploadsDir: string;
@@ -39,8 +45,7 @@ export class BlobPaths {
   }
 
   blob(digest: Digest): string {
-    const hex = digestHex(digest);
-    return join(this.blobsDir, digestAlgorithm(digest), hex.slice(0, 2), hex);
+    return join(this.blobsDir, blobBelowBlobsDir(digest));
   }
 
   upload(sessionId: string): string {

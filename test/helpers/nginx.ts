@@ -75,38 +75,77 @@ ${servers}
 `;
 }
 
-export async function startBalancer(upstreams: readonly string[], port?: number): Promise<TestBalancer> {
+export interface RunningNginx {
+  /** Everything nginx wrote to stderr so far. */
+  stderr(): string;
+  readonly exited: Promise<unknown>;
+  isExited(): boolean;
+  /** SIGTERM (nginx's fast shutdown), then waits for the master to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs nginx on `confPath` until `ready()` is true; fails with nginx's output when it exits at
+ * start. It must stay in the foreground: the file says `daemon off;`, or `extraArgs` do
+ * (`-g 'daemon off;'`).
+ */
+export async function runNginx(
+  confPath: string,
+  dir: string,
+  ready: () => Promise<boolean>,
+  extraArgs: readonly string[] = [],
+): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx not found: install it (apt-get install nginx-light) to run npm run test:services');
-  const listenPort = port ?? (await freePort());
-  const dir = await mkdtemp(join(tmpdir(), 'outpost-nginx-'));
-  await mkdir(join(dir, 'tmp'));
-  const confPath = join(dir, 'nginx.conf');
-  await writeFile(confPath, config(dir, listenPort, upstreams));
-  const child: ChildProcess = spawn(NGINX, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log')], {
+  const child: ChildProcess = spawn(NGINX, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log'), ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let exited = false;
   const exit = once(child, 'exit').then(() => (exited = true));
-  const url = `http://127.0.0.1:${listenPort}`;
   await waitFor(async () => {
     if (exited) throw new Error(`nginx exited at start: ${stderr}`);
-    return fetch(`${url}/`).then(
-      () => true,
-      () => false,
-    );
+    return ready();
   }, 'nginx to answer');
+  return {
+    stderr: () => stderr,
+    exited: exit,
+    isExited: () => exited,
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+export async function startBalancer(upstreams: readonly string[], port?: number): Promise<TestBalancer> {
+  const listenPort = port ?? (await freePort());
+  const dir = await mkdtemp(join(tmpdir(), 'outpost-nginx-'));
+  await mkdir(join(dir, 'tmp'));
+  const confPath = join(dir, 'nginx.conf');
+  await writeFile(confPath, config(dir, listenPort, upstreams));
+  const url = `http://127.0.0.1:${listenPort}`;
+  let nginx: RunningNginx;
+  try {
+    nginx = await runNginx(confPath, dir, () =>
+      fetch(`${url}/`).then(
+        () => true,
+        () => false,
+      ),
+    );
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     port: listenPort,
     async setUpstreams(next) {
       await writeFile(confPath, config(dir, listenPort, next));
-      execFileSync(NGINX, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log'), '-s', 'reload']);
+      execFileSync(NGINX!, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log'), '-s', 'reload']);
     },
     async stop() {
-      if (!exited) child.kill('SIGTERM');
-      await exit;
+      await nginx.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

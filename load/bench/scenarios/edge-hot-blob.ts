@@ -1,19 +1,23 @@
 /**
  * @module edge-hot-blob: one client downloads a hot 256 MiB blob to /dev/null (curl), from
- * outpost's edge (the URL main's redirect hands out, token in the query), from nginx serving the
- * edge's own file with sendfile, and from distribution's pull-through proxy.
+ * outpost's edge (the URL main's redirect hands out, token in the query), from the edge in front
+ * mode (nginx in front sends the hit from the edge's store after the edge authorized it:
+ * front-peer.ts), from nginx alone serving the edge's own file with sendfile, and from
+ * distribution's pull-through proxy.
  *
  * On one loopback stream the client is the limit for every server, so besides MB/s the table
- * gives the server's CPU seconds per GB sent: where servers really differ.
+ * gives the server's CPU seconds per GB sent (the edge and its nginx together in front mode):
+ * where servers really differ.
  */
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
-import { cpuProfile, startHotPeers, HOT_PEERS, rotate } from '../hot-peers.js';
+import { cpuProfile, EDGE, NGINX_PEER, rotate, startHotPeers } from '../hot-peers.js';
+import { EDGE_FRONT, startFrontPeer } from '../front-peer.js';
 import { writeRandomLayer } from '../oci-layout.js';
 import { measurePhase } from '../phase.js';
 import { CURL, DISTRIBUTION, NGINX } from '../processes.js';
 import { numberParam, SampleTable, type Scenario } from '../scenario.js';
-import { MiB } from '../stats.js';
+import { formatRatio, median, MiB, ratio } from '../stats.js';
 import { mkdir } from 'node:fs/promises';
 
 const ROWS = {
@@ -24,12 +28,14 @@ const ROWS = {
 
 export const edgeHotBlob: Scenario = {
   name: 'edge-hot-blob',
-  title: 'a hot 256 MiB blob, one stream to /dev/null: edge vs nginx (sendfile) vs distribution proxy',
+  title:
+    'a hot 256 MiB blob, one stream to /dev/null: edge, edge behind nginx front, nginx (sendfile), distribution proxy',
   requires: [NGINX, DISTRIBUTION, CURL],
   params: {
     'blob-mib': 'blob size in MiB (default 256)',
     'gets-per-rep': 'GETs per peer per repetition, each one sample (default 3)',
     'cpu-prof': 'yes: run the edge with node --cpu-prof, profiles kept in load/results/profiles (default no)',
+    front: 'no: leave out the edge in front mode behind nginx (default yes)',
   },
 
   async run(ctx) {
@@ -39,12 +45,19 @@ export const edgeHotBlob: Scenario = {
     await mkdir(blobsDir, { recursive: true });
     const blob = await writeRandomLayer(blobsDir, Math.round(blobMiB * MiB));
     const hot = await startHotPeers(ctx, { blobs: [blob], blobsDir, repo: 'hot', ...cpuProfile(ctx.params) });
-    const table = new SampleTable(HOT_PEERS);
+    const withFront = ctx.params.front !== 'no';
+    const front = withFront
+      ? await startFrontPeer(ctx, hot.outpost, { dir: join(ctx.workDir, 'front'), repo: 'bench/hot', blobs: [blob] })
+      : undefined;
+    const [edge, ...others] = hot.peers;
+    const peers = [edge!, ...(front ? [front] : []), ...others];
+    const names = peers.map((p) => p.name);
+    const table = new SampleTable(names);
     table.declare(ROWS.throughput, 'higher');
     table.declare(ROWS.cpu);
     table.declare(ROWS.rss);
     for (let rep = 0; rep < ctx.reps; rep++) {
-      for (const peer of rotate(hot.peers, rep)) {
+      for (const peer of rotate(peers, rep)) {
         for (let i = 0; i < gets; i++) {
           ctx.signal.throwIfAborted();
           const url = peer.urlOf(blob.digest);
@@ -66,9 +79,12 @@ export const edgeHotBlob: Scenario = {
       }
       ctx.log(`rep ${rep + 1} done`);
     }
+    await front?.stop();
     await hot.stop();
+    const cpu = table.metrics().find((m) => m.label === ROWS.cpu)?.samples ?? {};
+    const cpuRatio = (a: string, b: string) => formatRatio(ratio(median(cpu[a] ?? []), median(cpu[b] ?? [])));
     return {
-      peers: [...HOT_PEERS],
+      peers: names,
       metrics: table.metrics(),
       params: { 'blob-mib': blobMiB, 'gets-per-rep': gets },
       notes: [
@@ -78,6 +94,15 @@ export const edgeHotBlob: Scenario = {
           'mode, the blob pulled through it once before.',
         'CPU per GB: user+system seconds of the server (all of its processes) during the GET, per ' +
           '10^9 bytes; a CPU tick is 10 ms, so a short GET reads coarsely.',
+        ...(front
+          ? [
+              `${EDGE_FRONT}: a second edge (--front nginx) behind nginx configured by ` +
+                '`outpost edge nginx-config` (worker_processes auto); the edge authorizes each GET, nginx ' +
+                'sends the file (sendfile); CPU is both together.',
+              `CPU per GB against nginx alone (goal: within 1.5x): ${EDGE} ${cpuRatio(EDGE, NGINX_PEER)}, ` +
+                `${EDGE_FRONT} ${cpuRatio(EDGE_FRONT, NGINX_PEER)} (medians of this run).`,
+            ]
+          : []),
       ],
     };
   },
