@@ -102,7 +102,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const server: Server = createServer({ pauseOnConnect: true }, (client) => {
     counts.connections++;
     const target = connect(options.targetPort, options.targetHost);
-    const { toTarget, fromTarget } = options.link.connection();
+    const { toTarget, fromTarget } = options.link.connection(now());
     for (const s of [client, target]) {
       sockets.add(s);
       s.once('close', () => {

@@ -4,7 +4,8 @@
  * caller, randomness from an injected function, so the model is tested without sockets.
  *
  * What it models, per direction of the link:
- * - propagation: every byte arrives RTT/2 after it left;
+ * - propagation: every byte arrives RTT/2 after it left, and a new connection's first byte one
+ *   RTT later still (the TCP handshake the relay, accepting locally, does not make cross);
  * - bandwidth: one FIFO serializer shared by every connection crossing the link (a token
  *   bucket of zero depth: a chunk of n bytes occupies the link for n*8/rate seconds, after the
  *   chunks queued before it), so ten connections share 100 Mbit/s as they would;
@@ -58,10 +59,14 @@ export class Flow {
   #cwnd = INITIAL_WINDOW_BYTES;
   #lastArrivalMs = 0;
 
+  /** @param earliestArrivalMs no byte arrives before this (the handshake of a new connection). */
   constructor(
     private readonly link: WanLink,
     private readonly serializer: Serializer,
-  ) {}
+    earliestArrivalMs = 0,
+  ) {
+    this.#lastArrivalMs = earliestArrivalMs;
+  }
 
   /** True while the sender must wait for acknowledgements before sending more. */
   get windowFull(): boolean {
@@ -112,9 +117,16 @@ export class WanLink {
     this.#down = new Serializer(bytesPerMs);
   }
 
-  /** A new connection's two flows: `toTarget` carries what the accepted client sends, `fromTarget` the replies. */
-  connection(): { toTarget: Flow; fromTarget: Flow } {
-    return { toTarget: new Flow(this, this.#up), fromTarget: new Flow(this, this.#down) };
+  /**
+   * A new connection, accepted at `nowMs`: `toTarget` carries what the client sends, `fromTarget`
+   * the replies. The relay accepts at once, but a real client could send its first byte only
+   * after the SYN and SYN-ACK crossed the link (one RTT), so it arrives no earlier than 1.5 RTT.
+   */
+  connection(nowMs: number): { toTarget: Flow; fromTarget: Flow } {
+    return {
+      toTarget: new Flow(this, this.#up, nowMs + 1.5 * this.rttMs),
+      fromTarget: new Flow(this, this.#down),
+    };
   }
 
   /** Whether a chunk of `bytes` loses at least one of its segments. */

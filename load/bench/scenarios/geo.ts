@@ -18,7 +18,7 @@ import { median } from '../stats.js';
 import { DOCKERD, startDocker, type Docker } from '../geo/docker.js';
 import { DEFAULT_IMAGE_MIB, writeGeoImage } from '../geo/image.js';
 import { createRegion, removeStale } from '../geo/netns.js';
-import { pullers, REPO, TAG, type PullTarget } from '../geo/pulls.js';
+import { pullers, REPO, TAG, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
 import { WanLink } from '../geo/wan-link.js';
 import { startGeoWorld, type GeoWorld } from '../geo/world.js';
 
@@ -65,6 +65,12 @@ interface Settings {
   imageMiB: number;
   clients: number;
   docker: boolean;
+  skopeoDest: SkopeoDestination;
+}
+
+function skopeoDestination(raw: string): SkopeoDestination {
+  if (raw !== 'oci' && raw !== 'dir') throw new Error(`--param skopeo-dest: expected oci or dir, got "${raw}"`);
+  return raw;
 }
 
 function settingsOf(ctx: ScenarioContext): Settings {
@@ -75,6 +81,7 @@ function settingsOf(ctx: ScenarioContext): Settings {
     imageMiB: numberParam(ctx.params, 'image-mib', DEFAULT_IMAGE_MIB),
     clients: numberParam(ctx.params, 'clients', 10),
     docker: yesNo(ctx.params, 'docker', true),
+    skopeoDest: skopeoDestination(ctx.params['skopeo-dest'] ?? 'oci'),
   };
 }
 
@@ -89,6 +96,7 @@ export const geo: Scenario = {
     'image-mib': `size of the 10-layer image, MiB (default ${DEFAULT_IMAGE_MIB})`,
     clients: 'clients pulling at once in the many-clients rows (default 10)',
     docker: 'yes: also pull with docker (Debian docker.io) in the region (default yes)',
+    'skopeo-dest': 'oci (a layout directory, up to 6 blobs at once) or dir (one blob at a time); default oci',
   },
 
   async run(ctx) {
@@ -116,7 +124,7 @@ export const geo: Scenario = {
     const user: PullTarget = { hostPort: world.mainHostPort, creds: `${USER}:${PASSWORD}` };
     const admin: PullTarget = { hostPort: world.mainHostPort, creds: `admin:${ADMIN_PASSWORD}` };
     const floor: PullTarget = { hostPort: world.floor.hostPort };
-    const pull = pullers(ctx, region);
+    const pull = pullers(ctx, region, s.skopeoDest);
     let docker: Docker | undefined;
     if (s.docker) {
       docker = await startDocker(join(ctx.workDir, 'docker'), region, ctx.cleanup);
@@ -208,7 +216,14 @@ export const geo: Scenario = {
     return {
       peers: [...PEERS],
       metrics: table.metrics(),
-      params: { rtt: s.rttMs, rate: s.rateMbit, loss: s.lossPercent, 'image-mib': s.imageMiB, clients: s.clients },
+      params: {
+        rtt: s.rttMs,
+        rate: s.rateMbit,
+        loss: s.lossPercent,
+        'image-mib': s.imageMiB,
+        clients: s.clients,
+        'skopeo-dest': s.skopeoDest,
+      },
       notes: notes(s, image.blobBytes, table, coldOnes, manyColds, upstreamPerImage),
     };
   },
@@ -236,7 +251,7 @@ function notes(
     'floor: the same client in the region pulling from distribution (docker-registry) in the region, no WAN. ' +
       'direct: `admin` (no cache profile) pulls from main over the WAN. via edge: `bench` pulls from main ' +
       "over the WAN (tokens, manifest, one 307 per blob) and the blobs from the region's edge.",
-    'skopeo copies to a fresh dir: directory; docker pulls into its own dockerd (vfs) in the region, ' +
+    `skopeo copies to a fresh ${s.skopeoDest}: directory; docker pulls into its own dockerd (vfs) in the region, ` +
       'every image removed before each pull; `sync` before each pull.',
     goal('skopeo hot via edge / floor', medianOf(row.hot('skopeo'), EDGE) / medianOf(row.hot('skopeo'), FLOOR), 1.1),
     goal(
