@@ -99,9 +99,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const now = options.now ?? (() => performance.now());
   let counts: RelayCounts = { connections: 0, bytesToTarget: 0, bytesFromTarget: 0 };
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ pauseOnConnect: true }, (client) => {
+  const server: Server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => {
     counts.connections++;
-    const target = connect(options.targetPort, options.targetHost);
+    const target = connect({ port: options.targetPort, host: options.targetHost, allowHalfOpen: true });
     const { toTarget, fromTarget } = options.link.connection(now());
     for (const s of [client, target]) {
       sockets.add(s);
