@@ -32,9 +32,27 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
  */
 export type SkopeoDestination = 'oci' | 'dir';
 
+export interface PullOutcome {
+  /** From the first client's start to the last client's end. */
+  seconds: number;
+  /** The last line of each failed client's output (a pull that fails is not retried). */
+  failures: string[];
+}
+
+/** The last non-empty line of a failed command's message (skopeo's own error). */
+const lastLine = (err: unknown) =>
+  String((err as Error).message ?? err)
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .slice(0, 300);
+
 export interface Pullers {
-  /** `clients` skopeo copies at once into fresh directories (removed afterwards). */
-  skopeo(target: PullTarget, clients?: number): Promise<number>;
+  /**
+   * `clients` skopeo copies at once into fresh directories (removed afterwards). Some clients
+   * failing is reported in the outcome; all of them failing throws.
+   */
+  skopeo(target: PullTarget, clients?: number): Promise<PullOutcome>;
   /** One docker pull; every image is removed before and after. */
   docker(docker: Docker, target: PullTarget): Promise<number>;
 }
@@ -49,22 +67,27 @@ export function pullers(ctx: ScenarioContext, region: Region, destination: Skope
       const dirs = Array.from({ length: clients }, () => join(ctx.workDir, `pulled-${serial++}`));
       await settle();
       try {
-        return await timed(() =>
-          Promise.all(
-            dirs.map((dir) => {
-              const [command, args] = region.enter('skopeo', [
-                '--insecure-policy',
-                'copy',
-                '--preserve-digests',
-                '--src-tls-verify=false',
-                ...(target.creds ? [`--src-creds=${target.creds}`] : []),
-                `docker://${target.hostPort}/${REPO}:${TAG}`,
-                destination === 'oci' ? `oci:${dir}:${TAG}` : `dir:${dir}`,
-              ]);
-              return runCommand(command, args, { timeoutMs: 1_800_000, signal: ctx.signal, cleanup: ctx.cleanup });
-            }),
-          ),
+        const started = performance.now();
+        const outcomes = await Promise.allSettled(
+          dirs.map((dir) => {
+            const [command, args] = region.enter('skopeo', [
+              '--insecure-policy',
+              'copy',
+              '--preserve-digests',
+              '--src-tls-verify=false',
+              ...(target.creds ? [`--src-creds=${target.creds}`] : []),
+              `docker://${target.hostPort}/${REPO}:${TAG}`,
+              destination === 'oci' ? `oci:${dir}:${TAG}` : `dir:${dir}`,
+            ]);
+            return runCommand(command, args, { timeoutMs: 1_800_000, signal: ctx.signal, cleanup: ctx.cleanup });
+          }),
         );
+        const seconds = (performance.now() - started) / 1000;
+        ctx.signal.throwIfAborted();
+        const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [lastLine(o.reason)] : []));
+        // One client alone failing leaves no time to report: that pull is the measurement.
+        if (failures.length === clients) throw new Error(`every pull failed: ${failures[0]}`);
+        return { seconds, failures };
       } finally {
         await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
       }

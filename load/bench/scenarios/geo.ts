@@ -18,7 +18,7 @@ import { median } from '../stats.js';
 import { DOCKERD, startDocker, type Docker } from '../geo/docker.js';
 import { DEFAULT_IMAGE_MIB, writeGeoImage } from '../geo/image.js';
 import { createRegion, removeStale } from '../geo/netns.js';
-import { pullers, REPO, TAG, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
+import { pullers, REPO, TAG, type PullOutcome, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
 import { WanLink } from '../geo/wan-link.js';
 import { startGeoWorld, type GeoWorld } from '../geo/world.js';
 
@@ -133,6 +133,19 @@ export const geo: Scenario = {
     const table = new SampleTable(PEERS);
     for (const label of [row.cold('skopeo'), row.hot('skopeo'), row.manyCold(s.clients), row.manyHot(s.clients)])
       table.declare(label);
+    const failures = new Map<string, number>();
+    let failed = 0;
+    /** The time of a (multi-client) pull; its failed clients are counted and their errors noted. */
+    const measured = async (what: string, outcome: Promise<PullOutcome>) => {
+      const { seconds, failures: errors } = await outcome;
+      for (const error of errors) {
+        failed++;
+        ctx.log(`a skopeo client failed (${what}): ${error}`);
+        const key = `${what}: ${error.replace(/sha256:[0-9a-f]{64}/g, (d) => d.slice(0, 19))}`;
+        failures.set(key, (failures.get(key) ?? 0) + 1);
+      }
+      return seconds;
+    };
     const coldOnes: number[] = [];
     const manyColds: number[] = [];
     const upstreamPerImage: number[] = [];
@@ -141,16 +154,16 @@ export const geo: Scenario = {
       ctx.signal.throwIfAborted();
       const say = (what: string, seconds: number) => ctx.log(`rep ${rep + 1}: ${what}: ${seconds.toFixed(2)} s`);
 
-      const floorTime = await pull.skopeo(floor);
+      const floorTime = await measured('floor', pull.skopeo(floor));
       say('skopeo floor', floorTime);
       resetRelays(world);
-      const direct = await pull.skopeo(admin);
+      const direct = await measured('direct', pull.skopeo(admin));
       say('skopeo direct', direct);
       table.record(row.wan, DIRECT, wanBytes(world) / image.blobBytes);
 
       await world.replaceEdge();
       resetRelays(world);
-      const cold = await pull.skopeo(user);
+      const cold = await measured('cold via edge', pull.skopeo(user));
       say('skopeo cold via edge', cold);
       table.record(row.wan, EDGE, wanBytes(world) / image.blobBytes);
       const upstream = await readMetric(world.edge.url, 'outpost_edge_upstream_bytes_total');
@@ -159,7 +172,7 @@ export const geo: Scenario = {
       const redirected = await readMetric(world.mainDirectUrl, 'outpost_main_redirects_total{cache="bench"}');
       if (redirected === 0)
         throw new Error('main did not redirect the pull to the edge (outpost_main_redirects_total)');
-      const hot = await pull.skopeo(user);
+      const hot = await measured('hot via edge', pull.skopeo(user));
       say('skopeo hot via edge', hot);
       for (const [label, value] of [
         [row.cold('skopeo'), cold],
@@ -173,10 +186,10 @@ export const geo: Scenario = {
 
       await world.replaceEdge();
       resetRelays(world);
-      const manyCold = await pull.skopeo(user, s.clients);
+      const manyCold = await measured(`${s.clients} clients cold via edge`, pull.skopeo(user, s.clients));
       say(`skopeo ${s.clients} clients cold`, manyCold);
       table.record(row.wanMany(s.clients), EDGE, wanBytes(world) / image.blobBytes);
-      const manyHot = await pull.skopeo(user, s.clients);
+      const manyHot = await measured(`${s.clients} clients hot via edge`, pull.skopeo(user, s.clients));
       say(`skopeo ${s.clients} clients hot`, manyHot);
       table.record(row.manyCold(s.clients), EDGE, manyCold);
       table.record(row.manyHot(s.clients), EDGE, manyHot);
@@ -184,29 +197,39 @@ export const geo: Scenario = {
       manyColds.push(manyCold);
 
       if (docker) {
-        const dFloor = await pull.docker(docker, floor);
-        const dDirect = await pull.docker(docker, admin);
-        await world.replaceEdge();
-        resetRelays(world);
-        const dCold = await pull.docker(docker, user);
-        const dHot = await pull.docker(docker, user);
-        ctx.log(
-          `rep ${rep + 1}: docker floor ${dFloor.toFixed(2)}, cold ${dCold.toFixed(2)}, hot ${dHot.toFixed(2)} s`,
-        );
-        for (const [label, value] of [
-          [row.cold('docker'), dCold],
-          [row.hot('docker'), dHot],
-        ] as const) {
-          table.record(label, EDGE, value);
-          table.record(label, DIRECT, dDirect);
-          table.record(label, FLOOR, dFloor);
+        try {
+          const dFloor = await pull.docker(docker, floor);
+          const dDirect = await pull.docker(docker, admin);
+          await world.replaceEdge();
+          resetRelays(world);
+          const dCold = await pull.docker(docker, user);
+          const dHot = await pull.docker(docker, user);
+          ctx.log(
+            `rep ${rep + 1}: docker floor ${dFloor.toFixed(2)}, direct ${dDirect.toFixed(2)}, ` +
+              `cold ${dCold.toFixed(2)}, hot ${dHot.toFixed(2)} s`,
+          );
+          for (const [label, value] of [
+            [row.cold('docker'), dCold],
+            [row.hot('docker'), dHot],
+          ] as const) {
+            table.record(label, EDGE, value);
+            table.record(label, DIRECT, dDirect);
+            table.record(label, FLOOR, dFloor);
+          }
+        } catch (err) {
+          ctx.signal.throwIfAborted();
+          // A docker pull failing is a finding to report, not a reason to lose the skopeo figures.
+          const message = (err as Error).message.trim().split('\n').at(-1)!.slice(0, 300);
+          ctx.log(`rep ${rep + 1}: a docker pull failed: ${message}`);
+          failures.set(`docker: ${message}`, (failures.get(`docker: ${message}`) ?? 0) + 1);
+          failed++;
         }
       }
 
       await world.replaceLink(lossy());
-      const lossDirect = await pull.skopeo(admin);
+      const lossDirect = await measured('loss, direct', pull.skopeo(admin));
       await world.replaceEdge();
-      const lossCold = await pull.skopeo(user);
+      const lossCold = await measured('loss, cold via edge', pull.skopeo(user));
       say(`skopeo ${s.lossPercent}% loss: direct ${lossDirect.toFixed(2)} s, cold via edge`, lossCold);
       table.record(row.lossCold(s.lossPercent), EDGE, lossCold);
       table.record(row.lossCold(s.lossPercent), DIRECT, lossDirect);
@@ -224,7 +247,13 @@ export const geo: Scenario = {
         clients: s.clients,
         'skopeo-dest': s.skopeoDest,
       },
-      notes: notes(s, image.blobBytes, table, coldOnes, manyColds, upstreamPerImage),
+      notes: [
+        ...notes(s, image.blobBytes, table, coldOnes, manyColds, upstreamPerImage),
+        `pulls that failed (skopeo clients, docker pulls): ${failed}` +
+          (failed > 0
+            ? ` (the times above include them): ${[...failures].map(([k, n]) => `${n}× ${k}`).join('; ')}`
+            : ''),
+      ],
     };
   },
 };
