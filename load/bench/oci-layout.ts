@@ -57,16 +57,20 @@ async function writeJsonBlob(blobsDir: string, mediaType: string, body: unknown)
   return { mediaType, digest, size: bytes.byteLength };
 }
 
-/** Writes a single-platform image with one random layer per entry of `layerSizes`. */
+/**
+ * Writes a single-platform image with one random layer per entry of `layerSizes`, each written by
+ * `writeLayer` (default: raw random bytes; the geo benchmark writes tar archives docker unpacks).
+ */
 export async function writeRandomImageLayout(
   dir: string,
   tag: string,
   layerSizes: readonly number[],
+  writeLayer: (blobsDir: string, size: number) => Promise<Descriptor> = writeRandomLayer,
 ): Promise<WrittenImage> {
   const blobsDir = join(dir, 'blobs', 'sha256');
   await mkdir(blobsDir, { recursive: true });
   const layers: Descriptor[] = [];
-  for (const size of layerSizes) layers.push(await writeRandomLayer(blobsDir, size));
+  for (const size of layerSizes) layers.push(await writeLayer(blobsDir, size));
   // Uncompressed layers: each diff_id is the layer's own digest.
   const config = await writeJsonBlob(blobsDir, CONFIG, {
     architecture: 'amd64',

@@ -86,6 +86,10 @@ export interface DistributionOptions {
   proxyRemoteUrl?: string;
   /** The s3 storage driver on this bucket instead of the filesystem (path-style endpoint). */
   s3?: DistributionS3;
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Runs the server elsewhere, e.g. in a network namespace: the argv to spawn instead. */
+  enter?: (command: string, args: readonly string[]) => [string, string[]];
 }
 
 export interface DistributionS3 {
@@ -119,7 +123,7 @@ function s3Storage(s3: DistributionS3) {
 
 /**
  * `docker-registry serve <dir>/config.yml` with filesystem storage under `<dir>/storage` (or S3), on a
- * free port of 127.0.0.1. Logging is at error level and the access log is off, so the server
+ * free port of 127.0.0.1 (or of `host`). Logging is at error level and the access log is off, so the server
  * does not spend its time writing a line per request.
  */
 export async function startDistribution(options: DistributionOptions): Promise<ServerProcess> {
@@ -127,6 +131,7 @@ export async function startDistribution(options: DistributionOptions): Promise<S
   if (!binary)
     throw new Error(`${DISTRIBUTION.binary} is not installed (Debian package ${DISTRIBUTION.debianPackage})`);
   const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
   await mkdir(options.dir, { recursive: true });
   const configPath = join(options.dir, 'config.yml');
   // YAML is a superset of JSON: writing JSON avoids quoting rules for the path.
@@ -139,15 +144,16 @@ export async function startDistribution(options: DistributionOptions): Promise<S
       cache: { blobdescriptor: 'inmemory' },
       maintenance: { uploadpurging: { enabled: false } },
     },
-    http: { addr: `127.0.0.1:${port}`, secret: 'outpost-bench-not-a-secret' },
+    http: { addr: `${host}:${port}`, secret: 'outpost-bench-not-a-secret' },
     ...(options.proxyRemoteUrl && { proxy: { remoteurl: options.proxyRemoteUrl } }),
   };
   await writeFile(configPath, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host}:${port}`;
+  const [command, args] = options.enter?.(binary, ['serve', configPath]) ?? [binary, ['serve', configPath]];
   return spawnServer({
     name: options.proxyRemoteUrl ? 'distribution proxy' : 'distribution',
-    command: binary,
-    args: ['serve', configPath],
+    command,
+    args,
     // aws-sdk-go v1 panics at start when AWS_CA_BUNDLE is set and its HTTP transport is
     // distribution's own ("unsupported transport"); the endpoint here is plain HTTP anyway.
     ...(options.s3 && { env: { AWS_CA_BUNDLE: '' } }),

@@ -18,13 +18,15 @@ import { runCommand } from './command.js';
 import { findMissing, OUTPOST_BIN, REPO_ROOT, type Requirement } from './processes.js';
 import { renderMarkdown, writeJsonReport, type RunReport, type ScenarioReport } from './report.js';
 import type { Scenario } from './scenario.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { ALL_SCENARIOS, SCENARIOS } from './scenarios/index.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --only NAMES      comma-separated scenarios to run (default: all)
+  --only NAMES      comma-separated scenarios to run (default: all but geo, which only --only runs)
   --reps N          repetitions per scenario, each peer measured once per repetition (default 3)
   --param K=V       scenario parameter, repeatable (see --list)
+  --rtt MS, --rate MBIT, --loss PERCENT
+                    the geo scenario's WAN link (same as --param rtt=, rate=, loss=)
   --timeout-min M   abort the whole run after M minutes (default 120)
   --outpost FILE    the outpost CLI to measure (default dist/bin/outpost.js of this checkout),
                     e.g. another commit's build, to compare commits
@@ -58,6 +60,9 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
         param: { type: 'string', multiple: true },
         'timeout-min': { type: 'string' },
         outpost: { type: 'string' },
+        rtt: { type: 'string' },
+        rate: { type: 'string' },
+        loss: { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -72,7 +77,7 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
     .map((s) => s.trim())
     .filter(Boolean);
   const scenarios = names
-    ? names.map((n) => SCENARIOS.find((s) => s.name === n) ?? unknownScenario(n))
+    ? names.map((n) => ALL_SCENARIOS.find((s) => s.name === n) ?? unknownScenario(n))
     : [...SCENARIOS];
   const reps = Number(parsed.reps ?? 3);
   if (!Number.isInteger(reps) || reps < 1 || reps > 50)
@@ -86,16 +91,17 @@ function parseOptions(argv: string[]): Options | 'help' | 'list' {
     if (eq <= 0) throw new UsageError(`--param: expected key=value, got "${pair}"`);
     params[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  for (const key of ['rtt', 'rate', 'loss'] as const) if (parsed[key] !== undefined) params[key] = parsed[key];
   const outpostBin = parsed.outpost !== undefined ? resolve(parsed.outpost) : OUTPOST_BIN;
   return { scenarios, reps, params, timeoutMs: timeoutMin * 60_000, outpostBin };
 }
 
 function unknownScenario(name: string): never {
-  throw new UsageError(`unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  throw new UsageError(`unknown scenario "${name}"; known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')}`);
 }
 
 function listScenarios(): string {
-  return SCENARIOS.map((s) =>
+  return ALL_SCENARIOS.map((s) =>
     [`${s.name}: ${s.title}`, ...Object.entries(s.params).map(([k, v]) => `    --param ${k}=...  ${v}`)].join('\n'),
   ).join('\n');
 }

@@ -1,4 +1,7 @@
-/** @module Every scenario `npm run bench` knows, in the order a full run executes them. */
+/**
+ * @module Every scenario `npm run bench` knows: those a full run executes, in order, and those
+ * only `--only` selects (too long for every run).
+ */
 import type { Scenario } from '../scenario.js';
 import { pushPullLarge } from './push-pull-large.js';
 import { authHead } from './auth-head.js';
@@ -10,6 +13,7 @@ import { edgeHerd } from './edge-herd.js';
 import { mainRedirects } from './main-redirects.js';
 import { redirectPull } from './redirect-pull.js';
 import { replicas } from './replicas.js';
+import { geo } from './geo.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   pushPullLarge,
@@ -23,3 +27,8 @@ export const SCENARIOS: readonly Scenario[] = [
   redirectPull,
   replicas,
 ];
+
+/** Selected by name only (`--only geo`): about 20 minutes at the default 400 MiB image and 3 repetitions. */
+export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo];
+
+export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];
