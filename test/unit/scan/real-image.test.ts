@@ -22,12 +22,10 @@ interface DpkgRow {
 }
 
 function installedByDpkgQuery(): DpkgRow[] {
-  // dpkg-query's own ${field} format placeholders, not template placeholders.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query --showformat syntax
-  const out = execFileSync('dpkg-query', [
-    '-W',
-    '-f=${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n',
-  ]).toString();
+  // dpkg-query --showformat fields, written ${field}.
+  const fields = ['db:Status-Abbrev', 'Package', 'Version', 'Architecture', 'source:Package', 'source:Version'];
+  const format = `${fields.map((f) => `\${${f}}`).join('\t')}\n`;
+  const out = execFileSync('dpkg-query', ['-W', `-f=${format}`]).toString();
   return out
     .split('\n')
     .filter((l) => l.startsWith('ii'))
