@@ -17,8 +17,9 @@ export class LayerFormatError extends Error {
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
 // OCI image-spec layer.md and the Docker v2 schema 2 rootfs types, with their nondistributable variants.
-const LAYER_MEDIA_TYPE =
-  /^application\/vnd\.(?:oci\.image\.layer(?:\.nondistributable)?\.v1\.tar(?:\+(gzip|zstd))?|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar(?:\.(gzip))?)$/;
+const OCI_LAYER = String.raw`oci\.image\.layer(?:\.nondistributable)?\.v1\.tar(?:\+(gzip|zstd))?`;
+const DOCKER_LAYER = String.raw`docker\.image\.rootfs\.(?:foreign\.)?diff\.tar(?:\.(gzip))?`;
+const LAYER_MEDIA_TYPE = new RegExp(`^application/vnd\\.(?:${OCI_LAYER}|${DOCKER_LAYER})$`);
 
 /** The compression a layer media type declares; throws LayerFormatError for a media type that is not a layer. */
 export function parseLayerMediaType(mediaType: string): LayerCompression {

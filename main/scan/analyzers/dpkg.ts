@@ -2,9 +2,10 @@
  * @module scan/analyzers/dpkg
  * Debian and Ubuntu packages from var/lib/dpkg/status, and from the one-file-per-package
  * var/lib/dpkg/status.d/* that distroless images use instead. Format: deb822 paragraphs (deb-control(5),
- * dpkg(1) "status"); continuation lines start with a space. Only packages whose Status is
- * "install ok installed" count (status.d files of distroless carry no Status: they are installed by
- * construction). "Source: name (version)" gives the source package, which Debian advisories are keyed on.
+ * dpkg(1) "status"); continuation lines start with a space. Only packages whose Status says "installed"
+ * count; a held package ("hold ok installed") is installed too, and status.d files of distroless carry no
+ * Status at all: they are installed by construction. "Source: name (version)" gives the source package,
+ * which Debian advisories are keyed on.
  */
 import type { FoundPackage, WholeFileAnalyzer } from '../types.js';
 
@@ -35,8 +36,9 @@ export function parseDpkgStatus(path: string, text: string): FoundPackage[] {
     const version = p.get('Version');
     const status = p.get('Status');
     if (!name || !version) continue;
-    if (status !== undefined && !/\binstalled$/.test(status)) continue;
-    if (status !== undefined && !status.startsWith('install ')) continue;
+    // Status is "want flag status" (dpkg(1)); only the third word says whether it is on disk ("hold ok installed"
+    // is installed, "install ok half-installed" is not).
+    if (status !== undefined && status.split(/\s+/)[2] !== 'installed') continue;
     const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec(p.get('Source') ?? '');
     found.push({
       ecosystem: 'deb',

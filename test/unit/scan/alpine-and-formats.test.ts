@@ -40,7 +40,8 @@ const INSTALLED = `${[
 ].join('\n\n')}\n\n`;
 
 const ALPINE_OS_RELEASE =
-  'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\nHOME_URL="https://alpinelinux.org/"\n';
+  'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n' +
+  'HOME_URL="https://alpinelinux.org/"\n';
 
 describe('scanImage on an Alpine image', () => {
   it('lists the installed packages with their origin, and drops one a later layer removed', async () => {

@@ -47,7 +47,7 @@ describe('Go build info of real binaries', () => {
   const docker = readFileSync(DOCKER);
   const goVersion = goVersionOfDocker();
 
-  it('lists only the standard library for docker, a GOPATH-mode build whose modinfo has no mod or dep lines', async () => {
+  it('lists only the standard library for docker, a GOPATH build whose modinfo has no mod or dep', async () => {
     expect(goVersion).toMatch(/^go1\.\d+/);
     expect(docker.toString('latin1')).not.toMatch(/\ndep\t/);
     const { packages, skipped } = await sinkOverFile(DOCKER, 65536);

@@ -141,7 +141,7 @@ describe('scanImage on a Debian image built from this machine', () => {
     );
   });
 
-  it('reads npm packages from node_modules (scoped too) but not a package.json inside a package, nor a whiteout one', () => {
+  it('reads node_modules packages (scoped too), not a package.json inside a package nor a whiteout one', () => {
     const npm = inventory.packages.filter((p) => p.ecosystem === 'npm').map((p) => p.purl);
     const expected = npmFiles
       .filter((f) => f.name !== 'streamx')
@@ -182,6 +182,22 @@ describe('scanImage on distroless status.d files', () => {
     });
     const inventory = await scanImage([await compressedLayer(entries, 'gzip')]);
     expect(inventory.packages.map((p) => p.name).sort()).toEqual([...names].sort());
+  });
+});
+
+describe('dpkg status entries', () => {
+  it('count held packages, not removed ones ("deinstall ok config-files") nor half-installed', async () => {
+    const [first = '', second = '', third = '', fourth = ''] = paragraphs(STATUS);
+    const status = [
+      first,
+      fourth.replace(/^Status: .*$/m, 'Status: hold ok installed'),
+      second.replace(/^Status: .*$/m, 'Status: deinstall ok config-files'),
+      third.replace(/^Status: .*$/m, 'Status: install ok half-installed'),
+    ].join('\n\n');
+    const layer = await compressedLayer([{ path: 'var/lib/dpkg/status', content: status }], 'gzip');
+    const inventory = await scanImage([layer]);
+    const name = (p: string) => /^Package: (.+)$/m.exec(p)?.[1];
+    expect(inventory.packages.map((p) => p.name)).toEqual([name(first), name(fourth)]);
   });
 });
 
