@@ -93,6 +93,22 @@ describe('Go build info of real binaries', () => {
 });
 
 describe('createBuildInfoSink', () => {
+  it('finds a header and strings split across two chunks at any byte', () => {
+    const docker = readFileSync(DOCKER);
+    const at = docker.indexOf('\xff Go buildinf:', 0, 'latin1');
+    // The ELF start and the build info region, with the header kept 16-byte aligned.
+    const small = Buffer.concat([docker.subarray(0, 4096), docker.subarray(at, at + 4096)]);
+    const whole = createBuildInfoSink('d');
+    whole.write(small);
+    const expected = whole.end();
+    expect(expected.packages).toHaveLength(1);
+    for (let split = 4096 - 20; split < 4096 + 80; split++) {
+      const sink = createBuildInfoSink('d');
+      if (sink.write(small.subarray(0, split))) sink.write(small.subarray(split));
+      expect(sink.end(), `split at ${split}`).toEqual(expected);
+    }
+  });
+
   const elf = (body: Buffer): Buffer => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(60), body]);
   const header = (flags: number): Buffer => {
     const h = Buffer.alloc(32);
