@@ -11,7 +11,8 @@
  * - Output: packages sorted by purl then path, one entry per (purl, path); `layer` is the first layer from which
  *   the package is present in every later view (an upgrade, or a delete and re-add, moves it up).
  * - Errors: LayerFormatError (code LAYER_FORMAT) when a blob is not a layer, its compression or tar is corrupt;
- *   errors of `open()` and of the blob stream propagate as they are.
+ *   errors of `open()` and of the blob stream propagate as they are. Each opened stream is destroyed once its
+ *   layer is read or has failed.
  * - No HTTP, storage, database or vulnerability knowledge here.
  */
 import type { Readable } from 'node:stream';
@@ -44,15 +45,20 @@ export async function scanImage(layers: readonly LayerSource[], options: ScanOpt
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   for (const layer of layers) {
     const blob = await layer.open();
-    const tar = await openLayerTar(blob, layer.mediaType);
-    const changes = await readLayer(tar, {
-      digest: layer.digest,
-      analyzers,
-      maxFileBytes,
-      isTracked: (path) => view.isTracked(path),
-    });
-    view.apply(layer.digest, changes);
-    skipped.push(...changes.skipped);
+    try {
+      const tar = await openLayerTar(blob, layer.mediaType);
+      const changes = await readLayer(tar, {
+        digest: layer.digest,
+        analyzers,
+        maxFileBytes,
+        isTracked: (path) => view.isTracked(path),
+      });
+      view.apply(layer.digest, changes);
+      skipped.push(...changes.skipped);
+    } finally {
+      // A refused or corrupt layer leaves its source half read: release the file or connection behind it.
+      blob.destroy();
+    }
   }
   const entries = view.entries();
   const distro = findDistro(entries);

@@ -2,6 +2,7 @@
 // "K:value" lines, a blank line between records), with package versions of the alpine 3.20.3 image; and how the
 // scanner treats layer formats, caps and broken files.
 import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LayerFormatError } from '../../../main/scan/layer-decompress.js';
@@ -94,6 +95,14 @@ describe('layer formats', () => {
     await expect(scanImage([layerOf(zst.subarray(0, zst.length - 20), 'zstd')])).rejects.toMatchObject({
       code: 'LAYER_FORMAT',
     });
+  });
+
+  it('releases the source stream of a layer it refuses', async () => {
+    const source = layerOf(randomBytes(4096), 'gzip');
+    let opened: Readable | undefined;
+    const layer = { ...source, open: () => (opened = source.open() as Readable) };
+    await expect(scanImage([layer])).rejects.toBeInstanceOf(LayerFormatError);
+    expect(opened?.destroyed).toBe(true);
   });
 
   it('trusts the magic bytes over the media type: a plain tar labelled gzip, as docker save writes', async () => {
