@@ -7,7 +7,9 @@
  * The module info is wrapped in 16 sentinel bytes each side; its lines are tab separated:
  * "path", "mod path version [sum]", "dep path version [sum]", "=> path version [sum]" (replaces the previous
  * dep), "build key=value". Older binaries store pointers instead of strings; they are reported unsupported.
- * Bounds: the search stops at the first valid header; the strings are capped at MAX_INFO_BYTES.
+ * A header counts only if its version string reads like a Go version (the magic is also a constant in binaries
+ * that import debug/buildinfo); otherwise the search goes on. Bounds: the version string is capped at
+ * MAX_GO_VERSION_BYTES and the module info at MAX_INFO_BYTES, so at most about 4 MiB is ever buffered.
  */
 import type { FoundPackage, StreamAnalyzer, StreamSink } from '../types.js';
 
@@ -15,6 +17,9 @@ const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const HEADER_BYTES = 32;
 const ALIGN = 16;
 const MAX_INFO_BYTES = 4 * 1024 * 1024;
+// "go1.24.3", or "devel go1.25-abcdef Tue Jan 1 ..." for a toolchain built from source.
+const MAX_GO_VERSION_BYTES = 256;
+const GO_VERSION = /^(?:go1|devel )/;
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /** Reads a uvarint (encoding/binary) at `at`; undefined when the buffer ends first or it overflows 2^32. */
@@ -35,7 +40,9 @@ type Parsed = { goVersion: string; modInfo: string } | 'need-more' | 'invalid';
 export function parseInlineStrings(buf: Buffer): Parsed {
   const v = readUvarint(buf, HEADER_BYTES);
   if (!v) return buf.length - HEADER_BYTES >= 5 ? 'invalid' : 'need-more';
-  if (v.value > MAX_INFO_BYTES) return 'invalid';
+  if (v.value > MAX_GO_VERSION_BYTES) return 'invalid';
+  if (buf.length < v.next + v.value) return 'need-more';
+  if (!GO_VERSION.test(buf.toString('latin1', v.next, v.next + v.value))) return 'invalid';
   const m = readUvarint(buf, v.next + v.value);
   if (!m) return buf.length - (v.next + v.value) >= 5 ? 'invalid' : 'need-more';
   if (m.value > MAX_INFO_BYTES) return 'invalid';
@@ -101,7 +108,16 @@ export function createBuildInfoSink(path: string): StreamSink {
   };
   const collect = (): void => {
     const parsed = parseInlineStrings(tail);
-    if (parsed === 'need-more' && tail.length < MAX_INFO_BYTES * 2 + 64) return;
+    if (parsed === 'need-more' && tail.length < MAX_INFO_BYTES + MAX_GO_VERSION_BYTES + 64) return;
+    if (parsed === 'invalid') {
+      // The magic also occurs as a constant in binaries that import debug/buildinfo: look further.
+      tail = tail.subarray(1);
+      offset += 1;
+      state = 'search';
+      search();
+      if ((state as string) === 'collect') collect();
+      return;
+    }
     state = 'done';
     if (typeof parsed === 'object') result = parseModInfo(path, parsed.goVersion, parsed.modInfo);
   };

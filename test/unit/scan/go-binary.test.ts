@@ -124,10 +124,23 @@ describe('createBuildInfoSink', () => {
     expect(sink.end()).toEqual({ packages: [], skipped: { reason: 'unsupported', detail: expect.any(String) } });
   });
 
+  it('passes over the magic where it is a constant, not a header, and reads the real header after it', () => {
+    const sink = createBuildInfoSink('bin/tool');
+    const versionAndMod = (version: string, mod: string) =>
+      Buffer.concat([Buffer.from([version.length]), Buffer.from(version), Buffer.from([mod.length]), Buffer.from(mod)]);
+    const constant = Buffer.concat([header(2), Buffer.from([0x05]), Buffer.from('\x00\x01xyz'), Buffer.alloc(16)]);
+    const real = Buffer.concat([header(2), versionAndMod('go1.22.5', 'dep\tgolang.org/x/mod\tv0.17.0\th1:x=\n')]);
+    sink.write(elf(Buffer.concat([constant, Buffer.alloc(64 - constant.length), real])));
+    expect(sink.end().packages.map((p) => `${p.namespace}/${p.name}@${p.version}`)).toEqual([
+      'golang.org/x/mod@v0.17.0',
+      'undefined/stdlib@v1.22.5',
+    ]);
+  });
+
   it('refuses a declared string length beyond its cap without waiting for it', () => {
     const sink = createBuildInfoSink('bin/lying');
     const huge = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]); // uvarint 2^32 - 1
-    expect(sink.write(elf(Buffer.concat([header(2), huge, Buffer.alloc(64)])))).toBe(false);
+    sink.write(elf(Buffer.concat([header(2), huge, Buffer.alloc(64)])));
     expect(sink.end()).toEqual({ packages: [] });
   });
 
