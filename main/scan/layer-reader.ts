@@ -69,10 +69,13 @@ export async function readLayer(tar: Readable, options: ReadLayerOptions): Promi
       } else if (header.type === 'file' || header.type === 'contiguous-file') {
         const result = await readFile(entry, { path, mode: header.mode ?? 0, size: header.size ?? 0 }, options);
         if (result.skipped) changes.skipped.push({ layer: options.digest, path, ...result.skipped });
-        if (result.entry) changes.entries.set(path, result.entry);
-        else if (options.isTracked(path)) changes.entries.set(path, null);
+        // Only files that yielded something are kept, so the view stays as small as the inventory; any other
+        // file at a kept path (this layer's own earlier entry or a lower layer's) replaces it with nothing.
+        const found = result.entry && (result.entry.packages.length > 0 || result.entry.distro !== undefined);
+        if (found && result.entry) changes.entries.set(path, result.entry);
+        else if (options.isTracked(path) || changes.entries.has(path)) changes.entries.set(path, null);
         continue;
-      } else if (path !== '' && options.isTracked(path)) {
+      } else if (path !== '' && (options.isTracked(path) || changes.entries.has(path))) {
         changes.entries.set(path, null);
       }
       entry.resume();

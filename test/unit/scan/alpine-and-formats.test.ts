@@ -126,6 +126,14 @@ describe('layer formats', () => {
     ]);
   });
 
+  it('lets the last copy of a path within one layer win, even one it cannot read', async () => {
+    const big = `Package: b\nStatus: install ok installed\nVersion: 2\nDescription: ${'x'.repeat(2048)}\n`;
+    const layer = await compressedLayer([...statusLayer, { path: 'var/lib/dpkg/status', content: big }], 'gzip');
+    const inventory = await scanImage([layer], { maxFileBytes: 1024 });
+    expect(inventory.packages).toEqual([]);
+    expect(inventory.skipped.map((s) => s.reason)).toEqual(['too-large']);
+  });
+
   it('reports a file it cannot parse and goes on with the others', async () => {
     const layer = await compressedLayer(
       [{ path: 'app/package-lock.json', content: '{"packages": ' }, ...statusLayer],
