@@ -4,6 +4,7 @@
  * view: the analyzed files it adds or replaces, the tracked paths it overwrites, and its whiteouts.
  * Memory: only files an analyzer accepts are buffered, each up to `maxFileBytes` (larger ones are skipped and
  * reported without being read into memory); stream analyzers see chunks. Everything else is drained.
+ * A hard link to a file this layer analyzed yields that file's packages at the link's path.
  * Whiteouts follow the OCI image-spec (layer.md "Whiteouts"): `.wh.<name>` hides <name> of lower layers,
  * `.wh..wh..opq` hides all lower-layer content of its directory; both apply to lower layers only.
  * Must not know about registries, HTTP or storage: it takes a stream.
@@ -75,6 +76,11 @@ export async function readLayer(tar: Readable, options: ReadLayerOptions): Promi
         if (found && result.entry) changes.entries.set(path, result.entry);
         else if (options.isTracked(path) || changes.entries.has(path)) changes.entries.set(path, null);
         continue;
+      } else if (header.type === 'link' && header.linkname) {
+        // A hard link names an earlier entry of the same archive (POSIX tar, LNKTYPE): it has that file's content.
+        const target = changes.entries.get(normalizeTarPath(header.linkname));
+        if (target) changes.entries.set(path, { ...target, packages: target.packages.map((p) => ({ ...p, path })) });
+        else if (options.isTracked(path) || changes.entries.has(path)) changes.entries.set(path, null);
       } else if (path !== '' && (options.isTracked(path) || changes.entries.has(path))) {
         changes.entries.set(path, null);
       }

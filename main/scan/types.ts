@@ -48,7 +48,7 @@ export interface SkippedFile {
   layer: string;
   path: string;
   /** "too-large": over the per-file cap; "unreadable": the analyzer could not parse it; "unsupported": a format
-   * the scanner knows but does not read (Go build info of Go < 1.18, hard links to analyzable files). */
+   * the scanner knows but does not read (Go build info of Go < 1.18). */
   reason: 'too-large' | 'unreadable' | 'unsupported';
   detail?: string;
 }

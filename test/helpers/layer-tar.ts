@@ -9,8 +9,10 @@ import type { LayerSource } from '../../main/scan/scan-image.js';
 
 export interface TarEntry {
   path: string;
-  /** File content; absent for a directory. */
+  /** File content; absent for a directory or a hard link. */
   content?: Buffer | string;
+  /** Makes the entry a hard link to this earlier path of the same archive. */
+  linkTo?: string;
   mode?: number;
 }
 
@@ -23,7 +25,8 @@ export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
     pack.on('error', reject);
   });
   for (const e of entries) {
-    if (e.content === undefined) pack.entry({ name: e.path, type: 'directory', mode: e.mode ?? 0o755 });
+    if (e.linkTo !== undefined) pack.entry({ name: e.path, type: 'link', linkname: e.linkTo });
+    else if (e.content === undefined) pack.entry({ name: e.path, type: 'directory', mode: e.mode ?? 0o755 });
     else pack.entry({ name: e.path, mode: e.mode ?? 0o644 }, Buffer.from(e.content));
   }
   pack.finalize();

@@ -134,6 +134,21 @@ describe('layer formats', () => {
     expect(inventory.skipped.map((s) => s.reason)).toEqual(['too-large']);
   });
 
+  it('reads a hard link to an analyzed file as that file, at the link’s path', async () => {
+    const layer = await compressedLayer(
+      [
+        { path: 'opt/a/node_modules/tar-stream/package.json', content: '{"name":"tar-stream","version":"3.2.2"}' },
+        { path: 'opt/b/node_modules/tar-stream/package.json', linkTo: 'opt/a/node_modules/tar-stream/package.json' },
+      ],
+      'gzip',
+    );
+    const inventory = await scanImage([layer]);
+    expect(inventory.packages.map((p) => `${p.purl} ${p.path}`)).toEqual([
+      'pkg:npm/tar-stream@3.2.2 opt/a/node_modules/tar-stream/package.json',
+      'pkg:npm/tar-stream@3.2.2 opt/b/node_modules/tar-stream/package.json',
+    ]);
+  });
+
   it('reports a file it cannot parse and goes on with the others', async () => {
     const layer = await compressedLayer(
       [{ path: 'app/package-lock.json', content: '{"packages": ' }, ...statusLayer],
