@@ -1,5 +1,6 @@
 // Builds image layers for the scanner tests: tar (tar-stream's packer), gzip (zlib) and zstd (the zstd
-// command, which .ci/run's machine has as /usr/bin/zstd; fzstd only decompresses).
+// command, which .ci/run installs; fzstd only decompresses). Only test/services/ may build zstd layers: the unit
+// project needs nothing but Node and node_modules.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -36,6 +37,8 @@ export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
 
 export function zstdOf(data: Buffer): Buffer {
   const out = spawnSync('zstd', ['-q', '-c', '-3'], { input: data, maxBuffer: 1024 * 1024 * 1024 });
+  // A missing zstd command fails the test (out.error is ENOENT), never skips it.
+  if (out.error) throw new Error(`zstd could not run (.ci/run installs it): ${out.error.message}`);
   if (out.status !== 0) throw new Error(`zstd failed: ${out.stderr.toString()}`);
   return out.stdout;
 }

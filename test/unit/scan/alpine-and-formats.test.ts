@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LayerFormatError } from '../../../main/scan/layer-decompress.js';
 import { scanImage } from '../../../main/scan/scan-image.js';
-import { compressedLayer, layerOf, tarOf, zstdOf } from '../../helpers/layer-tar.js';
+import { compressedLayer, layerOf, tarOf } from '../../helpers/layer-tar.js';
 
 const record = (p: string, v: string, origin: string, extra = ''): string =>
   [
@@ -56,7 +56,7 @@ describe('scanImage on an Alpine image', () => {
     const withoutSslClient = INSTALLED.split('\n\n')
       .filter((r) => !r.includes('P:ssl_client'))
       .join('\n\n');
-    const top = await compressedLayer([{ path: 'lib/apk/db/installed', content: withoutSslClient }], 'zstd');
+    const top = await compressedLayer([{ path: 'lib/apk/db/installed', content: withoutSslClient }], 'gzip');
     const inventory = await scanImage([base, top]);
     expect(inventory.distro).toEqual({ id: 'alpine', versionId: '3.20.3', prettyName: 'Alpine Linux v3.20' });
     expect(inventory.packages.map((p) => [p.purl, p.sourceName, p.layer])).toEqual([
@@ -87,14 +87,10 @@ describe('layer formats', () => {
     await expect(scanImage([layerOf(randomBytes(4096), 'gzip')])).rejects.toBeInstanceOf(LayerFormatError);
   });
 
-  it('refuses a corrupt gzip stream and a truncated zstd one', async () => {
+  it('refuses a corrupt gzip stream', async () => {
     const gz = gzipSync(await tarOf(statusLayer));
     gz.fill(0x55, 20, 60);
     await expect(scanImage([layerOf(gz, 'gzip')])).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
-    const zst = zstdOf(await tarOf(statusLayer));
-    await expect(scanImage([layerOf(zst.subarray(0, zst.length - 20), 'zstd')])).rejects.toMatchObject({
-      code: 'LAYER_FORMAT',
-    });
   });
 
   it('releases the source stream of a layer it refuses', async () => {

@@ -15,12 +15,16 @@ const subject = {
   createdAt: new Date('2026-12-01T03:50:00.123Z'),
   tool: 'outpost-0.1.0',
 };
+// Debian 12's /etc/os-release, written here so the test does not depend on the machine's distribution.
+const DEBIAN_OS_RELEASE =
+  'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\n' +
+  'VERSION_CODENAME=bookworm\nID=debian\nHOME_URL="https://www.debian.org/"\n';
 let inventory: Inventory;
 
 beforeAll(async () => {
   const layer = await compressedLayer(
     [
-      { path: 'etc/os-release', content: readFileSync('/etc/os-release') },
+      { path: 'etc/os-release', content: DEBIAN_OS_RELEASE },
       { path: 'srv/outpost/package-lock.json', content: readFileSync('package-lock.json') },
     ],
     'gzip',
