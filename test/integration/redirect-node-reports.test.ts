@@ -155,7 +155,12 @@ describe('DELETE /api/v0/content_caches/<name>/nodes/<id>', () => {
     for (const path of ['/content_caches/eu%00/nodes/dead', '/content_caches/eu/nodes/dead%00'])
       await expectApiError(await api(main.url, 'DELETE', path, { auth: ADMIN }), 404, 'NOT_FOUND', /has no node/);
     for (const method of ['GET', 'DELETE'] as const)
-      await expectApiError(await api(main.url, method, '/content_caches/eu%00', { auth: ADMIN }), 404, 'NOT_FOUND');
+      await expectApiError(
+        await api(main.url, method, '/content_caches/eu%00', { auth: ADMIN }),
+        404,
+        'NOT_FOUND',
+        /content cache "eu\u0000" does not exist/,
+      );
     expect((await nodesInView()).map((n) => n.id)).toEqual(['live', 'dead']);
   });
 
