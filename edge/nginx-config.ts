@@ -210,6 +210,8 @@ ${proxyHeaders('""')}
       add_header Docker-Distribution-API-Version $upstream_http_docker_distribution_api_version always;
       # The file went between the edge's answer and now (evicted): the edge is asked again.
       error_page 404 = @outpost_edge_again;
+      # Expected, and nginx's line for it would carry the request, redirect token and all.
+      log_not_found off;
     }
 
     # The original request once more, saying the file was missing: the edge then sends the blob

@@ -93,7 +93,10 @@ export function chainIn(caches: readonly ContentCache[], name: string): ContentC
 }
 
 export function createContentCaches(store: CacheStore, now: () => number = Date.now) {
+  // Every cache was created with a NAME_PATTERN name: any other is none of them, and is not sent to
+  // the store (PostgreSQL refuses a NUL byte with an error, which would answer bad input with a 500).
   const get = async (name: string): Promise<ContentCache | undefined> => {
+    if (!NAME_PATTERN.test(name)) return undefined;
     const record = await store.getCache(name);
     return record && { name, ...record };
   };
@@ -177,11 +180,13 @@ export function createContentCaches(store: CacheStore, now: () => number = Date.
 
     /** Removes a node from its group (an operator retiring an edge for good). */
     async removeNode(name: string, id: string): Promise<void> {
-      if ((await store.removeCacheNode(name, id)) === 'missing')
+      const known = NAME_PATTERN.test(name) && NODE_ID_PATTERN.test(id);
+      if (!known || (await store.removeCacheNode(name, id)) === 'missing')
         throw new AccountError('NOT_FOUND', `content cache "${name}" has no node "${id}"`);
     },
 
     async remove(name: string): Promise<void> {
+      if (!NAME_PATTERN.test(name)) throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
       const result = await store.removeCache(name);
       if (result.removed) return;
       if (result.reason === 'missing') throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);

@@ -51,7 +51,10 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
       const id = parseNodeId(request.nodeId);
       const cache = typeof request.name === 'string' ? await deps.caches.get(request.name) : undefined;
       if (!cache || !nodesOf(cache).some((n) => n.id === id))
-        throw new AccountError('NOT_FOUND', `no node "${id}" in content cache "${String(request.name)}": join first`);
+        throw new AccountError(
+          'NOT_FOUND',
+          `no node "${id}" in content cache "${String(request.name).slice(0, 100)}": join first`,
+        );
       deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
     },
 

@@ -5,7 +5,7 @@
  * (the caller reports "details unavailable"); a field of the wrong type is left out, since one odd
  * field must not hide the rest.
  */
-import { toEnvEntries, type EnvEntry } from './secret-env.js';
+import { maskSecretAssignments, toEnvEntries, type EnvEntry } from './secret-env.js';
 
 /** One `history` entry of the config, as written by the builder. */
 export interface HistoryEntry {
@@ -54,7 +54,7 @@ function historyEntry(value: unknown): HistoryEntry {
   const author = str(entry.author);
   const comment = str(entry.comment);
   if (created !== undefined) out.created = created;
-  if (createdBy !== undefined) out.createdBy = createdBy;
+  if (createdBy !== undefined) out.createdBy = maskSecretAssignments(createdBy);
   if (author !== undefined) out.author = author;
   if (comment !== undefined) out.comment = comment;
   return out;

@@ -53,3 +53,17 @@ export function toEnvEntries(lines: readonly string[]): EnvEntry[] {
     return isSecretName(name) ? { name, value: MASKED_VALUE, masked: true } : { name, value, masked: false };
   });
 }
+
+// `NAME=value` in a recorded build step: the value quoted ("..." or '...') or up to the next space.
+const ASSIGNMENT = /(^|[\s|])([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+
+/**
+ * `text` (a history step's `created_by`) with the value of each `NAME=value` whose name is secret
+ * masked. Builders record `ENV DB_PASSWORD=...` steps and the build args of `RUN` steps
+ * (`|1 GITHUB_TOKEN=... /bin/sh -c ...`) in clear: masking only `Env` would leave them there.
+ */
+export function maskSecretAssignments(text: string): string {
+  return text.replace(ASSIGNMENT, (whole, before: string, name: string) =>
+    isSecretName(name) ? `${before}${name}=${MASKED_VALUE}` : whole,
+  );
+}

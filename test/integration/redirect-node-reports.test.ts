@@ -96,6 +96,13 @@ describe('POST /api/v0/content_caches/heartbeat', () => {
       /no node "ghost" in content cache "eu": join first/,
     );
   });
+
+  it('answers 404 NOT_FOUND, never a 500, for a name no cache can have (a NUL byte, which PostgreSQL refuses)', async () => {
+    for (const name of ['eu\u0000', 'x'.repeat(4000)]) {
+      const res = await post('/content_caches/heartbeat', { token, name, nodeId: 'dead', ok: true });
+      await expectApiError(res, 404, 'NOT_FOUND', /no node "dead" in content cache/);
+    }
+  });
 });
 
 describe('POST /api/v0/content_caches/trouble', () => {
@@ -141,6 +148,19 @@ describe('DELETE /api/v0/content_caches/<name>/nodes/<id>', () => {
       'NOT_FOUND',
       /content cache "eu" has no node "ghost"/,
     );
+    expect((await nodesInView()).map((n) => n.id)).toEqual(['live', 'dead']);
+  });
+
+  it('answers 404 NOT_FOUND, never a 500, for a cache or node name none can have (a NUL byte)', async () => {
+    for (const path of ['/content_caches/eu%00/nodes/dead', '/content_caches/eu/nodes/dead%00'])
+      await expectApiError(await api(main.url, 'DELETE', path, { auth: ADMIN }), 404, 'NOT_FOUND', /has no node/);
+    for (const method of ['GET', 'DELETE'] as const)
+      await expectApiError(
+        await api(main.url, method, '/content_caches/eu%00', { auth: ADMIN }),
+        404,
+        'NOT_FOUND',
+        /content cache "eu.?" does not exist/,
+      );
     expect((await nodesInView()).map((n) => n.id)).toEqual(['live', 'dead']);
   });
 

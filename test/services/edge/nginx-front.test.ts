@@ -189,6 +189,9 @@ describe('an edge in front mode behind nginx, GET /v2/<name>/blobs/<digest>', ()
     const after = await counters();
     expect(after.handOffs).toBe(before.handOffs + 1);
     expect(after.servedBytes).toBe(before.servedBytes + blob.size);
+    // A file gone is expected (an eviction): nginx does not log it, with the request's token.
+    const token = new URL(url).searchParams.get('token')!;
+    expect(await readFile(join(nginxDir.path, 'error.log'), 'utf8')).not.toContain(token);
   });
 
   it('does not let a client say the file was missing', async () => {

@@ -60,6 +60,27 @@ describe('parseImageConfig', () => {
       }),
     ).toEqual({ os: 'linux', entrypoint: ['/run'], env: [], exposedPorts: [], labels: { a: 'b' }, history: [] });
   });
+
+  it("masks a secret's value in the history too, where ENV and build-arg steps record it in clear", () => {
+    const details = parse({
+      config: { Env: ['DB_PASSWORD=hunter2', 'PATH=/bin'] },
+      history: [
+        { created_by: '/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter2', empty_layer: true },
+        { created_by: 'ENV API_KEY="two words" LANG=C.UTF-8 # buildkit', empty_layer: true },
+        { created_by: "|2 GITHUB_TOKEN='ghp_x' VERSION=1.2 /bin/sh -c make" },
+        { created_by: 'RUN |1 NPM_AUTH=abc=def /bin/sh -c npm ci # buildkit' },
+        { created_by: '/bin/sh -c #(nop)  ENV PATH=/usr/local/bin:/bin' },
+      ],
+    });
+    expect(details?.history.map((h) => h.createdBy)).toEqual([
+      '/bin/sh -c #(nop)  ENV DB_PASSWORD=********',
+      'ENV API_KEY=******** LANG=C.UTF-8 # buildkit',
+      '|2 GITHUB_TOKEN=******** VERSION=1.2 /bin/sh -c make',
+      'RUN |1 NPM_AUTH=******** /bin/sh -c npm ci # buildkit',
+      '/bin/sh -c #(nop)  ENV PATH=/usr/local/bin:/bin',
+    ]);
+    expect(JSON.stringify(details)).not.toMatch(/hunter2|two words|ghp_x|abc=def/);
+  });
 });
 
 describe('alignHistory', () => {
