@@ -52,7 +52,7 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
       const cache = typeof request.name === 'string' ? await deps.caches.get(request.name) : undefined;
       if (!cache || !nodesOf(cache).some((n) => n.id === id))
         throw new AccountError('NOT_FOUND', `no node "${id}" in content cache "${String(request.name)}": join first`);
-      deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
+      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
     },
 
     async trouble(request: TroubleRequest): Promise<void> {

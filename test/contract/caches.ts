@@ -187,6 +187,53 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
       });
     });
 
+    describe("edges' heartbeats, shared by replicas", () => {
+      const beat = (at: number, ok = true) => ({
+        at,
+        ok,
+        stats: { storeBytes: 10, maxBytes: 100, hits: 3, misses: 1 },
+      });
+
+      it('gives every store on the data the last heartbeat of each node, nothing for unknown caches', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        expect(await other.listHeartbeats()).toEqual(new Map());
+        await store.recordHeartbeat('eu/a', beat(T0));
+        await store.recordHeartbeat('eu/b', { at: T0, ok: false });
+        await store.recordHeartbeat('nope/a', beat(T0));
+        await store.recordHeartbeat('eu/a', beat(T0 + 5_000));
+        expect(await other.listHeartbeats()).toEqual(
+          new Map([
+            ['eu/a', beat(T0 + 5_000)],
+            ['eu/b', { at: T0, ok: false }],
+          ]),
+        );
+      });
+
+      it('keeps the newer heartbeat when an older one is written after it (received by another replica)', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        await store.recordHeartbeat('eu/a', beat(T0 + 5_000));
+        await other.recordHeartbeat('eu/a', beat(T0, false));
+        expect(await store.listHeartbeats()).toEqual(new Map([['eu/a', beat(T0 + 5_000)]]));
+      });
+
+      it('forgets the heartbeats of a removed node, of a node replaced at its host, and of a removed cache', async () => {
+        const node = (id: string, host = `https://${id}.eu.example.com`) => ({ id, host, joinedAt: T0 });
+        await store.createCache('eu', record('eu'));
+        await store.createCache('sg', record('sg'));
+        for (const id of ['a', 'b']) await store.joinCacheNode('eu', node(id));
+        for (const key of ['eu/a', 'eu/b', 'sg/default']) await store.recordHeartbeat(key, beat(T0));
+        await store.removeCacheNode('eu', 'a');
+        expect([...(await store.listHeartbeats()).keys()].sort()).toEqual(['eu/b', 'sg/default']);
+        await store.joinCacheNode('eu', node('c', 'https://b.eu.example.com'));
+        expect([...(await store.listHeartbeats()).keys()]).toEqual(['sg/default']);
+        await store.removeCache('sg');
+        await store.createCache('sg', record('sg'));
+        expect(await store.listHeartbeats()).toEqual(new Map());
+      });
+    });
+
     describe('the nodes of a cache group', () => {
       const node = (id: string, host = `https://${id}.eu.example.com`, joinedAt = T0) => ({ id, host, joinedAt });
 

@@ -57,4 +57,17 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (cache, node)
       );`,
   },
+  {
+    // Edges' heartbeats, shared by replicas (any one may receive a node's heartbeat); removed with the node.
+    id: 'caches-004-heartbeats',
+    sql: `
+      CREATE TABLE outpost_cache_heartbeats (
+        cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        node text NOT NULL,
+        at bigint NOT NULL,
+        ok boolean NOT NULL,
+        stats jsonb,
+        PRIMARY KEY (cache, node)
+      );`,
+  },
 ];
