@@ -255,6 +255,7 @@ export class HealthProbe {
         ...(state.lastError !== undefined && { lastError: state.lastError }),
         failures: state.failures,
         successes: state.successes,
+        ...(state.reached && { reached: true as const }),
       });
     }
     await shared.store.recordHealth(seen);
@@ -272,7 +273,8 @@ export class HealthProbe {
       const wasUp = this.isNodeUp(key);
       this.states.set(key, {
         ...record,
-        reached: state?.reached || record.up,
+        // Not `record.up`: a node never probed yet counts as up without main having reached it.
+        reached: state?.reached || record.reached === true,
         ...(state?.stats && { stats: state.stats }),
       });
       this.changed(key, wasUp, record.lastError);

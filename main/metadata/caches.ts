@@ -69,6 +69,11 @@ export interface CacheHealthRecord {
   /** Failed probes in a row, and successful ones: a cache goes down and up again on these. */
   failures: number;
   successes: number;
+  /**
+   * A probe once succeeded: probes decide from then on, whatever the node's heartbeats say
+   * (absent: main never reached it, and a fresh heartbeat keeps it up).
+   */
+  reached?: true;
 }
 
 /** What an edge says of itself: its store's use and the blob requests it answered (hits from its store). */

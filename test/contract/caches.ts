@@ -5,7 +5,12 @@
  * backend must keep the relation whatever their order.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CacheStore, ContentCacheRecord } from '../../main/metadata/caches.js';
+import type {
+  CacheHealthRecord,
+  CacheHeartbeatRecord,
+  CacheStore,
+  ContentCacheRecord,
+} from '../../main/metadata/caches.js';
 
 export interface CacheStoreFixture {
   store: CacheStore;
@@ -151,27 +156,27 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
 
     describe("the probe's shared record of health", () => {
       const down = { up: false, checkedAt: T0, lastError: 'health answered 503', failures: 3, successes: 0 };
-      const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5 };
+      const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5, reached: true as const };
 
       it('gives back what was recorded per node, replaced by the next round, nothing for unknown caches', async () => {
         await store.createCache('eu', record('eu'));
         await store.createCache('sg', record('sg'));
         expect(await store.listHealth()).toEqual(new Map());
         await store.recordHealth(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', down],
             ['nope/a', up],
           ]),
         );
         expect(await store.listHealth()).toEqual(new Map([['eu/a', down]]));
         await store.recordHealth(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', up],
             ['sg/default', down],
           ]),
         );
         expect(await store.listHealth()).toEqual(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', up],
             ['sg/default', down],
           ]),
@@ -203,7 +208,7 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
         await store.recordHeartbeat('nope/a', beat(T0));
         await store.recordHeartbeat('eu/a', beat(T0 + 5_000));
         expect(await other.listHeartbeats()).toEqual(
-          new Map([
+          new Map<string, CacheHeartbeatRecord>([
             ['eu/a', beat(T0 + 5_000)],
             ['eu/b', { at: T0, ok: false }],
           ]),

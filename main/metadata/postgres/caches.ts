@@ -243,13 +243,15 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
       const split = keys.map((key) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const);
       // One statement for the round; keys of caches removed meanwhile are skipped by the join.
       await db.query(
-        `INSERT INTO outpost_cache_health (cache, node, up, checked_at, last_error, failures, successes)
-         SELECT r.cache, r.node, r.up, r.checked_at, r.last_error, r.failures, r.successes
-           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::int[], $7::int[])
-                AS r(cache, node, up, checked_at, last_error, failures, successes)
+        `INSERT INTO outpost_cache_health (cache, node, up, checked_at, last_error, failures, successes, reached)
+         SELECT r.cache, r.node, r.up, r.checked_at, r.last_error, r.failures, r.successes, r.reached
+           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::int[], $7::int[],
+                       $8::boolean[])
+                AS r(cache, node, up, checked_at, last_error, failures, successes, reached)
            JOIN outpost_content_caches c ON c.name = r.cache
          ON CONFLICT (cache, node) DO UPDATE SET up = EXCLUDED.up, checked_at = EXCLUDED.checked_at,
-           last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes`,
+           last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes,
+           reached = EXCLUDED.reached`,
         [
           split.map(([cache]) => cache),
           split.map(([, node]) => node),
@@ -258,6 +260,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
           rows.map((r) => r.lastError ?? null),
           rows.map((r) => r.failures),
           rows.map((r) => r.successes),
+          rows.map((r) => r.reached === true),
         ],
       );
     },
@@ -271,7 +274,8 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
         last_error: string | null;
         failures: number;
         successes: number;
-      }>('SELECT cache, node, up, checked_at, last_error, failures, successes FROM outpost_cache_health');
+        reached: boolean;
+      }>('SELECT cache, node, up, checked_at, last_error, failures, successes, reached FROM outpost_cache_health');
       return new Map(
         rows.map((r) => [
           `${r.cache}/${r.node}`,
@@ -281,6 +285,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
             ...(r.last_error !== null && { lastError: r.last_error }),
             failures: r.failures,
             successes: r.successes,
+            ...(r.reached && { reached: true as const }),
           },
         ]),
       );
