@@ -70,6 +70,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     ...(deps.activeProbeIntervalMs !== undefined && { fastIntervalMs: deps.activeProbeIntervalMs }),
     now: deps.now,
     ...(deps.probeLease && { shared: { store: deps.store, lease: deps.probeLease } }),
+    heartbeats: deps.store,
   });
   new Gauge({
     name: 'outpost_main_cache_up',

@@ -55,7 +55,7 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
           'NOT_FOUND',
           `no node "${id}" in content cache "${String(request.name).slice(0, 100)}": join first`,
         );
-      deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
+      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
     },
 
     async trouble(request: TroubleRequest): Promise<void> {

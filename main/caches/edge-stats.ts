@@ -4,14 +4,10 @@
  * the body comes from the network, a field that is not a finite number is left out.
  */
 
-export interface EdgeStats {
-  storeBytes?: number;
-  maxBytes?: number;
-  blobs?: number;
-  /** Blob requests answered from the store, and those fetched upstream (coalesced ones included). */
-  hits?: number;
-  misses?: number;
-}
+import type { CacheNodeStats } from '../metadata/caches.js';
+
+/** Blob requests answered from the store (`hits`), and those fetched upstream (coalesced ones included). */
+export type EdgeStats = CacheNodeStats;
 
 const count = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;

@@ -18,12 +18,17 @@
  * With `shared` (replicas on one database), one replica probes for the cluster each round (a
  * lease) and records what it saw; the others read that record instead of probing. Each replica
  * still probes the nodes it redirects to every second itself, and keeps what is newer.
+ *
+ * With `heartbeats` (the store), a heartbeat is written when received (one write per node per
+ * beat, every 5 s) and every replica reads them all at each round, never per redirect: the
+ * balancer sends a node's heartbeats to any replica, and all judge the node from the same
+ * reception times, so a node whose heartbeats stop is dropped by all when the last goes stale.
  */
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../../src/log/logger.js';
 import { readResponseText } from '../../src/http/read-response.js';
 import type { ContentCache } from './content-caches.js';
-import type { CacheHealthRecord, CacheStore } from '../metadata/caches.js';
+import type { CacheHealthRecord, CacheHeartbeatRecord, CacheStore } from '../metadata/caches.js';
 import { nodeKey, nodesOf, type CacheNode } from './cache-nodes.js';
 import { parseEdgeStats, type EdgeStats } from './edge-stats.js';
 
@@ -62,6 +67,8 @@ export interface HealthProbeOptions {
   onChange?: (cache: string, up: boolean, node: string) => void;
   /** One prober for the cluster: `lease()` says whether this replica probes this round. */
   shared?: { store: Pick<CacheStore, 'recordHealth' | 'listHealth'>; lease: () => Promise<boolean> };
+  /** Where heartbeats are shared between replicas: written as received, read at each round. */
+  heartbeats?: Pick<CacheStore, 'recordHeartbeat' | 'listHeartbeats'>;
 }
 
 interface State extends CacheHealth {
@@ -146,15 +153,36 @@ export class HealthProbe {
     return Promise.all(nodes.map((n) => this.probeOnce(n))).then(() => undefined);
   }
 
-  /** The edge of a node reported its own health (its join registration's heartbeat). */
-  heartbeat(key: string, ok: boolean, stats?: EdgeStats): void {
+  /**
+   * The edge of a node reported its own health (its join registration's heartbeat): used here at
+   * once, and written for the other replicas (rejects when that write fails).
+   */
+  async heartbeat(key: string, ok: boolean, stats?: EdgeStats): Promise<void> {
+    const at = this.now();
+    this.takeHeartbeat(key, { at, ok, ...(stats && { stats }) });
+    await this.options.heartbeats?.recordHeartbeat(key, { at, ok, ...(stats && { stats }) });
+  }
+
+  private takeHeartbeat(key: string, beat: CacheHeartbeatRecord): void {
     const wasUp = this.isNodeUp(key);
-    this.heartbeats.set(key, { at: this.now(), ok });
-    if (stats) {
+    this.heartbeats.set(key, { at: beat.at, ok: beat.ok });
+    if (beat.stats) {
       const state = this.states.get(key) ?? { up: true, failures: 0, successes: 0 };
-      this.states.set(key, { ...state, stats });
+      this.states.set(key, { ...state, stats: beat.stats });
     }
-    this.changed(key, wasUp, ok ? undefined : 'the edge reports itself unhealthy');
+    this.changed(key, wasUp, beat.ok ? undefined : 'the edge reports itself unhealthy');
+  }
+
+  /** Takes the heartbeats other replicas received since this one last looked. */
+  private async loadHeartbeats(): Promise<void> {
+    const store = this.options.heartbeats;
+    if (!store) return;
+    const beats = await store.listHeartbeats().catch((err: unknown) => {
+      // The probes go on: what this replica received itself still counts.
+      this.options.logger.warn('content cache heartbeats could not be read', { error: err });
+      return new Map<string, CacheHeartbeatRecord>();
+    });
+    for (const [key, beat] of beats) if ((this.heartbeats.get(key)?.at ?? -1) < beat.at) this.takeHeartbeat(key, beat);
   }
 
   start(): void {
@@ -202,6 +230,7 @@ export class HealthProbe {
   }
 
   private async round(): Promise<void> {
+    await this.loadHeartbeats();
     const { shared } = this.options;
     if (shared && !(await shared.lease().catch(() => false))) return this.load(shared.store);
     const caches = await this.options.caches();
@@ -226,6 +255,7 @@ export class HealthProbe {
         ...(state.lastError !== undefined && { lastError: state.lastError }),
         failures: state.failures,
         successes: state.successes,
+        ...(state.reached && { reached: true as const }),
       });
     }
     await shared.store.recordHealth(seen);
@@ -243,7 +273,8 @@ export class HealthProbe {
       const wasUp = this.isNodeUp(key);
       this.states.set(key, {
         ...record,
-        reached: state?.reached || record.up,
+        // Not `record.up`: a node never probed yet counts as up without main having reached it.
+        reached: state?.reached || record.reached === true,
         ...(state?.stats && { stats: state.stats }),
       });
       this.changed(key, wasUp, record.lastError);

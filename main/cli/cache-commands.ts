@@ -4,7 +4,8 @@
  * list from LMDB on every redirect decision, so a change applies at once) or before its first
  * start.
  *
- * A join token is printed once, on stdout and nowhere else; main keeps only its hash.
+ * A join token is printed once, on stdout and nowhere else; main keeps only its hash. `list`
+ * shows each cache's nodes with their health as the database tells it (stored-node-health.ts).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +13,9 @@ import { parseDurationMs } from '../../src/config/units.js';
 import { AccountError } from '../accounts/errors.js';
 import { createContentCaches, type ContentCache } from '../caches/content-caches.js';
 import { createJoinTokens } from '../caches/join-tokens.js';
+import { nodesOf } from '../caches/cache-nodes.js';
+import { storedNodeHealth } from '../caches/stored-node-health.js';
+import type { CacheHealthRecord, CacheHeartbeatRecord } from '../metadata/caches.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -76,11 +80,8 @@ function checkCommand(command: CacheCommand): Checked {
   return { action: action as 'add' | 'remove', name: args[0]! };
 }
 
-function formatCaches(caches: ContentCache[]): string {
-  const rows = [
-    ['NAME', 'HOST', 'UPSTREAM', 'REGION', 'NETWORKS'],
-    ...caches.map((c) => [c.name, c.host, c.upstream ?? '(main)', c.region ?? '', c.networks.join(',')]),
-  ];
+/** Rows as columns two spaces apart, the last column unpadded. */
+function formatTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows
     .map((r) =>
@@ -90,6 +91,25 @@ function formatCaches(caches: ContentCache[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+interface NodeRecords {
+  health: Map<string, CacheHealthRecord>;
+  heartbeats: Map<string, CacheHeartbeatRecord>;
+  now: number;
+}
+
+/** The caches, then each cache's nodes with their health as the store tells it. */
+function formatCaches(caches: ContentCache[], records: NodeRecords): string {
+  const cacheRows = caches.map((c) => [c.name, c.host, c.upstream ?? '(main)', c.region ?? '', c.networks.join(',')]);
+  const nodeRows = caches.flatMap(nodesOf).map((node) => {
+    const health = storedNodeHealth(records.health.get(node.key), records.heartbeats.get(node.key), records.now);
+    return [node.cache, node.id, node.host, health];
+  });
+  return [
+    formatTable([['NAME', 'HOST', 'UPSTREAM', 'REGION', 'NETWORKS'], ...cacheRows]),
+    formatTable([['CACHE', 'NODE', 'URL', 'HEALTH'], ...nodeRows]),
+  ].join('\n\n');
 }
 
 export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise<number> {
@@ -143,7 +163,12 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
       }
       default: {
         const list = await caches.list();
-        io.out(list.length > 0 ? `${formatCaches(list)}\n` : 'no content caches\n');
+        if (list.length === 0) {
+          io.out('no content caches\n');
+          break;
+        }
+        const records = { health: await store.listHealth(), heartbeats: await store.listHeartbeats(), now: Date.now() };
+        io.out(`${formatCaches(list, records)}\n`);
       }
     }
     return EXIT.OK;

@@ -69,6 +69,33 @@ export interface CacheHealthRecord {
   /** Failed probes in a row, and successful ones: a cache goes down and up again on these. */
   failures: number;
   successes: number;
+  /**
+   * A probe once succeeded: probes decide from then on, whatever the node's heartbeats say
+   * (absent: main never reached it, and a fresh heartbeat keeps it up).
+   */
+  reached?: true;
+}
+
+/** What an edge says of itself: its store's use and the blob requests it answered (hits from its store). */
+export interface CacheNodeStats {
+  storeBytes?: number;
+  maxBytes?: number;
+  blobs?: number;
+  hits?: number;
+  misses?: number;
+}
+
+/**
+ * An edge node's last heartbeat, shared by replicas: the balancer sends each heartbeat to one of
+ * them, and every replica must judge the node (an edge main cannot reach is up while its
+ * heartbeats are fresh) and show its stats the same way.
+ */
+export interface CacheHeartbeatRecord {
+  /** When a replica received it (epoch ms): freshness is judged from this by every replica. */
+  at: number;
+  /** Whether the edge said it can serve. */
+  ok: boolean;
+  stats?: CacheNodeStats;
 }
 
 /**
@@ -111,4 +138,13 @@ export interface CacheStore {
   recordHealth(health: ReadonlyMap<string, CacheHealthRecord>): Promise<void>;
   /** What the probe last recorded, by `nodeKey` (a removed cache's health goes with it). */
   listHealth(): Promise<Map<string, CacheHealthRecord>>;
+
+  /**
+   * Records a node's heartbeat under `nodeKey(cache, node)`, replacing an older one (one received
+   * earlier by another replica but written later is dropped); a key of an unknown cache is ignored.
+   * Removing the cache or the node (or a node replacing it at its host) removes its heartbeat.
+   */
+  recordHeartbeat(key: string, heartbeat: CacheHeartbeatRecord): Promise<void>;
+  /** Every node's last heartbeat, by `nodeKey`. */
+  listHeartbeats(): Promise<Map<string, CacheHeartbeatRecord>>;
 }

@@ -5,7 +5,12 @@
  * backend must keep the relation whatever their order.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CacheStore, ContentCacheRecord } from '../../main/metadata/caches.js';
+import type {
+  CacheHealthRecord,
+  CacheHeartbeatRecord,
+  CacheStore,
+  ContentCacheRecord,
+} from '../../main/metadata/caches.js';
 
 export interface CacheStoreFixture {
   store: CacheStore;
@@ -151,27 +156,27 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
 
     describe("the probe's shared record of health", () => {
       const down = { up: false, checkedAt: T0, lastError: 'health answered 503', failures: 3, successes: 0 };
-      const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5 };
+      const up = { up: true, checkedAt: T0 + 1, failures: 0, successes: 5, reached: true as const };
 
       it('gives back what was recorded per node, replaced by the next round, nothing for unknown caches', async () => {
         await store.createCache('eu', record('eu'));
         await store.createCache('sg', record('sg'));
         expect(await store.listHealth()).toEqual(new Map());
         await store.recordHealth(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', down],
             ['nope/a', up],
           ]),
         );
         expect(await store.listHealth()).toEqual(new Map([['eu/a', down]]));
         await store.recordHealth(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', up],
             ['sg/default', down],
           ]),
         );
         expect(await store.listHealth()).toEqual(
-          new Map([
+          new Map<string, CacheHealthRecord>([
             ['eu/a', up],
             ['sg/default', down],
           ]),
@@ -184,6 +189,53 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
         await store.removeCache('eu');
         await store.createCache('eu', record('eu'));
         expect(await store.listHealth()).toEqual(new Map());
+      });
+    });
+
+    describe("edges' heartbeats, shared by replicas", () => {
+      const beat = (at: number, ok = true) => ({
+        at,
+        ok,
+        stats: { storeBytes: 10, maxBytes: 100, hits: 3, misses: 1 },
+      });
+
+      it('gives every store on the data the last heartbeat of each node, nothing for unknown caches', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        expect(await other.listHeartbeats()).toEqual(new Map());
+        await store.recordHeartbeat('eu/a', beat(T0));
+        await store.recordHeartbeat('eu/b', { at: T0, ok: false });
+        await store.recordHeartbeat('nope/a', beat(T0));
+        await store.recordHeartbeat('eu/a', beat(T0 + 5_000));
+        expect(await other.listHeartbeats()).toEqual(
+          new Map<string, CacheHeartbeatRecord>([
+            ['eu/a', beat(T0 + 5_000)],
+            ['eu/b', { at: T0, ok: false }],
+          ]),
+        );
+      });
+
+      it('keeps the newer heartbeat when an older one is written after it (received by another replica)', async () => {
+        await store.createCache('eu', record('eu'));
+        const other = await fixture.openAgain();
+        await store.recordHeartbeat('eu/a', beat(T0 + 5_000));
+        await other.recordHeartbeat('eu/a', beat(T0, false));
+        expect(await store.listHeartbeats()).toEqual(new Map([['eu/a', beat(T0 + 5_000)]]));
+      });
+
+      it('forgets the heartbeats of a removed node, of a node replaced at its host, and of a removed cache', async () => {
+        const node = (id: string, host = `https://${id}.eu.example.com`) => ({ id, host, joinedAt: T0 });
+        await store.createCache('eu', record('eu'));
+        await store.createCache('sg', record('sg'));
+        for (const id of ['a', 'b']) await store.joinCacheNode('eu', node(id));
+        for (const key of ['eu/a', 'eu/b', 'sg/default']) await store.recordHeartbeat(key, beat(T0));
+        await store.removeCacheNode('eu', 'a');
+        expect([...(await store.listHeartbeats()).keys()].sort()).toEqual(['eu/b', 'sg/default']);
+        await store.joinCacheNode('eu', node('c', 'https://b.eu.example.com'));
+        expect([...(await store.listHeartbeats()).keys()]).toEqual(['sg/default']);
+        await store.removeCache('sg');
+        await store.createCache('sg', record('sg'));
+        expect(await store.listHeartbeats()).toEqual(new Map());
       });
     });
 

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { mainCli } from '../../main/cli.js';
+import { openMainData } from '../../main/main-data.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { startTestMain } from '../helpers/servers.js';
 import { apiOk } from '../helpers/api-client.js';
@@ -77,6 +78,50 @@ describe('outpost main cache add', () => {
       ['NAME', 'HOST', 'UPSTREAM', 'REGION', 'NETWORKS'],
       ['asia', 'https://asia.example.com', 'eu', 'ap-southeast-1', '10.1.0.0/16,2001:db8::/32'],
       ['eu', 'https://eu.example.com', '(main)'],
+      [''],
+      // A cache no edge joined is one node at its host; nothing probed it yet.
+      ['CACHE', 'NODE', 'URL', 'HEALTH'],
+      ['asia', 'default', 'https://asia.example.com', 'unknown (no shared probe record, no fresh heartbeat)'],
+      ['eu', 'default', 'https://eu.example.com', 'unknown (no shared probe record, no fresh heartbeat)'],
+      [''],
+    ]);
+  });
+
+  it("lists each cache's nodes with their health, from the probe's shared record and the edges' heartbeats", async () => {
+    expect((await cli('cache', 'add', 'eu', '--host', 'https://eu.example.com')).code).toBe(0);
+    const opened = await openMainData({ dataDir: data, ...backend.storage });
+    try {
+      const store = opened.metadata.caches;
+      for (const id of ['a', 'b', 'c', 'd', 'e'])
+        await store.joinCacheNode('eu', { id, host: `https://${id}.eu.example.com`, joinedAt: Date.now() });
+      const now = Date.now();
+      await store.recordHealth(
+        new Map([
+          ['eu/a', { up: true, checkedAt: now, failures: 0, successes: 3, reached: true as const }],
+          ['eu/b', { up: false, checkedAt: now, lastError: 'connect ECONNREFUSED', failures: 3, successes: 0 }],
+          ['eu/c', { up: false, checkedAt: now, lastError: 'connect ECONNREFUSED', failures: 3, successes: 0 }],
+        ]),
+      );
+      // c: an edge main cannot reach, beating; d: beating but unwell; e: its last beat is a minute old.
+      await store.recordHeartbeat('eu/c', { at: now, ok: true });
+      await store.recordHeartbeat('eu/d', { at: now, ok: false });
+      await store.recordHeartbeat('eu/e', { at: now - 60_000, ok: true });
+    } finally {
+      await opened.close();
+    }
+    const list = await cli('cache', 'list');
+    expect(list.code).toBe(0);
+    const nodes = list.out
+      .split('\n\n')[1]!
+      .split('\n')
+      .map((line) => line.split(/\s{2,}/));
+    expect(nodes).toEqual([
+      ['CACHE', 'NODE', 'URL', 'HEALTH'],
+      ['eu', 'a', 'https://a.eu.example.com', 'up'],
+      ['eu', 'b', 'https://b.eu.example.com', 'down (connect ECONNREFUSED)'],
+      ['eu', 'c', 'https://c.eu.example.com', 'up (by its heartbeats: main cannot reach it)'],
+      ['eu', 'd', 'https://d.eu.example.com', 'down (the edge reports itself unhealthy)'],
+      ['eu', 'e', 'https://e.eu.example.com', 'unknown (no shared probe record, no fresh heartbeat)'],
       [''],
     ]);
   });

@@ -5,12 +5,14 @@
  *	caches            <name>                         ContentCacheRecord (its nodes inside)
  *	cacheJoinTokens   <sha256 of token, base64url>   JoinTokenRecord
  *	cacheHealth       <name>/<node id>               CacheHealthRecord (keys of one name: before groups)
+ *	cacheHeartbeats   <name>/<node id>               CacheHeartbeatRecord
  *
  * Each write checks its relations and writes in one transaction (writeAtomically).
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
 import type {
   CacheHealthRecord,
+  CacheHeartbeatRecord,
   CacheStore,
   CacheWriteResult,
   ContentCacheRecord,
@@ -25,6 +27,15 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
   const caches: Database<ContentCacheRecord, string> = root.openDB({ name: 'caches', encoding: 'msgpack' });
   const joinTokens: Database<JoinTokenRecord, string> = root.openDB({ name: 'cacheJoinTokens', encoding: 'msgpack' });
   const health: Database<CacheHealthRecord, string> = root.openDB({ name: 'cacheHealth', encoding: 'msgpack' });
+  const heartbeats: Database<CacheHeartbeatRecord, string> = root.openDB({
+    name: 'cacheHeartbeats',
+    encoding: 'msgpack',
+  });
+  /** Forgets what main knew of a node's health (probe and heartbeat), inside a write. */
+  const forgetNode = (key: string) => {
+    void health.remove(key);
+    void heartbeats.remove(key);
+  };
 
   /** Whether `record`'s upstream may be written for `name` (read inside the writing transaction). */
   const upstreamProblem = (name: string, record: ContentCacheRecord): CacheWriteResult | undefined => {
@@ -71,6 +82,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         if (dependants.length > 0) return { removed: false, reason: 'upstream', dependants } as const;
         caches.remove(name);
         for (const key of [...health.getKeys()]) if (key === name || cacheOfKey(key) === name) health.remove(key);
+        for (const key of [...heartbeats.getKeys()]) if (cacheOfKey(key) === name) heartbeats.remove(key);
         return { removed: true } as const;
       }),
     joinCacheNode: (name, node) =>
@@ -85,7 +97,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         if (at >= 0) kept[at] = { ...node, joinedAt: kept[at]!.joinedAt };
         else kept.push(node);
         caches.put(name, { ...existing, host: kept[0]!.host, nodes: kept });
-        for (const gone of replaced) health.remove(`${name}/${gone.id}`);
+        for (const gone of replaced) forgetNode(`${name}/${gone.id}`);
         return 'done' as const;
       }),
     removeCacheNode: (name, id) =>
@@ -95,7 +107,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         if (!existing || !nodes.some((n) => n.id === id)) return 'missing' as const;
         const kept = nodes.filter((n) => n.id !== id);
         caches.put(name, { ...existing, ...(kept[0] && { host: kept[0].host }), nodes: kept });
-        health.remove(`${name}/${id}`);
+        forgetNode(`${name}/${id}`);
         return 'done' as const;
       }),
 
@@ -125,6 +137,17 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
       const known = new Map<string, CacheHealthRecord>();
       for (const { key, value } of health.getRange()) if (caches.doesExist(cacheOfKey(key))) known.set(key, value);
       return known;
+    },
+
+    recordHeartbeat: (key, heartbeat) =>
+      writeAtomically(root, () => {
+        if (!caches.doesExist(cacheOfKey(key))) return;
+        if ((heartbeats.get(key)?.at ?? Number.NEGATIVE_INFINITY) > heartbeat.at) return;
+        void heartbeats.put(key, heartbeat);
+      }),
+
+    async listHeartbeats() {
+      return new Map([...heartbeats.getRange()].map(({ key, value }) => [key, value]));
     },
   };
 }

@@ -57,4 +57,19 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (cache, node)
       );`,
   },
+  {
+    // Edges' heartbeats, shared by replicas (any one may receive a node's heartbeat); removed with the node.
+    // Whether a probe ever reached a node is shared too: it says whether heartbeats or probes decide.
+    id: 'caches-004-heartbeats',
+    sql: `
+      ALTER TABLE outpost_cache_health ADD COLUMN reached boolean NOT NULL DEFAULT false;
+      CREATE TABLE outpost_cache_heartbeats (
+        cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        node text NOT NULL,
+        at bigint NOT NULL,
+        ok boolean NOT NULL,
+        stats jsonb,
+        PRIMARY KEY (cache, node)
+      );`,
+  },
 ];

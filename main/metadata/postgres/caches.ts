@@ -8,7 +8,9 @@
  * skip the lock.
  */
 import type {
+  CacheHeartbeatRecord,
   CacheNodeRecord,
+  CacheNodeStats,
   CacheStore,
   CacheWriteResult,
   ContentCache,
@@ -72,6 +74,12 @@ const firstNodeHost = (tx: Queryable, name: string) =>
       WHERE c.name = $1`,
     [name],
   );
+
+/** Forgets what main knew of nodes' health (probe and heartbeats). */
+async function forgetNodes(tx: Queryable, name: string, ids: string[]): Promise<void> {
+  await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
+  await tx.query('DELETE FROM outpost_cache_heartbeats WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
+}
 
 const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
 
@@ -181,10 +189,11 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
           [name, node.host, node.id],
         );
         if (replaced.length > 0)
-          await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = ANY($2::text[])', [
+          await forgetNodes(
+            tx,
             name,
             replaced.map((r) => r.id),
-          ]);
+          );
         await tx.query(
           `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (cache, id) DO UPDATE SET host = EXCLUDED.host`,
@@ -201,7 +210,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
           id,
         ]);
         if (removed.length === 0) return 'missing' as const;
-        await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = $2', [name, id]);
+        await forgetNodes(tx, name, [id]);
         await firstNodeHost(tx, name);
         return 'done' as const;
       }),
@@ -234,13 +243,15 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
       const split = keys.map((key) => [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)] as const);
       // One statement for the round; keys of caches removed meanwhile are skipped by the join.
       await db.query(
-        `INSERT INTO outpost_cache_health (cache, node, up, checked_at, last_error, failures, successes)
-         SELECT r.cache, r.node, r.up, r.checked_at, r.last_error, r.failures, r.successes
-           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::int[], $7::int[])
-                AS r(cache, node, up, checked_at, last_error, failures, successes)
+        `INSERT INTO outpost_cache_health (cache, node, up, checked_at, last_error, failures, successes, reached)
+         SELECT r.cache, r.node, r.up, r.checked_at, r.last_error, r.failures, r.successes, r.reached
+           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::int[], $7::int[],
+                       $8::boolean[])
+                AS r(cache, node, up, checked_at, last_error, failures, successes, reached)
            JOIN outpost_content_caches c ON c.name = r.cache
          ON CONFLICT (cache, node) DO UPDATE SET up = EXCLUDED.up, checked_at = EXCLUDED.checked_at,
-           last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes`,
+           last_error = EXCLUDED.last_error, failures = EXCLUDED.failures, successes = EXCLUDED.successes,
+           reached = EXCLUDED.reached`,
         [
           split.map(([cache]) => cache),
           split.map(([, node]) => node),
@@ -249,6 +260,7 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
           rows.map((r) => r.lastError ?? null),
           rows.map((r) => r.failures),
           rows.map((r) => r.successes),
+          rows.map((r) => r.reached === true),
         ],
       );
     },
@@ -262,7 +274,8 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
         last_error: string | null;
         failures: number;
         successes: number;
-      }>('SELECT cache, node, up, checked_at, last_error, failures, successes FROM outpost_cache_health');
+        reached: boolean;
+      }>('SELECT cache, node, up, checked_at, last_error, failures, successes, reached FROM outpost_cache_health');
       return new Map(
         rows.map((r) => [
           `${r.cache}/${r.node}`,
@@ -272,7 +285,42 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
             ...(r.last_error !== null && { lastError: r.last_error }),
             failures: r.failures,
             successes: r.successes,
+            ...(r.reached && { reached: true as const }),
           },
+        ]),
+      );
+    },
+
+    async recordHeartbeat(key, heartbeat) {
+      const at = key.indexOf('/');
+      // A heartbeat received earlier, by another replica, but written later does not replace a newer one.
+      await db.query(
+        `INSERT INTO outpost_cache_heartbeats (cache, node, at, ok, stats)
+         SELECT $1::text, $2::text, $3::bigint, $4::boolean, $5::jsonb WHERE EXISTS (SELECT 1 FROM outpost_content_caches WHERE name = $1)
+         ON CONFLICT (cache, node) DO UPDATE SET at = EXCLUDED.at, ok = EXCLUDED.ok, stats = EXCLUDED.stats
+           WHERE outpost_cache_heartbeats.at <= EXCLUDED.at`,
+        [
+          key.slice(0, at),
+          key.slice(at + 1),
+          heartbeat.at,
+          heartbeat.ok,
+          heartbeat.stats ? JSON.stringify(heartbeat.stats) : null,
+        ],
+      );
+    },
+
+    async listHeartbeats() {
+      const rows = await db.query<{
+        cache: string;
+        node: string;
+        at: string;
+        ok: boolean;
+        stats: CacheNodeStats | null;
+      }>('SELECT cache, node, at, ok, stats FROM outpost_cache_heartbeats');
+      return new Map(
+        rows.map((r): [string, CacheHeartbeatRecord] => [
+          `${r.cache}/${r.node}`,
+          { at: Number(r.at), ok: r.ok, ...(r.stats !== null && { stats: r.stats }) },
         ]),
       );
     },

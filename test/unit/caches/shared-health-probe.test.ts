@@ -87,3 +87,68 @@ describe('one prober for the cluster', () => {
     expect(await store.listHealth()).toEqual(new Map());
   });
 });
+
+describe('heartbeats shared through the store', () => {
+  it('keep a node main cannot reach up on a replica that never received them, until stale for both', async () => {
+    await store.createCache('eu', { host: await closedPortUrl(), networks: [], createdAt: 0 });
+    let now = 1_000_000;
+    const replicaAt = (holdsLease: boolean) =>
+      new HealthProbe({
+        caches: () => store.listCaches(),
+        dispatcher,
+        logger: silentLogger,
+        intervalMs: 60_000,
+        timeoutMs: 2_000,
+        now: () => now,
+        heartbeatStaleMs: 15_000,
+        shared: { store, lease: async () => holdsLease },
+        heartbeats: store,
+      });
+    const a = replicaAt(true);
+    const b = replicaAt(false);
+    // b also reads a's first record: up after one failure (never reached; one failure is not enough).
+    await a.probeAll();
+    await b.probeAll();
+    for (let round = 1; round < 3; round++) {
+      now += 1_000;
+      await a.probeAll();
+    }
+    await b.probeAll();
+    expect(b.isNodeUp('eu/default')).toBe(false);
+
+    // Only a receives the heartbeat; b takes it at its next round, with the edge's stats.
+    await a.heartbeat('eu/default', true, { hits: 3, misses: 1 });
+    expect(b.isNodeUp('eu/default')).toBe(false);
+    await b.probeAll();
+    expect(b.nodeHealth('eu/default')).toMatchObject({
+      up: true,
+      heartbeatAt: now,
+      lastError: expect.any(String),
+      stats: { hits: 3, misses: 1 },
+    });
+    expect(a.isNodeUp('eu/default')).toBe(true);
+
+    // Judged from the same reception time, the heartbeat goes stale on both at once.
+    now += 15_001;
+    expect(a.isNodeUp('eu/default')).toBe(false);
+    expect(b.isNodeUp('eu/default')).toBe(false);
+  });
+
+  it('say a node is down on every replica when its edge reports itself unhealthy', async () => {
+    await store.createCache('eu', { host: await closedPortUrl(), networks: [], createdAt: 0 });
+    const options = {
+      caches: () => store.listCaches(),
+      dispatcher,
+      logger: silentLogger,
+      intervalMs: 60_000,
+      timeoutMs: 2_000,
+      heartbeats: store,
+    };
+    const a = new HealthProbe(options);
+    const b = new HealthProbe(options);
+    await a.heartbeat('eu/default', false);
+    expect(b.isNodeUp('eu/default')).toBe(true);
+    await b.probeAll();
+    expect(b.isNodeUp('eu/default')).toBe(false);
+  });
+});
