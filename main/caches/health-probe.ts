@@ -1,7 +1,7 @@
 /**
  * @module Main's view of each cache node's health: probes `<node host>/health` on an interval;
  * a node is marked down after `failuresToDown` failures in a row (one, `activeFailuresToDown`,
- * while it receives redirects) and up again after `successesToUp` successes. A node never
+ * while it receives redirects, unless the probe only timed out) and up again after `successesToUp` successes. A node never
  * probed yet counts as up, so a new node is used at once. A cache (group) is up while one of
  * its nodes is.
  *
@@ -293,6 +293,7 @@ export class HealthProbe {
 
   private async probe(node: CacheNode): Promise<void> {
     let error: string | undefined;
+    let slow = false;
     let stats: EdgeStats | undefined;
     try {
       const res = await request(`${node.host}/health`, {
@@ -306,11 +307,18 @@ export class HealthProbe {
       stats = parseEdgeStats(body);
     } catch (err) {
       error = (err as Error).message || 'unreachable';
+      slow = isTimeout(err);
     }
-    this.record(node, error, this.now(), stats);
+    this.record(node, error, this.now(), stats, slow);
   }
 
-  private record(node: CacheNode, error: string | undefined, at: number, stats: EdgeStats | undefined): void {
+  private record(
+    node: CacheNode,
+    error: string | undefined,
+    at: number,
+    stats: EdgeStats | undefined,
+    slow = false,
+  ): void {
     const wasUp = this.isNodeUp(node.key);
     const state: State = this.states.get(node.key) ?? { up: true, failures: 0, successes: 0 };
     if (error === undefined) {
@@ -326,7 +334,12 @@ export class HealthProbe {
     if (stats) state.stats = stats;
     state.checkedAt = at;
     const receiving = (this.active.get(node.key)?.until ?? 0) >= at;
-    const toDown = receiving ? (this.options.activeFailuresToDown ?? 1) : (this.options.failuresToDown ?? 3);
+    // One failure takes down a node receiving redirects only when it is an answer (refused,
+    // reset, unhealthy): a probe that timed out may have queued behind the node's own downloads
+    // on a saturated WAN link (main -> region), and one such probe must not send a whole
+    // region's pulls back across that link. Timeouts need `failuresToDown` in a row.
+    const quickDown = receiving && !slow;
+    const toDown = quickDown ? (this.options.activeFailuresToDown ?? 1) : (this.options.failuresToDown ?? 3);
     if (state.up && state.failures >= toDown) state.up = false;
     if (!state.up && state.successes >= (this.options.successesToUp ?? 2)) state.up = true;
     this.states.set(node.key, state);
@@ -344,4 +357,15 @@ export class HealthProbe {
     });
     this.options.onChange?.(cache, up, node);
   }
+}
+
+/** A probe that ran out of time (connect, headers, body or the overall limit), not one refused or answered. */
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | undefined;
+  return (
+    e?.name === 'TimeoutError' ||
+    e?.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e?.code === 'UND_ERR_BODY_TIMEOUT'
+  );
 }

@@ -92,6 +92,31 @@ describe('HealthProbe, nodes of a group', () => {
     expect(idle.isNodeUp('eu/dead')).toBe(false);
   });
 
+  it('takes a node receiving redirects down at its first refused probe, but only at its third timed-out one', async () => {
+    // A node whose probes time out may only be slow to answer behind its own downloads on a busy
+    // WAN link: one such probe must not send the region's pulls back across that link.
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const cache = group({ slow: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, dead: deadUrl });
+      const probe = newProbe(cache);
+      probe.noteRedirect(node(cache, 'slow'));
+      probe.noteRedirect(node(cache, 'dead'));
+      await probe.probeAll();
+      expect(probe.isNodeUp('eu/dead')).toBe(false);
+      expect(probe.isNodeUp('eu/slow')).toBe(true);
+      expect(probe.nodeHealth('eu/slow')).toMatchObject({ lastError: expect.any(String) });
+      await probe.probeAll();
+      expect(probe.isNodeUp('eu/slow')).toBe(true);
+      await probe.probeAll();
+      expect(probe.isNodeUp('eu/slow')).toBe(false);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it('is down as a group only when every node is', async () => {
     const probe = newProbe(group({ one: deadUrl, two: await closedPortUrl() }));
     for (let i = 0; i < 3; i++) await probe.probeAll();
