@@ -92,7 +92,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       const list = await caches.list();
       this.reset();
       for (const node of list.flatMap(nodesOf))
-        this.set({ cache: node.cache, node: node.id }, probe.isNodeUp(node.key) ? 1 : 0);
+        this.set({ cache: node.cache, node: node.id }, probe.isNodeUp(node.key, node.host) ? 1 : 0);
     },
   });
   const metrics: CacheMetrics = {

@@ -76,6 +76,8 @@ interface State extends CacheHealth {
   successes: number;
   /** A probe succeeded once: probes decide from then on, whatever heartbeats say. */
   reached?: boolean;
+  /** The URL this state was probed at: a node that moved (a new edge under the same id) starts afresh. */
+  host?: string;
   stats?: EdgeStats;
 }
 
@@ -104,14 +106,22 @@ export class HealthProbe {
     return !ids || ids.length === 0 || ids.some((id) => this.isNodeUp(nodeKey(name, id)));
   }
 
-  /** Whether the node under `key` (nodeKey) may receive redirects. */
-  isNodeUp(key: string): boolean {
-    const state = this.states.get(key);
+  /**
+   * Whether the node under `key` (nodeKey) may receive redirects; given its current `host`, what
+   * was probed at another URL (before the node moved) does not count.
+   */
+  isNodeUp(key: string, host?: string): boolean {
+    const state = this.stateAt(key, host);
     const beat = this.heartbeats.get(key);
     const fresh = beat !== undefined && this.now() - beat.at <= (this.options.heartbeatStaleMs ?? 15_000);
     if (fresh && !beat.ok) return false;
     if (!state || state.up) return true;
     return fresh && !state.reached;
+  }
+
+  private stateAt(key: string, host: string | undefined): State | undefined {
+    const state = this.states.get(key);
+    return host !== undefined && state?.host !== undefined && state.host !== host ? undefined : state;
   }
 
   /** The cache as a whole: its first node that is up, else its first node (one node: that node). */
@@ -122,11 +132,11 @@ export class HealthProbe {
     return ids.length === 0 ? { up: true } : health;
   }
 
-  nodeHealth(key: string): NodeHealth {
-    const state = this.states.get(key);
+  nodeHealth(key: string, host?: string): NodeHealth {
+    const state = this.stateAt(key, host);
     const beat = this.heartbeats.get(key);
     return {
-      up: this.isNodeUp(key),
+      up: this.isNodeUp(key, host),
       ...(state?.checkedAt !== undefined && { checkedAt: state.checkedAt }),
       ...(state?.lastError !== undefined && { lastError: state.lastError }),
       ...(state?.stats && { stats: state.stats }),
@@ -138,7 +148,7 @@ export class HealthProbe {
   noteRedirect(node: CacheNode): void {
     const until = this.now() + (this.options.activeWindowMs ?? 10_000);
     const entry = this.active.get(node.key);
-    if (entry) entry.until = until;
+    if (entry?.node.host === node.host) entry.until = until;
     else this.active.set(node.key, { node, until });
   }
 
@@ -320,7 +330,8 @@ export class HealthProbe {
     slow = false,
   ): void {
     const wasUp = this.isNodeUp(node.key);
-    const state: State = this.states.get(node.key) ?? { up: true, failures: 0, successes: 0 };
+    const state: State = this.stateAt(node.key, node.host) ?? { up: true, failures: 0, successes: 0 };
+    state.host = node.host;
     if (error === undefined) {
       state.successes++;
       state.failures = 0;

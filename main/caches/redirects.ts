@@ -62,7 +62,7 @@ export function createRedirects(deps: RedirectsDeps) {
     if (!nodes) rankedNodes.set(cache, (nodes = nodesOf(cache).map(rendezvousNode)));
     return nodes;
   };
-  const nodeUp = (node: Node) => deps.probe.isNodeUp(node.key);
+  const nodeUp = (node: Node) => deps.probe.isNodeUp(node.key, node.host);
   const groupUp = (_name: string, cache: ContentCache) => nodesFor(cache).some(nodeUp);
   const hot = createHotBlobs(deps.hotBlobRequestsPerSecond ?? 0, deps.hotBlobSpread ?? 1, deps.now);
 

@@ -39,7 +39,7 @@ export interface NodeRow {
 
 export function nodeRows(probe: Pick<HealthProbe, 'nodeHealth'>, cache: ContentCache): NodeRow[] {
   return nodesOf(cache).map((node) => {
-    const { up, checkedAt, lastError, heartbeatAt, stats } = probe.nodeHealth(node.key);
+    const { up, checkedAt, lastError, heartbeatAt, stats } = probe.nodeHealth(node.key, node.host);
     const seen = checkedAt ?? heartbeatAt;
     const ratio = hitRatio(stats);
     return {

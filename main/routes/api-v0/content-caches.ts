@@ -54,7 +54,7 @@ export function contentCacheRoutes({
   const app = new Hono();
   const nodesView = (cache: ContentCache) =>
     nodesOf(cache).map((node) => {
-      const { stats, heartbeatAt, ...health } = probe.nodeHealth(node.key);
+      const { stats, heartbeatAt, ...health } = probe.nodeHealth(node.key, node.host);
       const ratio = hitRatio(stats);
       return {
         id: node.id,

@@ -117,6 +117,22 @@ describe('HealthProbe, nodes of a group', () => {
     }
   });
 
+  it('forgets what it saw of a node at its old URL once the node moved (a new edge under the same id)', async () => {
+    const before = group({ only: deadUrl });
+    const probe = newProbe(before);
+    probe.noteRedirect(node(before, 'only'));
+    await probe.probeAll();
+    expect(probe.isNodeUp('eu/only', deadUrl)).toBe(false);
+    // An admin points the node at the new edge: it is used at once, and the fast probes follow it.
+    const after = group({ only: liveUrl });
+    expect(probe.isNodeUp('eu/only', liveUrl)).toBe(true);
+    probes = 0;
+    probe.noteRedirect(node(after, 'only'));
+    await probe.probeActive();
+    expect(probes).toBe(1);
+    expect(probe.nodeHealth('eu/only', liveUrl)).toMatchObject({ up: true });
+  });
+
   it('is down as a group only when every node is', async () => {
     const probe = newProbe(group({ one: deadUrl, two: await closedPortUrl() }));
     for (let i = 0; i < 3; i++) await probe.probeAll();
@@ -173,22 +189,20 @@ describe('HealthProbe, nodes of a group', () => {
   });
 
   it('lets the probes decide for a node they reached, whatever its last heartbeat said', async () => {
-    const cache = group({ moving: liveUrl });
-    let current = cache;
-    const probe = new HealthProbe({
-      caches: () => [current],
-      dispatcher,
-      logger: silentLogger,
-      intervalMs: 60_000,
-      timeoutMs: 300,
-      now: () => clock,
-    });
+    const edge = createServer((_req, res) => res.end('{"status":"ok"}'));
+    edge.listen(0, '127.0.0.1');
+    await once(edge, 'listening');
+    const cache = group({ dying: `http://127.0.0.1:${(edge.address() as AddressInfo).port}` });
+    const probe = newProbe(cache);
     await probe.probeAll();
-    probe.heartbeat('eu/moving', true);
-    current = group({ moving: deadUrl });
-    probe.noteRedirect(node(current, 'moving'));
+    probe.heartbeat('eu/dying', true);
+    // The edge dies right after its heartbeat: the next probe is refused.
+    edge.closeAllConnections();
+    edge.close();
+    await once(edge, 'close');
+    probe.noteRedirect(node(cache, 'dying'));
     await probe.probeAll();
-    expect(probe.isNodeUp('eu/moving')).toBe(false);
+    expect(probe.isNodeUp('eu/dying')).toBe(false);
   });
 
   it('counts a node reporting itself unhealthy as down even while its probes succeed', async () => {
