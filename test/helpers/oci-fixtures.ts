@@ -21,6 +21,17 @@ export function blobOf(bytes: Buffer, mediaType = 'application/vnd.oci.image.lay
   return { digest: sha256(bytes), size: bytes.byteLength, bytes, mediaType };
 }
 
+/** `size` bytes that are the same for the same `seed` on every run (a SHA-256 chain). */
+export function seededBytes(seed: string, size: number): Buffer {
+  const chunks: Buffer[] = [];
+  let block = createHash('sha256').update(seed).digest();
+  for (let filled = 0; filled < size; filled += block.length) {
+    chunks.push(block);
+    block = createHash('sha256').update(block).digest();
+  }
+  return Buffer.concat(chunks).subarray(0, size);
+}
+
 export function randomBlob(size: number, mediaType?: string): Blob {
   return blobOf(randomBytes(size), mediaType);
 }

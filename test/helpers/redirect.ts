@@ -41,10 +41,11 @@ export async function publishImage(
   layerSizes: number[] = [1000, 2000],
   repo = REPO,
   tag = 'v1',
+  makeLayer: (size: number, index: number) => Blob = (size) => randomBlob(size),
 ): Promise<PublishedImage> {
   const namespace = repo.split('/')[0]!;
   if (!main.service.accounts.getOrg(namespace)) await main.service.accounts.createOrg({ name: namespace });
-  const layers = layerSizes.map((size) => randomBlob(size));
+  const layers = layerSizes.map(makeLayer);
   const manifest = await pushImageAs(main.url, ADMIN, repo, tag, layers);
   await makePublic(main.url, repo, ADMIN);
   return { manifest, layers };
