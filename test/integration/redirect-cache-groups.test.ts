@@ -83,7 +83,7 @@ beforeAll(async () => {
   token = (await main.service.caches.joinTokens.create(DAY)).token;
   // The same 300 blobs every run: the split of random digests varies by about 8 blobs a node (one
   // standard deviation), so random ones would make the ±15% bound fail now and then by chance;
-  // test/unit/caches/rendezvous.test.ts checks the spread statistically on many digests.
+  // test/unit/caches/rendezvous.test.ts checks the spread on 30,000 digests.
   image = await publishImage(
     main,
     Array.from({ length: 300 }, (_, i) => 64 + i),

@@ -31,6 +31,18 @@ describe('pickNode', () => {
     }
   });
 
+  it('splits many blobs within 4% of even over 3 and over 5 nodes (about 3.5 standard deviations)', () => {
+    for (const ids of [
+      ['a', 'b', 'c'],
+      ['n1', 'n2', 'n3', 'n4', 'n5'],
+    ]) {
+      const total = 30_000;
+      const even = total / ids.length;
+      const byNode = counts(assign(group(...ids), digests(total, `many-${ids.length}`)));
+      for (const n of byNode.values()) expect(Math.abs(n - even) / even).toBeLessThanOrEqual(0.04);
+    }
+  });
+
   it('gives the same node for a digest whatever the order the nodes are listed in', () => {
     const list = digests(50);
     expect(assign(group('a', 'b', 'c'), list)).toEqual(assign(group('c', 'a', 'b'), list));
