@@ -1,6 +1,6 @@
 /**
  * @module The edge's heartbeat to main: every `intervalMs`, `POST <main>/api/v0/content_caches/heartbeat`
- * with the join token, this node's group and id, and what its /health says (up or not, store use,
+ * with the node's credential (or, before it has one, the join token), this node's group and id, and what its /health says (up or not, store use,
  * hits and misses). Main uses it with its own probe: an edge main cannot reach (outbound-only
  * networks) stays in use while it reports itself healthy. A failed heartbeat is logged once per
  * outage and tried again at the next beat; the token is never logged.
@@ -11,7 +11,8 @@ import type { Logger } from '../src/log/logger.js';
 
 export interface HeartbeatOptions {
   mainUrl: string;
-  token: string;
+  /** The node credential, else the join token: read at each beat, as a join may issue a credential. */
+  token: () => string | undefined;
   name: string;
   nodeId: string;
   intervalMs: number;
@@ -36,7 +37,7 @@ export function startHeartbeat(options: HeartbeatOptions): () => Promise<void> {
         method: 'POST',
         dispatcher: options.dispatcher,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: options.token, name: options.name, nodeId: options.nodeId, ok, details }),
+        body: JSON.stringify({ token: options.token(), name: options.name, nodeId: options.nodeId, ok, details }),
         signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
       await res.body.dump();

@@ -3,6 +3,10 @@
  * by `outpost main cache token create`): `POST <main>/api/v0/content_caches/join` with this
  * edge's name, public URL, region and upstream. Main adds the cache, or moves it to this URL.
  *
+ * A node that joined with a token before registers with the node credential main gave it then
+ * (edge/node-credential.ts), which does not expire; if main refuses the credential (a replaced
+ * node), the join token is tried. A credential in main's answer is kept for the next requests.
+ *
  * The edge serves whatever the outcome: a failed registration is logged with main's reason and
  * the edge keeps answering the tokens main already issues for it. An unreachable or starting
  * main (connection refused, 5xx) is tried again until it answers, with capped, jittered pauses
@@ -14,11 +18,13 @@ import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../src/log/logger.js';
 import { readResponseText } from '../src/http/read-response.js';
 import { backoffDelayMs } from './backoff.js';
+import type { EdgeCredentials } from './node-credential.js';
 
 export interface JoinMainOptions {
   /** Main's URL (the edge's `issuer`). */
   mainUrl: string;
-  token: string;
+  /** The join token and the node credential, whichever the edge has (at least one). */
+  credentials: EdgeCredentials;
   name: string;
   /** This edge's id in the group `name`; absent, main moves the cache to `host` (a single-node cache). */
   nodeId?: string;
@@ -64,20 +70,30 @@ async function reasonOf(res: Dispatcher.ResponseData): Promise<string> {
   return `main answered ${res.statusCode}`;
 }
 
+/** Keeps the credential main issued with this join, if any. */
+async function keepIssuedCredential(res: Dispatcher.ResponseData, credentials: EdgeCredentials): Promise<void> {
+  const text = await readResponseText(res.body, MAX_REASON_BYTES, 'the answer to the join request');
+  const { nodeCredential } = JSON.parse(text) as { nodeCredential?: unknown };
+  if (typeof nodeCredential === 'string') await credentials.issued(nodeCredential);
+}
+
 export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
   const { logger, signal } = options;
   const attempts = options.attempts ?? Infinity;
   const backoff = { baseMs: options.retryDelayMs ?? 1_000, capMs: options.maxRetryDelayMs ?? 60_000 };
   const url = `${options.mainUrl}/api/v0/content_caches/join`;
-  const body = JSON.stringify({
-    token: options.token,
-    name: options.name,
-    ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
-    host: options.host,
-    ...(options.region !== undefined && { region: options.region }),
-    // "" tells main "pull from main", whatever URL this edge reaches main at.
-    upstream: options.upstream === options.mainUrl ? '' : options.upstream,
-  });
+  // The node credential while main accepts it, then the join token.
+  let useCredential = options.credentials.nodeCredential !== undefined && options.nodeId !== undefined;
+  const body = () =>
+    JSON.stringify({
+      token: useCredential ? options.credentials.nodeCredential : options.credentials.joinToken,
+      name: options.name,
+      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+      host: options.host,
+      ...(options.region !== undefined && { region: options.region }),
+      // "" tells main "pull from main", whatever URL this edge reaches main at.
+      upstream: options.upstream === options.mainUrl ? '' : options.upstream,
+    });
   for (let attempt = 1; ; attempt++) {
     let reason: string;
     try {
@@ -85,12 +101,11 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
         method: 'POST',
         dispatcher: options.dispatcher,
         headers: { 'content-type': 'application/json' },
-        body,
+        body: body(),
         signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
       if (res.statusCode === 200 || res.statusCode === 201) {
-        // dump() reads at most 128 KiB by default, then drops the connection.
-        await res.body.dump();
+        await keepIssuedCredential(res, options.credentials);
         logger.info('registered on main', {
           main: options.mainUrl,
           name: options.name,
@@ -101,6 +116,15 @@ export async function joinMain(options: JoinMainOptions): Promise<JoinOutcome> {
         return 'joined';
       }
       reason = await reasonOf(res);
+      if (res.statusCode < 500 && useCredential && options.credentials.joinToken !== undefined) {
+        logger.warn("main refused this node's credential; registering with the join token", {
+          main: options.mainUrl,
+          reason,
+        });
+        useCredential = false;
+        attempt--;
+        continue;
+      }
       if (res.statusCode < 500) {
         logger.error('main refused to register this cache; serving anyway', {
           main: options.mainUrl,

@@ -1,8 +1,8 @@
 /**
  * @module Tells main that this edge's upstream cache failed a fetch, so that main probes that
  * cache now instead of at its next round and stops redirecting to it sooner (issue 11, section
- * 3): `POST <main>/api/v0/content_caches/trouble` with `{token, upstream}`, the join token being
- * the edge's credential on main (as for `join`), `upstream` the failing cache's URL as this edge
+ * 3): `POST <main>/api/v0/content_caches/trouble` with `{token, name, nodeId, upstream}`, the token
+ * being the node's credential on main (before it has one, the join token), `name` and `nodeId` the node, `upstream` the failing cache's URL as this edge
  * knows it. Main answers 204 (401 for a token it does not accept).
  *
  * Best effort: the caller does not wait, a failure is logged at debug level and forgotten (the
@@ -16,8 +16,11 @@ import type { Logger } from '../src/log/logger.js';
 export interface TroubleReporterOptions {
   /** Main's URL (the edge's `issuer`). */
   mainUrl: string;
-  /** The join token (`joinToken` in the edge's config). */
-  token: string;
+  /** The node credential, else the join token (read at each report). */
+  token: () => string | undefined;
+  /** This node: its cache and id. */
+  name: string;
+  nodeId: string;
   /** The upstream cache's URL (`upstream` in the edge's config). */
   upstream: string;
   dispatcher: Dispatcher;
@@ -34,7 +37,8 @@ export function createTroubleReporter(options: TroubleReporterOptions): () => vo
   const now = options.now ?? Date.now;
   const minIntervalMs = options.minIntervalMs ?? 30_000;
   const url = `${options.mainUrl}/api/v0/content_caches/trouble`;
-  const body = JSON.stringify({ token: options.token, upstream: options.upstream });
+  const body = () =>
+    JSON.stringify({ token: options.token(), name: options.name, nodeId: options.nodeId, upstream: options.upstream });
   let lastSent = Number.NEGATIVE_INFINITY;
 
   async function send(): Promise<void> {
@@ -43,7 +47,7 @@ export function createTroubleReporter(options: TroubleReporterOptions): () => vo
         method: 'POST',
         dispatcher: options.dispatcher,
         headers: { 'content-type': 'application/json' },
-        body,
+        body: body(),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       await res.body.dump();

@@ -26,6 +26,7 @@ import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
 import { createTroubleReporter } from './report-trouble.js';
 import { nodeIdOf } from './node-id.js';
+import { EdgeCredentials } from './node-credential.js';
 import { startHeartbeat } from './heartbeat.js';
 import { handOffFor } from './front.js';
 
@@ -63,6 +64,8 @@ export async function startEdge(
     });
   }
   const nodeId = await nodeIdOf(dataDir, config.nodeId);
+  // The join token, and the node credential main issued at an earlier join (if any).
+  const credentials = await EdgeCredentials.load(dataDir, config.joinToken);
   const store = await FsBlobStore.create(dataDir);
   const index = new CacheIndex(join(dataDir, 'db'));
   let report;
@@ -94,10 +97,12 @@ export async function startEdge(
           logger,
           now,
           // With join credentials, main hears of the failure and probes that cache at once.
-          ...(config.joinToken && {
+          ...(credentials.any && {
             onCacheFailure: createTroubleReporter({
               mainUrl: config.issuer,
-              token: config.joinToken,
+              token: () => credentials.current(),
+              name: config.name,
+              nodeId,
               upstream: config.upstream,
               dispatcher,
               logger,
@@ -210,10 +215,10 @@ export async function startEdge(
   });
   // Not awaited: the edge serves while it registers (and if registering fails).
   const stopJoining = new AbortController();
-  const joined = config.joinToken
+  const joined = credentials.any
     ? joinMain({
         mainUrl: config.issuer,
-        token: config.joinToken,
+        credentials,
         name: config.name,
         nodeId,
         host: url,
@@ -225,10 +230,10 @@ export async function startEdge(
       })
     : undefined;
   const stopHeartbeat =
-    config.joinToken && config.heartbeatIntervalMs > 0
+    credentials.any && config.heartbeatIntervalMs > 0
       ? startHeartbeat({
           mainUrl: config.issuer,
-          token: config.joinToken,
+          token: () => credentials.current(),
           name: config.name,
           nodeId,
           intervalMs: config.heartbeatIntervalMs,

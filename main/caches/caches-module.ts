@@ -15,6 +15,7 @@ import { rememberRedirectInputs } from './redirect-inputs.js';
 import { createJoinTokens, type JoinTokens } from './join-tokens.js';
 import { createCacheJoin, type CacheJoin } from './join-cache.js';
 import { createEdgeReports, type EdgeReports } from './edge-reports.js';
+import { createEdgeAuth } from './edge-auth.js';
 import { nodesOf } from './cache-nodes.js';
 
 export interface CacheMetrics {
@@ -131,8 +132,9 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     ...(deps.hotBlobSpread !== undefined && { hotBlobSpread: deps.hotBlobSpread }),
   });
   const joinTokens = createJoinTokens(deps.store, deps.now);
-  const join = createCacheJoin({ caches, tokens: joinTokens, mainUrl: deps.issuer, logger: deps.logger });
-  const reports = createEdgeReports({ caches, tokens: joinTokens, probe });
+  const authenticate = createEdgeAuth(caches, joinTokens);
+  const join = createCacheJoin({ caches, authenticate, mainUrl: deps.issuer, logger: deps.logger });
+  const reports = createEdgeReports({ caches, authenticate, probe });
   probe.start();
   return {
     caches,

@@ -170,9 +170,17 @@ export function createContentCaches(store: CacheStore, now: () => number = Date.
       return { name, ...record };
     },
 
-    /** Adds the node `id` at `host` to the cache `name`, or moves it there (an edge of the group joining). */
-    async joinNode(name: string, id: unknown, host: unknown): Promise<ContentCache> {
-      const node = { id: parseNodeId(id), host: parseHost(host), joinedAt: now() };
+    /**
+     * Adds the node `id` at `host` to the cache `name`, or moves it there (an edge of the group joining);
+     * `credentialHash` replaces the node's credential, absent keeps it.
+     */
+    async joinNode(name: string, id: unknown, host: unknown, credentialHash?: string): Promise<ContentCache> {
+      const node = {
+        id: parseNodeId(id),
+        host: parseHost(host),
+        joinedAt: now(),
+        ...(credentialHash !== undefined && { credentialHash }),
+      };
       const result = await store.joinCacheNode(name, node);
       if (result === 'missing') throw new AccountError('NOT_FOUND', `content cache "${name}" does not exist`);
       return require(name);

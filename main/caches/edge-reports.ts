@@ -1,19 +1,18 @@
 /**
- * @module What edges tell main about health, authenticated as their join registration is (the
- * join token, checked first, so a caller without one learns nothing else):
+ * @module What edges tell main about health, authenticated as their join registration is (a join
+ * token or the node's credential, checked first, so a caller without one learns nothing else):
  *
  * - a heartbeat (`POST /api/v0/content_caches/heartbeat`): the node's own health and stats,
  *   which keeps a node main cannot reach (outbound-only networks) in use (health-probe.ts);
  * - trouble (`POST /api/v0/content_caches/trouble`): the edge's upstream cache failed a fetch,
  *   so main probes that cache's node at once instead of at the next round.
  */
-import { OciError } from '../../src/oci/errors.js';
 import { AccountError } from '../accounts/errors.js';
 import { nodeKey, nodesOf } from './cache-nodes.js';
 import { parseHost, parseNodeId, type ContentCaches } from './content-caches.js';
 import { edgeStatsOf } from './edge-stats.js';
 import type { HealthProbe } from './health-probe.js';
-import type { JoinTokens } from './join-tokens.js';
+import type { AuthenticateEdge } from './edge-auth.js';
 
 export interface HeartbeatRequest {
   token?: unknown;
@@ -27,27 +26,23 @@ export interface HeartbeatRequest {
 
 export interface TroubleRequest {
   token?: unknown;
+  /** The reporting node (needed with a node credential; edges that predate credentials send neither). */
+  name?: unknown;
+  nodeId?: unknown;
   /** The URL of the upstream cache node whose fetch failed. */
   upstream?: unknown;
 }
 
 export interface EdgeReportsDeps {
   caches: ContentCaches;
-  tokens: JoinTokens;
+  authenticate: AuthenticateEdge;
   probe: Pick<HealthProbe, 'heartbeat' | 'suspect'>;
 }
 
 export function createEdgeReports(deps: EdgeReportsDeps) {
-  async function checkToken(token: unknown): Promise<void> {
-    if (!(await deps.tokens.isValid(token)))
-      throw new OciError('UNAUTHORIZED', {
-        message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
-      });
-  }
-
   return {
     async heartbeat(request: HeartbeatRequest): Promise<void> {
-      await checkToken(request.token);
+      await deps.authenticate(request);
       const id = parseNodeId(request.nodeId);
       const cache = typeof request.name === 'string' ? await deps.caches.get(request.name) : undefined;
       if (!cache || !nodesOf(cache).some((n) => n.id === id))
@@ -59,7 +54,7 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
     },
 
     async trouble(request: TroubleRequest): Promise<void> {
-      await checkToken(request.token);
+      await deps.authenticate(request);
       const url = parseHost(request.upstream);
       const cache = (await deps.caches.list()).find((c) => nodesOf(c).some((n) => n.host === url));
       if (!cache) return;

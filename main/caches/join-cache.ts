@@ -4,12 +4,15 @@
  * region and upstream, when given) the edge reports. The token is checked before anything
  * else, so a caller without one learns nothing, not even whether the name exists.
  *
+ * A node joining with a join token gets a new node credential (node-credentials.ts), which it
+ * presents from then on: at its next start it registers again with the credential alone, for
+ * its own node of its own cache, long after the join token has expired.
+ *
  * A join token is as strong as an admin's cache rights for the names it is used with: whoever
  * holds it can point an existing cache at another host. Tokens are short-lived for that reason
  * (see join-tokens.ts).
  */
 import type { Logger } from '../../src/log/logger.js';
-import { OciError } from '../../src/oci/errors.js';
 import { AccountError } from '../accounts/errors.js';
 import {
   parseHost,
@@ -18,7 +21,8 @@ import {
   type ContentCacheInput,
   type ContentCaches,
 } from './content-caches.js';
-import type { JoinTokens } from './join-tokens.js';
+import type { AuthenticateEdge } from './edge-auth.js';
+import { newNodeCredential } from './node-credentials.js';
 
 export interface JoinRequest {
   token?: unknown;
@@ -42,11 +46,13 @@ export interface JoinResult {
   cache: ContentCache;
   /** False when an existing cache was updated. */
   created: boolean;
+  /** Issued to a node that joined with a join token: handed to that edge once, kept by main as a hash. */
+  nodeCredential?: string;
 }
 
 export interface JoinDeps {
   caches: ContentCaches;
-  tokens: JoinTokens;
+  authenticate: AuthenticateEdge;
   /** Main's own public URL: an upstream given as this URL means main. */
   mainUrl: string;
   logger: Logger;
@@ -68,10 +74,7 @@ export function createCacheJoin(deps: JoinDeps) {
   }
 
   return async function join(request: JoinRequest): Promise<JoinResult> {
-    if (!(await deps.tokens.isValid(request.token)))
-      throw new OciError('UNAUTHORIZED', {
-        message: 'join token refused: it is unknown or has expired (create one with `outpost main cache token create`)',
-      });
+    const authority = await deps.authenticate(request);
     // Checked before anything is written: a bad node id or host must not leave a cache behind.
     if (request.nodeId !== undefined) {
       parseNodeId(request.nodeId);
@@ -82,19 +85,21 @@ export function createCacheJoin(deps: JoinDeps) {
       ...(request.region !== undefined && { region: request.region }),
       ...(request.upstream !== undefined && { upstream: await resolveUpstream(request.upstream) }),
     };
+    // A node credential re-registers its node as it is; a join token (an admin's say-so) issues a new one.
+    const issued = request.nodeId !== undefined && authority === 'join-token' ? newNodeCredential() : undefined;
     const joined = await createOrUpdate(request.name, input, request.nodeId !== undefined);
     // A node of a group: the group keeps its host (the first node's), the node is added or moved.
     const cache =
       request.nodeId === undefined
         ? joined.cache
-        : await deps.caches.joinNode(joined.cache.name, request.nodeId, request.host);
+        : await deps.caches.joinNode(joined.cache.name, request.nodeId, request.host, issued?.hash);
     deps.logger.info(joined.created ? 'content cache joined' : 'content cache joined again', {
       cache: cache.name,
       ...(typeof request.nodeId === 'string' && { node: request.nodeId }),
       host: typeof request.host === 'string' ? request.host : cache.host,
       upstream: cache.upstream ?? 'main',
     });
-    return { cache, created: joined.created };
+    return { cache, created: joined.created, ...(issued && { nodeCredential: issued.credential }) };
   };
 
   /**

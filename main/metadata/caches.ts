@@ -28,6 +28,11 @@ export interface CacheNodeRecord {
   id: string;
   host: string;
   joinedAt: number;
+  /**
+   * SHA-256 (base64url) of the node's credential (caches/node-credentials.ts). `joinCacheNode`
+   * without one keeps the node's current one. Never leaves main.
+   */
+  credentialHash?: string;
 }
 
 /** The key of a node's health record: node ids and cache names never contain '/'. */

@@ -264,6 +264,19 @@ export function describeCacheStore(name: string, factory: () => Promise<CacheSto
         expect(await store.getCache('nope')).toBeUndefined();
       });
 
+      it("keeps a node's credential hash when it joins again without one, and replaces it when given", async () => {
+        await store.createCache('eu', record('eu'));
+        await store.joinCacheNode('eu', { ...node('a'), credentialHash: 'first' });
+        await store.joinCacheNode('eu', node('a', 'https://moved.example.com'));
+        expect((await store.getCache('eu'))?.nodes).toEqual([
+          { ...node('a', 'https://moved.example.com'), credentialHash: 'first' },
+        ]);
+        await store.joinCacheNode('eu', { ...node('a'), credentialHash: 'second' });
+        expect((await fixture.openAgain().then((other) => other.getCache('eu')))?.nodes).toEqual([
+          { ...node('a'), credentialHash: 'second' },
+        ]);
+      });
+
       it('replaces a node of another id at the same host (an edge that lost its data directory)', async () => {
         await store.createCache('eu', record('eu'));
         await store.joinCacheNode('eu', node('a'));

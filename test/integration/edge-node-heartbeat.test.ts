@@ -50,7 +50,7 @@ describe('an edge joining as a node', () => {
     await first.service.stop();
     const second = await startNode();
     expect((await main.service.caches.caches.get('eu'))?.nodes).toEqual([
-      { id, host: second.url, joinedAt: expect.any(Number) },
+      { id, host: second.url, joinedAt: expect.any(Number), credentialHash: expect.any(String) },
     ]);
   });
 

@@ -166,7 +166,9 @@ describe('an edge started with a join token', () => {
     expect(await edge.service.joined).toBe('joined');
     const cache = (await main.service.caches.caches.get('eu'))!;
     expect(cache.host).toBe(edge.url);
-    expect(cache.nodes).toEqual([{ id: 'eu-1', host: edge.url, joinedAt: expect.any(Number) }]);
+    expect(cache.nodes).toEqual([
+      { id: 'eu-1', host: edge.url, joinedAt: expect.any(Number), credentialHash: expect.any(String) },
+    ]);
     expect(logs()).toMatch(/"msg":"registered on main".*"created":false/);
   });
 

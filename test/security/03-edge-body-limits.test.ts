@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinMain } from '../../edge/join-main.js';
+import { EdgeCredentials } from '../../edge/node-credential.js';
 import { runAdminCommand } from '../../edge/admin-cli.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
@@ -190,7 +191,7 @@ describe('answers from main are read up to a limit', () => {
     try {
       const outcome = await joinMain({
         mainUrl: peer.url,
-        token: 'join-token',
+        credentials: new EdgeCredentials('/nonexistent', 'join-token', undefined),
         name: 'eu',
         host: 'http://127.0.0.1:1',
         upstream: peer.url,

@@ -94,8 +94,11 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         const replaced = nodes.filter((n) => n.id !== node.id && n.host === node.host);
         const kept = nodes.filter((n) => !replaced.includes(n));
         const at = kept.findIndex((n) => n.id === node.id);
-        if (at >= 0) kept[at] = { ...node, joinedAt: kept[at]!.joinedAt };
-        else kept.push(node);
+        if (at >= 0) {
+          const was = kept[at]!;
+          const credentialHash = node.credentialHash ?? was.credentialHash;
+          kept[at] = { ...node, joinedAt: was.joinedAt, ...(credentialHash !== undefined && { credentialHash }) };
+        } else kept.push(node);
         caches.put(name, { ...existing, host: kept[0]!.host, nodes: kept });
         for (const gone of replaced) forgetNode(`${name}/${gone.id}`);
         return 'done' as const;

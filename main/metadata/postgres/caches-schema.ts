@@ -72,4 +72,9 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (cache, node)
       );`,
   },
+  {
+    // A node's credential (its SHA-256): what the node uses on main once its join token has expired.
+    id: 'caches-005-node-credentials',
+    sql: 'ALTER TABLE outpost_cache_nodes ADD COLUMN credential_hash text;',
+  },
 ];

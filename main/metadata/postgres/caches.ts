@@ -48,6 +48,7 @@ interface NodeRow {
   id: string;
   host: string;
   joined_at: string;
+  credential_hash: string | null;
 }
 
 /** The caches with their nodes (join order), from the rows of both tables. */
@@ -55,7 +56,12 @@ function withNodes(caches: ContentCache[], rows: NodeRow[]): ContentCache[] {
   const byCache = new Map<string, CacheNodeRecord[]>();
   for (const row of rows) {
     const nodes = byCache.get(row.cache) ?? [];
-    nodes.push({ id: row.id, host: row.host, joinedAt: Number(row.joined_at) });
+    nodes.push({
+      id: row.id,
+      host: row.host,
+      joinedAt: Number(row.joined_at),
+      ...(row.credential_hash !== null && { credentialHash: row.credential_hash }),
+    });
     byCache.set(row.cache, nodes);
   }
   return caches.map((cache) => {
@@ -119,14 +125,16 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
   return {
     async listCaches() {
       const rows = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches ORDER BY name COLLATE "C"`);
-      const nodes = await db.query<NodeRow>(`SELECT cache, id, host, joined_at FROM outpost_cache_nodes ${NODE_ORDER}`);
+      const nodes = await db.query<NodeRow>(
+        `SELECT cache, id, host, joined_at, credential_hash FROM outpost_cache_nodes ${NODE_ORDER}`,
+      );
       return withNodes(rows.map(toCache), nodes);
     },
     async getCache(name) {
       const [row] = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches WHERE name = $1`, [name]);
       if (!row) return undefined;
       const nodes = await db.query<NodeRow>(
-        `SELECT cache, id, host, joined_at FROM outpost_cache_nodes WHERE cache = $1 ${NODE_ORDER}`,
+        `SELECT cache, id, host, joined_at, credential_hash FROM outpost_cache_nodes WHERE cache = $1 ${NODE_ORDER}`,
         [name],
       );
       const [cache] = withNodes([toCache(row)], nodes);
@@ -195,9 +203,11 @@ export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
             replaced.map((r) => r.id),
           );
         await tx.query(
-          `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (cache, id) DO UPDATE SET host = EXCLUDED.host`,
-          [name, node.id, node.host, node.joinedAt],
+          `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at, credential_hash) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (cache, id) DO UPDATE
+             SET host = EXCLUDED.host,
+                 credential_hash = COALESCE(EXCLUDED.credential_hash, outpost_cache_nodes.credential_hash)`,
+          [name, node.id, node.host, node.joinedAt, node.credentialHash ?? null],
         );
         await firstNodeHost(tx, name);
         return 'done' as const;

@@ -55,9 +55,9 @@ export const SMALL_LOADS: SmallTargets = {
       for (const c of caches)
         for (const node of c.nodes ?? [])
           await tx.query(
-            `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at) VALUES ($1, $2, $3, $4)
+            `INSERT INTO outpost_cache_nodes (cache, id, host, joined_at, credential_hash) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT DO NOTHING`,
-            [c.name, node.id, node.host, node.joinedAt],
+            [c.name, node.id, node.host, node.joinedAt, node.credentialHash ?? null],
           );
     },
   },

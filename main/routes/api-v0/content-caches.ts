@@ -43,7 +43,12 @@ const heartbeatSchema = z.object({
   details: z.unknown().optional(),
 });
 
-const troubleSchema = z.object({ token: z.unknown().optional(), upstream: z.unknown().optional() });
+const troubleSchema = z.object({
+  token: z.unknown().optional(),
+  name: z.unknown().optional(),
+  nodeId: z.unknown().optional(),
+  upstream: z.unknown().optional(),
+});
 
 export function contentCacheRoutes({
   caches,
@@ -92,20 +97,24 @@ export function contentCacheRoutes({
     return c.json(view(created, await caches.list()), 201);
   });
 
-  // 201 for a new cache, 200 when an existing one moved; 401 for a wrong or expired token.
+  // Join token or the node's credential (checked first). 201 for a new cache, 200 when an existing one moved;
+  // 401 for a wrong or expired token. A node joining with a join token gets its `nodeCredential`.
   app.post('/content_caches/join', async (c) => {
-    const { cache, created } = await join(await jsonBody(c, joinSchema));
+    const { cache, created, nodeCredential } = await join(await jsonBody(c, joinSchema));
     void probe.probeAll();
-    return c.json(view(cache, await caches.list()), created ? 201 : 200);
+    return c.json(
+      { ...view(cache, await caches.list()), ...(nodeCredential && { nodeCredential }) },
+      created ? 201 : 200,
+    );
   });
 
-  // Join token (checked first): an edge of the group reports its own health; 204.
+  // Join token or the node's credential (checked first): an edge of the group reports its own health; 204.
   app.post('/content_caches/heartbeat', async (c) => {
     await reports.heartbeat(await jsonBody(c, heartbeatSchema));
     return c.body(null, 204);
   });
 
-  // Join token (checked first): an edge's upstream cache failed; main probes it now. 204.
+  // Join token or the node's credential (checked first): an edge's upstream cache failed; main probes it now. 204.
   app.post('/content_caches/trouble', async (c) => {
     await reports.trouble(await jsonBody(c, troubleSchema));
     return c.body(null, 204);

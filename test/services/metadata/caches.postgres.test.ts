@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContentCaches } from '../../../main/caches/content-caches.js';
+import { createEdgeAuth } from '../../../main/caches/edge-auth.js';
 import { createCacheJoin } from '../../../main/caches/join-cache.js';
 import { createJoinTokens } from '../../../main/caches/join-tokens.js';
 import { CACHES_MIGRATIONS } from '../../../main/metadata/postgres/caches-schema.js';
@@ -60,7 +61,7 @@ describe('edges joining through two replicas at once (PostgreSQL)', () => {
           replicas.map((store, i) =>
             createCacheJoin({
               caches: createContentCaches(store),
-              tokens: createJoinTokens(store),
+              authenticate: createEdgeAuth(createContentCaches(store), createJoinTokens(store)),
               mainUrl: 'https://registry.example.com',
               logger: silentLogger,
             })({ token, name, host: `https://edge-${i}.example.com` }),

@@ -10,6 +10,7 @@ import { createContentCaches, type ContentCaches } from '../../../main/caches/co
 import { createJoinTokens } from '../../../main/caches/join-tokens.js';
 import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import { createCacheJoin, type CacheJoin } from '../../../main/caches/join-cache.js';
+import { createEdgeAuth } from '../../../main/caches/edge-auth.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const MAIN = 'https://registry.example.com';
@@ -27,7 +28,7 @@ beforeEach(async () => {
   caches = createContentCaches(createLmdbCacheStore(root), () => clock);
   const tokens = createJoinTokens(createLmdbCacheStore(root), () => clock);
   token = (await tokens.create(60_000)).token;
-  join = createCacheJoin({ caches, tokens, mainUrl: MAIN, logger: silentLogger });
+  join = createCacheJoin({ caches, authenticate: createEdgeAuth(caches, tokens), mainUrl: MAIN, logger: silentLogger });
 });
 afterEach(async () => {
   await root.close();
@@ -127,5 +128,43 @@ describe('createCacheJoin', () => {
       code: 'UNAUTHORIZED',
     });
     expect(await caches.list()).toEqual([]);
+  });
+});
+
+describe('node credentials', () => {
+  const asNode = (id: string, host = `https://${id}.eu.example.com`) => ({ name: 'eu', nodeId: id, host });
+
+  it('issues a credential to a node joining with a join token, and keeps only its hash', async () => {
+    const { nodeCredential } = await join({ token, ...asNode('a') });
+    expect(nodeCredential).toMatch(/^outpost-node-[A-Za-z0-9_-]{43}$/);
+    const [node] = (await caches.get('eu'))?.nodes ?? [];
+    expect(node?.credentialHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(await caches.list())).not.toContain(nodeCredential);
+  });
+
+  it('lets the node join again with its credential long after the join token expired, without a new one', async () => {
+    const { nodeCredential } = await join({ token, ...asNode('a') });
+    clock += 30 * 24 * 3600_000;
+    const again = await join({ token: nodeCredential, ...asNode('a', 'https://moved.eu.example.com') });
+    expect(again.nodeCredential).toBeUndefined();
+    expect(again.cache.nodes?.map((n) => n.host)).toEqual(['https://moved.eu.example.com']);
+    // Still the same credential: the edge's copy stays good.
+    await expect(join({ token: nodeCredential, ...asNode('a') })).resolves.toMatchObject({ created: false });
+  });
+
+  it('refuses a credential for another node, another cache, or once a join token replaced it', async () => {
+    const a = (await join({ token, ...asNode('a') })).nodeCredential;
+    await join({ token, ...asNode('b') });
+    await caches.create({ name: 'sg', host: 'https://sg.example.com' });
+    for (const claim of [asNode('b'), { ...asNode('a'), name: 'sg' }, { ...asNode('a'), nodeId: undefined }]) {
+      await expect(join({ token: a, ...claim })).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: expect.stringMatching(/node credential refused/),
+      });
+    }
+    const replaced = (await join({ token, ...asNode('a') })).nodeCredential;
+    expect(replaced).not.toEqual(a);
+    await expect(join({ token: a, ...asNode('a') })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(join({ token: replaced, ...asNode('a') })).resolves.toMatchObject({ created: false });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The edge's registration on main, against a tiny HTTP server on 127.0.0.1 standing in for
  * main's join endpoint: what is sent, retries while main is unreachable or failing (without limit
- * by default, with capped pauses), no retry after a refusal, and never the token in a log line.
+ * by default, with capped pauses), no retry after a refusal, never the token in a log line, and
+ * the node credential: kept when main issues one, presented first at the next join, the join
+ * token tried when main refuses it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { createLogger } from '../../../src/log/logger.js';
 import { joinMain, type JoinMainOptions } from '../../../edge/join-main.js';
+import { EdgeCredentials, readNodeCredential } from '../../../edge/node-credential.js';
+import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const TOKEN = 'outpost-join-secret-value-for-this-test';
 let server: Server;
@@ -19,6 +25,8 @@ let dispatcher: Agent;
 let answers: number[];
 let received: Array<{ path: string; body: Record<string, unknown> }>;
 let logs: string;
+/** What main answers a successful join with. */
+let joinedBody: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -30,7 +38,7 @@ beforeAll(async () => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(
         status < 300
-          ? '{}'
+          ? joinedBody
           : JSON.stringify({
               errors: [{ code: status === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE', message: `refused with ${status}` }],
             }),
@@ -47,6 +55,7 @@ afterAll(async () => {
   await dispatcher.close();
 });
 beforeEach(() => {
+  joinedBody = '{}';
   answers = [201];
   received = [];
   logs = '';
@@ -54,7 +63,7 @@ beforeEach(() => {
 
 const options = (overrides: Partial<JoinMainOptions> = {}): JoinMainOptions => ({
   mainUrl,
-  token: TOKEN,
+  credentials: new EdgeCredentials('/nonexistent', TOKEN, undefined),
   name: 'eu',
   host: 'https://eu.example.com',
   upstream: mainUrl,
@@ -138,5 +147,50 @@ describe('joinMain', () => {
       await joinMain(options({ attempts: 2 }));
     }
     expect(logs).not.toContain(TOKEN);
+  });
+});
+
+describe('joinMain and the node credential', () => {
+  const CREDENTIAL = `outpost-node-${'c'.repeat(43)}`;
+  const OLD_CREDENTIAL = `outpost-node-${'o'.repeat(43)}`;
+  let temp: TempDir;
+  beforeEach(async () => {
+    temp = await createTempDir('outpost-join-credential-');
+    return () => temp.remove();
+  });
+
+  it('keeps the credential main issues, owner-only, and presents it from then on', async () => {
+    joinedBody = JSON.stringify({ name: 'eu', nodeCredential: CREDENTIAL });
+    const credentials = await EdgeCredentials.load(temp.path, TOKEN);
+    expect(await joinMain(options({ credentials, nodeId: 'eu-1' }))).toBe('joined');
+    expect(received[0]?.body.token).toBe(TOKEN);
+    expect(credentials.current()).toBe(CREDENTIAL);
+    expect(await readNodeCredential(temp.path)).toBe(CREDENTIAL);
+    expect((await stat(join(temp.path, 'node-credential'))).mode & 0o777).toBe(0o600);
+    expect(logs).not.toContain(CREDENTIAL);
+  });
+
+  it('joins with a kept credential alone, the join token long gone from the configuration', async () => {
+    const credentials = new EdgeCredentials(temp.path, undefined, CREDENTIAL);
+    expect(await joinMain(options({ credentials, nodeId: 'eu-1' }))).toBe('joined');
+    expect(received.map((r) => r.body.token)).toEqual([CREDENTIAL]);
+  });
+
+  it('tries the join token at once when main refuses the credential, and keeps the new one', async () => {
+    answers = [401, 200];
+    joinedBody = JSON.stringify({ nodeCredential: CREDENTIAL });
+    const credentials = new EdgeCredentials(temp.path, TOKEN, OLD_CREDENTIAL);
+    expect(await joinMain(options({ credentials, nodeId: 'eu-1', attempts: 1 }))).toBe('joined');
+    expect(received.map((r) => r.body.token)).toEqual([OLD_CREDENTIAL, TOKEN]);
+    expect(credentials.current()).toBe(CREDENTIAL);
+    expect(logs).toMatch(/refused this node's credential/);
+    expect(logs).not.toContain(OLD_CREDENTIAL);
+  });
+
+  it('gives up on a refused credential when there is no join token to fall back on', async () => {
+    answers = [401];
+    const credentials = new EdgeCredentials(temp.path, undefined, OLD_CREDENTIAL);
+    expect(await joinMain(options({ credentials, nodeId: 'eu-1' }))).toBe('refused');
+    expect(received).toHaveLength(1);
   });
 });

@@ -50,7 +50,9 @@ beforeEach(() => {
 const reporter = (overrides: Partial<TroubleReporterOptions> = {}) =>
   createTroubleReporter({
     mainUrl,
-    token: TOKEN,
+    token: () => TOKEN,
+    name: 'sg',
+    nodeId: 'sg-1',
     upstream: 'https://eu.example.com',
     dispatcher,
     logger: createLogger({ level: 'debug', write: (line) => void (logs += line) }),
@@ -59,14 +61,14 @@ const reporter = (overrides: Partial<TroubleReporterOptions> = {}) =>
   });
 
 describe('the trouble report to main', () => {
-  it('posts the join token and the failing upstream to /api/v0/content_caches/trouble', async () => {
+  it('posts the token, this node and the failing upstream to /api/v0/content_caches/trouble', async () => {
     reporter()();
     await waitFor(() => received.length === 1, 'the report');
     expect(received[0]).toEqual({
       method: 'POST',
       path: '/api/v0/content_caches/trouble',
       type: 'application/json',
-      body: { token: TOKEN, upstream: 'https://eu.example.com' },
+      body: { token: TOKEN, name: 'sg', nodeId: 'sg-1', upstream: 'https://eu.example.com' },
     });
     await waitFor(() => logs.includes('reported the upstream cache failing to main'), 'the log line');
     expect(logs).toMatch(/"level":"debug".*"status":204/);
