@@ -18,6 +18,10 @@ import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 const ACCESS_LEVELS: ReadonlySet<string> = new Set(['read', 'read-write', 'admin']);
 
+/** Whether `value` names an access level a grant may give. */
+export const isAccessLevel = (value: unknown): value is AccessLevel =>
+  typeof value === 'string' && ACCESS_LEVELS.has(value);
+
 export interface UserView {
   name: string;
   isAdmin: boolean;
@@ -350,7 +354,7 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
 
     async setTeamAccess(org: string, team: string, repo: string, level: unknown): Promise<void> {
       await requireTeam(org, team);
-      if (typeof level !== 'string' || !ACCESS_LEVELS.has(level))
+      if (!isAccessLevel(level))
         throw new AccountError('INVALID_INPUT', 'accessLevel must be read, read-write or admin');
       if (!isRepoName(repo) || !repo.startsWith(`${org}/`))
         throw new AccountError('INVALID_INPUT', `repository must be in the "${org}/" namespace`);
