@@ -6,6 +6,7 @@
  * the caller may pull (public repositories for anonymous visitors).
  */
 import { Hono } from 'hono';
+import { clientAddress } from '../../../src/http/node-bindings.js';
 import { isRepoName } from '../../../src/oci/reference.js';
 import { AccountError } from '../../accounts/errors.js';
 import type { WebCookies } from '../cookies.js';
@@ -108,6 +109,8 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         events={events}
         now={deps.now()}
         settingsCsrfToken={mayAdminister ? c.get('session')?.csrfToken : undefined}
+        pullSource={await deps.caches.redirects.explain(principal, clientAddress(c))}
+        signedIn={viewerOf(c) !== undefined}
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);
