@@ -18,6 +18,10 @@ import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 const ACCESS_LEVELS: ReadonlySet<string> = new Set(['read', 'read-write', 'admin']);
 
+/** Whether `value` names an access level a grant may give. */
+export const isAccessLevel = (value: unknown): value is AccessLevel =>
+  typeof value === 'string' && ACCESS_LEVELS.has(value);
+
 export interface UserView {
   name: string;
   isAdmin: boolean;
@@ -294,6 +298,23 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
       if (result === 'no-org') throw new AccountError('NOT_FOUND', `organization "${org}" does not exist`);
     },
 
+    /** Renames the team and/or changes its description ("" removes it); members and grants follow. */
+    async updateTeam(org: string, team: string, patch: { name?: unknown; description?: unknown }): Promise<void> {
+      await requireTeam(org, team);
+      const name = patch.name === undefined ? undefined : checkAccountName(patch.name, 'team');
+      if (patch.description !== undefined && typeof patch.description !== 'string')
+        throw new AccountError('INVALID_INPUT', 'description must be a string');
+      const description =
+        patch.description === undefined ? undefined : patch.description === '' ? null : patch.description.slice(0, 500);
+      const result = await store.updateTeam(org, team, {
+        ...(name !== undefined && { name }),
+        ...(description !== undefined && { description }),
+      });
+      if (result === 'name-taken')
+        throw new AccountError('ALREADY_EXISTS', `team "${name}" already exists in "${org}"`);
+      if (result === 'no-team') throw new AccountError('NOT_FOUND', `team "${team}" does not exist in "${org}"`);
+    },
+
     async removeTeam(org: string, team: string): Promise<void> {
       await requireTeam(org, team);
       await store.removeTeam(org, team);
@@ -333,7 +354,7 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
 
     async setTeamAccess(org: string, team: string, repo: string, level: unknown): Promise<void> {
       await requireTeam(org, team);
-      if (typeof level !== 'string' || !ACCESS_LEVELS.has(level))
+      if (!isAccessLevel(level))
         throw new AccountError('INVALID_INPUT', 'accessLevel must be read, read-write or admin');
       if (!isRepoName(repo) || !repo.startsWith(`${org}/`))
         throw new AccountError('INVALID_INPUT', `repository must be in the "${org}/" namespace`);

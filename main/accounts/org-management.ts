@@ -104,6 +104,18 @@ export function createOrgManagement({ accounts, accessControl, registry }: OrgMa
       return requireTeam(org, input.name);
     },
 
+    /** Renames the team or changes its description; returns the team as it now is. */
+    async updateTeam(
+      principal: Principal,
+      org: string,
+      team: string,
+      patch: { name?: unknown; description?: unknown },
+    ): Promise<TeamView> {
+      await requireOrgAdmin(principal, org);
+      await accounts.updateTeam(org, team, patch);
+      return requireTeam(org, typeof patch.name === 'string' ? patch.name : team);
+    },
+
     async team(principal: Principal, org: string, team: string): Promise<TeamView> {
       await requireMember(principal, org);
       return requireTeam(org, team);

@@ -92,6 +92,11 @@ export const actorOf = (principal: Principal): string => (principal.kind === 'us
 
 // Repositories read per batch while a listing filters them by what the caller may pull.
 const LIST_BATCH = 200;
+// Names a search reads per page, matching or not: past this it answers what it found, with `next`
+// where to go on, so a rare term in a large registry costs many pages, never one unbounded request.
+const SEARCH_SCAN_LIMIT = 20_000;
+/** The longest search term. */
+export const MAX_SEARCH_LENGTH = 100;
 
 export function createRepositories({ metadata, accounts, accessControl, now }: RepositoriesDeps) {
   const namespaceType = async (namespace: string): Promise<RepositoryView['namespaceType']> =>
@@ -180,13 +185,21 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
     },
 
     /**
-     * Repositories the caller may pull, in name order, optionally only those of one namespace.
-     * A namespace that is no account lists as one with nothing the caller may see (empty): an
-     * error there would tell anyone which user and organization names exist.
+     * One page of the repositories the caller may pull, in name order, optionally only those of
+     * one namespace and those whose full name contains `search` (any case). A namespace that is
+     * no account lists as one with nothing the caller may see (empty): an error there would tell
+     * anyone which user and organization names exist.
      */
-    async list(principal: Principal, options: Page & { namespace?: string }): Promise<PageOf<RepositoryView>> {
+    async list(
+      principal: Principal,
+      options: Page & { namespace?: string; search?: string },
+    ): Promise<PageOf<RepositoryView>> {
       const { namespace, limit } = options;
+      const term = options.search?.trim().toLowerCase();
+      if (term !== undefined && term.length > MAX_SEARCH_LENGTH)
+        throw new AccountError('INVALID_INPUT', `a search term has at most ${MAX_SEARCH_LENGTH} characters`);
       let after = options.after;
+      let scanned = 0;
       const items: RepositoryView[] = [];
       for (;;) {
         const batch = await metadata.listRepositories({
@@ -195,12 +208,14 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
           ...(after !== undefined && { after }),
         });
         for (const { name, ...record } of batch) {
+          if (term && ++scanned > SEARCH_SCAN_LIMIT) return { items, next: after ?? name };
+          after = name;
+          if (term && !name.toLowerCase().includes(term)) continue;
           if (!(await may(principal, name, 'pull'))) continue;
           if (items.length === limit) return { items, next: items[items.length - 1]!.fullName };
           items.push(await toView(name, record));
         }
         if (batch.length < LIST_BATCH) return { items };
-        after = batch[batch.length - 1]!.name;
       }
     },
 

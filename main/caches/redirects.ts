@@ -16,7 +16,7 @@ import type { KeyRing } from '../../src/auth/keys.js';
 import type { Principal } from '../accounts/permissions.js';
 import { chainIn, networkMatcher, type ContentCache, type ContentCaches } from './content-caches.js';
 import type { HealthProbe } from './health-probe.js';
-import { selectCache } from './select-cache.js';
+import { selectCache, type SelectionReason } from './select-cache.js';
 import { nodesOf, type CacheNode } from './cache-nodes.js';
 import { pickNode, rendezvousNode, type RankedNode } from './rendezvous.js';
 import { createHotBlobs } from './hot-blobs.js';
@@ -45,6 +45,11 @@ export interface RedirectsDeps {
 }
 
 type Node = CacheNode & RankedNode;
+
+/** Where a user's pulls fetch their layers from, and why (for the pages; no token is made). */
+export type PullSource =
+  | { kind: 'cache'; cache: string; region?: string; reason: SelectionReason; preferred: string }
+  | { kind: 'main'; reason: 'no-caches' | 'no-preference' | 'cache-down'; preferred?: string };
 
 export function createRedirects(deps: RedirectsDeps) {
   const tokens = new LRUCache<string, { token: string; expiresAt: number }>({ max: 50_000 });
@@ -84,7 +89,33 @@ export function createRedirects(deps: RedirectsDeps) {
     return token;
   }
 
+  async function select(principal: Principal, clientAddress: string) {
+    const preferences = principal.kind === 'user' ? await deps.preferences(principal.name) : { orgCaches: [] };
+    const caches = await deps.caches.list();
+    if (caches.length === 0) return { none: 'no-preference' } as const;
+    return selectCache({
+      ...preferences,
+      clientAddress,
+      caches,
+      matchesNetwork: matches,
+      chainOf: (name) => chainIn(caches, name),
+      isUp: groupUp,
+    });
+  }
+
   return {
+    /** Where this caller's pulls go now: the same choice `decide` makes, short of picking a node. */
+    async explain(principal: Principal, clientAddress: string): Promise<PullSource> {
+      if ((await deps.caches.list()).length === 0) return { kind: 'main', reason: 'no-caches' };
+      const selection = await select(principal, clientAddress);
+      if ('none' in selection)
+        return selection.none === 'cache-down'
+          ? { kind: 'main', reason: 'cache-down', preferred: selection.preferred }
+          : { kind: 'main', reason: 'no-preference' };
+      const { cache, reason, preferred } = selection;
+      return { kind: 'cache', cache: cache.name, ...(cache.region && { region: cache.region }), reason, preferred };
+    },
+
     async decide(
       principal: Principal,
       repository: string,
@@ -92,17 +123,7 @@ export function createRedirects(deps: RedirectsDeps) {
       clientAddress: string,
     ): Promise<RedirectDecision> {
       const subject = principal.kind === 'user' ? principal.name : ANONYMOUS;
-      const preferences = principal.kind === 'user' ? await deps.preferences(principal.name) : { orgCaches: [] };
-      const caches = await deps.caches.list();
-      if (caches.length === 0) return { kind: 'direct', reason: 'no-preference' };
-      const selection = selectCache({
-        ...preferences,
-        clientAddress,
-        caches,
-        matchesNetwork: matches,
-        chainOf: (name) => chainIn(caches, name),
-        isUp: groupUp,
-      });
+      const selection = await select(principal, clientAddress);
       if ('none' in selection) return { kind: 'direct', reason: selection.none };
       const node = pickNode(nodesFor(selection.cache), digest, nodeUp, hot.slot(digest));
       if (!node) return { kind: 'direct', reason: 'cache-down' };

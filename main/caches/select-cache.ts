@@ -25,7 +25,12 @@ export interface Selection {
   /** That cache and every cache above it, nearest first: the redirect token's audience. */
   audience: string[];
   reason: SelectionReason;
+  /** The cache the rule named: `cache` itself, or a cache below it that is down. */
+  preferred: string;
 }
+
+/** Why main serves a pull itself; `preferred` names the cache the rule chose when it is down. */
+export type NoSelection = { none: 'no-preference' } | { none: 'cache-down'; preferred: string };
 
 /** Candidate cache names in order of precedence; the network rule is only evaluated if reached. */
 function* preferences(input: SelectionInput): Generator<[string, SelectionReason]> {
@@ -36,7 +41,7 @@ function* preferences(input: SelectionInput): Generator<[string, SelectionReason
 }
 
 /** The cache for this pull, or why main serves it itself. */
-export function selectCache(input: SelectionInput): Selection | { none: 'no-preference' | 'cache-down' } {
+export function selectCache(input: SelectionInput): Selection | NoSelection {
   // A setting that names a cache removed since counts as no setting: the next rule decides
   // (before, a stale user setting sent every pull to main despite an organization default).
   let first: { reason: SelectionReason; chain: ContentCache[] } | undefined;
@@ -56,6 +61,7 @@ export function selectCache(input: SelectionInput): Selection | { none: 'no-pref
   let healthy = chain.length;
   while (healthy > 0 && input.isUp(chain[healthy - 1]!.name, chain[healthy - 1]!)) healthy--;
   const cache = chain[healthy];
-  if (!cache) return { none: 'cache-down' };
-  return { cache, audience: chain.slice(healthy).map((c) => c.name), reason };
+  const preferred = chain[0]!.name;
+  if (!cache) return { none: 'cache-down', preferred };
+  return { cache, audience: chain.slice(healthy).map((c) => c.name), reason, preferred };
 }

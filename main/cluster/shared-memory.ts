@@ -70,6 +70,7 @@ export function withSharedMemory(metadata: Metadata): Metadata {
         'setOrgMember',
         'removeOrgMember',
         'createTeam',
+        'updateTeam',
         'removeTeam',
         'addTeamMember',
         'removeTeamMember',

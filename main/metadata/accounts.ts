@@ -63,6 +63,11 @@ export interface TeamRecord {
   createdAt: number;
 }
 
+export interface TeamPatch {
+  name?: string;
+  description?: string | null;
+}
+
 export interface TeamGrant {
   /** The repository's full name, always in the team's organization (`<org>/...`). */
   repository: string;
@@ -167,6 +172,11 @@ export interface AccountStore {
   listTeams(org: string): Promise<TeamRecord[]>;
   /** `name-taken` when the organization has a team of that name already. */
   createTeam(org: string, team: TeamRecord): Promise<CreateOutcome | 'no-org'>;
+  /**
+   * Renames the team and/or changes its description (`null` removes it), keeping its members and
+   * grants, in one transaction. `name-taken` when the organization has a team of the new name.
+   */
+  updateTeam(org: string, team: string, patch: TeamPatch): Promise<'done' | 'no-team' | 'name-taken'>;
   /** Removes the team with its members and grants; false when there was none. */
   removeTeam(org: string, team: string): Promise<boolean>;
   isTeamMember(org: string, team: string, user: string): Promise<boolean>;

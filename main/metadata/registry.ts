@@ -208,6 +208,11 @@ export interface RegistryMetadata {
   listTags(repo: string, options: ListOptions): Promise<TagEntry[]>;
   /** How many tags `repo` has and, among the first `scan` of them, the latest `updatedAt`. */
   tagSummary(repo: string, scan: number): Promise<{ count: number; lastUpdatedAt?: number }>;
+  /**
+   * The total size of the distinct blobs linked to `repo` (what deleting it alone could free at
+   * most), reading at most `scan` links; `complete` is false when it has more.
+   */
+  repositoryBytes(repo: string, scan: number): Promise<{ bytes: number; complete: boolean }>;
   /** Manifests of `repo` whose subject is `subject`, in digest order. */
   listReferrers(repo: RepoName, subject: Digest): Promise<ReferrerEntry[]>;
 

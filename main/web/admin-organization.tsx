@@ -1,7 +1,7 @@
 /**
  * @module Administration: one organization's members (make admin, remove) and the form to add
- * a member, its default content cache (for members who picked none), and its teams for
- * reference.
+ * a member, its default content cache (for members who picked none), and its teams (each
+ * managed on its own page, admin-team.tsx) with the form to create one.
  */
 import type { FC } from 'hono/jsx';
 import type { MemberView, TeamView } from '../accounts/org-management.js';
@@ -9,6 +9,7 @@ import { AdminFrame } from './admin-frame.js';
 import { Alert, Badge, Card, Checkbox, EmptyState, Field, PostForm, SelectField, SubmitButton } from './components.js';
 import { organizationHref } from './admin-organizations.js';
 import { namespaceHref } from './repositories.js';
+import { teamHref } from './admin-team.js';
 
 export interface AdminOrganizationPageProps {
   name: string;
@@ -20,6 +21,8 @@ export interface AdminOrganizationPageProps {
   form?: { member: string; isAdmin: boolean };
   /** The registered caches, the organization's default ('' for none) and why the last save failed. */
   defaultCache: DefaultCacheChoice;
+  /** A refused team creation: what was typed and why. */
+  teamRetry?: { form: { name: string; description: string }; error: string } | undefined;
 }
 
 export interface DefaultCacheChoice {
@@ -141,21 +144,47 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
       </div>
     </Card>
     <DefaultCacheCard org={p.name} choice={p.defaultCache} csrfToken={p.csrfToken} />
-    <Card id="teams" title="Teams" hint="Managed through the API">
+    <Card id="teams" title="Teams" hint="Members of a team get the team's access to its repositories">
       {p.teams.length > 0 ? (
         <table class="table">
           <tbody>
             {p.teams.map((team) => (
               <tr>
-                <td class="repo-name">{team.name}</td>
+                <td>
+                  <a class="repo-name" href={teamHref(p.name, team.name)}>
+                    {team.name}
+                  </a>
+                </td>
                 <td class="muted">{team.description ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : (
-        <EmptyState title="No teams" />
+        <EmptyState title="No teams yet" />
       )}
+      <div class="card-body">
+        {p.teamRetry && <Alert kind="error">{p.teamRetry.error}</Alert>}
+        <PostForm action={`${organizationHref(p.name)}/teams`} csrfToken={p.csrfToken} label="Create a team">
+          <Field
+            label="Team name"
+            name="name"
+            id="f-team-name"
+            value={p.teamRetry?.form.name}
+            required
+            autocomplete="off"
+            maxlength={64}
+          />
+          <Field
+            label="Description"
+            name="description"
+            id="f-team-description"
+            value={p.teamRetry?.form.description}
+            maxlength={500}
+          />
+          <SubmitButton label="Create team" />
+        </PostForm>
+      </div>
     </Card>
   </AdminFrame>
 );

@@ -1,10 +1,12 @@
 /**
- * @module The repository list: the namespaces on the side, one page of repositories the viewer
- * may pull (visibility, tag count, last push) in the middle.
+ * @module The repository list: the namespaces on the side, a search box, and one page of the
+ * repositories the viewer may pull (visibility, tag count, size, last push) in the middle. An
+ * empty list says why: nothing matches the search, nothing is visible without signing in, or
+ * nothing has been pushed yet.
  */
 import type { FC } from 'hono/jsx';
 import type { RepositoryView } from '../accounts/repositories.js';
-import { Alert, Badge, EmptyState, PageHead, Pager, TimeAgo } from './components.js';
+import { Alert, Badge, EmptyState, PageHead, Pager, Size, TimeAgo } from './components.js';
 import type { RepositoryStats } from './repository-index.js';
 
 export type RepositoryRow = RepositoryView & RepositoryStats;
@@ -16,6 +18,8 @@ export interface RepositoriesPageProps {
   namespacesTruncated: boolean;
   /** The namespace the list is narrowed to, if any. */
   namespace?: string | undefined;
+  /** The search term the list is narrowed to, if any. */
+  search?: string | undefined;
   rows: RepositoryRow[];
   firstHref?: string | undefined;
   nextHref?: string | undefined;
@@ -23,8 +27,12 @@ export interface RepositoriesPageProps {
 }
 
 export const repositoryHref = (fullName: string) => `/repositories/${fullName}`;
-export const namespaceHref = (namespace?: string) =>
-  namespace ? `/repositories?namespace=${encodeURIComponent(namespace)}` : '/repositories';
+export const namespaceHref = (namespace?: string) => listHref(namespace);
+/** The list, narrowed to a namespace and/or a search term. */
+export function listHref(namespace?: string, search?: string): string {
+  const query = new URLSearchParams({ ...(namespace && { namespace }), ...(search && { q: search }) }).toString();
+  return query ? `/repositories?${query}` : '/repositories';
+}
 
 const NamespaceNav: FC<{ namespaces: string[]; current?: string | undefined; truncated: boolean }> = ({
   namespaces,
@@ -61,6 +69,9 @@ const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now
         <th scope="col" class="num">
           Tags
         </th>
+        <th scope="col" class="num">
+          Size
+        </th>
         <th scope="col">Last pushed</th>
       </tr>
     </thead>
@@ -74,6 +85,10 @@ const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now
             <Badge kind={repo.visibility}>{repo.visibility}</Badge>
           </td>
           <td class="num">{repo.tagCount}</td>
+          <td class="num">
+            {!repo.sizeComplete && <span title="more blobs than were added up">≥ </span>}
+            <Size bytes={repo.sizeBytes} />
+          </td>
           <td class="muted">
             {repo.lastPushedAt !== undefined ? <TimeAgo at={repo.lastPushedAt} now={now} /> : 'never'}
           </td>
@@ -82,6 +97,49 @@ const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now
     </tbody>
   </table>
 );
+
+const SearchForm: FC<{ namespace?: string | undefined; search?: string | undefined }> = ({ namespace, search }) => (
+  <form method="get" action="/repositories" aria-label="Search repositories" class="card-body search-form">
+    {namespace && <input type="hidden" name="namespace" value={namespace} />}
+    <label for="f-q" class="visually-hidden">
+      Search repositories
+    </label>
+    <input id="f-q" type="search" name="q" value={search} placeholder="Search by name" maxlength={100} />
+    <button type="submit" class="btn">
+      Search
+    </button>
+  </form>
+);
+
+/** Why the list is empty, and what to do about it. */
+const EmptyList: FC<RepositoriesPageProps> = (p) => {
+  if (p.search !== undefined)
+    return (
+      <EmptyState title={`No repositories match "${p.search}"`}>
+        <p class="muted">
+          <a href={listHref(p.namespace)}>Show all{p.namespace ? ` of ${p.namespace}` : ''}</a>
+        </p>
+      </EmptyState>
+    );
+  if (!p.signedIn)
+    return (
+      <EmptyState title="Nothing public here">
+        <p class="muted">
+          <a href="/sign-in?next=%2Frepositories">Sign in</a> to see the repositories you have access to.
+        </p>
+      </EmptyState>
+    );
+  return (
+    <EmptyState title="No repositories yet">
+      <p class="muted">
+        Push an image to create one, for example{' '}
+        <code>
+          docker push {p.host}/{p.namespace ?? 'team'}/app:1.0
+        </code>
+      </p>
+    </EmptyState>
+  );
+};
 
 export const RepositoriesPage: FC<RepositoriesPageProps> = (p) => (
   <>
@@ -98,18 +156,8 @@ export const RepositoriesPage: FC<RepositoriesPageProps> = (p) => (
     <div class="layout-split">
       <NamespaceNav namespaces={p.namespaces} current={p.namespace} truncated={p.namespacesTruncated} />
       <section class="card" aria-label="Repositories">
-        {p.rows.length > 0 ? (
-          <RepositoryTable rows={p.rows} now={p.now} />
-        ) : (
-          <EmptyState title="No repositories yet">
-            <p class="muted">
-              Push an image to create one, for example{' '}
-              <code>
-                docker push {p.host}/{p.namespace ?? 'team'}/app:1.0
-              </code>
-            </p>
-          </EmptyState>
-        )}
+        <SearchForm namespace={p.namespace} search={p.search} />
+        {p.rows.length > 0 ? <RepositoryTable rows={p.rows} now={p.now} /> : <EmptyList {...p} />}
         <Pager first={p.firstHref} next={p.nextHref} summary={`${p.rows.length} shown`} />
       </section>
     </div>

@@ -1,7 +1,7 @@
 /**
  * @module Read-only facts for the repository browser that the repositories service does not
- * offer: the namespaces a caller can see anything in, and a repository's tag count and last
- * push. Bounded work per call, whatever the registry's size.
+ * offer: the namespaces a caller can see anything in, and a repository's tag count, last push
+ * and size. Bounded work per call, whatever the registry's size.
  */
 import type { RegistryMetadata } from '../metadata/registry.js';
 
@@ -11,6 +11,8 @@ const NAMESPACE_BATCH = 100;
 const MAX_CHECKS_PER_NAMESPACE = 50;
 // Tags read to find the last push; beyond this the answer covers the first ones only.
 const MAX_TAGS_READ = 1000;
+// Blob links added up for a repository's size; beyond this the size is shown as "at least".
+const MAX_LINKS_READ = 10_000;
 
 export interface NamespaceList {
   names: string[];
@@ -50,9 +52,20 @@ export interface RepositoryStats {
   tagCount: number;
   /** When a tag was last pushed or moved; undefined without tags. */
   lastPushedAt?: number;
+  /** The distinct blobs the repository holds; `sizeComplete` false when only the first ones were added up. */
+  sizeBytes: number;
+  sizeComplete: boolean;
 }
 
 export async function repositoryStats(metadata: RegistryMetadata, name: string): Promise<RepositoryStats> {
-  const { count, lastUpdatedAt } = await metadata.tagSummary(name, MAX_TAGS_READ);
-  return { tagCount: count, ...(lastUpdatedAt !== undefined && { lastPushedAt: lastUpdatedAt }) };
+  const [{ count, lastUpdatedAt }, size] = await Promise.all([
+    metadata.tagSummary(name, MAX_TAGS_READ),
+    metadata.repositoryBytes(name, MAX_LINKS_READ),
+  ]);
+  return {
+    tagCount: count,
+    ...(lastUpdatedAt !== undefined && { lastPushedAt: lastUpdatedAt }),
+    sizeBytes: size.bytes,
+    sizeComplete: size.complete,
+  };
 }

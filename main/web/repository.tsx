@@ -18,6 +18,8 @@ import {
   SubmitButton,
   TimeAgo,
 } from './components.js';
+import type { PullSource } from '../caches/redirects.js';
+import { PullSourceNote } from './pull-source.js';
 import { formatBytes, formatDate } from './format.js';
 import { tagHref } from './tag-page.js';
 import { namespaceHref } from './repositories.js';
@@ -33,6 +35,9 @@ export interface RepositoryPageProps {
   now: number;
   /** Set when the viewer administers the repository: the settings form is shown. */
   settingsCsrfToken?: string | undefined;
+  /** Where the viewer's pulls fetch layers from. */
+  pullSource: PullSource;
+  signedIn: boolean;
 }
 
 const pullCommand = (host: string, repo: string, tag?: string) => `docker pull ${host}/${repo}${tag ? `:${tag}` : ''}`;
@@ -221,6 +226,7 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
                 large
                 label="Copy the pull command"
               />
+              <PullSourceNote source={p.pullSource} signedIn={p.signedIn} />
             </div>
           </Card>
           <Card id="about" title="About">

@@ -104,6 +104,9 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .card-head h2 { margin: 0; }
 .card-head .hint { color: var(--muted); font-size: 0.9rem; }
 .card-body { padding: 1.25rem; }
+.pull-source { margin: 0.75rem 0 0; color: var(--muted); font-size: 0.9rem; }
+.search-form { display: flex; gap: 0.5rem; padding-bottom: 0; }
+.search-form input { flex: 1; min-width: 0; }
 .card-foot {
   padding: 0.75rem 1.25rem; border-top: 1px solid var(--border); display: flex; justify-content: space-between;
   align-items: center; color: var(--muted); font-size: 0.9rem;

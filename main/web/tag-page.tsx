@@ -9,6 +9,8 @@ import type { ArtifactView, ImageView, ReferrerView } from '../images/image-deta
 import type { TagDetails } from '../images/images.js';
 import { platformName } from '../images/platforms.js';
 import { Alert, Badge, Card, CopyCommand, EmptyState, PageHead, ShortDigest, Size } from './components.js';
+import type { PullSource } from '../caches/redirects.js';
+import { PullSourceNote } from './pull-source.js';
 import { dockerfileLine } from './history-line.js';
 import { namespaceHref, repositoryHref } from './repositories.js';
 
@@ -23,6 +25,9 @@ export interface TagPageProps {
   selected?: ImageView | undefined;
   /** This page's path, without query: the picker's links add `?platform=`. */
   href: string;
+  /** Where the viewer's pulls fetch layers from. */
+  pullSource: PullSource;
+  signedIn: boolean;
 }
 
 const PlatformPicker: FC<{ platforms: ImageView[]; selected: ImageView; href: string }> = (p) => (
@@ -213,7 +218,7 @@ const Artifact: FC<{ repo: string; artifact: ArtifactView }> = ({ repo, artifact
   </Card>
 );
 
-export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href }) => {
+export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href, pullSource, signedIn }) => {
   const name = repo.fullName;
   const crumbs = [
     { href: '/repositories', label: 'Repositories' },
@@ -233,6 +238,7 @@ export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href 
               large
               label="Copy the pull command"
             />
+            <PullSourceNote source={pullSource} signedIn={signedIn} />
           </div>
           {selected && details.platforms.length > 1 && (
             <PlatformPicker platforms={details.platforms} selected={selected} href={href} />

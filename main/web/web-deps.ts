@@ -34,5 +34,5 @@ export interface WebDeps {
   logger: Logger;
   now: () => number;
   /** Content caches: picked on the profile page, managed on /admin/caches (with health and redirect counts). */
-  caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics'>;
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics' | 'redirects'>;
 }

@@ -294,6 +294,27 @@ export function describeAccountStore(name: string, factory: () => Promise<Accoun
         expect(await store.getOrgMember('acme', 'bob')).toEqual({ user: 'bob', isAdmin: false });
       });
 
+      it('renames a team with its members and grants, and changes or removes its description', async () => {
+        await seed();
+        await store.createTeam('acme', team('ops'));
+        expect(await store.updateTeam('acme', 'devs', { name: 'ops' })).toBe('name-taken');
+        expect(await store.updateTeam('acme', 'nope', { name: 'x' })).toBe('no-team');
+        expect(await store.updateTeam('acme', 'devs', { name: 'builders', description: 'CI' })).toBe('done');
+        expect(await store.getTeam('acme', 'devs')).toBeUndefined();
+        expect(await store.getTeam('acme', 'builders')).toEqual({ ...team('builders'), description: 'CI' });
+        expect(await store.listTeamMembers('acme', 'builders')).toEqual(['bob']);
+        expect(await store.listTeamAccess('acme', 'builders')).toEqual([
+          { repository: 'acme/app', accessLevel: 'read' },
+        ]);
+        expect(await store.listTeamMembers('acme', 'devs')).toEqual([]);
+        expect((await store.namespaceAccess('acme', 'bob', 'acme/app')).teamLevels).toEqual(['read']);
+        expect(await store.updateTeam('acme', 'builders', { description: null })).toBe('done');
+        expect(await store.getTeam('acme', 'builders')).toEqual(team('builders'));
+        // A new team under the old name starts empty.
+        await store.createTeam('acme', team('devs'));
+        expect(await store.listTeamMembers('acme', 'devs')).toEqual([]);
+      });
+
       it('adds a team member to the organization as a plain member, keeping an admin an admin', async () => {
         await seed();
         await store.setOrgMember('acme', 'alice', true);

@@ -140,6 +140,21 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         expect(await metadata.getBlob(digest('a'))).toBeDefined();
       });
 
+      it('adds up the distinct blobs a repository holds, within the links it may read', async () => {
+        expect(await metadata.repositoryBytes(repo, 10)).toEqual({ bytes: 0, complete: true });
+        await metadata.linkBlob(repo, digest('a'), 10, 100);
+        await metadata.linkBlob(repo, digest('b'), 5, 100);
+        await metadata.linkBlob(repo, digest('a'), 10, 200);
+        await metadata.linkBlob(other, digest('c'), 7, 100);
+        expect(await metadata.repositoryBytes(repo, 10)).toEqual({ bytes: 15, complete: true });
+        expect(await metadata.repositoryBytes(repo, 2)).toEqual({ bytes: 15, complete: true });
+        const head = await metadata.repositoryBytes(repo, 1);
+        expect(head.complete).toBe(false);
+        expect([5, 10]).toContain(head.bytes);
+        await metadata.unlinkBlob(repo, digest('b'));
+        expect(await metadata.repositoryBytes(repo, 10)).toEqual({ bytes: 10, complete: true });
+      });
+
       it("gives a blob's size in one read only where the repository holds it", async () => {
         await metadata.linkBlob(repo, digest('a'), 10, 100);
         expect(await metadata.blobSizeIn(repo, digest('a'))).toBe(10);

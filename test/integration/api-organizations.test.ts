@@ -173,6 +173,45 @@ describe('/api/v0/accounts/<org>/teams', () => {
     );
   });
 
+  it('PATCH renames a team or changes its description, keeping its members (organization admins only)', async () => {
+    await apiOk(base, 'POST', '/accounts/acme/teams', 201, { auth: alice, body: { name: 'renamed-from' } });
+    await apiOk(base, 'PUT', '/accounts/acme/teams/renamed-from/members/bob', 200, { auth: alice });
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/acme/teams/renamed-from', { auth: bob, body: { name: 'mine' } }),
+      403,
+      'NO_PERMISSION',
+      /only administrators of "acme"/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/acme/teams/renamed-from', { auth: alice, body: { name: 'Bad Name' } }),
+      400,
+      'INVALID_INPUT',
+      /team/,
+    );
+    await expectApiError(
+      await api(base, 'PATCH', '/accounts/acme/teams/renamed-from', { auth: alice, body: { owner: 'x' } }),
+      400,
+      'INVALID_INPUT',
+      /owner|unrecognized/i,
+    );
+    expect(
+      await apiOk(base, 'PATCH', '/accounts/acme/teams/renamed-from', 200, {
+        auth: alice,
+        body: { name: 'renamed-to', description: 'after the move' },
+      }),
+    ).toEqual({ name: 'renamed-to', description: 'after the move' });
+    expect(await apiOk(base, 'GET', '/accounts/acme/teams/renamed-to/members', 200, { auth: alice })).toEqual({
+      members: [{ name: 'bob' }],
+    });
+    await expectApiError(
+      await api(base, 'GET', '/accounts/acme/teams/renamed-from', { auth: alice }),
+      404,
+      'NOT_FOUND',
+      /team "renamed-from" does not exist/,
+    );
+    await apiOk(base, 'DELETE', '/accounts/acme/teams/renamed-to', 204, { auth: alice });
+  });
+
   it('DELETE removes a team (204)', async () => {
     await apiOk(base, 'POST', '/accounts/acme/teams', 201, { auth: alice, body: { name: 'temp' } });
     await expectApiError(

@@ -3,6 +3,7 @@ import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { ADMIN, PASSWORD, createOrg, createUser, pushImageAs, putManifestAs } from '../helpers/api-client.js';
 import type { Blob } from '../helpers/oci-fixtures.js';
 import { textOf, WebClient } from '../helpers/web-client.js';
+import { formatBytes } from '../../main/web/format.js';
 
 let main: TestMain;
 let host: string;
@@ -86,6 +87,57 @@ describe('GET /repositories', () => {
     expect(listed(second.html)).toEqual(['bulk/r51', 'bulk/r52', 'bulk/r53', 'bulk/r54', 'bulk/r55']);
     expect(second.html).not.toContain('rel="next"');
     expect(textOf(second.html)).toContain('First page');
+  });
+});
+
+describe('searching and sizing the list', () => {
+  it('finds repositories by a part of their name, in any case, across the namespaces the viewer can see', async () => {
+    expect(listed((await admin.get('/repositories?q=API')).html)).toEqual(['acme/api']);
+    expect(listed((await admin.get('/repositories?q=e')).html)).toEqual(['acme/api', 'admin/secret']);
+    const page = await admin.get('/repositories?q=bulk%2Fr5&namespace=bulk');
+    expect(listed(page.html)).toEqual(['bulk/r50', 'bulk/r51', 'bulk/r52', 'bulk/r53', 'bulk/r54', 'bulk/r55']);
+    expect(page.html).toContain('value="bulk/r5"');
+  });
+
+  it('never finds what the viewer may not pull, and says that nothing matched', async () => {
+    const page = await bob.get('/repositories?q=secret');
+    expect(listed(page.html)).toEqual([]);
+    expect(textOf(page.html)).toContain('No repositories match "secret"');
+  });
+
+  it('keeps the search term in the pages of a long result', async () => {
+    const first = await admin.get('/repositories?q=bulk');
+    expect(listed(first.html)).toHaveLength(50);
+    const next = /href="([^"]+)" rel="next"/.exec(first.html)![1]!.replace(/&amp;/g, '&');
+    expect(next).toBe('/repositories?q=bulk&after=bulk%2Fr50');
+    expect(listed((await admin.get(next)).html)).toHaveLength(5);
+  });
+
+  it("shows each repository's size: its distinct blobs added up", async () => {
+    const { bytes } = await main.service.registryMetadata.repositoryBytes('acme/api', 1000);
+    expect(bytes).toBeGreaterThan(0);
+    const row = /<tr>(?:(?!<\/tr>)[\s\S])*acme\/(?:(?!<\/tr>)[\s\S])*<\/tr>/.exec(
+      (await admin.get('/repositories')).html,
+    )![0];
+    expect(textOf(row)).toContain(formatBytes(bytes));
+  });
+
+  it('tells an anonymous visitor with nothing to see to sign in, and a user that nothing was pushed yet', async () => {
+    const anonymous = await new WebClient(main.url).get('/repositories?namespace=bob');
+    expect(textOf(anonymous.html)).toContain('Nothing public here Sign in to see the repositories you have access to.');
+    expect(textOf(anonymous.html)).not.toContain('No repositories yet');
+    expect(textOf((await bob.get('/repositories?namespace=nobody')).html)).toContain('No repositories yet');
+  });
+
+  it('searches through the API too (?q=), refusing an overlong term', async () => {
+    const res = await fetch(`${main.url}/api/v0/repositories?q=TOOL`, { headers: { Authorization: ADMIN } });
+    expect(((await res.json()) as { repositories: Array<{ name: string }> }).repositories.map((r) => r.name)).toEqual([
+      'tool',
+    ]);
+    const long = await fetch(`${main.url}/api/v0/repositories?q=${'x'.repeat(101)}`, {
+      headers: { Authorization: ADMIN },
+    });
+    expect(long.status).toBe(400);
   });
 });
 

@@ -18,7 +18,14 @@
  * table there. Data directories from before `memberOf` get it built by their first write after
  * the upgrade (or by the first lookup); until then a user's organizations are found by a scan.
  */
-import { key, prefixRange, splitKey, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
+import {
+  key,
+  prefixRange,
+  splitKey,
+  writeAtomically,
+  type Database,
+  type RootDatabase,
+} from '../../../src/store/lmdb.js';
 import { revokeUserCredentials } from './sessions.js';
 import type {
   AccessLevel,
@@ -89,6 +96,14 @@ export function createLmdbAccountStore(
 
   function removeKeys(sub: { getKeys(r?: object): Iterable<string>; remove(k: string): unknown }, parts: string[]) {
     for (const k of [...sub.getKeys(prefixRange(parts))]) sub.remove(k);
+  }
+
+  /** Moves every entry under the key prefix `from` to the same key under `to` (in a transaction). */
+  function moveKeys<V>(sub: Database<V, string>, from: string[], to: string[]) {
+    for (const { key: k, value } of [...sub.getRange(prefixRange(from))]) {
+      sub.put(key(...to, ...splitKey(k).slice(from.length)), value);
+      sub.remove(k);
+    }
   }
 
   return {
@@ -249,6 +264,26 @@ export function createLmdbAccountStore(
         if (t.teams.doesExist(key(org, name))) return 'name-taken';
         t.teams.put(key(org, name), stored);
         return 'created';
+      }),
+    updateTeam: (org, team, patch) =>
+      atomically(() => {
+        const stored = fits(org, team) ? t.teams.get(key(org, team)) : undefined;
+        if (!stored) return 'no-team';
+        const { description: _old, ...rest } = stored;
+        const description = patch.description === undefined ? stored.description : patch.description;
+        const updated = { ...rest, ...(description != null && { description }) };
+        const name = patch.name ?? team;
+        if (name === team) {
+          t.teams.put(key(org, team), updated);
+          return 'done';
+        }
+        if (!fits(name) || t.teams.doesExist(key(org, name))) return 'name-taken';
+        t.teams.put(key(org, name), updated);
+        t.teams.remove(key(org, team));
+        // Members and grants are keyed by the team's name: moved to the new one.
+        moveKeys(t.teamMembers, [org, team], [org, name]);
+        moveKeys(t.teamAccess, [org, team], [org, name]);
+        return 'done';
       }),
     removeTeam: (org, team) =>
       atomically(() => {

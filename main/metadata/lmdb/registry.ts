@@ -295,6 +295,16 @@ export function createLmdbRegistryMetadata(
       return { count: db.tags.getKeysCount(range), ...(lastUpdatedAt !== undefined && { lastUpdatedAt }) };
     },
 
+    async repositoryBytes(repo, scan) {
+      let bytes = 0;
+      let read = 0;
+      for (const k of db.repoBlobs.getKeys({ ...prefixRange([repo]), limit: scan + 1 })) {
+        if (++read > scan) return { bytes, complete: false };
+        bytes += db.blobs.get(splitKey(k)[1]!)?.size ?? 0;
+      }
+      return { bytes, complete: true };
+    },
+
     async listReferrers(repo, subject) {
       return [...db.referrers.getRange(prefixRange([repo, subject]))].map(({ key: k, value }) => ({
         digest: splitKey(k)[2] as Digest,

@@ -265,6 +265,31 @@ export function createPostgresAccountStore(db: PostgresDatabase, deps: PostgresA
         throw err;
       }
     },
+    updateTeam: (org, team, patch) =>
+      db.transaction(async (tx) => {
+        const [row] = await tx.query<TeamRow>(
+          'SELECT name, description, created_at FROM teams WHERE org = $1 AND name = $2 FOR UPDATE',
+          [org, team],
+        );
+        if (!row) return 'no-team' as const;
+        const description = patch.description === undefined ? row.description : patch.description;
+        const name = patch.name ?? team;
+        if (name === team) {
+          await tx.query('UPDATE teams SET description = $3 WHERE org = $1 AND name = $2', [org, team, description]);
+          return 'done' as const;
+        }
+        const inserted = await tx.query(
+          `INSERT INTO teams (org, name, description, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (org, name) DO NOTHING RETURNING 1`,
+          [org, name, description, row.created_at],
+        );
+        if (inserted.length === 0) return 'name-taken' as const;
+        // Members and grants reference the team by name: moved to the new row before the old one goes.
+        await tx.query('UPDATE team_members SET team = $3 WHERE org = $1 AND team = $2', [org, team, name]);
+        await tx.query('UPDATE team_access SET team = $3 WHERE org = $1 AND team = $2', [org, team, name]);
+        await tx.query('DELETE FROM teams WHERE org = $1 AND name = $2', [org, team]);
+        return 'done' as const;
+      }),
     async removeTeam(org, team) {
       const rows = await db.query('DELETE FROM teams WHERE org = $1 AND name = $2 RETURNING 1', [org, team]);
       return rows.length > 0;

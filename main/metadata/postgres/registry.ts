@@ -135,6 +135,16 @@ export function createPostgresRegistryMetadata(
       );
     },
 
+    async repositoryBytes(repo, scan) {
+      const row = await one<{ bytes: string | null; more: boolean }>(
+        `SELECT (SELECT sum(b.size) FROM (SELECT digest FROM registry_repo_blobs WHERE repo = $1
+                   ORDER BY digest LIMIT $2) l JOIN registry_blobs b ON b.digest = l.digest) AS bytes,
+                EXISTS (SELECT 1 FROM registry_repo_blobs WHERE repo = $1 ORDER BY digest OFFSET $2 LIMIT 1) AS more`,
+        [repo, scan],
+      );
+      return { bytes: Number(row?.bytes ?? 0), complete: row?.more !== true };
+    },
+
     async blobSizeIn(repo, digest) {
       const row = await one<{ size: string }>(
         `SELECT b.size FROM registry_repo_blobs l JOIN registry_blobs b ON b.digest = l.digest

@@ -10,6 +10,9 @@ import { jsonBody } from './request-input.js';
 
 const memberSchema = z.object({ isAdmin: z.boolean().default(false) });
 const teamSchema = z.object({ name: z.string(), description: z.string().max(500).optional() });
+const teamPatchSchema = z
+  .object({ name: z.string().max(64).optional(), description: z.string().max(500).optional() })
+  .strict();
 const accessSchema = z.object({
   // DTR calls the lowest level `read-only`.
   accessLevel: z
@@ -46,6 +49,12 @@ export function organizationRoutes(orgs: OrgManagement): Hono {
   app.get('/accounts/:org/teams/:team', async (c) =>
     c.json(await orgs.team(c.var.principal, c.req.param('org'), c.req.param('team'))),
   );
+
+  // Organization admins (and site admins): rename the team or change its description ("" removes it).
+  app.patch('/accounts/:org/teams/:team', async (c) => {
+    const patch = await jsonBody(c, teamPatchSchema);
+    return c.json(await orgs.updateTeam(c.var.principal, c.req.param('org'), c.req.param('team'), patch));
+  });
 
   app.delete('/accounts/:org/teams/:team', async (c) => {
     await orgs.removeTeam(c.var.principal, c.req.param('org'), c.req.param('team'));

@@ -23,8 +23,10 @@ export function repositoryRoutes(repositories: Repositories, images: Images): Ho
   const app = new Hono();
   const fullName = (namespace: string, repo: string) => `${namespace}/${repo}`;
 
+  // Anyone (what the caller may pull is listed); `?q=` keeps names containing it (any case).
   app.get('/repositories', async (c) => {
-    const page = await repositories.list(c.var.principal, pageQuery(c));
+    const search = c.req.query('q');
+    const page = await repositories.list(c.var.principal, { ...pageQuery(c), ...(search && { search }) });
     nextPageHeader(c, page.next);
     return c.json({ repositories: page.items });
   });

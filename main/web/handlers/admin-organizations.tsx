@@ -1,7 +1,7 @@
 /**
  * @module `/admin/organizations`: list and create organizations; `/admin/organizations/<org>`:
- * its members (add, change role, remove) and its default content cache, through the services
- * the API uses.
+ * its members (add, change role, remove), its default content cache and its teams (admin-teams.tsx),
+ * through the services the API uses.
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -16,6 +16,7 @@ import type { WebDeps } from '../web-deps.js';
 import { accountErrorStatus, asSentence } from '../web-error-handler.js';
 import { formChecked, formText } from './form.js';
 import { adminOnly } from './guards.js';
+import { adminTeamRoutes, type TeamRefusal } from './admin-teams.js';
 
 interface Retry<F> {
   form: F;
@@ -57,6 +58,7 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
     c: Context,
     retry?: Retry<{ member: string; isAdmin: boolean }>,
     cacheRefusal?: { error: string; status: ContentfulStatusCode },
+    teamRefusal?: TeamRefusal,
   ) => {
     const { principal, session } = adminOnly(c);
     const name = c.req.param('org') ?? '';
@@ -77,9 +79,10 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
         error={retry?.error}
         {...(retry && { form: retry.form })}
         defaultCache={defaultCache}
+        teamRetry={teamRefusal}
       />
     );
-    const status = retry?.status ?? cacheRefusal?.status;
+    const status = retry?.status ?? cacheRefusal?.status ?? teamRefusal?.status;
     return renderPage(c, cookies, { title: name, section: 'admin', ...(status && { status }) }, body);
   };
 
@@ -169,6 +172,11 @@ export function adminOrganizationRoutes(deps: WebDeps, cookies: WebCookies): Hon
       text: `${member} removed from ${org}.`,
     });
   });
+
+  app.route(
+    '/',
+    adminTeamRoutes(deps, cookies, (c, refusal) => showOrganization(c, undefined, undefined, refusal)),
+  );
 
   return app;
 }

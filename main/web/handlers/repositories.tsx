@@ -1,15 +1,18 @@
 /**
- * @module The repository browser: `/` and `/repositories` (optionally `?namespace=`), and
+ * @module The repository browser: `/` and `/repositories` (optionally `?namespace=` and a search
+ * term `?q=`), and
  * `/repositories/<name>` with its tags and activity (and its settings form, for its
  * administrators). Everyone may browse; what is listed is what
  * the caller may pull (public repositories for anonymous visitors).
  */
 import { Hono } from 'hono';
+import { clientAddress } from '../../../src/http/node-bindings.js';
 import { isRepoName } from '../../../src/oci/reference.js';
 import { AccountError } from '../../accounts/errors.js';
 import type { WebCookies } from '../cookies.js';
 import { redirectWithFlash, renderPage, viewerOf, webPrincipal } from '../render.js';
-import { RepositoriesPage, namespaceHref, repositoryHref } from '../repositories.js';
+import { RepositoriesPage, listHref, repositoryHref } from '../repositories.js';
+import { MAX_SEARCH_LENGTH } from '../../accounts/repositories.js';
 import { RepositoryPage } from '../repository.js';
 import { repositoryStats, visibleNamespaces } from '../repository-index.js';
 import type { WebDeps } from '../web-deps.js';
@@ -44,19 +47,23 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const principal = webPrincipal(c);
     const namespace = c.req.query('namespace') || undefined;
     const after = cursor(c.req.query('after'));
+    // A longer term matches nothing anyway: cut, not refused, as a search box should.
+    const search = c.req.query('q')?.trim().slice(0, MAX_SEARCH_LENGTH) || undefined;
     // An unknown namespace lists empty, like one with nothing this caller may see.
     const page = await deps.repositories.list(principal, {
       limit: PAGE_SIZE,
       ...(namespace !== undefined && { namespace }),
+      ...(search !== undefined && { search }),
       ...(after !== undefined && { after }),
     });
     const mayPull = async (name: string) => (await deps.accessControl.actionsFor(principal, name)).includes('pull');
     const namespaces = await visibleNamespaces(metadata, mayPull);
     const rows = [];
     for (const repo of page.items) rows.push({ ...repo, ...(await repositoryStats(metadata, repo.fullName)) });
-    const base = namespaceHref(namespace);
+    const base = listHref(namespace, search);
     const body = (
       <RepositoriesPage
+        search={search}
         host={host}
         signedIn={viewerOf(c) !== undefined}
         namespaces={namespaces.names}
@@ -102,6 +109,8 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         events={events}
         now={deps.now()}
         settingsCsrfToken={mayAdminister ? c.get('session')?.csrfToken : undefined}
+        pullSource={await deps.caches.redirects.explain(principal, clientAddress(c))}
+        signedIn={viewerOf(c) !== undefined}
       />
     );
     return renderPage(c, cookies, { title: name, section: 'repositories' }, body);

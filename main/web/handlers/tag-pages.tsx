@@ -9,7 +9,8 @@ import { Hono, type Context } from 'hono';
 import { AccountError } from '../../accounts/errors.js';
 import type { TagDetails } from '../../images/images.js';
 import type { WebCookies } from '../cookies.js';
-import { renderPage, webPrincipal } from '../render.js';
+import { renderPage, viewerOf, webPrincipal } from '../render.js';
+import { clientAddress } from '../../../src/http/node-bindings.js';
 import { manifestHref, TagPage, tagHref } from '../tag-page.js';
 import type { WebDeps } from '../web-deps.js';
 import { WebError } from '../web-error.js';
@@ -35,7 +36,18 @@ export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     }
     const wanted = c.req.query('platform');
     const selected = details.platforms.find((p) => p.digest === wanted) ?? details.platforms[0];
-    const body = <TagPage host={host} repo={repo} details={details} selected={selected} href={href} />;
+    const pullSource = await deps.caches.redirects.explain(webPrincipal(c), clientAddress(c));
+    const body = (
+      <TagPage
+        host={host}
+        repo={repo}
+        details={details}
+        selected={selected}
+        href={href}
+        pullSource={pullSource}
+        signedIn={viewerOf(c) !== undefined}
+      />
+    );
     const title = details.tag !== undefined ? `${name}:${details.tag}` : name;
     return renderPage(c, cookies, { title, section: 'repositories' }, body);
   }

@@ -106,15 +106,20 @@ describe('selectCache: health', () => {
       audience: ['eu'],
       reason: 'user',
     });
+    // The pages say which cache was asked for: the one that is down.
+    expect(selectCache(input({ userCache: 'asia', down: ['asia'] }))).toMatchObject({ preferred: 'asia' });
   });
 
   it('answers none (cache-down) when every cache of the chain is down, so main serves', () => {
-    expect(selectCache(input({ userCache: 'asia', down: ['asia', 'eu'] }))).toEqual({ none: 'cache-down' });
-    expect(selectCache(input({ orgCaches: ['us'], down: ['us'] }))).toEqual({ none: 'cache-down' });
+    expect(selectCache(input({ userCache: 'asia', down: ['asia', 'eu'] }))).toEqual({
+      none: 'cache-down',
+      preferred: 'asia',
+    });
+    expect(selectCache(input({ orgCaches: ['us'], down: ['us'] }))).toEqual({ none: 'cache-down', preferred: 'us' });
   });
 
   it('does not send pulls to a cache whose upstream is down (its misses would fail): main serves', () => {
-    expect(selectCache(input({ userCache: 'asia', down: ['eu'] }))).toEqual({ none: 'cache-down' });
+    expect(selectCache(input({ userCache: 'asia', down: ['eu'] }))).toEqual({ none: 'cache-down', preferred: 'asia' });
   });
 
   it('chooses the nearest cache whose whole chain up to main is up', () => {
@@ -134,6 +139,9 @@ describe('selectCache: health', () => {
   });
 
   it('does not move on to the organization default when the user setting is down', () => {
-    expect(selectCache(input({ userCache: 'us', orgCaches: ['eu'], down: ['us'] }))).toEqual({ none: 'cache-down' });
+    expect(selectCache(input({ userCache: 'us', orgCaches: ['eu'], down: ['us'] }))).toEqual({
+      none: 'cache-down',
+      preferred: 'us',
+    });
   });
 });
