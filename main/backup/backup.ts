@@ -50,7 +50,7 @@ export interface BackupSummary extends Omit<BlobCopyResult, 'missing' | 'corrupt
 }
 
 // What an earlier (finished or not) backup leaves in DIR: such a DIR may be backed up into again.
-const BACKUP_ENTRIES = new Set([MANIFEST_FILE, 'db', 'db.next', 'keys', 'blobs', 'uploads', 'tmp', 'trash']);
+const BACKUP_ENTRIES = new Set([MANIFEST_FILE, 'db', 'db-next', 'keys', 'blobs', 'uploads', 'tmp', 'trash']);
 const MISSING_RETRY_MS = 5000;
 const LISTED = 5;
 
@@ -58,7 +58,7 @@ export async function backupEmbeddedMain(options: BackupOptions): Promise<Backup
   const { dataDir, to, now = Date.now } = options;
   await prepareTarget(to);
   const created = new Date(now()).toISOString();
-  const snapshot = await snapshotEmbeddedMetadata(dataDir, join(to, 'db.next'));
+  const snapshot = await snapshotEmbeddedMetadata(dataDir, join(to, 'db-next'));
   let copy: BlobCopyResult;
   let source: BlobStore | undefined;
   let target: BlobStore | undefined;
@@ -90,7 +90,7 @@ export async function backupEmbeddedMain(options: BackupOptions): Promise<Backup
   const kept: SnapshotBlob[] = snapshot.blobs.filter((b) => !missing.has(b.digest));
   const files = await copyKeys(dataDir, to);
   await rm(join(to, 'db'), { recursive: true, force: true });
-  await rename(join(to, 'db.next'), join(to, 'db'));
+  await rename(join(to, 'db-next'), join(to, 'db'));
   await fsyncDirectory(to);
   const metadata = await hashFile(join(to, 'db', 'data.mdb'));
   const blobBytes = kept.reduce((sum, b) => sum + b.size, 0);
@@ -139,7 +139,7 @@ async function prepareTarget(to: string): Promise<void> {
   await openBlobStore({ kind: 'directory', path: to }, '--to');
   // From here until the new manifest, DIR is a partial backup.
   await rm(join(to, MANIFEST_FILE), { force: true });
-  await rm(join(to, 'db.next'), { recursive: true, force: true });
+  await rm(join(to, 'db-next'), { recursive: true, force: true });
   await fsyncDirectory(to);
 }
 
