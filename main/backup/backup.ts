@@ -79,11 +79,15 @@ export async function backupEmbeddedMain(options: BackupOptions): Promise<Backup
   const byDigest = new Map(snapshot.blobs.map((b) => [b.digest, b]));
   const lost = [...copy.corrupt, ...copy.missing.filter((d) => byDigest.get(d)?.referenced)];
   if (lost.length > 0) {
-    const corrupt = copy.corrupt.length > 0 ? `${copy.corrupt.length} do not match their digest` : '';
+    const missingCount = lost.length - copy.corrupt.length;
+    const why = [
+      copy.corrupt.length > 0 ? `${copy.corrupt.length} do not match their digest` : '',
+      missingCount > 0 ? `${missingCount} have no file` : '',
+    ];
     throw sourceBlobsUnusable(
-      `${lost.length} blobs that images in ${dataDir} need could not be backed up` +
-        ` (${[corrupt, 'the others are missing'].filter(Boolean).join('; ')}): ${lost.slice(0, LISTED).join(', ')}` +
-        `${lost.length > LISTED ? ', ...' : ''}; the backup in ${to} is partial (no ${MANIFEST_FILE})`,
+      `${lost.length} blobs that images in ${dataDir} need could not be backed up ` +
+        `(${why.filter(Boolean).join(', ')}): ${lost.slice(0, LISTED).join(', ')}${lost.length > LISTED ? ', ...' : ''}; ` +
+        `the backup in ${to} is partial (no ${MANIFEST_FILE})`,
     );
   }
   const missing = new Set(copy.missing);

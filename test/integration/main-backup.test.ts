@@ -247,4 +247,25 @@ describe.concurrent('outpost main backup refuses', () => {
     expect(result.stderr).toContain('is neither empty nor an outpost backup (it holds notes.txt)');
     expect(await readdir(dir)).toEqual(['notes.txt']);
   });
+
+  it('a referenced blob that is corrupt in the data directory, naming it, and writes no backup.json', async ({
+    expect,
+  }) => {
+    const to = join(temp.path, 'bk-of-corrupt');
+    const layer = pushed.get('team/app1:v1')!.layers[1]!;
+    const file = new BlobPaths(data).blob(layer.digest as Digest);
+    const original = await readFile(file);
+    const damaged = Buffer.from(original);
+    damaged[0] = damaged[0]! ^ 0xff;
+    await writeFile(file, damaged);
+    try {
+      const result = await backup(to, '--quiet');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`1 blobs that images in ${data} need could not be backed up (1 do not match`);
+      expect(result.stderr).toContain(layer.digest);
+      expect(await readdir(to)).not.toContain('backup.json');
+    } finally {
+      await writeFile(file, original);
+    }
+  });
 });
