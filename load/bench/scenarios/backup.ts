@@ -1,7 +1,8 @@
 /**
  * @module backup: `outpost main backup` and `outpost main restore` on a registry of about 1 GiB
  * (16 images of 4 random 16 MiB layers by default, pushed with skopeo), against `cp -a` (and
- * `cp -al` for `--link`) of the same data directory in the same run.
+ * `cp -al` for `--link`) of the same data directory in the same run, with and without the `sync` that
+ * makes the copy as durable as outpost's (which fsyncs every file).
  *
  * Main keeps serving while it is backed up (as operators run it). Every copy starts from the
  * same page cache state as far as the run allows: `sync` before each timed step, and the peers
@@ -20,7 +21,9 @@ import { MiB } from '../stats.js';
 
 const OUTPOST = 'outpost';
 const CP = 'cp -a / cp -al';
-const PEERS = [OUTPOST, CP] as const;
+// Durable like outpost's copy (which fsyncs every file before it returns): cp, then sync.
+const CP_SYNC = 'cp, then sync';
+const PEERS = [OUTPOST, CP, CP_SYNC] as const;
 const ROWS = {
   copy: 'backup, blobs copied (MB/s)',
   link: 'backup --link, blobs hard-linked (MB/s)',
@@ -28,11 +31,15 @@ const ROWS = {
 };
 const OUTPOST_ENV = { OUTPOST_MAIN_AUTH__ENABLED: 'false', OUTPOST_ADMIN_PASSWORD: 'bench-not-a-secret' };
 
-/** Runs `args` and returns its wall time in seconds, after a `sync` so earlier writeback is not on its time. */
-async function timed(command: string, args: string[], ops: RunOptions): Promise<number> {
+/**
+ * Runs `args` and returns its wall time in seconds, after a `sync` so earlier writeback is not on
+ * its time; with `thenSync`, the `sync` after it is on its time.
+ */
+async function timed(command: string, args: string[], ops: RunOptions, thenSync = false): Promise<number> {
   await runCommand('sync', [], ops);
   const started = performance.now();
   await runCommand(command, args, ops);
+  if (thenSync) await runCommand('sync', [], ops);
   return (performance.now() - started) / 1000;
 }
 
@@ -98,14 +105,30 @@ export const backup: Scenario = {
           // The peer of a restore is a copy back of what the backup holds: cp -a of the copy.
           table.record(ROWS.restore, CP, rate(await timed('cp', ['-a', dir('cp'), dir('cp-restored')], ops)));
         },
+        [CP_SYNC]: async () => {
+          table.record(ROWS.copy, CP_SYNC, rate(await timed('cp', ['-a', data, dir('cps')], ops, true)));
+          table.record(ROWS.link, CP_SYNC, rate(await timed('cp', ['-al', data, dir('cps-link')], ops, true)));
+          const restored = await timed('cp', ['-a', dir('cps'), dir('cps-restored')], ops, true);
+          table.record(ROWS.restore, CP_SYNC, rate(restored));
+        },
       };
-      const order = rep % 2 === 0 ? PEERS : [...PEERS].reverse();
+      const order = [...PEERS.slice(rep % PEERS.length), ...PEERS.slice(0, rep % PEERS.length)];
       for (const peer of order) {
         ctx.signal.throwIfAborted();
         await steps[peer]();
       }
       ctx.log(`rep ${rep + 1}: done`);
-      for (const name of ['bk', 'bk-link', 'restored', 'cp', 'cp-link', 'cp-restored']) {
+      for (const name of [
+        'bk',
+        'bk-link',
+        'restored',
+        'cp',
+        'cp-link',
+        'cp-restored',
+        'cps',
+        'cps-link',
+        'cps-restored',
+      ]) {
         await rm(dir(name), { recursive: true, force: true });
       }
     }
@@ -118,7 +141,8 @@ export const backup: Scenario = {
         `Registry: ${images} images x ${layers} random layers of ${layerMiB} MiB pushed with skopeo; main serves ` +
           'during every backup. Rate = blob bytes / wall time of the command, node start-up included.',
         'outpost backup: LMDB snapshot, then each blob streamed, hashed and fsynced into the backup; ' +
-          'cp -a copies the same data directory without hashing or fsync.',
+          'cp -a copies the same data directory without hashing or fsync (its bytes may still be in the page cache ' +
+          'when it returns); "cp, then sync" includes the sync that makes them durable, as outpost does per file.',
         'restore: outpost verifies every blob digest and the metadata sha256, fsyncs, renames; the peer is ' +
           'cp -a of the cp copy. --link vs cp -al: hard links only.',
         'All on one disk and 2 shared cores: source pages are likely in the page cache for every peer alike.',
