@@ -149,21 +149,26 @@ async function prepareTarget(to: string): Promise<void> {
 
 /**
  * The signing keys (`<data>/keys`: keyring.json and <kid>.pem, 0600): the restored main must sign
- * with the keys edges and clients already trust. Copied after the snapshot; a rotation meanwhile
- * adds a key, which is harmless. The lock file of a rotation in progress is not a key.
+ * with the keys edges and clients already trust. Copied after the snapshot. The ring first, then
+ * the key files listed after it: a rotation writes the new key file before the ring that names
+ * it, so every key the copied ring names is copied; a key added meanwhile is harmless. The lock
+ * file of a rotation in progress is not a key.
  */
 async function copyKeys(dataDir: string, to: string): Promise<BackupFile[]> {
-  const names = await readdir(join(dataDir, 'keys')).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  const keep = names.filter((n) => n === 'keyring.json' || n.endsWith('.pem')).sort();
+  const keysDir = join(dataDir, 'keys');
   await rm(join(to, 'keys'), { recursive: true, force: true });
   const files: BackupFile[] = [];
-  for (const name of keep) {
-    const path = `keys/${name}`;
-    files.push({ path, ...(await copyFileHashed(join(dataDir, 'keys', name), join(to, 'keys', name))) });
+  const copy = async (name: string) => {
+    files.push({ path: `keys/${name}`, ...(await copyFileHashed(join(keysDir, name), join(to, 'keys', name))) });
+  };
+  try {
+    await copy('keyring.json');
+  } catch (err) {
+    // No keys yet (a main that never issued a token): nothing to keep.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return files;
+    throw err;
   }
+  for (const name of (await readdir(keysDir)).filter((n) => n.endsWith('.pem')).sort()) await copy(name);
   return files;
 }
 
