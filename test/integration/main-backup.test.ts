@@ -115,6 +115,11 @@ describe('outpost main backup --to DIR, then restore --from DIR --data DIR2', ()
     const restored = await runOutpost(['main', 'restore', '--from', bk(), '--data', into]);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/^restored \d+ blobs .* all verified/);
+    // The same signing keys: tokens and edges that trust them keep working.
+    for (const name of await readdir(join(data, 'keys'))) {
+      if (name === 'keyring.lock') continue;
+      expect((await readFile(join(into, 'keys', name))).equals(await readFile(join(data, 'keys', name)))).toBe(true);
+    }
     const copy = await spawnMain(into);
     try {
       const tags = await expectServesAsPushed(copy.url);
