@@ -86,7 +86,8 @@ export async function backupEmbeddedMain(options: BackupOptions): Promise<Backup
     ];
     throw sourceBlobsUnusable(
       `${lost.length} blobs that images in ${dataDir} need could not be backed up ` +
-        `(${why.filter(Boolean).join(', ')}): ${lost.slice(0, LISTED).join(', ')}${lost.length > LISTED ? ', ...' : ''}; ` +
+        `(${why.filter(Boolean).join(', ')}): ${lost.slice(0, LISTED).join(', ')}` +
+        `${lost.length > LISTED ? ', ...' : ''}; ` +
         `the backup in ${to} is partial (no ${MANIFEST_FILE})`,
     );
   }
