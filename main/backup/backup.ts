@@ -11,7 +11,7 @@
  * Incremental: a blob already in DIR (from an earlier backup) is not copied again; blobs of DIR
  * that the new snapshot no longer indexes are removed once the new manifest is written.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { BlobsLocation } from '../config.js';
@@ -54,9 +54,32 @@ const BACKUP_ENTRIES = new Set([MANIFEST_FILE, 'db', 'db-next', 'keys', 'blobs',
 const MISSING_RETRY_MS = 5000;
 const LISTED = 5;
 
+/** Two backups into one DIR would remove each other's files: the second is refused. */
+const LOCK_FILE = '.backup-lock';
+
 export async function backupEmbeddedMain(options: BackupOptions): Promise<BackupSummary> {
+  const { to } = options;
+  await checkTarget(to);
+  const lock = join(to, LOCK_FILE);
+  try {
+    await (await open(lock, 'wx', 0o600)).close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw backupTargetInvalid(to, `another backup is writing into it (remove ${LOCK_FILE} if none is)`);
+  }
+  try {
+    return await backupLocked(options);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function backupLocked(options: BackupOptions): Promise<BackupSummary> {
   const { dataDir, to, now = Date.now } = options;
-  await prepareTarget(to);
+  // From here until the new manifest, DIR is a partial backup.
+  await rm(join(to, MANIFEST_FILE), { force: true });
+  await rm(join(to, 'db-next'), { recursive: true, force: true });
+  await fsyncDirectory(to);
   const created = new Date(now()).toISOString();
   const snapshot = await snapshotEmbeddedMetadata(dataDir, join(to, 'db-next'));
   let copy: BlobCopyResult;
@@ -125,8 +148,8 @@ export async function backupEmbeddedMain(options: BackupOptions): Promise<Backup
   };
 }
 
-/** Creates DIR, or checks that it is empty or an earlier backup; then marks it partial. */
-async function prepareTarget(to: string): Promise<void> {
+/** Creates DIR, or checks that it is empty or an earlier backup. */
+async function checkTarget(to: string): Promise<void> {
   let entries: string[] = [];
   try {
     if (!(await stat(to)).isDirectory()) throw backupTargetInvalid(to, 'exists and is not a directory');
@@ -142,10 +165,6 @@ async function prepareTarget(to: string): Promise<void> {
     );
   }
   await openBlobStore({ kind: 'directory', path: to }, '--to');
-  // From here until the new manifest, DIR is a partial backup.
-  await rm(join(to, MANIFEST_FILE), { force: true });
-  await rm(join(to, 'db-next'), { recursive: true, force: true });
-  await fsyncDirectory(to);
 }
 
 /**

@@ -253,6 +253,16 @@ describe.concurrent('outpost main backup refuses', () => {
     expect(await readdir(dir)).toEqual(['notes.txt']);
   });
 
+  it('a DIR another backup is writing into (its lock file), and leaves the lock alone', async ({ expect }) => {
+    const dir = join(temp.path, 'busy');
+    await mkdir(dir);
+    await writeFile(join(dir, '.backup-lock'), '');
+    const result = await backup(dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${dir}: another backup is writing into it (remove .backup-lock if none is)`);
+    expect(await readdir(dir)).toContain('.backup-lock');
+  });
+
   it('a referenced blob that is corrupt in the data directory, naming it, and writes no backup.json', async ({
     expect,
   }) => {
