@@ -226,7 +226,7 @@ describe.concurrent('outpost main restore refuses', () => {
 });
 
 describe.concurrent('outpost main backup refuses', () => {
-  it('the PostgreSQL backend, pointing to pg_dump and the README', async ({ expect }) => {
+  it('the PostgreSQL and S3 backends, pointing to pg_dump and the README', async ({ expect }) => {
     const keyFile = join(temp.path, 'kek');
     await writeFile(keyFile, Buffer.alloc(32, 7).toString('base64'), { mode: 0o600 });
     const result = await cli([
@@ -241,6 +241,13 @@ describe.concurrent('outpost main backup refuses', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('use pg_dump');
     expect(result.stderr).toContain('"Backup and restore" in the README');
+    const s3 = await backup(
+      join(temp.path, 's3-bk'),
+      '--blobs',
+      's3://bucket/main?endpoint=http://127.0.0.1:1&region=r',
+    );
+    expect(s3.code).toBe(1);
+    expect(s3.stderr).toContain('backs up the embedded store (LMDB and a blob directory) only');
   });
 
   it('a DIR that holds something else than a backup', async ({ expect }) => {
