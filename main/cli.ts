@@ -16,6 +16,7 @@ import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { runMigrateCommand } from './cli/migrate-command.js';
+import { runBackupCommand } from './cli/backup-commands.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -33,6 +34,10 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
        outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
+       outpost main backup --to DIR [--link] [--quiet] [options]
+                                              back up an embedded main, also while it serves
+       outpost main restore --from DIR --data DIR2 [--quiet]
+                                              a new data directory from a backup, verified
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -60,12 +65,16 @@ Options:
   --ttl DURATION        cache token create: how long the token registers edges (default 24h)
   --to-database URL     migrate: the empty PostgreSQL database to copy --data into
   --to-blobs DIR|URL    migrate: copy the blobs there (a directory or s3://...), verified (default: leave them)
+  --to DIR              backup: the backup directory (new, empty, or an earlier backup: incremental)
+  --link                backup: hard-link blobs when DIR is on the data's file system
+  --from DIR            restore: the backup to restore (--data: the new, empty data directory)
+  --quiet               backup, restore: no progress on stderr
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
 The user, keys and cache commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -101,6 +110,10 @@ export async function mainCli(
       ttl: { type: 'string' },
       'to-database': { type: 'string' },
       'to-blobs': { type: 'string' },
+      to: { type: 'string' },
+      from: { type: 'string' },
+      link: { type: 'boolean' },
+      quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
@@ -126,6 +139,11 @@ export async function mainCli(
   }
   if (command !== 'migrate' && (values['to-database'] !== undefined || values['to-blobs'] !== undefined)) {
     io.err(`outpost main: --to-database and --to-blobs only apply to migrate\n`);
+    return EXIT.USAGE;
+  }
+  const isBackup = command === 'backup' || command === 'restore';
+  if (!isBackup && [values.to, values.from, values.link, values.quiet].some((v) => v !== undefined)) {
+    io.err(`outpost main: --to, --from, --link and --quiet only apply to backup and restore\n`);
     return EXIT.USAGE;
   }
   if (command === 'migrate' && values.database !== undefined) {
@@ -200,6 +218,21 @@ export async function mainCli(
         toDatabase: values['to-database'],
         toBlobs: values['to-blobs'],
         secretKeyFile: config.secretKeyFile,
+      },
+      io,
+    );
+  }
+  if (isBackup) {
+    return runBackupCommand(
+      {
+        command,
+        args: positionals.slice(1),
+        storage,
+        dataGiven: values.data !== undefined || env.OUTPOST_MAIN_DATA_DIR !== undefined,
+        to: values.to,
+        from: values.from,
+        link: values.link ?? false,
+        quiet: values.quiet ?? false,
       },
       io,
     );

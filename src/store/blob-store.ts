@@ -184,3 +184,18 @@ export interface LocalBlobStore extends BlobStore {
   /** Starts a growing blob under a fresh temporary name (left over names go at start-up). */
   createGrowing(): Promise<GrowingBlob>;
 }
+
+/** A store that can give another store of its kind a blob by a hard link (`outpost main backup --link`). */
+export interface HardLinkSource {
+  /**
+   * Makes `digest` a blob of `target` by a hard link to the same file: no bytes copied, none
+   * verified (the file is immutable and was verified when stored). Resolves false when that
+   * cannot be done: `target` is another kind of store, or on another file system. Throws
+   * `BlobNotFoundError` when this store does not hold `digest`.
+   */
+  hardLinkInto(digest: Digest, target: BlobStore): Promise<boolean>;
+}
+
+export function canHardLink(store: BlobStore): store is BlobStore & HardLinkSource {
+  return typeof (store as Partial<HardLinkSource>).hardLinkInto === 'function';
+}

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { digestAlgorithm, isDigest, type Digest } from '../oci/digest.js';
 import { BlobPaths } from './blob-paths.js';
 import type {
+  BlobStore,
   ByteRange,
   GrowingBlob,
+  HardLinkSource,
   LocalBlobStore,
   OpenBlob,
   StagedBlob,
@@ -27,7 +29,7 @@ import { mkdirPrivate } from './private-files.js';
 // 256 KiB reads: few syscalls per GiB, and little garbage per stream under many concurrent readers.
 const READ_CHUNK_BYTES = 256 * 1024;
 
-export class FsBlobStore implements LocalBlobStore {
+export class FsBlobStore implements LocalBlobStore, HardLinkSource {
   private readonly paths: BlobPaths;
   /** Where the bytes of each staged or trashed blob handed out are: the handles stay opaque. */
   private readonly handles = new WeakMap<StagedBlob | TrashedBlob, string>();
@@ -124,6 +126,20 @@ export class FsBlobStore implements LocalBlobStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await this.stat(staged.digest)) === undefined) throw err;
     }
     await rm(path, { force: true });
+  }
+
+  async hardLinkInto(digest: Digest, target: BlobStore): Promise<boolean> {
+    if (!(target instanceof FsBlobStore)) return false;
+    try {
+      await linkIntoPlace(this.paths.blob(digest), target.paths.blob(digest));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new BlobNotFoundError(digest);
+      // Another file system (EXDEV), or one without hard links (EPERM, as on some FUSE mounts).
+      if (code === 'EXDEV' || code === 'EPERM') return false;
+      throw err;
+    }
+    return true;
   }
 
   async discard(staged: StagedBlob): Promise<void> {

@@ -19,6 +19,7 @@ import type {
   RepositoryRecord,
 } from '../registry.js';
 import { openRegistryTables, type RegistryTables } from './registry-tables.js';
+import { isGarbageCollectionHeld, openGcHolds } from './gc-holds.js';
 
 export interface LmdbRegistryOptions {
   /**
@@ -70,6 +71,8 @@ export function createLmdbRegistryMetadata(
 ): LmdbRegistryMetadata {
   const db = options.tables ?? openRegistryTables(root);
   const onRepositoryDeleted = options.onRepositoryDeleted ?? teamGrantRemover(root);
+  // A backup copying the blobs of its snapshot holds collection (gc-holds.ts).
+  const gcHolds = openGcHolds(root);
   const transaction = <T>(fn: () => T): Promise<T> => writeAtomically(root, fn);
   let sequence = 0;
 
@@ -322,6 +325,7 @@ export function createLmdbRegistryMetadata(
 
     async collectableBlobs(cutoff) {
       const candidates: Digest[] = [];
+      if (isGarbageCollectionHeld(gcHolds, Date.now())) return candidates;
       for (const { key: digest, value } of db.blobs.getRange()) {
         if (value.linkedAt < cutoff && !isReferenced(digest)) candidates.push(digest as Digest);
       }
@@ -332,6 +336,8 @@ export function createLmdbRegistryMetadata(
       transaction(() => {
         const record = db.blobs.get(digest);
         if (!record || record.linkedAt >= cutoff || isReferenced(digest)) return undefined;
+        // Checked here too: a hold written after `collectableBlobs` listed this blob.
+        if (isGarbageCollectionHeld(gcHolds, Date.now())) return undefined;
         if (!dryRun) {
           void db.blobs.remove(digest);
           // Links are keyed by repository first: probe each repository rather than scan every link.

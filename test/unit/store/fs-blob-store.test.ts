@@ -138,3 +138,43 @@ describe('FsBlobStore on disk', () => {
     expect(await readdir(join(dir.path, 'uploads'))).toEqual(['00000000-0000-4000-8000-000000000000']);
   });
 });
+
+describe('FsBlobStore.hardLinkInto (outpost main backup --link)', () => {
+  let dirs: TempDir[];
+  beforeEach(() => {
+    dirs = [];
+  });
+  afterEach(async () => {
+    for (const d of dirs) await d.remove();
+  });
+  const newStore = async () => {
+    const d = await createTempDir();
+    dirs.push(d);
+    return { path: d.path, store: await FsBlobStore.create(d.path) };
+  };
+
+  it('gives the target the same file, under the same name, without copying it', async () => {
+    const source = await newStore();
+    const target = await newStore();
+    const staged = await source.store.stage(once(Buffer.from('linked bytes')));
+    await source.store.commit(staged);
+    expect(await source.store.hardLinkInto(staged.digest, target.store)).toBe(true);
+    expect(await target.store.stat(staged.digest)).toEqual({ size: 12 });
+    const hex = staged.digest.slice('sha256:'.length);
+    const [a, b] = await Promise.all(
+      [source.path, target.path].map((root) => stat(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))),
+    );
+    expect(b!.ino).toBe(a!.ino);
+    // Again: the target holds it already, which is success.
+    expect(await source.store.hardLinkInto(staged.digest, target.store)).toBe(true);
+  });
+
+  it('throws BlobNotFoundError for a blob it does not hold', async () => {
+    const source = await newStore();
+    const target = await newStore();
+    const missing = digestOf(Buffer.from('never stored'));
+    await expect(source.store.hardLinkInto(missing, target.store)).rejects.toMatchObject({
+      code: 'OUTPOST_BLOB_NOT_FOUND',
+    });
+  });
+});
