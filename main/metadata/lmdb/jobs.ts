@@ -10,14 +10,7 @@
  * leases are measured with this process's clock.
  */
 import { key, prefixRange, writeAtomically, type RootDatabase } from '../../../src/store/lmdb.js';
-import {
-  MAX_LOG_LINES,
-  toLogLine,
-  type JobRecord,
-  type JobSchedule,
-  type JobStore,
-  type NewJob,
-} from '../jobs.js';
+import { MAX_LOG_LINES, toLogLine, type JobRecord, type JobSchedule, type JobStore, type NewJob } from '../jobs.js';
 
 interface StoredJob extends JobRecord {
   holder?: string;

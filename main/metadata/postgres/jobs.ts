@@ -4,14 +4,7 @@
  * each other; leases are compared with the database's clock (`now()`), so replicas' clocks need
  * not agree. Times the API shows (created, started, ended) are the caller's milliseconds.
  */
-import {
-  MAX_LOG_LINES,
-  toLogLine,
-  type JobRecord,
-  type JobSchedule,
-  type JobStore,
-  type NewJob,
-} from '../jobs.js';
+import { MAX_LOG_LINES, toLogLine, type JobRecord, type JobSchedule, type JobStore, type NewJob } from '../jobs.js';
 import type { JobState } from '../../jobs/types.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 
