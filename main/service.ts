@@ -39,6 +39,10 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
+import type { JobKind } from './jobs/types.js';
+import { gcJobKind } from './jobs/kinds/gc-job.js';
+import { purgeUploadsJobKind } from './jobs/kinds/purge-uploads-job.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -53,6 +57,8 @@ export interface MainService {
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
   readonly caches: CachesModule;
+  /** Background jobs: the runner, the admin service, the schedules. */
+  readonly jobs: JobsModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -157,6 +163,24 @@ export async function startMain(
   const publicUrl = config.publicUrl ?? server.url;
   const replica = { id: randomUUID(), url: server.url, version: readVersion(), startedAt: now() };
 
+  // Every kind of background job main runs; a new kind is one more line (main/jobs/types.ts).
+  const jobKinds: JobKind[] = [
+    gcJobKind({ metadata: registryMetadata, store, now, defaultGraceMs: config.storage.gcGraceMs, logger }),
+    purgeUploadsJobKind({
+      purgeAbandoned: (maxAgeMs) => registry.uploads.purgeAbandoned(maxAgeMs),
+      defaultMaxAgeMs: config.storage.uploadMaxAgeMs,
+    }),
+  ];
+  const jobsModule = await startJobsModule({
+    store: metadata.jobs,
+    kinds: jobKinds,
+    holder: replica.id,
+    concurrency: config.jobs.concurrency,
+    embedded: metadata.backend === 'embedded',
+    logger,
+    now,
+  });
+
   const accessControl = createAccessControl(
     (name) => registryMetadata.getRepository(name),
     accountStore,
@@ -241,6 +265,7 @@ export async function startMain(
     repositories,
     images,
     meta: createMetaSettings(settingsStore),
+    jobs: jobsModule.jobs,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -352,10 +377,12 @@ export async function startMain(
     sessions,
     repositories,
     caches: cachesModule,
+    jobs: jobsModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));
+      await jobsModule.stop();
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);
