@@ -105,7 +105,7 @@ export function createLmdbJobStore(root: RootDatabase, now: () => number = Date.
     heartbeat: (id, holder, leaseMs, { progress, lines = [] }) =>
       writeAtomically(root, () => {
         const job = jobs.get(id);
-        if (!job || job.state !== 'running' || job.holder !== holder) return 'lost' as const;
+        if (job?.state !== 'running' || job.holder !== holder) return 'lost' as const;
         let logLines = job.logLines;
         for (const line of lines) logs.put(seqKey(id, logLines++), toLogLine(line));
         for (let seq = Math.max(0, job.logLines - MAX_LOG_LINES); seq < logLines - MAX_LOG_LINES; seq++)
@@ -116,7 +116,7 @@ export function createLmdbJobStore(root: RootDatabase, now: () => number = Date.
     finish: (id, holder, outcome, at) =>
       writeAtomically(root, () => {
         const job = jobs.get(id);
-        if (!job || job.state !== 'running' || job.holder !== holder) return false;
+        if (job?.state !== 'running' || job.holder !== holder) return false;
         end(job, outcome, at);
         return true;
       }),
