@@ -41,8 +41,7 @@ import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.
 import { clientAddressResolver } from './middleware/client-address.js';
 import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
 import type { JobKind } from './jobs/types.js';
-import { gcJobKind } from './jobs/kinds/gc-job.js';
-import { purgeUploadsJobKind } from './jobs/kinds/purge-uploads-job.js';
+import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -163,14 +162,8 @@ export async function startMain(
   const publicUrl = config.publicUrl ?? server.url;
   const replica = { id: randomUUID(), url: server.url, version: readVersion(), startedAt: now() };
 
-  // Every kind of background job main runs; a new kind is one more line (main/jobs/types.ts).
-  const jobKinds: JobKind[] = [
-    gcJobKind({ metadata: registryMetadata, store, now, defaultGraceMs: config.storage.gcGraceMs, logger }),
-    purgeUploadsJobKind({
-      purgeAbandoned: (maxAgeMs) => registry.uploads.purgeAbandoned(maxAgeMs),
-      defaultMaxAgeMs: config.storage.uploadMaxAgeMs,
-    }),
-  ];
+  // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
+  const jobKinds: JobKind[] = mainJobKinds({ config, registryMetadata, store, registry, logger, now });
   const jobsModule = await startJobsModule({
     store: metadata.jobs,
     kinds: jobKinds,

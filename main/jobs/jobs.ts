@@ -34,8 +34,11 @@ export function parseScheduleName(name: string): string {
 
 export interface JobsDeps {
   store: JobStore;
-  runner: JobRunner;
-  /** This replica's runner may not run a job claimed elsewhere: the store flag reaches the holder. */
+  /**
+   * The kinds, and the runner to wake for a new job and to abort a cancelled one running here. The
+   * CLI passes its kinds with a runner that does neither: a running main picks the job up by polling.
+   */
+  runner: Pick<JobRunner, 'kinds' | 'poke' | 'abortLocal'>;
   now: () => number;
 }
 
