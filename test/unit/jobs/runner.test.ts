@@ -144,6 +144,32 @@ describe('job runner', () => {
     expect(log.lines.at(-1)).toBe('line 1499');
   });
 
+  it('writes progress and log lines in batches, not once per call', async () => {
+    let heartbeats = 0;
+    const counted: JobStore = {
+      ...store,
+      heartbeat: (...args) => {
+        heartbeats++;
+        return store.heartbeat(...args);
+      },
+    };
+    module = await startJobsModule({
+      store: counted,
+      kinds: [chatty],
+      holder: 'replica-a',
+      concurrency: 1,
+      embedded: true,
+      logger: silentLogger,
+      now: Date.now,
+      timers: false,
+    });
+    const job = await module.jobs.start({ kind: 'chatty', params: {}, startedBy: 'admin' });
+    await module.runner.drain();
+    expect((await module.jobs.get(job.id)).progress).toEqual({ done: 1500, total: 1500 });
+    // 1,500 progress calls and 1,500 lines in one synchronous loop: one write at the end.
+    expect(heartbeats).toBe(1);
+  });
+
   it('refuses unknown kinds, kinds admins may not start, and bad parameters', async () => {
     const { jobs } = await start([failing, chatty]);
     await expect(jobs.startByAdmin({ kind: 'nope', params: {}, startedBy: 'admin' })).rejects.toMatchObject({
