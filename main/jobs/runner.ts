@@ -9,8 +9,8 @@
  * and be retried once by whichever runner claims next (main/metadata/jobs.ts).
  *
  * Cancellation and shutdown abort the job's `AbortSignal`; a job cancelled that way ends
- * `cancelled`, one interrupted by shutdown is left to its lease (it is retried on the next
- * start). The runner must not know HTTP or the kinds' internals.
+ * `cancelled`, one interrupted by shutdown is given back (waiting again, its attempt not
+ * counted). Only a crash, which gives nothing back, uses up the one retry. The runner must not know HTTP or the kinds' internals.
  */
 import type { Logger } from '../../src/log/logger.js';
 import { MAX_LOG_LINES, type JobProgress, type JobRecord, type JobStore } from '../metadata/jobs.js';
@@ -157,9 +157,16 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       clearInterval(timer);
     }
     await flush(true);
-    // Stopping or taken over: the job is not ours to end; its lease decides who runs it next.
-    if (lost || (controller.signal.aborted && controller.signal.reason instanceof JobInterruptedError)) {
-      logger.info('job interrupted', { job: job.id, kind: job.kind });
+    // Taken over: the job is no longer ours. Stopping: it waits again for the next runner.
+    if (lost) {
+      logger.warn('job taken over by another replica', { job: job.id, kind: job.kind });
+      return;
+    }
+    if (controller.signal.aborted && controller.signal.reason instanceof JobInterruptedError) {
+      await store
+        .release(job.id, holder, now())
+        .catch((err) => logger.warn('could not give a job back; its lease will expire', { job: job.id, error: err }));
+      logger.info('job interrupted by shutdown: it runs again at the next start', { job: job.id, kind: job.kind });
       return;
     }
     try {

@@ -8,6 +8,8 @@
  *   progress and log lines). A `running` job whose lease has expired was interrupted (its holder
  *   died): `claim` retries it once (attempt 2), and fails it with "interrupted" after that; a job
  *   whose cancellation was requested is cancelled instead. No job is ever silently lost.
+ * - A runner that stops (main shuts down) `release`s its jobs: they wait again, their attempt
+ *   not counted, and the next start (or another replica) runs them.
  * - `requestCancel` cancels a waiting job at once; for a running job it sets a flag the holder
  *   sees at its next heartbeat (so a job runs on one replica and is cancelled from any).
  * - The log keeps the last `MAX_LOG_LINES` lines, each at most `MAX_LOG_LINE_CHARS` characters;
@@ -111,6 +113,11 @@ export interface JobStore {
     leaseMs: number,
     update: { progress?: JobProgress; lines?: readonly string[] },
   ): Promise<HeartbeatAnswer>;
+  /**
+   * Gives back a job the holder stopped running because it is shutting down: waiting again, as if
+   * never claimed (the attempt does not count), or cancelled when that was asked meanwhile.
+   */
+  release(id: string, holder: string, now: number): Promise<boolean>;
   /** Ends a job the holder runs; false when it was no longer the holder's. */
   finish(id: string, holder: string, outcome: JobOutcome, now: number): Promise<boolean>;
   /** Cancels a waiting job, flags a running one; the job after the change, undefined when unknown. */

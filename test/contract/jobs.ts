@@ -136,6 +136,20 @@ export function describeJobStore(name: string, factory: () => Promise<JobStoreFi
       expect(await store.get(job.id)).toMatchObject({ state: 'failed', error: 'interrupted', endedAt: 13 });
     });
 
+    it('gives a job back to waiting when its runner stops, without counting the attempt', async () => {
+      const job = await store.create(newJob());
+      await store.claim('r', ['gc'], LEASE_MS, 10);
+      expect(await store.release(job.id, 'other', 11)).toBe(false);
+      expect(await store.release(job.id, 'r', 11)).toBe(true);
+      const back = await store.get(job.id);
+      expect(back).toMatchObject({ state: 'waiting', attempt: 0 });
+      expect(back?.startedAt).toBeUndefined();
+      expect(await store.claim('r2', ['gc'], LEASE_MS, 12)).toMatchObject({ attempt: 1, startedAt: 12 });
+      await store.requestCancel(job.id, 13);
+      expect(await store.release(job.id, 'r2', 14)).toBe(true);
+      expect(await store.get(job.id)).toMatchObject({ state: 'cancelled', endedAt: 14 });
+    });
+
     it('cancels, rather than retries, an interrupted job whose cancellation was asked', async () => {
       const job = await store.create(newJob());
       await store.claim('dead-1', ['gc'], LEASE_MS, 10);

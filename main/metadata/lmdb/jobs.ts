@@ -113,6 +113,18 @@ export function createLmdbJobStore(root: RootDatabase, now: () => number = Date.
         jobs.put(id, { ...job, ...(progress && { progress }), logLines, leaseUntil: now() + leaseMs });
         return job.cancelRequested ? ('cancel-requested' as const) : ('running' as const);
       }),
+    release: (id, holder, at) =>
+      writeAtomically(root, () => {
+        const job = jobs.get(id);
+        if (job?.state !== 'running' || job.holder !== holder) return false;
+        if (job.cancelRequested) {
+          end(job, { state: 'cancelled' }, at);
+          return true;
+        }
+        const { holder: _h, leaseUntil: _l, startedAt: _s, ...rest } = job;
+        jobs.put(id, { ...rest, state: 'waiting', attempt: job.attempt - 1 });
+        return true;
+      }),
     finish: (id, holder, outcome, at) =>
       writeAtomically(root, () => {
         const job = jobs.get(id);

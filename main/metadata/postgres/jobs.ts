@@ -146,6 +146,19 @@ export function createPostgresJobStore(db: PostgresDatabase): JobStore {
         }
         return row.cancel_requested ? ('cancel-requested' as const) : ('running' as const);
       }),
+    async release(id, holder, at) {
+      const rows = await db.query(
+        `UPDATE outpost_jobs
+            SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'waiting' END,
+                ended_at = CASE WHEN cancel_requested THEN $3::bigint ELSE NULL END,
+                attempt = CASE WHEN cancel_requested THEN attempt ELSE attempt - 1 END,
+                started_at = CASE WHEN cancel_requested THEN started_at ELSE NULL END,
+                holder = NULL, lease_until = NULL, cancel_requested = false
+          WHERE id = $1 AND holder = $2 AND state = 'running' RETURNING id`,
+        [id, holder, at],
+      );
+      return rows.length === 1;
+    },
     async finish(id, holder, outcome, at) {
       const rows = await db.query(
         `UPDATE outpost_jobs
@@ -167,7 +180,7 @@ export function createPostgresJobStore(db: PostgresDatabase): JobStore {
       await db.query(
         `UPDATE outpost_jobs
             SET state = CASE WHEN state = 'waiting' THEN 'cancelled' ELSE state END,
-                ended_at = CASE WHEN state = 'waiting' THEN $2 ELSE ended_at END,
+                ended_at = CASE WHEN state = 'waiting' THEN $2::bigint ELSE ended_at END,
                 cancel_requested = (state = 'running')
           WHERE id = $1 AND state IN ('waiting', 'running')`,
         [id, at],

@@ -183,6 +183,20 @@ describe('job runner', () => {
     await expect(jobs.get('../../etc')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('gives a running job back when it stops; the next start runs it as the same attempt', async () => {
+    const { kind, stats } = gatedKind();
+    const first = await start([kind], 1);
+    const job = await first.jobs.start({ kind: 'gated', params: {}, startedBy: 'admin' });
+    await waitFor(() => stats.running === 1, 'the job running');
+    await first.stop();
+    expect(await store.get(job.id)).toMatchObject({ state: 'waiting', attempt: 0 });
+    const again = gatedKind();
+    again.open();
+    const second = await start([again.kind], 1);
+    await second.runner.drain();
+    expect(await second.jobs.get(job.id)).toMatchObject({ state: 'done', attempt: 1 });
+  });
+
   describe('after a crash (the embedded main starts again over the same store)', () => {
     const crashWith = async (attempt: 1 | 2) => {
       const job = await store.create({
