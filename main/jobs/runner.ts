@@ -10,7 +10,8 @@
  *
  * Cancellation and shutdown abort the job's `AbortSignal`; a job cancelled that way ends
  * `cancelled`, one interrupted by shutdown is given back (waiting again, its attempt not
- * counted). Only a crash, which gives nothing back, uses up the one retry. The runner must not know HTTP or the kinds' internals.
+ * counted). Only a crash, which gives nothing back, uses up the one retry. The runner must not
+ * know HTTP or the kinds' internals.
  */
 import type { Logger } from '../../src/log/logger.js';
 import { MAX_LOG_LINES, type JobProgress, type JobRecord, type JobStore } from '../metadata/jobs.js';

@@ -41,7 +41,8 @@ export function gcJobKind(deps: {
         onProgress: (done, total, bytes) => context.progress(done, total, `${bytes} bytes freed`),
       });
       context.log(
-        `scanned ${result.scanned} blobs, ${dryRun ? 'would remove' : 'removed'} ${result.removed} (${result.removedBytes} bytes)`,
+        `scanned ${result.scanned} blobs, ${dryRun ? 'would remove' : 'removed'} ${result.removed} ` +
+          `(${result.removedBytes} bytes)`,
       );
       return { ...result, dryRun };
     },
