@@ -4,7 +4,7 @@
  * surface; knows nothing of HTTP. Who may call is checked by the surface (admins only).
  */
 import { randomBytes } from 'node:crypto';
-import type { JobLogPage, JobRecord, JobSchedule, JobStore, NewJob } from '../metadata/jobs.js';
+import type { JobLogPage, JobRecord, JobSchedule, JobStore } from '../metadata/jobs.js';
 import type { JobState } from './types.js';
 import { CronSyntaxError, parseCron } from './cron.js';
 import { JobError } from './errors.js';
@@ -154,4 +154,3 @@ export function createJobs({ store, runner, now }: JobsDeps): Jobs {
   };
 }
 
-export type { NewJob };
