@@ -134,7 +134,9 @@ export function createJobs({ store, runner, now }: JobsDeps): Jobs {
         if (err instanceof CronSyntaxError) throw new JobError('INVALID_INPUT', `schedule: ${err.message}`);
         throw err;
       }
-      const params = checkParams(input.kind, input.params, false);
+      checkParams(input.kind, input.params, false);
+      // Kept as given: defaults (such as gc's grace period from the config) apply when each job starts.
+      const params = { ...((input.params ?? {}) as Record<string, unknown>) };
       const at = now();
       // Ticks before this write are not due: a new schedule does not fire for the past.
       const schedule: JobSchedule = {
@@ -153,4 +155,3 @@ export function createJobs({ store, runner, now }: JobsDeps): Jobs {
     },
   };
 }
-

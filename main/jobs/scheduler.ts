@@ -31,15 +31,24 @@ export function createScheduler(deps: {
       const at = now();
       for (const schedule of await store.listSchedules()) {
         // A kind this program lacks (written by a newer version): left alone, not failed.
-        if (!runner.kinds.has(schedule.kind)) continue;
+        const kind = runner.kinds.get(schedule.kind);
+        if (!kind) continue;
         const next = parseCron(schedule.schedule).next(schedule.lastTickAt);
         if (next === undefined || next > at) continue;
         const tick = Math.floor(at / MINUTE_MS) * MINUTE_MS;
+        let params: Record<string, unknown>;
+        try {
+          params = kind.parseParams(schedule.params);
+        } catch (err) {
+          // Checked when written; a kind's parameters changed since. Not fired, and said so each time.
+          logger.warn('schedule has parameters its kind refuses: not started', { schedule: schedule.name, error: err });
+          continue;
+        }
         const job = {
           id: newJobId(at),
-          kind: schedule.kind,
+          kind: kind.kind,
           startedBy: `schedule:${schedule.name}`,
-          params: schedule.params,
+          params,
           createdAt: at,
         };
         if (await store.fireSchedule(schedule.name, tick, job)) {
