@@ -42,6 +42,7 @@ import { clientAddressResolver } from './middleware/client-address.js';
 import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
 import type { JobKind } from './jobs/types.js';
 import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
+import { purgeEndedJobs } from './jobs/retention.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -74,6 +75,8 @@ export interface StartMainOptions {
 const KEY_RELOAD_INTERVAL_MS = 10_000;
 // Expired web sessions are refused when read; this only reclaims their space.
 const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
+// Ended jobs past their retention (config jobs.retention) are removed this often.
+const JOB_PURGE_INTERVAL_MS = 60 * 60_000;
 // Replicas record themselves this often; one silent for three beats is reported down.
 const HEARTBEAT_INTERVAL_MS = 5_000;
 // Asking the blob store for the empty blob is a cheap round trip that needs no blob to exist.
@@ -331,6 +334,13 @@ export async function startMain(
       ? [singleton('upload-purge', config.storage.uploadPurgeIntervalMs, purge)]
       : []),
     singleton('session-purge', SESSION_PURGE_INTERVAL_MS, () => sessions.purgeExpired().then(() => undefined)),
+    ...(config.jobs.retention > 0
+      ? [
+          singleton('job-purge', JOB_PURGE_INTERVAL_MS, () =>
+            purgeEndedJobs(metadata.jobs, now() - config.jobs.retention).then(() => undefined),
+          ),
+        ]
+      : []),
   ];
   function singleton(name: string, intervalMs: number, run: () => Promise<void>): SingletonWork {
     return startSingletonWork({

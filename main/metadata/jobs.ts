@@ -123,6 +123,8 @@ export interface JobStore {
   /** Cancels a waiting job, flags a running one; the job after the change, undefined when unknown. */
   requestCancel(id: string, now: number): Promise<JobRecord | undefined>;
   readLog(id: string, offset: number, limit: number): Promise<JobLogPage | undefined>;
+  /** Removes up to `limit` jobs that ended before `before`, oldest first, with their logs; returns how many. */
+  deleteEndedBefore(before: number, limit: number): Promise<number>;
 
   listSchedules(): Promise<JobSchedule[]>;
   getSchedule(name: string): Promise<JobSchedule | undefined>;

@@ -159,6 +159,22 @@ export function describeJobStore(name: string, factory: () => Promise<JobStoreFi
       expect((await store.get(job.id))?.state).toBe('cancelled');
     });
 
+    it('removes jobs that ended before a time, with their logs, and nothing else', async () => {
+      const old = await store.create(newJob('gc', 100));
+      const oldWaiting = await store.create(newJob('gc', 101));
+      const recent = await store.create(newJob('gc', 102));
+      await store.claim('r', ['gc'], LEASE_MS, 110);
+      await store.heartbeat(old.id, 'r', LEASE_MS, { lines: ['a', 'b'] });
+      await store.finish(old.id, 'r', { state: 'done', summary: {} }, 120);
+      await store.requestCancel(recent.id, 300);
+      expect(await store.deleteEndedBefore(200, 10)).toBe(1);
+      expect(await store.get(old.id)).toBeUndefined();
+      expect(await store.readLog(old.id, 0, 10)).toBeUndefined();
+      expect((await store.get(oldWaiting.id))?.state).toBe('waiting');
+      expect((await store.get(recent.id))?.state).toBe('cancelled');
+      expect(await store.deleteEndedBefore(200, 10)).toBe(0);
+    });
+
     it('keeps schedules, and fires each tick once however many replicas try', async () => {
       const schedule = {
         name: 'gc-nightly',

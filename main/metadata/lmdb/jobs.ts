@@ -149,6 +149,20 @@ export function createLmdbJobStore(root: RootDatabase, now: () => number = Date.
       for (const { value } of logs.getRange({ start: seqKey(id, first), end: rangeEnd, limit })) lines.push(value);
       return { offset: first, lines, next: first + lines.length };
     },
+    deleteEndedBefore: (before, limit) =>
+      writeAtomically(root, () => {
+        const ended: string[] = [];
+        for (const { key: id, value } of jobs.getRange({})) {
+          // Ids sort by creation: a job created after the cutoff cannot have ended before it.
+          if (ended.length >= limit || value.createdAt >= before) break;
+          if (value.endedAt !== undefined && value.endedAt < before) ended.push(id);
+        }
+        for (const id of ended) {
+          for (const line of [...logs.getKeys(prefixRange([id]))]) logs.remove(line);
+          jobs.remove(id);
+        }
+        return ended.length;
+      }),
     async listSchedules() {
       return [...schedules.getRange({})].map(({ value }) => value);
     },

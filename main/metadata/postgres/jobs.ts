@@ -197,6 +197,17 @@ export function createPostgresJobStore(db: PostgresDatabase): JobStore {
       );
       return { offset: first, lines: rows.map((r) => r.line), next: first + rows.length };
     },
+    async deleteEndedBefore(before, limit) {
+      // The logs go with their jobs (ON DELETE CASCADE).
+      const rows = await db.query(
+        `DELETE FROM outpost_jobs WHERE id IN (
+           SELECT id FROM outpost_jobs
+            WHERE state IN ('done', 'failed', 'cancelled') AND ended_at < $1 ORDER BY id LIMIT $2)
+         RETURNING id`,
+        [before, limit],
+      );
+      return rows.length;
+    },
     async listSchedules() {
       return (await db.query<ScheduleRow>('SELECT * FROM outpost_job_schedules ORDER BY name')).map(toSchedule);
     },
