@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc|user|keys|cache|migrate]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache|migrate|jobs|backup|restore]`: flags, configuration, signals.
  */
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
@@ -17,6 +17,7 @@ import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { runMigrateCommand } from './cli/migrate-command.js';
 import { runBackupCommand } from './cli/backup-commands.js';
+import { runJobCommand } from './cli/job-commands.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -32,6 +33,9 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache list [options]
        outpost main cache remove NAME [options]
        outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
+       outpost main jobs list|show ID [options]  background jobs, newest first / one with its log
+       outpost main jobs start KIND [--param KEY=VALUE ...] [options]
+                                              queue a job (gc, purge-uploads); main runs it
        outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
        outpost main backup --to DIR [--link] [--quiet] [options]
@@ -64,6 +68,7 @@ Options:
   --network CIDR        cache add: client network it serves by default (repeatable)
   --ttl DURATION        cache token create: how long the token registers edges (default 24h)
   --to-database URL     migrate: the empty PostgreSQL database to copy --data into
+  --param KEY=VALUE     jobs start: a parameter (JSON values such as true or 60000; repeatable)
   --to-blobs DIR|URL    migrate: copy the blobs there (a directory or s3://...), verified (default: leave them)
   --to DIR              backup: the backup directory (new, empty, or an earlier backup: incremental)
   --link                backup: hard-link blobs when DIR is on the data's file system
@@ -74,7 +79,7 @@ The user, keys and cache commands work on the data directory, also while main ru
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore', 'jobs']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -114,6 +119,7 @@ export async function mainCli(
       from: { type: 'string' },
       link: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      param: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     });
   } catch (err) {
@@ -135,6 +141,10 @@ export async function mainCli(
   const cacheFlags = ['host', 'upstream', 'region', 'network', 'ttl'] as const;
   if (command !== 'cache' && cacheFlags.some((f) => values[f] !== undefined)) {
     io.err(`outpost main: --${cacheFlags.join(', --')} only apply to the cache commands\n`);
+    return EXIT.USAGE;
+  }
+  if (command !== 'jobs' && values.param !== undefined) {
+    io.err(`outpost main: --param only applies to jobs start\n`);
     return EXIT.USAGE;
   }
   if (command !== 'migrate' && (values['to-database'] !== undefined || values['to-blobs'] !== undefined)) {
@@ -245,6 +255,10 @@ export async function mainCli(
   }
 
   const logger = createLogger({ level: config.log.level }, { service: 'main' });
+  if (command === 'jobs') {
+    const [, action, ...args] = positionals;
+    return runJobCommand({ action, args, params: values.param ?? [], storage, config, logger }, io);
+  }
 
   if (command === 'gc') {
     const data = await openMainData(storage, logger);

@@ -188,6 +188,17 @@ export const mainConfigSchema = z
       .object({ trustedProxies: trustedProxiesSchema.prefault([]) })
       .strict()
       .prefault({}),
+    /**
+     * Background jobs (main/jobs/): how many run at once on each replica, 1-16 (default 2), and how
+     * long ended jobs and their logs are kept (default 90d; 0 keeps them forever).
+     */
+    jobs: z
+      .object({
+        concurrency: z.coerce.number().int().min(1).max(16).prefault(2),
+        retention: durationSchema.prefault('90d'),
+      })
+      .strict()
+      .prefault({}),
     /** How long in-flight requests may take to finish on SIGTERM. Default 30s. */
     shutdownGrace: durationSchema.prefault('30s'),
   })

@@ -39,6 +39,10 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
+import type { JobKind } from './jobs/types.js';
+import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
+import { purgeEndedJobs } from './jobs/retention.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -53,6 +57,8 @@ export interface MainService {
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
   readonly caches: CachesModule;
+  /** Background jobs: the runner, the admin service, the schedules. */
+  readonly jobs: JobsModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -69,6 +75,8 @@ export interface StartMainOptions {
 const KEY_RELOAD_INTERVAL_MS = 10_000;
 // Expired web sessions are refused when read; this only reclaims their space.
 const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
+// Ended jobs past their retention (config jobs.retention) are removed this often.
+const JOB_PURGE_INTERVAL_MS = 60 * 60_000;
 // Replicas record themselves this often; one silent for three beats is reported down.
 const HEARTBEAT_INTERVAL_MS = 5_000;
 // Asking the blob store for the empty blob is a cheap round trip that needs no blob to exist.
@@ -157,6 +165,18 @@ export async function startMain(
   const publicUrl = config.publicUrl ?? server.url;
   const replica = { id: randomUUID(), url: server.url, version: readVersion(), startedAt: now() };
 
+  // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
+  const jobKinds: JobKind[] = mainJobKinds({ config, registryMetadata, store, registry, logger, now });
+  const jobsModule = await startJobsModule({
+    store: metadata.jobs,
+    kinds: jobKinds,
+    holder: replica.id,
+    concurrency: config.jobs.concurrency,
+    embedded: metadata.backend === 'embedded',
+    logger,
+    now,
+  });
+
   const accessControl = createAccessControl(
     (name) => registryMetadata.getRepository(name),
     accountStore,
@@ -241,6 +261,7 @@ export async function startMain(
     repositories,
     images,
     meta: createMetaSettings(settingsStore),
+    jobs: jobsModule.jobs,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -277,6 +298,7 @@ export async function startMain(
       logger,
       now,
       caches: cachesModule,
+      jobs: jobsModule.jobs,
     },
     deleteEnabled: config.storage.deleteEnabled,
     // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).
@@ -312,6 +334,13 @@ export async function startMain(
       ? [singleton('upload-purge', config.storage.uploadPurgeIntervalMs, purge)]
       : []),
     singleton('session-purge', SESSION_PURGE_INTERVAL_MS, () => sessions.purgeExpired().then(() => undefined)),
+    ...(config.jobs.retention > 0
+      ? [
+          singleton('job-purge', JOB_PURGE_INTERVAL_MS, () =>
+            purgeEndedJobs(metadata.jobs, now() - config.jobs.retention).then(() => undefined),
+          ),
+        ]
+      : []),
   ];
   function singleton(name: string, intervalMs: number, run: () => Promise<void>): SingletonWork {
     return startSingletonWork({
@@ -352,10 +381,12 @@ export async function startMain(
     sessions,
     repositories,
     caches: cachesModule,
+    jobs: jobsModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));
+      await jobsModule.stop();
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);

@@ -6,6 +6,7 @@
 import type { AccountStore } from './accounts.js';
 import type { CacheStore } from './caches.js';
 import type { ClusterCoordinator } from './cluster.js';
+import type { JobStore } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { RegistryMetadata } from './registry.js';
 import type { SessionStore } from './sessions.js';
@@ -25,6 +26,8 @@ export interface Metadata {
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
   readonly coordinator: ClusterCoordinator;
+  /** Background jobs, their logs and schedules (main/jobs/). */
+  readonly jobs: JobStore;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;
   close(): Promise<void>;

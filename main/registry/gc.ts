@@ -28,6 +28,10 @@ export interface GcOptions {
   graceMs: number;
   dryRun?: boolean;
   logger: Logger;
+  /** Told after each candidate blob (the gc job's progress); `total` is the number of candidates. */
+  onProgress?: (done: number, total: number, removedBytes: number) => void;
+  /** Stops between blobs when aborted (a cancelled gc job); rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface GcResult {
@@ -45,13 +49,17 @@ export async function collectGarbage({
   graceMs,
   dryRun = false,
   logger,
+  onProgress,
+  signal,
 }: GcOptions): Promise<GcResult> {
   const cutoff = now() - graceMs;
   const { blobs: scanned } = await metadata.blobTotals();
   const candidates = await metadata.collectableBlobs(cutoff);
   let removed = 0;
   let removedBytes = 0;
+  let done = 0;
   for (const digest of candidates) {
+    signal?.throwIfAborted();
     const trash = dryRun ? undefined : await store.trash(digest);
     let size: number | undefined;
     try {
@@ -61,6 +69,7 @@ export async function collectGarbage({
       if (trash !== undefined && (await metadata.getBlob(digest))) await store.restore(trash);
     }
     if (trash !== undefined) await store.purgeTrashed(trash);
+    onProgress?.(++done, candidates.length, removedBytes + (size ?? 0));
     if (size === undefined) continue;
     removed++;
     removedBytes += size;

@@ -11,6 +11,7 @@ import { OciError } from '../../src/oci/errors.js';
 import { BackendUnavailableError, storageFailureOf } from '../../src/store/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import { AccountError } from '../accounts/errors.js';
+import { JobError } from '../jobs/errors.js';
 import type { WebCookies } from './cookies.js';
 import { ErrorPage } from './error-page.js';
 import { renderPage, viewerOf } from './render.js';
@@ -41,7 +42,7 @@ export const asSentence = (message: string): string =>
 
 function describe(err: unknown): Shown | undefined {
   if (err instanceof WebError) return { status: err.status, title: err.title, message: err.message };
-  if (err instanceof AccountError)
+  if (err instanceof AccountError || err instanceof JobError)
     return {
       status: ACCOUNT_STATUS[err.code],
       title: err.code === 'NOT_FOUND' ? 'Not found' : 'That did not work',

@@ -10,6 +10,7 @@ import { createLmdbAccountStore, lmdbCredentialRevoker, removeRepositoryGrants }
 import { createLmdbCacheStore } from './caches.js';
 import { createSingleProcessCoordinator } from './cluster.js';
 import { openMainEnvironment } from './environment.js';
+import { createLmdbJobStore } from './jobs.js';
 import { createFileKeyStore } from './keys.js';
 import { createLmdbRegistryMetadata } from './registry.js';
 import { createLmdbSessionStore } from './sessions.js';
@@ -35,6 +36,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     throttle: createMemoryThrottleStore(),
     keys: createFileKeyStore(join(dataDir, 'keys')),
     coordinator,
+    jobs: createLmdbJobStore(root),
     revokeCredentials: lmdbCredentialRevoker(root),
     async close() {
       await coordinator.close();

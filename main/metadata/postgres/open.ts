@@ -15,6 +15,8 @@ import { CLUSTER_MIGRATIONS } from './cluster-schema.js';
 import { createPostgresCoordinator } from './cluster.js';
 import { PostgresDatabase } from './database.js';
 import { readKeyEncryptionKey } from './key-encryption.js';
+import { JOBS_MIGRATIONS } from './jobs-schema.js';
+import { createPostgresJobStore } from './jobs.js';
 import { KEYS_MIGRATIONS } from './keys-schema.js';
 import { createPostgresKeyStore } from './keys.js';
 import { MIGRATE_MIGRATIONS } from './migrate-schema.js';
@@ -39,6 +41,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...THROTTLE_MIGRATIONS,
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
+  ...JOBS_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -96,6 +99,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
       coordinator,
+      jobs: createPostgresJobStore(db),
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();

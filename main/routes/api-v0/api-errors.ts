@@ -14,6 +14,7 @@ import { OciError } from '../../../src/oci/errors.js';
 import { BodyTooLargeError } from '../../../src/http/body.js';
 import { UnsupportedMediaType } from '../../middleware/csrf-header.js';
 import { AccountError, type AccountErrorCode } from '../../accounts/errors.js';
+import { JobError } from '../../jobs/errors.js';
 
 /** The API's own codes beside the account errors: failures of the HTTP exchange itself. */
 export type ApiErrorCode = AccountErrorCode | 'UNAUTHORIZED' | 'TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
@@ -43,6 +44,7 @@ const sentBasic = (authorization: string | undefined) => /^basic\s/i.test(author
 
 export const apiErrorMapper: ErrorMapper = (err, c) => {
   if (err instanceof AccountError) return apiErrorResponse(err.code, err.message);
+  if (err instanceof JobError) return apiErrorResponse(err.code, err.message);
   if (err instanceof BodyTooLargeError) return apiErrorResponse('TOO_LARGE', err.message);
   if (err instanceof UnsupportedMediaType) return apiErrorResponse('UNSUPPORTED_MEDIA_TYPE', err.message);
   // Not signed in, or the authenticator's failures (bad password, refused token): the message

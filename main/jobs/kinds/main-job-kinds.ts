@@ -1,0 +1,33 @@
+/**
+ * @module Every kind of job main runs, built from what main has open. service.ts registers this
+ * list with the runner, and `outpost main jobs start` checks the parameters with the same kinds,
+ * so a new kind is one more line here (and its dependencies in `MainJobDeps`).
+ */
+import type { Logger } from '../../../src/log/logger.js';
+import type { BlobStore } from '../../../src/store/blob-store.js';
+import type { MainConfig } from '../../config.js';
+import type { RegistryMetadata } from '../../metadata/registry.js';
+import type { Registry } from '../../registry/registry.js';
+import type { JobKind } from '../types.js';
+import { gcJobKind } from './gc-job.js';
+import { purgeUploadsJobKind } from './purge-uploads-job.js';
+
+export interface MainJobDeps {
+  config: Readonly<Pick<MainConfig, 'storage'>>;
+  registryMetadata: RegistryMetadata;
+  store: BlobStore;
+  registry: Pick<Registry, 'uploads'>;
+  logger: Logger;
+  now: () => number;
+}
+
+export function mainJobKinds(deps: MainJobDeps): JobKind[] {
+  const { config, registryMetadata, store, registry, logger, now } = deps;
+  return [
+    gcJobKind({ metadata: registryMetadata, store, now, defaultGraceMs: config.storage.gcGraceMs, logger }),
+    purgeUploadsJobKind({
+      purgeAbandoned: (maxAgeMs) => registry.uploads.purgeAbandoned(maxAgeMs),
+      defaultMaxAgeMs: config.storage.uploadMaxAgeMs,
+    }),
+  ];
+}
