@@ -19,6 +19,9 @@ import { createAccounts, type Accounts } from './accounts/accounts.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
+import { createDirectorySignIn } from './directory/directory-sign-in.js';
+import { createLdapSyncJob } from './directory/ldap-sync.js';
+import type { JobKind } from './jobs/types.js';
 import { createTokenService } from './auth/token-service.js';
 import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
@@ -55,6 +58,8 @@ export interface MainService {
   readonly caches: CachesModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
+  /** The directory sync (kind "ldap-sync"), for the job runner to register; its trigger is `nextLdapSyncAt`. */
+  readonly ldapSync: JobKind;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
   stop(): Promise<void>;
 }
@@ -176,6 +181,7 @@ export async function startMain(
     accounts,
     throttle: createLoginThrottle({ store: metadata.throttle, now, logger }),
     verifier,
+    directory: createDirectorySignIn({ settings: settingsStore, logger }),
   });
   const tokens = createTokenService({
     keys,
@@ -353,6 +359,7 @@ export async function startMain(
     repositories,
     caches: cachesModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
+    ldapSync: createLdapSyncJob({ accounts, settings: settingsStore }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));

@@ -193,3 +193,23 @@ export async function startSlapd(entries: { users: DirectoryUser[]; groups: Dire
     },
   };
 }
+
+/** The `ldap` settings patch pointing outpost at `slapd` (search-then-bind as the service account). */
+export function outpostLdapSettings(
+  slapd: TestSlapd,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    enabled: true,
+    url: slapd.url,
+    bindDn: SERVICE_DN,
+    bindPassword: slapd.servicePassword,
+    userSearchBase: PEOPLE_DN,
+    userFilter: '(&(objectClass=inetOrgPerson)(uid={username}))',
+    usernameAttribute: 'uid',
+    emailAttribute: 'mail',
+    fullNameAttribute: 'cn',
+    disabledFilter: '(employeeType=disabled)',
+    ...overrides,
+  };
+}
