@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { WebCookies } from '../cookies.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminCacheRoutes } from './admin-caches.js';
+import { adminDirectoryRoutes } from './admin-directory.js';
 import { adminOrganizationRoutes } from './admin-organizations.js';
 import { adminSettingsRoutes } from './admin-settings.js';
 import { adminUserRoutes } from './admin-users.js';
@@ -18,5 +19,6 @@ export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.route('/', adminOrganizationRoutes(deps, cookies));
   app.route('/', adminCacheRoutes(deps, cookies));
   app.route('/', adminSettingsRoutes(deps, cookies));
+  app.route('/', adminDirectoryRoutes(deps, cookies));
   return app;
 }
