@@ -14,6 +14,7 @@ import { mainRedirects } from './main-redirects.js';
 import { redirectPull } from './redirect-pull.js';
 import { replicas } from './replicas.js';
 import { geo } from './geo.js';
+import { ldap } from './ldap.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   pushPullLarge,
@@ -28,7 +29,10 @@ export const SCENARIOS: readonly Scenario[] = [
   replicas,
 ];
 
-/** Selected by name only (`--only geo`): about 20 minutes at the default 400 MiB image and 3 repetitions. */
-export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo];
+/**
+ * Selected by name only: `--only geo` (about 20 minutes at the default 400 MiB image and 3 repetitions),
+ * `--only ldap` (the directory sync; needs slapd and ldap-utils).
+ */
+export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, ldap];
 
 export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];
