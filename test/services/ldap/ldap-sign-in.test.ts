@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, api, apiOk, createUser, expectApiError, PASSWORD } from '../../helpers/api-client.js';
 import { getToken } from '../../helpers/auth-http.js';
 import { basicAuth, startTestMain, type TestMain } from '../../helpers/servers.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { textOf, WebClient } from '../../helpers/web-client.js';
 import { outpostLdapSettings, startSlapd, type TestSlapd } from '../../helpers/slapd.js';
 
 let slapd: TestSlapd;
 let main: TestMain;
+const logLines: string[] = [];
 
 beforeAll(async () => {
   slapd = await startSlapd({
@@ -26,7 +28,10 @@ beforeAll(async () => {
     ],
     groups: [],
   });
-  main = await startTestMain({ auth: true });
+  main = await startTestMain({
+    auth: true,
+    logger: createLogger({ level: 'debug', write: (line) => void logLines.push(line) }),
+  });
   await createUser(main.url, 'localuser');
   await apiOk(main.url, 'POST', '/meta/settings', 200, { auth: ADMIN, body: { ldap: outpostLdapSettings(slapd) } });
 }, 60_000);
@@ -128,5 +133,14 @@ describe('the directory is down', () => {
 describe('after the directory is back', () => {
   it('signs directory users in again', async () => {
     expect((await whoAmI('erin', 'erin-pw-12')).status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  it('logged the directory outage, and never a password (bind or user)', () => {
+    const all = logLines.join('\n');
+    expect(all).toMatch(/directory sign-in failed: the directory is unavailable/);
+    for (const secret of [slapd.servicePassword, 'alice-pw-1', 'bob-pw-12', 'erin-pw-12', 'not-erins'])
+      expect(all).not.toContain(secret);
   });
 });
