@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc|user|keys|cache|migrate|jobs|backup|restore]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache|migrate|jobs|backup|restore|ldap]`: flags, configuration, signals.
  */
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
@@ -18,6 +18,7 @@ import { runCacheCommand } from './cli/cache-commands.js';
 import { runMigrateCommand } from './cli/migrate-command.js';
 import { runBackupCommand } from './cli/backup-commands.js';
 import { runJobCommand } from './cli/job-commands.js';
+import { runLdapCommand } from './cli/ldap-commands.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -42,6 +43,8 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
                                               back up an embedded main, also while it serves
        outpost main restore --from DIR --data DIR2 [--quiet]
                                               a new data directory from a backup, verified
+       outpost main ldap sync [options]       sync users and linked teams from the directory now
+       outpost main ldap test [USERNAME]      bind and search with the directory settings (changes nothing)
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -75,11 +78,11 @@ Options:
   --from DIR            restore: the backup to restore (--data: the new, empty data directory)
   --quiet               backup, restore: no progress on stderr
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user, keys and cache commands work on the data directory, also while main runs.
+The user, keys, cache and ldap commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore', 'jobs']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore', 'jobs', 'ldap']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -246,6 +249,10 @@ export async function mainCli(
       },
       io,
     );
+  }
+  if (command === 'ldap') {
+    const [, action, ...args] = positionals;
+    return runLdapCommand({ action, args, storage }, io);
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;

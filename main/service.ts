@@ -19,6 +19,9 @@ import { createAccounts, type Accounts } from './accounts/accounts.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
+import { createDirectorySignIn } from './directory/directory-sign-in.js';
+import { createLdapSyncJob } from './directory/ldap-sync.js';
+import type { JobKind } from './jobs/types.js';
 import { createTokenService } from './auth/token-service.js';
 import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
@@ -40,7 +43,6 @@ import { startSingletonWork, type SingletonWork } from './cluster/singleton-work
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
-import type { JobKind } from './jobs/types.js';
 import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
 import { purgeEndedJobs } from './jobs/retention.js';
 
@@ -61,6 +63,8 @@ export interface MainService {
   readonly jobs: JobsModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
+  /** The directory sync (kind "ldap-sync"), for the job runner to register; its trigger is `nextLdapSyncAt`. */
+  readonly ldapSync: JobKind;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
   stop(): Promise<void>;
 }
@@ -196,6 +200,7 @@ export async function startMain(
     accounts,
     throttle: createLoginThrottle({ store: metadata.throttle, now, logger }),
     verifier,
+    directory: createDirectorySignIn({ settings: settingsStore, logger }),
   });
   const tokens = createTokenService({
     keys,
@@ -383,6 +388,7 @@ export async function startMain(
     caches: cachesModule,
     jobs: jobsModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
+    ldapSync: createLdapSyncJob({ accounts, settings: settingsStore }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));

@@ -26,6 +26,8 @@ export interface UserView {
   name: string;
   isAdmin: boolean;
   isActive: boolean;
+  /** Signs in against the directory (LDAP), has no local password; absent for local accounts. */
+  fromDirectory?: true;
   fullName?: string;
   createdAt: string;
 }
@@ -37,7 +39,16 @@ export interface Identity {
   isActive: boolean;
   /** Changes whenever the password does. */
   passwordVersion: string;
+  /** Created by a directory sign-in or sync: its password is the directory's, it has no local one. */
+  fromDirectory: boolean;
 }
+
+/**
+ * The password "hash" of an account whose password is the directory's: not a scrypt hash, so no password
+ * verifies against it locally (passwords.ts refuses any other scheme); setting a local password makes the
+ * account local.
+ */
+export const DIRECTORY_PASSWORD = 'directory$ldap';
 
 export interface NewUser {
   name: string;
@@ -74,6 +85,7 @@ const toView = (name: string, u: UserRecord): UserView => ({
   name,
   isAdmin: u.isAdmin,
   isActive: u.isActive,
+  ...(u.passwordHash === DIRECTORY_PASSWORD && { fromDirectory: true as const }),
   ...(u.fullName !== undefined && { fullName: u.fullName }),
   createdAt: new Date(u.createdAt).toISOString(),
 });
@@ -157,6 +169,23 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
       return toView(name, record);
     },
 
+    /** A user whose password is the directory's (first sign-in, or the sync); ALREADY_EXISTS when the name is taken. */
+    async createDirectoryUser(input: { name: string; fullName?: string; isActive?: boolean }): Promise<UserView> {
+      const name = checkAccountName(input.name, 'user');
+      const record: UserRecord = {
+        name,
+        id: randomBytes(16).toString('base64url'),
+        passwordHash: DIRECTORY_PASSWORD,
+        isAdmin: false,
+        isActive: input.isActive ?? true,
+        ...(input.fullName !== undefined && { fullName: input.fullName.slice(0, 200) }),
+        createdAt: now(),
+        settings: {},
+      };
+      if ((await store.createUser(record)) === 'name-taken') throw alreadyExists(name);
+      return toView(name, record);
+    },
+
     async getUser(name: string): Promise<UserView | undefined> {
       const user = await userNamed(name);
       return user && toView(name, user);
@@ -212,6 +241,7 @@ export function createAccounts(store: AccountStore, { revokeCredentials, now = D
           isAdmin: user.isAdmin,
           isActive: user.isActive,
           passwordVersion: user.passwordHash,
+          fromDirectory: user.passwordHash === DIRECTORY_PASSWORD,
         }
       );
     },

@@ -20,6 +20,9 @@ import type { Accounts, Identity } from '../accounts/accounts.js';
 import { isAccountName } from '../accounts/account-names.js';
 import { MAX_PASSWORD_LENGTH } from '../accounts/passwords.js';
 import type { Principal } from '../accounts/permissions.js';
+import { AccountError } from '../accounts/errors.js';
+import { DirectoryUnavailableError } from '../directory/directory-connection.js';
+import type { DirectorySignIn } from '../directory/directory-sign-in.js';
 import type { LoginThrottle } from './login-throttle.js';
 
 export interface BearerIdentity {
@@ -45,6 +48,8 @@ export function createAuthenticator(deps: {
   accounts: Accounts;
   throttle: LoginThrottle;
   verifier: JwtVerifier;
+  /** The directory, when main has one configured (settings decide whether it is enabled). */
+  directory?: DirectorySignIn;
 }): Authenticator {
   // Keyed by a hash of name and password: the cache never holds a password. The value is the
   // account's password version when it was verified, so a changed password (API, web, or
@@ -75,6 +80,20 @@ export function createAuthenticator(deps: {
         }
         recent.delete(id);
       }
+      const known = deps.directory && (await deps.accounts.identity(username));
+      if (deps.directory && (known === undefined || known?.fromDirectory)) {
+        const principal = await directorySignIn(deps.directory, username, password);
+        if (principal !== 'not-enabled') {
+          if (!principal) {
+            await attempt.failed();
+            throw wrongCredentials();
+          }
+          await attempt.succeeded();
+          const version = await deps.accounts.passwordVersion(username);
+          if (version !== undefined) recent.set(id, version);
+          return principal;
+        }
+      }
       const versionBefore = await deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
       if (!user) {
@@ -90,6 +109,35 @@ export function createAuthenticator(deps: {
       // An error while checking (storage, say) frees the attempt's place without counting it.
       attempt.abandoned();
     }
+  }
+
+  /** The principal when the directory accepts the password (creating the account the first time). */
+  async function directorySignIn(
+    directory: DirectorySignIn,
+    username: string,
+    password: string,
+  ): Promise<UserPrincipal | undefined | 'not-enabled'> {
+    let result;
+    try {
+      result = await directory.signIn(username, password);
+    } catch (err) {
+      if (!(err instanceof DirectoryUnavailableError)) throw err;
+      throw new OciError('UNAVAILABLE', {
+        message: 'the directory (LDAP) cannot be reached to check this password; try again later',
+      });
+    }
+    if (result.outcome !== 'signed-in') return result.outcome === 'not-enabled' ? 'not-enabled' : undefined;
+    if (!(await deps.accounts.identity(username))) {
+      const { fullName } = result.user;
+      try {
+        await deps.accounts.createDirectoryUser({ name: username, ...(fullName !== undefined && { fullName }) });
+      } catch (err) {
+        // A concurrent first sign-in created it: read it below. A reserved name cannot be an account.
+        if (!(err instanceof AccountError) || err.code === 'INVALID_INPUT') return undefined;
+      }
+    }
+    const who = await deps.accounts.identity(username);
+    return who?.fromDirectory ? principalOf(username, who) : undefined;
   }
 
   return {

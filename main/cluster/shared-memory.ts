@@ -81,8 +81,8 @@ export function withSharedMemory(metadata: Metadata): Metadata {
     }),
     settings: cacheReads(metadata.settings, {
       topic: TOPICS.settings,
-      reads: reads(['getMetaSettings']),
-      writes: ['updateMetaSettings'],
+      reads: reads(['getMetaSettings', 'getLdapSettings']),
+      writes: ['updateMetaSettings', 'setLdapSettings'],
       coordinator,
     }),
     caches: cacheReads(metadata.caches, {

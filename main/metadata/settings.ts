@@ -3,6 +3,7 @@
  * as `DEFAULT_META_SETTINGS`, so a setting added later has its default on existing installations.
  * Failures of the backend itself reject with the backend's error.
  */
+import type { LdapSettings } from './ldap-settings.js';
 
 export interface MetaSettings {
   /** Pushing to a repository that does not exist creates it (when the pusher may write to the namespace). */
@@ -21,4 +22,8 @@ export interface SettingsStore {
   getMetaSettings(): Promise<MetaSettings>;
   /** Merges `patch` into the stored settings in one transaction; returns the result. */
   updateMetaSettings(patch: Partial<MetaSettings>): Promise<MetaSettings>;
+  /** The directory settings (bind password included, in clear: callers never answer it), defaults filled in. */
+  getLdapSettings(): Promise<LdapSettings>;
+  /** Replaces the directory settings (the caller merged and validated them). Encrypted at rest where keys allow. */
+  setLdapSettings(settings: LdapSettings): Promise<void>;
 }

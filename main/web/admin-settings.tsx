@@ -1,10 +1,17 @@
 /** @module Administration: the registry-wide settings. */
 import type { FC } from 'hono/jsx';
-import type { MetaSettings } from '../metadata/settings.js';
+import type { MetaSettingsView } from '../accounts/meta-settings.js';
+import type { LdapTestReport } from '../directory/connection-test.js';
+import { DirectoryCard } from './admin-directory.js';
 import { AdminFrame } from './admin-frame.js';
 import { Card, Checkbox, PostForm, SubmitButton } from './components.js';
 
-export const AdminSettingsPage: FC<{ settings: MetaSettings; csrfToken: string }> = ({ settings, csrfToken }) => (
+export const AdminSettingsPage: FC<{
+  settings: MetaSettingsView;
+  csrfToken: string;
+  /** The directory form's refusal, or the last connection test's report. */
+  directory?: { error?: string; report?: LdapTestReport };
+}> = ({ settings, csrfToken, directory }) => (
   <AdminFrame tab="settings" title="Registry settings" subtitle="Apply to every repository and client">
     <Card id="settings" title="Access">
       <div class="card-body">
@@ -28,5 +35,6 @@ export const AdminSettingsPage: FC<{ settings: MetaSettings; csrfToken: string }
         </PostForm>
       </div>
     </Card>
+    {settings.ldap && <DirectoryCard ldap={settings.ldap} csrfToken={csrfToken} {...directory} />}
   </AdminFrame>
 );

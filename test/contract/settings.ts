@@ -3,6 +3,7 @@
  * `describeSettingsStore('LMDB', factory)`. It uses the interface only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultLdapSettings } from '../../main/metadata/ldap-settings.js';
 import { DEFAULT_META_SETTINGS, type SettingsStore } from '../../main/metadata/settings.js';
 
 export interface SettingsStoreFixture {
@@ -61,6 +62,26 @@ export function describeSettingsStore(name: string, factory: () => Promise<Setti
     it('hands out copies: changing a result changes nothing stored', async () => {
       const read = await fixture.store.getMetaSettings();
       read.anonymousPull = false;
+      expect(await fixture.store.getMetaSettings()).toEqual(DEFAULT_META_SETTINGS);
+    });
+
+    it('reads the directory defaults (disabled) before any were stored', async () => {
+      expect(await fixture.store.getLdapSettings()).toEqual(defaultLdapSettings());
+    });
+
+    it('stores the directory settings with their bind password, for every other reader', async () => {
+      const ldap = {
+        ...defaultLdapSettings(),
+        enabled: true,
+        url: 'ldaps://dir.example:636',
+        bindDn: 'cn=outpost,dc=example',
+        bindPassword: 'service secret',
+        teamLinks: [{ org: 'acme', team: 'devs', groupDn: 'cn=devs,dc=example', nested: true }],
+      };
+      await fixture.store.setLdapSettings(ldap);
+      expect(await fixture.store.getLdapSettings()).toEqual(ldap);
+      expect(await (await fixture.reopen()).getLdapSettings()).toEqual(ldap);
+      // The other settings are untouched.
       expect(await fixture.store.getMetaSettings()).toEqual(DEFAULT_META_SETTINGS);
     });
   });

@@ -42,13 +42,24 @@ describe('GET/POST /api/v0/meta/settings', () => {
     });
   });
 
-  it('lets admins change one setting at a time', async () => {
-    expect(await setSettings({ anonymousPull: false })).toEqual({ createRepositoryOnPush: true, anonymousPull: false });
+  it('lets admins change one setting at a time (admins also see the directory settings)', async () => {
+    // The directory (LDAP) settings: shown to admins only, off by default (test/services/ldap/ covers them).
+    const ldap = expect.objectContaining({ enabled: false, bindPasswordSet: false });
+    expect(await setSettings({ anonymousPull: false })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: false,
+      ldap,
+    });
     expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: ADMIN })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: false,
+      ldap,
     });
-    expect(await setSettings({ anonymousPull: true })).toEqual({ createRepositoryOnPush: true, anonymousPull: true });
+    expect(await setSettings({ anonymousPull: true })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+      ldap,
+    });
   });
 
   it('answers 401 to anonymous callers, 403 to users, 400 to bad bodies', async () => {

@@ -15,6 +15,7 @@ import { redirectPull } from './redirect-pull.js';
 import { replicas } from './replicas.js';
 import { geo } from './geo.js';
 import { backup } from './backup.js';
+import { ldap } from './ldap.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   pushPullLarge,
@@ -31,8 +32,9 @@ export const SCENARIOS: readonly Scenario[] = [
 
 /**
  * Selected by name only: `--only geo` (about 20 minutes at the default 400 MiB image and 3
- * repetitions), `--only backup` (pushes a 1 GiB registry first).
+ * repetitions), `--only backup` (pushes a 1 GiB registry first), `--only ldap` (the directory
+ * sync; needs slapd and ldap-utils).
  */
-export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, backup];
+export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, backup, ldap];
 
 export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];

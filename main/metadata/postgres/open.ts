@@ -93,7 +93,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
         countRepositoriesInNamespace,
         revokeUserCredentials,
       }),
-      settings: createPostgresSettingsStore(db),
+      settings: createPostgresSettingsStore(db, kek),
       sessions: createPostgresSessionStore(db),
       caches: createPostgresCacheStore(db),
       throttle: createPostgresThrottleStore(db),

@@ -12,7 +12,13 @@ import { jsonBody } from './request-input.js';
 const settingsSchema = z.object({
   createRepositoryOnPush: z.boolean().optional(),
   anonymousPull: z.boolean().optional(),
+  // Checked field by field, with its limits, by main/directory/ldap-settings.ts.
+  ldap: z.unknown().optional(),
 });
+
+const ldapTestSchema = z
+  .object({ username: z.string().min(1).max(256).optional(), settings: z.record(z.string(), z.unknown()).optional() })
+  .strict();
 
 export function metaRoutes({
   meta,
@@ -28,6 +34,12 @@ export function metaRoutes({
   app.post('/meta/settings', async (c) => {
     const patch = await jsonBody(c, settingsSchema);
     return c.json(await meta.update(c.var.principal, patch));
+  });
+
+  // Admins only (checked by meta.testLdap): binds and searches, changes nothing.
+  app.post('/meta/settings/ldap/test', async (c) => {
+    const input = await jsonBody(c, ldapTestSchema);
+    return c.json(await meta.testLdap(c.var.principal, input));
   });
 
   app.get('/meta/cluster_status', async (c) => {

@@ -4,6 +4,7 @@ import type { WebCookies } from '../cookies.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminCacheRoutes } from './admin-caches.js';
 import { adminJobRoutes } from './admin-jobs.js';
+import { adminDirectoryRoutes } from './admin-directory.js';
 import { adminOrganizationRoutes } from './admin-organizations.js';
 import { adminSettingsRoutes } from './admin-settings.js';
 import { adminUserRoutes } from './admin-users.js';
@@ -20,5 +21,6 @@ export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.route('/', adminCacheRoutes(deps, cookies));
   app.route('/', adminSettingsRoutes(deps, cookies));
   app.route('/', adminJobRoutes(deps, cookies));
+  app.route('/', adminDirectoryRoutes(deps, cookies));
   return app;
 }

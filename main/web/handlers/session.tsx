@@ -37,7 +37,7 @@ export function sessionRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const username = formText(form, 'username').trim();
     const password = formText(form, 'password');
     const next = localPath(form.next);
-    const showAgain = (status: 400 | 429, error: string) =>
+    const showAgain = (status: 400 | 429 | 503, error: string) =>
       renderPage(
         c,
         cookies,
@@ -52,6 +52,8 @@ export function sessionRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     } catch (err) {
       if (!(err instanceof OciError)) throw err;
       if (err.code === 'UNAUTHORIZED') return showAgain(400, 'Incorrect username or password.');
+      if (err.code === 'UNAVAILABLE')
+        return showAgain(503, 'The directory (LDAP) cannot be reached to check your password. Try again later.');
       if (err.code === 'TOOMANYREQUESTS') {
         const retryAfter = Number(err.headers['Retry-After'] ?? 60);
         c.header('Retry-After', String(retryAfter));

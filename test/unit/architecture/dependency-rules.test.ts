@@ -9,6 +9,7 @@
  *   only door to main's tables, whichever backend holds them;
  * - only main/metadata/postgres/ imports pg: PostgreSQL is one backend among others, reached
  *   through the metadata owners' interfaces;
+ * - only main/directory/ imports ldapts: sign-in, settings and the sync reach the directory through it;
  * - `BlobStore` is the only door to blob bytes: only the file system store (src/store/fs-*.ts)
  *   uses the blob layout (blob-paths.ts) and its file helpers (file-io.ts), and only the
  *   composition roots (main/main-data.ts, edge/service.ts) name `FsBlobStore`.
@@ -180,6 +181,13 @@ function pgViolations({ file, imports }: FileFacts): string[] {
     .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/metadata/postgres/ may)`);
 }
 
+function ldapViolations({ file, imports }: FileFacts): string[] {
+  if (file.startsWith('main/directory/')) return [];
+  return imports
+    .filter(({ specifier }) => specifier === 'ldapts' || specifier.startsWith('ldapts/'))
+    .map(({ specifier, line }) => `${file}:${line} imports '${specifier}' (only main/directory/ may)`);
+}
+
 /** The repository file a relative import names (`.js` written for `.ts`), or undefined for a package. */
 function importedFile(file: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
@@ -290,6 +298,15 @@ describe('dependency rules (STYLE.md section 6)', () => {
     );
     const outside: FileFacts = { file: 'main/registry/x.ts', imports: [{ specifier: 'pg', line: 2 }], envReads: [] };
     expect(pgViolations(outside)).toHaveLength(1);
+  });
+
+  it('only main/directory/ imports ldapts', () => {
+    expect(facts.flatMap(ldapViolations)).toEqual([]);
+    expect(factsOf('main/directory/directory-connection.ts')?.imports).toContainEqual(
+      expect.objectContaining({ specifier: 'ldapts' }),
+    );
+    const outside: FileFacts = { file: 'main/auth/x.ts', imports: [{ specifier: 'ldapts', line: 4 }], envReads: [] };
+    expect(ldapViolations(outside)).toHaveLength(1);
   });
 
   it('only the file system store (src/store/fs-*.ts) uses blob paths and file-io.ts', () => {
