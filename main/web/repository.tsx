@@ -97,6 +97,7 @@ const EVENT_TEXT: Record<EventView['type'], string> = {
   untag: 'removed the tag',
   delete: 'deleted the manifest',
   settings: 'changed the settings',
+  prune: 'pruned the tag',
 };
 
 const EventDescription: FC<{ event: EventView }> = ({ event }) => (

@@ -19,6 +19,8 @@ import { KEYS_MIGRATIONS } from './keys-schema.js';
 import { createPostgresKeyStore } from './keys.js';
 import { MIGRATE_MIGRATIONS } from './migrate-schema.js';
 import { applyMigrations, type Migration } from './migrations.js';
+import { PRUNING_MIGRATIONS } from './pruning-schema.js';
+import { createPostgresPruningStore } from './pruning.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
@@ -39,6 +41,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...THROTTLE_MIGRATIONS,
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
+  ...PRUNING_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -93,6 +96,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       settings: createPostgresSettingsStore(db),
       sessions: createPostgresSessionStore(db),
       caches: createPostgresCacheStore(db),
+      pruning: createPostgresPruningStore(db),
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
       coordinator,
