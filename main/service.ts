@@ -24,7 +24,7 @@ import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
-import { createRepositories, type Repositories } from './accounts/repositories.js';
+import { actorOf, createRepositories, type Repositories } from './accounts/repositories.js';
 import { createImageDetails, MAX_CONFIG_BYTES } from './images/image-details.js';
 import { createImages } from './images/images.js';
 import { createAccountManagement } from './accounts/account-management.js';
@@ -39,6 +39,8 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import { createPruning, type Pruning } from './pruning/pruner.js';
+import { createPullCounter, type PullCounter } from './pruning/pull-counter.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -53,6 +55,10 @@ export interface MainService {
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
   readonly caches: CachesModule;
+  /** Pruning policies and runs (main/pruning/). */
+  readonly pruning: Pruning;
+  /** Pull counts per tag, batched; `flush()` writes what has gathered (tests, shutdown). */
+  readonly pulls: PullCounter;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -76,6 +82,10 @@ const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e46
 const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 // The lease of the replica that probes the content caches for the cluster.
 const PROBE_LEASE = 'cache-health-probe';
+// Pull counts per tag are written at most this often (one write per flush, not per pull).
+const PULL_FLUSH_INTERVAL_MS = 5_000;
+// A pull by digest counts for the tags pointing to it; at most this many of a repository's tags are read per flush.
+const PULL_TAGS_READ = 10_000;
 
 export async function startMain(
   config: Readonly<MainConfig>,
@@ -222,6 +232,20 @@ export async function startMain(
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
   const repositories = createRepositories({ metadata: registryMetadata, accounts: accountStore, accessControl, now });
+  const pruning = createPruning({
+    registry: registryMetadata,
+    store: metadata.pruning,
+    administer: (principal, name) => repositories.administer(principal, name),
+    actorOf,
+    now,
+  });
+  const pulls = createPullCounter({
+    recordPulls: (batch) => metadata.pruning.recordPulls(batch),
+    listTags: (repo) => registryMetadata.listTags(repo, { limit: PULL_TAGS_READ }),
+    now,
+    logger,
+    intervalMs: PULL_FLUSH_INTERVAL_MS,
+  });
   const images = createImages({
     repositories,
     metadata: registryMetadata,
@@ -241,6 +265,7 @@ export async function startMain(
     repositories,
     images,
     meta: createMetaSettings(settingsStore),
+    pruning,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -286,6 +311,7 @@ export async function startMain(
           data.presignBlob!(digest, Math.max(1, Math.ceil(config.caches.redirectTokenLifetimeMs / 1000))),
       }),
     maxManifestBytes: config.storage.maxManifestBytes,
+    onManifestPull: (repo, reference) => pulls.record(repo, reference),
     trustedProxies: config.http.trustedProxies,
   });
   // Only with authentication on: the fast path answers bearer tokens, which mean nothing without it.
@@ -352,6 +378,8 @@ export async function startMain(
     sessions,
     repositories,
     caches: cachesModule,
+    pruning,
+    pulls,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
@@ -359,6 +387,8 @@ export async function startMain(
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);
+      // After the last request: every pull served is counted before the metadata closes.
+      await pulls.close();
       await metadata.coordinator.leave(replica.id).catch(() => {});
       await metadata.close();
       logger.info('main registry stopped');

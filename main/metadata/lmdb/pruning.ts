@@ -70,7 +70,8 @@ export function createLmdbPruningStore(root: RootDatabase): PruningStore {
     async listPulls(repo) {
       const found = new Map<string, TagPulls>();
       const prefix = key(repo).length + 1;
-      for (const { key: pullKey, value } of pulls.getRange(prefixRange([repo]))) found.set(pullKey.slice(prefix), value);
+      for (const { key: pullKey, value } of pulls.getRange(prefixRange([repo])))
+        found.set(pullKey.slice(prefix), value);
       return found;
     },
   };

@@ -281,7 +281,10 @@ export function createLmdbRegistryMetadata(
           return { kind: 'immutable', digest: tagged.digest, tags: [tag], count: 1 };
         void db.tags.remove(key(repo, tag));
         onTagDeleted(repo, tag);
-        putEvent(repo, pruned ? { type: 'prune', actor, at, tag, digest: pruned.digest } : { type: 'untag', actor, at, tag });
+        putEvent(
+          repo,
+          pruned ? { type: 'prune', actor, at, tag, digest: pruned.digest } : { type: 'untag', actor, at, tag },
+        );
         return { kind: 'deleted' };
       }),
 

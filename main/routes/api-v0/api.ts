@@ -25,6 +25,8 @@ import { organizationRoutes } from './organizations.js';
 import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
 import { contentCacheRoutes } from './content-caches.js';
+import { pruningRoutes } from './pruning.js';
+import type { Pruning } from '../../pruning/pruner.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 
 export interface ManagementServices {
@@ -34,6 +36,7 @@ export interface ManagementServices {
   images: Images;
   meta: MetaSettingsService;
   clusterStatus: () => Promise<ClusterStatus>;
+  pruning: Pruning;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -57,6 +60,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', repositoryRoutes(deps.repositories, deps.images));
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
+  api.route('/', pruningRoutes(deps.pruning));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {
