@@ -7,8 +7,8 @@
  * 1. A repository with immutable tags prunes nothing (immutability is per repository in outpost).
  * 2. A tag pulled within `keepPulledWithinDays` is protected from everything below.
  * 3. Rules in order: a tag goes with the first rule whose conditions all hold. "Not pulled for
- *    D days" counts from the push for a tag never pulled (a tag pushed yesterday has not been
- *    unused for a month). "Keep the N most recent" ranks the tags matching the rule's pattern by
+ *    D days" counts from the later of the last pull and the push: a tag pushed (or moved)
+ *    yesterday has not been unused for a month, whenever it was last pulled. "Keep the N most recent" ranks the tags matching the rule's pattern by
  *    push time, newest first (ties by name), protected ones included.
  * 4. `maxTags`: of the tags still standing, the oldest unprotected ones go until at most
  *    `maxTags` remain (protected tags count but never go, so a repository may stay above it).
@@ -47,7 +47,7 @@ const newestFirst = (a: TagEntry, b: TagEntry) => b.updatedAt - a.updatedAt || (
 
 export function planPrune({ tags, pulls, policy, immutableTags, now }: PlanInput): PlannedDeletion[] {
   if (immutableTags) return [];
-  const lastUse = (tag: TagEntry) => pulls.get(tag.name)?.lastPulledAt ?? tag.updatedAt;
+  const lastUse = (tag: TagEntry) => Math.max(pulls.get(tag.name)?.lastPulledAt ?? 0, tag.updatedAt);
   const isProtected = (tag: TagEntry) => {
     const pulledAt = pulls.get(tag.name)?.lastPulledAt;
     return (
@@ -81,7 +81,9 @@ export function planPrune({ tags, pulls, policy, immutableTags, now }: PlanInput
       }
       if (rule.notPulledForDays !== undefined) {
         if (now - lastUse(tag) <= rule.notPulledForDays * DAY_MS) return;
-        const since = pulls.has(tag.name) ? 'pulled' : 'pushed and never pulled';
+        const pulledAt = pulls.get(tag.name)?.lastPulledAt;
+        const since =
+          pulledAt === undefined ? 'pushed and never pulled' : pulledAt >= tag.updatedAt ? 'pulled' : 'pushed';
         reasons.push(`last ${since} ${wholeDays(now - lastUse(tag))} days ago (more than ${rule.notPulledForDays})`);
       }
       if (rule.keepMostRecent !== undefined) {
