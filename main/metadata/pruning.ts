@@ -51,7 +51,7 @@ export interface PruningStore {
   putPolicy(repo: string, policy: PruningPolicyRecord): Promise<boolean>;
   /**
    * Adds a batch of pulls in ONE write transaction: counts add up, `lastPulledAt` only moves
-   * forward. Entries for tags that do not exist (any more) are ignored.
+   * forward (a tag named several times adds up). Entries for tags that do not exist (any more) are ignored.
    */
   recordPulls(batch: readonly TagPullBatchEntry[]): Promise<void>;
   /** The pull statistics of the tags of `repo` that were ever pulled, by tag name. */

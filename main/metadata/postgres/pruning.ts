@@ -1,7 +1,7 @@
 /**
  * @module `PruningStore` on PostgreSQL (tables in pruning-schema.ts). A batch of pulls is one
- * statement: the rows of the batch are joined with `registry_tags`, so pulls of tags deleted
- * meanwhile are dropped, and replicas flushing at once add up (`pull_count + EXCLUDED`).
+ * statement: the rows of the batch are summed per tag and joined with `registry_tags`, so pulls of
+ * tags deleted meanwhile are dropped, and replicas flushing at once add up (`pull_count + EXCLUDED`).
  */
 import type { PruningPolicyRecord, PruningStore, TagPulls } from '../pruning.js';
 import type { PostgresDatabase } from './database.js';
@@ -31,9 +31,10 @@ export function createPostgresPruningStore(db: PostgresDatabase): PruningStore {
       if (batch.length === 0) return;
       await db.query(
         `INSERT INTO pruning_tag_pulls (repo, tag, pull_count, last_pulled_at)
-           SELECT b.repo, b.tag, b.count, b.last_pulled_at
+           SELECT b.repo, b.tag, sum(b.count), max(b.last_pulled_at)
              FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS b (repo, tag, count, last_pulled_at)
              JOIN registry_tags t ON t.repo = b.repo AND t.tag = b.tag
+            GROUP BY b.repo, b.tag
          ON CONFLICT (repo, tag) DO UPDATE SET
            pull_count = pruning_tag_pulls.pull_count + EXCLUDED.pull_count,
            last_pulled_at = GREATEST(pruning_tag_pulls.last_pulled_at, EXCLUDED.last_pulled_at)`,
