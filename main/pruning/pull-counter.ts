@@ -79,15 +79,16 @@ export function createPullCounter(deps: PullCounterDeps): PullCounter {
   }
 
   function flush(): Promise<void> {
-    // One flush at a time: the next one waits, so batches are written in order.
-    flushing = flushing.then(async () => {
-      if (pending.size === 0) return;
-      const batch = pending;
-      pending = new Map();
-      await write(batch).catch((error: unknown) =>
+    // The batch is taken now (so a full batch stops growing at once); it is written after the
+    // previous flush, so batches land in order, one write at a time.
+    if (pending.size === 0) return flushing;
+    const batch = pending;
+    pending = new Map();
+    flushing = flushing.then(() =>
+      write(batch).catch((error: unknown) =>
         deps.logger.warn('dropped a batch of pull counts', { error, entries: batch.size }),
-      );
-    });
+      ),
+    );
     return flushing;
   }
 
