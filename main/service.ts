@@ -302,6 +302,7 @@ export async function startMain(
       logger,
       now,
       caches: cachesModule,
+      pruning,
     },
     deleteEnabled: config.storage.deleteEnabled,
     // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).

@@ -191,6 +191,9 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
         />
         <SubmitButton label="Save settings" />
       </PostForm>
+      <p>
+        <a href={`/repositories/${repo.fullName}/pruning`}>Pruning policy and dry run</a>: delete old or unused tags.
+      </p>
     </div>
   </Card>
 );
