@@ -22,9 +22,11 @@ export function createPruneJobKind({ pruning, repositoriesWithPolicies }: PruneJ
     adminMayStart: true,
 
     parseParams(input) {
-      const params = (input ?? {}) as Record<string, unknown>;
-      if (typeof input !== 'object' || input === null || Array.isArray(input))
+      // No parameters: every repository with a policy, for real.
+      const given = input ?? {};
+      if (typeof given !== 'object' || Array.isArray(given))
         throw new AccountError('INVALID_INPUT', 'prune parameters must be an object');
+      const params = given as Record<string, unknown>;
       const unknown = Object.keys(params).filter((name) => name !== 'repository' && name !== 'dryRun');
       if (unknown.length > 0)
         throw new AccountError('INVALID_INPUT', `unknown prune parameter: ${unknown[0]!.slice(0, 50)}`);
