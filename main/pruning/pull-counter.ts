@@ -9,7 +9,8 @@
  * after their parent count for the tags that point to them, usually none.
  *
  * Pull counts are advisory: a flush that fails is logged and its counts are dropped, never
- * retried into an unbounded backlog; a crash loses at most one interval of counts.
+ * retried into an unbounded backlog (and a batch is dropped when two are already waiting on slow
+ * metadata); a crash loses at most one interval of counts.
  */
 import type { Digest } from '../../src/oci/digest.js';
 import type { Logger } from '../../src/log/logger.js';
@@ -45,11 +46,13 @@ interface Pending {
 }
 
 const DEFAULT_MAX_PENDING = 10_000;
+const MAX_QUEUED = 2;
 
 export function createPullCounter(deps: PullCounterDeps): PullCounter {
   const maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
   let pending = new Map<string, Pending>();
   let flushing: Promise<void> = Promise.resolve();
+  let queued = 0;
 
   async function write(batch: Map<string, Pending>): Promise<void> {
     const entries = new Map<string, TagPullBatchEntry>();
@@ -84,10 +87,19 @@ export function createPullCounter(deps: PullCounterDeps): PullCounter {
     if (pending.size === 0) return flushing;
     const batch = pending;
     pending = new Map();
+    // While the metadata is slow or down, at most MAX_QUEUED batches wait: memory stays bounded.
+    if (queued >= MAX_QUEUED) {
+      deps.logger.warn('dropped a batch of pull counts', {
+        reason: 'earlier batches still waiting',
+        entries: batch.size,
+      });
+      return flushing;
+    }
+    queued++;
     flushing = flushing.then(() =>
-      write(batch).catch((error: unknown) =>
-        deps.logger.warn('dropped a batch of pull counts', { error, entries: batch.size }),
-      ),
+      write(batch)
+        .catch((error: unknown) => deps.logger.warn('dropped a batch of pull counts', { error, entries: batch.size }))
+        .finally(() => void queued--),
     );
     return flushing;
   }

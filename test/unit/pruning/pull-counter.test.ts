@@ -133,4 +133,33 @@ describe('pull counter', () => {
     await counter.flush();
     expect(await pulls()).toEqual({ v1: { pullCount: 1, lastPulledAt: 1000 } });
   });
+
+  it('keeps at most two batches waiting on slow metadata and drops the next one', async () => {
+    await push('v1', 'one');
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    counter = createPullCounter({
+      recordPulls: async (batch) => {
+        writes.push([...batch]);
+        await slow;
+        await metadata.pruning.recordPulls(batch);
+      },
+      listTags: (name) => metadata.registry.listTags(name, { limit: 1000 }),
+      now: () => clock,
+      logger: { warn: (message) => void warnings.push(message) },
+      intervalMs: HOUR_MS,
+    });
+    const flushes: Promise<void>[] = [];
+    for (let i = 0; i < 3; i++) {
+      counter.record(repo, byTag('v1'));
+      flushes.push(counter.flush());
+    }
+    expect(warnings).toEqual(['dropped a batch of pull counts']);
+    release();
+    await Promise.all(flushes);
+    expect(writes).toHaveLength(2);
+    expect(await pulls()).toEqual({ v1: { pullCount: 2, lastPulledAt: 1000 } });
+  });
 });
