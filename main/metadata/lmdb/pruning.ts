@@ -8,8 +8,17 @@
  * (lmdb/open.ts wires them) so that these records go with the repository or tag they describe;
  * `recordPulls` asks the registry owner whether a tag exists (`tagExists`), in its own transaction.
  */
-import { key, prefixRange, writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
+import {
+  key,
+  prefixRange,
+  splitKey,
+  writeAtomically,
+  type Database,
+  type RootDatabase,
+} from '../../../src/store/lmdb.js';
+import type { MigrationSource } from '../migration.js';
 import type { PruningPolicyRecord, PruningStore, TagPulls } from '../pruning.js';
+import { dumpTable } from './dump-table.js';
 import { lmdbRepositoryExists, lmdbTagExists } from './registry-lookups.js';
 
 interface PruningTables {
@@ -74,5 +83,17 @@ export function createLmdbPruningStore(root: RootDatabase): PruningStore {
         found.set(pullKey.slice(prefix), value);
       return found;
     },
+  };
+}
+
+/** Policies and pull statistics as migration records (`outpost main migrate`); reads only. */
+export function dumpLmdbPruning(root: RootDatabase): Pick<MigrationSource, 'pruningPolicies' | 'tagPulls'> {
+  const { policies, pulls } = tables(root);
+  return {
+    pruningPolicies: dumpTable(policies, (repo, policy) => ({ repo, policy })),
+    tagPulls: dumpTable(pulls, (pullKey, value) => {
+      const [repo = '', tag = ''] = splitKey(pullKey);
+      return { repo, tag, ...value };
+    }),
   };
 }
