@@ -5,7 +5,9 @@
  * only if it still points to the planned digest, checked in the delete's own transaction
  * (`RegistryMetadata.deleteTag` with `pruned`): a tag pushed again meanwhile stays. Each deletion
  * is recorded as a `prune` event by the actor who started the run. Only tags go: the manifests
- * and blobs they left unreferenced are the garbage collector's to reclaim.
+ * stay (a deployment may pull them by digest), and the garbage collector reclaims only blobs no
+ * manifest references, so an untagged manifest keeps its layers until it is deleted by digest.
+ * TODO(#13): delete manifests left untagged (not an index's child), re-checked in their transaction.
  *
  * Access: every principal-taking operation needs the caller to administer the repository
  * (`administer`: NOT_FOUND when the caller may not see it, NO_PERMISSION when only pull).
