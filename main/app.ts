@@ -12,6 +12,7 @@ import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
 import type { Logger } from '../src/log/logger.js';
 import type { Digest } from '../src/oci/digest.js';
+import type { Reference, RepoName } from '../src/oci/reference.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import { resolveClientAddress } from './middleware/client-address.js';
 import type { Registry } from './registry/registry.js';
@@ -44,6 +45,8 @@ export interface MainAppDeps {
   /** Blob GETs main would serve go to this presigned URL instead (--blobs-redirect on S3). */
   presignBlob?: (digest: Digest) => Promise<string>;
   maxManifestBytes: number;
+  /** Told of every manifest GET served (pull counts for pruning; must not throw or wait). */
+  onManifestPull?: (repo: RepoName, reference: Reference) => void;
   /** Proxies whose X-Forwarded-For is believed for the client's address (config `http.trustedProxies`). */
   trustedProxies: readonly string[];
 }

@@ -27,7 +27,7 @@ import { createRegistryPolicy } from './auth/registry-policy.js';
 import { openAccessPolicy } from './auth/open-policy.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { createSessions, type Sessions } from './auth/sessions.js';
-import { createRepositories, type Repositories } from './accounts/repositories.js';
+import { actorOf, createRepositories, type Repositories } from './accounts/repositories.js';
 import { createImageDetails, MAX_CONFIG_BYTES } from './images/image-details.js';
 import { createImages } from './images/images.js';
 import { createAccountManagement } from './accounts/account-management.js';
@@ -45,6 +45,8 @@ import { clientAddressResolver } from './middleware/client-address.js';
 import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
 import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
 import { purgeEndedJobs } from './jobs/retention.js';
+import { createPruning, type Pruning } from './pruning/pruner.js';
+import { createPullCounter, type PullCounter } from './pruning/pull-counter.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -61,6 +63,10 @@ export interface MainService {
   readonly caches: CachesModule;
   /** Background jobs: the runner, the admin service, the schedules. */
   readonly jobs: JobsModule;
+  /** Pruning policies and runs (main/pruning/). */
+  readonly pruning: Pruning;
+  /** Pull counts per tag, batched; `flush()` writes what has gathered (tests, shutdown). */
+  readonly pulls: PullCounter;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** The directory sync (kind "ldap-sync"), for the job runner to register; its trigger is `nextLdapSyncAt`. */
@@ -88,6 +94,10 @@ const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e46
 const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 // The lease of the replica that probes the content caches for the cluster.
 const PROBE_LEASE = 'cache-health-probe';
+// Pull counts per tag are written at most this often (one write per flush, not per pull).
+const PULL_FLUSH_INTERVAL_MS = 5_000;
+// A pull by digest counts for the tags pointing to it; at most this many of a repository's tags are read per flush.
+const PULL_TAGS_READ = 10_000;
 
 export async function startMain(
   config: Readonly<MainConfig>,
@@ -169,18 +179,6 @@ export async function startMain(
   const publicUrl = config.publicUrl ?? server.url;
   const replica = { id: randomUUID(), url: server.url, version: readVersion(), startedAt: now() };
 
-  // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
-  const jobKinds: JobKind[] = mainJobKinds({ config, registryMetadata, store, registry, logger, now });
-  const jobsModule = await startJobsModule({
-    store: metadata.jobs,
-    kinds: jobKinds,
-    holder: replica.id,
-    concurrency: config.jobs.concurrency,
-    embedded: metadata.backend === 'embedded',
-    logger,
-    now,
-  });
-
   const accessControl = createAccessControl(
     (name) => registryMetadata.getRepository(name),
     accountStore,
@@ -247,6 +245,41 @@ export async function startMain(
   if (!config.auth.enabled) logger.warn('authentication is disabled: every client is an administrator');
 
   const repositories = createRepositories({ metadata: registryMetadata, accounts: accountStore, accessControl, now });
+  const pruning = createPruning({
+    registry: registryMetadata,
+    store: metadata.pruning,
+    administer: (principal, name) => repositories.administer(principal, name),
+    actorOf,
+    now,
+  });
+  const pulls = createPullCounter({
+    recordPulls: (batch) => metadata.pruning.recordPulls(batch),
+    listTags: (repo) => registryMetadata.listTags(repo, { limit: PULL_TAGS_READ }),
+    now,
+    logger,
+    intervalMs: PULL_FLUSH_INTERVAL_MS,
+  });
+  // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
+  const jobKinds: JobKind[] = mainJobKinds({
+    config,
+    registryMetadata,
+    store,
+    registry,
+    pruning,
+    accounts,
+    settings: settingsStore,
+    logger,
+    now,
+  });
+  const jobsModule = await startJobsModule({
+    store: metadata.jobs,
+    kinds: jobKinds,
+    holder: replica.id,
+    concurrency: config.jobs.concurrency,
+    embedded: metadata.backend === 'embedded',
+    logger,
+    now,
+  });
   const images = createImages({
     repositories,
     metadata: registryMetadata,
@@ -267,6 +300,7 @@ export async function startMain(
     images,
     meta: createMetaSettings(settingsStore),
     jobs: jobsModule.jobs,
+    pruning,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -304,6 +338,7 @@ export async function startMain(
       now,
       caches: cachesModule,
       jobs: jobsModule.jobs,
+      pruning,
     },
     deleteEnabled: config.storage.deleteEnabled,
     // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).
@@ -313,6 +348,7 @@ export async function startMain(
           data.presignBlob!(digest, Math.max(1, Math.ceil(config.caches.redirectTokenLifetimeMs / 1000))),
       }),
     maxManifestBytes: config.storage.maxManifestBytes,
+    onManifestPull: (repo, reference) => pulls.record(repo, reference),
     trustedProxies: config.http.trustedProxies,
   });
   // Only with authentication on: the fast path answers bearer tokens, which mean nothing without it.
@@ -387,6 +423,8 @@ export async function startMain(
     repositories,
     caches: cachesModule,
     jobs: jobsModule,
+    pruning,
+    pulls,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     ldapSync: createLdapSyncJob({ accounts, settings: settingsStore }),
     async stop() {
@@ -396,6 +434,8 @@ export async function startMain(
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);
+      // After the last request: every pull served is counted before the metadata closes.
+      await pulls.close();
       await metadata.coordinator.leave(replica.id).catch(() => {});
       await metadata.close();
       logger.info('main registry stopped');

@@ -243,6 +243,9 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
       await metadata.deleteRepository(name);
     },
 
+    /** The record when the caller administers the repository (pruning policies); NOT_FOUND or NO_PERMISSION otherwise. */
+    administer: administered,
+
     /** The newest `limit` events of a repository the caller may pull, newest first. */
     async events(principal: Principal, name: string, limit: number): Promise<EventView[]> {
       await visible(principal, name);

@@ -12,6 +12,10 @@ import { mainJobKinds } from '../jobs/kinds/main-job-kinds.js';
 import type { JobRecord } from '../metadata/jobs.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { createRegistry } from '../registry/registry.js';
+import { createAccessControl } from '../accounts/access-control.js';
+import { createAccounts } from '../accounts/accounts.js';
+import { actorOf, createRepositories } from '../accounts/repositories.js';
+import { createPruning } from '../pruning/pruner.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export interface JobCommand {
@@ -104,11 +108,33 @@ export async function runJobCommand(command: JobCommand, io: CliIo): Promise<num
       logger: command.logger,
       maxManifestBytes: command.config.storage.maxManifestBytes,
     });
+    // The kinds main runs, built as main builds them: `start` checks parameters with their own parsers.
+    const { metadata } = data;
+    const accessControl = createAccessControl(
+      (name) => metadata.registry.getRepository(name),
+      metadata.accounts,
+      metadata.settings,
+    );
+    const repositories = createRepositories({
+      metadata: metadata.registry,
+      accounts: metadata.accounts,
+      accessControl,
+      now,
+    });
     const kinds = mainJobKinds({
       config: command.config,
-      registryMetadata: data.metadata.registry,
+      registryMetadata: metadata.registry,
       store: data.store,
       registry,
+      pruning: createPruning({
+        registry: metadata.registry,
+        store: metadata.pruning,
+        administer: (principal, name) => repositories.administer(principal, name),
+        actorOf,
+        now,
+      }),
+      accounts: createAccounts(metadata.accounts, { revokeCredentials: metadata.revokeCredentials }),
+      settings: metadata.settings,
       logger: command.logger,
       now,
     });

@@ -8,6 +8,7 @@ import type { CacheStore } from './caches.js';
 import type { ClusterCoordinator } from './cluster.js';
 import type { JobStore } from './jobs.js';
 import type { KeyStore } from './keys.js';
+import type { PruningStore } from './pruning.js';
 import type { RegistryMetadata } from './registry.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
@@ -23,6 +24,7 @@ export interface Metadata {
   readonly settings: SettingsStore;
   readonly sessions: SessionStore;
   readonly caches: CacheStore;
+  readonly pruning: PruningStore;
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
   readonly coordinator: ClusterCoordinator;

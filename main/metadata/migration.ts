@@ -8,6 +8,7 @@ import type { Digest } from '../../src/oci/digest.js';
 import type { AccessLevel, OrgRecord, TeamRecord, UserRecord } from './accounts.js';
 import type { ContentCache, JoinTokenRecord } from './caches.js';
 import type { KeyEntry } from './keys.js';
+import type { PruningPolicyRecord, TagPulls } from './pruning.js';
 import type { BlobRecord, ManifestRecord, RepositoryEntry, RepositoryEvent } from './registry.js';
 import type { RefreshTokenRecord, SessionRecord } from './sessions.js';
 import type { MetaSettings } from './settings.js';
@@ -91,6 +92,11 @@ export interface JoinTokenRow {
   record: JoinTokenRecord;
 }
 export type SigningKeyRow = KeyEntry & { privateKeyPem: string };
+export interface PruningPolicyRow {
+  repo: string;
+  policy: PruningPolicyRecord;
+}
+export type TagPullRow = TagPulls & { repo: string; tag: string };
 
 /** What each step copies, by name; the names are the progress keys in the target. */
 export interface MigrationRecords {
@@ -114,6 +120,8 @@ export interface MigrationRecords {
   caches: ContentCache;
   joinTokens: JoinTokenRow;
   signingKeys: SigningKeyRow;
+  pruningPolicies: PruningPolicyRow;
+  tagPulls: TagPullRow;
 }
 
 export type StepName = keyof MigrationRecords;
@@ -143,6 +151,8 @@ export const STEP_ORDER: readonly StepName[] = [
   'caches',
   'joinTokens',
   'signingKeys',
+  'pruningPolicies',
+  'tagPulls',
 ];
 
 export type MigrationSource = { [K in StepName]: DumpSource<MigrationRecords[K]> };

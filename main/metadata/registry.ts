@@ -86,9 +86,10 @@ export interface RepositoryEvent {
   /**
    * create: the repository was created through the API; push: a manifest was put by tag;
    * tag: that put moved the tag from another manifest; delete: a manifest was deleted by digest;
-   * untag: a tag was deleted; settings: visibility or immutability changed.
+   * untag: a tag was deleted; settings: visibility or immutability changed; prune: a pruning
+   * run (started by `actor`) deleted the tag, which pointed to `digest`.
    */
-  type: 'create' | 'push' | 'tag' | 'delete' | 'untag' | 'settings';
+  type: 'create' | 'push' | 'tag' | 'delete' | 'untag' | 'settings' | 'prune';
   actor: string;
   at: number;
   tag?: string;
@@ -202,8 +203,18 @@ export interface RegistryMetadata {
   putManifest(input: PutManifestInput): Promise<PutManifestOutcome>;
   /** Removes the manifest, its blob references, the tags pointing to it and its referrer entry. */
   deleteManifest(repo: RepoName, digest: Digest, actor: string, at: number): Promise<DeleteOutcome>;
-  /** Removes one tag, with its `untag` event. */
-  deleteTag(repo: RepoName, tag: string, actor: string, at: number): Promise<DeleteOutcome>;
+  /**
+   * Removes one tag, with its `untag` event. With `pruned` (a pruning run), only while the tag
+   * still points to `pruned.digest` (checked in the same transaction; `unknown` otherwise), and
+   * the event is `prune`, with that digest.
+   */
+  deleteTag(
+    repo: RepoName,
+    tag: string,
+    actor: string,
+    at: number,
+    pruned?: { digest: Digest },
+  ): Promise<DeleteOutcome>;
   /** Tags of `repo` in name order. */
   listTags(repo: string, options: ListOptions): Promise<TagEntry[]>;
   /** How many tags `repo` has and, among the first `scan` of them, the latest `updatedAt`. */

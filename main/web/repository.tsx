@@ -102,6 +102,7 @@ const EVENT_TEXT: Record<EventView['type'], string> = {
   untag: 'removed the tag',
   delete: 'deleted the manifest',
   settings: 'changed the settings',
+  prune: 'pruned the tag',
 };
 
 const EventDescription: FC<{ event: EventView }> = ({ event }) => (
@@ -195,6 +196,9 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
         />
         <SubmitButton label="Save settings" />
       </PostForm>
+      <p>
+        <a href={`/repositories/${repo.fullName}/pruning`}>Pruning policy and dry run</a>: delete old or unused tags.
+      </p>
     </div>
   </Card>
 );

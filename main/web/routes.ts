@@ -12,6 +12,7 @@ import { createWebCookies } from './cookies.js';
 import { csrfProtection } from './csrf.js';
 import { adminRoutes } from './handlers/admin.js';
 import { profileRoutes } from './handlers/profile.js';
+import { pruningWebRoutes } from './handlers/pruning.js';
 import { repositoryRoutes } from './handlers/repositories.js';
 import { sessionRoutes } from './handlers/session.js';
 import { tagPageRoutes } from './handlers/tag-pages.js';
@@ -54,6 +55,7 @@ export function webRoutes(deps: WebDeps): Hono {
   app.route('/', profileRoutes(deps, cookies));
   // Before the repository page, whose `/repositories/<name>` would take the tag pages' paths.
   app.route('/', tagPageRoutes(deps, cookies));
+  app.route('/', pruningWebRoutes(deps, cookies));
   app.route('/', repositoryRoutes(deps, cookies));
   app.route('/', adminRoutes(deps, cookies));
   return app;

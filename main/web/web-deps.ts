@@ -15,6 +15,7 @@ import type { Sessions } from '../auth/sessions.js';
 import type { CachesModule } from '../caches/caches-module.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { Pruning } from '../pruning/pruner.js';
 
 export interface WebDeps {
   accounts: Accounts;
@@ -38,4 +39,6 @@ export interface WebDeps {
   caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics' | 'redirects'>;
   /** Background jobs, for /admin/jobs (the API's jobs service). */
   jobs: Jobs;
+  /** Pruning policies and their dry run (the repository's pruning page). */
+  pruning: Pruning;
 }

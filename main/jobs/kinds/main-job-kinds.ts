@@ -9,6 +9,11 @@ import type { MainConfig } from '../../config.js';
 import type { RegistryMetadata } from '../../metadata/registry.js';
 import type { Registry } from '../../registry/registry.js';
 import type { JobKind } from '../types.js';
+import type { Accounts } from '../../accounts/accounts.js';
+import { createLdapSyncJob } from '../../directory/ldap-sync.js';
+import type { SettingsStore } from '../../metadata/settings.js';
+import { createPruneJobKind } from '../../pruning/prune-job.js';
+import type { Pruning } from '../../pruning/pruner.js';
 import { gcJobKind } from './gc-job.js';
 import { purgeUploadsJobKind } from './purge-uploads-job.js';
 
@@ -17,17 +22,22 @@ export interface MainJobDeps {
   registryMetadata: RegistryMetadata;
   store: BlobStore;
   registry: Pick<Registry, 'uploads'>;
+  pruning: Pick<Pruning, 'run' | 'repositoriesWithPolicies'>;
+  accounts: Accounts;
+  settings: SettingsStore;
   logger: Logger;
   now: () => number;
 }
 
 export function mainJobKinds(deps: MainJobDeps): JobKind[] {
-  const { config, registryMetadata, store, registry, logger, now } = deps;
+  const { config, registryMetadata, store, registry, pruning, accounts, settings, logger, now } = deps;
   return [
     gcJobKind({ metadata: registryMetadata, store, now, defaultGraceMs: config.storage.gcGraceMs, logger }),
     purgeUploadsJobKind({
       purgeAbandoned: (maxAgeMs) => registry.uploads.purgeAbandoned(maxAgeMs),
       defaultMaxAgeMs: config.storage.uploadMaxAgeMs,
     }),
+    createPruneJobKind({ pruning, repositoriesWithPolicies: () => pruning.repositoriesWithPolicies() }),
+    createLdapSyncJob({ accounts, settings }),
   ];
 }

@@ -10,6 +10,7 @@ import { dumpLmdbAccounts } from './accounts-dump.js';
 import { openMainEnvironment } from './environment.js';
 import { dumpKeyFiles } from './keys-dump.js';
 import { createFileKeyStore } from './keys.js';
+import { dumpLmdbPruning } from './pruning.js';
 import { dumpLmdbRegistry } from './registry-dump.js';
 import { dumpLmdbSmallFamilies } from './sessions-dump.js';
 
@@ -31,6 +32,7 @@ export function openLmdbMigrationSource(dataDir: string): LmdbMigrationSource {
       ...dumpLmdbAccounts(env.root),
       ...dumpLmdbRegistry(env.root),
       ...dumpLmdbSmallFamilies(env.root),
+      ...dumpLmdbPruning(env.root),
       signingKeys: dumpKeyFiles(keys),
     },
     identity: async () => (await keys.entries())[0]?.kid,

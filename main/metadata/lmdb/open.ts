@@ -12,6 +12,7 @@ import { createSingleProcessCoordinator } from './cluster.js';
 import { openMainEnvironment } from './environment.js';
 import { createLmdbJobStore } from './jobs.js';
 import { createFileKeyStore } from './keys.js';
+import { createLmdbPruningStore, removeRepositoryPruning, removeTagPulls } from './pruning.js';
 import { createLmdbRegistryMetadata } from './registry.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
@@ -24,14 +25,20 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
   return {
     backend: 'embedded',
     description: `LMDB in ${join(dataDir, 'db')}`,
-    // Deleting a repository takes its team grants with it, in the same transaction.
+    // Deleting a repository takes its team grants and pruning records with it, in the same transaction.
     registry: createLmdbRegistryMetadata(root, {
-      onRepositoryDeleted: (name) => void removeRepositoryGrants(root, name),
+      onRepositoryDeleted: (name) => {
+        removeRepositoryGrants(root, name);
+        removeRepositoryPruning(root, name);
+      },
+      // A tag's pull statistics go with it, in the same transaction.
+      onTagDeleted: (repo, tag) => removeTagPulls(root, repo, tag),
     }),
     accounts: createLmdbAccountStore(root),
     settings: createLmdbSettingsStore(root),
     sessions: createLmdbSessionStore(root),
     caches: createLmdbCacheStore(root),
+    pruning: createLmdbPruningStore(root),
     // One process: failed sign-ins are counted in memory, as before there were stores.
     throttle: createMemoryThrottleStore(),
     keys: createFileKeyStore(join(dataDir, 'keys')),

@@ -27,6 +27,8 @@ export interface LmdbRegistryOptions {
    * repository; by default the team grants on it (accounts' `teamAccess` table).
    */
   onRepositoryDeleted?: (name: string) => void;
+  /** Runs inside the transaction of every tag delete (by name or with its manifest): pull statistics go with it. */
+  onTagDeleted?: (repo: string, tag: string) => void;
   /** The tables to use instead of opening them: tests pass tables whose writes fail. */
   tables?: RegistryTables;
 }
@@ -73,6 +75,7 @@ export function createLmdbRegistryMetadata(
   const onRepositoryDeleted = options.onRepositoryDeleted ?? teamGrantRemover(root);
   // A backup copying the blobs of its snapshot holds collection (gc-holds.ts).
   const gcHolds = openGcHolds(root);
+  const onTagDeleted = options.onTagDeleted ?? (() => {});
   const transaction = <T>(fn: () => T): Promise<T> => writeAtomically(root, fn);
   let sequence = 0;
 
@@ -264,20 +267,27 @@ export function createLmdbRegistryMetadata(
           };
         void db.manifests.remove(key(repo, digest));
         for (const blob of record.blobs) void db.blobRefs.remove(key(blob, repo, digest));
-        for (const tagKey of tagKeys) void db.tags.remove(tagKey);
+        for (const tagKey of tagKeys) {
+          void db.tags.remove(tagKey);
+          onTagDeleted(repo, splitKey(tagKey)[1]!);
+        }
         if (record.subject) void db.referrers.remove(key(repo, record.subject, digest));
         putEvent(repo, { type: 'delete', actor, at, digest });
         return { kind: 'deleted' };
       }),
 
-    deleteTag: (repo, tag, actor, at) =>
+    deleteTag: (repo, tag, actor, at, pruned) =>
       transaction((): DeleteOutcome => {
         const tagged = db.tags.get(key(repo, tag));
-        if (!tagged) return { kind: 'unknown' };
+        if (!tagged || (pruned && tagged.digest !== pruned.digest)) return { kind: 'unknown' };
         if (db.repositories.get(repo)?.immutableTags === true)
           return { kind: 'immutable', digest: tagged.digest, tags: [tag], count: 1 };
         void db.tags.remove(key(repo, tag));
-        putEvent(repo, { type: 'untag', actor, at, tag });
+        onTagDeleted(repo, tag);
+        putEvent(
+          repo,
+          pruned ? { type: 'prune', actor, at, tag, digest: pruned.digest } : { type: 'untag', actor, at, tag },
+        );
         return { kind: 'deleted' };
       }),
 

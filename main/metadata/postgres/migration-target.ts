@@ -14,6 +14,7 @@ import { signingKeyLoad } from './keys-load.js';
 import type { MigrationTargets } from './load-target.js';
 import { applyMigrations } from './migrations.js';
 import { ALL_MIGRATIONS, MissingSecretKeyFileError } from './open.js';
+import { PRUNING_LOADS } from './pruning-load.js';
 import { REGISTRY_LOADS } from './registry-load.js';
 import { SMALL_LOADS } from './small-load.js';
 
@@ -91,6 +92,7 @@ export async function openPostgresMigrationTarget(
     ...ACCOUNT_LOADS,
     ...REGISTRY_LOADS,
     ...SMALL_LOADS,
+    ...PRUNING_LOADS,
     signingKeys: signingKeyLoad(kek),
   };
   return {

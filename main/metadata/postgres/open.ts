@@ -21,6 +21,8 @@ import { KEYS_MIGRATIONS } from './keys-schema.js';
 import { createPostgresKeyStore } from './keys.js';
 import { MIGRATE_MIGRATIONS } from './migrate-schema.js';
 import { applyMigrations, type Migration } from './migrations.js';
+import { PRUNING_MIGRATIONS } from './pruning-schema.js';
+import { createPostgresPruningStore } from './pruning.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
@@ -42,6 +44,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
   ...JOBS_MIGRATIONS,
+  ...PRUNING_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -96,6 +99,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       settings: createPostgresSettingsStore(db, kek),
       sessions: createPostgresSessionStore(db),
       caches: createPostgresCacheStore(db),
+      pruning: createPostgresPruningStore(db),
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
       coordinator,

@@ -163,7 +163,7 @@ export function createPostgresManifests(db: PostgresDatabase, beforeCreate: Befo
         return { kind: 'deleted' };
       }),
 
-    deleteTag: (repo, tag, actor, at) =>
+    deleteTag: (repo, tag, actor, at, pruned) =>
       db.transaction(async (tx): Promise<DeleteOutcome> => {
         const repository = await lockExisting(tx, repo);
         if (!repository) return { kind: 'unknown' };
@@ -171,11 +171,16 @@ export function createPostgresManifests(db: PostgresDatabase, beforeCreate: Befo
           'SELECT digest FROM registry_tags WHERE repo = $1 AND tag = $2',
           [repo, tag],
         );
-        if (!tagged) return { kind: 'unknown' };
+        if (!tagged || (pruned && tagged.digest !== pruned.digest)) return { kind: 'unknown' };
         if (repository.immutableTags)
           return { kind: 'immutable', digest: tagged.digest as Digest, tags: [tag], count: 1 };
+        // The tag's pull statistics go with it (ON DELETE CASCADE, pruning-schema.ts).
         await tx.query('DELETE FROM registry_tags WHERE repo = $1 AND tag = $2', [repo, tag]);
-        await insertEvent(tx, repo, { type: 'untag', actor, at, tag });
+        await insertEvent(
+          tx,
+          repo,
+          pruned ? { type: 'prune', actor, at, tag, digest: pruned.digest } : { type: 'untag', actor, at, tag },
+        );
         return { kind: 'deleted' };
       }),
 

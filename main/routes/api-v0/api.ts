@@ -25,6 +25,8 @@ import { organizationRoutes } from './organizations.js';
 import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
 import { contentCacheRoutes } from './content-caches.js';
+import { pruningRoutes } from './pruning.js';
+import type { Pruning } from '../../pruning/pruner.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import type { Jobs } from '../../jobs/jobs.js';
 import { jobRoutes } from './jobs.js';
@@ -38,6 +40,7 @@ export interface ManagementServices {
   clusterStatus: () => Promise<ClusterStatus>;
   /** Background jobs and their schedules (admins only). */
   jobs: Jobs;
+  pruning: Pruning;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -62,6 +65,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
   api.route('/', jobRoutes(deps.jobs));
+  api.route('/', pruningRoutes(deps.pruning));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {

@@ -2,7 +2,7 @@
 import { authorizedRepository, requires } from '../../middleware/access.js';
 import { Hono } from 'hono';
 import { OciError } from '../../../src/oci/errors.js';
-import { isTag, parseReference } from '../../../src/oci/reference.js';
+import { isTag, parseReference, type Reference, type RepoName } from '../../../src/oci/reference.js';
 import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { BodyTooLargeError, readBoundedBody } from '../../../src/http/body.js';
@@ -13,10 +13,17 @@ export interface ManifestRoutesDeps {
   registry: Registry;
   deleteEnabled: boolean;
   maxManifestBytes: number;
+  /** Told of every manifest GET served (not HEAD): pull counts for pruning (main/pruning/pull-counter.ts). */
+  onManifestPull?: (repo: RepoName, reference: Reference) => void;
 }
 
 // The event log (push, tag, delete, untag) records the actor from `c.var.auth`.
-export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
+export function manifestRoutes({
+  registry,
+  deleteEnabled,
+  maxManifestBytes,
+  onManifestPull,
+}: ManifestRoutesDeps): Hono {
   const app = new Hono();
   const { manifests } = registry;
 
@@ -28,14 +35,17 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: Ma
     if (!isTag(value) && !isDigest(value)) {
       throw new OciError('MANIFEST_UNKNOWN', { detail: { reference: value.slice(0, 200) } });
     }
-    const manifest = await manifests.get(name, parseReference(value));
+    const reference = parseReference(value);
+    const manifest = await manifests.get(name, reference);
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
       ETag: `"${manifest.digest}"`,
       'Content-Length': String(manifest.size),
     };
-    return c.req.method === 'HEAD' ? c.body(null, 200, headers) : c.body(new Uint8Array(manifest.bytes), 200, headers);
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+    onManifestPull?.(name, reference);
+    return c.body(new Uint8Array(manifest.bytes), 200, headers);
   });
 
   app.put('/:name{.+}/manifests/:reference', requires('pull', 'push'), async (c) => {

@@ -22,6 +22,8 @@ import { runOutpost, type OutpostProcess } from '../../helpers/outpost-processes
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 const ADMIN = basicAuth('admin', MIGRATE_ADMIN_PASSWORD);
+// Every tag goes, except those pulled within a day.
+const PRUNING_POLICY = { rules: [{ tagPattern: '*', keepMostRecent: 0 }], keepPulledWithinDays: 1 };
 const ALICE = basicAuth('alice', 'alice-password-1');
 
 let postgres: TestPostgres;
@@ -60,6 +62,11 @@ beforeAll(async () => {
       'acme/app:v2': await pushImageAs(base, 'acme/app', 'v2', ADMIN),
       'alice/tool:v1': await pushImageAs(base, 'alice/tool', 'v1', ALICE),
     };
+    // A pruning policy, and a pull of v1 counted when main stops (its last flush).
+    await apiOk(base, 'PUT', '/repositories/acme/app/pruningPolicies', 200, { auth: ADMIN, body: PRUNING_POLICY });
+    const pulled = await fetch(`${base}/v2/acme/app/manifests/v1`, { headers: { Authorization: ADMIN } });
+    expect(pulled.status).toBe(200);
+    await pulled.arrayBuffer();
     await apiOk(base, 'PUT', '/repositories/acme/app/teamAccess/devs', 200, {
       auth: ADMIN,
       body: { accessLevel: 'read-write' },
@@ -124,11 +131,33 @@ describe('outpost main migrate --to-database --to-blobs', () => {
     expect(interrupted).toBeInstanceOf(Error);
     expect((interrupted as Error).message).toBe('cut short for the test');
     expect(resumed.code, resumed.err).toBe(0);
-    expect(resumed.out).toMatch(/^metadata: \d+ records in 20 tables, verified \(resumed\)$/m);
+    expect(resumed.out).toMatch(/^metadata: \d+ records in 22 tables, verified \(resumed\)$/m);
     // Three layers and the one config the three images share.
     expect(resumed.out).toMatch(/^blobs: 4 copied \(.+\), 0 already there, 0 corrupt$/m);
     // The resumed run started the manifests after the two loaded before the cut.
     expect(resumed.err).toMatch(/^ {2}manifests: 2 of 3$/m);
+  });
+
+  it("keeps the repository's pruning policy and its tags' pull counts", async () => {
+    const policy = await apiOk<Record<string, unknown>>(
+      target!.url,
+      'GET',
+      '/repositories/acme/app/pruningPolicies',
+      200,
+      {
+        auth: ADMIN,
+      },
+    );
+    expect(policy).toMatchObject({ ...PRUNING_POLICY, updatedBy: 'admin' });
+    // v1 was pulled before the move: only v2 would go.
+    const dryRun = await apiOk<{ tags: Array<{ tag: string }> }>(
+      target!.url,
+      'POST',
+      '/repositories/acme/app/pruningPolicies/test',
+      200,
+      { auth: ADMIN, body: {} },
+    );
+    expect(dryRun.tags.map((t) => t.tag)).toEqual(['v2']);
   });
 
   it('serves every image byte for byte to a user who signs in with the old password', async () => {

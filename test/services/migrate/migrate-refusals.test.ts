@@ -96,7 +96,7 @@ describe('outpost main migrate refuses', () => {
     expect(second?.code).toBe(1);
     expect(second?.err).toMatch(/^outpost main migrate: another outpost main migrate is writing to the target/m);
     expect(first.code, first.err).toBe(0);
-    expect(first.out).toMatch(/^metadata: \d+ records in 20 tables, verified$/m);
+    expect(first.out).toMatch(/^metadata: \d+ records in 22 tables, verified$/m);
   });
 
   it('a command without --to-database (2), and a data directory without an installation (1)', async () => {
@@ -140,7 +140,7 @@ describe('outpost main migrate copies blobs verified', () => {
 
     const again = await migrate(command);
     expect(again.code).toBe(1);
-    expect(again.out).toMatch(/^metadata: \d+ records in 20 tables, verified \(resumed\)$/m);
+    expect(again.out).toMatch(/^metadata: \d+ records in 22 tables, verified \(resumed\)$/m);
     expect(again.out).toMatch(/^blobs: 0 copied \(0 B\), 1 already there, 1 corrupt$/m);
   });
 });
