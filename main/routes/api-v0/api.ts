@@ -26,6 +26,9 @@ import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
 import { contentCacheRoutes } from './content-caches.js';
 import type { CachesModule } from '../../caches/caches-module.js';
+import type { SbomExport } from '../../images/sbom-export.js';
+import type { SbomAttach } from '../../images/sbom-attach.js';
+import { sbomRoutes } from './imagescan-sbom.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -34,6 +37,9 @@ export interface ManagementServices {
   images: Images;
   meta: MetaSettingsService;
   clusterStatus: () => Promise<ClusterStatus>;
+  /** A scanned image's SBOM, downloaded or attached as a referrer (issue 12). */
+  sboms: SbomExport;
+  sbomAttach: SbomAttach;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -57,6 +63,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', repositoryRoutes(deps.repositories, deps.images));
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
+  api.route('/', sbomRoutes(deps));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {

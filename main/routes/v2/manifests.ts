@@ -7,16 +7,19 @@ import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { BodyTooLargeError, readBoundedBody } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
+import type { PullPolicy } from '../../registry/pull-policy.js';
 import { actorOf } from '../../accounts/repositories.js';
 
 export interface ManifestRoutesDeps {
   registry: Registry;
+  /** The repository's refusal of images with findings (main/registry/pull-policy.ts), asked on every pull. */
+  pullPolicy: PullPolicy;
   deleteEnabled: boolean;
   maxManifestBytes: number;
 }
 
 // The event log (push, tag, delete, untag) records the actor from `c.var.auth`.
-export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
+export function manifestRoutes({ registry, pullPolicy, deleteEnabled, maxManifestBytes }: ManifestRoutesDeps): Hono {
   const app = new Hono();
   const { manifests } = registry;
 
@@ -29,6 +32,7 @@ export function manifestRoutes({ registry, deleteEnabled, maxManifestBytes }: Ma
       throw new OciError('MANIFEST_UNKNOWN', { detail: { reference: value.slice(0, 200) } });
     }
     const manifest = await manifests.get(name, parseReference(value));
+    await pullPolicy.check(name, manifest.digest);
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
