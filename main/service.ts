@@ -39,6 +39,10 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import { createPullPolicy } from './registry/pull-policy.js';
+import { createSbomExport } from './images/sbom-export.js';
+import { createSbomAttach } from './images/sbom-attach.js';
+import type { ScanResults } from './scans/types.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -231,7 +235,12 @@ export async function startMain(
       maxConfigBytes: MAX_CONFIG_BYTES,
     }),
   });
+  // TODO(#12): the scans owner's records, once its backends land (branch scans).
+  const scans: ScanResults = { forManifest: async () => undefined };
+  const sboms = createSbomExport({ images, scans, publicUrl, tool: `outpost-${readVersion()}` });
   const management = {
+    sboms,
+    sbomAttach: createSbomAttach({ sboms, accessControl, registry }),
     accounts: createAccountManagement({
       accounts,
       accessControl,
@@ -254,6 +263,7 @@ export async function startMain(
   };
   app = createMainApp({
     registry,
+    pullPolicy: createPullPolicy({ metadata: registryMetadata, scans }),
     logger,
     metrics,
     health: createMainHealth(registryMetadata, resolve(config.dataDir)),
@@ -271,6 +281,7 @@ export async function startMain(
       accessControl,
       repositories,
       images,
+      scans,
       registryMetadata,
       metaSettings: management.meta,
       publicUrl,

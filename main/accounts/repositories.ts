@@ -140,7 +140,10 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
     if (input.immutableTags !== undefined && typeof input.immutableTags !== 'boolean')
       throw new AccountError('INVALID_INPUT', 'immutableTags must be true or false');
     if (input.blockPullsAtSeverity !== undefined && !PULL_BLOCK_SEVERITIES.includes(input.blockPullsAtSeverity))
-      throw new AccountError('INVALID_INPUT', `blockPullsAtSeverity must be one of ${PULL_BLOCK_SEVERITIES.join(', ')}`);
+      throw new AccountError(
+        'INVALID_INPUT',
+        `blockPullsAtSeverity must be one of ${PULL_BLOCK_SEVERITIES.join(', ')}`,
+      );
     return input;
   }
 

@@ -77,7 +77,10 @@ export function pickPlatform(platforms: readonly ImageView[], wanted: string | u
   if (wanted === undefined || wanted === '') {
     if (platforms.length === 1) return platforms[0]!;
     const names = platforms.map((p) => platformName(p.platform)).join(', ');
-    throw new AccountError('INVALID_INPUT', `${what} has ${platforms.length} platforms: pass ?platform= one of ${names}`);
+    throw new AccountError(
+      'INVALID_INPUT',
+      `${what} has ${platforms.length} platforms: pass ?platform= one of ${names}`,
+    );
   }
   const found = platforms.find((p) => platformName(p.platform) === wanted);
   if (!found) throw new AccountError('NOT_FOUND', `${what} has no platform "${wanted.slice(0, 100)}"`);

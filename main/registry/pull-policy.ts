@@ -36,18 +36,19 @@ export interface PullPolicyDeps {
   scans: ScanResults;
 }
 
-/** The worst of `findings` (severity, then CVSS score, then id, so the choice is stable); undefined when empty. */
+/** Worst first: by severity, then CVSS score, then id, so the order is stable. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    RANK[a.severity] - RANK[b.severity] ||
+    (b.cvssScore ?? -1) - (a.cvssScore ?? -1) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/** The worst of `findings` (compareFindings' first); undefined when empty. */
 export function worstFinding(findings: readonly Finding[]): Finding | undefined {
   let worst: Finding | undefined;
-  for (const f of findings) {
-    if (!worst) {
-      worst = f;
-      continue;
-    }
-    const bySeverity = RANK[f.severity] - RANK[worst.severity];
-    const byScore = (worst.cvssScore ?? -1) - (f.cvssScore ?? -1);
-    if (bySeverity < 0 || (bySeverity === 0 && (byScore < 0 || (byScore === 0 && f.id < worst.id)))) worst = f;
-  }
+  for (const f of findings) if (!worst || compareFindings(f, worst) < 0) worst = f;
   return worst;
 }
 
@@ -82,7 +83,11 @@ export function createPullPolicy({ metadata, scans }: PullPolicyDeps): PullPolic
         message:
           `pulls of images with ${policy} or worse vulnerabilities are refused in ${repo}: ` +
           `${describeFinding(finding)} (${result.counts[finding.severity]} ${finding.severity} in all)`,
-        detail: { digest, policy, finding: { id: finding.id, package: finding.package.name, severity: finding.severity } },
+        detail: {
+          digest,
+          policy,
+          finding: { id: finding.id, package: finding.package.name, severity: finding.severity },
+        },
       });
     },
   };

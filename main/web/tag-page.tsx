@@ -11,6 +11,7 @@ import { platformName } from '../images/platforms.js';
 import { Alert, Badge, Card, CopyCommand, EmptyState, PageHead, ShortDigest, Size } from './components.js';
 import { dockerfileLine } from './history-line.js';
 import { namespaceHref, repositoryHref } from './repositories.js';
+import { VulnerabilitiesSection, type VulnerabilitiesProps } from './vulnerabilities-section.js';
 
 export const tagHref = (fullName: string, tag: string) => `/repositories/${fullName}/-/tags/${encodeURIComponent(tag)}`;
 export const manifestHref = (fullName: string, digest: string) => `/repositories/${fullName}/-/manifests/${digest}`;
@@ -23,6 +24,8 @@ export interface TagPageProps {
   selected?: ImageView | undefined;
   /** This page's path, without query: the picker's links add `?platform=`. */
   href: string;
+  /** The selected platform's scan, when it is an image. */
+  vulnerabilities?: VulnerabilitiesProps | undefined;
 }
 
 const PlatformPicker: FC<{ platforms: ImageView[]; selected: ImageView; href: string }> = (p) => (
@@ -213,7 +216,7 @@ const Artifact: FC<{ repo: string; artifact: ArtifactView }> = ({ repo, artifact
   </Card>
 );
 
-export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href }) => {
+export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href, vulnerabilities }) => {
   const name = repo.fullName;
   const crumbs = [
     { href: '/repositories', label: 'Repositories' },
@@ -242,6 +245,7 @@ export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href 
         {selected && (
           <>
             <ImageSettings image={selected} />
+            {vulnerabilities && <VulnerabilitiesSection {...vulnerabilities} />}
             <div class="grid-2 equal">
               <NameValues
                 id="env"

@@ -8,6 +8,10 @@
 import { Hono, type Context } from 'hono';
 import { AccountError } from '../../accounts/errors.js';
 import type { TagDetails } from '../../images/images.js';
+import type { ImageView } from '../../images/image-details.js';
+import { platformName } from '../../images/platforms.js';
+import type { RepositoryView } from '../../accounts/repositories.js';
+import type { VulnerabilitiesProps } from '../vulnerabilities-section.js';
 import type { WebCookies } from '../cookies.js';
 import { renderPage, webPrincipal } from '../render.js';
 import { manifestHref, TagPage, tagHref } from '../tag-page.js';
@@ -20,6 +24,32 @@ const MAX_REFERENCE_LENGTH = 200;
 export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   const app = new Hono();
   const host = new URL(deps.publicUrl).host;
+
+  /** The selected platform's scan card: one read of its scan; the button only for those who may push. */
+  async function vulnerabilitiesOf(
+    c: Context,
+    repo: RepositoryView,
+    details: TagDetails,
+    selected: ImageView,
+  ): Promise<VulnerabilitiesProps> {
+    const principal = webPrincipal(c);
+    const csrfToken = c.get('session')?.csrfToken;
+    const mayPush =
+      csrfToken !== undefined && (await deps.accessControl.actionsFor(principal, repo.fullName)).includes('push');
+    const tag = details.tag;
+    const platform = platformName(selected.platform);
+    return {
+      platform,
+      scan: await deps.scans.forManifest(selected.digest),
+      policy: repo.blockPullsAtSeverity,
+      ...(mayPush && tag !== undefined && { scanForm: { action: `${tagHref(repo.fullName, tag)}/scan`, csrfToken } }),
+      ...(tag !== undefined && {
+        sbomHref: (format: string) =>
+          `/api/v0/imagescan/sbom/${repo.fullName}/${encodeURIComponent(tag)}?format=${format}` +
+          `&platform=${encodeURIComponent(platform)}`,
+      }),
+    };
+  }
 
   async function show(c: Context, name: string, href: string, load: () => Promise<TagDetails>) {
     let repo;
@@ -35,7 +65,17 @@ export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     }
     const wanted = c.req.query('platform');
     const selected = details.platforms.find((p) => p.digest === wanted) ?? details.platforms[0];
-    const body = <TagPage host={host} repo={repo} details={details} selected={selected} href={href} />;
+    const vulnerabilities = selected && (await vulnerabilitiesOf(c, repo, details, selected));
+    const body = (
+      <TagPage
+        host={host}
+        repo={repo}
+        details={details}
+        selected={selected}
+        href={href}
+        vulnerabilities={vulnerabilities}
+      />
+    );
     const title = details.tag !== undefined ? `${name}:${details.tag}` : name;
     return renderPage(c, cookies, { title, section: 'repositories' }, body);
   }
