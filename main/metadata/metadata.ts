@@ -8,6 +8,7 @@ import type { CacheStore } from './caches.js';
 import type { ClusterCoordinator } from './cluster.js';
 import type { KeyStore } from './keys.js';
 import type { RegistryMetadata } from './registry.js';
+import type { ScanStore } from './scans.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { ThrottleStore } from './throttle.js';
@@ -25,6 +26,8 @@ export interface Metadata {
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
   readonly coordinator: ClusterCoordinator;
+  /** Image scans and their queue (main/scans/). */
+  readonly scans: ScanStore;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;
   close(): Promise<void>;

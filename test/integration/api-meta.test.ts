@@ -39,16 +39,26 @@ describe('GET/POST /api/v0/meta/settings', () => {
     expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: bob })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: true,
+      scanOnPush: false,
     });
   });
 
   it('lets admins change one setting at a time', async () => {
-    expect(await setSettings({ anonymousPull: false })).toEqual({ createRepositoryOnPush: true, anonymousPull: false });
+    expect(await setSettings({ anonymousPull: false })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: false,
+      scanOnPush: false,
+    });
     expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: ADMIN })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: false,
+      scanOnPush: false,
     });
-    expect(await setSettings({ anonymousPull: true })).toEqual({ createRepositoryOnPush: true, anonymousPull: true });
+    expect(await setSettings({ anonymousPull: true })).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+      scanOnPush: false,
+    });
   });
 
   it('answers 401 to anonymous callers, 403 to users, 400 to bad bodies', async () => {

@@ -12,6 +12,7 @@ import { createSingleProcessCoordinator } from './cluster.js';
 import { openMainEnvironment } from './environment.js';
 import { createFileKeyStore } from './keys.js';
 import { createLmdbRegistryMetadata } from './registry.js';
+import { createLmdbScanStore } from './scans.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
 
@@ -35,6 +36,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     throttle: createMemoryThrottleStore(),
     keys: createFileKeyStore(join(dataDir, 'keys')),
     coordinator,
+    scans: createLmdbScanStore(root),
     revokeCredentials: lmdbCredentialRevoker(root),
     async close() {
       await coordinator.close();

@@ -21,6 +21,8 @@ import { MIGRATE_MIGRATIONS } from './migrate-schema.js';
 import { applyMigrations, type Migration } from './migrations.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
+import { SCANS_MIGRATIONS } from './scans-schema.js';
+import { createPostgresScanStore } from './scans.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
 import { createPostgresSessionStore, revokeUserCredentials } from './sessions.js';
 import { SETTINGS_MIGRATIONS } from './settings-schema.js';
@@ -39,6 +41,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...THROTTLE_MIGRATIONS,
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
+  ...SCANS_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -96,6 +99,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
       coordinator,
+      scans: createPostgresScanStore(db),
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();

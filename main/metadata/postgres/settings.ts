@@ -7,7 +7,7 @@ import { DEFAULT_META_SETTINGS, type MetaSettings, type SettingsStore } from '..
 import type { PostgresDatabase } from './database.js';
 
 const META = 'meta';
-const KEYS = ['createRepositoryOnPush', 'anonymousPull'] as const;
+const KEYS = ['createRepositoryOnPush', 'anonymousPull', 'scanOnPush'] as const;
 
 /** The stored booleans only: the row is ours, but a hand-edited value must not reach a permission check. */
 function fromRow(value: unknown): MetaSettings {

@@ -12,6 +12,7 @@ import { jsonBody } from './request-input.js';
 const settingsSchema = z.object({
   createRepositoryOnPush: z.boolean().optional(),
   anonymousPull: z.boolean().optional(),
+  scanOnPush: z.boolean().optional(),
 });
 
 export function metaRoutes({
