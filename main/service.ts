@@ -43,6 +43,7 @@ import { createPullPolicy } from './registry/pull-policy.js';
 import { createSbomExport } from './images/sbom-export.js';
 import { createSbomAttach } from './images/sbom-attach.js';
 import type { ScanResults } from './scans/types.js';
+import type { ScanStore } from './metadata/scans.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -56,6 +57,8 @@ export interface MainService {
   readonly sessions: Sessions;
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
+  /** The scans owner (operations and tests go through it). */
+  readonly scans: ScanStore;
   readonly caches: CachesModule;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
@@ -235,8 +238,8 @@ export async function startMain(
       maxConfigBytes: MAX_CONFIG_BYTES,
     }),
   });
-  // TODO(#12): the scans owner's records, once its backends land (branch scans).
-  const scans: ScanResults = { forManifest: async () => undefined };
+  // What pages, the SBOM export and the pull policy read of scans: the scans owner's record of a manifest.
+  const scans: ScanResults = { forManifest: (digest) => metadata.scans.get(digest) };
   const sboms = createSbomExport({ images, scans, publicUrl, tool: `outpost-${readVersion()}` });
   const management = {
     sboms,
@@ -362,6 +365,7 @@ export async function startMain(
     keys,
     sessions,
     repositories,
+    scans: metadata.scans,
     caches: cachesModule,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
