@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { api, apiOk, createUser, expectApiError, pushImageAs } from '../helpers/api-client.js';
+import { pushDetailsFixtures, type DetailsFixtures } from '../helpers/image-fixtures.js';
 import { debianFindings, debianImage, pushDebianImage, storeScan, type DebianImage } from '../helpers/scanned-image.js';
 
 let main: TestMain;
@@ -11,6 +12,7 @@ let alice: string;
 let bob: string;
 let image: DebianImage;
 let digest: string;
+let fixtures: DetailsFixtures;
 const scannedAt = '2026-12-01T06:00:00.000Z';
 
 const sbom = (path: string, auth = alice) => api(main.url, 'GET', `/imagescan/sbom/${path}`, { auth });
@@ -33,6 +35,14 @@ beforeAll(async () => {
   digest = await pushDebianImage(main.url, alice, 'alice/app', 'v1', image);
   await pushImageAs(main.url, alice, 'alice/app', 'unscanned');
   await pushDebianImage(main.url, alice, 'alice/secret', 'v1', image);
+  await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'multi' } });
+  fixtures = await pushDetailsFixtures(main.url, alice, 'alice/multi');
+  await storeScan(main.service.scans, fixtures.arm64.digest, {
+    inventory: { packages: [], skipped: [], layers: [] },
+    vulnerabilities: [],
+    dbGeneration: 'test-1',
+    scannedAt,
+  });
   await storeScan(main.service.scans, digest, {
     inventory: image.inventory,
     vulnerabilities: debianFindings(image.inventory),
@@ -116,6 +126,18 @@ describe('GET /api/v0/imagescan/sbom/<ns>/<repo>/<tag>', () => {
       /no platform "linux\/s390x"/,
     );
     await expectApiError(await sbom('alice/app/v2'), 404, 'NOT_FOUND', /tag "v2" does not exist/);
+  });
+
+  it("picks an index's platform by ?platform=, and asks for one when there are several", async () => {
+    await expectApiError(
+      await sbom('alice/multi/multi'),
+      400,
+      'INVALID_INPUT',
+      /^alice\/multi:multi has 2 platforms: pass \?platform= one of linux\/amd64, linux\/arm64\/v8$/,
+    );
+    const bom = await json(await sbom('alice/multi/multi?platform=linux/arm64/v8'));
+    expect(bom.metadata).toMatchObject({ component: { version: fixtures.arm64.digest } });
+    await expectApiError(await sbom('alice/multi/multi?platform=linux/amd64'), 404, 'NOT_FOUND', /not been scanned/);
   });
 
   it('answers 404 to callers who may not pull the repository, as if it did not exist', async () => {
