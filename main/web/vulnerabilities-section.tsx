@@ -33,13 +33,13 @@ const SeverityBadge: FC<{ severity: Severity }> = ({ severity }) => (
 );
 
 const Counts: FC<{ counts: Record<Severity, number> }> = ({ counts }) => (
-  <p class="sev-counts" aria-label="Findings by severity">
+  <div class="sev-counts" role="group" aria-label="Findings by severity">
     {SEVERITIES.map((s) => (
       <span>
         <SeverityBadge severity={s} /> {counts[s]}
       </span>
     ))}
-  </p>
+  </div>
 );
 
 const Findings: FC<{ findings: Finding[] }> = ({ findings }) => (
