@@ -39,6 +39,10 @@ import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
+import type { VulnerabilityDatabase } from './vulndb/types.js';
+import { NO_VULNERABILITY_DATABASE } from './scans/no-vulndb.js';
+import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
+import { createImageScans, type ImageScans } from './scans/image-scans.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -53,6 +57,9 @@ export interface MainService {
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
   readonly caches: CachesModule;
+  /** Image scans: results, on-demand scans, the queue (main/scans/). */
+  readonly scans: ImageScans;
+  readonly scanQueue: ScanQueue;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** Graceful stop: stop accepting, finish in-flight requests (bounded), close LMDB. */
@@ -63,6 +70,10 @@ export interface StartMainOptions {
   now?: () => number;
   /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
   adminPassword?: string;
+  /** The vulnerability database scans are matched against (default: none, no findings). */
+  vulnerabilityDatabase?: VulnerabilityDatabase;
+  /** How often the scan queue looks for work queued by other processes (default 5 s). */
+  scanPollIntervalMs?: number;
 }
 
 // A rotation by `outpost main keys rotate` in another process is picked up within this time.
@@ -117,12 +128,16 @@ export async function startMain(
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;
 
+  const vulndb = options.vulnerabilityDatabase ?? NO_VULNERABILITY_DATABASE;
+  // Scans run in the background, never inside a push: the push only adds a record (main/scans/).
+  let scans: ImageScans | undefined;
   const registry = createRegistry({
     metadata: registryMetadata,
     store,
     now,
     logger,
     maxManifestBytes: config.storage.maxManifestBytes,
+    onManifestStored: (repo, digest) => scans?.onManifestPushed(repo, digest),
   });
   const accounts = createAccounts(accountStore, { revokeCredentials: metadata.revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
@@ -231,6 +246,29 @@ export async function startMain(
       maxConfigBytes: MAX_CONFIG_BYTES,
     }),
   });
+  const scanQueue = createScanQueue({
+    store: metadata.scans,
+    blobs: store,
+    vulndb,
+    worker: replica.id,
+    concurrency: config.scans.concurrency,
+    singleProcess: metadata.backend === 'embedded',
+    logger,
+    now,
+    ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
+  });
+  scans = createImageScans({
+    enqueue: (request) => scanQueue.enqueue(request),
+    concurrency: scanQueue.concurrency,
+    store: metadata.scans,
+    registry: registryMetadata,
+    repositories,
+    accessControl,
+    settings: settingsStore,
+    vulndb,
+    logger,
+    now,
+  });
   const management = {
     accounts: createAccountManagement({
       accounts,
@@ -241,6 +279,7 @@ export async function startMain(
     repositories,
     images,
     meta: createMetaSettings(settingsStore),
+    scans,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -303,6 +342,7 @@ export async function startMain(
   // The embedded main purges before it serves, as it always has; replicas leave it to the lease holder.
   if (metadata.backend === 'embedded')
     await purge().catch((err) => logger.error('upload purge failed', { error: err }));
+  await scanQueue.start();
   const beat = () =>
     metadata.coordinator.heartbeat(replica).catch((err) => logger.warn('replica heartbeat failed', { error: err }));
   await beat();
@@ -352,10 +392,13 @@ export async function startMain(
     sessions,
     repositories,
     caches: cachesModule,
+    scans,
+    scanQueue,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));
+      await scanQueue.stop();
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);

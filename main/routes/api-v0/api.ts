@@ -26,6 +26,8 @@ import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
 import { contentCacheRoutes } from './content-caches.js';
 import type { CachesModule } from '../../caches/caches-module.js';
+import type { ImageScans } from '../../scans/image-scans.js';
+import { imageScanRoutes } from './imagescan.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -34,6 +36,7 @@ export interface ManagementServices {
   images: Images;
   meta: MetaSettingsService;
   clusterStatus: () => Promise<ClusterStatus>;
+  scans: ImageScans;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -57,6 +60,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', repositoryRoutes(deps.repositories, deps.images));
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
+  api.route('/', imageScanRoutes(deps.scans));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {
