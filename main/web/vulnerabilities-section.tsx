@@ -33,13 +33,13 @@ const SeverityBadge: FC<{ severity: Severity }> = ({ severity }) => (
 );
 
 const Counts: FC<{ counts: Record<Severity, number> }> = ({ counts }) => (
-  <div class="sev-counts" role="group" aria-label="Findings by severity">
+  <ul class="sev-counts" aria-label="Findings by severity">
     {SEVERITIES.map((s) => (
-      <span>
+      <li>
         <SeverityBadge severity={s} /> {counts[s]}
-      </span>
+      </li>
     ))}
-  </div>
+  </ul>
 );
 
 const Findings: FC<{ findings: Finding[] }> = ({ findings }) => (

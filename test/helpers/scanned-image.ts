@@ -60,6 +60,12 @@ export function countsOf(findings: readonly Finding[]): SeverityCounts {
   return counts;
 }
 
+/**
+ * A main that runs no scans itself (config scans.concurrency 0), so that the scans a test writes through the
+ * owner are claimed by the test and by no worker of main.
+ */
+export const NO_SCAN_WORKER = { OUTPOST_MAIN_SCANS__CONCURRENCY: '0' };
+
 /** Pushes the image under `tag` and returns its manifest digest. */
 export async function pushDebianImage(
   base: string,

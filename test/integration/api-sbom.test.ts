@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { api, apiOk, createUser, expectApiError, pushImageAs } from '../helpers/api-client.js';
 import { pushDetailsFixtures, type DetailsFixtures } from '../helpers/image-fixtures.js';
-import { debianFindings, debianImage, pushDebianImage, storeScan, type DebianImage } from '../helpers/scanned-image.js';
+import {
+  NO_SCAN_WORKER,
+  debianFindings,
+  debianImage,
+  pushDebianImage,
+  storeScan,
+  type DebianImage,
+} from '../helpers/scanned-image.js';
 
 let main: TestMain;
 let alice: string;
@@ -23,7 +30,7 @@ const json = async (res: Response) => {
 };
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true });
+  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER });
   alice = await createUser(main.url, 'alice');
   bob = await createUser(main.url, 'bob');
   await apiOk(main.url, 'POST', '/repositories/alice', 201, {
@@ -37,13 +44,13 @@ beforeAll(async () => {
   await pushDebianImage(main.url, alice, 'alice/secret', 'v1', image);
   await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'multi' } });
   fixtures = await pushDetailsFixtures(main.url, alice, 'alice/multi');
-  await storeScan(main.service.scans, fixtures.arm64.digest, {
+  await storeScan(main.service.scanStore, fixtures.arm64.digest, {
     inventory: { packages: [], skipped: [], layers: [] },
     vulnerabilities: [],
     dbGeneration: 'test-1',
     scannedAt,
   });
-  await storeScan(main.service.scans, digest, {
+  await storeScan(main.service.scanStore, digest, {
     inventory: image.inventory,
     vulnerabilities: debianFindings(image.inventory),
     dbGeneration: 'test-1',

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { ADMIN, api, apiOk, createUser, expectApiError, pushImageAs } from '../helpers/api-client.js';
 import { expectOciError } from '../helpers/registry-http.js';
-import { debianFindings, debianImage, pushDebianImage, storeScan, type DebianImage } from '../helpers/scanned-image.js';
+import {
+  NO_SCAN_WORKER,
+  debianFindings,
+  debianImage,
+  pushDebianImage,
+  storeScan,
+  type DebianImage,
+} from '../helpers/scanned-image.js';
 
 let main: TestMain;
 let alice: string;
@@ -23,7 +30,7 @@ const setPolicy = (severity: string, auth = alice) =>
   apiOk(main.url, 'PATCH', '/repositories/alice/app', 200, { auth, body: { blockPullsAtSeverity: severity } });
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true });
+  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER });
   alice = await createUser(main.url, 'alice');
   bob = await createUser(main.url, 'bob');
   await apiOk(main.url, 'POST', '/repositories/alice', 201, {
@@ -34,7 +41,7 @@ beforeAll(async () => {
   scanned = await pushDebianImage(main.url, alice, 'alice/app', 'scanned', image);
   const vulnerabilities = debianFindings(image.inventory);
   tarVersion = vulnerabilities[1]!.package.version;
-  await storeScan(main.service.scans, scanned, {
+  await storeScan(main.service.scanStore, scanned, {
     inventory: image.inventory,
     vulnerabilities,
     dbGeneration: 'test-1',

@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { apiOk, createUser, PASSWORD, pushImageAs } from '../helpers/api-client.js';
 import { textOf, WebClient } from '../helpers/web-client.js';
-import { debianFindings, debianImage, pushDebianImage, storeScan, type DebianImage } from '../helpers/scanned-image.js';
+import {
+  NO_SCAN_WORKER,
+  debianFindings,
+  debianImage,
+  pushDebianImage,
+  storeScan,
+  type DebianImage,
+} from '../helpers/scanned-image.js';
 import type { Finding } from '../../main/vulndb/types.js';
 
 let main: TestMain;
@@ -18,11 +25,12 @@ let bob: WebClient;
 let image: DebianImage;
 let findings: Finding[];
 let scanned: string;
+let fresh: string;
 
 const PAGE = '/repositories/alice/app/-/tags';
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true });
+  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER });
   aliceAuth = await createUser(main.url, 'alice');
   await createUser(main.url, 'bob');
   await apiOk(main.url, 'POST', '/repositories/alice', 201, {
@@ -32,7 +40,7 @@ beforeAll(async () => {
   image = await debianImage();
   findings = debianFindings(image.inventory);
   scanned = await pushDebianImage(main.url, aliceAuth, 'alice/app', 'scanned', image);
-  const scans = main.service.scans;
+  const scans = main.service.scanStore;
   await storeScan(scans, scanned, {
     inventory: image.inventory,
     vulnerabilities: findings,
@@ -53,7 +61,7 @@ beforeAll(async () => {
   expect(await scans.complete(broken, 'test-worker', { state: 'failed', error }, Date.now())).toBe(true);
   const queued = (await pushImageAs(main.url, aliceAuth, 'alice/app', 'queued')).digest;
   await scans.enqueue({ manifestDigest: queued, reason: 'push', layers: [], at: Date.parse('2026-12-01T06:05:00Z') });
-  await pushImageAs(main.url, aliceAuth, 'alice/app', 'fresh');
+  fresh = (await pushImageAs(main.url, aliceAuth, 'alice/app', 'fresh')).digest;
   alice = new WebClient(main.url);
   await alice.signIn('alice', PASSWORD);
   bob = new WebClient(main.url);
@@ -124,5 +132,18 @@ describe('the Vulnerabilities card of a tag page', () => {
     expect((await card('fresh')).html).toContain(`action="${PAGE}/fresh/scan"`);
     expect((await card('fresh', bob)).html).not.toContain('Scan now');
     expect((await card('fresh', new WebClient(main.url))).html).not.toContain('Scan now');
+  });
+
+  it('queues a scan on "Scan now" and then says it is queued; a reader posting it is refused', async () => {
+    const refused = await bob.submit(`${PAGE}/fresh`, `${PAGE}/fresh/scan`, {});
+    expect(refused.status).toBe(403);
+    expect(await main.service.scanStore.get(fresh)).toBeUndefined();
+    const res = await alice.submit(`${PAGE}/fresh`, `${PAGE}/fresh/scan`, {});
+    expect(res.status).toBe(303);
+    expect(res.location).toBe(`${PAGE}/fresh`);
+    expect(await main.service.scanStore.get(fresh)).toMatchObject({ state: 'queued', reason: 'request' });
+    const page = textOf((await alice.get(`${PAGE}/fresh`)).html);
+    expect(page).toContain('Scan queued (1 platform).');
+    expect(page).toContain('A scan is queued');
   });
 });

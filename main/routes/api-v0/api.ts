@@ -29,6 +29,8 @@ import type { CachesModule } from '../../caches/caches-module.js';
 import type { SbomExport } from '../../images/sbom-export.js';
 import type { SbomAttach } from '../../images/sbom-attach.js';
 import { sbomRoutes } from './imagescan-sbom.js';
+import type { ImageScans } from '../../scans/image-scans.js';
+import { imageScanRoutes } from './imagescan.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -40,6 +42,7 @@ export interface ManagementServices {
   /** A scanned image's SBOM, downloaded or attached as a referrer (issue 12). */
   sboms: SbomExport;
   sbomAttach: SbomAttach;
+  scans: ImageScans;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -64,6 +67,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
   api.route('/', sbomRoutes(deps));
+  api.route('/', imageScanRoutes(deps.scans));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {

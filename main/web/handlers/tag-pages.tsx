@@ -13,7 +13,8 @@ import { platformName } from '../../images/platforms.js';
 import type { RepositoryView } from '../../accounts/repositories.js';
 import type { VulnerabilitiesProps } from '../vulnerabilities-section.js';
 import type { WebCookies } from '../cookies.js';
-import { renderPage, webPrincipal } from '../render.js';
+import { redirectWithFlash, renderPage, webPrincipal } from '../render.js';
+import { signedIn } from './guards.js';
 import { manifestHref, TagPage, tagHref } from '../tag-page.js';
 import type { WebDeps } from '../web-deps.js';
 import { WebError } from '../web-error.js';
@@ -40,7 +41,7 @@ export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const platform = platformName(selected.platform);
     return {
       platform,
-      scan: await deps.scans.forManifest(selected.digest),
+      scan: await deps.scans.results.forManifest(selected.digest),
       policy: repo.blockPullsAtSeverity,
       ...(mayPush && tag !== undefined && { scanForm: { action: `${tagHref(repo.fullName, tag)}/scan`, csrfToken } }),
       ...(tag !== undefined && {
@@ -84,6 +85,31 @@ export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const name = c.req.param('name');
     const tag = c.req.param('tag').slice(0, MAX_REFERENCE_LENGTH);
     return show(c, name, tagHref(name, tag), () => deps.images.byTag(webPrincipal(c), name, tag));
+  });
+
+  // "Scan now" (issue 12). Access: signed in with the push right (main/scans/image-scans.ts decides);
+  // a caller who may not pull gets the page of a repository that does not exist.
+  app.post('/repositories/:name{.+}/-/tags/:tag/scan', async (c) => {
+    const { principal } = signedIn(c);
+    const name = c.req.param('name');
+    const tag = c.req.param('tag').slice(0, MAX_REFERENCE_LENGTH);
+    let queued;
+    try {
+      queued = await deps.scans.scanTag(principal, name, tag);
+    } catch (err) {
+      if (err instanceof AccountError && (err.code === 'NOT_FOUND' || err.code === 'INVALID_INPUT')) {
+        throw new WebError('NOT_FOUND', 'Not found', `${err.message}, or you do not have access to it.`);
+      }
+      throw err;
+    }
+    const fresh = queued.filter((q) => q.outcome === 'queued').length;
+    const text =
+      queued.length === 0
+        ? 'This tag has no image to scan.'
+        : fresh === 0
+          ? 'A scan of this image is already queued.'
+          : `Scan queued (${fresh} platform${fresh === 1 ? '' : 's'}).`;
+    return redirectWithFlash(c, cookies, tagHref(name, tag), { kind: 'success', text });
   });
 
   app.get('/repositories/:name{.+}/-/manifests/:digest', (c) => {
