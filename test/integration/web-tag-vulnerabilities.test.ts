@@ -147,3 +147,19 @@ describe('the Vulnerabilities card of a tag page', () => {
     expect(page).toContain('A scan is queued');
   });
 });
+
+describe("the repository page's settings form", () => {
+  it('shows the pull policy and changes it; a value that is no severity is refused', async () => {
+    const page = await alice.get('/repositories/alice/app');
+    expect(page.html).toContain('name="blockPullsAtSeverity"');
+    const settings = { visibility: 'public', blockPullsAtSeverity: 'medium' };
+    const saved = await alice.submit('/repositories/alice/app', '/repositories/alice/app/settings', settings);
+    expect(saved.status).toBe(303);
+    expect(await apiOk(main.url, 'GET', '/repositories/alice/app', 200, { auth: aliceAuth })).toMatchObject({
+      blockPullsAtSeverity: 'medium',
+    });
+    expect((await alice.get('/repositories/alice/app')).html).toMatch(/<option value="medium" selected/);
+    const bad = { visibility: 'public', blockPullsAtSeverity: 'severe' };
+    expect((await alice.submit('/repositories/alice/app', '/repositories/alice/app/settings', bad)).status).toBe(400);
+  });
+});
