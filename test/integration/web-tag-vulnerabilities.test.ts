@@ -112,6 +112,17 @@ describe('the Vulnerabilities card of a tag page', () => {
     expect(text).not.toContain('Pulls of this image are refused');
   });
 
+  it('links the SBOM of a nested repository name with its slashes encoded, and the link answers', async () => {
+    const nested = await pushDebianImage(main.url, aliceAuth, 'alice/tools/cli', 'v1', image);
+    expect(nested).toBe(scanned);
+    const res = await alice.get('/repositories/alice/tools/cli/-/tags/v1');
+    const href = '/api/v0/imagescan/sbom/alice/tools%2Fcli/v1?format=spdx&amp;platform=linux%2Famd64';
+    expect(res.html).toContain(`href="${href}"`);
+    const sbom = await alice.get(href.replace('&amp;', '&'));
+    expect(sbom.status).toBe(200);
+    expect(JSON.parse(sbom.html)).toMatchObject({ name: `alice/tools/cli@${scanned}` });
+  });
+
   it('says why pulls are refused when the repository blocks the image', async () => {
     await apiOk(main.url, 'PATCH', '/repositories/alice/app', 200, {
       auth: aliceAuth,

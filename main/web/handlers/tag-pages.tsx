@@ -44,11 +44,13 @@ export function tagPageRoutes(deps: WebDeps, cookies: WebCookies): Hono {
       scan: await deps.scans.results.forManifest(selected.digest),
       policy: repo.blockPullsAtSeverity,
       ...(mayPush && tag !== undefined && { scanForm: { action: `${tagHref(repo.fullName, tag)}/scan`, csrfToken } }),
-      ...(tag !== undefined && {
-        sbomHref: (format: string) =>
-          `/api/v0/imagescan/sbom/${repo.fullName}/${encodeURIComponent(tag)}?format=${format}` +
-          `&platform=${encodeURIComponent(platform)}`,
-      }),
+      // The API addresses `<namespace>/<rest>`, the rest's slashes encoded; a name without a namespace has no address there.
+      ...(tag !== undefined &&
+        repo.namespace !== '' && {
+          sbomHref: (format: string) =>
+            `/api/v0/imagescan/sbom/${repo.namespace}/${encodeURIComponent(repo.name)}/${encodeURIComponent(tag)}` +
+            `?format=${format}&platform=${encodeURIComponent(platform)}`,
+        }),
     };
   }
 
