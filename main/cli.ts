@@ -16,6 +16,7 @@ import { runUserCommand } from './cli/user-commands.js';
 import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { runMigrateCommand } from './cli/migrate-command.js';
+import { runScanCommand } from './cli/scan-command.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -31,6 +32,7 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main cache list [options]
        outpost main cache remove NAME [options]
        outpost main cache token create [--ttl 24h]   a join token for edges (shown once)
+       outpost main scan REPO:TAG             queue a scan of each platform of the image
        outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
 
@@ -61,11 +63,11 @@ Options:
   --to-database URL     migrate: the empty PostgreSQL database to copy --data into
   --to-blobs DIR|URL    migrate: copy the blobs there (a directory or s3://...), verified (default: leave them)
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user, keys and cache commands work on the data directory, also while main runs.
+The user, keys, cache and scan commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'scan']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -191,6 +193,7 @@ export async function mainCli(
       io,
     );
   }
+  if (command === 'scan') return runScanCommand({ args: positionals.slice(1), storage }, io);
   if (command === 'migrate') {
     return runMigrateCommand(
       {
