@@ -20,7 +20,7 @@ import type { Digest } from '../../src/oci/digest.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import type { PullBlockSeverity, RegistryMetadata } from '../metadata/registry.js';
 import type { ScanResults } from '../scans/types.js';
-import type { Finding, Severity } from '../vulndb/types.js';
+import { SEVERITIES, type Finding, type Severity } from '../vulndb/types.js';
 
 /** Worst first; a finding blocks when its rank is at most the policy's. */
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, unknown: 99 };
@@ -76,7 +76,8 @@ export function createPullPolicy({ metadata, scans }: PullPolicyDeps): PullPolic
       const policy = (await metadata.getRepository(repo))?.blockPullsAtSeverity ?? 'none';
       if (policy === 'none') return;
       const result = (await scans.forManifest(digest))?.result;
-      if (!result) return;
+      // The counts settle most pulls without looking at the findings.
+      if (!result || !SEVERITIES.some((s) => result.counts[s] > 0 && blocks(policy, s))) return;
       const finding = blockingFinding(policy, result.vulnerabilities);
       if (!finding) return;
       throw new OciError('DENIED', {
