@@ -16,6 +16,7 @@ import type { Reference, RepoName } from '../src/oci/reference.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import { resolveClientAddress } from './middleware/client-address.js';
 import type { Registry } from './registry/registry.js';
+import type { PullPolicy } from './registry/pull-policy.js';
 import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
 import type { CachesModule } from './caches/caches-module.js';
@@ -29,6 +30,8 @@ import { webRoutes, type WebDeps } from './web/routes.js';
 
 export interface MainAppDeps {
   registry: Registry;
+  /** Asked on every manifest pull: refuses images with findings a repository blocks (issue 12). */
+  pullPolicy: PullPolicy;
   logger: Logger;
   metrics: { registry: MetricsRegistry; http: HttpMetrics };
   health: HealthCheck;

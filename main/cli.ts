@@ -19,6 +19,7 @@ import { runMigrateCommand } from './cli/migrate-command.js';
 import { runBackupCommand } from './cli/backup-commands.js';
 import { runJobCommand } from './cli/job-commands.js';
 import { runLdapCommand } from './cli/ldap-commands.js';
+import { runScanCommand } from './cli/scan-command.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -37,6 +38,7 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main jobs list|show ID [options]  background jobs, newest first / one with its log
        outpost main jobs start KIND [--param KEY=VALUE ...] [options]
                                               queue a job (gc, purge-uploads); main runs it
+       outpost main scan REPO:TAG             queue a scan of each platform of the image
        outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
        outpost main backup --to DIR [--link] [--quiet] [options]
@@ -78,11 +80,23 @@ Options:
   --from DIR            restore: the backup to restore (--data: the new, empty data directory)
   --quiet               backup, restore: no progress on stderr
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user, keys, cache and ldap commands work on the data directory, also while main runs.
+The user, keys, cache, ldap and scan commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'backup', 'restore', 'jobs', 'ldap']);
+const COMMANDS = new Set([
+  'serve',
+  'gc',
+  'user',
+  'keys',
+  'cache',
+  'migrate',
+  'backup',
+  'restore',
+  'jobs',
+  'ldap',
+  'scan',
+]);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -222,6 +236,7 @@ export async function mainCli(
       io,
     );
   }
+  if (command === 'scan') return runScanCommand({ args: positionals.slice(1), storage }, io);
   if (command === 'migrate') {
     return runMigrateCommand(
       {

@@ -183,6 +183,14 @@ export const mainConfigSchema = z
     storage: storageSchema.prefault({}),
     auth: authSchema.prefault({}),
     caches: cachesSchema.prefault({}),
+    /** Image scanning (main/scans/). */
+    scans: z
+      .object({
+        /** Scans this process runs at once (each reads one layer at a time). Default 1; 0: this process runs none. */
+        concurrency: z.coerce.number<string | number>().int().min(0).max(64).default(1),
+      })
+      .strict()
+      .prefault({}),
     /** Proxies (addresses or CIDRs, comma-separated in env) whose X-Forwarded-For names the client; default none. */
     http: z
       .object({ trustedProxies: trustedProxiesSchema.prefault([]) })

@@ -47,6 +47,14 @@ import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
 import { purgeEndedJobs } from './jobs/retention.js';
 import { createPruning, type Pruning } from './pruning/pruner.js';
 import { createPullCounter, type PullCounter } from './pruning/pull-counter.js';
+import { createPullPolicy } from './registry/pull-policy.js';
+import { createSbomExport } from './images/sbom-export.js';
+import { createSbomAttach } from './images/sbom-attach.js';
+import type { ScanStore } from './metadata/scans.js';
+import type { VulnerabilityDatabase } from './vulndb/types.js';
+import { NO_VULNERABILITY_DATABASE } from './scans/no-vulndb.js';
+import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
+import { createImageScans, type ImageScans } from './scans/image-scans.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -60,6 +68,8 @@ export interface MainService {
   readonly sessions: Sessions;
   /** Repositories as objects (settings, event log), as the management API sees them. */
   readonly repositories: Repositories;
+  /** The scans owner (tests write scans through it). */
+  readonly scanStore: ScanStore;
   readonly caches: CachesModule;
   /** Background jobs: the runner, the admin service, the schedules. */
   readonly jobs: JobsModule;
@@ -67,6 +77,9 @@ export interface MainService {
   readonly pruning: Pruning;
   /** Pull counts per tag, batched; `flush()` writes what has gathered (tests, shutdown). */
   readonly pulls: PullCounter;
+  /** Image scans: results, on-demand scans, the queue (main/scans/). */
+  readonly scans: ImageScans;
+  readonly scanQueue: ScanQueue;
   /** Set when this start created `admin` with a random password. */
   readonly generatedAdminPassword?: string;
   /** The directory sync (kind "ldap-sync"), for the job runner to register; its trigger is `nextLdapSyncAt`. */
@@ -79,6 +92,10 @@ export interface StartMainOptions {
   now?: () => number;
   /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
   adminPassword?: string;
+  /** The vulnerability database scans are matched against (default: none, no findings). */
+  vulnerabilityDatabase?: VulnerabilityDatabase;
+  /** How often the scan queue looks for work queued by other processes (default 5 s). */
+  scanPollIntervalMs?: number;
 }
 
 // A rotation by `outpost main keys rotate` in another process is picked up within this time.
@@ -139,12 +156,16 @@ export async function startMain(
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;
 
+  const vulndb = options.vulnerabilityDatabase ?? NO_VULNERABILITY_DATABASE;
+  // Scans run in the background, never inside a push: the push only adds a record (main/scans/).
+  let scans: ImageScans | undefined;
   const registry = createRegistry({
     metadata: registryMetadata,
     store,
     now,
     logger,
     maxManifestBytes: config.storage.maxManifestBytes,
+    onManifestStored: (repo, digest) => scans?.onManifestPushed(repo, digest),
   });
   const accounts = createAccounts(accountStore, { revokeCredentials: metadata.revokeCredentials, now });
   // Registry tokens and redirect tokens are signed with the same keys: a retired key stays in the
@@ -289,7 +310,35 @@ export async function startMain(
       maxConfigBytes: MAX_CONFIG_BYTES,
     }),
   });
+  const scanQueue = createScanQueue({
+    store: metadata.scans,
+    blobs: store,
+    vulndb,
+    worker: replica.id,
+    concurrency: config.scans.concurrency,
+    singleProcess: metadata.backend === 'embedded',
+    logger,
+    now,
+    ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
+  });
+  scans = createImageScans({
+    enqueue: (request) => scanQueue.enqueue(request),
+    concurrency: scanQueue.concurrency,
+    store: metadata.scans,
+    registry: registryMetadata,
+    repositories,
+    accessControl,
+    settings: settingsStore,
+    vulndb,
+    logger,
+    now,
+  });
+  // What pages, the SBOM export and the pull policy read of scans: the scans owner's record of a manifest.
+  const scanResults = scans.results;
+  const sboms = createSbomExport({ images, scans: scanResults, publicUrl, tool: `outpost-${readVersion()}` });
   const management = {
+    sboms,
+    sbomAttach: createSbomAttach({ sboms, accessControl, registry }),
     accounts: createAccountManagement({
       accounts,
       accessControl,
@@ -301,6 +350,7 @@ export async function startMain(
     meta: createMetaSettings(settingsStore),
     jobs: jobsModule.jobs,
     pruning,
+    scans,
     clusterStatus: createClusterStatus({
       registryMetadata,
       accounts: accountStore,
@@ -314,6 +364,7 @@ export async function startMain(
   };
   app = createMainApp({
     registry,
+    pullPolicy: createPullPolicy({ metadata: registryMetadata, scans: scanResults }),
     logger,
     metrics,
     health: createMainHealth(registryMetadata, resolve(config.dataDir)),
@@ -331,6 +382,7 @@ export async function startMain(
       accessControl,
       repositories,
       images,
+      scans,
       registryMetadata,
       metaSettings: management.meta,
       publicUrl,
@@ -366,6 +418,7 @@ export async function startMain(
   // The embedded main purges before it serves, as it always has; replicas leave it to the lease holder.
   if (metadata.backend === 'embedded')
     await purge().catch((err) => logger.error('upload purge failed', { error: err }));
+  await scanQueue.start();
   const beat = () =>
     metadata.coordinator.heartbeat(replica).catch((err) => logger.warn('replica heartbeat failed', { error: err }));
   await beat();
@@ -421,16 +474,20 @@ export async function startMain(
     keys,
     sessions,
     repositories,
+    scanStore: metadata.scans,
     caches: cachesModule,
     jobs: jobsModule,
     pruning,
     pulls,
+    scans,
+    scanQueue,
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     ldapSync: createLdapSyncJob({ accounts, settings: settingsStore }),
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all(singletons.map((work) => work.stop()));
       await jobsModule.stop();
+      await scanQueue.stop();
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);

@@ -14,7 +14,7 @@
  */
 import { isRepoName, type RepoName } from '../../src/oci/reference.js';
 import { platformSizes, type PlatformSize } from '../images/platforms.js';
-import type { RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
+import type { PullBlockSeverity, RegistryMetadata, RepositoryEvent, RepositoryRecord } from '../metadata/registry.js';
 import type { AccountStore } from '../metadata/accounts.js';
 import { namespaceOf, type AccessControl } from './access-control.js';
 import type { Principal } from './permissions.js';
@@ -33,12 +33,15 @@ export interface RepositoryView {
   fullName: string;
   visibility: Visibility;
   immutableTags: boolean;
+  /** Pulls of images with findings at or above this severity are refused; "none" refuses nothing. */
+  blockPullsAtSeverity: PullBlockSeverity;
   createdAt: string;
 }
 
 export interface RepositorySettings {
   visibility?: Visibility;
   immutableTags?: boolean;
+  blockPullsAtSeverity?: PullBlockSeverity;
 }
 
 export interface EventView {
@@ -86,6 +89,7 @@ export interface RepositoriesDeps {
 }
 
 const VISIBILITIES: ReadonlySet<string> = new Set(['public', 'private']);
+export const PULL_BLOCK_SEVERITIES: readonly PullBlockSeverity[] = ['critical', 'high', 'medium', 'low', 'none'];
 
 /** The name an actor is recorded under. */
 export const actorOf = (principal: Principal): string => (principal.kind === 'user' ? principal.name : 'anonymous');
@@ -111,6 +115,7 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
       fullName,
       visibility: record.visibility ?? 'private',
       immutableTags: record.immutableTags ?? false,
+      blockPullsAtSeverity: record.blockPullsAtSeverity ?? 'none',
       createdAt: new Date(record.createdAt).toISOString(),
     };
   };
@@ -139,6 +144,11 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
       throw new AccountError('INVALID_INPUT', 'visibility must be public or private');
     if (input.immutableTags !== undefined && typeof input.immutableTags !== 'boolean')
       throw new AccountError('INVALID_INPUT', 'immutableTags must be true or false');
+    if (input.blockPullsAtSeverity !== undefined && !PULL_BLOCK_SEVERITIES.includes(input.blockPullsAtSeverity))
+      throw new AccountError(
+        'INVALID_INPUT',
+        `blockPullsAtSeverity must be one of ${PULL_BLOCK_SEVERITIES.join(', ')}`,
+      );
     return input;
   }
 
@@ -177,6 +187,7 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
         createdAt: now(),
         visibility: settings.visibility ?? 'private',
         immutableTags: settings.immutableTags ?? false,
+        ...(settings.blockPullsAtSeverity !== undefined && { blockPullsAtSeverity: settings.blockPullsAtSeverity }),
       };
       // With its `create` event, at once: a repository never exists without it.
       const created = await metadata.createRepository(fullName, record, user.name);
@@ -224,7 +235,7 @@ export function createRepositories({ metadata, accounts, accessControl, now }: R
       return toView(name, await visible(principal, name));
     },
 
-    /** Changes visibility and tag immutability; records a `settings` event. */
+    /** Changes visibility, tag immutability and the pull policy; records a `settings` event. */
     async update(principal: Principal, name: string, patch: RepositorySettings): Promise<RepositoryView> {
       await administered(principal, name);
       checkSettings(patch);

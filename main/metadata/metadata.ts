@@ -10,6 +10,7 @@ import type { JobStore } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { PruningStore } from './pruning.js';
 import type { RegistryMetadata } from './registry.js';
+import type { ScanStore } from './scans.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { ThrottleStore } from './throttle.js';
@@ -30,6 +31,8 @@ export interface Metadata {
   readonly coordinator: ClusterCoordinator;
   /** Background jobs, their logs and schedules (main/jobs/). */
   readonly jobs: JobStore;
+  /** Image scans and their queue (main/scans/). */
+  readonly scans: ScanStore;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;
   close(): Promise<void>;

@@ -20,7 +20,15 @@ export interface RepositoryRecord {
   visibility?: 'public' | 'private';
   /** When true, a tag cannot be moved to another manifest once pushed. */
   immutableTags?: boolean;
+  /**
+   * Pulls of a manifest whose scan found a vulnerability at or above this severity are refused
+   * (main/registry/pull-policy.ts); absent or "none": no such refusal.
+   */
+  blockPullsAtSeverity?: PullBlockSeverity;
 }
+
+/** The severities a repository may block pulls at, worst first; "none" blocks nothing. */
+export type PullBlockSeverity = 'critical' | 'high' | 'medium' | 'low' | 'none';
 
 export interface RepositoryEntry extends RepositoryRecord {
   name: string;
@@ -152,12 +160,12 @@ export interface RegistryMetadata {
    */
   createRepository(name: RepoName, record: RepositoryRecord, actor: string): Promise<boolean>;
   /**
-   * Changes visibility and tag immutability and records a `settings` event by `actor`, at once;
+   * Changes visibility, tag immutability and the pull policy and records a `settings` event by `actor`, at once;
    * undefined when the repository does not exist.
    */
   updateRepository(
     name: string,
-    patch: Pick<RepositoryRecord, 'visibility' | 'immutableTags'>,
+    patch: Pick<RepositoryRecord, 'visibility' | 'immutableTags' | 'blockPullsAtSeverity'>,
     actor: string,
     at: number,
   ): Promise<RepositoryRecord | undefined>;

@@ -10,11 +10,14 @@ export interface MetaSettings {
   createRepositoryOnPush: boolean;
   /** Anonymous clients may pull public repositories. */
   anonymousPull: boolean;
+  /** Every image manifest pushed is queued for a scan (a repository may choose otherwise: main/scans/). */
+  scanOnPush: boolean;
 }
 
 export const DEFAULT_META_SETTINGS: Readonly<MetaSettings> = Object.freeze({
   createRepositoryOnPush: true,
   anonymousPull: true,
+  scanOnPush: false,
 });
 
 export interface SettingsStore {

@@ -59,9 +59,11 @@ export interface ManifestsDeps {
   metadata: RegistryMetadata;
   now: () => number;
   maxManifestBytes: number;
+  /** Told of every manifest stored, after the put (scan on push); must not throw or block. */
+  onManifestStored?: (repo: RepoName, digest: Digest) => void;
 }
 
-export function createManifests({ metadata, now, maxManifestBytes }: ManifestsDeps): Manifests {
+export function createManifests({ metadata, now, maxManifestBytes, onManifestStored }: ManifestsDeps): Manifests {
   const unknown = (repo: RepoName, reference: Reference) =>
     new OciError('MANIFEST_UNKNOWN', {
       detail: { name: repo, reference: reference.kind === 'tag' ? reference.tag : reference.digest },
@@ -130,6 +132,7 @@ export function createManifests({ metadata, now, maxManifestBytes }: ManifestsDe
           detail: { tag, digest: outcome.current },
         });
       }
+      onManifestStored?.(repo, digest);
       return {
         digest,
         ...(manifest.subject && { subject: manifest.subject.digest }),

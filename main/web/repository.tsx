@@ -13,6 +13,7 @@ import {
   PageHead,
   Pager,
   PostForm,
+  SelectField,
   ShortDigest,
   Size,
   SubmitButton,
@@ -193,6 +194,19 @@ const RepositorySettings: FC<{ repo: RepositoryView; csrfToken: string }> = ({ r
           name="immutableTags"
           checked={repo.immutableTags}
           help="A pushed tag can never be moved to another image or deleted (nor can the image it points to); deleting the whole repository still removes everything."
+        />
+        <SelectField
+          label="Refuse pulls of images with vulnerabilities"
+          name="blockPullsAtSeverity"
+          value={repo.blockPullsAtSeverity}
+          options={[
+            { value: 'none', label: 'Never (allow every pull)' },
+            { value: 'critical', label: 'Critical' },
+            { value: 'high', label: 'High or critical' },
+            { value: 'medium', label: 'Medium or worse' },
+            { value: 'low', label: 'Low or worse' },
+          ]}
+          help="Judged on the image's last scan; images not scanned yet can be pulled."
         />
         <SubmitButton label="Save settings" />
       </PostForm>

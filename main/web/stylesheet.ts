@@ -160,6 +160,14 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .badge-neutral { background: #eef0f3; color: #4b5563; }
 .badge-up { background: var(--success-soft); color: var(--success); }
 .badge-down { background: var(--danger-soft); color: var(--danger); }
+/* Vulnerability severities (tag page) */
+.sev-critical { background: var(--danger); color: #fff; }
+.sev-high { background: var(--danger-soft); color: var(--danger); }
+.sev-medium { background: var(--warning-soft); color: var(--warning); }
+.sev-low, .sev-unknown { background: #eef0f3; color: #4b5563; }
+.sev-counts { display: flex; gap: 1rem; flex-wrap: wrap; margin: 0; padding: 0; list-style: none; }
+.stack-small > * + * { margin-top: 0.75rem; }
+details.packages summary { cursor: pointer; font-weight: 500; }
 
 /* Forms */
 .field { margin-bottom: 1rem; }

@@ -13,6 +13,7 @@ import type { PullSource } from '../caches/redirects.js';
 import { PullSourceNote } from './pull-source.js';
 import { dockerfileLine } from './history-line.js';
 import { namespaceHref, repositoryHref } from './repositories.js';
+import { VulnerabilitiesSection, type VulnerabilitiesProps } from './vulnerabilities-section.js';
 
 export const tagHref = (fullName: string, tag: string) => `/repositories/${fullName}/-/tags/${encodeURIComponent(tag)}`;
 export const manifestHref = (fullName: string, digest: string) => `/repositories/${fullName}/-/manifests/${digest}`;
@@ -28,6 +29,8 @@ export interface TagPageProps {
   /** Where the viewer's pulls fetch layers from. */
   pullSource: PullSource;
   signedIn: boolean;
+  /** The selected platform's scan, when it is an image. */
+  vulnerabilities?: VulnerabilitiesProps | undefined;
 }
 
 const PlatformPicker: FC<{ platforms: ImageView[]; selected: ImageView; href: string }> = (p) => (
@@ -218,7 +221,16 @@ const Artifact: FC<{ repo: string; artifact: ArtifactView }> = ({ repo, artifact
   </Card>
 );
 
-export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href, pullSource, signedIn }) => {
+export const TagPage: FC<TagPageProps> = ({
+  host,
+  repo,
+  details,
+  selected,
+  href,
+  pullSource,
+  signedIn,
+  vulnerabilities,
+}) => {
   const name = repo.fullName;
   const crumbs = [
     { href: '/repositories', label: 'Repositories' },
@@ -248,6 +260,7 @@ export const TagPage: FC<TagPageProps> = ({ host, repo, details, selected, href,
         {selected && (
           <>
             <ImageSettings image={selected} />
+            {vulnerabilities && <VulnerabilitiesSection {...vulnerabilities} />}
             <div class="grid-2 equal">
               <NameValues
                 id="env"

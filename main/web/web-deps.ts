@@ -10,6 +10,7 @@ import type { MetaSettingsService } from '../accounts/meta-settings.js';
 import type { OrgManagement } from '../accounts/org-management.js';
 import type { Repositories } from '../accounts/repositories.js';
 import type { Images } from '../images/images.js';
+import type { ImageScans } from '../scans/image-scans.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { CachesModule } from '../caches/caches-module.js';
@@ -28,6 +29,8 @@ export interface WebDeps {
   repositories: Repositories;
   /** Image details (tag pages), with the pull right checked. */
   images: Images;
+  /** Scans of image manifests, shown on tag pages (read after the pull right was checked), and "Scan now". */
+  scans: Pick<ImageScans, 'results' | 'scanTag'>;
   /** The registry's metadata, read for tag counts and namespaces. */
   registryMetadata: RegistryMetadata;
   metaSettings: MetaSettingsService;

@@ -69,6 +69,23 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
         expect(await metadata.getRepository('team/none')).toBeUndefined();
       });
 
+      it('keeps a pull policy: set at creation, changed by an update, reset to "none", other settings untouched', async () => {
+        await metadata.createRepository(repo, { createdAt: 5, blockPullsAtSeverity: 'critical' }, 'alice');
+        expect(await metadata.getRepository(repo)).toEqual({ createdAt: 5, blockPullsAtSeverity: 'critical' });
+        expect(await metadata.updateRepository(repo, { blockPullsAtSeverity: 'high' }, 'bob', 9)).toEqual({
+          createdAt: 5,
+          blockPullsAtSeverity: 'high',
+        });
+        expect(await metadata.updateRepository(repo, { immutableTags: true }, 'bob', 10)).toEqual({
+          createdAt: 5,
+          immutableTags: true,
+          blockPullsAtSeverity: 'high',
+        });
+        await metadata.updateRepository(repo, { blockPullsAtSeverity: 'none' }, 'bob', 11);
+        expect((await metadata.getRepository(repo))?.blockPullsAtSeverity).toBe('none');
+        expect((await metadata.listEvents(repo, 1))[0]).toEqual({ type: 'settings', actor: 'bob', at: 11 });
+      });
+
       it('lists repositories in name order, after a name, up to a limit, within a namespace', async () => {
         for (const name of ['b/x', 'a/y', 'a/x', 'a-b/z', 'a0', 'ab/q']) {
           await metadata.createRepository(name as RepoName, { createdAt: 1 }, 'admin');

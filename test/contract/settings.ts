@@ -33,22 +33,33 @@ export function describeSettingsStore(name: string, factory: () => Promise<Setti
       expect(await fixture.store.updateMetaSettings({ anonymousPull: false })).toEqual({
         createRepositoryOnPush: true,
         anonymousPull: false,
+        scanOnPush: false,
       });
       expect(await fixture.store.updateMetaSettings({ createRepositoryOnPush: false })).toEqual({
         createRepositoryOnPush: false,
         anonymousPull: false,
+        scanOnPush: false,
       });
       expect(await fixture.store.updateMetaSettings({ anonymousPull: undefined })).toEqual({
         createRepositoryOnPush: false,
         anonymousPull: false,
+        scanOnPush: false,
       });
-      expect(await fixture.store.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: false });
+      expect(await fixture.store.getMetaSettings()).toEqual({
+        createRepositoryOnPush: false,
+        anonymousPull: false,
+        scanOnPush: false,
+      });
     });
 
     it('keeps what was stored for every other reader', async () => {
       await fixture.store.updateMetaSettings({ createRepositoryOnPush: false });
       const other = await fixture.reopen();
-      expect(await other.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: true });
+      expect(await other.getMetaSettings()).toEqual({
+        createRepositoryOnPush: false,
+        anonymousPull: true,
+        scanOnPush: false,
+      });
     });
 
     it('loses neither of two patches written at once', async () => {
@@ -56,7 +67,11 @@ export function describeSettingsStore(name: string, factory: () => Promise<Setti
         fixture.store.updateMetaSettings({ createRepositoryOnPush: false }),
         fixture.store.updateMetaSettings({ anonymousPull: false }),
       ]);
-      expect(await fixture.store.getMetaSettings()).toEqual({ createRepositoryOnPush: false, anonymousPull: false });
+      expect(await fixture.store.getMetaSettings()).toEqual({
+        createRepositoryOnPush: false,
+        anonymousPull: false,
+        scanOnPush: false,
+      });
     });
 
     it('hands out copies: changing a result changes nothing stored', async () => {

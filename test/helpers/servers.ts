@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { loadMainConfig, type MainFlags } from '../../main/config.js';
-import { startMain, type MainService } from '../../main/service.js';
+import { startMain, type MainService, type StartMainOptions } from '../../main/service.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log/logger.js';
 import { createTempDir, type TempDir } from './temp-dir.js';
 import { backendArgs, prepareTestBackend, type TestBackend } from './test-backend.js';
@@ -43,6 +43,9 @@ export interface TestMainOptions {
   listen?: string;
   logger?: Logger;
   now?: () => number;
+  /** Passed to startMain (main/service.ts StartMainOptions). */
+  vulnerabilityDatabase?: StartMainOptions['vulnerabilityDatabase'];
+  scanPollIntervalMs?: number;
 }
 
 export async function startTestMain(options: TestMainOptions = {}): Promise<TestMain> {
@@ -61,6 +64,8 @@ export async function startTestMain(options: TestMainOptions = {}): Promise<Test
     service = await startMain(loadMainConfig(flags, env), options.logger ?? silentLogger, {
       adminPassword: TEST_ADMIN_PASSWORD,
       ...(options.now && { now: options.now }),
+      ...(options.vulnerabilityDatabase && { vulnerabilityDatabase: options.vulnerabilityDatabase }),
+      ...(options.scanPollIntervalMs !== undefined && { scanPollIntervalMs: options.scanPollIntervalMs }),
     });
   } catch (err) {
     await removeAll();

@@ -39,6 +39,7 @@ describe('GET/POST /api/v0/meta/settings', () => {
     expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: bob })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: true,
+      scanOnPush: false,
     });
   });
 
@@ -48,16 +49,19 @@ describe('GET/POST /api/v0/meta/settings', () => {
     expect(await setSettings({ anonymousPull: false })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: false,
+      scanOnPush: false,
       ldap,
     });
     expect(await apiOk(base, 'GET', '/meta/settings', 200, { auth: ADMIN })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: false,
+      scanOnPush: false,
       ldap,
     });
     expect(await setSettings({ anonymousPull: true })).toEqual({
       createRepositoryOnPush: true,
       anonymousPull: true,
+      scanOnPush: false,
       ldap,
     });
   });

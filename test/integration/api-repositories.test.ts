@@ -45,6 +45,7 @@ describe('POST /api/v0/repositories/<namespace>', () => {
       fullName: 'alice/app',
       visibility: 'private',
       immutableTags: false,
+      blockPullsAtSeverity: 'none',
       createdAt: expect.any(String),
     });
     expect(

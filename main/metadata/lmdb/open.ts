@@ -14,6 +14,7 @@ import { createLmdbJobStore } from './jobs.js';
 import { createFileKeyStore } from './keys.js';
 import { createLmdbPruningStore, removeRepositoryPruning, removeTagPulls } from './pruning.js';
 import { createLmdbRegistryMetadata } from './registry.js';
+import { createLmdbScanStore } from './scans.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
 
@@ -44,6 +45,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     keys: createFileKeyStore(join(dataDir, 'keys')),
     coordinator,
     jobs: createLmdbJobStore(root),
+    scans: createLmdbScanStore(root),
     revokeCredentials: lmdbCredentialRevoker(root),
     async close() {
       await coordinator.close();

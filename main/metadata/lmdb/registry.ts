@@ -122,6 +122,7 @@ export function createLmdbRegistryMetadata(
           ...current,
           ...(patch.visibility !== undefined && { visibility: patch.visibility }),
           ...(patch.immutableTags !== undefined && { immutableTags: patch.immutableTags }),
+          ...(patch.blockPullsAtSeverity !== undefined && { blockPullsAtSeverity: patch.blockPullsAtSeverity }),
         };
         void db.repositories.put(name, next);
         putEvent(name, { type: 'settings', actor, at });

@@ -26,7 +26,7 @@ export function createLmdbSettingsStore(root: RootDatabase): SettingsStore {
       writeAtomically(root, () => {
         const next = current();
         // An absent key keeps its value (a patch built from optional fields may carry undefined).
-        for (const name of ['createRepositoryOnPush', 'anonymousPull'] as const) {
+        for (const name of ['createRepositoryOnPush', 'anonymousPull', 'scanOnPush'] as const) {
           const value = patch[name];
           if (value !== undefined) next[name] = value;
         }

@@ -25,6 +25,8 @@ import { PRUNING_MIGRATIONS } from './pruning-schema.js';
 import { createPostgresPruningStore } from './pruning.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
+import { SCANS_MIGRATIONS } from './scans-schema.js';
+import { createPostgresScanStore } from './scans.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
 import { createPostgresSessionStore, revokeUserCredentials } from './sessions.js';
 import { SETTINGS_MIGRATIONS } from './settings-schema.js';
@@ -45,6 +47,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...MIGRATE_MIGRATIONS,
   ...JOBS_MIGRATIONS,
   ...PRUNING_MIGRATIONS,
+  ...SCANS_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -104,6 +107,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       keys: createPostgresKeyStore(db, kek),
       coordinator,
       jobs: createPostgresJobStore(db),
+      scans: createPostgresScanStore(db),
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();

@@ -18,9 +18,9 @@ export const REGISTRY_LOADS: RegistryTargets = {
     async load(tx, repositories) {
       for (const r of repositories)
         await tx.query(
-          `INSERT INTO registry_repositories (name, created_at, visibility, immutable_tags) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [r.name, r.createdAt, r.visibility ?? null, r.immutableTags ?? null],
+          `INSERT INTO registry_repositories (name, created_at, visibility, immutable_tags, block_pulls_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+          [r.name, r.createdAt, r.visibility ?? null, r.immutableTags ?? null, r.blockPullsAtSeverity ?? null],
         );
     },
   },

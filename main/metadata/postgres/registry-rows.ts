@@ -1,6 +1,6 @@
 /** @module Rows of the registry tables as records, and the statements several parts of registry.ts share. */
 import type { Digest } from '../../../src/oci/digest.js';
-import type { ManifestRecord, RepositoryEvent, RepositoryRecord } from '../registry.js';
+import type { ManifestRecord, PullBlockSeverity, RepositoryEvent, RepositoryRecord } from '../registry.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 
 // At most this many digests are listed in a refusal; the count says how many there are.
@@ -18,12 +18,15 @@ export interface RepositoryRow {
   created_at: string;
   visibility: 'public' | 'private' | null;
   immutable_tags: boolean | null;
+  /** Added by registry-002-pull-policy. */
+  block_pulls_at: PullBlockSeverity | null;
 }
 
 export const toRepository = (row: RepositoryRow): RepositoryRecord => ({
   createdAt: Number(row.created_at),
   ...(row.visibility !== null && { visibility: row.visibility }),
   ...(row.immutable_tags !== null && { immutableTags: row.immutable_tags }),
+  ...(row.block_pulls_at !== null && { blockPullsAtSeverity: row.block_pulls_at }),
 });
 
 export interface ManifestRow {

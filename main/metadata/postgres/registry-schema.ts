@@ -109,4 +109,11 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX registry_events_newest ON registry_events (repo, at DESC, id DESC);`,
   },
+  {
+    // A repository's pull policy (issue 12): NULL, like "none", refuses nothing.
+    id: 'registry-002-pull-policy',
+    sql: `
+      ALTER TABLE registry_repositories ADD COLUMN block_pulls_at text
+        CHECK (block_pulls_at IN ('critical', 'high', 'medium', 'low', 'none'));`,
+  },
 ];

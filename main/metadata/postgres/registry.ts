@@ -67,9 +67,15 @@ export function createPostgresRegistryMetadata(
       db.transaction(async (tx) => {
         await beforeCreate(tx, name);
         const inserted = await tx.query(
-          `INSERT INTO registry_repositories (name, created_at, visibility, immutable_tags)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING name`,
-          [name, record.createdAt, record.visibility ?? null, record.immutableTags ?? null],
+          `INSERT INTO registry_repositories (name, created_at, visibility, immutable_tags, block_pulls_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING name`,
+          [
+            name,
+            record.createdAt,
+            record.visibility ?? null,
+            record.immutableTags ?? null,
+            record.blockPullsAtSeverity ?? null,
+          ],
         );
         if (inserted.length === 0) return false;
         await insertEvent(tx, name, { type: 'create', actor, at: record.createdAt });
@@ -80,9 +86,10 @@ export function createPostgresRegistryMetadata(
       db.transaction(async (tx) => {
         const [row] = await tx.query<RepositoryRow>(
           `UPDATE registry_repositories
-              SET visibility = COALESCE($2, visibility), immutable_tags = COALESCE($3, immutable_tags)
+              SET visibility = COALESCE($2, visibility), immutable_tags = COALESCE($3, immutable_tags),
+                  block_pulls_at = COALESCE($4, block_pulls_at)
             WHERE name = $1 RETURNING *`,
-          [name, patch.visibility ?? null, patch.immutableTags ?? null],
+          [name, patch.visibility ?? null, patch.immutableTags ?? null, patch.blockPullsAtSeverity ?? null],
         );
         if (!row) return undefined;
         await insertEvent(tx, name, { type: 'settings', actor, at });

@@ -13,7 +13,7 @@ import type { KeyEncryptionKey } from './key-encryption.js';
 const META = 'meta';
 const LDAP = 'ldap';
 const SEALED_ID = 'ldap-bind-password';
-const KEYS = ['createRepositoryOnPush', 'anonymousPull'] as const;
+const KEYS = ['createRepositoryOnPush', 'anonymousPull', 'scanOnPush'] as const;
 
 /** The stored booleans only: the row is ours, but a hand-edited value must not reach a permission check. */
 function fromRow(value: unknown): MetaSettings {

@@ -30,6 +30,11 @@ import type { Pruning } from '../../pruning/pruner.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import type { Jobs } from '../../jobs/jobs.js';
 import { jobRoutes } from './jobs.js';
+import type { SbomExport } from '../../images/sbom-export.js';
+import type { SbomAttach } from '../../images/sbom-attach.js';
+import { sbomRoutes } from './imagescan-sbom.js';
+import type { ImageScans } from '../../scans/image-scans.js';
+import { imageScanRoutes } from './imagescan.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -41,6 +46,10 @@ export interface ManagementServices {
   /** Background jobs and their schedules (admins only). */
   jobs: Jobs;
   pruning: Pruning;
+  /** A scanned image's SBOM, downloaded or attached as a referrer (issue 12). */
+  sboms: SbomExport;
+  sbomAttach: SbomAttach;
+  scans: ImageScans;
 }
 
 export interface ApiV0Deps extends ManagementServices {
@@ -66,6 +75,8 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', contentCacheRoutes(deps.caches));
   api.route('/', jobRoutes(deps.jobs));
   api.route('/', pruningRoutes(deps.pruning));
+  api.route('/', sbomRoutes(deps));
+  api.route('/', imageScanRoutes(deps.scans));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {

@@ -14,6 +14,7 @@ const settingsSchema = z.object({
   anonymousPull: z.boolean().optional(),
   // Checked field by field, with its limits, by main/directory/ldap-settings.ts.
   ldap: z.unknown().optional(),
+  scanOnPush: z.boolean().optional(),
 });
 
 const ldapTestSchema = z

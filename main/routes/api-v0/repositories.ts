@@ -13,6 +13,7 @@ import { jsonBody, nextPageHeader, pageQuery } from './request-input.js';
 const settingsSchema = z.object({
   visibility: z.enum(['public', 'private']).optional(),
   immutableTags: z.boolean().optional(),
+  blockPullsAtSeverity: z.enum(['critical', 'high', 'medium', 'low', 'none']).optional(),
 });
 const newRepositorySchema = settingsSchema.extend({ name: z.string() });
 

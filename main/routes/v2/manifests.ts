@@ -7,10 +7,13 @@ import { isDigest } from '../../../src/oci/digest.js';
 import { requestBody } from '../../../src/http/node-bindings.js';
 import { BodyTooLargeError, readBoundedBody } from '../../../src/http/body.js';
 import type { Registry } from '../../registry/registry.js';
+import type { PullPolicy } from '../../registry/pull-policy.js';
 import { actorOf } from '../../accounts/repositories.js';
 
 export interface ManifestRoutesDeps {
   registry: Registry;
+  /** The repository's refusal of images with findings (main/registry/pull-policy.ts), asked on every pull. */
+  pullPolicy: PullPolicy;
   deleteEnabled: boolean;
   maxManifestBytes: number;
   /** Told of every manifest GET served (not HEAD): pull counts for pruning (main/pruning/pull-counter.ts). */
@@ -20,6 +23,7 @@ export interface ManifestRoutesDeps {
 // The event log (push, tag, delete, untag) records the actor from `c.var.auth`.
 export function manifestRoutes({
   registry,
+  pullPolicy,
   deleteEnabled,
   maxManifestBytes,
   onManifestPull,
@@ -37,6 +41,7 @@ export function manifestRoutes({
     }
     const reference = parseReference(value);
     const manifest = await manifests.get(name, reference);
+    await pullPolicy.check(name, manifest.digest);
     const headers = {
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { clientAddress } from '../../../src/http/node-bindings.js';
 import { isRepoName } from '../../../src/oci/reference.js';
 import { AccountError } from '../../accounts/errors.js';
+import type { PullBlockSeverity } from '../../metadata/registry.js';
 import type { WebCookies } from '../cookies.js';
 import { redirectWithFlash, renderPage, viewerOf, webPrincipal } from '../render.js';
 import { RepositoriesPage, listHref, repositoryHref } from '../repositories.js';
@@ -121,10 +122,13 @@ export function repositoryRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const name = c.req.param('name');
     const form = await c.req.parseBody();
     const visibility = formText(form, 'visibility');
+    const blockPulls = formText(form, 'blockPullsAtSeverity');
     try {
       await deps.repositories.update(principal, name, {
         ...((visibility === 'public' || visibility === 'private') && { visibility }),
         immutableTags: formChecked(form, 'immutableTags'),
+        // Checked by update: a value that is no severity is refused, not ignored.
+        ...(blockPulls !== '' && { blockPullsAtSeverity: blockPulls as PullBlockSeverity }),
       });
     } catch (err) {
       if (err instanceof AccountError && err.code === 'NOT_FOUND') throw notFound('Repository');

@@ -50,7 +50,11 @@ async function twoReplicas(): Promise<[Metadata, Metadata]> {
 describe('what replicas remember, on PostgreSQL', () => {
   it('shows a settings change made on one replica on the other', async () => {
     const [one, two] = await twoReplicas();
-    expect(await two.settings.getMetaSettings()).toEqual({ createRepositoryOnPush: true, anonymousPull: true });
+    expect(await two.settings.getMetaSettings()).toEqual({
+      createRepositoryOnPush: true,
+      anonymousPull: true,
+      scanOnPush: false,
+    });
     await one.settings.updateMetaSettings({ anonymousPull: false });
     await waitFor(async () => !(await two.settings.getMetaSettings()).anonymousPull, 'the other replica to see it');
   });

@@ -71,6 +71,10 @@ beforeAll(async () => {
       auth: ADMIN,
       body: { accessLevel: 'read-write' },
     });
+    await apiOk(base, 'PATCH', '/repositories/alice/tool', 200, {
+      auth: ADMIN,
+      body: { immutableTags: true, blockPullsAtSeverity: 'high' },
+    });
     await apiOk(base, 'POST', '/content_caches', 201, {
       auth: ADMIN,
       body: { name: 'eu', host: 'http://127.0.0.1:9', region: 'eu-west-1' },
@@ -177,6 +181,13 @@ describe('outpost main migrate --to-database --to-blobs', () => {
         expect(Buffer.from(await got.arrayBuffer())).toEqual(Buffer.from(blob.bytes));
       }
     }
+  });
+
+  it("keeps a repository's settings: immutable tags and the pull policy", async () => {
+    expect(await apiOk(target!.url, 'GET', '/repositories/alice/tool', 200, { auth: ADMIN })).toMatchObject({
+      immutableTags: true,
+      blockPullsAtSeverity: 'high',
+    });
   });
 
   it('keeps the organization, its team and the grant: alice may push to acme/app through the team', async () => {

@@ -23,6 +23,7 @@ function stub(): never {
 function mainApp(accessPolicy: AccessPolicy): Hono {
   const deps: MainAppDeps = {
     registry: stub(),
+    pullPolicy: stub(),
     logger: silentLogger,
     metrics: stub(),
     health: stub(),

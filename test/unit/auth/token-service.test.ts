@@ -26,7 +26,7 @@ const RIGHTS: Record<string, Record<string, RepoAction[]>> = {
 const accessControl: AccessControl = {
   actionsFor: async (p: Principal, name: string) => RIGHTS[p.kind === 'user' ? p.name : 'anonymous']?.[name] ?? [],
   isOrgAdmin: async () => false,
-  metaSettings: async () => ({ createRepositoryOnPush: true, anonymousPull: true }),
+  metaSettings: async () => ({ createRepositoryOnPush: true, anonymousPull: true, scanOnPush: false }),
 };
 
 // The users' ids (tokens carry them), as accounts.ts `userId` gives them.
