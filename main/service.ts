@@ -20,7 +20,7 @@ import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createDirectorySignIn } from './directory/directory-sign-in.js';
-import { createLdapSyncJob } from './directory/ldap-sync.js';
+import { createLdapSyncJob, startLdapSyncIfDue } from './directory/ldap-sync.js';
 import type { JobKind } from './jobs/types.js';
 import { createTokenService } from './auth/token-service.js';
 import { createRegistryPolicy } from './auth/registry-policy.js';
@@ -101,6 +101,7 @@ export interface StartMainOptions {
 // A rotation by `outpost main keys rotate` in another process is picked up within this time.
 const KEY_RELOAD_INTERVAL_MS = 10_000;
 // Expired web sessions are refused when read; this only reclaims their space.
+const LDAP_SYNC_CHECK_INTERVAL_MS = 60_000;
 const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
 // Ended jobs past their retention (config jobs.retention) are removed this often.
 const JOB_PURGE_INTERVAL_MS = 60 * 60_000;
@@ -428,6 +429,10 @@ export async function startMain(
       ? [singleton('upload-purge', config.storage.uploadPurgeIntervalMs, purge)]
       : []),
     singleton('session-purge', SESSION_PURGE_INTERVAL_MS, () => sessions.purgeExpired().then(() => undefined)),
+    // The directory's periodic sync (its interval is a directory setting): due or not, checked every minute.
+    singleton('ldap-sync', LDAP_SYNC_CHECK_INTERVAL_MS, () =>
+      startLdapSyncIfDue({ settings: settingsStore, jobs: jobsModule.jobs, now }).then(() => undefined),
+    ),
     ...(config.jobs.retention > 0
       ? [
           singleton('job-purge', JOB_PURGE_INTERVAL_MS, () =>

@@ -10,6 +10,7 @@
 import { AccountError } from '../accounts/errors.js';
 import type { Accounts } from '../accounts/accounts.js';
 import type { JobContext, JobKind } from '../jobs/types.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { SettingsStore } from '../metadata/settings.js';
 import { openDirectory } from './directory-connection.js';
 import { disabledUserDns, listDirectoryUsers, normalizeDn } from './directory-users.js';
@@ -200,11 +201,30 @@ export function createLdapSyncJob(deps: LdapSyncDeps): JobKind {
 
 /**
  * The periodic trigger: when the next sync is due, given the last one's start (undefined: never ran), or
- * undefined when no periodic sync is wanted (directory disabled, or interval 0). The runner calls it on
- * its schedule tick and starts the job when the time has come.
+ * undefined when no periodic sync is wanted (directory disabled, or interval 0); `startLdapSyncIfDue` asks.
  */
 export async function nextLdapSyncAt(settings: SettingsStore, lastStartedAt: number | undefined, now: number) {
   const s = await settings.getLdapSettings();
   if (!s.enabled || s.syncIntervalMinutes === 0) return undefined;
   return lastStartedAt === undefined ? now : lastStartedAt + s.syncIntervalMinutes * 60_000;
+}
+
+export interface LdapSyncTriggerDeps {
+  settings: SettingsStore;
+  jobs: Pick<Jobs, 'list' | 'start'>;
+  now: () => number;
+}
+
+/**
+ * One tick of the periodic sync (main runs it once per cluster, every minute): starts an `ldap-sync`
+ * job when the directory's interval has passed since the last one was created, unless one is still
+ * waiting or running. Returns whether it started one.
+ */
+export async function startLdapSyncIfDue({ settings, jobs, now }: LdapSyncTriggerDeps): Promise<boolean> {
+  const [last] = await jobs.list({ kind: 'ldap-sync', limit: 1 });
+  if (last && (last.state === 'waiting' || last.state === 'running')) return false;
+  const due = await nextLdapSyncAt(settings, last?.createdAt, now());
+  if (due === undefined || due > now()) return false;
+  await jobs.start({ kind: 'ldap-sync', params: {}, startedBy: 'schedule:ldap-sync' });
+  return true;
 }
