@@ -88,7 +88,13 @@ export function comparePep440(a: string, b: string): number {
     xPre - yPre ||
     compareNumeric(xPreN, yPreN) ||
     // No post release sorts before any post release.
-    (x.post === undefined ? (y.post === undefined ? 0 : -1) : y.post === undefined ? 1 : compareNumeric(x.post, y.post)) ||
+    (x.post === undefined
+      ? y.post === undefined
+        ? 0
+        : -1
+      : y.post === undefined
+        ? 1
+        : compareNumeric(x.post, y.post)) ||
     // No dev release sorts after any dev release.
     (x.dev === undefined ? (y.dev === undefined ? 0 : 1) : y.dev === undefined ? -1 : compareNumeric(x.dev, y.dev)) ||
     compareLocal(x.local, y.local)

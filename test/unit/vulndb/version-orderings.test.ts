@@ -82,12 +82,22 @@ describe('apk ordering (apk-tools version.c)', () => {
 
 describe('semver ordering (npm, Go)', () => {
   it('orders prereleases before the release, numerically by identifier', () => {
-    expectAscending(compareSemver, ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta.2', '1.0.0-beta.11']);
+    expectAscending(compareSemver, [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+    ]);
     expectAscending(compareSemver, ['1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0']);
   });
   it('reads Go versions: the "v" prefix, +incompatible, pseudo-versions and the toolchain', () => {
     expectEqual(compareSemver, 'v2.0.0+incompatible', '2.0.0');
-    expectAscending(compareSemver, ['v0.0.0-20210101000000-abcdef123456', 'v0.0.0-20220101000000-abcdef123456', '0.0.1']);
+    expectAscending(compareSemver, [
+      'v0.0.0-20210101000000-abcdef123456',
+      'v0.0.0-20220101000000-abcdef123456',
+      '0.0.1',
+    ]);
     expectAscending(compareSemver, ['v1.2.3', 'v1.2.4-0.20230101000000-abcdef123456', 'v1.2.4']);
     expectAscending(compareSemver, ['go1.21rc2', 'go1.21', '1.21.1', 'go1.21.3', 'go1.22']);
   });
