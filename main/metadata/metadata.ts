@@ -11,6 +11,7 @@ import type { RegistryMetadata } from './registry.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { ThrottleStore } from './throttle.js';
+import type { VulnDbStore } from './vulndb.js';
 
 export interface Metadata {
   /** `embedded` is one process over LMDB; `postgres` may be one replica of several. */
@@ -25,6 +26,8 @@ export interface Metadata {
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
   readonly coordinator: ClusterCoordinator;
+  /** The imported OSV advisories, one generation at a time (main/vulndb/). */
+  readonly vulndb: VulnDbStore;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import { createFileKeyStore } from './keys.js';
 import { createLmdbRegistryMetadata } from './registry.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
+import { createLmdbVulnDbStore } from './vulndb.js';
 
 /** `dataDir` must exist and be prepared (src/config/data-dir.ts). */
 export function openEmbeddedMetadata(dataDir: string): Metadata {
@@ -35,6 +36,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     throttle: createMemoryThrottleStore(),
     keys: createFileKeyStore(join(dataDir, 'keys')),
     coordinator,
+    vulndb: createLmdbVulnDbStore(root),
     revokeCredentials: lmdbCredentialRevoker(root),
     async close() {
       await coordinator.close();
