@@ -118,7 +118,8 @@ function affectedPackage(value: unknown): AffectedPackage | undefined {
   const ranges: OsvRange[] = [];
   for (const r of Array.isArray(value.ranges) ? value.ranges : []) {
     const type = isRecord(r) ? shortString(r.type, 20) : undefined;
-    if (type === 'ECOSYSTEM' || type === 'SEMVER') ranges.push({ type, events: events((r as { events?: unknown }).events) });
+    if (type === 'ECOSYSTEM' || type === 'SEMVER')
+      ranges.push({ type, events: events((r as { events?: unknown }).events) });
   }
   const versions = strings(value.versions);
   if (ranges.length === 0 && versions.length === 0) return undefined;
@@ -141,7 +142,8 @@ export function readOsvRecord(json: unknown): Advisory | undefined {
   if (id === undefined) throw new NotOsvError('no "id"');
   const modified = shortString(json.modified, 64);
   if (modified === undefined || Number.isNaN(Date.parse(modified))) throw new NotOsvError(`${id}: no "modified" time`);
-  if (json.affected !== undefined && !Array.isArray(json.affected)) throw new NotOsvError(`${id}: "affected" is not a list`);
+  if (json.affected !== undefined && !Array.isArray(json.affected))
+    throw new NotOsvError(`${id}: "affected" is not a list`);
   const affected = (json.affected ?? []).map(affectedPackage).filter((a): a is AffectedPackage => a !== undefined);
   if (affected.length === 0) return undefined;
   // Debian's records name the CVE they track in "upstream", not "aliases".

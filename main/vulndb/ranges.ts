@@ -13,8 +13,7 @@ export interface RangeMatch {
   fixedVersion?: string;
 }
 
-const versionOf = (e: OsvEvent): string =>
-  (e.introduced ?? e.fixed ?? e.last_affected ?? e.limit) as string;
+const versionOf = (e: OsvEvent): string => (e.introduced ?? e.fixed ?? e.last_affected ?? e.limit) as string;
 
 function sortEvents(events: OsvEvent[], compare: VersionOrdering): OsvEvent[] {
   const key = (e: OsvEvent): string => versionOf(e);
@@ -42,7 +41,8 @@ function inRange(version: string, range: OsvRange, compare: VersionOrdering): Ra
   }
   if (!affected) return undefined;
   const limits = events.filter((e) => e.limit !== undefined);
-  if (limits.length > 0 && !limits.some((e) => e.limit === '*' || compare(version, e.limit as string) < 0)) return undefined;
+  if (limits.length > 0 && !limits.some((e) => e.limit === '*' || compare(version, e.limit as string) < 0))
+    return undefined;
   return fixedVersion !== undefined ? { fixedVersion } : {};
 }
 

@@ -30,8 +30,8 @@ const STALE_IMPORT_MS = 24 * 3600_000;
 const DELETE_CHUNK = 5_000;
 // LMDB keys are at most 1,978 bytes: longer names are not stored (no real package name comes close).
 const MAX_KEY_PART = 400;
-// Key parts must not hold SEP (or anything below it): prefixRange relies on it.
-const PLAIN = /^[^\u0000-\u0006]+$/;
+// Key parts must not hold SEP: prefixRange relies on it. No real id or package name has a control character.
+const PLAIN = { test: (part: string): boolean => part.length > 0 && !/[\p{Cc}]/u.test(part) };
 
 type Meta = VulnDbStatus | { startedAt: string };
 
