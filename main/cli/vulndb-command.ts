@@ -51,7 +51,8 @@ export async function runVulnDbCommand(command: VulnDbCommand, io: CliIo): Promi
     return EXIT.USAGE;
   }
   const dataDir = resolve(command.storage.dataDir);
-  if (command.storage.database === undefined && !existsSync(dataDir)) {
+  // An import may come before main's first start (it prepares the data directory, as `user add` does).
+  if (source === undefined && command.storage.database === undefined && !existsSync(dataDir)) {
     io.err(`outpost main vulndb: data directory ${dataDir} does not exist (pass --data, or start main once)\n`);
     return EXIT.FAILED;
   }
