@@ -19,7 +19,10 @@ import {
 import type { PostgresDatabase } from './database.js';
 
 function toStatus(row: { generation: string; summary: GenerationSummary } | undefined): VulnDbStatus {
-  return row ? { generation: row.generation, ...row.summary } : { ...EMPTY_VULNDB_STATUS };
+  if (!row) return { ...EMPTY_VULNDB_STATUS };
+  // jsonb keeps an object's keys in its own order: give them back sorted, as the import wrote them.
+  const ecosystems = Object.fromEntries(Object.entries(row.summary.ecosystems).sort(([a], [b]) => a.localeCompare(b)));
+  return { generation: row.generation, ...row.summary, ecosystems };
 }
 
 export function createPostgresVulnDbStore(db: PostgresDatabase): VulnDbStore {
