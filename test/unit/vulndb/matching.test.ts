@@ -159,4 +159,32 @@ describe('findVulnerabilities', () => {
     expect(await findVulnerabilities(inventory({ id: 'debian', versionId: '11' }), lookup)).toEqual([]);
     expect(await findVulnerabilities(inventory(undefined), lookup)).toEqual([]);
   });
+
+  it('compares the source version, not the binary one, when they differ', async () => {
+    // Debian's cpp 4:12.2.0-3 is built from gcc-defaults 1.203: only the source version says it is affected.
+    const cpp: Inventory = {
+      packages: [
+        {
+          ecosystem: 'deb',
+          name: 'cpp',
+          version: '4:12.2.0-3',
+          sourceName: 'gcc-defaults',
+          sourceVersion: '1.203',
+          path: 's',
+          layer,
+          purl: 'p',
+        },
+      ],
+      skipped: [],
+      layers: [layer],
+      distro: { id: 'debian', versionId: '12' },
+    };
+    const advisoryOf = (fixed: string) => advisory('Debian:12', 'gcc-defaults', events({ introduced: '0' }, { fixed }));
+    const found = (fixed: string) =>
+      findVulnerabilities(cpp, async () => new Map([['Debian\ngcc-defaults', [advisoryOf(fixed)]]]));
+    expect((await found('1.204')).map((f) => [f.package.name, f.package.version, f.fixedVersion])).toEqual([
+      ['cpp', '4:12.2.0-3', '1.204'],
+    ]);
+    expect(await found('1.203')).toEqual([]);
+  });
 });
