@@ -48,7 +48,10 @@ function inRange(version: string, range: OsvRange, compare: VersionOrdering): Ra
 
 /** The match of `version` in `affected`, or undefined when it is not affected. */
 export function matchAffected(version: string, affected: AffectedPackage): RangeMatch | undefined {
-  if (affected.versions.includes(version)) {
+  // Go's records list versions without the "v" the module versions carry. Otherwise the exact string:
+  // lists can be hundreds long (Debian's), too long to compare each by the ordering.
+  const listed = affected.family === 'Go' ? version.replace(/^v/, '') : version;
+  if (affected.versions.includes(listed)) {
     // Still report a fix when a range names one.
     return matchRanges(version, affected) ?? {};
   }

@@ -74,6 +74,12 @@ describe('OSV range evaluation', () => {
     expect(matchAffected('1.5', a)).toBeUndefined();
   });
 
+  it('finds a Go module version in a versions list written without its "v"', () => {
+    const a = affectedOf(advisory('Go', 'example.com/m', { versions: ['1.2.3'] }));
+    expect(matchAffected('v1.2.3', a)).toEqual({});
+    expect(matchAffected('v1.2.4', a)).toBeUndefined();
+  });
+
   it('drops GIT ranges and ecosystems outpost does not match', () => {
     expect(readOsvRecord(record('crates.io', 'p', events({ introduced: '0' })))).toBeUndefined();
     expect(
