@@ -62,10 +62,12 @@ export async function runVulnDbCommand(command: VulnDbCommand, io: CliIo): Promi
       io.out(formatVulnDbStatus(await data.metadata.vulndb.status()));
       return EXIT.OK;
     }
+    const previous = (await data.metadata.vulndb.status()).generation;
     const { status, progress } = await importVulnDb(source, data.metadata.vulndb, {
       onProgress: (p) => io.err(`read ${p.records} records: ${p.advisories} advisories, ${p.skipped} skipped\n`),
     });
-    io.err(`imported ${progress.advisories} advisories from ${source}; the previous database was replaced\n`);
+    const replaced = previous === null ? '' : `; it replaced generation ${previous}`;
+    io.err(`imported ${progress.advisories} advisories from ${source}${replaced}\n`);
     io.out(formatVulnDbStatus(status));
     return EXIT.OK;
   } catch (err) {
