@@ -81,3 +81,40 @@ describe('importVulnDb', () => {
     expect(status.advisoryCount).toBe(1);
   });
 });
+
+describe('replacing the database while it is read', () => {
+  it('gives every reader the old generation or the whole new one, never a mix', async () => {
+    const key = { family: 'Go', name: 'github.com/gogo/protobuf' };
+    const old = await importVulnDb(join(temp.path, 'list.json'), data.metadata.vulndb);
+    const record = JSON.parse(go.toString());
+    const entries: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 2_000; i++) {
+      entries[`NEW-${i}.json`] = new Uint8Array(Buffer.from(JSON.stringify({ ...record, id: `NEW-${i}` })));
+    }
+    const zip = join(temp.path, 'new.zip');
+    await writeFile(zip, zipSync(entries));
+    let done = false;
+    const importing = importVulnDb(zip, data.metadata.vulndb).finally(() => {
+      done = true;
+    });
+    const seen = { old: 0, new: 0 };
+    while (!done) {
+      // A turn of the event loop between reads: the import's file and database I/O runs in it.
+      await new Promise((resolve) => setImmediate(resolve));
+      const read = await data.metadata.vulndb.lookup([key]);
+      const ids = [...read.advisories.values()].flat().map((a) => a.id);
+      if (read.generation === old.status.generation) {
+        expect(ids).toEqual(['GO-2021-0053']);
+        seen.old++;
+      } else {
+        expect(ids).toHaveLength(2_000);
+        seen.new++;
+      }
+    }
+    const { status } = await importing;
+    expect(seen.old).toBeGreaterThan(0);
+    const after = await data.metadata.vulndb.lookup([key]);
+    expect(after.generation).toBe(status.generation);
+    expect([...after.advisories.values()].flat()).toHaveLength(2_000);
+  });
+});
