@@ -1,5 +1,6 @@
 /**
- * @module `outpost main [serve|gc|user|keys|cache|migrate|jobs|backup|restore|ldap]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache|migrate|jobs|backup|restore|ldap|scan|vulndb]`: flags,
+ * configuration, signals.
  */
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
@@ -20,6 +21,7 @@ import { runBackupCommand } from './cli/backup-commands.js';
 import { runJobCommand } from './cli/job-commands.js';
 import { runLdapCommand } from './cli/ldap-commands.js';
 import { runScanCommand } from './cli/scan-command.js';
+import { runVulnDbCommand } from './cli/vulndb-command.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -47,6 +49,9 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
                                               a new data directory from a backup, verified
        outpost main ldap sync [options]       sync users and linked teams from the directory now
        outpost main ldap test [USERNAME]      bind and search with the directory settings (changes nothing)
+       outpost main vulndb import FILE|DIR [options]  replace the vulnerability database with OSV
+                                              records (an OSV all.zip, a directory of .json, a .json)
+       outpost main vulndb status [options]   the vulnerability database in use
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -80,7 +85,7 @@ Options:
   --from DIR            restore: the backup to restore (--data: the new, empty data directory)
   --quiet               backup, restore: no progress on stderr
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user, keys, cache, ldap and scan commands work on the data directory, also while main runs.
+The user, keys, cache, ldap, scan and vulndb commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
@@ -96,6 +101,7 @@ const COMMANDS = new Set([
   'jobs',
   'ldap',
   'scan',
+  'vulndb',
 ]);
 
 const processIo: CliIo = {
@@ -268,6 +274,10 @@ export async function mainCli(
   if (command === 'ldap') {
     const [, action, ...args] = positionals;
     return runLdapCommand({ action, args, storage }, io);
+  }
+  if (command === 'vulndb') {
+    const [, action, ...args] = positionals;
+    return runVulnDbCommand({ action, args, storage }, io);
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;

@@ -22,7 +22,8 @@ import { ALL_SCENARIOS, SCENARIOS } from './scenarios/index.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --only NAMES      comma-separated scenarios to run (default: all but geo and ldap, which only --only runs)
+  --only NAMES      comma-separated scenarios to run (default: all but geo, backup, ldap and
+                    vulndb-import, which only --only runs)
   --reps N          repetitions per scenario, each peer measured once per repetition (default 3)
   --param K=V       scenario parameter, repeatable (see --list)
   --rtt MS, --rate MBIT, --loss PERCENT

@@ -33,6 +33,8 @@ import { SETTINGS_MIGRATIONS } from './settings-schema.js';
 import { createPostgresSettingsStore } from './settings.js';
 import { THROTTLE_MIGRATIONS } from './throttle-schema.js';
 import { createPostgresThrottleStore } from './throttle.js';
+import { VULNDB_MIGRATIONS } from './vulndb-schema.js';
+import { createPostgresVulnDbStore } from './vulndb.js';
 
 /** Every family's migrations, in the order they are applied (a family's foreign keys point backwards only). */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -48,6 +50,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...JOBS_MIGRATIONS,
   ...PRUNING_MIGRATIONS,
   ...SCANS_MIGRATIONS,
+  ...VULNDB_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -108,6 +111,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       coordinator,
       jobs: createPostgresJobStore(db),
       scans: createPostgresScanStore(db),
+      vulndb: createPostgresVulnDbStore(db),
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();
