@@ -14,6 +14,7 @@ import { mainRedirects } from './main-redirects.js';
 import { redirectPull } from './redirect-pull.js';
 import { replicas } from './replicas.js';
 import { geo } from './geo.js';
+import { scan } from './scan.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   pushPullLarge,
@@ -28,7 +29,10 @@ export const SCENARIOS: readonly Scenario[] = [
   replicas,
 ];
 
-/** Selected by name only (`--only geo`): about 20 minutes at the default 400 MiB image and 3 repetitions. */
-export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo];
+/**
+ * Selected by name only: `--only geo` (about 20 minutes at the default 400 MiB image and 3
+ * repetitions) and `--only scan` (builds a 1 GiB image first).
+ */
+export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, scan];
 
 export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];
