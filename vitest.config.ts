@@ -13,7 +13,7 @@ const FULL_DISK = 'test/**/*.full-disk.test.ts';
 
 // The registry behaviour suites, which also run on PostgreSQL with a blob directory (`services-postgres`)
 // and with S3 (`services-s3`).
-const BEHAVIOUR_SUITES = ['conformance', 'v2', 'api', 'auth', 'redirect', 'web'].map(
+const BEHAVIOUR_SUITES = ['conformance', 'v2', 'api', 'auth', 'redirect', 'web', 'vulndb'].map(
   (prefix) => `test/integration/${prefix}-*.test.ts`,
 );
 

@@ -1,5 +1,5 @@
 /**
- * @module `outpost main [serve|gc|user|keys|cache|migrate]`: flags, configuration, signals.
+ * @module `outpost main [serve|gc|user|keys|cache|migrate|scan|vulndb]`: flags, configuration, signals.
  */
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
@@ -17,6 +17,7 @@ import { runKeyCommand } from './cli/key-commands.js';
 import { runCacheCommand } from './cli/cache-commands.js';
 import { runMigrateCommand } from './cli/migrate-command.js';
 import { runScanCommand } from './cli/scan-command.js';
+import { runVulnDbCommand } from './cli/vulndb-command.js';
 import { untilStopSignal } from '../src/cli/signals.js';
 import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
@@ -35,6 +36,9 @@ export const MAIN_USAGE = `Usage: outpost main [serve] [options]     serve the m
        outpost main scan REPO:TAG             queue a scan of each platform of the image
        outpost main migrate --to-database URL --secret-key-file F [--to-blobs DIR|URL] [options]
                                               move a stopped embedded main into PostgreSQL
+       outpost main vulndb import FILE|DIR [options]  replace the vulnerability database with OSV
+                                              records (an OSV all.zip, a directory of .json, a .json)
+       outpost main vulndb status [options]   the vulnerability database in use
 
 Options:
   --listen HOST:PORT    address to listen on (default 127.0.0.1:5000)
@@ -63,11 +67,11 @@ Options:
   --to-database URL     migrate: the empty PostgreSQL database to copy --data into
   --to-blobs DIR|URL    migrate: copy the blobs there (a directory or s3://...), verified (default: leave them)
 Every setting can also come from OUTPOST_MAIN_* environment variables (see README).
-The user, keys, cache and scan commands work on the data directory, also while main runs.
+The user, keys, cache, scan and vulndb commands work on the data directory, also while main runs.
 migrate resumes where it stopped when run again; stop main before it.
 Exit status: 0 done, 1 failed (such as an unknown user), 2 bad usage or input.`;
 
-const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'scan']);
+const COMMANDS = new Set(['serve', 'gc', 'user', 'keys', 'cache', 'migrate', 'scan', 'vulndb']);
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -206,6 +210,10 @@ export async function mainCli(
       },
       io,
     );
+  }
+  if (command === 'vulndb') {
+    const [, action, ...args] = positionals;
+    return runVulnDbCommand({ action, args, storage }, io);
   }
   if (command === 'keys') {
     const [, action, ...args] = positionals;

@@ -12,6 +12,7 @@ import type { ScanStore } from './scans.js';
 import type { SessionStore } from './sessions.js';
 import type { SettingsStore } from './settings.js';
 import type { ThrottleStore } from './throttle.js';
+import type { VulnDbStore } from './vulndb.js';
 
 export interface Metadata {
   /** `embedded` is one process over LMDB; `postgres` may be one replica of several. */
@@ -28,6 +29,8 @@ export interface Metadata {
   readonly coordinator: ClusterCoordinator;
   /** Image scans and their queue (main/scans/). */
   readonly scans: ScanStore;
+  /** The imported OSV advisories, one generation at a time (main/vulndb/). */
+  readonly vulndb: VulnDbStore;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;
   close(): Promise<void>;

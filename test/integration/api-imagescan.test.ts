@@ -23,7 +23,8 @@ import { waitFor } from '../helpers/wait-for.js';
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type Json = any;
 
-const DPKG_VERSION = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'dpkg']).toString();
+// dpkg-query's own field syntax, ${Version}, not a template.
+const DPKG_VERSION = execFileSync('dpkg-query', ['-W', `-f=${'$'}{Version}`, 'dpkg']).toString();
 const TAR_STREAM = JSON.parse(readFileSync('node_modules/tar-stream/package.json', 'utf8')) as { version: string };
 const ZERO = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
 

@@ -15,6 +15,7 @@ import { createLmdbRegistryMetadata } from './registry.js';
 import { createLmdbScanStore } from './scans.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
+import { createLmdbVulnDbStore } from './vulndb.js';
 
 /** `dataDir` must exist and be prepared (src/config/data-dir.ts). */
 export function openEmbeddedMetadata(dataDir: string): Metadata {
@@ -37,6 +38,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     keys: createFileKeyStore(join(dataDir, 'keys')),
     coordinator,
     scans: createLmdbScanStore(root),
+    vulndb: createLmdbVulnDbStore(root),
     revokeCredentials: lmdbCredentialRevoker(root),
     async close() {
       await coordinator.close();

@@ -29,6 +29,8 @@ import { SETTINGS_MIGRATIONS } from './settings-schema.js';
 import { createPostgresSettingsStore } from './settings.js';
 import { THROTTLE_MIGRATIONS } from './throttle-schema.js';
 import { createPostgresThrottleStore } from './throttle.js';
+import { VULNDB_MIGRATIONS } from './vulndb-schema.js';
+import { createPostgresVulnDbStore } from './vulndb.js';
 
 /** Every family's migrations, in the order they are applied (a family's foreign keys point backwards only). */
 export const ALL_MIGRATIONS: readonly Migration[] = [
@@ -42,6 +44,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
   ...SCANS_MIGRATIONS,
+  ...VULNDB_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -100,6 +103,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       keys: createPostgresKeyStore(db, kek),
       coordinator,
       scans: createPostgresScanStore(db),
+      vulndb: createPostgresVulnDbStore(db),
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {
         await coordinator.close();
