@@ -40,7 +40,7 @@ import { startSingletonWork, type SingletonWork } from './cluster/singleton-work
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import type { VulnerabilityDatabase } from './vulndb/types.js';
-import { NO_VULNERABILITY_DATABASE } from './scans/no-vulndb.js';
+import { createVulnerabilityDatabase } from './vulndb/database.js';
 import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
 import { createImageScans, type ImageScans } from './scans/image-scans.js';
 
@@ -70,7 +70,7 @@ export interface StartMainOptions {
   now?: () => number;
   /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
   adminPassword?: string;
-  /** The vulnerability database scans are matched against (default: none, no findings). */
+  /** The vulnerability database scans are matched against (default: the imported one, main/vulndb/). */
   vulnerabilityDatabase?: VulnerabilityDatabase;
   /** How often the scan queue looks for work queued by other processes (default 5 s). */
   scanPollIntervalMs?: number;
@@ -128,7 +128,7 @@ export async function startMain(
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;
 
-  const vulndb = options.vulnerabilityDatabase ?? NO_VULNERABILITY_DATABASE;
+  const vulndb = options.vulnerabilityDatabase ?? createVulnerabilityDatabase(metadata.vulndb);
   // Scans run in the background, never inside a push: the push only adds a record (main/scans/).
   let scans: ImageScans | undefined;
   const registry = createRegistry({
