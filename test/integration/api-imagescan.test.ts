@@ -133,6 +133,14 @@ describe('/api/v0/imagescan', () => {
       layer: layers.node.digest,
       purl: `pkg:npm/tar-stream@${TAR_STREAM.version}`,
     });
+    // The same image pushed under another tag is the same manifest: its scan is not run again.
+    // A later push is scanned after anything the re-push would have queued (the queue is first in, first out).
+    const again = await putManifestAs(base, alice, 'alice/app', 'pushed-again', image);
+    expect(again.status).toBe(201);
+    await pushImage(base, alice, 'alice/app', 'marker', [layers.node]);
+    await untilState(base, 'alice/app/marker', 'done');
+    const rescanned = (await results(base, 'alice/app/pushed-again')).platforms[0];
+    expect(rescanned).toMatchObject({ state: 'done', finishedAt: platform.finishedAt });
   });
 
   it('leaves a push unscanned when neither the repository nor the registry scans on push, and scans it on request', async () => {
