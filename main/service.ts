@@ -43,6 +43,7 @@ import type { VulnerabilityDatabase } from './vulndb/types.js';
 import { createVulnerabilityDatabase } from './vulndb/database.js';
 import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
 import { createImageScans, type ImageScans } from './scans/image-scans.js';
+import { registerScanMetrics } from './scans/scan-metrics.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -257,6 +258,7 @@ export async function startMain(
     now,
     ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
   });
+  registerScanMetrics(metrics.registry, metadata.scans);
   scans = createImageScans({
     enqueue: (request) => scanQueue.enqueue(request),
     concurrency: scanQueue.concurrency,

@@ -213,6 +213,9 @@ describe('/api/v0/imagescan', () => {
     expect(forAlice.active).toBeUndefined();
     expect((await apiOk<Json>(base, 'GET', '/imagescan/status', 200, { auth: ADMIN })).active).toEqual([]);
     await expectApiError(await api(base, 'GET', '/imagescan/status'), 401, 'UNAUTHORIZED', /sign in/);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('outpost_main_scans{state="failed"} 1');
+    expect(metrics).toContain('outpost_main_scans{state="queued"} 0');
   });
 
   it('refuses: anonymous 401 to start, others 404 without pull, 403 with pull only; unknown tags 404, bad ones 400', async () => {
