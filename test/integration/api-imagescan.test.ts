@@ -277,6 +277,31 @@ describe('/api/v0/imagescan', () => {
   });
 });
 
+describe("a repository's scan-on-push choice", () => {
+  it('goes with the repository: one created again under the name follows the registry setting', async () => {
+    const main = await startTestMain({ auth: true });
+    try {
+      const alice = await createUser(main.url, 'alice');
+      const settings = '/imagescan/settings/alice/tmp';
+      await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'tmp' } });
+      await apiOk(main.url, 'PUT', settings, 200, { auth: alice, body: { scanOnPush: true } });
+      expect(await apiOk(main.url, 'GET', settings, 200, { auth: alice })).toEqual({
+        scanOnPush: true,
+        inherited: false,
+      });
+      await apiOk(main.url, 'DELETE', '/repositories/alice/tmp', 204, { auth: alice });
+      await expectApiError(await api(main.url, 'GET', settings, { auth: alice }), 404, 'NOT_FOUND', /does not exist/);
+      await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'tmp' } });
+      expect(await apiOk(main.url, 'GET', settings, 200, { auth: alice })).toEqual({
+        scanOnPush: false,
+        inherited: true,
+      });
+    } finally {
+      await main.stop();
+    }
+  });
+});
+
 describe('the scan queue across a restart', () => {
   it('runs after a restart the scans queued before the stop', async () => {
     const temp = await createTempDir('outpost-scan-restart-');

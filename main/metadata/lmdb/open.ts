@@ -12,7 +12,7 @@ import { createSingleProcessCoordinator } from './cluster.js';
 import { openMainEnvironment } from './environment.js';
 import { createFileKeyStore } from './keys.js';
 import { createLmdbRegistryMetadata } from './registry.js';
-import { createLmdbScanStore } from './scans.js';
+import { createLmdbScanStore, removeRepositoryScanSettings } from './scans.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
 import { createLmdbVulnDbStore } from './vulndb.js';
@@ -25,9 +25,12 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
   return {
     backend: 'embedded',
     description: `LMDB in ${join(dataDir, 'db')}`,
-    // Deleting a repository takes its team grants with it, in the same transaction.
+    // Deleting a repository takes its team grants and scan settings with it, in the same transaction.
     registry: createLmdbRegistryMetadata(root, {
-      onRepositoryDeleted: (name) => void removeRepositoryGrants(root, name),
+      onRepositoryDeleted: (name) => {
+        removeRepositoryGrants(root, name);
+        removeRepositoryScanSettings(root, name);
+      },
     }),
     accounts: createLmdbAccountStore(root),
     settings: createLmdbSettingsStore(root),
