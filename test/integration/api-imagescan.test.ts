@@ -143,7 +143,7 @@ describe('/api/v0/imagescan', () => {
     expect(rescanned).toMatchObject({ state: 'done', finishedAt: platform.finishedAt });
   });
 
-  it('leaves a push unscanned when neither the repository nor the registry scans on push, and scans it on request', async () => {
+  it('leaves a push unscanned unless the repository or the registry scans on push; scans it on request', async () => {
     await apiOk(base, 'PUT', '/imagescan/settings/alice/app', 200, { auth: alice, body: { scanOnPush: null } });
     expect(await apiOk(base, 'GET', '/imagescan/settings/alice/app', 200, { auth: alice })).toEqual({
       scanOnPush: false,
@@ -218,7 +218,7 @@ describe('/api/v0/imagescan', () => {
     expect(metrics).toContain('outpost_main_scans{state="queued"} 0');
   });
 
-  it('refuses: anonymous 401 to start, others 404 without pull, 403 with pull only; unknown tags 404, bad ones 400', async () => {
+  it('refuses: 401 anonymous, 404 without pull, 403 with pull only; unknown tags 404, bad ones 400', async () => {
     const scan = (path: string, auth?: string) =>
       api(base, 'POST', `/imagescan/scan/${path}`, { ...(auth && { auth }), body: {} });
     await expectApiError(await scan('alice/app/pushed'), 401, 'UNAUTHORIZED', /sign in/);
