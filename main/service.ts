@@ -52,9 +52,10 @@ import { createSbomExport } from './images/sbom-export.js';
 import { createSbomAttach } from './images/sbom-attach.js';
 import type { ScanStore } from './metadata/scans.js';
 import type { VulnerabilityDatabase } from './vulndb/types.js';
-import { NO_VULNERABILITY_DATABASE } from './scans/no-vulndb.js';
+import { createVulnerabilityDatabase } from './vulndb/database.js';
 import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
 import { createImageScans, type ImageScans } from './scans/image-scans.js';
+import { registerScanMetrics } from './scans/scan-metrics.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -92,7 +93,7 @@ export interface StartMainOptions {
   now?: () => number;
   /** Password for the bootstrap `admin` (from OUTPOST_ADMIN_PASSWORD); random when absent. */
   adminPassword?: string;
-  /** The vulnerability database scans are matched against (default: none, no findings). */
+  /** The vulnerability database scans are matched against (default: the imported one, main/vulndb/). */
   vulnerabilityDatabase?: VulnerabilityDatabase;
   /** How often the scan queue looks for work queued by other processes (default 5 s). */
   scanPollIntervalMs?: number;
@@ -157,7 +158,7 @@ export async function startMain(
   const accountStore = metadata.accounts;
   const settingsStore = metadata.settings;
 
-  const vulndb = options.vulnerabilityDatabase ?? NO_VULNERABILITY_DATABASE;
+  const vulndb = options.vulnerabilityDatabase ?? createVulnerabilityDatabase(metadata.vulndb);
   // Scans run in the background, never inside a push: the push only adds a record (main/scans/).
   let scans: ImageScans | undefined;
   const registry = createRegistry({
@@ -322,6 +323,7 @@ export async function startMain(
     now,
     ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
   });
+  registerScanMetrics(metrics.registry, metadata.scans);
   scans = createImageScans({
     enqueue: (request) => scanQueue.enqueue(request),
     concurrency: scanQueue.concurrency,

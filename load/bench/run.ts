@@ -22,7 +22,7 @@ import { ALL_SCENARIOS, SCENARIOS } from './scenarios/index.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --only NAMES      comma-separated scenarios to run (default: all but geo, backup, ldap and
+  --only NAMES      comma-separated scenarios to run (default: all but geo, backup, ldap, scan and
                     vulndb-import, which only --only runs)
   --reps N          repetitions per scenario, each peer measured once per repetition (default 3)
   --param K=V       scenario parameter, repeatable (see --list)

@@ -23,7 +23,8 @@ import { waitFor } from '../helpers/wait-for.js';
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type Json = any;
 
-const DPKG_VERSION = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'dpkg']).toString();
+// dpkg-query's own field syntax, ${Version}, not a template.
+const DPKG_VERSION = execFileSync('dpkg-query', ['-W', `-f=${'$'}{Version}`, 'dpkg']).toString();
 const TAR_STREAM = JSON.parse(readFileSync('node_modules/tar-stream/package.json', 'utf8')) as { version: string };
 const ZERO = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
 
@@ -132,9 +133,17 @@ describe('/api/v0/imagescan', () => {
       layer: layers.node.digest,
       purl: `pkg:npm/tar-stream@${TAR_STREAM.version}`,
     });
+    // The same image pushed under another tag is the same manifest: its scan is not run again.
+    // A later push is scanned after anything the re-push would have queued (the queue is first in, first out).
+    const again = await putManifestAs(base, alice, 'alice/app', 'pushed-again', image);
+    expect(again.status).toBe(201);
+    await pushImage(base, alice, 'alice/app', 'marker', [layers.node]);
+    await untilState(base, 'alice/app/marker', 'done');
+    const rescanned = (await results(base, 'alice/app/pushed-again')).platforms[0];
+    expect(rescanned).toMatchObject({ state: 'done', finishedAt: platform.finishedAt });
   });
 
-  it('leaves a push unscanned when neither the repository nor the registry scans on push, and scans it on request', async () => {
+  it('leaves a push unscanned unless the repository or the registry scans on push; scans it on request', async () => {
     await apiOk(base, 'PUT', '/imagescan/settings/alice/app', 200, { auth: alice, body: { scanOnPush: null } });
     expect(await apiOk(base, 'GET', '/imagescan/settings/alice/app', 200, { auth: alice })).toEqual({
       scanOnPush: false,
@@ -204,9 +213,12 @@ describe('/api/v0/imagescan', () => {
     expect(forAlice.active).toBeUndefined();
     expect((await apiOk<Json>(base, 'GET', '/imagescan/status', 200, { auth: ADMIN })).active).toEqual([]);
     await expectApiError(await api(base, 'GET', '/imagescan/status'), 401, 'UNAUTHORIZED', /sign in/);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('outpost_main_scans{state="failed"} 1');
+    expect(metrics).toContain('outpost_main_scans{state="queued"} 0');
   });
 
-  it('refuses: anonymous 401 to start, others 404 without pull, 403 with pull only; unknown tags 404, bad ones 400', async () => {
+  it('refuses: 401 anonymous, 404 without pull, 403 with pull only; unknown tags 404, bad ones 400', async () => {
     const scan = (path: string, auth?: string) =>
       api(base, 'POST', `/imagescan/scan/${path}`, { ...(auth && { auth }), body: {} });
     await expectApiError(await scan('alice/app/pushed'), 401, 'UNAUTHORIZED', /sign in/);
@@ -262,6 +274,31 @@ describe('/api/v0/imagescan', () => {
       'INVALID_INPUT',
       /scanOnPush/,
     );
+  });
+});
+
+describe("a repository's scan-on-push choice", () => {
+  it('goes with the repository: one created again under the name follows the registry setting', async () => {
+    const main = await startTestMain({ auth: true });
+    try {
+      const alice = await createUser(main.url, 'alice');
+      const settings = '/imagescan/settings/alice/tmp';
+      await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'tmp' } });
+      await apiOk(main.url, 'PUT', settings, 200, { auth: alice, body: { scanOnPush: true } });
+      expect(await apiOk(main.url, 'GET', settings, 200, { auth: alice })).toEqual({
+        scanOnPush: true,
+        inherited: false,
+      });
+      await apiOk(main.url, 'DELETE', '/repositories/alice/tmp', 204, { auth: alice });
+      await expectApiError(await api(main.url, 'GET', settings, { auth: alice }), 404, 'NOT_FOUND', /does not exist/);
+      await apiOk(main.url, 'POST', '/repositories/alice', 201, { auth: alice, body: { name: 'tmp' } });
+      expect(await apiOk(main.url, 'GET', settings, 200, { auth: alice })).toEqual({
+        scanOnPush: false,
+        inherited: true,
+      });
+    } finally {
+      await main.stop();
+    }
   });
 });
 

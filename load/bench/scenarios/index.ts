@@ -16,6 +16,7 @@ import { replicas } from './replicas.js';
 import { geo } from './geo.js';
 import { backup } from './backup.js';
 import { ldap } from './ldap.js';
+import { scan } from './scan.js';
 import { vulndbImport } from './vulndb-import.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -34,8 +35,9 @@ export const SCENARIOS: readonly Scenario[] = [
 /**
  * Selected by name only: `--only geo` (about 20 minutes at the default 400 MiB image and 3
  * repetitions), `--only backup` (pushes a 1 GiB registry first), `--only ldap` (the directory
- * sync; needs slapd and ldap-utils), `--only vulndb-import` (an offline command, not serving).
+ * sync; needs slapd and ldap-utils), `--only vulndb-import` (an offline command, not serving),
+ * `--only scan` (builds a 1 GiB image first).
  */
-export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, backup, ldap, vulndbImport];
+export const OPT_IN_SCENARIOS: readonly Scenario[] = [geo, backup, ldap, vulndbImport, scan];
 
 export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...OPT_IN_SCENARIOS];

@@ -14,7 +14,7 @@ import { createLmdbJobStore } from './jobs.js';
 import { createFileKeyStore } from './keys.js';
 import { createLmdbPruningStore, removeRepositoryPruning, removeTagPulls } from './pruning.js';
 import { createLmdbRegistryMetadata } from './registry.js';
-import { createLmdbScanStore } from './scans.js';
+import { createLmdbScanStore, removeRepositoryScanSettings } from './scans.js';
 import { createLmdbSessionStore } from './sessions.js';
 import { createLmdbSettingsStore } from './settings.js';
 import { createLmdbVulnDbStore } from './vulndb.js';
@@ -27,11 +27,13 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
   return {
     backend: 'embedded',
     description: `LMDB in ${join(dataDir, 'db')}`,
-    // Deleting a repository takes its team grants and pruning records with it, in the same transaction.
+    // Deleting a repository takes its team grants, pruning records and scan settings with it, in the same
+    // transaction.
     registry: createLmdbRegistryMetadata(root, {
       onRepositoryDeleted: (name) => {
         removeRepositoryGrants(root, name);
         removeRepositoryPruning(root, name);
+        removeRepositoryScanSettings(root, name);
       },
       // A tag's pull statistics go with it, in the same transaction.
       onTagDeleted: (repo, tag) => removeTagPulls(root, repo, tag),

@@ -27,6 +27,11 @@ const STATES: readonly ScanState[] = ['queued', 'scanning', 'done', 'failed'];
 const iso = (ms: number) => new Date(ms).toISOString();
 const stateKey = (s: StoredScan) => key(s.scan.state, String(s.queuedMs).padStart(15, '0'), s.scan.manifestDigest);
 
+/** Forgets a deleted repository's scan-on-push choice, inside the transaction that deletes it. */
+export function removeRepositoryScanSettings(root: RootDatabase, repository: string): void {
+  void root.openDB<boolean, string>({ name: 'scanRepositories', encoding: 'msgpack' }).remove(repository);
+}
+
 export function createLmdbScanStore(root: RootDatabase): ScanStore {
   const scans: Database<StoredScan, string> = root.openDB({ name: 'scans', encoding: 'msgpack' });
   const states: Database<true, string> = root.openDB({ name: 'scanStates', encoding: 'msgpack' });

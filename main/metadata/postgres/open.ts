@@ -26,7 +26,7 @@ import { createPostgresPruningStore } from './pruning.js';
 import { REGISTRY_MIGRATIONS } from './registry-schema.js';
 import { countRepositoriesInNamespace, createPostgresRegistryMetadata } from './registry.js';
 import { SCANS_MIGRATIONS } from './scans-schema.js';
-import { createPostgresScanStore } from './scans.js';
+import { createPostgresScanStore, removeRepositoryScanSettings } from './scans.js';
 import { SESSIONS_MIGRATIONS } from './sessions-schema.js';
 import { createPostgresSessionStore, revokeUserCredentials } from './sessions.js';
 import { SETTINGS_MIGRATIONS } from './settings-schema.js';
@@ -91,8 +91,11 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       backend: 'postgres',
       description: `PostgreSQL at ${db.description}`,
       registry: createPostgresRegistryMetadata(db, {
-        // Deleting a repository takes its team grants with it, in the same transaction.
-        onRepositoryDeleted: async (tx, name) => void (await removeRepositoryGrants(tx, name)),
+        // Deleting a repository takes its team grants and scan settings with it, in the same transaction.
+        onRepositoryDeleted: async (tx, name) => {
+          await removeRepositoryGrants(tx, name);
+          await removeRepositoryScanSettings(tx, name);
+        },
         beforeCreate: async (tx, name) => {
           const namespace = namespaceOf(name);
           if (namespace !== undefined) await lockNamespaceAccount(tx, namespace);

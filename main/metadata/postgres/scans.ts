@@ -7,7 +7,7 @@
  */
 import type { ImageScan } from '../../scans/types.js';
 import type { ScanCounts, ScanLayerRef, ScanStore } from '../scans.js';
-import type { PostgresDatabase } from './database.js';
+import type { PostgresDatabase, Queryable } from './database.js';
 
 interface ScanRow {
   manifest_digest: string;
@@ -35,6 +35,11 @@ function toScan(row: ScanRow): ImageScan {
     ...(row.error !== null && { error: row.error }),
     ...(row.result !== null && { result: row.result }),
   };
+}
+
+/** Forgets a deleted repository's scan-on-push choice, in the transaction that deletes it. */
+export async function removeRepositoryScanSettings(tx: Queryable, repository: string): Promise<void> {
+  await tx.query('DELETE FROM scan_repositories WHERE repo = $1', [repository]);
 }
 
 export function createPostgresScanStore(db: PostgresDatabase): ScanStore {
