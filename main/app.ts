@@ -2,11 +2,12 @@
  * @module Wires main's routes and middleware into one Hono app. No I/O happens here: every
  * service is built by service.ts (or a test) and passed in.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createErrorHandler, notFoundHandler } from '../src/http/error-handler.js';
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
+import { accessLog } from '../src/http/access-log.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
 import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
@@ -46,6 +47,8 @@ export interface MainAppDeps {
   maxManifestBytes: number;
   /** Proxies whose X-Forwarded-For is believed for the client's address (config `http.trustedProxies`). */
   trustedProxies: readonly string[];
+  /** Share of requests in the access log (config `log.accessSampleRate`); none when absent. */
+  accessLogSampleRate?: number;
 }
 
 export function createMainApp(deps: MainAppDeps): Hono {
@@ -53,6 +56,8 @@ export function createMainApp(deps: MainAppDeps): Hono {
   const app = new Hono({ strict: false });
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  // First, so that every answer is logged, refusals included.
+  app.use('*', accessLog({ logger: deps.logger, sampleRate: deps.accessLogSampleRate ?? 0, userOf: userName }));
   app.use('*', requestMetrics(deps.metrics.http));
   app.use('*', resolveClientAddress(deps.trustedProxies));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
@@ -83,4 +88,10 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.route('/v2', v2);
   app.route('/', webRoutes(deps.web));
   return app;
+}
+
+/** The signed-in user of a request, once the registry's gate or the API's authentication ran. */
+function userName(c: Context): string | undefined {
+  const principal = c.get('auth')?.principal ?? c.get('principal');
+  return principal?.kind === 'user' ? principal.name : undefined;
 }

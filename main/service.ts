@@ -34,6 +34,7 @@ import { createClusterStatus, readVersion } from './cluster-status.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
+import { createAccessLogWriter } from '../src/http/access-log.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
@@ -256,6 +257,7 @@ export async function startMain(
     registry,
     logger,
     metrics,
+    accessLogSampleRate: config.log.accessSampleRate,
     health: createMainHealth(registryMetadata, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
@@ -296,6 +298,7 @@ export async function startMain(
       caches: cachesModule,
       http: metrics.http,
       clientAddress: clientAddressResolver(config.http.trustedProxies),
+      accessLog: createAccessLogWriter({ logger, sampleRate: config.log.accessSampleRate }),
     });
   }
 

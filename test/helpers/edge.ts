@@ -82,7 +82,7 @@ export function signRedirectToken(main: TestMain, request: RedirectTokenRequest)
   });
 }
 
-/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_requests_total{result="hit"}`; 0 when absent. */
+/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_blob_requests_total{result="hit"}`; 0 when absent. */
 export async function readMetric(edgeUrl: string, series: string): Promise<number> {
   const text = await (await fetch(`${edgeUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
