@@ -15,6 +15,8 @@ import type { Logger } from '../src/log/logger.js';
 import type { Digest } from '../src/oci/digest.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import { resolveClientAddress } from './middleware/client-address.js';
+import { auditRequests } from './middleware/audit-requests.js';
+import type { AuditLog } from './audit/audit-log.js';
 import type { Registry } from './registry/registry.js';
 import type { Sessions } from './auth/sessions.js';
 import { blobRoutes } from './routes/v2/blobs.js';
@@ -49,6 +51,8 @@ export interface MainAppDeps {
   trustedProxies: readonly string[];
   /** Share of requests in the access log (config `log.accessSampleRate`); none when absent. */
   accessLogSampleRate?: number;
+  /** Security events: refusals and admin changes seen in answers (middleware/audit-requests.ts), and the events API. */
+  audit?: AuditLog;
 }
 
 export function createMainApp(deps: MainAppDeps): Hono {
@@ -59,6 +63,7 @@ export function createMainApp(deps: MainAppDeps): Hono {
   // First, so that every answer is logged, refusals included.
   app.use('*', accessLog({ logger: deps.logger, sampleRate: deps.accessLogSampleRate ?? 0, userOf: userName }));
   app.use('*', requestMetrics(deps.metrics.http));
+  if (deps.audit) app.use('*', auditRequests(deps.audit));
   app.use('*', resolveClientAddress(deps.trustedProxies));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   app.route('/', tokenRoutes(deps.auth));
@@ -72,6 +77,7 @@ export function createMainApp(deps: MainAppDeps): Hono {
       sessions: deps.sessions,
       logger: deps.logger,
       publicUrl: deps.web.publicUrl,
+      ...(deps.audit && { audit: deps.audit }),
     }),
   );
 

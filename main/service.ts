@@ -35,6 +35,7 @@ import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
 import { createAccessLogWriter } from '../src/http/access-log.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
@@ -173,10 +174,12 @@ export async function startMain(
   const sessionStore = metadata.sessions;
   const accountId = async (name: string) => accounts.userId(name);
   const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
+  const audit = createAuditLog({ store: metadata.audit, logger, now });
   const authenticator = createAuthenticator({
     accounts,
-    throttle: createLoginThrottle({ store: metadata.throttle, now, logger }),
+    throttle: createLoginThrottle({ store: metadata.throttle, now, logger, audit }),
     verifier,
+    audit,
   });
   const tokens = createTokenService({
     keys,
@@ -258,6 +261,7 @@ export async function startMain(
     logger,
     metrics,
     accessLogSampleRate: config.log.accessSampleRate,
+    audit,
     health: createMainHealth(registryMetadata, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
@@ -362,6 +366,8 @@ export async function startMain(
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
       await server.close(config.shutdownGraceMs);
+      // After the last request, before the database closes: every queued event is written.
+      await audit.stop();
       await metadata.coordinator.leave(replica.id).catch(() => {});
       await metadata.close();
       logger.info('main registry stopped');

@@ -4,6 +4,7 @@
  * number of replicas. Nothing outside main/metadata/ knows which one it got.
  */
 import type { AccountStore } from './accounts.js';
+import type { AuditStore } from './audit.js';
 import type { CacheStore } from './caches.js';
 import type { ClusterCoordinator } from './cluster.js';
 import type { KeyStore } from './keys.js';
@@ -24,6 +25,7 @@ export interface Metadata {
   readonly caches: CacheStore;
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
+  readonly audit: AuditStore;
   readonly coordinator: ClusterCoordinator;
   /** Ends a user's sessions and refresh tokens in a transaction of their own; returns how many. */
   revokeCredentials(user: string): Promise<number>;

@@ -9,6 +9,8 @@ import { namespaceOf } from '../../accounts/access-control.js';
 import { ACCOUNTS_MIGRATIONS } from './accounts-schema.js';
 import { createPostgresAccountStore } from './accounts.js';
 import { lockNamespaceAccount, removeRepositoryGrants } from './accounts-rows.js';
+import { AUDIT_MIGRATIONS } from './audit-schema.js';
+import { createPostgresAuditStore } from './audit.js';
 import { CACHES_MIGRATIONS } from './caches-schema.js';
 import { createPostgresCacheStore } from './caches.js';
 import { CLUSTER_MIGRATIONS } from './cluster-schema.js';
@@ -39,6 +41,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...THROTTLE_MIGRATIONS,
   ...KEYS_MIGRATIONS,
   ...MIGRATE_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -95,6 +98,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       caches: createPostgresCacheStore(db),
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
+      audit: createPostgresAuditStore(db),
       coordinator,
       revokeCredentials: (user) => db.transaction((tx) => revokeUserCredentials(tx, user)),
       async close() {

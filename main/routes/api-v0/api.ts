@@ -26,6 +26,8 @@ import { repositoryRoutes } from './repositories.js';
 import { metaRoutes } from './meta.js';
 import { contentCacheRoutes } from './content-caches.js';
 import type { CachesModule } from '../../caches/caches-module.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { eventRoutes } from './events.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -43,6 +45,8 @@ export interface ApiV0Deps extends ManagementServices {
   logger: Logger;
   /** Main's public URL: the origin unsafe requests must come from when they name one. */
   publicUrl: string;
+  /** The audit log, read by `GET /api/v0/events` (absent: no such endpoint). */
+  audit?: Pick<AuditLog, 'list'>;
 }
 
 export function apiV0Routes(deps: ApiV0Deps): Hono {
@@ -57,6 +61,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', repositoryRoutes(deps.repositories, deps.images));
   api.route('/', metaRoutes(deps));
   api.route('/', contentCacheRoutes(deps.caches));
+  if (deps.audit) api.route('/', eventRoutes(deps.audit));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {
