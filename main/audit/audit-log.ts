@@ -58,8 +58,8 @@ export interface AuditLogOptions {
 
 /** Events kept by default: 100,000, for 90 days. */
 export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxEvents: 100_000, maxAgeMs: 90 * 24 * 3600_000 };
-// A flood (a password spray) is written in batches of this many; beyond MAX_QUEUED the newest wait is not
-// grown further: the oldest queued are dropped and the drop is logged (the log line still has each event).
+// A flood (a password spray) is written in batches of BATCH. While the store fails, the queue stops
+// at MAX_QUEUED: the oldest queued are dropped, which is logged (each event's own log line remains).
 const BATCH = 500;
 const MAX_QUEUED = 20_000;
 const PRUNE_EVERY_MS = 60_000;

@@ -9,6 +9,8 @@
  * (main/auth/authenticator.ts, login-throttle.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { decodeJwt } from 'jose';
+import { parseAuthorization } from '../../src/auth/challenge.js';
 import { clientAddress } from '../../src/http/node-bindings.js';
 import { routeOf } from '../../src/http/request-metrics.js';
 import type { AuditLog, AuditType } from '../audit/audit-log.js';
@@ -39,6 +41,25 @@ const userOf = (c: Context): string => {
   return principal?.kind === 'user' ? principal.name : 'anonymous';
 };
 
+/**
+ * Who a refused registry request came from. The access policy refuses before it names a caller
+ * on the context; but a 403 follows verified credentials (a wrong password or a bad token is a
+ * 401), so the Basic name or the token's subject is the caller's.
+ */
+function refusedCaller(c: Context, status: number): string {
+  const known = userOf(c);
+  if (known !== 'anonymous' || status !== 403) return known;
+  const credentials = parseAuthorization(c.req.header('authorization'));
+  if (credentials === 'malformed' || credentials === undefined) return known;
+  if (credentials.kind === 'basic') return credentials.username;
+  try {
+    const subject = decodeJwt(credentials.token).sub;
+    return typeof subject === 'string' ? subject : known;
+  } catch {
+    return known;
+  }
+}
+
 export function auditRequests(audit: Pick<AuditLog, 'record'>): MiddlewareHandler {
   return async function auditAnswer(c, next) {
     await next();
@@ -53,7 +74,7 @@ export function auditRequests(audit: Pick<AuditLog, 'record'>): MiddlewareHandle
         const target = REPOSITORY.exec(c.req.path)?.[1] ?? '';
         audit.record({
           type: 'registry.refused',
-          actor: userOf(c),
+          actor: refusedCaller(c, status),
           target,
           outcome: 'failure',
           detail: { action, ...detail },
