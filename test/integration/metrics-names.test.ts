@@ -2,8 +2,10 @@
  * The metrics' names and labels as operators read them (issue 14, "Metrics"): Node's process
  * metrics and `outpost_build_info` on both services; blob results apart from HTTP requests; route
  * labels as readable templates, refusals included; counters with known labels at 0 before
- * anything happened; the edge's capacity; refused redirect tokens counted by reason.
+ * anything happened; the edge's capacity; refused redirect tokens counted by reason. And the
+ * Grafana dashboard (load/grafana/outpost.json) asks only for metrics main or the edge exposes.
  */
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVersion } from '../../src/config/version.js';
 import { edgeBlobUrl, readMetric, startTestEdge, type TestEdge } from '../helpers/edge.js';
@@ -99,5 +101,40 @@ describe('GET /metrics on main', () => {
     expect((await fetch(`${main.url}/v2/${REPO}/manifests/latest`)).status).toBe(401);
     expect(await readMetric(main.url, series)).toBe(before + 1);
     expect(await metricsOf(main.url)).not.toContain('route="/v2/*"');
+  });
+});
+
+describe('the Grafana dashboard load/grafana/outpost.json', () => {
+  it('uses only metric names that main or the edge exposes', async () => {
+    const dashboard = JSON.parse(
+      await readFile(new URL('../../load/grafana/outpost.json', import.meta.url), 'utf8'),
+    ) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const exposed = `${await metricsOf(main.url)}\n${await metricsOf(edge.url)}`;
+    const families = new Set([...exposed.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]!));
+    const histograms = new Set([...exposed.matchAll(/^# TYPE (\S+) histogram$/gm)].map((m) => m[1]!));
+    const used = new Set<string>();
+    for (const panel of dashboard.panels) {
+      const names = panel.targets.flatMap((t) =>
+        [...t.expr.matchAll(/\b(?:outpost|process|nodejs)_[a-z0-9_]+/g)].map((m) => m[0]),
+      );
+      expect(names.length, panel.title).toBeGreaterThan(0);
+      for (const name of names) {
+        // A histogram's series are its family's name with _bucket, _sum or _count.
+        const family = name.replace(/_(bucket|sum|count)$/, '');
+        used.add(histograms.has(family) ? family : name);
+      }
+    }
+    expect([...used].filter((name) => !families.has(name))).toEqual([]);
+    // The panels the issue names: hit ratio, bytes, latency, redirects by cache, errors.
+    for (const name of [
+      'outpost_edge_blob_requests_total',
+      'outpost_edge_served_bytes_total',
+      'outpost_edge_blob_request_duration_seconds',
+      'outpost_main_redirects_total',
+      'outpost_main_http_requests_total',
+    ])
+      expect(used).toContain(name);
   });
 });
