@@ -212,8 +212,9 @@ export async function startEdge(
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', {
     name: config.name,
-    url: server.url,
-    publicUrl: url,
+    // `url` is what clients are sent to (the public URL); `bindUrl` is the socket it listens on.
+    url,
+    bindUrl: server.url,
     upstream: config.upstream,
     dataDir,
     ...(config.front !== 'none' && { front: config.front }),

@@ -103,7 +103,8 @@ export async function startMain(
     if (!sharedBlobs) {
       const repaired = await repairMainStore(data.metadata.registry, store, logger, now);
       if (Object.values(repaired).some((n) => n > 0)) {
-        logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+        // The repair is the recovery: done, nothing left for the operator to do (info, not warn).
+        logger.info('repaired the blob index after an unclean stop', { ...repaired });
       }
     }
     // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
@@ -339,9 +340,10 @@ export async function startMain(
     ).unref(),
   ];
 
+  // `url` is what clients use (the public URL); `bindUrl` is the socket this process listens on.
   logger.info('main registry listening', {
-    url: server.url,
-    publicUrl,
+    url: publicUrl,
+    bindUrl: server.url,
     dataDir: resolve(config.dataDir),
     metadata: metadata.description,
     blobs: data.blobsDescription,

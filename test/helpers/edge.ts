@@ -128,7 +128,7 @@ export async function spawnEdge(env: Record<string, string>): Promise<SpawnedEdg
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`edge did not start:\n${stderr}`)), 20_000);
     const check = () => {
-      const match = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(stderr);
+      const match = /"msg":"edge cache listening".*?"bindUrl":"([^"]+)"/.exec(stderr);
       if (match) {
         clearTimeout(timer);
         child.stderr!.off('data', check);
