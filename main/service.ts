@@ -284,6 +284,7 @@ export async function startMain(
       logger,
       now,
       caches: cachesModule,
+      audit,
     },
     deleteEnabled: config.storage.deleteEnabled,
     // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).

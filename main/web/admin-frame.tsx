@@ -2,13 +2,14 @@
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import { PageHead } from './components.js';
 
-export type AdminTab = 'users' | 'organizations' | 'caches' | 'settings';
+export type AdminTab = 'users' | 'organizations' | 'caches' | 'settings' | 'events';
 
 const TABS: Array<{ tab: AdminTab; href: string; label: string }> = [
   { tab: 'users', href: '/admin/users', label: 'Users' },
   { tab: 'organizations', href: '/admin/organizations', label: 'Organizations' },
   { tab: 'caches', href: '/admin/caches', label: 'Content caches' },
   { tab: 'settings', href: '/admin/settings', label: 'Registry settings' },
+  { tab: 'events', href: '/admin/events', label: 'Audit log' },
 ];
 
 export const AdminFrame: FC<

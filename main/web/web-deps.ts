@@ -14,6 +14,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Sessions } from '../auth/sessions.js';
 import type { CachesModule } from '../caches/caches-module.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface WebDeps {
   accounts: Accounts;
@@ -35,4 +36,6 @@ export interface WebDeps {
   now: () => number;
   /** Content caches: picked on the profile page, managed on /admin/caches (with health and redirect counts). */
   caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics'>;
+  /** The audit log, shown on /admin/events (empty when absent). */
+  audit?: Pick<AuditLog, 'list'>;
 }

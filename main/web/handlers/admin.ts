@@ -5,6 +5,7 @@ import type { WebDeps } from '../web-deps.js';
 import { adminCacheRoutes } from './admin-caches.js';
 import { adminOrganizationRoutes } from './admin-organizations.js';
 import { adminSettingsRoutes } from './admin-settings.js';
+import { adminEventRoutes } from './admin-events.js';
 import { adminUserRoutes } from './admin-users.js';
 import { adminOnly } from './guards.js';
 
@@ -18,5 +19,6 @@ export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.route('/', adminOrganizationRoutes(deps, cookies));
   app.route('/', adminCacheRoutes(deps, cookies));
   app.route('/', adminSettingsRoutes(deps, cookies));
+  app.route('/', adminEventRoutes(deps, cookies));
   return app;
 }
