@@ -110,6 +110,10 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       help: 'Blob GETs redirected to a content cache',
       labelNames: ['cache'],
       registers,
+      // Every known cache has its series from the first scrape on, at 0 until a pull goes there.
+      async collect() {
+        for (const cache of await caches.list()) this.inc({ cache: cache.name }, 0);
+      },
     }),
     direct: new Counter({
       name: 'outpost_main_blob_direct_total',

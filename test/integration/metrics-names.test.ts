@@ -95,6 +95,11 @@ describe('GET /metrics on main', () => {
     expect(text).not.toContain('reason="redirect-token"');
   });
 
+  it('has a redirect series at 0 for each registered cache, before any pull went there', async () => {
+    await main.service.caches.caches.create({ name: 'eu', host: edge.url });
+    expect(await metricsOf(main.url)).toContain('\noutpost_main_redirects_total{cache="eu"} 0\n');
+  });
+
   it('keeps the route of a request refused before its route ran (401 from the access gate)', async () => {
     const series = 'outpost_main_http_requests_total{method="GET",route="/v2/{name}/manifests/{reference}",code="401"}';
     const before = await readMetric(main.url, series);
