@@ -9,6 +9,7 @@
  * a password or a query string; the logger's redaction is the second line, not the first.
  */
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import type { Logger } from '../../src/log/logger.js';
 import type { AuditEvent, AuditQuery, AuditRetention, AuditStore } from '../metadata/audit.js';
 
@@ -26,7 +27,7 @@ export type AuditType =
   | 'auth.throttled'
   | 'registry.refused'
   | 'cache.join-refused'
-  | `admin.${'users' | 'orgs' | 'teams' | 'settings' | 'caches' | 'keys' | 'other'}`;
+  | `admin.${'users' | 'orgs' | 'teams' | 'settings' | 'caches' | 'keys'}`;
 
 export interface AuditRecord {
   type: AuditType;
@@ -135,4 +136,20 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     flush,
     stop: flush,
   };
+}
+
+/** Who ran a command-line change: `cli:<OS user>` (the OS knows; main's accounts are not asked). */
+export function commandLineActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/** Records one event from a command (`outpost main keys rotate`...) and writes it before returning. */
+export async function recordNow(store: AuditStore, record: AuditRecord, logger: Logger): Promise<void> {
+  const audit = createAuditLog({ store, logger });
+  audit.record(record);
+  await audit.stop();
 }

@@ -90,6 +90,10 @@ describe('outpost main keys rotate while main runs', () => {
     for (const token of [before, after]) {
       expect((await v2(bearer(token), '/v2/admin/app/tags/list')).status).toBe(200);
     }
+    // The rotation is in the audit log that main serves, from the command's own process.
+    const res = await fetch(`${main.url}/api/v0/events?type=admin.keys`, { headers: { Authorization: ADMIN } });
+    const { events } = (await res.json()) as { events: Array<{ actor: string; target: string; outcome: string }> };
+    expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli/), target: newKid, outcome: 'success' });
   });
 });
 
