@@ -53,6 +53,17 @@ describe('the events main records', () => {
     expect(JSON.stringify(page)).not.toContain('wrong-password');
   });
 
+  it('records throttling: the fourth failure in a row for one name is delayed, and says so', async () => {
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${base}/v2/`, { headers: { Authorization: basicAuth('carl', `guess-${i}`) } });
+      expect(res.status).toBe(401);
+    }
+    const page = await events('?type=auth.throttled&actor=carl');
+    expect(page.events).toEqual([
+      expect.objectContaining({ outcome: 'failure', detail: expect.objectContaining({ decision: 'delayed' }) }),
+    ]);
+  });
+
   it('records a push refused with 403, naming the repository and the action', async () => {
     const res = await fetch(`${base}/v2/admin/app/blobs/uploads/`, { method: 'POST', headers: { Authorization: bob } });
     expect(res.status).toBe(403);
