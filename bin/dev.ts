@@ -43,6 +43,8 @@ export async function devCli(argv: string[], env: Record<string, string | undefi
     return 0;
   }
   const logger = createLogger({ level: 'info' });
+  // A pull is dozens of requests: the access log would bury the dev setup's own messages (set the variables to see it).
+  env = { OUTPOST_MAIN_LOG__ACCESS_SAMPLE_RATE: '0', OUTPOST_EDGE_LOG__ACCESS_SAMPLE_RATE: '0', ...env };
   let mainConfig;
   try {
     const flags = { data: join(values.data, 'main'), listen: values['main-listen'] };

@@ -8,6 +8,7 @@ import { OciError } from '../src/oci/errors.js';
 import { CacheIndexWriteError } from './cache/cache-index.js';
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
+import { accessLog } from '../src/http/access-log.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
 import type { Logger } from '../src/log/logger.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -19,12 +20,16 @@ export interface EdgeAppDeps extends EdgeBlobRoutesDeps {
   metrics: EdgeMetrics;
   health: HealthCheck;
   admin?: EdgeAdminRoutesDeps;
+  /** Share of requests in the access log (config `log.accessSampleRate`); none when absent. */
+  accessLogSampleRate?: number;
 }
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono({ strict: false });
   app.onError(createErrorHandler(deps.logger, [withEdgeChallenge, indexWriteFailure]));
   app.notFound(notFoundHandler);
+  // First, so that every answer is logged, refusals included.
+  app.use('*', accessLog({ logger: deps.logger, sampleRate: deps.accessLogSampleRate ?? 0 }));
   app.use('*', requestMetrics(deps.metrics.http));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   if (deps.admin) app.route('/api/v0/cache', edgeAdminRoutes(deps.admin));

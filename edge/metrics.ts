@@ -1,13 +1,43 @@
-/** @module The edge's Prometheus metrics, on a registry of its own. */
+/**
+ * @module The edge's Prometheus metrics, on a registry of its own.
+ *
+ * Blob-serving results (`outpost_edge_blob_requests_total{result}`) are a family of their own,
+ * named apart from the HTTP requests (`outpost_edge_http_requests_total{method,route,code}`), which
+ * count every answer of every route. Counters with a known set of label values start at 0.
+ */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createHttpMetrics, type HttpMetrics } from '../src/metrics/http-metrics.js';
+import {
+  createHttpMetrics,
+  initLabels,
+  registerProcessMetrics,
+  type HttpMetrics,
+} from '../src/metrics/http-metrics.js';
 
-export type RequestResult = 'hit' | 'miss' | 'coalesced' | 'denied' | 'error';
+export const REQUEST_RESULTS = ['hit', 'miss', 'coalesced', 'denied', 'error'] as const;
+export type RequestResult = (typeof REQUEST_RESULTS)[number];
+export const EVICTION_REASONS = ['space', 'ttl', 'purge'] as const;
+export const UPSTREAM_OUTCOMES = ['ok', 'error'] as const;
+/** Why a redirect token was refused: src/auth/token-errors.ts's codes, and none presented. */
+export const REDIRECT_TOKEN_REFUSALS = [
+  'OUTPOST_TOKEN_MISSING',
+  'OUTPOST_TOKEN_MALFORMED',
+  'OUTPOST_TOKEN_EXPIRED',
+  'OUTPOST_TOKEN_SIGNATURE',
+  'OUTPOST_TOKEN_UNKNOWN_KEY',
+  'OUTPOST_TOKEN_CLAIMS',
+] as const;
+
+export interface EdgeStoreSnapshot {
+  bytes: number;
+  blobs: number;
+  degraded?: boolean;
+}
 
 export interface EdgeMetrics {
   registry: Registry;
   http: HttpMetrics;
-  requests: Counter<'result'>;
+  blobRequests: Counter<'result'>;
+  redirectTokenRefusals: Counter<'reason'>;
   upstreamFetches: Counter<'outcome'>;
   upstreamBytes: Counter;
   upstreamFallbacks: Counter;
@@ -19,9 +49,22 @@ export interface EdgeMetrics {
   requestDuration: Histogram<'result'>;
 }
 
-export function createEdgeMetrics(store: () => { bytes: number; blobs: number; degraded?: boolean }): EdgeMetrics {
+export interface EdgeMetricsOptions {
+  store: () => EdgeStoreSnapshot;
+  /** The store's budget (config `maxBytes`), in bytes. */
+  capacityBytes: number;
+  version: string;
+}
+
+export function createEdgeMetrics({ store, capacityBytes, version }: EdgeMetricsOptions): EdgeMetrics {
   const registry = new Registry();
   const registers = [registry];
+  registerProcessMetrics(registry, { version, role: 'edge' });
+  new Gauge({
+    name: 'outpost_edge_store_capacity_bytes',
+    help: 'Bytes the store may hold (config maxBytes); eviction keeps outpost_edge_store_bytes below it',
+    registers,
+  }).set(capacityBytes);
   new Gauge({
     name: 'outpost_edge_store_bytes',
     help: 'Bytes of cached blobs on disk',
@@ -46,13 +89,19 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
       this.set(store().degraded ? 1 : 0);
     },
   });
-  return {
+  const metrics: EdgeMetrics = {
     registry,
     http: createHttpMetrics(registry, 'outpost_edge'),
-    requests: new Counter({
-      name: 'outpost_edge_requests_total',
-      help: 'Blob requests by result',
+    blobRequests: new Counter({
+      name: 'outpost_edge_blob_requests_total',
+      help: 'Blob GETs and HEADs by what the cache did: hit, miss, coalesced (joined a fetch under way), denied, error',
       labelNames: ['result'],
+      registers,
+    }),
+    redirectTokenRefusals: new Counter({
+      name: 'outpost_edge_redirect_token_refusals_total',
+      help: 'Blob requests refused for their redirect token, by reason (missing, expired, bad signature, claims...)',
+      labelNames: ['reason'],
       registers,
     }),
     upstreamFetches: new Counter({
@@ -100,20 +149,27 @@ export function createEdgeMetrics(store: () => { bytes: number; blobs: number; d
       registers,
     }),
     requestDuration: new Histogram({
-      name: 'outpost_edge_request_duration_seconds',
+      name: 'outpost_edge_blob_request_duration_seconds',
       help: 'Blob request duration until the body is sent, by result',
       labelNames: ['result'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
       registers,
     }),
   };
+  initLabels(metrics.blobRequests, 'result', REQUEST_RESULTS);
+  initLabels(metrics.evictions, 'reason', EVICTION_REASONS);
+  initLabels(metrics.upstreamFetches, 'outcome', UPSTREAM_OUTCOMES);
+  initLabels(metrics.redirectTokenRefusals, 'reason', REDIRECT_TOKEN_REFUSALS);
+  return metrics;
 }
 
-/** Hits, and requests that went upstream (coalesced ones included), from `requests` (for /health). */
-export async function requestCounts(metrics: Pick<EdgeMetrics, 'requests'>): Promise<{ hits: number; misses: number }> {
+/** Hits, and requests that went upstream (coalesced ones included), from `blobRequests` (for /health). */
+export async function requestCounts(
+  metrics: Pick<EdgeMetrics, 'blobRequests'>,
+): Promise<{ hits: number; misses: number }> {
   let hits = 0;
   let misses = 0;
-  for (const { labels, value } of (await metrics.requests.get()).values) {
+  for (const { labels, value } of (await metrics.blobRequests.get()).values) {
     if (labels.result === 'hit') hits += value;
     else if (labels.result === 'miss' || labels.result === 'coalesced') misses += value;
   }

@@ -23,6 +23,8 @@ export interface RedirectAuthOptions {
   now?: () => number;
   /** False while no signing key is at hand (`KeySource.hasKeys`). Default: always true. */
   hasKeys?: () => boolean;
+  /** Told of each refused token, with the reason's code (`OUTPOST_TOKEN_EXPIRED`...), to count it. */
+  onRefused?: (reason: string) => void;
 }
 
 // Keys are fetched again within seconds while main is back (edge/backoff.ts, capped at 30 s).
@@ -48,7 +50,7 @@ export function createRedirectVerifiers(options: RedirectAuthOptions): {
     ...(options.now && { now: options.now }),
   });
   return {
-    verify: redirectVerifier(verifier, options.logger, options.hasKeys ?? (() => true)),
+    verify: redirectVerifier(verifier, options.logger, options.hasKeys ?? (() => true), options.onRefused),
     verifiedBefore(token, repository, digest) {
       const payload = verifier.cached(token);
       return (
@@ -65,7 +67,12 @@ export function createRedirectVerifier(options: RedirectAuthOptions): RedirectVe
   return createRedirectVerifiers(options).verify;
 }
 
-function redirectVerifier(verifier: JwtVerifier, logger: Logger, hasKeys: () => boolean): RedirectVerifier {
+function redirectVerifier(
+  verifier: JwtVerifier,
+  logger: Logger,
+  hasKeys: () => boolean,
+  onRefused?: (reason: string) => void,
+): RedirectVerifier {
   return async (token, repository, digest) => {
     if (!hasKeys()) {
       throw new OciError('UNAVAILABLE', {
@@ -79,6 +86,7 @@ function redirectVerifier(verifier: JwtVerifier, logger: Logger, hasKeys: () => 
       if (!(err instanceof TokenError)) throw err;
       const kid = kidOf(token);
       logger.warn('redirect token refused', { reason: err.code, detail: err.message, repository, digest, kid });
+      onRefused?.(err.code);
       if (err.code === 'OUTPOST_TOKEN_CLAIMS')
         throw new OciError('DENIED', { message: `redirect token refused: ${err.message}` });
       throw new OciError('UNAUTHORIZED', { message: `redirect token refused: ${err.message}` });

@@ -21,6 +21,8 @@ import { createRedirectVerifiers } from './redirect-auth.js';
 import { createBlobFastPath } from './routes/blob-fast-path.js';
 import { createBlobSender } from './routes/send-cached-blob.js';
 import { createEdgeMetrics, requestCounts } from './metrics.js';
+import { readVersion } from '../src/config/version.js';
+import { createAccessLogWriter } from '../src/http/access-log.js';
 import { createEdgeHealth } from './health.js';
 import { createEdgeApp } from './app.js';
 import { joinMain, type JoinOutcome } from './join-main.js';
@@ -78,11 +80,11 @@ export async function startEdge(
   logger.info('store reconciled', { ...report });
 
   // `cache` is read when metrics are collected, after it exists.
-  const metrics = createEdgeMetrics(() => ({
-    bytes: index.bytes,
-    blobs: index.count,
-    degraded: cache.storeHealth().degraded !== undefined,
-  }));
+  const metrics = createEdgeMetrics({
+    store: () => ({ bytes: index.bytes, blobs: index.count, degraded: cache.storeHealth().degraded !== undefined }),
+    capacityBytes: config.maxBytes,
+    version: readVersion(),
+  });
   const dispatcher = createUpstreamDispatcher(config.upstreamTimeoutsMs);
   // Warm pulls from main with main's registry token, which another edge upstream would refuse.
   const origin = createUpstream(config.issuer, dispatcher, config.name);
@@ -152,6 +154,7 @@ export async function startEdge(
     logger,
     now,
     hasKeys: () => keys.hasKeys(),
+    onRefused: (reason) => metrics.redirectTokenRefusals.inc({ reason }),
   });
   // One sender for the route and the hot path (the nginx front mode adds its file-hit hook here).
   const send = createBlobSender({ metrics, handOffHit: handOffFor(config.front) });
@@ -162,6 +165,7 @@ export async function startEdge(
     metrics,
     logger,
     health,
+    accessLogSampleRate: config.log.accessSampleRate,
     ...(adminToken && {
       admin: {
         adminToken,
@@ -194,7 +198,13 @@ export async function startEdge(
       fetch: app.fetch,
       listen: config.listen,
       tls: config.tls,
-      fastPath: createBlobFastPath({ cache, verifiedBefore: redirects.verifiedBefore, metrics, send }),
+      fastPath: createBlobFastPath({
+        cache,
+        verifiedBefore: redirects.verifiedBefore,
+        metrics,
+        send,
+        accessLog: createAccessLogWriter({ logger, sampleRate: config.log.accessSampleRate }),
+      }),
     });
   } catch (err) {
     // Not listening (port busy): close what is open so that the process can exit at once.
@@ -207,8 +217,9 @@ export async function startEdge(
   const url = config.publicUrl ?? server.url;
   logger.info('edge cache listening', {
     name: config.name,
-    url: server.url,
-    publicUrl: url,
+    // `url` is what clients are sent to (the public URL); `bindUrl` is the socket it listens on.
+    url,
+    bindUrl: server.url,
     upstream: config.upstream,
     dataDir,
     ...(config.front !== 'none' && { front: config.front }),

@@ -2,11 +2,12 @@
  * @module Wires main's routes and middleware into one Hono app. No I/O happens here: every
  * service is built by service.ts (or a test) and passed in.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { createErrorHandler, notFoundHandler } from '../src/http/error-handler.js';
 import { registryHeaders } from '../src/http/headers.js';
 import { requestMetrics } from '../src/http/request-metrics.js';
+import { accessLog } from '../src/http/access-log.js';
 import { opsRoutes, type HealthCheck } from '../src/http/ops-routes.js';
 import { clientAddress } from '../src/http/node-bindings.js';
 import type { HttpMetrics } from '../src/metrics/http-metrics.js';
@@ -15,6 +16,8 @@ import type { Digest } from '../src/oci/digest.js';
 import type { Reference, RepoName } from '../src/oci/reference.js';
 import { accessGate, requiresBase, type AccessPolicy } from './middleware/access.js';
 import { resolveClientAddress } from './middleware/client-address.js';
+import { auditRequests } from './middleware/audit-requests.js';
+import type { AuditLog } from './audit/audit-log.js';
 import type { Registry } from './registry/registry.js';
 import type { PullPolicy } from './registry/pull-policy.js';
 import type { Sessions } from './auth/sessions.js';
@@ -52,6 +55,10 @@ export interface MainAppDeps {
   onManifestPull?: (repo: RepoName, reference: Reference) => void;
   /** Proxies whose X-Forwarded-For is believed for the client's address (config `http.trustedProxies`). */
   trustedProxies: readonly string[];
+  /** Share of requests in the access log (config `log.accessSampleRate`); none when absent. */
+  accessLogSampleRate?: number;
+  /** Security events: refusals and admin changes seen in answers (middleware/audit-requests.ts), and the events API. */
+  audit?: AuditLog;
 }
 
 export function createMainApp(deps: MainAppDeps): Hono {
@@ -59,7 +66,10 @@ export function createMainApp(deps: MainAppDeps): Hono {
   const app = new Hono({ strict: false });
   app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
+  // First, so that every answer is logged, refusals included.
+  app.use('*', accessLog({ logger: deps.logger, sampleRate: deps.accessLogSampleRate ?? 0, userOf: userName }));
   app.use('*', requestMetrics(deps.metrics.http));
+  if (deps.audit) app.use('*', auditRequests(deps.audit));
   app.use('*', resolveClientAddress(deps.trustedProxies));
   app.route('/', opsRoutes({ health: deps.health, metrics: deps.metrics.registry }));
   app.route('/', tokenRoutes(deps.auth));
@@ -73,6 +83,7 @@ export function createMainApp(deps: MainAppDeps): Hono {
       sessions: deps.sessions,
       logger: deps.logger,
       publicUrl: deps.web.publicUrl,
+      ...(deps.audit && { audit: deps.audit }),
     }),
   );
 
@@ -89,4 +100,10 @@ export function createMainApp(deps: MainAppDeps): Hono {
   app.route('/v2', v2);
   app.route('/', webRoutes(deps.web));
   return app;
+}
+
+/** The signed-in user of a request, once the registry's gate or the API's authentication ran. */
+function userName(c: Context): string | undefined {
+  const principal = c.get('auth')?.principal ?? c.get('principal');
+  return principal?.kind === 'user' ? principal.name : undefined;
 }

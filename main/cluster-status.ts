@@ -5,7 +5,7 @@
  * database and the blob store with their health. With the database down the answer still
  * comes, saying so, without the counts it cannot make.
  */
-import { readFileSync } from 'node:fs';
+import { readVersion } from '../src/config/version.js';
 import type { KeyRing } from '../src/auth/keys.js';
 import type { AccountStore } from './metadata/accounts.js';
 import type { RegistryMetadata } from './metadata/registry.js';
@@ -69,21 +69,7 @@ async function healthOf(backend: { location: string; ping: () => Promise<void> }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The version in package.json: two levels up from dist/main/, one from main/ when run from source. */
-export function readVersion(): string {
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'outpost' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // Not this one; try the next candidate.
-    }
-  }
-  return 'unknown';
-}
+export { readVersion };
 
 export function createClusterStatus(deps: ClusterStatusDeps): () => Promise<ClusterStatus> {
   const { registryMetadata, accounts, keys, now } = deps;

@@ -1,6 +1,7 @@
 /** @module Main's Prometheus metrics, registered on a registry of its own (never the global one). */
 import { Gauge, Registry } from 'prom-client';
-import { createHttpMetrics, type HttpMetrics } from '../src/metrics/http-metrics.js';
+import { createHttpMetrics, registerProcessMetrics, type HttpMetrics } from '../src/metrics/http-metrics.js';
+import { readVersion } from '../src/config/version.js';
 import type { RegistryMetadata } from './metadata/registry.js';
 
 export interface MainMetrics {
@@ -16,6 +17,7 @@ export function createMainMetrics(
   now: () => number = Date.now,
 ): MainMetrics {
   const registry = new Registry();
+  registerProcessMetrics(registry, { version: readVersion(), role: 'main' });
   let scannedAt = -Infinity;
   let totals = { bytes: 0, blobs: 0 };
   const refresh = async () => {

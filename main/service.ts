@@ -37,6 +37,8 @@ import { createClusterStatus, readVersion } from './cluster-status.js';
 import { createMainMetrics } from './metrics.js';
 import { createMainHealth } from './health.js';
 import { createMainApp } from './app.js';
+import { createAccessLogWriter } from '../src/http/access-log.js';
+import { createAuditLog } from './audit/audit-log.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
 import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
@@ -142,7 +144,8 @@ export async function startMain(
     if (!sharedBlobs) {
       const repaired = await repairMainStore(data.metadata.registry, store, logger, now);
       if (Object.values(repaired).some((n) => n > 0)) {
-        logger.warn('repaired the blob index after an unclean stop', { ...repaired });
+        // The repair is the recovery: done, nothing left for the operator to do (info, not warn).
+        logger.info('repaired the blob index after an unclean stop', { ...repaired });
       }
     }
     // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
@@ -217,11 +220,13 @@ export async function startMain(
   const sessionStore = metadata.sessions;
   const accountId = async (name: string) => accounts.userId(name);
   const sessions = createSessions({ store: sessionStore, accountId, lifetimeMs: config.auth.sessionLifetimeMs, now });
+  const audit = createAuditLog({ store: metadata.audit, logger, now });
   const authenticator = createAuthenticator({
     accounts,
-    throttle: createLoginThrottle({ store: metadata.throttle, now, logger }),
+    throttle: createLoginThrottle({ store: metadata.throttle, now, logger, audit }),
     verifier,
     directory: createDirectorySignIn({ settings: settingsStore, logger }),
+    audit,
   });
   const tokens = createTokenService({
     keys,
@@ -370,6 +375,8 @@ export async function startMain(
     pullPolicy: createPullPolicy({ metadata: registryMetadata, scans: scanResults }),
     logger,
     metrics,
+    accessLogSampleRate: config.log.accessSampleRate,
+    audit,
     health: createMainHealth(registryMetadata, resolve(config.dataDir)),
     accessPolicy,
     auth: { tokens, authenticator, keys },
@@ -394,6 +401,7 @@ export async function startMain(
       caches: cachesModule,
       jobs: jobsModule.jobs,
       pruning,
+      audit,
     },
     deleteEnabled: config.storage.deleteEnabled,
     // As short-lived as the redirect tokens to the caches (config caches.redirectTokenLifetime).
@@ -414,6 +422,7 @@ export async function startMain(
       caches: cachesModule,
       http: metrics.http,
       clientAddress: clientAddressResolver(config.http.trustedProxies),
+      accessLog: createAccessLogWriter({ logger, sampleRate: config.log.accessSampleRate }),
     });
   }
 
@@ -462,9 +471,10 @@ export async function startMain(
     ).unref(),
   ];
 
+  // `url` is what clients use (the public URL); `bindUrl` is the socket this process listens on.
   logger.info('main registry listening', {
-    url: server.url,
-    publicUrl,
+    url: publicUrl,
+    bindUrl: server.url,
     dataDir: resolve(config.dataDir),
     metadata: metadata.description,
     blobs: data.blobsDescription,
@@ -500,6 +510,8 @@ export async function startMain(
       await server.close(config.shutdownGraceMs);
       // After the last request: every pull served is counted before the metadata closes.
       await pulls.close();
+      // After the last request, before the database closes: every queued event is written.
+      await audit.stop();
       await metadata.coordinator.leave(replica.id).catch(() => {});
       await metadata.close();
       logger.info('main registry stopped');

@@ -20,12 +20,13 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
 import { blobHeaders } from '../../src/http/blob-headers.js';
 import type { BlobSender } from './send-cached-blob.js';
+import type { AccessLogWriter } from '../../src/http/access-log.js';
 import { FRONT_MISSED_HEADER } from '../front.js';
 
 const FRONT_MISSED = FRONT_MISSED_HEADER.toLowerCase();
 
 /** The blob route's template, as the request metrics label it. */
-export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
+export const BLOB_ROUTE = '/v2/{name}/blobs/{digest}';
 
 // Main's Location: /v2/<name>/blobs/<algorithm>:<hex>?token=<JWT: base64url parts and dots>
 const HOT_URL = /^\/v2\/([a-z0-9][a-z0-9._/-]*)\/blobs\/([a-z0-9]+:[a-f0-9]+)\?token=([A-Za-z0-9_.-]+)$/;
@@ -36,10 +37,18 @@ export interface BlobFastPathDeps {
   metrics: EdgeMetrics;
   /** Sends the blob: the same function as the blob route's. */
   send: BlobSender;
+  /** The access log, as the app writes it. */
+  accessLog?: AccessLogWriter;
 }
 
 /** Returns a handler that answers a request and returns true, or returns false untouched. */
-export function createBlobFastPath({ cache, verifiedBefore, metrics, send }: BlobFastPathDeps): NodeFastPath {
+export function createBlobFastPath({
+  cache,
+  verifiedBefore,
+  metrics,
+  send,
+  accessLog,
+}: BlobFastPathDeps): NodeFastPath {
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
     if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined)
@@ -59,7 +68,7 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics, send }: Blo
     const blob = cache.openInMemory(digest);
     if (!blob) return false;
     const plan = { status: 200 as const, headers: blobHeaders(digest, blob.size), length: blob.size };
-    metrics.requests.inc({ result: 'hit' });
+    metrics.blobRequests.inc({ result: 'hit' });
     // nginx asking again for a file it found missing: this time the edge sends the bytes.
     const status = send(
       outgoing,
@@ -70,9 +79,18 @@ export function createBlobFastPath({ cache, verifiedBefore, metrics, send }: Blo
     );
     // The same series the request-metrics middleware records for this answer.
     const seconds = (performance.now() - started) / 1000;
-    metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: String(status) });
+    metrics.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, code: String(status) });
     metrics.http.duration.observe({ method: 'GET', route: BLOB_ROUTE }, seconds);
-    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, status === 499 ? 0 : blob.size);
+    const bytes = status === 499 ? 0 : blob.size;
+    metrics.http.bytesOut.inc({ route: BLOB_ROUTE }, bytes);
+    accessLog?.({
+      method: 'GET',
+      route: BLOB_ROUTE,
+      status,
+      bytes,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      cacheDecision: 'hit',
+    });
     return true;
   };
 }

@@ -44,7 +44,7 @@ async function counted<T>(metrics: EdgeMetrics, result: 'denied' | 'error', fn: 
   try {
     return await fn();
   } catch (err) {
-    metrics.requests.inc({ result: err instanceof OciError && err.status === 503 ? 'error' : result });
+    metrics.blobRequests.inc({ result: err instanceof OciError && err.status === 503 ? 'error' : result });
     throw err instanceof UpstreamError ? upstreamFailure(err) : err;
   }
 }
@@ -63,6 +63,7 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }:
       } catch (err) {
         // Refusals of a presented token are logged by the verifier; this one had none.
         logger.info('redirect token refused', { reason: 'OUTPOST_TOKEN_MISSING', repository: name, digest });
+        metrics.redirectTokenRefusals.inc({ reason: 'OUTPOST_TOKEN_MISSING' });
         throw err;
       }
       await verifyRedirect(presented, name, digest);
@@ -70,13 +71,15 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }:
     });
     if (c.req.method === 'HEAD') {
       const { size, result } = await counted(metrics, 'error', () => cache.stat(name, digest, token));
-      metrics.requests.inc({ result });
+      metrics.blobRequests.inc({ result });
+      c.set('cacheDecision', result);
       return sendStream(c, { status: 200, headers: blobHeaders(digest, size) });
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
     const plan = await planBlobResponse(digest, blob, c.req.header('range'));
-    metrics.requests.inc({ result: blob.result });
+    metrics.blobRequests.inc({ result: blob.result });
+    c.set('cacheDecision', blob.result);
     const outgoing = nodeOutgoing(c);
     if (!outgoing) return blobWebResponse(blob, plan);
     // nginx asking again for a file it found missing: this time the edge sends the bytes.

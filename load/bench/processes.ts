@@ -231,7 +231,7 @@ export async function startOutpostMain(options: OutpostMainOptions): Promise<Ser
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {
-      const url = /"msg":"main registry listening".*?"url":"([^"]+)"/.exec(output)?.[1];
+      const url = /"msg":"main registry listening".*?"bindUrl":"([^"]+)"/.exec(output)?.[1];
       return url !== undefined && (await answersV2(url)) ? url : undefined;
     },
   });
@@ -281,7 +281,7 @@ export async function startOutpostEdge(options: OutpostEdgeOptions): Promise<Ser
     ...(options.env && { env: options.env }),
     cleanup: options.cleanup,
     ready: async (output) => {
-      const url = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(output)?.[1];
+      const url = /"msg":"edge cache listening".*?"bindUrl":"([^"]+)"/.exec(output)?.[1];
       return url !== undefined && (await answersV2(url)) ? url : undefined;
     },
   });

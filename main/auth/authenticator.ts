@@ -24,6 +24,7 @@ import { AccountError } from '../accounts/errors.js';
 import { DirectoryUnavailableError } from '../directory/directory-connection.js';
 import type { DirectorySignIn } from '../directory/directory-sign-in.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface BearerIdentity {
   principal: Principal;
@@ -50,6 +51,8 @@ export function createAuthenticator(deps: {
   verifier: JwtVerifier;
   /** The directory, when main has one configured (settings decide whether it is enabled). */
   directory?: DirectorySignIn;
+  /** Where sign-ins checked against the password are recorded (not the remembered ones: one per request). */
+  audit?: Pick<AuditLog, 'record'>;
 }): Authenticator {
   // Keyed by a hash of name and password: the cache never holds a password. The value is the
   // account's password version when it was verified, so a changed password (API, web, or
@@ -96,11 +99,14 @@ export function createAuthenticator(deps: {
       }
       const versionBefore = await deps.accounts.passwordVersion(username);
       const user = await deps.accounts.authenticate(username, password);
+      const signIn = { type: 'auth.sign-in', actor: username, target: username, detail: { address } } as const;
       if (!user) {
         await attempt.failed();
+        deps.audit?.record({ ...signIn, outcome: 'failure' });
         throw wrongCredentials();
       }
       await attempt.succeeded();
+      deps.audit?.record({ ...signIn, outcome: 'success' });
       // Remembered only if the password did not change while it was being checked.
       if (versionBefore !== undefined && versionBefore === (await deps.accounts.passwordVersion(username)))
         recent.set(id, versionBefore);

@@ -35,6 +35,7 @@
 import { OciError } from '../../src/oci/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { ThrottleStore } from '../metadata/throttle.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface LoginThrottleOptions {
   /** Where failures are counted. */
@@ -52,6 +53,8 @@ export interface LoginThrottleOptions {
   maxDelayMs?: number;
   /** Where throttle decisions are logged (info). */
   logger?: Logger;
+  /** Where refusals and delays are recorded as `auth.throttled` events. */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 /**
@@ -79,7 +82,7 @@ export interface LoginThrottle {
 
 export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
   const { store, now = Date.now, windowMs = 15 * 60_000, slowAfter = 3, lockAfter = 10, maxDelayMs = 4000 } = options;
-  const { slowAfterPerAddress = 20, slowAfterPerAccount = 10, logger } = options;
+  const { slowAfterPerAddress = 20, slowAfterPerAccount = 10, logger, audit } = options;
   // Per pair while some of its attempts are between `before()` and their end: their arrival
   // numbers, and the turn that store reads and outcome counting take one at a time.
   const pairs = new Map<string, { next: number; inFlight: Set<number>; turn: Promise<unknown> }>();
@@ -143,6 +146,13 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
           ...(pending > 0 && { inProgress: pending }),
           retryAfterSeconds: retryAfter,
         });
+        audit?.record({
+          type: 'auth.throttled',
+          actor: fields.user,
+          target: fields.user,
+          outcome: 'failure',
+          detail: { address, decision: 'refused', retryAfterSeconds: retryAfter },
+        });
         throw new OciError('TOOMANYREQUESTS', {
           message: 'too many failed sign-in attempts; try again later',
           headers: { 'Retry-After': String(retryAfter) },
@@ -175,6 +185,13 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
       );
       if (delayMs > 0) {
         logger?.info('sign-in delayed after failed attempts', { ...fields, delayMs });
+        audit?.record({
+          type: 'auth.throttled',
+          actor: fields.user,
+          target: fields.user,
+          outcome: 'failure',
+          detail: { address, decision: 'delayed', delayMs },
+        });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
       return attempt;

@@ -4,6 +4,7 @@
  */
 import { Agent } from 'undici';
 import { Counter, Gauge, type Registry as MetricsRegistry } from 'prom-client';
+import { initLabels } from '../../src/metrics/http-metrics.js';
 import type { KeyRing } from '../../src/auth/keys.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Accounts } from '../accounts/accounts.js';
@@ -20,8 +21,16 @@ import { nodesOf } from './cache-nodes.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
+  /** Client pulls main served itself, and why no cache took them. */
   direct: Counter<'reason'>;
+  /** Blob GETs by content caches: a miss fetched with the client's redirect token, or warming. */
+  cacheFetches: Counter<'kind'>;
 }
+
+/** Why main served a client's blob GET itself: no cache is preferred, or the preferred ones are down. */
+export const DIRECT_REASONS = ['no-preference', 'cache-down'] as const;
+/** How a content cache fetched a blob from main (DESIGN 3.3): `miss` with a redirect token, `warm` with its own. */
+export const CACHE_FETCH_KINDS = ['miss', 'warm'] as const;
 
 export interface CachesModule {
   caches: ContentCaches;
@@ -102,14 +111,26 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
       help: 'Blob GETs redirected to a content cache',
       labelNames: ['cache'],
       registers,
+      // Every known cache has its series from the first scrape on, at 0 until a pull goes there.
+      async collect() {
+        for (const cache of await caches.list()) this.inc({ cache: cache.name }, 0);
+      },
     }),
     direct: new Counter({
       name: 'outpost_main_blob_direct_total',
-      help: 'Blob GETs main served itself, by reason',
+      help: 'Blob GETs by clients that main served itself rather than redirect, by reason (no-preference, cache-down)',
       labelNames: ['reason'],
       registers,
     }),
+    cacheFetches: new Counter({
+      name: 'outpost_main_cache_fetches_total',
+      help: 'Blob GETs by content caches (not client downloads): miss (redirect token) or warm (X-Outpost-Cache)',
+      labelNames: ['kind'],
+      registers,
+    }),
   };
+  initLabels(metrics.direct, 'reason', DIRECT_REASONS);
+  initLabels(metrics.cacheFetches, 'kind', CACHE_FETCH_KINDS);
   const inputs = rememberRedirectInputs({
     listCaches: () => caches.list(),
     preferences: async (user) => {

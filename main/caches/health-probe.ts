@@ -361,7 +361,9 @@ export class HealthProbe {
     const up = this.isNodeUp(key);
     if (wasUp === up) return;
     const [cache = '', node = ''] = key.split('/');
-    this.options.logger.warn(up ? 'content cache node is up again' : 'content cache node is down', {
+    // A node going down needs a look; one coming back is the recovery, news but nothing to do (info).
+    const log = up ? this.options.logger.info : this.options.logger.warn;
+    log.call(this.options.logger, up ? 'content cache node is up again' : 'content cache node is down', {
       cache,
       node,
       ...(reason && { reason }),

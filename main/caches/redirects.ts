@@ -21,7 +21,8 @@ import { nodesOf, type CacheNode } from './cache-nodes.js';
 import { pickNode, rendezvousNode, type RankedNode } from './rendezvous.js';
 import { createHotBlobs } from './hot-blobs.js';
 
-export type DirectReason = 'no-preference' | 'cache-down' | 'redirect-token' | 'edge-request';
+/** Why main serves a client's pull itself (metric `outpost_main_blob_direct_total{reason}`). */
+export type DirectReason = 'no-preference' | 'cache-down';
 
 export type RedirectDecision =
   /** Answer 307 to `location`. */

@@ -16,6 +16,8 @@ import { createJoinTokens } from '../caches/join-tokens.js';
 import { nodesOf } from '../caches/cache-nodes.js';
 import { storedNodeHealth } from '../caches/stored-node-health.js';
 import type { CacheHealthRecord, CacheHeartbeatRecord } from '../metadata/caches.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { commandLineActor, recordNow } from '../audit/audit-log.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -170,6 +172,12 @@ export async function runCacheCommand(command: CacheCommand, io: CliIo): Promise
         const records = { health: await store.listHealth(), heartbeats: await store.listHeartbeats(), now: Date.now() };
         io.out(`${formatCaches(list, records)}\n`);
       }
+    }
+    if (checked.action !== 'list') {
+      // A join token is a credential: its creation is recorded, never the token.
+      const target = checked.action === 'token' ? '' : checked.name;
+      const change = { type: 'admin.caches', actor: commandLineActor(), target, outcome: 'success' } as const;
+      await recordNow(data.metadata.audit, { ...change, detail: { action: checked.action } }, silentLogger);
     }
     return EXIT.OK;
   } catch (err) {

@@ -12,6 +12,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KeyRing } from '../../src/auth/keys.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { commandLineActor, recordNow } from '../audit/audit-log.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
@@ -49,6 +51,11 @@ export async function runKeyCommand(command: KeyCommand, io: CliIo): Promise<num
     const { maxTokenLifetimeMs, prePublishMs } = command;
     const ring = await KeyRing.open({ store, maxTokenLifetimeMs, prePublishMs });
     const kid = existed ? await ring.rotate() : ring.signingKey.kid;
+    await recordNow(
+      data.metadata.audit,
+      { type: 'admin.keys', actor: commandLineActor(), target: kid, outcome: 'success', detail: { action: 'rotate' } },
+      silentLogger,
+    );
     io.out(`${kid}\n`);
     const from = existed && prePublishMs > 0 ? `, published now, signs in ${Math.ceil(prePublishMs / 1000)}s` : '';
     io.err(`new signing key ${kid}${from}; earlier keys stay published until the tokens they signed expire\n`);

@@ -11,6 +11,8 @@ import { createAccounts, type UserView } from '../accounts/accounts.js';
 import { checkAccountName } from '../accounts/account-names.js';
 import { AccountError } from '../accounts/errors.js';
 import { passwordProblem } from '../accounts/passwords.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { commandLineActor, recordNow } from '../audit/audit-log.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { PasswordInputError } from '../../src/cli/read-password.js';
@@ -120,6 +122,17 @@ export async function runUserCommand(command: UserCommand, io: CliIo): Promise<n
         const users = await accounts.listUsers();
         io.out(users.length > 0 ? `${formatUsers(users)}\n` : 'no users\n');
       }
+    }
+    if (command.action === 'add' || command.action === 'passwd' || command.action === 'remove') {
+      const detail = { action: command.action, ...(command.action === 'add' && { isAdmin: command.admin }) };
+      const change = {
+        type: 'admin.users',
+        actor: commandLineActor(),
+        target: name!,
+        outcome: 'success',
+        detail,
+      } as const;
+      await recordNow(metadata.audit, change, silentLogger);
     }
     return EXIT.OK;
   } catch (err) {

@@ -4,6 +4,7 @@
  * number of replicas. Nothing outside main/metadata/ knows which one it got.
  */
 import type { AccountStore } from './accounts.js';
+import type { AuditStore } from './audit.js';
 import type { CacheStore } from './caches.js';
 import type { ClusterCoordinator } from './cluster.js';
 import type { JobStore } from './jobs.js';
@@ -29,6 +30,7 @@ export interface Metadata {
   readonly pruning: PruningStore;
   readonly throttle: ThrottleStore;
   readonly keys: KeyStore;
+  readonly audit: AuditStore;
   readonly coordinator: ClusterCoordinator;
   /** Background jobs, their logs and schedules (main/jobs/). */
   readonly jobs: JobStore;

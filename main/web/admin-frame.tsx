@@ -2,7 +2,7 @@
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import { PageHead } from './components.js';
 
-export type AdminTab = 'users' | 'organizations' | 'caches' | 'settings' | 'jobs';
+export type AdminTab = 'users' | 'organizations' | 'caches' | 'settings' | 'jobs' | 'events';
 
 const TABS: Array<{ tab: AdminTab; href: string; label: string }> = [
   { tab: 'users', href: '/admin/users', label: 'Users' },
@@ -10,6 +10,7 @@ const TABS: Array<{ tab: AdminTab; href: string; label: string }> = [
   { tab: 'caches', href: '/admin/caches', label: 'Content caches' },
   { tab: 'settings', href: '/admin/settings', label: 'Registry settings' },
   { tab: 'jobs', href: '/admin/jobs', label: 'Jobs' },
+  { tab: 'events', href: '/admin/events', label: 'Audit log' },
 ];
 
 export const AdminFrame: FC<

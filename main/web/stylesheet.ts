@@ -131,6 +131,8 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 
 /* Tables */
 .table { width: 100%; border-collapse: collapse; }
+/* A wide table scrolls inside its card on a narrow screen, never the page. */
+.table-scroll { overflow-x: auto; }
 .table th, .table td {
   text-align: left; padding: 0.65rem 1.25rem; border-bottom: 1px solid var(--border); vertical-align: middle;
 }

@@ -17,6 +17,7 @@ import type { CachesModule } from '../caches/caches-module.js';
 import type { RegistryMetadata } from '../metadata/registry.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Pruning } from '../pruning/pruner.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface WebDeps {
   accounts: Accounts;
@@ -44,4 +45,6 @@ export interface WebDeps {
   jobs: Jobs;
   /** Pruning policies and their dry run (the repository's pruning page). */
   pruning: Pruning;
+  /** The audit log, shown on /admin/events (empty when absent). */
+  audit?: Pick<AuditLog, 'list'>;
 }

@@ -70,6 +70,11 @@ export const tlsSchema = z
 export const logSchema = z.object({
   /** Lowest level written: debug, info, warn or error. Default info. */
   level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * Share of requests written to the access log (one info line each): 1 every request (the
+   * default), 0 none, 0.1 about one in ten. `npm start` (outpost dev) sets 0 unless given.
+   */
+  accessSampleRate: z.coerce.number<string | number>().min(0).max(1).default(1),
 });
 
 export type TlsConfig = z.infer<typeof tlsSchema>;

@@ -130,12 +130,12 @@ const watched = () =>
     redirectsAsia: [main, 'outpost_main_redirects_total{cache="asia"}'],
     noPreference: [main, 'outpost_main_blob_direct_total{reason="no-preference"}'],
     cacheDown: [main, 'outpost_main_blob_direct_total{reason="cache-down"}'],
-    servedToEdges: [main, 'outpost_main_blob_direct_total{reason="redirect-token"}'],
-    euMiss: [eu, 'outpost_edge_requests_total{result="miss"}'],
-    euHit: [eu, 'outpost_edge_requests_total{result="hit"}'],
+    servedToEdges: [main, 'outpost_main_cache_fetches_total{kind="miss"}'],
+    euMiss: [eu, 'outpost_edge_blob_requests_total{result="miss"}'],
+    euHit: [eu, 'outpost_edge_blob_requests_total{result="hit"}'],
     euFetched: [eu, 'outpost_edge_upstream_fetches_total{outcome="ok"}'],
-    asiaMiss: [asia, 'outpost_edge_requests_total{result="miss"}'],
-    asiaHit: [asia, 'outpost_edge_requests_total{result="hit"}'],
+    asiaMiss: [asia, 'outpost_edge_blob_requests_total{result="miss"}'],
+    asiaHit: [asia, 'outpost_edge_blob_requests_total{result="hit"}'],
   });
 
 async function startEdge(name: string, upstream: string, joinToken: string, region: string): Promise<OutpostProcess> {

@@ -82,7 +82,7 @@ export function signRedirectToken(main: TestMain, request: RedirectTokenRequest)
   });
 }
 
-/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_requests_total{result="hit"}`; 0 when absent. */
+/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_blob_requests_total{result="hit"}`; 0 when absent. */
 export async function readMetric(edgeUrl: string, series: string): Promise<number> {
   const text = await (await fetch(`${edgeUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -128,7 +128,7 @@ export async function spawnEdge(env: Record<string, string>): Promise<SpawnedEdg
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`edge did not start:\n${stderr}`)), 20_000);
     const check = () => {
-      const match = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(stderr);
+      const match = /"msg":"edge cache listening".*?"bindUrl":"([^"]+)"/.exec(stderr);
       if (match) {
         clearTimeout(timer);
         child.stderr!.off('data', check);

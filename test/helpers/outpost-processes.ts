@@ -24,7 +24,7 @@ export interface OutpostProcess {
 
 /**
  * Starts `node dist/bin/outpost.js <args>` with `env` added to this process's environment and
- * resolves once a JSON log line `{"msg":"<readyMessage>", ..., "url":"..."}` appears.
+ * resolves once a JSON log line `{"msg":"<readyMessage>", ..., "bindUrl":"..."}` appears.
  */
 export async function startOutpost(
   args: string[],
@@ -40,7 +40,8 @@ export async function startOutpost(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   let status: number | string | undefined;
   const exited = once(child, 'exit').then(([code, signal]) => (status = (code ?? signal) as number | string));
-  const ready = new RegExp(`"msg":"${readyMessage}".*?"url":"([^"]+)"`);
+  // The socket it listens on (`bindUrl`), not the public URL (`url`) clients would be sent to.
+  const ready = new RegExp(`"msg":"${readyMessage}".*?"bindUrl":"([^"]+)"`);
   const url = await waitFor(() => {
     if (status !== undefined) throw new Error(`outpost ${args.join(' ')} exited with ${status}:\n${output}`);
     return ready.exec(output)?.[1];

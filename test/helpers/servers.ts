@@ -125,7 +125,7 @@ export async function spawnMain(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`main did not start:\n${stderr}`)), 20_000);
     const check = () => {
-      const match = /"msg":"main registry listening".*?"url":"([^"]+)"/.exec(stderr);
+      const match = /"msg":"main registry listening".*?"bindUrl":"([^"]+)"/.exec(stderr);
       if (match) {
         clearTimeout(timer);
         child.stderr!.off('data', check);

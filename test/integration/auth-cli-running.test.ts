@@ -90,6 +90,10 @@ describe('outpost main keys rotate while main runs', () => {
     for (const token of [before, after]) {
       expect((await v2(bearer(token), '/v2/admin/app/tags/list')).status).toBe(200);
     }
+    // The rotation is in the audit log that main serves, from the command's own process.
+    const res = await fetch(`${main.url}/api/v0/events?type=admin.keys`, { headers: { Authorization: ADMIN } });
+    const { events } = (await res.json()) as { events: Array<{ actor: string; target: string; outcome: string }> };
+    expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli/), target: newKid, outcome: 'success' });
   });
 });
 
@@ -100,6 +104,26 @@ describe('outpost main user while main runs', () => {
     expect((await v2(basicAuth('erin', 'erin-first-pw'))).status).toBe(200);
     const listed = await outpost(['user', 'list']);
     expect(listed.stdout).toMatch(/^erin +no +yes/m);
+    // In the audit log main serves, never with the password.
+    const res = await fetch(`${main.url}/api/v0/events?type=admin.users`, { headers: { Authorization: ADMIN } });
+    const text = await res.text();
+    expect(JSON.parse(text).events[0]).toMatchObject({ actor: expect.stringMatching(/^cli/), target: 'erin' });
+    expect(text).not.toContain('erin-first-pw');
+  });
+
+  it('records content cache changes and join token creation, never the token', async () => {
+    expect((await outpost(['cache', 'add', 'sg', '--host', 'http://127.0.0.1:9'])).code).toBe(0);
+    const created = await outpost(['cache', 'token', 'create']);
+    expect(created.code, created.stderr).toBe(0);
+    const res = await fetch(`${main.url}/api/v0/events?type=admin.caches`, { headers: { Authorization: ADMIN } });
+    const text = await res.text();
+    expect(
+      JSON.parse(text).events.map((e: { target: string; detail: { action: string } }) => [e.detail.action, e.target]),
+    ).toEqual([
+      ['token', ''],
+      ['add', 'sg'],
+    ]);
+    expect(text).not.toContain(created.stdout.trim());
   });
 
   it('changes a password: the old one, already remembered by main, stops working at once', async () => {

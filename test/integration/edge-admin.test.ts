@@ -153,9 +153,9 @@ describe('DELETE /api/v0/cache/blobs/<digest>', () => {
     await expect(access(file)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readMetric(edge.url, 'outpost_edge_evictions_total{reason="purge"}')).toBe(before + 1);
 
-    const misses = await readMetric(edge.url, 'outpost_edge_requests_total{result="miss"}');
+    const misses = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="miss"}');
     expect((await pull(blob)).equals(blob.bytes)).toBe(true);
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="miss"}')).toBe(misses + 1);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="miss"}')).toBe(misses + 1);
     expect(edge.service.index.get(blob.digest as Digest)?.pinned).toBe(false);
   });
 

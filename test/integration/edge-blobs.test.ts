@@ -38,7 +38,7 @@ async function urlFor(blob: { digest: string }, repository = REPO): Promise<stri
   );
 }
 
-const result = (name: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${name}"}`);
+const result = (name: string) => readMetric(edge.url, `outpost_edge_blob_requests_total{result="${name}"}`);
 
 function expectBlobHeaders(res: Response, blob: Blob, length = blob.size): void {
   expect(res.headers.get('content-length')).toBe(String(length));

@@ -19,7 +19,7 @@ import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 
 const REPO = 'team/app';
 const FALLBACKS = 'outpost_edge_upstream_fallbacks_total';
-const MAIN_SERVED_TOKEN = 'outpost_main_blob_direct_total{reason="redirect-token"}';
+const MAIN_SERVED_TOKEN = 'outpost_main_cache_fetches_total{kind="miss"}';
 const FELL_BACK = /"level":"info","msg":"upstream cache failed: misses are fetched from main/g;
 
 let main: TestMain;

@@ -33,7 +33,8 @@ async function pushed(size: number): Promise<Blob> {
 
 const chainToken = (blob: Blob, audience = ['asia', 'eu']) =>
   signRedirectToken(main, { repository: REPO, digest: blob.digest, audience });
-const result = (edge: TestEdge, name: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${name}"}`);
+const result = (edge: TestEdge, name: string) =>
+  readMetric(edge.url, `outpost_edge_blob_requests_total{result="${name}"}`);
 
 describe('a chain asia -> eu -> main', () => {
   it('fills both caches on the first pull and serves later pulls from asia alone', async () => {

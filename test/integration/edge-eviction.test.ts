@@ -67,7 +67,7 @@ const onDisk = (edge: TestEdge, blob: Blob) =>
     () => true,
     () => false,
   );
-const misses = (edge: TestEdge) => readMetric(edge.url, 'outpost_edge_requests_total{result="miss"}');
+const misses = (edge: TestEdge) => readMetric(edge.url, 'outpost_edge_blob_requests_total{result="miss"}');
 
 describe('eviction by space, least recently used first', () => {
   // 100 kB budget: past 90 kB, free down to 50 kB. Blobs of 20 kB.

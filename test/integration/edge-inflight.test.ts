@@ -41,7 +41,7 @@ async function urlFor(digest: string): Promise<string> {
   );
 }
 
-const result = (name: string) => readMetric(edge.url, `outpost_edge_requests_total{result="${name}"}`);
+const result = (name: string) => readMetric(edge.url, `outpost_edge_blob_requests_total{result="${name}"}`);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('concurrent requests for one cold blob', () => {

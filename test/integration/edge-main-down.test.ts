@@ -53,9 +53,9 @@ describe('with main down', () => {
   });
 
   it('answers a miss with 503 UNAVAILABLE and counts it as an error', async () => {
-    const before = await readMetric(edge.url, 'outpost_edge_requests_total{result="error"}');
+    const before = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="error"}');
     await expectOciError(await fetch(coldUrl), 503, 'UNAVAILABLE');
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="error"}')).toBe(before + 1);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="error"}')).toBe(before + 1);
     expect(edge.service.cache.has(cold.digest as never)).toBe(false);
   });
 

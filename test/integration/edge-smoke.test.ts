@@ -36,8 +36,8 @@ describe('edge GET /v2/<name>/blobs/<digest>', () => {
     // A fetch is counted once its blob is committed, after the client had every byte.
     await edge.service.cache.settled();
     const metrics = await (await fetch(`${edge.url}/metrics`)).text();
-    expect(metrics).toMatch(/outpost_edge_requests_total\{result="miss"\} 2/);
-    expect(metrics).toMatch(/outpost_edge_requests_total\{result="hit"\} 2/);
+    expect(metrics).toMatch(/outpost_edge_blob_requests_total\{result="miss"\} 2/);
+    expect(metrics).toMatch(/outpost_edge_blob_requests_total\{result="hit"\} 2/);
     expect(metrics).toMatch(/outpost_edge_upstream_fetches_total\{outcome="ok"\} 2/);
   });
 

@@ -68,8 +68,8 @@ describe('an edge started while main is down, with no keys cached', () => {
   });
 
   it('answers a blob request with 503 UNAVAILABLE and Retry-After, not a refusal, and keeps nothing', async () => {
-    const denied = await readMetric(edge.url, 'outpost_edge_requests_total{result="denied"}');
-    const errors = await readMetric(edge.url, 'outpost_edge_requests_total{result="error"}');
+    const denied = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="denied"}');
+    const errors = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="error"}');
     const res = await fetch(blobUrl);
     expect(res.headers.get('retry-after')).toBe('5');
     const error = await expectOciError(res, 503, 'UNAVAILABLE');
@@ -78,8 +78,8 @@ describe('an edge started while main is down, with no keys cached', () => {
     await expectOciError(await fetch(edgeBlobUrl(edge.url, REPO, blob.digest, 'not.a.token')), 503, 'UNAVAILABLE');
     expect(edge.service.cache.has(blob.digest as never)).toBe(false);
     // The edge's failure, not a refusal of the client.
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="error"}')).toBe(errors + 2);
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="denied"}')).toBe(denied);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="error"}')).toBe(errors + 2);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="denied"}')).toBe(denied);
   });
 
   it('becomes healthy once main is back, registers, and serves the blob it fetches from main', async () => {

@@ -159,10 +159,10 @@ describe('redirect tokens the edge refuses with 403 DENIED', () => {
   });
 
   it('counts every refusal as result="denied"', async () => {
-    const before = await readMetric(edge.url, 'outpost_edge_requests_total{result="denied"}');
+    const before = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="denied"}');
     await (await get(await token({ audience: ['asia'] }))).arrayBuffer();
     await (await get('garbage')).arrayBuffer();
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="denied"}')).toBe(before + 2);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="denied"}')).toBe(before + 2);
   });
 });
 

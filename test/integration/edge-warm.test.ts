@@ -145,13 +145,13 @@ describe('POST /api/v0/cache/warm', () => {
   });
 
   it('leaves blobs a client then pulls as hits, served without main', async () => {
-    const hits = await readMetric(edge.url, 'outpost_edge_requests_total{result="hit"}');
+    const hits = await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="hit"}');
     for (const blob of app1.blobs) {
       const token = await signRedirectToken(main, { repository: 'team/app', digest: blob.digest, audience: ['eu'] });
       const res = await fetch(edgeBlobUrl(edge.url, 'team/app', blob.digest, token));
       expect(Buffer.from(await res.arrayBuffer()).equals(blob.bytes)).toBe(true);
     }
-    expect(await readMetric(edge.url, 'outpost_edge_requests_total{result="hit"}')).toBe(hits + app1.blobs.length);
+    expect(await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="hit"}')).toBe(hits + app1.blobs.length);
   });
 
   it('reports blobs that are already cached as already-cached', async () => {

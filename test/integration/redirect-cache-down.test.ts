@@ -113,6 +113,8 @@ describe('main watching its caches', () => {
     await pull(auth.bob!, eu);
     // asia is still down: its users go to eu.
     await pull(auth.alice!, eu);
-    expect(logs).toMatch(/"msg":"content cache node is up again".*"cache":"eu"/);
+    // A recovery is info; the node going down was the warning.
+    expect(logs).toMatch(/"level":"info","msg":"content cache node is up again".*"cache":"eu"/);
+    expect(logs).toMatch(/"level":"warn","msg":"content cache node is down".*"cache":"eu"/);
   });
 });

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 const requests = async (edge: TestEdge, result: string) =>
-  readMetric(edge.url, `outpost_edge_requests_total{result="${result}"}`);
+  readMetric(edge.url, `outpost_edge_blob_requests_total{result="${result}"}`);
 
 /** A pull of every layer as docker does it: GET on main, follow the 307. */
 async function pullLayers(authorization: string): Promise<string[]> {
@@ -69,7 +69,7 @@ describe('a user whose cache is asia (asia -> eu -> main)', () => {
   });
 
   it('fills both edges on the first pull, each blob fetched from main once', async () => {
-    const mainServed = await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}');
+    const mainServed = await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}');
     const [euMisses, asiaMisses] = [await requests(eu, 'miss'), await requests(asia, 'miss')];
     await pullLayers(bearer(await pullToken(main, auth.alice!)));
     for (const layer of image.layers) {
@@ -80,17 +80,17 @@ describe('a user whose cache is asia (asia -> eu -> main)', () => {
     expect(await requests(asia, 'miss')).toBe(asiaMisses + n);
     expect(await requests(eu, 'miss')).toBe(euMisses + n);
     // eu fetched each blob from main with the same redirect token, which main served itself.
-    expect(await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}')).toBe(mainServed + n);
+    expect(await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}')).toBe(mainServed + n);
   });
 
   it('is served by asia alone on the second pull', async () => {
     const euTotal = async () => (await requests(eu, 'hit')) + (await requests(eu, 'miss'));
     const [euBefore, asiaHits] = [await euTotal(), await requests(asia, 'hit')];
-    const mainServed = await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}');
+    const mainServed = await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}');
     await pullLayers(auth.alice!);
     expect(await requests(asia, 'hit')).toBe(asiaHits + image.layers.length);
     expect(await euTotal()).toBe(euBefore);
-    expect(await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}')).toBe(mainServed);
+    expect(await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}')).toBe(mainServed);
   });
 
   it('counts every redirect under asia', async () => {

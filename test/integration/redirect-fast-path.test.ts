@@ -111,7 +111,7 @@ describe('a blob GET with a bearer token: the same answer with and without the f
   it('counts each redirect once, under the route and status the app counts', async () => {
     const redirects = () => mainMetric(main, 'outpost_main_redirects_total{cache="eu"}');
     const requests = () =>
-      mainMetric(main, `outpost_main_http_requests_total{method="GET",route="${BLOB_ROUTE}",status="307"}`);
+      mainMetric(main, `outpost_main_http_requests_total{method="GET",route="${BLOB_ROUTE}",code="307"}`);
     const [redirectsBefore, requestsBefore] = [await redirects(), await requests()];
     await askBothWays(blobPath(), tokens.dave!);
     expect(await redirects()).toBe(redirectsBefore + 2);

@@ -63,10 +63,10 @@ async function expectUnauthorized(res: Response, message: RegExp): Promise<void>
 }
 
 describe('a blob GET carrying a redirect token as Bearer', () => {
-  it('is served by main, although the user behind it has a cache, and counted as reason="redirect-token"', async () => {
-    const before = await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}');
+  it('is served by main, although the user behind it has a cache, and counted as a cache fetch (kind="miss"), not a client download', async () => {
+    const before = await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}');
     await expectServedByMain(await getBlob(main, layer().digest, bearer(await redirectToken())), layer());
-    expect(await mainMetric(main, 'outpost_main_blob_direct_total{reason="redirect-token"}')).toBe(before + 1);
+    expect(await mainMetric(main, 'outpost_main_cache_fetches_total{kind="miss"}')).toBe(before + 1);
   });
 
   it("is served with the very token main's own redirect handed out", async () => {
@@ -159,13 +159,13 @@ describe('a blob GET carrying a redirect token from a cache that names itself (X
 });
 
 describe('a blob GET from an edge warming its cache (X-Outpost-Cache) with a registry token', () => {
-  it('is served by main and counted as reason="edge-request"', async () => {
-    const before = await mainMetric(main, 'outpost_main_blob_direct_total{reason="edge-request"}');
+  it('is served by main and counted as a cache fetch (kind="warm")', async () => {
+    const before = await mainMetric(main, 'outpost_main_cache_fetches_total{kind="warm"}');
     const res = await fetch(`${main.url}/v2/${REPO}/blobs/${layer().digest}`, {
       redirect: 'manual',
       headers: { Authorization: bearer(await pullToken(main, auth.alice!)), 'X-Outpost-Cache': 'eu' },
     });
     await expectServedByMain(res, layer());
-    expect(await mainMetric(main, 'outpost_main_blob_direct_total{reason="edge-request"}')).toBe(before + 1);
+    expect(await mainMetric(main, 'outpost_main_cache_fetches_total{kind="warm"}')).toBe(before + 1);
   });
 });

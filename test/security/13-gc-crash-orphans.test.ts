@@ -89,7 +89,7 @@ describe('start-up repair of files without an index entry', () => {
     m = await start();
     expect(await exists(paths.blob(orphan.digest as Digest))).toBe(false);
     const repaired = logged(/repaired the blob index/);
-    expect(repaired).toMatchObject({ orphansTrashed: 1, orphansReindexed: 0 });
+    expect(repaired).toMatchObject({ level: 'info', orphansTrashed: 1, orphansReindexed: 0 });
     await expectOciError(await fetch(`${m.url}/v2/team/app/blobs/${orphan.digest}`), 404, 'BLOB_UNKNOWN');
     expect((await fetch(`${m.url}/v2/team/app/blobs/${kept.digest}`)).status).toBe(200);
   });

@@ -69,6 +69,8 @@ describe('a data directory after a push', () => {
     const token = await signRedirectToken(main, { repository: 'team/app', digest: layer.digest, audience: ['eu'] });
     const res = await fetch(`${edge.url}/v2/team/app/blobs/${layer.digest}?token=${token}`);
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(layer.bytes))).toBe(true);
+    // The client has every byte before the blob is committed to the store: look once it is.
+    await edge.service.cache.settled();
 
     const modes = await modesUnder(edge.dataDir);
     expect([...modes.keys()].some((p) => p.startsWith('/blobs/sha256/') && !modes.get(p)!.dir)).toBe(true);

@@ -118,7 +118,7 @@ export async function startGeoWorld(ctx: ScenarioContext, region: Region, link: 
       cleanup: ctx.cleanup,
       readyTimeoutMs: 60_000,
       ready: async (output) => {
-        const url = /"msg":"edge cache listening".*?"url":"([^"]+)"/.exec(output)?.[1];
+        const url = /"msg":"edge cache listening".*?"bindUrl":"([^"]+)"/.exec(output)?.[1];
         return url !== undefined && (await answersV2(url)) ? url : undefined;
       },
     });

@@ -5,7 +5,7 @@
  * issues for a signed-in user (wrk with a registry bearer token on a blob GET that redirects).
  *
  * The edge is filled by one unmeasured pull first, so every measured pull through it is all hits
- * (checked on the edge's `outpost_edge_requests_total{result="hit"}`); each straight pull must be
+ * (checked on the edge's `outpost_edge_blob_requests_total{result="hit"}`); each straight pull must be
  * served by main (`outpost_main_blob_direct_total{reason="no-preference"}`); the 307s wrk gets
  * are counted by main's `outpost_main_redirects_total`. The two pulls alternate which goes first.
  */
@@ -95,7 +95,7 @@ export const redirectPull: Scenario = {
         ctx.signal.throwIfAborted();
         const served = () =>
           peer === SUBJECT
-            ? metric(outpost.edge, 'outpost_edge_requests_total{result="hit"}')
+            ? metric(outpost.edge, 'outpost_edge_blob_requests_total{result="hit"}')
             : metric(outpost.main, 'outpost_main_blob_direct_total{reason="no-preference"}');
         const before = await served();
         const secondsTaken = await pull(peer);

@@ -8,6 +8,7 @@ import type { Metadata } from '../metadata.js';
 import { createMemoryThrottleStore } from '../memory/throttle.js';
 import { createLmdbAccountStore, lmdbCredentialRevoker, removeRepositoryGrants } from './accounts.js';
 import { createLmdbCacheStore } from './caches.js';
+import { createLmdbAuditStore } from './audit.js';
 import { createSingleProcessCoordinator } from './cluster.js';
 import { openMainEnvironment } from './environment.js';
 import { createLmdbJobStore } from './jobs.js';
@@ -46,6 +47,7 @@ export function openEmbeddedMetadata(dataDir: string): Metadata {
     // One process: failed sign-ins are counted in memory, as before there were stores.
     throttle: createMemoryThrottleStore(),
     keys: createFileKeyStore(join(dataDir, 'keys')),
+    audit: createLmdbAuditStore(root),
     coordinator,
     jobs: createLmdbJobStore(root),
     scans: createLmdbScanStore(root),

@@ -9,6 +9,8 @@ import { namespaceOf } from '../../accounts/access-control.js';
 import { ACCOUNTS_MIGRATIONS } from './accounts-schema.js';
 import { createPostgresAccountStore } from './accounts.js';
 import { lockNamespaceAccount, removeRepositoryGrants } from './accounts-rows.js';
+import { AUDIT_MIGRATIONS } from './audit-schema.js';
+import { createPostgresAuditStore } from './audit.js';
 import { CACHES_MIGRATIONS } from './caches-schema.js';
 import { createPostgresCacheStore } from './caches.js';
 import { CLUSTER_MIGRATIONS } from './cluster-schema.js';
@@ -51,6 +53,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...PRUNING_MIGRATIONS,
   ...SCANS_MIGRATIONS,
   ...VULNDB_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
 ];
 
 export interface PostgresMetadataOptions {
@@ -111,6 +114,7 @@ export async function openPostgresMetadata(options: PostgresMetadataOptions): Pr
       pruning: createPostgresPruningStore(db),
       throttle: createPostgresThrottleStore(db),
       keys: createPostgresKeyStore(db, kek),
+      audit: createPostgresAuditStore(db),
       coordinator,
       jobs: createPostgresJobStore(db),
       scans: createPostgresScanStore(db),

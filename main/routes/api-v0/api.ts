@@ -35,6 +35,8 @@ import type { SbomAttach } from '../../images/sbom-attach.js';
 import { sbomRoutes } from './imagescan-sbom.js';
 import type { ImageScans } from '../../scans/image-scans.js';
 import { imageScanRoutes } from './imagescan.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { eventRoutes } from './events.js';
 
 export interface ManagementServices {
   accounts: AccountManagement;
@@ -59,6 +61,8 @@ export interface ApiV0Deps extends ManagementServices {
   logger: Logger;
   /** Main's public URL: the origin unsafe requests must come from when they name one. */
   publicUrl: string;
+  /** The audit log, read by `GET /api/v0/events` (absent: no such endpoint). */
+  audit?: Pick<AuditLog, 'list'>;
 }
 
 export function apiV0Routes(deps: ApiV0Deps): Hono {
@@ -77,6 +81,7 @@ export function apiV0Routes(deps: ApiV0Deps): Hono {
   api.route('/', pruningRoutes(deps.pruning));
   api.route('/', sbomRoutes(deps));
   api.route('/', imageScanRoutes(deps.scans));
+  if (deps.audit) api.route('/', eventRoutes(deps.audit));
   // Every /api/v0 resource is routed above: this catch-all answers the rest, so a sub-app
   // mounted at /api/v0 elsewhere (app.ts) would never be reached.
   api.all('*', (c) => {

@@ -20,6 +20,7 @@ import { grants } from '../../../src/auth/scope.js';
 import { API_VERSION, API_VERSION_HEADER } from '../../../src/http/headers.js';
 import type { NodeFastPath } from '../../../src/http/serve.js';
 import type { HttpMetrics } from '../../../src/metrics/http-metrics.js';
+import { elapsedMs, type AccessLogWriter } from '../../../src/http/access-log.js';
 import { parseDigest } from '../../../src/oci/digest.js';
 import { parseRepoName } from '../../../src/oci/reference.js';
 import type { Authenticator } from '../../auth/authenticator.js';
@@ -28,7 +29,7 @@ import type { Registry } from '../../registry/registry.js';
 import { EDGE_REQUEST_HEADER } from './blobs.js';
 
 /** The blob route's template, as the request metrics label it. */
-export const BLOB_ROUTE = '/v2/:name{.+}/blobs/:digest';
+export const BLOB_ROUTE = '/v2/{name}/blobs/{digest}';
 
 // `/v2/<name>/blobs/<algorithm>:<hex>`, nothing more: no query, no trailing slash, no escapes.
 const BLOB_URL = /^\/v2\/([a-z0-9][a-z0-9._/-]*)\/blobs\/([a-z0-9]+:[a-f0-9]+)$/;
@@ -41,11 +42,15 @@ export interface BlobRedirectFastPathDeps {
   http: HttpMetrics;
   /** The client's address from the peer's and `X-Forwarded-For` (main/middleware/client-address.ts). */
   clientAddress: (peer: string, forwardedFor: string | undefined) => string;
+  /** The access log, as the app writes it. */
+  accessLog?: AccessLogWriter;
 }
 
 export function createBlobRedirectFastPath(deps: BlobRedirectFastPathDeps): NodeFastPath {
   /** The 307 to send, or undefined for the app to answer. Rejects on errors: the app answers those too. */
-  async function redirectFor(incoming: IncomingMessage): Promise<{ location: string; digest: string } | undefined> {
+  async function redirectFor(
+    incoming: IncomingMessage,
+  ): Promise<{ location: string; digest: string; cache: string; user?: string } | undefined> {
     const match = BLOB_URL.exec(incoming.url ?? '');
     if (!match) return undefined;
     const credentials = parseAuthorization(incoming.headers.authorization);
@@ -66,7 +71,8 @@ export function createBlobRedirectFastPath(deps: BlobRedirectFastPathDeps): Node
     const decision = await deps.caches.redirects.decide(identity.principal, name, digest, address);
     if (decision.kind !== 'redirect') return undefined;
     deps.caches.metrics.redirects.inc({ cache: decision.cache });
-    return { location: decision.location, digest };
+    const user = identity.principal.kind === 'user' ? identity.principal.name : undefined;
+    return { location: decision.location, digest, cache: decision.cache, ...(user !== undefined && { user }) };
   }
 
   return function blobRedirectFastPath(incoming: IncomingMessage, outgoing: ServerResponse) {
@@ -84,8 +90,17 @@ export function createBlobRedirectFastPath(deps: BlobRedirectFastPathDeps): Node
       });
       outgoing.end();
       // The series the request-metrics middleware records for the route's 307.
-      deps.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, status: '307' });
+      deps.http.requests.inc({ method: 'GET', route: BLOB_ROUTE, code: '307' });
       deps.http.duration.observe({ method: 'GET', route: BLOB_ROUTE }, (performance.now() - started) / 1000);
+      deps.accessLog?.({
+        method: 'GET',
+        route: BLOB_ROUTE,
+        status: 307,
+        bytes: 0,
+        durationMs: elapsedMs(started),
+        ...(redirect.user !== undefined && { user: redirect.user }),
+        cacheDecision: `redirected:${redirect.cache}`,
+      });
       return true;
     });
   };

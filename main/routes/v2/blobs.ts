@@ -21,6 +21,16 @@ export interface BlobRoutesDeps {
   presignBlob?: (digest: Digest) => Promise<string>;
 }
 
+/** A client's pull (redirected or served here), or a content cache fetching a blob (never redirected). */
+type BlobDecision = RedirectDecision | { kind: 'cache-fetch'; fetch: 'miss' | 'warm' };
+
+/** What the access log says of a blob GET: `redirected:<cache>`, `direct:<reason>` or `cache-fetch:<kind>`. */
+export function cacheDecisionLabel(decision: BlobDecision): string {
+  if (decision.kind === 'redirect') return `redirected:${decision.cache}`;
+  if (decision.kind === 'direct') return `direct:${decision.reason}`;
+  return `cache-fetch:${decision.fetch}`;
+}
+
 /** Edges warming their cache with a registry token say who they are; they get the bytes. */
 export const EDGE_REQUEST_HEADER = 'X-Outpost-Cache';
 
@@ -28,10 +38,10 @@ export function blobRoutes({ registry, deleteEnabled, caches, presignBlob }: Blo
   const app = new Hono();
 
   /** DESIGN 3.3: a GET goes to the user's cache unless it comes from a cache. */
-  async function redirectDecision(c: Context, name: RepoName, digest: Digest): Promise<RedirectDecision> {
+  async function redirectDecision(c: Context, name: RepoName, digest: Digest): Promise<BlobDecision> {
     const auth = c.get('auth');
-    if (auth.viaRedirectToken) return { kind: 'direct', reason: 'redirect-token' };
-    if (c.req.header(EDGE_REQUEST_HEADER) !== undefined) return { kind: 'direct', reason: 'edge-request' };
+    if (auth.viaRedirectToken) return { kind: 'cache-fetch', fetch: 'miss' };
+    if (c.req.header(EDGE_REQUEST_HEADER) !== undefined) return { kind: 'cache-fetch', fetch: 'warm' };
     return caches.redirects.decide(auth.principal, name, digest, clientAddress(c));
   }
 
@@ -43,6 +53,7 @@ export function blobRoutes({ registry, deleteEnabled, caches, presignBlob }: Blo
       // The blob must exist here before anyone is sent elsewhere for it.
       await registry.blobs.stat(name, digest);
       const decision = await redirectDecision(c, name, digest);
+      c.set('cacheDecision', cacheDecisionLabel(decision));
       if (decision.kind === 'redirect') {
         caches.metrics.redirects.inc({ cache: decision.cache });
         return c.body(null, 307, {
@@ -51,10 +62,11 @@ export function blobRoutes({ registry, deleteEnabled, caches, presignBlob }: Blo
           'Cache-Control': 'no-store',
         });
       }
-      caches.metrics.direct.inc({ reason: decision.reason });
+      if (decision.kind === 'cache-fetch') caches.metrics.cacheFetches.inc({ kind: decision.fetch });
+      else caches.metrics.direct.inc({ reason: decision.reason });
       // Not for caches (redirect token, edge warming): they fetch from main with a bearer token,
       // which a presigned URL must not receive, and store what they fetch.
-      if (presignBlob && decision.reason !== 'redirect-token' && decision.reason !== 'edge-request') {
+      if (presignBlob && decision.kind === 'direct') {
         return c.body(null, 307, {
           Location: await presignBlob(digest),
           'Docker-Content-Digest': digest,

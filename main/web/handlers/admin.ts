@@ -7,6 +7,7 @@ import { adminJobRoutes } from './admin-jobs.js';
 import { adminDirectoryRoutes } from './admin-directory.js';
 import { adminOrganizationRoutes } from './admin-organizations.js';
 import { adminSettingsRoutes } from './admin-settings.js';
+import { adminEventRoutes } from './admin-events.js';
 import { adminUserRoutes } from './admin-users.js';
 import { adminOnly } from './guards.js';
 
@@ -22,5 +23,6 @@ export function adminRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   app.route('/', adminSettingsRoutes(deps, cookies));
   app.route('/', adminJobRoutes(deps, cookies));
   app.route('/', adminDirectoryRoutes(deps, cookies));
+  app.route('/', adminEventRoutes(deps, cookies));
   return app;
 }

@@ -164,8 +164,8 @@ describe('an edge node killed during a stream of skopeo pulls', () => {
     const { results, killedAt } = await pullsAcrossKill('team/pair', async (killing) => {
       // The node that served more blobs dies: some of every pull's blobs were its.
       const hits = async (edge: OutpostProcess) =>
-        (await readMetric(edge.url, 'outpost_edge_requests_total{result="hit"}')) +
-        (await readMetric(edge.url, 'outpost_edge_requests_total{result="miss"}'));
+        (await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="hit"}')) +
+        (await readMetric(edge.url, 'outpost_edge_blob_requests_total{result="miss"}'));
       const [victim] = (await hits(a)) >= (await hits(b)) ? [a, b] : [b, a];
       expect(await hits(victim!)).toBeGreaterThan(0);
       killing();

@@ -102,8 +102,8 @@ async function frontBlobUrl(blob: Blob): Promise<string> {
 
 const edgeMetric = (series: string) => readMetric(edge.service.server.url, series);
 const counters = async () => ({
-  hits: await edgeMetric('outpost_edge_requests_total{result="hit"}'),
-  misses: await edgeMetric('outpost_edge_requests_total{result="miss"}'),
+  hits: await edgeMetric('outpost_edge_blob_requests_total{result="hit"}'),
+  misses: await edgeMetric('outpost_edge_blob_requests_total{result="miss"}'),
   handOffs: await edgeMetric('outpost_edge_front_handoffs_total'),
   servedBytes: await edgeMetric('outpost_edge_served_bytes_total'),
 });

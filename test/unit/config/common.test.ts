@@ -96,8 +96,14 @@ describe('tlsSchema', () => {
 
 describe('logSchema', () => {
   it('defaults the level to info and accepts the four levels only', () => {
-    expect(logSchema.parse({})).toEqual({ level: 'info' });
-    expect(logSchema.parse({ level: 'debug' })).toEqual({ level: 'debug' });
+    expect(logSchema.parse({})).toEqual({ level: 'info', accessSampleRate: 1 });
+    expect(logSchema.parse({ level: 'debug' })).toMatchObject({ level: 'debug' });
     expect(logSchema.safeParse({ level: 'trace' }).success).toBe(false);
+  });
+
+  it('logs every request by default, takes a share from 0 to 1 (also as text), and refuses others', () => {
+    expect(logSchema.parse({ accessSampleRate: '0.1' }).accessSampleRate).toBe(0.1);
+    expect(logSchema.parse({ accessSampleRate: 0 }).accessSampleRate).toBe(0);
+    for (const bad of [-0.1, 1.5, 'often']) expect(logSchema.safeParse({ accessSampleRate: bad }).success).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
-import { createHttpMetrics, type HttpMetrics } from '../../../src/metrics/http-metrics.js';
+import { createHttpMetrics, routeLabel, type HttpMetrics } from '../../../src/metrics/http-metrics.js';
 import { requestMetrics } from '../../../src/http/request-metrics.js';
 
 function setup() {
@@ -44,11 +44,11 @@ describe('createHttpMetrics', () => {
 });
 
 describe('requestMetrics', () => {
-  it('counts a request by method, route template and status, never by raw path', async () => {
+  it('counts a request by method, route template and status code, never by raw path', async () => {
     const { app, metrics } = setup();
     await app.request(`/v2/library/ubuntu/blobs/sha256:${'a'.repeat(64)}`);
     expect(await values(metrics.requests)).toEqual([
-      { labels: { method: 'GET', route: '/v2/:name{.+}/blobs/:digest', status: '200' }, value: 1 },
+      { labels: { method: 'GET', route: '/v2/{name}/blobs/{digest}', code: '200' }, value: 1 },
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('requestMetrics', () => {
     const { app, metrics } = setup();
     await app.request('/nowhere/secret-token-in-path');
     expect(await values(metrics.requests)).toEqual([
-      { labels: { method: 'GET', route: 'unmatched', status: '404' }, value: 1 },
+      { labels: { method: 'GET', route: 'unmatched', code: '404' }, value: 1 },
     ]);
   });
 
@@ -66,13 +66,13 @@ describe('requestMetrics', () => {
     const res = await app.request(path);
     expect(res.headers.get('content-length')).toBe('12');
     await app.request(path, { method: 'HEAD' });
-    expect(await values(metrics.bytesOut)).toEqual([{ labels: { route: '/v2/:name{.+}/blobs/:digest' }, value: 12 }]);
+    expect(await values(metrics.bytesOut)).toEqual([{ labels: { route: '/v2/{name}/blobs/{digest}' }, value: 12 }]);
   });
 
   it('adds request bytes from the request Content-Length', async () => {
     const { app, metrics } = setup();
     await app.request('/v2/a/uploads/1', { method: 'PUT', body: 'x'.repeat(30), headers: { 'Content-Length': '30' } });
-    expect(await values(metrics.bytesIn)).toEqual([{ labels: { route: '/v2/:name{.+}/uploads/:id' }, value: 30 }]);
+    expect(await values(metrics.bytesIn)).toEqual([{ labels: { route: '/v2/{name}/uploads/{id}' }, value: 30 }]);
   });
 
   it('observes one duration per request', async () => {
@@ -81,6 +81,36 @@ describe('requestMetrics', () => {
     const count = (await metrics.duration.get()).values.find(
       (v) => v.metricName === 'test_http_request_duration_seconds_count',
     );
-    expect(count).toMatchObject({ labels: { method: 'PUT', route: '/v2/:name{.+}/uploads/:id' }, value: 1 });
+    expect(count).toMatchObject({ labels: { method: 'PUT', route: '/v2/{name}/uploads/{id}' }, value: 1 });
+  });
+});
+
+describe('routeLabel', () => {
+  it.each([
+    ['/v2/:name{.+}/blobs/:digest', '/v2/{name}/blobs/{digest}'],
+    ['/v2/:name{.+}/blobs/uploads/:id', '/v2/{name}/blobs/uploads/{id}'],
+    ['/api/v0/repositories/:namespace/:repo', '/api/v0/repositories/{namespace}/{repo}'],
+    ['/v2/', '/v2'],
+    ['/', '/'],
+  ])('writes %s as %s, without router syntax', (template, label) => {
+    expect(routeLabel(template)).toBe(label);
+  });
+});
+
+describe('requestMetrics in front of a gate that refuses', () => {
+  it("labels a refused request with the route it asked for, not the gate's wildcard", async () => {
+    const registry = new Registry();
+    const metrics = createHttpMetrics(registry, 'test');
+    const app = new Hono();
+    app.use(requestMetrics(metrics));
+    const v2 = new Hono();
+    // As main's access gate: a middleware on every /v2 path that answers 401 before the route runs.
+    v2.use('*', async (c, next) => (c.req.header('authorization') ? next() : c.body(null, 401)));
+    v2.get('/:name{.+}/manifests/:reference', (c) => c.body('{}'));
+    app.route('/v2', v2);
+    await app.request('/v2/library/ubuntu/manifests/latest');
+    expect(await values(metrics.requests)).toEqual([
+      { labels: { method: 'GET', route: '/v2/{name}/manifests/{reference}', code: '401' }, value: 1 },
+    ]);
   });
 });
