@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mainCli } from '../../main/cli.js';
 import { startTestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { backendArgs, prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
+import { prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
+import { runMainCli } from '../helpers/main-cli.js';
 
 let temp: TempDir;
 let data: string;
@@ -23,19 +23,7 @@ afterAll(async () => {
   await temp.remove();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const run = { code: -1, out: '', err: '' };
-  run.code = await mainCli(
-    [...args, '--data', data, ...backendArgs(backend)],
-    {},
-    {
-      out: (s) => void (run.out += s),
-      err: (s) => void (run.err += s),
-      readPassword: async () => '',
-    },
-  );
-  return run;
-}
+const cli = (...args: string[]) => runMainCli(args, data, backend);
 
 describe('outpost main jobs', () => {
   it('queues a job that the next main runs, and shows it before and after', async () => {

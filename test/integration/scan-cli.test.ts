@@ -5,32 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mainCli } from '../../main/cli.js';
 import { apiOk } from '../helpers/api-client.js';
 import { pushBlobsAs } from '../helpers/image-fixtures.js';
 import { tarOf } from '../helpers/layer-tar.js';
 import { blobOf, imageManifest } from '../helpers/oci-fixtures.js';
 import { basicAuth, startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
-import { backendArgs } from '../helpers/test-backend.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { runMainCli } from '../helpers/main-cli.js';
 
 const ADMIN = basicAuth('admin', TEST_ADMIN_PASSWORD);
 let main: TestMain;
 let digest: string;
 
-async function cli(args: string[]) {
-  const run = { code: -1, out: '', err: '' };
-  run.code = await mainCli(
-    [...args, '--data', main.dataDir, ...backendArgs(main.backend)],
-    {},
-    {
-      out: (s) => void (run.out += s),
-      err: (s) => void (run.err += s),
-      readPassword: async () => '',
-    },
-  );
-  return run;
-}
+const cli = (args: string[]) => runMainCli(args, main.dataDir, main.backend);
 
 beforeAll(async () => {
   main = await startTestMain({ scanPollIntervalMs: 100 });

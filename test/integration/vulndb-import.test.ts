@@ -8,7 +8,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mainCli } from '../../main/cli.js';
 import { openMainData } from '../../main/main-data.js';
 import type { Inventory } from '../../main/scan/types.js';
 import { createVulnerabilityDatabase } from '../../main/vulndb/database.js';
@@ -21,7 +20,8 @@ import {
   pipOfDebian12,
 } from '../helpers/real-inventory.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { backendArgs, prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
+import { prepareTestBackend, type TestBackend } from '../helpers/test-backend.js';
+import { runMainCli } from '../helpers/main-cli.js';
 
 const OSV = join(import.meta.dirname, '..', 'fixtures', 'osv');
 const FIXTURES = readdirSync(OSV, { recursive: true, encoding: 'utf8' })
@@ -42,19 +42,7 @@ afterAll(async () => {
   await temp.remove();
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const run = { code: -1, out: '', err: '' };
-  run.code = await mainCli(
-    [...args, '--data', data, ...backendArgs(backend)],
-    {},
-    {
-      out: (s) => void (run.out += s),
-      err: (s) => void (run.err += s),
-      readPassword: async () => '',
-    },
-  );
-  return run;
-}
+const cli = (args: string[]) => runMainCli(args, data, backend);
 
 /** A zip laid out as OSV's all.zip: one record per entry, at the top level. */
 async function writeZip(name: string, entries: Record<string, string | Buffer>): Promise<string> {

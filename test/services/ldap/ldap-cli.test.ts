@@ -5,14 +5,14 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mainCli } from '../../../main/cli.js';
 import { createAccounts } from '../../../main/accounts/accounts.js';
 import { mergeLdapSettings } from '../../../main/directory/ldap-settings.js';
 import { openMainData } from '../../../main/main-data.js';
 import { defaultLdapSettings } from '../../../main/metadata/ldap-settings.js';
 import { outpostLdapSettings, startSlapd, type TestSlapd } from '../../helpers/slapd.js';
 import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
-import { backendArgs, prepareTestBackend, type TestBackend } from '../../helpers/test-backend.js';
+import { prepareTestBackend, type TestBackend } from '../../helpers/test-backend.js';
+import { runMainCli } from '../../helpers/main-cli.js';
 
 let slapd: TestSlapd;
 let temp: TempDir;
@@ -21,19 +21,7 @@ let backend: TestBackend;
 
 const openData = () => openMainData({ dataDir: data, ...backend.storage });
 
-async function cli(args: string[]) {
-  const run = { code: -1, out: '', err: '' };
-  run.code = await mainCli(
-    [...args, '--data', data, ...backendArgs(backend)],
-    {},
-    {
-      out: (s) => void (run.out += s),
-      err: (s) => void (run.err += s),
-      readPassword: async () => '',
-    },
-  );
-  return run;
-}
+const cli = (args: string[]) => runMainCli(args, data, backend);
 
 beforeAll(async () => {
   slapd = await startSlapd({
