@@ -3,7 +3,7 @@
  * manifests they leave untagged (with their untagged referrers), keeping a manifest an index
  * still lists; the `gc` job afterwards removes exactly the pruned images' own blobs and keeps the
  * shared ones, and kept tags still pull. `keepUntaggedManifests` keeps the manifests. A real main
- * with token auth and an injected clock (LMDB; the metadata operation is in the contract suite).
+ * with token auth and an injected clock; runs on PostgreSQL too (services-postgres).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, apiOk, createUser, pushImageAs, putManifestAs } from '../helpers/api-client.js';
