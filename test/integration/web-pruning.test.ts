@@ -136,6 +136,9 @@ describe('the pruning page', () => {
     });
     expect(byDigest.status).toBe(404);
     expect(textOf((await alice.submit(PAGE, `${PAGE}/run`, {})).html)).toContain('Nothing was deleted');
+    const activity = textOf((await alice.get('/repositories/alice/app')).html);
+    expect(activity).toContain('alice pruned the tag old-1');
+    expect(activity).toContain('alice pruned the untagged manifest');
   });
 
   it('keeps the "Keep the manifests left untagged" choice of the form', async () => {
