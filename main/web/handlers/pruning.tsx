@@ -122,6 +122,7 @@ export function pruningWebRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     return show(c, name, { dryRun: await deps.pruning.dryRun(principal, name) });
   });
 
+  // Access: repository administrators (pruneNow checks it), with the form's CSRF token (routes.ts).
   app.post('/repositories/:name{.+}/pruning/run', async (c) => {
     const { principal } = signedIn(c);
     const name = c.req.param('name');
