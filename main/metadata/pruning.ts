@@ -27,6 +27,8 @@ export interface PruningPolicyRecord {
   maxTags?: number;
   /** A tag pulled within this many days is never pruned, whatever the rules say. */
   keepPulledWithinDays?: number;
+  /** The manifests a pruning run leaves untagged stay (by default they are deleted). */
+  keepUntaggedManifests?: boolean;
   updatedAt: number;
   updatedBy: string;
 }

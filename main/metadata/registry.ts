@@ -95,7 +95,8 @@ export interface RepositoryEvent {
    * create: the repository was created through the API; push: a manifest was put by tag;
    * tag: that put moved the tag from another manifest; delete: a manifest was deleted by digest;
    * untag: a tag was deleted; settings: visibility or immutability changed; prune: a pruning
-   * run (started by `actor`) deleted the tag, which pointed to `digest`.
+   * run (started by `actor`) deleted the tag, which pointed to `digest`, or (no `tag`) deleted
+   * the manifest `digest`, which that run had left untagged.
    */
   type: 'create' | 'push' | 'tag' | 'delete' | 'untag' | 'settings' | 'prune';
   actor: string;
@@ -223,6 +224,21 @@ export interface RegistryMetadata {
     at: number,
     pruned?: { digest: Digest },
   ): Promise<DeleteOutcome>;
+  /**
+   * A pruning run's batch of manifests of `repo`: in ONE transaction, deletes those of `digests`
+   * that are then untagged and referenced only by manifests that go too (not a child of an index
+   * that stays, not the subject of a referrer that stays: main/metadata/prunable-manifests.ts),
+   * with their blob references and referrer entries, and records a `prune` event by `actor` for
+   * each; returns the deleted, in the order given. With `dryRun`, writes nothing and answers as
+   * if the tags `dryRun.withoutTags` were already deleted (what the run would delete).
+   */
+  pruneManifests(
+    repo: RepoName,
+    digests: readonly Digest[],
+    actor: string,
+    at: number,
+    dryRun?: { withoutTags: readonly string[] },
+  ): Promise<Digest[]>;
   /** Tags of `repo` in name order. */
   listTags(repo: string, options: ListOptions): Promise<TagEntry[]>;
   /** How many tags `repo` has and, among the first `scan` of them, the latest `updatedAt`. */

@@ -7,6 +7,7 @@
  * (name pattern, age since push, time since last pull, not among the N most recent of the
  * pattern). Beside the rules, `maxTags` caps the repository's tag count (the oldest beyond go),
  * and `keepPulledWithinDays` protects every tag pulled recently, whatever the rules say.
+ * `keepUntaggedManifests: true` keeps the manifests a run leaves untagged (pruner.ts deletes them by default).
  */
 import { z } from 'zod';
 import { AccountError } from '../accounts/errors.js';
@@ -42,6 +43,7 @@ export const policySchema = z
     rules: z.array(ruleSchema).max(MAX_RULES, `at most ${MAX_RULES} rules`),
     maxTags: z.number().int().min(1).max(MAX_KEEP).optional(),
     keepPulledWithinDays: days.optional(),
+    keepUntaggedManifests: z.boolean().optional(),
   })
   .strict();
 
@@ -50,6 +52,8 @@ export interface PruningPolicy {
   rules: PruningRuleRecord[];
   maxTags?: number;
   keepPulledWithinDays?: number;
+  /** The manifests a run leaves untagged stay (their layers with them); by default they go. */
+  keepUntaggedManifests?: boolean;
 }
 
 export const EMPTY_POLICY: PruningPolicy = Object.freeze({ rules: [] });
@@ -63,7 +67,7 @@ export function parsePolicy(input: unknown): PruningPolicy {
       .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
     throw new AccountError('INVALID_INPUT', problems.join('; '));
   }
-  const { rules, maxTags, keepPulledWithinDays } = parsed.data;
+  const { rules, maxTags, keepPulledWithinDays, keepUntaggedManifests } = parsed.data;
   return {
     rules: rules.map((rule) => ({
       tagPattern: rule.tagPattern,
@@ -73,5 +77,6 @@ export function parsePolicy(input: unknown): PruningPolicy {
     })),
     ...(maxTags !== undefined && { maxTags }),
     ...(keepPulledWithinDays !== undefined && { keepPulledWithinDays }),
+    ...(keepUntaggedManifests !== undefined && { keepUntaggedManifests }),
   };
 }

@@ -43,19 +43,28 @@ export function createPruneJobKind({ pruning, repositoriesWithPolicies }: PruneJ
       const names = typeof only === 'string' ? [only] : await repositoriesWithPolicies();
       let tags = 0;
       let skipped = 0;
+      let manifests = 0;
       for (const [index, name] of names.entries()) {
         context.signal.throwIfAborted();
         const report = await pruning.run(name, `job:${context.id}`, { dryRun, signal: context.signal });
         tags += report.tags.length;
         skipped += report.skipped.length;
+        manifests += report.manifests.length;
         const verb = dryRun ? 'would delete' : 'deleted';
         context.log(
-          `${name}: ${verb} ${report.tags.length} tags${report.immutableTags ? ' (immutable tags: none)' : ''}`,
+          `${name}: ${verb} ${report.tags.length} tags${report.immutableTags ? ' (immutable tags: none)' : ''}` +
+            ` and ${report.manifests.length} untagged manifests`,
         );
         for (const planned of report.tags.slice(0, 50)) context.log(`  ${planned.tag}: ${planned.reason}`);
         context.progress(index + 1, names.length, name);
       }
-      return { repositories: names.length, dryRun, [dryRun ? 'wouldDelete' : 'deleted']: tags, skipped };
+      return {
+        repositories: names.length,
+        dryRun,
+        [dryRun ? 'wouldDelete' : 'deleted']: tags,
+        [dryRun ? 'manifestsWouldGo' : 'manifestsDeleted']: manifests,
+        skipped,
+      };
     },
   };
 }

@@ -4,15 +4,22 @@
  * exactly the plan's tags. The real run recomputes the plan when it starts, and deletes each tag
  * only if it still points to the planned digest, checked in the delete's own transaction
  * (`RegistryMetadata.deleteTag` with `pruned`): a tag pushed again meanwhile stays. Each deletion
- * is recorded as a `prune` event by the actor who started the run. Only tags go: the manifests
- * stay (a deployment may pull them by digest), and the garbage collector reclaims only blobs no
- * manifest references, so an untagged manifest keeps its layers until it is deleted by digest.
- * TODO(#13): delete manifests left untagged (not an index's child), re-checked in their transaction.
+ * is recorded as a `prune` event by the actor who started the run.
+ *
+ * Then the manifests the run left untagged go too (unless the policy says `keepUntaggedManifests`),
+ * so that the garbage collector reclaims their layers: the candidates are the manifests of the
+ * deleted tags, the children of those that are indexes and the referrers (signatures, SBOMs) of
+ * all of them, found by reading the metadata (untagged-manifests.ts). The metadata deletes a
+ * candidate only if, in the transaction of its batch, no tag points to it and nothing that stays
+ * references it: an index still present keeps its children, and a referrer that is kept (tagged,
+ * say) keeps its subject (main/metadata/prunable-manifests.ts). The dry run asks the same
+ * question as if the plan's tags were gone, so it lists the manifests the real run deletes.
  *
  * Access: every principal-taking operation needs the caller to administer the repository
  * (`administer`: NOT_FOUND when the caller may not see it, NO_PERMISSION when only pull).
  * `planFor` and `run` are unchecked, for the job runner (prune-job.ts), which main starts itself.
  */
+import type { Digest } from '../../src/oci/digest.js';
 import { isRepoName, type RepoName } from '../../src/oci/reference.js';
 import { AccountError } from '../accounts/errors.js';
 import type { Principal } from '../accounts/permissions.js';
@@ -20,6 +27,7 @@ import type { PruningStore } from '../metadata/pruning.js';
 import type { RegistryMetadata, RepositoryRecord, TagEntry } from '../metadata/registry.js';
 import { planPrune, type PlannedDeletion } from './plan.js';
 import { EMPTY_POLICY, parsePolicy, type PruningPolicy } from './policy.js';
+import { deleteUntagged, untaggedCandidates } from './untagged-manifests.js';
 
 export interface PolicyView extends PruningPolicy {
   updatedAt?: string;
@@ -41,6 +49,8 @@ export interface PruneReport {
   tags: PlannedDeletion[];
   /** Real run only: planned tags that had changed (pushed again, deleted) or became immutable. */
   skipped: SkippedTag[];
+  /** Manifests left untagged that would go (dry run) or went (real run), in digest order. */
+  manifests: Digest[];
 }
 
 export interface PruningDeps {
@@ -92,9 +102,26 @@ export function createPruning({ registry, store, administer, actorOf, now }: Pru
   /** Plans and, unless `dryRun`, deletes the plan's tags as `actor`. */
   async function run(name: string, actor: string, options: RunOptions): Promise<PruneReport> {
     if (!isRepoName(name)) throw new AccountError('NOT_FOUND', `repository "${name}" does not exist`);
-    const { plan, immutableTags } = await planFor(name, now());
-    const report: PruneReport = { repository: name, dryRun: options.dryRun, immutableTags, tags: [], skipped: [] };
-    if (options.dryRun) return { ...report, tags: plan };
+    const repo = name as RepoName;
+    const [{ plan, immutableTags }, policy] = await Promise.all([planFor(name, now()), policyOf(name)]);
+    const report: PruneReport = {
+      repository: name,
+      dryRun: options.dryRun,
+      immutableTags,
+      tags: [],
+      skipped: [],
+      manifests: [],
+    };
+    const untagged = async (tags: PlannedDeletion[]) =>
+      policy.keepUntaggedManifests === true || tags.length === 0
+        ? []
+        : untaggedCandidates(registry, repo, [...new Set(tags.map((tag) => tag.digest))]);
+    if (options.dryRun) {
+      const candidates = await untagged(plan);
+      const withoutTags = plan.map((tag) => tag.tag);
+      const manifests = await registry.pruneManifests(repo, candidates, actor, now(), { withoutTags });
+      return { ...report, tags: plan, manifests: manifests.sort() };
+    }
     for (const [index, planned] of plan.entries()) {
       options.signal?.throwIfAborted();
       const outcome = await registry.deleteTag(name as RepoName, planned.tag, actor, now(), { digest: planned.digest });
@@ -102,7 +129,9 @@ export function createPruning({ registry, store, administer, actorOf, now }: Pru
       else report.skipped.push({ tag: planned.tag, why: outcome.kind === 'immutable' ? 'immutable' : 'changed' });
       options.onProgress?.(index + 1, plan.length);
     }
-    return report;
+    const candidates = await untagged(report.tags);
+    const manifests = await deleteUntagged(registry, repo, candidates, actor, now, options.signal);
+    return { ...report, manifests: manifests.sort() };
   }
 
   /** Repositories whose policy has rules or a maximum, in name order (the nightly job's list). */
@@ -165,4 +194,5 @@ export function createPruning({ registry, store, administer, actorOf, now }: Pru
 const pick = (policy: PruningPolicy): Omit<PruningPolicy, 'rules'> => ({
   ...(policy.maxTags !== undefined && { maxTags: policy.maxTags }),
   ...(policy.keepPulledWithinDays !== undefined && { keepPulledWithinDays: policy.keepPulledWithinDays }),
+  ...(policy.keepUntaggedManifests !== undefined && { keepUntaggedManifests: policy.keepUntaggedManifests }),
 });

@@ -1,19 +1,32 @@
 /**
  * @module The pruning page of a repository (`/repositories/<name>/pruning`), for its administrators:
  * the policy as a form (one row per rule: tag pattern and its conditions; an empty pattern is no
- * rule), the repository-wide maximum and the pulled-recently protection, and a "Dry run" button
- * that lists what the saved policy would delete now, with the rule that matched each tag.
+ * rule), the repository-wide maximum, the pulled-recently protection and whether manifests left
+ * untagged stay; a "Dry run" button that lists what the saved policy would delete now, with the
+ * rule that matched each tag and the untagged manifests that would go; and a "Prune now" button
+ * that deletes them (and shows what went).
  * Rendering only: main/web/handlers/pruning.tsx reads the form and calls main/pruning/.
  */
 import type { FC } from 'hono/jsx';
 import type { PlannedDeletion } from '../pruning/plan.js';
 import { MAX_RULES } from '../pruning/policy.js';
 import type { PruneReport } from '../pruning/pruner.js';
-import { Alert, Card, EmptyState, PageHead, PostForm, ShortDigest, SubmitButton, TimeAgo } from './components.js';
+import {
+  Alert,
+  Card,
+  Checkbox,
+  EmptyState,
+  PageHead,
+  PostForm,
+  ShortDigest,
+  SubmitButton,
+  TimeAgo,
+} from './components.js';
 import { repositoryHref } from './repositories.js';
 
 export const pruningHref = (fullName: string) => `/repositories/${fullName}/pruning`;
 export const dryRunHref = (fullName: string) => `/repositories/${fullName}/pruning/test`;
+export const pruneNowHref = (fullName: string) => `/repositories/${fullName}/pruning/run`;
 
 // Blank rows offered below the rules, so that a rule can be added without scripts.
 const BLANK_ROWS = 3;
@@ -23,6 +36,7 @@ export interface PolicyForm {
   rules: Array<{ tagPattern: string; olderThanDays: string; notPulledForDays: string; keepMostRecent: string }>;
   maxTags: string;
   keepPulledWithinDays: string;
+  keepUntaggedManifests: boolean;
 }
 
 export interface PruningPageProps {
@@ -34,6 +48,8 @@ export interface PruningPageProps {
   updated?: { at: number; by: string };
   /** The dry run's result, shown after the "Dry run" button. */
   dryRun?: PruneReport;
+  /** The real run's result, shown after the "Prune now" button. */
+  pruned?: PruneReport;
 }
 
 const RULE_FIELDS = [
@@ -92,50 +108,78 @@ const RuleRows: FC<{ form: PolicyForm }> = ({ form }) => {
   );
 };
 
-const DryRunResult: FC<{ report: PruneReport; now: number }> = ({ report, now }) => {
-  if (report.immutableTags)
-    return <Alert kind="info">This repository's tags are immutable: pruning never deletes any of them.</Alert>;
-  if (report.tags.length === 0)
-    return <EmptyState title="Nothing would be deleted">The saved policy matches no tag now.</EmptyState>;
-  const ruleLabel = (entry: PlannedDeletion) => (entry.rule === 'maxTags' ? 'Maximum' : `Rule ${entry.rule + 1}`);
-  return (
+const UntaggedManifests: FC<{ report: PruneReport }> = ({ report }) =>
+  report.manifests.length === 0 ? null : (
     <table class="table">
-      <caption>{report.tags.length} tags would be deleted</caption>
-      <thead>
-        <tr>
-          <th scope="col">Tag</th>
-          <th scope="col">Digest</th>
-          <th scope="col">Pushed</th>
-          <th scope="col">Last pulled</th>
-          <th scope="col">Rule</th>
-          <th scope="col">Why</th>
-        </tr>
-      </thead>
+      <caption>
+        {report.manifests.length} untagged manifests {report.dryRun ? 'would be deleted' : 'deleted'} (their layers are
+        reclaimed by the next garbage collection)
+      </caption>
       <tbody>
-        {report.tags.map((entry) => (
+        {report.manifests.map((digest) => (
           <tr>
             <td>
-              <code>{entry.tag}</code>
+              <code>{digest}</code>
             </td>
-            <td>
-              <ShortDigest digest={entry.digest} />
-            </td>
-            <td>
-              <TimeAgo at={entry.pushedAt} now={now} />
-            </td>
-            <td>
-              {entry.lastPulledAt !== undefined ? (
-                <TimeAgo at={entry.lastPulledAt} now={now} />
-              ) : (
-                <span class="muted">never</span>
-              )}
-            </td>
-            <td>{ruleLabel(entry)}</td>
-            <td>{entry.reason}</td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+
+const RunResult: FC<{ report: PruneReport; now: number }> = ({ report, now }) => {
+  if (report.immutableTags)
+    return <Alert kind="info">This repository's tags are immutable: pruning never deletes any of them.</Alert>;
+  if (report.tags.length === 0)
+    return (
+      <EmptyState title={report.dryRun ? 'Nothing would be deleted' : 'Nothing was deleted'}>
+        The saved policy matches no tag now.
+      </EmptyState>
+    );
+  const ruleLabel = (entry: PlannedDeletion) => (entry.rule === 'maxTags' ? 'Maximum' : `Rule ${entry.rule + 1}`);
+  return (
+    <>
+      <table class="table">
+        <caption>
+          {report.tags.length} tags {report.dryRun ? 'would be deleted' : 'deleted'}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Tag</th>
+            <th scope="col">Digest</th>
+            <th scope="col">Pushed</th>
+            <th scope="col">Last pulled</th>
+            <th scope="col">Rule</th>
+            <th scope="col">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.tags.map((entry) => (
+            <tr>
+              <td>
+                <code>{entry.tag}</code>
+              </td>
+              <td>
+                <ShortDigest digest={entry.digest} />
+              </td>
+              <td>
+                <TimeAgo at={entry.pushedAt} now={now} />
+              </td>
+              <td>
+                {entry.lastPulledAt !== undefined ? (
+                  <TimeAgo at={entry.lastPulledAt} now={now} />
+                ) : (
+                  <span class="muted">never</span>
+                )}
+              </td>
+              <td>{ruleLabel(entry)}</td>
+              <td>{entry.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <UntaggedManifests report={report} />
+    </>
   );
 };
 
@@ -143,7 +187,7 @@ export const PruningPage: FC<PruningPageProps> = (p) => (
   <>
     <PageHead
       title={`Pruning: ${p.repo}`}
-      subtitle="Delete tags that are old, unused or beyond a count. Manifests and layers left unreferenced are reclaimed by the garbage collector."
+      subtitle="Delete tags that are old, unused or beyond a count, and the manifests they leave untagged. Layers left unreferenced are reclaimed by the garbage collector."
       crumbs={[
         { href: '/repositories', label: 'Repositories' },
         { href: repositoryHref(p.repo), label: p.repo },
@@ -182,6 +226,12 @@ export const PruningPage: FC<PruningPageProps> = (p) => (
                 A tag pulled this recently is never pruned, whatever the rules say. Empty: no such protection.
               </div>
             </div>
+            <Checkbox
+              name="keepUntaggedManifests"
+              label="Keep the manifests left untagged"
+              checked={p.form.keepUntaggedManifests}
+              help="By default, a manifest whose last tag is pruned is deleted too (unless an index or a kept referrer still needs it), so that garbage collection reclaims its layers."
+            />
             <SubmitButton label="Save policy" />
           </PostForm>
         </div>
@@ -191,7 +241,15 @@ export const PruningPage: FC<PruningPageProps> = (p) => (
           <PostForm action={dryRunHref(p.repo)} csrfToken={p.csrfToken} label="Dry run of the saved policy">
             <SubmitButton label="Dry run" />
           </PostForm>
-          {p.dryRun && <DryRunResult report={p.dryRun} now={p.now} />}
+          {p.dryRun && <RunResult report={p.dryRun} now={p.now} />}
+        </div>
+      </Card>
+      <Card id="prune-now" title="Prune now" hint="Deletes what the dry run lists">
+        <div class="card-body">
+          <PostForm action={pruneNowHref(p.repo)} csrfToken={p.csrfToken} label="Prune now with the saved policy">
+            <SubmitButton label="Prune now" />
+          </PostForm>
+          {p.pruned && <RunResult report={p.pruned} now={p.now} />}
         </div>
       </Card>
     </div>

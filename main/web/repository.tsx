@@ -108,7 +108,8 @@ const EVENT_TEXT: Record<EventView['type'], string> = {
 
 const EventDescription: FC<{ event: EventView }> = ({ event }) => (
   <>
-    <strong>{event.actor}</strong> {EVENT_TEXT[event.type]}
+    <strong>{event.actor}</strong> {/* A prune event without a tag is a manifest the run left untagged and deleted. */}
+    {event.type === 'prune' && !event.tag ? 'pruned the untagged manifest' : EVENT_TEXT[event.type]}
     {event.tag && (
       <>
         {' '}

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryMetadata } from '../../main/metadata/registry.js';
 import type { RepoName } from '../../src/oci/reference.js';
 import { describeMaintenance } from './registry-metadata-maintenance.js';
+import { describePruneManifests } from './registry-metadata-prune.js';
 import {
   byTag,
   digest,
@@ -341,6 +342,7 @@ export function describeRegistryMetadata(name: string, factory: () => Promise<Re
     });
 
     describeMaintenance(() => metadata);
+    describePruneManifests(() => metadata);
 
     it('answers a ping', async () => {
       await expect(metadata.ping()).resolves.toBeUndefined();

@@ -34,6 +34,7 @@ interface Report {
   immutableTags: boolean;
   tags: Planned[];
   skipped: unknown[];
+  manifests: string[];
 }
 
 async function pushAt(daysAgo: number, name: string, tag: string, layer: Blob): Promise<void> {
@@ -186,6 +187,8 @@ describe('pruning policies API', () => {
       'rule 1 ("dev-*"): pushed 15 days ago (more than 10); last pulled 12 days ago (more than 10)',
     );
     for (const planned of dry.tags) expect(planned.digest).toBe(digests.get(planned.tag));
+    // Each tag has its own manifest: every one the tags leave untagged goes with them.
+    expect(dry.manifests).toEqual(dry.tags.map((t) => t.digest).sort());
     expect(await tagsOf('alice/app')).toHaveLength(50);
 
     const real = await apiOk<Report>(base, 'POST', '/repositories/alice/app/pruneNow', 200, { auth: alice, body: {} });
@@ -201,9 +204,11 @@ describe('pruning policies API', () => {
       200,
       { auth: alice },
     );
-    const pruned = events.filter((event) => event.type === 'prune');
+    const pruned = events.filter((event) => event.type === 'prune' && event.tag !== undefined);
     expect(pruned.map((event) => event.tag).sort()).toEqual([...gone].sort());
     for (const event of pruned) expect(event).toMatchObject({ actor: 'alice', digest: digests.get(event.tag!) });
+    const manifestEvents = events.filter((event) => event.type === 'prune' && event.tag === undefined);
+    expect(manifestEvents.map((event) => event.digest).sort()).toEqual(dry.manifests);
     // Run again: the policy holds, nothing more goes.
     expect(
       (await apiOk<Report>(base, 'POST', '/repositories/alice/app/pruneNow', 200, { auth: alice, body: {} })).tags,

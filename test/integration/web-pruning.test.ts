@@ -1,8 +1,9 @@
 /**
  * The pruning page of a repository (main/web/handlers/pruning.tsx): linked from the repository
  * page for its administrators only, the policy form saved and shown again, a refused policy shown
- * as typed with its reason (400), and the dry run listing what would go with the rule, deleting
- * nothing. Others get 403; visitors are sent to sign in.
+ * as typed with its reason (400), the dry run listing what would go with the rule, deleting
+ * nothing, and "Prune now" deleting exactly that (tags and the manifests they leave untagged),
+ * refused without the form's CSRF token. Others get 403; visitors are sent to sign in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
@@ -107,5 +108,53 @@ describe('the pruning page', () => {
     expect(text).not.toMatch(/old-2 sha256/);
     expect(await tags()).toEqual(['new-1', 'old-1', 'old-2']);
     expect((await bob.submit('/repositories/alice/app', `${PAGE}/test`, {})).status).toBe(403);
+  });
+
+  it('"Prune now" deletes what the dry run listed, tag and manifest, and shows it; never without CSRF or admin', async () => {
+    const old1 = await (
+      await fetch(`${main.url}/v2/alice/app/manifests/old-1`, { method: 'HEAD', headers: { Authorization: aliceAuth } })
+    ).headers.get('docker-content-digest');
+    expect(textOf((await alice.submit(PAGE, `${PAGE}/test`, {})).html)).toContain(
+      `1 untagged manifests would be deleted (their layers are reclaimed by the next garbage collection) ${old1}`,
+    );
+    expect((await alice.postRaw(`${PAGE}/run`, {})).status).toBe(403);
+    expect((await alice.postRaw(`${PAGE}/run`, { _csrf: 'x'.repeat(32) })).status).toBe(403);
+    expect((await bob.submit('/repositories/alice/app', `${PAGE}/run`, {})).status).toBe(403);
+    expect(await tags()).toEqual(['new-1', 'old-1', 'old-2']);
+
+    const pruned = await alice.submit(PAGE, `${PAGE}/run`, {});
+    expect(pruned.status).toBe(200);
+    const text = textOf(pruned.html);
+    expect(text).toContain('1 tags deleted');
+    expect(text).toMatch(/old-1 .* Rule 1 rule 1 \("old-\*"\)/);
+    expect(text).toContain(
+      `1 untagged manifests deleted (their layers are reclaimed by the next garbage collection) ${old1}`,
+    );
+    expect(await tags()).toEqual(['new-1', 'old-2']);
+    const byDigest = await fetch(`${main.url}/v2/alice/app/manifests/${old1}`, {
+      headers: { Authorization: aliceAuth },
+    });
+    expect(byDigest.status).toBe(404);
+    expect(textOf((await alice.submit(PAGE, `${PAGE}/run`, {})).html)).toContain('Nothing was deleted');
+    const activity = textOf((await alice.get('/repositories/alice/app')).html);
+    expect(activity).toContain('alice pruned the tag old-1');
+    expect(activity).toContain('alice pruned the untagged manifest');
+  });
+
+  it('keeps the "Keep the manifests left untagged" choice of the form', async () => {
+    const saved = await alice.submit(PAGE, PAGE, {
+      'tagPattern-0': 'old-*',
+      'olderThanDays-0': '25',
+      keepUntaggedManifests: 'on',
+    });
+    expect(saved.status).toBe(303);
+    expect((await alice.get(PAGE)).html).toMatch(/name="keepUntaggedManifests" value="on" checked/);
+    expect(
+      await apiOk(main.url, 'GET', '/repositories/alice/app/pruningPolicies', 200, { auth: aliceAuth }),
+    ).toMatchObject({
+      keepUntaggedManifests: true,
+    });
+    expect((await alice.submit(PAGE, PAGE, { 'tagPattern-0': 'old-*', 'olderThanDays-0': '25' })).status).toBe(303);
+    expect((await alice.get(PAGE)).html).not.toMatch(/name="keepUntaggedManifests" value="on" checked/);
   });
 });

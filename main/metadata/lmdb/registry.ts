@@ -20,6 +20,7 @@ import type {
 } from '../registry.js';
 import { openRegistryTables, type RegistryTables } from './registry-tables.js';
 import { isGarbageCollectionHeld, openGcHolds } from './gc-holds.js';
+import { lmdbPruneManifests } from './registry-prune.js';
 
 export interface LmdbRegistryOptions {
   /**
@@ -291,6 +292,8 @@ export function createLmdbRegistryMetadata(
         );
         return { kind: 'deleted' };
       }),
+
+    pruneManifests: lmdbPruneManifests({ db, transaction, putEvent }),
 
     async listTags(repo, { after, limit }) {
       return [...db.tags.getRange({ ...prefixRange([repo], after), limit })].map(({ key: tagKey, value }) => ({

@@ -18,6 +18,7 @@ import type { RegistryMetadata, RepositoryEntry } from '../registry.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 import { createPostgresMaintenance } from './registry-maintenance.js';
 import { createPostgresManifests } from './registry-manifests.js';
+import { postgresPruneManifests } from './registry-prune.js';
 import { firstRow, insertEvent, toRepository, type BeforeCreate, type RepositoryRow } from './registry-rows.js';
 
 export interface PostgresRegistryOptions {
@@ -57,6 +58,7 @@ export function createPostgresRegistryMetadata(
   return {
     ...createPostgresManifests(db, beforeCreate),
     ...createPostgresMaintenance(db),
+    pruneManifests: postgresPruneManifests(db),
 
     async getRepository(name) {
       const row = await one<RepositoryRow>('SELECT * FROM registry_repositories WHERE name = $1', [name]);

@@ -3,7 +3,7 @@
  * Access, on every route here: signed in and administering the repository (main/pruning/ checks
  * it: others get the not-found or no-permission page). GET shows the policy; POST saves the form
  * (a refused policy is shown again as typed, with the reason, status 400); POST `.../test` shows
- * the dry run of the saved policy. The form reads at most MAX_RULES rows, whatever it sends.
+ * the dry run of the saved policy; POST `.../run` ("Prune now") runs it for real and shows what went. The form reads at most MAX_RULES rows, whatever it sends.
  */
 import { Hono, type Context } from 'hono';
 import type { BodyData } from 'hono/utils/body';
@@ -30,6 +30,7 @@ function formOf(policy: PolicyView): PolicyForm {
     })),
     maxTags: text(policy.maxTags),
     keepPulledWithinDays: text(policy.keepPulledWithinDays),
+    keepUntaggedManifests: policy.keepUntaggedManifests === true,
   };
 }
 
@@ -49,6 +50,7 @@ function readForm(form: BodyData): PolicyForm {
     rules,
     maxTags: formText(form, 'maxTags').trim(),
     keepPulledWithinDays: formText(form, 'keepPulledWithinDays').trim(),
+    keepUntaggedManifests: formText(form, 'keepUntaggedManifests') === 'on',
   };
 }
 
@@ -60,6 +62,7 @@ function toPolicyInput(form: PolicyForm): unknown {
   return {
     rules: form.rules.map(({ tagPattern, ...conditions }) => ({ tagPattern, ...fields(conditions) })),
     ...fields({ maxTags: form.maxTags, keepPulledWithinDays: form.keepPulledWithinDays }),
+    ...(form.keepUntaggedManifests && { keepUntaggedManifests: true }),
   };
 }
 
@@ -69,7 +72,7 @@ export function pruningWebRoutes(deps: WebDeps, cookies: WebCookies): Hono {
   async function show(
     c: Context,
     name: string,
-    options: { form?: PolicyForm; dryRun?: PruneReport; error?: string } = {},
+    options: { form?: PolicyForm; dryRun?: PruneReport; pruned?: PruneReport; error?: string } = {},
   ) {
     const { principal, session } = signedIn(c);
     const policy = await deps.pruning.getPolicy(principal, name);
@@ -82,6 +85,7 @@ export function pruningWebRoutes(deps: WebDeps, cookies: WebCookies): Hono {
         {...(policy.updatedAt !== undefined &&
           policy.updatedBy !== undefined && { updated: { at: Date.parse(policy.updatedAt), by: policy.updatedBy } })}
         {...(options.dryRun && { dryRun: options.dryRun })}
+        {...(options.pruned && { pruned: options.pruned })}
       />
     );
     return renderPage(
@@ -116,6 +120,13 @@ export function pruningWebRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const { principal } = signedIn(c);
     const name = c.req.param('name');
     return show(c, name, { dryRun: await deps.pruning.dryRun(principal, name) });
+  });
+
+  // Access: repository administrators (pruneNow checks it), with the form's CSRF token (routes.ts).
+  app.post('/repositories/:name{.+}/pruning/run', async (c) => {
+    const { principal } = signedIn(c);
+    const name = c.req.param('name');
+    return show(c, name, { pruned: await deps.pruning.pruneNow(principal, name) });
   });
 
   return app;

@@ -33,6 +33,15 @@ describe('parsePolicy', () => {
     expect(parsePolicy({ rules: [] })).toEqual({ rules: [] });
   });
 
+  it('accepts keepUntaggedManifests as true or false only', () => {
+    expect(parsePolicy({ rules: [], keepUntaggedManifests: true })).toEqual({ rules: [], keepUntaggedManifests: true });
+    expect(parsePolicy({ rules: [], keepUntaggedManifests: false })).toEqual({
+      rules: [],
+      keepUntaggedManifests: false,
+    });
+    expect(refusal({ rules: [], keepUntaggedManifests: 'yes' })).toMatch(/^keepUntaggedManifests: /);
+  });
+
   it(`refuses more than ${MAX_RULES} rules`, () => {
     const rules = Array.from({ length: MAX_RULES + 1 }, () => ({ tagPattern: '*', olderThanDays: 1 }));
     expect(refusal({ rules })).toBe(`rules: at most ${MAX_RULES} rules`);

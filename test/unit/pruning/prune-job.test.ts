@@ -92,7 +92,13 @@ describe('prune job kind', () => {
     await metadata.pruning.putPolicy('team/lib', { rules: [], maxTags: 1, updatedAt: 1, updatedBy: 'alice' });
     await metadata.pruning.putPolicy('team/none', { rules: [], updatedAt: 1, updatedBy: 'alice' });
     const { ctx, lines, progress } = context(job.parseParams({}));
-    expect(await job.run(ctx)).toEqual({ repositories: 2, dryRun: false, deleted: 6, skipped: 0 });
+    expect(await job.run(ctx)).toEqual({
+      repositories: 2,
+      dryRun: false,
+      deleted: 6,
+      manifestsDeleted: 6,
+      skipped: 0,
+    });
     expect(await tagNames('team/app')).toEqual(['t1', 't2', 't3']);
     expect(await tagNames('team/lib')).toEqual(['t1']);
     expect(await tagNames('team/none')).toEqual(['t1', 't2', 't3']);
@@ -100,7 +106,7 @@ describe('prune job kind', () => {
       [1, 2],
       [2, 2],
     ]);
-    expect(lines[0]).toBe('team/app: deleted 3 tags');
+    expect(lines[0]).toBe('team/app: deleted 3 tags and 3 untagged manifests');
     expect(lines).toContain('  t4: rule 1 ("*"): pushed 4 days ago (more than 3)');
     expect((await metadata.registry.listEvents('team/lib', 1))[0]).toMatchObject({ type: 'prune', actor: 'job:42' });
   });
@@ -109,8 +115,14 @@ describe('prune job kind', () => {
     await repository('team/app', 5);
     await metadata.pruning.putPolicy('team/app', { rules: [], maxTags: 2, updatedAt: 1, updatedBy: 'a' });
     const { ctx, lines } = context(job.parseParams({ repository: 'team/app', dryRun: true }));
-    expect(await job.run(ctx)).toEqual({ repositories: 1, dryRun: true, wouldDelete: 3, skipped: 0 });
-    expect(lines[0]).toBe('team/app: would delete 3 tags');
+    expect(await job.run(ctx)).toEqual({
+      repositories: 1,
+      dryRun: true,
+      wouldDelete: 3,
+      manifestsWouldGo: 3,
+      skipped: 0,
+    });
+    expect(lines[0]).toBe('team/app: would delete 3 tags and 3 untagged manifests');
     expect(await tagNames('team/app')).toEqual(['t1', 't2', 't3', 't4', 't5']);
   });
 
