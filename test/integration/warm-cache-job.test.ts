@@ -177,4 +177,19 @@ describe('warming a cache group', () => {
       summary: { blobs: total, fetched: 0, alreadyCached: total, failed: 0 },
     });
   });
+
+  it('fails, blob by blob in its log, when the cache cannot be reached', async () => {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    await apiOk(main.url, 'POST', '/content_caches', 201, {
+      auth: ADMIN,
+      body: { name: 'closed', host: 'http://127.0.0.1:9' },
+    });
+    const res = await startWarm({ cache: 'closed', repository: REPO, reference: 'v1' });
+    const job = await ended(((await res.json()) as JobView).id);
+    const total = blobsOfImage().length;
+    expect(job).toMatchObject({ state: 'failed', error: expect.stringMatching(/no blob could be warmed/) });
+    const log = (await apiOk<{ lines: string[] }>(main.url, 'GET', `/jobs/${job.id}/logs`, 200, { auth: ADMIN })).lines;
+    expect(log.join('\n')).toMatch(`0 fetched, 0 already cached, ${total} failed of ${total} blobs`);
+    expect(log.filter((line) => line.startsWith('sha256:'))).toHaveLength(total);
+  });
 });
