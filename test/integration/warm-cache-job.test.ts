@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestMain, type TestMain } from '../helpers/servers.js';
 import { readBody, readMetric, startTestEdge, type TestEdge } from '../helpers/edge.js';
-import { ADMIN, api, apiOk, expectApiError } from '../helpers/api-client.js';
+import { ADMIN, api, apiOk, expectApiError, pushImageAs } from '../helpers/api-client.js';
 import { createUsers, getBlob, publishImage, REPO, setCache, type PublishedImage } from '../helpers/redirect.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { blobOf, seededBytes } from '../helpers/oci-fixtures.js';
@@ -37,11 +37,15 @@ const ended = (id: string) =>
 const metric = (id: string, series: string) => readMetric(nodes.get(id)!.url, series);
 const blobsOfImage = () => [image.manifest.config, ...image.layers];
 
-/** The node of `eu` that owns each blob, computed here from the node ids alone. */
+/** The node of `eu` that owns a blob, computed here from the node ids alone. */
+const rendezvousOwner = (digest: string) =>
+  pickNode(
+    ['a', 'b'].map((id) => rendezvousNode({ id })),
+    digest,
+  )!.id;
 function shares(): Record<string, string[]> {
-  const ranked = ['a', 'b'].map((id) => rendezvousNode({ id }));
   const result: Record<string, string[]> = { a: [], b: [] };
-  for (const blob of blobsOfImage()) result[pickNode(ranked, blob.digest)!.id]!.push(blob.digest);
+  for (const blob of blobsOfImage()) result[rendezvousOwner(blob.digest)]!.push(blob.digest);
   return result;
 }
 
@@ -176,6 +180,23 @@ describe('warming a cache group', () => {
       state: 'done',
       summary: { blobs: total, fetched: 0, alreadyCached: total, failed: 0 },
     });
+  });
+
+  it('warms a private repository: the redirect token, not the repository, grants the pull', async () => {
+    const layer = blobOf(seededBytes('warm-cache-job-private', 300));
+    await pushImageAs(main.url, ADMIN, 'team/private', 'v1', [layer]);
+    expect((await fetch(`${main.url}/v2/team/private/manifests/v1`)).status).toBe(401);
+    const res = await startWarm({ cache: 'eu', repository: 'team/private', reference: 'v1' });
+    const job = await ended(((await res.json()) as JobView).id);
+    // Its config is the first image's (the same bytes), already cached: only the layer is new.
+    expect(job).toMatchObject({ state: 'done', summary: { blobs: 2, fetched: 1, alreadyCached: 1, failed: 0 } });
+    const owner = rendezvousOwner(layer.digest);
+    const fetched = await metric(owner, 'outpost_edge_upstream_fetches_total{outcome="ok"}');
+    await setCache(main, 'admin', 'eu');
+    const location = (await getBlob(main, layer.digest, ADMIN, { repo: 'team/private' })).headers.get('location')!;
+    expect(new URL(location).origin).toBe(nodes.get(owner)!.url);
+    expect((await readBody(await fetch(location))).bytes.equals(layer.bytes)).toBe(true);
+    expect(await metric(owner, 'outpost_edge_upstream_fetches_total{outcome="ok"}')).toBe(fetched);
   });
 
   it('fails, blob by blob in its log, when the cache cannot be reached', async () => {
