@@ -22,7 +22,7 @@ function registry(manifests: Blob[], tags: Record<string, Blob>) {
       (ref.kind === 'tag' ? tags[ref.tag!]?.digest : byDigest.get(ref.digest!)?.digest) as Digest | undefined,
     getManifest: async (_repo: RepoName, digest: Digest) => {
       const m = byDigest.get(digest);
-      return m && { mediaType: m.mediaType, size: m.size, bytes: m.bytes, blobs: [], children: [] };
+      return m && { mediaType: m.mediaType, size: m.size, bytes: m.bytes, blobs: [], children: [], createdAt: 0 };
     },
   };
 }
