@@ -69,7 +69,7 @@ describe('running a warm', () => {
     }) as unknown as typeof globalThis.fetch;
     const releaseAll = async () => {
       while (state.asked < layers.length + 1 || waiting.length > 0) {
-        waiting.splice(0).forEach((release) => release());
+        for (const release of waiting.splice(0)) release();
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
