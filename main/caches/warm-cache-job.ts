@@ -29,6 +29,8 @@ const WARMED_HEADER = 'x-outpost-warmed';
 const CONCURRENCY = 4;
 // Index -> image is the usual depth; an index of indexes is allowed once more (as the edge's warm).
 const MAX_INDEX_DEPTH = 3;
+// A node that never answers must not hold the job forever; a multi-GB layer over a slow link fits.
+const BLOB_TIMEOUT_MS = 15 * 60_000;
 // Beyond any real image (Docker Official Images have a few hundred blobs over all platforms).
 const MAX_BLOBS = 10_000;
 
@@ -107,7 +109,7 @@ export function createWarmCacheJobKind(deps: WarmCacheJobDeps): JobKind {
       const res = await http(where.url, {
         headers: { [WARM_HEADER]: '1' },
         redirect: 'manual',
-        signal: context.signal,
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(BLOB_TIMEOUT_MS)]),
       });
       const text = res.status === 204 ? '' : (await res.text()).slice(0, 200);
       const warmed = res.headers.get(WARMED_HEADER);
