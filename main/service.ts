@@ -298,6 +298,7 @@ export async function startMain(
     settings: settingsStore,
     logger,
     now,
+    warmCache: { caches: cachesModule.caches, redirects: cachesModule.redirects },
   });
   const jobsModule = await startJobsModule({
     store: metadata.jobs,

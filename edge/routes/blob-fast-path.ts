@@ -7,7 +7,7 @@
  * and the route's promise hops cost more than the hit itself; a Hono app with middlewares
  * answered ~25% fewer requests than the same route alone (`load/`, edge-small-blobs). What it
  * must not do: answer anything differently. It takes only the exact shape main's 307 produces
- * (`/v2/<name>/blobs/<digest>?token=<jwt>`, no `Range`), sends the same status, headers and
+ * (`/v2/<name>/blobs/<digest>?token=<jwt>`, no `Range`, no warm header), sends the same status, headers and
  * body as the blob route, and records the same metrics; anything else (HEAD, ranges, another
  * query, a token not verified yet or for another blob, a blob on disk or upstream, bad input)
  * returns false and goes through the app, which decides as always.
@@ -22,6 +22,7 @@ import { blobHeaders } from '../../src/http/blob-headers.js';
 import type { BlobSender } from './send-cached-blob.js';
 import type { AccessLogWriter } from '../../src/http/access-log.js';
 import { FRONT_MISSED_HEADER } from '../front.js';
+import { WARM_HEADER } from './blobs.js';
 
 const FRONT_MISSED = FRONT_MISSED_HEADER.toLowerCase();
 
@@ -51,7 +52,12 @@ export function createBlobFastPath({
 }: BlobFastPathDeps): NodeFastPath {
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
-    if (incoming.method !== 'GET' || incoming.headers.range !== undefined || incoming.headers.host === undefined)
+    if (
+      incoming.method !== 'GET' ||
+      incoming.headers.range !== undefined ||
+      incoming.headers.host === undefined ||
+      incoming.headers[WARM_HEADER] !== undefined
+    )
       return false;
     const match = HOT_URL.exec(incoming.url ?? '');
     if (!match) return false;

@@ -14,6 +14,16 @@ import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
 import { blobWebResponse, type BlobSender } from './send-cached-blob.js';
 import { FRONT_MISSED_HEADER } from '../front.js';
 
+/**
+ * A GET with this header, and a redirect token from main as any pull's, asks the edge to fetch and
+ * keep the blob without sending it: main's `warm-cache` job (main/caches/warm-cache-job.ts) fills
+ * each node of a group with its rendezvous share this way. The token is the authority (one blob,
+ * this cache's chain), so warming needs no other credential. Answer: 204, with `X-Outpost-Warmed`
+ * `cached` (fetched now) or `already-cached`.
+ */
+export const WARM_HEADER = 'x-outpost-warm';
+export const WARMED_HEADER = 'x-outpost-warmed';
+
 export interface EdgeBlobRoutesDeps {
   cache: BlobCache;
   verifyRedirect: RedirectVerifier;
@@ -74,6 +84,12 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }:
       metrics.blobRequests.inc({ result });
       c.set('cacheDecision', result);
       return sendStream(c, { status: 200, headers: blobHeaders(digest, size) });
+    }
+
+    if (c.req.header(WARM_HEADER) !== undefined) {
+      // Not counted as a hit or miss: those are the clients' requests.
+      const status = await counted(metrics, 'error', () => cache.prefetch(name, digest, token));
+      return c.body(null, 204, { [WARMED_HEADER]: status });
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));

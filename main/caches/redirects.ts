@@ -117,6 +117,24 @@ export function createRedirects(deps: RedirectsDeps) {
       return { kind: 'cache', cache: cache.name, ...(cache.region && { region: cache.region }), reason, preferred };
     },
 
+    /**
+     * Where cache `name` keeps `digest`, and the URL that node accepts for it: the node a pull
+     * would be sent to (rendezvous over the group's healthy nodes), with a token issued as for
+     * a pull (audience: the cache and those above it). For main's warm-cache job; undefined when
+     * no node of the group is up.
+     */
+    async warmTarget(
+      cache: ContentCache,
+      chain: readonly string[],
+      repository: string,
+      digest: string,
+    ): Promise<{ node: string; url: string } | undefined> {
+      const node = pickNode(nodesFor(cache), digest, nodeUp);
+      if (!node) return undefined;
+      const token = await tokenFor(ANONYMOUS, [...chain], repository, digest);
+      return { node: node.id, url: `${node.host}/v2/${repository}/blobs/${digest}?token=${token}` };
+    },
+
     async decide(
       principal: Principal,
       repository: string,

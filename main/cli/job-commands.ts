@@ -16,6 +16,7 @@ import { createAccessControl } from '../accounts/access-control.js';
 import { createAccounts } from '../accounts/accounts.js';
 import { actorOf, createRepositories } from '../accounts/repositories.js';
 import { createPruning } from '../pruning/pruner.js';
+import { createContentCaches } from '../caches/content-caches.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export interface JobCommand {
@@ -137,6 +138,11 @@ export async function runJobCommand(command: JobCommand, io: CliIo): Promise<num
       settings: metadata.settings,
       logger: command.logger,
       now,
+      // Only checked and recorded here: the main that runs the job picks the nodes and signs the tokens.
+      warmCache: {
+        caches: createContentCaches(metadata.caches, now),
+        redirects: { warmTarget: () => Promise.reject(new Error('warm-cache jobs run in main')) },
+      },
     });
     const jobs = createJobs({
       store: data.metadata.jobs,

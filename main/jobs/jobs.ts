@@ -84,6 +84,11 @@ export function createJobs({ store, runner, now }: JobsDeps): Jobs {
   };
   const create = async (input: StartJobInput, adminOnly: boolean) => {
     const params = checkParams(input.kind, input.params, adminOnly);
+    try {
+      await runner.kinds.get(input.kind)?.checkParams?.(params);
+    } catch (err) {
+      throw new JobError('INVALID_INPUT', `params: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500));
+    }
     const at = now();
     const job = await store.create({
       id: newJobId(at),

@@ -26,6 +26,11 @@ export interface JobKind {
   readonly adminMayStart: boolean;
   /** Checks and normalises the parameters given to `POST /api/v0/jobs`; throws a domain error if invalid. */
   parseParams(input: unknown): Record<string, unknown>;
+  /**
+   * Optional: checks what `parseParams` cannot without reading (e.g. that a named cache exists); throws a
+   * domain error if invalid, which `POST /api/v0/jobs` answers as bad input.
+   */
+  checkParams?(params: Record<string, unknown>): Promise<void>;
   /** Does the work; resolves with a short JSON-able summary kept with the job, rejects to fail it. */
   run(context: JobContext): Promise<Record<string, unknown>>;
 }

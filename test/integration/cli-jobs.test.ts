@@ -59,6 +59,11 @@ describe('outpost main jobs', () => {
       /^outpost main jobs: params: dryRun/,
     );
     expect((await cli('jobs', 'start', 'gc', '--param', 'novalue')).code).toBe(2);
+    const warm = ['--param', 'cache=nowhere', '--param', 'repository=team/app', '--param', 'reference=v1'];
+    expect(await cli('jobs', 'start', 'warm-cache', ...warm)).toMatchObject({
+      code: 2,
+      err: 'outpost main jobs: params: no content cache named "nowhere"\n',
+    });
     expect(await cli('jobs', 'show', 'ffffffffffffffffffff')).toMatchObject({
       code: 1,
       err: 'outpost main jobs: no such job\n',

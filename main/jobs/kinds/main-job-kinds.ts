@@ -16,6 +16,7 @@ import { createPruneJobKind } from '../../pruning/prune-job.js';
 import type { Pruning } from '../../pruning/pruner.js';
 import { gcJobKind } from './gc-job.js';
 import { purgeUploadsJobKind } from './purge-uploads-job.js';
+import { createWarmCacheJobKind, type WarmCacheJobDeps } from '../../caches/warm-cache-job.js';
 
 export interface MainJobDeps {
   config: Readonly<Pick<MainConfig, 'storage'>>;
@@ -27,6 +28,8 @@ export interface MainJobDeps {
   settings: SettingsStore;
   logger: Logger;
   now: () => number;
+  /** The content caches and the redirect decision, for `warm-cache` (absent: the kind is not offered). */
+  warmCache?: Omit<WarmCacheJobDeps, 'metadata'>;
 }
 
 export function mainJobKinds(deps: MainJobDeps): JobKind[] {
@@ -39,5 +42,6 @@ export function mainJobKinds(deps: MainJobDeps): JobKind[] {
     }),
     createPruneJobKind({ pruning, repositoriesWithPolicies: () => pruning.repositoriesWithPolicies() }),
     createLdapSyncJob({ accounts, settings }),
+    ...(deps.warmCache ? [createWarmCacheJobKind({ ...deps.warmCache, metadata: registryMetadata })] : []),
   ];
 }
