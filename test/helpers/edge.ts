@@ -82,11 +82,21 @@ export function signRedirectToken(main: TestMain, request: RedirectTokenRequest)
   });
 }
 
-/** A counter or gauge from an edge's /metrics, e.g. `outpost_edge_blob_requests_total{result="hit"}`; 0 when absent. */
+/**
+ * A counter or gauge from an edge's /metrics, e.g. `outpost_edge_blob_requests_total{result="hit"}`; 0 for a
+ * series not there yet of a metric that is; throws for a metric the edge does not have.
+ */
 export async function readMetric(edgeUrl: string, series: string): Promise<number> {
   const text = await (await fetch(`${edgeUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  if (line) return Number(line.slice(series.length + 1));
+  // Known label values start at 0, so a series that is not there is a misspelt one (an assertion of 0
+  // on it could never fail): the metric name must exist at least.
+  const name = series.replace(/\{.*$/, '');
+  const family = [name, name.replace(/_(count|sum|bucket)$/, '')];
+  if (!text.split('\n').some((l) => family.some((f) => l.startsWith(`# TYPE ${f} `))))
+    throw new Error(`${edgeUrl}/metrics has no metric ${name}`);
+  return 0;
 }
 
 /** `GET|HEAD` URL of a blob on an edge, with the redirect token in the query as main hands it out. */

@@ -147,7 +147,7 @@ describe('warming a cache group', () => {
       expect(await metric(id, 'outpost_edge_store_blobs')).toBe(expected[id]!.length);
       expect(await metric(id, 'outpost_edge_upstream_fetches_total{outcome="ok"}')).toBe(expected[id]!.length);
       // Warming is not a client's request: no hit or miss is counted.
-      expect(await metric(id, 'outpost_edge_requests_total{result="miss"}')).toBe(0);
+      expect(await metric(id, 'outpost_edge_blob_requests_total{result="miss"}')).toBe(0);
     }
     const log = await apiOk<{ lines: string[] }>(main.url, 'GET', `/jobs/${job.id}/logs`, 200, { auth: ADMIN });
     expect(log.lines.join('\n')).toMatch(`${total} fetched, 0 already cached, 0 failed of ${total} blobs`);
@@ -166,8 +166,8 @@ describe('warming a cache group', () => {
       expect(body.bytes.equals(blob.bytes)).toBe(true);
     }
     for (const id of ['a', 'b']) {
-      expect(await metric(id, 'outpost_edge_requests_total{result="hit"}')).toBe(expected[id]!.length);
-      expect(await metric(id, 'outpost_edge_requests_total{result="miss"}')).toBe(0);
+      expect(await metric(id, 'outpost_edge_blob_requests_total{result="hit"}')).toBe(expected[id]!.length);
+      expect(await metric(id, 'outpost_edge_blob_requests_total{result="miss"}')).toBe(0);
       expect(await metric(id, 'outpost_edge_upstream_fetches_total{outcome="ok"}')).toBe(expected[id]!.length);
     }
   });
