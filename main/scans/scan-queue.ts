@@ -33,6 +33,11 @@ export interface ScanQueueOptions extends Omit<RunScanDeps, 'onUnexpected'> {
   pollIntervalMs?: number;
   vulndbPollIntervalMs?: number;
   abandonAfterMs?: number;
+  /**
+   * Told after a new database generation queued rematches (main starts a `scan` job that follows
+   * them, so the rescan shows on /admin/jobs: scan-job.ts). Not awaited; failures are logged.
+   */
+  onRematchQueued?: (generation: string | null, queued: number) => Promise<unknown>;
 }
 
 export interface ScanQueue {
@@ -142,7 +147,12 @@ export function createScanQueue(options: ScanQueueOptions): ScanQueue {
       after = page.last;
     } while (after !== undefined && !abort.signal.aborted);
     generation = current;
-    if (queued > 0) logger.info('queued scans for a new vulnerability database', { generation: current, queued });
+    if (queued > 0) {
+      logger.info('queued scans for a new vulnerability database', { generation: current, queued });
+      options
+        .onRematchQueued?.(current, queued)
+        .catch((error) => logger.warn('could not start the job following a rescan', { error }));
+    }
     fill();
   }
 

@@ -14,6 +14,7 @@ import { createLdapSyncJob } from '../../directory/ldap-sync.js';
 import type { SettingsStore } from '../../metadata/settings.js';
 import { createPruneJobKind } from '../../pruning/prune-job.js';
 import type { Pruning } from '../../pruning/pruner.js';
+import { createScanJobKind, type ScanJobDeps } from '../../scans/scan-job.js';
 import { gcJobKind } from './gc-job.js';
 import { purgeUploadsJobKind } from './purge-uploads-job.js';
 
@@ -27,6 +28,8 @@ export interface MainJobDeps {
   settings: SettingsStore;
   logger: Logger;
   now: () => number;
+  /** The scans owner, the scan queue's enqueue and the vulnerability database, for the `scan` kind. */
+  scans: Pick<ScanJobDeps, 'store' | 'enqueue' | 'vulndb'>;
 }
 
 export function mainJobKinds(deps: MainJobDeps): JobKind[] {
@@ -39,5 +42,6 @@ export function mainJobKinds(deps: MainJobDeps): JobKind[] {
     }),
     createPruneJobKind({ pruning, repositoriesWithPolicies: () => pruning.repositoriesWithPolicies() }),
     createLdapSyncJob({ accounts, settings }),
+    createScanJobKind({ ...deps.scans, registry: registryMetadata, now }),
   ];
 }
