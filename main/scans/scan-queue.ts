@@ -12,7 +12,7 @@
  * - At start and every `vulndbPollIntervalMs` it reads the vulnerability database's generation (an
  *   import may come from another process); when it changed, every stored result matched against
  *   another generation is queued again (reason `vulndb`), page by page, and rematched from its
- *   stored inventory.
+ *   stored inventory. `onRematchQueued` then lets main start a `scan` job that follows them (scan-job.ts).
  * - Stop: no new claims; running scans are aborted and stay claimed, to be queued again at the next start.
  */
 import type { Logger } from '../../src/log/logger.js';
