@@ -295,7 +295,7 @@ export async function startMain(
     now,
     ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
     // A new database generation's rescan shows as a `scan` job (the queue starts after the jobs module).
-    onRematchQueued: () => startRescanJob(jobsModule.jobs),
+    onRematchQueued: ({ since }) => startRescanJob(jobsModule.jobs, since),
   });
   // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
   const jobKinds: JobKind[] = mainJobKinds({

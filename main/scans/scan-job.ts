@@ -1,6 +1,6 @@
 /**
  * @module The `scan` job kind (contract: main/jobs/types.ts): params `{ repository?: string,
- * onlyScanned?: boolean }`. It walks every tag of the repository (none: of every repository),
+ * onlyScanned?: boolean, since?: number }`. It walks every tag of the repository (none: of every repository),
  * queues through the scan queue (main/scans/scan-queue.ts, the one queue of scans) each platform
  * image never scanned, or last matched against another vulnerability database generation, then
  * follows the scans it queued or found queued until each is done or failed. The queue's records
@@ -8,7 +8,9 @@
  *
  * Cancelling stops the following only: the queued scans stay in the scan queue and run as usual
  * (the log says so). `onlyScanned` leaves out images never scanned: the rescan main starts after a
- * new database generation (`startRescanJob`) rematches what was scanned, it does not scan more.
+ * new database generation (`startRescanJob`) rematches what was scanned, it does not scan more;
+ * it passes `since` (when the queue queued the rematches), so rematches that ended before the job
+ * looked at them are still counted as its own.
  * Admins may start it (`POST /api/v0/jobs`); the surface checks that they are admins.
  */
 import { z } from 'zod';
@@ -45,6 +47,9 @@ const schema = z
   .object({
     repository: z.string().refine(isRepoName, 'must be a repository name').optional(),
     onlyScanned: z.boolean().default(false),
+    // Epoch ms: rematches (reason `vulndb`) that ended since then are followed as if still queued,
+    // so main's job after an import counts the rescans that ended before it looked at them.
+    since: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -58,9 +63,11 @@ interface Followed {
 function decide(
   scan: ImageScan | undefined,
   generation: string | null,
-  onlyScanned: boolean,
+  { onlyScanned, since }: { onlyScanned: boolean; since?: number | undefined },
 ): 'skip' | 'follow' | 'request' | 'vulndb' {
   if (scan?.state === 'queued' || scan?.state === 'scanning') return 'follow';
+  const ended = scan?.finishedAt === undefined ? undefined : Date.parse(scan.finishedAt);
+  if (since !== undefined && scan?.reason === 'vulndb' && ended !== undefined && ended >= since) return 'follow';
   // Never scanned, or every scan of it failed: a new scan reads its layers.
   if (scan?.result === undefined) return onlyScanned ? 'skip' : 'request';
   // Scanned: a rematch of the stored inventory (run-scan.ts) against the current generation.
@@ -97,7 +104,8 @@ export function createScanJobKind(deps: ScanJobDeps): JobKind {
   }
 
   async function run(context: JobContext) {
-    const { repository, onlyScanned } = schema.parse(context.params);
+    const params = schema.parse(context.params);
+    const { repository, onlyScanned } = params;
     const { signal } = context;
     const generation = (await deps.vulndb.status()).generation;
     context.log(
@@ -137,7 +145,7 @@ export function createScanJobKind(deps: ScanJobDeps): JobKind {
             if (seenImages.has(target.manifestDigest)) continue;
             seenImages.add(target.manifestDigest);
             images++;
-            const action = decide(await deps.store.get(target.manifestDigest), generation, onlyScanned);
+            const action = decide(await deps.store.get(target.manifestDigest), generation, params);
             if (action === 'skip') {
               fresh++;
               continue;
@@ -212,13 +220,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * After the scan queue queued rematches for a new database generation: starts a `scan` job
- * (`onlyScanned`, startedBy "main") that follows them, so the rescan shows on /admin/jobs.
+ * After the scan queue queued rematches for a new database generation (at `since`): starts a `scan`
+ * job (`onlyScanned`, startedBy "main") that follows them, so the rescan shows on /admin/jobs.
  * Not when such a job is still waiting (it will find them all). Returns whether it started one.
  */
-export async function startRescanJob(jobs: Pick<Jobs, 'list' | 'start'>): Promise<boolean> {
+export async function startRescanJob(jobs: Pick<Jobs, 'list' | 'start'>, since: number): Promise<boolean> {
   const waiting = await jobs.list({ kind: 'scan', state: 'waiting', limit: 20 });
   if (waiting.some((job) => job.startedBy === 'main')) return false;
-  await jobs.start({ kind: 'scan', params: { onlyScanned: true }, startedBy: 'main' });
+  await jobs.start({ kind: 'scan', params: { onlyScanned: true, since }, startedBy: 'main' });
   return true;
 }

@@ -37,7 +37,7 @@ export interface ScanQueueOptions extends Omit<RunScanDeps, 'onUnexpected'> {
    * Told after a new database generation queued rematches (main starts a `scan` job that follows
    * them, so the rescan shows on /admin/jobs: scan-job.ts). Not awaited; failures are logged.
    */
-  onRematchQueued?: (generation: string | null, queued: number) => Promise<unknown>;
+  onRematchQueued?: (rematch: { generation: string | null; queued: number; since: number }) => Promise<unknown>;
 }
 
 export interface ScanQueue {
@@ -138,6 +138,7 @@ export function createScanQueue(options: ScanQueueOptions): ScanQueue {
     if (current === generation) return;
     let queued = 0;
     let after: string | undefined;
+    const since = now();
     do {
       const page = await store.queueRematch(current, now(), {
         ...(after !== undefined && { after }),
@@ -150,7 +151,7 @@ export function createScanQueue(options: ScanQueueOptions): ScanQueue {
     if (queued > 0) {
       logger.info('queued scans for a new vulnerability database', { generation: current, queued });
       options
-        .onRematchQueued?.(current, queued)
+        .onRematchQueued?.({ generation: current, queued, since })
         .catch((error) => logger.warn('could not start the job following a rescan', { error }));
     }
     fill();

@@ -124,8 +124,8 @@ describe('the scan job', () => {
       const { jobs } = await apiOk<{ jobs: JobView[] }>(base, 'GET', '/jobs?kind=scan', 200, { auth: ADMIN });
       return jobs.find((j) => j.startedBy === 'main');
     }, 'main to start a scan job');
-    expect(byMain.params).toEqual({ onlyScanned: true });
-    expect(await ended(byMain.id)).toMatchObject({ state: 'done', summary: { done: 2, failed: 0 } });
+    expect(byMain.params).toEqual({ onlyScanned: true, since: expect.any(Number) });
+    expect(await ended(byMain.id)).toMatchObject({ state: 'done', summary: { queued: 2, done: 2, failed: 0 } });
     for (const path of ['alice/app/v1', 'alice/tool/v1'])
       expect(await platformsOf(path)).toMatchObject([{ state: 'done', dbGeneration: 'g2' }]);
   });

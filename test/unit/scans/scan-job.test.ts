@@ -175,6 +175,23 @@ describe('the scan job', () => {
     expect(await scans.get(other)).toBeUndefined();
   });
 
+  it('with `since`, counts as its own the rematches that ended before it looked at them', async () => {
+    await queue.start();
+    const a = await pushImage('acme/app', 'v1', 'amd64');
+    await pushImage('acme/app', 'v2', 'arm64');
+    expect((await kind.run(jobContext({}).context)).done).toBe(2);
+    const since = Date.now();
+    db.generation = 'g2';
+    await queue.checkGeneration();
+    await queue.drained();
+    expect(await scans.get(a)).toMatchObject({ state: 'done', result: { dbGeneration: 'g2' } });
+    const { context, record } = jobContext({ onlyScanned: true, since });
+    expect(await kind.run(context)).toEqual({ queued: 2, done: 2, failed: 0, upToDate: 0 });
+    expect(record.lines).toContain('acme/app: 2 images; queued 0, already queued 2, nothing to do 0');
+    // Without it, they are up to date: nothing to follow.
+    expect(await kind.run(jobContext({ onlyScanned: true }).context)).toMatchObject({ queued: 0, upToDate: 2 });
+  });
+
   it('logs each failed scan with its tag and counts it', async () => {
     await queue.start();
     const broken = blobOf(Buffer.from('not gzip, not tar'.repeat(20)), 'application/vnd.oci.image.layer.v1.tar+gzip');
