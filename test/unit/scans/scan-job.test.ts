@@ -11,13 +11,15 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobCancelledError } from '../../../main/jobs/errors.js';
+import { createJobs } from '../../../main/jobs/jobs.js';
+import { createLmdbJobStore } from '../../../main/metadata/lmdb/jobs.js';
 import type { JobContext, JobKind } from '../../../main/jobs/types.js';
 import { openMainEnvironment, type MainEnvironment } from '../../../main/metadata/lmdb/environment.js';
 import { createLmdbRegistryMetadata } from '../../../main/metadata/lmdb/registry.js';
 import { createLmdbScanStore } from '../../../main/metadata/lmdb/scans.js';
 import type { RegistryMetadata } from '../../../main/metadata/registry.js';
 import type { ScanStore } from '../../../main/metadata/scans.js';
-import { createScanJobKind } from '../../../main/scans/scan-job.js';
+import { createScanJobKind, startRescanJob } from '../../../main/scans/scan-job.js';
 import { createScanQueue, type ScanQueue } from '../../../main/scans/scan-queue.js';
 import type { VulnerabilityDatabase } from '../../../main/vulndb/types.js';
 import { parseDigest, type Digest } from '../../../src/oci/digest.js';
@@ -183,7 +185,10 @@ describe('the scan job', () => {
     const since = Date.now();
     db.generation = 'g2';
     await queue.checkGeneration();
-    await queue.drained();
+    await waitFor(
+      async () => (await scans.counts()).done === 2 && (await scans.get(a))?.reason === 'vulndb',
+      'rematches',
+    );
     expect(await scans.get(a)).toMatchObject({ state: 'done', result: { dbGeneration: 'g2' } });
     const { context, record } = jobContext({ onlyScanned: true, since });
     expect(await kind.run(context)).toEqual({ queued: 2, done: 2, failed: 0, upToDate: 0 });
@@ -233,5 +238,18 @@ describe('the scan job', () => {
     release();
     await waitFor(async () => (await scans.counts()).done === 3, 'the queue to run the scans anyway');
     for (const digest of digests) expect((await scans.get(digest))?.state).toBe('done');
+  });
+
+  it('after a new database, main starts one rescan job, not a second while the first still waits', async () => {
+    // A runner that never claims: the first job stays waiting.
+    const jobs = createJobs({
+      store: createLmdbJobStore(env.root),
+      runner: { kinds: new Map([[kind.kind, kind]]), poke: () => {}, abortLocal: () => false },
+      now: Date.now,
+    });
+    expect(await startRescanJob(jobs, 1000)).toBe(true);
+    expect(await startRescanJob(jobs, 2000)).toBe(false);
+    const listed = await jobs.list({ kind: 'scan', limit: 10 });
+    expect(listed).toMatchObject([{ state: 'waiting', startedBy: 'main', params: { onlyScanned: true, since: 1000 } }]);
   });
 });
