@@ -31,10 +31,13 @@ const ZERO = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
 function standInDatabase() {
   const db = {
     generation: 'g1',
+    /** Holds every match while set (the cancel test). */
+    gate: undefined as Promise<void> | undefined,
     async status() {
       return { generation: db.generation, importedAt: null, newestAdvisoryAt: null, advisoryCount: 0, ecosystems: {} };
     },
     async match() {
+      await db.gate;
       return { generation: db.generation, findings: [], counts: { ...ZERO } };
     },
   };
@@ -128,5 +131,28 @@ describe('the scan job', () => {
     expect(await ended(byMain.id)).toMatchObject({ state: 'done', summary: { queued: 2, done: 2, failed: 0 } });
     for (const path of ['alice/app/v1', 'alice/tool/v1'])
       expect(await platformsOf(path)).toMatchObject([{ state: 'done', dbGeneration: 'g2' }]);
+  });
+
+  it('cancelled, stops following and leaves its scans to the scan queue, which runs them', async () => {
+    let release = () => {};
+    db.gate = new Promise((resolve) => (release = resolve));
+    try {
+      await pushImage('alice/app', 'v2', 's390x');
+      const started = await apiOk<JobView>(base, 'POST', '/jobs', 202, { auth: ADMIN, body: { kind: 'scan' } });
+      await waitFor(async () => {
+        const job = await apiOk<JobView>(base, 'GET', `/jobs/${started.id}`, 200, { auth: ADMIN });
+        return job.progress.total === 1;
+      }, 'the job to follow the new scan');
+      await apiOk(base, 'DELETE', `/jobs/${started.id}`, 200, { auth: ADMIN });
+      expect((await ended(started.id)).state).toBe('cancelled');
+      const log = await apiOk<{ lines: string[] }>(base, 'GET', `/jobs/${started.id}/logs`, 200, { auth: ADMIN });
+      expect(log.lines).toContain(
+        'cancelled: stopped following; the 1 scans still queued or running stay in the scan queue and run as usual',
+      );
+    } finally {
+      release();
+      db.gate = undefined;
+    }
+    await waitFor(async () => (await platformsOf('alice/app/v2'))[0]?.state === 'done', 'the queue to run the scan');
   });
 });
