@@ -308,7 +308,12 @@ export async function startMain(
     settings: settingsStore,
     logger,
     now,
-    scans: { store: metadata.scans, enqueue: (request) => scanQueue.enqueue(request), vulndb },
+    scans: {
+      store: metadata.scans,
+      enqueue: (request) => scanQueue.enqueue(request),
+      vulndb,
+      concurrency: scanQueue.concurrency,
+    },
   });
   const jobsModule = await startJobsModule({
     store: metadata.jobs,

@@ -33,6 +33,8 @@ export interface ScanJobDeps {
   enqueue: (request: ScanRequest) => Promise<'queued' | 'pending'>;
   vulndb: Pick<VulnerabilityDatabase, 'status'>;
   now: () => number;
+  /** Scans this process runs at once (`scans.concurrency`); 0: other replicas must run them (logged). */
+  concurrency?: number;
   /** How often the followed scans are read again (default 1 s). */
   followIntervalMs?: number;
 }
@@ -165,6 +167,8 @@ export function createScanJobKind(deps: ScanJobDeps): JobKind {
         context.progress(0, followed.length, `queuing: ${repo}`);
       }
 
+      if (deps.concurrency === 0 && followed.length > 0)
+        context.log('this replica runs no scans (scans.concurrency 0): they wait for a replica that does');
       // Follow them to their end.
       let open = followed;
       while (open.length > 0) {

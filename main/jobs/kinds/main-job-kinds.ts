@@ -29,7 +29,7 @@ export interface MainJobDeps {
   logger: Logger;
   now: () => number;
   /** The scans owner, the scan queue's enqueue and the vulnerability database, for the `scan` kind. */
-  scans: Pick<ScanJobDeps, 'store' | 'enqueue' | 'vulndb'>;
+  scans: Pick<ScanJobDeps, 'store' | 'enqueue' | 'vulndb' | 'concurrency'>;
 }
 
 export function mainJobKinds(deps: MainJobDeps): JobKind[] {

@@ -92,13 +92,16 @@ async function pushImage(repo: string, tag: string, architecture: string, layers
 /** What the runner gives a job, recorded: its log and last progress. */
 function jobContext(params: Record<string, unknown>) {
   const controller = new AbortController();
-  const record = { lines: [] as string[], progress: undefined as { done: number; total?: number } | undefined };
+  const record = {
+    lines: [] as string[],
+    progress: undefined as { done: number; total?: number; message?: string } | undefined,
+  };
   const context: JobContext = {
     id: 'job-1',
     params: kind.parseParams(params),
     signal: controller.signal,
-    progress: (done, total) => {
-      record.progress = { done, ...(total !== undefined && { total }) };
+    progress: (done, total, message) => {
+      record.progress = { done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) };
     },
     log: (line) => record.lines.push(line),
   };
@@ -155,14 +158,14 @@ describe('the scan job', () => {
         result: { dbGeneration: 'g1' },
       });
     }
-    expect(record.progress).toEqual({ done: 2, total: 2 });
+    expect(record.progress).toEqual({ done: 2, total: 2, message: '2 done, 0 failed' });
     expect(record.lines).toContain('acme/app: 1 images; queued 1, already queued 0, nothing to do 0');
     expect(record.lines).toContain('acme/tool: 1 images; queued 1, already queued 0, nothing to do 0');
     expect(record.lines.at(-1)).toBe('2 scans followed: 2 done, 0 failed; 0 images up to date');
     expect(db.matched).toBe(2);
   });
 
-  it('leaves images matched against the current generation, rematches older ones, and keeps to one repository', async () => {
+  it('leaves images matched against the current generation, rematches older ones, keeps to one repository', async () => {
     await queue.start();
     const a = await pushImage('acme/app', 'v1', 'amd64');
     const other = await pushImage('other/app', 'v1', 'arm64');
@@ -251,5 +254,28 @@ describe('the scan job', () => {
     expect(await startRescanJob(jobs, 2000)).toBe(false);
     const listed = await jobs.list({ kind: 'scan', limit: 10 });
     expect(listed).toMatchObject([{ state: 'waiting', startedBy: 'main', params: { onlyScanned: true, since: 1000 } }]);
+  });
+
+  it('says so when this replica runs no scans, and follows until cancelled', async () => {
+    // The queue is not started: nothing here runs the scan, as on a replica with scans.concurrency 0.
+    kind = createScanJobKind({
+      registry,
+      store: scans,
+      enqueue: (request) => queue.enqueue(request),
+      vulndb: db,
+      now: Date.now,
+      concurrency: 0,
+      followIntervalMs: 20,
+    });
+    await pushImage('acme/app', 'v1', 'amd64');
+    const { context, controller, record } = jobContext({});
+    const running = kind.run(context);
+    await waitFor(async () => record.progress?.message === '0 done, 0 failed', 'the job to follow');
+    expect(record.lines).toContain(
+      'this replica runs no scans (scans.concurrency 0): they wait for a replica that does',
+    );
+    controller.abort(new JobCancelledError());
+    await expect(running).rejects.toBeInstanceOf(JobCancelledError);
+    expect((await scans.counts()).queued).toBe(1);
   });
 });
