@@ -56,6 +56,7 @@ import type { ScanStore } from './metadata/scans.js';
 import type { VulnerabilityDatabase } from './vulndb/types.js';
 import { createVulnerabilityDatabase } from './vulndb/database.js';
 import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
+import { startRescanJob } from './scans/scan-job.js';
 import { createImageScans, type ImageScans } from './scans/image-scans.js';
 import { registerScanMetrics } from './scans/scan-metrics.js';
 
@@ -287,6 +288,20 @@ export async function startMain(
     logger,
     intervalMs: PULL_FLUSH_INTERVAL_MS,
   });
+  // Before the job kinds: the `scan` job queues through it (it claims nothing before `start`).
+  const scanQueue = createScanQueue({
+    store: metadata.scans,
+    blobs: store,
+    vulndb,
+    worker: replica.id,
+    concurrency: config.scans.concurrency,
+    singleProcess: metadata.backend === 'embedded',
+    logger,
+    now,
+    ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
+    // A new database generation's rescan shows as a `scan` job (the queue starts after the jobs module).
+    onRematchQueued: ({ since }) => startRescanJob(jobsModule.jobs, since),
+  });
   // Every kind of background job main runs (a new kind is one line in main/jobs/kinds/main-job-kinds.ts).
   const jobKinds: JobKind[] = mainJobKinds({
     config,
@@ -299,6 +314,12 @@ export async function startMain(
     logger,
     now,
     warmCache: { caches: cachesModule.caches, redirects: cachesModule.redirects },
+    scans: {
+      store: metadata.scans,
+      enqueue: (request) => scanQueue.enqueue(request),
+      vulndb,
+      concurrency: scanQueue.concurrency,
+    },
   });
   const jobsModule = await startJobsModule({
     store: metadata.jobs,
@@ -317,17 +338,6 @@ export async function startMain(
       blobs: registry.blobs,
       maxConfigBytes: MAX_CONFIG_BYTES,
     }),
-  });
-  const scanQueue = createScanQueue({
-    store: metadata.scans,
-    blobs: store,
-    vulndb,
-    worker: replica.id,
-    concurrency: config.scans.concurrency,
-    singleProcess: metadata.backend === 'embedded',
-    logger,
-    now,
-    ...(options.scanPollIntervalMs !== undefined && { pollIntervalMs: options.scanPollIntervalMs }),
   });
   registerScanMetrics(metrics.registry, metadata.scans);
   scans = createImageScans({

@@ -9,6 +9,7 @@ import type { MainConfig } from '../config.js';
 import { createJobs } from '../jobs/jobs.js';
 import { JobError } from '../jobs/errors.js';
 import { mainJobKinds } from '../jobs/kinds/main-job-kinds.js';
+import { createVulnerabilityDatabase } from '../vulndb/database.js';
 import type { JobRecord } from '../metadata/jobs.js';
 import { openMainData, type MainStorageConfig } from '../main-data.js';
 import { createRegistry } from '../registry/registry.js';
@@ -142,6 +143,12 @@ export async function runJobCommand(command: JobCommand, io: CliIo): Promise<num
       warmCache: {
         caches: createContentCaches(metadata.caches, now),
         redirects: { warmTarget: () => Promise.reject(new Error('warm-cache jobs run in main')) },
+      },
+      // Never run here; a scan queued by the CLI would be a stored record main's queue claims.
+      scans: {
+        store: metadata.scans,
+        enqueue: (request) => metadata.scans.enqueue(request),
+        vulndb: createVulnerabilityDatabase(metadata.vulndb),
       },
     });
     const jobs = createJobs({

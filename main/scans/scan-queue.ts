@@ -12,7 +12,7 @@
  * - At start and every `vulndbPollIntervalMs` it reads the vulnerability database's generation (an
  *   import may come from another process); when it changed, every stored result matched against
  *   another generation is queued again (reason `vulndb`), page by page, and rematched from its
- *   stored inventory.
+ *   stored inventory. `onRematchQueued` then lets main start a `scan` job that follows them (scan-job.ts).
  * - Stop: no new claims; running scans are aborted and stay claimed, to be queued again at the next start.
  */
 import type { Logger } from '../../src/log/logger.js';
@@ -33,6 +33,11 @@ export interface ScanQueueOptions extends Omit<RunScanDeps, 'onUnexpected'> {
   pollIntervalMs?: number;
   vulndbPollIntervalMs?: number;
   abandonAfterMs?: number;
+  /**
+   * Told after a new database generation queued rematches (main starts a `scan` job that follows
+   * them, so the rescan shows on /admin/jobs: scan-job.ts). Not awaited; failures are logged.
+   */
+  onRematchQueued?: (rematch: { generation: string | null; queued: number; since: number }) => Promise<unknown>;
 }
 
 export interface ScanQueue {
@@ -133,6 +138,7 @@ export function createScanQueue(options: ScanQueueOptions): ScanQueue {
     if (current === generation) return;
     let queued = 0;
     let after: string | undefined;
+    const since = now();
     do {
       const page = await store.queueRematch(current, now(), {
         ...(after !== undefined && { after }),
@@ -142,7 +148,12 @@ export function createScanQueue(options: ScanQueueOptions): ScanQueue {
       after = page.last;
     } while (after !== undefined && !abort.signal.aborted);
     generation = current;
-    if (queued > 0) logger.info('queued scans for a new vulnerability database', { generation: current, queued });
+    if (queued > 0) {
+      logger.info('queued scans for a new vulnerability database', { generation: current, queued });
+      options
+        .onRematchQueued?.({ generation: current, queued, since })
+        .catch((error) => logger.warn('could not start the job following a rescan', { error }));
+    }
     fill();
   }
 

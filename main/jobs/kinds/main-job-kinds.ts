@@ -14,6 +14,7 @@ import { createLdapSyncJob } from '../../directory/ldap-sync.js';
 import type { SettingsStore } from '../../metadata/settings.js';
 import { createPruneJobKind } from '../../pruning/prune-job.js';
 import type { Pruning } from '../../pruning/pruner.js';
+import { createScanJobKind, type ScanJobDeps } from '../../scans/scan-job.js';
 import { gcJobKind } from './gc-job.js';
 import { purgeUploadsJobKind } from './purge-uploads-job.js';
 import { createWarmCacheJobKind, type WarmCacheJobDeps } from '../../caches/warm-cache-job.js';
@@ -30,6 +31,8 @@ export interface MainJobDeps {
   now: () => number;
   /** The content caches and the redirect decision, for `warm-cache` (absent: the kind is not offered). */
   warmCache?: Omit<WarmCacheJobDeps, 'metadata'>;
+  /** The scans owner, the scan queue's enqueue and the vulnerability database, for the `scan` kind. */
+  scans: Pick<ScanJobDeps, 'store' | 'enqueue' | 'vulndb' | 'concurrency'>;
 }
 
 export function mainJobKinds(deps: MainJobDeps): JobKind[] {
@@ -43,5 +46,6 @@ export function mainJobKinds(deps: MainJobDeps): JobKind[] {
     createPruneJobKind({ pruning, repositoriesWithPolicies: () => pruning.repositoriesWithPolicies() }),
     createLdapSyncJob({ accounts, settings }),
     ...(deps.warmCache ? [createWarmCacheJobKind({ ...deps.warmCache, metadata: registryMetadata })] : []),
+    createScanJobKind({ ...deps.scans, registry: registryMetadata, now }),
   ];
 }
