@@ -89,7 +89,10 @@ export const AdminJobsPage: FC<AdminJobsPageProps> = (p) => (
               {p.jobs.map((job) => (
                 <tr>
                   <td>
-                    <a href={jobHref(job.id)}>{job.kind}</a> <code class="muted">{job.id}</code>
+                    <a class="inline-link" href={jobHref(job.id)}>
+                      {job.kind}
+                    </a>{' '}
+                    <code class="muted">{job.id}</code>
                   </td>
                   <td>
                     <StateBadge state={job.state} />

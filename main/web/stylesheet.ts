@@ -41,12 +41,14 @@ body {
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 /* Links inside running text are underlined: colour alone does not tell them apart (WCAG 1.4.1). */
-p a, .alert a, .help a { text-decoration: underline; text-underline-offset: 2px; }
+p a, .alert a, .help a, a.inline-link { text-decoration: underline; text-underline-offset: 2px; }
 code, .mono { font-family: var(--mono); font-size: 0.9em; }
 h1, h2, h3 { line-height: 1.25; margin: 0 0 0.5rem; font-weight: 600; }
 h1 { font-size: 1.6rem; }
 h2 { font-size: 1.15rem; }
 h3 { font-size: 1rem; }
+/* Long names (a repository at a digest) break rather than widen the page. */
+h1, .breadcrumbs { overflow-wrap: anywhere; }
 p { margin: 0 0 0.75rem; }
 .skip-link { position: absolute; left: -999px; top: 0; background: var(--surface); padding: 0.5rem 1rem; z-index: 10; }
 .skip-link:focus { left: 1rem; }
@@ -256,6 +258,9 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .health-error { display: block; color: var(--danger); font-size: 0.82rem; overflow-wrap: anywhere; }
 .table .health-error { max-width: 13rem; }
 .check .badge { margin-left: 0.35rem; }
+
+/* Job logs wrap their long lines on narrow screens. */
+.job-log { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 
 /* Pagination */
 .pager { display: flex; gap: 0.5rem; }

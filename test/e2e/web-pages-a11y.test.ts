@@ -32,12 +32,14 @@ let shots: TempDir;
 let browser: BrowserContext;
 let page: Page;
 let axeSource: string;
+let manifestDigest: string;
+let jobId: string;
 /** Console errors and failed requests (a CSP violation shows up here). */
 const problems: string[] = [];
 
 beforeAll(async () => {
   main = await startTestMain({ auth: true });
-  await pushImageAs(main.url, ADMIN, 'admin/hello-web', '1.0');
+  manifestDigest = (await pushImageAs(main.url, ADMIN, 'admin/hello-web', '1.0')).digest;
   const alice = await createUser(main.url, 'alice');
   await pushImageAs(main.url, alice, 'alice/tools', 'v2');
   await createOrg(main.url, 'acme');
@@ -49,6 +51,10 @@ beforeAll(async () => {
     auth: ADMIN,
     body: { name: 'eu', host: await closedPortUrl(), region: 'eu-west-1', networks: ['10.1.0.0/16'] },
   });
+  ({ id: jobId } = await apiOk<{ id: string }>(main.url, 'POST', '/jobs', 202, {
+    auth: ADMIN,
+    body: { kind: 'purge-uploads' },
+  }));
   axeSource = await readFile(AXE_SOURCE_PATH, 'utf8');
   shots = await createTempDir('outpost-screenshots-');
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -164,6 +170,7 @@ describe('every page on wide and narrow screens, with axe-core', () => {
       ['repositories', '/repositories', ADMIN_NAV],
       ['repository', '/repositories/admin/hello-web', ADMIN_NAV],
       ['tag', '/repositories/admin/hello-web/-/tags/1.0', ADMIN_NAV],
+      ['manifest', `/repositories/admin/hello-web/-/manifests/${manifestDigest}`, ADMIN_NAV],
       ['pruning', '/repositories/admin/hello-web/pruning', ADMIN_NAV],
       ['profile-admin', '/profile', ADMIN_NAV],
       ['admin-users', '/admin/users', ADMIN_SIDE_NAV],
@@ -174,6 +181,7 @@ describe('every page on wide and narrow screens, with axe-core', () => {
       ['admin-cache', '/admin/caches/eu', ADMIN_SIDE_NAV],
       ['admin-settings', '/admin/settings', ADMIN_SIDE_NAV],
       ['admin-jobs', '/admin/jobs', ADMIN_SIDE_NAV],
+      ['admin-job', `/admin/jobs/${jobId}`, ADMIN_SIDE_NAV],
     ];
     const found: string[] = [];
     for (const [name, path, nav] of pages) found.push(...(await checkPage(name, path, nav)));
