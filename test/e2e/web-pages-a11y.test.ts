@@ -1,8 +1,8 @@
 /**
  * Every page on a wide and a narrow screen, in Debian's Chromium (playwright-core): main with
- * authentication on, an image pushed by the admin and one by alice, an organization with a team
- * and a content cache. The admin, then alice (a plain user), then an anonymous visitor open each
- * page they may see at 1280 and 390 px wide. Each page must not scroll sideways, its navigation
+ * authentication on, an image pushed by the admin and a scanned one by alice (findings on its tag
+ * page), an organization with a team, a content cache and a finished job. The admin, then alice
+ * (a plain user), then an anonymous visitor open each page they may see at 1280 and 390 px wide. Each page must not scroll sideways, its navigation
  * must be on screen at 390 px, and axe-core (injected into the page) must find no violation of
  * impact "serious" or "critical".
  *
@@ -21,6 +21,7 @@ import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { launchTestBrowser } from '../helpers/browser.js';
 import { ADMIN, PASSWORD, apiOk, createOrg, createUser, pushImageAs } from '../helpers/api-client.js';
 import { closedPortUrl } from '../helpers/health-server.js';
+import { debianFindings, debianImage, NO_SCAN_WORKER, pushDebianImage, storeScan } from '../helpers/scanned-image.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const WIDTHS = [1280, 390] as const;
@@ -38,10 +39,18 @@ let jobId: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true });
+  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER });
   manifestDigest = (await pushImageAs(main.url, ADMIN, 'admin/hello-web', '1.0')).digest;
   const alice = await createUser(main.url, 'alice');
-  await pushImageAs(main.url, alice, 'alice/tools', 'v2');
+  // alice's tag has a finished scan (two Debian advisories), so her tag page shows its findings.
+  const image = await debianImage();
+  const scanned = await pushDebianImage(main.url, alice, 'alice/tools', 'v2', image);
+  await storeScan(main.service.scanStore, scanned, {
+    inventory: image.inventory,
+    vulnerabilities: debianFindings(image.inventory),
+    dbGeneration: 'test-1',
+    scannedAt: new Date().toISOString(),
+  });
   await createOrg(main.url, 'acme');
   await apiOk(main.url, 'POST', '/accounts/acme/teams', 201, {
     auth: ADMIN,
