@@ -143,6 +143,11 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .side-nav a:hover { background: var(--bg); text-decoration: none; }
 .side-nav a[aria-current="page"] { background: var(--accent-soft); color: var(--accent); font-weight: 500; }
 .side-note { padding: 0.35rem 0.75rem; font-size: 0.85rem; }
+/* On narrow screens the entries wrap in rows rather than stacking a column above the page. */
+@media (max-width: 800px) {
+  .side-nav { flex-direction: row; flex-wrap: wrap; }
+  .side-nav h2 { flex-basis: 100%; }
+}
 
 /* Tables: each sits in a scroll container, so a wide one scrolls by itself, never the page. */
 /* Relative: visually hidden cells (position: absolute) are clipped here too, not placed off the page. */
