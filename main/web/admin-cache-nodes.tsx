@@ -25,43 +25,45 @@ export const CacheNodesCard: FC<{ nodes: NodeRow[]; now: number }> = ({ nodes, n
         Each blob goes to one node of the group, chosen from its digest among the nodes that are up: a node that goes
         down hands only its share to the others.
       </p>
-      <table class="table table-compact">
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">Health</th>
-            <th scope="col">Disk</th>
-            <th scope="col" class="num">
-              Hit ratio
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {nodes.map((node) => (
+      <div class="table-scroll" tabindex={0}>
+        <table class="table table-compact">
+          <thead>
             <tr>
-              <td>
-                <span class="repo-name">{node.id}</span>
-                <span class="host" title={node.host}>
-                  {node.host}
-                </span>
-              </td>
-              <td>
-                <HealthCell status={node.status} now={now} />
-              </td>
-              <td class="nowrap">
-                <Disk node={node} />
-              </td>
-              <td class="num">
-                {node.hitRatio === undefined ? (
-                  <span class="muted">no pulls yet</span>
-                ) : (
-                  `${(node.hitRatio * 100).toFixed(1)}%`
-                )}
-              </td>
+              <th scope="col">Node</th>
+              <th scope="col">Health</th>
+              <th scope="col">Disk</th>
+              <th scope="col" class="num">
+                Hit ratio
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {nodes.map((node) => (
+              <tr>
+                <td>
+                  <span class="repo-name">{node.id}</span>
+                  <span class="host" title={node.host}>
+                    {node.host}
+                  </span>
+                </td>
+                <td>
+                  <HealthCell status={node.status} now={now} />
+                </td>
+                <td class="nowrap">
+                  <Disk node={node} />
+                </td>
+                <td class="num">
+                  {node.hitRatio === undefined ? (
+                    <span class="muted">no pulls yet</span>
+                  ) : (
+                    `${(node.hitRatio * 100).toFixed(1)}%`
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   </Card>
 );

@@ -145,43 +145,45 @@ export const CacheFields: FC<PropsWithChildren<{ form?: CacheForm | undefined; u
 const upNodes = (cache: CacheRow) => cache.nodes.filter((node) => node.status.state !== 'down').length;
 
 const CacheTable: FC<{ caches: CacheRow[]; now: number }> = ({ caches, now }) => (
-  <table class="table table-compact">
-    <thead>
-      <tr>
-        <th scope="col">Cache</th>
-        <th scope="col">Region</th>
-        <th scope="col">Chain</th>
-        <th scope="col">Health</th>
-        <th scope="col">Networks</th>
-        <th scope="col" class="num">
-          Redirects
-        </th>
-      </tr>
-    </thead>
-    <tbody>
-      {caches.map((cache) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table table-compact">
+      <thead>
         <tr>
-          <td>
-            <a class="repo-name" href={cacheHref(cache.name)}>
-              {cache.name}
-            </a>
-            <span class="host" title={cache.host}>
-              {cache.nodes.length > 1 ? `${cache.nodes.length} nodes, ${upNodes(cache)} up` : cache.host}
-            </span>
-          </td>
-          <td class="nowrap">{cache.region ?? <span class="muted">not set</span>}</td>
-          <td class="chain">{cache.chain}</td>
-          <td>
-            <HealthCell status={cache.status} now={now} />
-          </td>
-          <td>
-            <NetworkList networks={cache.networks} />
-          </td>
-          <td class="num">{cache.redirects.toLocaleString('en-US')}</td>
+          <th scope="col">Cache</th>
+          <th scope="col">Region</th>
+          <th scope="col">Chain</th>
+          <th scope="col">Health</th>
+          <th scope="col">Networks</th>
+          <th scope="col" class="num">
+            Redirects
+          </th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {caches.map((cache) => (
+          <tr>
+            <td>
+              <a class="repo-name" href={cacheHref(cache.name)}>
+                {cache.name}
+              </a>
+              <span class="host" title={cache.host}>
+                {cache.nodes.length > 1 ? `${cache.nodes.length} nodes, ${upNodes(cache)} up` : cache.host}
+              </span>
+            </td>
+            <td class="nowrap">{cache.region ?? <span class="muted">not set</span>}</td>
+            <td class="chain">{cache.chain}</td>
+            <td>
+              <HealthCell status={cache.status} now={now} />
+            </td>
+            <td>
+              <NetworkList networks={cache.networks} />
+            </td>
+            <td class="num">{cache.redirects.toLocaleString('en-US')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 export const AdminCachesPage: FC<AdminCachesPageProps> = (p) => (

@@ -73,38 +73,43 @@ export const AdminJobsPage: FC<AdminJobsPageProps> = (p) => (
       {p.jobs.length === 0 ? (
         <EmptyState title="No jobs">Jobs started by admins, by schedules or by main appear here.</EmptyState>
       ) : (
-        <table class="table table-compact">
-          <thead>
-            <tr>
-              <th>Job</th>
-              <th>State</th>
-              <th>Progress</th>
-              <th>Started by</th>
-              <th>Created</th>
-              <th>Ended</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.jobs.map((job) => (
+        <div class="table-scroll" tabindex={0}>
+          <table class="table table-compact">
+            <thead>
               <tr>
-                <td>
-                  <a href={jobHref(job.id)}>{job.kind}</a> <code class="muted">{job.id}</code>
-                </td>
-                <td>
-                  <StateBadge state={job.state} />
-                </td>
-                <td>
-                  <Progress job={job} />
-                </td>
-                <td>{job.startedBy}</td>
-                <td>
-                  <TimeAgo at={job.createdAt} now={p.now} />
-                </td>
-                <td>{job.endedAt !== undefined ? <TimeAgo at={job.endedAt} now={p.now} /> : '—'}</td>
+                <th>Job</th>
+                <th>State</th>
+                <th>Progress</th>
+                <th>Started by</th>
+                <th>Created</th>
+                <th>Ended</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {p.jobs.map((job) => (
+                <tr>
+                  <td>
+                    <a class="inline-link" href={jobHref(job.id)}>
+                      {job.kind}
+                    </a>{' '}
+                    <code class="muted">{job.id}</code>
+                  </td>
+                  <td>
+                    <StateBadge state={job.state} />
+                  </td>
+                  <td>
+                    <Progress job={job} />
+                  </td>
+                  <td>{job.startedBy}</td>
+                  <td>
+                    <TimeAgo at={job.createdAt} now={p.now} />
+                  </td>
+                  <td>{job.endedAt !== undefined ? <TimeAgo at={job.endedAt} now={p.now} /> : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <Pager first={p.firstHref} next={p.nextHref} />
     </Card>

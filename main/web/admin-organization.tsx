@@ -69,46 +69,50 @@ const memberAction = (org: string, member: string, what: 'role' | 'remove') =>
   `${organizationHref(org)}/members/${encodeURIComponent(member)}/${what}`;
 
 const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }> = ({ org, members, csrfToken }) => (
-  <table class="table">
-    <thead>
-      <tr>
-        <th scope="col">Member</th>
-        <th scope="col">Role</th>
-        <th scope="col" class="actions">
-          <span class="visually-hidden">Actions</span>
-        </th>
-      </tr>
-    </thead>
-    <tbody>
-      {members.map((member) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table">
+      <thead>
         <tr>
-          <td class="repo-name">{member.name}</td>
-          <td>{member.isAdmin ? <Badge kind="admin">organization admin</Badge> : <span class="muted">member</span>}</td>
-          <td class="actions">
-            <PostForm
-              action={memberAction(org, member.name, 'role')}
-              csrfToken={csrfToken}
-              label={`Change the role of ${member.name}`}
-            >
-              <input type="hidden" name="isAdmin" value={String(!member.isAdmin)} />
-              <button type="submit" class="btn btn-small">
-                {member.isAdmin ? 'Make member' : 'Make admin'}
-              </button>
-            </PostForm>
-            <PostForm
-              action={memberAction(org, member.name, 'remove')}
-              csrfToken={csrfToken}
-              label={`Remove ${member.name}`}
-            >
-              <button type="submit" class="btn btn-small btn-danger">
-                Remove
-              </button>
-            </PostForm>
-          </td>
+          <th scope="col">Member</th>
+          <th scope="col">Role</th>
+          <th scope="col" class="actions">
+            <span class="visually-hidden">Actions</span>
+          </th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {members.map((member) => (
+          <tr>
+            <td class="repo-name">{member.name}</td>
+            <td>
+              {member.isAdmin ? <Badge kind="admin">organization admin</Badge> : <span class="muted">member</span>}
+            </td>
+            <td class="actions">
+              <PostForm
+                action={memberAction(org, member.name, 'role')}
+                csrfToken={csrfToken}
+                label={`Change the role of ${member.name}`}
+              >
+                <input type="hidden" name="isAdmin" value={String(!member.isAdmin)} />
+                <button type="submit" class="btn btn-small">
+                  {member.isAdmin ? 'Make member' : 'Make admin'}
+                </button>
+              </PostForm>
+              <PostForm
+                action={memberAction(org, member.name, 'remove')}
+                csrfToken={csrfToken}
+                label={`Remove ${member.name}`}
+              >
+                <button type="submit" class="btn btn-small btn-danger">
+                  Remove
+                </button>
+              </PostForm>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
@@ -146,20 +150,22 @@ export const AdminOrganizationPage: FC<AdminOrganizationPageProps> = (p) => (
     <DefaultCacheCard org={p.name} choice={p.defaultCache} csrfToken={p.csrfToken} />
     <Card id="teams" title="Teams" hint="Members of a team get the team's access to its repositories">
       {p.teams.length > 0 ? (
-        <table class="table">
-          <tbody>
-            {p.teams.map((team) => (
-              <tr>
-                <td>
-                  <a class="repo-name" href={teamHref(p.name, team.name)}>
-                    {team.name}
-                  </a>
-                </td>
-                <td class="muted">{team.description ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div class="table-scroll" tabindex={0}>
+          <table class="table">
+            <tbody>
+              {p.teams.map((team) => (
+                <tr>
+                  <td>
+                    <a class="repo-name" href={teamHref(p.name, team.name)}>
+                      {team.name}
+                    </a>
+                  </td>
+                  <td class="muted">{team.description ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <EmptyState title="No teams yet" />
       )}

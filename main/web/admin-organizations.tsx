@@ -19,30 +19,32 @@ export interface AdminOrganizationsPageProps {
 export const organizationHref = (org: string) => `/admin/organizations/${encodeURIComponent(org)}`;
 
 const OrganizationTable: FC<{ organizations: OrganizationRow[] }> = ({ organizations }) => (
-  <table class="table">
-    <thead>
-      <tr>
-        <th scope="col">Organization</th>
-        <th scope="col">Full name</th>
-        <th scope="col" class="num">
-          Members
-        </th>
-      </tr>
-    </thead>
-    <tbody>
-      {organizations.map((org) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table">
+      <thead>
         <tr>
-          <td>
-            <a class="repo-name" href={organizationHref(org.name)}>
-              {org.name}
-            </a>
-          </td>
-          <td>{org.fullName ?? <span class="muted">not set</span>}</td>
-          <td class="num">{org.memberCount}</td>
+          <th scope="col">Organization</th>
+          <th scope="col">Full name</th>
+          <th scope="col" class="num">
+            Members
+          </th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {organizations.map((org) => (
+          <tr>
+            <td>
+              <a class="repo-name" href={organizationHref(org.name)}>
+                {org.name}
+              </a>
+            </td>
+            <td>{org.fullName ?? <span class="muted">not set</span>}</td>
+            <td class="num">{org.memberCount}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 export const AdminOrganizationsPage: FC<AdminOrganizationsPageProps> = (p) => (

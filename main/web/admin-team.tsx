@@ -69,26 +69,28 @@ const MembersCard: FC<AdminTeamPageProps> = ({ org, team, members, csrfToken, re
   return (
     <Card id="team-members" title="Members" hint={`${members.length} ${members.length === 1 ? 'member' : 'members'}`}>
       {members.length > 0 ? (
-        <table class="table">
-          <tbody>
-            {members.map((member) => (
-              <tr>
-                <td class="repo-name">{member}</td>
-                <td class="actions">
-                  <PostForm
-                    action={`${teamHref(org, team.name)}/members/${encodeURIComponent(member)}/remove`}
-                    csrfToken={csrfToken}
-                    label={`Remove ${member} from ${team.name}`}
-                  >
-                    <button type="submit" class="btn btn-small btn-danger">
-                      Remove
-                    </button>
-                  </PostForm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div class="table-scroll" tabindex={0}>
+          <table class="table">
+            <tbody>
+              {members.map((member) => (
+                <tr>
+                  <td class="repo-name">{member}</td>
+                  <td class="actions">
+                    <PostForm
+                      action={`${teamHref(org, team.name)}/members/${encodeURIComponent(member)}/remove`}
+                      csrfToken={csrfToken}
+                      label={`Remove ${member} from ${team.name}`}
+                    >
+                      <button type="submit" class="btn btn-small btn-danger">
+                        Remove
+                      </button>
+                    </PostForm>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <EmptyState title="No members yet" />
       )}
@@ -117,41 +119,43 @@ const AccessCard: FC<AdminTeamPageProps> = ({ org, team, grants, repositories, c
   return (
     <Card id="team-access" title="Repository access">
       {grants.length > 0 ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Repository</th>
-              <th scope="col">Access</th>
-              <th scope="col" class="actions">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {grants.map((grant) => (
+        <div class="table-scroll" tabindex={0}>
+          <table class="table">
+            <thead>
               <tr>
-                <td>
-                  <a class="repo-name" href={repositoryHref(`${org}/${grant.repository.name}`)}>
-                    {org}/{grant.repository.name}
-                  </a>
-                </td>
-                <td>{levelLabel(grant.accessLevel)}</td>
-                <td class="actions">
-                  <PostForm
-                    action={`${teamHref(org, team.name)}/access/remove`}
-                    csrfToken={csrfToken}
-                    label={`Revoke ${team.name}'s access to ${grant.repository.name}`}
-                  >
-                    <input type="hidden" name="repository" value={grant.repository.name} />
-                    <button type="submit" class="btn btn-small btn-danger">
-                      Revoke
-                    </button>
-                  </PostForm>
-                </td>
+                <th scope="col">Repository</th>
+                <th scope="col">Access</th>
+                <th scope="col" class="actions">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {grants.map((grant) => (
+                <tr>
+                  <td>
+                    <a class="repo-name" href={repositoryHref(`${org}/${grant.repository.name}`)}>
+                      {org}/{grant.repository.name}
+                    </a>
+                  </td>
+                  <td>{levelLabel(grant.accessLevel)}</td>
+                  <td class="actions">
+                    <PostForm
+                      action={`${teamHref(org, team.name)}/access/remove`}
+                      csrfToken={csrfToken}
+                      label={`Revoke ${team.name}'s access to ${grant.repository.name}`}
+                    >
+                      <input type="hidden" name="repository" value={grant.repository.name} />
+                      <button type="submit" class="btn btn-small btn-danger">
+                        Revoke
+                      </button>
+                    </PostForm>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <EmptyState title="No repository access yet">
           <p class="muted">Members of the team see only what a grant below gives them.</p>

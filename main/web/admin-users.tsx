@@ -66,37 +66,39 @@ const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: n
   csrfToken,
   now,
 }) => (
-  <table class="table">
-    <thead>
-      <tr>
-        <th scope="col">User</th>
-        <th scope="col">Role</th>
-        <th scope="col">Status</th>
-        <th scope="col">Created</th>
-        <th scope="col" class="actions">
-          <span class="visually-hidden">Actions</span>
-        </th>
-      </tr>
-    </thead>
-    <tbody>
-      {users.map((user) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table">
+      <thead>
         <tr>
-          <td>
-            <span class="repo-name">{user.name}</span>
-            {user.fullName && <div class="muted">{user.fullName}</div>}
-          </td>
-          <td>{user.isAdmin ? <Badge kind="admin">admin</Badge> : <span class="muted">user</span>}</td>
-          <td>{user.isActive ? <Badge kind="up">active</Badge> : <Badge kind="inactive">deactivated</Badge>}</td>
-          <td class="muted nowrap">
-            <TimeAgo at={Date.parse(user.createdAt)} now={now} />
-          </td>
-          <td class="actions">
-            <UserActions user={user} self={self} csrfToken={csrfToken} />
-          </td>
+          <th scope="col">User</th>
+          <th scope="col">Role</th>
+          <th scope="col">Status</th>
+          <th scope="col">Created</th>
+          <th scope="col" class="actions">
+            <span class="visually-hidden">Actions</span>
+          </th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {users.map((user) => (
+          <tr>
+            <td>
+              <span class="repo-name">{user.name}</span>
+              {user.fullName && <div class="muted">{user.fullName}</div>}
+            </td>
+            <td>{user.isAdmin ? <Badge kind="admin">admin</Badge> : <span class="muted">user</span>}</td>
+            <td>{user.isActive ? <Badge kind="up">active</Badge> : <Badge kind="inactive">deactivated</Badge>}</td>
+            <td class="muted nowrap">
+              <TimeAgo at={Date.parse(user.createdAt)} now={now} />
+            </td>
+            <td class="actions">
+              <UserActions user={user} self={self} csrfToken={csrfToken} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 const CreateUserForm: FC<{ csrfToken: string; form?: NewUserForm | undefined; error?: string | undefined }> = ({

@@ -63,68 +63,72 @@ const RuleRows: FC<{ form: PolicyForm }> = ({ form }) => {
   while (rows.length < Math.min(MAX_RULES, form.rules.length + BLANK_ROWS))
     rows.push({ tagPattern: '', olderThanDays: '', notPulledForDays: '', keepMostRecent: '' });
   return (
-    <table class="table">
-      <caption class="muted">
-        A rule deletes a tag when all of its filled conditions hold; the first rule that matches is reported.
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Rule</th>
-          <th scope="col">Tag pattern</th>
-          {RULE_FIELDS.map(([, label]) => (
-            <th scope="col">{label}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((rule, i) => (
+    <div class="table-scroll" tabindex={0}>
+      <table class="table">
+        <caption class="muted">
+          A rule deletes a tag when all of its filled conditions hold; the first rule that matches is reported.
+        </caption>
+        <thead>
           <tr>
-            <th scope="row">{i + 1}</th>
-            <td>
-              <input
-                name={`tagPattern-${i}`}
-                value={rule.tagPattern}
-                maxlength={128}
-                placeholder="e.g. dev-*"
-                aria-label={`Rule ${i + 1}: tag pattern (* any characters, ? one)`}
-              />
-            </td>
-            {RULE_FIELDS.map(([name, label]) => (
-              <td>
-                <input
-                  name={`${name}-${i}`}
-                  value={rule[name]}
-                  type="number"
-                  min="0"
-                  inputmode="numeric"
-                  aria-label={`Rule ${i + 1}: ${label}`}
-                />
-              </td>
+            <th scope="col">Rule</th>
+            <th scope="col">Tag pattern</th>
+            {RULE_FIELDS.map(([, label]) => (
+              <th scope="col">{label}</th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((rule, i) => (
+            <tr>
+              <th scope="row">{i + 1}</th>
+              <td>
+                <input
+                  name={`tagPattern-${i}`}
+                  value={rule.tagPattern}
+                  maxlength={128}
+                  placeholder="e.g. dev-*"
+                  aria-label={`Rule ${i + 1}: tag pattern (* any characters, ? one)`}
+                />
+              </td>
+              {RULE_FIELDS.map(([name, label]) => (
+                <td>
+                  <input
+                    name={`${name}-${i}`}
+                    value={rule[name]}
+                    type="number"
+                    min="0"
+                    inputmode="numeric"
+                    aria-label={`Rule ${i + 1}: ${label}`}
+                  />
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 };
 
 const UntaggedManifests: FC<{ report: PruneReport }> = ({ report }) =>
   report.manifests.length === 0 ? null : (
-    <table class="table">
-      <caption>
-        {report.manifests.length} untagged manifests {report.dryRun ? 'would be deleted' : 'deleted'} (their layers are
-        reclaimed by the next garbage collection)
-      </caption>
-      <tbody>
-        {report.manifests.map((digest) => (
-          <tr>
-            <td>
-              <code>{digest}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div class="table-scroll" tabindex={0}>
+      <table class="table">
+        <caption>
+          {report.manifests.length} untagged manifests {report.dryRun ? 'would be deleted' : 'deleted'} (their layers
+          are reclaimed by the next garbage collection)
+        </caption>
+        <tbody>
+          {report.manifests.map((digest) => (
+            <tr>
+              <td>
+                <code>{digest}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 
 const RunResult: FC<{ report: PruneReport; now: number }> = ({ report, now }) => {
@@ -139,45 +143,47 @@ const RunResult: FC<{ report: PruneReport; now: number }> = ({ report, now }) =>
   const ruleLabel = (entry: PlannedDeletion) => (entry.rule === 'maxTags' ? 'Maximum' : `Rule ${entry.rule + 1}`);
   return (
     <>
-      <table class="table">
-        <caption>
-          {report.tags.length} tags {report.dryRun ? 'would be deleted' : 'deleted'}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Tag</th>
-            <th scope="col">Digest</th>
-            <th scope="col">Pushed</th>
-            <th scope="col">Last pulled</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {report.tags.map((entry) => (
+      <div class="table-scroll" tabindex={0}>
+        <table class="table">
+          <caption>
+            {report.tags.length} tags {report.dryRun ? 'would be deleted' : 'deleted'}
+          </caption>
+          <thead>
             <tr>
-              <td>
-                <code>{entry.tag}</code>
-              </td>
-              <td>
-                <ShortDigest digest={entry.digest} />
-              </td>
-              <td>
-                <TimeAgo at={entry.pushedAt} now={now} />
-              </td>
-              <td>
-                {entry.lastPulledAt !== undefined ? (
-                  <TimeAgo at={entry.lastPulledAt} now={now} />
-                ) : (
-                  <span class="muted">never</span>
-                )}
-              </td>
-              <td>{ruleLabel(entry)}</td>
-              <td>{entry.reason}</td>
+              <th scope="col">Tag</th>
+              <th scope="col">Digest</th>
+              <th scope="col">Pushed</th>
+              <th scope="col">Last pulled</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Why</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {report.tags.map((entry) => (
+              <tr>
+                <td>
+                  <code>{entry.tag}</code>
+                </td>
+                <td>
+                  <ShortDigest digest={entry.digest} />
+                </td>
+                <td>
+                  <TimeAgo at={entry.pushedAt} now={now} />
+                </td>
+                <td>
+                  {entry.lastPulledAt !== undefined ? (
+                    <TimeAgo at={entry.lastPulledAt} now={now} />
+                  ) : (
+                    <span class="muted">never</span>
+                  )}
+                </td>
+                <td>{ruleLabel(entry)}</td>
+                <td>{entry.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <UntaggedManifests report={report} />
     </>
   );

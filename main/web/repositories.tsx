@@ -61,41 +61,43 @@ const RepositoryName: FC<{ repo: RepositoryView }> = ({ repo }) => (
 );
 
 const RepositoryTable: FC<{ rows: RepositoryRow[]; now: number }> = ({ rows, now }) => (
-  <table class="table">
-    <thead>
-      <tr>
-        <th scope="col">Repository</th>
-        <th scope="col">Visibility</th>
-        <th scope="col" class="num">
-          Tags
-        </th>
-        <th scope="col" class="num">
-          Size
-        </th>
-        <th scope="col">Last pushed</th>
-      </tr>
-    </thead>
-    <tbody>
-      {rows.map((repo) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table">
+      <thead>
         <tr>
-          <td>
-            <RepositoryName repo={repo} />
-          </td>
-          <td>
-            <Badge kind={repo.visibility}>{repo.visibility}</Badge>
-          </td>
-          <td class="num">{repo.tagCount}</td>
-          <td class="num">
-            {!repo.sizeComplete && <span title="more blobs than were added up">≥ </span>}
-            <Size bytes={repo.sizeBytes} />
-          </td>
-          <td class="muted">
-            {repo.lastPushedAt !== undefined ? <TimeAgo at={repo.lastPushedAt} now={now} /> : 'never'}
-          </td>
+          <th scope="col">Repository</th>
+          <th scope="col">Visibility</th>
+          <th scope="col" class="num">
+            Tags
+          </th>
+          <th scope="col" class="num">
+            Size
+          </th>
+          <th scope="col">Last pushed</th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {rows.map((repo) => (
+          <tr>
+            <td>
+              <RepositoryName repo={repo} />
+            </td>
+            <td>
+              <Badge kind={repo.visibility}>{repo.visibility}</Badge>
+            </td>
+            <td class="num">{repo.tagCount}</td>
+            <td class="num">
+              {!repo.sizeComplete && <span title="more blobs than were added up">≥ </span>}
+              <Size bytes={repo.sizeBytes} />
+            </td>
+            <td class="muted">
+              {repo.lastPushedAt !== undefined ? <TimeAgo at={repo.lastPushedAt} now={now} /> : 'never'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 const SearchForm: FC<{ namespace?: string | undefined; search?: string | undefined }> = ({ namespace, search }) => (

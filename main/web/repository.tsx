@@ -52,48 +52,53 @@ const platformSizesTitle = (tag: TagView) =>
   (tag.platforms ?? []).map((p) => `${p.platform}: ${formatBytes(p.compressedSize)}`).join(', ');
 
 const TagTable: FC<{ host: string; repo: string; tags: TagView[]; now: number }> = ({ host, repo, tags, now }) => (
-  <table class="table">
-    <thead>
-      <tr>
-        <th scope="col">Tag</th>
-        <th scope="col">Digest</th>
-        <th scope="col" class="num">
-          Size
-        </th>
-        <th scope="col">Pushed</th>
-        <th scope="col">Pull command</th>
-      </tr>
-    </thead>
-    <tbody>
-      {tags.map((tag) => (
+  <div class="table-scroll" tabindex={0}>
+    <table class="table">
+      <thead>
         <tr>
-          <td>
-            <a href={tagHref(repo, tag.name)}>
-              <code class="repo-name">{tag.name}</code>
-            </a>
-          </td>
-          <td>
-            <ShortDigest digest={tag.digest} />
-          </td>
-          <td class="num">
-            <Size bytes={tag.layersSize > 0 ? tag.layersSize : tag.manifestSize} />
-            {tag.platforms && tag.platforms.length > 1 && (
-              <span class="muted" title={platformSizesTitle(tag)}>
-                {' '}
-                largest of {tag.platforms.length} platforms
-              </span>
-            )}
-          </td>
-          <td class="nowrap muted">
-            <TimeAgo at={Date.parse(tag.pushedAt)} now={now} />
-          </td>
-          <td>
-            <CopyCommand command={pullCommand(host, repo, tag.name)} label={`Copy the pull command for ${tag.name}`} />
-          </td>
+          <th scope="col">Tag</th>
+          <th scope="col">Digest</th>
+          <th scope="col" class="num">
+            Size
+          </th>
+          <th scope="col">Pushed</th>
+          <th scope="col">Pull command</th>
         </tr>
-      ))}
-    </tbody>
-  </table>
+      </thead>
+      <tbody>
+        {tags.map((tag) => (
+          <tr>
+            <td>
+              <a href={tagHref(repo, tag.name)}>
+                <code class="repo-name">{tag.name}</code>
+              </a>
+            </td>
+            <td>
+              <ShortDigest digest={tag.digest} />
+            </td>
+            <td class="num">
+              <Size bytes={tag.layersSize > 0 ? tag.layersSize : tag.manifestSize} />
+              {tag.platforms && tag.platforms.length > 1 && (
+                <span class="muted" title={platformSizesTitle(tag)}>
+                  {' '}
+                  largest of {tag.platforms.length} platforms
+                </span>
+              )}
+            </td>
+            <td class="nowrap muted">
+              <TimeAgo at={Date.parse(tag.pushedAt)} now={now} />
+            </td>
+            <td>
+              <CopyCommand
+                command={pullCommand(host, repo, tag.name)}
+                label={`Copy the pull command for ${tag.name}`}
+              />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 const EVENT_TEXT: Record<EventView['type'], string> = {
@@ -128,26 +133,28 @@ const EventDescription: FC<{ event: EventView }> = ({ event }) => (
 const ActivityLog: FC<{ events: EventView[]; now: number }> = ({ events, now }) => (
   <Card id="activity" title="Activity" hint="Most recent first">
     {events.length > 0 ? (
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">When</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => (
+      <div class="table-scroll" tabindex={0}>
+        <table class="table">
+          <thead>
             <tr>
-              <td>
-                <EventDescription event={event} />
-              </td>
-              <td class="nowrap muted">
-                <TimeAgo at={Date.parse(event.at)} now={now} />
-              </td>
+              <th scope="col">Event</th>
+              <th scope="col">When</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {events.map((event) => (
+              <tr>
+                <td>
+                  <EventDescription event={event} />
+                </td>
+                <td class="nowrap muted">
+                  <TimeAgo at={Date.parse(event.at)} now={now} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     ) : (
       <EmptyState title="No activity recorded yet" />
     )}

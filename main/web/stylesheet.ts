@@ -40,11 +40,15 @@ body {
 }
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
+/* Links inside running text are underlined: colour alone does not tell them apart (WCAG 1.4.1). */
+p a, .alert a, .help a, a.inline-link { text-decoration: underline; text-underline-offset: 2px; }
 code, .mono { font-family: var(--mono); font-size: 0.9em; }
 h1, h2, h3 { line-height: 1.25; margin: 0 0 0.5rem; font-weight: 600; }
 h1 { font-size: 1.6rem; }
 h2 { font-size: 1.15rem; }
 h3 { font-size: 1rem; }
+/* Long names (a repository at a digest) break rather than widen the page. */
+h1, .breadcrumbs { overflow-wrap: anywhere; }
 p { margin: 0 0 0.75rem; }
 .skip-link { position: absolute; left: -999px; top: 0; background: var(--surface); padding: 0.5rem 1rem; z-index: 10; }
 .skip-link:focus { left: 1rem; }
@@ -74,6 +78,7 @@ p { margin: 0 0 0.75rem; }
   color: #fff; font-size: 0.8rem; font-weight: 600; text-transform: uppercase; margin-right: 0.4rem;
 }
 .site-header .btn { background: transparent; color: var(--header-text); border-color: #374151; }
+.site-header :focus-visible { outline-color: #fff; }
 .site-header .btn:hover { color: #fff; border-color: #6b7280; background: transparent; }
 
 /* Page frame */
@@ -90,10 +95,20 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .site-footer .inner { border-top: 1px solid var(--border); padding-top: 1.25rem; }
 .layout-split { display: grid; grid-template-columns: 220px 1fr; gap: 1.5rem; align-items: start; }
 .stack > * + * { margin-top: 1.5rem; }
+/* Grid items may shrink below their content's width, so a wide table scrolls inside its container. */
+.layout-split > *, .grid-2 > * { min-width: 0; }
 .grid-2 { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; align-items: start; }
 .grid-2.equal { align-items: stretch; }
 .title-badges { display: inline-flex; gap: 0.4rem; margin-left: 0.6rem; vertical-align: middle; }
-@media (max-width: 800px) { .layout-split, .grid-2 { grid-template-columns: 1fr; } .main-nav { display: none; } }
+/* Narrow screens: one column; the header wraps, the navigation on a row of its own, never hidden. */
+@media (max-width: 800px) {
+  .layout-split, .grid-2 { grid-template-columns: 1fr; }
+  .container { padding: 0 1rem; }
+  main.container { padding-top: 1.25rem; }
+  .site-header .inner { flex-wrap: wrap; height: auto; gap: 0.5rem 1rem; padding-top: 0.6rem; padding-bottom: 0.6rem; }
+  .main-nav { order: 3; flex-basis: 100%; flex-wrap: wrap; margin-left: -0.75rem; }
+  .user-menu { margin-left: auto; }
+}
 
 /* Cards */
 .card { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); }
@@ -128,8 +143,15 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
 .side-nav a:hover { background: var(--bg); text-decoration: none; }
 .side-nav a[aria-current="page"] { background: var(--accent-soft); color: var(--accent); font-weight: 500; }
 .side-note { padding: 0.35rem 0.75rem; font-size: 0.85rem; }
+/* On narrow screens the entries wrap in rows rather than stacking a column above the page. */
+@media (max-width: 800px) {
+  .side-nav { flex-direction: row; flex-wrap: wrap; }
+  .side-nav h2 { flex-basis: 100%; }
+}
 
-/* Tables */
+/* Tables: each sits in a scroll container, so a wide one scrolls by itself, never the page. */
+/* Relative: visually hidden cells (position: absolute) are clipped here too, not placed off the page. */
+.table-scroll { overflow-x: auto; max-width: 100%; position: relative; }
 .table { width: 100%; border-collapse: collapse; }
 /* A wide table scrolls inside its card on a narrow screen, never the page. */
 .table-scroll { overflow-x: auto; }
@@ -243,6 +265,9 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .health-error { display: block; color: var(--danger); font-size: 0.82rem; overflow-wrap: anywhere; }
 .table .health-error { max-width: 13rem; }
 .check .badge { margin-left: 0.35rem; }
+
+/* Job logs wrap their long lines on narrow screens. */
+.job-log { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 
 /* Pagination */
 .pager { display: flex; gap: 0.5rem; }

@@ -95,18 +95,20 @@ const ImageSettings: FC<{ image: ImageView }> = ({ image }) => {
 const NameValues: FC<{ id: string; title: string; hint?: string; rows: Array<[string, string, boolean]> }> = (p) => (
   <Card id={p.id} title={p.title} {...(p.hint !== undefined && { hint: p.hint })}>
     {p.rows.length > 0 ? (
-      <table class="table table-compact">
-        <tbody>
-          {p.rows.map(([name, value, masked]) => (
-            <tr>
-              <th scope="row">
-                <code>{name}</code>
-              </th>
-              <td>{masked ? <span class="muted">hidden</span> : <code>{value}</code>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-scroll" tabindex={0}>
+        <table class="table table-compact">
+          <tbody>
+            {p.rows.map(([name, value, masked]) => (
+              <tr>
+                <th scope="row">
+                  <code>{name}</code>
+                </th>
+                <td>{masked ? <span class="muted">hidden</span> : <code>{value}</code>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     ) : (
       <EmptyState title="None" />
     )}
@@ -115,78 +117,84 @@ const NameValues: FC<{ id: string; title: string; hint?: string; rows: Array<[st
 
 const History: FC<{ image: ImageView }> = ({ image }) => (
   <Card id="history" title="History" hint="Each step with the layer it produced">
+    <div class="table-scroll" tabindex={0}>
+      <table class="table table-compact">
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Layer</th>
+            <th scope="col" class="num">
+              Size
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {image.history.map((step) => (
+            <tr>
+              <td>
+                <code>{dockerfileLine(step.createdBy) || '(no command recorded)'}</code>
+              </td>
+              <td>{step.layer ? <ShortDigest digest={step.layer.digest} /> : <span class="muted">no layer</span>}</td>
+              <td class="num">{step.layer ? <Size bytes={step.layer.size} /> : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </Card>
+);
+
+const BlobTable: FC<{ blobs: Array<{ digest: string; mediaType: string; size: number }> }> = ({ blobs }) => (
+  <div class="table-scroll" tabindex={0}>
     <table class="table table-compact">
       <thead>
         <tr>
-          <th scope="col">Step</th>
-          <th scope="col">Layer</th>
+          <th scope="col">Digest</th>
+          <th scope="col">Media type</th>
           <th scope="col" class="num">
             Size
           </th>
         </tr>
       </thead>
       <tbody>
-        {image.history.map((step) => (
+        {blobs.map((blob) => (
           <tr>
             <td>
-              <code>{dockerfileLine(step.createdBy) || '(no command recorded)'}</code>
+              <ShortDigest digest={blob.digest} />
             </td>
-            <td>{step.layer ? <ShortDigest digest={step.layer.digest} /> : <span class="muted">no layer</span>}</td>
-            <td class="num">{step.layer ? <Size bytes={step.layer.size} /> : ''}</td>
+            <td class="muted">{blob.mediaType}</td>
+            <td class="num">
+              <Size bytes={blob.size} />
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
-  </Card>
-);
-
-const BlobTable: FC<{ blobs: Array<{ digest: string; mediaType: string; size: number }> }> = ({ blobs }) => (
-  <table class="table table-compact">
-    <thead>
-      <tr>
-        <th scope="col">Digest</th>
-        <th scope="col">Media type</th>
-        <th scope="col" class="num">
-          Size
-        </th>
-      </tr>
-    </thead>
-    <tbody>
-      {blobs.map((blob) => (
-        <tr>
-          <td>
-            <ShortDigest digest={blob.digest} />
-          </td>
-          <td class="muted">{blob.mediaType}</td>
-          <td class="num">
-            <Size bytes={blob.size} />
-          </td>
-        </tr>
-      ))}
-    </tbody>
-  </table>
+  </div>
 );
 
 const Referrers: FC<{ repo: string; referrers: ReferrerView[] }> = ({ repo, referrers }) => (
   <Card id="referrers" title="Referrers" hint="Signatures, SBOMs and other artifacts attached">
     {referrers.length > 0 ? (
-      <table class="table table-compact">
-        <tbody>
-          {referrers.map((r) => (
-            <tr>
-              <td>{r.artifactType ?? r.mediaType}</td>
-              <td>
-                <a href={manifestHref(repo, r.digest)}>
-                  <ShortDigest digest={r.digest} />
-                </a>
-              </td>
-              <td class="num">
-                <Size bytes={r.size} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div class="table-scroll" tabindex={0}>
+        <table class="table table-compact">
+          <tbody>
+            {referrers.map((r) => (
+              <tr>
+                <td>{r.artifactType ?? r.mediaType}</td>
+                <td>
+                  <a href={manifestHref(repo, r.digest)}>
+                    <ShortDigest digest={r.digest} />
+                  </a>
+                </td>
+                <td class="num">
+                  <Size bytes={r.size} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     ) : (
       <EmptyState title="Nothing attached" />
     )}

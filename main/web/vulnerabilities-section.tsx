@@ -43,46 +43,48 @@ const Counts: FC<{ counts: Record<Severity, number> }> = ({ counts }) => (
 );
 
 const Findings: FC<{ findings: Finding[] }> = ({ findings }) => (
-  <table class="table table-compact" aria-label="Findings">
-    <thead>
-      <tr>
-        <th scope="col">Advisory</th>
-        <th scope="col">Severity</th>
-        <th scope="col">Package</th>
-        <th scope="col">Installed</th>
-        <th scope="col">Fixed in</th>
-        <th scope="col">Layer</th>
-      </tr>
-    </thead>
-    <tbody>
-      {[...findings]
-        .sort(compareFindings)
-        .slice(0, MAX_FINDINGS_SHOWN)
-        .map((f) => (
-          <tr>
-            <td>
-              <code>{f.id}</code>
-              {f.aliases.length > 0 && <span class="muted"> {f.aliases.slice(0, 5).join(', ')}</span>}
-            </td>
-            <td>
-              <SeverityBadge severity={f.severity} />
-              {f.cvssScore !== undefined && <span class="muted"> {f.cvssScore.toFixed(1)}</span>}
-            </td>
-            <td>
-              {f.package.name}
-              {f.package.sourceName && <span class="muted"> (source {f.package.sourceName})</span>}
-            </td>
-            <td>
-              <code>{f.package.version}</code>
-            </td>
-            <td>{f.fixedVersion ? <code>{f.fixedVersion}</code> : <span class="muted">no fix published</span>}</td>
-            <td>
-              <ShortDigest digest={f.package.layer} />
-            </td>
-          </tr>
-        ))}
-    </tbody>
-  </table>
+  <div class="table-scroll" tabindex={0}>
+    <table class="table table-compact" aria-label="Findings">
+      <thead>
+        <tr>
+          <th scope="col">Advisory</th>
+          <th scope="col">Severity</th>
+          <th scope="col">Package</th>
+          <th scope="col">Installed</th>
+          <th scope="col">Fixed in</th>
+          <th scope="col">Layer</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...findings]
+          .sort(compareFindings)
+          .slice(0, MAX_FINDINGS_SHOWN)
+          .map((f) => (
+            <tr>
+              <td>
+                <code>{f.id}</code>
+                {f.aliases.length > 0 && <span class="muted"> {f.aliases.slice(0, 5).join(', ')}</span>}
+              </td>
+              <td>
+                <SeverityBadge severity={f.severity} />
+                {f.cvssScore !== undefined && <span class="muted"> {f.cvssScore.toFixed(1)}</span>}
+              </td>
+              <td>
+                {f.package.name}
+                {f.package.sourceName && <span class="muted"> (source {f.package.sourceName})</span>}
+              </td>
+              <td>
+                <code>{f.package.version}</code>
+              </td>
+              <td>{f.fixedVersion ? <code>{f.fixedVersion}</code> : <span class="muted">no fix published</span>}</td>
+              <td>
+                <ShortDigest digest={f.package.layer} />
+              </td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  </div>
 );
 
 const Packages: FC<{ scan: NonNullable<ImageScan['result']> }> = ({ scan }) => {
@@ -93,30 +95,32 @@ const Packages: FC<{ scan: NonNullable<ImageScan['result']> }> = ({ scan }) => {
         {packages.length} installed package{packages.length === 1 ? '' : 's'}
         {scan.inventory.distro && ` on ${scan.inventory.distro.prettyName ?? scan.inventory.distro.id}`}
       </summary>
-      <table class="table table-compact" aria-label="Packages">
-        <thead>
-          <tr>
-            <th scope="col">Package</th>
-            <th scope="col">Version</th>
-            <th scope="col">Ecosystem</th>
-            <th scope="col">Layer</th>
-          </tr>
-        </thead>
-        <tbody>
-          {packages.slice(0, MAX_PACKAGES_SHOWN).map((p) => (
+      <div class="table-scroll" tabindex={0}>
+        <table class="table table-compact" aria-label="Packages">
+          <thead>
             <tr>
-              <td title={p.purl}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</td>
-              <td>
-                <code>{p.version}</code>
-              </td>
-              <td>{p.ecosystem}</td>
-              <td>
-                <ShortDigest digest={p.layer} />
-              </td>
+              <th scope="col">Package</th>
+              <th scope="col">Version</th>
+              <th scope="col">Ecosystem</th>
+              <th scope="col">Layer</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {packages.slice(0, MAX_PACKAGES_SHOWN).map((p) => (
+              <tr>
+                <td title={p.purl}>{p.namespace ? `${p.namespace}/${p.name}` : p.name}</td>
+                <td>
+                  <code>{p.version}</code>
+                </td>
+                <td>{p.ecosystem}</td>
+                <td>
+                  <ShortDigest digest={p.layer} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {packages.length > MAX_PACKAGES_SHOWN && (
         <p class="muted">The first {MAX_PACKAGES_SHOWN} are shown; the SBOM lists them all.</p>
       )}
