@@ -53,7 +53,7 @@ export const AdminEventsPage: FC<{
       {events.length === 0 ? (
         <EmptyState title="No events match">Change the filters, or wait for something to happen.</EmptyState>
       ) : (
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex={0}>
           <table class="table">
             <thead>
               <tr>

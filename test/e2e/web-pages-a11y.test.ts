@@ -170,7 +170,15 @@ async function checkPage(name: string, path: string, navLinks: string[]): Promis
 }
 
 const ADMIN_NAV = ['Repositories', 'Profile', 'Administration'];
-const ADMIN_SIDE_NAV = [...ADMIN_NAV, 'Users', 'Organizations', 'Content caches', 'Registry settings', 'Jobs'];
+const ADMIN_SIDE_NAV = [
+  ...ADMIN_NAV,
+  'Users',
+  'Organizations',
+  'Content caches',
+  'Registry settings',
+  'Jobs',
+  'Audit log',
+];
 
 describe('every page on wide and narrow screens, with axe-core', () => {
   it('the admin: repositories, a repository, a tag, pruning, profile and every admin page', async () => {
@@ -190,6 +198,7 @@ describe('every page on wide and narrow screens, with axe-core', () => {
       ['admin-cache', '/admin/caches/eu', ADMIN_SIDE_NAV],
       ['admin-settings', '/admin/settings', ADMIN_SIDE_NAV],
       ['admin-jobs', '/admin/jobs', ADMIN_SIDE_NAV],
+      ['admin-events', '/admin/events', ADMIN_SIDE_NAV],
       ['admin-job', `/admin/jobs/${jobId}`, ADMIN_SIDE_NAV],
     ];
     const found: string[] = [];
