@@ -6,7 +6,18 @@
 import type { FC } from 'hono/jsx';
 import type { MemberView, TeamView } from '../accounts/org-management.js';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Badge, Card, Checkbox, EmptyState, Field, PostForm, SelectField, SubmitButton } from './components.js';
+import {
+  Alert,
+  Badge,
+  Card,
+  Checkbox,
+  EmptyState,
+  Field,
+  PostForm,
+  SelectField,
+  SubmitButton,
+  ActionForm,
+} from './components.js';
 import { organizationHref } from './admin-organizations.js';
 import { namespaceHref } from './repositories.js';
 import { teamHref } from './admin-team.js';
@@ -88,25 +99,20 @@ const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }>
               {member.isAdmin ? <Badge kind="admin">organization admin</Badge> : <span class="muted">member</span>}
             </td>
             <td class="actions">
-              <PostForm
+              <ActionForm
                 action={memberAction(org, member.name, 'role')}
                 csrfToken={csrfToken}
                 label={`Change the role of ${member.name}`}
-              >
-                <input type="hidden" name="isAdmin" value={String(!member.isAdmin)} />
-                <button type="submit" class="btn btn-small">
-                  {member.isAdmin ? 'Make member' : 'Make admin'}
-                </button>
-              </PostForm>
-              <PostForm
+                button={member.isAdmin ? 'Make member' : 'Make admin'}
+                hidden={{ isAdmin: String(!member.isAdmin) }}
+              />
+              <ActionForm
                 action={memberAction(org, member.name, 'remove')}
                 csrfToken={csrfToken}
                 label={`Remove ${member.name}`}
-              >
-                <button type="submit" class="btn btn-small btn-danger">
-                  Remove
-                </button>
-              </PostForm>
+                button="Remove"
+                danger
+              />
             </td>
           </tr>
         ))}

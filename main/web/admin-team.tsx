@@ -8,7 +8,7 @@ import type { FC } from 'hono/jsx';
 import type { TeamAccessView, TeamView } from '../accounts/org-management.js';
 import { AdminFrame } from './admin-frame.js';
 import { organizationHref } from './admin-organizations.js';
-import { Alert, Card, EmptyState, Field, PostForm, SelectField, SubmitButton } from './components.js';
+import { Alert, Card, EmptyState, Field, PostForm, SelectField, SubmitButton, ActionForm } from './components.js';
 import { repositoryHref } from './repositories.js';
 
 /** Which form a refusal belongs to, and what the user had typed. */
@@ -76,15 +76,13 @@ const MembersCard: FC<AdminTeamPageProps> = ({ org, team, members, csrfToken, re
                 <tr>
                   <td class="repo-name">{member}</td>
                   <td class="actions">
-                    <PostForm
+                    <ActionForm
                       action={`${teamHref(org, team.name)}/members/${encodeURIComponent(member)}/remove`}
                       csrfToken={csrfToken}
                       label={`Remove ${member} from ${team.name}`}
-                    >
-                      <button type="submit" class="btn btn-small btn-danger">
-                        Remove
-                      </button>
-                    </PostForm>
+                      button="Remove"
+                      danger
+                    />
                   </td>
                 </tr>
               ))}
@@ -140,16 +138,14 @@ const AccessCard: FC<AdminTeamPageProps> = ({ org, team, grants, repositories, c
                   </td>
                   <td>{levelLabel(grant.accessLevel)}</td>
                   <td class="actions">
-                    <PostForm
+                    <ActionForm
                       action={`${teamHref(org, team.name)}/access/remove`}
                       csrfToken={csrfToken}
                       label={`Revoke ${team.name}'s access to ${grant.repository.name}`}
-                    >
-                      <input type="hidden" name="repository" value={grant.repository.name} />
-                      <button type="submit" class="btn btn-small btn-danger">
-                        Revoke
-                      </button>
-                    </PostForm>
+                      button="Revoke"
+                      danger
+                      hidden={{ repository: grant.repository.name }}
+                    />
                   </td>
                 </tr>
               ))}

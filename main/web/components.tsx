@@ -20,6 +20,26 @@ export const PostForm: FC<PropsWithChildren<{ action: string; csrfToken: string;
   </form>
 );
 
+/** A form of one small button (POST with the CSRF token), such as "Remove" in a table row, with its hidden fields. */
+export const ActionForm: FC<{
+  action: string;
+  csrfToken: string;
+  /** The form's accessible name: what the button does to what ("Remove bob from builders"). */
+  label: string;
+  button: string;
+  danger?: boolean;
+  hidden?: Record<string, string>;
+}> = (p) => (
+  <PostForm action={p.action} csrfToken={p.csrfToken} label={p.label}>
+    {Object.entries(p.hidden ?? {}).map(([name, value]) => (
+      <input type="hidden" name={name} value={value} />
+    ))}
+    <button type="submit" class={p.danger ? 'btn btn-small btn-danger' : 'btn btn-small'}>
+      {p.button}
+    </button>
+  </PostForm>
+);
+
 export type AlertKind = 'error' | 'success' | 'info' | 'warning';
 
 export const Alert: FC<PropsWithChildren<{ kind: AlertKind }>> = ({ kind, children }) => (

@@ -10,7 +10,7 @@ import type { PullBlockSeverity } from '../metadata/registry.js';
 import { blockingFinding, compareFindings, describeFinding } from '../registry/pull-policy.js';
 import type { ImageScan } from '../scans/types.js';
 import { SEVERITIES, type Finding, type Severity } from '../vulndb/types.js';
-import { Alert, Card, EmptyState, PostForm, ShortDigest } from './components.js';
+import { Alert, Card, EmptyState, ShortDigest, ActionForm } from './components.js';
 
 // A page stays readable and bounded; the API and the SBOM give everything.
 export const MAX_FINDINGS_SHOWN = 500;
@@ -175,11 +175,7 @@ export const VulnerabilitiesSection: FC<VulnerabilitiesProps> = (p) => {
           </p>
         )}
         {p.scanForm && (
-          <PostForm action={p.scanForm.action} csrfToken={p.scanForm.csrfToken} label="Scan now">
-            <button type="submit" class="btn btn-small">
-              Scan now
-            </button>
-          </PostForm>
+          <ActionForm action={p.scanForm.action} csrfToken={p.scanForm.csrfToken} label="Scan now" button="Scan now" />
         )}
       </div>
       {result &&
