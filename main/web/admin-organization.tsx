@@ -17,6 +17,7 @@ import {
   SelectField,
   SubmitButton,
   ActionForm,
+  TableHead,
 } from './components.js';
 import { organizationHref } from './admin-organizations.js';
 import { namespaceHref } from './repositories.js';
@@ -82,15 +83,7 @@ const memberAction = (org: string, member: string, what: 'role' | 'remove') =>
 const MemberTable: FC<{ org: string; members: MemberView[]; csrfToken: string }> = ({ org, members, csrfToken }) => (
   <div class="table-scroll" tabindex={0}>
     <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">Member</th>
-          <th scope="col">Role</th>
-          <th scope="col" class="actions">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Member', 'Role']} actions />
       <tbody>
         {members.map((member) => (
           <tr>

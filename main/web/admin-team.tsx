@@ -8,7 +8,17 @@ import type { FC } from 'hono/jsx';
 import type { TeamAccessView, TeamView } from '../accounts/org-management.js';
 import { AdminFrame } from './admin-frame.js';
 import { organizationHref } from './admin-organizations.js';
-import { Alert, Card, EmptyState, Field, PostForm, SelectField, SubmitButton, ActionForm } from './components.js';
+import {
+  Alert,
+  Card,
+  EmptyState,
+  Field,
+  PostForm,
+  SelectField,
+  SubmitButton,
+  ActionForm,
+  TableHead,
+} from './components.js';
 import { repositoryHref } from './repositories.js';
 
 /** Which form a refusal belongs to, and what the user had typed. */
@@ -119,15 +129,7 @@ const AccessCard: FC<AdminTeamPageProps> = ({ org, team, grants, repositories, c
       {grants.length > 0 ? (
         <div class="table-scroll" tabindex={0}>
           <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Repository</th>
-                <th scope="col">Access</th>
-                <th scope="col" class="actions">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Repository', 'Access']} actions />
             <tbody>
               {grants.map((grant) => (
                 <tr>

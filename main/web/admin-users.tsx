@@ -5,7 +5,18 @@
 import type { FC } from 'hono/jsx';
 import type { UserView } from '../accounts/accounts.js';
 import { AdminFrame } from './admin-frame.js';
-import { Alert, Badge, Card, Checkbox, Field, Pager, PostForm, SubmitButton, TimeAgo } from './components.js';
+import {
+  Alert,
+  Badge,
+  Card,
+  Checkbox,
+  Field,
+  Pager,
+  PostForm,
+  SubmitButton,
+  TimeAgo,
+  TableHead,
+} from './components.js';
 
 export interface NewUserForm {
   name: string;
@@ -68,17 +79,7 @@ const UserTable: FC<{ users: UserView[]; self: string; csrfToken: string; now: n
 }) => (
   <div class="table-scroll" tabindex={0}>
     <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">Role</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-          <th scope="col" class="actions">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['User', 'Role', 'Status', 'Created']} actions />
       <tbody>
         {users.map((user) => (
           <tr>

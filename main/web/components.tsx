@@ -40,6 +40,22 @@ export const ActionForm: FC<{
   </PostForm>
 );
 
+/** A table's header row of plain column names; `actions` adds the last, unnamed column of row buttons. */
+export const TableHead: FC<{ columns: string[]; actions?: boolean }> = ({ columns, actions }) => (
+  <thead>
+    <tr>
+      {columns.map((name) => (
+        <th scope="col">{name}</th>
+      ))}
+      {actions && (
+        <th scope="col" class="actions">
+          <span class="visually-hidden">Actions</span>
+        </th>
+      )}
+    </tr>
+  </thead>
+);
+
 export type AlertKind = 'error' | 'success' | 'info' | 'warning';
 
 export const Alert: FC<PropsWithChildren<{ kind: AlertKind }>> = ({ kind, children }) => (
