@@ -14,13 +14,13 @@ import type { MainConfig } from './config.js';
 import type { RegistryMetadata } from './metadata/registry.js';
 import { openMainData } from './main-data.js';
 import { createRegistry, type Registry } from './registry/registry.js';
-import { repairMainStore } from './registry/repair.js';
+import { recoverAtStart } from './startup-recovery.js';
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import { createAccessControl } from './accounts/access-control.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createDirectorySignIn } from './directory/directory-sign-in.js';
-import { createLdapSyncJob, startLdapSyncIfDue } from './directory/ldap-sync.js';
+import { createLdapSyncJob } from './directory/ldap-sync.js';
 import type { JobKind } from './jobs/types.js';
 import { createTokenService } from './auth/token-service.js';
 import { createRegistryPolicy } from './auth/registry-policy.js';
@@ -41,12 +41,10 @@ import { createAccessLogWriter } from '../src/http/access-log.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createCachesModule, type CachesModule } from './caches/caches-module.js';
 import { createRedirectTokenCheck } from './auth/redirect-access.js';
-import { startSingletonWork, type SingletonWork } from './cluster/singleton-work.js';
 import { createBlobRedirectFastPath } from './routes/v2/blob-redirect-fast-path.js';
 import { clientAddressResolver } from './middleware/client-address.js';
 import { startJobsModule, type JobsModule } from './jobs/jobs-module.js';
 import { mainJobKinds } from './jobs/kinds/main-job-kinds.js';
-import { purgeEndedJobs } from './jobs/retention.js';
 import { createPruning, type Pruning } from './pruning/pruner.js';
 import { createPullCounter, type PullCounter } from './pruning/pull-counter.js';
 import { createPullPolicy } from './registry/pull-policy.js';
@@ -59,6 +57,7 @@ import { createScanQueue, type ScanQueue } from './scans/scan-queue.js';
 import { startRescanJob } from './scans/scan-job.js';
 import { createImageScans, type ImageScans } from './scans/image-scans.js';
 import { registerScanMetrics } from './scans/scan-metrics.js';
+import { REPLICA_DOWN_AFTER_MS, startPeriodicWork } from './periodic-work.js';
 
 export interface MainService {
   readonly server: RunningServer;
@@ -102,18 +101,8 @@ export interface StartMainOptions {
   scanPollIntervalMs?: number;
 }
 
-// A rotation by `outpost main keys rotate` in another process is picked up within this time.
-const KEY_RELOAD_INTERVAL_MS = 10_000;
-// Expired web sessions are refused when read; this only reclaims their space.
-const LDAP_SYNC_CHECK_INTERVAL_MS = 60_000;
-const SESSION_PURGE_INTERVAL_MS = 60 * 60_000;
-// Ended jobs past their retention (config jobs.retention) are removed this often.
-const JOB_PURGE_INTERVAL_MS = 60 * 60_000;
-// Replicas record themselves this often; one silent for three beats is reported down.
-const HEARTBEAT_INTERVAL_MS = 5_000;
 // Asking the blob store for the empty blob is a cheap round trip that needs no blob to exist.
 const EMPTY_BLOB = parseDigest('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-const REPLICA_DOWN_AFTER_MS = 3 * HEARTBEAT_INTERVAL_MS;
 // The lease of the replica that probes the content caches for the cluster.
 const PROBE_LEASE = 'cache-health-probe';
 // Pull counts per tag are written at most this often (one write per flush, not per pull).
@@ -128,31 +117,9 @@ export async function startMain(
 ): Promise<MainService> {
   const now = options.now ?? Date.now;
   const data = await openMainData(config, logger);
-  const { store, tightened, sharedBlobs } = data;
+  const { store } = data;
   try {
-    if (tightened.length > 0) {
-      logger.warn('data directory was readable by others: narrowed to its owner (0700)', {
-        directories: tightened.length,
-        examples: tightened.slice(0, 5),
-      });
-    }
-    if (config.database !== undefined && config.blobs === undefined) {
-      logger.warn("blobs are kept in this replica's data directory: other replicas cannot serve them (use --blobs)");
-    }
-    // Repair reconciles the index with the store after this process's own crash; with a shared
-    // store, another replica's write in progress would look like damage, so GC's grace period
-    // deals with leftovers there instead.
-    if (!sharedBlobs) {
-      const repaired = await repairMainStore(data.metadata.registry, store, logger, now);
-      if (Object.values(repaired).some((n) => n > 0)) {
-        // The repair is the recovery: done, nothing left for the operator to do (info, not warn).
-        logger.info('repaired the blob index after an unclean stop', { ...repaired });
-      }
-    }
-    // Single-request ingests interrupted by a crash leave temp files: nothing refers to them. In a
-    // shared store, other replicas may be writing theirs: only old ones go.
-    const removed = await store.removeTemporaryFiles(sharedBlobs ? now() - config.storage.uploadMaxAgeMs : undefined);
-    if (removed > 0) logger.info('removed leftover temporary files', { removed });
+    await recoverAtStart(data, config, logger, now);
   } catch (err) {
     await data.close();
     throw err;
@@ -442,45 +409,19 @@ export async function startMain(
   if (metadata.backend === 'embedded')
     await purge().catch((err) => logger.error('upload purge failed', { error: err }));
   await scanQueue.start();
-  const beat = () =>
-    metadata.coordinator.heartbeat(replica).catch((err) => logger.warn('replica heartbeat failed', { error: err }));
-  await beat();
-  // Work that must run once per cluster runs on the replica holding its lease (main/cluster/).
-  const singletons: SingletonWork[] = [
-    ...(config.storage.uploadPurgeIntervalMs > 0
-      ? [singleton('upload-purge', config.storage.uploadPurgeIntervalMs, purge)]
-      : []),
-    singleton('session-purge', SESSION_PURGE_INTERVAL_MS, () => sessions.purgeExpired().then(() => undefined)),
-    // The directory's periodic sync (its interval is a directory setting): due or not, checked every minute.
-    singleton('ldap-sync', LDAP_SYNC_CHECK_INTERVAL_MS, () =>
-      startLdapSyncIfDue({ settings: settingsStore, jobs: jobsModule.jobs, now }).then(() => undefined),
-    ),
-    ...(config.jobs.retention > 0
-      ? [
-          singleton('job-purge', JOB_PURGE_INTERVAL_MS, () =>
-            purgeEndedJobs(metadata.jobs, now() - config.jobs.retention).then(() => undefined),
-          ),
-        ]
-      : []),
-  ];
-  function singleton(name: string, intervalMs: number, run: () => Promise<void>): SingletonWork {
-    return startSingletonWork({
-      name,
-      holder: replica.id,
-      coordinator: metadata.coordinator,
-      intervalMs,
-      run,
-      logger,
-      now,
-    });
-  }
-  const timers = [
-    setInterval(beat, HEARTBEAT_INTERVAL_MS).unref(),
-    setInterval(
-      () => keys.reload().catch((err) => logger.error('key reload failed', { error: err })),
-      KEY_RELOAD_INTERVAL_MS,
-    ).unref(),
-  ];
+  const periodic = await startPeriodicWork({
+    config,
+    coordinator: metadata.coordinator,
+    replica,
+    keys,
+    sessions,
+    settings: settingsStore,
+    jobStore: metadata.jobs,
+    jobs: jobsModule.jobs,
+    purgeUploads: purge,
+    logger,
+    now,
+  });
 
   // `url` is what clients use (the public URL); `bindUrl` is the socket this process listens on.
   logger.info('main registry listening', {
@@ -512,8 +453,7 @@ export async function startMain(
     ...(generatedPassword && { generatedAdminPassword: generatedPassword }),
     ldapSync: createLdapSyncJob({ accounts, settings: settingsStore }),
     async stop() {
-      for (const timer of timers) clearInterval(timer);
-      await Promise.all(singletons.map((work) => work.stop()));
+      await periodic.stop();
       await jobsModule.stop();
       await scanQueue.stop();
       await cachesModule.stop();
