@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isAccessLevel } from '../../accounts/accounts.js';
+import { isAccessLevel } from '../../accounts/organizations.js';
 import { AccountError } from '../../accounts/errors.js';
 import { organizationHref } from '../admin-organizations.js';
 import { AdminTeamPage, teamHref, type TeamFormRetry } from '../admin-team.js';
