@@ -20,7 +20,7 @@ export interface HeartbeatRequest {
   nodeId?: unknown;
   /** Whether the edge can serve (its /health status is not `unavailable`). */
   ok?: unknown;
-  /** The edge's health details (`store`, `requests`), as its /health answers them. */
+  /** The edge's health details (`store`, `requests`, `traffic`), as its /health answers them. */
   details?: unknown;
 }
 
@@ -50,7 +50,7 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
           'NOT_FOUND',
           `no node "${id}" in content cache "${String(request.name).slice(0, 100)}": join first`,
         );
-      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
+      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details, true));
     },
 
     async trouble(request: TroubleRequest): Promise<void> {

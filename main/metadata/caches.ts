@@ -81,13 +81,22 @@ export interface CacheHealthRecord {
   reached?: true;
 }
 
-/** What an edge says of itself: its store's use and the blob requests it answered (hits from its store). */
+/**
+ * What an edge says of itself: its store's use and the blob requests it answered (hits from its
+ * store), and (since the dashboard) its traffic; the counters are cumulative since the edge started.
+ */
 export interface CacheNodeStats {
   storeBytes?: number;
   maxBytes?: number;
   blobs?: number;
   hits?: number;
   misses?: number;
+  /** Blob bytes sent to clients. */
+  servedBytes?: number;
+  /** Blob bytes received from upstream. */
+  upstreamBytes?: number;
+  /** Blobs removed from the store (space, ttl, purge). */
+  evictions?: number;
 }
 
 /**
