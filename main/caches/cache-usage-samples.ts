@@ -6,7 +6,10 @@
  * Redirects are counted by the replica that decides them, in memory, since it started: a sample
  * carries the count of the replica that received the heartbeat (one main: all of them).
  */
-import type { CacheStore, CacheUsageSample } from '../metadata/caches.js';
+import { USAGE_SAMPLE_RETENTION_MS, type CacheStore, type CacheUsageSample } from '../metadata/caches.js';
+import { nodesOf } from './cache-nodes.js';
+import { groupUsage, nodeUsage, type CacheUsage } from './cache-usage-windows.js';
+import type { ContentCache } from './content-caches.js';
 import type { EdgeStats } from './edge-stats.js';
 
 /** Redirects this main sent to each node (by `nodeKey`) since it started. */
@@ -58,3 +61,20 @@ export function createUsageRecorder(deps: UsageRecorderDeps) {
 }
 
 export type UsageRecorder = ReturnType<typeof createUsageRecorder>;
+
+/** A cache's usage: the group's totals and each node's (in the group's node order). */
+export interface CacheUsageView extends CacheUsage {
+  nodes: ({ id: string } & CacheUsage)[];
+}
+
+/** Reads a cache's samples (the whole retention, so the day has its start) and makes its windows. */
+export function createUsageReader(deps: { store: Pick<CacheStore, 'listUsageSamples'>; now: () => number }) {
+  return async (cache: ContentCache): Promise<CacheUsageView> => {
+    const now = deps.now();
+    const samples = await deps.store.listUsageSamples(cache.name, now - USAGE_SAMPLE_RETENTION_MS);
+    const nodes = nodesOf(cache).map((node) => ({ id: node.id, ...nodeUsage(samples.get(node.key) ?? [], now) }));
+    return { ...groupUsage(nodes, now), nodes };
+  };
+}
+
+export type UsageReader = ReturnType<typeof createUsageReader>;

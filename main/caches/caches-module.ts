@@ -18,7 +18,7 @@ import { createCacheJoin, type CacheJoin } from './join-cache.js';
 import { createEdgeReports, type EdgeReports } from './edge-reports.js';
 import { createEdgeAuth } from './edge-auth.js';
 import { nodesOf } from './cache-nodes.js';
-import { createUsageRecorder, RedirectTally } from './cache-usage-samples.js';
+import { createUsageReader, createUsageRecorder, RedirectTally, type UsageReader } from './cache-usage-samples.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -44,6 +44,8 @@ export interface CachesModule {
   join: CacheJoin;
   /** Heartbeats and trouble reports from edges (authenticated with a join token). */
   reports: EdgeReports;
+  /** A cache's traffic over the last hour and day, from its nodes' samples (the admin dashboard). */
+  usage: UsageReader;
   stop(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     joinTokens,
     join,
     reports,
+    usage: createUsageReader({ store: deps.store, now: deps.now }),
     async stop() {
       inputs.stop();
       await probe.stop();
