@@ -10,7 +10,7 @@ import { formatBytes } from './format.js';
 
 const WIDTH = 720;
 const HEIGHT = 180;
-const PAD = { left: 44, right: 44, top: 12, bottom: 24 };
+const PAD = { left: 64, right: 48, top: 14, bottom: 26 };
 const PLOT_W = WIDTH - PAD.left - PAD.right;
 const PLOT_H = HEIGHT - PAD.top - PAD.bottom;
 
