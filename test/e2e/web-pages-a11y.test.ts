@@ -2,10 +2,10 @@
  * Every page on a wide and a narrow screen, in Debian's Chromium (playwright-core): main with
  * authentication on, an image pushed by the admin and a scanned one by alice (findings on its tag
  * page), an organization with a team, a content cache of two nodes with a day of heartbeats (its
- * dashboard's figures and chart), and a finished job. The admin, then alice
- * (a plain user), then an anonymous visitor open each page they may see at 1280 and 390 px wide. Each page must not scroll sideways, its navigation
- * must be on screen at 390 px, and axe-core (injected into the page) must find no violation of
- * impact "serious" or "critical".
+ * dashboard's figures and chart), and a finished job. The admin, then alice (a plain user), then
+ * an anonymous visitor open each page they may see at 1280 and 390 px wide. Each page must not
+ * scroll sideways, its navigation must be on screen at 390 px, and axe-core (injected into the
+ * page) must find no violation of impact "serious" or "critical".
  *
  * Screenshots, named <page>-<width>.png, are written under the test's temp dir and copied to
  * test-results/screenshots/ (git-ignored) to be looked at. Run `npx vitest run --project e2e
