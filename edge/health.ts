@@ -12,6 +12,7 @@ import type { BlobCache } from './cache/blob-cache.js';
 import type { CacheIndex } from './cache/cache-index.js';
 import type { KeySource } from './cache/jwks-cache.js';
 import type { Upstream } from './cache/upstream.js';
+import type { EdgeCounters } from './metrics.js';
 
 // A probe per health request would let a busy prober load the upstream; remember it briefly.
 const UPSTREAM_PROBE_TTL_MS = 5_000;
@@ -25,8 +26,8 @@ export interface EdgeHealthDeps {
   upstream: Upstream & { fallingBack?(): boolean };
   dataDir: string;
   maxBytes: number;
-  /** Blob requests answered so far: main shows each node's hit ratio from them. */
-  requests?: () => Promise<{ hits: number; misses: number }>;
+  /** What the edge served so far (hits, misses, bytes, evictions): main's dashboard is drawn from them. */
+  counters?: () => Promise<EdgeCounters>;
   now?: () => number;
 }
 
@@ -47,7 +48,11 @@ export function createEdgeHealth(deps: EdgeHealthDeps): HealthCheck {
       ok = false;
       details.store = `error: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
-    if (deps.requests) details.requests = await deps.requests();
+    if (deps.counters) {
+      const { hits, misses, ...traffic } = await deps.counters();
+      details.requests = { hits, misses };
+      details.traffic = traffic;
+    }
     if (!probe || now() - probe.at > UPSTREAM_PROBE_TTL_MS) probe = { at: now(), ok: deps.upstream.ping() };
     details.upstream = {
       url: deps.upstream.baseUrl,

@@ -1,9 +1,11 @@
 /**
  * @module The edge's heartbeat to main: every `intervalMs`, `POST <main>/api/v0/content_caches/heartbeat`
- * with the node's credential (or, before it has one, the join token), this node's group and id, and what its /health says (up or not, store use,
- * hits and misses). Main uses it with its own probe: an edge main cannot reach (outbound-only
- * networks) stays in use while it reports itself healthy. A failed heartbeat is logged once per
- * outage and tried again at the next beat; the token is never logged.
+ * with the node's credential (or, before it has one, the join token), this node's group and id,
+ * and what its /health says: up or not, store use, and its counters since it started (hits,
+ * misses, bytes served and fetched, evictions; main's dashboard keeps samples of them). Main uses
+ * it with its own probe: an edge main cannot reach (outbound-only networks) stays in use while it
+ * reports itself healthy. A failed heartbeat is logged once per outage and tried again at the
+ * next beat; the token is never logged.
  */
 import { request, type Dispatcher } from 'undici';
 import type { HealthCheck } from '../src/http/ops-routes.js';

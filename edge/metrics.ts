@@ -163,15 +163,37 @@ export function createEdgeMetrics({ store, capacityBytes, version }: EdgeMetrics
   return metrics;
 }
 
-/** Hits, and requests that went upstream (coalesced ones included), from `blobRequests` (for /health). */
-export async function requestCounts(
-  metrics: Pick<EdgeMetrics, 'blobRequests'>,
-): Promise<{ hits: number; misses: number }> {
+/**
+ * What the edge has done since it started, as main's dashboard needs it (/health and the
+ * heartbeat carry it): hits, requests that went upstream (coalesced ones included), blob bytes
+ * sent to clients and received from upstream, and blobs evicted for any reason. Cumulative: main
+ * takes differences, and a counter that went down means the edge restarted.
+ */
+export interface EdgeCounters {
+  hits: number;
+  misses: number;
+  servedBytes: number;
+  upstreamBytes: number;
+  evictions: number;
+}
+
+/** The counters of `EdgeCounters`, read from the metrics (the one record of them). */
+export async function edgeCounters(
+  metrics: Pick<EdgeMetrics, 'blobRequests' | 'servedBytes' | 'upstreamBytes' | 'evictions'>,
+): Promise<EdgeCounters> {
   let hits = 0;
   let misses = 0;
   for (const { labels, value } of (await metrics.blobRequests.get()).values) {
     if (labels.result === 'hit') hits += value;
     else if (labels.result === 'miss' || labels.result === 'coalesced') misses += value;
   }
-  return { hits, misses };
+  const total = async (counter: Counter<string>) =>
+    (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
+  return {
+    hits,
+    misses,
+    servedBytes: await total(metrics.servedBytes),
+    upstreamBytes: await total(metrics.upstreamBytes),
+    evictions: await total(metrics.evictions),
+  };
 }

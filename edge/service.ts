@@ -20,7 +20,7 @@ import { reconcile } from './cache/reconcile.js';
 import { createRedirectVerifiers } from './redirect-auth.js';
 import { createBlobFastPath } from './routes/blob-fast-path.js';
 import { createBlobSender } from './routes/send-cached-blob.js';
-import { createEdgeMetrics, requestCounts } from './metrics.js';
+import { createEdgeMetrics, edgeCounters } from './metrics.js';
 import { readVersion } from '../src/config/version.js';
 import { createAccessLogWriter } from '../src/http/access-log.js';
 import { createEdgeHealth } from './health.js';
@@ -144,7 +144,7 @@ export async function startEdge(
     upstream,
     dataDir,
     maxBytes: config.maxBytes,
-    requests: () => requestCounts(metrics),
+    counters: () => edgeCounters(metrics),
     now,
   });
   const redirects = createRedirectVerifiers({

@@ -18,6 +18,7 @@ import { createCacheJoin, type CacheJoin } from './join-cache.js';
 import { createEdgeReports, type EdgeReports } from './edge-reports.js';
 import { createEdgeAuth } from './edge-auth.js';
 import { nodesOf } from './cache-nodes.js';
+import { createUsageReader, createUsageRecorder, RedirectTally, type UsageReader } from './cache-usage-samples.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -43,6 +44,8 @@ export interface CachesModule {
   join: CacheJoin;
   /** Heartbeats and trouble reports from edges (authenticated with a join token). */
   reports: EdgeReports;
+  /** A cache's traffic over the last hour and day, from its nodes' samples (the admin dashboard). */
+  usage: UsageReader;
   stop(): Promise<void>;
 }
 
@@ -141,6 +144,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     subscribe: deps.subscribe,
     now: deps.now,
   });
+  const tally = new RedirectTally();
   const redirects = createRedirects({
     caches: { list: inputs.listCaches },
     probe,
@@ -151,11 +155,13 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     now: deps.now,
     ...(deps.hotBlobRequestsPerSecond !== undefined && { hotBlobRequestsPerSecond: deps.hotBlobRequestsPerSecond }),
     ...(deps.hotBlobSpread !== undefined && { hotBlobSpread: deps.hotBlobSpread }),
+    onRedirect: (key) => tally.note(key),
   });
   const joinTokens = createJoinTokens(deps.store, deps.now);
   const authenticate = createEdgeAuth(caches, joinTokens);
   const join = createCacheJoin({ caches, authenticate, mainUrl: deps.issuer, logger: deps.logger });
-  const reports = createEdgeReports({ caches, authenticate, probe });
+  const recordUsage = createUsageRecorder({ store: deps.store, tally, now: deps.now });
+  const reports = createEdgeReports({ caches, authenticate, probe, recordUsage });
   probe.start();
   return {
     caches,
@@ -165,6 +171,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     joinTokens,
     join,
     reports,
+    usage: createUsageReader({ store: deps.store, now: deps.now }),
     async stop() {
       inputs.stop();
       await probe.stop();

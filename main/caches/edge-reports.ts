@@ -13,6 +13,7 @@ import { parseHost, parseNodeId, type ContentCaches } from './content-caches.js'
 import { edgeStatsOf } from './edge-stats.js';
 import type { HealthProbe } from './health-probe.js';
 import type { AuthenticateEdge } from './edge-auth.js';
+import type { UsageRecorder } from './cache-usage-samples.js';
 
 export interface HeartbeatRequest {
   token?: unknown;
@@ -20,7 +21,7 @@ export interface HeartbeatRequest {
   nodeId?: unknown;
   /** Whether the edge can serve (its /health status is not `unavailable`). */
   ok?: unknown;
-  /** The edge's health details (`store`, `requests`), as its /health answers them. */
+  /** The edge's health details (`store`, `requests`, `traffic`), as its /health answers them. */
   details?: unknown;
 }
 
@@ -37,6 +38,8 @@ export interface EdgeReportsDeps {
   caches: ContentCaches;
   authenticate: AuthenticateEdge;
   probe: Pick<HealthProbe, 'heartbeat' | 'suspect'>;
+  /** Keeps the heartbeat's counters for the admin dashboard (cache-usage-samples.ts). */
+  recordUsage?: UsageRecorder;
 }
 
 export function createEdgeReports(deps: EdgeReportsDeps) {
@@ -50,7 +53,9 @@ export function createEdgeReports(deps: EdgeReportsDeps) {
           'NOT_FOUND',
           `no node "${id}" in content cache "${String(request.name).slice(0, 100)}": join first`,
         );
-      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, edgeStatsOf(request.details));
+      const stats = edgeStatsOf(request.details, true);
+      await deps.probe.heartbeat(nodeKey(cache.name, id), request.ok === true, stats);
+      await deps.recordUsage?.(nodeKey(cache.name, id), stats);
     },
 
     async trouble(request: TroubleRequest): Promise<void> {

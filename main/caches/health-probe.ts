@@ -36,6 +36,8 @@ export interface CacheHealth {
   up: boolean;
   checkedAt?: number;
   lastError?: string;
+  /** Since when it is up or down as it is now (this replica's view: at most since it first saw the node). */
+  since?: number;
 }
 
 export interface NodeHealth extends CacheHealth {
@@ -91,6 +93,8 @@ export class HealthProbe {
   private readonly active = new Map<string, { node: CacheNode; until: number }>();
   private readonly heartbeats = new Map<string, { at: number; ok: boolean }>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** When each node last went up or down, or was first seen (the dashboard's "since when"). */
+  private readonly since = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private fastTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -141,6 +145,7 @@ export class HealthProbe {
       ...(state?.lastError !== undefined && { lastError: state.lastError }),
       ...(state?.stats && { stats: state.stats }),
       ...(beat && { heartbeatAt: beat.at }),
+      ...(this.since.has(key) && { since: this.since.get(key) }),
     };
   }
 
@@ -359,6 +364,7 @@ export class HealthProbe {
 
   private changed(key: string, wasUp: boolean, reason: string | undefined): void {
     const up = this.isNodeUp(key);
+    if (wasUp !== up || !this.since.has(key)) this.since.set(key, this.now());
     if (wasUp === up) return;
     const [cache = '', node = ''] = key.split('/');
     // A node going down needs a look; one coming back is the recovery, news but nothing to do (info).

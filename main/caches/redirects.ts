@@ -43,6 +43,8 @@ export interface RedirectsDeps {
   /** Very hot blobs (hot-blobs.ts): requests per second above which one spreads, and over how many nodes. */
   hotBlobRequestsPerSecond?: number;
   hotBlobSpread?: number;
+  /** Told of each redirect decided (by node key): the dashboard's "redirects received". */
+  onRedirect?: (nodeKey: string) => void;
 }
 
 type Node = CacheNode & RankedNode;
@@ -147,6 +149,7 @@ export function createRedirects(deps: RedirectsDeps) {
       const node = pickNode(nodesFor(selection.cache), digest, nodeUp, hot.slot(digest));
       if (!node) return { kind: 'direct', reason: 'cache-down' };
       deps.probe.noteRedirect(node);
+      deps.onRedirect?.(node.key);
       const token = await tokenFor(subject, selection.audience, repository, digest);
       return {
         kind: 'redirect',

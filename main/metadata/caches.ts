@@ -81,13 +81,22 @@ export interface CacheHealthRecord {
   reached?: true;
 }
 
-/** What an edge says of itself: its store's use and the blob requests it answered (hits from its store). */
+/**
+ * What an edge says of itself: its store's use and the blob requests it answered (hits from its
+ * store), and (since the dashboard) its traffic; the counters are cumulative since the edge started.
+ */
 export interface CacheNodeStats {
   storeBytes?: number;
   maxBytes?: number;
   blobs?: number;
   hits?: number;
   misses?: number;
+  /** Blob bytes sent to clients. */
+  servedBytes?: number;
+  /** Blob bytes received from upstream. */
+  upstreamBytes?: number;
+  /** Blobs removed from the store (space, ttl, purge). */
+  evictions?: number;
 }
 
 /**
@@ -102,6 +111,32 @@ export interface CacheHeartbeatRecord {
   ok: boolean;
   stats?: CacheNodeStats;
 }
+
+/**
+ * One sample of a node's cumulative counters (the admin dashboard's history): written as its
+ * heartbeats arrive, at most one per node per minute (the last of the minute), kept 25 hours.
+ * Counters go down when the edge (or, for `redirects`, main) restarted.
+ */
+export interface CacheUsageSample {
+  /** When main received the heartbeat (epoch ms). */
+  at: number;
+  hits: number;
+  misses: number;
+  servedBytes: number;
+  upstreamBytes: number;
+  evictions: number;
+  /** The store's state at that moment (not counters). */
+  blobs: number;
+  storeBytes: number;
+  maxBytes: number;
+  /** Blob GETs main (the replica that received the heartbeat) redirected to the node since it started. */
+  redirects: number;
+}
+
+/** How long usage samples are kept: a day of history plus an hour, so a full day always has a start. */
+export const USAGE_SAMPLE_RETENTION_MS = 25 * 3_600_000;
+/** The samples one write deletes at most (older than the retention): keeps each write small. */
+export const USAGE_SAMPLE_DELETE_BATCH = 100;
 
 /**
  * Content caches and join tokens. Every write is all or nothing, its checks and its change
@@ -152,4 +187,14 @@ export interface CacheStore {
   recordHeartbeat(key: string, heartbeat: CacheHeartbeatRecord): Promise<void>;
   /** Every node's last heartbeat, by `nodeKey`. */
   listHeartbeats(): Promise<Map<string, CacheHeartbeatRecord>>;
+
+  /**
+   * Records a usage sample of the node under `nodeKey(cache, node)`, replacing the one of the same
+   * minute (`floor(at / 60 s)`); deletes up to USAGE_SAMPLE_DELETE_BATCH of the node's samples older
+   * than `at - USAGE_SAMPLE_RETENTION_MS`. A key of an unknown cache is ignored. Removing the cache or
+   * the node (or a node replacing it at its host) removes its samples.
+   */
+  recordUsageSample(key: string, sample: CacheUsageSample): Promise<void>;
+  /** The samples of a cache's nodes taken at or after `since`, by `nodeKey`, oldest first. */
+  listUsageSamples(cache: string, since: number): Promise<Map<string, CacheUsageSample[]>>;
 }

@@ -16,9 +16,13 @@ import {
 import { Alert, Card, PostForm, SubmitButton } from './components.js';
 import { formatDate } from './format.js';
 import { CacheNodesCard } from './admin-cache-nodes.js';
+import { CacheUsageCard } from './admin-cache-usage.js';
+import type { CacheUsageView } from '../caches/cache-usage-samples.js';
 
 export interface AdminCachePageProps {
   cache: CacheRow;
+  /** Its traffic over the last hour and day, for the group and each node. */
+  usage: CacheUsageView;
   /** Caches that may be its upstream (every other one; the service refuses a cycle). */
   upstreams: string[];
   /** Caches that pull through this one (it cannot be removed while there are any). */
@@ -74,6 +78,7 @@ export const AdminCachePage: FC<AdminCachePageProps> = (p) => (
   >
     <CacheStatusCard cache={p.cache} dependants={p.dependants} now={p.now} />
     <CacheNodesCard nodes={p.cache.nodes} now={p.now} />
+    <CacheUsageCard usage={p.usage} />
     <Card id="edit-cache" title="Change this cache">
       <div class="card-body">
         {p.edit && <Alert kind="error">{p.edit.error}</Alert>}

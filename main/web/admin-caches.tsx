@@ -17,6 +17,7 @@ import {
   TimeAgo,
 } from './components.js';
 import { HealthBadge } from './content-cache-section.js';
+import { formatDate } from './format.js';
 import type { CacheStatus, NodeRow } from './content-cache-status.js';
 
 /** A cache as the administration pages show it. */
@@ -63,10 +64,15 @@ export const formOf = (cache: CacheRow): CacheForm => ({
   networks: cache.networks.join('\n'),
 });
 
-/** Up or down, when main's probe last checked, and its last error. */
+/** Up or down, since when, when main's probe last checked, and its last error. */
 export const HealthCell: FC<{ status: CacheStatus; now: number }> = ({ status, now }) => (
   <>
     <HealthBadge state={status.state} />
+    {status.since !== undefined && (
+      <span class="health-note">
+        since <time datetime={new Date(status.since).toISOString()}>{formatDate(status.since)}</time>
+      </span>
+    )}
     {status.checkedAt !== undefined && (
       <span class="health-note">
         checked <TimeAgo at={status.checkedAt} now={now} />

@@ -22,6 +22,8 @@ export interface CacheStatus {
   state: HealthState;
   checkedAt?: number;
   lastError?: string;
+  /** Since when it is in this state (main's view since it started). */
+  since?: number;
 }
 
 /** One node of a group, as the administration pages show it. */
@@ -39,7 +41,7 @@ export interface NodeRow {
 
 export function nodeRows(probe: Pick<HealthProbe, 'nodeHealth'>, cache: ContentCache): NodeRow[] {
   return nodesOf(cache).map((node) => {
-    const { up, checkedAt, lastError, heartbeatAt, stats } = probe.nodeHealth(node.key, node.host);
+    const { up, checkedAt, lastError, heartbeatAt, stats, since } = probe.nodeHealth(node.key, node.host);
     const seen = checkedAt ?? heartbeatAt;
     const ratio = hitRatio(stats);
     return {
@@ -48,7 +50,12 @@ export function nodeRows(probe: Pick<HealthProbe, 'nodeHealth'>, cache: ContentC
       status:
         seen === undefined
           ? { state: 'unknown' }
-          : { state: up ? 'up' : 'down', checkedAt: seen, ...(lastError !== undefined && { lastError }) },
+          : {
+              state: up ? 'up' : 'down',
+              checkedAt: seen,
+              ...(lastError !== undefined && { lastError }),
+              ...(since !== undefined && { since }),
+            },
       ...(heartbeatAt !== undefined && { heartbeatAt }),
       ...(stats?.storeBytes !== undefined && { storeBytes: stats.storeBytes }),
       ...(stats?.maxBytes !== undefined && { maxBytes: stats.maxBytes }),
@@ -64,6 +71,7 @@ export function cacheStatus(probe: Pick<HealthProbe, 'health'>, name: string): C
     state: health.up ? 'up' : 'down',
     checkedAt: health.checkedAt,
     ...(health.lastError !== undefined && { lastError: health.lastError }),
+    ...(health.since !== undefined && { since: health.since }),
   };
 }
 

@@ -289,4 +289,16 @@ legend { font-weight: 600; margin-bottom: 0.5rem; padding: 0; }
 .visually-hidden {
   position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
 }
+.usage-chart { margin: 0; position: relative; }
+.usage-chart svg { display: block; width: 100%; height: auto; max-width: 720px; }
+.chart-axis { stroke: var(--border-strong); stroke-width: 1; }
+.chart-bar { fill: #9db4f2; }
+.chart-line { fill: none; stroke: var(--success); stroke-width: 2.5; stroke-linejoin: round; }
+.chart-label { fill: var(--muted); font-size: 14px; }
+.chart-legend { display: flex; flex-wrap: wrap; gap: 0.25rem 1.25rem; color: var(--muted); font-size: 0.85rem; }
+.legend-bar::before, .legend-line::before {
+  content: ""; display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.35rem; vertical-align: -1px;
+}
+.legend-bar::before { background: #9db4f2; }
+.legend-line::before { height: 3px; vertical-align: 3px; background: var(--success); }
 `;

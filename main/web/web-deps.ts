@@ -40,7 +40,7 @@ export interface WebDeps {
   logger: Logger;
   now: () => number;
   /** Content caches: picked on the profile page, managed on /admin/caches (with health and redirect counts). */
-  caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics' | 'redirects'>;
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'metrics' | 'redirects' | 'usage'>;
   /** Background jobs, for /admin/jobs (the API's jobs service). */
   jobs: Jobs;
   /** Pruning policies and their dry run (the repository's pruning page). */

@@ -1,10 +1,11 @@
 /**
  * Every page on a wide and a narrow screen, in Debian's Chromium (playwright-core): main with
  * authentication on, an image pushed by the admin and a scanned one by alice (findings on its tag
- * page), an organization with a team, a content cache and a finished job. The admin, then alice
- * (a plain user), then an anonymous visitor open each page they may see at 1280 and 390 px wide. Each page must not scroll sideways, its navigation
- * must be on screen at 390 px, and axe-core (injected into the page) must find no violation of
- * impact "serious" or "critical".
+ * page), an organization with a team, a content cache of two nodes with a day of heartbeats (its
+ * dashboard's figures and chart), and a finished job. The admin, then alice (a plain user), then
+ * an anonymous visitor open each page they may see at 1280 and 390 px wide. Each page must not
+ * scroll sideways, its navigation must be on screen at 390 px, and axe-core (injected into the
+ * page) must find no violation of impact "serious" or "critical".
  *
  * Screenshots, named <page>-<width>.png, are written under the test's temp dir and copied to
  * test-results/screenshots/ (git-ignored) to be looked at. Run `npx vitest run --project e2e
@@ -19,7 +20,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startTestMain, TEST_ADMIN_PASSWORD, type TestMain } from '../helpers/servers.js';
 import { createTempDir, type TempDir } from '../helpers/temp-dir.js';
 import { launchTestBrowser } from '../helpers/browser.js';
-import { ADMIN, PASSWORD, apiOk, createOrg, createUser, pushImageAs } from '../helpers/api-client.js';
+import { ADMIN, PASSWORD, api, apiOk, createOrg, createUser, pushImageAs } from '../helpers/api-client.js';
 import { closedPortUrl } from '../helpers/health-server.js';
 import { debianFindings, debianImage, NO_SCAN_WORKER, pushDebianImage, storeScan } from '../helpers/scanned-image.js';
 
@@ -35,11 +36,15 @@ let page: Page;
 let axeSource: string;
 let manifestDigest: string;
 let jobId: string;
+/** Main's clock runs this far behind the real one while the cache's day of heartbeats is sent. */
+let clockOffsetMs = 0;
+const HOUR_MS = 3_600_000;
 /** Console errors and failed requests (a CSP violation shows up here). */
 const problems: string[] = [];
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER });
+  main = await startTestMain({ auth: true, env: NO_SCAN_WORKER, now: () => Date.now() + clockOffsetMs });
+  await sendADayOfHeartbeats();
   manifestDigest = (await pushImageAs(main.url, ADMIN, 'admin/hello-web', '1.0')).digest;
   const alice = await createUser(main.url, 'alice');
   // alice's tag has a finished scan (two Debian advisories), so her tag page shows its findings.
@@ -55,10 +60,6 @@ beforeAll(async () => {
   await apiOk(main.url, 'POST', '/accounts/acme/teams', 201, {
     auth: ADMIN,
     body: { name: 'builders', description: 'Pushes the nightly images' },
-  });
-  await apiOk(main.url, 'POST', '/content_caches', 201, {
-    auth: ADMIN,
-    body: { name: 'eu', host: await closedPortUrl(), region: 'eu-west-1', networks: ['10.1.0.0/16'] },
   });
   ({ id: jobId } = await apiOk<{ id: string }>(main.url, 'POST', '/jobs', 202, {
     auth: ADMIN,
@@ -76,6 +77,49 @@ afterAll(async () => {
   await shots?.remove();
   await main?.stop();
 });
+
+/**
+ * The cache `eu` with two nodes that beat once an hour over the last day (main's clock set back,
+ * then forward): the node eu-1 warms up (its hit ratio grows), eu-2 restarts halfway (its
+ * counters start again from 0). Main's clock is the real one again when this returns.
+ */
+async function sendADayOfHeartbeats(): Promise<void> {
+  clockOffsetMs = -24 * HOUR_MS;
+  await apiOk(main.url, 'POST', '/content_caches', 201, {
+    auth: ADMIN,
+    body: { name: 'eu', host: await closedPortUrl(), region: 'eu-west-1', networks: ['10.1.0.0/16'] },
+  });
+  const { token } = await main.service.caches.joinTokens.create(2 * 24 * HOUR_MS);
+  for (const nodeId of ['eu-1', 'eu-2'])
+    await apiOk(main.url, 'POST', '/content_caches/join', 200, {
+      body: { token, name: 'eu', nodeId, host: await closedPortUrl() },
+    });
+  const MB = 1_000_000;
+  const totals = new Map<string, { hits: number; misses: number }>();
+  for (let hour = 0; hour <= 24; hour++) {
+    clockOffsetMs = (hour - 24) * HOUR_MS - 60_000;
+    for (const nodeId of ['eu-1', 'eu-2']) {
+      // Cumulative since the node started: eu-2 restarts at hour 12; misses fall as the cache warms.
+      const was = nodeId === 'eu-2' && hour === 12 ? undefined : totals.get(nodeId);
+      const now = { hits: (was?.hits ?? 0) + 10 + 4 * hour, misses: (was?.misses ?? 0) + Math.max(3, 40 - 2 * hour) };
+      totals.set(nodeId, now);
+      const details = {
+        store: { bytes: Math.min(now.misses * 6 * MB, 3_000 * MB), blobs: now.misses, maxBytes: 4_000 * MB },
+        requests: now,
+        traffic: {
+          servedBytes: (now.hits + now.misses) * 6 * MB,
+          upstreamBytes: now.misses * 6 * MB,
+          evictions: Math.max(0, now.misses - 500),
+        },
+      };
+      const res = await api(main.url, 'POST', '/content_caches/heartbeat', {
+        body: { token, name: 'eu', nodeId, ok: true, details },
+      });
+      expect(res.status, await res.text()).toBe(204);
+    }
+  }
+  clockOffsetMs = 0;
+}
 
 async function signIn(name: string, password: string): Promise<void> {
   await page.goto(`${main.url}/sign-in?next=${encodeURIComponent('/profile')}`);

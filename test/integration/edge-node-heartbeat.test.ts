@@ -54,14 +54,19 @@ describe('an edge joining as a node', () => {
     ]);
   });
 
-  it('reports its health and hit counts to main with its join token', async () => {
+  it('reports its health, hit counts and traffic counters to main with its join token', async () => {
     const id = (await readFile(join(data.path, 'node-id'), 'utf8')).trim();
     const health = await waitFor(() => {
       const h = main.service.caches.probe.nodeHealth(`eu/${id}`);
       return h.heartbeatAt !== undefined && h;
     }, 'a heartbeat from the edge');
-    expect(health).toMatchObject({ up: true, stats: { storeBytes: 0, hits: 0, misses: 0 } });
+    expect(health).toMatchObject({
+      up: true,
+      stats: { storeBytes: 0, blobs: 0, hits: 0, misses: 0, servedBytes: 0, upstreamBytes: 0, evictions: 0 },
+    });
+    expect(health.stats?.maxBytes).toBeGreaterThan(0);
     const body = (await (await fetch(`${running.at(-1)!.url}/health`)).json()) as Record<string, unknown>;
     expect(body.requests).toEqual({ hits: 0, misses: 0 });
+    expect(body.traffic).toEqual({ servedBytes: 0, upstreamBytes: 0, evictions: 0 });
   });
 });

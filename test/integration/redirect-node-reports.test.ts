@@ -79,6 +79,22 @@ describe('POST /api/v0/content_caches/heartbeat', () => {
     expect(node).toMatchObject({ hitRatio: 0.75 });
   });
 
+  it('answers 400 INVALID_INPUT for a counter that is no non-negative integer, keeping the last report', async () => {
+    const beat = (traffic: unknown) =>
+      post('/content_caches/heartbeat', { token, name: 'eu', nodeId: 'dead', ok: true, details: { traffic } });
+    expect((await beat({ servedBytes: 10, upstreamBytes: 4, evictions: 1 })).status).toBe(204);
+    const before = main.service.caches.probe.nodeHealth('eu/dead').stats;
+    expect(before).toEqual({ servedBytes: 10, upstreamBytes: 4, evictions: 1 });
+    for (const servedBytes of [-1, 1.5, '10', 2 ** 53, null])
+      await expectApiError(
+        await beat({ servedBytes, upstreamBytes: 4 }),
+        400,
+        'INVALID_INPUT',
+        /details\.traffic\.servedBytes must be a non-negative integer/,
+      );
+    expect(main.service.caches.probe.nodeHealth('eu/dead').stats).toEqual(before);
+  });
+
   it('answers 401 UNAUTHORIZED for a wrong token, before anything else', async () => {
     await expectApiError(
       await post('/content_caches/heartbeat', { token: 'outpost-join-wrong', name: 'nope', nodeId: 'x', ok: true }),

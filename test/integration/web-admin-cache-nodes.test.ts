@@ -59,9 +59,11 @@ describe('/admin/caches for a group of nodes', () => {
     expect(text).toContain('Nodes (2)');
     const rows = [...page.html.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => textOf(m[1]!));
     const row = (id: string) => rows.find((r) => r.startsWith(`${id} `)) ?? '';
-    expect(row('eu-1')).toMatch(new RegExp(`^eu-1 ${live.url} up checked .* 3\\.1 MB of 10\\.7 GB 90\\.0%$`));
+    expect(row('eu-1')).toMatch(
+      new RegExp(`^eu-1 ${live.url} up since .* UTC checked .* 3\\.1 MB of 10\\.7 GB 90\\.0%$`),
+    );
     expect(row('eu-2')).toMatch(
-      new RegExp(`^eu-2 ${deadHost} down checked .*ECONNREFUSED.* not reported no pulls yet$`),
+      new RegExp(`^eu-2 ${deadHost} down since .* UTC checked .*ECONNREFUSED.* not reported no pulls yet$`),
     );
   });
 });

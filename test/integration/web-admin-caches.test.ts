@@ -105,13 +105,14 @@ describe('GET /admin/caches', () => {
 
     const page = await admin.get('/admin/caches');
     expect(page.status).toBe(200);
-    expect(rowText(page, 'eu')).toBe(
-      `eu ${edge.url} eu-west-1 eu → main up checked just now 10.1.0.0/16 2001:db8::/32 2`,
+    const since = String.raw`since \d{4}-\d\d-\d\d \d\d:\d\d UTC`;
+    expect(rowText(page, 'eu')).toMatch(
+      new RegExp(`^eu ${edge.url} eu-west-1 eu → main up ${since} checked just now 10\\.1\\.0\\.0/16 2001:db8::/32 2$`),
     );
     const lastError = main.service.caches.probe.health('asia').lastError!;
     expect(lastError).toMatch(/ECONNREFUSED/);
-    expect(rowText(page, 'asia')).toBe(
-      `asia ${deadHost} not set asia → eu → main down checked just now ${lastError} none 0`,
+    expect(rowText(page, 'asia')).toMatch(
+      new RegExp(`^asia ${deadHost} not set asia → eu → main down ${since} checked just now .*ECONNREFUSED.* none 0$`),
     );
     expect(page.html).toContain('href="/admin/caches/eu"');
   });

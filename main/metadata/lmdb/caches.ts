@@ -6,22 +6,30 @@
  *	cacheJoinTokens   <sha256 of token, base64url>   JoinTokenRecord
  *	cacheHealth       <name>/<node id>               CacheHealthRecord (keys of one name: before groups)
  *	cacheHeartbeats   <name>/<node id>               CacheHeartbeatRecord
+ *	cacheUsageSamples <name>/<node id>/<minute>      CacheUsageSample (minute: floor(at / 60 s), 12 digits,
+ *	                                                 so a node's samples sort by time)
  *
  * Each write checks its relations and writes in one transaction (writeAtomically).
  */
 import { writeAtomically, type Database, type RootDatabase } from '../../../src/store/lmdb.js';
-import type {
-  CacheHealthRecord,
-  CacheHeartbeatRecord,
-  CacheStore,
-  CacheWriteResult,
-  ContentCacheRecord,
-  JoinTokenRecord,
+import {
+  USAGE_SAMPLE_DELETE_BATCH,
+  USAGE_SAMPLE_RETENTION_MS,
+  type CacheHealthRecord,
+  type CacheHeartbeatRecord,
+  type CacheStore,
+  type CacheUsageSample,
+  type CacheWriteResult,
+  type ContentCacheRecord,
+  type JoinTokenRecord,
 } from '../caches.js';
 
 /** The fields createCache and updateCache write: nodes only change through joinCacheNode and removeCacheNode. */
 const fieldsOf = ({ nodes: _nodes, ...fields }: ContentCacheRecord): ContentCacheRecord => fields;
 const cacheOfKey = (key: string): string => key.slice(0, Math.max(0, key.indexOf('/')));
+const minuteKey = (node: string, at: number): string => `${node}/${String(Math.floor(at / 60_000)).padStart(12, '0')}`;
+/** The key range of everything under `prefix` ('0' follows '/'): `eu/` and not `eu-west/`. */
+const under = (prefix: string) => ({ start: `${prefix}/`, end: `${prefix}0` });
 
 export function createLmdbCacheStore(root: RootDatabase): CacheStore {
   const caches: Database<ContentCacheRecord, string> = root.openDB({ name: 'caches', encoding: 'msgpack' });
@@ -31,10 +39,16 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
     name: 'cacheHeartbeats',
     encoding: 'msgpack',
   });
-  /** Forgets what main knew of a node's health (probe and heartbeat), inside a write. */
+  const samples: Database<CacheUsageSample, string> = root.openDB({ name: 'cacheUsageSamples', encoding: 'msgpack' });
+  /** Removes the samples under `prefix` (a cache or a node key), inside a write. */
+  const forgetSamples = (prefix: string) => {
+    for (const key of [...samples.getKeys(under(prefix))]) void samples.remove(key);
+  };
+  /** Forgets what main knew of a node's health (probe and heartbeat) and its usage, inside a write. */
   const forgetNode = (key: string) => {
     void health.remove(key);
     void heartbeats.remove(key);
+    forgetSamples(key);
   };
 
   /** Whether `record`'s upstream may be written for `name` (read inside the writing transaction). */
@@ -83,6 +97,7 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
         caches.remove(name);
         for (const key of [...health.getKeys()]) if (key === name || cacheOfKey(key) === name) health.remove(key);
         for (const key of [...heartbeats.getKeys()]) if (cacheOfKey(key) === name) heartbeats.remove(key);
+        forgetSamples(name);
         return { removed: true } as const;
       }),
     joinCacheNode: (name, node) =>
@@ -151,6 +166,30 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
 
     async listHeartbeats() {
       return new Map([...heartbeats.getRange()].map(({ key, value }) => [key, value]));
+    },
+
+    recordUsageSample: (key, sample) =>
+      writeAtomically(root, () => {
+        if (!caches.doesExist(cacheOfKey(key))) return;
+        const old = samples.getKeys({
+          start: `${key}/`,
+          end: minuteKey(key, sample.at - USAGE_SAMPLE_RETENTION_MS),
+          limit: USAGE_SAMPLE_DELETE_BATCH,
+        });
+        for (const stale of [...old]) void samples.remove(stale);
+        void samples.put(minuteKey(key, sample.at), sample);
+      }),
+
+    async listUsageSamples(cache, since) {
+      const byNode = new Map<string, CacheUsageSample[]>();
+      for (const { key, value } of samples.getRange(under(cache))) {
+        if (value.at < since) continue;
+        const node = key.slice(0, key.lastIndexOf('/'));
+        const list = byNode.get(node) ?? [];
+        list.push(value);
+        byNode.set(node, list);
+      }
+      return byNode;
     },
   };
 }

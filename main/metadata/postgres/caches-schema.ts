@@ -77,4 +77,25 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
     id: 'caches-005-node-credentials',
     sql: 'ALTER TABLE outpost_cache_nodes ADD COLUMN credential_hash text;',
   },
+  {
+    // The admin dashboard's history: a node's cumulative counters, one row per node and minute, 25 hours kept.
+    id: 'caches-006-samples',
+    sql: `
+      CREATE TABLE outpost_cache_usage_samples (
+        cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
+        node text NOT NULL,
+        minute bigint NOT NULL,
+        at bigint NOT NULL,
+        hits bigint NOT NULL,
+        misses bigint NOT NULL,
+        served_bytes bigint NOT NULL,
+        upstream_bytes bigint NOT NULL,
+        evictions bigint NOT NULL,
+        blobs bigint NOT NULL,
+        store_bytes bigint NOT NULL,
+        max_bytes bigint NOT NULL,
+        redirects bigint NOT NULL,
+        PRIMARY KEY (cache, node, minute)
+      );`,
+  },
 ];

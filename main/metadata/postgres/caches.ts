@@ -18,6 +18,7 @@ import type {
   JoinTokenRecord,
 } from '../caches.js';
 import type { PostgresDatabase, Queryable } from './database.js';
+import { createPostgresUsageSamples } from './cache-usage-samples.js';
 
 interface CacheRow {
   name: string;
@@ -85,6 +86,7 @@ const firstNodeHost = (tx: Queryable, name: string) =>
 async function forgetNodes(tx: Queryable, name: string, ids: string[]): Promise<void> {
   await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
   await tx.query('DELETE FROM outpost_cache_heartbeats WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
+  await tx.query('DELETE FROM outpost_cache_usage_samples WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
 }
 
 const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
@@ -123,6 +125,7 @@ const params = (name: string, r: ContentCacheRecord) => [
 
 export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
   return {
+    ...createPostgresUsageSamples(db),
     async listCaches() {
       const rows = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches ORDER BY name COLLATE "C"`);
       const nodes = await db.query<NodeRow>(

@@ -55,7 +55,7 @@ export interface ManagementServices {
 }
 
 export interface ApiV0Deps extends ManagementServices {
-  caches: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports'>;
+  caches: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports' | 'usage'>;
   authenticator: Authenticator;
   sessions: Sessions;
   logger: Logger;

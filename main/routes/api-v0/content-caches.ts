@@ -16,6 +16,18 @@ import { nodesOf } from '../../caches/cache-nodes.js';
 import { hitRatio } from '../../caches/edge-stats.js';
 import type { CachesModule } from '../../caches/caches-module.js';
 import { jsonBody } from './request-input.js';
+import type { CacheUsage } from '../../caches/cache-usage-windows.js';
+import type { CacheUsageView } from '../../caches/cache-usage-samples.js';
+
+/** The API's shape of usage: hour starts as ISO dates. */
+const usageOf = ({ hourly, ...usage }: CacheUsage) => ({
+  ...usage,
+  hourly: hourly.map(({ start, ...point }) => ({ start: new Date(start).toISOString(), ...point })),
+});
+const usageView = ({ nodes, ...group }: CacheUsageView) => ({
+  ...usageOf(group),
+  nodes: nodes.map(({ id, ...node }) => ({ id, ...usageOf(node) })),
+});
 
 const cacheSchema = z.object({
   name: z.string().optional(),
@@ -55,7 +67,8 @@ export function contentCacheRoutes({
   probe,
   join,
   reports,
-}: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports'>): Hono {
+  usage,
+}: Pick<CachesModule, 'caches' | 'probe' | 'join' | 'reports' | 'usage'>): Hono {
   const app = new Hono();
   const nodesView = (cache: ContentCache) =>
     nodesOf(cache).map((node) => {
@@ -120,10 +133,14 @@ export function contentCacheRoutes({
     return c.body(null, 204);
   });
 
+  // Signed in; admins also get `usage` (the dashboard's figures: last hour and day, 24 hourly points, per node).
   app.get('/content_caches/:name', async (c) => {
-    signedIn(c.var.principal);
+    const user = signedIn(c.var.principal);
     const cache = await caches.require(c.req.param('name'));
-    return c.json(view(cache, await caches.list()));
+    return c.json({
+      ...view(cache, await caches.list()),
+      ...(user.isAdmin && { usage: usageView(await usage(cache)) }),
+    });
   });
 
   app.patch('/content_caches/:name', async (c) => {

@@ -99,6 +99,7 @@ export function adminCacheRoutes(deps: WebDeps, cookies: WebCookies): Hono {
     const body = (
       <AdminCachePage
         cache={row!}
+        usage={await deps.caches.usage(cache)}
         upstreams={all.filter((other) => other.name !== cache.name).map((other) => other.name)}
         dependants={all.filter((other) => other.upstream === cache.name).map((other) => other.name)}
         csrfToken={session.csrfToken}

@@ -14,6 +14,7 @@ import { PostgresDatabase } from '../../../main/metadata/postgres/database.js';
 import { applyMigrations } from '../../../main/metadata/postgres/migrations.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { describeCacheStore } from '../../contract/caches.js';
+import { describeCacheUsageSamples } from '../../contract/cache-usage-samples.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
 let server: TestPostgres;
@@ -40,14 +41,17 @@ async function openDatabase() {
   };
 }
 
-describeCacheStore('PostgreSQL', async () => {
+async function openFixture() {
   const { db, openAgain, cleanup } = await openDatabase();
   return {
     store: createPostgresCacheStore(db),
     openAgain: async () => createPostgresCacheStore(await openAgain()),
     cleanup,
   };
-});
+}
+
+describeCacheStore('PostgreSQL', openFixture);
+describeCacheUsageSamples('PostgreSQL', openFixture);
 
 describe('edges joining through two replicas at once (PostgreSQL)', () => {
   it('accepts both joins of one token under one name, leaving one cache at the host of the later', async () => {

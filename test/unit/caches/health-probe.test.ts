@@ -92,14 +92,21 @@ describe('HealthProbe', () => {
     expect(newProbe().health('eu')).toEqual({ up: true });
   });
 
-  it('stays up through two failures and marks the cache down at the third, with the reason', async () => {
+  it('stays up through two failures and marks the cache down at the third, with the reason and since when', async () => {
     const probe = newProbe();
     await set(500);
     await rounds(probe, 2);
     expect(probe.isUp('eu')).toBe(true);
-    expect(probe.health('eu')).toEqual({ up: true, checkedAt: 1_002_000, lastError: 'health answered 500' });
+    // Up since the probe first saw it.
+    expect(probe.health('eu')).toEqual({
+      up: true,
+      checkedAt: 1_002_000,
+      lastError: 'health answered 500',
+      since: 1_001_000,
+    });
     await rounds(probe, 1);
     expect(probe.isUp('eu')).toBe(false);
+    expect(probe.health('eu')).toMatchObject({ up: false, since: 1_003_000 });
     expect(changes).toEqual([['eu', false]]);
   });
 
@@ -126,7 +133,7 @@ describe('HealthProbe', () => {
     await rounds(probe, 1);
     expect(probe.isUp('eu')).toBe(false);
     await rounds(probe, 1);
-    expect(probe.health('eu')).toEqual({ up: true, checkedAt: 1_005_000 });
+    expect(probe.health('eu')).toEqual({ up: true, checkedAt: 1_005_000, since: 1_005_000 });
     expect(changes).toEqual([
       ['eu', false],
       ['eu', true],

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import { openLmdb } from '../../../src/store/lmdb.js';
 import { describeCacheStore } from '../../contract/caches.js';
+import { describeCacheUsageSamples } from '../../contract/cache-usage-samples.js';
 import { createTempDir } from '../../helpers/temp-dir.js';
 
 async function openFixture() {
@@ -24,6 +25,7 @@ async function openFixture() {
 }
 
 describeCacheStore('LMDB', openFixture);
+describeCacheUsageSamples('LMDB', openFixture);
 
 describe('LMDB CacheStore on an existing data directory', () => {
   it('reads caches and join tokens written by earlier versions (caches, cacheJoinTokens; msgpack)', async () => {
