@@ -75,6 +75,7 @@ export class Download {
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
+  private wakeScheduled = false;
   /** Wakes the copy loop when readers moved on (a degraded download's window may shrink). */
   private readonly drainWaiters = new Set<() => void>();
   /**
@@ -232,7 +233,7 @@ export class Download {
         if (received > this.size) throw new SizeMismatchError(this.size, received);
         hasher.update(chunk);
         this.window.append(chunk);
-        this.wake();
+        this.wakeSoon();
         if (this.degraded !== undefined) {
           await this.whenWindowHasRoom();
           continue;
@@ -400,6 +401,19 @@ export class Download {
         callback(err);
       },
     }).on('end', release);
+  }
+
+  /**
+   * Wakes the readers once the chunks that arrived together are all in: a reader that keeps up
+   * then sends them in one socket write rather than one per socket chunk of the upstream.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   private wake(): void {
