@@ -167,3 +167,33 @@ describe('Download: the last byte is released at verification, before the disk h
     await file.close();
   });
 });
+
+describe('Download: readers that keep up', () => {
+  it('get the chunks that arrived together as one piece, not one per socket chunk', async () => {
+    const bytes = randomBytes(256 * 1024);
+    const { download } = await newDownload(bytes, 64 * MiB);
+    const received: Buffer[] = [];
+    const reader = download.createReader();
+    reader.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => reader.once('end', resolve));
+    // The reader is flowing and waiting for bytes before any arrive.
+    await sleep(20);
+    let release!: () => void;
+    const rest = new Promise<void>((resolve) => (release = resolve));
+    const running = download.run(
+      (async function* () {
+        // Four socket chunks at once (as one read of the socket gives them), then a pause.
+        for (let at = 0; at < 128 * 1024; at += 32 * 1024) yield bytes.subarray(at, at + 32 * 1024);
+        await rest;
+        yield bytes.subarray(128 * 1024);
+      })(),
+      async () => {},
+    );
+    await sleep(50);
+    expect(received.map((c) => c.byteLength)).toEqual([128 * 1024]);
+    release();
+    await running;
+    await ended;
+    expect(Buffer.concat(received).equals(bytes)).toBe(true);
+  });
+});
