@@ -77,6 +77,12 @@ export const edgeConfigSchema = z
     memoryCacheBytes: sizeSchema.prefault('64MiB'),
     /** Largest blob kept in memory. Default 1MiB. */
     memoryCacheMaxBlobBytes: sizeSchema.prefault('1MiB'),
+    /**
+     * Memory, shared by the downloads in flight, for bytes already on disk that their readers
+     * still need (a herd, a slow client): they are sent from memory instead of read back. Each
+     * download keeps its last 4MiB whatever this says. Default 128MiB; 0: just those.
+     */
+    downloadMemoryBytes: sizeSchema.prefault('128MiB'),
     upstreamTimeouts: z
       .object({
         /** TCP+TLS connect. Default 5s. */

@@ -132,6 +132,7 @@ export async function startEdge(
     ttlMs: config.blobTtlMs,
     memoryCacheBytes: config.memoryCacheBytes,
     memoryCacheMaxBlobBytes: config.memoryCacheMaxBlobBytes,
+    downloadMemoryBytes: config.downloadMemoryBytes,
     metrics,
     logger,
     now,

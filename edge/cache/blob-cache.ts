@@ -66,10 +66,17 @@ export interface BlobCacheOptions {
   ttlMs: number;
   memoryCacheBytes: number;
   memoryCacheMaxBlobBytes: number;
+  /**
+   * Memory shared evenly by the downloads in flight for bytes on disk that their readers still
+   * need (download.ts). Default 128 MiB; 0: each keeps only its most recent bytes.
+   */
+  downloadMemoryBytes?: number;
   metrics: EdgeMetrics;
   logger: Logger;
   now?: () => number;
 }
+
+const DEFAULT_DOWNLOAD_MEMORY_BYTES = 128 << 20;
 
 export class BlobCache {
   private readonly starting = new Map<Digest, Promise<Download>>();
@@ -100,6 +107,10 @@ export class BlobCache {
           })
         : undefined;
   }
+
+  /** Each download's share of `downloadMemoryBytes`, asked again as downloads come and go. */
+  private readonly downloadShare = () =>
+    Math.floor((this.options.downloadMemoryBytes ?? DEFAULT_DOWNLOAD_MEMORY_BYTES) / Math.max(1, this.downloads.size));
 
   /**
    * Opens a blob for reading: from memory or disk, or by joining or starting a download. The
@@ -289,7 +300,7 @@ export class BlobCache {
         this.storeFailed(err, digest);
         return undefined;
       });
-      download = await Download.create(digest, size, store);
+      download = await Download.create(digest, size, store, this.downloadShare);
     } catch (err) {
       // A disk error before the transfer: give the space back and hang up on upstream.
       reservation?.release();

@@ -1,15 +1,28 @@
 /**
- * @module A contiguous run of a blob's bytes held in memory, `[start, end)`, as the chunks that
- * arrived: appended at the end, dropped from the start. A download keeps its most recent bytes
- * here, so that readers who keep up are handed them without reading the file back. Knows
- * nothing of readers or files; download.ts decides what to drop and when.
+ * @module A contiguous run of a blob's bytes held in memory, `[start, end)`: appended at the
+ * end, dropped from the start. A download keeps its recent bytes here, so that readers who keep
+ * up are handed them without reading the file back, and writes them to disk from here.
+ *
+ * The bytes are copied once, as they arrive, into slabs (fixed-size buffers, filled in order and
+ * never written again where they hold bytes). Readers are handed views of the slabs, never
+ * copies: fifty readers of one download cost one copy of each byte, not fifty, and the socket
+ * chunks of the upstream die young instead of being held (and aged by the GC) for seconds.
+ * Knows nothing of readers or files; download.ts decides what to drop and when.
  */
+
+/** Slab size: large enough for few writes and views, small enough to drop memory in steps. */
+export const SLAB_BYTES = 1 << 20;
+
 export class ByteWindow {
   /** Position of the first byte held. */
   start = 0;
   /** Position after the last byte held (bytes received so far). */
   end = 0;
-  private chunks: Buffer[] = [];
+  /** Position of the first byte of `slabs[0]`. */
+  private base = 0;
+  private slabs: Buffer[] = [];
+
+  constructor(private readonly slabBytes = SLAB_BYTES) {}
 
   get bytes(): number {
     return this.end - this.start;
@@ -20,42 +33,63 @@ export class ByteWindow {
     return position >= this.start && position < this.end;
   }
 
+  /** Copies `chunk` in after the last byte (the caller may reuse `chunk` at once). */
   append(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.end += chunk.byteLength;
+    let copied = 0;
+    while (copied < chunk.byteLength) {
+      const filled = this.end - this.base - (this.slabs.length - 1) * this.slabBytes;
+      let slab = this.slabs[this.slabs.length - 1];
+      let at = filled;
+      if (slab === undefined || filled >= this.slabBytes) {
+        slab = Buffer.allocUnsafeSlow(this.slabBytes);
+        if (this.slabs.length === 0) this.base = this.end;
+        this.slabs.push(slab);
+        at = 0;
+      }
+      const n = Math.min(this.slabBytes - at, chunk.byteLength - copied);
+      slab.set(chunk.subarray(copied, copied + n), at);
+      copied += n;
+      this.end += n;
+    }
   }
 
-  /** Drops the chunks that end at or before `position` (a chunk that holds it stays whole). */
+  /**
+   * Drops the slabs that end at or before `position` (a slab that holds it stays whole, and so
+   * may bytes before it: `start` tells what is held).
+   */
   dropBefore(position: number): void {
-    while (this.chunks.length > 0 && this.start + this.chunks[0]!.byteLength <= position) {
-      this.start += this.chunks.shift()!.byteLength;
+    while (this.slabs.length > 0 && this.base + this.slabBytes <= Math.min(position, this.end)) {
+      this.slabs.shift();
+      this.base += this.slabBytes;
+      this.start = Math.max(this.start, this.base);
     }
+    if (this.slabs.length === 0) this.start = this.base = this.end;
   }
 
   /** Drops everything; the window is empty from `end` on. */
   clear(): void {
-    this.chunks = [];
-    this.start = this.end;
+    this.slabs = [];
+    this.start = this.base = this.end;
   }
 
   /**
-   * Up to `length` bytes from `position` (which must be held): a view of the chunk when one
-   * chunk holds them all, else a copy of the chunks (the caller may keep either).
+   * Up to `length` bytes from `position` (which must be held), never past the end of the slab
+   * that holds it: a view, which the caller may keep (those bytes are never written again).
    */
   read(position: number, length: number): Buffer {
-    const want = Math.min(length, this.end - position);
-    let offset = this.start;
-    let index = 0;
-    while (offset + this.chunks[index]!.byteLength <= position) offset += this.chunks[index++]!.byteLength;
-    const first = this.chunks[index]!;
-    const from = position - offset;
-    if (first.byteLength - from >= want) return first.subarray(from, from + want);
-    const out = Buffer.allocUnsafe(want);
-    let copied = first.copy(out, 0, from);
-    for (let i = index + 1; copied < want; i++) {
-      const chunk = this.chunks[i]!;
-      copied += chunk.copy(out, copied, 0, Math.min(chunk.byteLength, want - copied));
+    const index = Math.floor((position - this.base) / this.slabBytes);
+    const from = position - this.base - index * this.slabBytes;
+    const want = Math.min(length, this.end - position, this.slabBytes - from);
+    return this.slabs[index]!.subarray(from, from + want);
+  }
+
+  /** Views of every byte from `position` (held) to `end`, one per slab, for a write. */
+  views(position: number, end = this.end): Buffer[] {
+    const out: Buffer[] = [];
+    for (let at = position; at < end; ) {
+      const view = this.read(at, end - at);
+      out.push(view);
+      at += view.byteLength;
     }
     return out;
   }

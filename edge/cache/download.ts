@@ -1,11 +1,14 @@
 /**
  * @module One upstream download of one blob, shared by every client that asks for it meanwhile.
  *
- * The body is hashed and written to a growing blob of the store (`createGrowing`, a temporary
- * file). Its most recent bytes (RECENT_BYTES) stay in a window in memory: readers that keep up
- * are handed them from there at once, before they reach the disk; readers further behind (a
- * late joiner, a range, a slow client) read the file behind the writer. A slow client never
- * slows the download or the others, and memory per download is bounded whatever the blob size.
+ * The body is hashed, copied once into a window in memory, and written from there to a growing
+ * blob of the store (`createGrowing`, a temporary file). The window keeps the most recent bytes
+ * (RECENT_BYTES) and, within the download's share of memory (`holdBytes`), every byte a reader
+ * still needs: readers are handed views of it at once, before the bytes reach the disk, and a
+ * herd of readers shares the same memory instead of reading the file back each. Readers further
+ * behind (a late joiner, a range, a slow client past the share) read the file behind the writer.
+ * A slow client never slows the download or the others, and memory per download is bounded
+ * whatever the blob size.
  *
  * Readers never see their last byte (of the blob or of their range) before the digest is
  * verified, and get it as soon as it is: the commit (fsync, link, index) runs after, and the
@@ -27,12 +30,14 @@ import { SharedReads } from './shared-reads.js';
 export type DownloadState = 'running' | 'verified' | 'failed';
 
 const READ_CHUNK_BYTES = 256 * 1024;
-// Bytes received but not yet on disk before the upstream body is paused.
-const MAX_PENDING_BYTES = 1 << 20;
+// Bytes received but not yet on disk before the upstream body is paused: enough to ride out a
+// disk that stalls for a moment (another blob's fsync) without stopping the transfer.
+const MAX_PENDING_BYTES = 4 << 20;
 // Bytes held in memory for the readers of a degraded download before the upstream body is paused.
 const MAX_WINDOW_BYTES = 4 << 20;
-// The most recent bytes of a healthy download kept in memory for the readers that keep up.
-const RECENT_BYTES = 4 << 20;
+// The most recent bytes of a healthy download kept in memory for the readers that keep up (and
+// for those who join), whatever its share of memory.
+export const RECENT_BYTES = 4 << 20;
 // File blocks (of READ_CHUNK_BYTES) kept for readers behind the window: 8 MiB per download.
 const SHARED_BLOCKS = 32;
 
@@ -70,11 +75,13 @@ export class Download {
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
+  private wakeScheduled = false;
   /** Wakes the copy loop when readers moved on (a degraded download's window may shrink). */
   private readonly drainWaiters = new Set<() => void>();
   /**
-   * The bytes received most recently (healthy: at most RECENT_BYTES of them plus those not yet
-   * on disk), or a degraded download's bytes from its slowest reader on.
+   * The bytes received most recently (healthy: at least RECENT_BYTES of them and every one not
+   * yet on disk, plus those readers still need within `holdBytes`), or a degraded download's
+   * bytes from its slowest reader on.
    */
   private readonly window = new ByteWindow();
   /** The file's reads, shared by readers at the same place (readers behind the window). */
@@ -87,6 +94,7 @@ export class Download {
     readonly digest: Digest,
     readonly size: number,
     private readonly file: GrowingBlob | undefined,
+    private readonly holdBytes: () => number,
   ) {
     this.settled = new Promise((resolve) => (this.resolveSettled = resolve));
     this.shared = file && new SharedReads(file, size, READ_CHUNK_BYTES, SHARED_BLOCKS);
@@ -95,19 +103,26 @@ export class Download {
 
   /**
    * Starts the growing blob in `store`; when the disk cannot take it (`isStoreWriteError`), the
-   * download streams through from the start instead.
+   * download streams through from the start instead. `holdBytes` is this download's share of
+   * memory for bytes on disk that readers still need (asked again as downloads come and go);
+   * RECENT_BYTES are held whatever it says.
    */
-  static async create(digest: Digest, size: number, store: LocalBlobStore): Promise<Download> {
+  static async create(
+    digest: Digest,
+    size: number,
+    store: LocalBlobStore,
+    holdBytes: () => number = () => RECENT_BYTES,
+  ): Promise<Download> {
     let file: GrowingBlob;
     try {
       file = await store.createGrowing();
     } catch (err) {
       if (!isStoreWriteError(err)) throw err;
-      const download = new Download(digest, size, undefined);
+      const download = new Download(digest, size, undefined, holdBytes);
       download.degraded = err as Error;
       return download;
     }
-    return new Download(digest, size, file);
+    return new Download(digest, size, file, holdBytes);
   }
 
   /**
@@ -142,19 +157,22 @@ export class Download {
   // biome-ignore lint/suspicious/noConfusingVoidType: a commit that returns nothing kept the blob
   async run(body: AsyncIterable<Uint8Array>, commit: (download: Download) => Promise<boolean | void>): Promise<void> {
     const hasher = createDigestHasher(digestAlgorithm(this.digest));
+    const writes = { done: async () => {} };
     try {
-      const received = await this.copy(body, hasher);
+      const received = await this.copy(body, hasher, writes);
       if (received !== this.size) throw new SizeMismatchError(this.size, received);
       const actual = hasher.digest();
       if (actual !== this.digest) throw new DigestMismatchError(this.digest, actual);
-      // The bytes are verified: the readers get their last byte now, and the commit (fsync,
-      // link, index) runs behind them. From here a disk failure costs the copy, never the clients.
-      this.adoptable = this.degraded === undefined;
+      // The bytes are verified: the readers get their last byte now (from memory, where every
+      // byte not yet on disk is held), and the rest of the writes and the commit (fsync, link,
+      // index) run behind them. From here a disk failure costs the copy, never the clients.
       this.state = 'verified';
+      this.committing = true;
       this.wake();
       this.resolveVerified(true);
-      this.committing = true;
       try {
+        await writes.done();
+        this.adoptable = this.degraded === undefined;
         if (this.degraded === undefined) this.kept = (await commit(this)) !== false;
       } catch (err) {
         this.degraded = err instanceof Error ? err : new Error(String(err));
@@ -166,6 +184,8 @@ export class Download {
       this.error = err instanceof Error ? err : new Error(String(err));
       this.wake();
       this.resolveVerified(false);
+      // The file is dropped below: no write may still be running on it.
+      await writes.done();
     }
     this.resolveSettled();
     await this.release();
@@ -174,37 +194,34 @@ export class Download {
   /**
    * Hashes `body` and writes it to the file. Each chunk goes to the window first and readers
    * are woken at once: those who keep up are handed it from memory, before it reaches the disk
-   * and without reading it back (the disk write is off their path). One write is in
-   * flight at a time; chunks that arrive meanwhile go out together in the next one. So a slow
+   * and without reading it back (the disk write is off their path). One write is in flight at
+   * a time, of every byte of the window not yet on disk (views of its slabs). So a slow
    * upstream gets each chunk on disk at once (a range waiting on it is served), and a fast one
    * gets large writes instead of a write per socket chunk (which held a cold 64 MiB transfer to
-   * ~60 MB/s). Reading pauses while more than MAX_PENDING_BYTES wait for the disk.
+   * ~60 MB/s). Reading pauses while more than the download's share of memory (at least
+   * MAX_PENDING_BYTES) waits for the disk. It returns once the body is read: `writes.done`
+   * then resolves when the last write has ended (the caller waits for it before the commit).
    */
-  private async copy(body: AsyncIterable<Uint8Array>, hasher: DigestHasher): Promise<number> {
+  private async copy(
+    body: AsyncIterable<Uint8Array>,
+    hasher: DigestHasher,
+    writes: { done: () => Promise<void> },
+  ): Promise<number> {
     let received = 0;
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    let position = 0;
     let writing: Promise<void> | undefined;
     const writeLoop = async () => {
-      while (pendingBytes > 0 && this.degraded === undefined) {
-        const chunks = pending;
-        const at = position;
-        const bytes = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
+      // The window never drops a byte of a healthy download before it is on disk.
+      while (this.written < this.window.end && this.degraded === undefined) {
+        const at = this.written;
+        const until = this.window.end;
         try {
-          await this.file!.write(chunks, at);
+          await this.file!.write(this.window.views(at, until), at);
         } catch (err) {
-          // What this write may have put on disk is not trusted; the window still holds it
-          // (it never drops bytes that are not on disk).
+          // What this write may have put on disk is not trusted; the window still holds it.
           this.degraded = err instanceof Error ? err : new Error(String(err));
-          pending = [];
-          pendingBytes = 0;
           break;
         }
-        position += bytes;
-        this.written = position;
+        this.written = until;
         this.trim();
       }
       // In the same synchronous step as the last check: a chunk arriving next starts a new loop.
@@ -216,19 +233,18 @@ export class Download {
         if (received > this.size) throw new SizeMismatchError(this.size, received);
         hasher.update(chunk);
         this.window.append(chunk);
-        this.wake();
+        this.wakeSoon();
         if (this.degraded !== undefined) {
           await this.whenWindowHasRoom();
           continue;
         }
-        pending.push(chunk);
-        pendingBytes += chunk.byteLength;
         if (writing === undefined) writing = writeLoop();
-        else if (pendingBytes >= MAX_PENDING_BYTES) await writing;
+        else if (this.window.end - this.written >= Math.max(MAX_PENDING_BYTES, this.holdBytes())) await writing;
       }
     } finally {
-      // Never leave a write running behind the caller's back, even when the body failed.
-      while (writing !== undefined) await writing;
+      writes.done = async () => {
+        while (writing !== undefined) await writing;
+      };
     }
     return received;
   }
@@ -245,13 +261,20 @@ export class Download {
   }
 
   /**
-   * Drops what the window need not hold. Healthy: bytes on disk beyond the RECENT_BYTES last
-   * (readers further behind read the file). Degraded: bytes every reader has passed, and the
-   * copy loop is woken (it waits for room).
+   * Drops what the window need not hold. Healthy: bytes on disk that are neither among the
+   * RECENT_BYTES last nor needed by a reader, and beyond `holdBytes` even those (readers
+   * further behind read the file). Degraded: bytes every reader has passed, and the copy loop is
+   * woken (it waits for room).
    */
   private trim(): void {
     if (this.degraded === undefined) {
-      this.window.dropBefore(Math.min(this.written, this.window.end - RECENT_BYTES));
+      const { end } = this.window;
+      let keepFrom = end - RECENT_BYTES;
+      for (const cursor of this.cursors) {
+        if (cursor.position < cursor.end && cursor.position < keepFrom) keepFrom = cursor.position;
+      }
+      keepFrom = Math.max(keepFrom, end - Math.max(RECENT_BYTES, this.holdBytes()));
+      this.window.dropBefore(Math.min(this.written, keepFrom));
       return;
     }
     let lowest = this.window.end;
@@ -336,8 +359,8 @@ export class Download {
           if (cursor.position < available) {
             const position = cursor.position;
             if (download.window.holds(position)) {
-              // Received lately (or a degraded download's bytes): from memory, at once.
-              const bytes = download.window.read(position, Math.min(READ_CHUNK_BYTES, available - position));
+              // Held in memory (or a degraded download's bytes): a view, at once, up to a slab.
+              const bytes = download.window.read(position, available - position);
               cursor.position += bytes.byteLength;
               download.trim();
               this.push(bytes);
@@ -378,6 +401,19 @@ export class Download {
         callback(err);
       },
     }).on('end', release);
+  }
+
+  /**
+   * Wakes the readers once the chunks that arrived together are all in: a reader that keeps up
+   * then sends them in one socket write rather than one per socket chunk of the upstream.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   private wake(): void {
