@@ -19,6 +19,7 @@ import { DOCKERD, startDocker, type Docker } from '../geo/docker.js';
 import { DEFAULT_IMAGE_MIB, writeGeoImage } from '../geo/image.js';
 import { createRegion, removeStale } from '../geo/netns.js';
 import { pullers, REPO, TAG, type PullOutcome, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
+import { formatTrace, type RelayEvent } from '../geo/relay-trace.js';
 import { WanLink } from '../geo/wan-link.js';
 import { startGeoWorld, type GeoWorld } from '../geo/world.js';
 
@@ -58,6 +59,20 @@ const resetRelays = (world: GeoWorld) => {
   world.edgeRelay.reset();
 };
 
+/** Starts recording what both relays carry; the returned function stops and formats it. */
+function traceRelays(world: GeoWorld): () => string[] {
+  const client: RelayEvent[] = [];
+  const edge: RelayEvent[] = [];
+  world.clientRelay.observe((e) => client.push(e));
+  world.edgeRelay.observe((e) => edge.push(e));
+  return () => {
+    world.clientRelay.observe(undefined);
+    world.edgeRelay.observe(undefined);
+    const origin = Math.min(...[...client, ...edge].map((e) => e.atMs));
+    return [...formatTrace(client, 'client→main', origin), ...formatTrace(edge, 'edge→main', origin)];
+  };
+}
+
 interface Settings {
   rttMs: number;
   rateMbit: number;
@@ -66,6 +81,7 @@ interface Settings {
   clients: number;
   docker: boolean;
   skopeoDest: SkopeoDestination;
+  trace: boolean;
 }
 
 function skopeoDestination(raw: string): SkopeoDestination {
@@ -82,6 +98,7 @@ function settingsOf(ctx: ScenarioContext): Settings {
     clients: numberParam(ctx.params, 'clients', 10),
     docker: yesNo(ctx.params, 'docker', true),
     skopeoDest: skopeoDestination(ctx.params['skopeo-dest'] ?? 'oci'),
+    trace: yesNo(ctx.params, 'trace', false),
   };
 }
 
@@ -97,6 +114,7 @@ export const geo: Scenario = {
     clients: 'clients pulling at once in the many-clients rows (default 10)',
     docker: 'yes: also pull with docker (Debian docker.io) in the region (default yes)',
     'skopeo-dest': 'oci (a layout directory, up to 6 blobs at once) or dir (one blob at a time); default oci',
+    trace: 'yes: log what crosses the WAN during each skopeo hot pull via the edge (requests, connections)',
   },
 
   async run(ctx) {
@@ -172,8 +190,10 @@ export const geo: Scenario = {
       const redirected = await readMetric(world.mainDirectUrl, 'outpost_main_redirects_total{cache="bench"}');
       if (redirected === 0)
         throw new Error('main did not redirect the pull to the edge (outpost_main_redirects_total)');
+      const tracing = s.trace ? traceRelays(world) : undefined;
       const hot = await measured('hot via edge', pull.skopeo(user));
       say('skopeo hot via edge', hot);
+      for (const line of tracing?.() ?? []) ctx.log(`rep ${rep + 1}: hot trace: ${line}`);
       for (const [label, value] of [
         [row.cold('skopeo'), cold],
         [row.hot('skopeo'), hot],
@@ -203,7 +223,9 @@ export const geo: Scenario = {
           await world.replaceEdge();
           resetRelays(world);
           const dCold = await pull.docker(docker, user);
+          const dTracing = s.trace ? traceRelays(world) : undefined;
           const dHot = await pull.docker(docker, user);
+          for (const line of dTracing?.() ?? []) ctx.log(`rep ${rep + 1}: docker hot trace: ${line}`);
           ctx.log(
             `rep ${rep + 1}: docker floor ${dFloor.toFixed(2)}, direct ${dDirect.toFixed(2)}, ` +
               `cold ${dCold.toFixed(2)}, hot ${dHot.toFixed(2)} s`,
