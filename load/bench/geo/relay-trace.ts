@@ -79,7 +79,7 @@ export function formatTrace(events: readonly RelayEvent[], label: string, origin
         return `${at} → ${e.line}${listed(e.headers)}, at the server ${ms(e.arrivalMs)}`;
       case 'response':
         return `${at} ← ${e.line}${listed(e.headers)}, left the server ${ms(e.sentMs)}`;
-      case 'data':
+      default:
         return `${at} ← ${e.bytes} more bytes`;
     }
   });

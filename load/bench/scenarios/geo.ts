@@ -295,8 +295,9 @@ function notes(
   const lines = [
     `WAN link: ${s.rttMs} ms RTT, ${s.rateMbit} Mbit/s each way, shared by every connection; ` +
       'a user-space relay (load/bench/geo/wan-link.ts): propagation, a shared serializer, per-connection ' +
-      'slow start up to a 4 MiB window; loss adds a retransmission stall (RTT + 200 ms) in order, without ' +
-      'the window halving of real TCP (so the loss row is optimistic for both columns).',
+      'slow start up to a 4 MiB window, restarted after idle as Linux does by default; loss adds a ' +
+      'retransmission stall (RTT + 200 ms) in order, without the window halving of real TCP (so the loss row ' +
+      'is optimistic for both columns).',
     `Image: 10 uncompressed tar layers of random bytes (${s.imageMiB} MiB in all, a few large, many small), ` +
       `${imageBytes} bytes of blobs; pushed once to main and to the floor registry.`,
     'floor: the same client in the region pulling from distribution (docker-registry) in the region, no WAN. ' +

@@ -48,7 +48,7 @@ describe('the geo benchmark WAN link model', () => {
     expect(flow.windowBytes).toBe(40 * SEGMENT_BYTES);
   });
 
-  it("restarts an idle sender's window as Linux does by default: halved per RTO (RTT + 200 ms) idle, to 10 segments", () => {
+  it("restarts an idle sender's window as Linux does: halved per RTO (RTT + 200 ms) idle, to 10 segments", () => {
     /** A flow whose window grew to 40 segments, everything acknowledged, last sent at 0 ms. */
     const grown = (options: { slowStartAfterIdle?: boolean } = {}) => {
       const link = new WanLink({ rttMs: 100, rateBitsPerSecond: 0, ...options });
