@@ -84,3 +84,51 @@ export function formatTrace(events: readonly RelayEvent[], label: string, origin
     }
   });
 }
+
+export interface TraceSummary {
+  /** HTTP requests the clients sent, and other bytes that got an HTTP response (a TLS hello). */
+  requests: number;
+  /** Connections the clients opened. */
+  connections: number;
+  /**
+   * Milliseconds during which at least one request was waiting for its response: from the
+   * connection's open (for its first request: the handshake is part of the wait) or the
+   * request's start, to the response's first bytes. Divided by the RTT: the round trips a
+   * client spent waiting on the far end.
+   */
+  waitingMs: number;
+}
+
+export function summarizeTrace(events: readonly RelayEvent[]): TraceSummary {
+  const opened = new Map<number, number>();
+  const waiting = new Map<number, number>();
+  const intervals: Array<[number, number]> = [];
+  let requests = 0;
+  for (const e of [...events].sort((a, b) => a.atMs - b.atMs)) {
+    if (e.kind === 'open') opened.set(e.connection, e.atMs);
+    else if (e.kind === 'request') {
+      requests++;
+      const open = opened.get(e.connection);
+      opened.delete(e.connection);
+      waiting.set(e.connection, open ?? e.atMs);
+    } else if (e.kind === 'response') {
+      // A response to bytes that were no HTTP request (skopeo's TLS hello to a plain-HTTP main)
+      // still cost the wait since the open: count it as a request.
+      const since = waiting.get(e.connection) ?? opened.get(e.connection);
+      if (!waiting.has(e.connection) && since !== undefined) requests++;
+      waiting.delete(e.connection);
+      opened.delete(e.connection);
+      if (since !== undefined) intervals.push([since, e.atMs]);
+    }
+  }
+  intervals.sort((a, b) => a[0] - b[0]);
+  let waitingMs = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of intervals) {
+    if (to <= end) continue;
+    waitingMs += to - Math.max(from, end);
+    end = to;
+  }
+  const connections = events.filter((e) => e.kind === 'open').length;
+  return { requests, connections, waitingMs };
+}

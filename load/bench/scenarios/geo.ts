@@ -19,7 +19,7 @@ import { DOCKERD, startDocker, type Docker } from '../geo/docker.js';
 import { DEFAULT_IMAGE_MIB, writeGeoImage } from '../geo/image.js';
 import { createRegion, removeStale } from '../geo/netns.js';
 import { pullers, REPO, TAG, type PullOutcome, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
-import { formatTrace, type RelayEvent } from '../geo/relay-trace.js';
+import { formatTrace, summarizeTrace, type RelayEvent } from '../geo/relay-trace.js';
 import { WanLink } from '../geo/wan-link.js';
 import { startGeoWorld, type GeoWorld } from '../geo/world.js';
 
@@ -41,6 +41,9 @@ const row = {
   wanMany: (n: number) => `WAN bytes from main / image, ${n} cold clients`,
   upstream: "edge's upstream body bytes per cold pull / image",
   lossCold: (loss: number) => `skopeo, ${loss}% loss, 1 client, cold (s)`,
+  hotRequests: (client: string) => `${client} hot via edge: requests to main`,
+  hotConnections: (client: string) => `${client} hot via edge: connections to main`,
+  hotWaiting: (client: string) => `${client} hot via edge: time waiting on main / RTT`,
 };
 
 function yesNo(params: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
@@ -59,17 +62,27 @@ const resetRelays = (world: GeoWorld) => {
   world.edgeRelay.reset();
 };
 
-/** Starts recording what both relays carry; the returned function stops and formats it. */
-function traceRelays(world: GeoWorld): () => string[] {
+/**
+ * Watches what crosses the WAN during a hot pull via the edge, until the returned function is
+ * called: it records the requests and connections the client made to main and how long it
+ * waited on them (in RTTs), and logs every event if `--param trace=yes`.
+ */
+function watchHotPull(world: GeoWorld, record: (label: string, value: number) => void, log?: (line: string) => void) {
   const client: RelayEvent[] = [];
   const edge: RelayEvent[] = [];
   world.clientRelay.observe((e) => client.push(e));
   world.edgeRelay.observe((e) => edge.push(e));
-  return () => {
+  return (who: string, rttMs: number) => {
     world.clientRelay.observe(undefined);
     world.edgeRelay.observe(undefined);
+    const { requests, connections, waitingMs } = summarizeTrace(client);
+    record(row.hotRequests(who), requests);
+    record(row.hotConnections(who), connections);
+    record(row.hotWaiting(who), waitingMs / rttMs);
+    if (!log) return;
     const origin = Math.min(...[...client, ...edge].map((e) => e.atMs));
-    return [...formatTrace(client, 'client→main', origin), ...formatTrace(edge, 'edge→main', origin)];
+    for (const line of formatTrace(client, 'client→main', origin)) log(line);
+    for (const line of formatTrace(edge, 'edge→main', origin)) log(line);
   };
 }
 
@@ -190,10 +203,13 @@ export const geo: Scenario = {
       const redirected = await readMetric(world.mainDirectUrl, 'outpost_main_redirects_total{cache="bench"}');
       if (redirected === 0)
         throw new Error('main did not redirect the pull to the edge (outpost_main_redirects_total)');
-      const tracing = s.trace ? traceRelays(world) : undefined;
+      const recordEdge = (label: string, value: number) => table.record(label, EDGE, value);
+      const traceLog = (who: string) =>
+        s.trace ? (line: string) => ctx.log(`rep ${rep + 1}: ${who}: ${line}`) : undefined;
+      const watched = watchHotPull(world, recordEdge, traceLog('skopeo hot trace'));
       const hot = await measured('hot via edge', pull.skopeo(user));
       say('skopeo hot via edge', hot);
-      for (const line of tracing?.() ?? []) ctx.log(`rep ${rep + 1}: hot trace: ${line}`);
+      watched('skopeo', s.rttMs);
       for (const [label, value] of [
         [row.cold('skopeo'), cold],
         [row.hot('skopeo'), hot],
@@ -223,9 +239,9 @@ export const geo: Scenario = {
           await world.replaceEdge();
           resetRelays(world);
           const dCold = await pull.docker(docker, user);
-          const dTracing = s.trace ? traceRelays(world) : undefined;
+          const dWatched = watchHotPull(world, recordEdge, traceLog('docker hot trace'));
           const dHot = await pull.docker(docker, user);
-          for (const line of dTracing?.() ?? []) ctx.log(`rep ${rep + 1}: docker hot trace: ${line}`);
+          dWatched('docker', s.rttMs);
           ctx.log(
             `rep ${rep + 1}: docker floor ${dFloor.toFixed(2)}, direct ${dDirect.toFixed(2)}, ` +
               `cold ${dCold.toFixed(2)}, hot ${dHot.toFixed(2)} s`,
@@ -314,6 +330,9 @@ function notes(
     goal(`${s.clients} cold clients / 1 cold client`, median(manyColds) / median(coldOnes), 1.2),
     `skopeo hot via edge is ${(medianOf(row.hot('skopeo'), DIRECT) / medianOf(row.hot('skopeo'), EDGE)).toFixed(1)}× ` +
       'faster than direct (goal: more than 10×).',
+    'hot via edge, requests and connections to main, and the time the client waited on main (from each ' +
+      "connection's open to its response, overlaps counted once) in RTTs: skopeo and docker send `Connection: " +
+      'close` on every request, so each costs a new connection, 2 RTT; `--param trace=yes` logs every request.',
     `edge upstream body bytes per cold pull: ${median(upstream).toFixed(4)}× the image (goal 1.00×); the WAN rows ` +
       'count every TCP byte main sent into the region (headers, tokens, manifests included).',
   ];

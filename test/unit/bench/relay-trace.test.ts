@@ -3,7 +3,13 @@ import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startRelay } from '../../../load/bench/geo/relay.js';
-import { formatTrace, requestHead, responseHead, type RelayEvent } from '../../../load/bench/geo/relay-trace.js';
+import {
+  formatTrace,
+  requestHead,
+  responseHead,
+  summarizeTrace,
+  type RelayEvent,
+} from '../../../load/bench/geo/relay-trace.js';
 import { WanLink } from '../../../load/bench/geo/wan-link.js';
 
 /** One GET on a connection of its own (`Connection: close`, as skopeo sends every request). */
@@ -65,6 +71,53 @@ describe('reading HTTP heads in what the geo relay carries', () => {
       '   304 ms c #1 ← 72 more bytes',
       '   500 ms c #1 close',
     ]);
+  });
+});
+
+describe('summing up what a relay saw', () => {
+  const request = (connection: number, atMs: number): RelayEvent => ({
+    kind: 'request',
+    connection,
+    atMs,
+    arrivalMs: atMs + 75,
+    line: 'GET /v2/ HTTP/1.1',
+    headers: {},
+  });
+  const response = (connection: number, atMs: number): RelayEvent => ({
+    kind: 'response',
+    connection,
+    atMs,
+    sentMs: atMs - 75,
+    line: 'HTTP/1.1 200 OK',
+    headers: {},
+  });
+
+  it("counts requests and connections, and the time waiting on a response from each connection's open", () => {
+    const events: RelayEvent[] = [
+      // A new connection: its handshake is part of the wait (0 to 300).
+      { kind: 'open', connection: 1, atMs: 0 },
+      request(1, 1),
+      response(1, 300),
+      { kind: 'data', connection: 1, atMs: 301, bytes: 10 },
+      // A kept-alive one waits from its request (400 to 550).
+      request(1, 400),
+      response(1, 550),
+      // Two at once count once (1000 to 1300 and 1100 to 1350: 350).
+      { kind: 'open', connection: 2, atMs: 1_000 },
+      { kind: 'open', connection: 3, atMs: 1_100 },
+      request(3, 1_100),
+      request(2, 1_001),
+      response(2, 1_300),
+      response(3, 1_350),
+      // A connection that sent nothing adds no wait.
+      { kind: 'open', connection: 4, atMs: 2_000 },
+      { kind: 'close', connection: 4, atMs: 2_400 },
+      // A TLS hello (no request line) answered with a 400 waited from the open too.
+      { kind: 'open', connection: 5, atMs: 3_000 },
+      response(5, 3_300),
+    ];
+    expect(summarizeTrace(events)).toEqual({ requests: 5, connections: 5, waitingMs: 300 + 150 + 350 + 300 });
+    expect(summarizeTrace([])).toEqual({ requests: 0, connections: 0, waitingMs: 0 });
   });
 });
 
