@@ -162,7 +162,14 @@ export const geo: Scenario = {
     }
 
     const table = new SampleTable(PEERS);
-    for (const label of [row.cold('skopeo'), row.hot('skopeo'), row.manyCold(s.clients), row.manyHot(s.clients)])
+    const hotRows = (who: string) => [row.hot(who), row.hotRequests(who), row.hotConnections(who), row.hotWaiting(who)];
+    for (const label of [
+      row.cold('skopeo'),
+      ...hotRows('skopeo'),
+      row.manyCold(s.clients),
+      row.manyHot(s.clients),
+      ...(s.docker ? [row.cold('docker'), ...hotRows('docker')] : []),
+    ])
       table.declare(label);
     const failures = new Map<string, number>();
     let failed = 0;
