@@ -12,6 +12,7 @@
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Cleanup } from '../cleanup.js';
+import { requestHead, responseHead, type RelayObserver } from './relay-trace.js';
 import type { Flow, WanLink } from './wan-link.js';
 
 export interface RelayCounts {
@@ -27,6 +28,8 @@ export interface Relay {
   readonly hostPort: string;
   counts(): RelayCounts;
   reset(): void;
+  /** Reports connections and HTTP request and status lines to `observer` (none: stop). */
+  observe(observer: RelayObserver | undefined): void;
   /** Closes the listener and destroys every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -51,7 +54,7 @@ function pump(
   flow: Flow,
   rttMs: number,
   now: () => number,
-  count: (n: number) => void,
+  count: (chunk: Buffer, sentMs: number, arrivalMs: number) => void,
 ) {
   const queue: { chunk: Buffer; at: number }[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -79,8 +82,10 @@ function pump(
   };
 
   source.on('data', (chunk: Buffer) => {
-    count(chunk.byteLength);
-    queue.push({ chunk, at: flow.send(chunk.byteLength, now()) });
+    const sentMs = now();
+    const at = flow.send(chunk.byteLength, sentMs);
+    count(chunk, sentMs, at);
+    queue.push({ chunk, at });
     if (flow.windowFull) source.pause();
     schedule();
   });
@@ -99,8 +104,14 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const now = options.now ?? (() => performance.now());
   let counts: RelayCounts = { connections: 0, bytesToTarget: 0, bytesFromTarget: 0 };
   const sockets = new Set<Socket>();
+  let observer: RelayObserver | undefined;
+  /** Numbers connections for the observer, across `reset`. */
+  let opened = 0;
   const server: Server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => {
     counts.connections++;
+    const connection = ++opened;
+    observer?.({ kind: 'open', connection, atMs: now() });
+    client.once('close', () => observer?.({ kind: 'close', connection, atMs: now() }));
     const target = connect({ port: options.targetPort, host: options.targetHost, allowHalfOpen: true });
     const { toTarget, fromTarget } = options.link.connection(now());
     for (const s of [client, target]) {
@@ -116,11 +127,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       });
     }
     target.once('connect', () => {
-      pump(client, target, toTarget, options.link.rttMs, now, (n) => {
-        counts.bytesToTarget += n;
+      pump(client, target, toTarget, options.link.rttMs, now, (chunk, sentMs, arrivalMs) => {
+        counts.bytesToTarget += chunk.byteLength;
+        const head = observer && requestHead(chunk);
+        if (head) observer?.({ kind: 'request', connection, atMs: sentMs, arrivalMs, ...head });
       });
-      pump(target, client, fromTarget, options.link.rttMs, now, (n) => {
-        counts.bytesFromTarget += n;
+      pump(target, client, fromTarget, options.link.rttMs, now, (chunk, sentMs, arrivalMs) => {
+        counts.bytesFromTarget += chunk.byteLength;
+        if (!observer) return;
+        const head = responseHead(chunk);
+        if (head) observer({ kind: 'response', connection, atMs: arrivalMs, sentMs, ...head });
+        else observer({ kind: 'data', connection, atMs: arrivalMs, bytes: chunk.byteLength });
       });
       client.resume();
     });
@@ -151,6 +168,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     counts: () => ({ ...counts }),
     reset: () => {
       counts = { connections: 0, bytesToTarget: 0, bytesFromTarget: 0 };
+    },
+    observe: (next) => {
+      observer = next;
     },
     close: closeEarly,
   };

@@ -12,13 +12,19 @@
  * - TCP's window, per connection: at most `cwnd` bytes in flight (sent, not yet acknowledged
  *   RTT later); slow start from 10 segments, doubling per round trip up to `maxWindowBytes`
  *   (a receive window). So a fresh connection pays its ramp-up, as on a real long link;
+ * - slow start after idle, as Linux does by default (`net.ipv4.tcp_slow_start_after_idle=1`):
+ *   a sender with nothing in flight that sent nothing for longer than one retransmission
+ *   timeout (RTT + 200 ms) halves its window per timeout elapsed, down to 10 segments, before
+ *   it sends again (tcp_cwnd_restart). So a kept-alive connection that sat idle ramps up again;
  * - loss, if asked: each 1448-byte segment is lost with probability p; a chunk holding a lost
  *   segment arrives one retransmission timeout (RTT + 200 ms, Linux's minimum RTO) late, and
  *   every later chunk of that connection waits behind it (TCP delivers in order).
  *
- * What it does not model: the window halving a real TCP does after a loss (so throughput under
- * loss is optimistic), router queue limits and drops (the serializer's queue is bounded only
- * by the windows), delayed ACKs, or the ACK path's own bandwidth.
+ * What it does not model: the slow start threshold (a restarted window doubles back up to the
+ * maximum, where Linux doubles it to 3/4 of the old window and grows it linearly after), the
+ * window halving a real TCP does after a loss (so throughput under loss is optimistic), router
+ * queue limits and drops (the serializer's queue is bounded only by the windows), delayed
+ * ACKs, or the ACK path's own bandwidth.
  */
 
 export const SEGMENT_BYTES = 1448;
@@ -36,6 +42,11 @@ export interface WanLinkOptions {
   loss?: number;
   /** A connection's largest window (its receive window), bytes. Default 4 MiB. */
   maxWindowBytes?: number;
+  /**
+   * Whether an idle connection's window restarts (Linux's `tcp_slow_start_after_idle`, on by
+   * default; servers tuned for keep-alive turn it off). Default true.
+   */
+  slowStartAfterIdle?: boolean;
   /** Uniform in [0, 1): Math.random by default; a seeded one in tests. */
   random?: () => number;
 }
@@ -58,6 +69,8 @@ export class Flow {
   #inFlight = 0;
   #cwnd = INITIAL_WINDOW_BYTES;
   #lastArrivalMs = 0;
+  /** When this flow last sent, or undefined before its first send. */
+  #lastSentMs: number | undefined;
 
   /** @param earliestArrivalMs no byte arrives before this (the handshake of a new connection). */
   constructor(
@@ -79,11 +92,23 @@ export class Flow {
 
   /** A chunk of `bytes` is sent at `nowMs`: returns when it arrives at the other end. */
   send(bytes: number, nowMs: number): number {
+    if (this.#inFlight === 0 && this.#lastSentMs !== undefined) this.#restartAfterIdle(nowMs - this.#lastSentMs);
+    this.#lastSentMs = nowMs;
     this.#inFlight += bytes;
     let arrival = this.serializer.departure(bytes, nowMs) + this.link.rttMs / 2;
     if (this.link.lost(bytes)) arrival += this.link.rttMs + MIN_RTO_MS;
     this.#lastArrivalMs = Math.max(arrival, this.#lastArrivalMs);
     return this.#lastArrivalMs;
+  }
+
+  /** Linux's tcp_cwnd_restart: the window halves per retransmission timeout of idleness. */
+  #restartAfterIdle(idleMs: number): void {
+    const rtoMs = this.link.rttMs + MIN_RTO_MS;
+    if (!this.link.slowStartAfterIdle || idleMs <= rtoMs) return;
+    const restart = Math.min(INITIAL_WINDOW_BYTES, this.#cwnd);
+    let cwnd = this.#cwnd;
+    for (let left = idleMs - rtoMs; left > 0 && cwnd > restart; left -= rtoMs) cwnd = Math.floor(cwnd / 2);
+    this.#cwnd = Math.max(cwnd, restart);
   }
 
   /** The receiver took `bytes`; the sender learns it RTT/2 later (the caller's timer). */
@@ -97,6 +122,7 @@ export class Flow {
 export class WanLink {
   readonly rttMs: number;
   readonly maxWindowBytes: number;
+  readonly slowStartAfterIdle: boolean;
   readonly #loss: number;
   readonly #random: () => number;
   readonly #up: Serializer;
@@ -110,6 +136,7 @@ export class WanLink {
     if (!(loss >= 0 && loss < 1)) throw new Error(`loss: expected a probability in [0, 1), got ${loss}`);
     this.rttMs = options.rttMs;
     this.maxWindowBytes = options.maxWindowBytes ?? 4 * 1024 * 1024;
+    this.slowStartAfterIdle = options.slowStartAfterIdle ?? true;
     this.#loss = loss;
     this.#random = options.random ?? Math.random;
     const bytesPerMs = options.rateBitsPerSecond / 8 / 1000;

@@ -19,6 +19,7 @@ import { DOCKERD, startDocker, type Docker } from '../geo/docker.js';
 import { DEFAULT_IMAGE_MIB, writeGeoImage } from '../geo/image.js';
 import { createRegion, removeStale } from '../geo/netns.js';
 import { pullers, REPO, TAG, type PullOutcome, type PullTarget, type SkopeoDestination } from '../geo/pulls.js';
+import { formatTrace, summarizeTrace, type RelayEvent } from '../geo/relay-trace.js';
 import { WanLink } from '../geo/wan-link.js';
 import { startGeoWorld, type GeoWorld } from '../geo/world.js';
 
@@ -40,6 +41,9 @@ const row = {
   wanMany: (n: number) => `WAN bytes from main / image, ${n} cold clients`,
   upstream: "edge's upstream body bytes per cold pull / image",
   lossCold: (loss: number) => `skopeo, ${loss}% loss, 1 client, cold (s)`,
+  hotRequests: (client: string) => `${client} hot via edge: requests to main`,
+  hotConnections: (client: string) => `${client} hot via edge: connections to main`,
+  hotWaiting: (client: string) => `${client} hot via edge: time waiting on main / RTT`,
 };
 
 function yesNo(params: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
@@ -58,6 +62,30 @@ const resetRelays = (world: GeoWorld) => {
   world.edgeRelay.reset();
 };
 
+/**
+ * Watches what crosses the WAN during a hot pull via the edge, until the returned function is
+ * called: it records the requests and connections the client made to main and how long it
+ * waited on them (in RTTs), and logs every event if `--param trace=yes`.
+ */
+function watchHotPull(world: GeoWorld, record: (label: string, value: number) => void, log?: (line: string) => void) {
+  const client: RelayEvent[] = [];
+  const edge: RelayEvent[] = [];
+  world.clientRelay.observe((e) => client.push(e));
+  world.edgeRelay.observe((e) => edge.push(e));
+  return (who: string, rttMs: number) => {
+    world.clientRelay.observe(undefined);
+    world.edgeRelay.observe(undefined);
+    const { requests, connections, waitingMs } = summarizeTrace(client);
+    record(row.hotRequests(who), requests);
+    record(row.hotConnections(who), connections);
+    record(row.hotWaiting(who), waitingMs / rttMs);
+    if (!log) return;
+    const origin = Math.min(...[...client, ...edge].map((e) => e.atMs));
+    for (const line of formatTrace(client, 'client→main', origin)) log(line);
+    for (const line of formatTrace(edge, 'edge→main', origin)) log(line);
+  };
+}
+
 interface Settings {
   rttMs: number;
   rateMbit: number;
@@ -66,6 +94,7 @@ interface Settings {
   clients: number;
   docker: boolean;
   skopeoDest: SkopeoDestination;
+  trace: boolean;
 }
 
 function skopeoDestination(raw: string): SkopeoDestination {
@@ -82,6 +111,7 @@ function settingsOf(ctx: ScenarioContext): Settings {
     clients: numberParam(ctx.params, 'clients', 10),
     docker: yesNo(ctx.params, 'docker', true),
     skopeoDest: skopeoDestination(ctx.params['skopeo-dest'] ?? 'oci'),
+    trace: yesNo(ctx.params, 'trace', false),
   };
 }
 
@@ -97,6 +127,7 @@ export const geo: Scenario = {
     clients: 'clients pulling at once in the many-clients rows (default 10)',
     docker: 'yes: also pull with docker (Debian docker.io) in the region (default yes)',
     'skopeo-dest': 'oci (a layout directory, up to 6 blobs at once) or dir (one blob at a time); default oci',
+    trace: 'yes: log what crosses the WAN during each skopeo hot pull via the edge (requests, connections)',
   },
 
   async run(ctx) {
@@ -131,7 +162,14 @@ export const geo: Scenario = {
     }
 
     const table = new SampleTable(PEERS);
-    for (const label of [row.cold('skopeo'), row.hot('skopeo'), row.manyCold(s.clients), row.manyHot(s.clients)])
+    const hotRows = (who: string) => [row.hot(who), row.hotRequests(who), row.hotConnections(who), row.hotWaiting(who)];
+    for (const label of [
+      row.cold('skopeo'),
+      ...hotRows('skopeo'),
+      row.manyCold(s.clients),
+      row.manyHot(s.clients),
+      ...(s.docker ? [row.cold('docker'), ...hotRows('docker')] : []),
+    ])
       table.declare(label);
     const failures = new Map<string, number>();
     let failed = 0;
@@ -172,8 +210,13 @@ export const geo: Scenario = {
       const redirected = await readMetric(world.mainDirectUrl, 'outpost_main_redirects_total{cache="bench"}');
       if (redirected === 0)
         throw new Error('main did not redirect the pull to the edge (outpost_main_redirects_total)');
+      const recordEdge = (label: string, value: number) => table.record(label, EDGE, value);
+      const traceLog = (who: string) =>
+        s.trace ? (line: string) => ctx.log(`rep ${rep + 1}: ${who}: ${line}`) : undefined;
+      const watched = watchHotPull(world, recordEdge, traceLog('skopeo hot trace'));
       const hot = await measured('hot via edge', pull.skopeo(user));
       say('skopeo hot via edge', hot);
+      watched('skopeo', s.rttMs);
       for (const [label, value] of [
         [row.cold('skopeo'), cold],
         [row.hot('skopeo'), hot],
@@ -203,7 +246,9 @@ export const geo: Scenario = {
           await world.replaceEdge();
           resetRelays(world);
           const dCold = await pull.docker(docker, user);
+          const dWatched = watchHotPull(world, recordEdge, traceLog('docker hot trace'));
           const dHot = await pull.docker(docker, user);
+          dWatched('docker', s.rttMs);
           ctx.log(
             `rep ${rep + 1}: docker floor ${dFloor.toFixed(2)}, direct ${dDirect.toFixed(2)}, ` +
               `cold ${dCold.toFixed(2)}, hot ${dHot.toFixed(2)} s`,
@@ -273,8 +318,9 @@ function notes(
   const lines = [
     `WAN link: ${s.rttMs} ms RTT, ${s.rateMbit} Mbit/s each way, shared by every connection; ` +
       'a user-space relay (load/bench/geo/wan-link.ts): propagation, a shared serializer, per-connection ' +
-      'slow start up to a 4 MiB window; loss adds a retransmission stall (RTT + 200 ms) in order, without ' +
-      'the window halving of real TCP (so the loss row is optimistic for both columns).',
+      'slow start up to a 4 MiB window, restarted after idle as Linux does by default; loss adds a ' +
+      'retransmission stall (RTT + 200 ms) in order, without the window halving of real TCP (so the loss row ' +
+      'is optimistic for both columns).',
     `Image: 10 uncompressed tar layers of random bytes (${s.imageMiB} MiB in all, a few large, many small), ` +
       `${imageBytes} bytes of blobs; pushed once to main and to the floor registry.`,
     'floor: the same client in the region pulling from distribution (docker-registry) in the region, no WAN. ' +
@@ -291,6 +337,9 @@ function notes(
     goal(`${s.clients} cold clients / 1 cold client`, median(manyColds) / median(coldOnes), 1.2),
     `skopeo hot via edge is ${(medianOf(row.hot('skopeo'), DIRECT) / medianOf(row.hot('skopeo'), EDGE)).toFixed(1)}× ` +
       'faster than direct (goal: more than 10×).',
+    'hot via edge, requests and connections to main, and the time the client waited on main (from each ' +
+      "connection's open to its response, overlaps counted once) in RTTs: skopeo and docker send `Connection: " +
+      'close` on every request, so each costs a new connection, 2 RTT; `--param trace=yes` logs every request.',
     `edge upstream body bytes per cold pull: ${median(upstream).toFixed(4)}× the image (goal 1.00×); the WAN rows ` +
       'count every TCP byte main sent into the region (headers, tokens, manifests included).',
   ];

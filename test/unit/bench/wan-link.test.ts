@@ -48,6 +48,34 @@ describe('the geo benchmark WAN link model', () => {
     expect(flow.windowBytes).toBe(40 * SEGMENT_BYTES);
   });
 
+  it("restarts an idle sender's window as Linux does: halved per RTO (RTT + 200 ms) idle, to 10 segments", () => {
+    /** A flow whose window grew to 40 segments, everything acknowledged, last sent at 0 ms. */
+    const grown = (options: { slowStartAfterIdle?: boolean } = {}) => {
+      const link = new WanLink({ rttMs: 100, rateBitsPerSecond: 0, ...options });
+      const flow = link.connection(0).fromTarget;
+      flow.send(30 * SEGMENT_BYTES, 0);
+      flow.acknowledged(30 * SEGMENT_BYTES);
+      expect(flow.windowBytes).toBe(40 * SEGMENT_BYTES);
+      return flow;
+    };
+    const windowAfterIdle = (idleMs: number, options?: { slowStartAfterIdle?: boolean }) => {
+      const flow = grown(options);
+      flow.send(1, idleMs);
+      return flow.windowBytes / SEGMENT_BYTES;
+    };
+    expect(windowAfterIdle(300)).toBe(40);
+    expect(windowAfterIdle(301)).toBe(20);
+    expect(windowAfterIdle(601)).toBe(10);
+    expect(windowAfterIdle(5_000)).toBe(10);
+    // Turned off (tcp_slow_start_after_idle=0), the window survives any pause.
+    expect(windowAfterIdle(5_000, { slowStartAfterIdle: false })).toBe(40);
+    // A sender still waiting for acknowledgements is not idle.
+    const busy = grown();
+    busy.send(SEGMENT_BYTES, 10);
+    busy.send(SEGMENT_BYTES, 5_000);
+    expect(busy.windowBytes).toBe(40 * SEGMENT_BYTES);
+  });
+
   it('delays a chunk with a lost segment by RTT + 200 ms, and the chunks after it on its connection', () => {
     const draws = [0, 0.999];
     const link = new WanLink({ rttMs: 100, rateBitsPerSecond: 0, loss: 0.01, random: () => draws.shift() ?? 0.999 });
