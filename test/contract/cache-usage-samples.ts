@@ -134,7 +134,7 @@ export function describeCacheUsageSamples(name: string, factory: () => Promise<C
       expect(times(after.get('eu/b'))).toEqual([T0]);
     });
 
-    it('forgets the redirect samples of a removed node, of a node replaced at its host, of a removed cache', async () => {
+    it('forgets the redirect samples of a removed node, a node replaced at its host, a removed cache', async () => {
       const node = (id: string, host = `https://${id}.eu.example.com`) => ({ id, host, joinedAt: T0 });
       for (const id of ['a', 'b']) await store.joinCacheNode('eu', node(id));
       for (const key of ['eu/a', 'eu/b', 'sg/default'])
