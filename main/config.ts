@@ -133,6 +133,8 @@ const cachesSchema = z
     hotBlobRequestsPerSecond: z.coerce.number<string | number>().int().min(0).max(1_000_000).default(0),
     /** How many nodes of a group (its first choices) a hot blob spreads over. Default 2. */
     hotBlobSpread: z.coerce.number<string | number>().int().min(1).max(64).default(2),
+    /** How often each replica writes the redirects it sent each cache node (the dashboard's). Default 1m. */
+    redirectSampleInterval: durationSchema.prefault('1m'),
   })
   .strict()
   .transform((c) => ({
@@ -142,6 +144,7 @@ const cachesSchema = z
     activeProbeIntervalMs: c.activeProbeInterval,
     hotBlobRequestsPerSecond: c.hotBlobRequestsPerSecond,
     hotBlobSpread: c.hotBlobSpread,
+    redirectSampleIntervalMs: c.redirectSampleInterval,
   }));
 
 export const mainConfigSchema = z

@@ -218,6 +218,7 @@ export async function startMain(
     logger,
     now,
     subscribe: (onTopic) => metadata.coordinator.subscribe(onTopic),
+    replicaId: replica.id,
     // One replica probes the edges for the cluster; the embedded main is its only replica.
     ...(metadata.backend === 'postgres' && {
       probeLease: () => metadata.coordinator.acquireLease(PROBE_LEASE, replica.id, 3 * config.caches.probeIntervalMs),

@@ -1,10 +1,8 @@
 /**
- * @module The samples behind the admin caches dashboard: each heartbeat's counters (edge-stats.ts)
- * plus the redirects main sent the node, written through the caches owner (at most one per node
- * and minute, 25 hours kept; main/metadata/caches.ts). Knows nothing of HTTP or of a database.
- *
- * Redirects are counted by the replica that decides them, in memory, since it started: a sample
- * carries the count of the replica that received the heartbeat (one main: all of them).
+ * @module The samples behind the admin caches dashboard: each heartbeat's counters (edge-stats.ts),
+ * written through the caches owner (at most one per node and minute, 25 hours kept;
+ * main/metadata/caches.ts), and the windows read from them and from each replica's redirect
+ * samples (redirect-samples.ts). Knows nothing of HTTP or of a database.
  */
 import { USAGE_SAMPLE_RETENTION_MS, type CacheStore, type CacheUsageSample } from '../metadata/caches.js';
 import { nodesOf } from './cache-nodes.js';
@@ -12,25 +10,8 @@ import { groupUsage, nodeUsage, type CacheUsage } from './cache-usage-windows.js
 import type { ContentCache } from './content-caches.js';
 import type { EdgeStats } from './edge-stats.js';
 
-/** Redirects this main sent to each node (by `nodeKey`) since it started. */
-export class RedirectTally {
-  private readonly counts = new Map<string, number>();
-
-  note(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  count(key: string): number {
-    return this.counts.get(key) ?? 0;
-  }
-}
-
 /** The sample of a heartbeat's stats; undefined for an edge that sent none (one older than the dashboard). */
-export function usageSampleOf(
-  stats: EdgeStats | undefined,
-  redirects: number,
-  at: number,
-): CacheUsageSample | undefined {
+export function usageSampleOf(stats: EdgeStats | undefined, at: number): CacheUsageSample | undefined {
   if (!stats) return undefined;
   return {
     at,
@@ -42,20 +23,18 @@ export function usageSampleOf(
     blobs: stats.blobs ?? 0,
     storeBytes: stats.storeBytes ?? 0,
     maxBytes: stats.maxBytes ?? 0,
-    redirects,
   };
 }
 
 export interface UsageRecorderDeps {
   store: Pick<CacheStore, 'recordUsageSample'>;
-  tally: RedirectTally;
   now: () => number;
 }
 
 /** Records a node's heartbeat stats as a usage sample (rejects when the write fails). */
 export function createUsageRecorder(deps: UsageRecorderDeps) {
   return async (key: string, stats: EdgeStats | undefined): Promise<void> => {
-    const sample = usageSampleOf(stats, deps.tally.count(key), deps.now());
+    const sample = usageSampleOf(stats, deps.now());
     if (sample) await deps.store.recordUsageSample(key, sample);
   };
 }
@@ -68,11 +47,21 @@ export interface CacheUsageView extends CacheUsage {
 }
 
 /** Reads a cache's samples (the whole retention, so the day has its start) and makes its windows. */
-export function createUsageReader(deps: { store: Pick<CacheStore, 'listUsageSamples'>; now: () => number }) {
+export function createUsageReader(deps: {
+  store: Pick<CacheStore, 'listUsageSamples' | 'listRedirectSamples'>;
+  now: () => number;
+}) {
   return async (cache: ContentCache): Promise<CacheUsageView> => {
     const now = deps.now();
-    const samples = await deps.store.listUsageSamples(cache.name, now - USAGE_SAMPLE_RETENTION_MS);
-    const nodes = nodesOf(cache).map((node) => ({ id: node.id, ...nodeUsage(samples.get(node.key) ?? [], now) }));
+    const since = now - USAGE_SAMPLE_RETENTION_MS;
+    const [samples, redirects] = await Promise.all([
+      deps.store.listUsageSamples(cache.name, since),
+      deps.store.listRedirectSamples(cache.name, since),
+    ]);
+    const nodes = nodesOf(cache).map((node) => ({
+      id: node.id,
+      ...nodeUsage(samples.get(node.key) ?? [], now, redirects.get(node.key) ?? []),
+    }));
     return { ...groupUsage(nodes, now), nodes };
   };
 }

@@ -1,23 +1,26 @@
 /**
- * @module The admin dashboard's figures, from a node's usage samples (cache-usage-samples.ts):
- * what happened over the last hour and the last day, and 24 hourly points for the chart. Pure:
- * no I/O, `now` given.
+ * @module The admin dashboard's figures, from a node's usage samples and redirect samples
+ * (cache-usage-samples.ts): what happened over the last hour and the last day, and 24 hourly
+ * points for the chart. Pure: no I/O, `now` given.
  *
- * Samples hold cumulative counters. What happened between two samples is the difference; a
- * counter lower than in the sample before means the edge (or, for redirects, main) restarted, and
- * it counted from 0 since. A node's first sample counts from 0 too (a node seen for the first
- * time has just started; an edge that ran before main kept samples shows that earlier traffic in
- * its first minute). The difference counts at the later sample's time, so a gap in the samples
- * (main or the heartbeats down) puts what happened during it in the hour the samples resume.
- * Callers pass samples from before the day (the store keeps 25 hours) so the day has its start.
+ * Samples hold cumulative counters, in series: the edge's usage samples are one series, and each
+ * replica of main that redirected pulls to the node has its own series of redirects. What happened
+ * between two samples of a series is the difference; a counter lower than in the sample before
+ * means the edge (or the replica) restarted, and it counted from 0 since. A series' first sample
+ * counts from 0 too (a node or a replica seen for the first time has just started; an edge that ran
+ * before main kept samples shows that earlier traffic in its first minute). The node's figures are
+ * the sums over its series. The difference counts at the later sample's time, so a gap in the
+ * samples (main or the heartbeats down) puts what happened during it in the hour the samples
+ * resume. Callers pass samples from before the day (the store keeps 25 hours) so the day has its start.
  */
-import type { CacheUsageSample } from '../metadata/caches.js';
+import type { CacheRedirectSample, CacheUsageSample } from '../metadata/caches.js';
 
 const HOUR_MS = 3_600_000;
 export const CHART_HOURS = 24;
 
-/** The counters a window sums. */
-const COUNTERS = ['hits', 'misses', 'servedBytes', 'upstreamBytes', 'evictions', 'redirects'] as const;
+/** The counters a window sums: the edge's, then main's. */
+const EDGE_COUNTERS = ['hits', 'misses', 'servedBytes', 'upstreamBytes', 'evictions'] as const;
+const COUNTERS = [...EDGE_COUNTERS, 'redirects'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 export type UsageTotals = Record<Counter, number>;
@@ -52,27 +55,47 @@ function add(into: UsageTotals, from: UsageTotals): void {
   for (const name of COUNTERS) into[name] += from[name];
 }
 
-/** What happened up to each sample since the one before (oldest first). */
-function increments(samples: readonly CacheUsageSample[]): { at: number; delta: UsageTotals }[] {
-  const sorted = [...samples].sort((a, b) => a.at - b.at);
+type Increment = { at: number; delta: UsageTotals };
+
+/** What happened up to each sample of one series since the one before (oldest first). */
+function increments<S extends { at: number } & Partial<UsageTotals>>(
+  series: readonly S[],
+  counters: readonly Counter[],
+): Increment[] {
+  const sorted = [...series].sort((a, b) => a.at - b.at);
   return sorted.map((sample, i) => {
     const before = sorted[i - 1];
     const delta = zero();
-    for (const name of COUNTERS) {
-      const was = before?.[name] ?? 0;
+    for (const name of counters) {
+      const [was, is] = [before?.[name] ?? 0, sample[name] ?? 0];
       // Lower than before: the counter restarted from 0.
-      delta[name] = sample[name] >= was ? sample[name] - was : sample[name];
+      delta[name] = is >= was ? is - was : is;
     }
     return { at: sample.at, delta };
   });
 }
 
-/** One node's windows at `now`; samples after `now` are ignored. */
-export function nodeUsage(samples: readonly CacheUsageSample[], now: number): CacheUsage {
+/** The increments of each replica's redirect series. */
+function redirectIncrements(redirects: readonly CacheRedirectSample[]): Increment[] {
+  const byReplica = new Map<string, CacheRedirectSample[]>();
+  for (const sample of redirects) {
+    const series = byReplica.get(sample.replica) ?? [];
+    series.push(sample);
+    byReplica.set(sample.replica, series);
+  }
+  return [...byReplica.values()].flatMap((series) => increments(series, ['redirects']));
+}
+
+/** One node's windows at `now` from its usage samples and its redirect samples; samples after `now` are ignored. */
+export function nodeUsage(
+  samples: readonly CacheUsageSample[],
+  now: number,
+  redirects: readonly CacheRedirectSample[] = [],
+): CacheUsage {
   const hour = zero();
   const day = zero();
   const hourly = Array.from({ length: CHART_HOURS }, zero);
-  for (const { at, delta } of increments(samples)) {
+  for (const { at, delta } of [...increments(samples, EDGE_COUNTERS), ...redirectIncrements(redirects)]) {
     if (at > now || at <= now - CHART_HOURS * HOUR_MS) continue;
     add(day, delta);
     if (at > now - HOUR_MS) add(hour, delta);

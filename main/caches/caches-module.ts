@@ -18,7 +18,8 @@ import { createCacheJoin, type CacheJoin } from './join-cache.js';
 import { createEdgeReports, type EdgeReports } from './edge-reports.js';
 import { createEdgeAuth } from './edge-auth.js';
 import { nodesOf } from './cache-nodes.js';
-import { createUsageReader, createUsageRecorder, RedirectTally, type UsageReader } from './cache-usage-samples.js';
+import { createUsageReader, createUsageRecorder, type UsageReader } from './cache-usage-samples.js';
+import { RedirectTally, startRedirectSampler } from './redirect-samples.js';
 
 export interface CacheMetrics {
   redirects: Counter<'cache'>;
@@ -68,6 +69,10 @@ export interface CachesModuleDeps {
   subscribe: (onTopic: (topic: string) => void) => () => void;
   /** Replicas on one database: whether this one probes the caches this round (a lease), the others read its record. */
   probeLease?: () => Promise<boolean>;
+  /** This replica's id: the series its redirect counts are written as. */
+  replicaId: string;
+  /** How often this replica writes its redirect counts (default a minute). */
+  redirectSampleIntervalMs?: number;
 }
 
 export function createCachesModule(deps: CachesModuleDeps): CachesModule {
@@ -160,7 +165,15 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
   const joinTokens = createJoinTokens(deps.store, deps.now);
   const authenticate = createEdgeAuth(caches, joinTokens);
   const join = createCacheJoin({ caches, authenticate, mainUrl: deps.issuer, logger: deps.logger });
-  const recordUsage = createUsageRecorder({ store: deps.store, tally, now: deps.now });
+  const recordUsage = createUsageRecorder({ store: deps.store, now: deps.now });
+  const redirectSampler = startRedirectSampler({
+    store: deps.store,
+    tally,
+    replica: deps.replicaId,
+    now: deps.now,
+    logger: deps.logger,
+    ...(deps.redirectSampleIntervalMs !== undefined && { intervalMs: deps.redirectSampleIntervalMs }),
+  });
   const reports = createEdgeReports({ caches, authenticate, probe, recordUsage });
   probe.start();
   return {
@@ -175,6 +188,7 @@ export function createCachesModule(deps: CachesModuleDeps): CachesModule {
     async stop() {
       inputs.stop();
       await probe.stop();
+      await redirectSampler.stop();
       await dispatcher.close();
     },
   };

@@ -115,7 +115,7 @@ export interface CacheHeartbeatRecord {
 /**
  * One sample of a node's cumulative counters (the admin dashboard's history): written as its
  * heartbeats arrive, at most one per node per minute (the last of the minute), kept 25 hours.
- * Counters go down when the edge (or, for `redirects`, main) restarted.
+ * Counters go down when the edge restarted.
  */
 export interface CacheUsageSample {
   /** When main received the heartbeat (epoch ms). */
@@ -129,7 +129,18 @@ export interface CacheUsageSample {
   blobs: number;
   storeBytes: number;
   maxBytes: number;
-  /** Blob GETs main (the replica that received the heartbeat) redirected to the node since it started. */
+}
+
+/**
+ * One sample of the redirects one replica of main sent a node since that replica started: each
+ * replica keeps its own series (cumulative, at most one per node, replica and minute, 25 hours
+ * kept), so that the node's redirects are the sum over the series whichever replica decided them.
+ */
+export interface CacheRedirectSample {
+  /** When the replica took the sample (epoch ms). */
+  at: number;
+  /** The replica's id (its process, a new one at each start; never contains '/'). */
+  replica: string;
   redirects: number;
 }
 
@@ -197,4 +208,14 @@ export interface CacheStore {
   recordUsageSample(key: string, sample: CacheUsageSample): Promise<void>;
   /** The samples of a cache's nodes taken at or after `since`, by `nodeKey`, oldest first. */
   listUsageSamples(cache: string, since: number): Promise<Map<string, CacheUsageSample[]>>;
+
+  /**
+   * Records a replica's redirect sample of the node under `nodeKey(cache, node)`, replacing that
+   * replica's one of the same minute; deletes up to USAGE_SAMPLE_DELETE_BATCH of the node's redirect
+   * samples (any replica's) older than `at - USAGE_SAMPLE_RETENTION_MS`. A key of an unknown cache is
+   * ignored; removing the cache or the node (or a node replacing it at its host) removes the samples.
+   */
+  recordRedirectSample(key: string, sample: CacheRedirectSample): Promise<void>;
+  /** The redirect samples of a cache's nodes taken at or after `since`, by `nodeKey`, by minute then replica. */
+  listRedirectSamples(cache: string, since: number): Promise<Map<string, CacheRedirectSample[]>>;
 }

@@ -25,7 +25,11 @@ type CacheView = { usage?: Usage & { nodes: ({ id: string } & Usage)[] } };
 const cacheView = (auth = ADMIN) => apiOk<CacheView>(main.url, 'GET', '/content_caches/eu', 200, { auth });
 
 beforeAll(async () => {
-  main = await startTestMain({ auth: true, env: { OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '1h' } });
+  main = await startTestMain({
+    auth: true,
+    // Redirect counts written every 100 ms rather than every minute.
+    env: { OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '1h', OUTPOST_MAIN_CACHES__REDIRECT_SAMPLE_INTERVAL: '100ms' },
+  });
   const { token } = await main.service.caches.joinTokens.create(3_600_000);
   edge = await startTestEdge({
     name: 'eu',
@@ -45,7 +49,10 @@ beforeAll(async () => {
       const location = await expectRedirect(await getBlob(main, layer.digest, auth.alice), edge.url, layer.digest);
       expect((await readBody(await fetch(location))).bytes.equals(layer.bytes)).toBe(true);
     }
-  await waitFor(async () => (await cacheView()).usage?.lastHour.hits === 2, 'a heartbeat sample after the pulls');
+  await waitFor(async () => {
+    const hour = (await cacheView()).usage?.lastHour;
+    return hour?.hits === 2 && hour.redirects === 4;
+  }, 'a heartbeat sample and a redirect sample after the pulls');
 });
 afterAll(async () => {
   await edge?.stop();

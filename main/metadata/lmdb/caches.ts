@@ -8,6 +8,7 @@
  *	cacheHeartbeats   <name>/<node id>               CacheHeartbeatRecord
  *	cacheUsageSamples <name>/<node id>/<minute>      CacheUsageSample (minute: floor(at / 60 s), 12 digits,
  *	                                                 so a node's samples sort by time)
+ *	cacheRedirectSamples <name>/<node id>/<minute>/<replica>   CacheRedirectSample (by time, then replica)
  *
  * Each write checks its relations and writes in one transaction (writeAtomically).
  */
@@ -17,6 +18,7 @@ import {
   USAGE_SAMPLE_RETENTION_MS,
   type CacheHealthRecord,
   type CacheHeartbeatRecord,
+  type CacheRedirectSample,
   type CacheStore,
   type CacheUsageSample,
   type CacheWriteResult,
@@ -40,9 +42,35 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
     encoding: 'msgpack',
   });
   const samples: Database<CacheUsageSample, string> = root.openDB({ name: 'cacheUsageSamples', encoding: 'msgpack' });
-  /** Removes the samples under `prefix` (a cache or a node key), inside a write. */
+  const redirectSamples: Database<CacheRedirectSample, string> = root.openDB({
+    name: 'cacheRedirectSamples',
+    encoding: 'msgpack',
+  });
+  /** Removes the usage and redirect samples under `prefix` (a cache or a node key), inside a write. */
   const forgetSamples = (prefix: string) => {
     for (const key of [...samples.getKeys(under(prefix))]) void samples.remove(key);
+    for (const key of [...redirectSamples.getKeys(under(prefix))]) void redirectSamples.remove(key);
+  };
+  /** Deletes a bounded batch of `db`'s samples of node `key` from before `at`'s retention, inside a write. */
+  const trim = (db: Database<unknown, string>, key: string, at: number) => {
+    const old = db.getKeys({
+      start: `${key}/`,
+      end: minuteKey(key, at - USAGE_SAMPLE_RETENTION_MS),
+      limit: USAGE_SAMPLE_DELETE_BATCH,
+    });
+    for (const stale of [...old]) void db.remove(stale);
+  };
+  /** A cache's samples at or after `since`, by node key (the key up to its minute). */
+  const listByNode = <T extends { at: number }>(db: Database<T, string>, cache: string, since: number) => {
+    const byNode = new Map<string, T[]>();
+    for (const { key, value } of db.getRange(under(cache))) {
+      if (value.at < since) continue;
+      const node = key.split('/', 2).join('/');
+      const list = byNode.get(node) ?? [];
+      list.push(value);
+      byNode.set(node, list);
+    }
+    return byNode;
   };
   /** Forgets what main knew of a node's health (probe and heartbeat) and its usage, inside a write. */
   const forgetNode = (key: string) => {
@@ -171,25 +199,19 @@ export function createLmdbCacheStore(root: RootDatabase): CacheStore {
     recordUsageSample: (key, sample) =>
       writeAtomically(root, () => {
         if (!caches.doesExist(cacheOfKey(key))) return;
-        const old = samples.getKeys({
-          start: `${key}/`,
-          end: minuteKey(key, sample.at - USAGE_SAMPLE_RETENTION_MS),
-          limit: USAGE_SAMPLE_DELETE_BATCH,
-        });
-        for (const stale of [...old]) void samples.remove(stale);
+        trim(samples, key, sample.at);
         void samples.put(minuteKey(key, sample.at), sample);
       }),
 
-    async listUsageSamples(cache, since) {
-      const byNode = new Map<string, CacheUsageSample[]>();
-      for (const { key, value } of samples.getRange(under(cache))) {
-        if (value.at < since) continue;
-        const node = key.slice(0, key.lastIndexOf('/'));
-        const list = byNode.get(node) ?? [];
-        list.push(value);
-        byNode.set(node, list);
-      }
-      return byNode;
-    },
+    listUsageSamples: async (cache, since) => listByNode(samples, cache, since),
+
+    recordRedirectSample: (key, sample) =>
+      writeAtomically(root, () => {
+        if (!caches.doesExist(cacheOfKey(key))) return;
+        trim(redirectSamples, key, sample.at);
+        void redirectSamples.put(`${minuteKey(key, sample.at)}/${sample.replica}`, sample);
+      }),
+
+    listRedirectSamples: async (cache, since) => listByNode(redirectSamples, cache, since),
   };
 }

@@ -20,7 +20,6 @@ const COUNTERS = [
   ['blobs', 'blobs'],
   ['storeBytes', 'store_bytes'],
   ['maxBytes', 'max_bytes'],
-  ['redirects', 'redirects'],
 ] as const satisfies readonly (readonly [keyof CacheUsageSample, string])[];
 
 const COLUMNS = COUNTERS.map(([, column]) => column);

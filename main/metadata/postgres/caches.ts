@@ -19,6 +19,7 @@ import type {
 } from '../caches.js';
 import type { PostgresDatabase, Queryable } from './database.js';
 import { createPostgresUsageSamples } from './cache-usage-samples.js';
+import { createPostgresRedirectSamples } from './cache-redirect-samples.js';
 
 interface CacheRow {
   name: string;
@@ -87,6 +88,7 @@ async function forgetNodes(tx: Queryable, name: string, ids: string[]): Promise<
   await tx.query('DELETE FROM outpost_cache_health WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
   await tx.query('DELETE FROM outpost_cache_heartbeats WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
   await tx.query('DELETE FROM outpost_cache_usage_samples WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
+  await tx.query('DELETE FROM outpost_cache_redirect_samples WHERE cache = $1 AND node = ANY($2::text[])', [name, ids]);
 }
 
 const lock = (tx: Queryable) => tx.query('LOCK TABLE outpost_content_caches IN EXCLUSIVE MODE');
@@ -126,6 +128,7 @@ const params = (name: string, r: ContentCacheRecord) => [
 export function createPostgresCacheStore(db: PostgresDatabase): CacheStore {
   return {
     ...createPostgresUsageSamples(db),
+    ...createPostgresRedirectSamples(db),
     async listCaches() {
       const rows = await db.query<CacheRow>(`SELECT ${COLUMNS} FROM outpost_content_caches ORDER BY name COLLATE "C"`);
       const nodes = await db.query<NodeRow>(

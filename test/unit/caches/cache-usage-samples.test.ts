@@ -1,6 +1,6 @@
 /** The usage samples main keeps of each heartbeat (main/caches/cache-usage-samples.ts), on a real LMDB store. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createUsageRecorder, RedirectTally } from '../../../main/caches/cache-usage-samples.js';
+import { createUsageRecorder } from '../../../main/caches/cache-usage-samples.js';
 import { createLmdbCacheStore } from '../../../main/metadata/lmdb/caches.js';
 import type { CacheStore } from '../../../main/metadata/caches.js';
 import { openLmdb, type RootDatabase } from '../../../src/store/lmdb.js';
@@ -22,13 +22,9 @@ afterEach(async () => {
 });
 
 describe('the usage recorder', () => {
-  it("keeps the heartbeat's counters, missing ones as 0, with the redirects this main sent the node", async () => {
-    const tally = new RedirectTally();
+  it("keeps the heartbeat's counters, missing ones as 0, and nothing for a heartbeat without them", async () => {
     let now = T0;
-    const record = createUsageRecorder({ store, tally, now: () => now });
-    tally.note('eu/a');
-    tally.note('eu/a');
-    tally.note('eu/b');
+    const record = createUsageRecorder({ store, now: () => now });
     await record('eu/a', { hits: 3, misses: 1, servedBytes: 100, maxBytes: 1000 });
     now += 60_000;
     await record('eu/a', undefined);
@@ -47,7 +43,6 @@ describe('the usage recorder', () => {
               blobs: 0,
               storeBytes: 0,
               maxBytes: 1000,
-              redirects: 2,
             },
           ],
         ],
