@@ -94,7 +94,6 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
         blobs bigint NOT NULL,
         store_bytes bigint NOT NULL,
         max_bytes bigint NOT NULL,
-        redirects bigint NOT NULL,
         PRIMARY KEY (cache, node, minute)
       );`,
   },
@@ -102,7 +101,6 @@ export const CACHES_MIGRATIONS: readonly Migration[] = [
     // Redirects as each replica counts them (its own series): a heartbeat reaches one replica only.
     id: 'caches-007-redirect-samples',
     sql: `
-      ALTER TABLE outpost_cache_usage_samples DROP COLUMN redirects;
       CREATE TABLE outpost_cache_redirect_samples (
         cache text NOT NULL REFERENCES outpost_content_caches (name) ON DELETE CASCADE,
         node text NOT NULL,
