@@ -61,65 +61,68 @@ const GroupFigures: FC<{ usage: CacheUsage }> = ({ usage }) => (
 );
 
 const NodeFigures: FC<{ nodes: CacheUsageView['nodes'] }> = ({ nodes }) => (
-  <div class="table-scroll" tabindex={0}>
-    <table class="table table-compact" id="usage-nodes">
-      <caption class="visually-hidden">Each node: the last hour, then the last day</caption>
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col" class="num">
-            Hit ratio (hour / day)
-          </th>
-          <th scope="col" class="num">
-            Served (hour / day)
-          </th>
-          <th scope="col" class="num">
-            Fetched (hour / day)
-          </th>
-          <th scope="col">Disk</th>
-          <th scope="col" class="num">
-            Blobs
-          </th>
-          <th scope="col" class="num">
-            Evictions (day)
-          </th>
-          <th scope="col" class="num">
-            Redirects (day)
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {nodes.map((node) => (
+  <>
+    <p class="card-body muted">Each node: the last hour / the last day.</p>
+    <div class="table-scroll" tabindex={0}>
+      <table class="table table-compact" id="usage-nodes">
+        <caption class="visually-hidden">Each node: the last hour, then the last day</caption>
+        <thead>
           <tr>
-            <th scope="row">{node.id}</th>
-            <td class="num">
-              {percent(node.lastHour.hitRatio)} / {percent(node.lastDay.hitRatio)}
-            </td>
-            <td class="num">
-              {formatBytes(node.lastHour.servedBytes)} / {formatBytes(node.lastDay.servedBytes)}
-            </td>
-            <td class="num">
-              {formatBytes(node.lastHour.upstreamBytes)} / {formatBytes(node.lastDay.upstreamBytes)}
-            </td>
-            <td class="nowrap">
-              <Disk usage={node} />
-            </td>
-            <td class="num">{node.store ? count(node.store.blobs) : '—'}</td>
-            <td class="num">{count(node.lastDay.evictions)}</td>
-            <td class="num">{count(node.lastDay.redirects)}</td>
+            <th scope="col">Node</th>
+            <th scope="col" class="num">
+              Hit ratio
+            </th>
+            <th scope="col" class="num">
+              Served
+            </th>
+            <th scope="col" class="num">
+              Fetched
+            </th>
+            <th scope="col" class="num">
+              Blobs
+            </th>
+            <th scope="col" class="num">
+              Evictions
+            </th>
+            <th scope="col" class="num">
+              Redirects
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+        </thead>
+        <tbody>
+          {nodes.map((node) => (
+            <tr>
+              <th scope="row">{node.id}</th>
+              <td class="num">
+                {percent(node.lastHour.hitRatio)} / {percent(node.lastDay.hitRatio)}
+              </td>
+              <td class="num">
+                {formatBytes(node.lastHour.servedBytes)} / {formatBytes(node.lastDay.servedBytes)}
+              </td>
+              <td class="num">
+                {formatBytes(node.lastHour.upstreamBytes)} / {formatBytes(node.lastDay.upstreamBytes)}
+              </td>
+              <td class="num">{node.store ? count(node.store.blobs) : '—'}</td>
+              <td class="num">
+                {count(node.lastHour.evictions)} / {count(node.lastDay.evictions)}
+              </td>
+              <td class="num">
+                {count(node.lastHour.redirects)} / {count(node.lastDay.redirects)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </>
 );
 
 export const CacheUsageCard: FC<{ usage: CacheUsageView }> = ({ usage }) => (
   <Card id="usage" title="Usage">
     <div class="card-body">
       <p class="muted">
-        From the nodes' heartbeats, sampled once a minute. Redirects are those this main sent; a node that restarted
-        counts from zero again.
+        From the nodes' heartbeats, sampled once a minute. Redirects are those main sent to the node; a node that
+        restarted counts from zero again.
       </p>
       <dl class="details">
         <dt>Disk used</dt>

@@ -162,6 +162,10 @@ main.container { padding-top: 2rem; padding-bottom: 3rem; }
   font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); font-weight: 600;
   background: #fafbfc;
 }
+.table tbody th[scope="row"] {
+  font-size: inherit; text-transform: none; letter-spacing: normal; color: var(--text); font-weight: 500;
+  background: none;
+}
 .table tr:last-child td { border-bottom: none; }
 .table tbody tr:hover { background: #fafbfd; }
 .table .num { text-align: right; white-space: nowrap; }
