@@ -5,6 +5,7 @@
 import { ConfigError } from '../src/config/load.js';
 import { parseCommandLine, UsageError } from '../src/cli/parse-command-line.js';
 import { createLogger } from '../src/log/logger.js';
+import { createBatchedWrite } from '../src/log/batched-write.js';
 import { loadEdgeConfig, type EdgeFlags } from './config.js';
 import { startEdge } from './service.js';
 import { ADMIN_COMMANDS, ADMIN_USAGE, runAdminCommand } from './admin-cli.js';
@@ -152,11 +153,15 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
     }
     throw err;
   }
-  const logger = createLogger({ level: config.log.level }, { service: 'edge', cache: config.name });
+  // Lines of one event-loop turn in one write (batched-write.ts): the hot path logs every hit.
+  const lines = createBatchedWrite((text) => void process.stderr.write(text));
+  process.on('exit', lines.flush);
+  const logger = createLogger({ level: config.log.level, write: lines.write }, { service: 'edge', cache: config.name });
   let service;
   try {
     service = await startEdge(config, logger);
   } catch (err) {
+    lines.flush();
     if (err instanceof DataDirError) {
       process.stderr.write(`outpost edge: ${err.message}\n`);
       return 1;
