@@ -14,6 +14,9 @@ import { ListenError } from '../src/http/serve.js';
 import { DataDirError } from '../src/config/data-dir.js';
 import { NGINX_CONFIG_USAGE, nginxFrontConfig, nginxFrontOptions } from './nginx-config.js';
 
+/** How long log lines wait to be written together. */
+const LOG_BATCH_MS = 10;
+
 export const EDGE_USAGE = `Usage: outpost edge [serve] --name NAME --upstream URL [options]   serve an edge cache
 ${ADMIN_USAGE}
 ${NGINX_CONFIG_USAGE}
@@ -153,8 +156,11 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
     }
     throw err;
   }
-  // Lines of one event-loop turn in one write (batched-write.ts): the hot path logs every hit.
-  const lines = createBatchedWrite((text) => void process.stderr.write(text));
+  // Lines of up to 10 ms in one write (batched-write.ts): the hot path logs every hit, and one
+  // event-loop turn holds only a few of them. The timer does not hold the process up; exit flushes.
+  const lines = createBatchedWrite((text) => void process.stderr.write(text), {
+    schedule: (flush) => void setTimeout(flush, LOG_BATCH_MS).unref(),
+  });
   process.on('exit', lines.flush);
   const logger = createLogger({ level: config.log.level, write: lines.write }, { service: 'edge', cache: config.name });
   let service;
