@@ -1,16 +1,17 @@
 /**
- * @module Log lines gathered and written in one call per turn of the event loop.
+ * @module Log lines gathered and written in one call: by default those of one turn of the event
+ * loop, or of a longer delay the owner schedules (the edge: 10 ms).
  *
  * Why: Node writes to stderr synchronously when it is a pipe or a file, one system call per
  * line. At 10k+ requests a second each access line's own `write` cost the edge as much as
- * formatting it (load/, edge-small-blobs). Lines written during one turn (every request the
- * turn answered) go out together, in order, once the turn is over, or at once past
- * `maxBytes`. What it must not do: lose or reorder lines. The owner calls `flush` before the
- * process exits (`process.on('exit')`), and before writing to the same stream directly.
+ * formatting it (load/, edge-small-blobs). Queued lines go out together, in order, when the
+ * schedule fires, or at once past `maxBytes`. What it must not do: lose or reorder lines. The
+ * owner calls `flush` before the process exits (`process.on('exit')`), and before writing to
+ * the same stream directly. Lines queued when the process is killed (SIGKILL) are lost.
  */
 
 export interface BatchedWrite {
-  /** Queues `line` (which ends with its newline); it is written by the end of this turn. */
+  /** Queues `line` (which ends with its newline); it is written when the schedule fires. */
   write(line: string): void;
   /** Writes every queued line now, in one call. */
   flush(): void;
@@ -19,7 +20,7 @@ export interface BatchedWrite {
 export interface BatchedWriteOptions {
   /** Queued text beyond which it is written at once. Default 64 KiB. */
   maxBytes?: number;
-  /** Runs `flush` once the current turn is over. Default `setImmediate`. */
+  /** Runs `flush` later: once the current turn is over by default (`setImmediate`). */
   schedule?: (flush: () => void) => void;
 }
 
