@@ -47,6 +47,8 @@ export interface HotPeersOptions {
   repo: string;
   nginxWorkers?: number;
   edgeNodeArgs?: string[];
+  /** Extra environment for the edge (`OUTPOST_EDGE_*` settings). */
+  edgeEnv?: Record<string, string>;
 }
 
 /** GETs `url` to its end and checks status and length; used to fill a cache. */
@@ -67,6 +69,7 @@ export async function startHotPeers(ctx: ScenarioContext, options: HotPeersOptio
   const outpost = await startOutpostStack(ctx, {
     dir: join(ctx.workDir, 'outpost'),
     ...(options.edgeNodeArgs && { edgeNodeArgs: options.edgeNodeArgs }),
+    ...(options.edgeEnv && { edgeEnv: options.edgeEnv }),
   });
   const distribution = await startDistributionStack(ctx, join(ctx.workDir, 'distribution'));
   const locations = new Map<string, string>();

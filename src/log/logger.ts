@@ -30,7 +30,32 @@ export const TRUNCATED = '[truncated]';
 
 /** Removes secret query parameters and userinfo passwords from a URL, a path or any text with URLs in it. */
 export function redactUrl(url: string): string {
+  // Most strings (every access line's) hold neither a query parameter nor a URL: skip both regexes.
+  if (!url.includes('=') && !url.includes('://')) return url;
   return url.replace(SECRET_QUERY, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+}
+
+// Field names are few and fixed by the code that logs: whether each is a secret is remembered
+// (up to a bound, in case a caller logs an object with arbitrary keys).
+const secretKeys = new Map<string, boolean>();
+const SECRET_KEYS_MAX = 1000;
+
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < SECRET_KEYS_MAX) secretKeys.set(key, secret);
+  }
+  return secret;
+}
+
+/** The fields of `value`, each redacted as one level below `depth`. */
+function redactFields(value: object, depth: number, out: LogFields = {}): LogFields {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    out[key] = isSecretKey(key) ? REDACTED : redact((value as LogFields)[key], depth + 1);
+  }
+  return out;
 }
 
 function redact(value: unknown, depth = 0): unknown {
@@ -43,9 +68,7 @@ function redact(value: unknown, depth = 0): unknown {
   // secrets below it, and a cycle would make JSON.stringify throw.
   if (depth > 4) return TRUNCATED;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: LogFields = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? REDACTED : redact(v, depth + 1);
-  return out;
+  return redactFields(value, depth);
 }
 
 export interface LoggerOptions {
@@ -59,14 +82,21 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
   const threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? (() => new Date());
+  // Redacted once: a line is the bindings, then the call's fields (which win), as if merged.
+  const redactedBindings = redactFields(bindings, 0);
+  // Lines come thousands a second: the time's text is formatted once per millisecond.
+  let lastMs = Number.NaN;
+  let lastTime = '';
   const log = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVELS[level] < threshold) return;
-    const record = {
-      time: now().toISOString(),
-      level,
-      msg: redactUrl(msg),
-      ...(redact({ ...bindings, ...fields }) as LogFields),
-    };
+    const date = now();
+    const ms = date.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = date.toISOString();
+    }
+    const record: LogFields = { time: lastTime, level, msg: redactUrl(msg), ...redactedBindings };
+    if (fields) redactFields(fields, 0, record);
     write(`${JSON.stringify(record)}\n`);
   };
   return {

@@ -58,6 +58,32 @@ describe('createLogger', () => {
     });
   });
 
+  it('writes each line with the clock at that moment, also within the same second', () => {
+    let ms = Date.parse('2024-05-01T12:00:00.000Z');
+    const raw: string[] = [];
+    const logger = createLogger({ now: () => new Date(ms), write: (line) => raw.push(line) });
+    logger.info('a');
+    logger.info('b');
+    ms += 7;
+    logger.info('c');
+    const times = raw.map((line) => (JSON.parse(line) as { time: string }).time);
+    expect(times).toEqual(['2024-05-01T12:00:00.000Z', '2024-05-01T12:00:00.000Z', '2024-05-01T12:00:00.007Z']);
+  });
+
+  it('writes the bindings first, then the new fields of the call, in order', () => {
+    const { logger, raw } = capture();
+    logger.child({ service: 'edge', cache: 'c1' }).info('m', { status: 200, service: 'x', bytes: 1 });
+    expect(Object.keys(JSON.parse(raw[0]!) as object)).toEqual([
+      'time',
+      'level',
+      'msg',
+      'service',
+      'cache',
+      'status',
+      'bytes',
+    ]);
+  });
+
   describe('child', () => {
     it('adds its bindings to every line, and call fields win over bindings', () => {
       const { logger, lines } = capture();
@@ -137,6 +163,13 @@ describe('createLogger', () => {
       logger.child({ token: 'hunter2' }).info('x');
       expect(lines()[0]).toMatchObject({ token: REDACTED });
       expect(raw.join('')).not.toContain('hunter2');
+    });
+
+    it('redacts secret field names past the bound of names it remembers', () => {
+      const { logger, raw } = capture();
+      for (let i = 0; i < 1500; i++) logger.info('x', { [`field${i}`]: 'plain', [`token${i}`]: `hunter${i}` });
+      expect(raw.join('')).not.toMatch(/hunter/);
+      expect(raw.at(-1)).toContain('"field1499":"plain"');
     });
 
     it('cuts token= query parameters out of string values and of the message', () => {
