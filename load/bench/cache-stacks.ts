@@ -234,8 +234,15 @@ export async function startNginxOnEdgeFiles(
   dir: string,
   edgeDataDir: string,
   workers = 1,
+  accessLog = false,
 ): Promise<{ server: ServerProcess; urlOf(digest: string): string }> {
-  const server = await startNginx({ dir, root: join(edgeDataDir, 'blobs', 'sha256'), workers, cleanup: ctx.cleanup });
+  const server = await startNginx({
+    dir,
+    root: join(edgeDataDir, 'blobs', 'sha256'),
+    workers,
+    ...(accessLog && { accessLog: join(dir, 'access.log') }),
+    cleanup: ctx.cleanup,
+  });
   return {
     server,
     urlOf: (digest) => {

@@ -46,6 +46,8 @@ export interface HotPeersOptions {
   blobsDir: string;
   repo: string;
   nginxWorkers?: number;
+  /** nginx logs every request, as stock nginx does (default: no access log). */
+  nginxAccessLog?: boolean;
   edgeNodeArgs?: string[];
   /** Extra environment for the edge (`OUTPOST_EDGE_*` settings). */
   edgeEnv?: Record<string, string>;
@@ -92,6 +94,7 @@ export async function startHotPeers(ctx: ScenarioContext, options: HotPeersOptio
     join(ctx.workDir, 'nginx'),
     outpost.edgeDataDir,
     options.nginxWorkers ?? 1,
+    options.nginxAccessLog ?? false,
   );
   const watched = (name: HotPeer, server: ServerProcess): Watched => ({
     name,

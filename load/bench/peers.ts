@@ -18,12 +18,14 @@ export interface NginxOptions {
   workers?: number;
   /** Answer every request with `307` to this URL (the floor for main's redirects) instead of files. */
   redirectTo?: string;
+  /** Log every request to this file, as stock nginx does (combined format, unbuffered); default: no access log. */
+  accessLog?: string;
   cleanup: Cleanup;
 }
 
 /**
  * nginx in the foreground (`daemon off`) with `sendfile on`, serving `root` as static files on
- * a free port of 127.0.0.1, access log off, keep-alive without a request limit. As root, the
+ * a free port of 127.0.0.1, access log off unless asked, keep-alive without a request limit. As root, the
  * workers run as root too so that they can read the run's private temp directory.
  */
 /** The `location /` body: static files, or `return 307` (quoted: a URL may hold `;` or spaces). */
@@ -48,7 +50,7 @@ export async function startNginx(options: NginxOptions): Promise<ServerProcess> 
     `error_log ${join(options.dir, 'error.log')} error;`,
     'events { worker_connections 4096; }',
     'http {',
-    '  access_log off;',
+    options.accessLog === undefined ? '  access_log off;' : `  access_log ${options.accessLog};`,
     '  sendfile on;',
     '  tcp_nopush on;',
     '  keepalive_requests 1000000;',

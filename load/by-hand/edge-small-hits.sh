@@ -9,6 +9,8 @@
 #   OUTPOST_MAIN_CACHES__REDIRECT_TOKEN_LIFETIME=30m, and every wrk run must show no non-2xx line.
 # - Debian's stock nginx runs one worker per core; the edge is one process. Both are measured:
 #   nginx with 1 worker and with `auto`.
+# Both log every request, as each does out of the box (nginx unbuffered to a file, the edge its
+# access log).
 #
 # Usage: load/by-hand/edge-small-hits.sh [rounds (default 3)] [blob KiB (default 100)]
 # Needs: a built dist/ (npm run build), nginx, wrk, curl, sha256sum. Everything runs on
@@ -79,7 +81,7 @@ pid $dir/nginx.pid;
 error_log $dir/error.log error;
 events { worker_connections 4096; }
 http {
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  access_log $dir/access.log; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   default_type application/octet-stream;
   client_body_temp_path $dir/temp/b; proxy_temp_path $dir/temp/p; fastcgi_temp_path $dir/temp/f;
   uwsgi_temp_path $dir/temp/u; scgi_temp_path $dir/temp/s;

@@ -33,8 +33,7 @@ export const edgeSmallBlobs: Scenario = {
     'warmup-seconds': 'unmeasured wrk run before each measured one (default 2)',
     'nginx-workers': "nginx worker_processes (default 1, as the edge is one process; Debian's stock nginx: auto)",
     'cpu-prof': 'yes: run the edge with node --cpu-prof (default no)',
-    'access-sample-rate':
-      "the edge's log.accessSampleRate, share of requests in its access log (default: the edge's, 1)",
+    'access-log': 'on: the edge and nginx both log every request, as they do by default (default); off: neither logs',
   },
 
   async run(ctx) {
@@ -44,7 +43,8 @@ export const edgeSmallBlobs: Scenario = {
     const threads = numberParam(ctx.params, 'threads', 2);
     const warmup = numberParam(ctx.params, 'warmup-seconds', 2);
     const nginxWorkers = numberParam(ctx.params, 'nginx-workers', 1);
-    const sampleRate = ctx.params['access-sample-rate'];
+    const accessLog = ctx.params['access-log'] ?? 'on';
+    if (accessLog !== 'on' && accessLog !== 'off') throw new Error(`--param access-log must be on or off`);
     const blobsDir = join(ctx.workDir, 'blobs');
     await mkdir(blobsDir, { recursive: true });
     const blob = await writeRandomLayer(blobsDir, Math.round(kib * 1024));
@@ -54,7 +54,8 @@ export const edgeSmallBlobs: Scenario = {
       repo: 'small',
       nginxWorkers,
       ...cpuProfile(ctx.params),
-      ...(sampleRate !== undefined && { edgeEnv: { OUTPOST_EDGE_LOG__ACCESS_SAMPLE_RATE: sampleRate } }),
+      nginxAccessLog: accessLog === 'on',
+      edgeEnv: { OUTPOST_EDGE_LOG__ACCESS_SAMPLE_RATE: accessLog === 'on' ? '1' : '0' },
     });
     const table = new SampleTable(HOT_PEERS);
     table.declare(ROWS.rps, 'higher');
@@ -95,7 +96,7 @@ export const edgeSmallBlobs: Scenario = {
         threads,
         'warmup-seconds': warmup,
         'nginx-workers': nginxWorkers,
-        ...(sampleRate !== undefined && { 'access-sample-rate': sampleRate }),
+        'access-log': accessLog,
       },
       notes: [
         `Each sample: \`wrk -t${threads} -c${connections} -d${seconds}s --latency\` on the blob's ` +
