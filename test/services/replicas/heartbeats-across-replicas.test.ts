@@ -6,76 +6,30 @@
  * replicas stop redirecting to the edge once the last one is stale (15 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiOk, pushImageAs } from '../../helpers/api-client.js';
-import { basicAuth, tokenFor } from '../../helpers/auth-http.js';
-import { startTestEdge, type TestEdge } from '../../helpers/edge.js';
-import { closedPortUrl } from '../../helpers/health-server.js';
-import { runOutpost } from '../../helpers/outpost-processes.js';
-import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
-import { REPLICA_ADMIN_PASSWORD, startReplicaSet, type ReplicaSet } from '../../helpers/replicas.js';
-import { createTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { tokenFor } from '../../helpers/auth-http.js';
+import {
+  ALICE,
+  ALICE_REPO,
+  REPLICAS_ADMIN,
+  startReplicasWithEdge,
+  type ReplicasWithEdge,
+} from '../../helpers/replicas-with-edge.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-const ADMIN = basicAuth('admin', REPLICA_ADMIN_PASSWORD);
-const ALICE = basicAuth('alice', 'alice-password-1');
-const REPO = 'alice/app';
 // The heartbeat's freshness (15 s), plus a probe round (1 s here) and the replicas' start.
 const FRESHNESS_AND_ROUNDS_MS = 30_000;
 
-let postgres: TestPostgres;
-let set: ReplicaSet;
-let temp: TempDir;
-let edge: TestEdge | undefined;
+let world: ReplicasWithEdge;
+let set: ReplicasWithEdge['set'];
 let publicUrl: string;
 let digest: string;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  const databaseUrl = await postgres.createDatabase();
-  set = await startReplicaSet({ count: 2, databaseUrl, env: { OUTPOST_MAIN_CACHES__PROBE_INTERVAL: '1s' } });
-  temp = await createTempDir('outpost-heartbeats-');
-  const [first] = set.replicas;
-  const created = await runOutpost([
-    'main',
-    'cache',
-    'token',
-    'create',
-    '--ttl',
-    '1h',
-    '--data',
-    temp.path,
-    '--database',
-    databaseUrl,
-    '--secret-key-file',
-    set.secretKeyFile,
-  ]);
-  expect(created.code, created.stderr).toBe(0);
-  // Nothing listens there: main's probes are refused, as they are for an edge behind a NAT.
-  publicUrl = await closedPortUrl();
-  // Joined and beating to the first replica only (its own URL, not the balancer's).
-  edge = await startTestEdge({
-    name: 'eu',
-    upstream: first!.url,
-    issuer: first!.url,
-    flags: { joinToken: created.stdout.trim(), publicUrl },
-    env: { OUTPOST_EDGE_HEARTBEAT_INTERVAL: '500ms' },
-  });
-  expect(await edge.service.joined).toBe('joined');
-  await apiOk(first!.url, 'POST', '/accounts', 201, {
-    auth: ADMIN,
-    body: { name: 'alice', password: 'alice-password-1' },
-  });
-  await apiOk(first!.url, 'POST', '/accounts/alice/settings', 200, {
-    auth: ADMIN,
-    body: { defaultContentCache: 'eu' },
-  });
-  digest = (await pushImageAs(set.url, ALICE, REPO, 'v1')).config.digest;
+  world = await startReplicasWithEdge();
+  ({ set, publicUrl, digest } = world);
 });
 afterAll(async () => {
-  await edge?.stop();
-  await set?.stop();
-  await temp?.remove();
-  await postgres?.remove();
+  await world?.stop();
 });
 
 interface NodeView {
@@ -85,7 +39,9 @@ interface NodeView {
 
 /** The eu node as replica `index` sees it. */
 async function nodeSeenBy(index: number): Promise<NodeView | undefined> {
-  const res = await fetch(`${set.replicas[index]!.url}/api/v0/content_caches`, { headers: { Authorization: ADMIN } });
+  const res = await fetch(`${set.replicas[index]!.url}/api/v0/content_caches`, {
+    headers: { Authorization: REPLICAS_ADMIN },
+  });
   const caches = (await res.json()) as Array<{ name: string; nodes: NodeView[] }>;
   return caches.find((c) => c.name === 'eu')?.nodes[0];
 }
@@ -93,8 +49,8 @@ async function nodeSeenBy(index: number): Promise<NodeView | undefined> {
 /** Where replica `index` sends alice for the blob (the Location's origin), or its status. */
 async function whereTo(index: number): Promise<string> {
   const replica = set.replicas[index]!;
-  const token = await tokenFor(replica.url, ALICE, [`repository:${REPO}:pull`]);
-  const res = await fetch(`${replica.url}/v2/${REPO}/blobs/${digest}`, {
+  const token = await tokenFor(replica.url, ALICE, [`repository:${ALICE_REPO}:pull`]);
+  const res = await fetch(`${replica.url}/v2/${ALICE_REPO}/blobs/${digest}`, {
     redirect: 'manual',
     headers: { Authorization: `Bearer ${token}` },
   });
@@ -118,8 +74,7 @@ describe('the heartbeats of an edge main cannot reach, on two replicas', () => {
   });
 
   it('stop sending pulls to it on both replicas once its heartbeats stop', async () => {
-    await edge!.stop();
-    edge = undefined;
+    await world.stopEdge();
     for (const index of [0, 1])
       await waitFor(
         async () => (await whereTo(index)) === '200',
