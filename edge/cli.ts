@@ -162,7 +162,12 @@ export async function edgeCli(argv: string[], env: Record<string, string | undef
     schedule: (flush) => void setTimeout(flush, LOG_BATCH_MS).unref(),
   });
   process.on('exit', lines.flush);
-  const logger = createLogger({ level: config.log.level, write: lines.write }, { service: 'edge', cache: config.name });
+  // An error line goes out at once, with what was queued before it: it may be the process's last.
+  const write = (line: string, level: string) => {
+    lines.write(line);
+    if (level === 'error') lines.flush();
+  };
+  const logger = createLogger({ level: config.log.level, write }, { service: 'edge', cache: config.name });
   let service;
   try {
     service = await startEdge(config, logger);

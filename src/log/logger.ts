@@ -73,8 +73,8 @@ function redact(value: unknown, depth = 0): unknown {
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where lines go; defaults to stderr so stdout stays free for command output. */
-  write?: (line: string) => void;
+  /** Where lines go, with their level; defaults to stderr so stdout stays free for command output. */
+  write?: (line: string, level: LogLevel) => void;
   now?: () => Date;
 }
 
@@ -97,7 +97,7 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
     }
     const record: LogFields = { time: lastTime, level, msg: redactUrl(msg), ...redactedBindings };
     if (fields) redactFields(fields, 0, record);
-    write(`${JSON.stringify(record)}\n`);
+    write(`${JSON.stringify(record)}\n`, level);
   };
   return {
     debug: (msg, fields) => log('debug', msg, fields),

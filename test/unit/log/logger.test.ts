@@ -23,6 +23,15 @@ describe('createLogger', () => {
     ]);
   });
 
+  it("hands each line to its writer with the line's level (the edge flushes its batch on an error)", () => {
+    const seen: string[] = [];
+    const logger = createLogger({ now: () => NOW, write: (_line, level) => seen.push(level) });
+    logger.info('i');
+    logger.error('e');
+    logger.child({ part: 'x' }).warn('w');
+    expect(seen).toEqual(['info', 'error', 'warn']);
+  });
+
   describe('level filtering', () => {
     const writeAll = (level?: LoggerOptions['level']) => {
       const { logger, lines } = capture(level ? { level } : {});
