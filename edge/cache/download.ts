@@ -72,6 +72,8 @@ export class Download {
   private adoptable = false;
   /** Verified and being committed (fsync, link, index): its file stays open whoever reads it. */
   committing = false;
+  /** A failed download whose last disk write is still running: its file is not closed under it. */
+  private draining = false;
   private readonly cursors = new Set<Cursor>();
   private closed = false;
   private readonly waiters = new Set<() => void>();
@@ -182,10 +184,13 @@ export class Download {
     } catch (err) {
       this.state = 'failed';
       this.error = err instanceof Error ? err : new Error(String(err));
+      // The readers learn of the failure now, and may go; the file is dropped below, once no
+      // write is running on it (a reader leaving meanwhile must not close it: `release`).
+      this.draining = true;
       this.wake();
       this.resolveVerified(false);
-      // The file is dropped below: no write may still be running on it.
       await writes.done();
+      this.draining = false;
     }
     this.resolveSettled();
     await this.release();
@@ -424,7 +429,7 @@ export class Download {
 
   /** Closes the file once the download has settled and no reader is left. */
   private async release(): Promise<void> {
-    if (this.state === 'running' || this.committing || this.cursors.size > 0 || this.closed) return;
+    if (this.state === 'running' || this.committing || this.draining || this.cursors.size > 0 || this.closed) return;
     this.closed = true;
     this.window.clear();
     this.shared?.clear();

@@ -32,7 +32,7 @@ afterEach(async () => {
  */
 async function newDownload(bytes: Buffer, holdBytes: number, diskGate?: Promise<void>) {
   const store = await FsBlobStore.create(temp.path);
-  const counted = { fileReads: 0, writesEnded: 0 };
+  const counted = { fileReads: 0, writesEnded: 0, writesEndedAtDrop: -1 };
   const counting = {
     createGrowing: async (): Promise<GrowingBlob> => {
       const file = await store.createGrowing();
@@ -46,6 +46,10 @@ async function newDownload(bytes: Buffer, holdBytes: number, diskGate?: Promise<
           await diskGate;
           await file.write(chunks, position);
           counted.writesEnded++;
+        },
+        drop: async () => {
+          counted.writesEndedAtDrop = counted.writesEnded;
+          await file.drop();
         },
       };
     },
@@ -165,6 +169,35 @@ describe('Download: the last byte is released at verification, before the disk h
     const { file } = await store.openFile(download.digest);
     expect((await file.readFile()).equals(bytes)).toBe(true);
     await file.close();
+  });
+});
+
+describe('Download: an upstream that fails while a disk write runs', () => {
+  it('ends its readers with the error at once, and drops the file only after the write, not as a disk fault', async () => {
+    const bytes = randomBytes(3 * MiB);
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const { download, counted } = await newDownload(bytes, 64 * MiB, gate);
+    const reader = download.createReader();
+    const reset = new Error('upstream reset');
+    const running = download.run(
+      (async function* () {
+        for (let at = 0; at < MiB; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+        throw reset;
+      })(),
+      async () => {},
+    );
+    expect(await download.whenVerified()).toBe(false);
+    // The reader goes with the error while the disk still holds the write back.
+    expect((await chunksOf(reader)).error).toBe(reset);
+    await sleep(20);
+    expect(counted.writesEndedAtDrop).toBe(-1);
+    openGate();
+    await running;
+    expect(download.state).toBe('failed');
+    expect(counted.writesEndedAtDrop).toBe(counted.writesEnded);
+    expect(counted.writesEnded).toBeGreaterThan(0);
+    expect(download.degraded).toBeUndefined();
   });
 });
 
