@@ -457,9 +457,10 @@ export async function startMain(
       await periodic.stop();
       await jobsModule.stop();
       await scanQueue.stop();
+      await server.close(config.shutdownGraceMs);
+      // After the last request: the redirects decided during the grace period are in its last sample.
       await cachesModule.stop();
       await metadata.coordinator.releaseLease(PROBE_LEASE, replica.id).catch(() => {});
-      await server.close(config.shutdownGraceMs);
       // After the last request: every pull served is counted before the metadata closes.
       await pulls.close();
       // After the last request, before the database closes: every queued event is written.
