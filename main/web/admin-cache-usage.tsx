@@ -7,7 +7,7 @@
 import type { FC } from 'hono/jsx';
 import type { CacheUsageView } from '../caches/cache-usage-samples.js';
 import type { CacheUsage, UsageWindow } from '../caches/cache-usage-windows.js';
-import { Card } from './components.js';
+import { Card, TableHead } from './components.js';
 import { formatBytes } from './format.js';
 import { UsageChart, percent } from './usage-chart.js';
 
@@ -23,6 +23,9 @@ const ROWS: { label: string; show: (w: UsageWindow) => string }[] = [
   { label: 'Redirects received', show: (w) => count(w.redirects) },
 ];
 
+// The per-node table's figure columns, aligned with their figures.
+const NODE_FIGURES = ['Hit ratio', 'Served', 'Fetched', 'Blobs', 'Evictions', 'Redirects'];
+
 const Disk: FC<{ usage: CacheUsage }> = ({ usage }) =>
   usage.store ? (
     <>
@@ -36,17 +39,7 @@ const GroupFigures: FC<{ usage: CacheUsage }> = ({ usage }) => (
   <div class="table-scroll" tabindex={0}>
     <table class="table table-compact" id="usage-group">
       <caption class="visually-hidden">All nodes: the last hour and the last day</caption>
-      <thead>
-        <tr>
-          <th scope="col">All nodes</th>
-          <th scope="col" class="num">
-            Last hour
-          </th>
-          <th scope="col" class="num">
-            Last day
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['All nodes', 'Last hour', 'Last day']} numeric={['Last hour', 'Last day']} />
       <tbody>
         {ROWS.map((row) => (
           <tr>
@@ -66,29 +59,7 @@ const NodeFigures: FC<{ nodes: CacheUsageView['nodes'] }> = ({ nodes }) => (
     <div class="table-scroll" tabindex={0}>
       <table class="table table-compact" id="usage-nodes">
         <caption class="visually-hidden">Each node: the last hour, then the last day</caption>
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col" class="num">
-              Hit ratio
-            </th>
-            <th scope="col" class="num">
-              Served
-            </th>
-            <th scope="col" class="num">
-              Fetched
-            </th>
-            <th scope="col" class="num">
-              Blobs
-            </th>
-            <th scope="col" class="num">
-              Evictions
-            </th>
-            <th scope="col" class="num">
-              Redirects
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Node', ...NODE_FIGURES]} numeric={NODE_FIGURES} />
         <tbody>
           {nodes.map((node) => (
             <tr>

@@ -40,12 +40,21 @@ export const ActionForm: FC<{
   </PostForm>
 );
 
-/** A table's header row of plain column names; `actions` adds the last, unnamed column of row buttons. */
-export const TableHead: FC<{ columns: string[]; actions?: boolean }> = ({ columns, actions }) => (
+/**
+ * A table's header row of plain column names; the `numeric` ones are aligned with their figures, and
+ * `actions` adds the last, unnamed column of row buttons.
+ */
+export const TableHead: FC<{ columns: string[]; numeric?: string[]; actions?: boolean }> = ({
+  columns,
+  numeric,
+  actions,
+}) => (
   <thead>
     <tr>
       {columns.map((name) => (
-        <th scope="col">{name}</th>
+        <th scope="col" class={numeric?.includes(name) ? 'num' : undefined}>
+          {name}
+        </th>
       ))}
       {actions && (
         <th scope="col" class="actions">
