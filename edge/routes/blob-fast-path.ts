@@ -18,8 +18,8 @@ import type { NodeFastPath } from '../../src/http/serve.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { VerifiedBefore } from '../redirect-auth.js';
-import { blobHeaders } from '../../src/http/blob-headers.js';
-import type { BlobSender } from './send-cached-blob.js';
+import { blobHeaders, type BlobResponsePlan } from '../../src/http/blob-headers.js';
+import { edgeBlobPlan, type BlobSender } from './send-cached-blob.js';
 import type { AccessLogWriter } from '../../src/http/access-log.js';
 import { FRONT_MISSED_HEADER } from '../front.js';
 import { WARM_HEADER } from './blobs.js';
@@ -50,6 +50,9 @@ export function createBlobFastPath({
   send,
   accessLog,
 }: BlobFastPathDeps): NodeFastPath {
+  // The answer's status and headers, built on a blob's first hit from memory and kept while its
+  // bytes stay in memory (the same digest always has the same bytes, hence the same headers).
+  const plans = new WeakMap<Buffer, BlobResponsePlan>();
   return function blobFastPath(incoming, outgoing) {
     const started = performance.now();
     if (
@@ -73,7 +76,11 @@ export function createBlobFastPath({
     if (!verifiedBefore(token, name, digest)) return false;
     const blob = cache.openInMemory(digest);
     if (!blob) return false;
-    const plan = { status: 200 as const, headers: blobHeaders(digest, blob.size), length: blob.size };
+    let plan = plans.get(blob.bytes);
+    if (!plan) {
+      plan = edgeBlobPlan({ status: 200, headers: blobHeaders(digest, blob.size), length: blob.size });
+      plans.set(blob.bytes, plan);
+    }
     metrics.blobRequests.inc({ result: 'hit' });
     // nginx asking again for a file it found missing: this time the edge sends the bytes.
     const status = send(

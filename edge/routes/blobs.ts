@@ -11,7 +11,7 @@ import type { EdgeMetrics } from '../metrics.js';
 import type { RedirectVerifier } from '../redirect-auth.js';
 import type { Logger } from '../../src/log/logger.js';
 import { blobHeaders, planBlobResponse } from '../../src/http/blob-headers.js';
-import { blobWebResponse, type BlobSender } from './send-cached-blob.js';
+import { blobWebResponse, edgeBlobPlan, type BlobSender } from './send-cached-blob.js';
 import { FRONT_MISSED_HEADER } from '../front.js';
 
 /**
@@ -93,7 +93,7 @@ export function edgeBlobRoutes({ cache, verifyRedirect, metrics, logger, send }:
     }
 
     const blob = await counted(metrics, 'error', () => cache.open(name, digest, token));
-    const plan = await planBlobResponse(digest, blob, c.req.header('range'));
+    const plan = edgeBlobPlan(await planBlobResponse(digest, blob, c.req.header('range')));
     metrics.blobRequests.inc({ result: blob.result });
     c.set('cacheDecision', blob.result);
     const outgoing = nodeOutgoing(c);
