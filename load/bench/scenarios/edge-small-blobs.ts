@@ -2,11 +2,13 @@
  * @module edge-small-blobs: a hot 100 KiB blob fetched over and over by wrk (64 keep-alive
  * connections, 10 s): requests per second and latency percentiles, from outpost's edge (URL
  * with its redirect token, which the edge verifies on every request: from its cache after the
- * first), nginx on the same file, and distribution's proxy.
+ * first), the edge in front mode (nginx in front sends each hit from the edge's store after the
+ * edge authorized it: front-peer.ts), nginx alone on the same file, and distribution's proxy.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cpuProfile, HOT_PEERS, rotate, startHotPeers } from '../hot-peers.js';
+import { cpuProfile, rotate, startHotPeers } from '../hot-peers.js';
+import { EDGE_FRONT, startFrontPeer } from '../front-peer.js';
 import { writeRandomLayer } from '../oci-layout.js';
 import { measurePhase } from '../phase.js';
 import { DISTRIBUTION, NGINX, WRK } from '../processes.js';
@@ -23,7 +25,8 @@ const ROWS = {
 
 export const edgeSmallBlobs: Scenario = {
   name: 'edge-small-blobs',
-  title: 'hot 100 KiB blob GETs, wrk with 64 connections for 10 s: edge vs nginx vs distribution proxy',
+  title:
+    'hot 100 KiB blob GETs, wrk with 64 connections for 10 s: edge, edge behind nginx front, nginx, distribution proxy',
   requires: [NGINX, DISTRIBUTION, WRK],
   params: {
     'blob-kib': 'blob size in KiB (default 100)',
@@ -34,6 +37,7 @@ export const edgeSmallBlobs: Scenario = {
     'nginx-workers': "nginx worker_processes (default 1, as the edge is one process; Debian's stock nginx: auto)",
     'cpu-prof': 'yes: run the edge with node --cpu-prof (default no)',
     'access-log': 'on: the edge and nginx both log every request, as they do by default (default); off: neither logs',
+    front: 'no: leave out the edge in front mode behind nginx (default yes; it logs as it does by default)',
   },
 
   async run(ctx) {
@@ -57,12 +61,23 @@ export const edgeSmallBlobs: Scenario = {
       nginxAccessLog: accessLog === 'on',
       edgeEnv: { OUTPOST_EDGE_LOG__ACCESS_SAMPLE_RATE: accessLog === 'on' ? '1' : '0' },
     });
-    const table = new SampleTable(HOT_PEERS);
+    const front =
+      ctx.params.front === 'no'
+        ? undefined
+        : await startFrontPeer(ctx, hot.outpost, {
+            dir: join(ctx.workDir, 'front'),
+            repo: 'bench/small',
+            blobs: [blob],
+          });
+    const [edge, ...others] = hot.peers;
+    const peers = [edge!, ...(front ? [front] : []), ...others];
+    const names = peers.map((p) => p.name);
+    const table = new SampleTable(names);
     table.declare(ROWS.rps, 'higher');
     for (const row of [ROWS.p50, ROWS.p99, ROWS.cpu, ROWS.rss]) table.declare(row);
     const run = { signal: ctx.signal, cleanup: ctx.cleanup };
     for (let rep = 0; rep < ctx.reps; rep++) {
-      for (const peer of rotate(hot.peers, rep)) {
+      for (const peer of rotate(peers, rep)) {
         ctx.signal.throwIfAborted();
         const options = { url: peer.urlOf(blob.digest), threads, connections, seconds };
         await runWrk({ ...options, seconds: warmup }, run);
@@ -85,9 +100,10 @@ export const edgeSmallBlobs: Scenario = {
         );
       }
     }
+    await front?.stop();
     await hot.stop();
     return {
-      peers: [...HOT_PEERS],
+      peers: names,
       metrics: table.metrics(),
       params: {
         'blob-kib': kib,
@@ -106,6 +122,13 @@ export const edgeSmallBlobs: Scenario = {
           'distribution: proxy mode, blob pulled through once.',
         'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable ' +
           'across peers in one run.',
+        ...(front
+          ? [
+              `${EDGE_FRONT}: a second edge (--front nginx) behind nginx configured by ` +
+                '`outpost edge nginx-config` (worker_processes auto, its access log on); the edge authorizes ' +
+                'each GET, nginx sends the file (sendfile); CPU is both together.',
+            ]
+          : []),
       ],
     };
   },
