@@ -19,53 +19,11 @@ set -euo pipefail
 
 ROUNDS=${1:-3}
 KIB=${2:-100}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d /tmp/outpost-small-hits-XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-free_port() { node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-wait_http() {
-  for _ in $(seq 1 150); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
-  echo "no answer from $1" >&2
-  return 1
-}
-
-ADMIN_PASSWORD=admin-pw-$RANDOM$RANDOM
-USER_PASSWORD=bench-pw-$RANDOM$RANDOM
-MAIN_PORT=$(free_port)
-EDGE_PORT=$(free_port)
-MAIN=http://127.0.0.1:$MAIN_PORT
-EDGE=http://127.0.0.1:$EDGE_PORT
-
-OUTPOST_MAIN_AUTH__ENABLED=true OUTPOST_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-  OUTPOST_MAIN_CACHES__REDIRECT_TOKEN_LIFETIME=30m \
-  node "$ROOT/dist/bin/outpost.js" main --listen "127.0.0.1:$MAIN_PORT" --data "$WORK/main" \
-  2>"$WORK/main.log" &
-PIDS+=($!)
-wait_http "$MAIN/health"
-api() { curl -fsS -u "admin:$ADMIN_PASSWORD" -H 'content-type: application/json' -X "$1" "$MAIN/api/v0$2" -d "$3" >/dev/null; }
-api POST /accounts "{\"name\":\"bench\",\"password\":\"$USER_PASSWORD\"}"
-
-node "$ROOT/dist/bin/outpost.js" edge --name hand --upstream "$MAIN" --issuer "$MAIN" \
-  --listen "127.0.0.1:$EDGE_PORT" --data "$WORK/edge" 2>"$WORK/edge.log" &
-PIDS+=($!)
-wait_http "$EDGE/health"
-api POST /content_caches "{\"name\":\"hand\",\"host\":\"$EDGE\"}"
-api POST /accounts/bench/settings '{"defaultContentCache":"hand"}'
-
+# shellcheck source=load/by-hand/lib.sh
+. "$(dirname "$0")/lib.sh"
+start_main_and_edge
 head -c $((KIB * 1024)) /dev/urandom >"$WORK/blob"
-DIGEST=sha256:$(sha256sum "$WORK/blob" | cut -d' ' -f1)
-curl -fsS -u "bench:$USER_PASSWORD" -X POST -H 'content-type: application/octet-stream' \
-  --data-binary "@$WORK/blob" "$MAIN/v2/bench/small/blobs/uploads/?digest=$DIGEST" >/dev/null
-# The URL main redirects this user's blob GET to: the edge, with a redirect token for 30 minutes.
-LOCATION=$(curl -fsS -o /dev/null -w '%{redirect_url}' -u "bench:$USER_PASSWORD" "$MAIN/v2/bench/small/blobs/$DIGEST")
-case $LOCATION in "$EDGE"/*) ;; *) echo "expected a 307 to the edge, got '$LOCATION'" >&2; exit 1 ;; esac
+push_blob "$WORK/blob"
 # One pull makes the blob hot on the edge.
 curl -fsS -o "$WORK/pulled" "$LOCATION"
 cmp -s "$WORK/blob" "$WORK/pulled" || { echo 'the edge sent other bytes' >&2; exit 1; }
