@@ -19,6 +19,7 @@ import { CACHE_NAME, type OutpostStack } from './cache-stacks.js';
 import type { Descriptor } from './oci-layout.js';
 import type { Watched } from './phase.js';
 import { freePort, NGINX, spawnServer, startOutpostEdge, whichBinary, type ServerProcess } from './processes.js';
+import type { HotPeers, HotPeerServer } from './hot-peers.js';
 import type { ScenarioContext } from './scenario.js';
 
 export const EDGE_FRONT = 'outpost edge + nginx front';
@@ -131,4 +132,28 @@ export async function startFrontPeer(
       await edge.stop();
     },
   };
+}
+
+/** The `front` parameter of the scenarios that measure front mode. */
+export const FRONT_PARAM = 'no: leave out the edge in front mode behind nginx (default yes)';
+
+/** The note under a table with the front peer in it. */
+export const FRONT_PEER_NOTE =
+  `${EDGE_FRONT}: a second edge (--front nginx) behind nginx configured by ` +
+  '`outpost edge nginx-config` (worker_processes auto, its access log on); the edge authorizes ' +
+  'each GET, nginx sends the file (sendfile); CPU is both together.';
+
+/**
+ * The hot peers with the front peer right after the edge, started for `repo`'s `blobs` unless
+ * `--param front=no`; `front` (undefined when left out) is there to be stopped.
+ */
+export async function withFrontPeer(
+  ctx: ScenarioContext,
+  hot: HotPeers,
+  options: { repo: string; blobs: readonly Descriptor[] },
+): Promise<{ peers: (HotPeerServer | FrontPeer)[]; front?: FrontPeer }> {
+  if (ctx.params.front === 'no') return { peers: hot.peers };
+  const front = await startFrontPeer(ctx, hot.outpost, { dir: join(ctx.workDir, 'front'), ...options });
+  const [edge, ...others] = hot.peers;
+  return { peers: [edge!, front, ...others], front };
 }

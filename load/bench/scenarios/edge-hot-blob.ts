@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import { runCommand } from '../command.js';
 import { cpuProfile, EDGE, NGINX_PEER, rotate, startHotPeers } from '../hot-peers.js';
-import { EDGE_FRONT, startFrontPeer } from '../front-peer.js';
+import { EDGE_FRONT, FRONT_PARAM, FRONT_PEER_NOTE, withFrontPeer } from '../front-peer.js';
 import { writeRandomLayer } from '../oci-layout.js';
 import { measurePhase } from '../phase.js';
 import { CURL, DISTRIBUTION, NGINX } from '../processes.js';
@@ -35,7 +35,7 @@ export const edgeHotBlob: Scenario = {
     'blob-mib': 'blob size in MiB (default 256)',
     'gets-per-rep': 'GETs per peer per repetition, each one sample (default 3)',
     'cpu-prof': 'yes: run the edge with node --cpu-prof, profiles kept in load/results/profiles (default no)',
-    front: 'no: leave out the edge in front mode behind nginx (default yes)',
+    front: FRONT_PARAM,
   },
 
   async run(ctx) {
@@ -45,12 +45,7 @@ export const edgeHotBlob: Scenario = {
     await mkdir(blobsDir, { recursive: true });
     const blob = await writeRandomLayer(blobsDir, Math.round(blobMiB * MiB));
     const hot = await startHotPeers(ctx, { blobs: [blob], blobsDir, repo: 'hot', ...cpuProfile(ctx.params) });
-    const withFront = ctx.params.front !== 'no';
-    const front = withFront
-      ? await startFrontPeer(ctx, hot.outpost, { dir: join(ctx.workDir, 'front'), repo: 'bench/hot', blobs: [blob] })
-      : undefined;
-    const [edge, ...others] = hot.peers;
-    const peers = [edge!, ...(front ? [front] : []), ...others];
+    const { peers, front } = await withFrontPeer(ctx, hot, { repo: 'bench/hot', blobs: [blob] });
     const names = peers.map((p) => p.name);
     const table = new SampleTable(names);
     table.declare(ROWS.throughput, 'higher');
@@ -96,9 +91,7 @@ export const edgeHotBlob: Scenario = {
           '10^9 bytes; a CPU tick is 10 ms, so a short GET reads coarsely.',
         ...(front
           ? [
-              `${EDGE_FRONT}: a second edge (--front nginx) behind nginx configured by ` +
-                '`outpost edge nginx-config` (worker_processes auto); the edge authorizes each GET, nginx ' +
-                'sends the file (sendfile); CPU is both together.',
+              FRONT_PEER_NOTE,
               `CPU per GB against nginx alone (goal: within 1.5x): ${EDGE} ${cpuRatio(EDGE, NGINX_PEER)}, ` +
                 `${EDGE_FRONT} ${cpuRatio(EDGE_FRONT, NGINX_PEER)} (medians of this run).`,
             ]

@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpuProfile, rotate, startHotPeers } from '../hot-peers.js';
-import { EDGE_FRONT, startFrontPeer } from '../front-peer.js';
+import { FRONT_PARAM, FRONT_PEER_NOTE, withFrontPeer } from '../front-peer.js';
 import { writeRandomLayer } from '../oci-layout.js';
 import { measurePhase } from '../phase.js';
 import { DISTRIBUTION, NGINX, WRK } from '../processes.js';
@@ -37,7 +37,7 @@ export const edgeSmallBlobs: Scenario = {
     'nginx-workers': "nginx worker_processes (default 1, as the edge is one process; Debian's stock nginx: auto)",
     'cpu-prof': 'yes: run the edge with node --cpu-prof (default no)',
     'access-log': 'on: the edge and nginx both log every request, as they do by default (default); off: neither logs',
-    front: 'no: leave out the edge in front mode behind nginx (default yes; it logs as it does by default)',
+    front: FRONT_PARAM,
   },
 
   async run(ctx) {
@@ -61,16 +61,7 @@ export const edgeSmallBlobs: Scenario = {
       nginxAccessLog: accessLog === 'on',
       edgeEnv: { OUTPOST_EDGE_LOG__ACCESS_SAMPLE_RATE: accessLog === 'on' ? '1' : '0' },
     });
-    const front =
-      ctx.params.front === 'no'
-        ? undefined
-        : await startFrontPeer(ctx, hot.outpost, {
-            dir: join(ctx.workDir, 'front'),
-            repo: 'bench/small',
-            blobs: [blob],
-          });
-    const [edge, ...others] = hot.peers;
-    const peers = [edge!, ...(front ? [front] : []), ...others];
+    const { peers, front } = await withFrontPeer(ctx, hot, { repo: 'bench/small', blobs: [blob] });
     const names = peers.map((p) => p.name);
     const table = new SampleTable(names);
     table.declare(ROWS.rps, 'higher');
@@ -122,13 +113,7 @@ export const edgeSmallBlobs: Scenario = {
           'distribution: proxy mode, blob pulled through once.',
         'wrk runs on the same 2 cores as the server: a figure is the pair (server, wrk), comparable ' +
           'across peers in one run.',
-        ...(front
-          ? [
-              `${EDGE_FRONT}: a second edge (--front nginx) behind nginx configured by ` +
-                '`outpost edge nginx-config` (worker_processes auto, its access log on); the edge authorizes ' +
-                'each GET, nginx sends the file (sendfile); CPU is both together.',
-            ]
-          : []),
+        ...(front ? [FRONT_PEER_NOTE] : []),
       ],
     };
   },
