@@ -21,6 +21,7 @@
  * That header can only make the edge do the work itself, never hand anything off: nginx strips
  * it from clients' requests anyway.
  */
+import { API_VERSION, API_VERSION_HEADER } from '../src/http/headers.js';
 import type { Digest } from '../src/oci/digest.js';
 import { frontBlobPath } from '../src/store/fs-front-paths.js';
 
@@ -34,7 +35,7 @@ export const FRONT_MISSED_HEADER = 'X-Outpost-Front-Missed';
 export const FRONT_MODES = ['none', 'nginx'] as const;
 export type FrontMode = (typeof FRONT_MODES)[number];
 
-/** The headers of a verified hit handed to the front server; the response has no body. */
+/** All the headers of a verified hit handed to the front server, written as they are; the response has no body. */
 export type HandOffHit = (digest: Digest) => Record<string, string>;
 
 /** Front mode `nginx`: `X-Accel-Redirect` to the blob's file under FRONT_BLOBS_LOCATION. */
@@ -49,6 +50,7 @@ export function nginxHandOff(digest: Digest): Record<string, string> {
     ETag: `"${digest}"`,
     // This response has no body: nginx can keep its connection to the edge for the next one.
     'Content-Length': '0',
+    [API_VERSION_HEADER]: API_VERSION,
   };
 }
 

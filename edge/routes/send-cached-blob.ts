@@ -77,7 +77,7 @@ export function createBlobSender({ metrics, handOffHit }: BlobSenderOptions): Bl
     // A download still committing has no file in the store yet: the edge sends that one.
     if (handOffHit && handOffAs && blob.result === 'hit' && blob.kind !== 'download') {
       void blob.close();
-      outgoing.writeHead(200, { ...handOffHit(handOffAs), [API_VERSION_HEADER]: API_VERSION });
+      outgoing.writeHead(200, handOffHit(handOffAs));
       outgoing.end();
       metrics.frontHandOffs.inc();
       metrics.requestDuration.observe({ result: blob.result }, (performance.now() - started) / 1000);
